@@ -1,0 +1,60 @@
+// Command keyhound answers, across an AWS Organization, who can decrypt what
+// with which KMS key, and why.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+// run executes the CLI and returns the process exit code.
+func run(ctx context.Context, args []string) int {
+	cmd := newRootCmd()
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	var ex *exitError
+	if errors.As(err, &ex) {
+		if ex.err != nil {
+			fmt.Fprintln(os.Stderr, "keyhound:", ex.err)
+		}
+		return ex.code
+	}
+	fmt.Fprintln(os.Stderr, "keyhound:", err)
+	return exitBadInput
+}
+
+// Exit codes shared by the commands that give verdicts.
+const (
+	exitAllow       = 0
+	exitDeny        = 1
+	exitConditional = 2
+	exitBadInput    = 3
+)
+
+// exitError carries an exit code out of a command; err, if set, is printed.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err != nil {
+		return e.err.Error()
+	}
+	return fmt.Sprintf("exit %d", e.code)
+}
+
+func (e *exitError) Unwrap() error { return e.err }

@@ -1,0 +1,39 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/keyhound/keyhound/internal/version"
+)
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "keyhound",
+		Short: "Who can decrypt what with which KMS key, and why",
+		Long: `keyhound answers, across every account of an AWS Organization, who can decrypt
+what with which KMS key, and why; and, during an incident, why an AccessDenied
+happened and what the smallest fix is.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(newEvalCmd(), newVersionCmd())
+	return root
+}
+
+func newVersionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print keyhound's version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			v := version.String()
+			if version.Commit != "" {
+				v += " (" + version.Commit + ")"
+			}
+			_, err := fmt.Fprintln(cmd.OutOrStdout(), "keyhound", v)
+			return err
+		},
+	}
+}

@@ -1,0 +1,177 @@
+package eval
+
+import (
+	"github.com/keyhound/keyhound/graph/arn"
+	"github.com/keyhound/keyhound/graph/policy"
+)
+
+// Principal-match bits: how a Principal element (or a grantee) names the caller.
+const (
+	// pcUnlimited: the statement names the caller itself (an IAM user, an
+	// assumed-role or federated session, a service principal, the root user
+	// through its account) or "*". In the caller's own account such a grant is
+	// not limited by implicit denies in identity policies, permissions
+	// boundaries or session policies (IAM UG, policy-eval-denyallow).
+	pcUnlimited uint8 = 1 << iota
+	// pcLimited: the statement names the caller's IAM role. "Resource-based
+	// policies that grant permissions to an IAM role ARN are limited by an
+	// implicit deny in a permissions boundary or session policy."
+	pcLimited
+	// pcAccount: the statement names the caller's account
+	// (arn:aws:iam::ACCT:root or ACCT): the account principal, which only
+	// delegates to the account's IAM policies (KMS DG, key-policy-default).
+	pcAccount
+)
+
+// principalBits says how statement st's Principal or NotPrincipal element
+// covers the caller.
+func principalBits(st *policy.Statement, r *Request) uint8 {
+	if st.Principal == nil {
+		// A resource-based statement without Principal (VPC endpoint
+		// policies may omit it): it applies to every caller.
+		return pcUnlimited
+	}
+	if !st.NotPrincipal {
+		return matchPrincipals(st.Principal, r)
+	}
+	if notPrincipalExcludes(st.Principal, r, st.Effect) {
+		return 0
+	}
+	return pcUnlimited
+}
+
+func matchPrincipals(ps *policy.Principals, r *Request) uint8 {
+	var bits uint8
+	if ps.Any {
+		bits |= pcUnlimited
+	}
+	p := &r.Principal
+	for _, e := range ps.AWS {
+		bits |= matchAWSPrincipal(e, r)
+	}
+	if p.Kind == arn.KindService {
+		for _, e := range ps.Service {
+			if e == p.ARN {
+				bits |= pcUnlimited
+			}
+		}
+	}
+	for _, e := range ps.Federated {
+		if e == p.ARN {
+			bits |= pcUnlimited
+		}
+	}
+	for _, e := range ps.CanonicalUser {
+		if e == p.ARN {
+			bits |= pcUnlimited
+		}
+	}
+	return bits
+}
+
+// matchAWSPrincipal matches one entry of a Principal's "AWS" list (or a
+// grantee principal) against the caller, without allocating.
+func matchAWSPrincipal(e string, r *Request) uint8 {
+	p := &r.Principal
+	switch {
+	case e == "*":
+		return pcUnlimited
+	case p.AccountID == "":
+		return 0
+	case e == p.AccountID || e == r.accountARN:
+		if p.Kind == arn.KindAccount {
+			return pcUnlimited // the root user, named through its account
+		}
+		return pcAccount
+	case e == p.ARN:
+		if p.Kind == arn.KindRole {
+			return pcLimited
+		}
+		return pcUnlimited
+	case r.rolePrefix != "" && roleMatches(e, r.rolePrefix, p.Name):
+		// A role ARN matches the role and every one of its sessions
+		// (IAM UG, reference_policies_elements_principal.html#principal-roles).
+		return pcLimited
+	}
+	return 0
+}
+
+// roleMatches reports whether e is the ARN of role name (with any path) under prefix.
+func roleMatches(e, prefix, name string) bool {
+	if len(e) <= len(prefix) || e[:len(prefix)] != prefix {
+		return false
+	}
+	rest := e[len(prefix):]
+	if rest == name {
+		return true
+	}
+	n := len(rest) - len(name)
+	return n > 0 && rest[n-1] == '/' && rest[n:] == name
+}
+
+// notPrincipalExcludes reports whether a NotPrincipal list exempts the caller.
+// IAM UG, reference_policies_elements_notprincipal.html: with Deny, a
+// principal is exempt only when the list names it and its account (and, for a
+// role session, the session and the role); otherwise "the policy might deny
+// access". keyhound reads a partial list as not exempting: with Deny the
+// statement applies, with Allow it does not (the reading that grants less).
+func notPrincipalExcludes(ps *policy.Principals, r *Request, effect policy.Effect) bool {
+	p := &r.Principal
+	listedExact := func(x string) bool {
+		for _, e := range ps.AWS {
+			if e == x {
+				return true
+			}
+		}
+		for _, e := range ps.Service {
+			if e == x {
+				return true
+			}
+		}
+		for _, e := range ps.Federated {
+			if e == x {
+				return true
+			}
+		}
+		return false
+	}
+	listedAccount := func() bool {
+		for _, e := range ps.AWS {
+			if p.AccountID != "" && (e == p.AccountID || e == r.accountARN) {
+				return true
+			}
+		}
+		return false
+	}
+	listedRole := func() bool {
+		for _, e := range ps.AWS {
+			if r.rolePrefix != "" && roleMatches(e, r.rolePrefix, p.Name) {
+				return true
+			}
+		}
+		return false
+	}
+	var ids [3]bool
+	n := 0
+	switch p.Kind {
+	case arn.KindService, arn.KindAnonymous:
+		ids[0], n = listedExact(p.ARN), 1
+	case arn.KindAccount:
+		ids[0], n = listedAccount(), 1
+	case arn.KindAssumedRole:
+		ids[0], ids[1], ids[2], n = listedExact(p.ARN), listedRole(), listedAccount(), 3
+	case arn.KindRole:
+		ids[0], ids[1], n = listedRole(), listedAccount(), 2
+	default:
+		ids[0], ids[1], n = listedExact(p.ARN), listedAccount(), 2
+	}
+	all, any := true, false
+	for i := 0; i < n; i++ {
+		all = all && ids[i]
+		any = any || ids[i]
+	}
+	if effect == policy.Deny {
+		return all
+	}
+	return any
+}

@@ -1,0 +1,193 @@
+package eval
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/keyhound/keyhound/graph/arn"
+	"github.com/keyhound/keyhound/graph/policy"
+)
+
+// NamedPolicy is a parsed policy with the name and ARN explanations show.
+type NamedPolicy struct {
+	Name   string
+	ARN    string
+	Policy *policy.Policy
+}
+
+// Grant is a KMS grant in the ListGrants shape.
+type Grant struct {
+	GrantID           string            `json:"GrantId"`
+	Name              string            `json:"Name,omitempty"`
+	KeyID             string            `json:"KeyId,omitempty"`
+	GranteePrincipal  string            `json:"GranteePrincipal"`
+	RetiringPrincipal string            `json:"RetiringPrincipal,omitempty"`
+	IssuingAccount    string            `json:"IssuingAccount,omitempty"`
+	Operations        []string          `json:"Operations"`
+	Constraints       *GrantConstraints `json:"Constraints,omitempty"`
+}
+
+// GrantConstraints are a grant's encryption-context constraints.
+type GrantConstraints struct {
+	EncryptionContextSubset map[string]string `json:"EncryptionContextSubset,omitempty"`
+	EncryptionContextEquals map[string]string `json:"EncryptionContextEquals,omitempty"`
+}
+
+// Key manager values of KeyMetadata.KeyManager.
+const (
+	KeyManagerCustomer = "CUSTOMER"
+	KeyManagerAWS      = "AWS"
+)
+
+// Request is one authorization request with every policy that applies to it.
+// Build it directly (the access graph does) or with ParseRequest, then call
+// Prepare once before evaluating it any number of times.
+type Request struct {
+	Principal arn.Principal
+	// Action is "service:Action"; Resource the resource ARN.
+	Action          string
+	Resource        string
+	ResourceAccount string
+	Context         *policy.Context
+	// EncryptionContext is the request's KMS encryption context when known
+	// (non-nil, possibly empty); nil when unknown.
+	EncryptionContext map[string]string
+
+	IdentityPolicies    []NamedPolicy
+	ResourcePolicy      *NamedPolicy
+	PermissionsBoundary *NamedPolicy
+	SessionPolicy       *NamedPolicy
+	VPCEndpointPolicy   *NamedPolicy
+	// SCPs are the caller account's service control policies by level:
+	// root, OUs from the top, then the account. RCPs likewise for the
+	// resource's account.
+	SCPs [][]NamedPolicy
+	RCPs [][]NamedPolicy
+	// ManagementAccount is the organization's management account, if known.
+	ManagementAccount string
+
+	Grants []Grant
+	// GrantID, for kms:RetireGrant and kms:RevokeGrant, names the grant acted on.
+	GrantID    string
+	KeyState   string
+	KeyManager string
+	// PrincipalEnabledRegions lists the opt-in Regions enabled in the caller's
+	// account; nil means unknown (assumed enabled).
+	PrincipalEnabledRegions []string
+
+	// Derived by Prepare.
+	prepared      bool
+	lowerAction   string
+	service       string
+	actionName    string
+	resourceARN   arn.ARN
+	resourceIsARN bool
+	accountARN    string
+	rolePrefix    string // "arn:PART:iam::ACCT:role/" for roles and sessions
+	roleARN       string
+}
+
+// Prepare validates the request and derives what evaluation needs: the
+// lower-case action, the resource's account, and the context keys AWS
+// derives from the principal and resource (aws:PrincipalArn, aws:PrincipalAccount,
+// aws:PrincipalType, aws:username, aws:PrincipalIsAWSService,
+// aws:PrincipalServiceName, aws:ResourceAccount, kms:CallerAccount), each only
+// when the context does not already set it.
+func (r *Request) Prepare() error {
+	if r.Principal.Kind == arn.KindUnknown {
+		return fmt.Errorf("request has no principal")
+	}
+	svc, name, ok := strings.Cut(r.Action, ":")
+	if !ok || svc == "" || name == "" || strings.ContainsAny(r.Action, "*? ") {
+		return fmt.Errorf("action %q: want service:Action, with no wildcards", r.Action)
+	}
+	if r.Resource == "" {
+		return fmt.Errorf("request has no resource")
+	}
+	r.lowerAction = strings.ToLower(r.Action)
+	r.service, r.actionName = strings.ToLower(svc), name
+	if a, err := arn.Parse(r.Resource); err == nil {
+		r.resourceARN, r.resourceIsARN = a, true
+		if r.ResourceAccount == "" {
+			r.ResourceAccount = a.AccountID
+		}
+	}
+	if r.Context == nil {
+		r.Context = policy.NewContext(false)
+	}
+	if r.KeyState == "" {
+		r.KeyState = "Enabled"
+	}
+	if r.KeyManager == "" {
+		r.KeyManager = KeyManagerCustomer
+	}
+	p := &r.Principal
+	r.accountARN = p.AccountARN()
+	if p.Kind == arn.KindRole || p.Kind == arn.KindAssumedRole {
+		r.rolePrefix = "arn:" + p.Partition + ":iam::" + p.AccountID + ":role/"
+		r.roleARN = p.RoleARN()
+	}
+	setDefault := func(key string, values ...string) {
+		if !r.Context.Has(key) {
+			r.Context.Set(key, values...)
+		}
+	}
+	switch p.Kind {
+	case arn.KindService:
+		setDefault("aws:PrincipalIsAWSService", "true")
+		setDefault("aws:PrincipalServiceName", p.ARN)
+	case arn.KindAnonymous:
+	default:
+		principalARN := p.ARN
+		if p.Kind == arn.KindAssumedRole {
+			principalARN = r.roleARN
+		}
+		setDefault("aws:PrincipalArn", principalARN)
+		setDefault("aws:PrincipalAccount", p.AccountID)
+		setDefault("aws:PrincipalType", p.Type())
+		setDefault("aws:PrincipalIsAWSService", "false")
+		if p.Kind == arn.KindUser {
+			setDefault("aws:username", p.Name)
+		}
+		if r.service == "kms" {
+			setDefault("kms:CallerAccount", p.AccountID)
+		}
+	}
+	if r.ResourceAccount != "" {
+		setDefault("aws:ResourceAccount", r.ResourceAccount)
+	}
+	r.prepared = true
+	return nil
+}
+
+// sameAccount reports whether the caller and the resource are in one account.
+func (r *Request) sameAccount() bool {
+	return r.Principal.AccountID != "" && r.Principal.AccountID == r.ResourceAccount
+}
+
+// isKMSKey reports whether the request targets a KMS key.
+func (r *Request) isKMSKey() bool {
+	return r.service == "kms" && r.resourceIsARN && r.resourceARN.Service == "kms" && strings.HasPrefix(r.resourceARN.Resource, "key/")
+}
+
+// resourcePolicyLayer is the layer name of the resource policy for this request.
+func (r *Request) resourcePolicyLayer() Layer {
+	switch {
+	case r.service == "kms":
+		return LayerKeyPolicy
+	case r.service == "sts" && strings.HasPrefix(strings.ToLower(r.actionName), "assumerole"):
+		return LayerTrustPolicy
+	default:
+		return LayerResourcePolicy
+	}
+}
+
+// resourcePolicyRequired reports whether the resource policy must allow the
+// caller (KMS key policies and role trust policies), rather than either it
+// or an identity policy. IAM UG, policy-eval-denyallow: "IAM role trust
+// policies and KMS key policies are exceptions to this logic, because they
+// must explicitly allow access for principals."
+func (r *Request) resourcePolicyRequired() bool {
+	l := r.resourcePolicyLayer()
+	return l == LayerKeyPolicy || l == LayerTrustPolicy
+}

@@ -1,0 +1,107 @@
+package eval
+
+import (
+	"github.com/keyhound/keyhound/graph/policy"
+)
+
+// scan accumulates what one layer's statements say about the request.
+type scan struct {
+	allow policy.Tri // any Allow statement applies (identity-like layers)
+	unl   policy.Tri // resource-like: Allow statements naming the caller itself or "*"
+	lim   policy.Tri // resource-like: Allow statements naming the caller's role
+	acc   policy.Tri // resource-like: Allow statements naming the caller's account
+	deny  policy.Tri // any Deny statement applies
+}
+
+func newScan() scan {
+	return scan{allow: policy.False, unl: policy.False, lim: policy.False, acc: policy.False, deny: policy.False}
+}
+
+// anyAllow is whether any Allow statement applies, however it names the caller.
+func (s *scan) anyAllow() policy.Tri { return s.allow.Or(s.unl).Or(s.lim).Or(s.acc) }
+
+// scanPolicy evaluates every statement of np against the request and records
+// the statements that match (or fail only on a condition) as reasons.
+// resourceLike says whether statements name principals (resource policies,
+// RCPs, VPC endpoint policies) or not (identity policies, boundaries, session
+// policies, SCPs).
+func (e *Evaluator) scanPolicy(r *Request, d *Decision, np *NamedPolicy, layer Layer, level int, resourceLike bool, acc *scan) {
+	if np == nil || np.Policy == nil {
+		return
+	}
+	for i := range np.Policy.Statements {
+		st := &np.Policy.Statements[i]
+		if !st.MatchesAction(r.lowerAction) {
+			continue
+		}
+		var bits uint8
+		if resourceLike {
+			bits = principalBits(st, r)
+			if bits == 0 {
+				continue
+			}
+		}
+		res := st.MatchesResource(r.Resource, r.Context)
+		if res == policy.False {
+			continue
+		}
+		n := len(st.Conditions)
+		if cap(e.tri) < n {
+			e.tri = make([]policy.Tri, n)
+		}
+		tri := e.tri[:n]
+		cond := st.EvalConditions(r.Context, tri)
+		applies := res.And(cond)
+
+		reason := Reason{Layer: layer, Policy: np.Name, PolicyARN: np.ARN, Level: level, Statement: st.Index, Sid: st.Sid, Effect: st.Effect.String()}
+		switch {
+		case applies == policy.False:
+			reason.Outcome = OutcomeConditionFailed
+		case applies == policy.Unknown:
+			reason.Outcome = OutcomeConditional
+		case st.Effect == policy.Deny:
+			reason.Outcome = OutcomeDenies
+		default:
+			reason.Outcome = OutcomeAllows
+		}
+		if resourceLike && st.Effect == policy.Allow {
+			if bits&(pcUnlimited|pcLimited) != 0 {
+				reason.Code = CodeDirectPrincipal
+			} else {
+				reason.Code = CodeAccountDelegation
+			}
+		}
+		if n > 0 {
+			start := len(d.conds)
+			for j := range st.Conditions {
+				c := &st.Conditions[j]
+				vals, pres := c.Lookup(r.Context)
+				d.conds = append(d.conds, ConditionResult{
+					Operator: c.Operator, Key: c.Key, Values: c.Values,
+					Context: vals, Known: pres != policy.PresenceUnknown, Present: pres == policy.PresencePresent,
+					Result: tri[j],
+				})
+			}
+			reason.Conditions = d.conds[start:len(d.conds):len(d.conds)]
+		}
+		d.Reasons = append(d.Reasons, reason)
+
+		if st.Effect == policy.Deny {
+			acc.deny = acc.deny.Or(applies)
+			continue
+		}
+		if !resourceLike {
+			acc.allow = acc.allow.Or(applies)
+			continue
+		}
+		if bits&pcUnlimited != 0 {
+			acc.unl = acc.unl.Or(applies)
+		}
+		if bits&pcLimited != 0 {
+			acc.lim = acc.lim.Or(applies)
+		}
+		if bits&pcAccount != 0 {
+			acc.acc = acc.acc.Or(applies)
+		}
+	}
+}

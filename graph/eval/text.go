@@ -1,0 +1,182 @@
+package eval
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/keyhound/keyhound/graph/policy"
+)
+
+// codeText is the sentence for each reason code.
+var codeText = map[Code]string{
+	CodeAccountDelegation:     "names the caller's account, so IAM policies in that account must also allow it",
+	CodeDirectPrincipal:       "names the caller or its role",
+	CodeCrossAccountNeedsIAM:  "cross-account: the caller's own account must allow it too, and no identity policy does",
+	CodeNotCrossAccountOp:     "this KMS operation cannot be used on a key in another account",
+	CodeSCPManagementAccount:  "SCPs do not apply to principals of the management account",
+	CodeSCPServiceLinkedRole:  "SCPs do not apply to service-linked roles",
+	CodeSCPServicePrincipal:   "SCPs do not apply to AWS service principals",
+	CodeRCPManagementAccount:  "RCPs do not apply to resources of the management account",
+	CodeRCPAWSManagedKey:      "RCPs do not apply to AWS managed keys",
+	CodeRCPRetireGrant:        "RCPs do not apply to kms:RetireGrant",
+	CodeRCPServiceLinkedRole:  "RCPs do not apply to service-linked roles",
+	CodeKeyStateRefuses:       "the key's state refuses this operation",
+	CodeRegionNotEnabled:      "the caller's account has not enabled the key's opt-in Region",
+	CodeGrantConstraintFailed: "encryption-context constraint not satisfied",
+	CodeRetiringPrincipal:     "the caller may retire this grant",
+	CodeRootUserImplicit:      "the root user needs no identity policy in its own account",
+	CodeBoundaryLimitsRoleARN: "no statement of the permissions boundary allows it (a boundary limits identity policies and grants to the role ARN)",
+	CodeSessionLimitsRoleARN:  "no statement of the session policy allows it (a session policy limits identity policies and grants to the role ARN)",
+	CodeNoIdentityPolicies:    "the caller has no identity policies",
+}
+
+// WriteText writes the decision as an on-call engineer reads it: the verdict,
+// the layers that deny, the deciding statements, then the rest of the trace.
+func WriteText(w io.Writer, r *Request, d *Decision) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s  %s\n", d.Verdict, requestLine(r))
+	switch d.Verdict {
+	case Deny:
+		fmt.Fprintf(&b, "denied by: %s\n", deniedList(d))
+	case Conditional:
+		fmt.Fprintf(&b, "depends on the request: %s\n", deniedList(d))
+	}
+	if r.isKMSKey() {
+		if exc := KeyStateError(r.KeyState, r.Action); exc != "" {
+			fmt.Fprintf(&b, "key state %s: KMS answers %s, not AccessDenied\n", r.KeyState, exc)
+		}
+	}
+	if len(d.Conditions) > 0 {
+		b.WriteString("\nconditions the verdict depends on:\n")
+		for _, c := range d.Conditions {
+			verb := "allowed only if"
+			if c.Effect == policy.Deny {
+				verb = "denied if"
+			}
+			fmt.Fprintf(&b, "  %s %s %s %s   (%s%s)\n", verb, c.Key, c.Operator, strings.Join(c.Values, " or "), c.Layer, stmtRef(c.Policy, c.Statement, c.Sid))
+		}
+	}
+	b.WriteString("\ntrace:\n")
+	for _, rs := range d.Reasons {
+		fmt.Fprintf(&b, "  %s %-20s %s\n", glyph(rs), rs.Layer, reasonText(rs))
+		for _, c := range rs.Conditions {
+			fmt.Fprintf(&b, "      %s %s %s %s  request: %s\n", triGlyph(c.Result), c.Operator, c.Key, bracket(c.Values), contextText(c))
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func requestLine(r *Request) string {
+	return fmt.Sprintf("%s → %s on %s", r.Principal.ARN, r.Action, r.Resource)
+}
+
+func deniedList(d *Decision) string {
+	if len(d.DeniedBy) == 0 {
+		return "(no layer)"
+	}
+	parts := make([]string, len(d.DeniedBy))
+	for i, x := range d.DeniedBy {
+		kind := "implicit"
+		if x.Explicit {
+			kind = "explicit deny"
+		}
+		parts[i] = x.Layer.String() + " (" + kind + ")"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func glyph(rs Reason) string {
+	switch rs.Outcome {
+	case OutcomeAllows:
+		return "✓"
+	case OutcomeDenies, OutcomeNoAllow, OutcomeBlocked:
+		return "✗"
+	case OutcomeConditional:
+		return "?"
+	default:
+		return "·"
+	}
+}
+
+func triGlyph(t policy.Tri) string {
+	switch t {
+	case policy.True:
+		return "✓"
+	case policy.False:
+		return "✗"
+	default:
+		return "?"
+	}
+}
+
+func stmtRef(pol string, idx int, sid string) string {
+	var b strings.Builder
+	if pol != "" {
+		b.WriteString(", " + pol)
+	}
+	if idx >= 0 {
+		fmt.Fprintf(&b, ", statement %d", idx)
+	}
+	if sid != "" {
+		fmt.Fprintf(&b, " %q", sid)
+	}
+	return b.String()
+}
+
+func reasonText(rs Reason) string {
+	var what string
+	switch rs.Outcome {
+	case OutcomeAllows:
+		what = "allows"
+	case OutcomeDenies:
+		what = "explicitly denies"
+	case OutcomeConditional:
+		what = "applies only if its conditions hold"
+	case OutcomeConditionFailed:
+		what = "does not apply: a condition is false"
+	case OutcomeNoAllow:
+		what = "no statement allows the request"
+	case OutcomeNotApplicable:
+		what = "does not apply"
+	case OutcomeBlocked:
+		what = "blocks the request"
+	}
+	var b strings.Builder
+	switch {
+	case rs.Grant != "":
+		fmt.Fprintf(&b, "grant %s %s", rs.Grant, what)
+	case rs.Statement >= 0:
+		fmt.Fprintf(&b, "%s%s %s", strings.TrimPrefix(stmtRef(rs.Policy, rs.Statement, rs.Sid), ", "), levelText(rs), what)
+	default:
+		b.WriteString(what + levelText(rs))
+	}
+	if t, ok := codeText[rs.Code]; ok {
+		b.WriteString(": " + t)
+	}
+	return b.String()
+}
+
+func levelText(rs Reason) string {
+	if rs.Layer != LayerSCP && rs.Layer != LayerRCP {
+		return ""
+	}
+	if rs.Outcome == OutcomeNotApplicable {
+		return ""
+	}
+	return fmt.Sprintf(" (level %d)", rs.Level)
+}
+
+func bracket(v []string) string { return "[" + strings.Join(v, ", ") + "]" }
+
+func contextText(c ConditionResult) string {
+	switch {
+	case !c.Known:
+		return "unknown"
+	case !c.Present:
+		return "absent"
+	default:
+		return bracket(c.Context)
+	}
+}

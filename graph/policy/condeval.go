@@ -1,0 +1,181 @@
+package policy
+
+import (
+	"encoding/base64"
+	"net/netip"
+	"strconv"
+	"strings"
+)
+
+// Eval evaluates the condition against the request context, as the IAM User
+// Guide documents (reference_policies_elements_condition_operators.html and
+// reference_policies_condition-single-vs-multi-valued-context-keys.html):
+//
+//   - a key not in the request makes a positive operator false and a negated
+//     one (StringNotEquals, NotIpAddress, …) true; …IfExists makes it true;
+//     ForAllValues is true and ForAnyValue false on a missing or empty key;
+//   - several policy values for the key are ORed (a negated operator is true
+//     when no value matches);
+//   - ForAllValues needs every request value to match, ForAnyValue at least one;
+//   - Null is true when the key's absence is what the policy value says.
+//
+// A key that is neither present nor known absent gives Unknown.
+func (c *Condition) Eval(ctx *Context) Tri {
+	vals, pres := ctx.Lookup(c.key)
+	if pres == PresenceUnknown {
+		return Unknown
+	}
+	if c.Family == OpNull {
+		absent := pres == PresenceAbsent
+		for _, b := range c.bools {
+			if b == absent {
+				return True
+			}
+		}
+		return False
+	}
+	if pres == PresenceAbsent || len(vals) == 0 {
+		switch {
+		case c.IfExists:
+			return True
+		case c.Set == SetForAllValues:
+			return True
+		case c.Set == SetForAnyValue:
+			return False
+		default:
+			return TriOf(c.Negated)
+		}
+	}
+	var res Tri
+	switch {
+	case c.Set == SetForAllValues || (c.Set == SetNone && c.Negated):
+		res = True
+		for _, v := range vals {
+			res = res.And(c.perValue(v, ctx))
+			if res == False {
+				break
+			}
+		}
+	default: // ForAnyValue, or a positive operator on one or more values
+		res = False
+		for _, v := range vals {
+			res = res.Or(c.perValue(v, ctx))
+			if res == True {
+				break
+			}
+		}
+	}
+	return res
+}
+
+// perValue is whether one request value satisfies the operator (negation applied).
+func (c *Condition) perValue(v string, ctx *Context) Tri {
+	m := c.anyPolicyValue(v, ctx)
+	if c.Negated {
+		return m.Not()
+	}
+	return m
+}
+
+// anyPolicyValue is whether request value v matches any of the policy's values
+// under the positive form of the operator.
+func (c *Condition) anyPolicyValue(v string, ctx *Context) Tri {
+	res := False
+	n := len(c.Values)
+	for i := 0; i < n && res != True; i++ {
+		res = res.Or(c.base(v, i, ctx))
+	}
+	return res
+}
+
+func (c *Condition) base(v string, i int, ctx *Context) Tri {
+	switch c.Family {
+	case OpStringEquals:
+		return c.strs[i].Match(v, ctx, false, false)
+	case OpStringEqualsIgnoreCase:
+		return c.strs[i].Match(v, ctx, false, true)
+	case OpStringLike:
+		return c.strs[i].Match(v, ctx, true, false)
+	case OpArnEquals, OpArnLike:
+		return matchARN(c.arns[i], v, ctx)
+	case OpNumericEquals, OpNumericLessThan, OpNumericLessThanEquals, OpNumericGreaterThan, OpNumericGreaterThanEquals:
+		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil {
+			return False
+		}
+		p := c.nums[i]
+		switch c.Family {
+		case OpNumericEquals:
+			return TriOf(f == p)
+		case OpNumericLessThan:
+			return TriOf(f < p)
+		case OpNumericLessThanEquals:
+			return TriOf(f <= p)
+		case OpNumericGreaterThan:
+			return TriOf(f > p)
+		default:
+			return TriOf(f >= p)
+		}
+	case OpDateEquals, OpDateLessThan, OpDateLessThanEquals, OpDateGreaterThan, OpDateGreaterThanEquals:
+		t, ok := ParseDate(v)
+		if !ok {
+			return False
+		}
+		p := c.times[i]
+		switch c.Family {
+		case OpDateEquals:
+			return TriOf(t.Equal(p))
+		case OpDateLessThan:
+			return TriOf(t.Before(p))
+		case OpDateLessThanEquals:
+			return TriOf(!t.After(p))
+		case OpDateGreaterThan:
+			return TriOf(t.After(p))
+		default:
+			return TriOf(!t.Before(p))
+		}
+	case OpBool:
+		var b bool
+		switch {
+		case strings.EqualFold(v, "true"):
+			b = true
+		case strings.EqualFold(v, "false"):
+			b = false
+		default:
+			return False
+		}
+		return TriOf(b == c.bools[i])
+	case OpBinaryEquals:
+		d, err := base64.StdEncoding.DecodeString(v)
+		if err != nil {
+			return False
+		}
+		return TriOf(string(d) == c.bins[i])
+	case OpIPAddress:
+		a, err := netip.ParseAddr(strings.TrimSpace(v))
+		if err != nil {
+			return False
+		}
+		return TriOf(c.ips[i].Contains(a.Unmap()) || c.ips[i].Contains(a))
+	}
+	return False
+}
+
+// Variables returns the context keys the condition's values refer to through policy variables.
+func (c *Condition) Variables() []string {
+	var out []string
+	for i := range c.strs {
+		out = append(out, c.strs[i].Variables()...)
+	}
+	for _, segs := range c.arns {
+		for i := range segs {
+			out = append(out, segs[i].Variables()...)
+		}
+	}
+	return out
+}
+
+// String renders the condition as policy JSON would write it: `StringEquals kms:ViaService [s3.us-east-1.amazonaws.com]`.
+func (c *Condition) String() string {
+	return c.Operator + " " + c.Key + " " + "[" + strings.Join(c.Values, ", ") + "]"
+}

@@ -1,0 +1,145 @@
+package policy
+
+import (
+	"slices"
+	"strings"
+)
+
+// Presence says what is known about a request-context key.
+type Presence uint8
+
+const (
+	// Unknown keys: the request may or may not carry them, with any value.
+	PresenceUnknown Presence = iota
+	// PresenceAbsent keys are known not to be in the request.
+	PresenceAbsent
+	// PresencePresent keys are in the request with known values.
+	PresencePresent
+)
+
+// Context is the request context: condition keys and their values. Key names
+// are case-insensitive, as AWS documents for condition keys. A Context built
+// with Complete set answers "absent" for every key it does not hold; otherwise
+// such keys are unknown.
+//
+// The zero value is an empty, incomplete context. Context is not safe for
+// concurrent mutation; lookups are safe once it is built.
+type Context struct {
+	entries  map[string]ctxEntry
+	complete bool
+	// known lists lower-case key prefixes whose keys are all known: a key
+	// with such a prefix that is not set is absent (the request's whole
+	// encryption context is known, say).
+	known []string
+}
+
+type ctxEntry struct {
+	name   string // as given, for explanations
+	values []string
+	absent bool
+}
+
+// NewContext returns an empty context; complete says whether keys not set are absent.
+func NewContext(complete bool) *Context {
+	return &Context{entries: make(map[string]ctxEntry), complete: complete}
+}
+
+// Complete reports whether keys not set are known to be absent.
+func (c *Context) Complete() bool { return c != nil && c.complete }
+
+// SetComplete changes whether keys not set are known to be absent.
+func (c *Context) SetComplete(complete bool) { c.complete = complete }
+
+// Set records key with the given values (a multi-valued key may have several,
+// or none: an empty set).
+func (c *Context) Set(key string, values ...string) {
+	if c.entries == nil {
+		c.entries = make(map[string]ctxEntry)
+	}
+	c.entries[strings.ToLower(key)] = ctxEntry{name: key, values: values}
+}
+
+// SetAbsent records that key is known not to be in the request.
+func (c *Context) SetAbsent(key string) {
+	if c.entries == nil {
+		c.entries = make(map[string]ctxEntry)
+	}
+	c.entries[strings.ToLower(key)] = ctxEntry{name: key, absent: true}
+}
+
+// Has reports whether key was set, present or absent (not left unknown).
+func (c *Context) Has(key string) bool {
+	if c == nil {
+		return false
+	}
+	_, ok := c.entries[strings.ToLower(key)]
+	return ok
+}
+
+// Lookup returns the values of a key given in lower case, and whether it is
+// present, absent or unknown. It does not allocate.
+func (c *Context) Lookup(lowerKey string) ([]string, Presence) {
+	if c == nil {
+		return nil, PresenceUnknown
+	}
+	e, ok := c.entries[lowerKey]
+	switch {
+	case ok && e.absent:
+		return nil, PresenceAbsent
+	case ok:
+		return e.values, PresencePresent
+	case c.complete:
+		return nil, PresenceAbsent
+	}
+	for _, p := range c.known {
+		if strings.HasPrefix(lowerKey, p) {
+			return nil, PresenceAbsent
+		}
+	}
+	return nil, PresenceUnknown
+}
+
+// SetPrefixKnown records that every key starting with prefix (in any case)
+// is known: such keys not set are absent.
+func (c *Context) SetPrefixKnown(prefix string) {
+	c.known = append(c.known, strings.ToLower(prefix))
+}
+
+// Get is Lookup for a key in any case.
+func (c *Context) Get(key string) ([]string, Presence) { return c.Lookup(strings.ToLower(key)) }
+
+// Keys returns the keys set, present or absent, in the case they were given, sorted case-insensitively.
+func (c *Context) Keys() []string {
+	if c == nil {
+		return nil
+	}
+	lower := make([]string, 0, len(c.entries))
+	for k := range c.entries {
+		lower = append(lower, k)
+	}
+	slices.Sort(lower)
+	out := make([]string, len(lower))
+	for i, k := range lower {
+		out[i] = c.entries[k].name
+	}
+	return out
+}
+
+// Clone returns a copy that can be changed without changing c.
+func (c *Context) Clone() *Context {
+	n := &Context{entries: make(map[string]ctxEntry, len(c.entriesOrNil())), complete: c.Complete()}
+	if c != nil {
+		n.known = append([]string(nil), c.known...)
+	}
+	for k, v := range c.entriesOrNil() {
+		n.entries[k] = v
+	}
+	return n
+}
+
+func (c *Context) entriesOrNil() map[string]ctxEntry {
+	if c == nil {
+		return nil
+	}
+	return c.entries
+}
