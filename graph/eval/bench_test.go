@@ -15,7 +15,7 @@ func realisticRequest(tb testing.TB) *Request {
 	for i := 0; i < 18; i++ {
 		keyStmts = append(keyStmts, stmt("Allow", obj{
 			"Sid":       fmt.Sprintf("Team%d", i),
-			"Principal": obj{"AWS": []any{fmt.Sprintf("arn:aws:iam::111111111111:role/team%d/Worker", i), fmt.Sprintf("arn:aws:iam::3333333333%02d:root", i)}},
+			"Principal": obj{"AWS": []any{fmt.Sprintf("arn:aws:iam::111111111111:role/team%d/Worker%d", i, i), fmt.Sprintf("arn:aws:iam::3333333333%02d:root", i)}},
 			"Action":    []any{"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"},
 			"Resource":  "*",
 			"Condition": obj{"StringEquals": obj{"kms:CallerAccount": []any{acctA, fmt.Sprintf("3333333333%02d", i)}}, "Bool": obj{"aws:ViaAWSService": "false"}},
@@ -43,7 +43,7 @@ func realisticRequest(tb testing.TB) *Request {
 			"Condition": obj{"StringNotEquals": obj{"aws:RequestedRegion": []any{"us-east-1", "eu-west-1"}}}}),
 	)}
 	in := obj{
-		"principal": "arn:aws:sts::111111111111:assumed-role/Worker/i-0abc", "action": "kms:Decrypt", "resource": keyA,
+		"principal": "arn:aws:sts::111111111111:assumed-role/Worker3/i-0abc", "action": "kms:Decrypt", "resource": keyA,
 		"context": obj{"kms:ViaService": nil, "aws:ViaAWSService": false, "aws:PrincipalOrgID": "o-a1b2c3d4e5",
 			"aws:PrincipalTag/team": "payments", "aws:RequestedRegion": "us-east-1"},
 		"resource_policy":   doc(keyStmts...),

@@ -194,7 +194,7 @@ func TestDenyAndLimits_IAMPolicyEvalDenyAllow(t *testing.T) {
 			"resource_policy": doc(rootStatement(acctA)), "identity_policies": []any{allowDecrypt(keyA)},
 			"permissions_boundary": doc(stmt("Allow", obj{"Action": "kms:*", "Resource": "*"}))})},
 		{name: "NotAction deny covers everything but the list", want: Deny, deniedBy: []string{"identity-policy"}, explicit: true, in: base(sessA, obj{
-			"resource_policy": doc(rootStatement(acctA)),
+			"resource_policy":   doc(rootStatement(acctA)),
 			"identity_policies": []any{allowDecrypt(keyA), doc(stmt("Deny", obj{"NotAction": "kms:Encrypt", "Resource": "*"}))}})},
 	})
 }
@@ -451,4 +451,18 @@ func TestVPCEndpointPolicy_KMSDeveloperGuideVPCEndpoint(t *testing.T) {
 		{name: "endpoint denies the caller", want: Deny, deniedBy: []string{"vpc-endpoint-policy"}, explicit: true, in: with(doc(
 			stmt("Allow", obj{"Principal": "*", "Action": "*", "Resource": "*"}), stmt("Deny", obj{"Principal": obj{"AWS": roleA}, "Action": "kms:Decrypt", "Resource": "*"})))},
 	})
+}
+
+func TestResourceAccount(t *testing.T) {
+	// An S3 ARN names no account: the request must say whose bucket it is.
+	_, err := ParseRequest([]byte(`{"principal":"` + sessA + `","action":"s3:GetObject","resource":"arn:aws:s3:::bucket/key"}`))
+	if err == nil || !strings.Contains(err.Error(), "resource_account") {
+		t.Errorf("S3 ARN without resource_account: err = %v", err)
+	}
+	// kms:ListKeys on "*" is a request to the caller's own account: identity policy alone.
+	_, d := mustEval(t, obj{"principal": sessA, "action": "kms:ListKeys", "resource": "*",
+		"identity_policies": []any{doc(stmt("Allow", obj{"Action": "kms:List*", "Resource": "*"}))}})
+	if d.Verdict != Allow {
+		t.Errorf("ListKeys: %s %v", d.Verdict, d.DeniedBy)
+	}
 }

@@ -9,9 +9,7 @@ import (
 
 // Evaluator evaluates requests, reusing its scratch space between calls. It
 // is not safe for concurrent use: use one per goroutine. The zero value is ready.
-type Evaluator struct {
-	tri []policy.Tri
-}
+type Evaluator struct{}
 
 // Evaluate prepares r if needed and evaluates it into a new Decision.
 func Evaluate(r *Request) (*Decision, error) {
@@ -292,9 +290,25 @@ func (e *Evaluator) Evaluate(r *Request, d *Decision) {
 // components; when no resource side holds, the resource policy itself (and,
 // cross-account, the caller's side too, since both accounts must allow).
 func (e *Evaluator) blame(r *Request, d *Decision, paths []path, resLayer Layer, same, service bool, idAllow, bOK, sOK policy.Tri, nearMiss bool) {
+	if d.Verdict == Conditional {
+		// The layers that fail unless the conditions hold: the unknown
+		// components of the paths that may allow.
+		for i := range paths {
+			pa := &paths[i]
+			if pa.value() != policy.Unknown {
+				continue
+			}
+			for j := 0; j < pa.n; j++ {
+				if pa.comps[j].t == policy.Unknown {
+					e.blameLayer(r, d, pa.comps[j].layer, same)
+				}
+			}
+		}
+		return
+	}
 	best := -1
 	for i := range paths {
-		if paths[i].n == 0 || paths[i].comps[0].t == tF && paths[i].resourceSide {
+		if paths[i].comps[0].t == tF && paths[i].resourceSide {
 			continue
 		}
 		if f := paths[i].failures(); best < 0 || f < best {
@@ -340,6 +354,9 @@ func (e *Evaluator) blameLayer(r *Request, d *Decision, l Layer, same bool) {
 		}
 	}
 	d.deny(l, false)
+	if d.Verdict == Conditional {
+		return
+	}
 	reason := Reason{Layer: l, Outcome: OutcomeNoAllow, Statement: -1}
 	switch {
 	case l == LayerIdentityPolicy && !same:

@@ -111,6 +111,16 @@ func (r *Request) Prepare() error {
 		if r.ResourceAccount == "" {
 			r.ResourceAccount = a.AccountID
 		}
+		if r.ResourceAccount == "" {
+			// S3 bucket and object ARNs carry no account: guessing the
+			// caller's would silently turn a cross-account request into a
+			// same-account one.
+			return fmt.Errorf("resource %q: its ARN names no account; set resource_account", r.Resource)
+		}
+	} else if r.ResourceAccount == "" {
+		// "*" and other non-ARN resources (kms:ListKeys, kms:CreateKey) are
+		// requests to the caller's own account.
+		r.ResourceAccount = r.Principal.AccountID
 	}
 	if r.Context == nil {
 		r.Context = policy.NewContext(false)
@@ -173,7 +183,7 @@ func (r *Request) isKMSKey() bool {
 // resourcePolicyLayer is the layer name of the resource policy for this request.
 func (r *Request) resourcePolicyLayer() Layer {
 	switch {
-	case r.service == "kms":
+	case r.isKMSKey():
 		return LayerKeyPolicy
 	case r.service == "sts" && strings.HasPrefix(strings.ToLower(r.actionName), "assumerole"):
 		return LayerTrustPolicy

@@ -45,12 +45,19 @@ func (e *Evaluator) scanPolicy(r *Request, d *Decision, np *NamedPolicy, layer L
 		if res == policy.False {
 			continue
 		}
-		n := len(st.Conditions)
-		if cap(e.tri) < n {
-			e.tri = make([]policy.Tri, n)
+		// Conditions, each looked up once; their results go to the reason.
+		start := len(d.conds)
+		cond := policy.True
+		for j := range st.Conditions {
+			c := &st.Conditions[j]
+			t, vals, pres := c.EvalLookup(r.Context)
+			cond = cond.And(t)
+			d.conds = append(d.conds, ConditionResult{
+				Operator: c.Operator, Key: c.Key, Values: c.Values,
+				Context: vals, Known: pres != policy.PresenceUnknown, Present: pres == policy.PresencePresent,
+				Result: t,
+			})
 		}
-		tri := e.tri[:n]
-		cond := st.EvalConditions(r.Context, tri)
 		applies := res.And(cond)
 
 		reason := Reason{Layer: layer, Policy: np.Name, PolicyARN: np.ARN, Level: level, Statement: st.Index, Sid: st.Sid, Effect: st.Effect.String()}
@@ -71,17 +78,7 @@ func (e *Evaluator) scanPolicy(r *Request, d *Decision, np *NamedPolicy, layer L
 				reason.Code = CodeAccountDelegation
 			}
 		}
-		if n > 0 {
-			start := len(d.conds)
-			for j := range st.Conditions {
-				c := &st.Conditions[j]
-				vals, pres := c.Lookup(r.Context)
-				d.conds = append(d.conds, ConditionResult{
-					Operator: c.Operator, Key: c.Key, Values: c.Values,
-					Context: vals, Known: pres != policy.PresenceUnknown, Present: pres == policy.PresencePresent,
-					Result: tri[j],
-				})
-			}
+		if len(d.conds) > start {
 			reason.Conditions = d.conds[start:len(d.conds):len(d.conds)]
 		}
 		d.Reasons = append(d.Reasons, reason)

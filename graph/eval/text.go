@@ -42,6 +42,25 @@ func WriteText(w io.Writer, r *Request, d *Decision) error {
 	case Conditional:
 		fmt.Fprintf(&b, "depends on the request: %s\n", deniedList(d))
 	}
+	if d.Verdict == Deny {
+		first := true
+		for _, rs := range d.Reasons {
+			if !deciding(d, rs) {
+				continue
+			}
+			label := "deciding:"
+			if !first {
+				label = ""
+			}
+			first = false
+			fmt.Fprintf(&b, "%-9s %s %s %s\n", label, glyph(rs), rs.Layer, reasonText(rs))
+			for _, c := range rs.Conditions {
+				if c.Result != policy.True || rs.Outcome == OutcomeDenies {
+					fmt.Fprintf(&b, "            %s %s %s %s  request: %s\n", triGlyph(c.Result), c.Operator, c.Key, bracket(c.Values), contextText(c))
+				}
+			}
+		}
+	}
 	if r.isKMSKey() {
 		if exc := KeyStateError(r.KeyState, r.Action); exc != "" {
 			fmt.Fprintf(&b, "key state %s: KMS answers %s, not AccessDenied\n", r.KeyState, exc)
@@ -179,4 +198,16 @@ func contextText(c ConditionResult) string {
 	default:
 		return bracket(c.Context)
 	}
+}
+
+// deciding reports whether a reason is evidence for one of the denying layers.
+func deciding(d *Decision, rs Reason) bool {
+	if !d.DeniedByLayer(rs.Layer) {
+		return false
+	}
+	switch rs.Outcome {
+	case OutcomeDenies, OutcomeNoAllow, OutcomeBlocked, OutcomeConditionFailed:
+		return true
+	}
+	return false
 }

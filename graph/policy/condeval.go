@@ -22,6 +22,17 @@ import (
 // A key that is neither present nor known absent gives Unknown.
 func (c *Condition) Eval(ctx *Context) Tri {
 	vals, pres := ctx.Lookup(c.key)
+	return c.evalValues(vals, pres, ctx)
+}
+
+// EvalLookup is Eval that also returns the request's values for the key and
+// their presence, for explanations, with a single context lookup.
+func (c *Condition) EvalLookup(ctx *Context) (Tri, []string, Presence) {
+	vals, pres := ctx.Lookup(c.key)
+	return c.evalValues(vals, pres, ctx), vals, pres
+}
+
+func (c *Condition) evalValues(vals []string, pres Presence, ctx *Context) Tri {
 	if pres == PresenceUnknown {
 		return Unknown
 	}

@@ -15,7 +15,19 @@ type Pattern struct {
 	toks   []token
 	nvars  int
 	simple bool // one literal token, no variables, no wildcards
+	// shape is a fast path for the commonest wildcard patterns.
+	shape shape
+	fixed string // the literal part of shapePrefix / shapeSuffix
 }
+
+type shape uint8
+
+const (
+	shapeGeneral shape = iota
+	shapeAny           // *
+	shapePrefix        // literal*
+	shapeSuffix        // *literal
+)
 
 type tokKind uint8
 
@@ -84,6 +96,14 @@ func CompilePattern(s string, withVars bool) (Pattern, error) {
 	if len(p.toks) == 0 {
 		p.simple = true
 		p.toks = []token{{kind: tokLit}}
+	}
+	switch {
+	case len(p.toks) == 1 && p.toks[0].kind == tokStar:
+		p.shape = shapeAny
+	case len(p.toks) == 2 && p.toks[0].kind == tokLit && p.toks[1].kind == tokStar:
+		p.shape, p.fixed = shapePrefix, p.toks[0].lit
+	case len(p.toks) == 2 && p.toks[0].kind == tokStar && p.toks[1].kind == tokLit:
+		p.shape, p.fixed = shapeSuffix, p.toks[1].lit
 	}
 	return p, nil
 }
@@ -187,6 +207,16 @@ func (p *Pattern) match(s string, vals []string, wild, fold bool) bool {
 		}
 		return p.toks[0].lit == s
 	}
+	if wild {
+		switch p.shape {
+		case shapeAny:
+			return true
+		case shapePrefix:
+			return len(s) >= len(p.fixed) && eqFold(s[:len(p.fixed)], p.fixed, fold)
+		case shapeSuffix:
+			return len(s) >= len(p.fixed) && eqFold(s[len(s)-len(p.fixed):], p.fixed, fold)
+		}
+	}
 	var (
 		ti, off int // pattern position: token index and offset within a text token
 		si      int
@@ -280,4 +310,11 @@ func lower(c byte) byte {
 		return c + 'a' - 'A'
 	}
 	return c
+}
+
+func eqFold(a, b string, fold bool) bool {
+	if fold {
+		return strings.EqualFold(a, b)
+	}
+	return a == b
 }
