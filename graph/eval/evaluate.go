@@ -95,6 +95,9 @@ func (e *Evaluator) Evaluate(r *Request, d *Decision) {
 			d.Reasons = append(d.Reasons, Reason{Layer: LayerSCP, Outcome: OutcomeNotApplicable, Code: code, Statement: -1})
 		} else {
 			for lvl := range r.SCPs {
+				if len(r.SCPs[lvl]) == 0 {
+					continue // nothing attached at this level (see docs/eval.md)
+				}
 				acc := newScan()
 				for i := range r.SCPs[lvl] {
 					e.scanPolicy(r, d, &r.SCPs[lvl][i], LayerSCP, lvl, false, &acc)
@@ -116,6 +119,9 @@ func (e *Evaluator) Evaluate(r *Request, d *Decision) {
 			d.Reasons = append(d.Reasons, Reason{Layer: LayerRCP, Outcome: OutcomeNotApplicable, Code: code, Statement: -1})
 		} else {
 			for lvl := range r.RCPs {
+				if len(r.RCPs[lvl]) == 0 {
+					continue
+				}
 				acc := newScan()
 				for i := range r.RCPs[lvl] {
 					e.scanPolicy(r, d, &r.RCPs[lvl][i], LayerRCP, lvl, true, &acc)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -54,17 +55,41 @@ type input struct {
 	PrincipalEnabledRegions []string                   `json:"principal_enabled_regions"`
 }
 
+var knownFields = func() map[string]bool {
+	m := map[string]bool{}
+	t := reflect.TypeFor[input]()
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		m[name] = true
+	}
+	return m
+}()
+
 // ParseRequest reads a request document (docs/eval.md) and prepares it.
 // Errors are *InputError values naming the JSON path.
 func ParseRequest(data []byte) (*Request, error) {
 	var in input
 	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
+	var top map[string]json.RawMessage
+	if err := dec.Decode(&top); err != nil {
 		return nil, &InputError{Err: fmt.Errorf("invalid request JSON: %w", err)}
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, &InputError{Err: errors.New("invalid request JSON: data after the request object")}
+	}
+	// Unknown top-level fields are mistakes (a typo silently drops a
+	// policy); inside grants, AWS's extra fields (CreationDate, …) are fine.
+	for k := range top {
+		if !knownFields[k] {
+			return nil, &InputError{Path: k, Err: errors.New("unknown field (see docs/eval.md)")}
+		}
+	}
+	if err := json.Unmarshal(data, &in); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return nil, &InputError{Path: te.Field, Err: fmt.Errorf("want %s, not a JSON %s", te.Type, te.Value)}
+		}
+		return nil, &InputError{Err: fmt.Errorf("invalid request JSON: %w", err)}
 	}
 	r := &Request{
 		Action: in.Action, Resource: in.Resource, ResourceAccount: in.ResourceAccount,
