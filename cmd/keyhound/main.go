@@ -32,11 +32,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	var ex *exitError
 	if errors.As(err, &ex) {
 		if ex.err != nil {
-			fmt.Fprintln(stderr, "keyhound:", ex.err)
+			_, _ = fmt.Fprintln(stderr, "keyhound:", ex.err)
 		}
 		return ex.code
 	}
-	fmt.Fprintln(stderr, "keyhound:", err)
+	_, _ = fmt.Fprintln(stderr, "keyhound:", err)
 	return exitBadInput
 }
 

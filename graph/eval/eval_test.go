@@ -126,39 +126,54 @@ func base(principal string, extra obj) obj {
 func TestKeyPolicyRules_KMSDeveloperGuideKeyPolicies(t *testing.T) {
 	runCases(t, []evalCase{
 		{name: "default key policy and IAM allow", want: Allow, in: base(sessA, obj{
-			"resource_policy": doc(rootStatement(acctA)), "identity_policies": []any{allowDecrypt(keyA)}})},
+			"resource_policy": doc(rootStatement(acctA)), "identity_policies": []any{allowDecrypt(keyA)},
+		})},
 		{name: "default key policy, no IAM policy", want: Deny, deniedBy: []string{"identity-policy"}, in: base(sessA, obj{
-			"resource_policy": doc(rootStatement(acctA))})},
+			"resource_policy": doc(rootStatement(acctA)),
+		})},
 		{name: "IAM allow ignored without root delegation", want: Deny, deniedBy: []string{"key-policy"}, in: base(sessA, obj{
 			"resource_policy":   doc(stmt("Allow", obj{"Principal": obj{"AWS": "arn:aws:iam::111111111111:role/Admin"}, "Action": "kms:*", "Resource": "*"})),
-			"identity_policies": []any{allowDecrypt("*")}})},
+			"identity_policies": []any{allowDecrypt("*")},
+		})},
 		{name: "key policy names the role: sessions allowed without IAM", want: Allow, in: base(sessA, obj{
-			"resource_policy": doc(stmt("Allow", obj{"Principal": obj{"AWS": roleA}, "Action": "kms:Decrypt", "Resource": "*"}))})},
+			"resource_policy": doc(stmt("Allow", obj{"Principal": obj{"AWS": roleA}, "Action": "kms:Decrypt", "Resource": "*"})),
+		})},
 		{name: "key policy names the role with a path", want: Allow, in: base(sessA, obj{
-			"resource_policy": doc(stmt("Allow", obj{"Principal": obj{"AWS": "arn:aws:iam::111111111111:role/team/App"}, "Action": "kms:Decrypt", "Resource": "*"}))})},
+			"resource_policy": doc(stmt("Allow", obj{"Principal": obj{"AWS": "arn:aws:iam::111111111111:role/team/App"}, "Action": "kms:Decrypt", "Resource": "*"})),
+		})},
 		{name: "key policy names another role", want: Deny, deniedBy: []string{"key-policy"}, in: base(sessA, obj{
-			"resource_policy": doc(stmt("Allow", obj{"Principal": obj{"AWS": "arn:aws:iam::111111111111:role/Other"}, "Action": "kms:Decrypt", "Resource": "*"}))})},
+			"resource_policy": doc(stmt("Allow", obj{"Principal": obj{"AWS": "arn:aws:iam::111111111111:role/Other"}, "Action": "kms:Decrypt", "Resource": "*"})),
+		})},
 		{name: "key policy names one session only", want: Deny, deniedBy: []string{"key-policy"}, in: base(sessA, obj{
-			"resource_policy": doc(stmt("Allow", obj{"Principal": obj{"AWS": "arn:aws:sts::111111111111:assumed-role/App/other"}, "Action": "kms:Decrypt", "Resource": "*"}))})},
+			"resource_policy": doc(stmt("Allow", obj{"Principal": obj{"AWS": "arn:aws:sts::111111111111:assumed-role/App/other"}, "Action": "kms:Decrypt", "Resource": "*"})),
+		})},
 		{name: "key policy action does not cover the request", want: Deny, deniedBy: []string{"key-policy"}, in: base(sessA, obj{
-			"resource_policy": doc(stmt("Allow", obj{"Principal": obj{"AWS": roleA}, "Action": "kms:Encrypt", "Resource": "*"}))})},
+			"resource_policy": doc(stmt("Allow", obj{"Principal": obj{"AWS": roleA}, "Action": "kms:Encrypt", "Resource": "*"})),
+		})},
 		{name: "GenerateDataKey* covers GenerateDataKeyWithoutPlaintext", want: Allow, in: func() obj {
 			in := base(sessA, obj{"resource_policy": doc(stmt("Allow", obj{"Principal": obj{"AWS": roleA}, "Action": "kms:GenerateDataKey*", "Resource": "*"}))})
 			in["action"] = "kms:GenerateDataKeyWithoutPlaintext"
 			return in
 		}()},
 		{name: "principal star with satisfied condition suffices in the key's account", want: Allow, in: base(sessA, obj{
-			"resource_policy": doc(stmt("Allow", obj{"Principal": "*", "Action": "kms:Decrypt", "Resource": "*",
-				"Condition": obj{"StringEquals": obj{"kms:CallerAccount": acctA}}}))})},
+			"resource_policy": doc(stmt("Allow", obj{
+				"Principal": "*", "Action": "kms:Decrypt", "Resource": "*",
+				"Condition": obj{"StringEquals": obj{"kms:CallerAccount": acctA}},
+			})),
+		})},
 		{name: "root user needs the key policy to allow the account", want: Allow, in: base(rootA, obj{
-			"resource_policy": doc(rootStatement(acctA))})},
+			"resource_policy": doc(rootStatement(acctA)),
+		})},
 		{name: "root user denied when the key policy omits the account", want: Deny, deniedBy: []string{"key-policy"}, in: base(rootA, obj{
-			"resource_policy": doc(stmt("Allow", obj{"Principal": obj{"AWS": roleA}, "Action": "kms:*", "Resource": "*"}))})},
+			"resource_policy": doc(stmt("Allow", obj{"Principal": obj{"AWS": roleA}, "Action": "kms:*", "Resource": "*"})),
+		})},
 		{name: "no key policy at all", want: Deny, deniedBy: []string{"key-policy"}, in: base(sessA, obj{
-			"identity_policies": []any{allowDecrypt("*")}})},
+			"identity_policies": []any{allowDecrypt("*")},
+		})},
 		{name: "IAM resource must be the key ARN, not an alias ARN", want: Deny, deniedBy: []string{"identity-policy"}, in: base(sessA, obj{
 			"resource_policy":   doc(rootStatement(acctA)),
-			"identity_policies": []any{allowDecrypt("arn:aws:kms:us-east-1:111111111111:alias/app")}})},
+			"identity_policies": []any{allowDecrypt("arn:aws:kms:us-east-1:111111111111:alias/app")},
+		})},
 	})
 }
 
@@ -171,31 +186,41 @@ func TestDenyAndLimits_IAMPolicyEvalDenyAllow(t *testing.T) {
 	namesRole := doc(stmt("Allow", obj{"Principal": obj{"AWS": roleA}, "Action": "kms:Decrypt", "Resource": "*"}))
 	runCases(t, []evalCase{
 		{name: "identity deny beats key policy allow", want: Deny, deniedBy: []string{"identity-policy"}, explicit: true, in: base(sessA, obj{
-			"resource_policy": namesRole, "identity_policies": []any{denyAll}})},
+			"resource_policy": namesRole, "identity_policies": []any{denyAll},
+		})},
 		{name: "key policy deny beats IAM allow", want: Deny, deniedBy: []string{"key-policy"}, explicit: true, in: base(sessA, obj{
 			"resource_policy":   doc(rootStatement(acctA), stmt("Deny", obj{"Principal": "*", "Action": "kms:Decrypt", "Resource": "*"})),
-			"identity_policies": []any{allowDecrypt(keyA)}})},
+			"identity_policies": []any{allowDecrypt(keyA)},
+		})},
 		{name: "boundary without kms limits a role-ARN grant", want: Deny, deniedBy: []string{"permissions-boundary"}, in: base(sessA, obj{
-			"resource_policy": namesRole, "permissions_boundary": s3Only})},
+			"resource_policy": namesRole, "permissions_boundary": s3Only,
+		})},
 		{name: "session policy without kms limits a role-ARN grant", want: Deny, deniedBy: []string{"session-policy"}, in: base(sessA, obj{
-			"resource_policy": namesRole, "session_policy": s3Only})},
+			"resource_policy": namesRole, "session_policy": s3Only,
+		})},
 		{name: "boundary deny applies to a user-ARN grant", want: Deny, deniedBy: []string{"permissions-boundary"}, explicit: true, in: base(userA, obj{
 			"resource_policy":      doc(stmt("Allow", obj{"Principal": obj{"AWS": userA}, "Action": "kms:Decrypt", "Resource": "*"})),
-			"permissions_boundary": denyAll})},
+			"permissions_boundary": denyAll,
+		})},
 		{name: "user-ARN grant not limited by boundary implicit deny", want: Allow, in: base(userA, obj{
 			"resource_policy":      doc(stmt("Allow", obj{"Principal": obj{"AWS": userA}, "Action": "kms:Decrypt", "Resource": "*"})),
-			"permissions_boundary": s3Only})},
+			"permissions_boundary": s3Only,
+		})},
 		{name: "session-ARN grant not limited by session policy implicit deny", want: Allow, in: base(sessA, obj{
 			"resource_policy": doc(stmt("Allow", obj{"Principal": obj{"AWS": sessA}, "Action": "kms:Decrypt", "Resource": "*"})),
-			"session_policy":  s3Only})},
+			"session_policy":  s3Only,
+		})},
 		{name: "IAM path needs the boundary to allow", want: Deny, deniedBy: []string{"permissions-boundary"}, in: base(sessA, obj{
-			"resource_policy": doc(rootStatement(acctA)), "identity_policies": []any{allowDecrypt(keyA)}, "permissions_boundary": s3Only})},
+			"resource_policy": doc(rootStatement(acctA)), "identity_policies": []any{allowDecrypt(keyA)}, "permissions_boundary": s3Only,
+		})},
 		{name: "IAM path with boundary allowing kms", want: Allow, in: base(sessA, obj{
 			"resource_policy": doc(rootStatement(acctA)), "identity_policies": []any{allowDecrypt(keyA)},
-			"permissions_boundary": doc(stmt("Allow", obj{"Action": "kms:*", "Resource": "*"}))})},
+			"permissions_boundary": doc(stmt("Allow", obj{"Action": "kms:*", "Resource": "*"})),
+		})},
 		{name: "NotAction deny covers everything but the list", want: Deny, deniedBy: []string{"identity-policy"}, explicit: true, in: base(sessA, obj{
 			"resource_policy":   doc(rootStatement(acctA)),
-			"identity_policies": []any{allowDecrypt(keyA), doc(stmt("Deny", obj{"NotAction": "kms:Encrypt", "Resource": "*"}))}})},
+			"identity_policies": []any{allowDecrypt(keyA), doc(stmt("Deny", obj{"NotAction": "kms:Encrypt", "Resource": "*"}))},
+		})},
 	})
 }
 
@@ -207,17 +232,23 @@ func TestCrossAccount_KMSDeveloperGuideExternalAccounts(t *testing.T) {
 	namesRoleB := doc(rootStatement(acctA), stmt("Allow", obj{"Principal": obj{"AWS": "arn:aws:iam::222222222222:role/Reader"}, "Action": "kms:Decrypt", "Resource": "*"}))
 	runCases(t, []evalCase{
 		{name: "key policy trusts account and IAM allows", want: Allow, in: base(sessB, obj{
-			"resource_policy": trustsB, "identity_policies": []any{allowDecrypt(keyA)}})},
+			"resource_policy": trustsB, "identity_policies": []any{allowDecrypt(keyA)},
+		})},
 		{name: "key policy trusts account, no IAM", want: Deny, deniedBy: []string{"identity-policy"}, in: base(sessB, obj{
-			"resource_policy": trustsB})},
+			"resource_policy": trustsB,
+		})},
 		{name: "key policy names role, no IAM", want: Deny, deniedBy: []string{"identity-policy"}, in: base(sessB, obj{
-			"resource_policy": namesRoleB})},
+			"resource_policy": namesRoleB,
+		})},
 		{name: "IAM allows, key policy does not trust", want: Deny, deniedBy: []string{"key-policy"}, in: base(sessB, obj{
-			"resource_policy": doc(rootStatement(acctA)), "identity_policies": []any{allowDecrypt("*")}})},
+			"resource_policy": doc(rootStatement(acctA)), "identity_policies": []any{allowDecrypt("*")},
+		})},
 		{name: "neither side allows", want: Deny, deniedBy: []string{"key-policy", "identity-policy"}, in: base(sessB, obj{
-			"resource_policy": doc(rootStatement(acctA))})},
+			"resource_policy": doc(rootStatement(acctA)),
+		})},
 		{name: "IAM resource for another key", want: Deny, deniedBy: []string{"identity-policy"}, in: base(sessB, obj{
-			"resource_policy": trustsB, "identity_policies": []any{allowDecrypt("arn:aws:kms:us-east-1:111111111111:key/other")}})},
+			"resource_policy": trustsB, "identity_policies": []any{allowDecrypt("arn:aws:kms:us-east-1:111111111111:key/other")},
+		})},
 		{name: "PutKeyPolicy has no effect cross-account", want: Deny, deniedBy: []string{"key-policy"}, in: func() obj {
 			in := base(sessB, obj{"resource_policy": trustsB, "identity_policies": []any{doc(stmt("Allow", obj{"Action": "kms:*", "Resource": "*"}))}})
 			in["action"] = "kms:PutKeyPolicy"
@@ -243,8 +274,10 @@ func TestOrganizationPolicies_SCPsAndRCPs(t *testing.T) {
 	rcpFull := obj{"name": "RCPFullAWSAccess", "document": doc(stmt("Allow", obj{"Principal": "*", "Action": "*", "Resource": "*"}))}
 	denyDecrypt := obj{"name": "DenyDecrypt", "document": doc(stmt("Deny", obj{"Action": "kms:Decrypt", "Resource": "*"}))}
 	allowListS3 := obj{"name": "OnlyS3", "document": doc(stmt("Allow", obj{"Action": "s3:*", "Resource": "*"}))}
-	rcpDenyOutside := obj{"name": "DenyOutsideOrg", "document": doc(stmt("Deny", obj{"Principal": "*", "Action": "kms:*", "Resource": "*",
-		"Condition": obj{"StringNotEqualsIfExists": obj{"aws:PrincipalOrgID": "o-a1b2c3d4e5"}, "Bool": obj{"aws:PrincipalIsAWSService": "false"}}}))}
+	rcpDenyOutside := obj{"name": "DenyOutsideOrg", "document": doc(stmt("Deny", obj{
+		"Principal": "*", "Action": "kms:*", "Resource": "*",
+		"Condition": obj{"StringNotEqualsIfExists": obj{"aws:PrincipalOrgID": "o-a1b2c3d4e5"}, "Bool": obj{"aws:PrincipalIsAWSService": "false"}},
+	}))}
 	allowed := obj{"resource_policy": doc(rootStatement(acctA)), "identity_policies": []any{allowDecrypt(keyA)}}
 	with := func(principal string, extra obj) obj {
 		in := base(principal, allowed)
@@ -270,23 +303,29 @@ func TestOrganizationPolicies_SCPsAndRCPs(t *testing.T) {
 			return in
 		}()},
 		{name: "RCP denies callers outside the organization", want: Deny, deniedBy: []string{"rcp"}, explicit: true, in: func() obj {
-			in := base(sessB, obj{"resource_policy": doc(rootStatement(acctA), stmt("Allow", obj{"Principal": obj{"AWS": rootB}, "Action": "kms:Decrypt", "Resource": "*"})),
-				"identity_policies": []any{allowDecrypt("*")}, "rcps": []any{[]any{rcpFull, rcpDenyOutside}}})
+			in := base(sessB, obj{
+				"resource_policy":   doc(rootStatement(acctA), stmt("Allow", obj{"Principal": obj{"AWS": rootB}, "Action": "kms:Decrypt", "Resource": "*"})),
+				"identity_policies": []any{allowDecrypt("*")}, "rcps": []any{[]any{rcpFull, rcpDenyOutside}},
+			})
 			in["context"] = obj{"kms:ViaService": nil, "aws:PrincipalOrgID": "o-zzzzzzzzzz"}
 			return in
 		}()},
-		{name: "RCP condition on an unknown org ID is conditional", want: Conditional, deniedBy: []string{"rcp"}, explicit: true, in: base(sessB, obj{"resource_policy": doc(rootStatement(acctA), stmt("Allow", obj{"Principal": obj{"AWS": rootB}, "Action": "kms:Decrypt", "Resource": "*"})),
-			"identity_policies": []any{allowDecrypt("*")}, "rcps": []any{[]any{rcpFull, rcpDenyOutside}}})},
+		{name: "RCP condition on an unknown org ID is conditional", want: Conditional, deniedBy: []string{"rcp"}, explicit: true, in: base(sessB, obj{
+			"resource_policy":   doc(rootStatement(acctA), stmt("Allow", obj{"Principal": obj{"AWS": rootB}, "Action": "kms:Decrypt", "Resource": "*"})),
+			"identity_policies": []any{allowDecrypt("*")}, "rcps": []any{[]any{rcpFull, rcpDenyOutside}},
+		})},
 		{name: "RCPs do not apply to AWS managed keys", want: Allow, in: with(sessA, obj{"rcps": []any{[]any{rcpFull, denyDecryptRCP()}}, "key_manager": "AWS"})},
 		{name: "RCP deny applies to customer managed keys", want: Deny, deniedBy: []string{"rcp"}, explicit: true, in: with(sessA, obj{"rcps": []any{[]any{rcpFull, denyDecryptRCP()}}})},
 		{name: "RCPs do not apply to the management account's resources", want: Allow, in: with(sessA, obj{"rcps": []any{[]any{rcpFull, denyDecryptRCP()}}, "management_account": acctA})},
 		{name: "RCP level without RCPFullAWSAccess", want: Deny, deniedBy: []string{"rcp"}, in: with(sessA, obj{"rcps": []any{[]any{rcpFull}, []any{obj{"document": doc(stmt("Deny", obj{"Principal": "*", "Action": "kms:Encrypt", "Resource": "*"}))}}}})},
 		{name: "SCP caps a key-policy grant", want: Deny, deniedBy: []string{"scp"}, explicit: true, in: base(sessA, obj{
 			"resource_policy": doc(stmt("Allow", obj{"Principal": obj{"AWS": roleA}, "Action": "kms:Decrypt", "Resource": "*"})),
-			"scps":            []any{[]any{full, denyDecrypt}}})},
+			"scps":            []any{[]any{full, denyDecrypt}},
+		})},
 		{name: "caller's SCP does not limit external principals' access", want: Allow, in: base(sessB, obj{
 			"resource_policy": doc(stmt("Allow", obj{"Principal": obj{"AWS": rootB}, "Action": "kms:Decrypt", "Resource": "*"})), "identity_policies": []any{allowDecrypt("*")},
-			"scps": []any{[]any{full}}})},
+			"scps": []any{[]any{full}},
+		})},
 	})
 }
 
@@ -308,14 +347,22 @@ func TestGrants_KMSDeveloperGuideGrants(t *testing.T) {
 	runCases(t, []evalCase{
 		{name: "grant to the role allows without policies", want: Allow, in: base(sessA, obj{"resource_policy": defaultPolicy, "grants": []any{grant(roleA, []any{"Decrypt"}, nil)}})},
 		{name: "grant for another operation", want: Deny, in: base(sessA, obj{"resource_policy": defaultPolicy, "grants": []any{grant(roleA, []any{"Encrypt"}, nil)}})},
-		{name: "subset constraint satisfied", want: Allow, in: base(sessA, obj{"resource_policy": defaultPolicy, "encryption_context": obj{"Department": "IT", "Purpose": "x"},
-			"grants": []any{grant(roleA, []any{"Decrypt"}, obj{"EncryptionContextSubset": obj{"Department": "IT"}})}})},
-		{name: "subset constraint value differs in case", want: Deny, deniedBy: []string{"grant"}, in: base(sessA, obj{"resource_policy": defaultPolicy, "encryption_context": obj{"Department": "it"},
-			"grants": []any{grant(roleA, []any{"Decrypt"}, obj{"EncryptionContextSubset": obj{"Department": "IT"}})}})},
-		{name: "equals constraint with an extra pair", want: Deny, deniedBy: []string{"grant"}, in: base(sessA, obj{"resource_policy": defaultPolicy, "encryption_context": obj{"Department": "IT", "Purpose": "x"},
-			"grants": []any{grant(roleA, []any{"Decrypt"}, obj{"EncryptionContextEquals": obj{"Department": "IT"}})}})},
-		{name: "constraint with unknown encryption context is conditional", want: Conditional, in: base(sessA, obj{"resource_policy": defaultPolicy,
-			"grants": []any{grant(roleA, []any{"Decrypt"}, obj{"EncryptionContextSubset": obj{"Department": "IT"}})}})},
+		{name: "subset constraint satisfied", want: Allow, in: base(sessA, obj{
+			"resource_policy": defaultPolicy, "encryption_context": obj{"Department": "IT", "Purpose": "x"},
+			"grants": []any{grant(roleA, []any{"Decrypt"}, obj{"EncryptionContextSubset": obj{"Department": "IT"}})},
+		})},
+		{name: "subset constraint value differs in case", want: Deny, deniedBy: []string{"grant"}, in: base(sessA, obj{
+			"resource_policy": defaultPolicy, "encryption_context": obj{"Department": "it"},
+			"grants": []any{grant(roleA, []any{"Decrypt"}, obj{"EncryptionContextSubset": obj{"Department": "IT"}})},
+		})},
+		{name: "equals constraint with an extra pair", want: Deny, deniedBy: []string{"grant"}, in: base(sessA, obj{
+			"resource_policy": defaultPolicy, "encryption_context": obj{"Department": "IT", "Purpose": "x"},
+			"grants": []any{grant(roleA, []any{"Decrypt"}, obj{"EncryptionContextEquals": obj{"Department": "IT"}})},
+		})},
+		{name: "constraint with unknown encryption context is conditional", want: Conditional, in: base(sessA, obj{
+			"resource_policy": defaultPolicy,
+			"grants":          []any{grant(roleA, []any{"Decrypt"}, obj{"EncryptionContextSubset": obj{"Department": "IT"}})},
+		})},
 		{name: "constraints ignored for DescribeKey", want: Allow, in: func() obj {
 			in := base(sessA, obj{"resource_policy": defaultPolicy, "grants": []any{grant(roleA, []any{"DescribeKey"}, obj{"EncryptionContextSubset": obj{"Department": "IT"}})}})
 			in["action"] = "kms:DescribeKey"
@@ -323,13 +370,20 @@ func TestGrants_KMSDeveloperGuideGrants(t *testing.T) {
 		}()},
 		{name: "key policy deny beats a grant", want: Deny, deniedBy: []string{"key-policy"}, explicit: true, in: base(sessA, obj{
 			"resource_policy": doc(rootStatement(acctA), stmt("Deny", obj{"Principal": "*", "Action": "kms:Decrypt", "Resource": "*"})),
-			"grants":          []any{grant(roleA, []any{"Decrypt"}, nil)}})},
-		{name: "grant to an external role needs no IAM policy", want: Allow, in: base(sessB, obj{"resource_policy": defaultPolicy,
-			"grants": []any{grant("arn:aws:iam::222222222222:role/Reader", []any{"Decrypt"}, nil)}})},
-		{name: "grant to an external account needs IAM delegation", want: Deny, deniedBy: []string{"identity-policy"}, in: base(sessB, obj{"resource_policy": defaultPolicy,
-			"grants": []any{grant(rootB, []any{"Decrypt"}, nil)}})},
-		{name: "grant to an external account with IAM delegation", want: Allow, in: base(sessB, obj{"resource_policy": defaultPolicy,
-			"identity_policies": []any{allowDecrypt(keyA)}, "grants": []any{grant(rootB, []any{"Decrypt"}, nil)}})},
+			"grants":          []any{grant(roleA, []any{"Decrypt"}, nil)},
+		})},
+		{name: "grant to an external role needs no IAM policy", want: Allow, in: base(sessB, obj{
+			"resource_policy": defaultPolicy,
+			"grants":          []any{grant("arn:aws:iam::222222222222:role/Reader", []any{"Decrypt"}, nil)},
+		})},
+		{name: "grant to an external account needs IAM delegation", want: Deny, deniedBy: []string{"identity-policy"}, in: base(sessB, obj{
+			"resource_policy": defaultPolicy,
+			"grants":          []any{grant(rootB, []any{"Decrypt"}, nil)},
+		})},
+		{name: "grant to an external account with IAM delegation", want: Allow, in: base(sessB, obj{
+			"resource_policy":   defaultPolicy,
+			"identity_policies": []any{allowDecrypt(keyA)}, "grants": []any{grant(rootB, []any{"Decrypt"}, nil)},
+		})},
 		{name: "retiring principal may retire", want: Allow, in: func() obj {
 			g := grant(roleA, []any{"Decrypt"}, nil)
 			g["RetiringPrincipal"] = "arn:aws:iam::222222222222:role/Reader"
@@ -369,21 +423,31 @@ func TestKeyState_KMSDeveloperGuideKeyStates(t *testing.T) {
 // IAM UG, condition operators: a condition on a key the request is not known
 // to carry makes the answer CONDITIONAL, with the condition shown.
 func TestConditional_UnknownContext(t *testing.T) {
-	viaS3 := doc(stmt("Allow", obj{"Principal": obj{"AWS": roleA}, "Action": "kms:Decrypt", "Resource": "*",
-		"Condition": obj{"StringEquals": obj{"kms:ViaService": "s3.us-east-1.amazonaws.com"}}}))
-	denyOffVPC := doc(rootStatement(acctA), stmt("Deny", obj{"Principal": "*", "Action": "kms:*", "Resource": "*",
-		"Condition": obj{"StringNotEquals": obj{"aws:SourceVpce": "vpce-1"}}}))
+	viaS3 := doc(stmt("Allow", obj{
+		"Principal": obj{"AWS": roleA}, "Action": "kms:Decrypt", "Resource": "*",
+		"Condition": obj{"StringEquals": obj{"kms:ViaService": "s3.us-east-1.amazonaws.com"}},
+	}))
+	denyOffVPC := doc(rootStatement(acctA), stmt("Deny", obj{
+		"Principal": "*", "Action": "kms:*", "Resource": "*",
+		"Condition": obj{"StringNotEquals": obj{"aws:SourceVpce": "vpce-1"}},
+	}))
 	runCases(t, []evalCase{
 		{name: "ViaService unknown", want: Conditional, in: obj{"principal": sessA, "action": "kms:Decrypt", "resource": keyA, "resource_policy": viaS3}},
 		{name: "ViaService known absent (direct call)", want: Deny, deniedBy: []string{"key-policy"}, in: base(sessA, obj{"resource_policy": viaS3})},
-		{name: "ViaService present", want: Allow, in: obj{"principal": sessA, "action": "kms:Decrypt", "resource": keyA, "resource_policy": viaS3,
-			"context": obj{"kms:ViaService": "s3.us-east-1.amazonaws.com"}}},
+		{name: "ViaService present", want: Allow, in: obj{
+			"principal": sessA, "action": "kms:Decrypt", "resource": keyA, "resource_policy": viaS3,
+			"context": obj{"kms:ViaService": "s3.us-east-1.amazonaws.com"},
+		}},
 		{name: "complete context without ViaService", want: Deny, in: obj{"principal": sessA, "action": "kms:Decrypt", "resource": keyA, "resource_policy": viaS3, "context_complete": true}},
 		{name: "deny on unknown SourceVpce", want: Conditional, deniedBy: []string{"key-policy"}, explicit: true, in: base(sessA, obj{"resource_policy": denyOffVPC, "identity_policies": []any{allowDecrypt(keyA)}})},
-		{name: "deny on absent SourceVpce applies (negated operator, missing key)", want: Deny, deniedBy: []string{"key-policy"}, explicit: true, in: base(sessA, obj{"resource_policy": denyOffVPC, "identity_policies": []any{allowDecrypt(keyA)},
-			"context": obj{"aws:SourceVpce": nil}})},
-		{name: "deny on matching SourceVpce does not apply", want: Allow, in: base(sessA, obj{"resource_policy": denyOffVPC, "identity_policies": []any{allowDecrypt(keyA)},
-			"context": obj{"aws:SourceVpce": "vpce-1"}})},
+		{name: "deny on absent SourceVpce applies (negated operator, missing key)", want: Deny, deniedBy: []string{"key-policy"}, explicit: true, in: base(sessA, obj{
+			"resource_policy": denyOffVPC, "identity_policies": []any{allowDecrypt(keyA)},
+			"context": obj{"aws:SourceVpce": nil},
+		})},
+		{name: "deny on matching SourceVpce does not apply", want: Allow, in: base(sessA, obj{
+			"resource_policy": denyOffVPC, "identity_policies": []any{allowDecrypt(keyA)},
+			"context": obj{"aws:SourceVpce": "vpce-1"},
+		})},
 	})
 	_, d := mustEval(t, obj{"principal": sessA, "action": "kms:Decrypt", "resource": keyA, "resource_policy": viaS3})
 	if len(d.Conditions) != 1 || d.Conditions[0].Key != "kms:ViaService" || d.Conditions[0].Values[0] != "s3.us-east-1.amazonaws.com" {
@@ -460,8 +524,10 @@ func TestResourceAccount(t *testing.T) {
 		t.Errorf("S3 ARN without resource_account: err = %v", err)
 	}
 	// kms:ListKeys on "*" is a request to the caller's own account: identity policy alone.
-	_, d := mustEval(t, obj{"principal": sessA, "action": "kms:ListKeys", "resource": "*",
-		"identity_policies": []any{doc(stmt("Allow", obj{"Action": "kms:List*", "Resource": "*"}))}})
+	_, d := mustEval(t, obj{
+		"principal": sessA, "action": "kms:ListKeys", "resource": "*",
+		"identity_policies": []any{doc(stmt("Allow", obj{"Action": "kms:List*", "Resource": "*"}))},
+	})
 	if d.Verdict != Allow {
 		t.Errorf("ListKeys: %s %v", d.Verdict, d.DeniedBy)
 	}

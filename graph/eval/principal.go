@@ -165,13 +165,13 @@ func notPrincipalExcludes(ps *policy.Principals, r *Request, effect policy.Effec
 	default:
 		ids[0], ids[1], n = listedExact(p.ARN), listedAccount(), 2
 	}
-	all, any := true, false
+	all, some := true, false
 	for i := 0; i < n; i++ {
 		all = all && ids[i]
-		any = any || ids[i]
+		some = some || ids[i]
 	}
 	if effect == policy.Deny {
 		return all
 	}
-	return any
+	return some
 }

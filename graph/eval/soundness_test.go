@@ -83,10 +83,14 @@ func soundnessRequests() []obj {
 		cond("ArnLike", "aws:SourceArn", "arn:aws:s3:::bucket-*"),
 	} {
 		for _, effect := range []string{"Allow", "Deny"} {
-			out = append(out, obj{"principal": sessA, "action": "kms:Decrypt", "resource": keyA, "resource_policy": keyPol(c, effect),
-				"identity_policies": []any{allowDecrypt(keyA)}})
-			out = append(out, obj{"principal": sessB, "action": "kms:Decrypt", "resource": keyA, "resource_policy": keyPol(c, effect),
-				"identity_policies": []any{doc(stmt(effect, obj{"Action": "kms:Decrypt", "Resource": "*", "Condition": c}))}})
+			out = append(out, obj{
+				"principal": sessA, "action": "kms:Decrypt", "resource": keyA, "resource_policy": keyPol(c, effect),
+				"identity_policies": []any{allowDecrypt(keyA)},
+			})
+			out = append(out, obj{
+				"principal": sessB, "action": "kms:Decrypt", "resource": keyA, "resource_policy": keyPol(c, effect),
+				"identity_policies": []any{doc(stmt(effect, obj{"Action": "kms:Decrypt", "Resource": "*", "Condition": c}))},
+			})
 		}
 	}
 	return out

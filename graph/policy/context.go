@@ -9,7 +9,7 @@ import (
 type Presence uint8
 
 const (
-	// Unknown keys: the request may or may not carry them, with any value.
+	// PresenceUnknown keys may or may not be in the request, with any value.
 	PresenceUnknown Presence = iota
 	// PresenceAbsent keys are known not to be in the request.
 	PresenceAbsent
