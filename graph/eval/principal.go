@@ -110,27 +110,23 @@ func roleMatches(e, prefix, name string) bool {
 }
 
 // notPrincipalExcludes reports whether a NotPrincipal list exempts the caller.
-// IAM UG, reference_policies_elements_notprincipal.html: with Deny, a
-// principal is exempt only when the list names it and its account (and, for a
-// role session, the session and the role); otherwise "the policy might deny
-// access". keyhound reads a partial list as not exempting: with Deny the
-// statement applies, with Allow it does not (the reading that grants less).
+// IAM UG, reference_policies_elements_notprincipal.html: NotPrincipal is for
+// Deny; AWS "verifies the account first, then the role, and then the
+// assumed-role user", and recommends listing "the ARN for a user's account, or
+// both the ARN for a role and the ARN for the account containing that role".
+// So with Deny a caller is exempt when its account is listed and so is its
+// user, role or session; and a Deny with NotPrincipal "will always deny any
+// IAM principal that has a permissions boundary policy attached"
+// (access_policies_boundaries.html). With Allow (unsupported, but found in old
+// policies) any listed identity of the caller excludes it.
 func notPrincipalExcludes(ps *policy.Principals, r *Request, effect policy.Effect) bool {
 	p := &r.Principal
 	listedExact := func(x string) bool {
-		for _, e := range ps.AWS {
-			if e == x {
-				return true
-			}
-		}
-		for _, e := range ps.Service {
-			if e == x {
-				return true
-			}
-		}
-		for _, e := range ps.Federated {
-			if e == x {
-				return true
+		for _, list := range [...][]string{ps.AWS, ps.Service, ps.Federated, ps.CanonicalUser} {
+			for _, e := range list {
+				if e == x {
+					return true
+				}
 			}
 		}
 		return false
@@ -151,27 +147,25 @@ func notPrincipalExcludes(ps *policy.Principals, r *Request, effect policy.Effec
 		}
 		return false
 	}
-	var ids [3]bool
-	n := 0
+	var account, self bool
 	switch p.Kind {
 	case arn.KindService, arn.KindAnonymous:
-		ids[0], n = listedExact(p.ARN), 1
+		account, self = true, listedExact(p.ARN)
 	case arn.KindAccount:
-		ids[0], n = listedAccount(), 1
+		account = listedAccount()
+		self = account
 	case arn.KindAssumedRole:
-		ids[0], ids[1], ids[2], n = listedExact(p.ARN), listedRole(), listedAccount(), 3
+		account, self = listedAccount(), listedRole() || listedExact(p.ARN)
 	case arn.KindRole:
-		ids[0], ids[1], n = listedRole(), listedAccount(), 2
+		account, self = listedAccount(), listedRole()
 	default:
-		ids[0], ids[1], n = listedExact(p.ARN), listedAccount(), 2
-	}
-	all, some := true, false
-	for i := 0; i < n; i++ {
-		all = all && ids[i]
-		some = some || ids[i]
+		account, self = listedAccount(), listedExact(p.ARN)
 	}
 	if effect == policy.Deny {
-		return all
+		if r.PermissionsBoundary != nil && p.Kind != arn.KindService && p.Kind != arn.KindAnonymous {
+			return false
+		}
+		return account && self
 	}
-	return some
+	return account || self
 }
