@@ -182,7 +182,7 @@ func (e *Evaluator) Evaluate(r *Request, d *Decision) {
 	}
 
 	// Grants (KMS keys only).
-	gs := grantScan{unl: tF, lim: tF, acc: tF, retire: tF}
+	gs := newGrantScan()
 	if isKey && len(r.Grants) > 0 {
 		gs = e.scanGrants(r, d)
 	}

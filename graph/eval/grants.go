@@ -10,9 +10,13 @@ import (
 
 // grantScan is what the key's grants say about the request.
 type grantScan struct {
-	unl, lim, acc policy.Tri // grants to the caller itself, its role, its account
-	retire        policy.Tri // the caller may retire the grant (kms:RetireGrant)
-	nearMiss      bool       // a grant covers caller and operation but its constraints fail
+	byPrincipal            // grants to the caller itself, its role, its account
+	retire      policy.Tri // the caller may retire the grant (kms:RetireGrant)
+	nearMiss    bool       // a grant covers caller and operation but its constraints fail
+}
+
+func newGrantScan() grantScan {
+	return grantScan{byPrincipal: byPrincipal{unl: policy.False, lim: policy.False, acc: policy.False}, retire: policy.False}
 }
 
 // scanGrants evaluates the key's grants. KMS DG, grants.html: "A grant can
@@ -20,7 +24,7 @@ type grantScan struct {
 // operations listed; encryption-context constraints must be satisfied, except
 // for DescribeKey and RetireGrant.
 func (e *Evaluator) scanGrants(r *Request, d *Decision) grantScan {
-	gs := grantScan{unl: policy.False, lim: policy.False, acc: policy.False, retire: policy.False}
+	gs := newGrantScan()
 	op := strings.ToLower(r.actionName)
 	for i := range r.Grants {
 		g := &r.Grants[i]
@@ -55,15 +59,7 @@ func (e *Evaluator) scanGrants(r *Request, d *Decision) grantScan {
 			reason.Conditions = constraintResults(g.Constraints, r)
 		}
 		d.Reasons = append(d.Reasons, reason)
-		if bits&pcUnlimited != 0 {
-			gs.unl = gs.unl.Or(c)
-		}
-		if bits&pcLimited != 0 {
-			gs.lim = gs.lim.Or(c)
-		}
-		if bits&pcAccount != 0 {
-			gs.acc = gs.acc.Or(c)
-		}
+		gs.add(bits, c)
 	}
 	return gs
 }

@@ -4,17 +4,34 @@ import (
 	"github.com/keyhound/keyhound/graph/policy"
 )
 
+// byPrincipal accumulates allows (statements or grants) by how they name the
+// caller: itself or "*" (unl), its role (lim), its account (acc).
+type byPrincipal struct {
+	unl, lim, acc policy.Tri
+}
+
+// add records an allow that holds with truth t and names the caller as bits says.
+func (b *byPrincipal) add(bits uint8, t policy.Tri) {
+	if bits&pcUnlimited != 0 {
+		b.unl = b.unl.Or(t)
+	}
+	if bits&pcLimited != 0 {
+		b.lim = b.lim.Or(t)
+	}
+	if bits&pcAccount != 0 {
+		b.acc = b.acc.Or(t)
+	}
+}
+
 // scan accumulates what one layer's statements say about the request.
 type scan struct {
-	allow policy.Tri // any Allow statement applies (identity-like layers)
-	unl   policy.Tri // resource-like: Allow statements naming the caller itself or "*"
-	lim   policy.Tri // resource-like: Allow statements naming the caller's role
-	acc   policy.Tri // resource-like: Allow statements naming the caller's account
-	deny  policy.Tri // any Deny statement applies
+	byPrincipal            // resource-like layers: Allow statements by how they name the caller
+	allow       policy.Tri // identity-like layers: any Allow statement applies
+	deny        policy.Tri // any Deny statement applies
 }
 
 func newScan() scan {
-	return scan{allow: policy.False, unl: policy.False, lim: policy.False, acc: policy.False, deny: policy.False}
+	return scan{byPrincipal: byPrincipal{unl: policy.False, lim: policy.False, acc: policy.False}, allow: policy.False, deny: policy.False}
 }
 
 // anyAllow is whether any Allow statement applies, however it names the caller.
@@ -91,14 +108,6 @@ func (e *Evaluator) scanPolicy(r *Request, d *Decision, np *NamedPolicy, layer L
 			acc.allow = acc.allow.Or(applies)
 			continue
 		}
-		if bits&pcUnlimited != 0 {
-			acc.unl = acc.unl.Or(applies)
-		}
-		if bits&pcLimited != 0 {
-			acc.lim = acc.lim.Or(applies)
-		}
-		if bits&pcAccount != 0 {
-			acc.acc = acc.acc.Or(applies)
-		}
+		acc.add(bits, applies)
 	}
 }

@@ -260,11 +260,13 @@ func (c *Condition) compile(path string, raw any, withVars bool) error {
 	case OpBool, OpNull:
 		c.bools = make([]bool, len(c.Values))
 		for i, v := range c.Values {
-			b, err := strconv.ParseBool(strings.ToLower(strings.TrimSpace(v)))
-			if err != nil || (v != "true" && v != "false" && !strings.EqualFold(v, "true") && !strings.EqualFold(v, "false")) {
+			switch strings.ToLower(strings.TrimSpace(v)) {
+			case "true":
+				c.bools[i] = true
+			case "false":
+			default:
 				return errAt(at(i), "%s needs \"true\" or \"false\", not %s", c.Operator, quote(v))
 			}
-			c.bools[i] = b
 		}
 	case OpBinaryEquals:
 		c.bins = make([]string, len(c.Values))
