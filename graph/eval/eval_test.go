@@ -499,8 +499,10 @@ func TestNotPrincipal_IAMNotPrincipal(t *testing.T) {
 		{name: "only the role listed: denied", want: Deny, deniedBy: []string{"key-policy"}, explicit: true, in: base(sessA, obj{"resource_policy": denyAllBut(roleA), "identity_policies": ids})},
 		{name: "role and account listed: the session is exempt", want: Allow, in: base(sessA, obj{"resource_policy": denyAllBut(roleA, rootA), "identity_policies": ids})},
 		{name: "only the account listed: denied", want: Deny, deniedBy: []string{"key-policy"}, explicit: true, in: base(sessA, obj{"resource_policy": denyAllBut(rootA), "identity_policies": ids})},
-		{name: "a caller with a permissions boundary is never exempt", want: Deny, deniedBy: []string{"key-policy"}, explicit: true, in: base(sessA, obj{"resource_policy": denyAllBut(sessA, roleA, rootA), "identity_policies": ids,
-			"permissions_boundary": doc(stmt("Allow", obj{"Action": "*", "Resource": "*"}))})},
+		{name: "a caller with a permissions boundary is never exempt", want: Deny, deniedBy: []string{"key-policy"}, explicit: true, in: base(sessA, obj{
+			"resource_policy": denyAllBut(sessA, roleA, rootA), "identity_policies": ids,
+			"permissions_boundary": doc(stmt("Allow", obj{"Action": "*", "Resource": "*"})),
+		})},
 		{name: "user and account listed: exempt", want: Allow, in: base(userA, obj{"resource_policy": denyAllBut(userA, rootA), "identity_policies": ids})},
 		{name: "someone else listed: denied", want: Deny, deniedBy: []string{"key-policy"}, explicit: true, in: base(userA, obj{"resource_policy": denyAllBut("arn:aws:iam::111111111111:user/bob", rootA), "identity_policies": ids})},
 	})
