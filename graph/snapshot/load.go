@@ -1,0 +1,333 @@
+package snapshot
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// LoadError is one part of a snapshot that could not be read. The part is
+// left out; the rest of the snapshot loads.
+type LoadError struct {
+	Account string `json:"account,omitempty"`
+	Region  string `json:"region,omitempty"`
+	// Item names the item when it can be told (a key ARN, a role name).
+	Item string `json:"item,omitempty"`
+	// Path is the JSON path of the bad value in the snapshot.
+	Path string `json:"path"`
+	Err  error  `json:"-"`
+	// Message is Err's text, for JSON output.
+	Message string `json:"message"`
+}
+
+func (e *LoadError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Path)
+	if e.Item != "" {
+		b.WriteString(" (" + e.Item + ")")
+	}
+	b.WriteString(": " + e.Message)
+	return b.String()
+}
+
+func (e *LoadError) Unwrap() error { return e.Err }
+
+// ErrNotSnapshot is returned for input that is not a keyhound snapshot at all.
+var ErrNotSnapshot = errors.New("not a keyhound snapshot")
+
+// gzipMagic starts every gzip stream (RFC 1952).
+var gzipMagic = []byte{0x1f, 0x8b}
+
+// Load reads a snapshot, gzip-compressed or not (told by its first bytes,
+// whatever the file is called). It fails only when the input is not a
+// snapshot of a format it knows; every other problem is a LoadError and the
+// rest loads.
+func Load(r io.Reader) (*Snapshot, []LoadError, error) {
+	br := bufio.NewReader(r)
+	if head, err := br.Peek(2); err == nil && bytes.Equal(head, gzipMagic) {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: bad gzip stream: %w", ErrNotSnapshot, err)
+		}
+		defer zr.Close()
+		r = zr
+	} else {
+		r = br
+	}
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read snapshot: %w", err)
+	}
+	return Decode(data)
+}
+
+// Decode is Load for uncompressed bytes.
+func Decode(data []byte) (*Snapshot, []LoadError, error) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(data, &top); err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrNotSnapshot, jsonErr(err))
+	}
+	var format string
+	if err := json.Unmarshal(top["format"], &format); err != nil || format == "" {
+		return nil, nil, fmt.Errorf("%w: no \"format\" field (want %q)", ErrNotSnapshot, Format)
+	}
+	if format != Format {
+		return nil, nil, fmt.Errorf("%w: format %q is not supported (this keyhound reads %q)", ErrNotSnapshot, format, Format)
+	}
+	d := &decoder{}
+	s := &Snapshot{Format: format, Accounts: map[string]*Account{}}
+	d.field(top, "collected_at", "collected_at", &s.CollectedAt)
+	d.field(top, "partition", "partition", &s.Partition)
+	d.field(top, "tool", "tool", &s.Tool)
+	d.field(top, "scope", "scope", &s.Scope)
+	if raw := top["organization"]; !isNull(raw) {
+		s.Organization = &Organization{}
+		d.structFields(raw, "organization", s.Organization)
+	}
+	var accounts map[string]json.RawMessage
+	if raw := top["accounts"]; !isNull(raw) {
+		if err := json.Unmarshal(raw, &accounts); err != nil {
+			d.fail(LoadError{Path: "accounts", Err: jsonErr(err)})
+		}
+	}
+	for _, id := range sortedKeys(accounts) {
+		d.account = id
+		s.Accounts[id] = d.decodeAccount(accounts[id], "accounts["+strconv.Quote(id)+"]")
+	}
+	return s, d.errs, nil
+}
+
+type decoder struct {
+	errs    []LoadError
+	account string
+	region  string
+}
+
+func (d *decoder) fail(e LoadError) {
+	if e.Account == "" {
+		e.Account = d.account
+	}
+	if e.Region == "" {
+		e.Region = d.region
+	}
+	e.Message = e.Err.Error()
+	d.errs = append(d.errs, e)
+}
+
+// field decodes top[name] into dst when present.
+func (d *decoder) field(obj map[string]json.RawMessage, name, path string, dst any) {
+	raw, ok := obj[name]
+	if !ok || isNull(raw) {
+		return
+	}
+	if err := json.Unmarshal(raw, dst); err != nil {
+		d.fail(LoadError{Path: withField(path, err), Err: jsonErr(err)})
+	}
+}
+
+func (d *decoder) decodeAccount(raw json.RawMessage, path string) *Account {
+	a := &Account{}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		d.fail(LoadError{Path: path, Err: jsonErr(err)})
+		return a
+	}
+	if !isAccountID(d.account) {
+		d.fail(LoadError{Path: path, Err: fmt.Errorf("account ID %q is not 12 digits", d.account)})
+	}
+	a.Errors = decodeList[CollectionError](d, obj["errors"], path+".errors")
+	a.EnabledRegions = decodeList[string](d, obj["enabled_regions"], path+".enabled_regions")
+	if raw := obj["iam"]; !isNull(raw) {
+		a.IAM = &IAM{}
+		d.structFields(raw, path+".iam", a.IAM)
+	}
+	var regions map[string]json.RawMessage
+	if raw := obj["regions"]; !isNull(raw) {
+		if err := json.Unmarshal(raw, &regions); err != nil {
+			d.fail(LoadError{Path: path + ".regions", Err: jsonErr(err)})
+		}
+	}
+	if regions != nil {
+		a.Regions = map[string]*Region{}
+	}
+	for _, name := range sortedKeys(regions) {
+		d.region = name
+		rp := path + ".regions[" + strconv.Quote(name) + "]"
+		reg := &Region{}
+		var svcs map[string]json.RawMessage
+		if err := json.Unmarshal(regions[name], &svcs); err != nil {
+			d.fail(LoadError{Path: rp, Err: jsonErr(err)})
+		}
+		// Each service section decodes on its own: a bad one is left out
+		// (not collected) and the others load.
+		rv := reflect.ValueOf(reg).Elem()
+		for i := range rv.NumField() {
+			tag := jsonName(rv.Type().Field(i))
+			raw, ok := svcs[tag]
+			if !ok || isNull(raw) {
+				continue
+			}
+			ptr := reflect.New(rv.Field(i).Type().Elem())
+			if d.structFields(raw, rp+"."+tag, ptr.Interface()) {
+				rv.Field(i).Set(ptr)
+			}
+		}
+		a.Regions[name] = reg
+		d.region = ""
+	}
+	return a
+}
+
+// structFields decodes a JSON object into the struct dst field by field: a
+// list field is decoded item by item, so one bad item is left out with a
+// LoadError and its neighbours load. It reports whether raw was an object.
+func (d *decoder) structFields(raw json.RawMessage, path string, dst any) bool {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		d.fail(LoadError{Path: path, Err: jsonErr(err)})
+		return false
+	}
+	v := reflect.ValueOf(dst).Elem()
+	t := v.Type()
+	for i := range t.NumField() {
+		name := jsonName(t.Field(i))
+		fraw, ok := obj[name]
+		if !ok || isNull(fraw) {
+			continue
+		}
+		fp := path + "." + name
+		fv := v.Field(i)
+		if fv.Kind() == reflect.Slice && fv.Type().Elem().Kind() == reflect.Struct {
+			list := d.decodeSlice(fraw, fp, fv.Type())
+			fv.Set(list)
+			continue
+		}
+		if err := json.Unmarshal(fraw, fv.Addr().Interface()); err != nil {
+			d.fail(LoadError{Path: withField(fp, err), Err: jsonErr(err)})
+		}
+	}
+	return true
+}
+
+// decodeSlice decodes a JSON array item by item into a slice of type st.
+func (d *decoder) decodeSlice(raw json.RawMessage, path string, st reflect.Type) reflect.Value {
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw, &items); err != nil {
+		d.fail(LoadError{Path: path, Err: jsonErr(err)})
+		return reflect.Zero(st)
+	}
+	out := reflect.MakeSlice(st, 0, len(items))
+	for i, it := range items {
+		ip := path + "[" + strconv.Itoa(i) + "]"
+		ev := reflect.New(st.Elem())
+		if err := json.Unmarshal(it, ev.Interface()); err != nil {
+			d.fail(LoadError{Path: withField(ip, err), Item: itemName(it), Err: jsonErr(err)})
+			continue
+		}
+		out = reflect.Append(out, ev.Elem())
+	}
+	return out
+}
+
+func decodeList[T any](d *decoder, raw json.RawMessage, path string) []T {
+	if isNull(raw) {
+		return nil
+	}
+	var zero []T
+	return d.decodeSlice(raw, path, reflect.TypeOf(zero)).Interface().([]T)
+}
+
+// itemName finds a name for an item that failed to decode.
+func itemName(raw json.RawMessage) string {
+	var obj map[string]any
+	if json.Unmarshal(raw, &obj) != nil {
+		return ""
+	}
+	if km, ok := obj["KeyMetadata"].(map[string]any); ok {
+		obj = km
+	}
+	for _, k := range []string{"Arn", "ARN", "TopicArn", "TableArn", "FunctionArn", "DBSnapshotArn", "QueueUrl", "Name", "RoleName", "UserName", "GroupName", "TableName", "FunctionName", "logGroupName", "VolumeId", "SnapshotId", "DBSnapshotIdentifier", "GrantId", "KeyId", "Id"} {
+		if s, ok := obj[k].(string); ok && s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// withField appends the field an UnmarshalTypeError names to path.
+func withField(path string, err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		return path + "." + te.Field
+	}
+	return path
+}
+
+// jsonErr rewords encoding/json errors without Go type names.
+func jsonErr(err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Errorf("want %s, not a JSON %s", kindName(te.Type), te.Value)
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Errorf("invalid JSON at byte %d: %w", se.Offset, err)
+	}
+	return err
+}
+
+func kindName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Int, reflect.Int64, reflect.Float64:
+		return "a number"
+	case reflect.Slice:
+		return "an array"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Pointer:
+		return kindName(t.Elem())
+	}
+	return t.String()
+}
+
+func jsonName(f reflect.StructField) string {
+	name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+	return name
+}
+
+func isNull(raw json.RawMessage) bool {
+	return len(raw) == 0 || string(bytes.TrimSpace(raw)) == "null"
+}
+
+func isAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

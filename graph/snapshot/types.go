@@ -1,0 +1,130 @@
+package snapshot
+
+// Format is the snapshot format this package reads and writes.
+const Format = "keyhound.snapshot/v1"
+
+// Snapshot is one collection of an organization (or of a set of accounts).
+type Snapshot struct {
+	Format       string              `json:"format"`
+	CollectedAt  string              `json:"collected_at,omitempty"`
+	Partition    string              `json:"partition,omitempty"`
+	Tool         *Tool               `json:"tool,omitempty"`
+	Scope        *Scope              `json:"scope,omitempty"`
+	Organization *Organization       `json:"organization,omitempty"`
+	Accounts     map[string]*Account `json:"accounts"`
+}
+
+// Tool names the program that wrote the snapshot.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version,omitempty"`
+}
+
+// Scope is what the collection covered.
+type Scope struct {
+	Regions  []string `json:"regions,omitempty"`
+	Services []string `json:"services,omitempty"`
+}
+
+// Organization is what AWS Organizations returned; nil when not scanned from an organization.
+type Organization struct {
+	Organization        *OrganizationInfo    `json:"Organization,omitempty"`
+	Roots               []Root               `json:"Roots,omitzero"`
+	OrganizationalUnits []OrganizationalUnit `json:"OrganizationalUnits,omitzero"`
+	Accounts            []OrgAccount         `json:"Accounts,omitzero"`
+	Policies            []OrgPolicy          `json:"Policies,omitzero"`
+}
+
+// OrganizationInfo is DescribeOrganization's Organization.
+type OrganizationInfo struct {
+	ID                 string `json:"Id"`
+	Arn                string `json:"Arn,omitempty"`
+	MasterAccountID    string `json:"MasterAccountId,omitempty"`
+	MasterAccountArn   string `json:"MasterAccountArn,omitempty"`
+	MasterAccountEmail string `json:"MasterAccountEmail,omitempty"`
+	FeatureSet         string `json:"FeatureSet,omitempty"`
+}
+
+// Root is a ListRoots item.
+type Root struct {
+	ID          string              `json:"Id"`
+	Arn         string              `json:"Arn,omitempty"`
+	Name        string              `json:"Name,omitempty"`
+	PolicyTypes []PolicyTypeSummary `json:"PolicyTypes,omitzero"`
+}
+
+// PolicyTypeSummary says whether a policy type is enabled at a root.
+type PolicyTypeSummary struct {
+	Type   string `json:"Type"`
+	Status string `json:"Status"`
+}
+
+// OrganizationalUnit is a DescribeOrganizationalUnit item plus its parent.
+type OrganizationalUnit struct {
+	ID       string `json:"Id"`
+	Arn      string `json:"Arn,omitempty"`
+	Name     string `json:"Name,omitempty"`
+	ParentID string `json:"ParentId"`
+}
+
+// OrgAccount is a ListAccounts item plus its parent.
+type OrgAccount struct {
+	ID           string `json:"Id"`
+	Arn          string `json:"Arn,omitempty"`
+	Name         string `json:"Name,omitempty"`
+	Email        string `json:"Email,omitempty"`
+	Status       string `json:"Status,omitempty"`
+	JoinedMethod string `json:"JoinedMethod,omitempty"`
+	ParentID     string `json:"ParentId"`
+}
+
+// Organizations policy types.
+const (
+	PolicyTypeSCP = "SERVICE_CONTROL_POLICY"
+	PolicyTypeRCP = "RESOURCE_CONTROL_POLICY"
+)
+
+// OrgPolicy is an SCP or RCP with its content and targets.
+type OrgPolicy struct {
+	PolicySummary PolicySummary  `json:"PolicySummary"`
+	Content       string         `json:"Content"`
+	Targets       []PolicyTarget `json:"Targets,omitzero"`
+}
+
+// PolicySummary is a ListPolicies item.
+type PolicySummary struct {
+	ID          string `json:"Id"`
+	Arn         string `json:"Arn,omitempty"`
+	Name        string `json:"Name,omitempty"`
+	Description string `json:"Description,omitempty"`
+	Type        string `json:"Type"`
+	AwsManaged  bool   `json:"AwsManaged,omitempty"`
+}
+
+// PolicyTarget is a ListTargetsForPolicy item.
+type PolicyTarget struct {
+	TargetID string `json:"TargetId"`
+	Arn      string `json:"Arn,omitempty"`
+	Name     string `json:"Name,omitempty"`
+	Type     string `json:"Type,omitempty"` // ROOT | ORGANIZATIONAL_UNIT | ACCOUNT
+}
+
+// Account is everything collected in one account. IAM nil: not collected.
+type Account struct {
+	Errors  []CollectionError  `json:"errors,omitzero"`
+	IAM     *IAM               `json:"iam,omitempty"`
+	Regions map[string]*Region `json:"regions,omitempty"`
+	// EnabledRegions lists the Regions enabled for the account, opt-in ones
+	// included; nil when not collected.
+	EnabledRegions []string `json:"enabled_regions,omitzero"`
+}
+
+// CollectionError is a call the scanner could not complete.
+type CollectionError struct {
+	Service   string `json:"service,omitempty"`
+	Region    string `json:"region,omitempty"`
+	Operation string `json:"operation,omitempty"`
+	Resource  string `json:"resource,omitempty"`
+	Code      string `json:"code,omitempty"`
+	Message   string `json:"message,omitempty"`
+}
