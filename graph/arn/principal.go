@@ -135,14 +135,14 @@ func (p Principal) AccountARN() string {
 
 // IsServiceLinkedRole reports whether the principal is a service-linked role or
 // one of its sessions. SCPs and RCPs do not restrict service-linked roles.
-// Session ARNs do not carry the role's path; their role names start with
-// "AWSServiceRoleFor" by AWS's convention.
+// Session ARNs do not carry the role's path (callers that know the role set
+// Path); service-linked role names start with "AWSServiceRoleFor".
 func (p Principal) IsServiceLinkedRole() bool {
 	switch p.Kind {
 	case KindRole:
 		return strings.HasPrefix(p.Path, "/aws-service-role/")
 	case KindAssumedRole:
-		return strings.HasPrefix(p.Name, "AWSServiceRoleFor")
+		return strings.HasPrefix(p.Path, "/aws-service-role/") || strings.HasPrefix(p.Name, "AWSServiceRoleFor")
 	}
 	return false
 }

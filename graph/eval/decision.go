@@ -107,9 +107,11 @@ const (
 	OutcomeNotApplicable
 	// OutcomeBlocked: a rule outside policies refuses the request (key state, Region, …).
 	OutcomeBlocked
+	// OutcomeUnknown: some of the layer's policies are not known (not collected, unparseable).
+	OutcomeUnknown
 )
 
-var outcomeNames = [...]string{"allows", "denies", "conditional", "condition-failed", "no-allow", "not-applicable", "blocked"}
+var outcomeNames = [...]string{"allows", "denies", "conditional", "condition-failed", "no-allow", "not-applicable", "blocked", "unknown"}
 
 // String returns the outcome's JSON name.
 func (o Outcome) String() string { return outcomeNames[o] }
@@ -144,6 +146,7 @@ const (
 	CodeSessionLimitsRoleARN   Code = "session-policy-limits-role-arn-grant"
 	CodeNoIdentityPolicies     Code = "no-identity-policies"
 	CodeAWSManagedKeyDirectUse Code = "aws-managed-key"
+	CodePoliciesUnknown        Code = "policies-unknown"
 )
 
 // Reason is one piece of evidence: a statement, grant or rule, with the layer

@@ -102,8 +102,11 @@ func (e *Evaluator) Evaluate(r *Request, d *Decision) {
 				for i := range r.SCPs[lvl] {
 					e.scanPolicy(r, d, &r.SCPs[lvl][i], LayerSCP, lvl, false, &acc)
 				}
+				if r.Unknown[LayerSCP] {
+					acc.allow, acc.deny = acc.allow.Or(policy.Unknown), acc.deny.Or(policy.Unknown)
+				}
 				layerDeny[LayerSCP] = layerDeny[LayerSCP].Or(acc.deny)
-				if acc.allow != tT {
+				if acc.allow == tF {
 					d.Reasons = append(d.Reasons, Reason{Layer: LayerSCP, Outcome: OutcomeNoAllow, Level: lvl, Statement: -1})
 				}
 				scpOK = scpOK.And(acc.allow)
@@ -126,11 +129,15 @@ func (e *Evaluator) Evaluate(r *Request, d *Decision) {
 				for i := range r.RCPs[lvl] {
 					e.scanPolicy(r, d, &r.RCPs[lvl][i], LayerRCP, lvl, true, &acc)
 				}
+				a := acc.anyAllow()
+				if r.Unknown[LayerRCP] {
+					a, acc.deny = a.Or(policy.Unknown), acc.deny.Or(policy.Unknown)
+				}
 				layerDeny[LayerRCP] = layerDeny[LayerRCP].Or(acc.deny)
-				if a := acc.anyAllow(); a != tT {
+				if a == tF {
 					d.Reasons = append(d.Reasons, Reason{Layer: LayerRCP, Outcome: OutcomeNoAllow, Level: lvl, Statement: -1})
 				}
-				rcpOK = rcpOK.And(acc.anyAllow())
+				rcpOK = rcpOK.And(a)
 			}
 		}
 	}
@@ -143,11 +150,18 @@ func (e *Evaluator) Evaluate(r *Request, d *Decision) {
 		layerDeny[LayerVPCEndpointPolicy] = acc.deny
 		vpceOK = acc.anyAllow()
 	}
+	if r.Unknown[LayerVPCEndpointPolicy] {
+		layerDeny[LayerVPCEndpointPolicy] = layerDeny[LayerVPCEndpointPolicy].Or(policy.Unknown)
+		vpceOK = vpceOK.And(policy.Unknown)
+	}
 
 	// Resource policy (key policy, trust policy).
 	resLayer := r.resourcePolicyLayer()
 	res := newScan()
 	e.scanPolicy(r, d, r.ResourcePolicy, resLayer, 0, true, &res)
+	if r.Unknown[resLayer] {
+		res.unl, res.lim, res.acc, res.deny = res.unl.Or(policy.Unknown), res.lim.Or(policy.Unknown), res.acc.Or(policy.Unknown), res.deny.Or(policy.Unknown)
+	}
 	layerDeny[resLayer] = res.deny
 
 	// Identity side.
@@ -164,6 +178,9 @@ func (e *Evaluator) Evaluate(r *Request, d *Decision) {
 		for i := range r.IdentityPolicies {
 			e.scanPolicy(r, d, &r.IdentityPolicies[i], LayerIdentityPolicy, 0, false, &acc)
 		}
+		if r.Unknown[LayerIdentityPolicy] {
+			acc.allow, acc.deny = acc.allow.Or(policy.Unknown), acc.deny.Or(policy.Unknown)
+		}
 		layerDeny[LayerIdentityPolicy] = acc.deny
 		idAllow = acc.allow
 	}
@@ -171,6 +188,9 @@ func (e *Evaluator) Evaluate(r *Request, d *Decision) {
 	if r.PermissionsBoundary != nil {
 		acc := newScan()
 		e.scanPolicy(r, d, r.PermissionsBoundary, LayerPermissionsBoundary, 0, false, &acc)
+		if r.Unknown[LayerPermissionsBoundary] {
+			acc.allow, acc.deny = acc.allow.Or(policy.Unknown), acc.deny.Or(policy.Unknown)
+		}
 		layerDeny[LayerPermissionsBoundary] = acc.deny
 		bOK = acc.allow
 	}
@@ -185,6 +205,14 @@ func (e *Evaluator) Evaluate(r *Request, d *Decision) {
 	gs := newGrantScan()
 	if isKey && len(r.Grants) > 0 {
 		gs = e.scanGrants(r, d)
+	}
+	if isKey && r.Unknown[LayerGrant] {
+		gs.unl, gs.lim, gs.acc = gs.unl.Or(policy.Unknown), gs.lim.Or(policy.Unknown), gs.acc.Or(policy.Unknown)
+	}
+	for l, unknown := range r.Unknown {
+		if unknown {
+			d.Reasons = append(d.Reasons, Reason{Layer: Layer(l), Outcome: OutcomeUnknown, Code: CodePoliciesUnknown, Statement: -1})
+		}
 	}
 
 	// Access paths.
@@ -271,7 +299,9 @@ func (e *Evaluator) Evaluate(r *Request, d *Decision) {
 	}
 	if vpceOK != tT {
 		d.deny(LayerVPCEndpointPolicy, false)
-		d.Reasons = append(d.Reasons, Reason{Layer: LayerVPCEndpointPolicy, Outcome: OutcomeNoAllow, Statement: -1})
+		if vpceOK == tF {
+			d.Reasons = append(d.Reasons, Reason{Layer: LayerVPCEndpointPolicy, Outcome: OutcomeNoAllow, Statement: -1})
+		}
 	}
 	if !stateOK {
 		d.deny(LayerKeyState, false)

@@ -74,6 +74,11 @@ type Request struct {
 	// PrincipalEnabledRegions lists the opt-in Regions enabled in the caller's
 	// account; nil means unknown (assumed enabled).
 	PrincipalEnabledRegions []string
+	// Unknown marks layers whose policies are not (all) known: not collected,
+	// unreadable or unparseable. Such a layer may allow or deny beyond its
+	// known statements, so the answer cannot be ALLOW through it or DENY for
+	// its lack of an allow. Use MarkUnknown.
+	Unknown [numLayers]bool
 
 	// Derived by Prepare.
 	prepared      bool
@@ -85,6 +90,13 @@ type Request struct {
 	accountARN    string
 	rolePrefix    string // "arn:PART:iam::ACCT:role/" for roles and sessions
 	roleARN       string
+}
+
+// MarkUnknown records that some policies of layer l are unknown.
+func (r *Request) MarkUnknown(l Layer) {
+	if l < numLayers {
+		r.Unknown[l] = true
+	}
 }
 
 // Prepare validates the request and derives what evaluation needs: the

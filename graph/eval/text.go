@@ -29,6 +29,7 @@ var codeText = map[Code]string{
 	CodeBoundaryLimitsRoleARN: "no statement of the permissions boundary allows it (a boundary limits identity policies and grants to the role ARN)",
 	CodeSessionLimitsRoleARN:  "no statement of the session policy allows it (a session policy limits identity policies and grants to the role ARN)",
 	CodeNoIdentityPolicies:    "the caller has no identity policies",
+	CodePoliciesUnknown:       "some of its policies are unknown (not collected, unreadable or unparseable): the answer cannot rest on them",
 }
 
 // WriteText writes the decision as an on-call engineer reads it: the verdict,
@@ -112,7 +113,7 @@ func glyph(rs Reason) string {
 		return "✓"
 	case OutcomeDenies, OutcomeNoAllow, OutcomeBlocked:
 		return "✗"
-	case OutcomeConditional:
+	case OutcomeConditional, OutcomeUnknown:
 		return "?"
 	default:
 		return "·"
@@ -161,6 +162,8 @@ func reasonText(rs Reason) string {
 		what = "does not apply"
 	case OutcomeBlocked:
 		what = "blocks the request"
+	case OutcomeUnknown:
+		what = "is not fully known"
 	}
 	var b strings.Builder
 	switch {

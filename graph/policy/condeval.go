@@ -34,7 +34,7 @@ func (c *Condition) EvalLookup(ctx *Context) (Tri, []string, Presence) {
 
 func (c *Condition) evalValues(vals []string, pres Presence, ctx *Context) Tri {
 	if pres == PresenceUnknown {
-		return Unknown
+		return c.evalExcluded(ctx)
 	}
 	if c.Family == OpNull {
 		absent := pres == PresenceAbsent
@@ -189,4 +189,37 @@ func (c *Condition) Variables() []string {
 // String renders the condition as policy JSON would write it: `StringEquals kms:ViaService [s3.us-east-1.amazonaws.com]`.
 func (c *Condition) String() string {
 	return c.Operator + " " + c.Key + " " + "[" + strings.Join(c.Values, ", ") + "]"
+}
+
+// evalExcluded decides a StringEquals-family condition on an unknown key
+// whose value is known not to be any of the policy's values (Context.SetNotIn):
+// whether the key is absent or has another value, StringEquals is false and
+// StringNotEquals true. …IfExists StringEquals stays unknown (true if absent).
+func (c *Condition) evalExcluded(ctx *Context) Tri {
+	notIn := ctx.notIn(c.key)
+	if len(notIn) == 0 || c.Family != OpStringEquals || c.Set != SetNone {
+		return Unknown
+	}
+	for i := range c.strs {
+		if c.strs[i].HasVariables() || !contains(notIn, c.Values[i]) {
+			return Unknown
+		}
+	}
+	switch {
+	case c.Negated:
+		return True
+	case c.IfExists:
+		return Unknown
+	default:
+		return False
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }

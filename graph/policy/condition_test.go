@@ -222,3 +222,28 @@ func TestTriLogic(t *testing.T) {
 		t.Errorf("Tri JSON = %s", b)
 	}
 }
+
+// A key known not to hold some values (aws:PrincipalOrgID of a caller outside
+// the organization) decides StringEquals/StringNotEquals against those values.
+func TestExcludedValues(t *testing.T) {
+	c := NewContext(false)
+	c.SetNotIn("aws:PrincipalOrgID", "o-mine")
+	cases := []struct {
+		cond string
+		want Tri
+	}{
+		{`{"StringEquals":{"aws:PrincipalOrgID":"o-mine"}}`, False},
+		{`{"StringNotEquals":{"aws:PrincipalOrgID":"o-mine"}}`, True},
+		{`{"StringNotEqualsIfExists":{"aws:PrincipalOrgID":"o-mine"}}`, True},
+		{`{"StringEqualsIfExists":{"aws:PrincipalOrgID":"o-mine"}}`, Unknown},
+		{`{"StringEquals":{"aws:PrincipalOrgID":["o-mine","o-other"]}}`, Unknown},
+		{`{"StringLike":{"aws:PrincipalOrgID":"o-mine"}}`, Unknown},
+		{`{"Null":{"aws:PrincipalOrgID":"true"}}`, Unknown},
+	}
+	for _, tc := range cases {
+		st := condStatement(t, Version2012, tc.cond)
+		if got := st.EvalConditions(c, nil); got != tc.want {
+			t.Errorf("%s = %s, want %s", tc.cond, got, tc.want)
+		}
+	}
+}

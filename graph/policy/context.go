@@ -37,6 +37,8 @@ type ctxEntry struct {
 	name   string // as given, for explanations
 	values []string
 	absent bool
+	// notIn, for an unknown key, lists values it is known not to have.
+	notIn []string
 }
 
 // NewContext returns an empty context; complete says whether keys not set are absent.
@@ -67,7 +69,29 @@ func (c *Context) SetAbsent(key string) {
 	c.entries[strings.ToLower(key)] = ctxEntry{name: key, absent: true}
 }
 
-// Has reports whether key was set, present or absent (not left unknown).
+// SetNotIn records that key is unknown (absent, or present with any value)
+// except that it is none of values: aws:PrincipalOrgID of a principal outside
+// the organization, say. StringEquals and StringNotEquals on such a key can
+// then be decided when the policy compares it only with those values.
+func (c *Context) SetNotIn(key string, values ...string) {
+	if c.entries == nil {
+		c.entries = make(map[string]ctxEntry)
+	}
+	if values == nil {
+		values = []string{}
+	}
+	c.entries[strings.ToLower(key)] = ctxEntry{name: key, notIn: values}
+}
+
+// notIn returns the values an unknown key is known not to have.
+func (c *Context) notIn(lowerKey string) []string {
+	if c == nil {
+		return nil
+	}
+	return c.entries[lowerKey].notIn
+}
+
+// Has reports whether key was set: present, absent, or with SetNotIn.
 func (c *Context) Has(key string) bool {
 	if c == nil {
 		return false
@@ -84,6 +108,8 @@ func (c *Context) Lookup(lowerKey string) ([]string, Presence) {
 	}
 	e, ok := c.entries[lowerKey]
 	switch {
+	case ok && e.notIn != nil:
+		return nil, PresenceUnknown
 	case ok && e.absent:
 		return nil, PresenceAbsent
 	case ok:

@@ -147,6 +147,18 @@ type EC2 struct {
 	Snapshots              []EBSSnapshot `json:"Snapshots,omitzero"`
 	EbsEncryptionByDefault *bool         `json:"EbsEncryptionByDefault,omitempty"`
 	EbsDefaultKmsKeyID     *string       `json:"EbsDefaultKmsKeyId,omitempty"`
+	// VpcEndpoints are DescribeVpcEndpoints items (an extension of
+	// SNAPSHOT.md's layout): their policies restrict requests through them.
+	VpcEndpoints []VpcEndpoint `json:"VpcEndpoints,omitzero"`
+}
+
+// VpcEndpoint is a DescribeVpcEndpoints item.
+type VpcEndpoint struct {
+	VpcEndpointID   string `json:"VpcEndpointId"`
+	VpcEndpointType string `json:"VpcEndpointType,omitempty"`
+	ServiceName     string `json:"ServiceName,omitempty"`
+	VpcID           string `json:"VpcId,omitempty"`
+	PolicyDocument  string `json:"PolicyDocument,omitempty"`
 }
 
 // Volume is a DescribeVolumes item.

@@ -127,8 +127,8 @@ func TestLoadPartialNamesThePath(t *testing.T) {
 	}
 	want := map[string]LoadError{
 		`accounts["111111111111"].regions["us-east-1"].kms.Keys[0].KeyMetadata.KeyId`: {Account: "111111111111", Region: "us-east-1", Item: "arn:aws:kms:us-east-1:111111111111:key/broken"},
-		`accounts["111111111111"].regions["us-east-1"].ec2`:                            {Account: "111111111111", Region: "us-east-1"},
-		`accounts["111111111111"].iam.RoleDetailList[0]`:                               {Account: "111111111111"},
+		`accounts["111111111111"].regions["us-east-1"].ec2`:                           {Account: "111111111111", Region: "us-east-1"},
+		`accounts["111111111111"].iam.RoleDetailList[0]`:                              {Account: "111111111111"},
 	}
 	if len(errs) != len(want) {
 		t.Fatalf("errors = %v", errs)

@@ -1,0 +1,121 @@
+package graph
+
+import (
+	"slices"
+	"strconv"
+
+	"github.com/keyhound/keyhound/graph/snapshot"
+)
+
+// Graph is the access graph of one snapshot.
+type Graph struct {
+	Snapshot *snapshot.Snapshot
+	Org      *Org
+	// Issues are the snapshot's load errors and unparseable policies, sorted by path.
+	Issues []Issue
+
+	principals map[string]*Principal // by ARN
+	roles      map[string]*Principal // by "account/name"
+	keys       map[string]*Key       // by key ARN
+	keyIDs     map[string]*Key       // by "account/region/id"
+	aliases    map[string]*Key       // by "account/region/alias/name"
+	endpoints  map[string]*endpoint  // VPC endpoints by ID
+	partition  string
+}
+
+type builder struct {
+	g         *Graph
+	partition string
+}
+
+// Build builds the graph of a loaded snapshot; loadErrs are the snapshot's
+// load errors, kept as issues.
+func Build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError) *Graph {
+	g := &Graph{
+		Snapshot: s, principals: map[string]*Principal{}, roles: map[string]*Principal{},
+		keys: map[string]*Key{}, keyIDs: map[string]*Key{}, aliases: map[string]*Key{}, endpoints: map[string]*endpoint{},
+		partition: s.Partition,
+	}
+	if g.partition == "" {
+		g.partition = "aws"
+	}
+	for _, e := range loadErrs {
+		g.Issues = append(g.Issues, Issue{Account: e.Account, Region: e.Region, Item: e.Item, Path: e.Path, Message: e.Message})
+	}
+	b := &builder{g: g, partition: g.partition}
+	b.buildOrg(s.Organization)
+	for _, id := range sortedKeys(s.Accounts) {
+		a := s.Accounts[id]
+		base := "accounts[" + strconv.Quote(id) + "]"
+		b.buildPrincipals(id, a.IAM, base+".iam")
+		for _, region := range sortedKeys(a.Regions) {
+			rb := base + ".regions[" + strconv.Quote(region) + "]"
+			b.buildKeys(id, region, a.Regions[region].KMS, rb+".kms")
+			b.buildEndpoints(id, region, a.Regions[region].EC2, rb+".ec2")
+		}
+	}
+	slices.SortStableFunc(g.Issues, func(a, b Issue) int {
+		switch {
+		case a.Path < b.Path:
+			return -1
+		case a.Path > b.Path:
+			return 1
+		}
+		return 0
+	})
+	return g
+}
+
+// Principal returns the IAM user or role with that ARN, or nil.
+func (g *Graph) Principal(arn string) *Principal { return g.principals[arn] }
+
+// Role returns the role of that name in account, or nil.
+func (g *Graph) Role(account, name string) *Principal { return g.roles[account+"/"+name] }
+
+// Key returns the key with that ARN, or nil.
+func (g *Graph) Key(arn string) *Key { return g.keys[arn] }
+
+// Keys returns every key, sorted by ARN.
+func (g *Graph) Keys() []*Key {
+	out := make([]*Key, 0, len(g.keys))
+	for _, k := range g.keys {
+		out = append(out, k)
+	}
+	slices.SortFunc(out, func(a, b *Key) int { return cmpString(a.ARN, b.ARN) })
+	return out
+}
+
+// Principals returns every IAM user and role, sorted by ARN.
+func (g *Graph) Principals() []*Principal {
+	out := make([]*Principal, 0, len(g.principals))
+	for _, p := range g.principals {
+		out = append(out, p)
+	}
+	slices.SortFunc(out, func(a, b *Principal) int { return cmpString(a.ARN, b.ARN) })
+	return out
+}
+
+// InSnapshot reports whether account's IAM was collected.
+func (g *Graph) InSnapshot(account string) bool {
+	a := g.Snapshot.Accounts[account]
+	return a != nil && a.IAM != nil
+}
+
+func cmpString(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,168 @@
+package graph
+
+import (
+	"strconv"
+
+	"github.com/keyhound/keyhound/graph/arn"
+	"github.com/keyhound/keyhound/graph/eval"
+	"github.com/keyhound/keyhound/graph/snapshot"
+)
+
+// Principal is an IAM user or role of an account in the snapshot, with every
+// policy that applies to it.
+type Principal struct {
+	ARN     string
+	Kind    arn.PrincipalKind // KindUser or KindRole
+	Account string
+	Name    string
+	Path    string
+	ID      string // AIDA… / AROA… unique ID
+	Tags    map[string]string
+	// Policies are its identity policies: inline, attached managed, and (for
+	// users) its groups' inline and managed policies.
+	Policies []eval.NamedPolicy
+	Boundary *eval.NamedPolicy
+	// Trust is a role's trust policy.
+	Trust *eval.NamedPolicy
+	// Issues are unparseable or uncollected policies this principal's
+	// answers depend on.
+	Issues []Issue
+}
+
+// ServiceLinked reports whether the principal is a service-linked role.
+func (p *Principal) ServiceLinked() bool {
+	return p.Kind == arn.KindRole && len(p.Path) >= 18 && p.Path[:18] == "/aws-service-role/"
+}
+
+func (b *builder) buildPrincipals(account string, iam *snapshot.IAM, base string) {
+	if iam == nil {
+		return
+	}
+	managed := map[string]*eval.NamedPolicy{}
+	managedIssue := map[string]*Issue{}
+	for i := range iam.Policies {
+		mp := &iam.Policies[i]
+		path := base + ".Policies[" + strconv.Itoa(i) + "]"
+		doc, ok := mp.DefaultDocument()
+		if !ok {
+			iss := Issue{Account: account, Item: mp.Arn, Path: path, Message: "managed policy has no default version"}
+			b.g.Issues = append(b.g.Issues, iss)
+			managedIssue[mp.Arn] = &iss
+			continue
+		}
+		name := mp.PolicyName
+		if name == "" {
+			name = lastSegment(mp.Arn) // moto omits PolicyName
+		}
+		np, iss := b.parsePolicy(doc, name, mp.Arn, account, "", mp.Arn, path+".PolicyVersionList")
+		managed[mp.Arn], managedIssue[mp.Arn] = np, iss
+	}
+	attach := func(p *Principal, list []snapshot.AttachedPolicy) {
+		for _, ap := range list {
+			if np := managed[ap.PolicyArn]; np != nil {
+				p.Policies = append(p.Policies, *np)
+				continue
+			}
+			if iss := managedIssue[ap.PolicyArn]; iss != nil {
+				p.Issues = append(p.Issues, *iss)
+				continue
+			}
+			p.Issues = append(p.Issues, Issue{Account: account, Item: ap.PolicyArn, Path: base + ".Policies",
+				Message: "attached managed policy " + ap.PolicyArn + " was not collected: its permissions are unknown"})
+		}
+	}
+	inline := func(p *Principal, list []snapshot.PolicyDetail, path string) {
+		for i, pd := range list {
+			np, iss := b.parsePolicy(pd.PolicyDocument, pd.PolicyName, "", account, "", p.ARN, path+"["+strconv.Itoa(i)+"].PolicyDocument")
+			if iss != nil {
+				p.Issues = append(p.Issues, *iss)
+				continue
+			}
+			p.Policies = append(p.Policies, *np)
+		}
+	}
+	boundary := func(p *Principal, pb *snapshot.AttachedPermissionsBoundary) {
+		if pb == nil {
+			return
+		}
+		if np := managed[pb.PermissionsBoundaryArn]; np != nil {
+			p.Boundary = np
+			return
+		}
+		// A boundary we cannot read still limits: keep an empty boundary
+		// (it allows nothing) and say so.
+		p.Boundary = &eval.NamedPolicy{Name: lastSegment(pb.PermissionsBoundaryArn), ARN: pb.PermissionsBoundaryArn}
+		p.Issues = append(p.Issues, Issue{Account: account, Item: pb.PermissionsBoundaryArn, Path: base + ".Policies",
+			Message: "permissions boundary " + pb.PermissionsBoundaryArn + " was not collected or does not parse"})
+	}
+	groups := map[string]*Principal{}
+	for i := range iam.GroupDetailList {
+		gd := &iam.GroupDetailList[i]
+		g := &Principal{ARN: gd.Arn, Name: gd.GroupName, Account: account}
+		inline(g, gd.GroupPolicyList, base+".GroupDetailList["+strconv.Itoa(i)+"].GroupPolicyList")
+		attach(g, gd.AttachedManagedPolicies)
+		groups[gd.GroupName] = g
+	}
+	for i := range iam.UserDetailList {
+		ud := &iam.UserDetailList[i]
+		p := &Principal{ARN: ud.Arn, Kind: arn.KindUser, Account: account, Name: ud.UserName, Path: ud.Path, ID: ud.UserID, Tags: tagMap(ud.Tags)}
+		inline(p, ud.UserPolicyList, base+".UserDetailList["+strconv.Itoa(i)+"].UserPolicyList")
+		attach(p, ud.AttachedManagedPolicies)
+		for _, gn := range ud.GroupList {
+			if g := groups[gn]; g != nil {
+				p.Policies = append(p.Policies, g.Policies...)
+				p.Issues = append(p.Issues, g.Issues...)
+			} else if iam.GroupDetailList != nil {
+				p.Issues = append(p.Issues, Issue{Account: account, Item: ud.Arn, Path: base + ".GroupDetailList", Message: "group " + gn + " was not collected"})
+			}
+		}
+		boundary(p, ud.PermissionsBoundary)
+		b.addPrincipal(p)
+	}
+	for i := range iam.RoleDetailList {
+		rd := &iam.RoleDetailList[i]
+		rp := base + ".RoleDetailList[" + strconv.Itoa(i) + "]"
+		p := &Principal{ARN: rd.Arn, Kind: arn.KindRole, Account: account, Name: rd.RoleName, Path: rd.Path, ID: rd.RoleID, Tags: tagMap(rd.Tags)}
+		inline(p, rd.RolePolicyList, rp+".RolePolicyList")
+		attach(p, rd.AttachedManagedPolicies)
+		boundary(p, rd.PermissionsBoundary)
+		if rd.AssumeRolePolicyDocument != "" {
+			np, iss := b.parsePolicy(rd.AssumeRolePolicyDocument, "trust policy", "", account, "", rd.Arn, rp+".AssumeRolePolicyDocument")
+			if iss != nil {
+				p.Issues = append(p.Issues, *iss)
+			}
+			p.Trust = np
+		}
+		b.addPrincipal(p)
+	}
+}
+
+func (b *builder) addPrincipal(p *Principal) {
+	if p.Path == "" {
+		p.Path = "/"
+	}
+	b.g.principals[p.ARN] = p
+	if p.Kind == arn.KindRole {
+		b.g.roles[p.Account+"/"+p.Name] = p
+	}
+}
+
+func tagMap(tags []snapshot.Tag) map[string]string {
+	if len(tags) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(tags))
+	for _, t := range tags {
+		m[t.Key] = t.Value
+	}
+	return m
+}
+
+func lastSegment(s string) string {
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i] == '/' || s[i] == ':' {
+			return s[i+1:]
+		}
+	}
+	return s
+}
