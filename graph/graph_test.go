@@ -1,0 +1,142 @@
+package graph
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/keyhound/keyhound/graph/eval"
+	"github.com/keyhound/keyhound/graph/snapshot"
+)
+
+func loadSmall(t *testing.T) *Graph {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", "small.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s, errs, err := snapshot.Load(f)
+	if err != nil || len(errs) > 0 {
+		t.Fatalf("load: %v %v", err, errs)
+	}
+	return Build(s, errs)
+}
+
+const (
+	kApp = "arn:aws:kms:us-east-1:111111111111:key/k-app"
+)
+
+func TestResolveKey(t *testing.T) {
+	g := loadSmall(t)
+	for _, ref := range []string{kApp, "arn:aws:kms:us-east-1:111111111111:alias/app", "k-app"} {
+		k, err := g.ResolveKey(ref, "", "")
+		if err != nil || k.ARN != kApp {
+			t.Errorf("ResolveKey(%s) = %v, %v", ref, k, err)
+		}
+	}
+	if k, err := g.ResolveKey("alias/app", "111111111111", "us-east-1"); err != nil || k.ARN != kApp {
+		t.Errorf("alias name in its account: %v %v", k, err)
+	}
+	// An alias name resolves in the caller's account, as AWS does.
+	if _, err := g.ResolveKey("alias/app", "222222222222", "us-east-1"); err == nil {
+		t.Error("alias/app resolved in another account")
+	}
+	for _, ref := range []string{"arn:aws:kms:us-east-1:111111111111:key/nope", "nope", "arn:aws:s3:::bucket"} {
+		if _, err := g.ResolveKey(ref, "111111111111", "us-east-1"); err == nil {
+			t.Errorf("ResolveKey(%s) succeeded", ref)
+		}
+	}
+}
+
+func TestOrgStructure(t *testing.T) {
+	g := loadSmall(t)
+	if got := g.Org.Path("222222222222"); !slices.Equal(got, []string{"r-ab12", "ou-ab12-dev", "222222222222"}) {
+		t.Errorf("Path = %v", got)
+	}
+	if got := g.Org.OrgPaths("222222222222"); got != "o-a1b2c3d4e5/r-ab12/ou-ab12-dev/" {
+		t.Errorf("OrgPaths = %s", got)
+	}
+	if g.Org.Member("333333333333") || !g.Org.Member("999999999999") {
+		t.Error("Member")
+	}
+	levels, issues := g.Org.levels("222222222222", snapshot.PolicyTypeSCP)
+	if len(issues) != 0 || len(levels) != 3 || len(levels[1]) != 2 {
+		t.Errorf("SCP levels = %v %v", levels, issues)
+	}
+}
+
+// Unparseable and uncollected policies become issues naming account, item
+// and JSON path (inside the snapshot, then inside the policy).
+func TestIssues(t *testing.T) {
+	g := loadSmall(t)
+	want := []string{
+		`accounts["111111111111"].iam.RoleDetailList[1].RolePolicyList[0].PolicyDocument → Statement[0].Effect`,
+		`accounts["111111111111"].regions["us-east-1"].kms.Keys[1].Policy`,
+		`accounts["111111111111"].regions["us-east-1"].kms.Keys[2].Policy → Statement[0].Effect`,
+	}
+	var got []string
+	for _, iss := range g.Issues {
+		got = append(got, iss.Path)
+		if iss.Account != "111111111111" || iss.Item == "" {
+			t.Errorf("issue lacks account or item: %+v", iss)
+		}
+	}
+	for _, w := range want {
+		if !slices.Contains(got, w) {
+			t.Errorf("issues %v lack %s", got, w)
+		}
+	}
+}
+
+func TestCan(t *testing.T) {
+	g := loadSmall(t)
+	cases := []struct {
+		name, principal, resource string
+		ctx                       map[string][]string
+		want                      eval.Verdict
+		deniedBy                  string
+		unknown                   string // a substring of an Unknowns message
+	}{
+		{name: "managed policy default version, tag condition from the role's tags", principal: "arn:aws:sts::111111111111:assumed-role/App/i-1", resource: kApp, want: eval.Allow},
+		{name: "user through a group's URL-encoded inline policy", principal: "arn:aws:iam::111111111111:user/alice", resource: "alias/app", want: eval.Allow},
+		{name: "cross-account: key policy trusts the account, IAM allows", principal: "arn:aws:sts::222222222222:assumed-role/Reader/r", resource: kApp, want: eval.Allow},
+		{name: "SCP in the dev OU denies all but Reader", principal: "arn:aws:sts::222222222222:assumed-role/Writer/w", resource: kApp, want: eval.Deny, deniedBy: "scp"},
+		{name: "account outside the snapshot: identity policies unknown", principal: "arn:aws:sts::333333333333:assumed-role/Auditor/a", resource: kApp, want: eval.Conditional, unknown: "not in the snapshot"},
+		{name: "unreadable key policy: not DENY", principal: "arn:aws:sts::111111111111:assumed-role/App/i-1", resource: "k-unreadable", want: eval.Conditional, unknown: "key policy not collected"},
+		{name: "unparseable key policy: not DENY", principal: "arn:aws:sts::111111111111:assumed-role/App/i-1", resource: "k-bad", want: eval.Conditional, unknown: "unparseable policy"},
+		{name: "grants not collected: a grant could allow", principal: "arn:aws:sts::222222222222:assumed-role/Reader/r", resource: "k-nogrants", want: eval.Conditional, unknown: "grants not collected"},
+		{name: "role with an unparseable and an uncollected policy", principal: "arn:aws:sts::111111111111:assumed-role/Broken/b", resource: kApp, want: eval.Conditional, unknown: "NotCollected"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			a, err := g.Can(Query{Principal: tc.principal, Action: "kms:Decrypt", Resource: tc.resource, Region: "us-east-1", Context: tc.ctx})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.Decision != tc.want {
+				var b strings.Builder
+				_ = eval.WriteText(&b, a.Request, &eval.Decision{Verdict: a.Decision, DeniedBy: a.DeniedBy, Reasons: a.Reasons})
+				t.Fatalf("%s, want %s; unknowns %v\n%s", a.Decision, tc.want, a.Unknowns, b.String())
+			}
+			if tc.deniedBy != "" {
+				l, _ := eval.ParseLayer(tc.deniedBy)
+				d := eval.Decision{DeniedBy: a.DeniedBy}
+				if !d.DeniedByLayer(l) {
+					t.Errorf("denied_by %v lacks %s", a.DeniedBy, tc.deniedBy)
+				}
+			}
+			if tc.unknown != "" && !slices.ContainsFunc(a.Unknowns, func(i Issue) bool { return strings.Contains(i.Message, tc.unknown) }) {
+				t.Errorf("unknowns %v lack %q", a.Unknowns, tc.unknown)
+			}
+			if tc.unknown == "" && len(a.Unknowns) > 0 {
+				t.Errorf("unexpected unknowns %v", a.Unknowns)
+			}
+		})
+	}
+	if _, err := g.Can(Query{Principal: "arn:aws:iam::111111111111:role/Ghost", Action: "kms:Decrypt", Resource: kApp}); err == nil {
+		t.Error("a role missing from a collected account must be an error")
+	}
+}
