@@ -49,14 +49,7 @@ Exit codes: 0 ALLOW, 1 DENY, 2 CONDITIONAL, 3 bad input.`,
 			if err != nil {
 				return err
 			}
-			switch d.Verdict {
-			case eval.Allow:
-				return nil
-			case eval.Conditional:
-				return &exitError{code: exitConditional}
-			default:
-				return &exitError{code: exitDeny}
-			}
+			return verdictExit(d.Verdict)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the decision as JSON: {decision, denied_by, reasons, conditions}")

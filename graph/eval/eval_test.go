@@ -539,3 +539,44 @@ func TestResourceAccount(t *testing.T) {
 		t.Errorf("ListKeys: %s %v", d.Verdict, d.DeniedBy)
 	}
 }
+
+// Layers whose policies are not known (not collected, unreadable,
+// unparseable) can neither allow nor be blamed for a DENY: the verdict is
+// CONDITIONAL unless a known layer decides it.
+func TestUnknownLayers(t *testing.T) {
+	allowed := func() *Request {
+		data, _ := json.Marshal(base(sessA, obj{"resource_policy": doc(rootStatement(acctA)), "identity_policies": []any{allowDecrypt(keyA)}}))
+		r, err := ParseRequest(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	for _, l := range []Layer{LayerIdentityPolicy, LayerKeyPolicy, LayerPermissionsBoundary, LayerVPCEndpointPolicy} {
+		r := allowed()
+		r.MarkUnknown(l)
+		d, _ := Evaluate(r)
+		if d.Verdict != Conditional || !d.DeniedByLayer(l) {
+			t.Errorf("%s unknown on an allowed request: %s %v, want CONDITIONAL blaming it", l, d.Verdict, d.DeniedBy)
+		}
+		for _, x := range d.DeniedBy {
+			if x.Explicit {
+				t.Errorf("%s unknown: %s reported as an explicit deny", l, x.Layer)
+			}
+		}
+	}
+	// A known explicit deny still decides.
+	data, _ := json.Marshal(base(sessA, obj{"resource_policy": doc(rootStatement(acctA)), "identity_policies": []any{doc(stmt("Deny", obj{"Action": "kms:*", "Resource": "*"}))}}))
+	r, _ := ParseRequest(data)
+	r.MarkUnknown(LayerKeyPolicy)
+	if d, _ := Evaluate(r); d.Verdict != Deny {
+		t.Errorf("known deny with an unknown key policy: %s", d.Verdict)
+	}
+	// A key policy that is unknown is not a reason to DENY.
+	data, _ = json.Marshal(base(sessA, obj{"identity_policies": []any{allowDecrypt(keyA)}}))
+	r, _ = ParseRequest(data)
+	r.MarkUnknown(LayerKeyPolicy)
+	if d, _ := Evaluate(r); d.Verdict != Conditional {
+		t.Errorf("no known key policy statement, key policy unknown: %s, want CONDITIONAL", d.Verdict)
+	}
+}

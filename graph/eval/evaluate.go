@@ -82,6 +82,9 @@ func (p *path) failures() int {
 func (e *Evaluator) Evaluate(r *Request, d *Decision) {
 	d.reset()
 	var layerDeny [numLayers]policy.Tri // explicit denies, per layer
+	// Layers marked Unknown may hold denies we cannot see: they can only
+	// make the verdict uncertain, never an explicit DENY.
+	var unknownDeny [numLayers]bool
 	p := &r.Principal
 	same := r.sameAccount()
 	isKey := r.isKMSKey()
@@ -103,7 +106,8 @@ func (e *Evaluator) Evaluate(r *Request, d *Decision) {
 					e.scanPolicy(r, d, &r.SCPs[lvl][i], LayerSCP, lvl, false, &acc)
 				}
 				if r.Unknown[LayerSCP] {
-					acc.allow, acc.deny = acc.allow.Or(policy.Unknown), acc.deny.Or(policy.Unknown)
+					acc.allow = acc.allow.Or(policy.Unknown)
+					unknownDeny[LayerSCP] = true
 				}
 				layerDeny[LayerSCP] = layerDeny[LayerSCP].Or(acc.deny)
 				if acc.allow == tF {
@@ -131,7 +135,8 @@ func (e *Evaluator) Evaluate(r *Request, d *Decision) {
 				}
 				a := acc.anyAllow()
 				if r.Unknown[LayerRCP] {
-					a, acc.deny = a.Or(policy.Unknown), acc.deny.Or(policy.Unknown)
+					a = a.Or(policy.Unknown)
+					unknownDeny[LayerRCP] = true
 				}
 				layerDeny[LayerRCP] = layerDeny[LayerRCP].Or(acc.deny)
 				if a == tF {
@@ -151,7 +156,7 @@ func (e *Evaluator) Evaluate(r *Request, d *Decision) {
 		vpceOK = acc.anyAllow()
 	}
 	if r.Unknown[LayerVPCEndpointPolicy] {
-		layerDeny[LayerVPCEndpointPolicy] = layerDeny[LayerVPCEndpointPolicy].Or(policy.Unknown)
+		unknownDeny[LayerVPCEndpointPolicy] = true
 		vpceOK = vpceOK.And(policy.Unknown)
 	}
 
@@ -160,7 +165,8 @@ func (e *Evaluator) Evaluate(r *Request, d *Decision) {
 	res := newScan()
 	e.scanPolicy(r, d, r.ResourcePolicy, resLayer, 0, true, &res)
 	if r.Unknown[resLayer] {
-		res.unl, res.lim, res.acc, res.deny = res.unl.Or(policy.Unknown), res.lim.Or(policy.Unknown), res.acc.Or(policy.Unknown), res.deny.Or(policy.Unknown)
+		res.unl, res.lim, res.acc = res.unl.Or(policy.Unknown), res.lim.Or(policy.Unknown), res.acc.Or(policy.Unknown)
+		unknownDeny[resLayer] = true
 	}
 	layerDeny[resLayer] = res.deny
 
@@ -179,24 +185,30 @@ func (e *Evaluator) Evaluate(r *Request, d *Decision) {
 			e.scanPolicy(r, d, &r.IdentityPolicies[i], LayerIdentityPolicy, 0, false, &acc)
 		}
 		if r.Unknown[LayerIdentityPolicy] {
-			acc.allow, acc.deny = acc.allow.Or(policy.Unknown), acc.deny.Or(policy.Unknown)
+			acc.allow = acc.allow.Or(policy.Unknown)
+			unknownDeny[LayerIdentityPolicy] = true
 		}
 		layerDeny[LayerIdentityPolicy] = acc.deny
 		idAllow = acc.allow
 	}
 	bOK, sOK := tT, tT
-	if r.PermissionsBoundary != nil {
+	if r.PermissionsBoundary != nil || r.Unknown[LayerPermissionsBoundary] {
 		acc := newScan()
 		e.scanPolicy(r, d, r.PermissionsBoundary, LayerPermissionsBoundary, 0, false, &acc)
 		if r.Unknown[LayerPermissionsBoundary] {
-			acc.allow, acc.deny = acc.allow.Or(policy.Unknown), acc.deny.Or(policy.Unknown)
+			acc.allow = acc.allow.Or(policy.Unknown)
+			unknownDeny[LayerPermissionsBoundary] = true
 		}
 		layerDeny[LayerPermissionsBoundary] = acc.deny
 		bOK = acc.allow
 	}
-	if r.SessionPolicy != nil {
+	if r.SessionPolicy != nil || r.Unknown[LayerSessionPolicy] {
 		acc := newScan()
 		e.scanPolicy(r, d, r.SessionPolicy, LayerSessionPolicy, 0, false, &acc)
+		if r.Unknown[LayerSessionPolicy] {
+			acc.allow = acc.allow.Or(policy.Unknown)
+			unknownDeny[LayerSessionPolicy] = true
+		}
 		layerDeny[LayerSessionPolicy] = acc.deny
 		sOK = acc.allow
 	}
@@ -276,7 +288,10 @@ func (e *Evaluator) Evaluate(r *Request, d *Decision) {
 	}
 
 	explicit := tF
-	for _, t := range layerDeny {
+	for l, t := range layerDeny {
+		if unknownDeny[l] {
+			t = t.Or(policy.Unknown)
+		}
 		explicit = explicit.Or(t)
 	}
 	verdict := explicit.Not().And(scpOK).And(rcpOK).And(vpceOK).And(allowed).And(policy.TriOf(stateOK && regionOK && xacctOK))
@@ -287,8 +302,11 @@ func (e *Evaluator) Evaluate(r *Request, d *Decision) {
 
 	// Denying layers.
 	for l, t := range layerDeny {
-		if t != tF {
+		switch {
+		case t != tF:
 			d.deny(Layer(l), true)
+		case unknownDeny[l]:
+			d.deny(Layer(l), false)
 		}
 	}
 	if scpOK != tT {

@@ -41,7 +41,11 @@ func WriteText(w io.Writer, r *Request, d *Decision) error {
 	case Deny:
 		fmt.Fprintf(&b, "denied by: %s\n", deniedList(d))
 	case Conditional:
-		fmt.Fprintf(&b, "depends on the request: %s\n", deniedList(d))
+		if len(d.Conditions) > 0 {
+			fmt.Fprintf(&b, "depends on the request: %s\n", deniedList(d))
+		} else {
+			fmt.Fprintf(&b, "uncertain: %s\n", deniedList(d))
+		}
 	}
 	if d.Verdict == Deny {
 		first := true
