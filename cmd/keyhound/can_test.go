@@ -1,0 +1,85 @@
+package main
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+const smallSnapshot = "../../graph/testdata/small.json"
+
+// golden compares got with testdata/golden/name, or rewrites it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", "golden", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from the golden file (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+func TestCanGolden(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"can-allow-cross-account.json", []string{"arn:aws:sts::222222222222:assumed-role/Reader/r", "kms:Decrypt", "arn:aws:kms:us-east-1:111111111111:alias/app"}, exitAllow},
+		{"can-deny-scp.json", []string{"arn:aws:sts::222222222222:assumed-role/Writer/w", "kms:Decrypt", "arn:aws:kms:us-east-1:111111111111:key/k-app"}, exitDeny},
+		{"can-external-unknown.json", []string{"arn:aws:sts::333333333333:assumed-role/Auditor/a", "kms:Decrypt", "k-app"}, exitConditional},
+		{"can-unreadable-key.json", []string{"arn:aws:iam::111111111111:user/alice", "kms:Decrypt", "k-unreadable"}, exitConditional},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"can", "--snapshot", smallSnapshot, "--json"}, tc.args...)
+			code, out, errOut := runCLI(t, "", args...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d; stderr %s", code, tc.code, errOut)
+			}
+			golden(t, tc.name, out)
+		})
+	}
+}
+
+func TestCanText(t *testing.T) {
+	code, out, _ := runCLI(t, "", "can", "--snapshot", smallSnapshot, "arn:aws:sts::222222222222:assumed-role/Writer/w", "kms:Decrypt", "arn:aws:kms:us-east-1:111111111111:key/k-app")
+	if code != exitDeny || !strings.Contains(out, "denied by: scp (explicit deny)") || !strings.Contains(out, `DenyDecryptInDev, statement 0 (level 1) explicitly denies`) {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+	code, out, _ = runCLI(t, "", "can", "--snapshot", smallSnapshot, "--context-complete", "--encryption-context", "app=x",
+		"arn:aws:sts::111111111111:assumed-role/App/i", "kms:Decrypt", "alias/app", "--region", "us-east-1")
+	if code != exitAllow {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+}
+
+func TestCanBadInput(t *testing.T) {
+	for _, args := range [][]string{
+		{"can", "arn:aws:iam::111111111111:user/alice", "kms:Decrypt", "k-app"},
+		{"can", "--snapshot", "nope.json", "arn:aws:iam::111111111111:user/alice", "kms:Decrypt", "k-app"},
+		{"can", "--snapshot", smallSnapshot, "arn:aws:iam::111111111111:user/nobody", "kms:Decrypt", "k-app"},
+		{"can", "--snapshot", smallSnapshot, "arn:aws:iam::111111111111:user/alice", "kms:Decrypt", "k-nope"},
+		{"can", "--snapshot", smallSnapshot, "--context", "novalue", "arn:aws:iam::111111111111:user/alice", "kms:Decrypt", "k-app"},
+		{"can", "--snapshot", smallSnapshot, "arn:aws:iam::111111111111:user/alice", "s3:GetObject", "k-app"},
+	} {
+		if code, _, errOut := runCLI(t, "", args...); code != exitBadInput || errOut == "" {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errOut)
+		}
+	}
+}
