@@ -25,6 +25,8 @@ type Query struct {
 	EncryptionContext map[string]string
 	// ContextComplete says the context is the whole request: keys not given are absent.
 	ContextComplete bool
+	// ChainDepth is how many sts:AssumeRole hops to follow (0: DefaultChainDepth; <0: none).
+	ChainDepth int
 }
 
 // Answer is the access graph's answer to a Query.
@@ -46,7 +48,8 @@ type Answer struct {
 	Request  *eval.Request `json:"-"`
 }
 
-// Path is one way a principal reaches the access: itself, or a chain of roles.
+// Path is one way a principal reaches the access: itself, or a chain of
+// roles it assumes, shortest first. Paths lists only ways that allow (or may).
 type Path struct {
 	Via      []string     `json:"via"`
 	Decision eval.Verdict `json:"decision"`
@@ -62,136 +65,103 @@ func (g *Graph) Can(q Query) (*Answer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Answer{
+	a := &Answer{
 		Principal: q.Principal, Action: r.Action, Resource: r.Resource,
 		Decision: d.Verdict, DirectDecision: d.Verdict,
 		DeniedBy: d.DeniedBy, Reasons: d.Reasons, Conditions: d.Conditions,
-		Paths:    []Path{{Via: []string{q.Principal}, Decision: d.Verdict}},
-		Unknowns: unknowns, Request: r,
-	}, nil
+		Paths: []Path{}, Unknowns: unknowns, Request: r,
+	}
+	if d.Verdict != eval.Deny {
+		a.Paths = append(a.Paths, Path{Via: []string{q.Principal}, Decision: d.Verdict})
+	}
+	if d.Verdict == eval.Allow {
+		return a, nil
+	}
+	// Role chains: the principal may reach the access through roles it can
+	// assume. The shortest chain of each role is tried; a chain is as certain
+	// as its least certain step.
+	depth := q.ChainDepth
+	if depth == 0 {
+		depth = DefaultChainDepth
+	}
+	for _, h := range g.chains(q.Principal, depth) {
+		cq := q
+		cq.Principal = sessionOf(h.role)
+		cr, _, err := g.Request(cq)
+		if err != nil {
+			continue
+		}
+		cd, err := eval.Evaluate(cr)
+		if err != nil || cd.Verdict == eval.Deny {
+			continue
+		}
+		v := cd.Verdict
+		if h.decision == eval.Conditional {
+			v = eval.Conditional
+		}
+		a.Paths = append(a.Paths, Path{Via: h.via(q.Principal), Decision: v})
+		if v == eval.Allow {
+			a.Decision = eval.Allow
+		} else if a.Decision == eval.Deny {
+			a.Decision = eval.Conditional
+		}
+	}
+	return a, nil
 }
 
 // Request builds the evaluation request of a query from the snapshot: the
-// caller's policies, the key's policy and grants, the organization's SCPs and
-// RCPs, and the context the snapshot tells (principal's account, ARN, type,
-// tags, organization ID and path; the resource's account and organization).
-// A direct call to KMS is assumed unless the query's context says otherwise:
-// kms:ViaService and kms:GrantIsForAWSResource absent, aws:ViaAWSService and
-// aws:PrincipalIsAWSService false. Everything else only a live request
-// carries stays unknown.
+// caller's policies, the resource's policy (a key's policy and grants, or a
+// role's trust policy for sts:AssumeRole), the organization's SCPs and RCPs,
+// and the context the snapshot tells (principal's account, ARN, type, tags,
+// organization ID and path; the resource's account and organization).
+// A direct call is assumed unless the query's context says otherwise:
+// kms:ViaService, kms:GrantIsForAWSResource and aws:CalledVia absent,
+// aws:ViaAWSService and aws:PrincipalIsAWSService false. Everything else only
+// a live request carries stays unknown.
 func (g *Graph) Request(q Query) (*eval.Request, []Issue, error) {
-	if !strings.HasPrefix(strings.ToLower(q.Action), "kms:") {
-		return nil, nil, fmt.Errorf("action %s: only KMS actions on keys are answered so far", q.Action)
-	}
 	p, err := arn.ParsePrincipal(q.Principal)
 	if err != nil {
 		return nil, nil, err
 	}
-	region := q.Region
-	if region == "" {
-		if a, err := arn.Parse(q.Resource); err == nil {
+	r := &eval.Request{Principal: p, Action: q.Action, EncryptionContext: q.EncryptionContext}
+	ctx := policy.NewContext(q.ContextComplete)
+	var unknowns []Issue
+	action := strings.ToLower(q.Action)
+	var resAccount string
+	switch {
+	case strings.HasPrefix(action, "kms:"):
+		region := q.Region
+		if a, err := arn.Parse(q.Resource); err == nil && region == "" {
 			region = a.Region
 		}
+		key, err := g.ResolveKey(q.Resource, p.AccountID, region)
+		if err != nil {
+			return nil, nil, err
+		}
+		unknowns = g.keySide(r, key)
+		resAccount = key.Account
+	case strings.HasPrefix(action, "sts:assumerole"):
+		role := g.Principal(q.Resource)
+		if role == nil || role.Kind != arn.KindRole {
+			return nil, nil, fmt.Errorf("role %s is not in the snapshot", q.Resource)
+		}
+		r.Resource, r.ResourceAccount = role.ARN, role.Account
+		if role.Trust != nil {
+			r.ResourcePolicy = role.Trust
+		} else {
+			r.MarkUnknown(eval.LayerTrustPolicy)
+			unknowns = append(unknowns, Issue{Account: role.Account, Item: role.ARN, Path: "AssumeRolePolicyDocument", Message: "trust policy not collected or unparseable"})
+		}
+		resAccount = role.Account
+	default:
+		return nil, nil, fmt.Errorf("action %s: only KMS actions on keys and sts:AssumeRole are answered so far", q.Action)
 	}
-	key, err := g.ResolveKey(q.Resource, p.AccountID, region)
+	ucaller, err := g.callerSide(r, ctx, q.Principal)
 	if err != nil {
 		return nil, nil, err
 	}
-	r := &eval.Request{
-		Principal: p, Action: q.Action, Resource: key.ARN, ResourceAccount: key.Account,
-		KeyState: key.State(), KeyManager: key.Manager(), Grants: key.Grants,
-		EncryptionContext: q.EncryptionContext,
-	}
-	var unknowns []Issue
-	ctx := policy.NewContext(q.ContextComplete)
-
-	// The key side.
-	if key.Policy != nil {
-		r.ResourcePolicy = key.Policy
-	} else {
-		r.MarkUnknown(eval.LayerKeyPolicy)
-		unknowns = append(unknowns, *key.PolicyIssue)
-	}
-	if !key.GrantsKnown {
-		r.MarkUnknown(eval.LayerGrant)
-		unknowns = append(unknowns, Issue{Account: key.Account, Region: key.Region, Item: key.ARN, Path: "Grants", Message: "grants not collected: a grant could allow more"})
-	}
-
-	// The caller's side.
-	switch p.Kind {
-	case arn.KindUser, arn.KindRole, arn.KindAssumedRole:
-		var ent *Principal
-		if p.Kind == arn.KindAssumedRole {
-			ent = g.Role(p.AccountID, p.Name)
-		} else {
-			ent = g.Principal(p.ARN)
-		}
-		switch {
-		case ent != nil:
-			r.IdentityPolicies, r.PermissionsBoundary = ent.Policies, ent.Boundary
-			unknowns = append(unknowns, ent.Issues...)
-			for _, iss := range ent.Issues {
-				if ent.Boundary != nil && iss.Item == ent.Boundary.ARN {
-					r.MarkUnknown(eval.LayerPermissionsBoundary)
-				} else {
-					r.MarkUnknown(eval.LayerIdentityPolicy)
-				}
-			}
-			for k, v := range ent.Tags {
-				ctx.Set("aws:PrincipalTag/"+k, v)
-			}
-			if ent.Tags == nil && g.InSnapshot(p.AccountID) {
-				ctx.SetPrefixKnown("aws:PrincipalTag/")
-			}
-			if p.Kind == arn.KindAssumedRole {
-				// aws:PrincipalArn of a session is its role's ARN, path included.
-				ctx.Set("aws:PrincipalArn", ent.ARN)
-			}
-			// A session's ARN carries no path: take the role's, so that a
-			// service-linked role's sessions are recognized as such.
-			r.Principal.Path = ent.Path
-		case g.InSnapshot(p.AccountID):
-			return nil, nil, fmt.Errorf("principal %s is not in the snapshot (account %s's IAM was collected)", q.Principal, p.AccountID)
-		default:
-			r.MarkUnknown(eval.LayerIdentityPolicy)
-			unknowns = append(unknowns, Issue{Account: p.AccountID, Item: q.Principal, Path: "accounts",
-				Message: "account " + p.AccountID + " is not in the snapshot: the caller's identity policies are unknown"})
-		}
-	}
-
-	// The organization.
-	if g.Org != nil {
-		if g.Org.ManagementAccount != "" {
-			r.ManagementAccount = g.Org.ManagementAccount
-		}
-		if p.AccountID != "" {
-			levels, issues := g.Org.levels(p.AccountID, snapshot.PolicyTypeSCP)
-			r.SCPs = levels
-			if len(issues) > 0 {
-				r.MarkUnknown(eval.LayerSCP)
-				unknowns = append(unknowns, issues...)
-			}
-		}
-		levels, issues := g.Org.levels(key.Account, snapshot.PolicyTypeRCP)
-		r.RCPs = levels
-		if len(issues) > 0 {
-			r.MarkUnknown(eval.LayerRCP)
-			unknowns = append(unknowns, issues...)
-		}
-		if g.Org.Member(p.AccountID) {
-			ctx.Set("aws:PrincipalOrgID", g.Org.ID)
-			ctx.Set("aws:PrincipalOrgPaths", g.Org.OrgPaths(p.AccountID))
-		} else if p.AccountID != "" && g.Org.ID != "" {
-			// Outside this organization: in another one, or in none.
-			ctx.SetNotIn("aws:PrincipalOrgID", g.Org.ID)
-		}
-		if g.Org.Member(key.Account) {
-			ctx.Set("aws:ResourceOrgID", g.Org.ID)
-		}
-	}
-	if a := g.Snapshot.Accounts[p.AccountID]; a != nil && a.EnabledRegions != nil {
-		r.PrincipalEnabledRegions = a.EnabledRegions
-	}
+	unknowns = append(unknowns, ucaller...)
+	unknowns = append(unknowns, g.orgSide(r, ctx, p.AccountID, resAccount)...)
 
 	// What a direct call carries, unless the query says otherwise.
 	for k, v := range map[string][]string{"aws:ViaAWSService": {"false"}, "aws:PrincipalIsAWSService": {"false"}, "kms:ViaService": nil, "kms:GrantIsForAWSResource": nil, "aws:CalledVia": nil} {
@@ -239,4 +209,108 @@ func (g *Graph) Request(q Query) (*eval.Request, []Issue, error) {
 		return nil, nil, err
 	}
 	return r, unknowns, nil
+}
+
+// keySide fills the request's resource side from a key.
+func (g *Graph) keySide(r *eval.Request, key *Key) []Issue {
+	var unknowns []Issue
+	r.Resource, r.ResourceAccount = key.ARN, key.Account
+	r.KeyState, r.KeyManager, r.Grants = key.State(), key.Manager(), key.Grants
+	if key.Policy != nil {
+		r.ResourcePolicy = key.Policy
+	} else {
+		r.MarkUnknown(eval.LayerKeyPolicy)
+		unknowns = append(unknowns, *key.PolicyIssue)
+	}
+	if !key.GrantsKnown {
+		r.MarkUnknown(eval.LayerGrant)
+		unknowns = append(unknowns, Issue{Account: key.Account, Region: key.Region, Item: key.ARN, Path: "Grants", Message: "grants not collected: a grant could allow more"})
+	}
+	return unknowns
+}
+
+// callerSide fills the caller's policies and the context its identity tells.
+func (g *Graph) callerSide(r *eval.Request, ctx *policy.Context, principal string) ([]Issue, error) {
+	p := r.Principal
+	var unknowns []Issue
+	switch p.Kind {
+	case arn.KindUser, arn.KindRole, arn.KindAssumedRole:
+		var ent *Principal
+		if p.Kind == arn.KindAssumedRole {
+			ent = g.Role(p.AccountID, p.Name)
+		} else {
+			ent = g.Principal(p.ARN)
+		}
+		switch {
+		case ent != nil:
+			r.IdentityPolicies, r.PermissionsBoundary = ent.Policies, ent.Boundary
+			unknowns = append(unknowns, ent.Issues...)
+			for _, iss := range ent.Issues {
+				if ent.Boundary != nil && iss.Item == ent.Boundary.ARN {
+					r.MarkUnknown(eval.LayerPermissionsBoundary)
+				} else {
+					r.MarkUnknown(eval.LayerIdentityPolicy)
+				}
+			}
+			for k, v := range ent.Tags {
+				ctx.Set("aws:PrincipalTag/"+k, v)
+			}
+			if ent.Tags == nil {
+				ctx.SetPrefixKnown("aws:PrincipalTag/")
+			}
+			if p.Kind == arn.KindAssumedRole {
+				// aws:PrincipalArn of a session is its role's ARN, path included.
+				ctx.Set("aws:PrincipalArn", ent.ARN)
+			}
+			// A session's ARN carries no path: take the role's, so that a
+			// service-linked role's sessions are recognized as such.
+			r.Principal.Path = ent.Path
+		case g.InSnapshot(p.AccountID):
+			return nil, fmt.Errorf("principal %s is not in the snapshot (account %s's IAM was collected)", principal, p.AccountID)
+		default:
+			r.MarkUnknown(eval.LayerIdentityPolicy)
+			unknowns = append(unknowns, Issue{Account: p.AccountID, Item: principal, Path: "accounts",
+				Message: "account " + p.AccountID + " is not in the snapshot: the caller's identity policies are unknown"})
+		}
+	}
+	if a := g.Snapshot.Accounts[p.AccountID]; a != nil && a.EnabledRegions != nil {
+		r.PrincipalEnabledRegions = a.EnabledRegions
+	}
+	return unknowns, nil
+}
+
+// orgSide fills SCP levels (caller's account), RCP levels (resource's
+// account) and the organization context keys.
+func (g *Graph) orgSide(r *eval.Request, ctx *policy.Context, callerAccount, resAccount string) []Issue {
+	if g.Org == nil {
+		return nil
+	}
+	var unknowns []Issue
+	r.ManagementAccount = g.Org.ManagementAccount
+	if callerAccount != "" {
+		levels, issues := g.Org.levels(callerAccount, snapshot.PolicyTypeSCP)
+		r.SCPs = levels
+		if len(issues) > 0 {
+			r.MarkUnknown(eval.LayerSCP)
+			unknowns = append(unknowns, issues...)
+		}
+	}
+	levels, issues := g.Org.levels(resAccount, snapshot.PolicyTypeRCP)
+	r.RCPs = levels
+	if len(issues) > 0 {
+		r.MarkUnknown(eval.LayerRCP)
+		unknowns = append(unknowns, issues...)
+	}
+	switch {
+	case g.Org.Member(callerAccount):
+		ctx.Set("aws:PrincipalOrgID", g.Org.ID)
+		ctx.Set("aws:PrincipalOrgPaths", g.Org.OrgPaths(callerAccount))
+	case callerAccount != "" && g.Org.ID != "":
+		// Outside this organization: in another one, or in none.
+		ctx.SetNotIn("aws:PrincipalOrgID", g.Org.ID)
+	}
+	if g.Org.Member(resAccount) {
+		ctx.Set("aws:ResourceOrgID", g.Org.ID)
+	}
+	return unknowns
 }

@@ -112,7 +112,7 @@ func TestCan(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			a, err := g.Can(Query{Principal: tc.principal, Action: "kms:Decrypt", Resource: tc.resource, Region: "us-east-1", Context: tc.ctx})
+			a, err := g.Can(Query{Principal: tc.principal, Action: "kms:Decrypt", Resource: tc.resource, Region: "us-east-1", Context: tc.ctx, ChainDepth: -1})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -138,5 +138,32 @@ func TestCan(t *testing.T) {
 	}
 	if _, err := g.Can(Query{Principal: "arn:aws:iam::111111111111:role/Ghost", Action: "kms:Decrypt", Resource: kApp}); err == nil {
 		t.Error("a role missing from a collected account must be an error")
+	}
+}
+
+// A principal that can decrypt only through a role chain is reported with the
+// chain; the direct decision stays the principal's own.
+func TestCanThroughRoleChain(t *testing.T) {
+	g := loadSmall(t)
+	writer := "arn:aws:sts::222222222222:assumed-role/Writer/w"
+	a, err := g.Can(Query{Principal: writer, Action: "kms:Decrypt", Resource: kApp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.DirectDecision != eval.Deny || a.Decision != eval.Allow {
+		t.Fatalf("direct %s, effective %s; want DENY then ALLOW through the chain", a.DirectDecision, a.Decision)
+	}
+	want := []string{writer, "arn:aws:iam::111111111111:role/Decrypter"}
+	if len(a.Paths) != 1 || !slices.Equal(a.Paths[0].Via, want) {
+		t.Errorf("paths = %+v, want %v", a.Paths, want)
+	}
+	// Without chains the answer is the direct one.
+	a, _ = g.Can(Query{Principal: writer, Action: "kms:Decrypt", Resource: kApp, ChainDepth: -1})
+	if a.Decision != eval.Deny || len(a.Paths) != 0 {
+		t.Errorf("ChainDepth -1: %s %v", a.Decision, a.Paths)
+	}
+	// Reader cannot assume Decrypter (its trust policy names Writer only).
+	if v := g.canAssume("arn:aws:sts::222222222222:assumed-role/Reader/r", g.Principal("arn:aws:iam::111111111111:role/Decrypter")); v != eval.Deny {
+		t.Errorf("Reader assumes Decrypter: %s", v)
 	}
 }

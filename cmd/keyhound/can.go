@@ -15,6 +15,7 @@ func newCanCmd() *cobra.Command {
 	var (
 		snapPath, region    string
 		asJSON, complete    bool
+		chainDepth          int
 		ctxKV, ecKV, absent []string
 	)
 	cmd := &cobra.Command{
@@ -26,6 +27,9 @@ statements, grants and conditions behind the answer.
 PRINCIPAL is a user, role or assumed-role session ARN (arn:aws:sts::…:assumed-role/R/s).
 RESOURCE is a key ARN, alias ARN, or a key ID or alias name in the principal's
 account (with --region).
+
+decision is the effective answer, through role chains the principal can
+assume (--chain-depth); direct_decision is the principal acting as itself.
 
 Keys only a live request carries (source IP, VPC endpoint, encryption context,
 MFA, time) are unknown unless given, and may make the answer CONDITIONAL;
@@ -40,7 +44,10 @@ Exit codes: 0 ALLOW, 1 DENY, 2 CONDITIONAL, 3 bad input.`,
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}
-			q := graph.Query{Principal: args[0], Action: args[1], Resource: args[2], Region: region, ContextComplete: complete}
+			q := graph.Query{Principal: args[0], Action: args[1], Resource: args[2], Region: region, ContextComplete: complete, ChainDepth: chainDepth}
+			if chainDepth <= 0 {
+				q.ChainDepth = -1
+			}
 			if q.Context, err = parseContext(ctxKV, absent); err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}
@@ -80,6 +87,7 @@ Exit codes: 0 ALLOW, 1 DENY, 2 CONDITIONAL, 3 bad input.`,
 	f.StringArrayVar(&ctxKV, "context", nil, "request-context key KEY=VALUE (repeat; a repeated key is multi-valued)")
 	f.StringArrayVar(&absent, "absent", nil, "request-context key known to be absent from the request (repeat)")
 	f.StringArrayVar(&ecKV, "encryption-context", nil, "encryption-context pair KEY=VALUE (repeat); makes the encryption context known")
+	f.IntVar(&chainDepth, "chain-depth", graph.DefaultChainDepth, "follow role chains (sts:AssumeRole) up to this many hops; 0: the principal only")
 	return cmd
 }
 
