@@ -66,16 +66,20 @@ func (b *builder) buildKeys(account, region string, kms *snapshot.KMS, base stri
 			np, iss := b.parsePolicy(*sk.Policy, "key policy", "", account, region, k.ARN, kp+".Policy")
 			k.Policy, k.PolicyIssue = np, iss
 		} else {
-			iss := Issue{Account: account, Region: region, Item: k.ARN, Path: kp + ".Policy",
-				Message: "key policy not collected (unreadable by the scanning role?): who can use this key is unknown"}
+			iss := Issue{
+				Account: account, Region: region, Item: k.ARN, Path: kp + ".Policy",
+				Message: "key policy not collected (unreadable by the scanning role?): who can use this key is unknown",
+			}
 			b.g.Issues = append(b.g.Issues, iss)
 			k.PolicyIssue = &iss
 		}
 		if sk.Grants != nil {
 			k.GrantsKnown = true
 			for _, g := range sk.Grants {
-				eg := eval.Grant{GrantID: g.GrantID, Name: g.Name, KeyID: g.KeyID, GranteePrincipal: g.GranteePrincipal,
-					RetiringPrincipal: g.RetiringPrincipal, IssuingAccount: g.IssuingAccount, Operations: g.Operations}
+				eg := eval.Grant{
+					GrantID: g.GrantID, Name: g.Name, KeyID: g.KeyID, GranteePrincipal: g.GranteePrincipal,
+					RetiringPrincipal: g.RetiringPrincipal, IssuingAccount: g.IssuingAccount, Operations: g.Operations,
+				}
 				if g.Constraints != nil {
 					eg.Constraints = &eval.GrantConstraints{EncryptionContextSubset: g.Constraints.EncryptionContextSubset, EncryptionContextEquals: g.Constraints.EncryptionContextEquals}
 				}

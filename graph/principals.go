@@ -67,8 +67,10 @@ func (b *builder) buildPrincipals(account string, iam *snapshot.IAM, base string
 				p.Issues = append(p.Issues, *iss)
 				continue
 			}
-			p.Issues = append(p.Issues, Issue{Account: account, Item: ap.PolicyArn, Path: base + ".Policies",
-				Message: "attached managed policy " + ap.PolicyArn + " was not collected: its permissions are unknown"})
+			p.Issues = append(p.Issues, Issue{
+				Account: account, Item: ap.PolicyArn, Path: base + ".Policies",
+				Message: "attached managed policy " + ap.PolicyArn + " was not collected: its permissions are unknown",
+			})
 		}
 	}
 	inline := func(p *Principal, list []snapshot.PolicyDetail, path string) {
@@ -92,8 +94,10 @@ func (b *builder) buildPrincipals(account string, iam *snapshot.IAM, base string
 		// A boundary we cannot read still limits: keep an empty boundary
 		// (it allows nothing) and say so.
 		p.Boundary = &eval.NamedPolicy{Name: lastSegment(pb.PermissionsBoundaryArn), ARN: pb.PermissionsBoundaryArn}
-		p.Issues = append(p.Issues, Issue{Account: account, Item: pb.PermissionsBoundaryArn, Path: base + ".Policies",
-			Message: "permissions boundary " + pb.PermissionsBoundaryArn + " was not collected or does not parse"})
+		p.Issues = append(p.Issues, Issue{
+			Account: account, Item: pb.PermissionsBoundaryArn, Path: base + ".Policies",
+			Message: "permissions boundary " + pb.PermissionsBoundaryArn + " was not collected or does not parse",
+		})
 	}
 	groups := map[string]*Principal{}
 	for i := range iam.GroupDetailList {

@@ -57,8 +57,10 @@ func TestScenariosThroughSnapshots(t *testing.T) {
 			if len(g.Issues) > 0 {
 				t.Fatalf("issues: %v", g.Issues)
 			}
-			a, err := g.Can(Query{Principal: s.Query.Principal, Action: s.Query.Action, Resource: s.Query.Resource,
-				Context: s.Query.Context, EncryptionContext: s.Query.EncryptionContext})
+			a, err := g.Can(Query{
+				Principal: s.Query.Principal, Action: s.Query.Action, Resource: s.Query.Resource,
+				Context: s.Query.Context, EncryptionContext: s.Query.EncryptionContext,
+			})
 			if err != nil {
 				t.Fatal(err)
 			}
