@@ -21,6 +21,7 @@ type graphScenario struct {
 	Expected         string          `json:"expected"`
 	ExpectedDeniedBy []string        `json:"expected_denied_by"`
 	ConditionalOn    []string        `json:"conditional_on"`
+	ExpectedPath     []string        `json:"expected_path"`
 	Snapshot         json.RawMessage `json:"snapshot"`
 	Query            struct {
 		Principal         string              `json:"principal"`
@@ -74,6 +75,14 @@ func TestScenariosThroughSnapshots(t *testing.T) {
 				layer, _ := eval.ParseLayer(l)
 				if !d.DeniedByLayer(layer) {
 					t.Errorf("denied_by lacks %s\n%s", l, text.String())
+				}
+			}
+			if s.ExpectedPath != nil {
+				if a.DirectDecision != eval.Deny {
+					t.Errorf("direct decision %s: the scenario's access is only through its role chain", a.DirectDecision)
+				}
+				if !slices.ContainsFunc(a.Paths, func(p Path) bool { return slices.Equal(p.Via, s.ExpectedPath) }) {
+					t.Errorf("paths %+v lack the chain %v", a.Paths, s.ExpectedPath)
 				}
 			}
 			for _, k := range s.ConditionalOn {
