@@ -167,3 +167,40 @@ func TestCanThroughRoleChain(t *testing.T) {
 		t.Errorf("Reader assumes Decrypter: %s", v)
 	}
 }
+
+func TestWhoCan(t *testing.T) {
+	g := loadSmall(t)
+	who, err := g.WhoCan("kms:Decrypt", kApp, "", DefaultChainDepth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]eval.Verdict{}
+	for _, w := range who {
+		got[w.Principal] = w.Decision
+	}
+	want := map[string]eval.Verdict{
+		"arn:aws:iam::111111111111:role/App":       eval.Allow,
+		"arn:aws:iam::111111111111:user/alice":     eval.Allow,
+		"arn:aws:iam::111111111111:role/Decrypter": eval.Allow,
+		"arn:aws:iam::222222222222:role/Reader":    eval.Allow,
+		"arn:aws:iam::222222222222:role/Writer":    eval.Allow, // through Decrypter
+		"arn:aws:iam::333333333333:root":           eval.Allow, // the external auditor account, through its own IAM
+		"arn:aws:iam::111111111111:role/Broken":    eval.Conditional,
+	}
+	for p, v := range want {
+		if got[p] != v {
+			t.Errorf("%s: %v, want %s", p, got[p], v)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("who-can = %v, want %v", got, want)
+	}
+	for _, w := range who {
+		if w.Principal == "arn:aws:iam::333333333333:root" && (!w.External || w.Kind != "account") {
+			t.Errorf("auditor entry = %+v", w)
+		}
+	}
+	if who[0].Decision != eval.Allow || who[len(who)-1].Decision != eval.Conditional {
+		t.Error("ALLOW entries come first")
+	}
+}

@@ -84,3 +84,19 @@ func TestCanBadInput(t *testing.T) {
 		}
 	}
 }
+
+func TestWhoCanGolden(t *testing.T) {
+	code, out, errOut := runCLI(t, "", "who-can", "--snapshot", smallSnapshot, "decrypt", "arn:aws:kms:us-east-1:111111111111:alias/app")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	golden(t, "who-can-decrypt.txt", out)
+	code, out, errOut = runCLI(t, "", "who-can", "--snapshot", smallSnapshot, "--json", "kms:Decrypt", "k-app")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	golden(t, "who-can-decrypt.json", out)
+	if code, _, _ := runCLI(t, "", "who-can", "--snapshot", smallSnapshot, "decrypt", "k-nope"); code != exitBadInput {
+		t.Errorf("unknown key: exit %d", code)
+	}
+}
