@@ -57,6 +57,12 @@ type Path struct {
 
 // Can answers a query about a KMS key.
 func (g *Graph) Can(q Query) (*Answer, error) {
+	return g.can(q, nil)
+}
+
+// can answers q; hops, when non-nil, are the principal's role chains,
+// computed once by callers that ask many questions of one principal.
+func (g *Graph) can(q Query, hops []*hop) (*Answer, error) {
 	r, unknowns, err := g.Request(q)
 	if err != nil {
 		return nil, err
@@ -80,11 +86,10 @@ func (g *Graph) Can(q Query) (*Answer, error) {
 	// Role chains: the principal may reach the access through roles it can
 	// assume. The shortest chain of each role is tried; a chain is as certain
 	// as its least certain step.
-	depth := q.ChainDepth
-	if depth == 0 {
-		depth = DefaultChainDepth
+	if hops == nil {
+		hops = g.chains(q.Principal, chainDepth(q.ChainDepth))
 	}
-	for _, h := range g.chains(q.Principal, depth) {
+	for _, h := range hops {
 		cq := q
 		cq.Principal = sessionOf(h.role)
 		cr, _, err := g.Request(cq)
@@ -315,4 +320,12 @@ func (g *Graph) orgSide(r *eval.Request, ctx *policy.Context, callerAccount, res
 		ctx.Set("aws:ResourceOrgID", g.Org.ID)
 	}
 	return unknowns
+}
+
+// chainDepth maps Query.ChainDepth to a number of hops.
+func chainDepth(d int) int {
+	if d == 0 {
+		return DefaultChainDepth
+	}
+	return d
 }

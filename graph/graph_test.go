@@ -204,3 +204,29 @@ func TestWhoCan(t *testing.T) {
 		t.Error("ALLOW entries come first")
 	}
 }
+
+func TestWhatCan(t *testing.T) {
+	g := loadSmall(t)
+	what, err := g.WhatCan("arn:aws:sts::222222222222:assumed-role/Writer/w", "kms:Decrypt", DefaultChainDepth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]eval.Verdict{}
+	for _, w := range what {
+		got[strings.TrimPrefix(w.Key, "arn:aws:kms:us-east-1:111111111111:key/")] = w.Decision
+	}
+	// Through Decrypter (same account as the keys): k-app and k-nogrants by
+	// IAM and root delegation; the unreadable and unparseable keys may allow.
+	want := map[string]eval.Verdict{"k-app": eval.Allow, "k-nogrants": eval.Allow, "k-unreadable": eval.Conditional, "k-bad": eval.Conditional}
+	if len(got) != len(want) {
+		t.Fatalf("what-can = %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %s, want %s", k, got[k], v)
+		}
+	}
+	if _, err := g.WhatCan("arn:aws:iam::111111111111:user/nobody", "kms:Decrypt", 0); err == nil {
+		t.Error("unknown principal accepted")
+	}
+}

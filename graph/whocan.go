@@ -33,7 +33,7 @@ func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, 
 	if err != nil {
 		return nil, err
 	}
-	var out []Who
+	out := []Who{}
 	ask := func(principal, kind, account string) {
 		a, err := g.Can(Query{Principal: principal, Action: action, Resource: key.ARN, ChainDepth: chainDepth})
 		if err != nil || a.Decision == eval.Deny {

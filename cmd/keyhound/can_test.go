@@ -100,3 +100,16 @@ func TestWhoCanGolden(t *testing.T) {
 		t.Errorf("unknown key: exit %d", code)
 	}
 }
+
+func TestWhatCanGolden(t *testing.T) {
+	code, out, errOut := runCLI(t, "", "what-can", "--snapshot", smallSnapshot, "arn:aws:iam::222222222222:role/Writer")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	golden(t, "what-can-writer.txt", out)
+	code, out, _ = runCLI(t, "", "what-can", "--snapshot", smallSnapshot, "--json", "--chain-depth", "0", "arn:aws:iam::222222222222:role/Writer")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	golden(t, "what-can-writer-direct.json", out)
+}

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/keyhound/keyhound/graph"
+)
+
+func newWhatCanCmd() *cobra.Command {
+	var (
+		snapPath, action string
+		asJSON           bool
+		chainDepth       int
+	)
+	cmd := &cobra.Command{
+		Use:   "what-can PRINCIPAL",
+		Short: "Every key a principal can use, directly or through role chains",
+		Long: `List the keys on which PRINCIPAL's answer for --action (default kms:Decrypt) is
+ALLOW or CONDITIONAL, acting as itself or through the roles it can assume.`,
+		Example: `  keyhound what-can --snapshot org.json arn:aws:iam::222222222222:role/Writer`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			g, err := loadGraph(snapPath, cmd.ErrOrStderr())
+			if err != nil {
+				return &exitError{code: exitBadInput, err: err}
+			}
+			depth := chainDepth
+			if depth <= 0 {
+				depth = -1
+			}
+			what, err := g.WhatCan(args[0], action, depth)
+			if err != nil {
+				return &exitError{code: exitBadInput, err: err}
+			}
+			if asJSON {
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				return enc.Encode(map[string]any{"principal": args[0], "action": action, "keys": what})
+			}
+			return writeWhat(cmd.OutOrStdout(), what)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&snapPath, "snapshot", "", "snapshot file (JSON, optionally gzip-compressed)")
+	f.StringVar(&action, "action", "kms:Decrypt", "the KMS action")
+	f.BoolVar(&asJSON, "json", false, "print the answer as JSON (docs/cli.md)")
+	f.IntVar(&chainDepth, "chain-depth", graph.DefaultChainDepth, "follow role chains up to this many hops; 0: the principal only")
+	return cmd
+}
+
+func writeWhat(w io.Writer, what []graph.What) error {
+	if len(what) == 0 {
+		_, err := fmt.Fprintln(w, "no key")
+		return err
+	}
+	var buf strings.Builder
+	tw := tabwriter.NewWriter(&buf, 0, 4, 2, ' ', 0)
+	for _, x := range what {
+		var notes []string
+		if len(x.Aliases) > 0 {
+			notes = append(notes, strings.Join(x.Aliases, ","))
+		}
+		if len(x.Paths) > 0 && len(x.Paths[0].Via) > 1 {
+			notes = append(notes, "via "+strings.Join(x.Paths[0].Via[1:], " → "))
+		}
+		for _, c := range x.Conditions {
+			notes = append(notes, "if "+c.Key+" "+c.Operator+" "+strings.Join(c.Values, "|"))
+		}
+		if len(x.Unknowns) > 0 {
+			notes = append(notes, fmt.Sprintf("%d unknowns", len(x.Unknowns)))
+		}
+		if _, err := fmt.Fprintf(tw, "%s\t%s\t%s\n", x.Decision, x.Key, strings.Join(notes, "; ")); err != nil {
+			return err
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return writeTrimmed(w, buf.String())
+}

@@ -1,0 +1,55 @@
+package graph
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/keyhound/keyhound/graph/eval"
+)
+
+// What is one key a principal can (or may) use.
+type What struct {
+	Key        string          `json:"key"`
+	Aliases    []string        `json:"aliases,omitempty"`
+	Account    string          `json:"account"`
+	Region     string          `json:"region"`
+	Decision   eval.Verdict    `json:"decision"`
+	Paths      []Path          `json:"paths"`
+	Conditions []eval.Residual `json:"conditions,omitempty"`
+	Unknowns   []Issue         `json:"unknowns,omitempty"`
+}
+
+// WhatCan lists the keys on which principal's answer for action is ALLOW or
+// CONDITIONAL, directly or through the roles it can assume: ALLOW first.
+func (g *Graph) WhatCan(principal, action string, depth int) ([]What, error) {
+	if _, _, err := g.Request(Query{Principal: principal, Action: action, Resource: firstKey(g)}); err != nil && len(g.keys) > 0 {
+		return nil, err
+	}
+	hops := g.chains(principal, chainDepth(depth))
+	if hops == nil {
+		hops = []*hop{}
+	}
+	out := []What{}
+	for _, k := range g.Keys() {
+		a, err := g.can(Query{Principal: principal, Action: action, Resource: k.ARN, ChainDepth: depth}, hops)
+		if err != nil || a.Decision == eval.Deny {
+			continue
+		}
+		out = append(out, What{Key: k.ARN, Aliases: k.Aliases, Account: k.Account, Region: k.Region,
+			Decision: a.Decision, Paths: a.Paths, Conditions: a.Conditions, Unknowns: a.Unknowns})
+	}
+	slices.SortStableFunc(out, func(a, b What) int {
+		if a.Decision != b.Decision {
+			return verdictRank(a.Decision) - verdictRank(b.Decision)
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	return out, nil
+}
+
+func firstKey(g *Graph) string {
+	for _, k := range g.Keys() {
+		return k.ARN
+	}
+	return ""
+}
