@@ -39,8 +39,8 @@ fuzz: ## Run every fuzz target for FUZZTIME (default 30s) each
 		done; \
 	done
 
-demo: ## Explain a cross-account decrypt (the demo organization arrives with the access graph)
-	$(GO) run ./cmd/keyhound eval examples/cross-account-decrypt.json || true
+demo: ## Tour the built-in demo organization: who can decrypt its shared key, and why
+	$(GO) run ./cmd/keyhound demo
 
 clean: ## Remove build output
 	rm -rf bin dist

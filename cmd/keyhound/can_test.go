@@ -113,3 +113,18 @@ func TestWhatCanGolden(t *testing.T) {
 	}
 	golden(t, "what-can-writer-direct.json", out)
 }
+
+func TestDemoGolden(t *testing.T) {
+	code, out, errOut := runCLI(t, "", "demo")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	golden(t, "demo.txt", out)
+	path := filepath.Join(t.TempDir(), "demo.json")
+	if code, _, errOut := runCLI(t, "", "demo", "--write", path); code != 0 {
+		t.Fatalf("demo --write: exit %d: %s", code, errOut)
+	}
+	if code, _, errOut := runCLI(t, "", "can", "--snapshot", path, "arn:aws:iam::222222222222:user/dilip", "kms:Decrypt", "arn:aws:kms:us-east-1:111111111111:alias/reports"); code != exitAllow {
+		t.Errorf("can on the written demo: exit %d: %s", code, errOut)
+	}
+}

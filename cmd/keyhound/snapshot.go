@@ -1,27 +1,36 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/graph/demo"
 	"github.com/keyhound/keyhound/graph/snapshot"
 )
 
 // loadGraph loads a snapshot file and builds its access graph. Load errors
 // do not stop it: they become the graph's issues, counted on stderr.
+// The name @demo stands for the built-in demo organization.
 func loadGraph(path string, stderr io.Writer) (*graph.Graph, error) {
-	if path == "" {
-		return nil, errors.New("--snapshot FILE is required")
+	var r io.Reader
+	switch path {
+	case "":
+		return nil, errors.New("--snapshot FILE is required (try --snapshot @demo, the built-in demo organization)")
+	case demoName:
+		r = bytes.NewReader(demo.Snapshot())
+	default:
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("open snapshot: %w", err)
+		}
+		defer f.Close()
+		r = f
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("open snapshot: %w", err)
-	}
-	defer f.Close()
-	s, loadErrs, err := snapshot.Load(f)
+	s, loadErrs, err := snapshot.Load(r)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -31,3 +40,6 @@ func loadGraph(path string, stderr io.Writer) (*graph.Graph, error) {
 	}
 	return g, nil
 }
+
+// demoName is the --snapshot value for the built-in demo organization.
+const demoName = "@demo"

@@ -180,6 +180,8 @@ type ConditionResult struct {
 	Context []string   `json:"context,omitempty"`
 	Known   bool       `json:"known"`
 	Present bool       `json:"present"`
+	// NotIn, for an unknown key, lists values it is known not to have.
+	NotIn []string `json:"not_in,omitempty"`
 	Result  policy.Tri `json:"result"`
 }
 

@@ -69,11 +69,15 @@ func (e *Evaluator) scanPolicy(r *Request, d *Decision, np *NamedPolicy, layer L
 			c := &st.Conditions[j]
 			t, vals, pres := c.EvalLookup(r.Context)
 			cond = cond.And(t)
-			d.conds = append(d.conds, ConditionResult{
+			cr := ConditionResult{
 				Operator: c.Operator, Key: c.Key, Values: c.Values,
 				Context: vals, Known: pres != policy.PresenceUnknown, Present: pres == policy.PresencePresent,
 				Result: t,
-			})
+			}
+			if pres == policy.PresenceUnknown {
+				cr.NotIn = c.NotIn(r.Context)
+			}
+			d.conds = append(d.conds, cr)
 		}
 		applies := res.And(cond)
 
@@ -88,7 +92,7 @@ func (e *Evaluator) scanPolicy(r *Request, d *Decision, np *NamedPolicy, layer L
 		default:
 			reason.Outcome = OutcomeAllows
 		}
-		if resourceLike && st.Effect == policy.Allow {
+		if resourceLike && st.Effect == policy.Allow && (layer == LayerKeyPolicy || layer == LayerTrustPolicy || layer == LayerResourcePolicy) {
 			if bits&(pcUnlimited|pcLimited) != 0 {
 				reason.Code = CodeDirectPrincipal
 			} else {

@@ -198,6 +198,8 @@ func bracket(v []string) string { return "[" + strings.Join(v, ", ") + "]" }
 
 func contextText(c ConditionResult) string {
 	switch {
+	case !c.Known && len(c.NotIn) > 0:
+		return "unknown, but not " + bracket(c.NotIn)
 	case !c.Known:
 		return "unknown"
 	case !c.Present:

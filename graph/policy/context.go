@@ -83,6 +83,9 @@ func (c *Context) SetNotIn(key string, values ...string) {
 	c.entries[strings.ToLower(key)] = ctxEntry{name: key, notIn: values}
 }
 
+// NotIn returns the values an unknown key (in any case) is known not to have.
+func (c *Context) NotIn(key string) []string { return c.notIn(strings.ToLower(key)) }
+
 // notIn returns the values an unknown key is known not to have.
 func (c *Context) notIn(lowerKey string) []string {
 	if c == nil {

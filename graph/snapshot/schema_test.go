@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/keyhound/keyhound/graph/demo"
 )
 
 // schemaPath is the snapshot's JSON Schema, docs/snapshot.schema.json.
@@ -63,6 +65,9 @@ func TestSchemaAcceptsWhatWeWrite(t *testing.T) {
 	}
 	if err := validate(t, schema, buf.Bytes()); err != nil {
 		t.Fatalf("schema rejects a written snapshot: %v", err)
+	}
+	if err := validate(t, schema, demo.Snapshot()); err != nil {
+		t.Fatalf("schema rejects the demo organization: %v", err)
 	}
 	bad := map[string]string{
 		"wrong format":        strings.Replace(good, "keyhound.snapshot/v1", "keyhound.snapshot/v2", 1),

@@ -1,0 +1,34 @@
+// Package demo holds keyhound's built-in demo organization: a small but
+// complete snapshot built from AWS's classic cross-account walkthroughs, so
+// that a newcomer can try every answer without an AWS account.
+//
+// The organization (o-kh0demo01):
+//   - prod-data (111111111111): the key alias/reports, shared with analytics,
+//     encrypting the kh-demo-reports bucket, with two grants (one with an
+//     encryption-context constraint, one to an external auditor); a bucket
+//     encrypted with aws/s3 shared with analytics (unreadable there); EBS
+//     snapshots shared with analytics, one under aws/ebs (unusable), one under
+//     a customer key; a shared RDS snapshot; a secret read from analytics
+//     through Secrets Manager; a key policy open to "*"; a key pending
+//     deletion still used by a volume.
+//   - analytics (222222222222): Dilip with and without his IAM policy, the
+//     DataEngineer role that chains into prod-data's ReportsReader, a Batch
+//     role holding a grant.
+//   - sandbox (444444444444): an SCP denies kms:Decrypt in its OU.
+//   - an RCP data perimeter at the root denies callers outside the
+//     organization, such as the auditor account 555555555555 the key policy names.
+package demo
+
+import _ "embed"
+
+//go:embed demo.json
+var snapshotJSON []byte
+
+// Snapshot returns the demo organization's snapshot (keyhound.snapshot/v1).
+func Snapshot() []byte { return snapshotJSON }
+
+// Key names of the demo, for tours and tests.
+const (
+	ReportsKey = "arn:aws:kms:us-east-1:111111111111:alias/reports"
+	Dilip      = "arn:aws:iam::222222222222:user/dilip"
+)
