@@ -35,8 +35,10 @@ func (g *Graph) WhatCan(principal, action string, depth int) ([]What, error) {
 		if err != nil || a.Decision == eval.Deny {
 			continue
 		}
-		out = append(out, What{Key: k.ARN, Aliases: k.Aliases, Account: k.Account, Region: k.Region,
-			Decision: a.Decision, Paths: a.Paths, Conditions: a.Conditions, Unknowns: a.Unknowns})
+		out = append(out, What{
+			Key: k.ARN, Aliases: k.Aliases, Account: k.Account, Region: k.Region,
+			Decision: a.Decision, Paths: a.Paths, Conditions: a.Conditions, Unknowns: a.Unknowns,
+		})
 	}
 	slices.SortStableFunc(out, func(a, b What) int {
 		if a.Decision != b.Decision {

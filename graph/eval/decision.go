@@ -177,12 +177,12 @@ type ConditionResult struct {
 	Values   []string `json:"values"`
 	// Context holds the request's values for the key; Present says whether
 	// the key was in the request (false with Known true: known absent).
-	Context []string   `json:"context,omitempty"`
-	Known   bool       `json:"known"`
-	Present bool       `json:"present"`
+	Context []string `json:"context,omitempty"`
+	Known   bool     `json:"known"`
+	Present bool     `json:"present"`
 	// NotIn, for an unknown key, lists values it is known not to have.
-	NotIn []string `json:"not_in,omitempty"`
-	Result  policy.Tri `json:"result"`
+	NotIn  []string   `json:"not_in,omitempty"`
+	Result policy.Tri `json:"result"`
 }
 
 // Decision is the answer to one request.
