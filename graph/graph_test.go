@@ -17,7 +17,7 @@ func loadSmall(t *testing.T) *Graph {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	s, errs, err := snapshot.Load(f)
 	if err != nil || len(errs) > 0 {
 		t.Fatalf("load: %v %v", err, errs)

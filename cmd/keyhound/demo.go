@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -21,7 +23,7 @@ demo organization; --write FILE saves it as a snapshot file.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if write != "" {
-				if err := os.WriteFile(write, demo.Snapshot(), 0o644); err != nil {
+				if err := os.WriteFile(write, demo.Snapshot(), 0o600); err != nil {
 					return &exitError{code: exitBadInput, err: fmt.Errorf("write demo snapshot: %w", err)}
 				}
 				_, err := fmt.Fprintf(cmd.OutOrStdout(), "wrote the demo organization to %s\n", write)
@@ -31,32 +33,33 @@ demo organization; --write FILE saves it as a snapshot file.`,
 			if err != nil {
 				return err
 			}
-			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "keyhound demo: organization o-kh0demo01 (prod-data, analytics, sandbox; an external auditor)\n\n")
-			fmt.Fprintf(out, "$ keyhound who-can --snapshot @demo decrypt %s\n", demo.ReportsKey)
+			var out strings.Builder
+			fmt.Fprintf(&out, "keyhound demo: organization o-kh0demo01 (prod-data, analytics, sandbox; an external auditor)\n\n")
+			fmt.Fprintf(&out, "$ keyhound who-can --snapshot @demo decrypt %s\n", demo.ReportsKey)
 			who, err := g.WhoCan("kms:Decrypt", demo.ReportsKey, "", graph.DefaultChainDepth)
 			if err != nil {
 				return err
 			}
-			if err := writeWho(out, who); err != nil {
+			if err := writeWho(&out, who); err != nil {
 				return err
 			}
-			fmt.Fprintf(out, "\n$ keyhound can --snapshot @demo arn:aws:iam::222222222222:user/dilip-no-policy kms:Decrypt %s\n", demo.ReportsKey)
+			fmt.Fprintf(&out, "\n$ keyhound can --snapshot @demo arn:aws:iam::222222222222:user/dilip-no-policy kms:Decrypt %s\n", demo.ReportsKey)
 			a, err := g.Can(graph.Query{Principal: "arn:aws:iam::222222222222:user/dilip-no-policy", Action: "kms:Decrypt", Resource: demo.ReportsKey})
 			if err != nil {
 				return err
 			}
-			if err := graph.WriteAnswer(out, a); err != nil {
+			if err := graph.WriteAnswer(&out, a); err != nil {
 				return err
 			}
-			_, err = fmt.Fprint(out, `
+			out.WriteString(`
 Try next:
-  keyhound can --snapshot @demo arn:aws:iam::444444444444:role/Tinkerer kms:Decrypt `+demo.ReportsKey+`   # an SCP denies
-  keyhound can --snapshot @demo arn:aws:iam::555555555555:root kms:Decrypt `+demo.ReportsKey+`             # the RCP data perimeter denies
-  keyhound can --snapshot @demo arn:aws:iam::222222222222:role/Batch kms:Decrypt `+demo.ReportsKey+` --encryption-context department=finance
+  keyhound can --snapshot @demo arn:aws:iam::444444444444:role/Tinkerer kms:Decrypt ` + demo.ReportsKey + `   # an SCP denies
+  keyhound can --snapshot @demo arn:aws:iam::555555555555:root kms:Decrypt ` + demo.ReportsKey + `             # the RCP data perimeter denies
+  keyhound can --snapshot @demo arn:aws:iam::222222222222:role/Batch kms:Decrypt ` + demo.ReportsKey + ` --encryption-context department=finance
   keyhound what-can --snapshot @demo arn:aws:iam::222222222222:role/DataEngineer
   keyhound demo --write demo.json    # the snapshot, to read or edit
 `)
+			_, err = io.WriteString(cmd.OutOrStdout(), out.String())
 			return err
 		},
 	}

@@ -27,7 +27,7 @@ func loadGraph(path string, stderr io.Writer) (*graph.Graph, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open snapshot: %w", err)
 		}
-		defer f.Close()
+		defer func() { _ = f.Close() }()
 		r = f
 	}
 	s, loadErrs, err := snapshot.Load(r)

@@ -57,7 +57,7 @@ func Load(r io.Reader) (*Snapshot, []LoadError, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("%w: bad gzip stream: %w", ErrNotSnapshot, err)
 		}
-		defer zr.Close()
+		defer func() { _ = zr.Close() }()
 		r = zr
 	} else {
 		r = br
