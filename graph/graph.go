@@ -20,6 +20,7 @@ type Graph struct {
 	keyIDs     map[string]*Key       // by "account/region/id"
 	aliases    map[string]*Key       // by "account/region/alias/name"
 	endpoints  map[string]*endpoint  // VPC endpoints by ID
+	resources  []*Resource           // sorted by ARN
 	partition  string
 }
 
@@ -52,8 +53,10 @@ func Build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError) *Graph {
 			rb := base + ".regions[" + strconv.Quote(region) + "]"
 			b.buildKeys(id, region, a.Regions[region].KMS, rb+".kms")
 			b.buildEndpoints(id, region, a.Regions[region].EC2, rb+".ec2")
+			b.buildResources(id, region, a.Regions[region], rb)
 		}
 	}
+	b.resolveResources()
 	slices.SortStableFunc(g.Issues, func(a, b Issue) int {
 		switch {
 		case a.Path < b.Path:

@@ -128,3 +128,24 @@ func TestDemoGolden(t *testing.T) {
 		t.Errorf("can on the written demo: exit %d: %s", code, errOut)
 	}
 }
+
+func TestFindingsAndStatsGolden(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"findings-demo.json", []string{"findings", "--snapshot", "@demo", "--json"}},
+		{"findings-demo-high.txt", []string{"findings", "--snapshot", "@demo", "--severity", "high"}},
+		{"stats-demo.txt", []string{"stats", "--snapshot", "@demo"}},
+		{"stats-demo.json", []string{"stats", "--snapshot", "@demo", "--json"}},
+	} {
+		code, out, errOut := runCLI(t, "", tc.args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", tc.args, code, errOut)
+		}
+		golden(t, tc.name, out)
+	}
+	if code, _, _ := runCLI(t, "", "findings", "--snapshot", "@demo", "--severity", "urgent"); code != exitBadInput {
+		t.Errorf("bad severity: exit %d", code)
+	}
+}

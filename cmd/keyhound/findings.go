@@ -1,0 +1,156 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/keyhound/keyhound/graph"
+)
+
+func newFindingsCmd() *cobra.Command {
+	var (
+		snapPath, minSeverity string
+		asJSON                bool
+	)
+	cmd := &cobra.Command{
+		Use:   "findings",
+		Short: "Risks in the snapshot, most severe first, each with its evidence",
+		Long: `List keyhound's findings: key policies open to everyone, access and grants to
+accounts outside the organization, resources shared across accounts but
+encrypted with an AWS managed key, keys pending deletion or disabled that still
+encrypt resources, rotation off, identity policies allowing kms:Decrypt on every
+key, deleted principals in key policies, and policies that do not parse.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			g, err := loadGraph(snapPath, cmd.ErrOrStderr())
+			if err != nil {
+				return &exitError{code: exitBadInput, err: err}
+			}
+			floor, ok := graph.ParseSeverity(minSeverity)
+			if !ok {
+				return &exitError{code: exitBadInput, err: fmt.Errorf("--severity %q: want critical, high, medium, low or info", minSeverity)}
+			}
+			fs := []graph.Finding{}
+			for _, f := range g.Findings() {
+				if f.Severity <= floor {
+					fs = append(fs, f)
+				}
+			}
+			if asJSON {
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				return enc.Encode(map[string]any{"findings": fs})
+			}
+			return writeFindings(cmd.OutOrStdout(), fs)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&snapPath, "snapshot", "", "snapshot file (JSON, optionally gzip-compressed), or @demo")
+	f.StringVar(&minSeverity, "severity", "info", "show findings of this severity and worse")
+	f.BoolVar(&asJSON, "json", false, "print the findings as JSON")
+	return cmd
+}
+
+func writeFindings(w io.Writer, fs []graph.Finding) error {
+	if len(fs) == 0 {
+		_, err := fmt.Fprintln(w, "no findings")
+		return err
+	}
+	var b strings.Builder
+	for _, f := range fs {
+		fmt.Fprintf(&b, "%-8s %s  [%s]\n         %s\n", strings.ToUpper(f.Severity.String()), f.Title, f.Rule, f.Resource)
+		for _, e := range f.Evidence {
+			var at []string
+			if e.Policy != "" {
+				at = append(at, e.Policy)
+			}
+			if e.Statement >= 0 {
+				at = append(at, fmt.Sprintf("statement %d", e.Statement))
+			}
+			if e.Sid != "" {
+				at = append(at, fmt.Sprintf("%q", e.Sid))
+			}
+			if e.Grant != "" {
+				at = append(at, "grant "+e.Grant)
+			}
+			if e.Ref != "" {
+				at = append(at, e.Ref)
+			}
+			fmt.Fprintf(&b, "         · %s: %s\n", strings.Join(at, " "), e.Detail)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func newStatsCmd() *cobra.Command {
+	var (
+		snapPath string
+		asJSON   bool
+	)
+	cmd := &cobra.Command{
+		Use:   "stats",
+		Short: "Counts of what the snapshot holds",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			g, err := loadGraph(snapPath, cmd.ErrOrStderr())
+			if err != nil {
+				return &exitError{code: exitBadInput, err: err}
+			}
+			s := g.Stats()
+			if asJSON {
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				return enc.Encode(s)
+			}
+			var rows strings.Builder
+			fmt.Fprintf(&rows, "accounts\t%d\t(%d OUs)\n", s.Accounts, s.OrganizationalUnit)
+			fmt.Fprintf(&rows, "principals\t%d\t(%d users, %d roles)\n", s.Users+s.Roles, s.Users, s.Roles)
+			fmt.Fprintf(&rows, "keys\t%d\t(%d customer managed, %d AWS managed; %s)\n", s.Keys, s.CustomerKeys, s.AWSManagedKeys, countList(s.KeysByState))
+			fmt.Fprintf(&rows, "grants\t%d\t\n", s.Grants)
+			fmt.Fprintf(&rows, "resources\t%d\t(%s)\n", sum(s.Resources), countList(s.Resources))
+			fmt.Fprintf(&rows, "findings\t%d\t(%s)\n", sum(s.Findings), countList(s.Findings))
+			fmt.Fprintf(&rows, "issues\t%d\t(unreadable or unparseable parts)\n", s.Issues)
+			var b strings.Builder
+			tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+			if _, err := io.WriteString(tw, rows.String()); err != nil {
+				return err
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			return writeTrimmed(cmd.OutOrStdout(), b.String())
+		},
+	}
+	cmd.Flags().StringVar(&snapPath, "snapshot", "", "snapshot file (JSON, optionally gzip-compressed), or @demo")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the counts as JSON")
+	return cmd
+}
+
+func sum(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+// countList renders counts as "a 1, b 2", sorted by name.
+func countList(m map[string]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,204 @@
+package graph
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/keyhound/keyhound/graph/arn"
+	"github.com/keyhound/keyhound/graph/eval"
+	"github.com/keyhound/keyhound/graph/policy"
+)
+
+// Severity of a finding.
+type Severity int
+
+// Severities, most severe first.
+const (
+	Critical Severity = iota
+	High
+	Medium
+	Low
+	Info
+)
+
+var severityNames = [...]string{"critical", "high", "medium", "low", "info"}
+
+func (s Severity) String() string { return severityNames[s] }
+
+// MarshalText implements encoding.TextMarshaler.
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// ParseSeverity returns the severity named s.
+func ParseSeverity(s string) (Severity, bool) {
+	i := slices.Index(severityNames[:], strings.ToLower(s))
+	return Severity(i), i >= 0
+}
+
+// Finding is a risk keyhound sees in the snapshot, with its evidence.
+type Finding struct {
+	Rule     string   `json:"rule"`
+	Severity Severity `json:"severity"`
+	Title    string   `json:"title"`
+	Account  string   `json:"account,omitempty"`
+	Region   string   `json:"region,omitempty"`
+	// Resource is the key, resource or principal the finding is about.
+	Resource string     `json:"resource"`
+	Evidence []Evidence `json:"evidence"`
+}
+
+// Evidence points at what shows a finding: a statement, a grant, a resource.
+type Evidence struct {
+	Policy    string `json:"policy,omitempty"`
+	Statement int    `json:"statement"`
+	Sid       string `json:"sid,omitempty"`
+	Grant     string `json:"grant,omitempty"`
+	Ref       string `json:"ref,omitempty"`
+	Detail    string `json:"detail"`
+}
+
+// principalScopingKeys are condition keys that restrict who a "*" principal is.
+var principalScopingKeys = []string{
+	"aws:principalorgid", "aws:principalorgpaths", "aws:principalaccount", "kms:calleraccount",
+	"aws:principalarn", "aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid", "aws:sourceorgpaths", "aws:userid", "aws:username",
+}
+
+// Findings returns the snapshot's findings, most severe first.
+func (g *Graph) Findings() []Finding {
+	var out []Finding
+	for _, k := range g.Keys() {
+		out = append(out, g.keyFindings(k)...)
+	}
+	out = append(out, g.resourceFindings()...)
+	out = append(out, g.principalFindings()...)
+	for _, iss := range g.Issues {
+		if strings.HasPrefix(iss.Message, "unparseable policy") {
+			out = append(out, Finding{
+				Rule: "unparseable-policy", Severity: Medium, Title: "A policy does not parse: answers that depend on it are uncertain",
+				Account: iss.Account, Region: iss.Region, Resource: iss.Item, Evidence: []Evidence{{Statement: -1, Ref: iss.Path, Detail: iss.Message}},
+			})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Finding) int {
+		if a.Severity != b.Severity {
+			return int(a.Severity) - int(b.Severity)
+		}
+		if c := strings.Compare(a.Rule, b.Rule); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Resource, b.Resource)
+	})
+	return out
+}
+
+func (g *Graph) keyFindings(k *Key) []Finding {
+	var out []Finding
+	add := func(rule string, sev Severity, title string, ev ...Evidence) {
+		out = append(out, Finding{Rule: rule, Severity: sev, Title: title, Account: k.Account, Region: k.Region, Resource: k.ARN, Evidence: ev})
+	}
+	customer := k.Manager() == eval.KeyManagerCustomer
+	if k.Policy != nil {
+		for _, st := range k.Policy.Policy.Statements {
+			if st.Effect != policy.Allow || st.Principal == nil {
+				continue
+			}
+			ev := Evidence{Policy: "key policy", Statement: st.Index, Sid: st.Sid}
+			if (st.Principal.Any || st.NotPrincipal) && !scopesPrincipal(&st) {
+				sev := High
+				if st.MatchesAction("kms:decrypt") {
+					sev = Critical
+				}
+				ev.Detail = "allows any principal of any account, with no condition on who it is"
+				add("key-policy-open", sev, "Key policy open to everyone", ev)
+			}
+			for _, e := range st.Principal.AWS {
+				p, err := arn.ParsePrincipal(e)
+				switch {
+				case err != nil && (strings.HasPrefix(e, "AROA") || strings.HasPrefix(e, "AIDA") || strings.HasPrefix(e, "AGPA")):
+					ev.Detail = e + " is a unique ID: the principal was deleted (a recreated one does not match)"
+					add("deleted-principal", Medium, "Key policy names a deleted principal", ev)
+				case err == nil && p.AccountID != "" && g.external(p.AccountID) && customer:
+					ev.Detail = e + " is outside the organization"
+					add("external-access", High, "Key policy grants access to an account outside the organization", ev)
+				}
+			}
+		}
+	}
+	for _, gr := range k.Grants {
+		if p, err := arn.ParsePrincipal(gr.GranteePrincipal); err == nil && p.AccountID != "" && g.external(p.AccountID) {
+			add("external-grant", High, "Grant to a principal outside the organization",
+				Evidence{Statement: -1, Grant: gr.GrantID, Detail: gr.GranteePrincipal + " may " + strings.Join(gr.Operations, ", ")})
+		}
+	}
+	if customer && k.State() == "Enabled" && k.Meta.KeySpec == "SYMMETRIC_DEFAULT" && (k.Meta.Origin == "" || k.Meta.Origin == "AWS_KMS") && k.Rotation != nil && !*k.Rotation {
+		add("rotation-off", Low, "Automatic rotation is off on a customer managed symmetric key", Evidence{Statement: -1, Detail: "KeyRotationEnabled is false"})
+	}
+	return out
+}
+
+// scopesPrincipal reports whether a statement's conditions restrict who the
+// principal is (an organization, account, ARN or source).
+func scopesPrincipal(st *policy.Statement) bool {
+	for _, c := range st.Conditions {
+		if c.Negated && c.Family != policy.OpNull {
+			continue
+		}
+		if slices.Contains(principalScopingKeys, strings.ToLower(c.Key)) {
+			return true
+		}
+	}
+	return false
+}
+
+func (g *Graph) resourceFindings() []Finding {
+	var out []Finding
+	for _, r := range g.resources {
+		k := g.keys[r.Key]
+		shared := slices.ContainsFunc(r.SharedWith, func(a string) bool { return a != r.Account })
+		awsManaged := (k != nil && k.Manager() == eval.KeyManagerAWS) || (k == nil && isAWSManagedAlias(r.KeyRef))
+		switch {
+		case shared && awsManaged:
+			out = append(out, Finding{
+				Rule: "shared-with-aws-managed-key", Severity: Medium,
+				Title:   "Shared across accounts but encrypted with an AWS managed key: readable by nobody outside its account",
+				Account: r.Account, Region: r.Region, Resource: r.ARN,
+				Evidence: []Evidence{{Statement: -1, Ref: r.Path, Detail: fmt.Sprintf("shared with %s; encrypted with %s, which AWS never lets another account use (re-encrypt with a customer managed key and share that)", strings.Join(r.SharedWith, ", "), r.KeyRef)}},
+			})
+		case k != nil && (k.State() == "PendingDeletion" || k.State() == "PendingReplicaDeletion"):
+			out = append(out, Finding{
+				Rule: "key-pending-deletion-in-use", Severity: High, Title: "A key pending deletion still encrypts a resource",
+				Account: r.Account, Region: r.Region, Resource: r.ARN,
+				Evidence: []Evidence{{Statement: -1, Ref: k.ARN, Detail: "key deletion date " + k.Meta.DeletionDate + ": the data becomes unrecoverable"}},
+			})
+		case k != nil && k.State() == "Disabled":
+			out = append(out, Finding{
+				Rule: "key-disabled-in-use", Severity: Medium, Title: "A disabled key still encrypts a resource",
+				Account: r.Account, Region: r.Region, Resource: r.ARN, Evidence: []Evidence{{Statement: -1, Ref: k.ARN, Detail: "the resource cannot be decrypted until the key is enabled"}},
+			})
+		}
+	}
+	return out
+}
+
+func (g *Graph) principalFindings() []Finding {
+	var out []Finding
+	for _, p := range g.Principals() {
+		for _, np := range p.Policies {
+			for _, st := range np.Policy.Statements {
+				if st.Effect != policy.Allow || !st.MatchesAction("kms:decrypt") || len(st.Conditions) > 0 {
+					continue
+				}
+				if slices.ContainsFunc(st.Resources, func(r policy.Resource) bool { return r.String() == "*" }) && !st.NotResource {
+					out = append(out, Finding{
+						Rule: "identity-decrypt-any-key", Severity: Medium,
+						Title:   "Identity policy allows kms:Decrypt on every key (Resource \"*\"): any key whose policy trusts the account is usable",
+						Account: p.Account, Resource: p.ARN,
+						Evidence: []Evidence{{Policy: np.Name, Statement: st.Index, Sid: st.Sid, Detail: "name the keys' ARNs, or condition on kms:ViaService or aws:ResourceAccount"}},
+					})
+					break
+				}
+			}
+		}
+	}
+	return out
+}

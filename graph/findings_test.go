@@ -1,0 +1,50 @@
+package graph
+
+import (
+	"testing"
+
+	"github.com/keyhound/keyhound/graph/demo"
+	"github.com/keyhound/keyhound/graph/snapshot"
+)
+
+func TestFindingsOnDemo(t *testing.T) {
+	s, errs, err := snapshot.Decode(demo.Snapshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := Build(s, errs)
+	got := map[string][]string{}
+	for _, f := range g.Findings() {
+		got[f.Rule] = append(got[f.Rule], f.Resource)
+		if len(f.Evidence) == 0 || f.Title == "" {
+			t.Errorf("finding without evidence or title: %+v", f)
+		}
+	}
+	want := map[string][]string{
+		"key-policy-open":             {"arn:aws:kms:us-east-1:111111111111:key/1d6a2f4e-0000-4000-8000-00000000a005"},
+		"external-access":             {"arn:aws:kms:us-east-1:111111111111:key/1d6a2f4e-0000-4000-8000-00000000a001"},
+		"external-grant":              {"arn:aws:kms:us-east-1:111111111111:key/1d6a2f4e-0000-4000-8000-00000000a001"},
+		"shared-with-aws-managed-key": {"arn:aws:ec2:us-east-1::snapshot/snap-0awsebs000000001", "arn:aws:s3:::kh-demo-legacy-exports"},
+		"key-pending-deletion-in-use": {"arn:aws:ec2:us-east-1:111111111111:volume/vol-0legacy0000000001"},
+		"rotation-off":                {"arn:aws:kms:us-east-1:111111111111:key/1d6a2f4e-0000-4000-8000-00000000a005"},
+	}
+	for rule, res := range want {
+		if len(got[rule]) != len(res) {
+			t.Errorf("%s: %v, want %v", rule, got[rule], res)
+			continue
+		}
+		for i := range res {
+			if got[rule][i] != res[i] {
+				t.Errorf("%s: %v, want %v", rule, got[rule], res)
+			}
+		}
+	}
+	// ann's policy allows kms:Decrypt on "*"; so do the sandbox Tinkerer's and others'.
+	if len(got["identity-decrypt-any-key"]) == 0 {
+		t.Error("identity-decrypt-any-key not found")
+	}
+	fs := g.Findings()
+	if fs[0].Severity != Critical {
+		t.Errorf("first finding is %s, want the critical one first", fs[0].Severity)
+	}
+}

@@ -1,0 +1,226 @@
+package graph
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/keyhound/keyhound/graph/arn"
+	"github.com/keyhound/keyhound/graph/eval"
+	"github.com/keyhound/keyhound/graph/snapshot"
+)
+
+// Resource is a resource encrypted with a KMS key (or by default encryption).
+type Resource struct {
+	ARN     string `json:"arn"`
+	Type    string `json:"type"` // s3:bucket, ec2:volume, ec2:snapshot, rds:snapshot, …
+	Account string `json:"account"`
+	Region  string `json:"region"`
+	// KeyRef is the key reference as the resource gives it (key ID, key ARN,
+	// alias name or alias ARN); "" when the resource names none.
+	KeyRef string `json:"key_ref,omitempty"`
+	// Key is the resolved key ARN; "" when unresolved (see KeyUnresolved).
+	Key           string `json:"key,omitempty"`
+	KeyUnresolved bool   `json:"key_unresolved,omitempty"`
+	// SharedWith lists the accounts the resource is shared with through its
+	// sharing attributes (snapshot permissions) or its resource policy;
+	// "all" means public.
+	SharedWith []string          `json:"shared_with,omitempty"`
+	Policy     *eval.NamedPolicy `json:"-"`
+	// Path is the resource's JSON path in the snapshot.
+	Path string `json:"path"`
+}
+
+func (b *builder) buildResources(account, region string, reg *snapshot.Region, base string) {
+	add := func(r *Resource) {
+		r.Account, r.Region = account, region
+		b.g.resources = append(b.g.resources, r)
+	}
+	policyOf := func(doc *string, item, path string) *eval.NamedPolicy {
+		if doc == nil || *doc == "" {
+			return nil
+		}
+		np, _ := b.parsePolicy(*doc, "resource policy", "", account, region, item, path)
+		return np
+	}
+	if s3 := reg.S3; s3 != nil {
+		for i, bk := range s3.Buckets {
+			p := base + ".s3.Buckets[" + strconv.Itoa(i) + "]"
+			r := &Resource{ARN: "arn:" + b.partition + ":s3:::" + bk.Name, Type: "s3:bucket", Path: p}
+			if c := bk.ServerSideEncryptionConfiguration; c != nil {
+				for _, rule := range c.Rules {
+					if d := rule.ApplyServerSideEncryptionByDefault; d != nil && strings.HasPrefix(d.SSEAlgorithm, "aws:kms") {
+						r.KeyRef = d.KMSMasterKeyID
+						if r.KeyRef == "" {
+							r.KeyRef = "alias/aws/s3"
+						}
+					}
+				}
+			}
+			r.Policy = policyOf(bk.Policy, r.ARN, p+".Policy")
+			add(r)
+		}
+	}
+	if ec2 := reg.EC2; ec2 != nil {
+		for i, v := range ec2.Volumes {
+			if v.Encrypted {
+				add(&Resource{
+					ARN: "arn:" + b.partition + ":ec2:" + region + ":" + account + ":volume/" + v.VolumeID, Type: "ec2:volume", KeyRef: orDefault(v.KmsKeyID, "alias/aws/ebs"),
+					Path: base + ".ec2.Volumes[" + strconv.Itoa(i) + "]",
+				})
+			}
+		}
+		for i, s := range ec2.Snapshots {
+			r := &Resource{ARN: "arn:" + b.partition + ":ec2:" + region + "::snapshot/" + s.SnapshotID, Type: "ec2:snapshot", Path: base + ".ec2.Snapshots[" + strconv.Itoa(i) + "]"}
+			if s.Encrypted {
+				r.KeyRef = orDefault(s.KmsKeyID, "alias/aws/ebs")
+			}
+			for _, p := range s.CreateVolumePermissions {
+				if p.Group == "all" {
+					r.SharedWith = append(r.SharedWith, "all")
+				} else if p.UserID != "" {
+					r.SharedWith = append(r.SharedWith, p.UserID)
+				}
+			}
+			add(r)
+		}
+	}
+	if rds := reg.RDS; rds != nil {
+		for i, db := range rds.DBInstances {
+			if db.StorageEncrypted {
+				add(&Resource{ARN: db.DBInstanceArn, Type: "rds:db", KeyRef: orDefault(db.KmsKeyID, "alias/aws/rds"), Path: base + ".rds.DBInstances[" + strconv.Itoa(i) + "]"})
+			}
+		}
+		for i, s := range rds.DBSnapshots {
+			r := &Resource{ARN: s.DBSnapshotArn, Type: "rds:snapshot", Path: base + ".rds.DBSnapshots[" + strconv.Itoa(i) + "]"}
+			if s.Encrypted {
+				r.KeyRef = orDefault(s.KmsKeyID, "alias/aws/rds")
+			}
+			r.SharedWith = restoreAttribute(s.Attributes)
+			add(r)
+		}
+		for i, s := range rds.DBClusterSnapshots {
+			r := &Resource{ARN: s.DBClusterSnapshotArn, Type: "rds:cluster-snapshot", Path: base + ".rds.DBClusterSnapshots[" + strconv.Itoa(i) + "]"}
+			if s.StorageEncrypted {
+				r.KeyRef = orDefault(s.KmsKeyID, "alias/aws/rds")
+			}
+			r.SharedWith = restoreAttribute(s.Attributes)
+			add(r)
+		}
+	}
+	if sm := reg.SecretsManager; sm != nil {
+		for i, s := range sm.Secrets {
+			p := base + ".secretsmanager.Secrets[" + strconv.Itoa(i) + "]"
+			add(&Resource{
+				ARN: s.ARN, Type: "secretsmanager:secret", KeyRef: orDefault(s.KmsKeyID, "alias/aws/secretsmanager"), Path: p,
+				Policy: policyOf(s.ResourcePolicy, s.ARN, p+".ResourcePolicy"),
+			})
+		}
+	}
+	if sqs := reg.SQS; sqs != nil {
+		for i, q := range sqs.Queues {
+			p := base + ".sqs.Queues[" + strconv.Itoa(i) + "]"
+			r := &Resource{ARN: q.Attributes["QueueArn"], Type: "sqs:queue", KeyRef: q.Attributes["KmsMasterKeyId"], Path: p}
+			if pol, ok := q.Attributes["Policy"]; ok {
+				r.Policy = policyOf(&pol, r.ARN, p+".Attributes.Policy")
+			}
+			if r.ARN == "" {
+				r.ARN = q.QueueURL
+			}
+			add(r)
+		}
+	}
+	if sns := reg.SNS; sns != nil {
+		for i, tp := range sns.Topics {
+			p := base + ".sns.Topics[" + strconv.Itoa(i) + "]"
+			r := &Resource{ARN: tp.TopicArn, Type: "sns:topic", KeyRef: tp.Attributes["KmsMasterKeyId"], Path: p}
+			if pol, ok := tp.Attributes["Policy"]; ok {
+				r.Policy = policyOf(&pol, r.ARN, p+".Attributes.Policy")
+			}
+			add(r)
+		}
+	}
+	if ddb := reg.DynamoDB; ddb != nil {
+		for i, t := range ddb.Tables {
+			r := &Resource{ARN: t.TableArn, Type: "dynamodb:table", Path: base + ".dynamodb.Tables[" + strconv.Itoa(i) + "]"}
+			if s := t.SSEDescription; s != nil && s.SSEType == "KMS" {
+				r.KeyRef = orDefault(s.KMSMasterKeyArn, "alias/aws/dynamodb")
+			}
+			add(r)
+		}
+	}
+	if lam := reg.Lambda; lam != nil {
+		for i, f := range lam.Functions {
+			p := base + ".lambda.Functions[" + strconv.Itoa(i) + "]"
+			add(&Resource{ARN: f.FunctionArn, Type: "lambda:function", KeyRef: f.KMSKeyArn, Path: p, Policy: policyOf(f.Policy, f.FunctionArn, p+".Policy")})
+		}
+	}
+	if logs := reg.Logs; logs != nil {
+		for i, lg := range logs.LogGroups {
+			if lg.KmsKeyID != "" {
+				add(&Resource{ARN: strings.TrimSuffix(lg.Arn, ":*"), Type: "logs:log-group", KeyRef: lg.KmsKeyID, Path: base + ".logs.LogGroups[" + strconv.Itoa(i) + "]"})
+			}
+		}
+	}
+}
+
+// resolveResources links every resource to its key, and adds the accounts
+// its resource policy names to SharedWith. Runs once all keys are known.
+func (b *builder) resolveResources() {
+	g := b.g
+	for _, r := range g.resources {
+		if r.KeyRef != "" {
+			// Key IDs and alias names resolve in the resource's own account and Region.
+			if k, err := g.ResolveKey(r.KeyRef, r.Account, r.Region); err == nil && (strings.HasPrefix(r.KeyRef, "arn:") || k.Account == r.Account) {
+				r.Key = k.ARN
+			} else {
+				r.KeyUnresolved = true
+			}
+		}
+		if r.Policy != nil {
+			for _, st := range r.Policy.Policy.Statements {
+				if st.Effect != 0 || st.Principal == nil || st.NotPrincipal {
+					continue
+				}
+				if st.Principal.Any {
+					r.SharedWith = append(r.SharedWith, "all")
+				}
+				for _, e := range st.Principal.AWS {
+					if e == "*" {
+						r.SharedWith = append(r.SharedWith, "all")
+					} else if p, err := arn.ParsePrincipal(e); err == nil && p.AccountID != "" && p.AccountID != r.Account {
+						r.SharedWith = append(r.SharedWith, p.AccountID)
+					}
+				}
+			}
+		}
+		slices.Sort(r.SharedWith)
+		r.SharedWith = slices.Compact(r.SharedWith)
+	}
+	slices.SortFunc(g.resources, func(a, b *Resource) int { return strings.Compare(a.ARN, b.ARN) })
+}
+
+// Resources returns the encrypted (or sharable) resources, sorted by ARN.
+func (g *Graph) Resources() []*Resource { return g.resources }
+
+// AWS-managed key aliases ("alias/aws/s3") name keys that exist in every
+// account and Region even when the scanner's ListKeys did not return them.
+func isAWSManagedAlias(ref string) bool {
+	return strings.HasPrefix(ref, "alias/aws/") || strings.Contains(ref, ":alias/aws/")
+}
+
+func restoreAttribute(attrs []snapshot.DBSnapshotAttribute) []string {
+	for _, a := range attrs {
+		if a.AttributeName == "restore" {
+			return slices.Clone(a.AttributeValues)
+		}
+	}
+	return nil
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

@@ -1,0 +1,58 @@
+package graph
+
+import "github.com/keyhound/keyhound/graph/arn"
+
+// Stats counts what the graph holds.
+type Stats struct {
+	Accounts           int            `json:"accounts"`
+	OrganizationalUnit int            `json:"organizational_units"`
+	Users              int            `json:"users"`
+	Roles              int            `json:"roles"`
+	Keys               int            `json:"keys"`
+	CustomerKeys       int            `json:"customer_managed_keys"`
+	AWSManagedKeys     int            `json:"aws_managed_keys"`
+	KeysByState        map[string]int `json:"keys_by_state"`
+	Grants             int            `json:"grants"`
+	Resources          map[string]int `json:"resources"`
+	UnresolvedKeyRefs  int            `json:"unresolved_key_references"`
+	Issues             int            `json:"issues"`
+	Findings           map[string]int `json:"findings"`
+}
+
+// Stats counts the graph's accounts, principals, keys, resources, issues and findings.
+func (g *Graph) Stats() Stats {
+	s := Stats{Accounts: len(g.Snapshot.Accounts), KeysByState: map[string]int{}, Resources: map[string]int{}, Findings: map[string]int{}, Issues: len(g.Issues)}
+	if g.Snapshot.Organization != nil {
+		s.OrganizationalUnit = len(g.Snapshot.Organization.OrganizationalUnits)
+		if n := len(g.Snapshot.Organization.Accounts); n > s.Accounts {
+			s.Accounts = n
+		}
+	}
+	for _, p := range g.principals {
+		if p.Kind == arn.KindUser {
+			s.Users++
+		} else {
+			s.Roles++
+		}
+	}
+	for _, k := range g.keys {
+		s.Keys++
+		if k.Manager() == "AWS" {
+			s.AWSManagedKeys++
+		} else {
+			s.CustomerKeys++
+		}
+		s.KeysByState[k.State()]++
+		s.Grants += len(k.Grants)
+	}
+	for _, r := range g.resources {
+		s.Resources[r.Type]++
+		if r.KeyUnresolved {
+			s.UnresolvedKeyRefs++
+		}
+	}
+	for _, f := range g.Findings() {
+		s.Findings[f.Severity.String()]++
+	}
+	return s
+}
