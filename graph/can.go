@@ -42,6 +42,9 @@ type Answer struct {
 	Reasons        []eval.Reason   `json:"reasons"`
 	Conditions     []eval.Residual `json:"conditions,omitempty"`
 	Paths          []Path          `json:"paths"`
+	// Steps, for a resource, are the resource's own permission and each KMS
+	// call its service makes for the caller; the decision needs them all.
+	Steps []Step `json:"steps,omitempty"`
 	// Unknowns are the snapshot's gaps the answer depends on: uncollected or
 	// unparseable policies, accounts outside the snapshot.
 	Unknowns []Issue       `json:"unknowns,omitempty"`
@@ -63,24 +66,20 @@ func (g *Graph) Can(q Query) (*Answer, error) {
 // can answers q; hops, when non-nil, are the principal's role chains,
 // computed once by callers that ask many questions of one principal.
 func (g *Graph) can(q Query, hops []*hop) (*Answer, error) {
-	r, unknowns, err := g.Request(q)
-	if err != nil {
-		return nil, err
-	}
-	d, err := eval.Evaluate(r)
+	dr, err := g.decide(q)
 	if err != nil {
 		return nil, err
 	}
 	a := &Answer{
-		Principal: q.Principal, Action: r.Action, Resource: r.Resource,
-		Decision: d.Verdict, DirectDecision: d.Verdict,
-		DeniedBy: d.DeniedBy, Reasons: d.Reasons, Conditions: d.Conditions,
-		Paths: []Path{}, Unknowns: unknowns, Request: r,
+		Principal: q.Principal, Action: dr.action, Resource: dr.resource,
+		Decision: dr.verdict, DirectDecision: dr.verdict,
+		DeniedBy: dr.deniedBy, Reasons: dr.reasons, Conditions: dr.conditions,
+		Steps: dr.steps, Paths: []Path{}, Unknowns: dr.unknowns, Request: dr.request,
 	}
-	if d.Verdict != eval.Deny {
-		a.Paths = append(a.Paths, Path{Via: []string{q.Principal}, Decision: d.Verdict})
+	if dr.verdict != eval.Deny {
+		a.Paths = append(a.Paths, Path{Via: []string{q.Principal}, Decision: dr.verdict})
 	}
-	if d.Verdict == eval.Allow {
+	if dr.verdict == eval.Allow {
 		return a, nil
 	}
 	// Role chains: the principal may reach the access through roles it can
@@ -92,15 +91,11 @@ func (g *Graph) can(q Query, hops []*hop) (*Answer, error) {
 	for _, h := range hops {
 		cq := q
 		cq.Principal = sessionOf(h.role)
-		cr, _, err := g.Request(cq)
-		if err != nil {
+		cd, err := g.decide(cq)
+		if err != nil || cd.verdict == eval.Deny {
 			continue
 		}
-		cd, err := eval.Evaluate(cr)
-		if err != nil || cd.Verdict == eval.Deny {
-			continue
-		}
-		v := cd.Verdict
+		v := cd.verdict
 		if h.decision == eval.Conditional {
 			v = eval.Conditional
 		}
@@ -112,6 +107,38 @@ func (g *Graph) can(q Query, hops []*hop) (*Answer, error) {
 		}
 	}
 	return a, nil
+}
+
+// direct is the answer for a principal acting as itself.
+type direct struct {
+	action, resource string
+	verdict          eval.Verdict
+	deniedBy         []eval.Denial
+	reasons          []eval.Reason
+	conditions       []eval.Residual
+	unknowns         []Issue
+	request          *eval.Request
+	steps            []Step
+}
+
+// decide answers q for the principal itself: one request for a key, or the
+// resource's own permission and every KMS call its service makes.
+func (g *Graph) decide(q Query) (*direct, error) {
+	if res := g.resourceFor(q.Resource); res != nil {
+		return g.decideResource(q, res)
+	}
+	r, unknowns, err := g.Request(q)
+	if err != nil {
+		return nil, err
+	}
+	d, err := eval.Evaluate(r)
+	if err != nil {
+		return nil, err
+	}
+	return &direct{
+		action: r.Action, resource: r.Resource, verdict: d.Verdict, deniedBy: d.DeniedBy, reasons: d.Reasons,
+		conditions: d.Conditions, unknowns: unknowns, request: r,
+	}, nil
 }
 
 // Request builds the evaluation request of a query from the snapshot: the

@@ -14,14 +14,15 @@ type Graph struct {
 	// Issues are the snapshot's load errors and unparseable policies, sorted by path.
 	Issues []Issue
 
-	principals map[string]*Principal // by ARN
-	roles      map[string]*Principal // by "account/name"
-	keys       map[string]*Key       // by key ARN
-	keyIDs     map[string]*Key       // by "account/region/id"
-	aliases    map[string]*Key       // by "account/region/alias/name"
-	endpoints  map[string]*endpoint  // VPC endpoints by ID
-	resources  []*Resource           // sorted by ARN
-	partition  string
+	principals   map[string]*Principal // by ARN
+	roles        map[string]*Principal // by "account/name"
+	keys         map[string]*Key       // by key ARN
+	keyIDs       map[string]*Key       // by "account/region/id"
+	aliases      map[string]*Key       // by "account/region/alias/name"
+	endpoints    map[string]*endpoint  // VPC endpoints by ID
+	resources    []*Resource           // sorted by ARN
+	resourceARNs map[string]*Resource
+	partition    string
 }
 
 type builder struct {
@@ -34,7 +35,7 @@ type builder struct {
 func Build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError) *Graph {
 	g := &Graph{
 		Snapshot: s, principals: map[string]*Principal{}, roles: map[string]*Principal{},
-		keys: map[string]*Key{}, keyIDs: map[string]*Key{}, aliases: map[string]*Key{}, endpoints: map[string]*endpoint{},
+		keys: map[string]*Key{}, keyIDs: map[string]*Key{}, aliases: map[string]*Key{}, endpoints: map[string]*endpoint{}, resourceARNs: map[string]*Resource{},
 		partition: s.Partition,
 	}
 	if g.partition == "" {

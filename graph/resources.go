@@ -27,6 +27,9 @@ type Resource struct {
 	// "all" means public.
 	SharedWith []string          `json:"shared_with,omitempty"`
 	Policy     *eval.NamedPolicy `json:"-"`
+	// BucketKey is set for S3 buckets with an S3 Bucket Key: the encryption
+	// context then names the bucket, not the object.
+	BucketKey bool `json:"bucket_key,omitempty"`
 	// Path is the resource's JSON path in the snapshot.
 	Path string `json:"path"`
 }
@@ -50,7 +53,7 @@ func (b *builder) buildResources(account, region string, reg *snapshot.Region, b
 			if c := bk.ServerSideEncryptionConfiguration; c != nil {
 				for _, rule := range c.Rules {
 					if d := rule.ApplyServerSideEncryptionByDefault; d != nil && strings.HasPrefix(d.SSEAlgorithm, "aws:kms") {
-						r.KeyRef = d.KMSMasterKeyID
+						r.KeyRef, r.BucketKey = d.KMSMasterKeyID, rule.BucketKeyEnabled
 						if r.KeyRef == "" {
 							r.KeyRef = "alias/aws/s3"
 						}
@@ -198,6 +201,9 @@ func (b *builder) resolveResources() {
 		r.SharedWith = slices.Compact(r.SharedWith)
 	}
 	slices.SortFunc(g.resources, func(a, b *Resource) int { return strings.Compare(a.ARN, b.ARN) })
+	for _, r := range g.resources {
+		g.resourceARNs[r.ARN] = r
+	}
 }
 
 // Resources returns the encrypted (or sharable) resources, sorted by ARN.

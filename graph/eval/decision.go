@@ -221,6 +221,10 @@ func (d *Decision) DeniedByLayer(l Layer) bool {
 
 func (d *Decision) reset() {
 	d.Verdict = Deny
+	if d.DeniedBy == nil {
+		// Never null in JSON: an ALLOW has an empty list of denying layers.
+		d.DeniedBy, d.Reasons = make([]Denial, 0, 4), make([]Reason, 0, 16)
+	}
 	d.DeniedBy = d.DeniedBy[:0]
 	d.Reasons = d.Reasons[:0]
 	d.Conditions = d.Conditions[:0]
@@ -235,4 +239,16 @@ func (d *Decision) deny(l Layer, explicit bool) {
 		}
 	}
 	d.DeniedBy = append(d.DeniedBy, Denial{Layer: l, Explicit: explicit})
+}
+
+// And combines two verdicts that must both hold: DENY if either denies,
+// ALLOW if both allow, CONDITIONAL otherwise.
+func (v Verdict) And(w Verdict) Verdict {
+	switch {
+	case v == Deny || w == Deny:
+		return Deny
+	case v == Allow && w == Allow:
+		return Allow
+	}
+	return Conditional
 }
