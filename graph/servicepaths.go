@@ -113,9 +113,16 @@ func (g *Graph) decideResource(q Query, res *Resource) (*direct, error) {
 	}
 	dr := &direct{action: action, resource: res.ARN, verdict: eval.Allow}
 	target := q.Resource
-	if res.Type != "s3:bucket" {
+	switch {
+	case res.Type != "s3:bucket":
 		target = res.ARN
+	case target == res.ARN:
+		// Object actions on a bucket: ask about any object ("bucket/*"). A
+		// policy limited to a prefix needs the object's ARN in the query.
+		target = res.ARN + "/*"
 	}
+
+	dr.resource = target
 
 	// The resource's own permission.
 	rq := q

@@ -24,9 +24,15 @@ func WriteAnswer(w io.Writer, a *Answer) error {
 			return err
 		}
 	}
-	d := &eval.Decision{Verdict: a.DirectDecision, DeniedBy: a.DeniedBy, Reasons: a.Reasons, Conditions: a.Conditions}
-	if err := eval.WriteText(w, a.Request, d); err != nil {
-		return err
+	if len(a.Steps) > 0 {
+		if err := writeSteps(w, a); err != nil {
+			return err
+		}
+	} else {
+		d := &eval.Decision{Verdict: a.DirectDecision, DeniedBy: a.DeniedBy, Reasons: a.Reasons, Conditions: a.Conditions}
+		if err := eval.WriteText(w, a.Request, d); err != nil {
+			return err
+		}
 	}
 	if len(a.Unknowns) == 0 {
 		return nil
@@ -40,4 +46,41 @@ func WriteAnswer(w io.Writer, a *Answer) error {
 		}
 	}
 	return nil
+}
+
+// writeSteps explains a resource answer step by step: the resource's own
+// permission, then each KMS call its service makes for the caller.
+func writeSteps(w io.Writer, a *Answer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s  %s → %s on %s: needs all of\n", a.DirectDecision, a.Principal, a.Action, a.Resource)
+	for i, st := range a.Steps {
+		via := ""
+		if st.ViaService != "" {
+			via = " via " + st.ViaService
+		}
+		fmt.Fprintf(&b, "  %d. %-11s %s on %s%s\n", i+1, st.Decision, st.Action, st.Resource, via)
+		if st.Note != "" {
+			fmt.Fprintf(&b, "     note: %s\n", st.Note)
+		}
+	}
+	for i, st := range a.Steps {
+		if st.request == nil {
+			continue
+		}
+		fmt.Fprintf(&b, "\nstep %d:\n", i+1)
+		d := &eval.Decision{Verdict: st.Decision, DeniedBy: st.DeniedBy, Reasons: st.Reasons, Conditions: st.Conditions}
+		var sb strings.Builder
+		if err := eval.WriteText(&sb, st.request, d); err != nil {
+			return err
+		}
+		for _, line := range strings.Split(strings.TrimRight(sb.String(), "\n"), "\n") {
+			if line == "" {
+				b.WriteString("\n")
+			} else {
+				b.WriteString("  " + line + "\n")
+			}
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }

@@ -29,13 +29,41 @@ type Who struct {
 // "*", whose decision for action on the key is not DENY: ALLOW first, then
 // CONDITIONAL, each with its paths.
 func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, error) {
-	key, err := g.ResolveKey(resource, "", region)
-	if err != nil {
-		return nil, err
+	var outside []string
+	target := resource
+	if res := g.resourceFor(resource); res != nil {
+		// A resource: its readers need the resource's permission and its
+		// key; "decrypt" means the action that reads the plaintext.
+		if _, err := g.decide(Query{Principal: arn.AccountRoot(g.partition, res.Account), Action: action, Resource: resource}); err != nil {
+			return nil, err
+		}
+		for _, a := range res.SharedWith {
+			switch {
+			case a == "all":
+				outside = append(outside, "*")
+			case !g.InSnapshot(a):
+				outside = append(outside, arn.AccountRoot(g.partition, a))
+			}
+		}
+		if k := g.keys[res.Key]; k != nil {
+			outside = append(outside, g.namedOutside(k)...)
+		}
+		slices.Sort(outside)
+		outside = slices.Compact(outside)
+	} else {
+		if strings.EqualFold(action, "decrypt") {
+			action = "kms:Decrypt"
+		}
+		key, err := g.ResolveKey(resource, "", region)
+		if err != nil {
+			return nil, err
+		}
+		target = key.ARN
+		outside = g.namedOutside(key)
 	}
 	out := []Who{}
 	ask := func(principal, kind, account string) {
-		a, err := g.Can(Query{Principal: principal, Action: action, Resource: key.ARN, ChainDepth: chainDepth})
+		a, err := g.Can(Query{Principal: principal, Action: action, Resource: target, ChainDepth: chainDepth})
 		if err != nil || a.Decision == eval.Deny {
 			return
 		}
@@ -47,7 +75,7 @@ func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, 
 	for _, p := range g.Principals() {
 		ask(p.ARN, p.Kind.String(), p.Account)
 	}
-	for _, name := range g.namedOutside(key) {
+	for _, name := range outside {
 		if name == "*" {
 			ask("*", "public", "")
 			continue

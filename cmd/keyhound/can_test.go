@@ -149,3 +149,23 @@ func TestFindingsAndStatsGolden(t *testing.T) {
 		t.Errorf("bad severity: exit %d", code)
 	}
 }
+
+// Resources: the resource's permission and every KMS call its service makes.
+func TestResourceAnswersGolden(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"can-s3-object-cross-account.txt", []string{"can", "--snapshot", "@demo", "arn:aws:iam::222222222222:user/dilip", "s3:GetObject", "arn:aws:s3:::kh-demo-reports/q3.csv"}, exitAllow},
+		{"can-ebs-aws-managed-key.json", []string{"can", "--snapshot", "@demo", "--json", "arn:aws:iam::222222222222:role/SnapshotCopier", "decrypt", "arn:aws:ec2:us-east-1::snapshot/snap-0awsebs000000001"}, exitDeny},
+		{"who-can-decrypt-bucket.txt", []string{"who-can", "--snapshot", "@demo", "decrypt", "arn:aws:s3:::kh-demo-reports"}, 0},
+		{"who-can-decrypt-secret.json", []string{"who-can", "--snapshot", "@demo", "--json", "decrypt", "arn:aws:secretsmanager:us-east-1:111111111111:secret:prod/db-password-AbCdEf"}, 0},
+	} {
+		code, out, errOut := runCLI(t, "", tc.args...)
+		if code != tc.code {
+			t.Fatalf("%v: exit %d, want %d: %s", tc.args, code, tc.code, errOut)
+		}
+		golden(t, tc.name, out)
+	}
+}

@@ -24,9 +24,14 @@ func newWhoCanCmd() *cobra.Command {
 		Long: `List every principal — users and roles of the snapshot, accounts and principals
 outside it that the key's policy or grants name, and the public when a statement
 names "*" — whose answer for ACTION on RESOURCE is ALLOW or CONDITIONAL, with
-the role chain it goes through. "decrypt" stands for kms:Decrypt.
+the role chain it goes through.
 
-RESOURCE is a key ARN, alias ARN, or a key ID unique in the snapshot.`,
+RESOURCE is a key (ARN, alias ARN, or a key ID unique in the snapshot) or an
+encrypted resource (S3 bucket or object, EBS or RDS snapshot, secret, queue,
+topic, table, function): then both the resource's permission and the KMS calls
+its service makes are needed. "decrypt" means every way to read the plaintext:
+kms:Decrypt on a key, the reading action (s3:GetObject, ec2:CreateVolume,
+secretsmanager:GetSecretValue, …) on a resource.`,
 		Example: `  keyhound who-can --snapshot org.json decrypt arn:aws:kms:us-east-1:111111111111:alias/app`,
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -35,9 +40,6 @@ RESOURCE is a key ARN, alias ARN, or a key ID unique in the snapshot.`,
 				return &exitError{code: exitBadInput, err: err}
 			}
 			action := args[0]
-			if strings.EqualFold(action, "decrypt") {
-				action = "kms:Decrypt"
-			}
 			depth := chainDepth
 			if depth <= 0 {
 				depth = -1
@@ -49,7 +51,7 @@ RESOURCE is a key ARN, alias ARN, or a key ID unique in the snapshot.`,
 			if asJSON {
 				enc := json.NewEncoder(cmd.OutOrStdout())
 				enc.SetIndent("", "  ")
-				return enc.Encode(map[string]any{"action": action, "resource": args[1], "principals": who})
+				return enc.Encode(map[string]any{"action": args[0], "resource": args[1], "principals": who})
 			}
 			return writeWho(cmd.OutOrStdout(), who)
 		},

@@ -137,6 +137,7 @@ const (
 	CodeRCPAWSManagedKey       Code = "rcp-not-applicable-aws-managed-key"
 	CodeRCPRetireGrant         Code = "rcp-not-applicable-retire-grant"
 	CodeRCPServiceLinkedRole   Code = "rcp-not-applicable-service-linked-role"
+	CodeRCPServiceNotSupported Code = "rcp-not-applicable-service"
 	CodeKeyStateRefuses        Code = "key-state-refuses-operation"
 	CodeRegionNotEnabled       Code = "region-not-enabled-for-caller"
 	CodeGrantConstraintFailed  Code = "grant-constraint-not-satisfied"

@@ -580,3 +580,14 @@ func TestUnknownLayers(t *testing.T) {
 		t.Errorf("no known key policy statement, key policy unknown: %s, want CONDITIONAL", d.Verdict)
 	}
 }
+
+// Organizations UG, RCPs: only some services' resources are subject to RCPs.
+func TestRCPsOnlyForSupportedServices(t *testing.T) {
+	deny := obj{"name": "DenyAll", "document": doc(stmt("Deny", obj{"Principal": "*", "Action": "*", "Resource": "*"}))}
+	full := obj{"name": "RCPFullAWSAccess", "document": doc(stmt("Allow", obj{"Principal": "*", "Action": "*", "Resource": "*"}))}
+	ids := []any{doc(stmt("Allow", obj{"Action": "*", "Resource": "*"}))}
+	runCases(t, []evalCase{
+		{name: "EC2 resources are not subject to RCPs", want: Allow, in: obj{"principal": sessA, "action": "ec2:CreateVolume", "resource": "arn:aws:ec2:us-east-1:111111111111:snapshot/snap-1", "identity_policies": ids, "rcps": []any{[]any{full, deny}}}},
+		{name: "SQS resources are", want: Deny, deniedBy: []string{"rcp"}, explicit: true, in: obj{"principal": sessA, "action": "sqs:SendMessage", "resource": "arn:aws:sqs:us-east-1:111111111111:q", "identity_policies": ids, "rcps": []any{[]any{full, deny}}}},
+	})
+}

@@ -457,8 +457,18 @@ func scpExemption(r *Request) Code {
 	return CodeNone
 }
 
+// rcpServices are services whose resources RCPs can restrict, among those
+// keyhound models (Organizations UG, RCPs, "List of AWS services that support
+// RCPs"; EC2/EBS, RDS, Lambda and SNS are not on it).
+var rcpServices = map[string]bool{
+	"kms": true, "s3": true, "sqs": true, "secretsmanager": true, "sts": true, "dynamodb": true,
+	"ecr": true, "logs": true, "aoss": true, "cognito-idp": true, "events": true, "codebuild": true,
+}
+
 func rcpExemption(r *Request, op string) Code {
 	switch {
+	case !rcpServices[r.service]:
+		return CodeRCPServiceNotSupported
 	case r.ManagementAccount != "" && r.ResourceAccount == r.ManagementAccount:
 		return CodeRCPManagementAccount
 	case r.isKMSKey() && r.KeyManager == KeyManagerAWS:
