@@ -25,7 +25,7 @@ func sessionOf(role *Principal) string {
 // its SCPs (IAM UG, cross-account access with roles: both the trust policy
 // and the caller's identity policy must allow across accounts).
 func (g *Graph) canAssume(caller string, role *Principal) eval.Verdict {
-	if role.Trust == nil || !trustMayName(role, caller) {
+	if role.Trust == nil {
 		return eval.Deny
 	}
 	r, _, err := g.Request(Query{Principal: caller, Action: "sts:AssumeRole", Resource: role.ARN})
@@ -39,54 +39,35 @@ func (g *Graph) canAssume(caller string, role *Principal) eval.Verdict {
 	return d.Verdict
 }
 
-// trustMayName is a cheap filter: whether any Allow statement of the role's
-// trust policy can name the caller at all (its ARN, its role, its account, or
-// "*"). It never rejects a caller the full evaluation would accept.
-func trustMayName(role *Principal, caller string) bool {
-	p, err := arn.ParsePrincipal(caller)
-	if err != nil {
-		return false
-	}
-	account := p.AccountARN()
-	roleARN := p.RoleARN()
-	for _, st := range role.Trust.Policy.Statements {
-		if st.Principal == nil || st.NotPrincipal || st.Principal.Any {
-			return true
-		}
-		for _, e := range st.Principal.AWS {
-			if e == "*" || e == caller || e == account || e == p.AccountID || (roleARN != "" && lastSegment(e) == p.Name && len(e) > 0) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // chains returns the roles reachable from principal by sts:AssumeRole, each
 // by its shortest chain (breadth first), up to depth hops. A chain is as
-// certain as its least certain hop: ALLOW, or CONDITIONAL.
+// certain as its least certain hop: ALLOW, or CONDITIONAL. Only roles whose
+// trust policy can name the caller are tried (see index).
 func (g *Graph) chains(principal string, depth int) []*hop {
 	if depth <= 0 {
 		return nil
 	}
-	visited := map[string]bool{}
-	if p, err := arn.ParsePrincipal(principal); err == nil && p.Kind == arn.KindAssumedRole {
-		if r := g.Role(p.AccountID, p.Name); r != nil {
-			visited[r.ARN] = true
-		}
+	visited := map[string]bool{principal: true}
+	if e := g.entity(principal); e != nil {
+		visited[e.ARN] = true
 	}
-	visited[principal] = true
-	roles := g.rolesSorted()
 	var out []*hop
 	frontier := []*hop{nil}
 	for level := 0; level < depth && len(frontier) > 0; level++ {
 		var next []*hop
 		for _, from := range frontier {
 			caller := principal
+			var self *Principal
 			if from != nil {
-				caller = sessionOf(from.role)
+				caller, self = sessionOf(from.role), from.role
+			} else {
+				self = g.entity(principal)
 			}
-			for _, role := range roles {
+			cp, err := arn.ParsePrincipal(caller)
+			if err != nil {
+				continue
+			}
+			for _, role := range g.assumeCandidates(cp, self) {
 				if visited[role.ARN] {
 					continue
 				}
@@ -108,6 +89,18 @@ func (g *Graph) chains(principal string, depth int) []*hop {
 	return out
 }
 
+// entity returns the user or role a principal ARN (or session) stands for.
+func (g *Graph) entity(principal string) *Principal {
+	p, err := arn.ParsePrincipal(principal)
+	if err != nil {
+		return nil
+	}
+	if p.Kind == arn.KindAssumedRole {
+		return g.Role(p.AccountID, p.Name)
+	}
+	return g.Principal(p.ARN)
+}
+
 // via lists a chain's ARNs from the principal to the last role.
 func (h *hop) via(principal string) []string {
 	var rev []string
@@ -117,16 +110,6 @@ func (h *hop) via(principal string) []string {
 	out := []string{principal}
 	for i := len(rev) - 1; i >= 0; i-- {
 		out = append(out, rev[i])
-	}
-	return out
-}
-
-func (g *Graph) rolesSorted() []*Principal {
-	var out []*Principal
-	for _, p := range g.Principals() {
-		if p.Kind == arn.KindRole {
-			out = append(out, p)
-		}
 	}
 	return out
 }

@@ -22,12 +22,14 @@ type Graph struct {
 	endpoints    map[string]*endpoint  // VPC endpoints by ID
 	resources    []*Resource           // sorted by ARN
 	resourceARNs map[string]*Resource
+	ix           *index
 	partition    string
 }
 
 type builder struct {
 	g         *Graph
 	partition string
+	cache     map[string]parsed // policy documents already parsed
 }
 
 // Build builds the graph of a loaded snapshot; loadErrs are the snapshot's
@@ -44,7 +46,7 @@ func Build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError) *Graph {
 	for _, e := range loadErrs {
 		g.Issues = append(g.Issues, Issue{Account: e.Account, Region: e.Region, Item: e.Item, Path: e.Path, Message: e.Message})
 	}
-	b := &builder{g: g, partition: g.partition}
+	b := &builder{g: g, partition: g.partition, cache: map[string]parsed{}}
 	b.buildOrg(s.Organization)
 	for _, id := range sortedKeys(s.Accounts) {
 		a := s.Accounts[id]
@@ -58,6 +60,7 @@ func Build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError) *Graph {
 		}
 	}
 	b.resolveResources()
+	g.buildIndex()
 	slices.SortStableFunc(g.Issues, func(a, b Issue) int {
 		switch {
 		case a.Path < b.Path:

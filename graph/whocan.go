@@ -6,6 +6,7 @@ import (
 
 	"github.com/keyhound/keyhound/graph/arn"
 	"github.com/keyhound/keyhound/graph/eval"
+	"github.com/keyhound/keyhound/graph/policy"
 )
 
 // Who is one principal that can (or may) perform an action on a resource.
@@ -25,24 +26,40 @@ type Who struct {
 }
 
 // WhoCan lists every principal of the snapshot, every account outside it that
-// the key's policy or grants name, and the public when a statement names
-// "*", whose decision for action on the key is not DENY: ALLOW first, then
-// CONDITIONAL, each with its paths.
+// the key's policy or grants (or the resource's sharing) name, and the public
+// when a statement names "*", whose decision for action on the key or
+// resource is not DENY: ALLOW first, then CONDITIONAL, each with its paths.
+//
+// It does not evaluate every principal: only those of the accounts the key
+// (or resource) trusts are evaluated directly; then, breadth first up to
+// chainDepth hops, the principals that can assume a role that has access
+// (found through the trust index).
 func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, error) {
 	var outside []string
 	target := resource
+	accounts := map[string]bool{}
+	named := map[string]bool{} // principals a resource-side policy names itself
+	everyone := false
+	capAction := action
 	if res := g.resourceFor(resource); res != nil {
-		// A resource: its readers need the resource's permission and its
-		// key; "decrypt" means the action that reads the plaintext.
+		if sp, ok := servicePaths[res.Type]; ok && (capAction == "" || strings.EqualFold(capAction, "decrypt") || strings.EqualFold(capAction, "read")) {
+			capAction = sp.read
+		}
+		if res.Policy != nil {
+			everyone = namesPrincipals(res.Policy, named) || everyone
+		}
 		if _, err := g.decide(Query{Principal: arn.AccountRoot(g.partition, res.Account), Action: action, Resource: resource}); err != nil {
 			return nil, err
 		}
+		accounts[res.Account] = true
 		for _, a := range res.SharedWith {
 			switch {
 			case a == "all":
-				outside = append(outside, "*")
+				outside, everyone = append(outside, "*"), true
 			case !g.InSnapshot(a):
 				outside = append(outside, arn.AccountRoot(g.partition, a))
+			default:
+				accounts[a] = true
 			}
 		}
 		if k := g.keys[res.Key]; k != nil {
@@ -59,32 +76,119 @@ func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, 
 			return nil, err
 		}
 		target = key.ARN
+		capAction = action
 		outside = g.namedOutside(key)
+		everyone = g.keyTrusts(key, accounts) || key.Policy == nil
+		if key.Policy != nil {
+			namesPrincipals(key.Policy, named)
+		}
+		for _, gr := range key.Grants {
+			named[gr.GranteePrincipal] = true
+		}
 	}
-	out := []Who{}
-	ask := func(principal, kind, account string) {
-		a, err := g.Can(Query{Principal: principal, Action: action, Resource: target, ChainDepth: chainDepth})
-		if err != nil || a.Decision == eval.Deny {
+
+	found := map[string]*Who{}
+	var order []string
+	record := func(w Who) {
+		if old, ok := found[w.Principal]; ok {
+			old.Paths = append(old.Paths, w.Paths...)
+			if verdictRank(w.Decision) < verdictRank(old.Decision) {
+				old.Decision = w.Decision
+			}
 			return
 		}
-		out = append(out, Who{
+		found[w.Principal] = &w
+		order = append(order, w.Principal)
+	}
+	// Direct access: only principals that IAM could allow (an identity
+	// statement for the action) or that the resource side names itself.
+	var pool []*Principal
+	if everyone {
+		pool = g.Principals()
+	} else {
+		for _, a := range sortedKeys(accounts) {
+			pool = append(pool, g.ix.byAccount[a]...)
+		}
+	}
+	capable := g.capableOf(capAction)
+	var candidates []*Principal
+	for _, p := range pool {
+		if capable[p] || named[p.ARN] || (p.Kind == arn.KindRole && named["arn:"+g.partition+":iam::"+p.Account+":role/"+p.Name]) {
+			candidates = append(candidates, p)
+		}
+	}
+	for _, p := range candidates {
+		dr, err := g.decide(Query{Principal: p.ARN, Action: action, Resource: target})
+		if err != nil || dr.verdict == eval.Deny {
+			continue
+		}
+		record(Who{
+			Principal: p.ARN, Kind: p.Kind.String(), Account: p.Account, External: g.external(p.Account),
+			Decision: dr.verdict, Paths: []Path{{Via: []string{p.ARN}, Decision: dr.verdict}}, Conditions: dr.conditions, Unknowns: dr.unknowns,
+		})
+	}
+	for _, name := range outside {
+		principal, kind, account := "*", "public", ""
+		if name != "*" {
+			pr, err := arn.ParsePrincipal(name)
+			if err != nil {
+				continue
+			}
+			principal, kind, account = pr.ARN, pr.Kind.String(), pr.AccountID
+		}
+		a, err := g.Can(Query{Principal: principal, Action: action, Resource: target, ChainDepth: -1})
+		if err != nil || a.Decision == eval.Deny {
+			continue
+		}
+		record(Who{
 			Principal: principal, Kind: kind, Account: account, External: g.external(account),
 			Decision: a.Decision, Paths: a.Paths, Conditions: a.Conditions, Unknowns: a.Unknowns,
 		})
 	}
-	for _, p := range g.Principals() {
-		ask(p.ARN, p.Kind.String(), p.Account)
+	// Role chains, backwards from the roles that have access.
+	type reach struct {
+		role    *Principal
+		verdict eval.Verdict
+		via     []string // from this role to the access
 	}
-	for _, name := range outside {
-		if name == "*" {
-			ask("*", "public", "")
-			continue
+	var frontier []reach
+	for _, arnStr := range order {
+		if p := g.principals[arnStr]; p != nil && p.Kind == arn.KindRole {
+			frontier = append(frontier, reach{p, found[arnStr].Decision, []string{p.ARN}})
 		}
-		pr, err := arn.ParsePrincipal(name)
-		if err != nil {
-			continue
+	}
+	seen := map[string]bool{}
+	for level := 0; level < chainDepth && len(frontier) > 0; level++ {
+		var next []reach
+		for _, r := range frontier {
+			for _, p := range g.assumersOf(r.role) {
+				if p == r.role || seen[p.ARN+" "+r.role.ARN] {
+					continue
+				}
+				seen[p.ARN+" "+r.role.ARN] = true
+				if w := found[p.ARN]; w != nil && w.Decision == eval.Allow {
+					continue
+				}
+				v := g.canAssume(p.ARN, r.role)
+				if v == eval.Deny {
+					continue
+				}
+				v = v.And(r.verdict)
+				via := append([]string{p.ARN}, r.via...)
+				record(Who{
+					Principal: p.ARN, Kind: p.Kind.String(), Account: p.Account, External: g.external(p.Account),
+					Decision: v, Paths: []Path{{Via: via, Decision: v}},
+				})
+				if p.Kind == arn.KindRole {
+					next = append(next, reach{p, v, via})
+				}
+			}
 		}
-		ask(pr.ARN, pr.Kind.String(), pr.AccountID)
+		frontier = next
+	}
+	out := make([]Who, 0, len(order))
+	for _, p := range order {
+		out = append(out, *found[p])
 	}
 	slices.SortStableFunc(out, func(a, b Who) int {
 		if a.Decision != b.Decision {
@@ -93,6 +197,119 @@ func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, 
 		return strings.Compare(a.Principal, b.Principal)
 	})
 	return out, nil
+}
+
+// keyTrusts adds to accounts the accounts a key's policy and grants name,
+// and reports whether a statement names everyone ("*").
+func (g *Graph) keyTrusts(k *Key, accounts map[string]bool) bool {
+	everyone := false
+	accounts[k.Account] = true
+	add := func(e string) {
+		switch {
+		case e == "*":
+			everyone = true
+		case arn.IsAccountID(e):
+			accounts[e] = true
+		default:
+			if p, err := arn.ParsePrincipal(e); err == nil && p.AccountID != "" {
+				accounts[p.AccountID] = true
+			}
+		}
+	}
+	if k.Policy != nil {
+		for _, st := range k.Policy.Policy.Statements {
+			if st.Principal == nil || st.Principal.Any || st.NotPrincipal {
+				if st.Effect != 0 {
+					continue
+				}
+				// "*" limited to named accounts by kms:CallerAccount or
+				// aws:PrincipalAccount (as AWS managed keys are) trusts
+				// those accounts only.
+				if limited := callerAccounts(&st); limited != nil {
+					for _, a := range limited {
+						accounts[a] = true
+					}
+					continue
+				}
+				everyone = true
+				continue
+			}
+			for _, e := range st.Principal.AWS {
+				add(e)
+			}
+		}
+	}
+	for _, gr := range k.Grants {
+		add(gr.GranteePrincipal)
+	}
+	return everyone || !k.GrantsKnown
+}
+
+// callerAccounts returns the accounts a statement's StringEquals condition
+// on kms:CallerAccount or aws:PrincipalAccount limits it to, or nil.
+func callerAccounts(st *policy.Statement) []string {
+	for _, c := range st.Conditions {
+		k := strings.ToLower(c.Key)
+		if c.Family == policy.OpStringEquals && !c.Negated && !c.IfExists && c.Set == policy.SetNone &&
+			(k == "kms:calleraccount" || k == "aws:principalaccount") {
+			return c.Values
+		}
+	}
+	return nil
+}
+
+// namesPrincipals adds the ARNs a policy's Allow statements name to named,
+// and reports whether one names everyone.
+func namesPrincipals(np *eval.NamedPolicy, named map[string]bool) bool {
+	everyone := false
+	for _, st := range np.Policy.Statements {
+		if st.Effect != 0 || st.Principal == nil {
+			continue
+		}
+		everyone = everyone || st.Principal.Any || st.NotPrincipal
+		for _, e := range st.Principal.AWS {
+			named[e] = true
+		}
+	}
+	return everyone
+}
+
+// assumersOf returns the principals a role's trust policy can let assume it:
+// those of the accounts it names (all, for "*").
+func (g *Graph) assumersOf(role *Principal) []*Principal {
+	if role.Trust == nil {
+		return nil
+	}
+	accounts := map[string]bool{}
+	for _, st := range role.Trust.Policy.Statements {
+		if st.Principal == nil {
+			continue
+		}
+		if st.Principal.Any || st.NotPrincipal {
+			return g.Principals()
+		}
+		for _, e := range st.Principal.AWS {
+			switch {
+			case e == "*":
+				return g.Principals()
+			case arn.IsAccountID(e):
+				accounts[e] = true
+			default:
+				if a, err := arn.Parse(e); err == nil {
+					accounts[a.AccountID] = true
+				}
+			}
+		}
+	}
+	var out []*Principal
+	for _, a := range sortedKeys(accounts) {
+		for _, p := range g.ix.byAccount[a] {
+			if cp, err := arn.ParsePrincipal(p.ARN); err == nil && g.mayAssume(p, cp, role) {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
 }
 
 func verdictRank(v eval.Verdict) int {

@@ -1,0 +1,123 @@
+package gen
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/graph/snapshot"
+)
+
+var small = Options{Accounts: 12, Regions: 2, RolesPerAccount: 10, KeysPerRegion: 4, ResourcesPerKey: 3, Seed: 7}
+
+// The generator is deterministic, writes snapshots that load without errors,
+// and its organizations answer questions.
+func TestGeneratedOrganization(t *testing.T) {
+	var a, b bytes.Buffer
+	if err := snapshot.Write(&a, Organization(small), false); err != nil {
+		t.Fatal(err)
+	}
+	if err := snapshot.Write(&b, Organization(small), false); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Fatal("same options and seed gave different snapshots")
+	}
+	s, errs, err := snapshot.Load(&a)
+	if err != nil || len(errs) > 0 {
+		t.Fatalf("load: %v %v", err, errs)
+	}
+	g := graph.Build(s, errs)
+	if len(g.Issues) > 0 {
+		t.Fatalf("issues: %v", g.Issues[:1])
+	}
+	st := g.Stats()
+	if st.Roles != 12*11+1 || st.Keys != 12*2*(4+2) || st.Resources["s3:bucket"] == 0 {
+		t.Errorf("stats = %+v", st)
+	}
+	who, err := g.WhoCan("kms:Decrypt", g.Keys()[0].ARN, "", graph.DefaultChainDepth)
+	if err != nil || len(who) == 0 {
+		t.Fatalf("who-can: %v %v", who, err)
+	}
+}
+
+func BenchmarkBuildGenerated(b *testing.B) {
+	var buf bytes.Buffer
+	opts := Options{Accounts: 50, Regions: 2, RolesPerAccount: 100, KeysPerRegion: 10, ResourcesPerKey: 5, Seed: 1}
+	if err := snapshot.Write(&buf, Organization(opts), false); err != nil {
+		b.Fatal(err)
+	}
+	data := buf.Bytes()
+	b.ReportAllocs()
+	for b.Loop() {
+		s, errs, err := snapshot.Decode(data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		graph.Build(s, errs)
+	}
+}
+
+func BenchmarkWhoCanGenerated(b *testing.B) {
+	opts := Options{Accounts: 50, Regions: 2, RolesPerAccount: 100, KeysPerRegion: 10, ResourcesPerKey: 5, Seed: 1}
+	g := graph.Build(Organization(opts), nil)
+	key := g.Keys()[len(g.Keys())/2].ARN
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := g.WhoCan("kms:Decrypt", key, "", graph.DefaultChainDepth); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkScale1000 is issue #3's scale target: 1,000 accounts × 2 Regions ×
+// 100 roles (100,000 principals), 10 keys per Region (20,000 keys) and 5
+// resources per key. It reports the build (load + access graph) once as
+// build-s and times who-can queries. Run: go test -run '^$' -bench Scale1000 -benchtime 20x ./graph/gen/
+func BenchmarkScale1000(b *testing.B) {
+	opts := Options{Accounts: 1000, Regions: 2, RolesPerAccount: 100, KeysPerRegion: 10, ResourcesPerKey: 5, Seed: 1}
+	var buf bytes.Buffer
+	if err := snapshot.Write(&buf, Organization(opts), false); err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	s, errs, err := snapshot.Decode(buf.Bytes())
+	if err != nil {
+		b.Fatal(err)
+	}
+	g := graph.Build(s, errs)
+	b.ReportMetric(time.Since(start).Seconds(), "build-s")
+	// Keys by policy style: trusted by their own account (root delegation or
+	// named roles), by a partner account, or by the whole organization ("*"
+	// with aws:PrincipalOrgID: tens of thousands of principals may use it).
+	styles := map[string][]string{}
+	for _, k := range g.Keys() {
+		style := "account"
+		for _, st := range k.Policy.Policy.Statements {
+			switch st.Sid {
+			case "Org":
+				style = "org-wide"
+			case "Partner":
+				style = "partner"
+			}
+		}
+		if k.Manager() == "AWS" {
+			style = "aws-managed"
+		}
+		styles[style] = append(styles[style], k.ARN)
+	}
+	for _, style := range []string{"account", "partner", "aws-managed", "org-wide"} {
+		keys := styles[style]
+		b.Run(style, func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				k := keys[(i*7919)%len(keys)]
+				i++
+				if _, err := g.WhoCan("kms:Decrypt", k, "", graph.DefaultChainDepth); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

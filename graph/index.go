@@ -1,0 +1,163 @@
+package graph
+
+import (
+	"strings"
+
+	"github.com/keyhound/keyhound/graph/arn"
+	"github.com/keyhound/keyhound/graph/policy"
+)
+
+// index holds what lets questions avoid evaluating every principal against
+// every key: who each trust policy names, and which principals can call
+// sts:AssumeRole at all.
+type index struct {
+	// trusts maps an account ID, or "*", to the roles whose trust policy has
+	// an Allow statement for sts:AssumeRole naming that account or one of its
+	// principals (or anyone).
+	trusts map[string][]*Principal
+	// byAccount lists each account's users and roles, sorted by ARN.
+	byAccount map[string][]*Principal
+	// assumers are the principals with an identity-policy statement that can
+	// allow sts:AssumeRole.
+	assumers map[*Principal]bool
+	// capable caches, per lower-case action, the principals with an
+	// identity-policy Allow statement covering the action (resource aside).
+	capable map[string]map[*Principal]bool
+	// noContext is an empty, incomplete context: every key unknown.
+	noContext *policy.Context
+}
+
+// capableOf returns the principals whose identity policies have an Allow
+// statement for action: only they can be allowed through IAM.
+func (g *Graph) capableOf(action string) map[*Principal]bool {
+	action = strings.ToLower(action)
+	if c, ok := g.ix.capable[action]; ok {
+		return c
+	}
+	c := map[*Principal]bool{}
+	for _, p := range g.principals {
+		if len(p.Issues) > 0 {
+			c[p] = true // unknown policies may allow anything
+			continue
+		}
+	stmts:
+		for _, np := range p.Policies {
+			for i := range np.Policy.Statements {
+				st := &np.Policy.Statements[i]
+				if st.Effect == policy.Allow && st.MatchesAction(action) {
+					c[p] = true
+					break stmts
+				}
+			}
+		}
+	}
+	g.ix.capable[action] = c
+	return c
+}
+
+func (g *Graph) buildIndex() {
+	ix := &index{trusts: map[string][]*Principal{}, byAccount: map[string][]*Principal{}, assumers: map[*Principal]bool{}, capable: map[string]map[*Principal]bool{}, noContext: policy.NewContext(false)}
+	for _, p := range g.Principals() {
+		ix.byAccount[p.Account] = append(ix.byAccount[p.Account], p)
+		for _, np := range p.Policies {
+			for i := range np.Policy.Statements {
+				st := &np.Policy.Statements[i]
+				if st.Effect == policy.Allow && st.MatchesAction("sts:assumerole") {
+					ix.assumers[p] = true
+				}
+			}
+		}
+		if p.Kind != arn.KindRole || p.Trust == nil {
+			continue
+		}
+		named := map[string]bool{}
+		for i := range p.Trust.Policy.Statements {
+			st := &p.Trust.Policy.Statements[i]
+			if st.Effect != policy.Allow || !st.MatchesAction("sts:assumerole") || st.Principal == nil {
+				continue
+			}
+			if st.Principal.Any || st.NotPrincipal {
+				named["*"] = true
+			}
+			for _, e := range st.Principal.AWS {
+				switch {
+				case e == "*":
+					named["*"] = true
+				case arn.IsAccountID(e):
+					named[e] = true
+				default:
+					if a, err := arn.Parse(e); err == nil && a.AccountID != "" {
+						named[a.AccountID] = true
+					}
+				}
+			}
+		}
+		for k := range named {
+			ix.trusts[k] = append(ix.trusts[k], p)
+		}
+	}
+	g.ix = ix
+}
+
+// assumeCandidates returns the roles whose trust policy may let caller
+// assume them: roles naming its account (or anyone), and, when the caller
+// has no identity statement for sts:AssumeRole, only those in its own account
+// that name it directly (a trust policy naming a principal needs no IAM
+// permission in the same account; naming the account, or another account,
+// does).
+func (g *Graph) assumeCandidates(caller arn.Principal, self *Principal) []*Principal {
+	if caller.AccountID == "" {
+		return nil
+	}
+	var out []*Principal
+	for _, list := range [][]*Principal{g.ix.trusts[caller.AccountID], g.ix.trusts["*"]} {
+		for _, r := range list {
+			if g.mayAssume(self, caller, r) {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
+// mayAssume is a cheap filter before evaluating sts:AssumeRole: the caller
+// needs an identity statement allowing sts:AssumeRole on the role's ARN
+// (conditions aside), unless the role, in the caller's own account, trusts
+// the caller by name. A caller whose policies are not known is always tried.
+func (g *Graph) mayAssume(self *Principal, caller arn.Principal, role *Principal) bool {
+	if self == nil || len(self.Issues) > 0 {
+		return true
+	}
+	if role.Account == caller.AccountID && trustNamesDirectly(role, caller) {
+		return true
+	}
+	if !g.ix.assumers[self] {
+		return false
+	}
+	for _, np := range self.Policies {
+		for i := range np.Policy.Statements {
+			st := &np.Policy.Statements[i]
+			if st.Effect == policy.Allow && st.MatchesAction("sts:assumerole") && st.MatchesResource(role.ARN, g.ix.noContext) != policy.False {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// trustNamesDirectly reports whether a role's trust policy names the caller
+// itself (its ARN, or its role's ARN), not only its account.
+func trustNamesDirectly(role *Principal, caller arn.Principal) bool {
+	roleARN := caller.RoleARN()
+	for _, st := range role.Trust.Policy.Statements {
+		if st.Principal == nil {
+			continue
+		}
+		for _, e := range st.Principal.AWS {
+			if e == caller.ARN || (roleARN != "" && lastSegment(e) == caller.Name && strings.HasPrefix(e, "arn:"+caller.Partition+":iam::"+caller.AccountID+":role/")) {
+				return true
+			}
+		}
+	}
+	return false
+}
