@@ -19,6 +19,14 @@ type Org struct {
 	attached map[string][]*OrgPolicy
 	// enabled says whether SCPs / RCPs are enabled in the organization.
 	scpEnabled, rcpEnabled bool
+	// Per account, computed once: its path, and its SCP and RCP levels.
+	paths  map[string][]string
+	levelz map[string]levelSet
+}
+
+type levelSet struct {
+	levels [][]eval.NamedPolicy
+	issues []Issue
 }
 
 // OrgPolicy is an SCP or RCP. Policy is nil when it does not parse.
@@ -75,6 +83,17 @@ func (b *builder) buildOrg(o *snapshot.Organization) {
 			org.attached[t.TargetID] = append(org.attached[t.TargetID], op)
 		}
 	}
+	// Precompute what every request needs, once per account.
+	org.paths, org.levelz = map[string][]string{}, map[string]levelSet{}
+	for _, a := range o.Accounts {
+		org.paths[a.ID] = org.walk(a.ID)
+	}
+	for _, a := range o.Accounts {
+		for _, typ := range []string{snapshot.PolicyTypeSCP, snapshot.PolicyTypeRCP} {
+			l, iss := org.computeLevels(a.ID, typ)
+			org.levelz[typ+"/"+a.ID] = levelSet{l, iss}
+		}
+	}
 	b.g.Org = org
 }
 
@@ -84,6 +103,13 @@ func (o *Org) Path(account string) []string {
 	if o == nil {
 		return nil
 	}
+	if p, ok := o.paths[account]; ok {
+		return p
+	}
+	return o.walk(account)
+}
+
+func (o *Org) walk(account string) []string {
 	if _, ok := o.parent[account]; !ok {
 		return nil
 	}
@@ -118,10 +144,17 @@ func (o *Org) OrgPaths(account string) string {
 
 // levels returns the policies of one type along the account's path, root
 // first. ok is false when a policy on the path does not parse.
-func (o *Org) levels(account, typ string) (levels [][]eval.NamedPolicy, issues []Issue) {
+func (o *Org) levels(account, typ string) ([][]eval.NamedPolicy, []Issue) {
 	if o == nil {
 		return nil, nil
 	}
+	if ls, ok := o.levelz[typ+"/"+account]; ok {
+		return ls.levels, ls.issues
+	}
+	return o.computeLevels(account, typ)
+}
+
+func (o *Org) computeLevels(account, typ string) (levels [][]eval.NamedPolicy, issues []Issue) {
 	if (typ == snapshot.PolicyTypeSCP && !o.scpEnabled) || (typ == snapshot.PolicyTypeRCP && !o.rcpEnabled) {
 		return nil, nil
 	}

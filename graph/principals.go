@@ -27,6 +27,8 @@ type Principal struct {
 	// Issues are unparseable or uncollected policies this principal's
 	// answers depend on.
 	Issues []Issue
+	// parsed is ARN parsed once.
+	parsed arn.Principal
 }
 
 // ServiceLinked reports whether the principal is a service-linked role.
@@ -144,6 +146,9 @@ func (b *builder) buildPrincipals(account string, iam *snapshot.IAM, base string
 func (b *builder) addPrincipal(p *Principal) {
 	if p.Path == "" {
 		p.Path = "/"
+	}
+	if pp, err := arn.ParsePrincipal(p.ARN); err == nil {
+		p.parsed = pp
 	}
 	b.g.principals[p.ARN] = p
 	if p.Kind == arn.KindRole {

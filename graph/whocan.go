@@ -304,7 +304,7 @@ func (g *Graph) assumersOf(role *Principal) []*Principal {
 	var out []*Principal
 	for _, a := range sortedKeys(accounts) {
 		for _, p := range g.ix.byAccount[a] {
-			if cp, err := arn.ParsePrincipal(p.ARN); err == nil && g.mayAssume(p, cp, role) {
+			if g.mayAssume(p, p.parsed, role) {
 				out = append(out, p)
 			}
 		}
