@@ -172,6 +172,13 @@ func (g *Graph) Request(q Query) (*eval.Request, []Issue, error) {
 		}
 		unknowns = g.keySide(r, key)
 		resAccount = key.Account
+		// aws:ResourceTag/* of a key are its tags, when they were collected.
+		if key.Tags != nil {
+			for k, v := range key.Tags {
+				ctx.Set("aws:ResourceTag/"+k, v)
+			}
+			ctx.SetPrefixKnown("aws:ResourceTag/")
+		}
 	case strings.HasPrefix(action, "sts:assumerole"):
 		role := g.Principal(q.Resource)
 		if role == nil || role.Kind != arn.KindRole {

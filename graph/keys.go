@@ -26,6 +26,8 @@ type Key struct {
 	GrantsKnown bool
 	Aliases     []string
 	Rotation    *bool
+	// Tags are the key's tags; nil when not collected.
+	Tags map[string]string
 }
 
 // Manager returns "AWS" or "CUSTOMER".
@@ -84,6 +86,12 @@ func (b *builder) buildKeys(account, region string, kms *snapshot.KMS, base stri
 					eg.Constraints = &eval.GrantConstraints{EncryptionContextSubset: g.Constraints.EncryptionContextSubset, EncryptionContextEquals: g.Constraints.EncryptionContextEquals}
 				}
 				k.Grants = append(k.Grants, eg)
+			}
+		}
+		if sk.Tags != nil {
+			k.Tags = make(map[string]string, len(sk.Tags))
+			for _, t := range sk.Tags {
+				k.Tags[t.TagKey] = t.TagValue
 			}
 		}
 		for _, a := range sk.Aliases {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/graph/eval"
 	"github.com/keyhound/keyhound/graph/snapshot"
 )
 
@@ -39,6 +40,18 @@ func TestGeneratedOrganization(t *testing.T) {
 	who, err := g.WhoCan("kms:Decrypt", g.Keys()[0].ARN, "", graph.DefaultChainDepth)
 	if err != nil || len(who) == 0 {
 		t.Fatalf("who-can: %v %v", who, err)
+	}
+	// role-2 decrypts by ABAC: aws:ResourceTag/team (the key's tags, from
+	// the snapshot) must equal its own team tag (team-2).
+	role2 := "arn:aws:iam::100000000001:role/role-2"
+	for _, tc := range []struct {
+		alias string
+		want  eval.Verdict
+	}{{"alias/app-2", eval.Allow}, {"alias/app-0", eval.Deny}} {
+		a, err := g.Can(graph.Query{Principal: role2, Action: "kms:Decrypt", Resource: "arn:aws:kms:us-east-1:100000000001:" + tc.alias, ChainDepth: -1})
+		if err != nil || a.Decision != tc.want {
+			t.Errorf("%s on %s: %v %v, want %s", role2, tc.alias, a.Decision, err, tc.want)
+		}
 	}
 }
 
