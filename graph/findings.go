@@ -24,6 +24,7 @@ const (
 
 var severityNames = [...]string{"critical", "high", "medium", "low", "info"}
 
+// String returns the severity's name: "critical", "high", ….
 func (s Severity) String() string { return severityNames[s] }
 
 // MarshalText implements encoding.TextMarshaler.

@@ -57,7 +57,7 @@ func Organization(o Options) *snapshot.Snapshot {
 	if o.Regions > len(regionNames) {
 		o.Regions = len(regionNames)
 	}
-	rng := rand.New(rand.NewPCG(o.Seed, 0x6b6579686f756e64))
+	rng := rand.New(rand.NewPCG(o.Seed, 0x6b6579686f756e64)) //nolint:gosec // G404: repeatable synthetic data, no secrets
 	mgmt := acct(0)
 	s := &snapshot.Snapshot{
 		Format: snapshot.Format, CollectedAt: "2026-11-22T12:00:00Z", Partition: "aws",
