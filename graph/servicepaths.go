@@ -32,6 +32,9 @@ type servicePath struct {
 	service string // the service's name in kms:ViaService
 	read    string // the action that reads the plaintext ("decrypt" means this)
 	calls   map[string][]string
+	// asService: the service calls KMS as its own service principal
+	// (SERVICE.REGION.amazonaws.com), not with the caller's permissions.
+	asService bool
 }
 
 // servicePaths: S3 UG UsingKMSEncryption; EBS snapshot sharing; RDS sharing
@@ -67,6 +70,12 @@ var servicePaths = map[string]servicePath{
 	}},
 	"lambda:function": {service: "lambda", read: "lambda:GetFunctionConfiguration", calls: map[string][]string{
 		"lambda:GetFunctionConfiguration": {"kms:Decrypt"},
+	}},
+	// CloudWatch Logs UG, "Encrypt log data using AWS KMS": the key policy
+	// must allow the service principal logs.REGION.amazonaws.com, with the
+	// encryption context aws:logs:arn naming the log group.
+	"logs:log-group": {service: "logs", read: "logs:GetLogEvents", asService: true, calls: map[string][]string{
+		"logs:GetLogEvents": {"kms:Decrypt"}, "logs:FilterLogEvents": {"kms:Decrypt"}, "logs:StartQuery": {"kms:Decrypt"},
 	}},
 }
 
@@ -158,6 +167,21 @@ func (g *Graph) decideResource(q Query, res *Resource) (*direct, error) {
 		return dr.finish(), nil
 	}
 	via := sp.service + "." + res.Region + ".amazonaws.com"
+	if sp.asService {
+		for _, call := range kmsCalls {
+			kq := Query{
+				Principal: via, Action: call, Resource: res.Key, ContextComplete: q.ContextComplete,
+				Context: map[string][]string{"kms:EncryptionContext:aws:logs:arn": {res.ARN}, "aws:SourceAccount": {res.Account}, "aws:SourceArn": {res.ARN}},
+			}
+			kr, ku, err := g.Request(kq)
+			if err != nil {
+				return nil, err
+			}
+			dr.unknowns = append(dr.unknowns, ku...)
+			dr.addStep(Step{Action: call, Resource: res.Key, Principal: via, Note: "the service calls KMS as its own service principal"}, kr)
+		}
+		return dr.finish(), nil
+	}
 	for _, call := range kmsCalls {
 		kq := Query{
 			Principal: q.Principal, Action: call, Resource: res.Key, ContextComplete: q.ContextComplete, EncryptionContext: q.EncryptionContext,

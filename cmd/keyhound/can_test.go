@@ -169,3 +169,17 @@ func TestResourceAnswersGolden(t *testing.T) {
 		golden(t, tc.name, out)
 	}
 }
+
+func TestGen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "org.json.gz")
+	if code, _, errOut := runCLI(t, "", "gen", "--accounts", "3", "--roles-per-account", "6", "--keys-per-region", "4", "-o", path); code != 0 {
+		t.Fatalf("gen: exit %d: %s", code, errOut)
+	}
+	code, out, errOut := runCLI(t, "", "stats", "--snapshot", path, "--json")
+	if code != 0 || !strings.Contains(out, `"roles": 22`) || !strings.Contains(out, `"customer_managed_keys": 12`) {
+		t.Errorf("stats of the generated organization: exit %d %s\n%s", code, errOut, out)
+	}
+	if code, _, _ := runCLI(t, "", "gen", "--accounts", "0", "-o", path); code != exitBadInput {
+		t.Errorf("--accounts 0: exit %d", code)
+	}
+}
