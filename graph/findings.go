@@ -165,6 +165,13 @@ func (g *Graph) resourceFindings() []Finding {
 				Account: r.Account, Region: r.Region, Resource: r.ARN,
 				Evidence: []Evidence{{Statement: -1, Ref: r.Path, Detail: fmt.Sprintf("shared with %s; encrypted with %s, which AWS never lets another account use (re-encrypt with a customer managed key and share that)", strings.Join(r.SharedWith, ", "), r.KeyRef)}},
 			})
+		case r.Type == "s3:bucket" && shared && r.KeyRef != "" && !strings.HasPrefix(r.KeyRef, "arn:") && !isAWSManagedAlias(r.KeyRef):
+			out = append(out, Finding{
+				Rule: "s3-key-not-arn", Severity: Medium,
+				Title:   "Bucket encryption names its key by alias or ID: other accounts' requests resolve it in their own account",
+				Account: r.Account, Region: r.Region, Resource: r.ARN,
+				Evidence: []Evidence{{Statement: -1, Ref: r.Path, Detail: "KMSMasterKeyID is " + r.KeyRef + "; use the full key ARN (S3 UG, bucket-encryption) — the bucket is shared with " + strings.Join(r.SharedWith, ", ")}},
+			})
 		case k != nil && (k.State() == "PendingDeletion" || k.State() == "PendingReplicaDeletion"):
 			out = append(out, Finding{
 				Rule: "key-pending-deletion-in-use", Severity: High, Title: "A key pending deletion still encrypts a resource",

@@ -48,3 +48,27 @@ func TestFindingsOnDemo(t *testing.T) {
 		t.Errorf("first finding is %s, want the critical one first", fs[0].Severity)
 	}
 }
+
+// S3 UG, bucket-encryption: "use the full key ARN": an alias in a bucket's
+// default encryption resolves in the requester's account.
+func TestFindingS3KeyNotARN(t *testing.T) {
+	snap := `{"format":"keyhound.snapshot/v1","accounts":{"111111111111":{"regions":{"us-east-1":{
+	  "kms":{"Keys":[{"KeyMetadata":{"KeyId":"k1","Arn":"arn:aws:kms:us-east-1:111111111111:key/k1","KeyState":"Enabled","Enabled":true},
+	     "Policy":"{\"Version\":\"2012-10-17\",\"Statement\":[]}","Grants":[],"Aliases":[{"AliasName":"alias/data","TargetKeyId":"k1"}]}]},
+	  "s3":{"Buckets":[{"Name":"shared","Policy":"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"222222222222\"},\"Action\":\"s3:PutObject\",\"Resource\":\"arn:aws:s3:::shared/*\"}]}",
+	     "ServerSideEncryptionConfiguration":{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms","KMSMasterKeyID":"alias/data"}}]}},
+	    {"Name":"private","ServerSideEncryptionConfiguration":{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms","KMSMasterKeyID":"alias/data"}}]}}]}}}}}}`
+	s, errs, err := snapshot.Decode([]byte(snap))
+	if err != nil || len(errs) > 0 {
+		t.Fatal(err, errs)
+	}
+	var got []string
+	for _, f := range Build(s, errs).Findings() {
+		if f.Rule == "s3-key-not-arn" {
+			got = append(got, f.Resource)
+		}
+	}
+	if len(got) != 1 || got[0] != "arn:aws:s3:::shared" {
+		t.Errorf("s3-key-not-arn = %v, want only the shared bucket", got)
+	}
+}
