@@ -1,12 +1,10 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -43,9 +41,7 @@ key, deleted principals in key policies, and policies that do not parse.`,
 				}
 			}
 			if asJSON {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				return enc.Encode(map[string]any{"findings": fs})
+				return writeJSON(cmd.OutOrStdout(), map[string]any{"findings": fs})
 			}
 			return writeFindings(cmd.OutOrStdout(), fs)
 		},
@@ -105,9 +101,7 @@ func newStatsCmd() *cobra.Command {
 			}
 			s := g.Stats()
 			if asJSON {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				return enc.Encode(s)
+				return writeJSON(cmd.OutOrStdout(), s)
 			}
 			var rows strings.Builder
 			fmt.Fprintf(&rows, "accounts\t%d\t(%d OUs)\n", s.Accounts, s.OrganizationalUnit)
@@ -117,15 +111,7 @@ func newStatsCmd() *cobra.Command {
 			fmt.Fprintf(&rows, "resources\t%d\t(%s)\n", sum(s.Resources), countList(s.Resources))
 			fmt.Fprintf(&rows, "findings\t%d\t(%s)\n", sum(s.Findings), countList(s.Findings))
 			fmt.Fprintf(&rows, "issues\t%d\t(unreadable or unparseable parts)\n", s.Issues)
-			var b strings.Builder
-			tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
-			if _, err := io.WriteString(tw, rows.String()); err != nil {
-				return err
-			}
-			if err := tw.Flush(); err != nil {
-				return err
-			}
-			return writeTrimmed(cmd.OutOrStdout(), b.String())
+			return writeTable(cmd.OutOrStdout(), strings.Split(strings.TrimRight(rows.String(), "\n"), "\n"))
 		},
 	}
 	cmd.Flags().StringVar(&snapPath, "snapshot", "", "snapshot file (JSON, optionally gzip-compressed), or @demo")

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -39,9 +37,7 @@ ALLOW or CONDITIONAL, acting as itself or through the roles it can assume.`,
 				return &exitError{code: exitBadInput, err: err}
 			}
 			if asJSON {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				return enc.Encode(map[string]any{"principal": args[0], "action": action, "keys": what})
+				return writeJSON(cmd.OutOrStdout(), map[string]any{"principal": args[0], "action": action, "keys": what})
 			}
 			return writeWhat(cmd.OutOrStdout(), what)
 		},
@@ -59,28 +55,14 @@ func writeWhat(w io.Writer, what []graph.What) error {
 		_, err := fmt.Fprintln(w, "no key")
 		return err
 	}
-	var buf strings.Builder
-	tw := tabwriter.NewWriter(&buf, 0, 4, 2, ' ', 0)
+	rows := make([]string, 0, len(what))
 	for _, x := range what {
 		var notes []string
 		if len(x.Aliases) > 0 {
 			notes = append(notes, strings.Join(x.Aliases, ","))
 		}
-		if len(x.Paths) > 0 && len(x.Paths[0].Via) > 1 {
-			notes = append(notes, "via "+strings.Join(x.Paths[0].Via[1:], " → "))
-		}
-		for _, c := range x.Conditions {
-			notes = append(notes, "if "+c.Key+" "+c.Operator+" "+strings.Join(c.Values, "|"))
-		}
-		if len(x.Unknowns) > 0 {
-			notes = append(notes, fmt.Sprintf("%d unknowns", len(x.Unknowns)))
-		}
-		if _, err := fmt.Fprintf(tw, "%s\t%s\t%s\n", x.Decision, x.Key, strings.Join(notes, "; ")); err != nil {
-			return err
-		}
+		notes = append(notes, answerNotes(x.Paths, x.Conditions, x.Unknowns)...)
+		rows = append(rows, fmt.Sprintf("%s\t%s\t%s", x.Decision, x.Key, strings.Join(notes, "; ")))
 	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	return writeTrimmed(w, buf.String())
+	return writeTable(w, rows)
 }

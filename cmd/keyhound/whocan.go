@@ -1,11 +1,9 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -49,9 +47,7 @@ secretsmanager:GetSecretValue, …) on a resource.`,
 				return &exitError{code: exitBadInput, err: err}
 			}
 			if asJSON {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				return enc.Encode(map[string]any{"action": args[0], "resource": args[1], "principals": who})
+				return writeJSON(cmd.OutOrStdout(), map[string]any{"action": args[0], "resource": args[1], "principals": who})
 			}
 			return writeWho(cmd.OutOrStdout(), who)
 		},
@@ -69,38 +65,14 @@ func writeWho(w io.Writer, who []graph.Who) error {
 		_, err := fmt.Fprintln(w, "nobody")
 		return err
 	}
-	var buf strings.Builder
-	tw := tabwriter.NewWriter(&buf, 0, 4, 2, ' ', 0)
+	rows := make([]string, 0, len(who))
 	for _, x := range who {
 		var notes []string
 		if x.External {
 			notes = append(notes, "external")
 		}
-		if len(x.Paths) > 0 && len(x.Paths[0].Via) > 1 {
-			notes = append(notes, "via "+strings.Join(x.Paths[0].Via[1:], " → "))
-		}
-		for _, c := range x.Conditions {
-			notes = append(notes, "if "+c.Key+" "+c.Operator+" "+strings.Join(c.Values, "|"))
-		}
-		if len(x.Unknowns) > 0 {
-			notes = append(notes, fmt.Sprintf("%d unknowns", len(x.Unknowns)))
-		}
-		if _, err := fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", x.Decision, x.Kind, x.Principal, strings.Join(notes, "; ")); err != nil {
-			return err
-		}
+		notes = append(notes, answerNotes(x.Paths, x.Conditions, x.Unknowns)...)
+		rows = append(rows, fmt.Sprintf("%s\t%s\t%s\t%s", x.Decision, x.Kind, x.Principal, strings.Join(notes, "; ")))
 	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	return writeTrimmed(w, buf.String())
-}
-
-// writeTrimmed writes text with trailing spaces removed from every line.
-func writeTrimmed(w io.Writer, text string) error {
-	lines := strings.Split(text, "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimRight(l, " ")
-	}
-	_, err := io.WriteString(w, strings.Join(lines, "\n"))
-	return err
+	return writeTable(w, rows)
 }

@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/keyhound/keyhound/graph/arn"
 )
 
 // LoadError is one part of a snapshot that could not be read. The part is
@@ -140,7 +142,7 @@ func (d *decoder) decodeAccount(raw json.RawMessage, path string) *Account {
 		d.fail(LoadError{Path: path, Err: jsonErr(err)})
 		return a
 	}
-	if !isAccountID(d.account) {
+	if !arn.IsAccountID(d.account) {
 		d.fail(LoadError{Path: path, Err: fmt.Errorf("account ID %q is not 12 digits", d.account)})
 	}
 	a.Errors = decodeList[CollectionError](d, obj["errors"], path+".errors")
@@ -311,17 +313,6 @@ func isNull(raw json.RawMessage) bool {
 	return len(raw) == 0 || string(bytes.TrimSpace(raw)) == "null"
 }
 
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
 
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/graph/eval"
+)
+
+// writeJSON writes v as indented JSON, the form every --json output takes.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// writeTable writes tab-separated rows as aligned columns, without trailing spaces.
+func writeTable(w io.Writer, rows []string) error {
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	if _, err := io.WriteString(tw, strings.Join(rows, "\n")+"\n"); err != nil {
+		return err
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return writeTrimmed(w, b.String())
+}
+
+// writeTrimmed writes text with trailing spaces removed from every line.
+func writeTrimmed(w io.Writer, text string) error {
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ")
+	}
+	_, err := io.WriteString(w, strings.Join(lines, "\n"))
+	return err
+}
+
+// answerNotes says, in a table cell, how an answer comes about: the role
+// chain, the conditions it depends on, and what the snapshot does not tell.
+func answerNotes(paths []graph.Path, conditions []eval.Residual, unknowns []graph.Issue) []string {
+	var notes []string
+	if len(paths) > 0 && len(paths[0].Via) > 1 {
+		notes = append(notes, "via "+strings.Join(paths[0].Via[1:], " → "))
+	}
+	for _, c := range conditions {
+		notes = append(notes, "if "+c.Key+" "+c.Operator+" "+strings.Join(c.Values, "|"))
+	}
+	if len(unknowns) > 0 {
+		notes = append(notes, fmt.Sprintf("%d unknowns", len(unknowns)))
+	}
+	return notes
+}
