@@ -156,7 +156,7 @@ func (g *Graph) Request(q Query) (*eval.Request, []Issue, error) {
 		return nil, nil, err
 	}
 	r := &eval.Request{Principal: p, Action: q.Action, EncryptionContext: q.EncryptionContext}
-	ctx := policy.NewContext(q.ContextComplete)
+	ctx := policy.NewContextSize(q.ContextComplete, 24)
 	var unknowns []Issue
 	action := strings.ToLower(q.Action)
 	var resAccount string
@@ -203,16 +203,13 @@ func (g *Graph) Request(q Query) (*eval.Request, []Issue, error) {
 	unknowns = append(unknowns, g.orgSide(r, ctx, p.AccountID, resAccount)...)
 
 	// What a direct call carries, unless the query says otherwise.
-	for k, v := range map[string][]string{"aws:ViaAWSService": {"false"}, "aws:PrincipalIsAWSService": {"false"}, "kms:ViaService": nil, "kms:GrantIsForAWSResource": nil, "aws:CalledVia": nil} {
-		if p.Kind == arn.KindService && k == "aws:PrincipalIsAWSService" {
-			continue
-		}
-		if v == nil {
-			ctx.SetAbsent(k)
-		} else {
-			ctx.Set(k, v...)
-		}
+	ctx.SetKey(keyViaAWSService, "false")
+	if p.Kind != arn.KindService {
+		ctx.SetKey(keyPrincipalIsAWSService, "false")
 	}
+	ctx.SetAbsentKey(keyViaService)
+	ctx.SetAbsentKey(keyGrantIsForAWSResource)
+	ctx.SetAbsentKey(keyCalledVia)
 	for _, k := range sortedKeys(q.Context) {
 		if v := q.Context[k]; v == nil {
 			ctx.SetAbsent(k)
@@ -291,8 +288,8 @@ func (g *Graph) callerSide(r *eval.Request, ctx *policy.Context, principal strin
 					r.MarkUnknown(eval.LayerIdentityPolicy)
 				}
 			}
-			for k, v := range ent.Tags {
-				ctx.Set("aws:PrincipalTag/"+k, v)
+			for _, t := range ent.tagKeys {
+				ctx.SetKey(t.key, t.value)
 			}
 			if ent.Tags == nil {
 				ctx.SetPrefixKnown("aws:PrincipalTag/")
@@ -344,14 +341,14 @@ func (g *Graph) orgSide(r *eval.Request, ctx *policy.Context, callerAccount, res
 	}
 	switch {
 	case g.Org.Member(callerAccount):
-		ctx.Set("aws:PrincipalOrgID", g.Org.ID)
-		ctx.Set("aws:PrincipalOrgPaths", g.Org.OrgPaths(callerAccount))
+		ctx.SetKey(keyPrincipalOrgID, g.Org.ID)
+		ctx.SetKey(keyPrincipalOrgPaths, g.Org.OrgPaths(callerAccount))
 	case callerAccount != "" && g.Org.ID != "":
 		// Outside this organization: in another one, or in none.
 		ctx.SetNotIn("aws:PrincipalOrgID", g.Org.ID)
 	}
 	if g.Org.Member(resAccount) {
-		ctx.Set("aws:ResourceOrgID", g.Org.ID)
+		ctx.SetKey(keyResourceOrgID, g.Org.ID)
 	}
 	return unknowns
 }
@@ -363,3 +360,15 @@ func chainDepth(d int) int {
 	}
 	return d
 }
+
+// Context keys the graph sets on every request.
+var (
+	keyViaAWSService         = policy.MakeKey("aws:ViaAWSService")
+	keyPrincipalIsAWSService = policy.MakeKey("aws:PrincipalIsAWSService")
+	keyViaService            = policy.MakeKey("kms:ViaService")
+	keyGrantIsForAWSResource = policy.MakeKey("kms:GrantIsForAWSResource")
+	keyCalledVia             = policy.MakeKey("aws:CalledVia")
+	keyPrincipalOrgID        = policy.MakeKey("aws:PrincipalOrgID")
+	keyPrincipalOrgPaths     = policy.MakeKey("aws:PrincipalOrgPaths")
+	keyResourceOrgID         = policy.MakeKey("aws:ResourceOrgID")
+)

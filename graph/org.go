@@ -20,8 +20,9 @@ type Org struct {
 	// enabled says whether SCPs / RCPs are enabled in the organization.
 	scpEnabled, rcpEnabled bool
 	// Per account, computed once: its path, and its SCP and RCP levels.
-	paths  map[string][]string
-	levelz map[string]levelSet
+	paths    map[string][]string
+	orgPaths map[string]string
+	levelz   map[string]levelSet
 }
 
 type levelSet struct {
@@ -88,6 +89,10 @@ func (b *builder) buildOrg(o *snapshot.Organization) {
 	for _, a := range o.Accounts {
 		org.paths[a.ID] = org.walk(a.ID)
 	}
+	org.orgPaths = map[string]string{}
+	for _, a := range o.Accounts {
+		org.orgPaths[a.ID] = org.OrgPaths(a.ID)
+	}
 	for _, a := range o.Accounts {
 		for _, typ := range []string{snapshot.PolicyTypeSCP, snapshot.PolicyTypeRCP} {
 			l, iss := org.computeLevels(a.ID, typ)
@@ -131,6 +136,9 @@ func (o *Org) Member(account string) bool { return o != nil && o.Path(account) !
 
 // OrgPaths returns aws:PrincipalOrgPaths for an account: "o-…/r-…/ou-…/".
 func (o *Org) OrgPaths(account string) string {
+	if p, ok := o.orgPaths[account]; ok {
+		return p
+	}
 	path := o.Path(account)
 	if path == nil {
 		return ""

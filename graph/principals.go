@@ -5,6 +5,7 @@ import (
 
 	"github.com/keyhound/keyhound/graph/arn"
 	"github.com/keyhound/keyhound/graph/eval"
+	"github.com/keyhound/keyhound/graph/policy"
 	"github.com/keyhound/keyhound/graph/snapshot"
 )
 
@@ -27,8 +28,14 @@ type Principal struct {
 	// Issues are unparseable or uncollected policies this principal's
 	// answers depend on.
 	Issues []Issue
-	// parsed is ARN parsed once.
-	parsed arn.Principal
+	// parsed is ARN parsed once; tagKeys its tags as aws:PrincipalTag/ keys.
+	parsed  arn.Principal
+	tagKeys []tagKey
+}
+
+type tagKey struct {
+	key   policy.Key
+	value string
 }
 
 // ServiceLinked reports whether the principal is a service-linked role.
@@ -149,6 +156,9 @@ func (b *builder) addPrincipal(p *Principal) {
 	}
 	if pp, err := arn.ParsePrincipal(p.ARN); err == nil {
 		p.parsed = pp
+	}
+	for _, k := range sortedKeys(p.Tags) {
+		p.tagKeys = append(p.tagKeys, tagKey{policy.MakeKey("aws:PrincipalTag/" + k), p.Tags[k]})
 	}
 	b.g.principals[p.ARN] = p
 	if p.Kind == arn.KindRole {

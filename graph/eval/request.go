@@ -149,34 +149,34 @@ func (r *Request) Prepare() error {
 		r.rolePrefix = "arn:" + p.Partition + ":iam::" + p.AccountID + ":role/"
 		r.roleARN = p.RoleARN()
 	}
-	setDefault := func(key string, values ...string) {
-		if !r.Context.Has(key) {
-			r.Context.Set(key, values...)
+	setDefault := func(key policy.Key, values ...string) {
+		if !r.Context.HasKey(key) {
+			r.Context.SetKey(key, values...)
 		}
 	}
 	switch p.Kind {
 	case arn.KindService:
-		setDefault("aws:PrincipalIsAWSService", "true")
-		setDefault("aws:PrincipalServiceName", p.ARN)
+		setDefault(keyPrincipalIsAWSService, "true")
+		setDefault(keyPrincipalServiceName, p.ARN)
 	case arn.KindAnonymous:
 	default:
 		principalARN := p.ARN
 		if p.Kind == arn.KindAssumedRole {
 			principalARN = r.roleARN
 		}
-		setDefault("aws:PrincipalArn", principalARN)
-		setDefault("aws:PrincipalAccount", p.AccountID)
-		setDefault("aws:PrincipalType", p.Type())
-		setDefault("aws:PrincipalIsAWSService", "false")
+		setDefault(keyPrincipalArn, principalARN)
+		setDefault(keyPrincipalAccount, p.AccountID)
+		setDefault(keyPrincipalType, p.Type())
+		setDefault(keyPrincipalIsAWSService, "false")
 		if p.Kind == arn.KindUser {
-			setDefault("aws:username", p.Name)
+			setDefault(keyUsername, p.Name)
 		}
 		if r.service == "kms" {
-			setDefault("kms:CallerAccount", p.AccountID)
+			setDefault(keyCallerAccount, p.AccountID)
 		}
 	}
 	if r.ResourceAccount != "" {
-		setDefault("aws:ResourceAccount", r.ResourceAccount)
+		setDefault(keyResourceAccount, r.ResourceAccount)
 	}
 	r.prepared = true
 	return nil
@@ -213,3 +213,15 @@ func (r *Request) resourcePolicyRequired() bool {
 	l := r.resourcePolicyLayer()
 	return l == LayerKeyPolicy || l == LayerTrustPolicy
 }
+
+// Context keys Prepare derives.
+var (
+	keyPrincipalIsAWSService = policy.MakeKey("aws:PrincipalIsAWSService")
+	keyPrincipalServiceName  = policy.MakeKey("aws:PrincipalServiceName")
+	keyPrincipalArn          = policy.MakeKey("aws:PrincipalArn")
+	keyPrincipalAccount      = policy.MakeKey("aws:PrincipalAccount")
+	keyPrincipalType         = policy.MakeKey("aws:PrincipalType")
+	keyUsername              = policy.MakeKey("aws:username")
+	keyCallerAccount         = policy.MakeKey("kms:CallerAccount")
+	keyResourceAccount       = policy.MakeKey("aws:ResourceAccount")
+)

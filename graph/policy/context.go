@@ -172,3 +172,43 @@ func (c *Context) entriesOrNil() map[string]ctxEntry {
 	}
 	return c.entries
 }
+
+// Key is a condition-key name with its lower-case form, made once (MakeKey)
+// by callers that set the same keys for every request.
+type Key struct{ name, lower string }
+
+// MakeKey returns the Key for a condition-key name.
+func MakeKey(name string) Key { return Key{name: name, lower: strings.ToLower(name)} }
+
+// Name returns the key as written.
+func (k Key) Name() string { return k.name }
+
+// NewContextSize returns an empty context with room for n keys.
+func NewContextSize(complete bool, n int) *Context {
+	return &Context{entries: make(map[string]ctxEntry, n), complete: complete}
+}
+
+// SetKey is Set for a Key.
+func (c *Context) SetKey(k Key, values ...string) {
+	if c.entries == nil {
+		c.entries = make(map[string]ctxEntry)
+	}
+	c.entries[k.lower] = ctxEntry{name: k.name, values: values}
+}
+
+// SetAbsentKey is SetAbsent for a Key.
+func (c *Context) SetAbsentKey(k Key) {
+	if c.entries == nil {
+		c.entries = make(map[string]ctxEntry)
+	}
+	c.entries[k.lower] = ctxEntry{name: k.name, absent: true}
+}
+
+// HasKey is Has for a Key.
+func (c *Context) HasKey(k Key) bool {
+	if c == nil {
+		return false
+	}
+	_, ok := c.entries[k.lower]
+	return ok
+}
