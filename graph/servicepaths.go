@@ -258,7 +258,12 @@ func (g *Graph) resourceRequest(q Query, res *Resource) (*eval.Request, []Issue,
 		return nil, nil, err
 	}
 	unknowns = append(unknowns, g.orgSide(r, ctx, p.AccountID, res.Account)...)
-	ctx.Set("aws:ViaAWSService", "false")
+	// The caller's own request: not made by or through a service.
+	ctx.SetKey(keyViaAWSService, "false")
+	ctx.SetAbsentKey(keyCalledVia)
+	if p.Kind != arn.KindService {
+		ctx.SetKey(keyPrincipalIsAWSService, "false")
+	}
 	for _, k := range sortedKeys(q.Context) {
 		if v := q.Context[k]; v == nil {
 			ctx.SetAbsent(k)

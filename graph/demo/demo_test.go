@@ -54,3 +54,27 @@ func TestDemoOrganization(t *testing.T) {
 		t.Errorf("pending-deletion key: %v %+v", err, a)
 	}
 }
+
+// The RCP data perimeter covers S3 too: the external auditor cannot read the
+// reports bucket even where a policy would let it, and the denial is the
+// RCP's explicit one, not an unknown.
+func TestDemoPerimeterOnS3(t *testing.T) {
+	s, errs, _ := snapshot.Decode(Snapshot())
+	g := graph.Build(s, errs)
+	a, err := g.Can(graph.Query{Principal: "arn:aws:iam::555555555555:root", Action: "s3:GetObject", Resource: "arn:aws:s3:::kh-demo-reports/q3.csv", ChainDepth: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Decision != eval.Deny || len(a.Steps) != 2 {
+		t.Fatalf("%s, %d steps", a.Decision, len(a.Steps))
+	}
+	for _, st := range a.Steps {
+		found := false
+		for _, d := range st.DeniedBy {
+			found = found || (d.Layer == eval.LayerRCP && d.Explicit)
+		}
+		if !found {
+			t.Errorf("step %s: denied_by %v lacks the RCP's explicit deny", st.Action, st.DeniedBy)
+		}
+	}
+}
