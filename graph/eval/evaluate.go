@@ -7,8 +7,10 @@ import (
 	"github.com/keyhound/keyhound/graph/policy"
 )
 
-// Evaluator evaluates requests, reusing its scratch space between calls. It
-// is not safe for concurrent use: use one per goroutine. The zero value is ready.
+// Evaluator evaluates requests. It holds no state today: the storage a
+// decision needs is the caller's Decision, reused across calls (see
+// Evaluate). It is a type so that scratch space can be added without
+// changing callers; use one per goroutine. The zero value is ready.
 type Evaluator struct{}
 
 // Evaluate prepares r if needed and evaluates it into a new Decision.
