@@ -72,3 +72,19 @@ func TestFindingS3KeyNotARN(t *testing.T) {
 		t.Errorf("s3-key-not-arn = %v, want only the shared bucket", got)
 	}
 }
+
+// A key policy naming a unique ID (AROA…) names a deleted principal (IAM UG,
+// Principal element: a recreated role does not match).
+func TestFindingDeletedPrincipal(t *testing.T) {
+	snap := `{"format":"keyhound.snapshot/v1","accounts":{"111111111111":{"regions":{"us-east-1":{"kms":{"Keys":[
+	  {"KeyMetadata":{"KeyId":"k1","Arn":"arn:aws:kms:us-east-1:111111111111:key/k1","KeyState":"Enabled","Enabled":true},"Grants":[],
+	   "Policy":"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"Old\",\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"AROAEXAMPLEID123456\"},\"Action\":\"kms:Decrypt\",\"Resource\":\"*\"}]}"}]}}}}}}`
+	s, errs, err := snapshot.Decode([]byte(snap))
+	if err != nil || len(errs) > 0 {
+		t.Fatal(err, errs)
+	}
+	fs := Build(s, errs).Findings()
+	if len(fs) != 1 || fs[0].Rule != "deleted-principal" || fs[0].Evidence[0].Sid != "Old" {
+		t.Errorf("findings = %+v", fs)
+	}
+}
