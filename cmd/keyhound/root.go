@@ -18,7 +18,7 @@ happened and what the smallest fix is.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newEvalCmd(), newCanCmd(), newWhoCanCmd(), newWhatCanCmd(), newFindingsCmd(), newStatsCmd(), newDemoCmd(), newGenCmd(), newVersionCmd())
+	root.AddCommand(newScanCmd(), newEvalCmd(), newCanCmd(), newWhoCanCmd(), newWhatCanCmd(), newFindingsCmd(), newStatsCmd(), newDemoCmd(), newGenCmd(), newVersionCmd())
 	return root
 }
 

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"testing"
+
+	"github.com/keyhound/keyhound/internal/mototest"
+)
+
+// TestScanCommandAgainstMoto runs keyhound scan --org against moto, then
+// who-can over the snapshot it wrote.
+func TestScanCommandAgainstMoto(t *testing.T) {
+	endpoint := mototest.Start(t)
+	s := mototest.Seed(context.Background(), t, endpoint)
+	mototest.UseEnv(t)
+	path := filepath.Join(t.TempDir(), "org.json.gz")
+	code, _, errOut := runCLI(t, "", "scan", "--org", "--regions", "us-east-1", "--region", "us-east-1", "--endpoint-url", endpoint, "-o", path)
+	if code != 0 {
+		t.Fatalf("scan: exit %d\n%s", code, errOut)
+	}
+	member := s.Members[0]
+	code, out, errOut := runCLI(t, "", "who-can", "--snapshot", path, "--json", "decrypt", s.Keys[member])
+	if code != 0 {
+		t.Fatalf("who-can: exit %d: %s", code, errOut)
+	}
+	var got struct {
+		Principals []struct {
+			Principal string `json:"principal"`
+			Decision  string `json:"decision"`
+		} `json:"principals"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, p := range got.Principals {
+		if p.Principal == "arn:aws:iam::"+member+":role/Reader" && p.Decision == "ALLOW" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("who-can decrypt %s lacks the account's Reader:\n%s", s.Keys[member], out)
+	}
+	if code, _, _ := runCLI(t, "", "scan", "--regions", "us-east-1", "--endpoint-url", endpoint); code != exitBadInput {
+		t.Errorf("scan without -o: exit %d", code)
+	}
+}

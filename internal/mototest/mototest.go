@@ -1,0 +1,169 @@
+// Package mototest runs moto_server for end-to-end tests and seeds it with a
+// small organization, for the scanner's and the CLI's tests. It is test
+// support: no production code imports it.
+package mototest
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+)
+
+// Start starts moto_server on a free loopback port for this test and
+// returns its endpoint. It skips when moto_server is not installed (.ci/run
+// fails instead on CI, where every machine has it).
+func Start(t testing.TB) string {
+	t.Helper()
+	bin, err := exec.LookPath("moto_server")
+	if err != nil {
+		t.Skip("moto_server is not on PATH: the scanner's end-to-end tests need moto 5.2.1 (see ../shared/MOTO.md)")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	_ = l.Close()
+	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port)) //nolint:gosec // G204: moto_server from PATH, on loopback, in tests
+	cmd.Env = append(os.Environ(), "MOTO_EC2_LOAD_DEFAULT_AMIS=false")
+	cmd.Stdout, cmd.Stderr = nil, nil
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	endpoint := fmt.Sprintf("http://127.0.0.1:%d", port)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(endpoint + "/moto-api/")
+		if err == nil {
+			_ = resp.Body.Close()
+			return endpoint
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("moto_server did not start on %s: %v", endpoint, err)
+		}
+		<-time.After(100 * time.Millisecond) // waiting for a process to listen
+	}
+}
+
+// StaticConfig is an AWS configuration for moto at endpoint with the given credentials.
+func StaticConfig(endpoint string, creds aws.CredentialsProvider) aws.Config {
+	return aws.Config{Region: "us-east-1", Credentials: creds, BaseEndpoint: aws.String(endpoint), RetryMaxAttempts: 1}
+}
+
+// Seeded is what Seed put into moto, to check a scan against.
+type Seeded struct {
+	Management string
+	Members    []string          // member account IDs
+	Keys       map[string]string // account → key ARN
+	DevOU      string
+}
+
+// Seed creates an organization with three member accounts in two OUs (prod,
+// dev), an SCP denying kms:Decrypt on dev, and in each member account a role
+// Reader allowed kms:Decrypt, a key with a root-delegation policy, an alias,
+// a tag and a grant to the next member's Reader.
+func Seed(ctx context.Context, t testing.TB, endpoint string) Seeded {
+	t.Helper()
+	mgmtCfg := StaticConfig(endpoint, credentials.NewStaticCredentialsProvider("testing", "testing", ""))
+	org := organizations.NewFromConfig(mgmtCfg)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := org.CreateOrganization(ctx, &organizations.CreateOrganizationInput{FeatureSet: orgtypes.OrganizationFeatureSetAll})
+	must(err)
+	s := Seeded{Management: aws.ToString(out.Organization.MasterAccountId), Keys: map[string]string{}}
+	roots, err := org.ListRoots(ctx, &organizations.ListRootsInput{})
+	must(err)
+	root := aws.ToString(roots.Roots[0].Id)
+	// As in a real organization, SCPs take effect once their type is enabled.
+	_, err = org.EnablePolicyType(ctx, &organizations.EnablePolicyTypeInput{RootId: aws.String(root), PolicyType: orgtypes.PolicyTypeServiceControlPolicy})
+	must(err)
+	var ous []string
+	for _, name := range []string{"prod", "dev"} {
+		ou, err := org.CreateOrganizationalUnit(ctx, &organizations.CreateOrganizationalUnitInput{Name: aws.String(name), ParentId: aws.String(root)})
+		must(err)
+		ous = append(ous, aws.ToString(ou.OrganizationalUnit.Id))
+	}
+	s.DevOU = ous[1]
+	for i := range 3 {
+		ca, err := org.CreateAccount(ctx, &organizations.CreateAccountInput{AccountName: aws.String(fmt.Sprintf("member-%d", i)), Email: aws.String(fmt.Sprintf("m%d@example.com", i))})
+		must(err)
+		id := aws.ToString(ca.CreateAccountStatus.AccountId)
+		_, err = org.MoveAccount(ctx, &organizations.MoveAccountInput{AccountId: aws.String(id), SourceParentId: aws.String(root), DestinationParentId: aws.String(ous[i%2])})
+		must(err)
+		s.Members = append(s.Members, id)
+	}
+	scp, err := org.CreatePolicy(ctx, &organizations.CreatePolicyInput{
+		Name: aws.String("NoDecryptInDev"), Description: aws.String("d"), Type: orgtypes.PolicyTypeServiceControlPolicy,
+		Content: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"kms:Decrypt","Resource":"*"}]}`),
+	})
+	must(err)
+	_, err = org.AttachPolicy(ctx, &organizations.AttachPolicyInput{PolicyId: scp.Policy.PolicySummary.Id, TargetId: aws.String(s.DevOU)})
+	must(err)
+
+	stsc := sts.NewFromConfig(mgmtCfg)
+	for i, acct := range s.Members {
+		ar, err := stsc.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + acct + ":role/OrganizationAccountAccessRole"), RoleSessionName: aws.String("seed")})
+		must(err)
+		c := ar.Credentials
+		cfg := StaticConfig(endpoint, credentials.NewStaticCredentialsProvider(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken)))
+		ic := iam.NewFromConfig(cfg)
+		_, err = ic.CreateRole(ctx, &iam.CreateRoleInput{
+			RoleName:                 aws.String("Reader"),
+			AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + acct + `:root"},"Action":"sts:AssumeRole"}]}`),
+		})
+		must(err)
+		_, err = ic.PutRolePolicy(ctx, &iam.PutRolePolicyInput{
+			RoleName: aws.String("Reader"), PolicyName: aws.String("decrypt"),
+			PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*"}]}`),
+		})
+		must(err)
+		kc := kms.NewFromConfig(cfg)
+		policy := `{"Version":"2012-10-17","Statement":[{"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + acct + `:root"},"Action":"kms:*","Resource":"*"}]}`
+		key, err := kc.CreateKey(ctx, &kms.CreateKeyInput{
+			Policy: aws.String(policy), Description: aws.String("member key"),
+			Tags: []kmstypes.Tag{{TagKey: aws.String("team"), TagValue: aws.String(fmt.Sprint(i))}},
+		})
+		must(err)
+		keyID := aws.ToString(key.KeyMetadata.KeyId)
+		s.Keys[acct] = aws.ToString(key.KeyMetadata.Arn)
+		_, err = kc.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String(fmt.Sprintf("alias/app-%d", i)), TargetKeyId: aws.String(keyID)})
+		must(err)
+		other := s.Members[(i+1)%len(s.Members)]
+		_, err = kc.CreateGrant(ctx, &kms.CreateGrantInput{
+			KeyId: aws.String(keyID), GranteePrincipal: aws.String("arn:aws:iam::" + other + ":role/Reader"),
+			Operations: []kmstypes.GrantOperation{kmstypes.GrantOperationDecrypt},
+		})
+		must(err)
+	}
+	return s
+}
+
+// UseEnv points the AWS SDK's default credential chain at moto's static
+// test credentials, and away from any real configuration.
+func UseEnv(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
+	t.Setenv("AWS_SESSION_TOKEN", "")
+	t.Setenv("AWS_PROFILE", "")
+	t.Setenv("AWS_CONFIG_FILE", os.DevNull)
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
+}

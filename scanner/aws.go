@@ -1,0 +1,156 @@
+package scanner
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+)
+
+// AWSOptions configure the AWS clients.
+type AWSOptions struct {
+	Profile     string
+	Region      string // the home Region for global services and STS
+	EndpointURL string // an emulator's endpoint, as the AWS CLI's --endpoint-url
+	// RoleName is the audit role assumed in each account
+	// (default OrganizationAccountAccessRole); RoleARNTemplate, when set,
+	// overrides it ("arn:aws:iam::{account}:role/Audit").
+	RoleName        string
+	RoleARNTemplate string
+	ExternalID      string
+	SessionName     string
+	// MaxConns bounds HTTP connections per host (the requests in flight).
+	MaxConns int
+	// MaxAttempts of the standard retryer (default 10).
+	MaxAttempts int
+}
+
+// NewAWSClients loads the standard credential chain (environment, profiles,
+// SSO, instance roles) and returns clients for the scanner. Following the
+// AWS SDK for Go v2 guidance: the standard retryer with a new instance per
+// client and no client-side retry quota (ratelimit.None), one shared HTTP
+// transport sized to the requests in flight, and per account one credentials
+// cache over an AssumeRole provider, shared by its regional clients. SDK
+// request logging stays off: it would print session tokens.
+func NewAWSClients(ctx context.Context, o AWSOptions) (Clients, error) {
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 10
+	}
+	if o.MaxConns <= 0 {
+		o.MaxConns = 256
+	}
+	if o.RoleName == "" {
+		o.RoleName = "OrganizationAccountAccessRole"
+	}
+	if o.SessionName == "" {
+		o.SessionName = "keyhound"
+	}
+	// The SDK's buildable client, so that AWS_CA_BUNDLE and the like still apply.
+	httpClient := awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+		tr.MaxIdleConns, tr.MaxIdleConnsPerHost = o.MaxConns, o.MaxConns
+	})
+	opts := []func(*config.LoadOptions) error{
+		config.WithHTTPClient(httpClient),
+		config.WithRetryer(func() aws.Retryer {
+			return retry.NewStandard(func(so *retry.StandardOptions) {
+				so.MaxAttempts = o.MaxAttempts
+				so.RateLimiter = ratelimit.None
+			})
+		}),
+	}
+	if o.Profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(o.Profile))
+	}
+	if o.Region != "" {
+		opts = append(opts, config.WithRegion(o.Region))
+	}
+	if o.EndpointURL != "" {
+		opts = append(opts, config.WithBaseEndpoint(o.EndpointURL))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	c := &awsClients{cfg: cfg, o: o, sts: sts.NewFromConfig(cfg)}
+	return c, nil
+}
+
+type awsClients struct {
+	cfg     aws.Config
+	o       AWSOptions
+	sts     *sts.Client
+	once    sync.Once
+	self    string
+	selfErr error
+}
+
+func (c *awsClients) Caller() stsAPI { return c.sts }
+
+func (c *awsClients) Organizations() orgAPI { return organizations.NewFromConfig(c.cfg) }
+
+func (c *awsClients) Account(ctx context.Context, account string) (AccountClients, error) {
+	c.once.Do(func() {
+		id, err := c.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		c.self, c.selfErr = aws.ToString(id.Account), err
+		if err != nil {
+			c.self = ""
+		}
+	})
+	if c.selfErr != nil {
+		return nil, c.selfErr
+	}
+	cfg := c.cfg.Copy()
+	if account != c.self {
+		roleARN := "arn:" + partitionOf(c.cfg.Region) + ":iam::" + account + ":role/" + c.o.RoleName
+		if c.o.RoleARNTemplate != "" {
+			roleARN = strings.ReplaceAll(c.o.RoleARNTemplate, "{account}", account)
+		}
+		provider := stscreds.NewAssumeRoleProvider(c.sts, roleARN, func(ao *stscreds.AssumeRoleOptions) {
+			ao.RoleSessionName = c.o.SessionName
+			ao.Duration = time.Hour
+			if c.o.ExternalID != "" {
+				ao.ExternalID = aws.String(c.o.ExternalID)
+			}
+		})
+		cfg.Credentials = aws.NewCredentialsCache(provider)
+		// Fail here, once, rather than on every call of the account.
+		if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+			return nil, fmt.Errorf("assume %s: %w", roleARN, err)
+		}
+	}
+	return &awsAccount{cfg: cfg}, nil
+}
+
+type awsAccount struct{ cfg aws.Config }
+
+func (a *awsAccount) IAM() iamAPI { return iam.NewFromConfig(a.cfg) }
+
+func (a *awsAccount) KMS(region string) kmsAPI {
+	return kms.NewFromConfig(a.cfg, func(o *kms.Options) { o.Region = region })
+}
+
+func partitionOf(region string) string {
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	}
+	return "aws"
+}

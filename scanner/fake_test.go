@@ -1,0 +1,193 @@
+package scanner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+
+	"github.com/keyhound/keyhound/graph/snapshot"
+)
+
+// Fakes of the narrow client interfaces.
+
+type fakeClients struct {
+	self       string
+	unassuming map[string]bool // accounts whose role cannot be assumed
+	accounts   map[string]*fakeAccount
+}
+
+func (f *fakeClients) Caller() stsAPI        { return fakeSTS{f.self} }
+func (f *fakeClients) Organizations() orgAPI { return nil }
+func (f *fakeClients) Account(_ context.Context, a string) (AccountClients, error) {
+	if f.unassuming[a] {
+		return nil, &smithy.GenericAPIError{Code: "AccessDenied", Message: "not authorized to perform sts:AssumeRole"}
+	}
+	return f.accounts[a], nil
+}
+
+type fakeSTS struct{ account string }
+
+func (s fakeSTS) GetCallerIdentity(context.Context, *sts.GetCallerIdentityInput, ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error) {
+	return &sts.GetCallerIdentityOutput{Account: aws.String(s.account)}, nil
+}
+
+type fakeAccount struct {
+	iam *fakeIAM
+	kms *fakeKMS
+}
+
+func (a *fakeAccount) IAM() iamAPI       { return a.iam }
+func (a *fakeAccount) KMS(string) kmsAPI { return a.kms }
+
+// fakeIAM returns roles over several pages.
+type fakeIAM struct{ pages [][]string }
+
+func (f *fakeIAM) GetAccountAuthorizationDetails(_ context.Context, in *iam.GetAccountAuthorizationDetailsInput, _ ...func(*iam.Options)) (*iam.GetAccountAuthorizationDetailsOutput, error) {
+	i := 0
+	if in.Marker != nil {
+		if _, err := fmt.Sscan(*in.Marker, &i); err != nil {
+			return nil, err
+		}
+	}
+	out := &iam.GetAccountAuthorizationDetailsOutput{}
+	for _, name := range f.pages[i] {
+		out.RoleDetailList = append(out.RoleDetailList, iamtypes.RoleDetail{RoleName: aws.String(name), Arn: aws.String("arn:aws:iam::111111111111:role/" + name)})
+	}
+	if i+1 < len(f.pages) {
+		out.IsTruncated, out.Marker = true, aws.String(fmt.Sprint(i+1))
+	}
+	return out, nil
+}
+
+// fakeKMS has keys; some calls can be made to fail.
+type fakeKMS struct {
+	keys         []string
+	deniedPolicy map[string]bool
+}
+
+func (f *fakeKMS) ListKeys(context.Context, *kms.ListKeysInput, ...func(*kms.Options)) (*kms.ListKeysOutput, error) {
+	out := &kms.ListKeysOutput{}
+	for _, k := range f.keys {
+		out.Keys = append(out.Keys, kmstypes.KeyListEntry{KeyId: aws.String(k), KeyArn: aws.String("arn:aws:kms:us-east-1:111111111111:key/" + k)})
+	}
+	return out, nil
+}
+
+func (f *fakeKMS) DescribeKey(_ context.Context, in *kms.DescribeKeyInput, _ ...func(*kms.Options)) (*kms.DescribeKeyOutput, error) {
+	return &kms.DescribeKeyOutput{KeyMetadata: &kmstypes.KeyMetadata{
+		KeyId: in.KeyId, Arn: aws.String("arn:aws:kms:us-east-1:111111111111:key/" + *in.KeyId),
+		KeyState: kmstypes.KeyStateEnabled, KeyManager: kmstypes.KeyManagerTypeCustomer, Enabled: true,
+	}}, nil
+}
+
+func (f *fakeKMS) GetKeyPolicy(_ context.Context, in *kms.GetKeyPolicyInput, _ ...func(*kms.Options)) (*kms.GetKeyPolicyOutput, error) {
+	if f.deniedPolicy[*in.KeyId] {
+		return nil, &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "not authorized to perform kms:GetKeyPolicy"}
+	}
+	return &kms.GetKeyPolicyOutput{Policy: aws.String(`{"Version":"2012-10-17","Statement":[]}`)}, nil
+}
+
+func (f *fakeKMS) ListGrants(context.Context, *kms.ListGrantsInput, ...func(*kms.Options)) (*kms.ListGrantsOutput, error) {
+	return &kms.ListGrantsOutput{}, nil
+}
+
+func (f *fakeKMS) ListAliases(context.Context, *kms.ListAliasesInput, ...func(*kms.Options)) (*kms.ListAliasesOutput, error) {
+	return &kms.ListAliasesOutput{}, nil
+}
+
+func (f *fakeKMS) GetKeyRotationStatus(context.Context, *kms.GetKeyRotationStatusInput, ...func(*kms.Options)) (*kms.GetKeyRotationStatusOutput, error) {
+	return nil, &smithy.GenericAPIError{Code: "ThrottlingException", Message: "Rate exceeded"}
+}
+
+func (f *fakeKMS) ListResourceTags(context.Context, *kms.ListResourceTagsInput, ...func(*kms.Options)) (*kms.ListResourceTagsOutput, error) {
+	return &kms.ListResourceTagsOutput{}, nil
+}
+
+// Failures are data: a role that cannot be assumed, an unreadable key
+// policy and throttling that outlasts retries are recorded on their account,
+// and everything else is collected.
+func TestScanRecordsFailuresAndGoesOn(t *testing.T) {
+	good := &fakeAccount{iam: &fakeIAM{pages: [][]string{{"a", "b"}, {"c"}}}, kms: &fakeKMS{keys: []string{"k1", "k2"}, deniedPolicy: map[string]bool{"k2": true}}}
+	c := &fakeClients{
+		self: "111111111111", unassuming: map[string]bool{"222222222222": true},
+		accounts: map[string]*fakeAccount{"111111111111": good},
+	}
+	events := make(chan Event, 64)
+	snap, res, err := Scan(context.Background(), c, Options{Accounts: []string{"111111111111", "222222222222"}, Regions: []string{"us-east-1"}}, events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Complete || res.Accounts != 2 {
+		t.Errorf("result = %+v, want incomplete over 2 accounts", res)
+	}
+	a := snap.Accounts["111111111111"]
+	if a.IAM == nil || len(a.IAM.RoleDetailList) != 3 {
+		t.Fatalf("IAM pages not merged: %+v", a.IAM)
+	}
+	keys := a.Regions["us-east-1"].KMS.Keys
+	if len(keys) != 2 || keys[0].Policy == nil || keys[1].Policy != nil || keys[0].Grants == nil {
+		t.Fatalf("keys = %+v", keys)
+	}
+	codes := map[string]int{}
+	for _, e := range a.Errors {
+		codes[e.Operation+" "+e.Code]++
+		if e.Region != "us-east-1" || e.Service != "kms" {
+			t.Errorf("error without its service or region: %+v", e)
+		}
+	}
+	if codes["GetKeyPolicy AccessDeniedException"] != 1 || codes["GetKeyRotationStatus ThrottlingException"] != 2 {
+		t.Errorf("errors = %v", a.Errors)
+	}
+	b := snap.Accounts["222222222222"]
+	if b == nil || b.IAM != nil || len(b.Errors) != 1 || b.Errors[0].Operation != "AssumeRole" || b.Errors[0].Code != "AccessDenied" {
+		t.Errorf("unassumable account = %+v", b)
+	}
+	close(events)
+	n := 0
+	for range events {
+		n++
+	}
+	if n == 0 {
+		t.Error("no progress events")
+	}
+	// What was collected is written, atomically, readable only by its owner.
+	path := filepath.Join(t.TempDir(), "scan.json")
+	if err := WriteFile(path, snap); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(path)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("snapshot file mode %v, %v", st.Mode(), err)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	if len(entries) != 1 {
+		t.Errorf("leftover files: %v", entries)
+	}
+	f, _ := os.Open(path)
+	defer func() { _ = f.Close() }()
+	if _, errs, err := snapshot.Load(f); err != nil || len(errs) > 0 {
+		t.Errorf("written snapshot: %v %v", err, errs)
+	}
+}
+
+func TestScanNeedsRegions(t *testing.T) {
+	_, _, err := Scan(context.Background(), &fakeClients{self: "111111111111"}, Options{}, nil)
+	if err == nil {
+		t.Fatal("a scan without Regions must fail")
+	}
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		t.Fatal("not an AWS error")
+	}
+}

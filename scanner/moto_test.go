@@ -1,0 +1,119 @@
+package scanner
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/graph/eval"
+	"github.com/keyhound/keyhound/graph/snapshot"
+	"github.com/keyhound/keyhound/internal/mototest"
+)
+
+// TestScanAgainstMoto is the end-to-end test of issue #4's first slice: an
+// organization with three member accounts in two OUs and an SCP, keys with
+// policies, aliases, tags and cross-account grants, and IAM roles in every
+// member account; the scan must put every item in its own account and
+// nowhere else, and the snapshot must answer who can decrypt.
+func TestScanAgainstMoto(t *testing.T) {
+	endpoint := mototest.Start(t)
+	ctx := context.Background()
+	s := mototest.Seed(ctx, t, endpoint)
+
+	mototest.UseEnv(t)
+	clients, err := NewAWSClients(ctx, AWSOptions{Region: "us-east-1", EndpointURL: endpoint, MaxAttempts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, res, err := Scan(ctx, clients, Options{Org: true, Regions: []string{"us-east-1"}, Version: "test"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Accounts != 4 {
+		t.Errorf("scanned %d accounts, want the management account and 3 members", res.Accounts)
+	}
+	path := filepath.Join(t.TempDir(), "org.json.gz")
+	if err := WriteFile(path, snap); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = f.Close() }()
+	loaded, loadErrs, err := snapshot.Load(f)
+	if err != nil || len(loadErrs) > 0 {
+		t.Fatalf("the written snapshot does not load: %v %v", err, loadErrs)
+	}
+
+	// The organization.
+	if loaded.Organization == nil || len(loaded.Organization.OrganizationalUnits) != 2 || len(loaded.Organization.Accounts) != 4 {
+		t.Fatalf("organization = %+v", loaded.Organization)
+	}
+	var scpTargets []string
+	for _, p := range loaded.Organization.Policies {
+		if p.PolicySummary.Name == "NoDecryptInDev" {
+			for _, tg := range p.Targets {
+				scpTargets = append(scpTargets, tg.TargetID)
+			}
+			if !strings.Contains(p.Content, "kms:Decrypt") {
+				t.Errorf("SCP content = %q", p.Content)
+			}
+		}
+	}
+	if !slices.Equal(scpTargets, []string{s.DevOU}) {
+		t.Errorf("SCP targets = %v, want [%s]", scpTargets, s.DevOU)
+	}
+
+	// Every member's key and role in its own account, and nowhere else
+	// (moto answers unknown credentials from its default account).
+	for _, acct := range s.Members {
+		for _, other := range append([]string{s.Management}, s.Members...) {
+			a := loaded.Accounts[other]
+			if a == nil {
+				t.Fatalf("account %s missing", other)
+			}
+			found := false
+			for _, k := range a.Regions["us-east-1"].KMS.Keys {
+				found = found || k.KeyMetadata.Arn == s.Keys[acct]
+			}
+			if found != (other == acct) {
+				t.Errorf("key of %s found in %s: %v", acct, other, found)
+			}
+		}
+		a := loaded.Accounts[acct]
+		var key *snapshot.Key
+		for i, k := range a.Regions["us-east-1"].KMS.Keys {
+			if k.KeyMetadata.Arn == s.Keys[acct] {
+				key = &a.Regions["us-east-1"].KMS.Keys[i]
+			}
+		}
+		if key.Policy == nil || len(key.Aliases) != 1 || len(key.Grants) != 1 || len(key.Tags) != 1 || key.KeyRotationEnabled == nil {
+			t.Errorf("key of %s: policy %v aliases %v grants %v tags %v", acct, key.Policy != nil, key.Aliases, key.Grants, key.Tags)
+		}
+		if a.IAM == nil || !slices.ContainsFunc(a.IAM.RoleDetailList, func(r snapshot.RoleDetail) bool { return r.RoleName == "Reader" }) {
+			t.Errorf("role Reader missing from %s", acct)
+		}
+	}
+
+	// The snapshot answers: Reader decrypts its own account's key, except
+	// in the dev OU where the SCP denies.
+	g := graph.Build(loaded, loadErrs)
+	for i, acct := range s.Members {
+		a, err := g.Can(graph.Query{Principal: "arn:aws:iam::" + acct + ":role/Reader", Action: "kms:Decrypt", Resource: s.Keys[acct], ChainDepth: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := eval.Allow
+		if i%2 == 1 {
+			want = eval.Deny
+		}
+		if a.Decision != want {
+			t.Errorf("Reader in %s (OU %d): %s, want %s", acct, i%2, a.Decision, want)
+		}
+	}
+}

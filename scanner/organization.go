@@ -1,0 +1,134 @@
+package scanner
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+
+	"github.com/keyhound/keyhound/graph/snapshot"
+)
+
+// collectOrganization reads the organization: its roots, OUs and accounts
+// (walking parents so each carries its ParentId), and its SCPs and RCPs with
+// content and targets. It returns the active accounts.
+func collectOrganization(ctx context.Context, c orgAPI) (*snapshot.Organization, []string, error) {
+	do, err := c.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
+	if err != nil {
+		return nil, nil, fmt.Errorf("DescribeOrganization: %w", err)
+	}
+	info, err := convert[snapshot.OrganizationInfo](do.Organization)
+	if err != nil {
+		return nil, nil, err
+	}
+	org := &snapshot.Organization{
+		Organization: &info, Roots: []snapshot.Root{}, OrganizationalUnits: []snapshot.OrganizationalUnit{},
+		Accounts: []snapshot.OrgAccount{}, Policies: []snapshot.OrgPolicy{},
+	}
+	var active []string
+	var parents []string
+	rp := organizations.NewListRootsPaginator(c, &organizations.ListRootsInput{})
+	for rp.HasMorePages() {
+		page, err := rp.NextPage(ctx)
+		if err != nil {
+			return nil, nil, fmt.Errorf("ListRoots: %w", err)
+		}
+		for _, r := range page.Roots {
+			root, err := convert[snapshot.Root](r)
+			if err != nil {
+				return nil, nil, err
+			}
+			org.Roots = append(org.Roots, root)
+			parents = append(parents, root.ID)
+		}
+	}
+	// Breadth first down the tree: OUs, then the accounts under each parent.
+	for len(parents) > 0 {
+		parent := parents[0]
+		parents = parents[1:]
+		op := organizations.NewListOrganizationalUnitsForParentPaginator(c, &organizations.ListOrganizationalUnitsForParentInput{ParentId: &parent})
+		for op.HasMorePages() {
+			page, err := op.NextPage(ctx)
+			if err != nil {
+				return nil, nil, fmt.Errorf("ListOrganizationalUnitsForParent %s: %w", parent, err)
+			}
+			for _, ou := range page.OrganizationalUnits {
+				o, err := convert[snapshot.OrganizationalUnit](ou)
+				if err != nil {
+					return nil, nil, err
+				}
+				o.ParentID = parent
+				org.OrganizationalUnits = append(org.OrganizationalUnits, o)
+				parents = append(parents, o.ID)
+			}
+		}
+		ap := organizations.NewListAccountsForParentPaginator(c, &organizations.ListAccountsForParentInput{ParentId: &parent})
+		for ap.HasMorePages() {
+			page, err := ap.NextPage(ctx)
+			if err != nil {
+				return nil, nil, fmt.Errorf("ListAccountsForParent %s: %w", parent, err)
+			}
+			for _, acct := range page.Accounts {
+				a, err := convert[snapshot.OrgAccount](acct)
+				if err != nil {
+					return nil, nil, err
+				}
+				a.ParentID = parent
+				org.Accounts = append(org.Accounts, a)
+				if acct.Status == orgtypes.AccountStatusActive || acct.State == orgtypes.AccountStateActive {
+					active = append(active, a.ID)
+				}
+			}
+		}
+	}
+	for _, typ := range []orgtypes.PolicyType{orgtypes.PolicyTypeServiceControlPolicy, orgtypes.PolicyTypeResourceControlPolicy} {
+		pp := organizations.NewListPoliciesPaginator(c, &organizations.ListPoliciesInput{Filter: typ})
+		for pp.HasMorePages() {
+			page, err := pp.NextPage(ctx)
+			if err != nil {
+				// A policy type not enabled (or not known to an older
+				// endpoint) leaves it out; the rest of the organization stays.
+				break
+			}
+			for _, ps := range page.Policies {
+				p, err := collectPolicy(ctx, c, ps)
+				if err != nil {
+					return nil, nil, err
+				}
+				org.Policies = append(org.Policies, p)
+			}
+		}
+	}
+	return org, active, nil
+}
+
+func collectPolicy(ctx context.Context, c orgAPI, ps orgtypes.PolicySummary) (snapshot.OrgPolicy, error) {
+	summary, err := convert[snapshot.PolicySummary](ps)
+	if err != nil {
+		return snapshot.OrgPolicy{}, err
+	}
+	out := snapshot.OrgPolicy{PolicySummary: summary, Targets: []snapshot.PolicyTarget{}}
+	dp, err := c.DescribePolicy(ctx, &organizations.DescribePolicyInput{PolicyId: ps.Id})
+	if err != nil {
+		return out, fmt.Errorf("DescribePolicy %s: %w", deref(ps.Id), err)
+	}
+	if dp.Policy != nil {
+		out.Content = deref(dp.Policy.Content)
+	}
+	tp := organizations.NewListTargetsForPolicyPaginator(c, &organizations.ListTargetsForPolicyInput{PolicyId: ps.Id})
+	for tp.HasMorePages() {
+		page, err := tp.NextPage(ctx)
+		if err != nil {
+			return out, fmt.Errorf("ListTargetsForPolicy %s: %w", deref(ps.Id), err)
+		}
+		for _, t := range page.Targets {
+			pt, err := convert[snapshot.PolicyTarget](t)
+			if err != nil {
+				return out, err
+			}
+			out.Targets = append(out.Targets, pt)
+		}
+	}
+	return out, nil
+}
