@@ -14,9 +14,14 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
@@ -143,6 +148,30 @@ func (a *awsAccount) IAM() iamAPI { return iam.NewFromConfig(a.cfg) }
 
 func (a *awsAccount) KMS(region string) kmsAPI {
 	return kms.NewFromConfig(a.cfg, func(o *kms.Options) { o.Region = region })
+}
+
+func (a *awsAccount) S3(region string) s3API {
+	return s3.NewFromConfig(a.cfg, func(o *s3.Options) {
+		o.Region = region
+		// An emulator at one endpoint serves buckets by path, not by host name.
+		o.UsePathStyle = a.cfg.BaseEndpoint != nil
+	})
+}
+
+func (a *awsAccount) SQS(region string) sqsAPI {
+	return sqs.NewFromConfig(a.cfg, func(o *sqs.Options) { o.Region = region })
+}
+
+func (a *awsAccount) SecretsManager(region string) secretsAPI {
+	return secretsmanager.NewFromConfig(a.cfg, func(o *secretsmanager.Options) { o.Region = region })
+}
+
+func (a *awsAccount) SNS(region string) snsAPI {
+	return sns.NewFromConfig(a.cfg, func(o *sns.Options) { o.Region = region })
+}
+
+func (a *awsAccount) DynamoDB(region string) dynamoAPI {
+	return dynamodb.NewFromConfig(a.cfg, func(o *dynamodb.Options) { o.Region = region })
 }
 
 func partitionOf(region string) string {

@@ -3,9 +3,14 @@ package scanner
 import (
 	"context"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
@@ -41,11 +46,50 @@ type stsAPI interface {
 	GetCallerIdentity(context.Context, *sts.GetCallerIdentityInput, ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
 }
 
+// s3API is what the scanner asks of S3: bucket metadata and policies, never objects.
+type s3API interface {
+	ListBuckets(context.Context, *s3.ListBucketsInput, ...func(*s3.Options)) (*s3.ListBucketsOutput, error)
+	GetBucketLocation(context.Context, *s3.GetBucketLocationInput, ...func(*s3.Options)) (*s3.GetBucketLocationOutput, error)
+	GetBucketPolicy(context.Context, *s3.GetBucketPolicyInput, ...func(*s3.Options)) (*s3.GetBucketPolicyOutput, error)
+	GetBucketEncryption(context.Context, *s3.GetBucketEncryptionInput, ...func(*s3.Options)) (*s3.GetBucketEncryptionOutput, error)
+	GetPublicAccessBlock(context.Context, *s3.GetPublicAccessBlockInput, ...func(*s3.Options)) (*s3.GetPublicAccessBlockOutput, error)
+}
+
+// sqsAPI is what the scanner asks of SQS.
+type sqsAPI interface {
+	ListQueues(context.Context, *sqs.ListQueuesInput, ...func(*sqs.Options)) (*sqs.ListQueuesOutput, error)
+	GetQueueAttributes(context.Context, *sqs.GetQueueAttributesInput, ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error)
+}
+
+// secretsAPI is what the scanner asks of Secrets Manager: metadata and
+// resource policies, never secret values.
+type secretsAPI interface {
+	ListSecrets(context.Context, *secretsmanager.ListSecretsInput, ...func(*secretsmanager.Options)) (*secretsmanager.ListSecretsOutput, error)
+	GetResourcePolicy(context.Context, *secretsmanager.GetResourcePolicyInput, ...func(*secretsmanager.Options)) (*secretsmanager.GetResourcePolicyOutput, error)
+}
+
+// snsAPI is what the scanner asks of SNS.
+type snsAPI interface {
+	ListTopics(context.Context, *sns.ListTopicsInput, ...func(*sns.Options)) (*sns.ListTopicsOutput, error)
+	GetTopicAttributes(context.Context, *sns.GetTopicAttributesInput, ...func(*sns.Options)) (*sns.GetTopicAttributesOutput, error)
+}
+
+// dynamoAPI is what the scanner asks of DynamoDB.
+type dynamoAPI interface {
+	ListTables(context.Context, *dynamodb.ListTablesInput, ...func(*dynamodb.Options)) (*dynamodb.ListTablesOutput, error)
+	DescribeTable(context.Context, *dynamodb.DescribeTableInput, ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
+}
+
 var (
-	_ orgAPI = (*organizations.Client)(nil)
-	_ iamAPI = (*iam.Client)(nil)
-	_ kmsAPI = (*kms.Client)(nil)
-	_ stsAPI = (*sts.Client)(nil)
+	_ s3API      = (*s3.Client)(nil)
+	_ sqsAPI     = (*sqs.Client)(nil)
+	_ secretsAPI = (*secretsmanager.Client)(nil)
+	_ snsAPI     = (*sns.Client)(nil)
+	_ dynamoAPI  = (*dynamodb.Client)(nil)
+	_ orgAPI     = (*organizations.Client)(nil)
+	_ iamAPI     = (*iam.Client)(nil)
+	_ kmsAPI     = (*kms.Client)(nil)
+	_ stsAPI     = (*sts.Client)(nil)
 )
 
 // Clients makes the clients of one account. The scanner asks for them once
@@ -60,8 +104,14 @@ type Clients interface {
 	Account(ctx context.Context, account string) (AccountClients, error)
 }
 
-// AccountClients are one account's clients.
+// AccountClients are one account's clients. A nil client means the service
+// is not scanned.
 type AccountClients interface {
 	IAM() iamAPI
 	KMS(region string) kmsAPI
+	S3(region string) s3API
+	SQS(region string) sqsAPI
+	SecretsManager(region string) secretsAPI
+	SNS(region string) snsAPI
+	DynamoDB(region string) dynamoAPI
 }

@@ -191,3 +191,10 @@ func TestScanNeedsRegions(t *testing.T) {
 		t.Fatal("not an AWS error")
 	}
 }
+
+// The fake account scans IAM and KMS only: the other services are not scanned (nil).
+func (a *fakeAccount) S3(string) s3API                  { return nil }
+func (a *fakeAccount) SQS(string) sqsAPI                { return nil }
+func (a *fakeAccount) SecretsManager(string) secretsAPI { return nil }
+func (a *fakeAccount) SNS(string) snsAPI                { return nil }
+func (a *fakeAccount) DynamoDB(string) dynamoAPI        { return nil }

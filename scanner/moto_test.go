@@ -98,6 +98,40 @@ func TestScanAgainstMoto(t *testing.T) {
 		if a.IAM == nil || !slices.ContainsFunc(a.IAM.RoleDetailList, func(r snapshot.RoleDetail) bool { return r.RoleName == "Reader" }) {
 			t.Errorf("role Reader missing from %s", acct)
 		}
+		// Its resources, in its account and nowhere else.
+		for _, other := range append([]string{s.Management}, s.Members...) {
+			r := loaded.Accounts[other].Regions["us-east-1"]
+			hasBucket := r.S3 != nil && slices.ContainsFunc(r.S3.Buckets, func(b snapshot.Bucket) bool { return "arn:aws:s3:::"+b.Name == s.Buckets[acct] })
+			hasSecret := r.SecretsManager != nil && slices.ContainsFunc(r.SecretsManager.Secrets, func(x snapshot.Secret) bool { return x.ARN == s.Secrets[acct] })
+			hasQueue := r.SQS != nil && slices.ContainsFunc(r.SQS.Queues, func(q snapshot.Queue) bool { return q.QueueURL == s.Queues[acct] })
+			if hasBucket != (other == acct) || hasSecret != (other == acct) || hasQueue != (other == acct) {
+				t.Errorf("resources of %s in %s: bucket %v secret %v queue %v", acct, other, hasBucket, hasSecret, hasQueue)
+			}
+		}
+		r := a.Regions["us-east-1"]
+		for _, b := range r.S3.Buckets {
+			if b.Policy == nil || b.ServerSideEncryptionConfiguration == nil || b.ServerSideEncryptionConfiguration.Rules[0].ApplyServerSideEncryptionByDefault.KMSMasterKeyID != s.Keys[acct] {
+				t.Errorf("bucket %s: policy %v encryption %+v", b.Name, b.Policy != nil, b.ServerSideEncryptionConfiguration)
+			}
+		}
+		for _, sec := range r.SecretsManager.Secrets {
+			if sec.ResourcePolicy == nil || sec.KmsKeyID != s.Keys[acct] {
+				t.Errorf("secret %s: policy %v key %s", sec.ARN, sec.ResourcePolicy != nil, sec.KmsKeyID)
+			}
+		}
+		if q := r.SQS.Queues[0]; q.Attributes["KmsMasterKeyId"] != s.Keys[acct] {
+			t.Errorf("queue attributes = %v", q.Attributes)
+		}
+	}
+	// Secret values are never collected.
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plain strings.Builder
+	_ = snapshot.Write(&plain, loaded, false)
+	if strings.Contains(plain.String(), "never-read-by-keyhound") || len(raw) == 0 {
+		t.Error("a secret value reached the snapshot")
 	}
 
 	// The snapshot answers: Reader decrypts its own account's key, except

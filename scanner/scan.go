@@ -72,7 +72,7 @@ func Scan(ctx context.Context, c Clients, opts Options, events chan<- Event) (*s
 	snap := &snapshot.Snapshot{
 		Format: snapshot.Format, CollectedAt: time.Now().UTC().Format(time.RFC3339), Partition: "aws",
 		Tool:     &snapshot.Tool{Name: "keyhound", Version: opts.Version},
-		Scope:    &snapshot.Scope{Regions: opts.Regions, Services: []string{"iam", "kms"}},
+		Scope:    &snapshot.Scope{Regions: opts.Regions, Services: []string{"iam", "kms", "s3", "sqs", "secretsmanager", "sns", "dynamodb"}},
 		Accounts: map[string]*snapshot.Account{},
 	}
 	accounts := slices.Clone(opts.Accounts)
@@ -128,8 +128,30 @@ func scanAccount(ctx context.Context, c Clients, acct string, regions []string) 
 		return a
 	}
 	a.IAM = collectIAM(ctx, ac.IAM(), rec)
+	inScope := map[string]bool{}
 	for _, region := range regions {
-		a.Regions[region] = &snapshot.Region{KMS: collectKMS(ctx, ac.KMS(region), region, rec)}
+		inScope[region] = true
+	}
+	// S3 lists every bucket of the account once; each lands under its own Region.
+	var buckets map[string]*snapshot.S3
+	if c := ac.S3(regions[0]); c != nil {
+		buckets = collectS3(ctx, c, inScope, rec)
+	}
+	for _, region := range regions {
+		reg := &snapshot.Region{KMS: collectKMS(ctx, ac.KMS(region), region, rec), S3: buckets[region]}
+		if c := ac.SQS(region); c != nil {
+			reg.SQS = collectSQS(ctx, c, region, rec)
+		}
+		if c := ac.SecretsManager(region); c != nil {
+			reg.SecretsManager = collectSecrets(ctx, c, region, rec)
+		}
+		if c := ac.SNS(region); c != nil {
+			reg.SNS = collectSNS(ctx, c, region, rec)
+		}
+		if c := ac.DynamoDB(region); c != nil {
+			reg.DynamoDB = collectDynamoDB(ctx, c, region, rec)
+		}
+		a.Regions[region] = reg
 	}
 	a.Errors = rec.errs
 	return a

@@ -20,6 +20,10 @@ import (
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
@@ -70,7 +74,9 @@ type Seeded struct {
 	Management string
 	Members    []string          // member account IDs
 	Keys       map[string]string // account → key ARN
-	DevOU      string
+	// Buckets, Secrets, Queues: account → the resource encrypted with its key.
+	Buckets, Secrets, Queues map[string]string
+	DevOU                    string
 }
 
 // Seed creates an organization with three member accounts in two OUs (prod,
@@ -89,7 +95,10 @@ func Seed(ctx context.Context, t testing.TB, endpoint string) Seeded {
 	}
 	out, err := org.CreateOrganization(ctx, &organizations.CreateOrganizationInput{FeatureSet: orgtypes.OrganizationFeatureSetAll})
 	must(err)
-	s := Seeded{Management: aws.ToString(out.Organization.MasterAccountId), Keys: map[string]string{}}
+	s := Seeded{
+		Management: aws.ToString(out.Organization.MasterAccountId), Keys: map[string]string{},
+		Buckets: map[string]string{}, Secrets: map[string]string{}, Queues: map[string]string{},
+	}
 	roots, err := org.ListRoots(ctx, &organizations.ListRootsInput{})
 	must(err)
 	root := aws.ToString(roots.Roots[0].Id)
@@ -153,6 +162,29 @@ func Seed(ctx context.Context, t testing.TB, endpoint string) Seeded {
 			Operations: []kmstypes.GrantOperation{kmstypes.GrantOperationDecrypt},
 		})
 		must(err)
+
+		// Resources encrypted with the key.
+		keyARN := s.Keys[acct]
+		bucket := fmt.Sprintf("data-%s", acct)
+		s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+		_, err = s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)})
+		must(err)
+		_, err = s3c.PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{Bucket: aws.String(bucket), ServerSideEncryptionConfiguration: &s3types.ServerSideEncryptionConfiguration{
+			Rules: []s3types.ServerSideEncryptionRule{{ApplyServerSideEncryptionByDefault: &s3types.ServerSideEncryptionByDefault{SSEAlgorithm: s3types.ServerSideEncryptionAwsKms, KMSMasterKeyID: aws.String(keyARN)}, BucketKeyEnabled: aws.Bool(true)}},
+		}})
+		must(err)
+		_, err = s3c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + other + `:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::` + bucket + `/*"}]}`)})
+		must(err)
+		s.Buckets[acct] = "arn:aws:s3:::" + bucket
+		sm := secretsmanager.NewFromConfig(cfg)
+		sec, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("db-password"), KmsKeyId: aws.String(keyARN), SecretString: aws.String("never-read-by-keyhound")})
+		must(err)
+		_, err = sm.PutResourcePolicy(ctx, &secretsmanager.PutResourcePolicyInput{SecretId: sec.ARN, ResourcePolicy: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + other + `:role/Reader"},"Action":"secretsmanager:GetSecretValue","Resource":"*"}]}`)})
+		must(err)
+		s.Secrets[acct] = aws.ToString(sec.ARN)
+		q, err := sqs.NewFromConfig(cfg).CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("orders"), Attributes: map[string]string{"KmsMasterKeyId": keyARN}})
+		must(err)
+		s.Queues[acct] = aws.ToString(q.QueueUrl)
 	}
 	return s
 }

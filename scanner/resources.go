@@ -1,0 +1,195 @@
+package scanner
+
+import (
+	"context"
+	"errors"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/keyhound/keyhound/graph/snapshot"
+)
+
+// notFound reports whether err is an AWS answer that a configuration does
+// not exist (no bucket policy, no encryption configuration…): an empty
+// answer, not a failure.
+func notFound(err error, codes ...string) bool {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	for _, c := range codes {
+		if ae.ErrorCode() == c {
+			return true
+		}
+	}
+	return false
+}
+
+// collectS3 lists the account's buckets once and returns them by Region
+// (their own Region, from GetBucketLocation), with policy, default
+// encryption and public access block. It never reads objects.
+func collectS3(ctx context.Context, c s3API, regions map[string]bool, rec *recorder) map[string]*snapshot.S3 {
+	out := map[string]*snapshot.S3{}
+	for r := range regions {
+		out[r] = &snapshot.S3{Buckets: []snapshot.Bucket{}}
+	}
+	p := s3.NewListBucketsPaginator(c, &s3.ListBucketsInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			rec.add("s3", "", "ListBuckets", "", err)
+			return nil
+		}
+		for _, b := range page.Buckets {
+			name := deref(b.Name)
+			region := deref(b.BucketRegion)
+			if region == "" {
+				loc, err := c.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: &name})
+				if err != nil {
+					rec.add("s3", "", "GetBucketLocation", "arn:aws:s3:::"+name, err)
+					continue
+				}
+				region = bucketRegion(string(loc.LocationConstraint))
+			}
+			if !regions[region] {
+				continue
+			}
+			out[region].Buckets = append(out[region].Buckets, collectBucket(ctx, c, name, region, rec))
+		}
+	}
+	return out
+}
+
+// bucketRegion maps a LocationConstraint to a Region ("" is us-east-1, "EU" eu-west-1).
+func bucketRegion(loc string) string {
+	switch loc {
+	case "":
+		return "us-east-1"
+	case "EU":
+		return "eu-west-1"
+	}
+	return loc
+}
+
+func collectBucket(ctx context.Context, c s3API, name, region string, rec *recorder) snapshot.Bucket {
+	b := snapshot.Bucket{Name: name}
+	arnOf := "arn:aws:s3:::" + name
+	if p, err := c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: &name}); err == nil {
+		b.Policy = p.Policy
+	} else if !notFound(err, "NoSuchBucketPolicy") {
+		rec.add("s3", region, "GetBucketPolicy", arnOf, err)
+	}
+	if e, err := c.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: &name}); err == nil {
+		if cfg, err := convert[snapshot.ServerSideEncryptionConfiguration](e.ServerSideEncryptionConfiguration); err == nil {
+			b.ServerSideEncryptionConfiguration = &cfg
+		}
+	} else if !notFound(err, "ServerSideEncryptionConfigurationNotFoundError") {
+		rec.add("s3", region, "GetBucketEncryption", arnOf, err)
+	}
+	if pab, err := c.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: &name}); err == nil {
+		if cfg, err := convert[snapshot.PublicAccessBlockConfiguration](pab.PublicAccessBlockConfiguration); err == nil {
+			b.PublicAccessBlockConfiguration = &cfg
+		}
+	} else if !notFound(err, "NoSuchPublicAccessBlockConfiguration") {
+		rec.add("s3", region, "GetPublicAccessBlock", arnOf, err)
+	}
+	return b
+}
+
+func collectSQS(ctx context.Context, c sqsAPI, region string, rec *recorder) *snapshot.SQS {
+	out := &snapshot.SQS{Queues: []snapshot.Queue{}}
+	p := sqs.NewListQueuesPaginator(c, &sqs.ListQueuesInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			rec.add("sqs", region, "ListQueues", "", err)
+			return nil
+		}
+		for _, url := range page.QueueUrls {
+			q := snapshot.Queue{QueueURL: url}
+			a, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &url, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameAll}})
+			if err != nil {
+				rec.add("sqs", region, "GetQueueAttributes", url, err)
+			} else {
+				q.Attributes = a.Attributes
+			}
+			out.Queues = append(out.Queues, q)
+		}
+	}
+	return out
+}
+
+func collectSecrets(ctx context.Context, c secretsAPI, region string, rec *recorder) *snapshot.SecretsManager {
+	out := &snapshot.SecretsManager{Secrets: []snapshot.Secret{}}
+	p := secretsmanager.NewListSecretsPaginator(c, &secretsmanager.ListSecretsInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			rec.add("secretsmanager", region, "ListSecrets", "", err)
+			return nil
+		}
+		for _, e := range page.SecretList {
+			s := snapshot.Secret{ARN: deref(e.ARN), Name: deref(e.Name), KmsKeyID: deref(e.KmsKeyId)}
+			rp, err := c.GetResourcePolicy(ctx, &secretsmanager.GetResourcePolicyInput{SecretId: e.ARN})
+			if err != nil {
+				rec.add("secretsmanager", region, "GetResourcePolicy", s.ARN, err)
+			} else {
+				s.ResourcePolicy = rp.ResourcePolicy
+			}
+			out.Secrets = append(out.Secrets, s)
+		}
+	}
+	return out
+}
+
+func collectSNS(ctx context.Context, c snsAPI, region string, rec *recorder) *snapshot.SNS {
+	out := &snapshot.SNS{Topics: []snapshot.Topic{}}
+	p := sns.NewListTopicsPaginator(c, &sns.ListTopicsInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			rec.add("sns", region, "ListTopics", "", err)
+			return nil
+		}
+		for _, tp := range page.Topics {
+			t := snapshot.Topic{TopicArn: deref(tp.TopicArn)}
+			a, err := c.GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: tp.TopicArn})
+			if err != nil {
+				rec.add("sns", region, "GetTopicAttributes", t.TopicArn, err)
+			} else {
+				t.Attributes = a.Attributes
+			}
+			out.Topics = append(out.Topics, t)
+		}
+	}
+	return out
+}
+
+func collectDynamoDB(ctx context.Context, c dynamoAPI, region string, rec *recorder) *snapshot.DynamoDB {
+	out := &snapshot.DynamoDB{Tables: []snapshot.Table{}}
+	p := dynamodb.NewListTablesPaginator(c, &dynamodb.ListTablesInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			rec.add("dynamodb", region, "ListTables", "", err)
+			return nil
+		}
+		for _, name := range page.TableNames {
+			d, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &name})
+			if err != nil {
+				rec.add("dynamodb", region, "DescribeTable", name, err)
+				continue
+			}
+			if t, err := convert[snapshot.Table](d.Table); err == nil {
+				out.Tables = append(out.Tables, t)
+			}
+		}
+	}
+	return out
+}
