@@ -92,7 +92,7 @@ func NewAWSClients(ctx context.Context, o AWSOptions) (Clients, error) {
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
-	c := &awsClients{cfg: cfg, o: o, sts: sts.NewFromConfig(cfg)}
+	c := &awsClients{cfg: cfg, o: o, sts: sts.NewFromConfig(cfg), limits: newLimiter()}
 	return c, nil
 }
 
@@ -103,11 +103,16 @@ type awsClients struct {
 	once    sync.Once
 	self    string
 	selfErr error
+	limits  *limiter
 }
 
 func (c *awsClients) Caller() stsAPI { return c.sts }
 
-func (c *awsClients) Organizations() orgAPI { return organizations.NewFromConfig(c.cfg) }
+func (c *awsClients) Organizations() orgAPI {
+	cfg := c.cfg.Copy()
+	cfg.APIOptions = append(cfg.APIOptions, c.limits.middleware("organization"))
+	return organizations.NewFromConfig(cfg)
+}
 
 func (c *awsClients) Account(ctx context.Context, account string) (AccountClients, error) {
 	c.once.Do(func() {
@@ -139,6 +144,8 @@ func (c *awsClients) Account(ctx context.Context, account string) (AccountClient
 			return nil, fmt.Errorf("assume %s: %w", roleARN, err)
 		}
 	}
+	// Every call of the account waits for its (account, Region, API) bucket.
+	cfg.APIOptions = append(cfg.APIOptions, c.limits.middleware(account))
 	return &awsAccount{cfg: cfg}, nil
 }
 

@@ -33,6 +33,12 @@ func TestScanAgainstMoto(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if n := clients.(*awsClients).limits.Calls(); n < 50 {
+		t.Errorf("%d calls went through the rate limiter, want every call", n)
+	}
+	if !res.Complete || res.Errors != 0 {
+		t.Errorf("scan of a healthy emulator: complete %v, %d errors: %+v", res.Complete, res.Errors, snap.Accounts)
+	}
 	if res.Accounts != 4 {
 		t.Errorf("scanned %d accounts, want the management account and 3 members", res.Accounts)
 	}
