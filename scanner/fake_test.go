@@ -198,3 +198,73 @@ func (a *fakeAccount) SQS(string) sqsAPI                { return nil }
 func (a *fakeAccount) SecretsManager(string) secretsAPI { return nil }
 func (a *fakeAccount) SNS(string) snsAPI                { return nil }
 func (a *fakeAccount) DynamoDB(string) dynamoAPI        { return nil }
+
+// blockingKMS answers ListKeys, then waits on every other call until the
+// scan is cancelled, as a slow account would.
+type blockingKMS struct{ fakeKMS }
+
+func (b *blockingKMS) DescribeKey(ctx context.Context, _ *kms.DescribeKeyInput, _ ...func(*kms.Options)) (*kms.DescribeKeyOutput, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// A cancelled scan (Ctrl-C, --timeout) returns what it collected, marked
+// incomplete, with the interrupted calls recorded.
+func TestScanCancelledKeepsWhatItHas(t *testing.T) {
+	acct := &blockingAccount{iam: &fakeIAM{pages: [][]string{{"a"}}}, kms: &blockingKMS{fakeKMS{keys: []string{"k1"}}}}
+	c := &fakeClients{self: "111111111111", accounts: map[string]*fakeAccount{}}
+	ctx, cancel := context.WithCancel(context.Background())
+	events := make(chan Event, 8)
+	done := make(chan struct{})
+	var snap *snapshot.Snapshot
+	var res Result
+	go func() {
+		defer close(done)
+		snap, res, _ = Scan(ctx, &blockingClients{fakeClients: c, acct: acct}, Options{Accounts: []string{"111111111111"}, Regions: []string{"us-east-1"}}, events)
+	}()
+	for e := range events {
+		if e.Phase == "iam" {
+			break // the scan is under way
+		}
+	}
+	cancel()
+	<-done
+	if snap == nil || res.Complete {
+		t.Fatalf("cancelled scan: %+v %+v", snap, res)
+	}
+	a := snap.Accounts["111111111111"]
+	if a.IAM == nil || len(a.IAM.RoleDetailList) != 1 {
+		t.Errorf("what was collected before the cancel is lost: %+v", a.IAM)
+	}
+	cancelled := 0
+	for _, e := range a.Errors {
+		if e.Code == "Cancelled" {
+			cancelled++
+		}
+	}
+	if cancelled == 0 {
+		t.Errorf("interrupted calls not recorded: %+v", a.Errors)
+	}
+}
+
+type blockingAccount struct {
+	iam *fakeIAM
+	kms *blockingKMS
+}
+
+func (a *blockingAccount) IAM() iamAPI                      { return a.iam }
+func (a *blockingAccount) KMS(string) kmsAPI                { return a.kms }
+func (a *blockingAccount) S3(string) s3API                  { return nil }
+func (a *blockingAccount) SQS(string) sqsAPI                { return nil }
+func (a *blockingAccount) SecretsManager(string) secretsAPI { return nil }
+func (a *blockingAccount) SNS(string) snsAPI                { return nil }
+func (a *blockingAccount) DynamoDB(string) dynamoAPI        { return nil }
+
+type blockingClients struct {
+	*fakeClients
+	acct *blockingAccount
+}
+
+func (b *blockingClients) Account(context.Context, string) (AccountClients, error) {
+	return b.acct, nil
+}
