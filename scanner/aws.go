@@ -15,9 +15,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -175,6 +177,14 @@ func (a *awsAccount) SecretsManager(region string) secretsAPI {
 
 func (a *awsAccount) SNS(region string) snsAPI {
 	return sns.NewFromConfig(a.cfg, func(o *sns.Options) { o.Region = region })
+}
+
+func (a *awsAccount) EC2(region string) ec2API {
+	return ec2.NewFromConfig(a.cfg, func(o *ec2.Options) { o.Region = region })
+}
+
+func (a *awsAccount) RDS(region string) rdsAPI {
+	return rds.NewFromConfig(a.cfg, func(o *rds.Options) { o.Region = region })
 }
 
 func (a *awsAccount) DynamoDB(region string) dynamoAPI {

@@ -2,13 +2,15 @@ package scanner
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -181,14 +183,67 @@ func TestScanRecordsFailuresAndGoesOn(t *testing.T) {
 	}
 }
 
-func TestScanNeedsRegions(t *testing.T) {
-	_, _, err := Scan(context.Background(), &fakeClients{self: "111111111111"}, Options{}, nil)
-	if err == nil {
-		t.Fatal("a scan without Regions must fail")
+// Without --regions and without a way to discover them, an account is
+// scanned for IAM only, and nothing is invented.
+func TestScanWithoutRegions(t *testing.T) {
+	acct := &fakeAccount{iam: &fakeIAM{pages: [][]string{{"a"}}}, kms: &fakeKMS{}}
+	snap, _, err := Scan(context.Background(), &fakeClients{self: "111111111111", accounts: map[string]*fakeAccount{"111111111111": acct}}, Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		t.Fatal("not an AWS error")
+	a := snap.Accounts["111111111111"]
+	if a.IAM == nil || len(a.Regions) != 0 {
+		t.Errorf("account = %+v", a)
+	}
+}
+
+// fakeEC2 knows the account's Regions; other calls are not used here.
+type fakeEC2 struct{ ec2API }
+
+func (fakeEC2) DescribeRegions(context.Context, *ec2.DescribeRegionsInput, ...func(*ec2.Options)) (*ec2.DescribeRegionsOutput, error) {
+	return &ec2.DescribeRegionsOutput{Regions: []ec2types.Region{
+		{RegionName: aws.String("us-east-1"), OptInStatus: aws.String("opt-in-not-required")},
+		{RegionName: aws.String("af-south-1"), OptInStatus: aws.String("not-opted-in")},
+		{RegionName: aws.String("eu-south-1"), OptInStatus: aws.String("opted-in")},
+	}}, nil
+}
+
+func (fakeEC2) DescribeVolumes(context.Context, *ec2.DescribeVolumesInput, ...func(*ec2.Options)) (*ec2.DescribeVolumesOutput, error) {
+	return &ec2.DescribeVolumesOutput{}, nil
+}
+
+func (fakeEC2) DescribeSnapshots(context.Context, *ec2.DescribeSnapshotsInput, ...func(*ec2.Options)) (*ec2.DescribeSnapshotsOutput, error) {
+	return &ec2.DescribeSnapshotsOutput{}, nil
+}
+
+type regionAccount struct{ *fakeAccount }
+
+func (regionAccount) EC2(string) ec2API { return fakeEC2{} }
+
+type regionClients struct {
+	*fakeClients
+	acct regionAccount
+}
+
+func (r *regionClients) Account(context.Context, string) (AccountClients, error) { return r.acct, nil }
+
+// Regions come from the account: enabled ones are scanned and recorded, an
+// asked-for Region the account has not enabled is skipped and said so.
+func TestScanRegions(t *testing.T) {
+	acct := regionAccount{&fakeAccount{iam: &fakeIAM{pages: [][]string{{"a"}}}, kms: &fakeKMS{}}}
+	c := &regionClients{fakeClients: &fakeClients{self: "111111111111"}, acct: acct}
+	snap, _, err := Scan(context.Background(), c, Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := snap.Accounts["111111111111"]
+	if !slices.Equal(a.EnabledRegions, []string{"eu-south-1", "us-east-1"}) || len(a.Regions) != 2 || a.Regions["af-south-1"] != nil {
+		t.Errorf("discovered: enabled %v, scanned %v", a.EnabledRegions, a.Regions)
+	}
+	snap, res, _ := Scan(context.Background(), c, Options{Regions: []string{"us-east-1", "af-south-1"}}, nil)
+	a = snap.Accounts["111111111111"]
+	if len(a.Regions) != 1 || a.Regions["us-east-1"] == nil || res.Complete || len(a.Errors) != 1 || a.Errors[0].Region != "af-south-1" {
+		t.Errorf("asked for a disabled Region: scanned %v, errors %+v", a.Regions, a.Errors)
 	}
 }
 
@@ -198,6 +253,8 @@ func (a *fakeAccount) SQS(string) sqsAPI                { return nil }
 func (a *fakeAccount) SecretsManager(string) secretsAPI { return nil }
 func (a *fakeAccount) SNS(string) snsAPI                { return nil }
 func (a *fakeAccount) DynamoDB(string) dynamoAPI        { return nil }
+func (a *fakeAccount) EC2(string) ec2API                { return nil }
+func (a *fakeAccount) RDS(string) rdsAPI                { return nil }
 
 // blockingKMS answers ListKeys, then waits on every other call until the
 // scan is cancelled, as a slow account would.
@@ -259,6 +316,8 @@ func (a *blockingAccount) SQS(string) sqsAPI                { return nil }
 func (a *blockingAccount) SecretsManager(string) secretsAPI { return nil }
 func (a *blockingAccount) SNS(string) snsAPI                { return nil }
 func (a *blockingAccount) DynamoDB(string) dynamoAPI        { return nil }
+func (a *blockingAccount) EC2(string) ec2API                { return nil }
+func (a *blockingAccount) RDS(string) rdsAPI                { return nil }
 
 type blockingClients struct {
 	*fakeClients

@@ -25,7 +25,7 @@ func TestScanAgainstMoto(t *testing.T) {
 	s := mototest.Seed(ctx, t, endpoint)
 
 	mototest.UseEnv(t)
-	clients, err := NewAWSClients(ctx, AWSOptions{Region: "us-east-1", EndpointURL: endpoint, MaxAttempts: 1})
+	clients, err := NewAWSClients(ctx, AWSOptions{Region: "us-east-1", EndpointURL: endpoint, MaxAttempts: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,6 +127,28 @@ func TestScanAgainstMoto(t *testing.T) {
 		}
 		if q := r.SQS.Queues[0]; q.Attributes["KmsMasterKeyId"] != s.Keys[acct] {
 			t.Errorf("queue attributes = %v", q.Attributes)
+		}
+		// The EBS and RDS snapshots, owned here, shared with the next member.
+		other := s.Members[(slices.Index(s.Members, acct)+1)%len(s.Members)]
+		ebs := slices.IndexFunc(r.EC2.Snapshots, func(x snapshot.EBSSnapshot) bool { return x.SnapshotID == s.Snapshots[acct] })
+		if ebs < 0 || !slices.Contains(r.EC2.Snapshots[ebs].CreateVolumePermissions, snapshot.CreateVolumePermission{UserID: other}) {
+			t.Errorf("EBS snapshot %s of %s: %+v", s.Snapshots[acct], acct, r.EC2.Snapshots)
+		}
+		for _, x := range r.EC2.Snapshots {
+			if x.OwnerID != acct {
+				t.Errorf("snapshot %s of %s listed in %s", x.SnapshotID, x.OwnerID, acct)
+			}
+		}
+		dbs := slices.IndexFunc(r.RDS.DBSnapshots, func(x snapshot.DBSnapshot) bool { return x.DBSnapshotArn == s.DBSnapshots[acct] })
+		if dbs < 0 {
+			t.Fatalf("RDS snapshot %s missing from %s", s.DBSnapshots[acct], acct)
+		}
+		restore := false
+		for _, at := range r.RDS.DBSnapshots[dbs].Attributes {
+			restore = restore || (at.AttributeName == "restore" && slices.Contains(at.AttributeValues, other))
+		}
+		if !restore || r.RDS.DBSnapshots[dbs].KmsKeyID != s.Keys[acct] {
+			t.Errorf("RDS snapshot: %+v", r.RDS.DBSnapshots[dbs])
 		}
 	}
 	// Secret values are never collected.

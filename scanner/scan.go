@@ -21,8 +21,11 @@ type Options struct {
 	Org bool
 	// Accounts scans these accounts (with Org, only these of the organization).
 	Accounts []string
-	// Regions to scan in every account. Required for now.
+	// Regions to scan in every account; empty: every Region enabled for
+	// each account (EC2 DescribeRegions from HomeRegion).
 	Regions []string
+	// HomeRegion is where Region discovery and global services are asked (default us-east-1).
+	HomeRegion string
 	// Concurrency bounds the accounts scanned at once (default 16).
 	Concurrency int
 	// Version is written into the snapshot's tool field.
@@ -50,9 +53,6 @@ type Result struct {
 // other failure is recorded in the snapshot and the scan goes on. A cancelled
 // context stops new calls; what was collected is returned, marked incomplete.
 func Scan(ctx context.Context, c Clients, opts Options, events chan<- Event) (*snapshot.Snapshot, Result, error) {
-	if len(opts.Regions) == 0 {
-		return nil, Result{}, errors.New("no Regions to scan: give --regions")
-	}
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 16
 	}
@@ -72,7 +72,7 @@ func Scan(ctx context.Context, c Clients, opts Options, events chan<- Event) (*s
 	snap := &snapshot.Snapshot{
 		Format: snapshot.Format, CollectedAt: time.Now().UTC().Format(time.RFC3339), Partition: "aws",
 		Tool:     &snapshot.Tool{Name: "keyhound", Version: opts.Version},
-		Scope:    &snapshot.Scope{Regions: opts.Regions, Services: []string{"iam", "kms", "s3", "sqs", "secretsmanager", "sns", "dynamodb"}},
+		Scope:    &snapshot.Scope{Regions: opts.Regions, Services: []string{"iam", "kms", "s3", "ec2", "rds", "sqs", "secretsmanager", "sns", "dynamodb"}},
 		Accounts: map[string]*snapshot.Account{},
 	}
 	accounts := slices.Clone(opts.Accounts)
@@ -99,9 +99,16 @@ func Scan(ctx context.Context, c Clients, opts Options, events chan<- Event) (*s
 	}
 	p := pool.NewWithResults[done]().WithMaxGoroutines(opts.Concurrency)
 	for _, acct := range accounts {
-		p.Go(func() done {
+		p.Go(func() (d done) {
+			// A bug in one collector must not lose the other accounts: the
+			// account gets an error, the scan goes on.
+			defer func() {
+				if r := recover(); r != nil {
+					d = done{acct, &snapshot.Account{Errors: []snapshot.CollectionError{{Operation: "scan", Code: "InternalError", Message: fmt.Sprint("keyhound: ", r)}}}}
+				}
+			}()
 			emit(Event{Account: acct, Phase: "iam"})
-			a := scanAccount(ctx, c, acct, opts.Regions)
+			a := scanAccount(ctx, c, acct, opts.Regions, opts.HomeRegion)
 			emit(Event{Account: acct, Phase: "done", Message: fmt.Sprintf("%d errors", len(a.Errors))})
 			return done{acct, a}
 		})
@@ -118,7 +125,7 @@ func Scan(ctx context.Context, c Clients, opts Options, events chan<- Event) (*s
 }
 
 // scanAccount collects one account; failures go into its errors.
-func scanAccount(ctx context.Context, c Clients, acct string, regions []string) *snapshot.Account {
+func scanAccount(ctx context.Context, c Clients, acct string, regions []string, home string) *snapshot.Account {
 	rec := &recorder{}
 	a := &snapshot.Account{Regions: map[string]*snapshot.Region{}}
 	ac, err := c.Account(ctx, acct)
@@ -128,6 +135,33 @@ func scanAccount(ctx context.Context, c Clients, acct string, regions []string) 
 		return a
 	}
 	a.IAM = collectIAM(ctx, ac.IAM(), rec)
+	if home == "" {
+		home = "us-east-1"
+	}
+	if ec := ac.EC2(home); ec != nil {
+		enabled, err := enabledRegions(ctx, ec)
+		if err != nil {
+			rec.add("ec2", home, "DescribeRegions", "", err)
+		} else {
+			a.EnabledRegions = enabled
+			if len(regions) == 0 {
+				regions = enabled
+			} else {
+				// Asked-for Regions the account has not enabled are not scanned.
+				regions = slices.DeleteFunc(slices.Clone(regions), func(r string) bool {
+					if slices.Contains(enabled, r) {
+						return false
+					}
+					rec.add("ec2", r, "DescribeRegions", "", errRegionNotEnabled)
+					return true
+				})
+			}
+		}
+	}
+	if len(regions) == 0 {
+		a.Errors = rec.errs
+		return a
+	}
 	inScope := map[string]bool{}
 	for _, region := range regions {
 		inScope[region] = true
@@ -151,11 +185,19 @@ func scanAccount(ctx context.Context, c Clients, acct string, regions []string) 
 		if c := ac.DynamoDB(region); c != nil {
 			reg.DynamoDB = collectDynamoDB(ctx, c, region, rec)
 		}
+		if c := ac.EC2(region); c != nil {
+			reg.EC2 = collectEC2(ctx, c, acct, region, rec)
+		}
+		if c := ac.RDS(region); c != nil {
+			reg.RDS = collectRDS(ctx, c, region, rec)
+		}
 		a.Regions[region] = reg
 	}
 	a.Errors = rec.errs
 	return a
 }
+
+var errRegionNotEnabled = errors.New("not enabled for the account: not scanned")
 
 // recorder collects an account's errors; safe for concurrent use.
 type recorder struct {

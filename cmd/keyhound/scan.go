@@ -27,11 +27,14 @@ func newScanCmd() *cobra.Command {
 		timeout           time.Duration
 	)
 	cmd := &cobra.Command{
-		Use:   "scan -o FILE --regions R[,R…] [--org | --accounts ID,…]",
+		Use:   "scan -o FILE [--org | --accounts ID,…] [--regions R,…]",
 		Short: "Collect an organization's keys, policies and principals into a snapshot (read-only)",
 		Long: `Collect, read-only, AWS Organizations (accounts, OUs, SCPs, RCPs), and in each
 account IAM (GetAccountAuthorizationDetails) and, per Region, KMS (keys, key
-policies, grants, aliases, rotation, tags) into a snapshot file.
+policies, grants, aliases, rotation, tags), S3 buckets, EBS volumes and
+snapshots, RDS instances and snapshots, SQS, Secrets Manager (never values),
+SNS and DynamoDB into a snapshot file. Without --regions, every Region enabled
+for each account is scanned.
 
 Credentials come from the standard AWS chain (environment, profiles, SSO,
 instance roles). Each account other than the caller's is read through the audit
@@ -50,6 +53,7 @@ Exit codes: 0 complete, 4 partial (written; some calls failed), 3 failed.`,
 			so.Regions = splitList(regions)
 			so.Accounts = splitList(accounts)
 			so.Version = version.String()
+			so.HomeRegion = ao.Region
 			ao.MaxConns = so.Concurrency * 4
 			ctx := cmd.Context()
 			if timeout > 0 {
@@ -93,7 +97,7 @@ Exit codes: 0 complete, 4 partial (written; some calls failed), 3 failed.`,
 	f.StringVarP(&out, "output", "o", "", "snapshot file to write (gzip when it ends in .gz; mode 0600)")
 	f.BoolVar(&so.Org, "org", false, "scan every active account of the caller's organization (management or delegated-administrator account)")
 	f.StringVar(&accounts, "accounts", "", "comma-separated account IDs to scan")
-	f.StringVar(&regions, "regions", "", "comma-separated Regions to scan in every account (required)")
+	f.StringVar(&regions, "regions", "", "comma-separated Regions to scan in every account (default: every Region enabled for the account)")
 	f.IntVar(&so.Concurrency, "concurrency", 16, "accounts scanned at once")
 	f.StringVar(&ao.Profile, "profile", "", "AWS profile")
 	f.StringVar(&ao.Region, "region", "", "home Region for AWS Organizations and STS")

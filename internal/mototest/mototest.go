@@ -15,11 +15,14 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -66,7 +69,7 @@ func Start(t testing.TB) string {
 
 // StaticConfig is an AWS configuration for moto at endpoint with the given credentials.
 func StaticConfig(endpoint string, creds aws.CredentialsProvider) aws.Config {
-	return aws.Config{Region: "us-east-1", Credentials: creds, BaseEndpoint: aws.String(endpoint), RetryMaxAttempts: 1}
+	return aws.Config{Region: "us-east-1", Credentials: creds, BaseEndpoint: aws.String(endpoint), RetryMaxAttempts: 3}
 }
 
 // Seeded is what Seed put into moto, to check a scan against.
@@ -74,9 +77,11 @@ type Seeded struct {
 	Management string
 	Members    []string          // member account IDs
 	Keys       map[string]string // account → key ARN
-	// Buckets, Secrets, Queues: account → the resource encrypted with its key.
-	Buckets, Secrets, Queues map[string]string
-	DevOU                    string
+	// Buckets, Secrets, Queues, Snapshots (EBS), DBSnapshots (RDS ARNs):
+	// account → the resource encrypted with its key. Snapshots are shared
+	// with the next member.
+	Buckets, Secrets, Queues, Snapshots, DBSnapshots map[string]string
+	DevOU                                            string
 }
 
 // Seed creates an organization with three member accounts in two OUs (prod,
@@ -98,6 +103,7 @@ func Seed(ctx context.Context, t testing.TB, endpoint string) Seeded {
 	s := Seeded{
 		Management: aws.ToString(out.Organization.MasterAccountId), Keys: map[string]string{},
 		Buckets: map[string]string{}, Secrets: map[string]string{}, Queues: map[string]string{},
+		Snapshots: map[string]string{}, DBSnapshots: map[string]string{},
 	}
 	roots, err := org.ListRoots(ctx, &organizations.ListRootsInput{})
 	must(err)
@@ -185,6 +191,30 @@ func Seed(ctx context.Context, t testing.TB, endpoint string) Seeded {
 		q, err := sqs.NewFromConfig(cfg).CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("orders"), Attributes: map[string]string{"KmsMasterKeyId": keyARN}})
 		must(err)
 		s.Queues[acct] = aws.ToString(q.QueueUrl)
+
+		// An encrypted EBS snapshot and an RDS snapshot, shared with the next member.
+		ec := ec2.NewFromConfig(cfg)
+		vol, err := ec.CreateVolume(ctx, &ec2.CreateVolumeInput{AvailabilityZone: aws.String("us-east-1a"), Size: aws.Int32(8), Encrypted: aws.Bool(true), KmsKeyId: aws.String(keyARN)})
+		must(err)
+		snap, err := ec.CreateSnapshot(ctx, &ec2.CreateSnapshotInput{VolumeId: vol.VolumeId})
+		must(err)
+		_, err = ec.ModifySnapshotAttribute(ctx, &ec2.ModifySnapshotAttributeInput{
+			SnapshotId: snap.SnapshotId, Attribute: ec2types.SnapshotAttributeNameCreateVolumePermission,
+			OperationType: ec2types.OperationTypeAdd, UserIds: []string{other},
+		})
+		must(err)
+		s.Snapshots[acct] = aws.ToString(snap.SnapshotId)
+		rc := rds.NewFromConfig(cfg)
+		_, err = rc.CreateDBInstance(ctx, &rds.CreateDBInstanceInput{
+			DBInstanceIdentifier: aws.String("orders"), DBInstanceClass: aws.String("db.t3.micro"), Engine: aws.String("postgres"),
+			MasterUsername: aws.String("admin"), MasterUserPassword: aws.String("not-a-real-password"), AllocatedStorage: aws.Int32(20), StorageEncrypted: aws.Bool(true), KmsKeyId: aws.String(keyARN),
+		})
+		must(err)
+		dbs, err := rc.CreateDBSnapshot(ctx, &rds.CreateDBSnapshotInput{DBInstanceIdentifier: aws.String("orders"), DBSnapshotIdentifier: aws.String("orders-manual")})
+		must(err)
+		_, err = rc.ModifyDBSnapshotAttribute(ctx, &rds.ModifyDBSnapshotAttributeInput{DBSnapshotIdentifier: aws.String("orders-manual"), AttributeName: aws.String("restore"), ValuesToAdd: []string{other}})
+		must(err)
+		s.DBSnapshots[acct] = aws.ToString(dbs.DBSnapshot.DBSnapshotArn)
 	}
 	return s
 }
