@@ -14,10 +14,12 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -177,6 +179,14 @@ func (a *awsAccount) SecretsManager(region string) secretsAPI {
 
 func (a *awsAccount) SNS(region string) snsAPI {
 	return sns.NewFromConfig(a.cfg, func(o *sns.Options) { o.Region = region })
+}
+
+func (a *awsAccount) Lambda(region string) lambdaAPI {
+	return lambda.NewFromConfig(a.cfg, func(o *lambda.Options) { o.Region = region })
+}
+
+func (a *awsAccount) Logs(region string) logsAPI {
+	return cloudwatchlogs.NewFromConfig(a.cfg, func(o *cloudwatchlogs.Options) { o.Region = region })
 }
 
 func (a *awsAccount) EC2(region string) ec2API {

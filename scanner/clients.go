@@ -3,10 +3,12 @@ package scanner
 import (
 	"context"
 
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -98,7 +100,21 @@ type rdsAPI interface {
 	DescribeDBSnapshotAttributes(context.Context, *rds.DescribeDBSnapshotAttributesInput, ...func(*rds.Options)) (*rds.DescribeDBSnapshotAttributesOutput, error)
 }
 
+// lambdaAPI is what the scanner asks of Lambda: functions and their resource
+// policies, never code.
+type lambdaAPI interface {
+	ListFunctions(context.Context, *lambda.ListFunctionsInput, ...func(*lambda.Options)) (*lambda.ListFunctionsOutput, error)
+	GetPolicy(context.Context, *lambda.GetPolicyInput, ...func(*lambda.Options)) (*lambda.GetPolicyOutput, error)
+}
+
+// logsAPI is what the scanner asks of CloudWatch Logs: log groups, never events.
+type logsAPI interface {
+	DescribeLogGroups(context.Context, *cloudwatchlogs.DescribeLogGroupsInput, ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.DescribeLogGroupsOutput, error)
+}
+
 var (
+	_ lambdaAPI  = (*lambda.Client)(nil)
+	_ logsAPI    = (*cloudwatchlogs.Client)(nil)
 	_ ec2API     = (*ec2.Client)(nil)
 	_ rdsAPI     = (*rds.Client)(nil)
 	_ s3API      = (*s3.Client)(nil)
@@ -136,4 +152,6 @@ type AccountClients interface {
 	DynamoDB(region string) dynamoAPI
 	EC2(region string) ec2API
 	RDS(region string) rdsAPI
+	Lambda(region string) lambdaAPI
+	Logs(region string) logsAPI
 }

@@ -255,6 +255,8 @@ func (a *fakeAccount) SNS(string) snsAPI                { return nil }
 func (a *fakeAccount) DynamoDB(string) dynamoAPI        { return nil }
 func (a *fakeAccount) EC2(string) ec2API                { return nil }
 func (a *fakeAccount) RDS(string) rdsAPI                { return nil }
+func (a *fakeAccount) Lambda(string) lambdaAPI          { return nil }
+func (a *fakeAccount) Logs(string) logsAPI              { return nil }
 
 // blockingKMS answers ListKeys, then waits on every other call until the
 // scan is cancelled, as a slow account would.
@@ -318,6 +320,8 @@ func (a *blockingAccount) SNS(string) snsAPI                { return nil }
 func (a *blockingAccount) DynamoDB(string) dynamoAPI        { return nil }
 func (a *blockingAccount) EC2(string) ec2API                { return nil }
 func (a *blockingAccount) RDS(string) rdsAPI                { return nil }
+func (a *blockingAccount) Lambda(string) lambdaAPI          { return nil }
+func (a *blockingAccount) Logs(string) logsAPI              { return nil }
 
 type blockingClients struct {
 	*fakeClients

@@ -150,6 +150,14 @@ func TestScanAgainstMoto(t *testing.T) {
 		if !restore || r.RDS.DBSnapshots[dbs].KmsKeyID != s.Keys[acct] {
 			t.Errorf("RDS snapshot: %+v", r.RDS.DBSnapshots[dbs])
 		}
+		// The log group with its key; the function with its policy (moto
+		// drops a function's KMSKeyArn, see MOTO.md).
+		if len(r.Logs.LogGroups) != 1 || r.Logs.LogGroups[0].KmsKeyID != s.Keys[acct] {
+			t.Errorf("log groups of %s: %+v", acct, r.Logs.LogGroups)
+		}
+		if len(r.Lambda.Functions) != 1 || r.Lambda.Functions[0].Policy == nil || !strings.Contains(*r.Lambda.Functions[0].Policy, other) {
+			t.Errorf("functions of %s: %+v", acct, r.Lambda.Functions)
+		}
 	}
 	// Secret values are never collected.
 	raw, err := os.ReadFile(path)

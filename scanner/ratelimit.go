@@ -38,6 +38,8 @@ var quotas = map[string]quota{
 	"sqs":                               {50, 20},
 	"sns":                               {15, 5},
 	"dynamodb":                          {10, 5},
+	"lambda":                            {10, 5},
+	"cloudwatch logs":                   {5, 5},
 }
 
 var defaultQuota = quota{10, 5}

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -189,6 +192,46 @@ func collectDynamoDB(ctx context.Context, c dynamoAPI, region string, rec *recor
 			if t, err := convert[snapshot.Table](d.Table); err == nil {
 				out.Tables = append(out.Tables, t)
 			}
+		}
+	}
+	return out
+}
+
+func collectLambda(ctx context.Context, c lambdaAPI, region string, rec *recorder) *snapshot.Lambda {
+	out := &snapshot.Lambda{Functions: []snapshot.Function{}}
+	p := lambda.NewListFunctionsPaginator(c, &lambda.ListFunctionsInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			rec.add("lambda", region, "ListFunctions", "", err)
+			return nil
+		}
+		for _, f := range page.Functions {
+			fn := snapshot.Function{FunctionName: deref(f.FunctionName), FunctionArn: deref(f.FunctionArn), Role: deref(f.Role), KMSKeyArn: deref(f.KMSKeyArn)}
+			pol, err := c.GetPolicy(ctx, &lambda.GetPolicyInput{FunctionName: f.FunctionName})
+			switch {
+			case err == nil:
+				fn.Policy = pol.Policy
+			case !notFound(err, "ResourceNotFoundException"):
+				rec.add("lambda", region, "GetPolicy", fn.FunctionArn, err)
+			}
+			out.Functions = append(out.Functions, fn)
+		}
+	}
+	return out
+}
+
+func collectLogs(ctx context.Context, c logsAPI, region string, rec *recorder) *snapshot.Logs {
+	out := &snapshot.Logs{LogGroups: []snapshot.LogGroup{}}
+	p := cloudwatchlogs.NewDescribeLogGroupsPaginator(c, &cloudwatchlogs.DescribeLogGroupsInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			rec.add("logs", region, "DescribeLogGroups", "", err)
+			return nil
+		}
+		for _, g := range page.LogGroups {
+			out.LogGroups = append(out.LogGroups, snapshot.LogGroup{LogGroupName: deref(g.LogGroupName), Arn: deref(g.Arn), KmsKeyID: deref(g.KmsKeyId)})
 		}
 	}
 	return out

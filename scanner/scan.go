@@ -72,7 +72,7 @@ func Scan(ctx context.Context, c Clients, opts Options, events chan<- Event) (*s
 	snap := &snapshot.Snapshot{
 		Format: snapshot.Format, CollectedAt: time.Now().UTC().Format(time.RFC3339), Partition: "aws",
 		Tool:     &snapshot.Tool{Name: "keyhound", Version: opts.Version},
-		Scope:    &snapshot.Scope{Regions: opts.Regions, Services: []string{"iam", "kms", "s3", "ec2", "rds", "sqs", "secretsmanager", "sns", "dynamodb"}},
+		Scope:    &snapshot.Scope{Regions: opts.Regions, Services: []string{"iam", "kms", "s3", "ec2", "rds", "sqs", "secretsmanager", "sns", "dynamodb", "lambda", "logs"}},
 		Accounts: map[string]*snapshot.Account{},
 	}
 	accounts := slices.Clone(opts.Accounts)
@@ -190,6 +190,12 @@ func scanAccount(ctx context.Context, c Clients, acct string, regions []string, 
 		}
 		if c := ac.RDS(region); c != nil {
 			reg.RDS = collectRDS(ctx, c, region, rec)
+		}
+		if c := ac.Lambda(region); c != nil {
+			reg.Lambda = collectLambda(ctx, c, region, rec)
+		}
+		if c := ac.Logs(region); c != nil {
+			reg.Logs = collectLogs(ctx, c, region, rec)
 		}
 		a.Regions[region] = reg
 	}

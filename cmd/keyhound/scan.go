@@ -33,7 +33,7 @@ func newScanCmd() *cobra.Command {
 account IAM (GetAccountAuthorizationDetails) and, per Region, KMS (keys, key
 policies, grants, aliases, rotation, tags), S3 buckets, EBS volumes and
 snapshots, RDS instances and snapshots, SQS, Secrets Manager (never values),
-SNS and DynamoDB into a snapshot file. Without --regions, every Region enabled
+SNS, DynamoDB, Lambda and CloudWatch Logs into a snapshot file. Without --regions, every Region enabled
 for each account is scanned.
 
 Credentials come from the standard AWS chain (environment, profiles, SSO,

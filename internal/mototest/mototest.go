@@ -4,6 +4,8 @@
 package mototest
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -15,11 +17,14 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
@@ -215,8 +220,38 @@ func Seed(ctx context.Context, t testing.TB, endpoint string) Seeded {
 		_, err = rc.ModifyDBSnapshotAttribute(ctx, &rds.ModifyDBSnapshotAttributeInput{DBSnapshotIdentifier: aws.String("orders-manual"), AttributeName: aws.String("restore"), ValuesToAdd: []string{other}})
 		must(err)
 		s.DBSnapshots[acct] = aws.ToString(dbs.DBSnapshot.DBSnapshotArn)
+
+		// A log group encrypted with the key, and a function with a resource policy.
+		_, err = cloudwatchlogs.NewFromConfig(cfg).CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("/app/orders"), KmsKeyId: aws.String(keyARN)})
+		must(err)
+		lc := lambda.NewFromConfig(cfg)
+		_, err = lc.CreateFunction(ctx, &lambda.CreateFunctionInput{
+			FunctionName: aws.String("orders"), Runtime: lambdatypes.RuntimePython312, Handler: aws.String("app.handler"),
+			Role: aws.String("arn:aws:iam::" + acct + ":role/Reader"), Code: &lambdatypes.FunctionCode{ZipFile: handlerZip(t)}, KMSKeyArn: aws.String(keyARN),
+		})
+		must(err)
+		_, err = lc.AddPermission(ctx, &lambda.AddPermissionInput{FunctionName: aws.String("orders"), StatementId: aws.String("other"), Action: aws.String("lambda:InvokeFunction"), Principal: aws.String(other)})
+		must(err)
 	}
 	return s
+}
+
+// handlerZip is a deployment package with one Python file.
+func handlerZip(t testing.TB) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.Create("app.py")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write([]byte("def handler(event, context):\n    return None\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
 
 // UseEnv points the AWS SDK's default credential chain at moto's static
