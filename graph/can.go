@@ -2,7 +2,6 @@ package graph
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/keyhound/keyhound/graph/arn"
@@ -217,16 +216,7 @@ func (g *Graph) Request(q Query) (*eval.Request, []Issue, error) {
 			ctx.Set(k, v...)
 		}
 	}
-	if q.EncryptionContext != nil {
-		keys := make([]string, 0, len(q.EncryptionContext))
-		for k, v := range q.EncryptionContext {
-			ctx.Set("kms:EncryptionContext:"+k, v)
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		ctx.Set("kms:EncryptionContextKeys", keys...)
-		ctx.SetPrefixKnown("kms:EncryptionContext:")
-	}
+	eval.SetEncryptionContext(ctx, q.EncryptionContext)
 	// A request through a VPC endpoint must also be allowed by its policy.
 	if vpce := q.Context["aws:SourceVpce"]; len(vpce) == 1 {
 		switch ep := g.endpoints[vpce[0]]; {

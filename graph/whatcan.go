@@ -1,9 +1,11 @@
 package graph
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/keyhound/keyhound/graph/arn"
 	"github.com/keyhound/keyhound/graph/eval"
 )
 
@@ -22,8 +24,12 @@ type What struct {
 // WhatCan lists the keys on which principal's answer for action is ALLOW or
 // CONDITIONAL, directly or through the roles it can assume: ALLOW first.
 func (g *Graph) WhatCan(principal, action string, depth int) ([]What, error) {
-	if _, _, err := g.Request(Query{Principal: principal, Action: action, Resource: firstKey(g)}); err != nil && len(g.keys) > 0 {
+	p, err := arn.ParsePrincipal(principal)
+	if err != nil {
 		return nil, err
+	}
+	if p.AccountID != "" && g.InSnapshot(p.AccountID) && g.entity(principal) == nil && p.Kind != arn.KindAccount {
+		return nil, fmt.Errorf("principal %s is not in the snapshot (account %s's IAM was collected)", principal, p.AccountID)
 	}
 	hops := g.chains(principal, chainDepth(depth))
 	if hops == nil {
@@ -47,11 +53,4 @@ func (g *Graph) WhatCan(principal, action string, depth int) ([]What, error) {
 		return strings.Compare(a.Key, b.Key)
 	})
 	return out, nil
-}
-
-func firstKey(g *Graph) string {
-	for _, k := range g.Keys() {
-		return k.ARN
-	}
-	return ""
 }

@@ -43,10 +43,7 @@ Exit codes: 0 ALLOW, 1 DENY, 2 CONDITIONAL, 3 bad input.`,
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}
-			q := graph.Query{Principal: args[0], Action: args[1], Resource: args[2], Region: region, ContextComplete: complete, ChainDepth: chainDepth}
-			if chainDepth <= 0 {
-				q.ChainDepth = -1
-			}
+			q := graph.Query{Principal: args[0], Action: args[1], Resource: args[2], Region: region, ContextComplete: complete, ChainDepth: queryDepth(chainDepth)}
 			if q.Context, err = parseContext(ctxKV, absent); err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}

@@ -56,3 +56,12 @@ func answerNotes(paths []graph.Path, conditions []eval.Residual, unknowns []grap
 	}
 	return notes
 }
+
+// queryDepth maps the --chain-depth flag (0: the principal only) to
+// graph.Query.ChainDepth (0 means the default there; negative, none).
+func queryDepth(flag int) int {
+	if flag <= 0 {
+		return -1
+	}
+	return flag
+}

@@ -28,10 +28,7 @@ ALLOW or CONDITIONAL, acting as itself or through the roles it can assume.`,
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}
-			depth := chainDepth
-			if depth <= 0 {
-				depth = -1
-			}
+			depth := queryDepth(chainDepth)
 			what, err := g.WhatCan(args[0], action, depth)
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}

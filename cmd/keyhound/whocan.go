@@ -38,10 +38,7 @@ secretsmanager:GetSecretValue, …) on a resource.`,
 				return &exitError{code: exitBadInput, err: err}
 			}
 			action := args[0]
-			depth := chainDepth
-			if depth <= 0 {
-				depth = -1
-			}
+			depth := queryDepth(chainDepth)
 			who, err := g.WhoCan(action, args[1], region, depth)
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}

@@ -304,21 +304,7 @@ func buildContext(in map[string]json.RawMessage, complete bool, ec map[string]st
 			ctx.Set(k, s)
 		}
 	}
-	if ec != nil {
-		keys := make([]string, 0, len(ec))
-		for k, v := range ec {
-			name := "kms:EncryptionContext:" + k
-			if !ctx.Has(name) {
-				ctx.Set(name, v)
-			}
-			keys = append(keys, k)
-		}
-		if !ctx.Has("kms:EncryptionContextKeys") {
-			slices.Sort(keys)
-			ctx.Set("kms:EncryptionContextKeys", keys...)
-		}
-		ctx.SetPrefixKnown("kms:EncryptionContext:")
-	}
+	SetEncryptionContext(ctx, ec)
 	return ctx, ec, nil
 }
 
@@ -332,4 +318,26 @@ func scalar(v any) (string, bool) {
 		return t.String(), true
 	}
 	return "", false
+}
+
+// SetEncryptionContext records a request's known encryption context in ctx:
+// kms:EncryptionContext:K for each pair and kms:EncryptionContextKeys, unless
+// already set, and every other kms:EncryptionContext: key as absent. A nil
+// ec leaves the encryption context unknown.
+func SetEncryptionContext(ctx *policy.Context, ec map[string]string) {
+	if ec == nil {
+		return
+	}
+	keys := make([]string, 0, len(ec))
+	for k, v := range ec {
+		if name := "kms:EncryptionContext:" + k; !ctx.Has(name) {
+			ctx.Set(name, v)
+		}
+		keys = append(keys, k)
+	}
+	if !ctx.Has("kms:EncryptionContextKeys") {
+		slices.Sort(keys)
+		ctx.Set("kms:EncryptionContextKeys", keys...)
+	}
+	ctx.SetPrefixKnown("kms:EncryptionContext:")
 }
