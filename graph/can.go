@@ -150,12 +150,34 @@ func (g *Graph) decide(q Query) (*direct, error) {
 // aws:ViaAWSService and aws:PrincipalIsAWSService false. Everything else only
 // a live request carries stays unknown.
 func (g *Graph) Request(q Query) (*eval.Request, []Issue, error) {
+	return g.request(q, nil)
+}
+
+// scratch is storage one goroutine reuses across many evaluations whose
+// requests and decisions it does not keep (who-can over many principals).
+type scratch struct {
+	req eval.Request
+	ctx policy.Context
+	dec eval.Decision
+}
+
+// request builds q's request, in s's storage when s is not nil (the request
+// is then valid until s is used again).
+func (g *Graph) request(q Query, s *scratch) (*eval.Request, []Issue, error) {
 	p, err := arn.ParsePrincipal(q.Principal)
 	if err != nil {
 		return nil, nil, err
 	}
-	r := &eval.Request{Principal: p, Action: q.Action, EncryptionContext: q.EncryptionContext}
-	ctx := policy.NewContextSize(q.ContextComplete, 24)
+	var r *eval.Request
+	var ctx *policy.Context
+	if s != nil {
+		s.req = eval.Request{Principal: p, Action: q.Action, EncryptionContext: q.EncryptionContext}
+		s.ctx.Reset(q.ContextComplete)
+		r, ctx = &s.req, &s.ctx
+	} else {
+		r = &eval.Request{Principal: p, Action: q.Action, EncryptionContext: q.EncryptionContext}
+		ctx = policy.NewContextSize(q.ContextComplete, 24)
+	}
 	var unknowns []Issue
 	action := strings.ToLower(q.Action)
 	var resAccount string

@@ -14,16 +14,19 @@ type Graph struct {
 	// Issues are the snapshot's load errors and unparseable policies, sorted by path.
 	Issues []Issue
 
-	principals   map[string]*Principal // by ARN
-	roles        map[string]*Principal // by "account/name"
-	keys         map[string]*Key       // by key ARN
-	keyIDs       map[string]*Key       // by "account/region/id"
-	aliases      map[string]*Key       // by "account/region/alias/name"
-	endpoints    map[string]*endpoint  // VPC endpoints by ID
-	resources    []*Resource           // sorted by ARN
-	resourceARNs map[string]*Resource
-	ix           *index
-	partition    string
+	principals map[string]*Principal // by ARN
+	// sortedPrincipals and sortedKeys list principals and keys by ARN.
+	sortedPrincipals []*Principal
+	sortedKeys       []*Key
+	roles            map[string]*Principal // by "account/name"
+	keys             map[string]*Key       // by key ARN
+	keyIDs           map[string]*Key       // by "account/region/id"
+	aliases          map[string]*Key       // by "account/region/alias/name"
+	endpoints        map[string]*endpoint  // VPC endpoints by ID
+	resources        []*Resource           // sorted by ARN
+	resourceARNs     map[string]*Resource
+	ix               *index
+	partition        string
 }
 
 type builder struct {
@@ -60,6 +63,7 @@ func Build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError) *Graph {
 		}
 	}
 	b.resolveResources()
+	g.sortLists()
 	g.buildIndex()
 	slices.SortStableFunc(g.Issues, func(a, b Issue) int {
 		switch {
@@ -82,24 +86,27 @@ func (g *Graph) Role(account, name string) *Principal { return g.roles[account+"
 // Key returns the key with that ARN, or nil.
 func (g *Graph) Key(arn string) *Key { return g.keys[arn] }
 
-// Keys returns every key, sorted by ARN.
-func (g *Graph) Keys() []*Key {
-	out := make([]*Key, 0, len(g.keys))
-	for _, k := range g.keys {
-		out = append(out, k)
-	}
-	slices.SortFunc(out, func(a, b *Key) int { return cmpString(a.ARN, b.ARN) })
-	return out
-}
+// Keys returns every key, sorted by ARN. The slice is shared: callers must
+// not change its elements (appending copies).
+func (g *Graph) Keys() []*Key { return slices.Clip(g.sortedKeys) }
 
-// Principals returns every IAM user and role, sorted by ARN.
-func (g *Graph) Principals() []*Principal {
-	out := make([]*Principal, 0, len(g.principals))
-	for _, p := range g.principals {
-		out = append(out, p)
+// Principals returns every IAM user and role, sorted by ARN. The slice is
+// shared: callers must not change its elements (appending copies).
+func (g *Graph) Principals() []*Principal { return slices.Clip(g.sortedPrincipals) }
+
+// sortLists fills the sorted lists Keys and Principals return; Build calls
+// it once everything is added.
+func (g *Graph) sortLists() {
+	g.sortedKeys = make([]*Key, 0, len(g.keys))
+	for _, k := range g.keys {
+		g.sortedKeys = append(g.sortedKeys, k)
 	}
-	slices.SortFunc(out, func(a, b *Principal) int { return cmpString(a.ARN, b.ARN) })
-	return out
+	slices.SortFunc(g.sortedKeys, func(a, b *Key) int { return cmpString(a.ARN, b.ARN) })
+	g.sortedPrincipals = make([]*Principal, 0, len(g.principals))
+	for _, p := range g.principals {
+		g.sortedPrincipals = append(g.sortedPrincipals, p)
+	}
+	slices.SortFunc(g.sortedPrincipals, func(a, b *Principal) int { return cmpString(a.ARN, b.ARN) })
 }
 
 // InSnapshot reports whether account's IAM was collected.

@@ -20,6 +20,16 @@ type index struct {
 	// assumers are the principals with an identity-policy statement that can
 	// allow sts:AssumeRole.
 	assumers map[*Principal]bool
+	// assumersBy lists, per account, its assumers and its principals whose
+	// policies are not all known (they may assume anything), sorted by ARN.
+	assumersBy map[string][]*Principal
+	// assumeLiteral lists, per role ARN, the assumers whose only
+	// sts:AssumeRole statements name roles literally (no wildcard, no
+	// variable, no NotResource); assumeWild, per account, every other
+	// assumer. A role's possible assumers in an account are
+	// assumeLiteral[its ARN] (and its path-less ARN) plus assumeWild.
+	assumeLiteral map[string][]*Principal
+	assumeWild    map[string][]*Principal
 	// capable caches, per lower-case action, the principals with an
 	// identity-policy Allow statement covering the action (resource aside).
 	capable map[string]map[*Principal]bool
@@ -56,7 +66,7 @@ func (g *Graph) capableOf(action string) map[*Principal]bool {
 }
 
 func (g *Graph) buildIndex() {
-	ix := &index{trusts: map[string][]*Principal{}, byAccount: map[string][]*Principal{}, assumers: map[*Principal]bool{}, capable: map[string]map[*Principal]bool{}, noContext: policy.NewContext(false)}
+	ix := &index{trusts: map[string][]*Principal{}, byAccount: map[string][]*Principal{}, assumers: map[*Principal]bool{}, assumersBy: map[string][]*Principal{}, assumeLiteral: map[string][]*Principal{}, assumeWild: map[string][]*Principal{}, capable: map[string]map[*Principal]bool{}, noContext: policy.NewContext(false)}
 	for _, p := range g.Principals() {
 		ix.byAccount[p.Account] = append(ix.byAccount[p.Account], p)
 		for _, np := range p.Policies {
@@ -65,6 +75,16 @@ func (g *Graph) buildIndex() {
 				if st.Effect == policy.Allow && st.MatchesAction("sts:assumerole") {
 					ix.assumers[p] = true
 				}
+			}
+		}
+		if ix.assumers[p] || len(p.Issues) > 0 {
+			ix.assumersBy[p.Account] = append(ix.assumersBy[p.Account], p)
+			if literal, ok := literalAssumeTargets(p); ok {
+				for _, r := range literal {
+					ix.assumeLiteral[r] = append(ix.assumeLiteral[r], p)
+				}
+			} else {
+				ix.assumeWild[p.Account] = append(ix.assumeWild[p.Account], p)
 			}
 		}
 		if p.Kind != arn.KindRole || p.Trust == nil {
@@ -160,4 +180,32 @@ func trustNamesDirectly(role *Principal, caller arn.Principal) bool {
 		}
 	}
 	return false
+}
+
+// literalAssumeTargets returns the role ARNs a principal's sts:AssumeRole
+// Allow statements name, when every one names them literally; ok is false
+// when one uses a wildcard, a variable or NotResource, or when the
+// principal's policies are not all known.
+func literalAssumeTargets(p *Principal) (targets []string, ok bool) {
+	if len(p.Issues) > 0 {
+		return nil, false
+	}
+	for _, np := range p.Policies {
+		for i := range np.Policy.Statements {
+			st := &np.Policy.Statements[i]
+			if st.Effect != policy.Allow || !st.MatchesAction("sts:assumerole") {
+				continue
+			}
+			if !st.HasResource || st.NotResource {
+				return nil, false
+			}
+			for _, r := range st.Resources {
+				if strings.ContainsAny(r.String(), "*?$") {
+					return nil, false
+				}
+				targets = append(targets, r.String())
+			}
+		}
+	}
+	return targets, true
 }

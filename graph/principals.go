@@ -31,6 +31,8 @@ type Principal struct {
 	// parsed is ARN parsed once; tagKeys its tags as aws:PrincipalTag/ keys.
 	parsed  arn.Principal
 	tagKeys []tagKey
+	// plainARN is a role's ARN without its path, as policies may name it.
+	plainARN string
 }
 
 type tagKey struct {
@@ -156,6 +158,9 @@ func (b *builder) addPrincipal(p *Principal) {
 	}
 	if pp, err := arn.ParsePrincipal(p.ARN); err == nil {
 		p.parsed = pp
+	}
+	if p.Kind == arn.KindRole {
+		p.plainARN = "arn:" + b.g.partition + ":iam::" + p.Account + ":role/" + p.Name
 	}
 	for _, k := range sortedKeys(p.Tags) {
 		p.tagKeys = append(p.tagKeys, tagKey{policy.MakeKey("aws:PrincipalTag/" + k), p.Tags[k]})

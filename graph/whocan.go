@@ -25,6 +25,10 @@ type Who struct {
 	Unknowns   []Issue         `json:"unknowns,omitempty"`
 }
 
+// AnyGrantee stands, in a who-can answer, for every principal that may hold
+// a grant of a key whose grants were not collected.
+const AnyGrantee = "(any grantee)"
+
 // WhoCan lists every principal of the snapshot, every account outside it that
 // the key's policy or grants (or the resource's sharing) name, and the public
 // when a statement names "*", whose decision for action on the key or
@@ -40,13 +44,16 @@ func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, 
 	accounts := map[string]bool{}
 	named := map[string]bool{} // principals a resource-side policy names itself
 	everyone := false
+	open := false // a resource-side Allow statement names everyone
 	capAction := action
+	var key *Key // the key asked about, when it is a key
 	if res := g.resourceFor(resource); res != nil {
 		if sp, ok := servicePaths[res.Type]; ok && (capAction == "" || strings.EqualFold(capAction, "decrypt") || strings.EqualFold(capAction, "read")) {
 			capAction = sp.read
 		}
 		if res.Policy != nil {
-			everyone = namesPrincipals(res.Policy, named) || everyone
+			open = namesPrincipals(res.Policy, named)
+			everyone = open || everyone
 		}
 		if _, err := g.decide(Query{Principal: arn.AccountRoot(g.partition, res.Account), Action: action, Resource: resource}); err != nil {
 			return nil, err
@@ -71,16 +78,19 @@ func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, 
 		if strings.EqualFold(action, "decrypt") {
 			action = "kms:Decrypt"
 		}
-		key, err := g.ResolveKey(resource, "", region)
+		k, err := g.ResolveKey(resource, "", region)
 		if err != nil {
 			return nil, err
 		}
+		key = k
 		target = key.ARN
 		capAction = action
 		outside = g.namedOutside(key)
 		everyone = g.keyTrusts(key, accounts) || key.Policy == nil
+		// A key policy not known may name anyone of the key's account.
+		open = key.Policy == nil
 		if key.Policy != nil {
-			namesPrincipals(key.Policy, named)
+			open = namesPrincipals(key.Policy, named)
 		}
 		for _, gr := range key.Grants {
 			named[gr.GranteePrincipal] = true
@@ -110,21 +120,30 @@ func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, 
 			pool = append(pool, g.ix.byAccount[a]...)
 		}
 	}
-	capable := g.capableOf(capAction)
 	var candidates []*Principal
-	for _, p := range pool {
-		if capable[p] || named[p.ARN] || (p.Kind == arn.KindRole && named["arn:"+g.partition+":iam::"+p.Account+":role/"+p.Name]) {
-			candidates = append(candidates, p)
+	if key != nil {
+		candidates = g.keyCandidates(pool, action, key, named, open)
+	} else {
+		capable := g.capableOf(capAction)
+		home := g.resourceFor(resource).Account
+		for _, p := range pool {
+			if capable[p] || named[p.ARN] || (p.Kind == arn.KindRole && named[p.plainARN]) || (open && p.Account == home) {
+				candidates = append(candidates, p)
+			}
 		}
 	}
+	var s *scratch
+	if key != nil {
+		s = &scratch{}
+	}
 	for _, p := range candidates {
-		dr, err := g.decide(Query{Principal: p.ARN, Action: action, Resource: target})
-		if err != nil || dr.verdict == eval.Deny {
+		v, conds, unknowns, err := g.verdict(Query{Principal: p.ARN, Action: action, Resource: target}, s)
+		if err != nil || v == eval.Deny {
 			continue
 		}
 		record(Who{
 			Principal: p.ARN, Kind: p.Kind.String(), Account: p.Account, External: g.external(p.Account),
-			Decision: dr.verdict, Paths: []Path{{Via: []string{p.ARN}, Decision: dr.verdict}}, Conditions: dr.conditions, Unknowns: dr.unknowns,
+			Decision: v, Paths: []Path{{Via: []string{p.ARN}, Decision: v}}, Conditions: conds, Unknowns: unknowns,
 		})
 	}
 	for _, name := range outside {
@@ -143,6 +162,15 @@ func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, 
 		record(Who{
 			Principal: principal, Kind: kind, Account: account, External: g.external(account),
 			Decision: a.Decision, Paths: a.Paths, Conditions: a.Conditions, Unknowns: a.Unknowns,
+		})
+	}
+	// Grants not collected: any principal may hold one. Rather than listing
+	// every principal of the organization, one entry says so.
+	if key != nil && !key.GrantsKnown {
+		record(Who{
+			Principal: AnyGrantee, Kind: "grantee", Account: key.Account, External: true, Decision: eval.Conditional,
+			Paths:    []Path{{Via: []string{AnyGrantee}, Decision: eval.Conditional}},
+			Unknowns: []Issue{{Account: key.Account, Region: key.Region, Item: key.ARN, Path: "Grants", Message: "grants not collected: any principal may hold a grant for this operation"}},
 		})
 	}
 	// Role chains, backwards from the roles that have access.
@@ -285,13 +313,11 @@ func (g *Graph) assumersOf(role *Principal) []*Principal {
 		if st.Principal == nil {
 			continue
 		}
-		if st.Principal.Any || st.NotPrincipal {
-			return g.Principals()
+		if st.Principal.Any || st.NotPrincipal || slices.Contains(st.Principal.AWS, "*") {
+			return g.anyAssumers(role)
 		}
 		for _, e := range st.Principal.AWS {
 			switch {
-			case e == "*":
-				return g.Principals()
 			case arn.IsAccountID(e):
 				accounts[e] = true
 			default:
@@ -301,15 +327,85 @@ func (g *Graph) assumersOf(role *Principal) []*Principal {
 			}
 		}
 	}
+	// Only principals with an identity statement for sts:AssumeRole (or
+	// unknown policies) can use a trust naming their account; a principal the
+	// trust names itself, in the role's own account, needs none.
 	var out []*Principal
 	for _, a := range sortedKeys(accounts) {
-		for _, p := range g.ix.byAccount[a] {
+		for _, p := range g.ix.assumeWild[a] {
 			if g.mayAssume(p, p.parsed, role) {
 				out = append(out, p)
 			}
 		}
 	}
+	for _, name := range []string{role.ARN, role.plainARN} {
+		for _, p := range g.ix.assumeLiteral[name] {
+			if accounts[p.Account] && !slices.Contains(out, p) && g.mayAssume(p, p.parsed, role) {
+				out = append(out, p)
+			}
+		}
+		if role.plainARN == role.ARN {
+			break
+		}
+	}
+	for _, st := range role.Trust.Policy.Statements {
+		if st.Principal == nil {
+			continue
+		}
+		for _, e := range st.Principal.AWS {
+			p := g.principals[e]
+			if p == nil {
+				if a, err := arn.Parse(e); err == nil && a.AccountID == role.Account && strings.HasPrefix(a.Resource, "role/") {
+					p = g.Role(a.AccountID, lastSegment(a.Resource))
+				}
+			}
+			if p != nil && p.Account == role.Account && !slices.Contains(out, p) && g.mayAssume(p, p.parsed, role) {
+				out = append(out, p)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b *Principal) int { return cmpString(a.ARN, b.ARN) })
 	return out
+}
+
+// anyAssumers returns who a trust policy open to everyone may let assume a
+// role: every principal of its account (a resource-based policy naming "*"
+// needs no identity policy in its own account) and, elsewhere, those with an
+// identity statement that may allow sts:AssumeRole on it.
+func (g *Graph) anyAssumers(role *Principal) []*Principal {
+	out := slices.Clone(g.ix.byAccount[role.Account])
+	for _, a := range sortedKeys(g.ix.assumersBy) {
+		if a == role.Account {
+			continue
+		}
+		for _, p := range g.ix.assumersBy[a] {
+			if g.mayAssume(p, p.parsed, role) {
+				out = append(out, p)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b *Principal) int { return cmpString(a.ARN, b.ARN) })
+	return out
+}
+
+// verdict answers q for the principal itself, keeping only the verdict, its
+// residual conditions and the snapshot's gaps: with s (for keys only), in
+// reused storage.
+func (g *Graph) verdict(q Query, s *scratch) (eval.Verdict, []eval.Residual, []Issue, error) {
+	if s == nil {
+		dr, err := g.decide(q)
+		if err != nil {
+			return eval.Deny, nil, nil, err
+		}
+		return dr.verdict, dr.conditions, dr.unknowns, nil
+	}
+	r, unknowns, err := g.request(q, s)
+	if err != nil {
+		return eval.Deny, nil, nil, err
+	}
+	var e eval.Evaluator
+	e.Evaluate(r, &s.dec)
+	return s.dec.Verdict, slices.Clone(s.dec.Conditions), unknowns, nil
 }
 
 func verdictRank(v eval.Verdict) int {

@@ -212,3 +212,22 @@ func (c *Context) HasKey(k Key) bool {
 	_, ok := c.entries[k.lower]
 	return ok
 }
+
+// DeleteKey forgets a key set with SetKey or SetAbsentKey, so that a context
+// can be reused across requests that differ in a few keys.
+func (c *Context) DeleteKey(k Key) {
+	if c != nil {
+		delete(c.entries, k.lower)
+	}
+}
+
+// Reset empties the context, keeping its storage, and sets whether keys not
+// set are absent: one context can serve many requests in turn.
+func (c *Context) Reset(complete bool) {
+	clear(c.entries)
+	if c.entries == nil {
+		c.entries = make(map[string]ctxEntry)
+	}
+	c.known = c.known[:0]
+	c.complete = complete
+}

@@ -93,3 +93,32 @@ type Resource struct {
 
 // String returns the resource as written.
 func (r Resource) String() string { return r.raw }
+
+// HasVariables reports whether the resource pattern uses policy variables.
+func (r *Resource) HasVariables() bool {
+	if r.flat.HasVariables() {
+		return true
+	}
+	for i := range r.segs {
+		if r.segs[i].HasVariables() {
+			return true
+		}
+	}
+	return false
+}
+
+// HasVariables reports whether the statement's Resource or Condition element
+// uses policy variables: its meaning then depends on the request's context.
+func (s *Statement) HasVariables() bool {
+	for i := range s.Resources {
+		if s.Resources[i].HasVariables() {
+			return true
+		}
+	}
+	for i := range s.Conditions {
+		if len(s.Conditions[i].Variables()) > 0 {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,147 @@
+package graph
+
+import (
+	"strings"
+
+	"github.com/keyhound/keyhound/graph/arn"
+	"github.com/keyhound/keyhound/graph/policy"
+)
+
+// keyFilter decides cheaply, and soundly, which principals need a full
+// evaluation of an action on one key: a principal is skipped only when no
+// Allow statement of its identity policies can match the request, given what
+// is certain for any direct call on that key (the key's ARN, account and tags;
+// no kms:ViaService) and the principal's own tags. Everything else in the
+// context stays unknown, so a statement whose conditions need it is kept.
+//
+// The filter is not used for principals a key's policy or grants name, nor,
+// when the key policy is open to "*", for the key's own account: they need
+// no identity policy (a resource-based policy naming a principal of its own
+// account, or everyone, suffices; https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html).
+type keyFilter struct {
+	action string // lower case
+	key    *Key
+	ctx    *policy.Context
+	// memo holds, for statements whose answer cannot depend on the
+	// principal (no policy variables, no aws:PrincipalTag condition), whether
+	// they may allow: principals share managed and identical inline policies.
+	memo map[*policy.Statement]bool
+}
+
+func (g *Graph) newKeyFilter(action string, key *Key) *keyFilter {
+	ctx := policy.NewContextSize(false, 16)
+	if key.Tags != nil {
+		for k, v := range key.Tags {
+			ctx.Set("aws:ResourceTag/"+k, v)
+		}
+		ctx.SetPrefixKnown("aws:ResourceTag/")
+	}
+	ctx.Set("aws:ResourceAccount", key.Account)
+	ctx.SetKey(keyViaAWSService, "false")
+	ctx.SetKey(keyPrincipalIsAWSService, "false")
+	ctx.SetAbsentKey(keyViaService)
+	ctx.SetAbsentKey(keyGrantIsForAWSResource)
+	ctx.SetAbsentKey(keyCalledVia)
+	if g.Org != nil && g.Org.Member(key.Account) {
+		ctx.SetKey(keyResourceOrgID, g.Org.ID)
+	}
+	return &keyFilter{action: strings.ToLower(action), key: key, ctx: ctx, memo: map[*policy.Statement]bool{}}
+}
+
+// mayAllow reports whether p's identity policies may allow the action on
+// the key. A principal whose policies are not all known may.
+func (f *keyFilter) mayAllow(p *Principal) bool {
+	if len(p.Issues) > 0 {
+		return true
+	}
+	tagsSet := false
+	defer func() {
+		if tagsSet {
+			for _, t := range p.tagKeys {
+				f.ctx.DeleteKey(t.key)
+			}
+		}
+	}()
+	for _, np := range p.Policies {
+		for i := range np.Policy.Statements {
+			st := &np.Policy.Statements[i]
+			if st.Effect != policy.Allow {
+				continue
+			}
+			if may, ok := f.memo[st]; ok {
+				if may {
+					return true
+				}
+				continue
+			}
+			dependent := principalDependent(st)
+			if dependent && !tagsSet {
+				for _, t := range p.tagKeys {
+					f.ctx.SetKey(t.key, t.value)
+				}
+				tagsSet = true
+			}
+			may := st.MatchesAction(f.action) && st.MatchesResource(f.key.ARN, f.ctx) != policy.False && st.EvalConditions(f.ctx, nil) != policy.False
+			if !dependent {
+				f.memo[st] = may
+			}
+			if may {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// principalDependent reports whether a statement's answer under a key filter
+// may differ between principals: it uses policy variables or a principal's
+// tags (the only principal facts the filter sets).
+func principalDependent(st *policy.Statement) bool {
+	if st.HasVariables() {
+		return true
+	}
+	for i := range st.Conditions {
+		if k := st.Conditions[i].Key; len(k) >= 17 && strings.EqualFold(k[:17], "aws:PrincipalTag/") {
+			return true
+		}
+	}
+	return false
+}
+
+// keyCandidates returns the principals of pool that need a full evaluation
+// of action on key: those the key's policy or grants name, every principal of
+// the key's account when its policy is open to everyone, and the others whose
+// identity policies may allow it.
+func (g *Graph) keyCandidates(pool []*Principal, action string, key *Key, named map[string]bool, open bool) []*Principal {
+	f := g.newKeyFilter(action, key)
+	direct := g.namedPrincipals(named)
+	var out []*Principal
+	for _, p := range pool {
+		switch {
+		case direct[p]:
+		case open && p.Account == key.Account:
+		case !f.mayAllow(p):
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// namedPrincipals returns the snapshot's principals a set of policy
+// principal ARNs names, by ARN or, for roles, by path-less ARN.
+func (g *Graph) namedPrincipals(named map[string]bool) map[*Principal]bool {
+	out := make(map[*Principal]bool, len(named))
+	for e := range named {
+		if p := g.principals[e]; p != nil {
+			out[p] = true
+			continue
+		}
+		if a, err := arn.Parse(e); err == nil && a.Service == "iam" && strings.HasPrefix(a.Resource, "role/") {
+			if p := g.Role(a.AccountID, lastSegment(a.Resource)); p != nil && p.plainARN == e {
+				out[p] = true
+			}
+		}
+	}
+	return out
+}
