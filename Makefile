@@ -39,7 +39,7 @@ fuzz: ## Run every fuzz target for FUZZTIME (default 30s) each
 		done; \
 	done
 
-demo: ## Tour the built-in demo organization: who can decrypt its shared key, and why
+demo: ## Open the terminal UI on the built-in demo organization (no AWS account needed)
 	$(GO) run ./cmd/keyhound demo
 
 clean: ## Remove build output

@@ -113,3 +113,22 @@ func (h *hop) via(principal string) []string {
 	}
 	return out
 }
+
+// Assumable is a role a principal can assume, by its shortest chain.
+type Assumable struct {
+	Role     string       `json:"role"`
+	Via      []string     `json:"via"` // from the principal to the role
+	Decision eval.Verdict `json:"decision"`
+}
+
+// Assumables lists the roles principal can reach by sts:AssumeRole within
+// depth hops (0: DefaultChainDepth), each by its shortest chain, nearest
+// first.
+func (g *Graph) Assumables(principal string, depth int) []Assumable {
+	hops := g.chains(principal, chainDepth(depth))
+	out := make([]Assumable, len(hops))
+	for i, h := range hops {
+		out[i] = Assumable{Role: h.role.ARN, Via: h.via(principal), Decision: h.decision}
+	}
+	return out
+}

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/keyhound/keyhound/graph/arn"
 	"github.com/keyhound/keyhound/graph/policy"
@@ -33,6 +34,9 @@ type index struct {
 	// capable caches, per lower-case action, the principals with an
 	// identity-policy Allow statement covering the action (resource aside).
 	capable map[string]map[*Principal]bool
+	// capableMu guards capable: answers may be asked from many goroutines
+	// (the TUI computes in the background).
+	capableMu sync.Mutex
 	// noContext is an empty, incomplete context: every key unknown.
 	noContext *policy.Context
 }
@@ -41,6 +45,8 @@ type index struct {
 // statement for action: only they can be allowed through IAM.
 func (g *Graph) capableOf(action string) map[*Principal]bool {
 	action = strings.ToLower(action)
+	g.ix.capableMu.Lock()
+	defer g.ix.capableMu.Unlock()
 	if c, ok := g.ix.capable[action]; ok {
 		return c
 	}

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -21,6 +22,8 @@ type Key struct {
 	// unparseable (PolicyIssue says which).
 	Policy      *eval.NamedPolicy
 	PolicyIssue *Issue
+	// PolicyText is the key policy document as collected ("" when not).
+	PolicyText string
 	// Grants are the key's grants; GrantsKnown is false when they were not collected.
 	Grants      []eval.Grant
 	GrantsKnown bool
@@ -65,6 +68,7 @@ func (b *builder) buildKeys(account, region string, kms *snapshot.KMS, base stri
 			k.ID = lastSegment(k.ARN)
 		}
 		if sk.Policy != nil {
+			k.PolicyText = *sk.Policy
 			np, iss := b.parsePolicy(*sk.Policy, "key policy", "", account, region, k.ARN, kp+".Policy")
 			k.Policy, k.PolicyIssue = np, iss
 		} else {
@@ -128,7 +132,24 @@ func (g *Graph) ResolveKey(ref, account, region string) (*Key, error) {
 		if k := g.aliases[account+"/"+region+"/"+ref]; k != nil {
 			return k, nil
 		}
-		return nil, fmt.Errorf("alias %s is not in the snapshot for account %s, region %s", ref, account, region)
+		if account != "" && region != "" {
+			return nil, fmt.Errorf("alias %s is not in the snapshot for account %s, region %s", ref, account, region)
+		}
+		// Without an account or a Region: the alias must be unique among
+		// those the snapshot has (in that account, or that Region, if given).
+		var found []*Key
+		for _, k := range g.sortedKeys {
+			if (account == "" || k.Account == account) && (region == "" || k.Region == region) && slices.Contains(k.Aliases, ref) {
+				found = append(found, k)
+			}
+		}
+		switch len(found) {
+		case 1:
+			return found[0], nil
+		case 0:
+			return nil, fmt.Errorf("alias %s is not in the snapshot", ref)
+		}
+		return nil, fmt.Errorf("alias %s names %d keys (in %s/%s and others): give the alias ARN", ref, len(found), found[0].Account, found[0].Region)
 	}
 	if k := g.keyIDs[account+"/"+region+"/"+ref]; k != nil {
 		return k, nil

@@ -104,3 +104,19 @@ func anyGrantee(who []graph.Who) bool {
 	}
 	return false
 }
+
+// An alias name given without account or Region must name one key: in a
+// generated organization every account has alias/app-0.
+func TestResolveAmbiguousAlias(t *testing.T) {
+	g := graph.Build(gen.Organization(gen.Options{Accounts: 3, Regions: 2, RolesPerAccount: 2, KeysPerRegion: 1, Seed: 1}), nil)
+	if _, err := g.ResolveKey("alias/app-0", "", ""); err == nil {
+		t.Fatal("alias/app-0 resolved though six keys have it")
+	}
+	if _, err := g.ResolveKey("alias/app-0", "100000000001", ""); err == nil {
+		t.Fatal("alias/app-0 resolved in an account with two Regions")
+	}
+	k, err := g.ResolveKey("alias/app-0", "100000000001", "us-east-1")
+	if err != nil || k.Account != "100000000001" || k.Region != "us-east-1" {
+		t.Fatalf("alias/app-0 in its account and Region: %v %v", k, err)
+	}
+}

@@ -13,13 +13,17 @@ import (
 )
 
 func newDemoCmd() *cobra.Command {
-	var write string
+	var (
+		write string
+		tour  bool
+	)
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Tour the built-in demo organization (no AWS account needed)",
-		Long: `Show who can decrypt the demo organization's shared reports key, and why, then
-the commands to explore further. Every command takes --snapshot @demo for the
-demo organization; --write FILE saves it as a snapshot file.`,
+		Long: `Open the terminal UI on the built-in demo organization. With --tour, or when
+the output is not a terminal, print who can decrypt its shared reports key, and
+why, then the commands to explore further. Every command takes --snapshot @demo
+for the demo organization; --write FILE saves it as a snapshot file.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if write != "" {
@@ -28,6 +32,9 @@ demo organization; --write FILE saves it as a snapshot file.`,
 				}
 				_, err := fmt.Fprintf(cmd.OutOrStdout(), "wrote the demo organization to %s\n", write)
 				return err
+			}
+			if isTerminal(cmd.OutOrStdout()) && !tour {
+				return runTUI(cmd, demoName)
 			}
 			g, err := loadGraph(demoName, cmd.ErrOrStderr())
 			if err != nil {
@@ -64,5 +71,6 @@ Try next:
 		},
 	}
 	cmd.Flags().StringVar(&write, "write", "", "write the demo organization's snapshot to FILE")
+	cmd.Flags().BoolVar(&tour, "tour", false, "print the guided tour instead of opening the TUI")
 	return cmd
 }

@@ -17,8 +17,16 @@ what with which KMS key, and why; and, during an incident, why an AccessDenied
 happened and what the smallest fix is.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		// With no command, a terminal gets the TUI on the demo organization.
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !isTerminal(cmd.OutOrStdout()) {
+				return cmd.Help()
+			}
+			return runTUI(cmd, demoName)
+		},
 	}
-	root.AddCommand(newScanCmd(), newEvalCmd(), newCanCmd(), newWhoCanCmd(), newWhatCanCmd(), newFindingsCmd(), newStatsCmd(), newDemoCmd(), newGenCmd(), newVersionCmd())
+	root.AddCommand(newTUICmd(), newScanCmd(), newEvalCmd(), newCanCmd(), newWhoCanCmd(), newWhatCanCmd(), newFindingsCmd(), newStatsCmd(), newDemoCmd(), newGenCmd(), newVersionCmd())
 	return root
 }
 

@@ -221,3 +221,17 @@ func deciding(d *Decision, rs Reason) bool {
 	}
 	return false
 }
+
+// Text is the reason in words, as the text trace writes it: the policy and
+// statement, and what it did.
+func (rs Reason) Text() string { return reasonText(rs) }
+
+// Glyph is ✓ for a reason that allows, ✗ for one that denies or fails to
+// allow, and another mark for the rest.
+func (rs Reason) Glyph() string { return glyph(rs) }
+
+// Text is the condition as the trace writes it: operator, key, policy
+// values, and the request's value.
+func (c ConditionResult) Text() string {
+	return triGlyph(c.Result) + " " + c.Operator + " " + c.Key + " " + bracket(c.Values) + "  request: " + contextText(c)
+}

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/term"
+	"github.com/spf13/cobra"
+
+	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/ui"
+)
+
+func newTUICmd() *cobra.Command {
+	var snap string
+	cmd := &cobra.Command{
+		Use:   "tui [--snapshot FILE]",
+		Short: "Browse who can decrypt what, and why, in the terminal",
+		Long: `Open the terminal UI on a snapshot (default: the built-in demo organization).
+Keys 1–5 switch between keys, principals, resources, findings and a scan;
+enter drills in, esc goes back, / filters, : jumps to an ARN or alias,
+y copies the ARN under the cursor, e exports the snapshot, ? shows every key.`,
+		Example: `  keyhound tui                      # the demo organization
+  keyhound tui --snapshot org.json.gz`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if snap == "" {
+				snap = demoName
+			}
+			return runTUI(cmd, snap)
+		},
+	}
+	cmd.Flags().StringVar(&snap, "snapshot", "", "snapshot file to browse (@demo: the built-in demo organization)")
+	return cmd
+}
+
+// runTUI loads a snapshot and runs the TUI on it until the user quits.
+func runTUI(cmd *cobra.Command, path string) error {
+	if !isTerminal(cmd.OutOrStdout()) {
+		return &exitError{code: exitBadInput, err: fmt.Errorf("the TUI needs a terminal; for scripts use who-can, can, what-can, findings with --json")}
+	}
+	g, err := loadGraph(path, cmd.ErrOrStderr())
+	if err != nil {
+		return &exitError{code: exitBadInput, err: err}
+	}
+	return runProgram(cmd, g, sourceName(path))
+}
+
+func runProgram(cmd *cobra.Command, g *graph.Graph, source string, opts ...ui.Option) error {
+	m := ui.New(g, g.Snapshot, source, opts...)
+	p := tea.NewProgram(m, tea.WithContext(cmd.Context()), tea.WithOutput(cmd.OutOrStdout()))
+	if _, err := p.Run(); err != nil {
+		return fmt.Errorf("tui: %w", err)
+	}
+	return nil
+}
+
+func sourceName(path string) string {
+	if path == demoName {
+		return "demo"
+	}
+	return path
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(f.Fd())
+}

@@ -1,0 +1,75 @@
+package ui
+
+import (
+	"sync"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/graph/gen"
+)
+
+// The 1,000-account generated organization of issue #3 (100,000 principals,
+// 20,000 customer keys), built once for every benchmark of this file.
+// Run: go test -run '^$' -bench . -benchtime 200x ./ui/
+var (
+	bigOnce  sync.Once
+	bigGraph *graph.Graph
+)
+
+func big(b *testing.B) *graph.Graph {
+	bigOnce.Do(func() {
+		bigGraph = graph.Build(gen.Organization(gen.Options{Accounts: 1000, Regions: 2, RolesPerAccount: 100, KeysPerRegion: 10, ResourcesPerKey: 5, Seed: 1}), nil)
+	})
+	return bigGraph
+}
+
+// BenchmarkStartup is the TUI's start on a built graph: the model, every
+// section's rows, the first frame. Who can decrypt each key is counted
+// afterwards, in the background.
+func BenchmarkStartup(b *testing.B) {
+	g := big(b)
+	b.ResetTimer()
+	for b.Loop() {
+		m := New(g, g.Snapshot, "bench")
+		m.Update(tea.WindowSizeMsg{Width: 160, Height: 50})
+		_ = m.Render()
+	}
+}
+
+// BenchmarkFilterKeystroke is one key press in the keys filter, with the
+// frame it renders: a letter typed, then erased.
+func BenchmarkFilterKeystroke(b *testing.B) {
+	g := big(b)
+	m := New(g, g.Snapshot, "bench")
+	m.Update(tea.WindowSizeMsg{Width: 160, Height: 50})
+	m.Update(tea.KeyPressMsg{Code: '/', Text: "/"})
+	for _, r := range "app-" {
+		m.Update(tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		m.Update(tea.KeyPressMsg{Code: '3', Text: "3"})
+		_ = m.Render()
+		m.Update(tea.KeyPressMsg{Code: tea.KeyBackspace})
+		_ = m.Render()
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(2*b.N)/1e6, "ms/keypress")
+}
+
+// BenchmarkDrillDown is enter on a key (its detail screen and first frame;
+// who can decrypt it is computed in the background) and esc back.
+func BenchmarkDrillDown(b *testing.B) {
+	g := big(b)
+	m := New(g, g.Snapshot, "bench")
+	m.Update(tea.WindowSizeMsg{Width: 160, Height: 50})
+	b.ResetTimer()
+	for b.Loop() {
+		_, cmd := m.Update(tea.KeyPressMsg{Code: tea.KeyEnter})
+		m.Update(cmd()) // the pushMsg
+		_ = m.Render()
+		m.Update(tea.KeyPressMsg{Code: tea.KeyEscape})
+		_ = m.Render()
+	}
+}

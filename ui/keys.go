@@ -1,0 +1,170 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/graph/eval"
+)
+
+// keysScreen lists every key of the organization with who can decrypt it.
+type keysScreen struct {
+	listView
+	rowOf map[string]int // key ARN → row index
+	// counted says how many keys' decrypt counts are known: they are
+	// computed in the background, a batch at a time.
+	counted int
+}
+
+// Columns of the keys list.
+const (
+	keyColAlias = iota
+	keyColAccount
+	keyColRegion
+	keyColManager
+	keyColState
+	keyColRotation
+	keyColDecrypt
+	keyColResources
+	keyColExternal
+	keyColFindings
+)
+
+func newKeysScreen(c *Common, findings map[string]int) *keysScreen {
+	s := &keysScreen{listView: newListView(c, []column{
+		{"ALIAS", 12, 3}, {"ACCOUNT", 12, 3}, {"REGION", 9, 1}, {"MGR", 4, 0}, {"STATE", 8, 1},
+		{"ROT", 3, 0}, {"DECR", 4, 0}, {"RES", 3, 0}, {"EXT", 3, 0}, {"FIND", 4, 0},
+	}, "no keys in this snapshot")}
+	resources := map[string]int{}
+	for _, r := range c.Graph.Resources() {
+		if r.Key != "" {
+			resources[r.Key]++
+		}
+	}
+	keys := c.Graph.Keys()
+	rows := make([]row, len(keys))
+	s.rowOf = make(map[string]int, len(keys))
+	for i, k := range keys {
+		alias := "-"
+		if len(k.Aliases) > 0 {
+			alias = k.Aliases[0]
+		}
+		rot := "-"
+		if k.Rotation != nil {
+			rot = map[bool]string{true: "yes", false: "no"}[*k.Rotation]
+		}
+		mgr := "CUST"
+		if k.Manager() == eval.KeyManagerAWS {
+			mgr = "AWS"
+		}
+		var tags []string
+		for t, v := range k.Tags {
+			tags = append(tags, t+"="+v)
+		}
+		rows[i] = row{
+			id: k.ARN,
+			cells: []string{
+				alias, c.accountName(k.Account), k.Region, mgr, k.State(), rot,
+				"…", strconv.Itoa(resources[k.ARN]), "…", countOrDash(findings, k.ARN),
+			},
+			search: strings.ToLower(strings.Join(k.Aliases, " ") + " " + k.ARN + " " + c.accountLabel(k.Account) + " " + k.Region + " " + k.State() + " " + strings.Join(tags, " ")),
+			ref:    k,
+		}
+		s.rowOf[k.ARN] = i
+	}
+	s.l.SetRows(rows)
+	return s
+}
+
+func countOrDash(m map[string]int, k string) string {
+	if m == nil {
+		return "…"
+	}
+	return strconv.Itoa(m[k])
+}
+
+// keyCountsMsg carries decrypt counts for a batch of keys, from from on.
+type keyCountsMsg struct {
+	from, next int
+	counts     map[string][2]int // key ARN → principals that can decrypt, external ones
+}
+
+// countBatch counts, off the update loop, who can decrypt keys from from on,
+// for about budget of time.
+func countBatch(g *graph.Graph, from int, budget time.Duration) tea.Cmd {
+	return func() tea.Msg {
+		keys := g.Keys()
+		start := time.Now()
+		out := keyCountsMsg{from: from, counts: map[string][2]int{}}
+		i := from
+		for ; i < len(keys) && (i == from || time.Since(start) < budget); i++ {
+			who, err := g.WhoCan("kms:Decrypt", keys[i].ARN, "", graph.DefaultChainDepth)
+			if err != nil {
+				continue
+			}
+			n, ext := 0, 0
+			for _, w := range who {
+				n++
+				if w.External {
+					ext++
+				}
+			}
+			out.counts[keys[i].ARN] = [2]int{n, ext}
+		}
+		out.next = i
+		return out
+	}
+}
+
+func (s *keysScreen) Init() tea.Cmd { return countBatch(s.c.Graph, 0, 40*time.Millisecond) }
+
+func (s *keysScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
+	switch msg := msg.(type) {
+	case keyCountsMsg:
+		for arn, n := range msg.counts {
+			if i, ok := s.rowOf[arn]; ok {
+				s.l.rows[i].cells[keyColDecrypt] = strconv.Itoa(n[0])
+				s.l.rows[i].cells[keyColExternal] = strconv.Itoa(n[1])
+			}
+		}
+		s.counted = msg.next
+		if msg.next < len(s.l.rows) && msg.next > msg.from {
+			return s, countBatch(s.c.Graph, msg.next, 40*time.Millisecond)
+		}
+		return s, nil
+	case findingsMsg:
+		for arn, i := range s.rowOf {
+			s.l.rows[i].cells[keyColFindings] = strconv.Itoa(msg.byResource[arn])
+		}
+		return s, nil
+	}
+	if cmd, ok := s.update(msg); ok {
+		return s, cmd
+	}
+	if msg, ok := msg.(tea.KeyPressMsg); ok && key.Matches(msg, s.c.Keys.Enter) {
+		if r := s.l.Selected(); r != nil {
+			return s, push(newKeyScreen(s.c, r.ref.(*graph.Key)))
+		}
+	}
+	return s, nil
+}
+
+func (s *keysScreen) View() string {
+	line := s.filterLine()
+	if s.counted < len(s.l.rows) {
+		line += s.c.Styles.Muted.Render("  · counting who can decrypt: " + strconv.Itoa(s.counted) + "/" + strconv.Itoa(len(s.l.rows)))
+	}
+	return line + "\n" + s.l.View()
+}
+
+func (s *keysScreen) SetSize(w, h int)          { s.l.SetSize(w, h-1); s.input.SetWidth(w / 2) }
+func (s *keysScreen) Crumb() string             { return "Keys" }
+func (s *keysScreen) ShortHelp() []key.Binding  { return s.helpBindings() }
+func (s *keysScreen) FullHelp() [][]key.Binding { return [][]key.Binding{s.helpBindings()} }
+func (s *keysScreen) Capturing() bool           { return s.filtering }
+func (s *keysScreen) Selected() string          { return s.l.SelectedID() }

@@ -1,0 +1,295 @@
+package ui
+
+import (
+	"cmp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// column is one column of a list: a fixed minimum width, and a share of the
+// spare width when flex > 0.
+type column struct {
+	title string
+	min   int
+	flex  int
+}
+
+// row is one line of a list. cells are plain text; the list styles them.
+type row struct {
+	id     string // what enter opens and y copies: an ARN, mostly
+	cells  []string
+	search string // lower-case text the filter looks in
+	// kind colours the row's decision or severity cell (column 0).
+	kind string
+	ref  any // what the row stands for, for the screen that owns the list
+}
+
+// list is a virtualized, filterable, sortable table: only the rows on screen
+// are rendered, and filtering narrows the rows already shown when the query
+// only grows.
+type list struct {
+	c      *Common
+	cols   []column
+	widths []int
+	rows   []row
+	shown  []int // indices into rows, in display order
+	cursor int   // index into shown
+	offset int
+	width  int
+	height int
+	filter string
+	// sortCol is the column sorted by (-1: the order rows were given in).
+	sortCol int
+	desc    bool
+	empty   string
+}
+
+func newList(c *Common, cols []column, empty string) *list {
+	return &list{c: c, cols: cols, sortCol: -1, empty: empty}
+}
+
+// SetRows replaces the rows, keeping the filter, the sort and, when it is
+// still there, the row under the cursor.
+func (l *list) SetRows(rows []row) {
+	keep := l.SelectedID()
+	l.rows = rows
+	for i := range l.rows {
+		if l.rows[i].search == "" {
+			l.rows[i].search = strings.ToLower(strings.Join(l.rows[i].cells, " ") + " " + l.rows[i].id)
+		}
+	}
+	l.refilter(true)
+	if keep != "" {
+		l.SelectID(keep)
+	}
+}
+
+// SetSize sets the list's outer size: one header line and height-1 rows.
+func (l *list) SetSize(w, h int) {
+	l.width, l.height = w, max(h, 2)
+	l.layout()
+	l.clamp()
+}
+
+func (l *list) layout() {
+	l.widths = make([]int, len(l.cols))
+	spare, flex := l.width-2-(len(l.cols)-1), 0 // 2 for the cursor gutter, 1 between columns
+	for i, c := range l.cols {
+		l.widths[i] = c.min
+		spare -= c.min
+		flex += c.flex
+	}
+	if spare > 0 && flex > 0 {
+		left := spare
+		for i, c := range l.cols {
+			if c.flex == 0 {
+				continue
+			}
+			add := spare * c.flex / flex
+			l.widths[i] += add
+			left -= add
+		}
+		for i := len(l.cols) - 1; i >= 0 && left > 0; i-- {
+			if l.cols[i].flex > 0 {
+				l.widths[i] += left
+				left = 0
+			}
+		}
+	}
+}
+
+// SetFilter shows only the rows whose text contains every word of q.
+func (l *list) SetFilter(q string) {
+	q = strings.ToLower(strings.TrimSpace(q))
+	narrower := strings.HasPrefix(q, l.filter) && l.filter != ""
+	l.filter = q
+	l.refilter(!narrower)
+}
+
+func (l *list) refilter(all bool) {
+	words := strings.Fields(l.filter)
+	match := func(r *row) bool {
+		for _, w := range words {
+			if !strings.Contains(r.search, w) {
+				return false
+			}
+		}
+		return true
+	}
+	var from []int
+	if all {
+		from = make([]int, len(l.rows))
+		for i := range l.rows {
+			from[i] = i
+		}
+		l.sortIndices(from)
+	} else {
+		from = l.shown
+	}
+	shown := from[:0:0]
+	for _, i := range from {
+		if match(&l.rows[i]) {
+			shown = append(shown, i)
+		}
+	}
+	l.shown = shown
+	l.clamp()
+}
+
+// SortBy sorts by column col, toggling the direction when it already is.
+func (l *list) SortBy(col int) {
+	if col == l.sortCol {
+		l.desc = !l.desc
+	} else {
+		l.sortCol, l.desc = col, false
+	}
+	keep := l.SelectedID()
+	l.sortIndices(l.shown)
+	l.SelectID(keep)
+}
+
+func (l *list) sortIndices(idx []int) {
+	if l.sortCol < 0 {
+		slices.Sort(idx)
+		return
+	}
+	c := l.sortCol
+	slices.SortStableFunc(idx, func(a, b int) int {
+		x, y := l.rows[a].cells[c], l.rows[b].cells[c]
+		var r int
+		xn, xerr := strconv.Atoi(x)
+		yn, yerr := strconv.Atoi(y)
+		if xerr == nil && yerr == nil {
+			r = cmp.Compare(xn, yn)
+		} else {
+			r = strings.Compare(x, y)
+		}
+		if r == 0 {
+			r = cmp.Compare(a, b)
+		}
+		if l.desc {
+			return -r
+		}
+		return r
+	})
+}
+
+// Move moves the cursor by n rows.
+func (l *list) Move(n int) {
+	l.cursor += n
+	l.clamp()
+}
+
+// Top and Bottom move the cursor to the first or last row.
+func (l *list) Top()    { l.cursor = 0; l.clamp() }
+func (l *list) Bottom() { l.cursor = len(l.shown) - 1; l.clamp() }
+
+// Page is the number of rows on screen.
+func (l *list) Page() int { return max(l.height-1, 1) }
+
+func (l *list) clamp() {
+	l.cursor = max(min(l.cursor, len(l.shown)-1), 0)
+	page := l.Page()
+	if l.cursor < l.offset {
+		l.offset = l.cursor
+	}
+	if l.cursor >= l.offset+page {
+		l.offset = l.cursor - page + 1
+	}
+	l.offset = max(min(l.offset, len(l.shown)-page), 0)
+}
+
+// Selected returns the row under the cursor, or nil.
+func (l *list) Selected() *row {
+	if len(l.shown) == 0 {
+		return nil
+	}
+	return &l.rows[l.shown[l.cursor]]
+}
+
+// SelectedID returns the id of the row under the cursor, or "".
+func (l *list) SelectedID() string {
+	if r := l.Selected(); r != nil {
+		return r.id
+	}
+	return ""
+}
+
+// SelectID puts the cursor on the row with that id, if it is shown.
+func (l *list) SelectID(id string) {
+	for i, ri := range l.shown {
+		if l.rows[ri].id == id {
+			l.cursor = i
+			l.clamp()
+			return
+		}
+	}
+}
+
+// Len is the number of rows shown (after filtering) and in all.
+func (l *list) Len() (shown, all int) { return len(l.shown), len(l.rows) }
+
+// View renders the header and the rows on screen.
+func (l *list) View() string {
+	s := l.c.Styles
+	var b strings.Builder
+	hdr := make([]string, len(l.cols))
+	for i, c := range l.cols {
+		t := c.title
+		if i == l.sortCol {
+			if l.desc {
+				t += " ↓"
+			} else {
+				t += " ↑"
+			}
+		}
+		hdr[i] = fit(t, l.widths[i])
+	}
+	b.WriteString(s.Header.Render("  " + strings.Join(hdr, " ")))
+	if len(l.shown) == 0 {
+		msg := l.empty
+		if l.filter != "" {
+			msg = "nothing matches “" + l.filter + "”"
+		}
+		b.WriteString("\n" + s.Muted.Render("  "+msg))
+		return b.String()
+	}
+	end := min(l.offset+l.Page(), len(l.shown))
+	for i := l.offset; i < end; i++ {
+		r := &l.rows[l.shown[i]]
+		cells := make([]string, len(l.cols))
+		for j := range l.cols {
+			text := ""
+			if j < len(r.cells) {
+				text = r.cells[j]
+			}
+			cells[j] = fit(text, l.widths[j])
+			if j == 0 && r.kind != "" {
+				cells[j] = l.c.kindStyle(r.kind).Render(cells[j])
+			}
+		}
+		line := strings.Join(cells, " ")
+		b.WriteString("\n")
+		if i == l.cursor {
+			b.WriteString(s.Selected.Render("› " + line))
+		} else {
+			b.WriteString("  " + line)
+		}
+	}
+	return b.String()
+}
+
+// fit truncates or pads s to exactly w cells.
+func fit(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	if lipgloss.Width(s) > w {
+		return ansi.Truncate(s, w, "…")
+	}
+	return s + strings.Repeat(" ", w-lipgloss.Width(s))
+}

@@ -1,0 +1,129 @@
+package ui
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/keyhound/keyhound/graph"
+)
+
+// resourcesScreen lists the encrypted resources with their key.
+type resourcesScreen struct{ listView }
+
+func newResourcesScreen(c *Common) *resourcesScreen {
+	s := &resourcesScreen{listView: newListView(c, []column{{"TYPE", 14, 0}, {"RESOURCE", 20, 4}, {"ACCOUNT", 10, 2}, {"KEY", 12, 3}, {"SHARED", 6, 2}}, "no encrypted resources in this snapshot")}
+	var rows []row
+	for _, r := range c.Graph.Resources() {
+		rows = append(rows, row{
+			id: r.ARN, cells: []string{r.Type, lastPart(r.ARN), c.accountName(r.Account), keyLabel(c, r), sharedLabel(c, r.SharedWith)},
+			search: strings.ToLower(r.Type + " " + r.ARN + " " + c.accountLabel(r.Account) + " " + keyLabel(c, r) + " " + r.Key + " " + strings.Join(r.SharedWith, " ")),
+			ref:    r,
+		})
+	}
+	s.l.SetRows(rows)
+	return s
+}
+
+// keyLabel names a resource's key by alias when it has one.
+func keyLabel(c *Common, r *graph.Resource) string {
+	switch {
+	case r.Key == "" && r.KeyRef == "":
+		return "(none)"
+	case r.KeyUnresolved:
+		return "⚠ unresolved " + r.KeyRef
+	}
+	if k := c.Graph.Key(r.Key); k != nil && len(k.Aliases) > 0 {
+		return k.Aliases[0]
+	}
+	return r.Key
+}
+
+func (s *resourcesScreen) Init() tea.Cmd { return nil }
+
+func (s *resourcesScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
+	if cmd, ok := s.update(msg); ok {
+		return s, cmd
+	}
+	if msg, ok := msg.(tea.KeyPressMsg); ok && key.Matches(msg, s.c.Keys.Enter) {
+		if r := s.l.Selected(); r != nil {
+			return s, push(newResourceScreen(s.c, r.ref.(*graph.Resource)))
+		}
+	}
+	return s, nil
+}
+
+func (s *resourcesScreen) View() string              { return s.filterLine() + "\n" + s.l.View() }
+func (s *resourcesScreen) SetSize(w, h int)          { s.l.SetSize(w, h-1); s.input.SetWidth(w / 2) }
+func (s *resourcesScreen) Crumb() string             { return "Resources" }
+func (s *resourcesScreen) Capturing() bool           { return s.filtering }
+func (s *resourcesScreen) Selected() string          { return s.l.SelectedID() }
+func (s *resourcesScreen) ShortHelp() []key.Binding  { return s.helpBindings() }
+func (s *resourcesScreen) FullHelp() [][]key.Binding { return [][]key.Binding{s.helpBindings()} }
+
+// resourceScreen is one resource: its key, its sharing, and who can read its
+// data (its own permission and the KMS calls its service makes).
+type resourceScreen struct {
+	listView
+	res    *graph.Resource
+	loaded bool
+	err    error
+}
+
+func newResourceScreen(c *Common, r *graph.Resource) *resourceScreen {
+	return &resourceScreen{res: r, listView: newListView(c, whoColumns, "computing…")}
+}
+
+func (s *resourceScreen) Init() tea.Cmd { return whoCmd(s.c.Graph, "read", s.res.ARN) }
+
+func (s *resourceScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
+	if m, ok := msg.(whoMsg); ok {
+		if m.target != s.res.ARN {
+			return s, nil
+		}
+		s.loaded, s.err = true, m.err
+		s.l.empty = "nobody can read this resource's data"
+		s.l.SetRows(whoRows(s.c, m.who))
+		return s, nil
+	}
+	if cmd, ok := s.update(msg); ok {
+		return s, cmd
+	}
+	if msg, ok := msg.(tea.KeyPressMsg); ok && key.Matches(msg, s.c.Keys.Enter) {
+		if r := s.l.Selected(); r != nil {
+			w := r.ref.(graph.Who)
+			return s, push(newWhyScreen(s.c, w.Principal, "read", s.res.ARN, w.Paths))
+		}
+	}
+	return s, nil
+}
+
+func (s *resourceScreen) View() string {
+	st := s.c.Styles
+	r := s.res
+	shared := "not shared"
+	if len(r.SharedWith) > 0 {
+		shared = "shared with " + sharedLabel(s.c, r.SharedWith)
+	}
+	head := st.Bold.Render(r.ARN) + "\n" +
+		r.Type + " · account " + s.c.accountLabel(r.Account) + " · " + r.Region + " · key " + keyLabel(s.c, r) + " · " + shared + "\n"
+	if s.err != nil {
+		head += st.Error.Render("✗ "+s.err.Error()) + "\n"
+	} else {
+		head += st.Muted.Render("Who can read its data: the resource's permission and every KMS call its service makes must allow.") + "\n"
+	}
+	return head + s.filterLine() + "\n" + s.l.View()
+}
+
+func (s *resourceScreen) SetSize(w, h int) { s.l.SetSize(w, h-4); s.input.SetWidth(w / 2) }
+func (s *resourceScreen) Crumb() string    { return lastPart(s.res.ARN) }
+func (s *resourceScreen) Capturing() bool  { return s.filtering }
+func (s *resourceScreen) Selected() string {
+	if id := s.l.SelectedID(); id != "" {
+		return id
+	}
+	return s.res.ARN
+}
+func (s *resourceScreen) ShortHelp() []key.Binding  { return s.helpBindings() }
+func (s *resourceScreen) FullHelp() [][]key.Binding { return [][]key.Binding{s.helpBindings()} }

@@ -1,0 +1,264 @@
+package ui
+
+import (
+	"fmt"
+	"os"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/keyhound/keyhound/graph/snapshot"
+	"github.com/keyhound/keyhound/ui/styles"
+)
+
+// filterer is a screen whose list has a filter: esc clears it before it
+// goes back.
+type filterer interface{ HasFilter() bool }
+
+func (v *listView) HasFilter() bool { return v.input.Value() != "" }
+
+func (s *keyScreen) HasFilter() bool {
+	return s.tab != tabPolicy && s.lists[s.tab].HasFilter()
+}
+
+func (s *principalScreen) HasFilter() bool { return s.lists[s.tab].HasFilter() }
+
+// Update handles global messages and keys, and passes the rest to the screens.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.layout()
+		return m, nil
+	case tea.BackgroundColorMsg:
+		m.c.Styles = styles.DefaultStyles(msg.IsDark())
+		return m, m.broadcast(msg)
+	case pushMsg:
+		m.stack = append(m.stack, msg.s)
+		m.layout()
+		return m, msg.s.Init()
+	case statusMsg:
+		m.status, m.isErr = msg.text, msg.err
+		return m, nil
+	case findingsMsg:
+		m.findings = &msg
+		return m, m.broadcast(msg)
+	case scanDoneMsg:
+		cmd := m.broadcast(msg)
+		if msg.Snapshot == nil {
+			return m, cmd
+		}
+		return m, tea.Batch(cmd, rebuildCmd(msg.Snapshot), status("scan ended: building the access graph…", false))
+	case graphMsg:
+		m.c.Graph, m.c.Snapshot, m.findings = msg.g, msg.snap, nil
+		m.buildSections()
+		m.layout()
+		cmds := []tea.Cmd{findingsCmd(msg.g), status("access graph ready: "+sourceSummary(m.c), false)}
+		for i, s := range m.sections {
+			if s != nil && section(i) != secScan {
+				cmds = append(cmds, s.Init())
+			}
+		}
+		return m, tea.Batch(cmds...)
+	case tea.KeyPressMsg:
+		return m.handleKey(msg)
+	case tea.MouseWheelMsg:
+		return m.forward(msg)
+	case tea.PasteMsg:
+		if m.jumping {
+			var cmd tea.Cmd
+			m.jump, cmd = m.jump.Update(msg)
+			return m, cmd
+		}
+		return m.forward(msg)
+	}
+	return m, m.broadcast(msg)
+}
+
+// broadcast sends a message to every screen open: data messages carry
+// what they are about, and each screen takes only its own.
+func (m *Model) broadcast(msg tea.Msg) tea.Cmd {
+	var cmds []tea.Cmd
+	seen := map[screen]bool{}
+	send := func(s screen) {
+		if s == nil || seen[s] {
+			return
+		}
+		seen[s] = true
+		_, cmd := s.Update(msg)
+		cmds = append(cmds, cmd)
+	}
+	for _, s := range m.sections {
+		send(s)
+	}
+	for _, s := range m.stack {
+		send(s)
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	k := m.c.Keys
+	if msg.String() == "ctrl+c" {
+		m.quitting = true
+		return m, tea.Quit
+	}
+	if m.jumping {
+		switch msg.String() {
+		case "esc":
+			m.jumping = false
+			m.jump.Blur()
+			return m, nil
+		case "enter":
+			m.jumping = false
+			m.jump.Blur()
+			ref := m.jump.Value()
+			m.jump.SetValue("")
+			if ref == "" {
+				return m, nil
+			}
+			return m, jumpTo(m.c, ref)
+		}
+		var cmd tea.Cmd
+		m.jump, cmd = m.jump.Update(msg)
+		return m, cmd
+	}
+	top := m.top()
+	if top.Capturing() {
+		return m.forward(msg)
+	}
+	if m.showHelp {
+		if key.Matches(msg, k.Help, k.Back, k.Quit) {
+			m.showHelp = false
+		}
+		return m, nil
+	}
+	m.status = ""
+	switch {
+	case key.Matches(msg, k.Quit):
+		m.quitting = true
+		return m, tea.Quit
+	case key.Matches(msg, k.Help):
+		m.showHelp = true
+		return m, nil
+	case key.Matches(msg, k.Back):
+		if f, ok := top.(filterer); ok && f.HasFilter() {
+			return m.forward(msg)
+		}
+		if len(m.stack) > 1 {
+			m.stack = m.stack[:len(m.stack)-1]
+		}
+		return m, nil
+	case key.Matches(msg, k.Jump):
+		m.jumping = true
+		return m, m.jump.Focus()
+	case key.Matches(msg, k.Copy):
+		if id := top.Selected(); id != "" {
+			return m, tea.Batch(tea.SetClipboard(id), status("copied "+id, false))
+		}
+		return m, nil
+	case key.Matches(msg, k.Export):
+		return m, exportCmd(m.c.Snapshot)
+	case len(m.stack) == 1 && key.Matches(msg, k.NextTab):
+		return m.switchTo(m.nextSection(1))
+	case len(m.stack) == 1 && key.Matches(msg, k.PrevTab):
+		return m.switchTo(m.nextSection(-1))
+	}
+	for i, b := range []key.Binding{k.Keys, k.Principals, k.Resources, k.Findings, k.Scan} {
+		if key.Matches(msg, b) {
+			if !m.available(section(i)) {
+				return m, status("no scan is running: start one with keyhound tui --scan", true)
+			}
+			return m.switchTo(section(i))
+		}
+	}
+	return m.forward(msg)
+}
+
+func (m *Model) forward(msg tea.Msg) (tea.Model, tea.Cmd) {
+	s, cmd := m.top().Update(msg)
+	m.stack[len(m.stack)-1] = s
+	return m, cmd
+}
+
+// available reports whether a section can be shown: all can, but the Scan
+// section only while a scan runs.
+func (m *Model) available(s section) bool {
+	return m.sections[s] != nil || s == secPrincipals || s == secResources
+}
+
+func (m *Model) nextSection(dir int) section {
+	s := m.sec
+	for range numSections {
+		s = section((int(s) + dir + int(numSections)) % int(numSections))
+		if m.available(s) {
+			return s
+		}
+	}
+	return m.sec
+}
+
+func (m *Model) switchTo(s section) (tea.Model, tea.Cmd) {
+	var cmd tea.Cmd
+	if m.sections[s] == nil {
+		m.sections[s] = m.lazySection(s)
+		cmd = m.sections[s].Init()
+	}
+	m.sec = s
+	m.stack = []screen{m.sections[s]}
+	m.layout()
+	return m, cmd
+}
+
+// layout gives every screen the body's size: the window less the title,
+// breadcrumb, status and help lines.
+func (m *Model) layout() {
+	if m.width == 0 {
+		return
+	}
+	m.help.SetWidth(m.width)
+	m.jump.SetWidth(m.width - 4)
+	h := max(m.height-4, 3)
+	for _, s := range m.sections {
+		if s != nil {
+			s.SetSize(m.width, h)
+		}
+	}
+	for _, s := range m.stack {
+		s.SetSize(m.width, h)
+	}
+}
+
+// exportCmd writes the snapshot being browsed to a new file in the working
+// directory.
+func exportCmd(snap *snapshot.Snapshot) tea.Cmd {
+	return func() tea.Msg {
+		if snap == nil {
+			return statusMsg{"nothing to export yet", true}
+		}
+		var name string
+		var f *os.File
+		for i := 0; ; i++ {
+			name = "keyhound-snapshot.json"
+			if i > 0 {
+				name = fmt.Sprintf("keyhound-snapshot-%d.json", i)
+			}
+			var err error
+			f, err = os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+			if err == nil {
+				break
+			}
+			if !os.IsExist(err) || i > 1000 {
+				return statusMsg{"export: " + err.Error(), true}
+			}
+		}
+		err := snapshot.Write(f, snap, false)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return statusMsg{"export " + name + ": " + err.Error(), true}
+		}
+		return statusMsg{"exported the snapshot to " + name, false}
+	}
+}

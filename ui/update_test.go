@@ -1,0 +1,241 @@
+package ui
+
+import (
+	"context"
+	"io"
+	"os"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/keyhound/keyhound/graph/demo"
+	"github.com/keyhound/keyhound/graph/snapshot"
+	"github.com/keyhound/keyhound/scanner"
+)
+
+func (d *driver) crumbs() string {
+	var names []string
+	for _, s := range d.m.stack {
+		names = append(names, s.Crumb())
+	}
+	return strings.Join(names, " › ")
+}
+
+func TestNavigation(t *testing.T) {
+	d := newDriver(t, 100, 30)
+	if got := d.crumbs(); got != "Keys" {
+		t.Fatalf("start at %q", got)
+	}
+	// Filter as you type narrows the list; enter keeps the filter.
+	d.keys("/ t:secr")
+	if shown, all := d.m.top().(*keysScreen).l.Len(); shown != 1 || all != 9 {
+		t.Fatalf("filter secr: %d of %d shown", shown, all)
+	}
+	if !d.m.top().Capturing() {
+		t.Fatal("the filter should have the keyboard")
+	}
+	d.keys("q") // typed into the filter, not quitting
+	if d.m.quitting {
+		t.Fatal("q in the filter quit")
+	}
+	d.keys("esc / t:secrets enter enter")
+	if got := d.crumbs(); got != "Keys › alias/secrets" {
+		t.Fatalf("drill-down: %q", got)
+	}
+	if d.m.top().Selected() == "" {
+		t.Fatal("nothing selected in the key's who-can list")
+	}
+	// Tabs of the key's detail, then into a trace and back out.
+	d.keys("tab tab tab")
+	if d.m.top().(*keyScreen).tab != tabPolicy {
+		t.Fatal("tab did not reach the key policy")
+	}
+	d.keys("shift+tab shift+tab shift+tab enter")
+	if got := d.crumbs(); !strings.HasPrefix(got, "Keys › alias/secrets › why ") {
+		t.Fatalf("why: %q", got)
+	}
+	d.keys("esc esc")
+	if got := d.crumbs(); got != "Keys" {
+		t.Fatalf("back: %q", got)
+	}
+	// The keys list still has its filter; esc clears it before anything else.
+	if shown, _ := d.m.top().(*keysScreen).l.Len(); shown != 1 {
+		t.Fatalf("filter lost: %d shown", shown)
+	}
+	d.keys("esc")
+	if shown, _ := d.m.top().(*keysScreen).l.Len(); shown != 9 {
+		t.Fatalf("esc did not clear the filter: %d shown", shown)
+	}
+	// Sections: tab at the top level, or their number.
+	d.keys("tab")
+	if d.m.sec != secPrincipals {
+		t.Fatalf("tab: section %d", d.m.sec)
+	}
+	d.keys("4")
+	if d.m.sec != secFindings {
+		t.Fatalf("4: section %d", d.m.sec)
+	}
+	d.keys("5")
+	if d.m.sec != secFindings || !d.m.isErr {
+		t.Fatal("5 without a scan should stay and say why")
+	}
+	d.keys("q")
+	if !d.m.quitting {
+		t.Fatal("q did not quit")
+	}
+}
+
+func TestMovingAndSorting(t *testing.T) {
+	d := newDriver(t, 100, 30)
+	l := d.m.top().(*keysScreen).l
+	first := l.SelectedID()
+	d.keys("j j k G")
+	if l.cursor != 8 {
+		t.Fatalf("G: cursor %d, want 8", l.cursor)
+	}
+	d.keys("g")
+	if l.SelectedID() != first {
+		t.Fatal("g did not go back to the top")
+	}
+	d.send(tea.MouseWheelMsg{Button: tea.MouseWheelDown})
+	if l.cursor != 3 {
+		t.Fatalf("wheel: cursor %d, want 3", l.cursor)
+	}
+	d.keys("s")
+	if l.sortCol != 0 {
+		t.Fatalf("s: sort column %d", l.sortCol)
+	}
+	var aliases []string
+	for _, i := range l.shown {
+		aliases = append(aliases, l.rows[i].cells[0])
+	}
+	for i := 1; i < len(aliases); i++ {
+		if aliases[i-1] > aliases[i] {
+			t.Fatalf("not sorted by alias: %v", aliases)
+		}
+	}
+}
+
+func TestJumpCopyAndHelp(t *testing.T) {
+	d := newDriver(t, 100, 30)
+	d.keys(": t:" + demo.Dilip + " enter")
+	if got := d.crumbs(); got != "Keys › dilip" {
+		t.Fatalf("jump to a principal: %q", got)
+	}
+	d.keys(": t:alias/reports enter")
+	if got := d.crumbs(); got != "Keys › dilip › alias/reports" {
+		t.Fatalf("jump to an alias: %q", got)
+	}
+	d.keys(": t:arn:aws:kms:us-east-1:111111111111:key/nope enter")
+	if !d.m.isErr || !strings.Contains(d.m.status, "nothing in the snapshot") {
+		t.Fatalf("jump to nothing: %q", d.m.status)
+	}
+	d.keys("y")
+	if !strings.HasPrefix(d.m.status, "copied arn:aws:iam::") {
+		t.Fatalf("y: %q", d.m.status)
+	}
+	d.keys("?")
+	if !d.m.showHelp || !strings.Contains(d.screen(), "jump to ARN/alias") {
+		t.Fatal("? did not show the full help")
+	}
+	d.keys("esc")
+	if d.m.showHelp {
+		t.Fatal("esc did not close the help")
+	}
+}
+
+func TestExportWritesTheSnapshot(t *testing.T) {
+	t.Chdir(t.TempDir())
+	d := newDriver(t, 100, 30)
+	d.keys("e")
+	if d.m.isErr || !strings.Contains(d.m.status, "keyhound-snapshot.json") {
+		t.Fatalf("export: %q", d.m.status)
+	}
+	data, err := os.ReadFile("keyhound-snapshot.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, errs, err := snapshot.Decode(data)
+	if err != nil || len(errs) > 0 || len(s.Accounts) != 4 {
+		t.Fatalf("exported snapshot: %v %v", err, errs)
+	}
+	d.keys("e")
+	if !strings.Contains(d.m.status, "keyhound-snapshot-1.json") {
+		t.Fatalf("second export should not overwrite: %q", d.m.status)
+	}
+}
+
+// A scan's events fill the Scan view; its end rebuilds every view from the
+// scan's snapshot.
+func TestScanEventsUpdateTheViews(t *testing.T) {
+	// Events are sent to the model directly; the channel is closed so that
+	// the command waiting on it returns at once.
+	events := make(chan scanner.Event)
+	close(events)
+	done := make(chan ScanDone, 1)
+	cancelled := false
+	src := &ScanSource{Events: events, Done: done, Cancel: func() { cancelled = true }}
+	g := demoGraph(t)
+	m := New(g, g.Snapshot, "scan", WithScan(src))
+	d := &driver{t: t, m: m}
+	d.send(tea.WindowSizeMsg{Width: 100, Height: 30})
+	if m.sec != secScan {
+		t.Fatal("a scan should open on the Scan view")
+	}
+	sc := m.sections[secScan].(*scanScreen)
+	d.send(scanEventMsg{Account: "111111111111", Phase: "kms", Region: "us-east-1"})
+	d.send(scanEventMsg{Account: "111111111111", Phase: "done", Message: "12 keys"})
+	d.send(scanEventMsg{Account: "222222222222", Phase: "error", Message: "AccessDenied: iam:GetAccountAuthorizationDetails"})
+	if shown, _ := sc.l.Len(); shown != 2 {
+		t.Fatalf("%d accounts shown", shown)
+	}
+	screen := d.screen()
+	for _, want := range []string{"✓ done", "✗ errors", "Accounts 1 done of 2 seen", "AccessDenied"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("scan view lacks %q:\n%s", want, screen)
+		}
+	}
+	d.keys("ctrl+x")
+	if !cancelled {
+		t.Fatal("ctrl+x did not cancel the scan")
+	}
+	// The scan ends with a snapshot of one account only.
+	snap, _, err := snapshot.Decode(demo.Snapshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id := range snap.Accounts {
+		if id != "111111111111" {
+			delete(snap.Accounts, id)
+		}
+	}
+	d.send(scanDoneMsg{Snapshot: snap, Result: scanner.Result{Complete: false, Errors: 1, Accounts: 1}})
+	if m.c.Graph == g {
+		t.Fatal("the graph was not rebuilt from the scan's snapshot")
+	}
+	if !strings.Contains(d.screen(), "scan partial") {
+		t.Errorf("scan view does not say the scan is partial:\n%s", d.screen())
+	}
+	d.keys("2")
+	if shown, _ := m.top().(*principalsScreen).l.Len(); shown != 4 {
+		t.Fatalf("principals after the scan: %d, want the 4 of account 111111111111", shown)
+	}
+}
+
+// The whole program starts, renders and quits without a terminal.
+func TestProgramSmoke(t *testing.T) {
+	g := demoGraph(t)
+	m := New(g, g.Snapshot, "demo")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	p := tea.NewProgram(m, tea.WithInput(nil), tea.WithOutput(io.Discard), tea.WithWindowSize(80, 24), tea.WithContext(ctx))
+	go p.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
+	final, err := p.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !final.(*Model).quitting {
+		t.Fatal("the program ended without quitting")
+	}
+}

@@ -1,0 +1,133 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+)
+
+// View renders the title bar, the breadcrumb, the top screen (or the full
+// help), the status line and the focused screen's short help.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.Render())
+	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
+	v.WindowTitle = "keyhound · " + m.c.Source
+	return v
+}
+
+// Render is the screen's text: View's content.
+func (m *Model) Render() string {
+	if m.width == 0 {
+		return "keyhound: starting…"
+	}
+	if m.quitting {
+		return ""
+	}
+	st := m.c.Styles
+	bodyH := max(m.height-4, 3)
+	var body string
+	if m.showHelp {
+		body = m.fullHelp()
+	} else {
+		body = m.top().View()
+	}
+	body = clip(body, m.width, bodyH)
+
+	statusLine := st.Status.Render(sourceSummary(m.c))
+	switch {
+	case m.jumping:
+		statusLine = m.jump.View()
+	case m.status != "" && m.isErr:
+		statusLine = st.Error.Render("✗ " + m.status)
+	case m.status != "":
+		statusLine = st.Status.Render(m.status)
+	}
+	var short []key.Binding
+	if m.showHelp {
+		short = []key.Binding{m.c.Keys.Help}
+	} else {
+		short = append(m.top().ShortHelp(), m.c.Keys.Back, m.c.Keys.Jump, m.c.Keys.Help, m.c.Keys.Quit)
+		if len(m.stack) == 1 {
+			short = short[:len(short)-4]
+			short = append(short, m.c.Keys.NextTab, m.c.Keys.Jump, m.c.Keys.Help, m.c.Keys.Quit)
+		}
+	}
+	return m.titleBar() + "\n" + m.breadcrumb() + "\n" + body + "\n" + fit(statusLine, m.width) + "\n" + m.help.ShortHelpView(short)
+}
+
+func (m *Model) titleBar() string {
+	st := m.c.Styles
+	parts := []string{st.Title.Render("keyhound")}
+	for i, n := range sectionNames {
+		if section(i) == secScan && m.sections[i] == nil {
+			continue
+		}
+		label := strconv.Itoa(i+1) + " " + n
+		if section(i) == m.sec {
+			parts = append(parts, st.TabActive.Render(label))
+		} else {
+			parts = append(parts, st.Tab.Render(label))
+		}
+	}
+	return fit(strings.Join(parts, " "), m.width)
+}
+
+func (m *Model) breadcrumb() string {
+	st := m.c.Styles
+	crumbs := make([]string, len(m.stack))
+	for i, s := range m.stack {
+		crumbs[i] = st.Crumb.Render(s.Crumb())
+	}
+	return fit(strings.Join(crumbs, st.CrumbSep.Render(" › ")), m.width)
+}
+
+func (m *Model) fullHelp() string {
+	k := m.c.Keys
+	groups := [][]key.Binding{
+		{k.Keys, k.Principals, k.Resources, k.Findings, k.Scan},
+		{k.NextTab, k.PrevTab, k.Enter, k.Back, k.Jump},
+		{k.Copy, k.Export, k.Help, k.Quit},
+	}
+	groups = append(groups, m.top().FullHelp()...)
+	title := m.c.Styles.Bold.Render("Keys") + m.c.Styles.Muted.Render("  (? or esc to close)")
+	return title + "\n\n" + m.help.FullHelpView(groups) + "\n\n" + m.c.Styles.Muted.Render(legend)
+}
+
+const legend = "✓ ALLOW  ? CONDITIONAL (depends on the live request, or on what the snapshot lacks)  ✗ DENY\n" +
+	"Colours repeat what the glyphs and words say."
+
+// sourceSummary says what is being browsed.
+func sourceSummary(c *Common) string {
+	if c.summaryOf == c.Graph && c.summary != "" {
+		return c.summary
+	}
+	st := c.Graph.Stats()
+	org := "no organization"
+	if c.Graph.Org != nil {
+		org = "organization " + c.Graph.Org.ID
+	}
+	c.summary = c.Source + " · " + org + " · " + strconv.Itoa(st.Accounts) + " accounts · " + strconv.Itoa(st.Keys) + " keys · " + strconv.Itoa(st.Users+st.Roles) + " principals"
+	c.summaryOf = c.Graph
+	return c.summary
+}
+
+// clip cuts or pads text to exactly h lines of at most w cells.
+func clip(s string, w, h int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for i, l := range lines {
+		if lipgloss.Width(l) > w {
+			lines[i] = fit(l, w)
+		}
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}

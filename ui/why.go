@@ -1,0 +1,268 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/graph/eval"
+)
+
+// whyScreen is the evaluation trace of one principal's action on a key or
+// a resource, as a tree: each layer with the statement that matched or
+// failed, each condition with the request's value, and the role chain.
+type whyScreen struct {
+	c                         *Common
+	principal, action, target string
+	paths                     []graph.Path
+	answer                    *graph.Answer
+	chainAnswer               *graph.Answer // the last role's own answer, when access comes through a chain
+	chain                     []string
+	err                       error
+	lines                     []string
+	offset, width, height     int
+}
+
+func newWhyScreen(c *Common, principal, action, target string, paths []graph.Path) *whyScreen {
+	return &whyScreen{c: c, principal: principal, action: action, target: target, paths: paths}
+}
+
+// whyMsg carries the answers a trace shows.
+type whyMsg struct {
+	principal, target string
+	answer, chain     *graph.Answer
+	via               []string
+	err               error
+}
+
+func (s *whyScreen) Init() tea.Cmd {
+	g, p, action, target := s.c.Graph, s.principal, s.action, s.target
+	return func() tea.Msg {
+		m := whyMsg{principal: p, target: target}
+		if p == graph.AnyGrantee {
+			m.err = errAnyGrantee
+			return m
+		}
+		m.answer, m.err = g.Can(graph.Query{Principal: p, Action: action, Resource: target})
+		if m.err != nil || m.answer.DirectDecision == m.answer.Decision {
+			return m
+		}
+		// Access through a role chain: show the last role's own trace.
+		for _, path := range m.answer.Paths {
+			if len(path.Via) > 1 && path.Decision == m.answer.Decision {
+				m.via = path.Via
+				m.chain, _ = g.Can(graph.Query{Principal: path.Via[len(path.Via)-1], Action: action, Resource: target, ChainDepth: -1})
+				break
+			}
+		}
+		return m
+	}
+}
+
+type whyError string
+
+func (e whyError) Error() string { return string(e) }
+
+const errAnyGrantee = whyError("the key's grants were not collected: any principal may hold a grant, so no single trace can be shown; rescan with kms:ListGrants allowed")
+
+func (s *whyScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
+	k := s.c.Keys
+	switch msg := msg.(type) {
+	case whyMsg:
+		if msg.principal != s.principal || msg.target != s.target {
+			return s, nil
+		}
+		s.answer, s.chainAnswer, s.chain, s.err = msg.answer, msg.chain, msg.via, msg.err
+		s.render()
+	case tea.MouseWheelMsg:
+		if msg.Button == tea.MouseWheelUp {
+			s.scroll(-3)
+		} else if msg.Button == tea.MouseWheelDown {
+			s.scroll(3)
+		}
+	case tea.KeyPressMsg:
+		switch {
+		case key.Matches(msg, k.Down):
+			s.scroll(1)
+		case key.Matches(msg, k.Up):
+			s.scroll(-1)
+		case key.Matches(msg, k.PageDown):
+			s.scroll(s.height)
+		case key.Matches(msg, k.PageUp):
+			s.scroll(-s.height)
+		case key.Matches(msg, k.Top):
+			s.offset = 0
+		case key.Matches(msg, k.Bottom):
+			s.scroll(len(s.lines))
+		}
+	}
+	return s, nil
+}
+
+func (s *whyScreen) scroll(n int) {
+	s.offset = max(min(s.offset+n, len(s.lines)-s.height), 0)
+}
+
+// verdictText is a decision in its colour, with its glyph.
+func (c *Common) verdictText(v eval.Verdict) string {
+	return c.kindStyle(v.String()).Render(glyphFor(v.String()) + " " + v.String())
+}
+
+// render lays the trace out as lines, once per answer (not per frame).
+func (s *whyScreen) render() {
+	st := s.c.Styles
+	var out []string
+	add := func(l ...string) { out = append(out, l...) }
+	if s.err != nil {
+		add(st.Error.Render("✗ " + s.err.Error()))
+		s.lines = out
+		return
+	}
+	a := s.answer
+	add(s.c.verdictText(a.Decision)+"  "+st.Bold.Render(a.Principal)+" → "+a.Action, "   on "+a.Resource)
+	if len(s.chain) > 1 {
+		add("", st.Bold.Render("Role chain")+st.Muted.Render(" (shortest; as itself: ")+s.c.verdictText(a.DirectDecision)+st.Muted.Render(")"))
+		for i, hop := range s.chain {
+			prefix := "  "
+			if i > 0 {
+				prefix = strings.Repeat("  ", i) + "└─ assumes "
+			}
+			add(prefix + hop)
+		}
+	}
+	trace := a
+	if s.chainAnswer != nil {
+		trace = s.chainAnswer
+		add("", st.Muted.Render("The trace below is the last role's own request."))
+	}
+	if len(trace.DeniedBy) > 0 {
+		var parts []string
+		for _, d := range trace.DeniedBy {
+			kind := "implicit"
+			if d.Explicit {
+				kind = "explicit deny"
+			}
+			parts = append(parts, d.Layer.String()+" ("+kind+")")
+		}
+		label := "Denied by: "
+		if trace.Decision == eval.Conditional {
+			label = "Depends on: "
+		}
+		add("", st.Denied.Render("✗ ")+st.Bold.Render(label)+strings.Join(parts, ", "))
+	}
+	if len(trace.Conditions) > 0 {
+		add("", st.Bold.Render("Conditions only the live request can settle"))
+		for _, c := range trace.Conditions {
+			verb := "allowed only if"
+			if c.Effect.String() == "Deny" {
+				verb = "denied if"
+			}
+			add("  "+st.Conditional.Render("? ")+verb+" "+c.Key+" "+c.Operator+" "+strings.Join(c.Values, " or "), st.Muted.Render("      ("+c.Layer.String()+", "+c.Policy+" statement "+itoa(c.Statement)+")"))
+		}
+	}
+	if len(trace.Steps) > 0 {
+		add("", st.Bold.Render("Steps")+st.Muted.Render(" (the resource's permission, then each KMS call its service makes; all must allow)"))
+		for i, step := range trace.Steps {
+			branch := "├─"
+			if i == len(trace.Steps)-1 {
+				branch = "└─"
+			}
+			via := ""
+			if step.ViaService != "" {
+				via = " via " + step.ViaService
+			}
+			add(branch + " " + s.c.verdictText(step.Decision) + "  " + step.Action + via + "  " + st.Muted.Render(step.Resource))
+			if step.Note != "" {
+				add("│     " + st.Muted.Render(step.Note))
+			}
+			out = append(out, s.reasonLines(step.Reasons, "│  ")...)
+		}
+	} else {
+		add("", st.Bold.Render("Trace")+st.Muted.Render(" (every layer AWS evaluates)"))
+		out = append(out, s.reasonLines(trace.Reasons, "")...)
+	}
+	if len(trace.Unknowns) > 0 {
+		add("", st.Conditional.Render("? ")+st.Bold.Render("Gaps in the snapshot this answer depends on"))
+		for _, u := range trace.Unknowns {
+			add("  · " + u.Message + st.Muted.Render("  ("+u.Path+")"))
+		}
+	}
+	s.lines = out
+	s.scroll(0)
+}
+
+func (s *whyScreen) reasonLines(reasons []eval.Reason, indent string) []string {
+	st := s.c.Styles
+	var out []string
+	for i, rs := range reasons {
+		branch := "├─"
+		cont := "│  "
+		if i == len(reasons)-1 {
+			branch, cont = "└─", "   "
+		}
+		g := rs.Glyph()
+		switch g {
+		case "✓":
+			g = st.Allowed.Render(g)
+		case "✗":
+			g = st.Denied.Render(g)
+		case "?":
+			g = st.Conditional.Render(g)
+		}
+		out = append(out, indent+branch+" "+g+" "+st.Bold.Render(padRight(rs.Layer.String(), 20))+" "+rs.Text())
+		for _, c := range rs.Conditions {
+			out = append(out, indent+cont+"    "+c.Text())
+		}
+	}
+	return out
+}
+
+func padRight(s string, n int) string {
+	if len(s) >= n {
+		return s
+	}
+	return s + strings.Repeat(" ", n-len(s))
+}
+
+func (s *whyScreen) View() string {
+	if s.answer == nil && s.err == nil {
+		return s.c.Styles.Muted.Render("evaluating " + s.principal + " → " + s.action + " on " + s.target + "…")
+	}
+	end := min(s.offset+s.height, len(s.lines))
+	shown := make([]string, 0, end-s.offset)
+	for _, l := range s.lines[s.offset:end] {
+		shown = append(shown, fit(l, s.width))
+	}
+	return strings.Join(shown, "\n")
+}
+
+func (s *whyScreen) SetSize(w, h int) { s.width, s.height = w, max(h, 1); s.scroll(0) }
+func (s *whyScreen) Crumb() string {
+	return "why " + lastPart(s.principal)
+}
+
+func (s *whyScreen) ShortHelp() []key.Binding {
+	k := s.c.Keys
+	return []key.Binding{k.Up, k.Down, k.Copy}
+}
+func (s *whyScreen) FullHelp() [][]key.Binding { return [][]key.Binding{s.ShortHelp()} }
+func (s *whyScreen) Capturing() bool           { return false }
+func (s *whyScreen) Selected() string          { return s.principal }
+
+// lastPart is the last path segment of an ARN: a role's or user's name.
+func lastPart(arn string) string {
+	if i := strings.LastIndexAny(arn, "/:"); i >= 0 && i < len(arn)-1 {
+		return arn[i+1:]
+	}
+	return arn
+}
+
+func itoa(i int) string {
+	if i < 0 {
+		return "-"
+	}
+	return strconv.Itoa(i)
+}
