@@ -20,6 +20,8 @@ type Common struct {
 	Keys     KeyMap
 	// Source names where the graph came from: a file, "demo", or a scan.
 	Source string
+	// findings, once computed in the background; nil until then.
+	findings *findingsMsg
 	// summary is what the status line says when idle, for summaryOf.
 	summary   string
 	summaryOf *graph.Graph
@@ -95,4 +97,19 @@ func principalAccount(arn string) string {
 		return parts[4]
 	}
 	return ""
+}
+
+// label is how lists name a key (its alias), a principal (role/Name) or a
+// resource (its last ARN segment).
+func (c *Common) label(ref string) string {
+	if k := c.Graph.Key(ref); k != nil {
+		if len(k.Aliases) > 0 {
+			return k.Aliases[0]
+		}
+		return "key/" + k.ID
+	}
+	if strings.Contains(ref, ":iam::") || strings.Contains(ref, ":sts::") || ref == "*" {
+		return shortPrincipal(ref)
+	}
+	return lastPart(ref)
 }

@@ -26,7 +26,7 @@ func findingsCmd(g *graph.Graph) tea.Cmd {
 	}
 }
 
-func findingRow(f graph.Finding) row {
+func findingRow(c *Common, f graph.Finding) row {
 	var ev []string
 	for _, e := range f.Evidence {
 		if e.Detail != "" {
@@ -36,7 +36,7 @@ func findingRow(f graph.Finding) row {
 	return row{
 		id:     f.Resource,
 		kind:   f.Severity.String(),
-		cells:  []string{strings.ToUpper(f.Severity.String()), f.Title, shortPrincipal(f.Resource), strings.Join(ev, "; ")},
+		cells:  []string{strings.ToUpper(f.Severity.String()), f.Title, c.label(f.Resource), strings.Join(ev, "; ")},
 		search: strings.ToLower(f.Severity.String() + " " + f.Rule + " " + f.Title + " " + f.Resource + " " + strings.Join(ev, " ")),
 		ref:    f,
 	}
@@ -59,7 +59,7 @@ func (s *findingsScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 	if m, ok := msg.(findingsMsg); ok {
 		rows := make([]row, len(m.all))
 		for i, f := range m.all {
-			rows[i] = findingRow(f)
+			rows[i] = findingRow(s.c, f)
 		}
 		s.l.empty = "no findings"
 		s.l.SetRows(rows)

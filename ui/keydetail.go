@@ -72,7 +72,23 @@ func newKeyScreen(c *Common, k *graph.Key) *keyScreen {
 			search: strings.ToLower(g.GranteePrincipal + " " + strings.Join(g.Operations, " ") + " " + strings.Join(cons, " ") + " " + g.GrantID)})
 	}
 	s.lists[tabGrants].l.SetRows(gr)
+	if c.findings != nil {
+		s.setFindings(c.findings)
+	} else {
+		s.lists[tabFindings].l.empty = "computing findings…"
+	}
 	return s
+}
+
+func (s *keyScreen) setFindings(fm *findingsMsg) {
+	var rows []row
+	for _, f := range fm.all {
+		if f.Resource == s.key.ARN {
+			rows = append(rows, findingRow(s.c, f))
+		}
+	}
+	s.lists[tabFindings].l.empty = "no findings"
+	s.lists[tabFindings].l.SetRows(rows)
 }
 
 // whoColumns are the columns of who-can lists.
@@ -157,13 +173,7 @@ func (s *keyScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 		s.lists[tabWho].l.SetRows(whoRows(s.c, msg.who))
 		return s, nil
 	case findingsMsg:
-		var rows []row
-		for _, f := range msg.all {
-			if f.Resource == s.key.ARN {
-				rows = append(rows, findingRow(f))
-			}
-		}
-		s.lists[tabFindings].l.SetRows(rows)
+		s.setFindings(&msg)
 		return s, nil
 	case tea.KeyPressMsg:
 		k := s.c.Keys

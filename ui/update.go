@@ -41,7 +41,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.status, m.isErr = msg.text, msg.err
 		return m, nil
 	case findingsMsg:
-		m.findings = &msg
+		m.findings, m.c.findings = &msg, &msg
 		return m, m.broadcast(msg)
 	case scanDoneMsg:
 		cmd := m.broadcast(msg)
@@ -50,7 +50,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, tea.Batch(cmd, rebuildCmd(msg.Snapshot), status("scan ended: building the access graph…", false))
 	case graphMsg:
-		m.c.Graph, m.c.Snapshot, m.findings = msg.g, msg.snap, nil
+		m.c.Graph, m.c.Snapshot, m.findings, m.c.findings = msg.g, msg.snap, nil, nil
 		m.buildSections()
 		m.layout()
 		cmds := []tea.Cmd{findingsCmd(msg.g), status("access graph ready: "+sourceSummary(m.c), false)}

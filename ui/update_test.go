@@ -2,12 +2,14 @@ package ui
 
 import (
 	"context"
+	"image/color"
 	"io"
 	"os"
 	"strings"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/keyhound/keyhound/graph/demo"
 	"github.com/keyhound/keyhound/graph/snapshot"
@@ -237,5 +239,26 @@ func TestProgramSmoke(t *testing.T) {
 	}
 	if !final.(*Model).quitting {
 		t.Fatal("the program ended without quitting")
+	}
+}
+
+// Styles follow the terminal's background; the trace is redrawn with them.
+func TestLightBackground(t *testing.T) {
+	d := newDriver(t, 100, 30)
+	d.keys("/ t:reports enter enter enter")
+	why, ok := d.m.top().(*whyScreen)
+	if !ok {
+		t.Fatalf("not on a trace: %s", d.crumbs())
+	}
+	before := strings.Join(why.lines, "\n")
+	d.send(tea.BackgroundColorMsg{Color: color.White})
+	if d.m.c.Styles.IsDark {
+		t.Fatal("a white background should give the light styles")
+	}
+	if strings.Join(why.lines, "\n") == before {
+		t.Error("the trace was not redrawn with the light styles")
+	}
+	if ansi.Strip(strings.Join(why.lines, "\n")) != ansi.Strip(before) {
+		t.Error("the trace's text changed with the background")
 	}
 }

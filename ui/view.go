@@ -94,11 +94,12 @@ func (m *Model) fullHelp() string {
 	}
 	groups = append(groups, m.top().FullHelp()...)
 	title := m.c.Styles.Bold.Render("Keys") + m.c.Styles.Muted.Render("  (? or esc to close)")
-	return title + "\n\n" + m.help.FullHelpView(groups) + "\n\n" + m.c.Styles.Muted.Render(legend)
+	st := m.c.Styles
+	return title + "\n\n" + m.help.FullHelpView(groups) + "\n\n" +
+		st.Allowed.Render("✓ ALLOW") + "  " + st.Conditional.Render("? CONDITIONAL") + "  " + st.Denied.Render("✗ DENY") + "\n" +
+		st.Muted.Render("CONDITIONAL: the answer depends on the live request (source IP, encryption") + "\n" +
+		st.Muted.Render("context…) or on what the snapshot lacks. Colours repeat the glyphs and words.")
 }
-
-const legend = "✓ ALLOW  ? CONDITIONAL (depends on the live request, or on what the snapshot lacks)  ✗ DENY\n" +
-	"Colours repeat what the glyphs and words say."
 
 // sourceSummary says what is being browsed.
 func sourceSummary(c *Common) string {

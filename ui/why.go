@@ -77,6 +77,10 @@ func (s *whyScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 		}
 		s.answer, s.chainAnswer, s.chain, s.err = msg.answer, msg.chain, msg.via, msg.err
 		s.render()
+	case tea.BackgroundColorMsg:
+		if s.answer != nil || s.err != nil {
+			s.render() // the lines hold the old styles
+		}
 	case tea.MouseWheelMsg:
 		if msg.Button == tea.MouseWheelUp {
 			s.scroll(-3)
