@@ -69,6 +69,16 @@ func (g *Graph) Fixes(a *Answer) []Fix {
 			}
 			out = append(out, g.requestFixes(st.request, st.DeniedBy, st.Reasons, st.ViaService)...)
 		}
+		// A step no policy can fix makes the other steps' fixes moot.
+		var remedies []Fix
+		for _, f := range out {
+			if f.NoPolicyFix {
+				remedies = append(remedies, f)
+			}
+		}
+		if len(remedies) > 0 {
+			return remedies
+		}
 		return out
 	}
 	if a.Request == nil {

@@ -133,3 +133,9 @@ func sortedKeys[V any](m map[string]V) []string {
 	slices.Sort(keys)
 	return keys
 }
+
+// PrincipalsOf returns an account's users and roles, sorted by ARN. The
+// slice is shared: callers must not change its elements.
+func (g *Graph) PrincipalsOf(account string) []*Principal {
+	return slices.Clip(g.ix.byAccount[account])
+}

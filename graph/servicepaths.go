@@ -49,6 +49,13 @@ var servicePaths = map[string]servicePath{
 		"ec2:CreateVolume": {"kms:DescribeKey", "kms:CreateGrant", "kms:Decrypt"},
 		"ec2:CopySnapshot": {"kms:DescribeKey", "kms:CreateGrant", "kms:ReEncryptFrom", "kms:Decrypt"},
 	}},
+	// A volume's data is read by attaching it to an instance: EBS creates a
+	// grant for the instance and decrypts the volume's data key (EBS UG, "How
+	// EBS encryption works"). Volumes have no resource policy and are never
+	// shared: only their own account's identity policies and the key decide.
+	"ec2:volume": {service: "ec2", read: "ec2:AttachVolume", calls: map[string][]string{
+		"ec2:AttachVolume": {"kms:DescribeKey", "kms:CreateGrant", "kms:Decrypt"},
+	}},
 	"rds:snapshot": {service: "rds", read: "rds:RestoreDBInstanceFromDBSnapshot", calls: map[string][]string{
 		"rds:RestoreDBInstanceFromDBSnapshot": {"kms:DescribeKey", "kms:CreateGrant", "kms:Decrypt"},
 		"rds:CopyDBSnapshot":                  {"kms:DescribeKey", "kms:CreateGrant", "kms:Decrypt"},

@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/graph/eval"
 )
 
 // Tabs of a key's detail.
@@ -94,11 +95,20 @@ func (s *keyScreen) setFindings(fm *findingsMsg) {
 // whoColumns are the columns of who-can lists.
 var whoColumns = []column{{"DECISION", 13, 0}, {"PRINCIPAL", 18, 3}, {"ACCOUNT", 10, 2}, {"VIA / CONDITION", 14, 3}}
 
-// whoMsg carries who can decrypt a key, computed in the background.
+// whoMsg carries who can decrypt a key (or read a resource), computed in
+// the background; for a shared resource, also who cannot, in the accounts it
+// is shared with.
 type whoMsg struct {
 	target string
 	who    []graph.Who
+	denied []denied
 	err    error
+}
+
+// denied is a principal whose answer is DENY, and the layers that deny it.
+type denied struct {
+	principal, account string
+	by                 []eval.Denial
 }
 
 func whoCmd(g *graph.Graph, action, target string) tea.Cmd {

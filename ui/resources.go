@@ -1,12 +1,14 @@
 package ui
 
 import (
+	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/graph/eval"
 )
 
 // resourcesScreen lists the encrypted resources with their key.
@@ -68,6 +70,7 @@ type resourceScreen struct {
 	listView
 	res    *graph.Resource
 	loaded bool
+	denied int // principals of the accounts it is shared with that cannot read it
 	err    error
 }
 
@@ -75,7 +78,45 @@ func newResourceScreen(c *Common, r *graph.Resource) *resourceScreen {
 	return &resourceScreen{res: r, listView: newListView(c, whoColumns, "computing…")}
 }
 
-func (s *resourceScreen) Init() tea.Cmd { return whoCmd(s.c.Graph, "read", s.res.ARN) }
+func (s *resourceScreen) Init() tea.Cmd { return resourceWhoCmd(s.c.Graph, s.res) }
+
+// maxDeniedShown bounds the principals asked about per account a resource is
+// shared with.
+const maxDeniedShown = 50
+
+// resourceWhoCmd finds who can read a resource's data and, in each account
+// it is shared with, who cannot and why: sharing that does not work.
+func resourceWhoCmd(g *graph.Graph, res *graph.Resource) tea.Cmd {
+	return func() tea.Msg {
+		who, err := g.WhoCan("read", res.ARN, "", graph.DefaultChainDepth)
+		m := whoMsg{target: res.ARN, who: who, err: err}
+		if err != nil {
+			return m
+		}
+		listed := map[string]bool{}
+		for _, w := range who {
+			listed[w.Principal] = true
+		}
+		for _, acct := range res.SharedWith {
+			if acct == res.Account {
+				continue
+			}
+			n := 0
+			for _, p := range g.PrincipalsOf(acct) {
+				if listed[p.ARN] || n >= maxDeniedShown {
+					continue
+				}
+				a, err := g.Can(graph.Query{Principal: p.ARN, Action: "read", Resource: res.ARN, ChainDepth: -1})
+				if err != nil || a.Decision != eval.Deny {
+					continue
+				}
+				n++
+				m.denied = append(m.denied, denied{principal: p.ARN, account: p.Account, by: a.DeniedBy})
+			}
+		}
+		return m
+	}
+}
 
 func (s *resourceScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 	if m, ok := msg.(whoMsg); ok {
@@ -84,7 +125,21 @@ func (s *resourceScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 		}
 		s.loaded, s.err = true, m.err
 		s.l.empty = "nobody can read this resource's data"
-		s.l.SetRows(whoRows(s.c, m.who))
+		rows := whoRows(s.c, m.who)
+		for _, d := range m.denied {
+			var by []string
+			for _, x := range d.by {
+				by = append(by, x.Layer.String())
+			}
+			rows = append(rows, row{
+				id: d.principal, kind: "DENY",
+				cells:  []string{"✗ DENY", shortPrincipal(d.principal), s.c.accountName(d.account), "denied by " + strings.Join(by, ", ")},
+				search: strings.ToLower("deny " + d.principal + " " + s.c.accountLabel(d.account) + " " + strings.Join(by, " ")),
+				ref:    graph.Who{Principal: d.principal, Account: d.account, Decision: eval.Deny},
+			})
+		}
+		s.denied = len(m.denied)
+		s.l.SetRows(rows)
 		return s, nil
 	}
 	if cmd, ok := s.update(msg); ok {
@@ -110,6 +165,8 @@ func (s *resourceScreen) View() string {
 		r.Type + " · account " + s.c.accountLabel(r.Account) + " · " + r.Region + " · key " + keyLabel(s.c, r) + " · " + shared + "\n"
 	if s.err != nil {
 		head += st.Error.Render("✗ "+s.err.Error()) + "\n"
+	} else if s.denied > 0 {
+		head += st.Denied.Render("✗ shared, but "+strconv.Itoa(s.denied)+" principals of the accounts it is shared with cannot read it") + st.Muted.Render(" (enter on one: why, and the fix)") + "\n"
 	} else {
 		head += st.Muted.Render("Who can read its data: the resource's permission and every KMS call its service makes must allow.") + "\n"
 	}

@@ -152,6 +152,12 @@ func TestViewsGolden(t *testing.T) {
 		{"resources", "3"},
 		{"resource", "3 / t:kh-demo-reports enter enter"},
 		{"findings", "4"},
+		// The newcomer's question: why can Dilip not read the bucket
+		// encrypted with aws/s3, and what would fix it.
+		{"resource-aws-managed-key", "3 / t:s3:::kh-demo-legacy enter enter"},
+		{"why-denied-with-fix", "3 / t:s3:::kh-demo-legacy enter enter / t:user/dilip enter enter"},
+		{"resource-volume", "3 / t:volume enter enter"},
+		{"why-denied-identity-fix", "3 / t:kh-demo-reports enter enter G enter"},
 		{"help", "?"},
 	}
 	for _, size := range [][2]int{{80, 24}, {120, 40}} {

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -20,6 +21,7 @@ type whyScreen struct {
 	paths                     []graph.Path
 	answer                    *graph.Answer
 	chainAnswer               *graph.Answer // the last role's own answer, when access comes through a chain
+	fixes                     []graph.Fix
 	chain                     []string
 	err                       error
 	lines                     []string
@@ -35,6 +37,7 @@ type whyMsg struct {
 	principal, target string
 	answer, chain     *graph.Answer
 	via               []string
+	fixes             []graph.Fix
 	err               error
 }
 
@@ -47,7 +50,13 @@ func (s *whyScreen) Init() tea.Cmd {
 			return m
 		}
 		m.answer, m.err = g.Can(graph.Query{Principal: p, Action: action, Resource: target})
-		if m.err != nil || m.answer.DirectDecision == m.answer.Decision {
+		if m.err != nil {
+			return m
+		}
+		if m.answer.Decision != eval.Allow {
+			m.fixes = g.Fixes(m.answer)
+		}
+		if m.answer.DirectDecision == m.answer.Decision {
 			return m
 		}
 		// Access through a role chain: show the last role's own trace.
@@ -75,7 +84,7 @@ func (s *whyScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 		if msg.principal != s.principal || msg.target != s.target {
 			return s, nil
 		}
-		s.answer, s.chainAnswer, s.chain, s.err = msg.answer, msg.chain, msg.via, msg.err
+		s.answer, s.chainAnswer, s.chain, s.fixes, s.err = msg.answer, msg.chain, msg.via, msg.fixes, msg.err
 		s.render()
 	case tea.BackgroundColorMsg:
 		if s.answer != nil || s.err != nil {
@@ -149,7 +158,9 @@ func (s *whyScreen) render() {
 			if d.Explicit {
 				kind = "explicit deny"
 			}
-			parts = append(parts, d.Layer.String()+" ("+kind+")")
+			if p := d.Layer.String() + " (" + kind + ")"; !slices.Contains(parts, p) {
+				parts = append(parts, p)
+			}
 		}
 		label := "Denied by: "
 		if trace.Decision == eval.Conditional {
@@ -167,12 +178,36 @@ func (s *whyScreen) render() {
 			add("  "+st.Conditional.Render("? ")+verb+" "+c.Key+" "+c.Operator+" "+strings.Join(c.Values, " or "), st.Muted.Render("      ("+c.Layer.String()+", "+c.Policy+" statement "+itoa(c.Statement)+")"))
 		}
 	}
+	if len(s.fixes) > 0 {
+		add("", st.Bold.Render("Smallest fix")+st.Muted.Render(" (keyhound denied --json gives them as data)"))
+		for _, f := range s.fixes {
+			mark := st.Allowed.Render("+ ")
+			switch {
+			case f.NoPolicyFix:
+				mark = st.Denied.Render("! ")
+			case f.Alternative:
+				mark = st.Muted.Render("or ")
+			}
+			add(mark + f.Summary)
+			if f.Where != "" && !f.NoPolicyFix {
+				add(st.Muted.Render("    in " + f.Where))
+			}
+			if f.Command != "" {
+				add("    $ " + f.Command)
+			}
+			if len(f.Statement) > 0 {
+				for _, l := range strings.Split(string(f.Statement), "\n") {
+					add("    " + st.JSONString.Render(l))
+				}
+			}
+		}
+	}
 	if len(trace.Steps) > 0 {
 		add("", st.Bold.Render("Steps")+st.Muted.Render(" (the resource's permission, then each KMS call its service makes; all must allow)"))
 		for i, step := range trace.Steps {
-			branch := "├─"
+			branch, cont := "├─", "│  "
 			if i == len(trace.Steps)-1 {
-				branch = "└─"
+				branch, cont = "└─", "   "
 			}
 			via := ""
 			if step.ViaService != "" {
@@ -180,9 +215,9 @@ func (s *whyScreen) render() {
 			}
 			add(branch + " " + s.c.verdictText(step.Decision) + "  " + step.Action + via + "  " + st.Muted.Render(step.Resource))
 			if step.Note != "" {
-				add("│     " + st.Muted.Render(step.Note))
+				add(cont + "   " + st.Muted.Render(step.Note))
 			}
-			out = append(out, s.reasonLines(step.Reasons, "│  ")...)
+			out = append(out, s.reasonLines(step.Reasons, cont)...)
 		}
 	} else {
 		add("", st.Bold.Render("Trace")+st.Muted.Render(" (every layer AWS evaluates)"))
