@@ -145,3 +145,45 @@ func (g *Graph) namedPrincipals(named map[string]bool) map[*Principal]bool {
 	}
 	return out
 }
+
+// serviceKeyFilter returns, for reading a resource's data through its
+// service, a sound filter on the KMS calls the service makes with the
+// caller's permissions (forward access sessions): the caller must be named
+// by the key's policy or grants, be in the key's account when its policy is
+// open to everyone (or unknown), or hold an identity statement that may allow
+// the first KMS call with kms:ViaService set to the service. Keys whose
+// grants were not collected, services calling KMS as themselves, and
+// resources without a known key keep everyone.
+func (g *Graph) serviceKeyFilter(res *Resource, action string) func(*Principal) bool {
+	all := func(*Principal) bool { return true }
+	sp, ok := servicePaths[res.Type]
+	key := g.keys[res.Key]
+	if !ok || sp.asService || key == nil || !key.GrantsKnown {
+		return all
+	}
+	var calls []string
+	for a, c := range sp.calls {
+		if strings.EqualFold(a, action) {
+			calls = c
+		}
+	}
+	if len(calls) == 0 {
+		return all
+	}
+	named := map[string]bool{}
+	open := key.Policy == nil
+	if key.Policy != nil {
+		open = namesPrincipals(key.Policy, named)
+	}
+	for _, gr := range key.Grants {
+		named[gr.GranteePrincipal] = true
+	}
+	direct := g.namedPrincipals(named)
+	f := g.newKeyFilter(calls[len(calls)-1], key)
+	f.ctx.Set("kms:ViaService", sp.service+"."+key.Region+".amazonaws.com")
+	f.ctx.DeleteKey(keyViaAWSService)
+	f.ctx.DeleteKey(keyCalledVia)
+	return func(p *Principal) bool {
+		return direct[p] || (open && p.Account == key.Account) || f.mayAllow(p)
+	}
+}

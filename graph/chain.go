@@ -132,3 +132,22 @@ func (g *Graph) Assumables(principal string, depth int) []Assumable {
 	}
 	return out
 }
+
+// AssumedBy lists the principals of the snapshot that can assume role
+// directly (one hop), with their decisions, sorted by ARN.
+func (g *Graph) AssumedBy(roleARN string) []Assumable {
+	role := g.principals[roleARN]
+	if role == nil || role.Kind != arn.KindRole {
+		return nil
+	}
+	var out []Assumable
+	for _, p := range g.assumersOf(role) {
+		if p == role {
+			continue
+		}
+		if v := g.canAssume(p.ARN, role); v != eval.Deny {
+			out = append(out, Assumable{Role: role.ARN, Via: []string{p.ARN, role.ARN}, Decision: v})
+		}
+	}
+	return out
+}

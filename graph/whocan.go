@@ -2,6 +2,7 @@ package graph
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/keyhound/keyhound/graph/arn"
@@ -23,6 +24,9 @@ type Who struct {
 	Paths      []Path          `json:"paths"`
 	Conditions []eval.Residual `json:"conditions,omitempty"`
 	Unknowns   []Issue         `json:"unknowns,omitempty"`
+	// Because names the statements and grants that allow the principal's
+	// own access (its direct path): see allowedBecause.
+	Because []string `json:"because,omitempty"`
 }
 
 // AnyGrantee stands, in a who-can answer, for every principal that may hold
@@ -125,9 +129,10 @@ func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, 
 		candidates = g.keyCandidates(pool, action, key, named, open)
 	} else {
 		capable := g.capableOf(capAction)
-		home := g.resourceFor(resource).Account
+		res := g.resourceFor(resource)
+		kmsOK := g.serviceKeyFilter(res, capAction)
 		for _, p := range pool {
-			if capable[p] || named[p.ARN] || (p.Kind == arn.KindRole && named[p.plainARN]) || (open && p.Account == home) {
+			if (capable[p] || named[p.ARN] || (p.Kind == arn.KindRole && named[p.plainARN]) || (open && p.Account == res.Account)) && kmsOK(p) {
 				candidates = append(candidates, p)
 			}
 		}
@@ -137,13 +142,14 @@ func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, 
 		s = &scratch{}
 	}
 	for _, p := range candidates {
-		v, conds, unknowns, err := g.verdict(Query{Principal: p.ARN, Action: action, Resource: target}, s)
-		if err != nil || v == eval.Deny {
+		a, err := g.verdict(Query{Principal: p.ARN, Action: action, Resource: target}, s)
+		if err != nil || a.verdict == eval.Deny {
 			continue
 		}
 		record(Who{
 			Principal: p.ARN, Kind: p.Kind.String(), Account: p.Account, External: g.external(p.Account),
-			Decision: v, Paths: []Path{{Via: []string{p.ARN}, Decision: v}}, Conditions: conds, Unknowns: unknowns,
+			Decision: a.verdict, Paths: []Path{{Via: []string{p.ARN}, Decision: a.verdict}}, Conditions: a.conditions, Unknowns: a.unknowns,
+			Because: a.because,
 		})
 	}
 	for _, name := range outside {
@@ -388,24 +394,62 @@ func (g *Graph) anyAssumers(role *Principal) []*Principal {
 	return out
 }
 
+// quick is a principal's own answer as who-can keeps it.
+type quick struct {
+	verdict    eval.Verdict
+	conditions []eval.Residual
+	unknowns   []Issue
+	because    []string
+}
+
 // verdict answers q for the principal itself, keeping only the verdict, its
-// residual conditions and the snapshot's gaps: with s (for keys only), in
-// reused storage.
-func (g *Graph) verdict(q Query, s *scratch) (eval.Verdict, []eval.Residual, []Issue, error) {
+// residual conditions, the statements that allow it and the snapshot's gaps:
+// with s (for keys only), in reused storage.
+func (g *Graph) verdict(q Query, s *scratch) (quick, error) {
 	if s == nil {
 		dr, err := g.decide(q)
 		if err != nil {
-			return eval.Deny, nil, nil, err
+			return quick{verdict: eval.Deny}, err
 		}
-		return dr.verdict, dr.conditions, dr.unknowns, nil
+		return quick{dr.verdict, dr.conditions, dr.unknowns, allowedBecause(dr.reasons)}, nil
 	}
 	r, unknowns, err := g.request(q, s)
 	if err != nil {
-		return eval.Deny, nil, nil, err
+		return quick{verdict: eval.Deny}, err
 	}
 	var e eval.Evaluator
 	e.Evaluate(r, &s.dec)
-	return s.dec.Verdict, slices.Clone(s.dec.Conditions), unknowns, nil
+	return quick{s.dec.Verdict, slices.Clone(s.dec.Conditions), unknowns, allowedBecause(s.dec.Reasons)}, nil
+}
+
+// allowedBecause names the statements and grants that allow (or may allow)
+// a request, outside the SCP and RCP levels (which only allow what others
+// grant): "key-policy statement 2 \"Sid\"", "identity-policy kms-use
+// statement 0", "grant 5a7e…".
+func allowedBecause(reasons []eval.Reason) []string {
+	var out []string
+	for _, rs := range reasons {
+		if (rs.Outcome != eval.OutcomeAllows && rs.Outcome != eval.OutcomeConditional) || rs.Layer == eval.LayerSCP || rs.Layer == eval.LayerRCP || rs.Statement < 0 && rs.Grant == "" {
+			continue
+		}
+		ref := rs.Layer.String()
+		switch {
+		case rs.Grant != "":
+			ref += " " + rs.Grant
+		default:
+			if rs.Layer != eval.LayerKeyPolicy && rs.Layer != eval.LayerResourcePolicy && rs.Layer != eval.LayerTrustPolicy && rs.Policy != "" {
+				ref += " " + rs.Policy
+			}
+			ref += " statement " + strconv.Itoa(rs.Statement)
+			if rs.Sid != "" {
+				ref += " " + strconv.Quote(rs.Sid)
+			}
+		}
+		if !slices.Contains(out, ref) {
+			out = append(out, ref)
+		}
+	}
+	return out
 }
 
 func verdictRank(v eval.Verdict) int {
@@ -468,6 +512,30 @@ func (g *Graph) namedOutside(key *Key) []string {
 	}
 	for _, gr := range key.Grants {
 		add(gr.GranteePrincipal)
+	}
+	return sortedKeys(seen)
+}
+
+// OutsidePrincipals lists the principals outside the snapshot that some
+// answer may name: accounts and principals that keys' policies and grants
+// name, accounts resources are shared with, and "*" when a key or resource is
+// open to everyone. Sorted.
+func (g *Graph) OutsidePrincipals() []string {
+	seen := map[string]bool{}
+	for _, k := range g.sortedKeys {
+		for _, p := range g.namedOutside(k) {
+			seen[p] = true
+		}
+	}
+	for _, r := range g.resources {
+		for _, a := range r.SharedWith {
+			switch {
+			case a == "all":
+				seen["*"] = true
+			case !g.InSnapshot(a):
+				seen[arn.AccountRoot(g.partition, a)] = true
+			}
+		}
 	}
 	return sortedKeys(seen)
 }

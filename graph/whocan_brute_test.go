@@ -120,3 +120,51 @@ func TestResolveAmbiguousAlias(t *testing.T) {
 		t.Fatalf("alias/app-0 in its account and Region: %v %v", k, err)
 	}
 }
+
+// The same for resources: who can read a resource's data (its permission and
+// its service's KMS calls) must be exactly the principals whose own answer is
+// not DENY.
+func TestWhoCanReadMatchesEveryPrincipalEvaluated(t *testing.T) {
+	s, errs, err := snapshot.Decode(demo.Snapshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	graphs := map[string]*graph.Graph{
+		"demo":      graph.Build(s, errs),
+		"generated": graph.Build(gen.Organization(gen.Options{Accounts: 5, Regions: 1, RolesPerAccount: 10, KeysPerRegion: 4, ResourcesPerKey: 2, Seed: 9}), nil),
+	}
+	for name, g := range graphs {
+		t.Run(name, func(t *testing.T) {
+			checked := 0
+			for _, r := range g.Resources() {
+				who, err := g.WhoCan("read", r.ARN, "", 0)
+				if err != nil {
+					continue // a resource type with no read path
+				}
+				got := map[string]eval.Verdict{}
+				for _, w := range who {
+					got[w.Principal] = w.Decision
+				}
+				for _, p := range g.Principals() {
+					a, err := g.Can(graph.Query{Principal: p.ARN, Action: "read", Resource: r.ARN, ChainDepth: -1})
+					if err != nil {
+						t.Fatalf("can %s read %s: %v", p.ARN, r.ARN, err)
+					}
+					checked++
+					if a.Decision == eval.Deny {
+						if v, ok := got[p.ARN]; ok {
+							t.Errorf("%s: who-can lists %s as %s, its own answer is DENY", r.ARN, p.ARN, v)
+						}
+						continue
+					}
+					if got[p.ARN] != a.Decision {
+						t.Errorf("%s: who-can has %s as %q, its own answer is %s", r.ARN, p.ARN, got[p.ARN], a.Decision)
+					}
+				}
+			}
+			if checked == 0 {
+				t.Fatal("nothing checked")
+			}
+		})
+	}
+}

@@ -1,6 +1,8 @@
 package eval
 
 import (
+	"fmt"
+
 	"github.com/keyhound/keyhound/graph/policy"
 )
 
@@ -22,6 +24,18 @@ func (v Verdict) String() string { return verdictNames[v] }
 
 // MarshalText implements encoding.TextMarshaler.
 func (v Verdict) MarshalText() ([]byte, error) { return []byte(v.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler: "ALLOW", "DENY" or
+// "CONDITIONAL".
+func (v *Verdict) UnmarshalText(b []byte) error {
+	for i, n := range verdictNames {
+		if n == string(b) {
+			*v = Verdict(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("verdict %q: want ALLOW, DENY or CONDITIONAL", b)
+}
 
 func verdictOf(t policy.Tri) Verdict {
 	switch t {
@@ -69,6 +83,16 @@ func (l Layer) String() string {
 
 // MarshalText implements encoding.TextMarshaler.
 func (l Layer) MarshalText() ([]byte, error) { return []byte(l.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (l *Layer) UnmarshalText(b []byte) error {
+	x, ok := ParseLayer(string(b))
+	if !ok {
+		return fmt.Errorf("layer %q is not one keyhound knows", b)
+	}
+	*l = x
+	return nil
+}
 
 // ParseLayer returns the layer named s.
 func ParseLayer(s string) (Layer, bool) {

@@ -122,7 +122,8 @@ func role(account, name, trust string, inline []snapshot.PolicyDetail) snapshot.
 
 func account(rng *rand.Rand, o Options, i int) *snapshot.Account {
 	id := acct(i)
-	peer := acct(1 + (i % o.Accounts))      // the next account trusts and is trusted
+	peer := acct(1 + (i % o.Accounts))      // the next account: its data-reader trusts this one's role-0
+	prev := acct(1 + (i+o.Accounts-2)%o.Accounts)
 	other := acct(1 + rng.IntN(o.Accounts)) // a random one
 	a := &snapshot.Account{IAM: &snapshot.IAM{UserDetailList: []snapshot.UserDetail{}, GroupDetailList: []snapshot.GroupDetail{}, Policies: []snapshot.ManagedPolicyDetail{
 		{
@@ -132,7 +133,7 @@ func account(rng *rand.Rand, o Options, i int) *snapshot.Account {
 	}}, Regions: map[string]*snapshot.Region{}}
 	trustAccount := policy(stmt("Allow", m{"Principal": m{"AWS": "arn:aws:iam::" + id + ":root"}, "Action": "sts:AssumeRole"}))
 	trustPeer := policy(stmt("Allow", m{
-		"Principal": m{"AWS": "arn:aws:iam::" + peer + ":role/role-0"}, "Action": "sts:AssumeRole",
+		"Principal": m{"AWS": "arn:aws:iam::" + prev + ":role/role-0"}, "Action": "sts:AssumeRole",
 		"Condition": m{"StringEquals": m{"aws:PrincipalOrgID": orgID}},
 	}))
 	for r := range o.RolesPerAccount {

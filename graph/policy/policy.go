@@ -1,5 +1,7 @@
 package policy
 
+import "strconv"
+
 // Effect is a statement's effect.
 type Effect uint8
 
@@ -19,6 +21,19 @@ func (e Effect) String() string {
 
 // MarshalText implements encoding.TextMarshaler.
 func (e Effect) MarshalText() ([]byte, error) { return []byte(e.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler: "Allow" or "Deny".
+func (e *Effect) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "Allow":
+		*e = Allow
+	case "Deny":
+		*e = Deny
+	default:
+		return &valueError{msg: "effect " + strconv.Quote(string(b)) + ": want Allow or Deny"}
+	}
+	return nil
+}
 
 // Version2012 is the current policy language version; policy variables are
 // substituted only in policies of this version.

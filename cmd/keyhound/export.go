@@ -1,0 +1,191 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/graph/eval"
+	"github.com/keyhound/keyhound/graph/export"
+	"github.com/keyhound/keyhound/internal/version"
+)
+
+// exportFormats lists the formats of keyhound export, with what they hold.
+var exportFormats = []struct{ name, what string }{
+	{"json", "the access graph: nodes and edges with decisions, conditions and statements (keyhound.graph/v1, docs/graph.schema.json)"},
+	{"graphml", "the access graph for yEd, Gephi, NetworkX"},
+	{"dot", "the access graph for Graphviz (dot -Tsvg); use --key for one key's blast radius"},
+	{"cypher", "a cypher-shell script loading the graph into Neo4j (MERGE, idempotent)"},
+	{"neo4j-csv", "nodes.csv and relationships.csv for neo4j-admin database import (-o DIR)"},
+	{"mermaid", "a Mermaid flowchart of one key or principal (--key or --principal)"},
+	{"sarif", "findings as SARIF 2.1.0, for code-scanning dashboards"},
+	{"findings-csv", "findings, one row each"},
+	{"who-csv", "who can decrypt what: one row per principal and key (or resource)"},
+}
+
+func newExportCmd() *cobra.Command {
+	var (
+		snapPath, format, out, severity string
+		o                               export.Options
+		decisions                       []string
+	)
+	var formats []string
+	for _, f := range exportFormats {
+		formats = append(formats, fmt.Sprintf("  %-13s %s", f.name, f.what))
+	}
+	cmd := &cobra.Command{
+		Use:   "export --snapshot FILE --format FORMAT [-o OUT]",
+		Short: "Export the access graph or the findings for other tools",
+		Long: "Export the access graph (who can use which key, read which resource, assume which role,\n" +
+			"with decisions, conditions and the statements behind them) or the findings. Output streams:\n" +
+			"memory does not grow with the number of edges. Formats:\n\n" + strings.Join(formats, "\n"),
+		Example: `  keyhound export --snapshot @demo --format dot --key alias/reports | dot -Tsvg > reports.svg
+  keyhound export --snapshot org.json.gz --format cypher -o org.cypher && cypher-shell -f org.cypher
+  keyhound export --snapshot org.json.gz --format neo4j-csv -o import/
+  keyhound export --snapshot org.json.gz --format sarif --severity high -o keyhound.sarif`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			g, err := loadGraph(snapPath, cmd.ErrOrStderr())
+			if err != nil {
+				return &exitError{code: exitBadInput, err: err}
+			}
+			for _, d := range decisions {
+				switch strings.ToUpper(d) {
+				case "ALLOW":
+					o.Decisions = append(o.Decisions, eval.Allow)
+				case "CONDITIONAL":
+					o.Decisions = append(o.Decisions, eval.Conditional)
+				default:
+					return &exitError{code: exitBadInput, err: fmt.Errorf("--decision %q: want ALLOW or CONDITIONAL (DENY is never an edge)", d)}
+				}
+			}
+			floor, ok := graph.ParseSeverity(severity)
+			if !ok {
+				return &exitError{code: exitBadInput, err: fmt.Errorf("--severity %q: want critical, high, medium, low or info", severity)}
+			}
+			if err := runExport(cmd, g, format, out, snapPath, o, floor); err != nil {
+				return &exitError{code: exitBadInput, err: err}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&snapPath, "snapshot", "", "snapshot file (JSON, optionally gzip-compressed), or @demo")
+	f.StringVar(&format, "format", "json", "json, graphml, dot, cypher, neo4j-csv, mermaid, sarif, findings-csv or who-csv")
+	f.StringVarP(&out, "output", "o", "", "file to write (a directory for neo4j-csv); default standard output")
+	f.StringSliceVar(&o.Accounts, "account", nil, "only these accounts (IDs; repeat or comma-separate)")
+	f.StringSliceVar(&o.Keys, "key", nil, "only these keys (ARN, alias ARN, alias name, key ID) and their neighbourhood")
+	f.StringSliceVar(&o.Principals, "principal", nil, "only what these principals (ARNs) can do")
+	f.StringSliceVar(&decisions, "decision", nil, "only access edges with these decisions: ALLOW, CONDITIONAL (default both)")
+	f.StringSliceVar(&o.Actions, "action", nil, "KMS actions of can-use-key edges (default kms:Decrypt)")
+	f.StringVar(&severity, "severity", "info", "findings of this severity and worse (sarif, findings-csv)")
+	f.IntVar(&o.ChainDepth, "chain-depth", 0, "role-chain hops to follow (default 5)")
+	f.IntVar(&o.Workers, "workers", 2, "who-can computations in parallel")
+	return cmd
+}
+
+func runExport(cmd *cobra.Command, g *graph.Graph, format, out, snapPath string, o export.Options, floor graph.Severity) error {
+	if format == "neo4j-csv" {
+		if out == "" {
+			return fmt.Errorf("--format neo4j-csv writes two files: give -o DIR")
+		}
+		if err := os.MkdirAll(out, 0o755); err != nil {
+			return err
+		}
+		nodes, err := os.Create(filepath.Join(out, "nodes.csv"))
+		if err != nil {
+			return err
+		}
+		defer func() { _ = nodes.Close() }()
+		rels, err := os.Create(filepath.Join(out, "relationships.csv"))
+		if err != nil {
+			return err
+		}
+		defer func() { _ = rels.Close() }()
+		nb, rb := bufio.NewWriter(nodes), bufio.NewWriter(rels)
+		w := export.NewNeo4jCSV(nb, rb)
+		if err := export.Walk(g, o, w); err != nil {
+			return err
+		}
+		if err := w.Close(); err != nil {
+			return err
+		}
+		if err := nb.Flush(); err != nil {
+			return err
+		}
+		if err := rb.Flush(); err != nil {
+			return err
+		}
+		if err := nodes.Close(); err != nil {
+			return err
+		}
+		return rels.Close()
+	}
+	var dst io.Writer = cmd.OutOrStdout()
+	var file *os.File
+	if out != "" && out != "-" {
+		var err error
+		if file, err = os.Create(out); err != nil {
+			return err
+		}
+		defer func() { _ = file.Close() }()
+		dst = file
+	}
+	findings := func() []graph.Finding {
+		var fs []graph.Finding
+		for _, f := range g.Findings() {
+			if f.Severity <= floor {
+				fs = append(fs, f)
+			}
+		}
+		return fs
+	}
+	var err error
+	switch format {
+	case "sarif":
+		artifact := snapPath
+		if artifact == demoName {
+			artifact = "keyhound-demo-snapshot.json"
+		}
+		err = export.WriteSARIF(dst, findings(), version.String(), filepath.ToSlash(artifact))
+	case "findings-csv":
+		err = export.WriteFindingsCSV(dst, findings())
+	default:
+		var w export.Writer
+		switch format {
+		case "json":
+			w = export.NewJSON(dst)
+		case "graphml":
+			w = export.NewGraphML(dst)
+		case "dot":
+			w = export.NewDOT(dst)
+		case "cypher":
+			w = export.NewCypher(dst)
+		case "mermaid":
+			if len(o.Keys) == 0 && len(o.Principals) == 0 {
+				return fmt.Errorf("--format mermaid draws one key or principal: give --key or --principal")
+			}
+			w = export.NewMermaid(dst)
+		case "who-csv":
+			w = export.NewWhoCSV(dst)
+		default:
+			return fmt.Errorf("--format %q: want json, graphml, dot, cypher, neo4j-csv, mermaid, sarif, findings-csv or who-csv", format)
+		}
+		if err = export.Walk(g, o, w); err == nil {
+			err = w.Close()
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if file != nil {
+		return file.Close()
+	}
+	return nil
+}

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Every format from the command line, on the demo organization; the
+// formats' contents are checked by real consumers in graph/export.
+func TestExportFormats(t *testing.T) {
+	for _, tc := range []struct {
+		format string
+		args   []string
+		want   string
+	}{
+		{"json", nil, `"format":"keyhound.graph/v1"`},
+		{"graphml", nil, "<graphml"},
+		{"dot", []string{"--key", "alias/reports"}, "digraph keyhound"},
+		{"cypher", nil, "MERGE (n:Node"},
+		{"mermaid", []string{"--principal", "arn:aws:iam::222222222222:user/dilip"}, "graph LR"},
+		{"sarif", []string{"--severity", "high"}, `"version": "2.1.0"`},
+		{"findings-csv", nil, "severity,rule,title"},
+		{"who-csv", []string{"--account", "222222222222"}, "principal,principal_account,action"},
+	} {
+		t.Run(tc.format, func(t *testing.T) {
+			args := append([]string{"export", "--snapshot", "@demo", "--format", tc.format}, tc.args...)
+			code, out, errOut := runCLI(t, "", args...)
+			if code != 0 || !strings.Contains(out, tc.want) {
+				t.Fatalf("exit %d, stderr %s, output lacks %q:\n%.400s", code, errOut, tc.want, out)
+			}
+			if tc.format == "sarif" {
+				var log struct {
+					Runs []struct {
+						Results []struct {
+							Level string `json:"level"`
+						} `json:"results"`
+					} `json:"runs"`
+				}
+				if err := json.Unmarshal([]byte(out), &log); err != nil {
+					t.Fatal(err)
+				}
+				for _, r := range log.Runs[0].Results {
+					if r.Level != "error" {
+						t.Errorf("--severity high gave a %s result", r.Level)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestExportNeo4jCSVAndErrors(t *testing.T) {
+	dir := t.TempDir()
+	code, _, errOut := runCLI(t, "", "export", "--snapshot", "@demo", "--format", "neo4j-csv", "-o", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, f := range []string{"nodes.csv", "relationships.csv"} {
+		data, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil || len(data) < 100 {
+			t.Fatalf("%s: %v (%d bytes)", f, err, len(data))
+		}
+	}
+	for _, args := range [][]string{
+		{"--format", "neo4j-csv"},
+		{"--format", "mermaid"},
+		{"--format", "pdf"},
+		{"--format", "json", "--decision", "DENY"},
+		{"--format", "json", "--key", "alias/nope"},
+	} {
+		code, _, errOut := runCLI(t, "", append([]string{"export", "--snapshot", "@demo"}, args...)...)
+		if code != exitBadInput || errOut == "" {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errOut)
+		}
+	}
+}

@@ -1,0 +1,78 @@
+package export
+
+import (
+	"io"
+	"runtime"
+	"sync/atomic"
+	"testing"
+
+	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/graph/gen"
+)
+
+// countingWriter counts what an export writes.
+type countingWriter struct {
+	Writer
+	nodes, edges atomic.Int64
+}
+
+func (c *countingWriter) Node(n Node) error { c.nodes.Add(1); return c.Writer.Node(n) }
+func (c *countingWriter) Edge(e Edge) error { c.edges.Add(1); return c.Writer.Edge(e) }
+
+// BenchmarkExportJSON exports a generated organization as JSON (to
+// io.Discard) and reports nodes, edges, edges per second and the peak heap.
+// Run: go test -run '^$' -bench ExportJSON -benchtime 1x ./graph/export/
+// (-accounts via the sub-benchmark name: 100 and 1000 accounts).
+func BenchmarkExportJSON(b *testing.B) {
+	for _, accounts := range benchAccounts {
+		b.Run(itoa(accounts)+"-accounts", func(b *testing.B) {
+			g := graph.Build(gen.Organization(gen.Options{Accounts: accounts, Regions: 2, RolesPerAccount: 100, KeysPerRegion: 10, ResourcesPerKey: 5, Seed: 1}), nil)
+			runtime.GC()
+			var before runtime.MemStats
+			runtime.ReadMemStats(&before)
+			peak := atomic.Uint64{}
+			done := make(chan struct{})
+			go func() {
+				var m runtime.MemStats
+				for {
+					select {
+					case <-done:
+						return
+					default:
+					}
+					runtime.ReadMemStats(&m)
+					if m.HeapAlloc > peak.Load() {
+						peak.Store(m.HeapAlloc)
+					}
+					runtime.Gosched()
+				}
+			}()
+			b.ResetTimer()
+			var edges int64
+			for b.Loop() {
+				w := &countingWriter{Writer: NewJSON(io.Discard)}
+				if err := Walk(g, Options{Workers: runtime.GOMAXPROCS(0)}, w); err != nil {
+					b.Fatal(err)
+				}
+				_ = w.Close()
+				edges = w.edges.Load()
+				b.ReportMetric(float64(w.nodes.Load()), "nodes")
+			}
+			close(done)
+			b.ReportMetric(float64(edges), "edges")
+			b.ReportMetric(float64(edges)*float64(b.N)/b.Elapsed().Seconds(), "edges/s")
+			b.ReportMetric(float64(peak.Load()-min(peak.Load(), before.HeapAlloc))/1e6, "peak-extra-heap-MB")
+		})
+	}
+}
+
+func itoa(i int) string {
+	s := ""
+	for ; i > 0; i /= 10 {
+		s = string(rune('0'+i%10)) + s
+	}
+	return s
+}
+
+// benchAccounts are the organization sizes BenchmarkExportJSON exports.
+var benchAccounts = []int{20, 100, 1000}

@@ -1,0 +1,169 @@
+// Package export turns an access graph into files other tools read: JSON
+// (keyhound.graph/v1), GraphML, Graphviz DOT, Cypher for Neo4j, CSV in
+// neo4j-admin import layout, Mermaid, and findings as SARIF 2.1.0 or CSV.
+//
+// Walk enumerates the graph's nodes and edges in a deterministic order,
+// computing who can use each key and read each resource on a bounded pool of
+// workers; writers stream what it gives, so memory does not grow with the
+// number of edges. Like the rest of graph, the package does no I/O of its
+// own: writers take an io.Writer.
+package export
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/graph/eval"
+)
+
+// Format version of the JSON export.
+const Version = "keyhound.graph/v1"
+
+// Node kinds.
+const (
+	KindOrganization = "organization"
+	KindRoot         = "root"
+	KindOU           = "ou"
+	KindAccount      = "account"
+	KindUser         = "user"
+	KindRole         = "role"
+	KindExternal     = "external" // an account or principal outside the snapshot
+	KindPublic       = "public"   // "*"
+	KindKey          = "key"
+	KindResource     = "resource"
+)
+
+// Edge kinds.
+const (
+	EdgeContains    = "contains"     // organization → root → OU → account → principal, key, resource
+	EdgeCanAssume   = "can-assume"   // principal → role
+	EdgeCanUseKey   = "can-use-key"  // principal → key, per action
+	EdgeEncryptedBy = "encrypted-by" // resource → key
+	EdgeCanRead     = "can-read"     // principal → resource: its permission and its service's KMS calls
+	EdgeGrant       = "grant"        // grantee → key: a grant and its operations
+)
+
+// Node is one node of the access graph.
+type Node struct {
+	ID      string            `json:"id"` // an ARN, an account ID, an OU or root ID, "*"
+	Kind    string            `json:"kind"`
+	Label   string            `json:"label"`
+	Account string            `json:"account,omitempty"`
+	Attrs   map[string]string `json:"attrs,omitempty"`
+}
+
+// Edge is one edge of the access graph. Decision, Conditions and Because
+// are set on access edges (can-assume, can-use-key, can-read).
+type Edge struct {
+	From       string          `json:"from"`
+	To         string          `json:"to"`
+	Kind       string          `json:"kind"`
+	Action     string          `json:"action,omitempty"`
+	Decision   eval.Verdict    `json:"decision,omitempty"`
+	Conditions []eval.Residual `json:"conditions,omitempty"`
+	// Via is the role chain, when the access goes through one.
+	Via []string `json:"via,omitempty"`
+	// Because names the statements and grants that allow it.
+	Because []string          `json:"because,omitempty"`
+	Attrs   map[string]string `json:"attrs,omitempty"`
+}
+
+// Options narrow an export. The zero value exports everything, with
+// kms:Decrypt as the key action.
+type Options struct {
+	// Accounts keeps the nodes of these accounts and the edges that touch them.
+	Accounts []string
+	// Keys keeps these keys (ARNs, aliases, key IDs) and what touches them.
+	Keys []string
+	// Principals keeps edges from these principals (ARNs).
+	Principals []string
+	// Decisions keeps access edges with these decisions (default ALLOW and
+	// CONDITIONAL; DENY is never an edge).
+	Decisions []eval.Verdict
+	// Actions are the KMS actions of can-use-key edges (default kms:Decrypt).
+	Actions []string
+	// ChainDepth is how many role hops who-can follows (0: the default).
+	ChainDepth int
+	// Workers computing who-can in parallel (default 2).
+	Workers int
+}
+
+func (o *Options) normalize(g *graph.Graph) error {
+	if len(o.Actions) == 0 {
+		o.Actions = []string{"kms:Decrypt"}
+	}
+	if len(o.Decisions) == 0 {
+		o.Decisions = []eval.Verdict{eval.Allow, eval.Conditional}
+	}
+	if o.ChainDepth == 0 {
+		o.ChainDepth = graph.DefaultChainDepth
+	}
+	if o.Workers <= 0 {
+		o.Workers = 2
+	}
+	for i, k := range o.Keys {
+		key, err := g.ResolveKey(k, "", "")
+		if err != nil {
+			return err
+		}
+		o.Keys[i] = key.ARN
+	}
+	return nil
+}
+
+// filter decides what an export keeps.
+type filter struct {
+	accounts, keys, principals map[string]bool
+	decisions                  map[eval.Verdict]bool
+}
+
+func newFilter(o *Options) *filter {
+	set := func(l []string) map[string]bool {
+		if len(l) == 0 {
+			return nil
+		}
+		m := make(map[string]bool, len(l))
+		for _, s := range l {
+			m[s] = true
+		}
+		return m
+	}
+	f := &filter{accounts: set(o.Accounts), keys: set(o.Keys), principals: set(o.Principals), decisions: map[eval.Verdict]bool{}}
+	for _, d := range o.Decisions {
+		f.decisions[d] = true
+	}
+	return f
+}
+
+func (f *filter) account(a string) bool { return f.accounts == nil || f.accounts[a] }
+func (f *filter) key(k *graph.Key) bool {
+	return (f.keys == nil || f.keys[k.ARN]) && (f.accounts == nil || f.accounts[k.Account])
+}
+
+func (f *filter) principal(p string) bool { return f.principals == nil || f.principals[p] }
+
+// access keeps an access edge: its decision is wanted, its principal is, and
+// with an account filter, one of its ends is in those accounts.
+func (f *filter) access(from, fromAccount, toAccount string, d eval.Verdict) bool {
+	return f.decisions[d] && f.principal(from) && (f.accounts == nil || f.accounts[fromAccount] || f.accounts[toAccount])
+}
+
+// label is a short name for a node: a key's alias, a role's name.
+func label(id string) string {
+	if i := strings.LastIndexAny(id, "/:"); i >= 0 && i < len(id)-1 {
+		return id[i+1:]
+	}
+	return id
+}
+
+func sortedAttrs(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func sortStrings(s []string) { slices.Sort(s) }

@@ -1,0 +1,509 @@
+package export
+
+import (
+	"strings"
+
+	"github.com/sourcegraph/conc/stream"
+
+	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/graph/arn"
+)
+
+// Visitor receives an export's nodes, then its edges.
+type Visitor interface {
+	Node(Node) error
+	Edge(Edge) error
+}
+
+// Walk gives v every node of the access graph, then every edge, in a
+// deterministic order: the organization's structure, principals, outside
+// principals, keys with their grants, resources, then the access edges
+// (can-assume, can-use-key per action, can-read), computed by o.Workers
+// goroutines and delivered in order.
+func Walk(g *graph.Graph, o Options, v Visitor) error {
+	if err := o.normalize(g); err != nil {
+		return err
+	}
+	f := newFilter(&o)
+	w := &walker{g: g, o: o, f: f, v: v}
+	if len(o.Keys) == 0 && len(o.Principals) == 0 {
+		// Nodes first, holding the structure edges (as many as the nodes);
+		// then the access edges, streamed.
+		ph := &phased{v: v}
+		w.v = ph
+		for _, step := range []func() error{w.org, w.principals, w.outside, w.keys, w.resources} {
+			if err := step(); err != nil {
+				return err
+			}
+		}
+		if err := ph.flush(); err != nil {
+			return err
+		}
+		for _, step := range []func() error{w.assume, w.access} {
+			if err := step(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return w.focused()
+}
+
+// phased passes nodes on at once and holds edges until flush: every node
+// comes before every edge.
+type phased struct {
+	v       Visitor
+	pending []Edge
+	flushed bool
+}
+
+func (p *phased) Node(n Node) error { return p.v.Node(n) }
+
+func (p *phased) Edge(e Edge) error {
+	if p.flushed {
+		return p.v.Edge(e)
+	}
+	p.pending = append(p.pending, e)
+	return nil
+}
+
+func (p *phased) flush() error {
+	p.flushed = true
+	for _, e := range p.pending {
+		if err := p.v.Edge(e); err != nil {
+			return err
+		}
+	}
+	p.pending = nil
+	return nil
+}
+
+type walker struct {
+	g *graph.Graph
+	o Options
+	f *filter
+	v Visitor
+	// touched, when set, limits principal and outside nodes to these: a
+	// focused export (some keys, some principals) shows their neighbourhood.
+	touched map[string]bool
+}
+
+// focused exports the neighbourhood of a few keys or principals: the access
+// edges first (held in memory: they are few), then the nodes they touch,
+// then the edges.
+func (w *walker) focused() error {
+	var access []Edge
+	mem := &collect{edges: &access}
+	real := w.v
+	w.v = mem
+	if len(w.o.Principals) > 0 {
+		if err := w.principalEdges(); err != nil {
+			return err
+		}
+	} else if err := w.access(); err != nil {
+		return err
+	}
+	if err := w.keys(); err != nil { // grant edges
+		return err
+	}
+	w.v = real
+	w.touched = map[string]bool{}
+	for _, e := range access {
+		w.touched[e.From], w.touched[e.To] = true, true
+		for _, v := range e.Via {
+			w.touched[v] = true
+		}
+	}
+	for _, p := range w.o.Principals {
+		w.touched[p] = true
+	}
+	ph := &phased{v: real}
+	w.v = ph
+	for _, step := range []func() error{w.org, w.principals, w.outside, w.keys, w.resources} {
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	if err := ph.flush(); err != nil {
+		return err
+	}
+	for _, e := range access {
+		if e.Kind != EdgeGrant {
+			if err := w.v.Edge(e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// principalEdges are the keys the focused principals can use, and the roles
+// they can assume.
+func (w *walker) principalEdges() error {
+	for _, p := range w.o.Principals {
+		for _, action := range w.o.Actions {
+			what, err := w.g.WhatCan(p, action, w.o.ChainDepth)
+			if err != nil {
+				return err
+			}
+			for _, x := range what {
+				if !w.f.decisions[x.Decision] {
+					continue
+				}
+				e := Edge{From: p, To: x.Key, Kind: EdgeCanUseKey, Action: action, Decision: x.Decision, Conditions: x.Conditions}
+				for _, path := range x.Paths {
+					if len(path.Via) > 1 {
+						e.Via = path.Via
+						break
+					}
+				}
+				if err := w.v.Edge(e); err != nil {
+					return err
+				}
+			}
+		}
+		for _, a := range w.g.Assumables(p, w.o.ChainDepth) {
+			if len(a.Via) == 2 && w.f.decisions[a.Decision] {
+				if err := w.v.Edge(Edge{From: p, To: a.Role, Kind: EdgeCanAssume, Action: "sts:AssumeRole", Decision: a.Decision}); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// collect is a Visitor that keeps edges in memory.
+type collect struct{ edges *[]Edge }
+
+func (c *collect) Node(Node) error   { return nil }
+func (c *collect) Edge(e Edge) error { *c.edges = append(*c.edges, e); return nil }
+
+func (w *walker) org() error {
+	s := w.g.Snapshot
+	if s.Organization != nil && s.Organization.Organization != nil {
+		o := s.Organization
+		id := o.Organization.ID
+		if err := w.v.Node(Node{ID: id, Kind: KindOrganization, Label: id, Account: o.Organization.MasterAccountID}); err != nil {
+			return err
+		}
+		for _, r := range o.Roots {
+			if err := w.v.Node(Node{ID: r.ID, Kind: KindRoot, Label: nonEmpty(r.Name, r.ID)}); err != nil {
+				return err
+			}
+			if err := w.v.Edge(Edge{From: id, To: r.ID, Kind: EdgeContains}); err != nil {
+				return err
+			}
+		}
+		for _, ou := range o.OrganizationalUnits {
+			if err := w.v.Node(Node{ID: ou.ID, Kind: KindOU, Label: nonEmpty(ou.Name, ou.ID)}); err != nil {
+				return err
+			}
+			if err := w.v.Edge(Edge{From: ou.ParentID, To: ou.ID, Kind: EdgeContains}); err != nil {
+				return err
+			}
+		}
+	}
+	for _, id := range w.accounts() {
+		if !w.f.account(id) {
+			continue
+		}
+		n := Node{ID: id, Kind: KindAccount, Label: id, Account: id}
+		if w.g.Org != nil {
+			n.Label = w.g.Org.Name(id)
+		}
+		if err := w.v.Node(n); err != nil {
+			return err
+		}
+		if parent := w.parent(id); parent != "" {
+			if err := w.v.Edge(Edge{From: parent, To: id, Kind: EdgeContains}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// accounts are the organization's accounts and the snapshot's, sorted.
+func (w *walker) accounts() []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(id string) {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	if o := w.g.Snapshot.Organization; o != nil {
+		for _, a := range o.Accounts {
+			add(a.ID)
+		}
+	}
+	for id := range w.g.Snapshot.Accounts {
+		add(id)
+	}
+	sortStrings(out)
+	return out
+}
+
+func (w *walker) parent(account string) string {
+	if o := w.g.Snapshot.Organization; o != nil {
+		for _, a := range o.Accounts {
+			if a.ID == account {
+				return a.ParentID
+			}
+		}
+	}
+	return ""
+}
+
+func (w *walker) principals() error {
+	for _, p := range w.g.Principals() {
+		if !w.f.account(p.Account) || (w.touched != nil && !w.touched[p.ARN]) {
+			continue
+		}
+		kind := KindUser
+		if p.Kind == arn.KindRole {
+			kind = KindRole
+		}
+		n := Node{ID: p.ARN, Kind: kind, Label: p.Name, Account: p.Account}
+		if len(p.Issues) > 0 {
+			n.Attrs = map[string]string{"policies_unknown": "true"}
+		}
+		if err := w.v.Node(n); err != nil {
+			return err
+		}
+		if err := w.v.Edge(Edge{From: p.Account, To: p.ARN, Kind: EdgeContains}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *walker) outside() error {
+	for _, id := range w.g.OutsidePrincipals() {
+		if w.touched != nil && !w.touched[id] {
+			continue
+		}
+		n := Node{ID: id, Kind: KindExternal, Label: id}
+		if id == "*" {
+			n.Kind, n.Label = KindPublic, "anyone (*)"
+		} else if p, err := arn.ParsePrincipal(id); err == nil {
+			n.Account = p.AccountID
+			n.Label = p.AccountID
+			if p.Kind != arn.KindAccount {
+				n.Label = p.AccountID + " " + label(id)
+			}
+		}
+		if err := w.v.Node(n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *walker) keys() error {
+	for _, k := range w.g.Keys() {
+		if !w.f.key(k) || (w.touched != nil && len(w.o.Principals) > 0 && !w.touched[k.ARN]) {
+			continue
+		}
+		attrs := map[string]string{"region": k.Region, "manager": k.Manager(), "state": k.State()}
+		if len(k.Aliases) > 0 {
+			attrs["aliases"] = strings.Join(k.Aliases, " ")
+		}
+		if k.Rotation != nil {
+			attrs["rotation"] = boolText(*k.Rotation)
+		}
+		if k.Policy == nil {
+			attrs["policy_unknown"] = "true"
+		}
+		if !k.GrantsKnown {
+			attrs["grants_unknown"] = "true"
+		}
+		lbl := k.ID
+		if len(k.Aliases) > 0 {
+			lbl = k.Aliases[0]
+		}
+		if err := w.v.Node(Node{ID: k.ARN, Kind: KindKey, Label: lbl, Account: k.Account, Attrs: attrs}); err != nil {
+			return err
+		}
+		if err := w.v.Edge(Edge{From: k.Account, To: k.ARN, Kind: EdgeContains}); err != nil {
+			return err
+		}
+		for _, gr := range k.Grants {
+			ga := map[string]string{"grant_id": gr.GrantID, "operations": strings.Join(gr.Operations, " ")}
+			if c := gr.Constraints; c != nil {
+				var parts []string
+				for _, m := range []map[string]string{c.EncryptionContextSubset, c.EncryptionContextEquals} {
+					for _, kk := range sortedAttrs(m) {
+						parts = append(parts, kk+"="+m[kk])
+					}
+				}
+				ga["constraints"] = strings.Join(parts, " ")
+			}
+			if err := w.v.Edge(Edge{From: gr.GranteePrincipal, To: k.ARN, Kind: EdgeGrant, Attrs: ga}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// resource keeps a resource: its account or its key is kept.
+func (w *walker) resource(r *graph.Resource) bool {
+	if w.f.keys != nil && !w.f.keys[r.Key] {
+		return false
+	}
+	if w.touched != nil && len(w.o.Principals) > 0 && !w.touched[r.Key] {
+		return false
+	}
+	if k := w.g.Key(r.Key); w.f.accounts != nil && !w.f.accounts[r.Account] && (k == nil || !w.f.accounts[k.Account]) {
+		return false
+	}
+	return true
+}
+
+func (w *walker) resources() error {
+	unresolved := map[string]bool{}
+	for _, r := range w.g.Resources() {
+		if !w.resource(r) {
+			continue
+		}
+		attrs := map[string]string{"type": r.Type, "region": r.Region}
+		if len(r.SharedWith) > 0 {
+			attrs["shared_with"] = strings.Join(r.SharedWith, " ")
+		}
+		if err := w.v.Node(Node{ID: r.ARN, Kind: KindResource, Label: label(r.ARN), Account: r.Account, Attrs: attrs}); err != nil {
+			return err
+		}
+		if err := w.v.Edge(Edge{From: r.Account, To: r.ARN, Kind: EdgeContains}); err != nil {
+			return err
+		}
+		switch {
+		case r.Key != "":
+			if err := w.v.Edge(Edge{From: r.ARN, To: r.Key, Kind: EdgeEncryptedBy}); err != nil {
+				return err
+			}
+		case r.KeyRef != "":
+			// A key reference the snapshot cannot resolve stays visible, as a
+			// node of its own.
+			if !unresolved[r.KeyRef] {
+				unresolved[r.KeyRef] = true
+				if err := w.v.Node(Node{ID: r.KeyRef, Kind: KindKey, Label: r.KeyRef, Attrs: map[string]string{"unresolved": "true"}}); err != nil {
+					return err
+				}
+			}
+			if err := w.v.Edge(Edge{From: r.ARN, To: r.KeyRef, Kind: EdgeEncryptedBy, Attrs: map[string]string{"unresolved": "true"}}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (w *walker) assume() error {
+	for _, p := range w.g.Principals() {
+		if p.Kind != arn.KindRole {
+			continue
+		}
+		for _, a := range w.g.AssumedBy(p.ARN) {
+			from := a.Via[0]
+			if !w.f.access(from, accountOf(from), p.Account, a.Decision) {
+				continue
+			}
+			if err := w.v.Edge(Edge{From: from, To: p.ARN, Kind: EdgeCanAssume, Action: "sts:AssumeRole", Decision: a.Decision}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// access computes who can use each key (per action) and read each resource,
+// on o.Workers goroutines, and gives the edges in order.
+func (w *walker) access() error {
+	s := stream.New().WithMaxGoroutines(w.o.Workers)
+	var err error
+	emit := func(edges []Edge) {
+		for _, e := range edges {
+			if err == nil {
+				err = w.v.Edge(e)
+			}
+		}
+	}
+	for _, k := range w.g.Keys() {
+		if !w.f.key(k) {
+			continue
+		}
+		for _, action := range w.o.Actions {
+			s.Go(func() stream.Callback {
+				who, werr := w.g.WhoCan(action, k.ARN, "", w.o.ChainDepth)
+				edges := w.whoEdges(who, k.ARN, k.Account, EdgeCanUseKey, action)
+				return func() {
+					if werr == nil {
+						emit(edges)
+					}
+				}
+			})
+		}
+	}
+	for _, r := range w.g.Resources() {
+		if !w.resource(r) || r.Key == "" {
+			continue
+		}
+		s.Go(func() stream.Callback {
+			who, werr := w.g.WhoCan("read", r.ARN, "", w.o.ChainDepth)
+			edges := w.whoEdges(who, r.ARN, r.Account, EdgeCanRead, "read")
+			return func() {
+				if werr == nil {
+					emit(edges)
+				}
+			}
+		})
+	}
+	s.Wait()
+	return err
+}
+
+func (w *walker) whoEdges(who []graph.Who, to, toAccount, kind, action string) []Edge {
+	var out []graph.Who
+	for _, x := range who {
+		if x.Principal == graph.AnyGrantee || !w.f.access(x.Principal, x.Account, toAccount, x.Decision) {
+			continue
+		}
+		out = append(out, x)
+	}
+	edges := make([]Edge, 0, len(out))
+	for _, x := range out {
+		e := Edge{From: x.Principal, To: to, Kind: kind, Action: action, Decision: x.Decision, Conditions: x.Conditions, Because: x.Because}
+		for _, p := range x.Paths {
+			if len(p.Via) > 1 {
+				e.Via = p.Via
+				break
+			}
+		}
+		edges = append(edges, e)
+	}
+	return edges
+}
+
+func accountOf(principal string) string {
+	if p, err := arn.ParsePrincipal(principal); err == nil {
+		return p.AccountID
+	}
+	return ""
+}
+
+func nonEmpty(s, alt string) string {
+	if s != "" {
+		return s
+	}
+	return alt
+}
+
+func boolText(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}
