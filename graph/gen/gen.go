@@ -122,7 +122,7 @@ func role(account, name, trust string, inline []snapshot.PolicyDetail) snapshot.
 
 func account(rng *rand.Rand, o Options, i int) *snapshot.Account {
 	id := acct(i)
-	peer := acct(1 + (i % o.Accounts))      // the next account: its data-reader trusts this one's role-0
+	peer := acct(1 + (i % o.Accounts)) // the next account: its data-reader trusts this one's role-0
 	prev := acct(1 + (i+o.Accounts-2)%o.Accounts)
 	other := acct(1 + rng.IntN(o.Accounts)) // a random one
 	a := &snapshot.Account{IAM: &snapshot.IAM{UserDetailList: []snapshot.UserDetail{}, GroupDetailList: []snapshot.GroupDetail{}, Policies: []snapshot.ManagedPolicyDetail{
