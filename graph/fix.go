@@ -190,7 +190,7 @@ func (g *Graph) keyPolicyFixes(r *eval.Request, key *Key, caller, via string) []
 	if op, ok := strings.CutPrefix(r.Action, "kms:"); ok && grantOperation(op) && via == "" {
 		out = append(out, Fix{
 			Layer: eval.LayerGrant, Kind: "create-grant", Where: "grants of " + key.ARN, Account: key.Account, Target: key.ARN, Alternative: true,
-			Summary: "or, without changing the key policy, a grant to " + caller + " for " + op + " (revocable; someone allowed kms:CreateGrant on the key creates it)",
+			Summary: "without changing the key policy, a grant to " + caller + " for " + op + " (revocable; someone allowed kms:CreateGrant on the key creates it)",
 			Command: "aws kms create-grant --key-id " + key.ARN + " --region " + key.Region + " --grantee-principal " + caller + " --operations " + op,
 		})
 	}

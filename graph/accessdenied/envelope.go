@@ -1,0 +1,208 @@
+package accessdenied
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"regexp"
+	"strings"
+)
+
+// envelope is what wraps the AWS message: the error code, the service and
+// operation, the request ID, the region.
+type envelope struct {
+	source, exception, service, operation, requestID, region string
+	principal, resource                                      string // from CloudTrail
+	text                                                     string // the AWS message
+}
+
+var (
+	// AWS CLI and botocore: "An error occurred (CODE) when calling the OP operation: MSG".
+	cliRe = regexp.MustCompile(`(?s)An error occurred \(([\w.]+)\) when calling the (\w+) operation(?: \(reached max retries: \d+\))?:\s*(.*)$`)
+	// Go SDK v2: "operation error KMS: Decrypt, https response error StatusCode: 400, RequestID: ID, api error CODE: MSG".
+	goRe = regexp.MustCompile(`(?s)operation error ([\w .-]+?): (\w+),(?: exceeded maximum number of attempts, \d+,)? https response error StatusCode: \d+, RequestID: ([\w-]*),(?: HostID: [^,]*,)? (?:api error )?([\w.]+): (.*)$`)
+	// Java SDK v2: "MSG (Service: Kms, Status Code: 400, Request ID: ID)"; v1: "(Service: AWSKMS; Status Code: 400; Error Code: CODE; Request ID: ID…)".
+	javaRe = regexp.MustCompile(`(?s)^(.*?)\s*\(Service: ([\w ]+)[;,] Status Code: \d+[;,](?: Error Code: ([\w.]+);)? Request ID: ([\w-]*)[^)]*\)\s*$`)
+	// JS v3 and other "CODE: MSG" strings: AccessDeniedException: User: …
+	codeRe = regexp.MustCompile(`(?s)^(?:[\w.]+\.)?((?:AccessDenied|KMSInvalidState|Disabled|NotFound|KMS\.NotFound|InvalidKeyUsage|IncorrectKey|InvalidCiphertext|KMSAccessDenied|Forbidden)\w*(?:Exception)?):\s*(.*)$`)
+	// Log noise before the message: timestamps, levels, logger names.
+	prefixRe = regexp.MustCompile(`(?s)^.*?((?:An error occurred \(|operation error |User: |The ciphertext refers|botocore\.exceptions\.ClientError: |[\w.]*(?:AccessDenied|KMSInvalidState|Disabled|NotFound)\w*(?:Exception)?: |arn:aws[\w-]*:kms:\S+ is |Access Denied))`)
+)
+
+// unwrap finds the AWS message inside its envelope.
+func unwrap(s string) envelope {
+	s = cleanInput(s)
+	if strings.HasPrefix(s, "{") {
+		if e, ok := unwrapJSON(s); ok {
+			return e
+		}
+	}
+	if strings.HasPrefix(s, "<") {
+		if e, ok := unwrapXML(s); ok {
+			return e
+		}
+	}
+	e := envelope{source: "text"}
+	if m := prefixRe.FindStringSubmatchIndex(s); m != nil {
+		s = s[m[2]:]
+	}
+	if rest, ok := strings.CutPrefix(s, "botocore.exceptions.ClientError: "); ok {
+		s, e.source = rest, "sdk-python"
+	}
+	switch {
+	case cliRe.MatchString(s):
+		m := cliRe.FindStringSubmatch(s)
+		if e.source == "text" {
+			e.source = "cli"
+		}
+		e.exception, e.operation, s = m[1], m[2], m[3]
+	case goRe.MatchString(s):
+		m := goRe.FindStringSubmatch(s)
+		e.source, e.service, e.operation, e.requestID, e.exception, s = "sdk-go", serviceName(m[1]), m[2], m[3], m[4], m[5]
+	}
+	if m := javaRe.FindStringSubmatch(s); m != nil {
+		e.source, s, e.service, e.requestID = "sdk-java", m[1], serviceName(m[2]), m[4]
+		if m[3] != "" {
+			e.exception = m[3]
+		}
+	}
+	if m := codeRe.FindStringSubmatch(s); m != nil {
+		if e.exception == "" {
+			e.exception = m[1]
+		}
+		if e.source == "text" {
+			e.source = "sdk-js"
+		}
+		s = m[2]
+	}
+	e.text = oneLine(s)
+	return e
+}
+
+// cleanInput undoes what logs do to a message: surrounding quotes, escaped
+// quotes and newlines, wrapping.
+func cleanInput(s string) string {
+	s = strings.TrimSpace(strings.TrimPrefix(s, "\ufeff"))
+	for range 3 {
+		if len(s) >= 2 && (s[0] == '"' && s[len(s)-1] == '"' || s[0] == '\'' && s[len(s)-1] == '\'' || s[0] == '`' && s[len(s)-1] == '`') {
+			s = strings.TrimSpace(s[1 : len(s)-1])
+		}
+	}
+	if !strings.HasPrefix(s, "{") && (strings.Contains(s, `\"`) || strings.Contains(s, `\n`)) {
+		s = strings.NewReplacer(`\"`, `"`, `\n`, "\n", `\t`, " ", `\\`, `\`).Replace(s)
+	}
+	return s
+}
+
+// oneLine joins a wrapped message: newlines and runs of spaces become one
+// space, an ARN broken at the wrap is mended, and trailing periods and
+// quotes go.
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	s = arnBreakRe.ReplaceAllString(s, "$1$2")
+	return strings.TrimRight(s, " .\"'")
+}
+
+// arnBreakRe finds an ARN split by a line wrap after a ':' or '/'.
+var arnBreakRe = regexp.MustCompile(`(arn:aws[\w-]*:[^\s"]*[:/]) ([\w-][^\s"]*)`)
+
+func serviceName(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	s = strings.TrimPrefix(s, "aws")
+	switch s {
+	case "secrets manager":
+		return "secretsmanager"
+	case "simple storage service", "amazon s3":
+		return "s3"
+	}
+	return strings.ReplaceAll(s, " ", "")
+}
+
+func unwrapJSON(s string) (envelope, bool) {
+	var m map[string]any
+	if err := json.Unmarshal([]byte(s), &m); err != nil {
+		return envelope{}, false
+	}
+	// A CloudTrail file or an EventBridge event holds the event.
+	if recs, ok := m["Records"].([]any); ok && len(recs) > 0 {
+		if r, ok := recs[0].(map[string]any); ok {
+			m = r
+		}
+	}
+	if d, ok := m["detail"].(map[string]any); ok {
+		m = d
+	}
+	str := func(k string) string {
+		v, _ := m[k].(string)
+		return v
+	}
+	if code := str("errorCode"); code != "" || str("errorMessage") != "" {
+		e := envelope{source: "cloudtrail", exception: code, text: oneLine(str("errorMessage")), region: str("awsRegion")}
+		src := str("eventSource")
+		e.service = strings.TrimSuffix(src, ".amazonaws.com")
+		e.operation = str("eventName")
+		e.requestID = str("requestID")
+		if u, ok := m["userIdentity"].(map[string]any); ok {
+			e.principal, _ = u["arn"].(string)
+		}
+		if rs, ok := m["resources"].([]any); ok {
+			for _, r := range rs {
+				if rm, ok := r.(map[string]any); ok {
+					if a, ok := rm["ARN"].(string); ok && e.resource == "" {
+						e.resource = a
+					}
+				}
+			}
+		}
+		if rp, ok := m["requestParameters"].(map[string]any); ok && e.resource == "" {
+			for _, k := range []string{"keyId", "secretId", "bucketName", "queueUrl"} {
+				if v, ok := rp[k].(string); ok && v != "" {
+					e.resource = v
+					break
+				}
+			}
+		}
+		return e, true
+	}
+	e := envelope{source: "json"}
+	for _, k := range []string{"__type", "code", "Code", "errorCode", "type"} {
+		if v := str(k); v != "" {
+			e.exception = v
+			if i := strings.LastIndexByte(v, '#'); i >= 0 { // "com.amazon.coral.service#AccessDeniedException"
+				e.exception = v[i+1:]
+			}
+			break
+		}
+	}
+	for _, k := range []string{"message", "Message", "errorMessage"} {
+		if v := str(k); v != "" {
+			e.text = oneLine(v)
+			break
+		}
+	}
+	if e.text == "" && e.exception == "" {
+		return envelope{}, false
+	}
+	return e, true
+}
+
+func unwrapXML(s string) (envelope, bool) {
+	var x struct {
+		Code      string `xml:"Code"`
+		Message   string `xml:"Message"`
+		RequestID string `xml:"RequestId"`
+		Error     *struct {
+			Code    string `xml:"Code"`
+			Message string `xml:"Message"`
+		} `xml:"Error"`
+	}
+	if err := xml.Unmarshal([]byte(s), &x); err != nil {
+		return envelope{}, false
+	}
+	if x.Error != nil && x.Code == "" {
+		x.Code, x.Message = x.Error.Code, x.Error.Message
+	}
+	if x.Code == "" && x.Message == "" {
+		return envelope{}, false
+	}
+	return envelope{source: "xml", exception: x.Code, text: oneLine(x.Message), requestID: x.RequestID}, true
+}

@@ -1,0 +1,195 @@
+package accessdenied
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/keyhound/keyhound/graph/arn"
+	"github.com/keyhound/keyhound/graph/eval"
+)
+
+var (
+	// The IAM User Guide's template: "User: ARN is not authorized to perform:
+	// ACTION [on resource: ARN] because no TYPE allows the ACTION action" or
+	// "… with an explicit deny in a TYPE [transitively through a TYPE]".
+	userRe = regexp.MustCompile(`(?i)^(?:User|Principal):\s*(\S*)\s+is not authorized to perform:\s*([\w*-]+:[\w*-]+)(.*)$`)
+	onRe   = regexp.MustCompile(`(?i)^\s*on resource:?\s*"?([^"\s]+?)"?(?:\s|$)`)
+	// KMS hides the key: "on this resource", "on the resource associated with this ciphertext".
+	hiddenRe   = regexp.MustCompile(`(?i)^\s*on (?:this resource|the resource associated with this ciphertext)\b`)
+	implicitRe = regexp.MustCompile(`(?i)\bbecause no (.+?) allows the [\w*-]+:[\w*-]+ action`)
+	explicitRe = regexp.MustCompile(`(?i)\bwith an explicit deny in (?:a |an |the )?(.+?)(?: transitively through (?:a |an |the )?(.+?))?$`)
+	kmsHidden  = regexp.MustCompile(`(?i)because the resource does not exist in this Region, no resource-based policies allow access, or a resource-based policy explicitly denies access`)
+	legacyRe   = regexp.MustCompile(`(?i)The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access`)
+	// Key state: "arn:aws:kms:…:key/… is pending deletion.", "… is disabled.",
+	// "… is pending import", "… is unavailable".
+	stateRe = regexp.MustCompile(`(?i)(arn:aws[\w-]*:kms:[^\s]+?|[0-9a-f-]{36}) is (pending deletion|pending replica deletion|disabled|pending import|unavailable|not enabled|creating|updating|pending import)\b`)
+	// Not found: "Key 'arn:…' does not exist", "Alias arn:… is not found.", "Invalid keyId …".
+	notFoundRe = regexp.MustCompile(`(?i)(?:Key|Alias) '?(arn:aws[\w-]*:kms:[^\s']+)'? (?:does not exist|is not found)`)
+	// S3's messages without the template.
+	genericRe = regexp.MustCompile(`(?i)^access denied$`)
+)
+
+// policyLayers maps the policy types of messages to evaluation layers.
+var policyLayers = map[string]eval.Layer{
+	"service control policy":  eval.LayerSCP,
+	"resource control policy": eval.LayerRCP,
+	"vpc endpoint policy":     eval.LayerVPCEndpointPolicy,
+	"permissions boundary":    eval.LayerPermissionsBoundary,
+	"session policy":          eval.LayerSessionPolicy,
+	"sessions policy":         eval.LayerSessionPolicy, // sic, in the IAM User Guide's example
+	"resource-based policy":   eval.LayerResourcePolicy,
+	"identity-based policy":   eval.LayerIdentityPolicy,
+	"role trust policy":       eval.LayerTrustPolicy,
+}
+
+// states maps the words of key-state errors to KMS key states.
+var states = map[string]string{
+	"pending deletion": "PendingDeletion", "pending replica deletion": "PendingReplicaDeletion",
+	"disabled": "Disabled", "not enabled": "Disabled", "pending import": "PendingImport",
+	"unavailable": "Unavailable", "creating": "Creating", "updating": "Updating",
+}
+
+// ErrNotRecognized is returned for text that is no AccessDenied (or KMS
+// key-state) error keyhound knows.
+var ErrNotRecognized = errors.New(`not an AccessDenied message keyhound recognizes: expected "User: ARN is not authorized to perform: ACTION …", an AWS CLI or SDK error, a JSON or XML error body, or a CloudTrail event`)
+
+// MaxLen bounds the input Parse reads: a CloudTrail event is a few
+// kilobytes, an error message a few hundred bytes.
+const MaxLen = 256 << 10
+
+// Parse reads an AccessDenied error in any of its forms. It fails only when
+// nothing in s is one.
+func Parse(s string) (*Message, error) {
+	raw := strings.TrimSpace(s)
+	if raw == "" {
+		return nil, ErrNotRecognized
+	}
+	if len(raw) > MaxLen {
+		return nil, fmt.Errorf("the message is %d bytes long; keyhound reads at most %d (paste the error, or one CloudTrail event)", len(raw), MaxLen)
+	}
+	e := unwrap(raw)
+	m := &Message{
+		Raw: raw, Source: e.source, Exception: e.exception, Service: e.service, Operation: e.operation,
+		Text: e.text, RequestID: e.requestID, Region: e.region, Principal: e.principal, Resource: e.resource,
+	}
+	if err := m.parseText(); err != nil {
+		return nil, err
+	}
+	if m.Action == "" && m.Operation != "" {
+		if svc := m.Service; svc != "" {
+			m.Action = svc + ":" + m.Operation
+		} else if svc := serviceOfException(m); svc != "" {
+			m.Action = svc + ":" + m.Operation
+		}
+	}
+	if m.Service == "" && m.Action != "" {
+		m.Service, _, _ = strings.Cut(m.Action, ":")
+	}
+	if m.Region == "" {
+		if a, err := arn.Parse(m.Resource); err == nil {
+			m.Region = a.Region
+		}
+	}
+	if m.Layer == nil && m.Kind == KindImplicit && m.PolicyType == "" {
+		m.Kind = KindGeneric
+	}
+	return m, nil
+}
+
+func (m *Message) parseText() error {
+	t := m.Text
+	// EC2 and others put a sentence of their own first.
+	if !userRe.MatchString(t) {
+		if i := strings.Index(t, "User: "); i > 0 {
+			t = t[i:]
+		}
+	}
+	switch {
+	case userRe.MatchString(t):
+		g := userRe.FindStringSubmatch(t)
+		m.Principal, m.Action = g[1], g[2]
+		rest := g[3]
+		if r := onRe.FindStringSubmatch(rest); r != nil {
+			m.Resource = r[1]
+		} else if hiddenRe.MatchString(rest) {
+			m.ResourceHidden = true
+		}
+		switch {
+		case kmsHidden.MatchString(rest):
+			m.Kind = KindKMSHidden
+			m.ResourceHidden = m.Resource == ""
+		case explicitRe.MatchString(rest):
+			g := explicitRe.FindStringSubmatch(rest)
+			m.Kind = KindExplicit
+			m.setPolicyType(g[1])
+			if g[2] != "" {
+				m.Transitive = strings.ToLower(strings.TrimRight(g[2], ". "))
+			}
+		case implicitRe.MatchString(rest):
+			m.Kind = KindImplicit
+			m.setPolicyType(implicitRe.FindStringSubmatch(rest)[1])
+		default:
+			m.Kind = KindGeneric
+		}
+		if m.Exception == "" {
+			m.Exception = "AccessDeniedException"
+		}
+	case legacyRe.MatchString(t):
+		m.Kind = KindLegacyCiphertext
+		m.ResourceHidden = true
+		if m.Action == "" {
+			m.Action = "kms:Decrypt"
+		}
+	case stateRe.MatchString(t) || strings.Contains(m.Exception, "InvalidState") || strings.HasPrefix(m.Exception, "Disabled"):
+		m.Kind = KindKeyState
+		if g := stateRe.FindStringSubmatch(t); g != nil {
+			if m.Resource == "" {
+				m.Resource = g[1]
+			}
+			m.KeyState = states[strings.ToLower(g[2])]
+		}
+		if m.KeyState == "" && strings.HasPrefix(m.Exception, "Disabled") {
+			m.KeyState = "Disabled"
+		}
+	case notFoundRe.MatchString(t) || strings.Contains(m.Exception, "NotFound"):
+		m.Kind = KindNotFound
+		if g := notFoundRe.FindStringSubmatch(t); g != nil && m.Resource == "" {
+			m.Resource = g[1]
+		}
+	case genericRe.MatchString(t) || (strings.HasPrefix(m.Exception, "AccessDenied") && t == "") || m.Exception == "AccessDenied" || m.Exception == "AccessDeniedException":
+		m.Kind = KindGeneric
+	default:
+		return ErrNotRecognized
+	}
+	m.Resource = strings.Trim(m.Resource, `"'.,;`)
+	return nil
+}
+
+func (m *Message) setPolicyType(s string) {
+	s = strings.ToLower(strings.TrimRight(strings.TrimSpace(s), ". "))
+	m.PolicyType = s
+	if l, ok := policyLayers[s]; ok {
+		// A resource-based policy on a KMS key is its key policy.
+		if l == eval.LayerResourcePolicy && strings.HasPrefix(strings.ToLower(m.Action), "kms:") {
+			l = eval.LayerKeyPolicy
+		}
+		m.Layer = &l
+	}
+}
+
+// serviceOfException guesses the service from the exception's name when the
+// envelope does not say (the CLI does not): KMS's exceptions.
+func serviceOfException(m *Message) string {
+	switch {
+	case strings.Contains(m.Exception, "KMS") || m.Exception == "DisabledException" || m.Exception == "KMSInvalidStateException":
+		return "kms"
+	case m.Exception == "AccessDenied":
+		return "s3"
+	}
+	if a, err := arn.Parse(m.Resource); err == nil {
+		return a.Service
+	}
+	return ""
+}
