@@ -11,6 +11,12 @@ import (
 	"github.com/keyhound/keyhound/graph/eval"
 )
 
+// Errors of ExplainDenied for what a message hides and the options must give.
+var (
+	ErrHiddenPrincipal = errors.New("the message hides the caller (User: ***): give it with --principal")
+	ErrHiddenKey       = errors.New("the message hides the key: give it with --key, or the resource the call was about with --resource")
+)
+
 // DeniedOptions fill in what an AccessDenied message does not say.
 type DeniedOptions struct {
 	// Principal, when the message hides the caller ("User: ***").
@@ -87,11 +93,11 @@ func (g *Graph) ExplainDenied(m *accessdenied.Message, o DeniedOptions) (*Denied
 	}
 	switch {
 	case principal == "":
-		return nil, errors.New("the message hides the caller (User: ***): give it with --principal")
+		return nil, ErrHiddenPrincipal
 	case m.Action == "":
 		return nil, errors.New("the message names no action")
 	case target == "":
-		return nil, errors.New("the message hides the key (" + m.Kind + "): give it with --key, or the resource the call was about with --resource")
+		return nil, ErrHiddenKey
 	}
 	q := Query{Principal: principal, Action: m.Action, Resource: target, Region: m.Region, ChainDepth: -1}
 	// A KMS call about a resource: its key, through its service.
@@ -178,7 +184,7 @@ func (g *Graph) compare(rep *DeniedReport, m *accessdenied.Message, a *Answer) {
 // fault.
 func (g *Graph) keyStateReport(rep *DeniedReport, m *accessdenied.Message, target string) (*DeniedReport, error) {
 	if target == "" {
-		return nil, errors.New("the message does not name the key: give it with --key")
+		return nil, ErrHiddenKey
 	}
 	key, err := g.ResolveKey(target, "", m.Region)
 	if err != nil {

@@ -27,11 +27,12 @@ const (
 	secPrincipals
 	secResources
 	secFindings
+	secDenied
 	secScan
 	numSections
 )
 
-var sectionNames = [numSections]string{"Keys", "Principals", "Resources", "Findings", "Scan"}
+var sectionNames = [numSections]string{"Keys", "Principals", "Resources", "Findings", "Access denied", "Scan"}
 
 // Model is the root model of the TUI.
 type Model struct {
@@ -89,7 +90,7 @@ func (m *Model) buildSections() {
 	// Principals and Resources are built when first shown: a large
 	// organization has far more of them than keys.
 	m.sections[secKeys] = newKeysScreen(m.c, byRes)
-	m.sections[secPrincipals], m.sections[secResources] = nil, nil
+	m.sections[secPrincipals], m.sections[secResources], m.sections[secDenied] = nil, nil, nil
 	m.sections[secFindings] = newFindingsScreen(m.c)
 	if m.findings != nil {
 		m.sections[secFindings].Update(*m.findings)
@@ -113,6 +114,8 @@ func (m *Model) lazySection(s section) screen {
 		return newPrincipalsScreen(m.c)
 	case secResources:
 		return newResourcesScreen(m.c)
+	case secDenied:
+		return newDeniedScreen(m.c)
 	}
 	return nil
 }

@@ -159,6 +159,7 @@ func TestViewsGolden(t *testing.T) {
 		{"resource-volume", "3 / t:volume enter enter"},
 		{"why-denied-identity-fix", "3 / t:kh-demo-reports enter enter G enter"},
 		{"help", "?"},
+		{"denied-empty", "5"},
 	}
 	for _, size := range [][2]int{{80, 24}, {120, 40}} {
 		for _, tc := range cases {

@@ -164,7 +164,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case len(m.stack) == 1 && key.Matches(msg, k.PrevTab):
 		return m.switchTo(m.nextSection(-1))
 	}
-	for i, b := range []key.Binding{k.Keys, k.Principals, k.Resources, k.Findings, k.Scan} {
+	for i, b := range []key.Binding{k.Keys, k.Principals, k.Resources, k.Findings, k.Denied, k.Scan} {
 		if key.Matches(msg, b) {
 			if !m.available(section(i)) {
 				return m, status("no scan is running: start one with keyhound tui --scan", true)
@@ -184,7 +184,7 @@ func (m *Model) forward(msg tea.Msg) (tea.Model, tea.Cmd) {
 // available reports whether a section can be shown: all can, but the Scan
 // section only while a scan runs.
 func (m *Model) available(s section) bool {
-	return m.sections[s] != nil || s == secPrincipals || s == secResources
+	return m.sections[s] != nil || s == secPrincipals || s == secResources || s == secDenied
 }
 
 func (m *Model) nextSection(dir int) section {

@@ -78,9 +78,9 @@ func TestNavigation(t *testing.T) {
 	if d.m.sec != secFindings {
 		t.Fatalf("4: section %d", d.m.sec)
 	}
-	d.keys("5")
+	d.keys("6")
 	if d.m.sec != secFindings || !d.m.isErr {
-		t.Fatal("5 without a scan should stay and say why")
+		t.Fatal("6 without a scan should stay and say why")
 	}
 	d.keys("q")
 	if !d.m.quitting {
@@ -260,5 +260,45 @@ func TestLightBackground(t *testing.T) {
 	}
 	if ansi.Strip(strings.Join(why.lines, "\n")) != ansi.Strip(before) {
 		t.Error("the trace's text changed with the background")
+	}
+}
+
+// The on-call path: paste an AccessDenied error, read the layers and the
+// fix; a message that hides the caller asks for it.
+func TestDeniedView(t *testing.T) {
+	d := newDriver(t, 120, 40)
+	d.keys("5")
+	ds, ok := d.m.top().(*deniedScreen)
+	if !ok || !ds.Capturing() {
+		t.Fatalf("5 should open the AccessDenied input: %s", d.crumbs())
+	}
+	d.send(tea.PasteMsg{Content: "User: arn:aws:iam::444444444444:role/Tinkerer is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:us-east-1:111111111111:key/1d6a2f4e-0000-4000-8000-00000000a001 with an explicit deny in a service control policy"})
+	d.keys("enter")
+	screen := d.screen()
+	for _, want := range []string{"an explicit deny in a service control policy", "✗ DENY", "denied by scp (explicit deny)", "✓ agrees with the message", "Smallest fix", "aws organizations update-policy"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("lacks %q:\n%s", want, screen)
+		}
+	}
+	golden(t, "denied-scp-120x40", screen)
+	// Keys go to the report now: q quits, / pastes another.
+	d.keys("/")
+	if !ds.Capturing() {
+		t.Fatal("/ should reopen the input")
+	}
+	d.send(tea.PasteMsg{Content: "User: *** is not authorized to perform: kms:Decrypt on the resource associated with this ciphertext because no identity-based policy allows the kms:Decrypt action"})
+	d.keys("enter")
+	if ds.asking != "principal" {
+		t.Fatalf("a hidden caller should be asked for, asking %q: %v", ds.asking, ds.err)
+	}
+	d.send(tea.PasteMsg{Content: "arn:aws:iam::222222222222:user/dilip"})
+	d.keys("enter")
+	if ds.asking != "key" {
+		t.Fatalf("a hidden key should be asked for, asking %q: %v", ds.asking, ds.err)
+	}
+	d.send(tea.PasteMsg{Content: "arn:aws:s3:::kh-demo-legacy-exports"})
+	d.keys("enter")
+	if ds.report == nil || !strings.Contains(d.screen(), "AWS managed key cannot be used from another account") {
+		t.Fatalf("no remedy for the aws/s3 bucket:\n%s", d.screen())
 	}
 }

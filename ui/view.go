@@ -88,7 +88,7 @@ func (m *Model) breadcrumb() string {
 func (m *Model) fullHelp() string {
 	k := m.c.Keys
 	groups := [][]key.Binding{
-		{k.Keys, k.Principals, k.Resources, k.Findings, k.Scan},
+		{k.Keys, k.Principals, k.Resources, k.Findings, k.Denied, k.Scan},
 		{k.NextTab, k.PrevTab, k.Enter, k.Back, k.Jump},
 		{k.Copy, k.Export, k.Help, k.Quit},
 	}

@@ -1,0 +1,308 @@
+package ui
+
+import (
+	"errors"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/graph/accessdenied"
+	"github.com/keyhound/keyhound/graph/eval"
+)
+
+// deniedScreen is the on-call view: paste an AccessDenied error, read which
+// layers deny it, whether keyhound agrees with AWS, and the smallest fix.
+type deniedScreen struct {
+	c      *Common
+	input  textinput.Model
+	asking string // "principal" or "key" when the message hides one
+	text   string // the message pasted
+	opts   graph.DeniedOptions
+	report *graph.DeniedReport
+	err    error
+	lines  []string
+	offset int
+	width  int
+	height int
+}
+
+func newDeniedScreen(c *Common) *deniedScreen {
+	in := textinput.New()
+	in.Prompt = "AccessDenied> "
+	in.Placeholder = "paste the error here"
+	steadyCursor(&in)
+	s := &deniedScreen{c: c, input: in}
+	s.input.Focus()
+	return s
+}
+
+// deniedMsg carries the analysis of a message.
+type deniedMsg struct {
+	text   string
+	report *graph.DeniedReport
+	err    error
+}
+
+func deniedCmd(g *graph.Graph, text string, o graph.DeniedOptions) tea.Cmd {
+	return func() tea.Msg {
+		m, err := accessdenied.Parse(text)
+		if err != nil {
+			return deniedMsg{text: text, err: err}
+		}
+		rep, err := g.ExplainDenied(m, o)
+		return deniedMsg{text: text, report: rep, err: err}
+	}
+}
+
+func (s *deniedScreen) Init() tea.Cmd { return nil }
+
+func (s *deniedScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
+	switch msg := msg.(type) {
+	case deniedMsg:
+		if msg.text != s.text {
+			return s, nil
+		}
+		s.report, s.err = msg.report, msg.err
+		switch {
+		case errors.Is(msg.err, graph.ErrHiddenPrincipal):
+			s.ask("principal", "caller's ARN> ")
+		case errors.Is(msg.err, graph.ErrHiddenKey):
+			s.ask("key", "key or resource ARN> ")
+		}
+		s.render()
+		return s, nil
+	case tea.BackgroundColorMsg:
+		s.render()
+	case tea.PasteMsg, tea.KeyPressMsg:
+		if k, ok := msg.(tea.KeyPressMsg); ok && !s.input.Focused() {
+			switch {
+			case key.Matches(k, s.c.Keys.Filter), k.String() == "i":
+				s.input.SetValue("")
+				s.asking = ""
+				s.input.Prompt = "AccessDenied> "
+				return s, s.input.Focus()
+			case key.Matches(k, s.c.Keys.Down):
+				s.scroll(1)
+			case key.Matches(k, s.c.Keys.Up):
+				s.scroll(-1)
+			case key.Matches(k, s.c.Keys.PageDown):
+				s.scroll(s.height)
+			case key.Matches(k, s.c.Keys.PageUp):
+				s.scroll(-s.height)
+			}
+			return s, nil
+		}
+		if k, ok := msg.(tea.KeyPressMsg); ok {
+			switch k.String() {
+			case "enter":
+				return s, s.submit()
+			case "esc":
+				s.input.Blur()
+				return s, nil
+			}
+		}
+		var cmd tea.Cmd
+		s.input, cmd = s.input.Update(msg)
+		return s, cmd
+	case tea.MouseWheelMsg:
+		if msg.Button == tea.MouseWheelUp {
+			s.scroll(-3)
+		} else if msg.Button == tea.MouseWheelDown {
+			s.scroll(3)
+		}
+	}
+	return s, nil
+}
+
+func (s *deniedScreen) ask(what, prompt string) {
+	s.asking = what
+	s.input.Prompt = prompt
+	s.input.SetValue("")
+	s.input.Focus()
+}
+
+// submit analyses the message, or the missing piece it asked for.
+func (s *deniedScreen) submit() tea.Cmd {
+	v := strings.TrimSpace(s.input.Value())
+	if v == "" {
+		return nil
+	}
+	switch s.asking {
+	case "principal":
+		s.opts.Principal = v
+	case "key":
+		if s.c.Graph.Key(v) != nil || strings.Contains(v, ":kms:") || strings.HasPrefix(v, "alias/") {
+			s.opts.Key = v
+		} else {
+			s.opts.Resource = v
+		}
+	default:
+		s.text, s.opts = v, graph.DeniedOptions{}
+	}
+	s.asking = ""
+	s.input.Prompt = "AccessDenied> "
+	s.input.SetValue("")
+	s.input.Blur()
+	s.report, s.err, s.lines = nil, nil, []string{s.c.Styles.Muted.Render("evaluating…")}
+	return deniedCmd(s.c.Graph, s.text, s.opts)
+}
+
+func (s *deniedScreen) scroll(n int) {
+	s.offset = max(min(s.offset+n, len(s.lines)-s.bodyHeight()), 0)
+}
+
+func (s *deniedScreen) bodyHeight() int { return max(s.height-2, 1) }
+
+// render lays the report out once per answer.
+func (s *deniedScreen) render() {
+	st := s.c.Styles
+	var out []string
+	add := func(l ...string) { out = append(out, l...) }
+	s.offset = 0
+	if s.err != nil {
+		add(st.Error.Render("✗ " + s.err.Error()))
+		if s.asking != "" {
+			add(st.Muted.Render("  type it above and press enter"))
+		}
+		s.lines = out
+		return
+	}
+	rep := s.report
+	if rep == nil {
+		s.lines = []string{
+			st.Muted.Render("Paste the AccessDenied error your application logged and press enter:"),
+			st.Muted.Render("the message, AWS CLI output, an SDK error, a JSON or XML body, or a"),
+			st.Muted.Render("CloudTrail event. keyhound names the layers that deny it, says whether"),
+			st.Muted.Render("it agrees with AWS, and proposes the smallest fix."),
+			st.Muted.Render("/ or i: paste another · ↑↓: scroll the answer"),
+		}
+		return
+	}
+	m := rep.Message
+	said := m.Kind
+	if m.PolicyType != "" {
+		if m.Kind == accessdenied.KindExplicit {
+			said = "an explicit deny in a " + m.PolicyType
+		} else {
+			said = "no " + m.PolicyType + " allows it"
+		}
+	}
+	add(st.Bold.Render("AWS says   ")+said+st.Muted.Render("  ("+nonEmptyStr(m.Exception, "AccessDenied")+", "+m.Source+")"),
+		st.Bold.Render("Request    ")+rep.Request.Principal+" → "+rep.Request.Action,
+		"           on "+rep.Request.Resource+viaText2(rep.Request.ViaService))
+	verdict := s.c.verdictText(rep.Decision)
+	if len(rep.DeniedBy) > 0 {
+		var parts []string
+		for _, d := range rep.DeniedBy {
+			kind := "implicit"
+			if d.Explicit {
+				kind = "explicit deny"
+			}
+			parts = append(parts, d.Layer.String()+" ("+kind+")")
+		}
+		verdict += "  denied by " + strings.Join(parts, ", ")
+	}
+	add(st.Bold.Render("keyhound   ") + verdict)
+	switch {
+	case rep.AgreesWithMessage && rep.Decision == eval.Deny:
+		add("           " + st.Allowed.Render("✓ agrees with the message"))
+	case rep.Decision != eval.Deny:
+		add("           " + st.Denied.Render("✗ disagrees with the message"))
+	}
+	if len(rep.AlsoDenying) > 0 {
+		add("           " + st.Conditional.Render("also denying: "+strings.Join(rep.AlsoDenying, ", ")) + st.Muted.Render(" (AWS names one layer only)"))
+	}
+	for _, rs := range rep.Reasons {
+		if rs.Outcome == eval.OutcomeDenies || rs.Outcome == eval.OutcomeNoAllow || rs.Outcome == eval.OutcomeBlocked {
+			add("           " + st.Denied.Render("✗ ") + st.Bold.Render(rs.Layer.String()) + " " + rs.Text())
+		}
+	}
+	for _, e := range rep.Explanations {
+		add("           " + st.Muted.Render(e))
+	}
+	if len(rep.Fixes) > 0 {
+		add("", st.Bold.Render("Smallest fix"))
+		for _, f := range rep.Fixes {
+			mark := st.Allowed.Render("+ ")
+			switch {
+			case f.NoPolicyFix:
+				mark = st.Denied.Render("! ")
+			case f.Alternative:
+				mark = st.Muted.Render("or ")
+			}
+			add(mark + f.Summary)
+			if f.Where != "" && !f.NoPolicyFix {
+				add(st.Muted.Render("    in " + f.Where))
+			}
+			if f.Command != "" {
+				add("    $ " + f.Command)
+			}
+			for _, l := range strings.Split(string(f.Statement), "\n") {
+				if l != "" {
+					add("    " + st.JSONString.Render(l))
+				}
+			}
+		}
+	}
+	s.lines = out
+}
+
+func viaText2(via string) string {
+	if via == "" {
+		return ""
+	}
+	return " via " + via
+}
+
+func nonEmptyStr(s, alt string) string {
+	if s == "" {
+		return alt
+	}
+	return s
+}
+
+func (s *deniedScreen) View() string {
+	if s.lines == nil {
+		s.render()
+	}
+	body := s.lines[min(s.offset, len(s.lines)):]
+	if h := s.bodyHeight(); len(body) > h {
+		body = body[:h]
+	}
+	shown := make([]string, len(body))
+	for i, l := range body {
+		shown[i] = fit(l, s.width)
+	}
+	return s.input.View() + "\n\n" + strings.Join(shown, "\n")
+}
+
+func (s *deniedScreen) SetSize(w, h int) {
+	s.width, s.height = w, h
+	s.input.SetWidth(max(w-len(s.input.Prompt)-2, 10))
+}
+
+func (s *deniedScreen) Crumb() string   { return "Access denied" }
+func (s *deniedScreen) Capturing() bool { return s.input.Focused() }
+func (s *deniedScreen) Selected() string {
+	if s.report != nil {
+		return s.report.Request.Resource
+	}
+	return ""
+}
+
+func (s *deniedScreen) ShortHelp() []key.Binding {
+	if s.input.Focused() {
+		return []key.Binding{
+			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "explain")),
+			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "leave the input")),
+		}
+	}
+	return []key.Binding{
+		key.NewBinding(key.WithKeys("/", "i"), key.WithHelp("/", "paste another")),
+		s.c.Keys.Up, s.c.Keys.Down, s.c.Keys.Copy,
+	}
+}
+func (s *deniedScreen) FullHelp() [][]key.Binding { return [][]key.Binding{s.ShortHelp()} }
