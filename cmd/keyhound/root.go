@@ -26,7 +26,7 @@ happened and what the smallest fix is.`,
 			return runTUI(cmd, demoName)
 		},
 	}
-	root.AddCommand(newTUICmd(), newScanCmd(), newExportCmd(), newDeniedCmd(), newEvalCmd(), newCanCmd(), newWhoCanCmd(), newWhatCanCmd(), newFindingsCmd(), newStatsCmd(), newDemoCmd(), newGenCmd(), newVersionCmd())
+	root.AddCommand(newTUICmd(), newScanCmd(), newExportCmd(), newDiffCmd(), newDeniedCmd(), newEvalCmd(), newCanCmd(), newWhoCanCmd(), newWhatCanCmd(), newFindingsCmd(), newStatsCmd(), newDemoCmd(), newGenCmd(), newVersionCmd())
 	return root
 }
 

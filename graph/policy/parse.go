@@ -22,7 +22,11 @@ func ParseString(doc string) (*Policy, error) {
 		}
 		trimmed = strings.TrimSpace(dec)
 	}
-	return Parse([]byte(trimmed))
+	p, err := Parse([]byte(trimmed))
+	if err == nil {
+		p.Text = trimmed
+	}
+	return p, err
 }
 
 // Parse parses a JSON policy document.
@@ -363,4 +367,33 @@ func sortedKeys(m map[string]any) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// CanonicalStatements returns each statement of a policy document as
+// canonical JSON (keys sorted, no white space), so that two documents'
+// statements compare as strings; nil when the document does not decode.
+func CanonicalStatements(doc string) []string {
+	var raw struct {
+		Statement json.RawMessage `json:"Statement"`
+	}
+	if json.Unmarshal([]byte(doc), &raw) != nil {
+		return nil
+	}
+	var list []any
+	if json.Unmarshal(raw.Statement, &list) != nil {
+		var one any
+		if json.Unmarshal(raw.Statement, &one) != nil {
+			return nil
+		}
+		list = []any{one}
+	}
+	out := make([]string, 0, len(list))
+	for _, st := range list {
+		b, err := json.Marshal(st)
+		if err != nil {
+			return nil
+		}
+		out = append(out, string(b))
+	}
+	return out
 }

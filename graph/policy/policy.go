@@ -44,6 +44,8 @@ type Policy struct {
 	Version    string
 	ID         string
 	Statements []Statement
+	// Text is the document as ParseString was given it (URL-decoded).
+	Text string
 }
 
 // Statement is one statement of a policy. Index is its position in the

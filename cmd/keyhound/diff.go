@@ -1,0 +1,173 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/graph/diff"
+)
+
+// exitDiffFails is keyhound diff's exit code when --fail-on matches.
+const exitDiffFails = 1
+
+func newDiffCmd() *cobra.Command {
+	var (
+		failOn string
+		asJSON bool
+		o      diff.Options
+	)
+	cmd := &cobra.Command{
+		Use:   "diff OLD NEW",
+		Short: "Effective-access changes between two snapshots, with the policy changes behind them",
+		Long: `Compare who can use which key, read which resource and assume which role in two
+snapshots (files, or @demo): access that appeared or went, decisions that
+changed (DENY→ALLOW, ALLOW→CONDITIONAL…), new external or public access, keys
+added, removed or whose state changed, and findings that appeared or were
+resolved — each access change with the statements added or removed that can
+explain it. Grouped by account and key or resource.
+
+--fail-on makes it a CI gate: exit 1 when the diff has new-access (any wider
+access), new-external (wider access for a principal outside the organization,
+or the public), or any change at all.`,
+		Example: `  keyhound diff yesterday.json.gz today.json.gz
+  keyhound diff --fail-on new-external --json base.json.gz pr.json.gz`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch failOn {
+			case "", "new-access", "new-external", "any":
+			default:
+				return &exitError{code: exitBadInput, err: fmt.Errorf("--fail-on %q: want new-access, new-external or any", failOn)}
+			}
+			old, err := loadGraph(args[0], cmd.ErrOrStderr())
+			if err != nil {
+				return &exitError{code: exitBadInput, err: err}
+			}
+			cur, err := loadGraph(args[1], cmd.ErrOrStderr())
+			if err != nil {
+				return &exitError{code: exitBadInput, err: err}
+			}
+			r, err := diff.Compare(old, cur, o)
+			if err != nil {
+				return &exitError{code: exitBadInput, err: err}
+			}
+			if asJSON {
+				err = writeJSON(cmd.OutOrStdout(), r)
+			} else {
+				err = writeDiff(cmd.OutOrStdout(), r, cur, old)
+			}
+			if err != nil {
+				return err
+			}
+			fail := false
+			switch failOn {
+			case "new-access":
+				fail = r.Summary.Wider > 0
+			case "new-external":
+				fail = r.Summary.NewExternal > 0 || r.Summary.NewPublic > 0
+			case "any":
+				fail = !r.Empty()
+			}
+			if fail {
+				return &exitError{code: exitDiffFails, err: fmt.Errorf("--fail-on %s: the diff has such changes", failOn)}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&failOn, "fail-on", "", "exit 1 when the diff has new-access, new-external or any change")
+	f.BoolVar(&asJSON, "json", false, "print {summary, changes, keys, new_findings, resolved_findings} as JSON")
+	f.IntVar(&o.ChainDepth, "chain-depth", 0, "role-chain hops to follow (default 5)")
+	f.IntVar(&o.Workers, "workers", 2, "who-can computations in parallel")
+	return cmd
+}
+
+func writeDiff(w io.Writer, r *diff.Report, cur, old *graph.Graph) error {
+	var b strings.Builder
+	s := r.Summary
+	fmt.Fprintf(&b, "%d new access (%d wider), %d removed, %d decisions changed; %d new external, %d public; %d keys changed; findings +%d −%d\n",
+		s.NewAccess, s.Wider, s.RemovedAccess, s.DecisionChanged, s.NewExternal, s.NewPublic, s.KeysChanged, s.NewFindings, len(r.ResolvedFindings))
+	if r.Empty() {
+		b.WriteString("no change in effective access\n")
+	}
+	label := func(id string) string {
+		for _, g := range []*graph.Graph{cur, old} {
+			if k := g.Key(id); k != nil && len(k.Aliases) > 0 {
+				return id + " (" + k.Aliases[0] + ")"
+			}
+		}
+		return id
+	}
+	account, target := "", ""
+	for _, c := range r.Changes {
+		if c.TargetAccount != account {
+			account, target = c.TargetAccount, ""
+			name := account
+			if cur.Org != nil {
+				if n := cur.Org.Name(account); n != "" && n != account {
+					name = n + " (" + account + ")"
+				}
+			}
+			fmt.Fprintf(&b, "\naccount %s\n", name)
+		}
+		if c.Target != target {
+			target = c.Target
+			fmt.Fprintf(&b, "  %s\n", label(target))
+		}
+		mark, what := "~", c.Old+" → "+c.New
+		switch c.Change {
+		case diff.NewAccess:
+			mark, what = "+", c.New
+		case diff.RemovedAccess:
+			mark, what = "-", "was "+c.Old
+		}
+		who := c.Principal
+		if c.Public {
+			who += " (public)"
+		} else if c.External {
+			who += " (external)"
+		}
+		fmt.Fprintf(&b, "    %s %-22s %s  %s", mark, what, who, c.Action)
+		if len(c.Via) > 1 {
+			fmt.Fprintf(&b, "  via %s", strings.Join(c.Via[1:], " → "))
+		}
+		b.WriteString("\n")
+		for _, cause := range c.Causes {
+			fmt.Fprintf(&b, "        ← %s: %s %s\n", cause.Where, cause.Change, cause.Statement)
+		}
+	}
+	if len(r.Keys) > 0 {
+		b.WriteString("\nkeys\n")
+		for _, k := range r.Keys {
+			fmt.Fprintf(&b, "  %s %s", k.Change, label(k.Key))
+			if k.Old != "" || k.New != "" {
+				fmt.Fprintf(&b, " (%s → %s)", nonEmptyOr(k.Old, "none"), nonEmptyOr(k.New, "none"))
+			}
+			b.WriteString("\n")
+		}
+	}
+	for _, fs := range []struct {
+		title string
+		list  []graph.Finding
+	}{{"new findings", r.NewFindings}, {"resolved findings", r.ResolvedFindings}} {
+		if len(fs.list) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "\n%s\n", fs.title)
+		for _, f := range fs.list {
+			fmt.Fprintf(&b, "  %-8s %s  %s\n", strings.ToUpper(f.Severity.String()), f.Title, f.Resource)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func nonEmptyOr(s, alt string) string {
+	if s == "" {
+		return alt
+	}
+	return s
+}

@@ -1,0 +1,270 @@
+// Package diff compares the effective access of two snapshots: who can use
+// which key, read which resource and assume which role, not the snapshots'
+// JSON. Each change comes with the policy changes that can explain it
+// (statements added or removed in the key policy, the principal's identity
+// policies, the resource's policy, the organization's SCPs and RCPs, grants).
+// Pure: no I/O.
+package diff
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/graph/eval"
+	"github.com/keyhound/keyhound/graph/export"
+)
+
+// Kinds of change.
+const (
+	NewAccess       = "new-access"
+	RemovedAccess   = "removed-access"
+	DecisionChanged = "decision-changed"
+)
+
+// Options for Compare.
+type Options struct {
+	ChainDepth int // role hops (0: the default)
+	Workers    int // who-can computations in parallel (default 2)
+}
+
+// Change is one access that appeared, went, or changed decision.
+type Change struct {
+	Change    string `json:"change"`
+	Edge      string `json:"edge"` // can-use-key, can-read, can-assume
+	Principal string `json:"principal"`
+	Target    string `json:"target"`
+	// TargetAccount is the key's, resource's or role's account.
+	TargetAccount string `json:"target_account"`
+	Action        string `json:"action"`
+	// Old and New are the decisions ("" when there was, or is, no access).
+	Old string `json:"old,omitempty"`
+	New string `json:"new,omitempty"`
+	// External is true for a principal outside the organization (or the
+	// snapshot), Public for "*".
+	External bool     `json:"external,omitempty"`
+	Public   bool     `json:"public,omitempty"`
+	Via      []string `json:"via,omitempty"`
+	Causes   []Cause  `json:"causes,omitempty"`
+}
+
+// Cause is a policy change that can explain an access change.
+type Cause struct {
+	// Where names the policy: "key policy of ARN", "identity policy NAME of
+	// ARN", "SCP ID (NAME)", "resource policy of ARN", "trust policy of ARN",
+	// "grants of ARN".
+	Where string `json:"where"`
+	// Change is "statement added", "statement removed", "grant added", "grant removed".
+	Change string `json:"change"`
+	// Statement is the statement (canonical JSON), or the grant ID.
+	Statement string `json:"statement"`
+}
+
+// KeyChange is a key added, removed, or whose state changed.
+type KeyChange struct {
+	Key    string `json:"key"`
+	Change string `json:"change"` // added, removed, state
+	Old    string `json:"old,omitempty"`
+	New    string `json:"new,omitempty"`
+}
+
+// Summary counts a report's changes.
+type Summary struct {
+	NewAccess       int `json:"new_access"`
+	RemovedAccess   int `json:"removed_access"`
+	DecisionChanged int `json:"decision_changed"`
+	// Wider counts changes that give more access: new access, DENY or
+	// CONDITIONAL becoming ALLOW.
+	Wider       int `json:"wider"`
+	NewExternal int `json:"new_external"`
+	NewPublic   int `json:"new_public"`
+	KeysChanged int `json:"keys_changed"`
+	NewFindings int `json:"new_findings"`
+}
+
+// Report is the difference in effective access between two snapshots.
+type Report struct {
+	Summary          Summary         `json:"summary"`
+	Changes          []Change        `json:"changes"`
+	Keys             []KeyChange     `json:"keys"`
+	NewFindings      []graph.Finding `json:"new_findings"`
+	ResolvedFindings []graph.Finding `json:"resolved_findings"`
+}
+
+// Compare computes the effective-access difference from old to new.
+func Compare(old, new *graph.Graph, o Options) (*Report, error) {
+	ea, err := accessEdges(old, o)
+	if err != nil {
+		return nil, err
+	}
+	eb, err := accessEdges(new, o)
+	if err != nil {
+		return nil, err
+	}
+	pc := policyChanges(old, new)
+	r := &Report{Changes: []Change{}, Keys: []KeyChange{}, NewFindings: []graph.Finding{}, ResolvedFindings: []graph.Finding{}}
+	add := func(c Change, e export.Edge, g *graph.Graph) {
+		c.Edge, c.Principal, c.Target, c.Action = e.Kind, e.From, e.To, e.Action
+		c.TargetAccount = targetAccount(g, e.To)
+		c.Public = e.From == "*"
+		c.External = c.Public || external(g, e.From)
+		c.Via = e.Via
+		c.Causes = pc.causes(g, e)
+		r.Changes = append(r.Changes, c)
+	}
+	for k, b := range eb {
+		a, ok := ea[k]
+		switch {
+		case !ok:
+			add(Change{Change: NewAccess, New: b.Decision.String()}, b, new)
+		case a.Decision != b.Decision:
+			add(Change{Change: DecisionChanged, Old: a.Decision.String(), New: b.Decision.String()}, b, new)
+		}
+	}
+	for k, a := range ea {
+		if _, ok := eb[k]; !ok {
+			add(Change{Change: RemovedAccess, Old: a.Decision.String()}, a, old)
+		}
+	}
+	slices.SortFunc(r.Changes, func(x, y Change) int {
+		return cmp.Or(strings.Compare(x.TargetAccount, y.TargetAccount), strings.Compare(x.Target, y.Target),
+			strings.Compare(x.Principal, y.Principal), strings.Compare(x.Action, y.Action), strings.Compare(x.Edge, y.Edge))
+	})
+	for _, c := range r.Changes {
+		switch c.Change {
+		case NewAccess:
+			r.Summary.NewAccess++
+		case RemovedAccess:
+			r.Summary.RemovedAccess++
+		default:
+			r.Summary.DecisionChanged++
+		}
+		if c.Wider() {
+			r.Summary.Wider++
+			if c.External {
+				r.Summary.NewExternal++
+			}
+			if c.Public {
+				r.Summary.NewPublic++
+			}
+		}
+	}
+	r.Keys = keyChanges(old, new)
+	r.Summary.KeysChanged = len(r.Keys)
+	r.NewFindings, r.ResolvedFindings = findingChanges(old.Findings(), new.Findings())
+	r.Summary.NewFindings = len(r.NewFindings)
+	return r, nil
+}
+
+// Wider reports whether the change gives more access than before.
+func (c Change) Wider() bool {
+	switch c.Change {
+	case NewAccess:
+		return true
+	case DecisionChanged:
+		return c.New == eval.Allow.String()
+	}
+	return false
+}
+
+// Empty reports whether nothing changed.
+func (r *Report) Empty() bool {
+	return len(r.Changes) == 0 && len(r.Keys) == 0 && len(r.NewFindings) == 0 && len(r.ResolvedFindings) == 0
+}
+
+// collector keeps an export's access edges by (kind, from, to, action).
+type collector struct{ edges map[string]export.Edge }
+
+func (c *collector) Node(export.Node) error { return nil }
+
+func (c *collector) Edge(e export.Edge) error {
+	switch e.Kind {
+	case export.EdgeCanUseKey, export.EdgeCanRead, export.EdgeCanAssume:
+		c.edges[e.Kind+"\x00"+e.From+"\x00"+e.To+"\x00"+e.Action] = e
+	}
+	return nil
+}
+
+func accessEdges(g *graph.Graph, o Options) (map[string]export.Edge, error) {
+	c := &collector{edges: map[string]export.Edge{}}
+	err := export.Walk(g, export.Options{ChainDepth: o.ChainDepth, Workers: o.Workers}, c)
+	return c.edges, err
+}
+
+func targetAccount(g *graph.Graph, id string) string {
+	if k := g.Key(id); k != nil {
+		return k.Account
+	}
+	if p := g.Principal(id); p != nil {
+		return p.Account
+	}
+	for _, r := range g.Resources() {
+		if r.ARN == id {
+			return r.Account
+		}
+	}
+	return ""
+}
+
+func external(g *graph.Graph, principal string) bool {
+	if p := g.Principal(principal); p != nil {
+		return g.Org != nil && !g.Org.Member(p.Account)
+	}
+	parts := strings.SplitN(principal, ":", 6)
+	if len(parts) < 5 {
+		return true
+	}
+	if g.Org != nil {
+		return !g.Org.Member(parts[4])
+	}
+	return !g.InSnapshot(parts[4])
+}
+
+func keyChanges(old, new *graph.Graph) []KeyChange {
+	out := []KeyChange{}
+	for _, k := range new.Keys() {
+		o := old.Key(k.ARN)
+		switch {
+		case o == nil:
+			out = append(out, KeyChange{Key: k.ARN, Change: "added", New: k.State()})
+		case o.State() != k.State():
+			out = append(out, KeyChange{Key: k.ARN, Change: "state", Old: o.State(), New: k.State()})
+		}
+	}
+	for _, k := range old.Keys() {
+		if new.Key(k.ARN) == nil {
+			out = append(out, KeyChange{Key: k.ARN, Change: "removed", Old: k.State()})
+		}
+	}
+	slices.SortFunc(out, func(a, b KeyChange) int { return strings.Compare(a.Key, b.Key) })
+	return out
+}
+
+func findingKey(f graph.Finding) string {
+	var ev []string
+	for _, e := range f.Evidence {
+		ev = append(ev, e.Detail)
+	}
+	return f.Rule + "\x00" + f.Resource + "\x00" + strings.Join(ev, "\x00")
+}
+
+func findingChanges(old, new []graph.Finding) (added, resolved []graph.Finding) {
+	was, is := map[string]bool{}, map[string]bool{}
+	for _, f := range old {
+		was[findingKey(f)] = true
+	}
+	added, resolved = []graph.Finding{}, []graph.Finding{}
+	for _, f := range new {
+		is[findingKey(f)] = true
+		if !was[findingKey(f)] {
+			added = append(added, f)
+		}
+	}
+	for _, f := range old {
+		if !is[findingKey(f)] {
+			resolved = append(resolved, f)
+		}
+	}
+	return added, resolved
+}
