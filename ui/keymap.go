@@ -9,7 +9,7 @@ type KeyMap struct {
 	Filter, ClearFilter, Sort               key.Binding
 	Jump, Copy, Export, Help, Quit          key.Binding
 	Keys, Principals, Resources, Findings   key.Binding
-	Scan, Denied                            key.Binding
+	Scan, Denied, Diff                      key.Binding
 	NextStatement, PrevStatement            key.Binding
 	Cancel                                  key.Binding
 }
@@ -44,6 +44,7 @@ func DefaultKeyMap() KeyMap {
 		Findings:      b("4", "findings", "4"),
 		Denied:        b("5", "access denied: paste an error", "5"),
 		Scan:          b("6", "scan", "6"),
+		Diff:          b("7", "diff", "7"),
 		NextStatement: b("]", "next statement", "]", "n"),
 		PrevStatement: b("[", "previous statement", "[", "p"),
 		Cancel:        b("ctrl+x", "cancel scan", "ctrl+x"),

@@ -29,10 +29,11 @@ const (
 	secFindings
 	secDenied
 	secScan
+	secDiff
 	numSections
 )
 
-var sectionNames = [numSections]string{"Keys", "Principals", "Resources", "Findings", "Access denied", "Scan"}
+var sectionNames = [numSections]string{"Keys", "Principals", "Resources", "Findings", "Access denied", "Scan", "Diff"}
 
 // Model is the root model of the TUI.
 type Model struct {
@@ -50,6 +51,7 @@ type Model struct {
 	isErr    bool
 	findings *findingsMsg
 	scan     *scanScreen
+	diff     *diffScreen
 	quitting bool
 }
 
@@ -79,6 +81,10 @@ func New(g *graph.Graph, snap *snapshot.Snapshot, source string, opts ...Option)
 		m.sec = secScan
 		m.stack = []screen{m.sections[secScan]}
 	}
+	if m.diff != nil {
+		m.sec = secDiff
+		m.stack = []screen{m.sections[secDiff]}
+	}
 	return m
 }
 
@@ -97,6 +103,9 @@ func (m *Model) buildSections() {
 	}
 	if m.scan != nil {
 		m.sections[secScan] = m.scan
+	}
+	if m.diff != nil {
+		m.sections[secDiff] = m.diff
 	}
 	if m.sections[m.sec] == nil {
 		m.sections[m.sec] = m.lazySection(m.sec)

@@ -164,9 +164,12 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case len(m.stack) == 1 && key.Matches(msg, k.PrevTab):
 		return m.switchTo(m.nextSection(-1))
 	}
-	for i, b := range []key.Binding{k.Keys, k.Principals, k.Resources, k.Findings, k.Denied, k.Scan} {
+	for i, b := range []key.Binding{k.Keys, k.Principals, k.Resources, k.Findings, k.Denied, k.Scan, k.Diff} {
 		if key.Matches(msg, b) {
 			if !m.available(section(i)) {
+				if section(i) == secDiff {
+					return m, status("no diff: open one with keyhound tui --diff OLD NEW", true)
+				}
 				return m, status("no scan is running: start one with keyhound tui --scan", true)
 			}
 			return m.switchTo(section(i))

@@ -11,7 +11,9 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/demo"
+	"github.com/keyhound/keyhound/graph/diff"
 	"github.com/keyhound/keyhound/graph/snapshot"
 	"github.com/keyhound/keyhound/scanner"
 )
@@ -300,5 +302,43 @@ func TestDeniedView(t *testing.T) {
 	d.keys("enter")
 	if ds.report == nil || !strings.Contains(d.screen(), "AWS managed key cannot be used from another account") {
 		t.Fatalf("no remedy for the aws/s3 bucket:\n%s", d.screen())
+	}
+}
+
+// The diff view: the new access, and the statement behind it.
+func TestDiffView(t *testing.T) {
+	old := demoGraph(t)
+	s, _, err := snapshot.Decode(demo.Snapshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := s.Accounts["111111111111"].Regions["us-east-1"].KMS.Keys
+	for i := range keys {
+		if strings.HasSuffix(keys[i].KeyMetadata.Arn, "a004") {
+			p := strings.Replace(*keys[i].Policy, `"Statement": [`, `"Statement": [{"Sid":"CopierDecrypts","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::222222222222:role/SnapshotCopier"},"Action":"kms:Decrypt","Resource":"*"},`, 1)
+			if p == *keys[i].Policy {
+				p = strings.Replace(*keys[i].Policy, `"Statement":[`, `"Statement":[{"Sid":"CopierDecrypts","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::222222222222:role/SnapshotCopier"},"Action":"kms:Decrypt","Resource":"*"},`, 1)
+			}
+			keys[i].Policy = &p
+		}
+	}
+	cur := graph.Build(s, nil)
+	r, err := diff.Compare(old, cur, diff.Options{})
+	if err != nil || len(r.Changes) != 1 {
+		t.Fatalf("diff: %v, %d changes", err, len(r.Changes))
+	}
+	d := &driver{t: t, m: New(cur, cur.Snapshot, "new.json", WithDiff(r, "old.json"))}
+	d.send(tea.WindowSizeMsg{Width: 120, Height: 30})
+	d.run(d.m.Init())
+	screen := d.screen()
+	for _, want := range []string{"7 Diff", "+1 new", "role/SnapshotCopier", "alias/secrets", "statement added", "CopierDecrypts"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("lacks %q:\n%s", want, screen)
+		}
+	}
+	golden(t, "diff-120x30", screen)
+	d.keys("enter")
+	if got := d.crumbs(); got != "Diff › alias/secrets" {
+		t.Fatalf("enter on a change: %q", got)
 	}
 }

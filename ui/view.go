@@ -63,7 +63,7 @@ func (m *Model) titleBar() string {
 	st := m.c.Styles
 	parts := []string{st.Title.Render("keyhound")}
 	for i, n := range sectionNames {
-		if section(i) == secScan && m.sections[i] == nil {
+		if (section(i) == secScan || section(i) == secDiff) && m.sections[i] == nil {
 			continue
 		}
 		label := strconv.Itoa(i+1) + " " + n
@@ -88,7 +88,7 @@ func (m *Model) breadcrumb() string {
 func (m *Model) fullHelp() string {
 	k := m.c.Keys
 	groups := [][]key.Binding{
-		{k.Keys, k.Principals, k.Resources, k.Findings, k.Denied, k.Scan},
+		{k.Keys, k.Principals, k.Resources, k.Findings, k.Denied, k.Scan, k.Diff},
 		{k.NextTab, k.PrevTab, k.Enter, k.Back, k.Jump},
 		{k.Copy, k.Export, k.Help, k.Quit},
 	}

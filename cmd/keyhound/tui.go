@@ -10,11 +10,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/graph/diff"
 	"github.com/keyhound/keyhound/ui"
 )
 
 func newTUICmd() *cobra.Command {
-	var snap string
+	var (
+		snap     string
+		showDiff bool
+	)
 	cmd := &cobra.Command{
 		Use:   "tui [--snapshot FILE]",
 		Short: "Browse who can decrypt what, and why, in the terminal",
@@ -23,9 +27,18 @@ Keys 1–5 switch between keys, principals, resources, findings and a scan;
 enter drills in, esc goes back, / filters, : jumps to an ARN or alias,
 y copies the ARN under the cursor, e exports the snapshot, ? shows every key.`,
 		Example: `  keyhound tui                      # the demo organization
-  keyhound tui --snapshot org.json.gz`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+  keyhound tui --snapshot org.json.gz
+  keyhound tui --diff yesterday.json.gz today.json.gz   # what changed, browsing today's`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if showDiff {
+				return cobra.ExactArgs(2)(cmd, args)
+			}
+			return cobra.NoArgs(cmd, args)
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if showDiff {
+				return runDiffTUI(cmd, args[0], args[1])
+			}
 			if snap == "" {
 				snap = demoName
 			}
@@ -33,6 +46,7 @@ y copies the ARN under the cursor, e exports the snapshot, ? shows every key.`,
 		},
 	}
 	cmd.Flags().StringVar(&snap, "snapshot", "", "snapshot file to browse (@demo: the built-in demo organization)")
+	cmd.Flags().BoolVar(&showDiff, "diff", false, "OLD NEW: open on the effective-access diff between two snapshots, browsing NEW")
 	return cmd
 }
 
@@ -46,6 +60,27 @@ func runTUI(cmd *cobra.Command, path string) error {
 		return &exitError{code: exitBadInput, err: err}
 	}
 	return runProgram(cmd, g, sourceName(path))
+}
+
+// runDiffTUI compares two snapshots and browses the newer one, opening on
+// the diff.
+func runDiffTUI(cmd *cobra.Command, oldPath, newPath string) error {
+	if !isTerminal(cmd.OutOrStdout()) {
+		return &exitError{code: exitBadInput, err: fmt.Errorf("the TUI needs a terminal; for scripts use keyhound diff --json")}
+	}
+	old, err := loadGraph(oldPath, cmd.ErrOrStderr())
+	if err != nil {
+		return &exitError{code: exitBadInput, err: err}
+	}
+	cur, err := loadGraph(newPath, cmd.ErrOrStderr())
+	if err != nil {
+		return &exitError{code: exitBadInput, err: err}
+	}
+	r, err := diff.Compare(old, cur, diff.Options{})
+	if err != nil {
+		return &exitError{code: exitBadInput, err: err}
+	}
+	return runProgram(cmd, cur, sourceName(newPath), ui.WithDiff(r, sourceName(oldPath)))
 }
 
 func runProgram(cmd *cobra.Command, g *graph.Graph, source string, opts ...ui.Option) error {
