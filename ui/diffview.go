@@ -91,7 +91,11 @@ func (s *diffScreen) View() string {
 		} else {
 			var lines []string
 			for _, c := range ch.Causes {
-				lines = append(lines, fit("← "+c.Where+": "+c.Change+" "+statementSummary(c.Statement), s.width))
+				where := c.Where
+				if i := strings.LastIndex(where, " of "); i >= 0 {
+					where = where[:i+4] + s.c.label(where[i+4:])
+				}
+				lines = append(lines, fit("← "+where+": "+c.Change+" "+statementSummary(c.Statement), s.width))
 			}
 			causes = strings.Join(lines[:min(len(lines), 3)], "\n")
 		}
