@@ -96,7 +96,9 @@ func NewAWSClients(ctx context.Context, o AWSOptions) (Clients, error) {
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
-	c := &awsClients{cfg: cfg, o: o, sts: sts.NewFromConfig(cfg), limits: newLimiter()}
+	c := &awsClients{cfg: cfg, o: o, limits: newLimiter(), stats: &Stats{}}
+	c.cfg.APIOptions = append(c.cfg.APIOptions, c.stats.middleware)
+	c.sts = sts.NewFromConfig(c.cfg)
 	return c, nil
 }
 
@@ -108,7 +110,11 @@ type awsClients struct {
 	self    string
 	selfErr error
 	limits  *limiter
+	stats   *Stats
 }
+
+// Stats counts the calls of every client made from c.
+func (c *awsClients) Stats() *Stats { return c.stats }
 
 func (c *awsClients) Caller() stsAPI { return c.sts }
 

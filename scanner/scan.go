@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -32,13 +33,29 @@ type Options struct {
 	Version string
 }
 
-// Event reports progress, for a terminal or the TUI.
+// Event reports progress, for a terminal or the TUI. Phases: "organization"
+// (reading it), "account" (an account starts), "done" (an account ends),
+// "progress" (a periodic update). Every event carries the scan's totals so
+// far.
 type Event struct {
-	Account string
-	Phase   string // "organization", "iam", "kms", "done", "error"
-	Region  string
-	Message string
+	Account string `json:"account,omitempty"`
+	Phase   string `json:"phase"`
+	Region  string `json:"region,omitempty"`
+	Message string `json:"message,omitempty"`
+	// AccountsDone of AccountsTotal (0 until the accounts are known).
+	AccountsDone  int `json:"accounts_done"`
+	AccountsTotal int `json:"accounts_total"`
+	// Errors are the calls recorded as failed so far, in every account;
+	// AccountErrors those of the account a "done" event is about.
+	Errors        int `json:"errors"`
+	AccountErrors int `json:"account_errors,omitempty"`
+	Counts
+	// Elapsed since the scan started.
+	Elapsed time.Duration `json:"elapsed_ns"`
 }
+
+// ProgressEvery is how often Scan sends a "progress" event while it runs.
+var ProgressEvery = 500 * time.Millisecond
 
 // Result says how complete a scan is.
 type Result struct {
@@ -56,13 +73,43 @@ func Scan(ctx context.Context, c Clients, opts Options, events chan<- Event) (*s
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 16
 	}
+	start := time.Now()
+	var stats *Stats
+	if s, ok := c.(statser); ok {
+		stats = s.Stats()
+	}
+	var done, total, errs atomic.Int64
 	emit := func(e Event) {
-		if events != nil {
-			select {
-			case events <- e:
-			case <-ctx.Done():
-			}
+		if events == nil {
+			return
 		}
+		e.AccountsDone, e.AccountsTotal, e.Errors = int(done.Load()), int(total.Load()), int(errs.Load())
+		e.Counts, e.Elapsed = stats.Counts(), time.Since(start)
+		select {
+		case events <- e:
+		case <-ctx.Done():
+		}
+	}
+	if events != nil {
+		tick := time.NewTicker(ProgressEvery)
+		stop := make(chan struct{})
+		var ticking sync.WaitGroup
+		ticking.Add(1)
+		go func() {
+			defer ticking.Done()
+			defer tick.Stop()
+			for {
+				select {
+				case <-tick.C:
+					emit(Event{Phase: "progress"})
+				case <-stop:
+					return
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+		defer func() { close(stop); ticking.Wait() }()
 	}
 	id, err := c.Caller().GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
@@ -92,25 +139,36 @@ func Scan(ctx context.Context, c Clients, opts Options, events chan<- Event) (*s
 	}
 	slices.Sort(accounts)
 	accounts = slices.Compact(accounts)
+	total.Store(int64(len(accounts)))
 
-	type done struct {
+	type result struct {
 		id string
 		a  *snapshot.Account
 	}
-	p := pool.NewWithResults[done]().WithMaxGoroutines(opts.Concurrency)
+	p := pool.NewWithResults[result]().WithMaxGoroutines(opts.Concurrency)
 	for _, acct := range accounts {
-		p.Go(func() (d done) {
+		p.Go(func() (d result) {
 			// A bug in one collector must not lose the other accounts: the
 			// account gets an error, the scan goes on.
 			defer func() {
 				if r := recover(); r != nil {
-					d = done{acct, &snapshot.Account{Errors: []snapshot.CollectionError{{Operation: "scan", Code: "InternalError", Message: fmt.Sprint("keyhound: ", r)}}}}
+					d = result{acct, &snapshot.Account{Errors: []snapshot.CollectionError{{Operation: "scan", Code: "InternalError", Message: fmt.Sprint("keyhound: ", r)}}}}
 				}
+				done.Add(1)
+				errs.Add(int64(len(d.a.Errors)))
+				msg := fmt.Sprintf("%d Regions", len(d.a.Regions))
+				if n := len(d.a.Errors); n > 0 {
+					first := d.a.Errors[0]
+					what := first.Code
+					if what == "" {
+						what = first.Message
+					}
+					msg = fmt.Sprintf("%d errors, first %s on %s %s; %s", n, what, first.Service, first.Operation, msg)
+				}
+				emit(Event{Account: acct, Phase: "done", AccountErrors: len(d.a.Errors), Message: msg})
 			}()
-			emit(Event{Account: acct, Phase: "iam"})
-			a := scanAccount(ctx, c, acct, opts.Regions, opts.HomeRegion)
-			emit(Event{Account: acct, Phase: "done", Message: fmt.Sprintf("%d errors", len(a.Errors))})
-			return done{acct, a}
+			emit(Event{Account: acct, Phase: "account"})
+			return result{acct, scanAccount(ctx, c, acct, opts.Regions, opts.HomeRegion)}
 		})
 	}
 	res := Result{Complete: true, Accounts: len(accounts)}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -115,7 +116,8 @@ func (s *scanScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 func (s *scanScreen) apply(e scanner.Event) {
 	s.events++
 	s.last = e
-	if e.Account == "" {
+	s.errors = max(s.errors, e.Errors)
+	if e.Account == "" || e.Phase == "progress" || e.Phase == "organization" {
 		return
 	}
 	a := s.accounts[e.Account]
@@ -124,11 +126,9 @@ func (s *scanScreen) apply(e scanner.Event) {
 		s.accounts[e.Account] = a
 		s.order = append(s.order, e.Account)
 	}
-	if e.Phase == "error" {
-		a.errors++
-		s.errors++
-	} else {
-		a.phase = e.Phase
+	a.phase = e.Phase
+	if e.Phase == "done" {
+		a.errors = e.AccountErrors
 	}
 	a.region, a.message = e.Region, e.Message
 	s.refreshRows()
@@ -144,15 +144,10 @@ func (s *scanScreen) refreshRows() {
 			st, kind = "✓ done", "ALLOW"
 		case a.phase == "done":
 			st, kind = "✗ partial", "DENY"
-		case a.errors > 0:
-			st, kind = "✗ errors", "DENY"
 		}
 		detail := a.message
 		if a.region != "" {
 			detail = a.region + " " + detail
-		}
-		if a.errors > 0 {
-			detail = strconv.Itoa(a.errors) + " errors · " + detail
 		}
 		rows = append(rows, row{id: id, kind: kind, cells: []string{st, id, a.phase, detail}})
 	}
@@ -161,13 +156,13 @@ func (s *scanScreen) refreshRows() {
 
 func (s *scanScreen) View() string {
 	st := s.c.Styles
-	done := 0
-	for _, a := range s.accounts {
-		if a.phase == "done" {
-			done++
-		}
+	e := s.last
+	total := e.AccountsTotal
+	if total == 0 {
+		total = len(s.accounts)
 	}
-	head := fmt.Sprintf("Accounts %d done of %d seen · %d events · %d errors", done, len(s.accounts), s.events, s.errors)
+	head := fmt.Sprintf("Accounts %d/%d done · %d calls · %d throttled · %d errors · %s",
+		e.AccountsDone, total, e.Calls, e.Throttles, s.errors, scanETA(e))
 	switch {
 	case s.result != nil && s.result.Err != nil:
 		head = st.Error.Render("✗ scan failed: "+s.result.Err.Error()) + "\n" + head
@@ -186,6 +181,18 @@ func (s *scanScreen) View() string {
 		head = st.Bold.Render("Scanning…") + st.Muted.Render(" (ctrl+x cancels; the other views fill in when it ends)") + "\n" + head
 	}
 	return head + "\n" + s.filterLine() + "\n" + s.l.View()
+}
+
+// scanETA estimates the time left from the rate accounts finish at.
+func scanETA(e scanner.Event) string {
+	if e.AccountsDone == 0 || e.AccountsTotal == 0 {
+		return "elapsed " + e.Elapsed.Round(time.Second).String()
+	}
+	if e.AccountsDone >= e.AccountsTotal {
+		return "took " + e.Elapsed.Round(time.Second).String()
+	}
+	left := time.Duration(float64(e.Elapsed) / float64(e.AccountsDone) * float64(e.AccountsTotal-e.AccountsDone))
+	return "about " + left.Round(time.Second).String() + " left"
 }
 
 func (s *scanScreen) SetSize(w, h int) { s.l.SetSize(w, h-3); s.input.SetWidth(w / 2) }

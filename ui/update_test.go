@@ -188,14 +188,16 @@ func TestScanEventsUpdateTheViews(t *testing.T) {
 		t.Fatal("a scan should open on the Scan view")
 	}
 	sc := m.sections[secScan].(*scanScreen)
-	d.send(scanEventMsg{Account: "111111111111", Phase: "kms", Region: "us-east-1"})
-	d.send(scanEventMsg{Account: "111111111111", Phase: "done", Message: "12 keys"})
-	d.send(scanEventMsg{Account: "222222222222", Phase: "error", Message: "AccessDenied: iam:GetAccountAuthorizationDetails"})
+	d.send(scanEventMsg{Account: "111111111111", Phase: "account", AccountsTotal: 2})
+	d.send(scanEventMsg{Account: "222222222222", Phase: "account", AccountsTotal: 2})
+	d.send(scanEventMsg{Phase: "progress", AccountsTotal: 2, Counts: scanner.Counts{Calls: 40, Throttles: 3}})
+	d.send(scanEventMsg{Account: "111111111111", Phase: "done", Message: "1 Regions", AccountsDone: 1, AccountsTotal: 2, Counts: scanner.Counts{Calls: 57, Throttles: 3}})
+	d.send(scanEventMsg{Account: "222222222222", Phase: "done", AccountErrors: 1, Errors: 1, Message: "1 errors, first AccessDenied on iam GetAccountAuthorizationDetails; 1 Regions", AccountsDone: 2, AccountsTotal: 2, Counts: scanner.Counts{Calls: 60, Throttles: 3}})
 	if shown, _ := sc.l.Len(); shown != 2 {
 		t.Fatalf("%d accounts shown", shown)
 	}
 	screen := d.screen()
-	for _, want := range []string{"✓ done", "✗ errors", "Accounts 1 done of 2 seen", "AccessDenied"} {
+	for _, want := range []string{"✓ done", "✗ partial", "Accounts 2/2 done · 60 calls · 3 throttled · 1 errors", "AccessDenied"} {
 		if !strings.Contains(screen, want) {
 			t.Errorf("scan view lacks %q:\n%s", want, screen)
 		}

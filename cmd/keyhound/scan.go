@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
+	"github.com/keyhound/keyhound/graph/snapshot"
 	"github.com/keyhound/keyhound/internal/version"
 	"github.com/keyhound/keyhound/scanner"
 )
@@ -17,14 +21,68 @@ const (
 	exitScanPartial = 4 // written, but some calls failed: see each account's errors
 )
 
+// scanFlags are the flags of keyhound scan, shared with keyhound tui --scan.
+type scanFlags struct {
+	ao                scanner.AWSOptions
+	so                scanner.Options
+	accounts, regions string
+	out               string
+	timeout           time.Duration
+}
+
+func (f *scanFlags) register(fs *pflag.FlagSet) {
+	fs.StringVarP(&f.out, "output", "o", "", "snapshot file to write (gzip when it ends in .gz; mode 0600)")
+	fs.BoolVar(&f.so.Org, "org", false, "scan every active account of the caller's organization (management or delegated-administrator account)")
+	fs.StringVar(&f.accounts, "accounts", "", "comma-separated account IDs to scan")
+	fs.StringVar(&f.regions, "regions", "", "comma-separated Regions to scan in every account (default: every Region enabled for the account)")
+	fs.IntVar(&f.so.Concurrency, "concurrency", 16, "accounts scanned at once")
+	fs.StringVar(&f.ao.Profile, "profile", "", "AWS profile")
+	fs.StringVar(&f.ao.Region, "region", "", "home Region for AWS Organizations and STS")
+	fs.StringVar(&f.ao.EndpointURL, "endpoint-url", "", "send every call to this endpoint (an emulator such as moto)")
+	fs.StringVar(&f.ao.RoleName, "role-name", "OrganizationAccountAccessRole", "audit role assumed in each account")
+	fs.StringVar(&f.ao.RoleARNTemplate, "role-arn-template", "", "audit role ARN, with {account} for the account ID (overrides --role-name)")
+	fs.StringVar(&f.ao.ExternalID, "external-id", "", "external ID for the audit role")
+	fs.StringVar(&f.ao.SessionName, "role-session-name", "keyhound", "session name for the audit role")
+	fs.DurationVar(&f.timeout, "timeout", 0, "stop after this long and write what was collected (0: no limit)")
+}
+
+// start begins a scan: its events arrive on the returned channel, which is
+// closed when it ends; then done receives how it ended.
+func (f *scanFlags) start(ctx context.Context) (<-chan scanner.Event, <-chan scanDone, context.CancelFunc, error) {
+	f.so.Regions = splitList(f.regions)
+	f.so.Accounts = splitList(f.accounts)
+	f.so.Version = version.String()
+	f.so.HomeRegion = f.ao.Region
+	f.ao.MaxConns = f.so.Concurrency * 4
+	ctx, cancel := context.WithCancel(ctx)
+	if f.timeout > 0 {
+		var c2 context.CancelFunc
+		ctx, c2 = context.WithTimeout(ctx, f.timeout)
+		prev := cancel
+		cancel = func() { c2(); prev() }
+	}
+	clients, err := scanner.NewAWSClients(ctx, f.ao)
+	if err != nil {
+		cancel()
+		return nil, nil, nil, err
+	}
+	events := make(chan scanner.Event, 256)
+	done := make(chan scanDone, 1)
+	go func() {
+		snap, res, err := scanner.Scan(ctx, clients, f.so, events)
+		close(events)
+		if err == nil && f.out != "" {
+			err = scanner.WriteFile(f.out, snap)
+		}
+		done <- scanDone{snap: snap, res: res, err: err}
+	}()
+	return events, done, cancel, nil
+}
+
 func newScanCmd() *cobra.Command {
 	var (
-		ao                scanner.AWSOptions
-		so                scanner.Options
-		accounts, regions string
-		out               string
-		quiet             bool
-		timeout           time.Duration
+		f            scanFlags
+		quiet, jsonP bool
 	)
 	cmd := &cobra.Command{
 		Use:   "scan -o FILE [--org | --accounts ID,…] [--regions R,…]",
@@ -42,73 +100,92 @@ role --role-name (or --role-arn-template, {account} standing for the ID).
 Failures are recorded on their account and the scan goes on; Ctrl-C or --timeout
 still writes what was collected.
 
+Progress goes to standard error: one updating line on a terminal (accounts
+done, calls, throttles, errors, time left), a line per account otherwise;
+--json-progress writes every event as a JSON object per line instead (fields:
+phase, account, message, accounts_done, accounts_total, errors, account_errors,
+calls, throttles, failed_attempts, elapsed_ns). keyhound tui --scan shows it live.
+
 Exit codes: 0 complete, 4 partial (written; some calls failed), 3 failed.`,
 		Example: `  keyhound scan --org --regions us-east-1,eu-west-1 -o org.json.gz
   keyhound scan --accounts 111111111111 --regions us-east-1 --endpoint-url http://127.0.0.1:5000 -o test.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if out == "" {
+			if f.out == "" {
 				return &exitError{code: exitBadInput, err: fmt.Errorf("-o FILE is required")}
 			}
-			so.Regions = splitList(regions)
-			so.Accounts = splitList(accounts)
-			so.Version = version.String()
-			so.HomeRegion = ao.Region
-			ao.MaxConns = so.Concurrency * 4
-			ctx := cmd.Context()
-			if timeout > 0 {
-				var cancel context.CancelFunc
-				ctx, cancel = context.WithTimeout(ctx, timeout)
-				defer cancel()
-			}
-			clients, err := scanner.NewAWSClients(ctx, ao)
+			events, done, cancel, err := f.start(cmd.Context())
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}
-			events := make(chan scanner.Event, 256)
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				for e := range events {
-					if !quiet && e.Phase == "done" {
-						_, _ = fmt.Fprintf(cmd.ErrOrStderr(), "keyhound: scanned %s (%s)\n", e.Account, e.Message)
-					}
-				}
-			}()
-			snap, res, err := scanner.Scan(ctx, clients, so, events)
-			close(events)
-			<-done
-			if err != nil {
-				return &exitError{code: exitBadInput, err: err}
+			defer cancel()
+			stderr := cmd.ErrOrStderr()
+			p := &progress{w: stderr, live: isTerminal(stderr), json: jsonP, quiet: quiet}
+			for e := range events {
+				p.event(e)
 			}
-			if err := scanner.WriteFile(out, snap); err != nil {
-				return &exitError{code: exitBadInput, err: err}
+			p.end()
+			d := <-done
+			if d.err != nil {
+				return &exitError{code: exitBadInput, err: d.err}
 			}
-			if !quiet {
-				_, _ = fmt.Fprintf(cmd.ErrOrStderr(), "keyhound: wrote %s: %d accounts, %d errors\n", out, res.Accounts, res.Errors)
+			if !quiet && !jsonP {
+				_, _ = fmt.Fprintf(stderr, "keyhound: wrote %s: %d accounts, %d errors\n", f.out, d.res.Accounts, d.res.Errors)
 			}
-			if !res.Complete {
+			if !d.res.Complete {
 				return &exitError{code: exitScanPartial}
 			}
 			return nil
 		},
 	}
-	f := cmd.Flags()
-	f.StringVarP(&out, "output", "o", "", "snapshot file to write (gzip when it ends in .gz; mode 0600)")
-	f.BoolVar(&so.Org, "org", false, "scan every active account of the caller's organization (management or delegated-administrator account)")
-	f.StringVar(&accounts, "accounts", "", "comma-separated account IDs to scan")
-	f.StringVar(&regions, "regions", "", "comma-separated Regions to scan in every account (default: every Region enabled for the account)")
-	f.IntVar(&so.Concurrency, "concurrency", 16, "accounts scanned at once")
-	f.StringVar(&ao.Profile, "profile", "", "AWS profile")
-	f.StringVar(&ao.Region, "region", "", "home Region for AWS Organizations and STS")
-	f.StringVar(&ao.EndpointURL, "endpoint-url", "", "send every call to this endpoint (an emulator such as moto)")
-	f.StringVar(&ao.RoleName, "role-name", "OrganizationAccountAccessRole", "audit role assumed in each account")
-	f.StringVar(&ao.RoleARNTemplate, "role-arn-template", "", "audit role ARN, with {account} for the account ID (overrides --role-name)")
-	f.StringVar(&ao.ExternalID, "external-id", "", "external ID for the audit role")
-	f.StringVar(&ao.SessionName, "role-session-name", "keyhound", "session name for the audit role")
-	f.DurationVar(&timeout, "timeout", 0, "stop after this long and write what was collected (0: no limit)")
-	f.BoolVar(&quiet, "quiet", false, "no progress on stderr")
+	f.register(cmd.Flags())
+	cmd.Flags().BoolVar(&quiet, "quiet", false, "no progress on stderr")
+	cmd.Flags().BoolVar(&jsonP, "json-progress", false, "progress as one JSON object per event on stderr")
 	return cmd
+}
+
+// scanDone is how a scan ended.
+type scanDone struct {
+	snap *snapshot.Snapshot
+	res  scanner.Result
+	err  error
+}
+
+// progress renders scan events on a terminal, as lines, or as JSON.
+type progress struct {
+	w                 io.Writer
+	live, json, quiet bool
+	shown             bool
+}
+
+func (p *progress) event(e scanner.Event) {
+	switch {
+	case p.quiet:
+	case p.json:
+		b, _ := json.Marshal(e)
+		_, _ = fmt.Fprintf(p.w, "%s\n", b)
+	case p.live:
+		line := fmt.Sprintf("keyhound: %d/%d accounts · %d calls · %d throttled · %d errors · %s", e.AccountsDone, e.AccountsTotal, e.Calls, e.Throttles, e.Errors, eta(e))
+		_, _ = fmt.Fprintf(p.w, "\r\033[K%s", line)
+		p.shown = true
+	case e.Phase == "done":
+		_, _ = fmt.Fprintf(p.w, "keyhound: scanned %s (%d/%d): %s\n", e.Account, e.AccountsDone, e.AccountsTotal, e.Message)
+	}
+}
+
+func (p *progress) end() {
+	if p.shown {
+		_, _ = fmt.Fprintln(p.w)
+	}
+}
+
+// eta estimates the time left from the rate accounts finish at.
+func eta(e scanner.Event) string {
+	if e.AccountsDone == 0 || e.AccountsTotal == 0 {
+		return "elapsed " + e.Elapsed.Round(time.Second).String()
+	}
+	left := time.Duration(float64(e.Elapsed) / float64(e.AccountsDone) * float64(e.AccountsTotal-e.AccountsDone))
+	return "about " + left.Round(time.Second).String() + " left"
 }
 
 func splitList(s string) []string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/keyhound/keyhound/internal/mototest"
@@ -16,9 +17,36 @@ func TestScanCommandAgainstMoto(t *testing.T) {
 	s := mototest.Seed(context.Background(), t, endpoint)
 	mototest.UseEnv(t)
 	path := filepath.Join(t.TempDir(), "org.json.gz")
-	code, _, errOut := runCLI(t, "", "scan", "--org", "--regions", "us-east-1", "--region", "us-east-1", "--endpoint-url", endpoint, "-o", path)
+	code, _, errOut := runCLI(t, "", "scan", "--org", "--regions", "us-east-1", "--region", "us-east-1", "--endpoint-url", endpoint, "-o", path, "--json-progress")
 	if code != 0 {
 		t.Fatalf("scan: exit %d\n%s", code, errOut)
+	}
+	// --json-progress: one JSON event per line, the last account's "done"
+	// with every account counted.
+	var doneEvents int
+	var last struct {
+		Phase         string `json:"phase"`
+		AccountsDone  int    `json:"accounts_done"`
+		AccountsTotal int    `json:"accounts_total"`
+		Calls         int    `json:"calls"`
+	}
+	for _, line := range strings.Split(strings.TrimSpace(errOut), "\n") {
+		var e struct {
+			Phase         string `json:"phase"`
+			AccountsDone  int    `json:"accounts_done"`
+			AccountsTotal int    `json:"accounts_total"`
+			Calls         int    `json:"calls"`
+		}
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("progress line is not JSON: %q", line)
+		}
+		if e.Phase == "done" {
+			doneEvents++
+			last = e
+		}
+	}
+	if doneEvents != 4 || last.AccountsDone != 4 || last.AccountsTotal != 4 || last.Calls == 0 {
+		t.Errorf("%d done events, last %+v", doneEvents, last)
 	}
 	member := s.Members[0]
 	code, out, errOut := runCLI(t, "", "who-can", "--snapshot", path, "--json", "decrypt", s.Keys[member])

@@ -11,6 +11,7 @@ import (
 
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/diff"
+	"github.com/keyhound/keyhound/graph/snapshot"
 	"github.com/keyhound/keyhound/ui"
 )
 
@@ -18,6 +19,8 @@ func newTUICmd() *cobra.Command {
 	var (
 		snap     string
 		showDiff bool
+		scan     bool
+		sf       scanFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "tui [--snapshot FILE]",
@@ -28,7 +31,8 @@ enter drills in, esc goes back, / filters, : jumps to an ARN or alias,
 y copies the ARN under the cursor, e exports the snapshot, ? shows every key.`,
 		Example: `  keyhound tui                      # the demo organization
   keyhound tui --snapshot org.json.gz
-  keyhound tui --diff yesterday.json.gz today.json.gz   # what changed, browsing today's`,
+  keyhound tui --diff yesterday.json.gz today.json.gz   # what changed, browsing today's
+  keyhound tui --scan --org --regions us-east-1 -o org.json.gz`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if showDiff {
 				return cobra.ExactArgs(2)(cmd, args)
@@ -39,6 +43,9 @@ y copies the ARN under the cursor, e exports the snapshot, ? shows every key.`,
 			if showDiff {
 				return runDiffTUI(cmd, args[0], args[1])
 			}
+			if scan {
+				return runScanTUI(cmd, &sf)
+			}
 			if snap == "" {
 				snap = demoName
 			}
@@ -47,6 +54,8 @@ y copies the ARN under the cursor, e exports the snapshot, ? shows every key.`,
 	}
 	cmd.Flags().StringVar(&snap, "snapshot", "", "snapshot file to browse (@demo: the built-in demo organization)")
 	cmd.Flags().BoolVar(&showDiff, "diff", false, "OLD NEW: open on the effective-access diff between two snapshots, browsing NEW")
+	cmd.Flags().BoolVar(&scan, "scan", false, "start a scan (with keyhound scan's flags) and watch it; the views fill in when it ends")
+	sf.register(cmd.Flags())
 	return cmd
 }
 
@@ -60,6 +69,27 @@ func runTUI(cmd *cobra.Command, path string) error {
 		return &exitError{code: exitBadInput, err: err}
 	}
 	return runProgram(cmd, g, sourceName(path))
+}
+
+// runScanTUI starts a scan and opens the TUI on it: the Scan view shows its
+// progress, and the other views are built from its snapshot when it ends.
+func runScanTUI(cmd *cobra.Command, sf *scanFlags) error {
+	if !isTerminal(cmd.OutOrStdout()) {
+		return &exitError{code: exitBadInput, err: fmt.Errorf("the TUI needs a terminal; for scripts use keyhound scan --json-progress")}
+	}
+	events, done, cancel, err := sf.start(cmd.Context())
+	if err != nil {
+		return &exitError{code: exitBadInput, err: err}
+	}
+	defer cancel()
+	uiDone := make(chan ui.ScanDone, 1)
+	go func() {
+		d := <-done
+		uiDone <- ui.ScanDone{Snapshot: d.snap, Result: d.res, Err: d.err}
+	}()
+	empty := graph.Build(&snapshot.Snapshot{Format: snapshot.Format, Accounts: map[string]*snapshot.Account{}}, nil)
+	src := &ui.ScanSource{Events: events, Done: uiDone, Cancel: cancel, Output: sf.out}
+	return runProgram(cmd, empty, "scan", ui.WithScan(src))
 }
 
 // runDiffTUI compares two snapshots and browses the newer one, opening on
