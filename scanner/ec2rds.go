@@ -76,6 +76,18 @@ func collectEC2(ctx context.Context, c ec2API, account, region string, rec *reco
 			out.Snapshots = append(out.Snapshots, ss)
 		}
 	}
+	// EBS encryption by default: new volumes (and copies) get this key,
+	// aws/ebs unless the account chose another.
+	if enc, err := c.GetEbsEncryptionByDefault(ctx, &ec2.GetEbsEncryptionByDefaultInput{}); err != nil {
+		rec.add("ec2", region, "GetEbsEncryptionByDefault", "", err)
+	} else {
+		out.EbsEncryptionByDefault = enc.EbsEncryptionByDefault
+	}
+	if key, err := c.GetEbsDefaultKmsKeyId(ctx, &ec2.GetEbsDefaultKmsKeyIdInput{}); err != nil {
+		rec.add("ec2", region, "GetEbsDefaultKmsKeyId", "", err)
+	} else {
+		out.EbsDefaultKmsKeyID = key.KmsKeyId
+	}
 	return out
 }
 

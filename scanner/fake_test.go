@@ -216,6 +216,14 @@ func (fakeEC2) DescribeSnapshots(context.Context, *ec2.DescribeSnapshotsInput, .
 	return &ec2.DescribeSnapshotsOutput{}, nil
 }
 
+func (fakeEC2) GetEbsEncryptionByDefault(context.Context, *ec2.GetEbsEncryptionByDefaultInput, ...func(*ec2.Options)) (*ec2.GetEbsEncryptionByDefaultOutput, error) {
+	return &ec2.GetEbsEncryptionByDefaultOutput{EbsEncryptionByDefault: aws.Bool(true)}, nil
+}
+
+func (fakeEC2) GetEbsDefaultKmsKeyId(context.Context, *ec2.GetEbsDefaultKmsKeyIdInput, ...func(*ec2.Options)) (*ec2.GetEbsDefaultKmsKeyIdOutput, error) {
+	return &ec2.GetEbsDefaultKmsKeyIdOutput{KmsKeyId: aws.String("alias/aws/ebs")}, nil
+}
+
 type regionAccount struct{ *fakeAccount }
 
 func (regionAccount) EC2(string) ec2API { return fakeEC2{} }
@@ -239,6 +247,10 @@ func TestScanRegions(t *testing.T) {
 	a := snap.Accounts["111111111111"]
 	if !slices.Equal(a.EnabledRegions, []string{"eu-south-1", "us-east-1"}) || len(a.Regions) != 2 || a.Regions["af-south-1"] != nil {
 		t.Errorf("discovered: enabled %v, scanned %v", a.EnabledRegions, a.Regions)
+	}
+	// EBS encryption by default, per Region.
+	if e := a.Regions["us-east-1"].EC2; e == nil || e.EbsEncryptionByDefault == nil || !*e.EbsEncryptionByDefault || e.EbsDefaultKmsKeyID == nil || *e.EbsDefaultKmsKeyID != "alias/aws/ebs" {
+		t.Errorf("EBS default encryption: %+v", e)
 	}
 	snap, res, _ := Scan(context.Background(), c, Options{Regions: []string{"us-east-1", "af-south-1"}}, nil)
 	a = snap.Accounts["111111111111"]
@@ -282,7 +294,7 @@ func TestScanCancelledKeepsWhatItHas(t *testing.T) {
 		snap, res, _ = Scan(ctx, &blockingClients{fakeClients: c, acct: acct}, Options{Accounts: []string{"111111111111"}, Regions: []string{"us-east-1"}}, events)
 	}()
 	for e := range events {
-		if e.Phase == "iam" {
+		if e.Phase == "account" {
 			break // the scan is under way
 		}
 	}
