@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/sourcegraph/conc/pool"
 
 	"github.com/keyhound/keyhound/graph/snapshot"
 )
@@ -32,6 +33,7 @@ func collectKMS(ctx context.Context, c kmsAPI, region string, rec *recorder) *sn
 			}
 		}
 	}
+	var entries [][2]string // key ID, ARN
 	kp := kms.NewListKeysPaginator(c, &kms.ListKeysInput{})
 	for kp.HasMorePages() {
 		page, err := kp.NextPage(ctx)
@@ -40,11 +42,26 @@ func collectKMS(ctx context.Context, c kmsAPI, region string, rec *recorder) *sn
 			return nil
 		}
 		for _, entry := range page.Keys {
-			out.Keys = append(out.Keys, collectKey(ctx, c, region, deref(entry.KeyId), deref(entry.KeyArn), aliases, rec))
+			entries = append(entries, [2]string{deref(entry.KeyId), deref(entry.KeyArn)})
 		}
 	}
+	// Keys are read KeyWorkers at a time (the token buckets keep the calls
+	// within the quotas); each lands at its ListKeys position.
+	out.Keys = make([]snapshot.Key, len(entries))
+	p := pool.New().WithMaxGoroutines(KeyWorkers)
+	for i, e := range entries {
+		p.Go(func() { out.Keys[i] = collectKey(ctx, c, region, e[0], e[1], aliases, rec) })
+	}
+	p.Wait()
 	return out
 }
+
+// KeyWorkers is how many keys of one account and Region are read at once;
+// RegionWorkers how many Regions of one account.
+var (
+	KeyWorkers    = 8
+	RegionWorkers = 4
+)
 
 func collectKey(ctx context.Context, c kmsAPI, region, id, keyARN string, aliases map[string][]snapshot.Alias, rec *recorder) snapshot.Key {
 	k := snapshot.Key{KeyMetadata: snapshot.KeyMetadata{KeyID: id, Arn: keyARN}, Aliases: aliases[id]}

@@ -1,10 +1,12 @@
 package scanner
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -229,36 +231,55 @@ func scanAccount(ctx context.Context, c Clients, acct string, regions []string, 
 	if c := ac.S3(regions[0]); c != nil {
 		buckets = collectS3(ctx, c, inScope, rec)
 	}
+	var mu sync.Mutex
+	rp := pool.New().WithMaxGoroutines(RegionWorkers)
 	for _, region := range regions {
-		reg := &snapshot.Region{KMS: collectKMS(ctx, ac.KMS(region), region, rec), S3: buckets[region]}
-		if c := ac.SQS(region); c != nil {
-			reg.SQS = collectSQS(ctx, c, region, rec)
-		}
-		if c := ac.SecretsManager(region); c != nil {
-			reg.SecretsManager = collectSecrets(ctx, c, region, rec)
-		}
-		if c := ac.SNS(region); c != nil {
-			reg.SNS = collectSNS(ctx, c, region, rec)
-		}
-		if c := ac.DynamoDB(region); c != nil {
-			reg.DynamoDB = collectDynamoDB(ctx, c, region, rec)
-		}
-		if c := ac.EC2(region); c != nil {
-			reg.EC2 = collectEC2(ctx, c, acct, region, rec)
-		}
-		if c := ac.RDS(region); c != nil {
-			reg.RDS = collectRDS(ctx, c, region, rec)
-		}
-		if c := ac.Lambda(region); c != nil {
-			reg.Lambda = collectLambda(ctx, c, region, rec)
-		}
-		if c := ac.Logs(region); c != nil {
-			reg.Logs = collectLogs(ctx, c, region, rec)
-		}
-		a.Regions[region] = reg
+		rp.Go(func() {
+			reg := scanRegion(ctx, ac, acct, region, buckets[region], rec)
+			mu.Lock()
+			a.Regions[region] = reg
+			mu.Unlock()
+		})
 	}
+	rp.Wait()
+	// Regions and keys are read concurrently: sort the errors, so that the
+	// snapshot does not depend on timing.
+	slices.SortStableFunc(rec.errs, func(x, y snapshot.CollectionError) int {
+		return cmp.Or(strings.Compare(x.Region, y.Region), strings.Compare(x.Service, y.Service),
+			strings.Compare(x.Operation, y.Operation), strings.Compare(x.Resource, y.Resource))
+	})
 	a.Errors = rec.errs
 	return a
+}
+
+// scanRegion collects one Region of an account.
+func scanRegion(ctx context.Context, ac AccountClients, acct, region string, buckets *snapshot.S3, rec *recorder) *snapshot.Region {
+	reg := &snapshot.Region{KMS: collectKMS(ctx, ac.KMS(region), region, rec), S3: buckets}
+	if c := ac.SQS(region); c != nil {
+		reg.SQS = collectSQS(ctx, c, region, rec)
+	}
+	if c := ac.SecretsManager(region); c != nil {
+		reg.SecretsManager = collectSecrets(ctx, c, region, rec)
+	}
+	if c := ac.SNS(region); c != nil {
+		reg.SNS = collectSNS(ctx, c, region, rec)
+	}
+	if c := ac.DynamoDB(region); c != nil {
+		reg.DynamoDB = collectDynamoDB(ctx, c, region, rec)
+	}
+	if c := ac.EC2(region); c != nil {
+		reg.EC2 = collectEC2(ctx, c, acct, region, rec)
+	}
+	if c := ac.RDS(region); c != nil {
+		reg.RDS = collectRDS(ctx, c, region, rec)
+	}
+	if c := ac.Lambda(region); c != nil {
+		reg.Lambda = collectLambda(ctx, c, region, rec)
+	}
+	if c := ac.Logs(region); c != nil {
+		reg.Logs = collectLogs(ctx, c, region, rec)
+	}
+	return reg
 }
 
 var errRegionNotEnabled = errors.New("not enabled for the account: not scanned")

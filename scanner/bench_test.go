@@ -1,0 +1,154 @@
+package scanner
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+)
+
+// quotaAccount simulates one account against AWS: every call waits for the
+// account's token bucket of its API (the scanner's own limits, at about half
+// of AWS's published quotas) and then for the network latency.
+type quotaAccount struct {
+	l       *limiter
+	id      string
+	latency time.Duration
+	keys    int
+	roles   int
+}
+
+func (a *quotaAccount) call(ctx context.Context, region, service, op string) error {
+	if err := a.l.bucket(a.id, region, service, op).Wait(ctx); err != nil {
+		return err
+	}
+	select {
+	case <-time.After(a.latency):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (a *quotaAccount) IAM() iamAPI                      { return quotaIAM{a} }
+func (a *quotaAccount) KMS(region string) kmsAPI         { return quotaKMS{a, region} }
+func (a *quotaAccount) S3(string) s3API                  { return nil }
+func (a *quotaAccount) SQS(string) sqsAPI                { return nil }
+func (a *quotaAccount) SecretsManager(string) secretsAPI { return nil }
+func (a *quotaAccount) SNS(string) snsAPI                { return nil }
+func (a *quotaAccount) DynamoDB(string) dynamoAPI        { return nil }
+func (a *quotaAccount) EC2(string) ec2API                { return nil }
+func (a *quotaAccount) RDS(string) rdsAPI                { return nil }
+func (a *quotaAccount) Lambda(string) lambdaAPI          { return nil }
+func (a *quotaAccount) Logs(string) logsAPI              { return nil }
+
+type quotaIAM struct{ a *quotaAccount }
+
+func (q quotaIAM) GetAccountAuthorizationDetails(ctx context.Context, _ *iam.GetAccountAuthorizationDetailsInput, _ ...func(*iam.Options)) (*iam.GetAccountAuthorizationDetailsOutput, error) {
+	if err := q.a.call(ctx, "", "IAM", "GetAccountAuthorizationDetails"); err != nil {
+		return nil, err
+	}
+	out := &iam.GetAccountAuthorizationDetailsOutput{}
+	for i := range q.a.roles {
+		out.RoleDetailList = append(out.RoleDetailList, iamtypes.RoleDetail{RoleName: aws.String("r" + strconv.Itoa(i)), Arn: aws.String("arn:aws:iam::" + q.a.id + ":role/r" + strconv.Itoa(i))})
+	}
+	return out, nil
+}
+
+type quotaKMS struct {
+	a      *quotaAccount
+	region string
+}
+
+func (q quotaKMS) keyARN(i int) string {
+	return fmt.Sprintf("arn:aws:kms:%s:%s:key/%08d-0000-4000-8000-000000000000", q.region, q.a.id, i)
+}
+
+func (q quotaKMS) ListKeys(ctx context.Context, _ *kms.ListKeysInput, _ ...func(*kms.Options)) (*kms.ListKeysOutput, error) {
+	if err := q.a.call(ctx, q.region, "KMS", "ListKeys"); err != nil {
+		return nil, err
+	}
+	out := &kms.ListKeysOutput{}
+	for i := range q.a.keys {
+		out.Keys = append(out.Keys, kmstypes.KeyListEntry{KeyId: aws.String(fmt.Sprintf("%08d-0000-4000-8000-000000000000", i)), KeyArn: aws.String(q.keyARN(i))})
+	}
+	return out, nil
+}
+
+func (q quotaKMS) DescribeKey(ctx context.Context, in *kms.DescribeKeyInput, _ ...func(*kms.Options)) (*kms.DescribeKeyOutput, error) {
+	if err := q.a.call(ctx, q.region, "KMS", "DescribeKey"); err != nil {
+		return nil, err
+	}
+	return &kms.DescribeKeyOutput{KeyMetadata: &kmstypes.KeyMetadata{KeyId: in.KeyId, KeyManager: kmstypes.KeyManagerTypeCustomer, KeyState: kmstypes.KeyStateEnabled}}, nil
+}
+
+func (q quotaKMS) GetKeyPolicy(ctx context.Context, _ *kms.GetKeyPolicyInput, _ ...func(*kms.Options)) (*kms.GetKeyPolicyOutput, error) {
+	if err := q.a.call(ctx, q.region, "KMS", "GetKeyPolicy"); err != nil {
+		return nil, err
+	}
+	return &kms.GetKeyPolicyOutput{Policy: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + q.a.id + `:root"},"Action":"kms:*","Resource":"*"}]}`)}, nil
+}
+
+func (q quotaKMS) ListGrants(ctx context.Context, _ *kms.ListGrantsInput, _ ...func(*kms.Options)) (*kms.ListGrantsOutput, error) {
+	return &kms.ListGrantsOutput{}, q.a.call(ctx, q.region, "KMS", "ListGrants")
+}
+
+func (q quotaKMS) ListAliases(ctx context.Context, _ *kms.ListAliasesInput, _ ...func(*kms.Options)) (*kms.ListAliasesOutput, error) {
+	return &kms.ListAliasesOutput{}, q.a.call(ctx, q.region, "KMS", "ListAliases")
+}
+
+func (q quotaKMS) GetKeyRotationStatus(ctx context.Context, _ *kms.GetKeyRotationStatusInput, _ ...func(*kms.Options)) (*kms.GetKeyRotationStatusOutput, error) {
+	return &kms.GetKeyRotationStatusOutput{KeyRotationEnabled: true}, q.a.call(ctx, q.region, "KMS", "GetKeyRotationStatus")
+}
+
+func (q quotaKMS) ListResourceTags(ctx context.Context, _ *kms.ListResourceTagsInput, _ ...func(*kms.Options)) (*kms.ListResourceTagsOutput, error) {
+	return &kms.ListResourceTagsOutput{}, q.a.call(ctx, q.region, "KMS", "ListResourceTags")
+}
+
+type quotaClients struct {
+	l       *limiter
+	latency time.Duration
+	keys    int
+	roles   int
+}
+
+func (c *quotaClients) Caller() stsAPI        { return fakeSTS{"100000000000"} }
+func (c *quotaClients) Organizations() orgAPI { return nil }
+func (c *quotaClients) Account(_ context.Context, id string) (AccountClients, error) {
+	return &quotaAccount{l: c.l, id: id, latency: c.latency, keys: c.keys, roles: c.roles}, nil
+}
+
+// BenchmarkScanQuotaBound scans 100 (and, with -bench ScanQuotaBound/1000,
+// 1,000) accounts × 2 Regions × 20 keys and 50 roles, every call waiting for
+// the scanner's token bucket of its account, Region and API and then 20 ms
+// of latency: the wall time is what the quotas and the concurrency allow.
+// Run: go test -run '^$' -bench ScanQuotaBound -benchtime 1x ./scanner/
+func BenchmarkScanQuotaBound(b *testing.B) {
+	for _, accounts := range []int{100, 1000} {
+		b.Run(strconv.Itoa(accounts), func(b *testing.B) {
+			ids := make([]string, accounts)
+			for i := range ids {
+				ids[i] = fmt.Sprintf("%012d", 200000000000+i)
+			}
+			var calls int
+			for b.Loop() {
+				c := &quotaClients{l: newLimiter(), latency: 20 * time.Millisecond, keys: 20, roles: 50}
+				snap, res, err := Scan(context.Background(), c, Options{Accounts: ids, Regions: []string{"us-east-1", "eu-west-1"}, Concurrency: 16}, nil)
+				if err != nil || !res.Complete || len(snap.Accounts) != accounts {
+					b.Fatalf("%v %+v", err, res)
+				}
+				calls = c.l.Calls()
+			}
+			b.ReportMetric(float64(calls), "calls")
+			b.ReportMetric(float64(calls)*float64(b.N)/b.Elapsed().Seconds(), "calls/s")
+			b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "wall-s")
+		})
+	}
+}
