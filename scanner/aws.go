@@ -55,6 +55,16 @@ type AWSOptions struct {
 // cache over an AssumeRole provider, shared by its regional clients. SDK
 // request logging stays off: it would print session tokens.
 func NewAWSClients(ctx context.Context, o AWSOptions) (Clients, error) {
+	c, err := newAWSClients(ctx, o, &Stats{}, newLimiter())
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// newAWSClients is NewAWSClients counting into stats and limiting with
+// limits, which several clients may share.
+func newAWSClients(ctx context.Context, o AWSOptions, stats *Stats, limits *limiter) (*awsClients, error) {
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = 10
 	}
@@ -96,7 +106,7 @@ func NewAWSClients(ctx context.Context, o AWSOptions) (Clients, error) {
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
-	c := &awsClients{cfg: cfg, o: o, limits: newLimiter(), stats: &Stats{}}
+	c := &awsClients{cfg: cfg, o: o, limits: limits, stats: stats}
 	c.cfg.APIOptions = append(c.cfg.APIOptions, c.stats.middleware)
 	c.sts = sts.NewFromConfig(c.cfg)
 	return c, nil
@@ -215,4 +225,58 @@ func partitionOf(region string) string {
 		return "aws-us-gov"
 	}
 	return "aws"
+}
+
+// NewProfileClients returns clients for setups without an organization:
+// each named shared-config profile is one account, read with the profile's
+// own credentials (no role is assumed), its account ID from
+// sts:GetCallerIdentity. It returns the accounts, in the profiles' order.
+func NewProfileClients(ctx context.Context, o AWSOptions, profiles []string) (Clients, []string, error) {
+	stats, limits := &Stats{}, newLimiter()
+	pc := &profileClients{byAccount: map[string]*awsClients{}}
+	var accounts []string
+	for _, name := range profiles {
+		po := o
+		po.Profile = name
+		c, err := newAWSClients(ctx, po, stats, limits)
+		if err != nil {
+			return nil, nil, fmt.Errorf("profile %s: %w", name, err)
+		}
+		id, err := c.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if err != nil {
+			return nil, nil, fmt.Errorf("profile %s: who am I (sts:GetCallerIdentity): %w", name, err)
+		}
+		acct := aws.ToString(id.Account)
+		if _, dup := pc.byAccount[acct]; dup {
+			return nil, nil, fmt.Errorf("profile %s: account %s is already scanned through another profile", name, acct)
+		}
+		c.once.Do(func() { c.self = acct }) // its own account: no role to assume
+		pc.byAccount[acct] = c
+		accounts = append(accounts, acct)
+		if pc.first == nil {
+			pc.first = c
+		}
+	}
+	if pc.first == nil {
+		return nil, nil, fmt.Errorf("no profiles given")
+	}
+	return pc, accounts, nil
+}
+
+// profileClients reads each account through its own profile.
+type profileClients struct {
+	first     *awsClients
+	byAccount map[string]*awsClients
+}
+
+func (p *profileClients) Caller() stsAPI        { return p.first.sts }
+func (p *profileClients) Organizations() orgAPI { return p.first.Organizations() }
+func (p *profileClients) Stats() *Stats         { return p.first.stats }
+
+func (p *profileClients) Account(ctx context.Context, account string) (AccountClients, error) {
+	c := p.byAccount[account]
+	if c == nil {
+		return nil, fmt.Errorf("account %s: no profile reads it", account)
+	}
+	return c.Account(ctx, account)
 }

@@ -7,8 +7,14 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/keyhound/keyhound/internal/mototest"
 )
@@ -85,5 +91,56 @@ func TestScanRetriesThrottlingAndCountsIt(t *testing.T) {
 	}
 	if last.AccountsDone != 1 || last.AccountsTotal != 1 || last.Throttles != 2 {
 		t.Errorf("last event %+v", last)
+	}
+}
+
+// --profiles: each profile is one account, read with its own credentials.
+// The second profile holds a session in a member account (moto gives a
+// session's calls to the account of the role assumed).
+func TestScanProfiles(t *testing.T) {
+	endpoint := mototest.Start(t)
+	ctx := context.Background()
+	s := mototest.Seed(ctx, t, endpoint)
+	mototest.UseEnv(t)
+	member := s.Members[1]
+	stsc := sts.NewFromConfig(mototest.StaticConfig(endpoint, credentials.NewStaticCredentialsProvider("testing", "testing", "")))
+	ar, err := stsc.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + member + ":role/OrganizationAccountAccessRole"), RoleSessionName: aws.String("profile")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds := filepath.Join(t.TempDir(), "credentials")
+	c := ar.Credentials
+	content := "[mgmt]\naws_access_key_id = testing\naws_secret_access_key = testing\n\n[member]\naws_access_key_id = " + aws.ToString(c.AccessKeyId) +
+		"\naws_secret_access_key = " + aws.ToString(c.SecretAccessKey) + "\naws_session_token = " + aws.ToString(c.SessionToken) + "\n"
+	if err := os.WriteFile(creds, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", creds)
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	clients, accounts, err := NewProfileClients(ctx, AWSOptions{Region: "us-east-1", EndpointURL: endpoint, MaxAttempts: 3}, []string{"mgmt", "member"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(accounts) != 2 || accounts[0] != s.Management || accounts[1] != member {
+		t.Fatalf("profiles' accounts %v, want [%s %s]", accounts, s.Management, member)
+	}
+	snap, _, err := Scan(ctx, clients, Options{Accounts: accounts, Regions: []string{"us-east-1"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs := mototest.UnexpectedIn(snap); len(errs) > 0 {
+		t.Fatalf("errors: %+v", errs)
+	}
+	keys := snap.Accounts[member].Regions["us-east-1"].KMS.Keys
+	found := false
+	for _, k := range keys {
+		found = found || k.KeyMetadata.Arn == s.Keys[member]
+	}
+	if !found {
+		t.Errorf("the member profile's key %s is not in its account", s.Keys[member])
+	}
+	if _, _, err := NewProfileClients(ctx, AWSOptions{Region: "us-east-1", EndpointURL: endpoint}, []string{"mgmt", "mgmt"}); err == nil {
+		t.Error("two profiles of one account should be refused")
 	}
 }

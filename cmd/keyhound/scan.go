@@ -26,6 +26,7 @@ type scanFlags struct {
 	ao                scanner.AWSOptions
 	so                scanner.Options
 	accounts, regions string
+	profiles          string
 	out               string
 	timeout           time.Duration
 }
@@ -37,6 +38,7 @@ func (f *scanFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.regions, "regions", "", "comma-separated Regions to scan in every account (default: every Region enabled for the account)")
 	fs.IntVar(&f.so.Concurrency, "concurrency", 16, "accounts scanned at once")
 	fs.StringVar(&f.ao.Profile, "profile", "", "AWS profile")
+	fs.StringVar(&f.profiles, "profiles", "", "comma-separated AWS profiles, one account each, read with their own credentials (no organization, no role assumed)")
 	fs.StringVar(&f.ao.Region, "region", "", "home Region for AWS Organizations and STS")
 	fs.StringVar(&f.ao.EndpointURL, "endpoint-url", "", "send every call to this endpoint (an emulator such as moto)")
 	fs.StringVar(&f.ao.RoleName, "role-name", "OrganizationAccountAccessRole", "audit role assumed in each account")
@@ -61,7 +63,17 @@ func (f *scanFlags) start(ctx context.Context) (<-chan scanner.Event, <-chan sca
 		prev := cancel
 		cancel = func() { c2(); prev() }
 	}
-	clients, err := scanner.NewAWSClients(ctx, f.ao)
+	var clients scanner.Clients
+	var err error
+	if profiles := splitList(f.profiles); len(profiles) > 0 {
+		if f.so.Org || len(f.so.Accounts) > 0 || f.ao.Profile != "" {
+			cancel()
+			return nil, nil, nil, fmt.Errorf("--profiles names the accounts: it does not go with --org, --accounts or --profile")
+		}
+		clients, f.so.Accounts, err = scanner.NewProfileClients(ctx, f.ao, profiles)
+	} else {
+		clients, err = scanner.NewAWSClients(ctx, f.ao)
+	}
 	if err != nil {
 		cancel()
 		return nil, nil, nil, err
@@ -108,7 +120,8 @@ calls, throttles, failed_attempts, elapsed_ns). keyhound tui --scan shows it liv
 
 Exit codes: 0 complete, 4 partial (written; some calls failed), 3 failed.`,
 		Example: `  keyhound scan --org --regions us-east-1,eu-west-1 -o org.json.gz
-  keyhound scan --accounts 111111111111 --regions us-east-1 --endpoint-url http://127.0.0.1:5000 -o test.json`,
+  keyhound scan --accounts 111111111111 --regions us-east-1 --endpoint-url http://127.0.0.1:5000 -o test.json
+  keyhound scan --profiles prod,staging,dev -o accounts.json.gz      # no organization`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.out == "" {
