@@ -134,5 +134,37 @@ func collectRDS(ctx context.Context, c rdsAPI, region string, rec *recorder) *sn
 			out.DBSnapshots = append(out.DBSnapshots, ds)
 		}
 	}
+	out.DBClusterSnapshots = collectClusterSnapshots(ctx, c, region, rec)
+	return out
+}
+
+// collectClusterSnapshots reads the account's manual Aurora cluster
+// snapshots with their "restore" attribute (shared like DB snapshots).
+func collectClusterSnapshots(ctx context.Context, c rdsAPI, region string, rec *recorder) []snapshot.DBClusterSnapshot {
+	out := []snapshot.DBClusterSnapshot{}
+	cp := rds.NewDescribeDBClusterSnapshotsPaginator(c, &rds.DescribeDBClusterSnapshotsInput{})
+	for cp.HasMorePages() {
+		page, err := cp.NextPage(ctx)
+		if err != nil {
+			rec.add("rds", region, "DescribeDBClusterSnapshots", "", err)
+			return nil
+		}
+		for _, s := range page.DBClusterSnapshots {
+			cs, err := convert[snapshot.DBClusterSnapshot](s)
+			if err != nil {
+				continue
+			}
+			attr, err := c.DescribeDBClusterSnapshotAttributes(ctx, &rds.DescribeDBClusterSnapshotAttributesInput{DBClusterSnapshotIdentifier: s.DBClusterSnapshotIdentifier})
+			if err != nil {
+				rec.add("rds", region, "DescribeDBClusterSnapshotAttributes", deref(s.DBClusterSnapshotArn), err)
+			} else if attr.DBClusterSnapshotAttributesResult != nil {
+				cs.Attributes = []snapshot.DBSnapshotAttribute{}
+				for _, a := range attr.DBClusterSnapshotAttributesResult.DBClusterSnapshotAttributes {
+					cs.Attributes = append(cs.Attributes, snapshot.DBSnapshotAttribute{AttributeName: deref(a.AttributeName), AttributeValues: a.AttributeValues})
+				}
+			}
+			out = append(out, cs)
+		}
+	}
 	return out
 }

@@ -150,6 +150,17 @@ func TestScanAgainstMoto(t *testing.T) {
 		if !restore || r.RDS.DBSnapshots[dbs].KmsKeyID != s.Keys[acct] {
 			t.Errorf("RDS snapshot: %+v", r.RDS.DBSnapshots[dbs])
 		}
+		cs := slices.IndexFunc(r.RDS.DBClusterSnapshots, func(x snapshot.DBClusterSnapshot) bool { return x.DBClusterSnapshotArn == s.ClusterSnapshots[acct] })
+		if cs < 0 {
+			t.Fatalf("RDS cluster snapshot %s missing from %s: %+v", s.ClusterSnapshots[acct], acct, r.RDS.DBClusterSnapshots)
+		}
+		restore = false
+		for _, at := range r.RDS.DBClusterSnapshots[cs].Attributes {
+			restore = restore || (at.AttributeName == "restore" && slices.Contains(at.AttributeValues, other))
+		}
+		if !restore || r.RDS.DBClusterSnapshots[cs].KmsKeyID != s.Keys[acct] || !r.RDS.DBClusterSnapshots[cs].StorageEncrypted {
+			t.Errorf("RDS cluster snapshot: %+v", r.RDS.DBClusterSnapshots[cs])
+		}
 		// The log group with its key; the function with its policy (moto
 		// drops a function's KMSKeyArn, see MOTO.md).
 		if len(r.Logs.LogGroups) != 1 || r.Logs.LogGroups[0].KmsKeyID != s.Keys[acct] {

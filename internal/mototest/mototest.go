@@ -82,10 +82,10 @@ type Seeded struct {
 	Management string
 	Members    []string          // member account IDs
 	Keys       map[string]string // account → key ARN
-	// Buckets, Secrets, Queues, Snapshots (EBS), DBSnapshots (RDS ARNs):
-	// account → the resource encrypted with its key. Snapshots are shared
-	// with the next member.
-	Buckets, Secrets, Queues, Snapshots, DBSnapshots map[string]string
+	// Buckets, Secrets, Queues, Snapshots (EBS), DBSnapshots and
+	// ClusterSnapshots (RDS ARNs): account → the resource encrypted with its
+	// key. Snapshots are shared with the next member.
+	Buckets, Secrets, Queues, Snapshots, DBSnapshots, ClusterSnapshots map[string]string
 	DevOU                                            string
 }
 
@@ -108,7 +108,7 @@ func Seed(ctx context.Context, t testing.TB, endpoint string) Seeded {
 	s := Seeded{
 		Management: aws.ToString(out.Organization.MasterAccountId), Keys: map[string]string{},
 		Buckets: map[string]string{}, Secrets: map[string]string{}, Queues: map[string]string{},
-		Snapshots: map[string]string{}, DBSnapshots: map[string]string{},
+		Snapshots: map[string]string{}, DBSnapshots: map[string]string{}, ClusterSnapshots: map[string]string{},
 	}
 	roots, err := org.ListRoots(ctx, &organizations.ListRootsInput{})
 	must(err)
@@ -220,6 +220,16 @@ func Seed(ctx context.Context, t testing.TB, endpoint string) Seeded {
 		_, err = rc.ModifyDBSnapshotAttribute(ctx, &rds.ModifyDBSnapshotAttributeInput{DBSnapshotIdentifier: aws.String("orders-manual"), AttributeName: aws.String("restore"), ValuesToAdd: []string{other}})
 		must(err)
 		s.DBSnapshots[acct] = aws.ToString(dbs.DBSnapshot.DBSnapshotArn)
+		_, err = rc.CreateDBCluster(ctx, &rds.CreateDBClusterInput{
+			DBClusterIdentifier: aws.String("ledger"), Engine: aws.String("aurora-postgresql"), MasterUsername: aws.String("admin"),
+			MasterUserPassword: aws.String("not-a-secret-1"), StorageEncrypted: aws.Bool(true), KmsKeyId: aws.String(s.Keys[acct]),
+		})
+		must(err)
+		cs, err := rc.CreateDBClusterSnapshot(ctx, &rds.CreateDBClusterSnapshotInput{DBClusterIdentifier: aws.String("ledger"), DBClusterSnapshotIdentifier: aws.String("ledger-manual")})
+		must(err)
+		_, err = rc.ModifyDBClusterSnapshotAttribute(ctx, &rds.ModifyDBClusterSnapshotAttributeInput{DBClusterSnapshotIdentifier: aws.String("ledger-manual"), AttributeName: aws.String("restore"), ValuesToAdd: []string{other}})
+		must(err)
+		s.ClusterSnapshots[acct] = aws.ToString(cs.DBClusterSnapshot.DBClusterSnapshotArn)
 
 		// A log group encrypted with the key, and a function with a resource policy.
 		_, err = cloudwatchlogs.NewFromConfig(cfg).CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("/app/orders"), KmsKeyId: aws.String(keyARN)})
