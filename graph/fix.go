@@ -112,15 +112,19 @@ func (g *Graph) requestFixes(r *eval.Request, denied []eval.Denial, reasons []ev
 		case eval.LayerPermissionsBoundary:
 			out = append(out, g.boundaryFix(r, caller, via))
 		case eval.LayerSessionPolicy:
-			out = append(out, Fix{Layer: d.Layer, Kind: "remedy", Where: "the session policy passed to sts:AssumeRole", Account: r.Principal.AccountID, NoPolicyFix: true,
-				Summary: "the session was created with a session policy that does not allow " + r.Action + ": assume the role again with a session policy that does (or none)"})
+			out = append(out, Fix{
+				Layer: d.Layer, Kind: "remedy", Where: "the session policy passed to sts:AssumeRole", Account: r.Principal.AccountID, NoPolicyFix: true,
+				Summary: "the session was created with a session policy that does not allow " + r.Action + ": assume the role again with a session policy that does (or none)",
+			})
 		case eval.LayerSCP, eval.LayerRCP:
 			out = append(out, orgAllowFix(r, d.Layer))
 		case eval.LayerResourcePolicy, eval.LayerTrustPolicy, eval.LayerVPCEndpointPolicy:
 			out = append(out, resourceStatementFix(r, d.Layer, caller))
 		case eval.LayerRegion:
-			out = append(out, Fix{Layer: d.Layer, Kind: "remedy", Where: "account " + r.Principal.AccountID, Account: r.Principal.AccountID, NoPolicyFix: true,
-				Summary: "the caller's account has not enabled the key's opt-in Region: enable it (aws account enable-region) or use a key in an enabled Region"})
+			out = append(out, Fix{
+				Layer: d.Layer, Kind: "remedy", Where: "account " + r.Principal.AccountID, Account: r.Principal.AccountID, NoPolicyFix: true,
+				Summary: "the caller's account has not enabled the key's opt-in Region: enable it (aws account enable-region) or use a key in an enabled Region",
+			})
 		}
 	}
 	return out
@@ -167,8 +171,10 @@ func keyRemedy(r *eval.Request, key *Key) (Fix, bool) {
 // grant as the alternative.
 func (g *Graph) keyPolicyFixes(r *eval.Request, key *Key, caller, via string) []Fix {
 	if key.Manager() == eval.KeyManagerAWS {
-		return []Fix{{Layer: eval.LayerKeyPolicy, Kind: "remedy", Where: "key " + key.ARN, Account: key.Account, NoPolicyFix: true,
-			Summary: "an AWS managed key's policy cannot be changed: it allows use only through its service, by principals of its account; use a customer managed key"}}
+		return []Fix{{
+			Layer: eval.LayerKeyPolicy, Kind: "remedy", Where: "key " + key.ARN, Account: key.Account, NoPolicyFix: true,
+			Summary: "an AWS managed key's policy cannot be changed: it allows use only through its service, by principals of its account; use a customer managed key",
+		}}
 	}
 	st := statementJSON{
 		Sid: sidFor(r.Action, caller), Effect: "Allow",
@@ -208,8 +214,10 @@ func (g *Graph) identityFix(r *eval.Request, caller, via string) Fix {
 	}
 	stmt := mustJSON(st)
 	doc, _ := indent(&policyDoc{Version: json.RawMessage(`"2012-10-17"`), Statement: []json.RawMessage{stmt}})
-	f := Fix{Layer: eval.LayerIdentityPolicy, Kind: "add-statement", Account: r.Principal.AccountID, Target: caller, Statement: stmt, Document: doc,
-		Summary: "allow " + r.Action + " on " + r.Resource + onlyVia(via) + " in the caller's identity policies"}
+	f := Fix{
+		Layer: eval.LayerIdentityPolicy, Kind: "add-statement", Account: r.Principal.AccountID, Target: caller, Statement: stmt, Document: doc,
+		Summary: "allow " + r.Action + " on " + r.Resource + onlyVia(via) + " in the caller's identity policies",
+	}
 	name := "keyhound-" + strings.ReplaceAll(strings.ToLower(r.Action), ":", "-")
 	p, err := arn.ParsePrincipal(caller)
 	switch {
@@ -231,9 +239,11 @@ func (g *Graph) boundaryFix(r *eval.Request, caller, via string) Fix {
 	if via != "" {
 		st.Condition = map[string]any{"StringEquals": map[string]any{"kms:ViaService": via}}
 	}
-	f := Fix{Layer: eval.LayerPermissionsBoundary, Kind: "add-statement", Account: r.Principal.AccountID, Target: caller, Statement: mustJSON(st),
+	f := Fix{
+		Layer: eval.LayerPermissionsBoundary, Kind: "add-statement", Account: r.Principal.AccountID, Target: caller, Statement: mustJSON(st),
 		Where:   "permissions boundary of " + caller,
-		Summary: "the permissions boundary does not allow " + r.Action + ": add this statement to the boundary policy (a new default version)"}
+		Summary: "the permissions boundary does not allow " + r.Action + ": add this statement to the boundary policy (a new default version)",
+	}
 	if b := r.PermissionsBoundary; b != nil && b.ARN != "" {
 		f.Where = "permissions boundary " + b.ARN + " of " + caller
 		f.Command = "aws iam create-policy-version --policy-arn " + b.ARN + " --policy-document file://boundary.json --set-as-default"
@@ -249,8 +259,10 @@ func orgAllowFix(r *eval.Request, l eval.Layer) Fix {
 		kind = "RCP"
 	}
 	st := statementJSON{Effect: "Allow", Action: []string{r.Action}, Resource: "*"}
-	return Fix{Layer: l, Kind: "add-statement", Where: "an " + kind + " attached at the level that allows nothing for " + r.Action, Statement: mustJSON(st),
-		Summary: "every level of the organization (root, each OU, the account) needs an " + kind + " allowing " + r.Action + ": add this statement to one policy at the level that lacks it (see the trace)"}
+	return Fix{
+		Layer: l, Kind: "add-statement", Where: "an " + kind + " attached at the level that allows nothing for " + r.Action, Statement: mustJSON(st),
+		Summary: "every level of the organization (root, each OU, the account) needs an " + kind + " allowing " + r.Action + ": add this statement to one policy at the level that lacks it (see the trace)",
+	}
 }
 
 // resourceStatementFix adds a statement naming the caller to a resource,
@@ -264,8 +276,10 @@ func resourceStatementFix(r *eval.Request, l eval.Layer, caller string) Fix {
 	if l == eval.LayerTrustPolicy {
 		st.Resource = ""
 	}
-	return Fix{Layer: l, Kind: "add-statement", Where: where, Account: r.ResourceAccount, Target: r.Resource, Statement: mustJSON(st),
-		Summary: "add a statement naming " + caller + " for " + r.Action + " to the " + where}
+	return Fix{
+		Layer: l, Kind: "add-statement", Where: where, Account: r.ResourceAccount, Target: r.Resource, Statement: mustJSON(st),
+		Summary: "add a statement naming " + caller + " for " + r.Action + " to the " + where,
+	}
 }
 
 // denyFixes edits each explicit Deny statement that matched: an exception
@@ -276,8 +290,10 @@ func (g *Graph) denyFixes(r *eval.Request, l eval.Layer, reasons []eval.Reason, 
 		if rs.Layer != l || rs.Outcome != eval.OutcomeDenies {
 			continue
 		}
-		f := Fix{Layer: l, Kind: "edit-deny", Account: r.ResourceAccount,
-			Summary: fmt.Sprintf("%s %s statement %d%s denies explicitly: narrow it, or add an exception for %s (as below) if this access is intended", l, rs.Policy, rs.Statement, sidText(rs.Sid), caller)}
+		f := Fix{
+			Layer: l, Kind: "edit-deny", Account: r.ResourceAccount,
+			Summary: fmt.Sprintf("%s %s statement %d%s denies explicitly: narrow it, or add an exception for %s (as below) if this access is intended", l, rs.Policy, rs.Statement, sidText(rs.Sid), caller),
+		}
 		f.Where = l.String() + " " + rs.Policy
 		if doc := g.policyText(r, l, rs); doc != "" {
 			if edited, newDoc, err := exceptCaller(doc, rs.Statement, r.Principal, caller); err == nil {

@@ -220,7 +220,9 @@ func (fakeEC2) GetEbsEncryptionByDefault(context.Context, *ec2.GetEbsEncryptionB
 	return &ec2.GetEbsEncryptionByDefaultOutput{EbsEncryptionByDefault: aws.Bool(true)}, nil
 }
 
-func (fakeEC2) GetEbsDefaultKmsKeyId(context.Context, *ec2.GetEbsDefaultKmsKeyIdInput, ...func(*ec2.Options)) (*ec2.GetEbsDefaultKmsKeyIdOutput, error) {
+func (fakeEC2) GetEbsDefaultKmsKeyId( //nolint:revive // the SDK's method name
+	context.Context, *ec2.GetEbsDefaultKmsKeyIdInput, ...func(*ec2.Options),
+) (*ec2.GetEbsDefaultKmsKeyIdOutput, error) {
 	return &ec2.GetEbsDefaultKmsKeyIdOutput{KmsKeyId: aws.String("alias/aws/ebs")}, nil
 }
 

@@ -18,7 +18,7 @@ var (
 	bigGraph *graph.Graph
 )
 
-func big(b *testing.B) *graph.Graph {
+func big(_ *testing.B) *graph.Graph {
 	bigOnce.Do(func() {
 		bigGraph = graph.Build(gen.Organization(gen.Options{Accounts: 1000, Regions: 2, RolesPerAccount: 100, KeysPerRegion: 10, ResourcesPerKey: 5, Seed: 1}), nil)
 	})

@@ -108,9 +108,10 @@ func (s *deniedScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 		s.input, cmd = s.input.Update(msg)
 		return s, cmd
 	case tea.MouseWheelMsg:
-		if msg.Button == tea.MouseWheelUp {
+		switch msg.Button {
+		case tea.MouseWheelUp:
 			s.scroll(-3)
-		} else if msg.Button == tea.MouseWheelDown {
+		case tea.MouseWheelDown:
 			s.scroll(3)
 		}
 	}

@@ -69,8 +69,10 @@ func newKeyScreen(c *Common, k *graph.Key) *keyScreen {
 				}
 			}
 		}
-		gr = append(gr, row{id: g.GranteePrincipal, cells: []string{shortPrincipal(g.GranteePrincipal), c.accountName(principalAccount(g.GranteePrincipal)), strings.Join(g.Operations, ","), strings.Join(cons, ",")},
-			search: strings.ToLower(g.GranteePrincipal + " " + strings.Join(g.Operations, " ") + " " + strings.Join(cons, " ") + " " + g.GrantID)})
+		gr = append(gr, row{
+			id: g.GranteePrincipal, cells: []string{shortPrincipal(g.GranteePrincipal), c.accountName(principalAccount(g.GranteePrincipal)), strings.Join(g.Operations, ","), strings.Join(cons, ",")},
+			search: strings.ToLower(g.GranteePrincipal + " " + strings.Join(g.Operations, " ") + " " + strings.Join(cons, " ") + " " + g.GrantID),
+		})
 	}
 	s.lists[tabGrants].l.SetRows(gr)
 	if c.findings != nil {

@@ -37,8 +37,16 @@ const (
 
 func newKeysScreen(c *Common, findings map[string]int) *keysScreen {
 	s := &keysScreen{listView: newListView(c, []column{
-		{"ALIAS", 12, 3}, {"ACCOUNT", 12, 3}, {"REGION", 9, 1}, {"MGR", 4, 0}, {"STATE", 8, 1},
-		{"ROT", 3, 0}, {"DECR", 4, 0}, {"RES", 3, 0}, {"EXT", 3, 0}, {"FIND", 4, 0},
+		{"ALIAS", 12, 3},
+		{"ACCOUNT", 12, 3},
+		{"REGION", 9, 1},
+		{"MGR", 4, 0},
+		{"STATE", 8, 1},
+		{"ROT", 3, 0},
+		{"DECR", 4, 0},
+		{"RES", 3, 0},
+		{"EXT", 3, 0},
+		{"FIND", 4, 0},
 	}, "no keys in this snapshot")}
 	resources := map[string]int{}
 	for _, r := range c.Graph.Resources() {

@@ -82,9 +82,10 @@ func (v *policyView) update(msg tea.Msg) tea.Cmd {
 	k := v.c.Keys
 	switch msg := msg.(type) {
 	case tea.MouseWheelMsg:
-		if msg.Button == tea.MouseWheelUp {
+		switch msg.Button {
+		case tea.MouseWheelUp:
 			v.scrollTo(v.offset - 3)
-		} else if msg.Button == tea.MouseWheelDown {
+		case tea.MouseWheelDown:
 			v.scrollTo(v.offset + 3)
 		}
 	case tea.KeyPressMsg:

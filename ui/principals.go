@@ -161,11 +161,12 @@ func (s *principalScreen) View() string {
 	if len(tags) > 0 {
 		head += " · tags " + strings.Join(tags, ",")
 	}
-	if s.err != nil {
+	switch {
+	case s.err != nil:
 		head += "\n" + st.Error.Render("✗ "+s.err.Error())
-	} else if len(p.Issues) > 0 {
+	case len(p.Issues) > 0:
 		head += "\n" + st.Conditional.Render("? "+strconv.Itoa(len(p.Issues))+" of its policies are unknown: answers that depend on them are CONDITIONAL")
-	} else {
+	default:
 		head += "\n"
 	}
 	names := [2]string{"Can decrypt", "Can assume"}

@@ -163,11 +163,12 @@ func (s *resourceScreen) View() string {
 	}
 	head := st.Bold.Render(r.ARN) + "\n" +
 		r.Type + " · account " + s.c.accountLabel(r.Account) + " · " + r.Region + " · key " + keyLabel(s.c, r) + " · " + shared + "\n"
-	if s.err != nil {
+	switch {
+	case s.err != nil:
 		head += st.Error.Render("✗ "+s.err.Error()) + "\n"
-	} else if s.denied > 0 {
+	case s.denied > 0:
 		head += st.Denied.Render("✗ shared, but "+strconv.Itoa(s.denied)+" principals of the accounts it is shared with cannot read it") + st.Muted.Render(" (enter on one: why, and the fix)") + "\n"
-	} else {
+	default:
 		head += st.Muted.Render("Who can read its data: the resource's permission and every KMS call its service makes must allow.") + "\n"
 	}
 	return head + s.filterLine() + "\n" + s.l.View()

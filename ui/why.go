@@ -91,9 +91,10 @@ func (s *whyScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 			s.render() // the lines hold the old styles
 		}
 	case tea.MouseWheelMsg:
-		if msg.Button == tea.MouseWheelUp {
+		switch msg.Button {
+		case tea.MouseWheelUp:
 			s.scroll(-3)
-		} else if msg.Button == tea.MouseWheelDown {
+		case tea.MouseWheelDown:
 			s.scroll(3)
 		}
 	case tea.KeyPressMsg:

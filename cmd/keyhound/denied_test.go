@@ -15,8 +15,10 @@ func TestDeniedGolden(t *testing.T) {
 	}{
 		{"denied-identity.txt", "", []string{"--snapshot", "@demo", `User: arn:aws:iam::222222222222:user/dilip-no-policy is not authorized to perform: kms:Decrypt on resource: ` + reportsKey + ` because no identity-based policy allows the kms:Decrypt action`}},
 		{"denied-scp.json", "", []string{"--snapshot", "@demo", "--json", `botocore.exceptions.ClientError: An error occurred (AccessDeniedException) when calling the Decrypt operation: User: arn:aws:iam::444444444444:role/Tinkerer is not authorized to perform: kms:Decrypt on resource: ` + reportsKey + ` with an explicit deny in a service control policy`}},
-		{"denied-aws-managed-stdin.txt", `User: *** is not authorized to perform: kms:Decrypt on the resource associated with this ciphertext because no identity-based policy allows the kms:Decrypt action`,
-			[]string{"--snapshot", "@demo", "--principal", "arn:aws:iam::222222222222:user/dilip", "--resource", "arn:aws:s3:::kh-demo-legacy-exports"}},
+		{
+			"denied-aws-managed-stdin.txt", `User: *** is not authorized to perform: kms:Decrypt on the resource associated with this ciphertext because no identity-based policy allows the kms:Decrypt action`,
+			[]string{"--snapshot", "@demo", "--principal", "arn:aws:iam::222222222222:user/dilip", "--resource", "arn:aws:s3:::kh-demo-legacy-exports"},
+		},
 		{"denied-parse-only.txt", "", []string{`An error occurred (KMSInvalidStateException) when calling the Decrypt operation: arn:aws:kms:us-east-1:111111111111:key/1d6a2f4e-0000-4000-8000-00000000a006 is pending deletion.`}},
 	}
 	for _, tc := range cases {

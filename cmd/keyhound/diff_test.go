@@ -11,10 +11,10 @@ import (
 
 // writeDemoPair writes the demo organization and a copy whose alias/secrets
 // key policy has one more statement.
-func writeDemoPair(t *testing.T) (old, new string) {
+func writeDemoPair(t *testing.T) (old, cur string) {
 	t.Helper()
 	dir := t.TempDir()
-	old, new = filepath.Join(dir, "old.json"), filepath.Join(dir, "new.json")
+	old, cur = filepath.Join(dir, "old.json"), filepath.Join(dir, "new.json")
 	if err := os.WriteFile(old, demo.Snapshot(), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -40,20 +40,20 @@ func writeDemoPair(t *testing.T) (old, new string) {
 		km["Policy"] = string(b)
 	}
 	b, _ := json.Marshal(doc)
-	if err := os.WriteFile(new, b, 0o600); err != nil {
+	if err := os.WriteFile(cur, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return old, new
+	return old, cur
 }
 
 func TestDiffGoldenAndGates(t *testing.T) {
-	old, new := writeDemoPair(t)
-	code, out, errOut := runCLI(t, "", "diff", old, new)
+	old, cur := writeDemoPair(t)
+	code, out, errOut := runCLI(t, "", "diff", old, cur)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	golden(t, "diff-one-statement.txt", out)
-	code, out, _ = runCLI(t, "", "diff", "--json", old, new)
+	code, out, _ = runCLI(t, "", "diff", "--json", old, cur)
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
@@ -62,12 +62,12 @@ func TestDiffGoldenAndGates(t *testing.T) {
 		args []string
 		code int
 	}{
-		{[]string{"--fail-on", "new-access", old, new}, exitDiffFails},
-		{[]string{"--fail-on", "new-external", old, new}, 0},
-		{[]string{"--fail-on", "any", old, new}, exitDiffFails},
+		{[]string{"--fail-on", "new-access", old, cur}, exitDiffFails},
+		{[]string{"--fail-on", "new-external", old, cur}, 0},
+		{[]string{"--fail-on", "any", old, cur}, exitDiffFails},
 		{[]string{"--fail-on", "any", old, old}, 0},
-		{[]string{"--fail-on", "new-access", new, old}, 0}, // access removed: narrower
-		{[]string{"--fail-on", "sometimes", old, new}, exitBadInput},
+		{[]string{"--fail-on", "new-access", cur, old}, 0}, // access removed: narrower
+		{[]string{"--fail-on", "sometimes", old, cur}, exitBadInput},
 		{[]string{old}, exitBadInput},
 	} {
 		if code, _, errOut := runCLI(t, "", append([]string{"diff"}, tc.args...)...); code != tc.code {

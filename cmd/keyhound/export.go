@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -95,7 +94,7 @@ func runExport(cmd *cobra.Command, g *graph.Graph, format, out, snapPath string,
 		if out == "" {
 			return fmt.Errorf("--format neo4j-csv writes two files: give -o DIR")
 		}
-		if err := os.MkdirAll(out, 0o755); err != nil {
+		if err := os.MkdirAll(out, 0o750); err != nil {
 			return err
 		}
 		nodes, err := os.Create(filepath.Join(out, "nodes.csv"))
@@ -127,7 +126,7 @@ func runExport(cmd *cobra.Command, g *graph.Graph, format, out, snapPath string,
 		}
 		return rels.Close()
 	}
-	var dst io.Writer = cmd.OutOrStdout()
+	dst := cmd.OutOrStdout()
 	var file *os.File
 	if out != "" && out != "-" {
 		var err error

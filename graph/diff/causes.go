@@ -46,14 +46,14 @@ func text(np *eval.NamedPolicy) string {
 	return np.Policy.Text
 }
 
-func policyChanges(old, new *graph.Graph) *changes {
+func policyChanges(old, cur *graph.Graph) *changes {
 	c := &changes{keys: map[string][]Cause{}, principals: map[string][]Cause{}, trusts: map[string][]Cause{}, resources: map[string][]Cause{}}
 	// Keys: policies and grants.
 	arns := map[string]bool{}
 	for _, k := range old.Keys() {
 		arns[k.ARN] = true
 	}
-	for _, k := range new.Keys() {
+	for _, k := range cur.Keys() {
 		arns[k.ARN] = true
 	}
 	for arn := range arns {
@@ -65,7 +65,7 @@ func policyChanges(old, new *graph.Graph) *changes {
 				og[g.GrantID] = true
 			}
 		}
-		if k := new.Key(arn); k != nil {
+		if k := cur.Key(arn); k != nil {
 			nt = k.PolicyText
 			for _, g := range k.Grants {
 				ng[g.GrantID] = true
@@ -132,7 +132,7 @@ func policyChanges(old, new *graph.Graph) *changes {
 			c.trusts[arn] = cs
 		}
 	}
-	for _, p := range new.Principals() {
+	for _, p := range cur.Principals() {
 		seen[p.ARN] = true
 		diffPrincipal(p.ARN, pa[p.ARN], p)
 	}
@@ -146,7 +146,7 @@ func policyChanges(old, new *graph.Graph) *changes {
 	for _, r := range old.Resources() {
 		ra[r.ARN] = r
 	}
-	for _, r := range new.Resources() {
+	for _, r := range cur.Resources() {
 		var ot string
 		if o := ra[r.ARN]; o != nil {
 			ot = text(o.Policy)
@@ -169,7 +169,7 @@ func policyChanges(old, new *graph.Graph) *changes {
 		}
 		return m
 	}
-	oo, no := orgDocs(old), orgDocs(new)
+	oo, no := orgDocs(old), orgDocs(cur)
 	for name, doc := range no {
 		c.org = append(c.org, stmtDiff(name, oo[name], doc)...)
 	}

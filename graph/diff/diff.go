@@ -93,16 +93,16 @@ type Report struct {
 }
 
 // Compare computes the effective-access difference from old to new.
-func Compare(old, new *graph.Graph, o Options) (*Report, error) {
+func Compare(old, cur *graph.Graph, o Options) (*Report, error) {
 	ea, err := accessEdges(old, o)
 	if err != nil {
 		return nil, err
 	}
-	eb, err := accessEdges(new, o)
+	eb, err := accessEdges(cur, o)
 	if err != nil {
 		return nil, err
 	}
-	pc := policyChanges(old, new)
+	pc := policyChanges(old, cur)
 	r := &Report{Changes: []Change{}, Keys: []KeyChange{}, NewFindings: []graph.Finding{}, ResolvedFindings: []graph.Finding{}}
 	add := func(c Change, e export.Edge, g *graph.Graph) {
 		c.Edge, c.Principal, c.Target, c.Action = e.Kind, e.From, e.To, e.Action
@@ -117,9 +117,9 @@ func Compare(old, new *graph.Graph, o Options) (*Report, error) {
 		a, ok := ea[k]
 		switch {
 		case !ok:
-			add(Change{Change: NewAccess, New: b.Decision.String()}, b, new)
+			add(Change{Change: NewAccess, New: b.Decision.String()}, b, cur)
 		case a.Decision != b.Decision:
-			add(Change{Change: DecisionChanged, Old: a.Decision.String(), New: b.Decision.String()}, b, new)
+			add(Change{Change: DecisionChanged, Old: a.Decision.String(), New: b.Decision.String()}, b, cur)
 		}
 	}
 	for k, a := range ea {
@@ -150,9 +150,9 @@ func Compare(old, new *graph.Graph, o Options) (*Report, error) {
 			}
 		}
 	}
-	r.Keys = keyChanges(old, new)
+	r.Keys = keyChanges(old, cur)
 	r.Summary.KeysChanged = len(r.Keys)
-	r.NewFindings, r.ResolvedFindings = findingChanges(old.Findings(), new.Findings())
+	r.NewFindings, r.ResolvedFindings = findingChanges(old.Findings(), cur.Findings())
 	r.Summary.NewFindings = len(r.NewFindings)
 	return r, nil
 }
@@ -221,9 +221,9 @@ func external(g *graph.Graph, principal string) bool {
 	return !g.InSnapshot(parts[4])
 }
 
-func keyChanges(old, new *graph.Graph) []KeyChange {
+func keyChanges(old, cur *graph.Graph) []KeyChange {
 	out := []KeyChange{}
-	for _, k := range new.Keys() {
+	for _, k := range cur.Keys() {
 		o := old.Key(k.ARN)
 		switch {
 		case o == nil:
@@ -233,7 +233,7 @@ func keyChanges(old, new *graph.Graph) []KeyChange {
 		}
 	}
 	for _, k := range old.Keys() {
-		if new.Key(k.ARN) == nil {
+		if cur.Key(k.ARN) == nil {
 			out = append(out, KeyChange{Key: k.ARN, Change: "removed", Old: k.State()})
 		}
 	}
@@ -249,13 +249,13 @@ func findingKey(f graph.Finding) string {
 	return f.Rule + "\x00" + f.Resource + "\x00" + strings.Join(ev, "\x00")
 }
 
-func findingChanges(old, new []graph.Finding) (added, resolved []graph.Finding) {
+func findingChanges(old, cur []graph.Finding) (added, resolved []graph.Finding) {
 	was, is := map[string]bool{}, map[string]bool{}
 	for _, f := range old {
 		was[findingKey(f)] = true
 	}
 	added, resolved = []graph.Finding{}, []graph.Finding{}
-	for _, f := range new {
+	for _, f := range cur {
 		is[findingKey(f)] = true
 		if !was[findingKey(f)] {
 			added = append(added, f)

@@ -11,10 +11,9 @@ import (
 const cypherBatch = 500
 
 type cypherWriter struct {
-	w        *bufio.Writer
-	rows     []string
-	stmt     string // the statement the buffered rows are for
-	nodeKind string
+	w    *bufio.Writer
+	rows []string
+	stmt string // the statement the buffered rows are for
 }
 
 // NewCypher returns a writer of a Cypher script for cypher-shell that loads
@@ -25,15 +24,14 @@ type cypherWriter struct {
 // (CAN_USE_KEY, …) with the action in the relationship's key.
 func NewCypher(w io.Writer) Writer {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	bw.WriteString("// keyhound access graph (" + Version + "): cypher-shell -f this-file\n")
-	bw.WriteString("CREATE CONSTRAINT keyhound_node_id IF NOT EXISTS FOR (n:Node) REQUIRE n.id IS UNIQUE;\n")
+	_, _ = bw.WriteString("// keyhound access graph (" + Version + "): cypher-shell -f this-file\n")
+	_, _ = bw.WriteString("CREATE CONSTRAINT keyhound_node_id IF NOT EXISTS FOR (n:Node) REQUIRE n.id IS UNIQUE;\n")
 	return &cypherWriter{w: bw}
 }
 
 // cypherLabel is a node kind as a Neo4j label: Key, Role, Ou, External.
 func cypherLabel(kind string) string {
-	switch kind {
-	case KindOU:
+	if kind == KindOU {
 		return "OU"
 	}
 	return strings.ToUpper(kind[:1]) + kind[1:]
@@ -96,7 +94,7 @@ func (c *cypherWriter) flush() error {
 	if len(c.rows) == 0 {
 		return nil
 	}
-	c.w.WriteString(":param rows => [\n  " + strings.Join(c.rows, ",\n  ") + "\n];\n")
+	_, _ = c.w.WriteString(":param rows => [\n  " + strings.Join(c.rows, ",\n  ") + "\n];\n")
 	_, err := c.w.WriteString(c.stmt + ";\n")
 	c.rows = c.rows[:0]
 	return err

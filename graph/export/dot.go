@@ -15,7 +15,7 @@ type dotWriter struct{ w *bufio.Writer }
 // as edge colours and styles, and every value as an attribute too.
 func NewDOT(w io.Writer) Writer {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	bw.WriteString("digraph keyhound {\n  graph [rankdir=LR, fontname=\"Helvetica\"];\n  node [fontname=\"Helvetica\", fontsize=10];\n  edge [fontname=\"Helvetica\", fontsize=9];\n")
+	_, _ = bw.WriteString("digraph keyhound {\n  graph [rankdir=LR, fontname=\"Helvetica\"];\n  node [fontname=\"Helvetica\", fontsize=10];\n  edge [fontname=\"Helvetica\", fontsize=9];\n")
 	return &dotWriter{w: bw}
 }
 
@@ -85,6 +85,6 @@ func edgeLabel(e Edge) string {
 }
 
 func (d *dotWriter) Close() error {
-	d.w.WriteString("}\n")
+	_, _ = d.w.WriteString("}\n")
 	return d.w.Flush()
 }

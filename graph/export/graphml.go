@@ -10,14 +10,21 @@ import (
 // graphmlKeys are the attributes a GraphML export declares, for nodes and
 // for edges.
 var graphmlKeys = []struct{ id, on, name string }{
-	{"kind", "node", "kind"}, {"label", "node", "label"}, {"account", "node", "account"}, {"attrs", "node", "attrs"},
-	{"ekind", "edge", "kind"}, {"action", "edge", "action"}, {"decision", "edge", "decision"},
-	{"conditions", "edge", "conditions"}, {"via", "edge", "via"}, {"because", "edge", "because"}, {"eattrs", "edge", "attrs"},
+	{"kind", "node", "kind"},
+	{"label", "node", "label"},
+	{"account", "node", "account"},
+	{"attrs", "node", "attrs"},
+	{"ekind", "edge", "kind"},
+	{"action", "edge", "action"},
+	{"decision", "edge", "decision"},
+	{"conditions", "edge", "conditions"},
+	{"via", "edge", "via"},
+	{"because", "edge", "because"},
+	{"eattrs", "edge", "attrs"},
 }
 
 type graphmlWriter struct {
-	w  *bufio.Writer
-	in bool
+	w *bufio.Writer
 }
 
 // NewGraphML returns a writer of GraphML (graphml.graphdrawing.org), for
@@ -25,12 +32,12 @@ type graphmlWriter struct {
 // decision as data.
 func NewGraphML(w io.Writer) Writer {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	bw.WriteString(xml.Header)
-	bw.WriteString(`<graphml xmlns="http://graphml.graphdrawing.org/xmlns" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">` + "\n")
+	_, _ = bw.WriteString(xml.Header)
+	_, _ = bw.WriteString(`<graphml xmlns="http://graphml.graphdrawing.org/xmlns" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">` + "\n")
 	for _, k := range graphmlKeys {
-		bw.WriteString(`  <key id="` + k.id + `" for="` + k.on + `" attr.name="` + k.name + `" attr.type="string"/>` + "\n")
+		_, _ = bw.WriteString(`  <key id="` + k.id + `" for="` + k.on + `" attr.name="` + k.name + `" attr.type="string"/>` + "\n")
 	}
-	bw.WriteString(`  <graph id="keyhound" edgedefault="directed">` + "\n")
+	_, _ = bw.WriteString(`  <graph id="keyhound" edgedefault="directed">` + "\n")
 	return &graphmlWriter{w: bw}
 }
 
@@ -38,13 +45,13 @@ func (g *graphmlWriter) data(key, value string) {
 	if value == "" {
 		return
 	}
-	g.w.WriteString(`<data key="` + key + `">`)
+	_, _ = g.w.WriteString(`<data key="` + key + `">`)
 	_ = xml.EscapeText(g.w, []byte(value))
-	g.w.WriteString(`</data>`)
+	_, _ = g.w.WriteString(`</data>`)
 }
 
 func (g *graphmlWriter) Node(n Node) error {
-	g.w.WriteString(`    <node id="` + attrEscape(n.ID) + `">`)
+	_, _ = g.w.WriteString(`    <node id="` + attrEscape(n.ID) + `">`)
 	g.data("kind", n.Kind)
 	g.data("label", n.Label)
 	g.data("account", n.Account)
@@ -54,7 +61,7 @@ func (g *graphmlWriter) Node(n Node) error {
 }
 
 func (g *graphmlWriter) Edge(e Edge) error {
-	g.w.WriteString(`    <edge source="` + attrEscape(e.From) + `" target="` + attrEscape(e.To) + `">`)
+	_, _ = g.w.WriteString(`    <edge source="` + attrEscape(e.From) + `" target="` + attrEscape(e.To) + `">`)
 	g.data("ekind", e.Kind)
 	g.data("action", e.Action)
 	if e.Decision != 0 || e.Action != "" {
@@ -69,7 +76,7 @@ func (g *graphmlWriter) Edge(e Edge) error {
 }
 
 func (g *graphmlWriter) Close() error {
-	g.w.WriteString("  </graph>\n</graphml>\n")
+	_, _ = g.w.WriteString("  </graph>\n</graphml>\n")
 	return g.w.Flush()
 }
 

@@ -24,7 +24,7 @@ type mermaidWriter struct {
 // a filter on one key or one principal: a whole organization is not readable.
 func NewMermaid(w io.Writer) Writer {
 	bw := bufio.NewWriter(w)
-	bw.WriteString("graph LR\n")
+	_, _ = bw.WriteString("graph LR\n")
 	return &mermaidWriter{w: bw, ids: map[string]string{}, nodes: map[string]Node{}}
 }
 
@@ -93,10 +93,10 @@ func (m *mermaidWriter) Edge(e Edge) error {
 
 func (m *mermaidWriter) Close() error {
 	for _, id := range m.order {
-		m.w.WriteString(m.nodeLine(id))
+		_, _ = m.w.WriteString(m.nodeLine(id))
 	}
 	for _, e := range m.edges {
-		m.w.WriteString(e)
+		_, _ = m.w.WriteString(e)
 	}
 	return m.w.Flush()
 }

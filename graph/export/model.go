@@ -17,7 +17,7 @@ import (
 	"github.com/keyhound/keyhound/graph/eval"
 )
 
-// Format version of the JSON export.
+// Version is the format of the JSON export.
 const Version = "keyhound.graph/v1"
 
 // Node kinds.

@@ -94,7 +94,7 @@ type walker struct {
 func (w *walker) focused() error {
 	var access []Edge
 	mem := &collect{edges: &access}
-	real := w.v
+	out := w.v
 	w.v = mem
 	if len(w.o.Principals) > 0 {
 		if err := w.principalEdges(); err != nil {
@@ -106,7 +106,7 @@ func (w *walker) focused() error {
 	if err := w.keys(); err != nil { // grant edges
 		return err
 	}
-	w.v = real
+	w.v = out
 	w.touched = map[string]bool{}
 	for _, e := range access {
 		w.touched[e.From], w.touched[e.To] = true, true
@@ -117,7 +117,7 @@ func (w *walker) focused() error {
 	for _, p := range w.o.Principals {
 		w.touched[p] = true
 	}
-	ph := &phased{v: real}
+	ph := &phased{v: out}
 	w.v = ph
 	for _, step := range []func() error{w.org, w.principals, w.outside, w.keys, w.resources} {
 		if err := step(); err != nil {

@@ -86,7 +86,7 @@ type Seeded struct {
 	// ClusterSnapshots (RDS ARNs): account → the resource encrypted with its
 	// key. Snapshots are shared with the next member.
 	Buckets, Secrets, Queues, Snapshots, DBSnapshots, ClusterSnapshots map[string]string
-	DevOU                                            string
+	DevOU                                                              string
 }
 
 // Seed creates an organization with three member accounts in two OUs (prod,
