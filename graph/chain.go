@@ -28,15 +28,21 @@ func (g *Graph) canAssume(caller string, role *Principal) eval.Verdict {
 	if role.Trust == nil {
 		return eval.Deny
 	}
-	r, _, err := g.Request(Query{Principal: caller, Action: "sts:AssumeRole", Resource: role.ARN})
-	if err != nil {
-		return eval.Deny
+	memo := caller + "\x00" + role.ARN
+	if v, ok := g.assumeMemo.Load(memo); ok {
+		return v.(eval.Verdict)
 	}
-	d, err := eval.Evaluate(r)
-	if err != nil {
-		return eval.Deny
+	var s scratch
+	r, _, err := g.request(Query{Principal: caller, Action: "sts:AssumeRole", Resource: role.ARN}, &s)
+	v := eval.Deny
+	if err == nil {
+		var e eval.Evaluator
+		e.Evaluate(r, &s.dec)
+		v = s.dec.Verdict
 	}
-	return d.Verdict
+	// The graph does not change: an answer holds for every later question.
+	g.assumeMemo.Store(memo, v)
+	return v
 }
 
 // chains returns the roles reachable from principal by sts:AssumeRole, each

@@ -3,6 +3,7 @@ package graph
 import (
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/keyhound/keyhound/graph/snapshot"
 )
@@ -15,6 +16,8 @@ type Graph struct {
 	Issues []Issue
 
 	principals map[string]*Principal // by ARN
+	// assumeMemo caches canAssume's verdicts, by caller and role.
+	assumeMemo sync.Map
 	// sortedPrincipals and sortedKeys list principals and keys by ARN.
 	sortedPrincipals []*Principal
 	sortedKeys       []*Key
