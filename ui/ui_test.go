@@ -149,6 +149,7 @@ func TestViewsGolden(t *testing.T) {
 		{"why-chain", "/ t:reports enter enter / t:OrgAdmin enter enter"},
 		{"principals", "2"},
 		{"principal", "2 / t:DataEngineer enter enter"},
+		{"principal-assume", "2 / t:OrgAdmin enter enter tab"},
 		{"resources", "3"},
 		{"resource", "3 / t:kh-demo-reports enter enter"},
 		{"findings", "4"},

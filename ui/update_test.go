@@ -202,6 +202,7 @@ func TestScanEventsUpdateTheViews(t *testing.T) {
 			t.Errorf("scan view lacks %q:\n%s", want, screen)
 		}
 	}
+	golden(t, "scan-100x30", screen)
 	d.keys("ctrl+x")
 	if !cancelled {
 		t.Fatal("ctrl+x did not cancel the scan")
