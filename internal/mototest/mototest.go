@@ -8,10 +8,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,26 +46,59 @@ func Start(t testing.TB) string {
 	if err != nil {
 		t.Skip("moto_server is not on PATH: the scanner's end-to-end tests need moto 5.2.1 (see ../shared/MOTO.md)")
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	// Test packages run in parallel, each with its own moto: a port the
+	// kernel just handed out (and freed) may go to two of them. A random
+	// high port, free when checked, and a moto that must stay up while it
+	// answers, make sure each test talks to its own server.
+	for attempt := 0; attempt < 5; attempt++ {
+		if endpoint, ok := startOn(t, bin, freePort(t)); ok {
+			return endpoint
+		}
 	}
-	port := l.Addr().(*net.TCPAddr).Port
-	_ = l.Close()
+	t.Fatal("moto_server did not start on a free port after 5 attempts")
+	return ""
+}
+
+// freePort returns a random loopback port in 20000–59999 that is free now.
+func freePort(t testing.TB) int {
+	for {
+		port := 20000 + rand.IntN(40000)
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err == nil {
+			_ = l.Close()
+			return port
+		}
+	}
+}
+
+// startOn starts moto_server on port; ok is false when it exits (the port
+// was taken meanwhile).
+func startOn(t testing.TB, bin string, port int) (string, bool) {
 	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port)) //nolint:gosec // G204: moto_server from PATH, on loopback, in tests
 	cmd.Env = append(os.Environ(), "MOTO_EC2_LOAD_DEFAULT_AMIS=false")
 	cmd.Stdout, cmd.Stderr = nil, nil
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() { _ = cmd.Process.Kill(); <-exited })
 	endpoint := fmt.Sprintf("http://127.0.0.1:%d", port)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
+		select {
+		case <-exited:
+			return "", false
+		default:
+		}
 		resp, err := http.Get(endpoint + "/moto-api/")
 		if err == nil {
 			_ = resp.Body.Close()
-			return endpoint
+			// The server answering must be the process we started, not
+			// another test's moto on the same port.
+			if owns, known := listensOn(cmd.Process.Pid, port); owns || !known {
+				return endpoint, true
+			}
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("moto_server did not start on %s: %v", endpoint, err)
@@ -273,4 +308,35 @@ func UseEnv(t *testing.T) {
 	t.Setenv("AWS_PROFILE", "")
 	t.Setenv("AWS_CONFIG_FILE", os.DevNull)
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
+}
+
+// listensOn reports whether process pid holds the listening TCP socket of
+// port on 127.0.0.1, from /proc (Linux); known is false where /proc cannot
+// tell.
+func listensOn(pid, port int) (owns, known bool) {
+	data, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		return false, false
+	}
+	want := fmt.Sprintf("0100007F:%04X", port)
+	inode := ""
+	for _, line := range strings.Split(string(data), "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) > 9 && f[1] == want && f[3] == "0A" { // 0A: LISTEN
+			inode = f[9]
+		}
+	}
+	if inode == "" {
+		return false, true
+	}
+	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		return false, false
+	}
+	for _, fd := range fds {
+		if link, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name())); err == nil && link == "socket:["+inode+"]" {
+			return true, true
+		}
+	}
+	return false, true
 }
