@@ -144,3 +144,58 @@ func TestScanProfiles(t *testing.T) {
 		t.Error("two profiles of one account should be refused")
 	}
 }
+
+// A service that fails with a server error on every call (after the
+// retries): the scan completes, records the error on its account, Region and
+// operation, and loses nothing else.
+func TestScanSurvivesServerErrors(t *testing.T) {
+	endpoint := mototest.Start(t)
+	ctx := context.Background()
+	s := mototest.Seed(ctx, t, endpoint)
+	mototest.UseEnv(t)
+	target, err := url.Parse(endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	var failed atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Amz-Target") == "secretsmanager.ListSecrets" {
+			failed.Add(1)
+			_, _ = io.Copy(io.Discard, r.Body)
+			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = io.WriteString(w, `{"__type":"InternalServiceError","message":"something broke"}`)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	clients, err := NewAWSClients(ctx, AWSOptions{Region: "us-east-1", EndpointURL: srv.URL, MaxAttempts: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	member := s.Members[0]
+	snap, res, err := Scan(ctx, clients, Options{Accounts: []string{member}, Regions: []string{"us-east-1"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if failed.Load() < 2 {
+		t.Fatalf("ListSecrets was called %d times: the retryer should have tried twice", failed.Load())
+	}
+	errs := mototest.Unexpected(snap.Accounts[member].Errors)
+	if res.Complete || len(errs) != 1 || errs[0].Operation != "ListSecrets" || errs[0].Region != "us-east-1" || errs[0].Code != "InternalServiceError" {
+		t.Fatalf("want one recorded ListSecrets error: complete %v, %+v", res.Complete, errs)
+	}
+	reg := snap.Accounts[member].Regions["us-east-1"]
+	if reg.SecretsManager != nil && reg.SecretsManager.Secrets != nil {
+		t.Errorf("secrets that could not be listed must be 'not collected' (nil), not empty: %+v", reg.SecretsManager)
+	}
+	found := false
+	for _, k := range reg.KMS.Keys {
+		found = found || k.KeyMetadata.Arn == s.Keys[member]
+	}
+	if !found || len(reg.SQS.Queues) == 0 {
+		t.Errorf("the other services were lost: keys %d, queues %+v", len(reg.KMS.Keys), reg.SQS)
+	}
+}
