@@ -25,15 +25,22 @@ func sessionOf(role *Principal) string {
 // its SCPs (IAM UG, cross-account access with roles: both the trust policy
 // and the caller's identity policy must allow across accounts).
 func (g *Graph) canAssume(caller string, role *Principal) eval.Verdict {
+	return g.canAssumeIn(caller, role, nil)
+}
+
+// canAssumeIn is canAssume evaluating in s's storage (nil: its own).
+func (g *Graph) canAssumeIn(caller string, role *Principal, s *scratch) eval.Verdict {
 	if role.Trust == nil {
 		return eval.Deny
 	}
-	memo := caller + "\x00" + role.ARN
+	memo := assumeKey{caller, role}
 	if v, ok := g.assumeMemo.Load(memo); ok {
 		return v.(eval.Verdict)
 	}
-	var s scratch
-	r, _, err := g.request(Query{Principal: caller, Action: "sts:AssumeRole", Resource: role.ARN}, &s)
+	if s == nil {
+		s = &scratch{}
+	}
+	r, _, err := g.request(Query{Principal: caller, Action: "sts:AssumeRole", Resource: role.ARN}, s)
 	v := eval.Deny
 	if err == nil {
 		var e eval.Evaluator
@@ -43,6 +50,12 @@ func (g *Graph) canAssume(caller string, role *Principal) eval.Verdict {
 	// The graph does not change: an answer holds for every later question.
 	g.assumeMemo.Store(memo, v)
 	return v
+}
+
+// assumeKey keys canAssume's memo.
+type assumeKey struct {
+	caller string
+	role   *Principal
 }
 
 // chains returns the roles reachable from principal by sts:AssumeRole, each

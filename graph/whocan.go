@@ -191,19 +191,20 @@ func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, 
 			frontier = append(frontier, reach{p, found[arnStr].Decision, []string{p.ARN}})
 		}
 	}
-	seen := map[string]bool{}
+	seen := map[[2]*Principal]bool{}
+	var cs scratch // reused by every sts:AssumeRole evaluation below
 	for level := 0; level < chainDepth && len(frontier) > 0; level++ {
 		var next []reach
 		for _, r := range frontier {
 			for _, p := range g.assumersOf(r.role) {
-				if p == r.role || seen[p.ARN+" "+r.role.ARN] {
+				if p == r.role || seen[[2]*Principal{p, r.role}] {
 					continue
 				}
-				seen[p.ARN+" "+r.role.ARN] = true
+				seen[[2]*Principal{p, r.role}] = true
 				if w := found[p.ARN]; w != nil && w.Decision == eval.Allow {
 					continue
 				}
-				v := g.canAssume(p.ARN, r.role)
+				v := g.canAssumeIn(p.ARN, r.role, &cs)
 				if v == eval.Deny {
 					continue
 				}

@@ -28,9 +28,20 @@ func Parse(s string) (ARN, error) {
 	if !strings.HasPrefix(s, "arn:") {
 		return ARN{}, fmt.Errorf("%q: %w (want arn:partition:service:region:account:resource)", s, ErrNotARN)
 	}
-	parts := strings.SplitN(s, ":", 6)
-	if len(parts) != 6 {
-		return ARN{}, fmt.Errorf("%q: %w (want 6 colon-separated parts, have %d)", s, ErrNotARN, len(parts))
+	// Cut, not SplitN: Parse runs for every request built, and must not allocate.
+	var parts [6]string
+	rest := s
+	n := 0
+	for ; n < 5; n++ {
+		before, after, found := strings.Cut(rest, ":")
+		if !found {
+			break
+		}
+		parts[n], rest = before, after
+	}
+	parts[n] = rest
+	if n != 5 {
+		return ARN{}, fmt.Errorf("%q: %w (want 6 colon-separated parts, have %d)", s, ErrNotARN, n+1)
 	}
 	if parts[1] == "" || parts[2] == "" {
 		return ARN{}, fmt.Errorf("%q: %w (empty partition or service)", s, ErrNotARN)
