@@ -12,13 +12,19 @@ import (
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/aws/smithy-go"
+	"golang.org/x/time/rate"
 )
 
-// quotaAccount simulates one account against AWS: every call waits for the
-// account's token bucket of its API (the scanner's own limits, at about half
-// of AWS's published quotas) and then for the network latency.
+// quotaAccount simulates one account against AWS: every call first waits
+// for the scanner's own token bucket of its account, Region and API (as the
+// SDK middleware does, at about half of AWS's published quotas); then AWS's
+// side answers ThrottlingException when its own per-account-per-API quota
+// (twice the scanner's) is exceeded; then the call takes its latency: 100 ms
+// regional, 1 s per IAM authorization-details page.
 type quotaAccount struct {
 	l       *limiter
+	aws     *limiter // AWS's side: the published quotas
 	id      string
 	latency time.Duration
 	keys    int
@@ -29,8 +35,15 @@ func (a *quotaAccount) call(ctx context.Context, region, service, op string) err
 	if err := a.l.bucket(a.id, region, service, op).Wait(ctx); err != nil {
 		return err
 	}
+	if !a.aws.bucket(a.id, region, service, op).Allow() {
+		return &smithy.GenericAPIError{Code: "ThrottlingException", Message: "Rate exceeded"}
+	}
+	latency := a.latency
+	if service == "IAM" {
+		latency = time.Second
+	}
 	select {
-	case <-time.After(a.latency):
+	case <-time.After(latency):
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
@@ -113,7 +126,7 @@ func (q quotaKMS) ListResourceTags(ctx context.Context, _ *kms.ListResourceTagsI
 }
 
 type quotaClients struct {
-	l       *limiter
+	l, aws  *limiter
 	latency time.Duration
 	keys    int
 	roles   int
@@ -122,33 +135,54 @@ type quotaClients struct {
 func (c *quotaClients) Caller() stsAPI        { return fakeSTS{"100000000000"} }
 func (c *quotaClients) Organizations() orgAPI { return nil }
 func (c *quotaClients) Account(_ context.Context, id string) (AccountClients, error) {
-	return &quotaAccount{l: c.l, id: id, latency: c.latency, keys: c.keys, roles: c.roles}, nil
+	return &quotaAccount{l: c.l, aws: c.aws, id: id, latency: c.latency, keys: c.keys, roles: c.roles}, nil
 }
 
-// BenchmarkScanQuotaBound scans 100 (and, with -bench ScanQuotaBound/1000,
-// 1,000) accounts × 2 Regions × 20 keys and 50 roles, every call waiting for
-// the scanner's token bucket of its account, Region and API and then 20 ms
-// of latency: the wall time is what the quotas and the concurrency allow.
+// BenchmarkScanQuotaBound scans 100 and 1,000 accounts × 2 Regions × 20
+// keys and 50 roles (one IAM page) against simulated AWS (quotaAccount): it
+// reports the wall time, the lower bound that latency and the allowed
+// concurrency set, their ratio, and the calls AWS throttled (the scanner's
+// own buckets should leave none).
 // Run: go test -run '^$' -bench ScanQuotaBound -benchtime 1x ./scanner/
 func BenchmarkScanQuotaBound(b *testing.B) {
+	const (
+		keys, regions, concurrency = 20, 2, 16
+		regional                   = 100 * time.Millisecond
+	)
 	for _, accounts := range []int{100, 1000} {
 		b.Run(strconv.Itoa(accounts), func(b *testing.B) {
 			ids := make([]string, accounts)
 			for i := range ids {
 				ids[i] = fmt.Sprintf("%012d", 200000000000+i)
 			}
-			var calls int
+			// The bound: each account reads IAM (one 1 s page), then its
+			// Regions in parallel, each listing aliases and keys and reading
+			// its keys KeyWorkers at a time, five calls per key; accounts go
+			// concurrency at a time.
+			perRegion := 2*regional + time.Duration((keys+KeyWorkers-1)/KeyWorkers)*5*regional
+			perAccount := time.Second + perRegion*time.Duration((regions+RegionWorkers-1)/RegionWorkers)
+			bound := perAccount * time.Duration((accounts+concurrency-1)/concurrency)
+			var calls, throttled int
 			for b.Loop() {
-				c := &quotaClients{l: newLimiter(), latency: 20 * time.Millisecond, keys: 20, roles: 50}
-				snap, res, err := Scan(context.Background(), c, Options{Accounts: ids, Regions: []string{"us-east-1", "eu-west-1"}, Concurrency: 16}, nil)
-				if err != nil || !res.Complete || len(snap.Accounts) != accounts {
+				c := &quotaClients{l: newLimiter(), aws: newAWSQuotas(), latency: regional, keys: keys, roles: 50}
+				snap, res, err := Scan(context.Background(), c, Options{Accounts: ids, Regions: []string{"us-east-1", "eu-west-1"}, Concurrency: concurrency}, nil)
+				if err != nil || len(snap.Accounts) != accounts {
 					b.Fatalf("%v %+v", err, res)
 				}
-				calls = c.l.Calls()
+				calls, throttled = c.l.Calls(), res.Errors
 			}
+			wall := b.Elapsed() / time.Duration(b.N)
 			b.ReportMetric(float64(calls), "calls")
-			b.ReportMetric(float64(calls)*float64(b.N)/b.Elapsed().Seconds(), "calls/s")
-			b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "wall-s")
+			b.ReportMetric(float64(throttled), "throttled")
+			b.ReportMetric(wall.Seconds(), "wall-s")
+			b.ReportMetric(bound.Seconds(), "bound-s")
+			b.ReportMetric(wall.Seconds()/bound.Seconds(), "x-bound")
 		})
 	}
+}
+
+// newAWSQuotas is AWS's side of the quotas: twice the scanner's own limits
+// (which are about half of the published ones).
+func newAWSQuotas() *limiter {
+	return &limiter{buckets: map[string]*rate.Limiter{}, scale: 2}
 }

@@ -61,6 +61,9 @@ type limiter struct {
 	mu      sync.Mutex
 	buckets map[string]*rate.Limiter
 	calls   int
+	// scale multiplies the quotas (0 or 1: as listed); tests simulate AWS's
+	// side with 2.
+	scale float64
 }
 
 func newLimiter() *limiter { return &limiter{buckets: map[string]*rate.Limiter{}} }
@@ -73,6 +76,9 @@ func (l *limiter) bucket(account, region, service, operation string) *rate.Limit
 	b, ok := l.buckets[key]
 	if !ok {
 		q := quotaFor(service, operation)
+		if l.scale > 1 {
+			q.perSecond, q.burst = q.perSecond*l.scale, int(float64(q.burst)*l.scale)
+		}
 		b = rate.NewLimiter(rate.Limit(q.perSecond), q.burst)
 		l.buckets[key] = b
 	}
