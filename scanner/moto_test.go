@@ -74,6 +74,13 @@ func TestScanAgainstMoto(t *testing.T) {
 	if !slices.Equal(scpTargets, []string{s.DevOU}) {
 		t.Errorf("SCP targets = %v, want [%s]", scpTargets, s.DevOU)
 	}
+	// The RCP, with its type and target (the root).
+	rcp := slices.IndexFunc(loaded.Organization.Policies, func(p snapshot.OrgPolicy) bool { return p.PolicySummary.Name == "DataPerimeter" })
+	if rcp < 0 || loaded.Organization.Policies[rcp].PolicySummary.Type != snapshot.PolicyTypeRCP ||
+		len(loaded.Organization.Policies[rcp].Targets) != 1 || !strings.HasPrefix(loaded.Organization.Policies[rcp].Targets[0].TargetID, "r-") ||
+		!strings.Contains(loaded.Organization.Policies[rcp].Content, "aws:PrincipalOrgID") {
+		t.Errorf("RCP DataPerimeter not collected with its root target: %+v", loaded.Organization.Policies)
+	}
 
 	// Every member's key and role in its own account, and nowhere else
 	// (moto answers unknown credentials from its default account).

@@ -173,6 +173,13 @@ func Seed(ctx context.Context, t testing.TB, endpoint string) Seeded {
 	must(err)
 	_, err = org.AttachPolicy(ctx, &organizations.AttachPolicyInput{PolicyId: scp.Policy.PolicySummary.Id, TargetId: aws.String(s.DevOU)})
 	must(err)
+	rcp, err := org.CreatePolicy(ctx, &organizations.CreatePolicyInput{
+		Name: aws.String("DataPerimeter"), Description: aws.String("d"), Type: orgtypes.PolicyTypeResourceControlPolicy,
+		Content: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"kms:*","Resource":"*","Condition":{"StringNotEqualsIfExists":{"aws:PrincipalOrgID":"` + aws.ToString(out.Organization.Id) + `"},"Bool":{"aws:PrincipalIsAWSService":"false"}}}]}`),
+	})
+	must(err)
+	_, err = org.AttachPolicy(ctx, &organizations.AttachPolicyInput{PolicyId: rcp.Policy.PolicySummary.Id, TargetId: aws.String(root)})
+	must(err)
 
 	stsc := sts.NewFromConfig(mgmtCfg)
 	for i, acct := range s.Members {
