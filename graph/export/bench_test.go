@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/gen"
@@ -33,18 +34,20 @@ func BenchmarkExportJSON(b *testing.B) {
 			peak := atomic.Uint64{}
 			done := make(chan struct{})
 			go func() {
+				// ReadMemStats stops the world: sample, do not spin.
+				tick := time.NewTicker(100 * time.Millisecond)
+				defer tick.Stop()
 				var m runtime.MemStats
 				for {
 					select {
 					case <-done:
 						return
-					default:
+					case <-tick.C:
 					}
 					runtime.ReadMemStats(&m)
 					if m.HeapAlloc > peak.Load() {
 						peak.Store(m.HeapAlloc)
 					}
-					runtime.Gosched()
 				}
 			}()
 			b.ResetTimer()
