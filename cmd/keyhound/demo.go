@@ -19,7 +19,7 @@ func newDemoCmd() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "demo",
-		Short: "Tour the built-in demo organization (no AWS account needed)",
+		Short: "Open the TUI on the built-in demo organization (no AWS account needed)",
 		Long: `Open the terminal UI on the built-in demo organization. With --tour, or when
 the output is not a terminal, print who can decrypt its shared reports key, and
 why, then the commands to explore further. Every command takes --snapshot @demo
