@@ -72,6 +72,7 @@ func (g *Graph) Findings() []Finding {
 	}
 	out = append(out, g.resourceFindings()...)
 	out = append(out, g.principalFindings()...)
+	out = append(out, g.regionFindings()...)
 	for _, iss := range g.Issues {
 		if strings.HasPrefix(iss.Message, "unparseable policy") {
 			out = append(out, Finding{
