@@ -340,14 +340,14 @@ func (g *Graph) assumersOf(role *Principal) []*Principal {
 	var out []*Principal
 	for _, a := range sortedKeys(accounts) {
 		for _, p := range g.ix.assumeWild[a] {
-			if g.mayAssume(p, p.parsed, role) {
+			if trustMayName(role, p) && g.mayAssume(p, p.parsed, role) {
 				out = append(out, p)
 			}
 		}
 	}
 	for _, name := range []string{role.ARN, role.plainARN} {
 		for _, p := range g.ix.assumeLiteral[name] {
-			if accounts[p.Account] && !slices.Contains(out, p) && g.mayAssume(p, p.parsed, role) {
+			if accounts[p.Account] && trustMayName(role, p) && !slices.Contains(out, p) && g.mayAssume(p, p.parsed, role) {
 				out = append(out, p)
 			}
 		}
@@ -373,6 +373,29 @@ func (g *Graph) assumersOf(role *Principal) []*Principal {
 	}
 	slices.SortFunc(out, func(a, b *Principal) int { return cmpString(a.ARN, b.ARN) })
 	return out
+}
+
+// trustMayName reports whether a role's trust policy has an Allow statement
+// whose Principal can match p: everyone, p's account, or p itself (by ARN,
+// or a role's path-less ARN). NotPrincipal statements may match anyone.
+// Principals no statement can match need no evaluation.
+func trustMayName(role, p *Principal) bool {
+	root := "arn:" + p.parsed.Partition + ":iam::" + p.Account + ":root"
+	for i := range role.Trust.Policy.Statements {
+		st := &role.Trust.Policy.Statements[i]
+		if st.Effect != policy.Allow || st.Principal == nil {
+			continue
+		}
+		if st.Principal.Any || st.NotPrincipal {
+			return true
+		}
+		for _, e := range st.Principal.AWS {
+			if e == "*" || e == p.Account || e == root || e == p.ARN || e == p.ID || (p.plainARN != "" && e == p.plainARN) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // anyAssumers returns who a trust policy open to everyone may let assume a
