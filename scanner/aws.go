@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -43,8 +45,10 @@ type AWSOptions struct {
 	SessionName     string
 	// MaxConns bounds HTTP connections per host (the requests in flight).
 	MaxConns int
-	// MaxAttempts of the standard retryer (default 10).
+	// MaxAttempts of the standard retryer (default AWS_MAX_ATTEMPTS, else 10).
 	MaxAttempts int
+	// maxBackoff between attempts (default the SDK's 20 s); tests shorten it.
+	maxBackoff time.Duration
 }
 
 // NewAWSClients loads the standard credential chain (environment, profiles,
@@ -66,7 +70,12 @@ func NewAWSClients(ctx context.Context, o AWSOptions) (Clients, error) {
 // limits, which several clients may share.
 func newAWSClients(ctx context.Context, o AWSOptions, stats *Stats, limits *limiter) (*awsClients, error) {
 	if o.MaxAttempts <= 0 {
+		// As the AWS CLI: the environment may say otherwise (a custom
+		// retryer makes the SDK ignore it).
 		o.MaxAttempts = 10
+		if n, err := strconv.Atoi(os.Getenv("AWS_MAX_ATTEMPTS")); err == nil && n > 0 {
+			o.MaxAttempts = n
+		}
 	}
 	if o.MaxConns <= 0 {
 		o.MaxConns = 256
@@ -87,6 +96,9 @@ func newAWSClients(ctx context.Context, o AWSOptions, stats *Stats, limits *limi
 			return retry.NewStandard(func(so *retry.StandardOptions) {
 				so.MaxAttempts = o.MaxAttempts
 				so.RateLimiter = ratelimit.None
+				if o.maxBackoff > 0 {
+					so.MaxBackoff = o.maxBackoff
+				}
 			})
 		}),
 	}
@@ -108,7 +120,11 @@ func newAWSClients(ctx context.Context, o AWSOptions, stats *Stats, limits *limi
 	}
 	c := &awsClients{cfg: cfg, o: o, limits: limits, stats: stats}
 	c.cfg.APIOptions = append(c.cfg.APIOptions, c.stats.middleware)
-	c.sts = sts.NewFromConfig(c.cfg)
+	// The caller's STS calls (AssumeRole into every account) wait for the
+	// caller's own buckets.
+	c.sts = sts.NewFromConfig(c.cfg, func(so *sts.Options) {
+		so.APIOptions = append(so.APIOptions, limits.middleware("caller:"+o.Profile))
+	})
 	return c, nil
 }
 

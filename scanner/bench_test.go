@@ -12,6 +12,8 @@ import (
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 	"golang.org/x/time/rate"
 )
@@ -21,7 +23,7 @@ import (
 // SDK middleware does, at about half of AWS's published quotas); then AWS's
 // side answers ThrottlingException when its own per-account-per-API quota
 // (twice the scanner's) is exceeded; then the call takes its latency: 100 ms
-// regional, 1 s per IAM authorization-details page.
+// regional, 1 s per IAM authorization-details page. It has IAM, KMS and S3.
 type quotaAccount struct {
 	l       *limiter
 	aws     *limiter // AWS's side: the published quotas
@@ -29,6 +31,8 @@ type quotaAccount struct {
 	latency time.Duration
 	keys    int
 	roles   int
+	buckets int
+	regions []string
 }
 
 func (a *quotaAccount) call(ctx context.Context, region, service, op string) error {
@@ -52,7 +56,7 @@ func (a *quotaAccount) call(ctx context.Context, region, service, op string) err
 
 func (a *quotaAccount) IAM() iamAPI                      { return quotaIAM{a} }
 func (a *quotaAccount) KMS(region string) kmsAPI         { return quotaKMS{a, region} }
-func (a *quotaAccount) S3(string) s3API                  { return nil }
+func (a *quotaAccount) S3(region string) s3API           { return quotaS3{a, region} }
 func (a *quotaAccount) SQS(string) sqsAPI                { return nil }
 func (a *quotaAccount) SecretsManager(string) secretsAPI { return nil }
 func (a *quotaAccount) SNS(string) snsAPI                { return nil }
@@ -61,6 +65,50 @@ func (a *quotaAccount) EC2(string) ec2API                { return nil }
 func (a *quotaAccount) RDS(string) rdsAPI                { return nil }
 func (a *quotaAccount) Lambda(string) lambdaAPI          { return nil }
 func (a *quotaAccount) Logs(string) logsAPI              { return nil }
+
+// quotaS3 has the account's buckets, spread over its Regions.
+type quotaS3 struct {
+	a      *quotaAccount
+	region string
+}
+
+func (q quotaS3) ListBuckets(ctx context.Context, _ *s3.ListBucketsInput, _ ...func(*s3.Options)) (*s3.ListBucketsOutput, error) {
+	if err := q.a.call(ctx, q.region, "S3", "ListBuckets"); err != nil {
+		return nil, err
+	}
+	out := &s3.ListBucketsOutput{}
+	for i := range q.a.buckets {
+		out.Buckets = append(out.Buckets, s3types.Bucket{Name: aws.String(fmt.Sprintf("b-%s-%d", q.a.id, i)), BucketRegion: aws.String(q.a.regions[i%len(q.a.regions)])})
+	}
+	return out, nil
+}
+
+func (q quotaS3) GetBucketLocation(ctx context.Context, _ *s3.GetBucketLocationInput, _ ...func(*s3.Options)) (*s3.GetBucketLocationOutput, error) {
+	return &s3.GetBucketLocationOutput{}, q.a.call(ctx, q.region, "S3", "GetBucketLocation")
+}
+
+func (q quotaS3) GetBucketPolicy(ctx context.Context, in *s3.GetBucketPolicyInput, _ ...func(*s3.Options)) (*s3.GetBucketPolicyOutput, error) {
+	if err := q.a.call(ctx, q.region, "S3", "GetBucketPolicy"); err != nil {
+		return nil, err
+	}
+	return &s3.GetBucketPolicyOutput{Policy: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::` + aws.ToString(in.Bucket) + `/*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`)}, nil
+}
+
+func (q quotaS3) GetBucketEncryption(ctx context.Context, _ *s3.GetBucketEncryptionInput, _ ...func(*s3.Options)) (*s3.GetBucketEncryptionOutput, error) {
+	if err := q.a.call(ctx, q.region, "S3", "GetBucketEncryption"); err != nil {
+		return nil, err
+	}
+	return &s3.GetBucketEncryptionOutput{ServerSideEncryptionConfiguration: &s3types.ServerSideEncryptionConfiguration{Rules: []s3types.ServerSideEncryptionRule{{
+		ApplyServerSideEncryptionByDefault: &s3types.ServerSideEncryptionByDefault{SSEAlgorithm: s3types.ServerSideEncryptionAwsKms, KMSMasterKeyID: aws.String(quotaKMS(q).keyARN(0))},
+	}}}}, nil
+}
+
+func (q quotaS3) GetPublicAccessBlock(ctx context.Context, _ *s3.GetPublicAccessBlockInput, _ ...func(*s3.Options)) (*s3.GetPublicAccessBlockOutput, error) {
+	if err := q.a.call(ctx, q.region, "S3", "GetPublicAccessBlock"); err != nil {
+		return nil, err
+	}
+	return &s3.GetPublicAccessBlockOutput{PublicAccessBlockConfiguration: &s3types.PublicAccessBlockConfiguration{BlockPublicAcls: aws.Bool(true)}}, nil
+}
 
 type quotaIAM struct{ a *quotaAccount }
 
@@ -130,42 +178,56 @@ type quotaClients struct {
 	latency time.Duration
 	keys    int
 	roles   int
+	buckets int
+	regions []string
 }
 
 func (c *quotaClients) Caller() stsAPI        { return fakeSTS{"100000000000"} }
 func (c *quotaClients) Organizations() orgAPI { return nil }
 func (c *quotaClients) Account(_ context.Context, id string) (AccountClients, error) {
-	return &quotaAccount{l: c.l, aws: c.aws, id: id, latency: c.latency, keys: c.keys, roles: c.roles}, nil
+	return &quotaAccount{l: c.l, aws: c.aws, id: id, latency: c.latency, keys: c.keys, roles: c.roles, buckets: c.buckets, regions: c.regions}, nil
 }
 
 // BenchmarkScanQuotaBound scans 100 and 1,000 accounts × 2 Regions × 20
-// keys and 50 roles (one IAM page) against simulated AWS (quotaAccount): it
-// reports the wall time, the lower bound that latency and the allowed
-// concurrency set, their ratio, and the calls AWS throttled (the scanner's
-// own buckets should leave none).
+// keys, 50 roles (one IAM page) and 20 buckets against simulated AWS in
+// process (quotaAccount: no HTTP, no SDK), to isolate the scanner's own
+// scheduling: every call waits for the scanner's token bucket, AWS's side
+// throttles past twice that, and each call takes 100 ms (1 s per IAM page).
+// It reports the wall time, calls and calls/s, the calls that failed for
+// throttling (the buckets should leave none), the lower bound that latency
+// and the allowed concurrency set, and their ratio. BenchmarkScanFakeAWS
+// does the same through the SDK and HTTP.
+//
 // Run: go test -run '^$' -bench ScanQuotaBound -benchtime 1x ./scanner/
 func BenchmarkScanQuotaBound(b *testing.B) {
 	const (
-		keys, regions, concurrency = 20, 2, 16
-		regional                   = 100 * time.Millisecond
+		keys, buckets, roles, concurrency = 20, 20, 50, 16
+		regional                          = 100 * time.Millisecond
 	)
+	regions := []string{"us-east-1", "eu-west-1"}
 	for _, accounts := range []int{100, 1000} {
 		b.Run(strconv.Itoa(accounts), func(b *testing.B) {
+			if accounts > 100 && testing.Short() {
+				b.Skip("1,000 accounts take minutes")
+			}
 			ids := make([]string, accounts)
 			for i := range ids {
 				ids[i] = fmt.Sprintf("%012d", 200000000000+i)
 			}
-			// The bound: each account reads IAM (one 1 s page), then its
-			// Regions in parallel, each listing aliases and keys and reading
-			// its keys KeyWorkers at a time, five calls per key; accounts go
+			// The bound: an account reads IAM (one 1 s page), S3 (ListBuckets,
+			// then BucketWorkers buckets at a time, three calls each) and its
+			// Regions at once; a Region lists keys and aliases at once, then
+			// reads KeyWorkers keys at a time, five calls each; accounts go
 			// concurrency at a time.
-			perRegion := 2*regional + time.Duration((keys+KeyWorkers-1)/KeyWorkers)*5*regional
-			perAccount := time.Second + perRegion*time.Duration((regions+RegionWorkers-1)/RegionWorkers)
-			bound := perAccount * time.Duration((accounts+concurrency-1)/concurrency)
+			waves := func(n, workers int) time.Duration { return time.Duration((n + workers - 1) / workers) }
+			kms := regional + waves(keys, KeyWorkers)*5*regional
+			s3 := regional + waves(buckets, BucketWorkers)*3*regional
+			perAccount := max(time.Second, s3, kms*waves(len(regions), RegionWorkers))
+			bound := perAccount * waves(accounts, concurrency)
 			var calls, throttled int
 			for b.Loop() {
-				c := &quotaClients{l: newLimiter(), aws: newAWSQuotas(), latency: regional, keys: keys, roles: 50}
-				snap, res, err := Scan(context.Background(), c, Options{Accounts: ids, Regions: []string{"us-east-1", "eu-west-1"}, Concurrency: concurrency}, nil)
+				c := &quotaClients{l: newLimiter(), aws: newAWSQuotas(), latency: regional, keys: keys, roles: roles, buckets: buckets, regions: regions}
+				snap, res, err := Scan(context.Background(), c, Options{Accounts: ids, Regions: regions, Concurrency: concurrency}, nil)
 				if err != nil || len(snap.Accounts) != accounts {
 					b.Fatalf("%v %+v", err, res)
 				}
@@ -173,6 +235,7 @@ func BenchmarkScanQuotaBound(b *testing.B) {
 			}
 			wall := b.Elapsed() / time.Duration(b.N)
 			b.ReportMetric(float64(calls), "calls")
+			b.ReportMetric(float64(calls)/wall.Seconds(), "calls/s")
 			b.ReportMetric(float64(throttled), "throttled")
 			b.ReportMetric(wall.Seconds(), "wall-s")
 			b.ReportMetric(bound.Seconds(), "bound-s")

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -45,11 +46,17 @@ func (s fakeSTS) GetCallerIdentity(context.Context, *sts.GetCallerIdentityInput,
 }
 
 type fakeAccount struct {
-	iam *fakeIAM
-	kms *fakeKMS
+	iam    *fakeIAM
+	kms    *fakeKMS
+	iamAPI iamAPI // when set, instead of iam
 }
 
-func (a *fakeAccount) IAM() iamAPI       { return a.iam }
+func (a *fakeAccount) IAM() iamAPI {
+	if a.iamAPI != nil {
+		return a.iamAPI
+	}
+	return a.iam
+}
 func (a *fakeAccount) KMS(string) kmsAPI { return a.kms }
 
 // fakeIAM returns roles over several pages.
@@ -344,4 +351,52 @@ type blockingClients struct {
 
 func (b *blockingClients) Account(context.Context, string) (AccountClients, error) {
 	return b.acct, nil
+}
+
+// panickyIAM is a collector bug.
+type panickyIAM struct{}
+
+func (panickyIAM) GetAccountAuthorizationDetails(context.Context, *iam.GetAccountAuthorizationDetailsInput, ...func(*iam.Options)) (*iam.GetAccountAuthorizationDetailsOutput, error) {
+	panic("boom")
+}
+
+// A panic while reading one account becomes an error on that account; the
+// other accounts are scanned, and the errors recorded before it are kept.
+func TestScanRecoversFromPanic(t *testing.T) {
+	good := &fakeAccount{iam: &fakeIAM{pages: [][]string{{"a"}}}, kms: &fakeKMS{keys: []string{"k1"}}}
+	bad := &fakeAccount{iam: &fakeIAM{}, kms: &fakeKMS{keys: []string{"k1"}}}
+	c := &fakeClients{self: "111111111111", accounts: map[string]*fakeAccount{"111111111111": good, "222222222222": bad}}
+	bad.iamAPI = panickyIAM{}
+	snap, res, err := Scan(context.Background(), c, Options{Accounts: []string{"111111111111", "222222222222"}, Regions: []string{"us-east-1"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := snap.Accounts["222222222222"]
+	if res.Complete || b == nil || !slices.ContainsFunc(b.Errors, func(e snapshot.CollectionError) bool {
+		return e.Code == "InternalError" && e.Message == "keyhound: boom" && e.Resource == "222222222222"
+	}) {
+		t.Errorf("panicking account: %+v", b)
+	}
+	if a := snap.Accounts["111111111111"]; a == nil || a.IAM == nil || len(a.Regions["us-east-1"].KMS.Keys) != 1 {
+		t.Errorf("the other account was lost: %+v", a)
+	}
+}
+
+// The EBS defaults are optional: a snapshot written before the scanner
+// collected them (or by hand) loads, with them unknown (nil), not false.
+func TestSnapshotWithoutEBSDefaultsLoads(t *testing.T) {
+	for _, doc := range []string{
+		`{"format":"keyhound.snapshot/v1","accounts":{"111111111111":{"regions":{"us-east-1":{"ec2":{"Volumes":[]}}}}}}`,
+		`{"format":"keyhound.snapshot/v1","accounts":{"111111111111":{"regions":{"us-east-1":{"ec2":{"Volumes":[],"EbsEncryptionByDefault":false,"EbsDefaultKmsKeyId":"alias/aws/ebs"}}}}}}`,
+	} {
+		snap, errs, err := snapshot.Load(strings.NewReader(doc))
+		if err != nil || len(errs) > 0 {
+			t.Fatalf("%s: %v %v", doc, err, errs)
+		}
+		e := snap.Accounts["111111111111"].Regions["us-east-1"].EC2
+		has := strings.Contains(doc, "EbsEncryptionByDefault")
+		if e == nil || (e.EbsEncryptionByDefault != nil) != has || (e.EbsDefaultKmsKeyID != nil) != has || (has && *e.EbsEncryptionByDefault) {
+			t.Errorf("%s: %+v", doc, e)
+		}
+	}
 }

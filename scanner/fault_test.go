@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -53,7 +54,7 @@ func TestScanRetriesThrottlingAndCountsIt(t *testing.T) {
 	s := mototest.Seed(ctx, t, endpoint)
 	mototest.UseEnv(t)
 	proxyURL, throttled := throttlingProxy(t, endpoint, 2)
-	clients, err := NewAWSClients(ctx, AWSOptions{Region: "us-east-1", EndpointURL: proxyURL, MaxAttempts: 5})
+	clients, err := NewAWSClients(ctx, AWSOptions{Region: "us-east-1", EndpointURL: proxyURL, MaxAttempts: 5, maxBackoff: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +172,7 @@ func TestScanSurvivesServerErrors(t *testing.T) {
 		proxy.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	clients, err := NewAWSClients(ctx, AWSOptions{Region: "us-east-1", EndpointURL: srv.URL, MaxAttempts: 2})
+	clients, err := NewAWSClients(ctx, AWSOptions{Region: "us-east-1", EndpointURL: srv.URL, MaxAttempts: 2, maxBackoff: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

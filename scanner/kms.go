@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/sourcegraph/conc"
 	"github.com/sourcegraph/conc/pool"
 
 	"github.com/keyhound/keyhound/graph/snapshot"
@@ -15,36 +16,41 @@ import (
 // keyhound shows as unknown, never as "no access".
 func collectKMS(ctx context.Context, c kmsAPI, region string, rec *recorder) *snapshot.KMS {
 	out := &snapshot.KMS{Keys: []snapshot.Key{}}
+	// Aliases are listed while the keys are.
 	aliases := map[string][]snapshot.Alias{}
-	ap := kms.NewListAliasesPaginator(c, &kms.ListAliasesInput{})
-	for ap.HasMorePages() {
-		page, err := ap.NextPage(ctx)
-		if err != nil {
-			rec.add("kms", region, "ListAliases", "", err)
-			break
-		}
-		for _, a := range page.Aliases {
-			if a.TargetKeyId == nil {
-				continue
+	var wg conc.WaitGroup
+	wg.Go(func() {
+		ap := kms.NewListAliasesPaginator(c, &kms.ListAliasesInput{})
+		for ap.HasMorePages() {
+			page, err := ap.NextPage(ctx)
+			if err != nil {
+				rec.add("kms", region, "ListAliases", "", err)
+				return
 			}
-			sa, err := convert[snapshot.Alias](a)
-			if err == nil {
-				aliases[*a.TargetKeyId] = append(aliases[*a.TargetKeyId], sa)
+			for _, a := range page.Aliases {
+				if a.TargetKeyId == nil {
+					continue
+				}
+				if sa, err := convert[snapshot.Alias](a); err == nil {
+					aliases[*a.TargetKeyId] = append(aliases[*a.TargetKeyId], sa)
+				}
 			}
 		}
-	}
+	})
 	var entries [][2]string // key ID, ARN
 	kp := kms.NewListKeysPaginator(c, &kms.ListKeysInput{})
 	for kp.HasMorePages() {
 		page, err := kp.NextPage(ctx)
 		if err != nil {
 			rec.add("kms", region, "ListKeys", "", err)
+			wg.Wait()
 			return nil
 		}
 		for _, entry := range page.Keys {
 			entries = append(entries, [2]string{deref(entry.KeyId), deref(entry.KeyArn)})
 		}
 	}
+	wg.Wait()
 	// Keys are read KeyWorkers at a time (the token buckets keep the calls
 	// within the quotas); each lands at its ListKeys position.
 	out.Keys = make([]snapshot.Key, len(entries))

@@ -12,32 +12,32 @@ import (
 
 // collectOrganization reads the organization: its roots, OUs and accounts
 // (walking parents so each carries its ParentId), and its SCPs and RCPs with
-// content and targets. It returns the active accounts.
-func collectOrganization(ctx context.Context, c orgAPI) (*snapshot.Organization, []string, error) {
+// content and targets. Each active account is handed to found (when not
+// nil) as soon as its page is read, so that its scan can start.
+func collectOrganization(ctx context.Context, c orgAPI, found func(account string)) (*snapshot.Organization, error) {
 	do, err := c.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
 	if err != nil {
-		return nil, nil, fmt.Errorf("DescribeOrganization: %w", err)
+		return nil, fmt.Errorf("DescribeOrganization: %w", err)
 	}
 	info, err := convert[snapshot.OrganizationInfo](do.Organization)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	org := &snapshot.Organization{
 		Organization: &info, Roots: []snapshot.Root{}, OrganizationalUnits: []snapshot.OrganizationalUnit{},
 		Accounts: []snapshot.OrgAccount{}, Policies: []snapshot.OrgPolicy{},
 	}
-	var active []string
 	var parents []string
 	rp := organizations.NewListRootsPaginator(c, &organizations.ListRootsInput{})
 	for rp.HasMorePages() {
 		page, err := rp.NextPage(ctx)
 		if err != nil {
-			return nil, nil, fmt.Errorf("ListRoots: %w", err)
+			return nil, fmt.Errorf("ListRoots: %w", err)
 		}
 		for _, r := range page.Roots {
 			root, err := convert[snapshot.Root](r)
 			if err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 			org.Roots = append(org.Roots, root)
 			parents = append(parents, root.ID)
@@ -51,12 +51,12 @@ func collectOrganization(ctx context.Context, c orgAPI) (*snapshot.Organization,
 		for op.HasMorePages() {
 			page, err := op.NextPage(ctx)
 			if err != nil {
-				return nil, nil, fmt.Errorf("ListOrganizationalUnitsForParent %s: %w", parent, err)
+				return nil, fmt.Errorf("ListOrganizationalUnitsForParent %s: %w", parent, err)
 			}
 			for _, ou := range page.OrganizationalUnits {
 				o, err := convert[snapshot.OrganizationalUnit](ou)
 				if err != nil {
-					return nil, nil, err
+					return nil, err
 				}
 				o.ParentID = parent
 				org.OrganizationalUnits = append(org.OrganizationalUnits, o)
@@ -67,17 +67,19 @@ func collectOrganization(ctx context.Context, c orgAPI) (*snapshot.Organization,
 		for ap.HasMorePages() {
 			page, err := ap.NextPage(ctx)
 			if err != nil {
-				return nil, nil, fmt.Errorf("ListAccountsForParent %s: %w", parent, err)
+				return nil, fmt.Errorf("ListAccountsForParent %s: %w", parent, err)
 			}
 			for _, acct := range page.Accounts {
 				a, err := convert[snapshot.OrgAccount](acct)
 				if err != nil {
-					return nil, nil, err
+					return nil, err
 				}
 				a.ParentID = parent
 				org.Accounts = append(org.Accounts, a)
 				if acct.Status == orgtypes.AccountStatusActive || acct.State == orgtypes.AccountStateActive {
-					active = append(active, a.ID)
+					if found != nil {
+						found(a.ID)
+					}
 				}
 			}
 		}
@@ -94,13 +96,13 @@ func collectOrganization(ctx context.Context, c orgAPI) (*snapshot.Organization,
 			for _, ps := range page.Policies {
 				p, err := collectPolicy(ctx, c, ps)
 				if err != nil {
-					return nil, nil, err
+					return nil, err
 				}
 				org.Policies = append(org.Policies, p)
 			}
 		}
 	}
-	return org, active, nil
+	return org, nil
 }
 
 func collectPolicy(ctx context.Context, c orgAPI, ps orgtypes.PolicySummary) (snapshot.OrgPolicy, error) {

@@ -23,7 +23,9 @@ type quota struct {
 // case), then by service. Sources: KMS DG "Request quotas" (ListGrants 100
 // rps per account and Region, DescribeKey 2,000, GetKeyPolicy 1,000, others
 // shared); Secrets Manager quotas (GetResourcePolicy 50); Organizations
-// (2–4 calls at once); IAM and STS shared account quotas.
+// (2–4 calls at once); STS AssumeRole 600 rps per account and Region; EC2
+// non-mutating actions (a bucket of 100, refilled at 20 a second); RDS
+// (about 12 a second sustained); IAM and STS shared account quotas.
 var quotas = map[string]quota{
 	"kms:ListGrants":                    {50, 10},
 	"kms:DescribeKey":                   {1000, 100},
@@ -33,7 +35,10 @@ var quotas = map[string]quota{
 	"secrets manager":                   {25, 5},
 	"organizations":                     {2, 4},
 	"iam":                               {5, 5},
+	"sts:AssumeRole":                    {300, 50},
 	"sts":                               {10, 5},
+	"ec2":                               {10, 50},
+	"rds":                               {6, 10},
 	"s3":                                {50, 20},
 	"sqs":                               {50, 20},
 	"sns":                               {15, 5},

@@ -15,6 +15,9 @@ func TestQuotas(t *testing.T) {
 		{"Secrets Manager", "GetResourcePolicy", 25},
 		{"Organizations", "ListAccountsForParent", 2},
 		{"Lambda", "ListFunctions", defaultQuota.perSecond},
+		{"STS", "AssumeRole", 300},
+		{"EC2", "DescribeSnapshots", 10},
+		{"RDS", "DescribeDBClusterSnapshots", 6},
 	}
 	for _, tc := range cases {
 		if got := quotaFor(tc.service, tc.op).perSecond; got != tc.want {

@@ -3,6 +3,7 @@ package scanner
 import (
 	"context"
 	"errors"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -14,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
+	"github.com/sourcegraph/conc/pool"
 
 	"github.com/keyhound/keyhound/graph/snapshot"
 )
@@ -35,13 +37,29 @@ func notFound(err error, codes ...string) bool {
 }
 
 // collectS3 lists the account's buckets once and returns them by Region
-// (their own Region, from GetBucketLocation), with policy, default
-// encryption and public access block. It never reads objects.
-func collectS3(ctx context.Context, c s3API, regions map[string]bool, rec *recorder) map[string]*snapshot.S3 {
-	out := map[string]*snapshot.S3{}
-	for r := range regions {
-		out[r] = &snapshot.S3{Buckets: []snapshot.Bucket{}}
+// (their own Region, from ListBuckets or GetBucketLocation), with policy,
+// default encryption and public access block. It never reads objects.
+// ListBuckets and GetBucketLocation go through the home Region's client;
+// each bucket is read through a client of its own Region (S3 answers a
+// request sent to another Region with a redirect, which the SDK does not
+// follow), BucketWorkers buckets at a time, in ListBuckets order.
+func collectS3(ctx context.Context, s3In func(region string) s3API, home string, regions map[string]bool, rec *recorder) map[string]*snapshot.S3 {
+	// One client per Region.
+	var mu sync.Mutex
+	clients := map[string]s3API{}
+	s3Of := func(region string) s3API {
+		mu.Lock()
+		defer mu.Unlock()
+		c, ok := clients[region]
+		if !ok {
+			c = s3In(region)
+			clients[region] = c
+		}
+		return c
 	}
+	c := s3Of(home)
+	type listed struct{ name, region string }
+	var found []listed
 	p := s3.NewListBucketsPaginator(c, &s3.ListBucketsInput{})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
@@ -50,24 +68,49 @@ func collectS3(ctx context.Context, c s3API, regions map[string]bool, rec *recor
 			return nil
 		}
 		for _, b := range page.Buckets {
-			name := deref(b.Name)
-			region := deref(b.BucketRegion)
+			found = append(found, listed{deref(b.Name), deref(b.BucketRegion)})
+		}
+	}
+	read := make([]*snapshot.Bucket, len(found))
+	where := make([]string, len(found))
+	bp := pool.New().WithMaxGoroutines(BucketWorkers)
+	for i, b := range found {
+		bp.Go(func() {
+			region := b.region
 			if region == "" {
-				loc, err := c.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: &name})
+				loc, err := c.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: &b.name})
 				if err != nil {
-					rec.add("s3", "", "GetBucketLocation", "arn:aws:s3:::"+name, err)
-					continue
+					rec.add("s3", "", "GetBucketLocation", "arn:aws:s3:::"+b.name, err)
+					return
 				}
 				region = bucketRegion(string(loc.LocationConstraint))
 			}
 			if !regions[region] {
-				continue
+				return
 			}
-			out[region].Buckets = append(out[region].Buckets, collectBucket(ctx, c, name, region, rec))
+			bc := s3Of(region)
+			if bc == nil {
+				return
+			}
+			sb := collectBucket(ctx, bc, b.name, region, rec)
+			read[i], where[i] = &sb, region
+		})
+	}
+	bp.Wait()
+	out := map[string]*snapshot.S3{}
+	for r := range regions {
+		out[r] = &snapshot.S3{Buckets: []snapshot.Bucket{}}
+	}
+	for i, b := range read {
+		if b != nil {
+			out[where[i]].Buckets = append(out[where[i]].Buckets, *b)
 		}
 	}
 	return out
 }
+
+// BucketWorkers is how many buckets of one account are read at once.
+var BucketWorkers = 8
 
 // bucketRegion maps a LocationConstraint to a Region ("" is us-east-1, "EU" eu-west-1).
 func bucketRegion(loc string) string {

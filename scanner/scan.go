@@ -13,6 +13,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
+	"github.com/sourcegraph/conc"
+	"github.com/sourcegraph/conc/panics"
 	"github.com/sourcegraph/conc/pool"
 
 	"github.com/keyhound/keyhound/graph/snapshot"
@@ -35,15 +37,27 @@ type Options struct {
 	Version string
 }
 
-// Event reports progress, for a terminal or the TUI. Phases: "organization"
-// (reading it), "account" (an account starts), "done" (an account ends),
-// "progress" (a periodic update). Every event carries the scan's totals so
-// far.
+// Event reports progress, for a terminal or the TUI; it is plain data (no
+// UI imports) sent on the channel given to Scan. Phases:
+//
+//   - "organization": the organization is being read;
+//   - "account": an account starts;
+//   - "error": a call failed and was recorded on Account; Region, Message
+//     (service, operation and resource) and Err (AWS's error code and
+//     message) say which;
+//   - "done": an account ends; Message sums it up, AccountErrors counts its
+//     recorded errors;
+//   - "progress": a periodic update, every ProgressEvery.
+//
+// Every event carries the scan's totals so far.
 type Event struct {
 	Account string `json:"account,omitempty"`
 	Phase   string `json:"phase"`
 	Region  string `json:"region,omitempty"`
 	Message string `json:"message,omitempty"`
+	// Err is the failure an "error" event reports ("AccessDeniedException:
+	// User: … is not authorized …"); never credentials.
+	Err string `json:"error,omitempty"`
 	// AccountsDone of AccountsTotal (0 until the accounts are known).
 	AccountsDone  int `json:"accounts_done"`
 	AccountsTotal int `json:"accounts_total"`
@@ -51,6 +65,8 @@ type Event struct {
 	// AccountErrors those of the account a "done" event is about.
 	Errors        int `json:"errors"`
 	AccountErrors int `json:"account_errors,omitempty"`
+	// Counts are the API calls so far: calls, throttled attempts (retried
+	// by the SDK), other failed attempts.
 	Counts
 	// Elapsed since the scan started.
 	Elapsed time.Duration `json:"elapsed_ns"`
@@ -70,48 +86,27 @@ type Result struct {
 // Scan collects a snapshot. It fails only when nothing can be collected (no
 // credentials, an organization that cannot be read when Org is asked); every
 // other failure is recorded in the snapshot and the scan goes on. A cancelled
-// context stops new calls; what was collected is returned, marked incomplete.
+// context stops new calls; what was collected is returned, marked incomplete
+// (the interrupted calls are recorded with code "Cancelled"). Events, when
+// not nil, receive progress; Scan never closes it, and a send waits for the
+// reader unless ctx is done.
 func Scan(ctx context.Context, c Clients, opts Options, events chan<- Event) (*snapshot.Snapshot, Result, error) {
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 16
 	}
-	start := time.Now()
-	var stats *Stats
-	if s, ok := c.(statser); ok {
-		stats = s.Stats()
+	if opts.HomeRegion == "" {
+		opts.HomeRegion = "us-east-1"
 	}
-	var done, total, errs atomic.Int64
-	emit := func(e Event) {
-		if events == nil {
-			return
-		}
-		e.AccountsDone, e.AccountsTotal, e.Errors = int(done.Load()), int(total.Load()), int(errs.Load())
-		e.Counts, e.Elapsed = stats.Counts(), time.Since(start)
-		select {
-		case events <- e:
-		case <-ctx.Done():
-		}
+	// actx stops the accounts' scans when the organization cannot be read.
+	actx, stop := context.WithCancel(ctx)
+	defer stop()
+	r := &run{ctx: actx, events: events, start: time.Now()}
+	if s, ok := c.(statser); ok {
+		r.stats = s.Stats()
 	}
 	if events != nil {
-		tick := time.NewTicker(ProgressEvery)
-		stop := make(chan struct{})
-		var ticking sync.WaitGroup
-		ticking.Add(1)
-		go func() {
-			defer ticking.Done()
-			defer tick.Stop()
-			for {
-				select {
-				case <-tick.C:
-					emit(Event{Phase: "progress"})
-				case <-stop:
-					return
-				case <-ctx.Done():
-					return
-				}
-			}
-		}()
-		defer func() { close(stop); ticking.Wait() }()
+		stop := r.tick()
+		defer stop()
 	}
 	id, err := c.Caller().GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
@@ -124,59 +119,67 @@ func Scan(ctx context.Context, c Clients, opts Options, events chan<- Event) (*s
 		Scope:    &snapshot.Scope{Regions: opts.Regions, Services: []string{"iam", "kms", "s3", "ec2", "rds", "sqs", "secretsmanager", "sns", "dynamodb", "lambda", "logs"}},
 		Accounts: map[string]*snapshot.Account{},
 	}
-	accounts := slices.Clone(opts.Accounts)
-	if opts.Org {
-		emit(Event{Phase: "organization", Account: self})
-		org, members, err := collectOrganization(ctx, c.Organizations())
-		if err != nil {
-			return nil, Result{}, fmt.Errorf("read the organization: %w", err)
-		}
-		snap.Organization = org
-		if len(accounts) == 0 {
-			accounts = members
-		}
-	}
-	if len(accounts) == 0 {
-		accounts = []string{self}
-	}
-	slices.Sort(accounts)
-	accounts = slices.Compact(accounts)
-	total.Store(int64(len(accounts)))
-
+	// Accounts are scanned as soon as they are known: with Org, while the
+	// organization's later pages and policies are still being read.
 	type result struct {
 		id string
 		a  *snapshot.Account
 	}
-	p := pool.NewWithResults[result]().WithMaxGoroutines(opts.Concurrency)
-	for _, acct := range accounts {
-		p.Go(func() (d result) {
-			// A bug in one collector must not lose the other accounts: the
-			// account gets an error, the scan goes on.
-			defer func() {
-				if r := recover(); r != nil {
-					d = result{acct, &snapshot.Account{Errors: []snapshot.CollectionError{{Operation: "scan", Code: "InternalError", Message: fmt.Sprint("keyhound: ", r)}}}}
-				}
-				done.Add(1)
-				errs.Add(int64(len(d.a.Errors)))
-				msg := fmt.Sprintf("%d Regions", len(d.a.Regions))
-				if n := len(d.a.Errors); n > 0 {
-					first := d.a.Errors[0]
-					what := first.Code
-					if what == "" {
-						what = first.Message
-					}
-					msg = fmt.Sprintf("%d errors, first %s on %s %s; %s", n, what, first.Service, first.Operation, msg)
-				}
-				emit(Event{Account: acct, Phase: "done", AccountErrors: len(d.a.Errors), Message: msg})
-			}()
-			emit(Event{Account: acct, Phase: "account"})
-			return result{acct, scanAccount(ctx, c, acct, opts.Regions, opts.HomeRegion)}
-		})
+	q := newQueue()
+	var org *snapshot.Organization
+	orgErr := make(chan error, 1)
+	switch {
+	case opts.Org:
+		r.emit(Event{Phase: "organization", Account: self})
+		for _, a := range opts.Accounts {
+			q.push(a)
+		}
+		found := q.push
+		if len(opts.Accounts) > 0 {
+			found = nil // only these of the organization
+		}
+		go func() {
+			defer q.close()
+			var err error
+			org, err = collectOrganization(ctx, c.Organizations(), found)
+			if err != nil {
+				stop() // the accounts queued meanwhile start cancelled
+			}
+			orgErr <- err
+		}()
+	default:
+		for _, a := range opts.Accounts {
+			q.push(a)
+		}
+		if len(opts.Accounts) == 0 {
+			q.push(self)
+		}
+		q.close()
+		orgErr <- nil
 	}
-	res := Result{Complete: true, Accounts: len(accounts)}
+	p := pool.NewWithResults[result]().WithMaxGoroutines(opts.Concurrency)
+	for acct, ok := q.pop(); ok; acct, ok = q.pop() {
+		r.total.Add(1)
+		p.Go(func() result { return result{acct, r.account(c, acct, opts)} })
+	}
+	if err := <-orgErr; err != nil {
+		stop()
+		p.Wait()
+		return nil, Result{}, fmt.Errorf("read the organization from account %s: %w", self, err)
+	}
+	if org != nil {
+		snap.Organization = org
+	}
+	if opts.Org && q.len() == 0 {
+		// An organization without active accounts: the caller's own.
+		r.total.Add(1)
+		p.Go(func() result { return result{self, r.account(c, self, opts)} })
+	}
+	res := Result{Complete: true}
 	for _, d := range p.Wait() {
 		snap.Accounts[d.id] = d.a
 		res.Errors += len(d.a.Errors)
+		res.Accounts++
 	}
 	if res.Errors > 0 || ctx.Err() != nil {
 		res.Complete = false
@@ -184,20 +187,189 @@ func Scan(ctx context.Context, c Clients, opts Options, events chan<- Event) (*s
 	return snap, res, nil
 }
 
-// scanAccount collects one account; failures go into its errors.
-func scanAccount(ctx context.Context, c Clients, acct string, regions []string, home string) *snapshot.Account {
-	rec := &recorder{}
+// queue hands accounts from whoever finds them to the account pool, without
+// ever blocking the finder; each account once.
+type queue struct {
+	mu     sync.Mutex
+	items  []string
+	seen   map[string]bool
+	closed bool
+	ready  chan struct{}
+}
+
+func newQueue() *queue { return &queue{seen: map[string]bool{}, ready: make(chan struct{}, 1)} }
+
+func (q *queue) push(account string) {
+	q.mu.Lock()
+	if !q.seen[account] {
+		q.seen[account] = true
+		q.items = append(q.items, account)
+	}
+	q.mu.Unlock()
+	q.signal()
+}
+
+func (q *queue) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.mu.Unlock()
+	q.signal()
+}
+
+func (q *queue) signal() {
+	select {
+	case q.ready <- struct{}{}:
+	default:
+	}
+}
+
+// pop waits for the next account; ok is false once the queue is closed and empty.
+func (q *queue) pop() (string, bool) {
+	for {
+		q.mu.Lock()
+		if len(q.items) > 0 {
+			a := q.items[0]
+			q.items = q.items[1:]
+			q.mu.Unlock()
+			return a, true
+		}
+		if q.closed {
+			q.mu.Unlock()
+			return "", false
+		}
+		q.mu.Unlock()
+		<-q.ready
+	}
+}
+
+// len is how many accounts were ever pushed.
+func (q *queue) len() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.seen)
+}
+
+// run is one scan's progress: its counters and its events.
+type run struct {
+	ctx               context.Context
+	events            chan<- Event
+	start             time.Time
+	stats             *Stats
+	done, total, errs atomic.Int64
+}
+
+// emit sends e with the totals so far; it drops it once the scan is cancelled.
+func (r *run) emit(e Event) {
+	if r.events == nil {
+		return
+	}
+	e.AccountsDone, e.AccountsTotal, e.Errors = int(r.done.Load()), int(r.total.Load()), int(r.errs.Load())
+	e.Counts, e.Elapsed = r.stats.Counts(), time.Since(r.start)
+	select {
+	case r.events <- e:
+	case <-r.ctx.Done():
+	}
+}
+
+// tick sends a "progress" event every ProgressEvery until the returned
+// function is called.
+func (r *run) tick() (stop func()) {
+	t := time.NewTicker(ProgressEvery)
+	quit := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				r.emit(Event{Phase: "progress"})
+			case <-quit:
+				return
+			case <-r.ctx.Done():
+				return
+			}
+		}
+	}()
+	return func() { close(quit); wg.Wait() }
+}
+
+// account scans one account, announcing it, its errors as they are
+// recorded, and its end.
+func (r *run) account(c Clients, acct string, opts Options) (a *snapshot.Account) {
+	rec := &recorder{onAdd: func(e snapshot.CollectionError) {
+		r.errs.Add(1)
+		r.emit(Event{Account: acct, Phase: "error", Region: e.Region, Message: describeCall(e), Err: errText(e)})
+	}}
+	// A bug in one collector must not lose the other accounts: the account
+	// keeps the errors recorded so far and gets one more, the scan goes on.
+	defer func() {
+		if p := recover(); p != nil {
+			// conc's pools re-panic with the first panic wrapped, stack and all:
+			// the snapshot keeps the value only.
+			for {
+				rp, ok := p.(*panics.Recovered)
+				if !ok {
+					break
+				}
+				p = rp.Value
+			}
+			rec.record(snapshot.CollectionError{Operation: "scan", Resource: acct, Code: "InternalError", Message: fmt.Sprint("keyhound: ", p)})
+			a = &snapshot.Account{Errors: rec.sorted()}
+		}
+		r.done.Add(1)
+		msg := fmt.Sprintf("%d Regions", len(a.Regions))
+		if n := len(a.Errors); n > 0 {
+			first := a.Errors[0]
+			what := first.Code
+			if what == "" {
+				what = first.Message
+			}
+			msg = fmt.Sprintf("%d errors, first %s on %s %s; %s", n, what, first.Service, first.Operation, msg)
+		}
+		r.emit(Event{Account: acct, Phase: "done", AccountErrors: len(a.Errors), Message: msg})
+	}()
+	r.emit(Event{Account: acct, Phase: "account"})
+	return scanAccount(r.ctx, c, acct, opts.Regions, opts.HomeRegion, rec)
+}
+
+// describeCall names a failed call: service, operation and resource.
+func describeCall(e snapshot.CollectionError) string {
+	s := strings.TrimSpace(e.Service + " " + e.Operation)
+	if e.Resource != "" {
+		s += " " + e.Resource
+	}
+	return s
+}
+
+// errText is a recorded failure as "Code: message".
+func errText(e snapshot.CollectionError) string {
+	switch {
+	case e.Code == "":
+		return e.Message
+	case e.Message == "":
+		return e.Code
+	}
+	return e.Code + ": " + e.Message
+}
+
+// scanAccount collects one account; failures go into its errors. IAM, S3
+// (every bucket of the account, once) and the Regions are read at the same
+// time: an account takes as long as the slowest of them, not their sum.
+func scanAccount(ctx context.Context, c Clients, acct string, regions []string, home string, rec *recorder) *snapshot.Account {
 	a := &snapshot.Account{Regions: map[string]*snapshot.Region{}}
 	ac, err := c.Account(ctx, acct)
 	if err != nil {
-		rec.add("sts", "", "AssumeRole", "", err)
-		a.Errors = rec.errs
+		rec.add("sts", "", "AssumeRole", acct, err)
+		a.Errors = rec.sorted()
 		return a
 	}
-	a.IAM = collectIAM(ctx, ac.IAM(), rec)
-	if home == "" {
-		home = "us-east-1"
-	}
+	var wg conc.WaitGroup
+	// Also when a Region panics: nothing of this account may run on once it
+	// has returned.
+	defer wg.Wait()
+	wg.Go(func() { a.IAM = collectIAM(ctx, ac.IAM(), rec) })
 	if ec := ac.EC2(home); ec != nil {
 		enabled, err := enabledRegions(ctx, ec)
 		if err != nil {
@@ -219,7 +391,8 @@ func scanAccount(ctx context.Context, c Clients, acct string, regions []string, 
 		}
 	}
 	if len(regions) == 0 {
-		a.Errors = rec.errs
+		wg.Wait()
+		a.Errors = rec.sorted()
 		return a
 	}
 	inScope := map[string]bool{}
@@ -228,66 +401,71 @@ func scanAccount(ctx context.Context, c Clients, acct string, regions []string, 
 	}
 	// S3 lists every bucket of the account once; each lands under its own Region.
 	var buckets map[string]*snapshot.S3
-	if c := ac.S3(regions[0]); c != nil {
-		buckets = collectS3(ctx, c, inScope, rec)
+	if ac.S3(home) != nil {
+		wg.Go(func() { buckets = collectS3(ctx, ac.S3, home, inScope, rec) })
 	}
 	var mu sync.Mutex
 	rp := pool.New().WithMaxGoroutines(RegionWorkers)
 	for _, region := range regions {
 		rp.Go(func() {
-			reg := scanRegion(ctx, ac, acct, region, buckets[region], rec)
+			reg := scanRegion(ctx, ac, acct, region, rec)
 			mu.Lock()
 			a.Regions[region] = reg
 			mu.Unlock()
 		})
 	}
 	rp.Wait()
-	// Regions and keys are read concurrently: sort the errors, so that the
-	// snapshot does not depend on timing.
-	slices.SortStableFunc(rec.errs, func(x, y snapshot.CollectionError) int {
-		return cmp.Or(strings.Compare(x.Region, y.Region), strings.Compare(x.Service, y.Service),
-			strings.Compare(x.Operation, y.Operation), strings.Compare(x.Resource, y.Resource))
-	})
-	a.Errors = rec.errs
+	wg.Wait()
+	for region, reg := range a.Regions {
+		reg.S3 = buckets[region]
+	}
+	a.Errors = rec.sorted()
 	return a
 }
 
-// scanRegion collects one Region of an account.
-func scanRegion(ctx context.Context, ac AccountClients, acct, region string, buckets *snapshot.S3, rec *recorder) *snapshot.Region {
-	reg := &snapshot.Region{KMS: collectKMS(ctx, ac.KMS(region), region, rec), S3: buckets}
+// scanRegion collects one Region of an account (S3 aside: buckets are
+// listed once per account); its services are read at the same time.
+func scanRegion(ctx context.Context, ac AccountClients, acct, region string, rec *recorder) *snapshot.Region {
+	reg := &snapshot.Region{}
+	var wg conc.WaitGroup
+	// Each goroutine sets its own field of reg.
+	wg.Go(func() { reg.KMS = collectKMS(ctx, ac.KMS(region), region, rec) })
 	if c := ac.SQS(region); c != nil {
-		reg.SQS = collectSQS(ctx, c, region, rec)
+		wg.Go(func() { reg.SQS = collectSQS(ctx, c, region, rec) })
 	}
 	if c := ac.SecretsManager(region); c != nil {
-		reg.SecretsManager = collectSecrets(ctx, c, region, rec)
+		wg.Go(func() { reg.SecretsManager = collectSecrets(ctx, c, region, rec) })
 	}
 	if c := ac.SNS(region); c != nil {
-		reg.SNS = collectSNS(ctx, c, region, rec)
+		wg.Go(func() { reg.SNS = collectSNS(ctx, c, region, rec) })
 	}
 	if c := ac.DynamoDB(region); c != nil {
-		reg.DynamoDB = collectDynamoDB(ctx, c, region, rec)
+		wg.Go(func() { reg.DynamoDB = collectDynamoDB(ctx, c, region, rec) })
 	}
 	if c := ac.EC2(region); c != nil {
-		reg.EC2 = collectEC2(ctx, c, acct, region, rec)
+		wg.Go(func() { reg.EC2 = collectEC2(ctx, c, acct, region, rec) })
 	}
 	if c := ac.RDS(region); c != nil {
-		reg.RDS = collectRDS(ctx, c, region, rec)
+		wg.Go(func() { reg.RDS = collectRDS(ctx, c, region, rec) })
 	}
 	if c := ac.Lambda(region); c != nil {
-		reg.Lambda = collectLambda(ctx, c, region, rec)
+		wg.Go(func() { reg.Lambda = collectLambda(ctx, c, region, rec) })
 	}
 	if c := ac.Logs(region); c != nil {
-		reg.Logs = collectLogs(ctx, c, region, rec)
+		wg.Go(func() { reg.Logs = collectLogs(ctx, c, region, rec) })
 	}
+	wg.Wait()
 	return reg
 }
 
 var errRegionNotEnabled = errors.New("not enabled for the account: not scanned")
 
-// recorder collects an account's errors; safe for concurrent use.
+// recorder collects an account's errors; safe for concurrent use. onAdd,
+// when set, hears of each error as it is recorded.
 type recorder struct {
-	mu   sync.Mutex
-	errs []snapshot.CollectionError
+	mu    sync.Mutex
+	errs  []snapshot.CollectionError
+	onAdd func(snapshot.CollectionError)
 }
 
 func (r *recorder) add(service, region, operation, resource string, err error) {
@@ -298,9 +476,30 @@ func (r *recorder) add(service, region, operation, resource string, err error) {
 	} else if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		e.Code = "Cancelled"
 	}
+	r.record(e)
+}
+
+func (r *recorder) record(e snapshot.CollectionError) {
 	r.mu.Lock()
 	r.errs = append(r.errs, e)
 	r.mu.Unlock()
+	if r.onAdd != nil {
+		r.onAdd(e)
+	}
+}
+
+// sorted returns the errors in a stable order: Regions, services and keys
+// are read concurrently, and a snapshot must not depend on timing.
+func (r *recorder) sorted() []snapshot.CollectionError {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := slices.Clone(r.errs)
+	slices.SortStableFunc(out, func(x, y snapshot.CollectionError) int {
+		return cmp.Or(strings.Compare(x.Region, y.Region), strings.Compare(x.Service, y.Service),
+			strings.Compare(x.Operation, y.Operation), strings.Compare(x.Resource, y.Resource),
+			strings.Compare(x.Code, y.Code), strings.Compare(x.Message, y.Message))
+	})
+	return out
 }
 
 func deref(s *string) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -60,7 +61,10 @@ func waitForDone(ch <-chan ScanDone) tea.Cmd {
 // accountProgress is one account's line in the scan view.
 type accountProgress struct {
 	phase, region, message string
-	errors                 int
+	// errors counts the account's failed calls so far; lastErr is the
+	// newest, shown while the account is still running.
+	errors  int
+	lastErr string
 }
 
 // scanScreen shows a live scan: accounts done, per-account status, errors;
@@ -126,11 +130,18 @@ func (s *scanScreen) apply(e scanner.Event) {
 		s.accounts[e.Account] = a
 		s.order = append(s.order, e.Account)
 	}
-	a.phase = e.Phase
-	if e.Phase == "done" {
-		a.errors = e.AccountErrors
+	switch e.Phase {
+	case "error":
+		// A failed call: the account goes on, so its phase stays.
+		a.errors++
+		a.lastErr = strings.TrimSpace(strings.TrimSpace(e.Region+" "+e.Message) + ": " + e.Err)
+	case "done":
+		a.phase, a.errors = e.Phase, e.AccountErrors
+		a.region, a.message = e.Region, e.Message
+	default:
+		a.phase = e.Phase
+		a.region, a.message = e.Region, e.Message
 	}
-	a.region, a.message = e.Region, e.Message
 	s.refreshRows()
 }
 
@@ -148,6 +159,10 @@ func (s *scanScreen) refreshRows() {
 		detail := a.message
 		if a.region != "" {
 			detail = a.region + " " + detail
+		}
+		if a.phase != "done" && a.errors > 0 {
+			st, kind = "… "+strconv.Itoa(a.errors)+" errors", "CONDITIONAL"
+			detail = "last: " + a.lastErr
 		}
 		rows = append(rows, row{id: id, kind: kind, cells: []string{st, id, a.phase, detail}})
 	}

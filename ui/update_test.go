@@ -192,6 +192,17 @@ func TestScanEventsUpdateTheViews(t *testing.T) {
 	d.send(scanEventMsg{Account: "222222222222", Phase: "account", AccountsTotal: 2})
 	d.send(scanEventMsg{Phase: "progress", AccountsTotal: 2, Counts: scanner.Counts{Calls: 40, Throttles: 3}})
 	d.send(scanEventMsg{Account: "111111111111", Phase: "done", Message: "1 Regions", AccountsDone: 1, AccountsTotal: 2, Counts: scanner.Counts{Calls: 57, Throttles: 3}})
+	// A failed call shows at once, on a still-running account.
+	d.send(scanEventMsg{Account: "222222222222", Phase: "error", Region: "us-east-1", Message: "iam GetAccountAuthorizationDetails", Err: "AccessDenied: not authorized", AccountsDone: 1, AccountsTotal: 2, Errors: 1})
+	running := d.screen()
+	for _, want := range []string{"… 1 errors", "last: us-east-1 iam GetAccountAuthoriza"} {
+		if !strings.Contains(running, want) {
+			t.Errorf("scan view during an account's errors lacks %q:\n%s", want, running)
+		}
+	}
+	if a := sc.accounts["222222222222"]; a.phase != "account" || a.errors != 1 {
+		t.Errorf("after an error event: phase %q, %d errors; want account, 1", a.phase, a.errors)
+	}
 	d.send(scanEventMsg{Account: "222222222222", Phase: "done", AccountErrors: 1, Errors: 1, Message: "1 errors, first AccessDenied on iam GetAccountAuthorizationDetails; 1 Regions", AccountsDone: 2, AccountsTotal: 2, Counts: scanner.Counts{Calls: 60, Throttles: 3}})
 	if shown, _ := sc.l.Len(); shown != 2 {
 		t.Fatalf("%d accounts shown", shown)

@@ -36,7 +36,7 @@ func (f *scanFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.so.Org, "org", false, "scan every active account of the caller's organization (management or delegated-administrator account)")
 	fs.StringVar(&f.accounts, "accounts", "", "comma-separated account IDs to scan")
 	fs.StringVar(&f.regions, "regions", "", "comma-separated Regions to scan in every account (default: every Region enabled for the account)")
-	fs.IntVar(&f.so.Concurrency, "concurrency", 16, "accounts scanned at once")
+	fs.IntVar(&f.so.Concurrency, "concurrency", 16, "accounts scanned at once (each with its Regions, services, keys and buckets read concurrently)")
 	fs.StringVar(&f.ao.Profile, "profile", "", "AWS profile")
 	fs.StringVar(&f.profiles, "profiles", "", "comma-separated AWS profiles, one account each, read with their own credentials (no organization, no role assumed)")
 	fs.StringVar(&f.ao.Region, "region", "", "home Region for AWS Organizations and STS")
@@ -55,7 +55,9 @@ func (f *scanFlags) start(ctx context.Context) (<-chan scanner.Event, <-chan sca
 	f.so.Accounts = splitList(f.accounts)
 	f.so.Version = version.String()
 	f.so.HomeRegion = f.ao.Region
-	f.ao.MaxConns = f.so.Concurrency * 4
+	// Idle connections kept per host: an account has up to about 64
+	// requests in flight (its Regions, their services and keys, its buckets).
+	f.ao.MaxConns = f.so.Concurrency * 64
 	ctx, cancel := context.WithCancel(ctx)
 	if f.timeout > 0 {
 		var c2 context.CancelFunc
@@ -101,22 +103,27 @@ func newScanCmd() *cobra.Command {
 		Short: "Collect an organization's keys, policies and principals into a snapshot (read-only)",
 		Long: `Collect, read-only, AWS Organizations (accounts, OUs, SCPs, RCPs), and in each
 account IAM (GetAccountAuthorizationDetails) and, per Region, KMS (keys, key
-policies, grants, aliases, rotation, tags), S3 buckets, EBS volumes and
-snapshots, RDS instances and snapshots, SQS, Secrets Manager (never values),
-SNS, DynamoDB, Lambda and CloudWatch Logs into a snapshot file. Without --regions, every Region enabled
+policies, grants, aliases, rotation, tags), S3 buckets, EBS volumes, snapshots
+and encryption defaults, RDS instances, DB snapshots and Aurora cluster
+snapshots, SQS, Secrets Manager (never values), SNS, DynamoDB, Lambda and
+CloudWatch Logs into a snapshot file. Without --regions, every Region enabled
 for each account is scanned.
 
 Credentials come from the standard AWS chain (environment, profiles, SSO,
 instance roles). Each account other than the caller's is read through the audit
-role --role-name (or --role-arn-template, {account} standing for the ID).
-Failures are recorded on their account and the scan goes on; Ctrl-C or --timeout
+role --role-name (or --role-arn-template, {account} standing for the ID);
+with --profiles, each named profile is one account, read with its own
+credentials (no organization, no role assumed). Failures are recorded on their account and the scan goes on; Ctrl-C or --timeout
 still writes what was collected.
 
 Progress goes to standard error: one updating line on a terminal (accounts
-done, calls, throttles, errors, time left), a line per account otherwise;
---json-progress writes every event as a JSON object per line instead (fields:
-phase, account, message, accounts_done, accounts_total, errors, account_errors,
-calls, throttles, failed_attempts, elapsed_ns). keyhound tui --scan shows it live.
+done of all, calls, throttled attempts, errors, time left from the accounts'
+completion rate), a line per account otherwise; --quiet silences it.
+--json-progress writes every event as one JSON object per line instead:
+phase ("organization", "account", "error", "done", "progress"), account,
+region, message, error (the failure of an "error" event), accounts_done,
+accounts_total, errors, account_errors, calls, throttles, failed_attempts,
+elapsed_ns; docs/scan.md describes them. keyhound tui --scan shows it live.
 
 Exit codes: 0 complete, 4 partial (written; some calls failed), 3 failed.`,
 		Example: `  keyhound scan --org --regions us-east-1,eu-west-1 -o org.json.gz
@@ -164,12 +171,18 @@ type scanDone struct {
 	err  error
 }
 
-// progress renders scan events on a terminal, as lines, or as JSON.
+// progress renders scan events on a terminal (one line, redrawn), as plain
+// lines (one per account), or as JSON (one object per event).
 type progress struct {
 	w                 io.Writer
 	live, json, quiet bool
 	shown             bool
+	drawn             time.Time // when the live line was last drawn
 }
+
+// redrawEvery bounds how often the live line is redrawn for events that
+// come in bursts (accounts starting, errors).
+const redrawEvery = 100 * time.Millisecond
 
 func (p *progress) event(e scanner.Event) {
 	switch {
@@ -178,6 +191,10 @@ func (p *progress) event(e scanner.Event) {
 		b, _ := json.Marshal(e)
 		_, _ = fmt.Fprintf(p.w, "%s\n", b)
 	case p.live:
+		if (e.Phase == "error" || e.Phase == "account") && time.Since(p.drawn) < redrawEvery {
+			return
+		}
+		p.drawn = time.Now()
 		line := fmt.Sprintf("keyhound: %d/%d accounts · %d calls · %d throttled · %d errors · %s", e.AccountsDone, e.AccountsTotal, e.Calls, e.Throttles, e.Errors, eta(e))
 		_, _ = fmt.Fprintf(p.w, "\r\033[K%s", line)
 		p.shown = true
@@ -194,8 +211,11 @@ func (p *progress) end() {
 
 // eta estimates the time left from the rate accounts finish at.
 func eta(e scanner.Event) string {
-	if e.AccountsDone == 0 || e.AccountsTotal == 0 {
+	switch {
+	case e.AccountsDone == 0 || e.AccountsTotal == 0:
 		return "elapsed " + e.Elapsed.Round(time.Second).String()
+	case e.AccountsDone >= e.AccountsTotal:
+		return "took " + e.Elapsed.Round(time.Second).String()
 	}
 	left := time.Duration(float64(e.Elapsed) / float64(e.AccountsDone) * float64(e.AccountsTotal-e.AccountsDone))
 	return "about " + left.Round(time.Second).String() + " left"

@@ -1,0 +1,642 @@
+// Package fakeaws is a small AWS on loopback for the scanner's tests and
+// benchmarks: the calls keyhound scan makes, answered in each service's own
+// wire protocol (query XML, EC2 XML, JSON, REST XML, REST JSON), so that a
+// test goes through the real SDK — signing, the standard retryer, the
+// middleware that counts and rate-limits calls, stscreds — without moto. A
+// test can slow any call down, fail it or hang it, and put AWS's own
+// per-account quotas in front of it.
+//
+// It reads the SigV4 credential scope of each request for the service and
+// the Region, and its access key for the account: AssumeRole hands out
+// "ASIAFAKE<account>" keys, and a key "AKIAFAKE<account>" (for shared-config
+// profiles) acts in that account; any other key acts in Management. Like
+// AWS, a bucket read through another Region's endpoint answers
+// PermanentRedirect.
+//
+// It is test support: no production code imports it.
+package fakeaws
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// Call is one request as the fake sees it.
+type Call struct {
+	Account string // whose credentials signed it
+	Region  string // the credential scope's
+	Service string // the signing name: kms, iam, s3, secretsmanager, logs…
+	Op      string // the operation: ListKeys, GetBucketPolicy…
+	// Resource is what the call is about, when it names one: a key ID, a
+	// bucket name, a role ARN (AssumeRole).
+	Resource string
+	// Token is the page asked for (NextToken or Marker), "" for the first.
+	Token string
+}
+
+// Fault is how a call fails: an error in the call's protocol, or (Hang) no
+// answer until the caller gives up.
+type Fault struct {
+	Status  int // HTTP status (default 400)
+	Code    string
+	Message string
+	Hang    bool
+}
+
+// Server is the fake. Set its fields, then Start it; they must not change
+// afterwards.
+type Server struct {
+	// Management is the caller's account; Members the organization's other
+	// accounts (all ACTIVE, under one root, no OUs).
+	Management string
+	Members    []string
+	// Regions are the Regions enabled in every account (default us-east-1).
+	Regions []string
+	// Per account: Roles in IAM (RolesPerPage a page, default 100), Buckets
+	// (spread over Regions); per account and Region, Keys (each with an
+	// alias, a policy and a tag; the first with a grant), and one Aurora
+	// cluster snapshot (encrypted with the first key, shared with
+	// Management) when there is a key.
+	Roles, RolesPerPage, Buckets, Keys int
+	// Latency, when set, delays each answer.
+	Latency func(Call) time.Duration
+	// Fault, when set and returning non-nil, fails the call.
+	Fault func(Call) *Fault
+	// Allow, when set, is AWS's side of the quotas: a call it refuses is
+	// answered with the throttling error of its protocol.
+	Allow func(Call) bool
+
+	// URL is the endpoint, once started.
+	URL string
+
+	total, throttled atomic.Int64
+	mu               sync.Mutex
+	ops              map[string]int // "account service:Op"
+}
+
+// Start serves s on a loopback port until the test ends.
+func Start(tb testing.TB, s *Server) *Server {
+	tb.Helper()
+	if s.Management == "" {
+		s.Management = "100000000000"
+	}
+	if len(s.Regions) == 0 {
+		s.Regions = []string{"us-east-1"}
+	}
+	if s.RolesPerPage <= 0 {
+		s.RolesPerPage = 100
+	}
+	s.ops = map[string]int{}
+	srv := httptest.NewServer(s)
+	tb.Cleanup(srv.Close)
+	s.URL = srv.URL
+	return s
+}
+
+// UseEnv points the SDK's default credential chain at static credentials of
+// the management account, away from the user's own configuration.
+func UseEnv(tb testing.TB) {
+	tb.Setenv("AWS_ACCESS_KEY_ID", "testing")
+	tb.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
+	tb.Setenv("AWS_SESSION_TOKEN", "")
+	tb.Setenv("AWS_PROFILE", "")
+	tb.Setenv("AWS_CONFIG_FILE", os.DevNull)
+	tb.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
+}
+
+// UseProfiles writes a shared credentials file with one profile per
+// account (profile name → account ID), each with its own access key, and
+// points the SDK at it.
+func UseProfiles(tb testing.TB, profiles map[string]string) {
+	tb.Helper()
+	UseEnv(tb)
+	tb.Setenv("AWS_ACCESS_KEY_ID", "")
+	tb.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	var b strings.Builder
+	names := make([]string, 0, len(profiles))
+	for name := range profiles {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		fmt.Fprintf(&b, "[%s]\naws_access_key_id = AKIAFAKE%s\naws_secret_access_key = fake\n\n", name, profiles[name])
+	}
+	path := filepath.Join(tb.TempDir(), "credentials")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Setenv("AWS_SHARED_CREDENTIALS_FILE", path)
+}
+
+// Calls returns how many requests of op (as "service:Op") account made,
+// retries included; account "" counts every account.
+func (s *Server) Calls(account, op string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if account != "" {
+		return s.ops[account+" "+op]
+	}
+	n := 0
+	for k, v := range s.ops {
+		if strings.HasSuffix(k, " "+op) {
+			n += v
+		}
+	}
+	return n
+}
+
+// Total returns every request answered or failed.
+func (s *Server) Total() int { return int(s.total.Load()) }
+
+// Throttled returns the requests Allow refused.
+func (s *Server) Throttled() int { return int(s.throttled.Load()) }
+
+// Accounts returns Management and the Members.
+func (s *Server) Accounts() []string { return append([]string{s.Management}, s.Members...) }
+
+// KeyARN is the ARN of key i of account in region.
+func (s *Server) KeyARN(account, region string, i int) string {
+	return "arn:aws:kms:" + region + ":" + account + ":key/" + s.keyID(account, region, i)
+}
+
+func (s *Server) keyID(account, region string, i int) string {
+	return fmt.Sprintf("%08d-%04d-4000-8000-%s", i, slices.Index(s.Regions, region), account)
+}
+
+// Bucket is the name and Region of bucket i of account.
+func (s *Server) Bucket(account string, i int) (name, region string) {
+	return fmt.Sprintf("b-%s-%03d", account, i), s.Regions[i%len(s.Regions)]
+}
+
+// ClusterSnapshotARN is the ARN of the cluster snapshot of account in region.
+func (s *Server) ClusterSnapshotARN(account, region string) string {
+	return "arn:aws:rds:" + region + ":" + account + ":cluster-snapshot:ledger-manual"
+}
+
+func (s *Server) known(account string) bool {
+	return account == s.Management || slices.Contains(s.Members, account)
+}
+
+// ServeHTTP answers one AWS call.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	key, region, service := scope(r.Header.Get("Authorization"))
+	c := Call{Account: s.Management, Region: region, Service: service}
+	if a, ok := strings.CutPrefix(key, "ASIAFAKE"); ok && s.known(a) {
+		c.Account = a
+	} else if a, ok := strings.CutPrefix(key, "AKIAFAKE"); ok && s.known(a) {
+		c.Account = a
+	}
+	var form url.Values
+	in := map[string]any{}
+	switch target := r.Header.Get("X-Amz-Target"); {
+	case target != "":
+		c.Op = target[strings.LastIndex(target, ".")+1:]
+		_ = json.Unmarshal(body, &in)
+		if id, ok := in["KeyId"].(string); ok {
+			c.Resource = id
+		}
+		c.Token, _ = in["NextToken"].(string)
+	case service == "s3":
+		c.Op, c.Resource = s3Op(r)
+	case service == "lambda":
+		c.Op = "ListFunctions"
+		if strings.HasSuffix(r.URL.Path, "/policy") {
+			c.Op = "GetPolicy"
+		}
+	default:
+		form, _ = url.ParseQuery(string(body))
+		c.Op = form.Get("Action")
+		c.Resource = form.Get("RoleArn")
+		c.Token = form.Get("Marker")
+	}
+	s.total.Add(1)
+	s.mu.Lock()
+	s.ops[c.Account+" "+c.Service+":"+c.Op]++
+	s.mu.Unlock()
+
+	if s.Fault != nil {
+		if f := s.Fault(c); f != nil {
+			if f.Hang {
+				<-r.Context().Done()
+				return
+			}
+			s.fail(w, c, f.Status, f.Code, f.Message)
+			return
+		}
+	}
+	if s.Allow != nil && !s.Allow(c) {
+		s.throttled.Add(1)
+		s.throttle(w, c)
+		return
+	}
+	if s.Latency != nil {
+		if d := s.Latency(c); d > 0 {
+			t := time.NewTimer(d)
+			select {
+			case <-t.C:
+			case <-r.Context().Done():
+				t.Stop()
+				return
+			}
+		}
+	}
+	s.answer(w, c, form, in)
+}
+
+// scope reads the access key, Region and service of a SigV4 Authorization header.
+func scope(auth string) (key, region, service string) {
+	_, cred, ok := strings.Cut(auth, "Credential=")
+	if !ok {
+		return "", "", ""
+	}
+	cred, _, _ = strings.Cut(cred, ",")
+	parts := strings.Split(cred, "/")
+	if len(parts) < 5 {
+		return "", "", ""
+	}
+	return parts[0], parts[2], parts[3]
+}
+
+// s3Op names a path-style S3 request.
+func s3Op(r *http.Request) (op, bucket string) {
+	bucket = strings.Trim(r.URL.Path, "/")
+	q := r.URL.Query()
+	switch {
+	case bucket == "":
+		return "ListBuckets", ""
+	case q.Has("policy"):
+		return "GetBucketPolicy", bucket
+	case q.Has("encryption"):
+		return "GetBucketEncryption", bucket
+	case q.Has("publicAccessBlock"):
+		return "GetPublicAccessBlock", bucket
+	case q.Has("location"):
+		return "GetBucketLocation", bucket
+	}
+	return r.Method + " " + r.URL.RawQuery, bucket
+}
+
+// protocol of a service: its wire format and error shape.
+func protocol(service string) string {
+	switch service {
+	case "sts", "iam", "rds", "sns":
+		return "query"
+	case "ec2":
+		return "ec2"
+	case "s3":
+		return "s3"
+	case "lambda":
+		return "restjson"
+	}
+	return "json"
+}
+
+func (s *Server) throttle(w http.ResponseWriter, c Call) {
+	switch protocol(c.Service) {
+	case "s3":
+		s.fail(w, c, http.StatusServiceUnavailable, "SlowDown", "Please reduce your request rate.")
+	case "ec2":
+		s.fail(w, c, http.StatusServiceUnavailable, "RequestLimitExceeded", "Request limit exceeded.")
+	case "query":
+		s.fail(w, c, http.StatusBadRequest, "Throttling", "Rate exceeded")
+	case "restjson":
+		s.fail(w, c, http.StatusTooManyRequests, "TooManyRequestsException", "Rate exceeded")
+	default:
+		s.fail(w, c, http.StatusBadRequest, "ThrottlingException", "Rate exceeded")
+	}
+}
+
+// fail answers an error in the call's protocol.
+func (s *Server) fail(w http.ResponseWriter, c Call, status int, code, msg string) {
+	if status == 0 {
+		status = http.StatusBadRequest
+	}
+	switch protocol(c.Service) {
+	case "query":
+		w.Header().Set("Content-Type", "text/xml")
+		w.WriteHeader(status)
+		_, _ = fmt.Fprintf(w, "<ErrorResponse><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>fake</RequestId></ErrorResponse>", esc(code), esc(msg))
+	case "ec2":
+		w.Header().Set("Content-Type", "text/xml")
+		w.WriteHeader(status)
+		_, _ = fmt.Fprintf(w, "<Response><Errors><Error><Code>%s</Code><Message>%s</Message></Error></Errors><RequestID>fake</RequestID></Response>", esc(code), esc(msg))
+	case "s3":
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(status)
+		_, _ = fmt.Fprintf(w, "<Error><Code>%s</Code><Message>%s</Message><RequestId>fake</RequestId></Error>", esc(code), esc(msg))
+	case "restjson":
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Amzn-Errortype", code)
+		w.WriteHeader(status)
+		_ = json.NewEncoder(w).Encode(map[string]string{"message": msg})
+	default:
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		w.WriteHeader(status)
+		_ = json.NewEncoder(w).Encode(map[string]string{"__type": code, "message": msg})
+	}
+}
+
+func esc(s string) string {
+	var b strings.Builder
+	_ = xml.EscapeText(&b, []byte(s))
+	return b.String()
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	b, _ := json.Marshal(v)
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	// DynamoDB's client checks the body against it.
+	w.Header().Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(b)), 10))
+	_, _ = w.Write(b)
+}
+
+// query writes a query-protocol answer.
+func query(w http.ResponseWriter, op, inner string) {
+	w.Header().Set("Content-Type", "text/xml")
+	_, _ = fmt.Fprintf(w, "<%sResponse><%sResult>%s</%sResult><ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata></%sResponse>", op, op, inner, op, op)
+}
+
+func (s *Server) answer(w http.ResponseWriter, c Call, form url.Values, in map[string]any) {
+	switch c.Service {
+	case "sts":
+		s.sts(w, c, form)
+	case "iam":
+		s.iam(w, c, form)
+	case "organizations":
+		s.organizations(w, c, in)
+	case "kms":
+		s.kms(w, c)
+	case "s3":
+		s.s3(w, c)
+	case "ec2":
+		s.ec2(w, c)
+	case "rds":
+		s.rds(w, c)
+	default:
+		// Every other call finds nothing: an empty answer, which the SDK
+		// reads as empty lists.
+		if p := protocol(c.Service); p == "json" || p == "restjson" {
+			writeJSON(w, map[string]any{})
+		}
+	}
+}
+
+func (s *Server) sts(w http.ResponseWriter, c Call, form url.Values) {
+	switch c.Op {
+	case "GetCallerIdentity":
+		arn := "arn:aws:iam::" + c.Account + ":user/scanner"
+		query(w, c.Op, "<Arn>"+arn+"</Arn><UserId>AIDAFAKE</UserId><Account>"+c.Account+"</Account>")
+	case "AssumeRole":
+		role := form.Get("RoleArn")
+		parts := strings.Split(role, ":")
+		if len(parts) < 6 || !s.known(parts[4]) {
+			s.fail(w, c, http.StatusForbidden, "AccessDenied", "User: arn:aws:iam::"+c.Account+":user/scanner is not authorized to perform: sts:AssumeRole on resource: "+role)
+			return
+		}
+		exp := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+		query(w, c.Op, "<Credentials><AccessKeyId>ASIAFAKE"+parts[4]+"</AccessKeyId><SecretAccessKey>fake</SecretAccessKey><SessionToken>fake</SessionToken><Expiration>"+exp+
+			"</Expiration></Credentials><AssumedRoleUser><Arn>arn:aws:sts::"+parts[4]+":assumed-role/audit/"+esc(form.Get("RoleSessionName"))+"</Arn><AssumedRoleId>AROAFAKE:s</AssumedRoleId></AssumedRoleUser>")
+	default:
+		query(w, c.Op, "")
+	}
+}
+
+func (s *Server) iam(w http.ResponseWriter, c Call, form url.Values) {
+	if c.Op != "GetAccountAuthorizationDetails" {
+		query(w, c.Op, "")
+		return
+	}
+	start, _ := strconv.Atoi(form.Get("Marker"))
+	end := min(start+s.RolesPerPage, s.Roles)
+	trust := url.QueryEscape(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + s.Management + `:root"},"Action":"sts:AssumeRole"}]}`)
+	var b strings.Builder
+	b.WriteString("<RoleDetailList>")
+	for i := start; i < end; i++ {
+		fmt.Fprintf(&b, "<member><Path>/</Path><RoleName>r%d</RoleName><RoleId>AROAFAKE%d</RoleId><Arn>arn:aws:iam::%s:role/r%d</Arn><CreateDate>2026-01-01T00:00:00Z</CreateDate><AssumeRolePolicyDocument>%s</AssumeRolePolicyDocument></member>",
+			i, i, c.Account, i, trust)
+	}
+	b.WriteString("</RoleDetailList><UserDetailList/><GroupDetailList/><Policies/>")
+	if end < s.Roles {
+		fmt.Fprintf(&b, "<IsTruncated>true</IsTruncated><Marker>%d</Marker>", end)
+	} else {
+		b.WriteString("<IsTruncated>false</IsTruncated>")
+	}
+	query(w, c.Op, b.String())
+}
+
+func (s *Server) organizations(w http.ResponseWriter, c Call, in map[string]any) {
+	root := map[string]any{
+		"Id": "r-fake", "Arn": "arn:aws:organizations::" + s.Management + ":root/o-fake/r-fake", "Name": "Root",
+		"PolicyTypes": []any{map[string]any{"Type": "SERVICE_CONTROL_POLICY", "Status": "ENABLED"}},
+	}
+	scp := map[string]any{
+		"Id": "p-FullAWSAccess", "Arn": "arn:aws:organizations::aws:policy/service_control_policy/p-FullAWSAccess",
+		"Name": "FullAWSAccess", "Type": "SERVICE_CONTROL_POLICY", "AwsManaged": true,
+	}
+	switch c.Op {
+	case "DescribeOrganization":
+		writeJSON(w, map[string]any{"Organization": map[string]any{
+			"Id": "o-fake", "Arn": "arn:aws:organizations::" + s.Management + ":organization/o-fake",
+			"MasterAccountId": s.Management, "FeatureSet": "ALL",
+		}})
+	case "ListRoots":
+		writeJSON(w, map[string]any{"Roots": []any{root}})
+	case "ListAccountsForParent":
+		// 20 a page, as AWS.
+		all := s.Accounts()
+		start := 0
+		if t, ok := in["NextToken"].(string); ok {
+			start, _ = strconv.Atoi(t)
+		}
+		out := map[string]any{}
+		var accts []any
+		if in["ParentId"] == "r-fake" {
+			end := min(start+20, len(all))
+			for _, a := range all[start:end] {
+				accts = append(accts, map[string]any{
+					"Id": a, "Arn": "arn:aws:organizations::" + s.Management + ":account/o-fake/" + a,
+					"Name": "account-" + a, "Email": a + "@example.com", "Status": "ACTIVE", "State": "ACTIVE",
+				})
+			}
+			if end < len(all) {
+				out["NextToken"] = strconv.Itoa(end)
+			}
+		}
+		out["Accounts"] = accts
+		writeJSON(w, out)
+	case "ListPolicies":
+		var ps []any
+		if in["Filter"] == "SERVICE_CONTROL_POLICY" {
+			ps = append(ps, scp)
+		}
+		writeJSON(w, map[string]any{"Policies": ps})
+	case "DescribePolicy":
+		writeJSON(w, map[string]any{"Policy": map[string]any{
+			"PolicySummary": scp,
+			"Content":       `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`,
+		}})
+	case "ListTargetsForPolicy":
+		writeJSON(w, map[string]any{"Targets": []any{map[string]any{"TargetId": "r-fake", "Arn": root["Arn"], "Name": "Root", "Type": "ROOT"}}})
+	default:
+		writeJSON(w, map[string]any{})
+	}
+}
+
+func (s *Server) kms(w http.ResponseWriter, c Call) {
+	idx := -1 // the key a call names
+	if c.Resource != "" {
+		for i := range s.Keys {
+			if s.keyID(c.Account, c.Region, i) == c.Resource || s.KeyARN(c.Account, c.Region, i) == c.Resource {
+				idx = i
+			}
+		}
+		if idx < 0 {
+			s.fail(w, c, http.StatusBadRequest, "NotFoundException", "Key '"+c.Resource+"' does not exist")
+			return
+		}
+	}
+	switch c.Op {
+	case "ListKeys":
+		var keys []any
+		for i := range s.Keys {
+			keys = append(keys, map[string]any{"KeyId": s.keyID(c.Account, c.Region, i), "KeyArn": s.KeyARN(c.Account, c.Region, i)})
+		}
+		writeJSON(w, map[string]any{"Keys": keys, "Truncated": false})
+	case "ListAliases":
+		var aliases []any
+		for i := range s.Keys {
+			aliases = append(aliases, map[string]any{
+				"AliasName": fmt.Sprintf("alias/k%d", i),
+				"AliasArn":  fmt.Sprintf("arn:aws:kms:%s:%s:alias/k%d", c.Region, c.Account, i), "TargetKeyId": s.keyID(c.Account, c.Region, i),
+			})
+		}
+		writeJSON(w, map[string]any{"Aliases": aliases, "Truncated": false})
+	case "DescribeKey":
+		writeJSON(w, map[string]any{"KeyMetadata": map[string]any{
+			"AWSAccountId": c.Account, "KeyId": s.keyID(c.Account, c.Region, idx), "Arn": s.KeyARN(c.Account, c.Region, idx),
+			"CreationDate": 1.7e9, "Enabled": true, "KeyState": "Enabled", "KeyManager": "CUSTOMER", "KeyUsage": "ENCRYPT_DECRYPT",
+			"KeySpec": "SYMMETRIC_DEFAULT", "Origin": "AWS_KMS",
+		}})
+	case "GetKeyPolicy":
+		writeJSON(w, map[string]any{"PolicyName": "default", "Policy": `{"Version":"2012-10-17","Statement":[{"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` +
+			c.Account + `:root"},"Action":"kms:*","Resource":"*"}]}`})
+	case "ListGrants":
+		var grants []any
+		if idx == 0 {
+			grants = append(grants, map[string]any{
+				"KeyId": s.KeyARN(c.Account, c.Region, 0), "GrantId": "g-" + c.Account, "Name": "reports",
+				"GranteePrincipal": "arn:aws:iam::" + s.Management + ":root", "IssuingAccount": "arn:aws:iam::" + c.Account + ":root",
+				"Operations": []string{"Decrypt"}, "CreationDate": 1.7e9,
+			})
+		}
+		writeJSON(w, map[string]any{"Grants": grants, "Truncated": false})
+	case "GetKeyRotationStatus":
+		writeJSON(w, map[string]any{"KeyRotationEnabled": true})
+	case "ListResourceTags":
+		writeJSON(w, map[string]any{"Tags": []any{map[string]any{"TagKey": "team", "TagValue": "k" + strconv.Itoa(idx)}}, "Truncated": false})
+	default:
+		writeJSON(w, map[string]any{})
+	}
+}
+
+func (s *Server) s3(w http.ResponseWriter, c Call) {
+	w.Header().Set("Content-Type", "application/xml")
+	if c.Op == "ListBuckets" {
+		var b strings.Builder
+		b.WriteString(`<ListAllMyBucketsResult><Owner><ID>fake</ID></Owner><Buckets>`)
+		for i := range s.Buckets {
+			name, region := s.Bucket(c.Account, i)
+			fmt.Fprintf(&b, "<Bucket><Name>%s</Name><CreationDate>2026-01-01T00:00:00.000Z</CreationDate><BucketRegion>%s</BucketRegion></Bucket>", name, region)
+		}
+		b.WriteString("</Buckets></ListAllMyBucketsResult>")
+		_, _ = io.WriteString(w, b.String())
+		return
+	}
+	region := ""
+	for i := range s.Buckets {
+		if name, rg := s.Bucket(c.Account, i); name == c.Resource {
+			region = rg
+		}
+	}
+	if region == "" {
+		s.fail(w, c, http.StatusNotFound, "NoSuchBucket", "The specified bucket does not exist")
+		return
+	}
+	if c.Op != "GetBucketLocation" && region != c.Region {
+		s.fail(w, c, http.StatusMovedPermanently, "PermanentRedirect", "The bucket you are attempting to access must be addressed using the specified endpoint.")
+		return
+	}
+	keyARN := s.KeyARN(c.Account, region, 0)
+	switch c.Op {
+	case "GetBucketLocation":
+		if region == "us-east-1" {
+			region = ""
+		}
+		_, _ = io.WriteString(w, "<LocationConstraint>"+region+"</LocationConstraint>")
+	case "GetBucketPolicy":
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::`+s.Management+`:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::`+c.Resource+`/*"}]}`)
+	case "GetBucketEncryption":
+		_, _ = io.WriteString(w, "<ServerSideEncryptionConfiguration><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>aws:kms</SSEAlgorithm><KMSMasterKeyID>"+keyARN+
+			"</KMSMasterKeyID></ApplyServerSideEncryptionByDefault><BucketKeyEnabled>true</BucketKeyEnabled></Rule></ServerSideEncryptionConfiguration>")
+	case "GetPublicAccessBlock":
+		_, _ = io.WriteString(w, "<PublicAccessBlockConfiguration><BlockPublicAcls>true</BlockPublicAcls><IgnorePublicAcls>true</IgnorePublicAcls><BlockPublicPolicy>true</BlockPublicPolicy><RestrictPublicBuckets>true</RestrictPublicBuckets></PublicAccessBlockConfiguration>")
+	default:
+		s.fail(w, c, http.StatusNotImplemented, "NotImplemented", "fakeaws: "+c.Op)
+	}
+}
+
+func (s *Server) ec2(w http.ResponseWriter, c Call) {
+	var inner string
+	switch c.Op {
+	case "DescribeRegions":
+		var b strings.Builder
+		b.WriteString("<regionInfo>")
+		for _, r := range s.Regions {
+			fmt.Fprintf(&b, "<item><regionName>%s</regionName><regionEndpoint>ec2.%s.amazonaws.com</regionEndpoint><optInStatus>opt-in-not-required</optInStatus></item>", r, r)
+		}
+		b.WriteString("</regionInfo>")
+		inner = b.String()
+	case "GetEbsEncryptionByDefault":
+		inner = "<ebsEncryptionByDefault>true</ebsEncryptionByDefault>"
+	case "GetEbsDefaultKmsKeyId":
+		inner = "<kmsKeyId>" + s.KeyARN(c.Account, c.Region, 0) + "</kmsKeyId>"
+	}
+	w.Header().Set("Content-Type", "text/xml")
+	_, _ = fmt.Fprintf(w, "<%sResponse><requestId>fake</requestId>%s</%sResponse>", c.Op, inner, c.Op)
+}
+
+func (s *Server) rds(w http.ResponseWriter, c Call) {
+	if s.Keys == 0 {
+		query(w, c.Op, "")
+		return
+	}
+	arn := s.ClusterSnapshotARN(c.Account, c.Region)
+	switch c.Op {
+	case "DescribeDBClusterSnapshots":
+		query(w, c.Op, "<DBClusterSnapshots><DBClusterSnapshot><DBClusterSnapshotIdentifier>ledger-manual</DBClusterSnapshotIdentifier><DBClusterSnapshotArn>"+arn+
+			"</DBClusterSnapshotArn><DBClusterIdentifier>ledger</DBClusterIdentifier><SnapshotType>manual</SnapshotType><Engine>aurora-postgresql</Engine><Status>available</Status><StorageEncrypted>true</StorageEncrypted><KmsKeyId>"+
+			s.KeyARN(c.Account, c.Region, 0)+"</KmsKeyId></DBClusterSnapshot></DBClusterSnapshots>")
+	case "DescribeDBClusterSnapshotAttributes":
+		query(w, c.Op, "<DBClusterSnapshotAttributesResult><DBClusterSnapshotIdentifier>ledger-manual</DBClusterSnapshotIdentifier><DBClusterSnapshotAttributes><DBClusterSnapshotAttribute><AttributeName>restore</AttributeName><AttributeValues><AttributeValue>"+
+			s.Management+"</AttributeValue></AttributeValues></DBClusterSnapshotAttribute></DBClusterSnapshotAttributes></DBClusterSnapshotAttributesResult>")
+	default:
+		query(w, c.Op, "")
+	}
+}
