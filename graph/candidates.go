@@ -26,6 +26,41 @@ type keyFilter struct {
 	// principal (no policy variables, no aws:PrincipalTag condition), whether
 	// they may allow: principals share managed and identical inline policies.
 	memo map[*policy.Statement]bool
+	// byClass holds, per principal class whose statements the memo can
+	// answer, whether its policies may allow: 0 not asked, 1 may, 2 may not.
+	byClass []uint8
+	// byTags is byClass for classes whose statements read principal tags:
+	// per class and tag set.
+	byTags map[[2]int32]bool
+	// memoTags is memo for statements that read principal tags (and no
+	// other principal fact), per tag set; deps says which those are.
+	memoTags map[stTags]bool
+	deps     map[*policy.Statement]stmtDep
+}
+
+type stTags struct {
+	st   *policy.Statement
+	tags int32
+}
+
+// stmtDep is how a statement's answer under a key filter depends on the
+// principal.
+type stmtDep uint8
+
+const (
+	depNone stmtDep = iota // not at all
+	depTags                // through its tags only
+	depMore                // through other policy variables
+)
+
+func statementDep(st *policy.Statement) stmtDep {
+	switch {
+	case !principalDependent(st):
+		return depNone
+	case onlyTagVariables(st):
+		return depTags
+	}
+	return depMore
 }
 
 func (g *Graph) newKeyFilter(action string, key *Key) *keyFilter {
@@ -45,7 +80,7 @@ func (g *Graph) newKeyFilter(action string, key *Key) *keyFilter {
 	if g.Org != nil && g.Org.Member(key.Account) {
 		ctx.SetKey(keyResourceOrgID, g.Org.ID)
 	}
-	return &keyFilter{action: strings.ToLower(action), key: key, ctx: ctx, memo: map[*policy.Statement]bool{}}
+	return &keyFilter{action: strings.ToLower(action), key: key, ctx: ctx, memo: map[*policy.Statement]bool{}, byClass: make([]uint8, g.numClasses+1), byTags: map[[2]int32]bool{}, memoTags: map[stTags]bool{}, deps: g.stmtDeps}
 }
 
 // mayAllow reports whether p's identity policies may allow the action on
@@ -54,6 +89,42 @@ func (f *keyFilter) mayAllow(p *Principal) bool {
 	if len(p.Issues) > 0 {
 		return true
 	}
+	if c := p.class; c != nil && c.id > 0 && !c.reaches(f.action, f.key.Account) {
+		// None of its statements for the action names a key of this
+		// account: no member's can, whatever its tags.
+		if int(c.id) < len(f.byClass) {
+			f.byClass[c.id] = 2
+		}
+		return false
+	}
+	if c := p.class; c != nil && c.id > 0 && !c.filterDep && int(c.id) < len(f.byClass) {
+		// The same policies give the same answer: once per class.
+		switch f.byClass[c.id] {
+		case 1:
+			return true
+		case 2:
+			return false
+		}
+		may := f.mayAllowPolicies(p)
+		f.byClass[c.id] = 2
+		if may {
+			f.byClass[c.id] = 1
+		}
+		return may
+	}
+	if c := p.class; c != nil && c.id > 0 && c.filterTags {
+		k := [2]int32{c.id, p.tagsID}
+		may, ok := f.byTags[k]
+		if !ok {
+			may = f.mayAllowPolicies(p)
+			f.byTags[k] = may
+		}
+		return may
+	}
+	return f.mayAllowPolicies(p)
+}
+
+func (f *keyFilter) mayAllowPolicies(p *Principal) bool {
 	tagsSet := false
 	defer func() {
 		if tagsSet {
@@ -74,7 +145,21 @@ func (f *keyFilter) mayAllow(p *Principal) bool {
 				}
 				continue
 			}
-			dependent := principalDependent(st)
+			dep, known := f.deps[st]
+			if !known {
+				dep = statementDep(st)
+			}
+			dependent := dep != depNone
+			tk := stTags{st, p.tagsID}
+			if dep == depTags {
+				// Its answer depends on the principal's tags only: once per tag set.
+				if may, ok := f.memoTags[tk]; ok {
+					if may {
+						return true
+					}
+					continue
+				}
+			}
 			if dependent && !tagsSet {
 				for _, t := range p.tagKeys {
 					f.ctx.SetKey(t.key, t.value)
@@ -82,8 +167,11 @@ func (f *keyFilter) mayAllow(p *Principal) bool {
 				tagsSet = true
 			}
 			may := st.MatchesAction(f.action) && st.MatchesResource(f.key.ARN, f.ctx) != policy.False && st.EvalConditions(f.ctx, nil) != policy.False
-			if !dependent {
+			switch dep {
+			case depNone:
 				f.memo[st] = may
+			case depTags:
+				f.memoTags[tk] = may
 			}
 			if may {
 				return true
@@ -111,22 +199,67 @@ func principalDependent(st *policy.Statement) bool {
 // keyCandidates returns the principals of pool that need a full evaluation
 // of action on key: those the key's policy or grants name, every principal of
 // the key's account when its policy is open to everyone, and the others whose
-// identity policies may allow it.
-func (g *Graph) keyCandidates(pool []*Principal, action string, key *Key, named map[string]bool, open bool) []*Principal {
+// identity policies may allow it. everyone says pool is every principal of
+// the snapshot: it is then read through g.lite, a compact copy of what the
+// filter needs, since a key open to the organization is asked of all.
+func (g *Graph) keyCandidates(everyone bool, pool []*Principal, action string, key *Key, named map[string]bool, open bool) []*Principal {
 	f := g.newKeyFilter(action, key)
 	direct := g.namedPrincipals(named)
 	var out []*Principal
-	for _, p := range pool {
-		switch {
-		case direct[p]:
-		case open && p.Account == key.Account:
-		case !f.mayAllow(p):
-			continue
+	if !everyone || len(g.lite) != len(g.sortedPrincipals) {
+		for _, p := range pool {
+			switch {
+			case direct[p]:
+			case open && p.Account == key.Account:
+			case !f.mayAllow(p):
+				continue
+			}
+			out = append(out, p)
 		}
-		out = append(out, p)
+		return out
+	}
+	keyAccount := g.accountIndex[key.Account]
+	for i := range g.lite {
+		l := &g.lite[i]
+		switch {
+		case open && l.account == keyAccount:
+		case l.mode != filterAlone && f.byClass[l.class] == 2:
+			if len(direct) == 0 || !direct[g.sortedPrincipals[i]] {
+				continue
+			}
+		case l.mode == filterByClass && f.byClass[l.class] == 1:
+		case l.mode == filterByTags:
+			may, ok := f.byTags[[2]int32{l.class, l.tags}]
+			if !ok {
+				may = f.mayAllow(g.sortedPrincipals[i])
+			}
+			if !may && (len(direct) == 0 || !direct[g.sortedPrincipals[i]]) {
+				continue
+			}
+		default:
+			p := g.sortedPrincipals[i]
+			if !direct[p] && !f.mayAllow(p) {
+				continue
+			}
+		}
+		out = append(out, g.sortedPrincipals[i])
 	}
 	return out
 }
+
+// principalLite is what the key filter reads of a principal, kept in an
+// array in the order of g.sortedPrincipals.
+type principalLite struct {
+	class, account, tags int32
+	mode                 uint8
+}
+
+// How the key filter can answer for a principal.
+const (
+	filterAlone   uint8 = iota // on its own
+	filterByClass              // once for its class (keyFilter.byClass)
+	filterByTags               // once per class and tag set (keyFilter.byTags)
+)
 
 // namedPrincipals returns the snapshot's principals a set of policy
 // principal ARNs names, by ARN or, for roles, by path-less ARN.

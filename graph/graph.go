@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/keyhound/keyhound/graph/policy"
 	"github.com/keyhound/keyhound/graph/snapshot"
 )
 
@@ -30,6 +31,20 @@ type Graph struct {
 	resourceARNs     map[string]*Resource
 	ix               *index
 	partition        string
+	// numClasses counts the principals' classes (share.go); noShare turns
+	// sharing off, for tests that check it changes no answer.
+	numClasses int
+	noShare    bool
+	// lite is what the key filter reads of each principal (candidates.go).
+	lite []principalLite
+	// accountIndex numbers the accounts of the snapshot's principals (from 1).
+	accountIndex map[string]int32
+	// accountFacts holds, by account index, a context with the
+	// account-level principal keys (aws:PrincipalAccount, …; share.go).
+	accountFacts []*policy.Context
+	// stmtDeps says, for each identity-policy statement, how the key
+	// filter's answer for it depends on the principal; read-only once built.
+	stmtDeps map[*policy.Statement]stmtDep
 }
 
 type builder struct {
@@ -68,6 +83,7 @@ func Build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError) *Graph {
 	b.resolveResources()
 	g.sortLists()
 	g.buildIndex()
+	g.classes()
 	slices.SortStableFunc(g.Issues, func(a, b Issue) int {
 		switch {
 		case a.Path < b.Path:

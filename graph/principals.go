@@ -2,6 +2,7 @@ package graph
 
 import (
 	"strconv"
+	"sync/atomic"
 
 	"github.com/keyhound/keyhound/graph/arn"
 	"github.com/keyhound/keyhound/graph/eval"
@@ -33,6 +34,16 @@ type Principal struct {
 	tagKeys []tagKey
 	// plainARN is a role's ARN without its path, as policies may name it.
 	plainARN string
+	// class and tagsID say which principals who-can may answer alike
+	// (share.go).
+	class        *class
+	tagsID       int32
+	accountIndex int32
+	condBits     uint64
+	// outside: g.external(Account), computed once.
+	outside bool
+	// assumers caches assumersOf.
+	assumers atomic.Pointer[[]*Principal]
 }
 
 type tagKey struct {

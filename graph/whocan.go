@@ -101,18 +101,26 @@ func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, 
 		}
 	}
 
-	found := map[string]*Who{}
-	var order []string
+	// whos holds the answers in the order found; index finds one by principal.
+	var whos []Who
+	index := map[string]int32{}
 	record := func(w Who) {
-		if old, ok := found[w.Principal]; ok {
+		if i, ok := index[w.Principal]; ok {
+			old := &whos[i]
 			old.Paths = append(old.Paths, w.Paths...)
 			if verdictRank(w.Decision) < verdictRank(old.Decision) {
 				old.Decision = w.Decision
 			}
 			return
 		}
-		found[w.Principal] = &w
-		order = append(order, w.Principal)
+		index[w.Principal] = int32(len(whos)) //nolint:gosec // G115: fewer answers than principals
+		whos = append(whos, w)
+	}
+	found := func(principal string) *Who {
+		if i, ok := index[principal]; ok {
+			return &whos[i]
+		}
+		return nil
 	}
 	// Direct access: only principals that IAM could allow (an identity
 	// statement for the action) or that the resource side names itself.
@@ -126,7 +134,7 @@ func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, 
 	}
 	var candidates []*Principal
 	if key != nil {
-		candidates = g.keyCandidates(pool, action, key, named, open)
+		candidates = g.keyCandidates(everyone, pool, action, key, named, open)
 	} else {
 		capable := g.capableOf(capAction)
 		res := g.resourceFor(resource)
@@ -138,20 +146,46 @@ func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, 
 		}
 	}
 	var s *scratch
+	var sh *sharer // answers principals alike once (share.go)
 	if key != nil {
 		s = &scratch{}
+		sh = g.newSharer([]*eval.NamedPolicy{key.Policy}, []string{key.Account}, key.Grants)
+	} else {
+		res := g.resourceFor(resource)
+		side, rcps := []*eval.NamedPolicy{res.Policy, sharingPolicy(res)}, []string{res.Account}
+		var grants []eval.Grant
+		if k := g.keys[res.Key]; k != nil {
+			side, rcps, grants = append(side, k.Policy), append(rcps, k.Account), k.Grants
+		}
+		sh = g.newSharer(side, rcps, grants)
 	}
-	for _, p := range candidates {
-		a, err := g.verdict(Query{Principal: p.ARN, Action: action, Resource: target}, s)
-		if err != nil || a.verdict == eval.Deny {
+	whos = make([]Who, 0, len(candidates)+len(outside)+1)
+	index = make(map[string]int32, len(candidates))
+	// A path and its one-principal chain per candidate, allocated at once
+	// (three-index slices: a later append copies).
+	paths, vias := make([]Path, len(candidates)), make([]string, len(candidates))
+	for i, p := range candidates {
+		k, shared := sh.key(g, p)
+		a, hit := sh.lookup(k, shared)
+		if !hit {
+			var err error
+			if a, err = g.verdict(Query{Principal: p.ARN, Action: action, Resource: target}, s); err != nil {
+				continue
+			}
+			sh.store(k, shared, a)
+		}
+		if a.verdict == eval.Deny {
 			continue
 		}
+		vias[i] = p.ARN
+		paths[i] = Path{Via: vias[i : i+1 : i+1], Decision: a.verdict}
 		record(Who{
-			Principal: p.ARN, Kind: p.Kind.String(), Account: p.Account, External: g.external(p.Account),
-			Decision: a.verdict, Paths: []Path{{Via: []string{p.ARN}, Decision: a.verdict}}, Conditions: a.conditions, Unknowns: a.unknowns,
+			Principal: p.ARN, Kind: p.Kind.String(), Account: p.Account, External: p.outside,
+			Decision: a.verdict, Paths: paths[i : i+1 : i+1], Conditions: a.conditions, Unknowns: a.unknowns,
 			Because: a.because,
 		})
 	}
+	direct := len(whos) // the answers so far are in pool order
 	for _, name := range outside {
 		principal, kind, account := "*", "public", ""
 		if name != "*" {
@@ -186,9 +220,10 @@ func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, 
 		via     []string // from this role to the access
 	}
 	var frontier []reach
-	for _, arnStr := range order {
-		if p := g.principals[arnStr]; p != nil && p.Kind == arn.KindRole {
-			frontier = append(frontier, reach{p, found[arnStr].Decision, []string{p.ARN}})
+	for i := range whos {
+		// Only roles someone may assume can start a chain.
+		if p := g.principals[whos[i].Principal]; p != nil && p.Kind == arn.KindRole && len(g.assumersOf(p)) > 0 {
+			frontier = append(frontier, reach{p, whos[i].Decision, []string{p.ARN}})
 		}
 	}
 	seen := map[[2]*Principal]bool{}
@@ -201,7 +236,7 @@ func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, 
 					continue
 				}
 				seen[[2]*Principal{p, r.role}] = true
-				if w := found[p.ARN]; w != nil && w.Decision == eval.Allow {
+				if w := found(p.ARN); w != nil && w.Decision == eval.Allow {
 					continue
 				}
 				v := g.canAssumeIn(p.ARN, r.role, &cs)
@@ -221,17 +256,65 @@ func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, 
 		}
 		frontier = next
 	}
-	out := make([]Who, 0, len(order))
-	for _, p := range order {
-		out = append(out, *found[p])
-	}
-	slices.SortStableFunc(out, func(a, b Who) int {
-		if a.Decision != b.Decision {
-			return verdictRank(a.Decision) - verdictRank(b.Decision)
+	perm := sortedAnswers(whos, direct)
+	// Apply the permutation in place, cycle by cycle.
+	for i := range perm {
+		if perm[i] < 0 {
+			continue
 		}
-		return strings.Compare(a.Principal, b.Principal)
-	})
+		tmp := whos[i]
+		j := i
+		for {
+			k := int(perm[j])
+			perm[j] = -1
+			if k == i {
+				whos[j] = tmp
+				break
+			}
+			whos[j] = whos[k]
+			j = k
+		}
+	}
+	out := slices.Clip(whos)
 	return out, nil
+}
+
+// sortedAnswers returns the order of whos by decision, then principal
+// (unique: a total order), as indexes. The first direct answers come in
+// pool order, which is principal order: when they are, only the rest is
+// sorted, and merged in; a stable pass by decision ends it.
+func sortedAnswers(whos []Who, direct int) []int32 {
+	n := len(whos)
+	byPrincipal := func(a, b int32) int { return strings.Compare(whos[a].Principal, whos[b].Principal) }
+	perm := make([]int32, n)
+	for i := range perm {
+		perm[i] = int32(i) //nolint:gosec // G115: fewer answers than principals
+	}
+	if !slices.IsSortedFunc(perm[:direct], byPrincipal) {
+		slices.SortFunc(perm, byPrincipal)
+	} else if direct < n {
+		slices.SortFunc(perm[direct:], byPrincipal)
+		merged := make([]int32, 0, n)
+		i, j := 0, direct
+		for i < direct && j < n {
+			if byPrincipal(perm[i], perm[j]) <= 0 {
+				merged, i = append(merged, perm[i]), i+1
+			} else {
+				merged, j = append(merged, perm[j]), j+1
+			}
+		}
+		perm = append(append(merged, perm[i:direct]...), perm[j:]...)
+	}
+	// Stable by decision: ALLOW, CONDITIONAL, then any other.
+	out := make([]int32, 0, n)
+	for rank := range 3 {
+		for _, k := range perm {
+			if verdictRank(whos[k].Decision) == rank {
+				out = append(out, k)
+			}
+		}
+	}
+	return out
 }
 
 // keyTrusts adds to accounts the accounts a key's policy and grants name,
@@ -310,11 +393,21 @@ func namesPrincipals(np *eval.NamedPolicy, named map[string]bool) bool {
 }
 
 // assumersOf returns the principals a role's trust policy can let assume it:
-// those of the accounts it names (all, for "*").
+// those of the accounts it names (all, for "*"). The graph does not change:
+// each role's list is computed once; callers must not modify it.
 func (g *Graph) assumersOf(role *Principal) []*Principal {
 	if role.Trust == nil {
 		return nil
 	}
+	if v := role.assumers.Load(); v != nil {
+		return *v
+	}
+	out := g.computeAssumers(role)
+	role.assumers.Store(&out) // two goroutines may both compute it: the same list
+	return out
+}
+
+func (g *Graph) computeAssumers(role *Principal) []*Principal {
 	accounts := map[string]bool{}
 	for _, st := range role.Trust.Policy.Statements {
 		if st.Principal == nil {
@@ -435,7 +528,7 @@ func (g *Graph) verdict(q Query, s *scratch) (quick, error) {
 		if err != nil {
 			return quick{verdict: eval.Deny}, err
 		}
-		return quick{dr.verdict, dr.conditions, dr.unknowns, allowedBecause(dr.reasons)}, nil
+		return quick{dr.verdict, dr.conditions, dr.unknowns, allowedBecause(dr.reasons)}.normal(), nil
 	}
 	r, unknowns, err := g.request(q, s)
 	if err != nil {
@@ -443,7 +536,21 @@ func (g *Graph) verdict(q Query, s *scratch) (quick, error) {
 	}
 	var e eval.Evaluator
 	e.Evaluate(r, &s.dec)
-	return quick{s.dec.Verdict, slices.Clone(s.dec.Conditions), unknowns, allowedBecause(s.dec.Reasons)}, nil
+	return quick{s.dec.Verdict, slices.Clone(s.dec.Conditions), unknowns, allowedBecause(s.dec.Reasons)}.normal(), nil
+}
+
+// normal makes empty lists nil: answers shared among principals compare equal.
+func (q quick) normal() quick {
+	if len(q.conditions) == 0 {
+		q.conditions = nil
+	}
+	if len(q.unknowns) == 0 {
+		q.unknowns = nil
+	}
+	if len(q.because) == 0 {
+		q.because = nil
+	}
+	return q
 }
 
 // allowedBecause names the statements and grants that allow (or may allow)

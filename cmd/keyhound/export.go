@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -85,7 +86,7 @@ func newExportCmd() *cobra.Command {
 	f.StringSliceVar(&o.Actions, "action", nil, "KMS actions of can-use-key edges (default kms:Decrypt)")
 	f.StringVar(&severity, "severity", "info", "findings of this severity and worse (sarif, findings-csv)")
 	f.IntVar(&o.ChainDepth, "chain-depth", 0, "role-chain hops to follow (default 5)")
-	f.IntVar(&o.Workers, "workers", 2, "who-can computations in parallel")
+	f.IntVar(&o.Workers, "workers", runtime.GOMAXPROCS(0), "who-can computations in parallel (default: the CPUs Go may use)")
 	return cmd
 }
 

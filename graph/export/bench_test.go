@@ -20,6 +20,26 @@ type countingWriter struct {
 func (c *countingWriter) Node(n Node) error { c.nodes.Add(1); return c.Writer.Node(n) }
 func (c *countingWriter) Edge(e Edge) error { c.edges.Add(1); return c.Writer.Edge(e) }
 
+// countingEncoder is a countingWriter of a writer that encodes edges on
+// Walk's workers.
+type countingEncoder struct {
+	*countingWriter
+	EdgeEncoder
+}
+
+func (c countingEncoder) WriteEncoded(b []byte, n int) error {
+	c.edges.Add(int64(n))
+	return c.EdgeEncoder.WriteEncoded(b, n)
+}
+
+func counting(w Writer) (Writer, *countingWriter) {
+	c := &countingWriter{Writer: w}
+	if e, ok := w.(EdgeEncoder); ok {
+		return countingEncoder{c, e}, c
+	}
+	return c, c
+}
+
 // BenchmarkExportJSON exports a generated organization as JSON (to
 // io.Discard) and reports nodes, edges, edges per second and the peak heap.
 // Run: go test -run '^$' -bench ExportJSON -benchtime 1x ./graph/export/
@@ -53,11 +73,11 @@ func BenchmarkExportJSON(b *testing.B) {
 			b.ResetTimer()
 			var edges int64
 			for b.Loop() {
-				w := &countingWriter{Writer: NewJSON(io.Discard)}
-				if err := Walk(g, Options{Workers: runtime.GOMAXPROCS(0)}, w); err != nil {
+				out, w := counting(NewJSON(io.Discard))
+				if err := Walk(g, Options{Workers: runtime.GOMAXPROCS(0)}, out); err != nil {
 					b.Fatal(err)
 				}
-				_ = w.Close()
+				_ = out.Close()
 				edges = w.edges.Load()
 				b.ReportMetric(float64(w.nodes.Load()), "nodes")
 			}
@@ -78,4 +98,4 @@ func itoa(i int) string {
 }
 
 // benchAccounts are the organization sizes BenchmarkExportJSON exports.
-var benchAccounts = []int{20, 100, 1000}
+var benchAccounts = []int{20, 100, 300, 1000}

@@ -467,3 +467,29 @@ func TestFilters(t *testing.T) {
 		}
 	}
 }
+
+// plainWriter hides a writer's EdgeEncoder: Walk then gives it edges one by one.
+type plainWriter struct{ Writer }
+
+// Edges encoded on Walk's workers come out exactly as edges written one by
+// one, in the same order, whatever the number of workers.
+func TestJSONEncodedOnWorkersIsTheSame(t *testing.T) {
+	for name, g := range graphs(t) {
+		t.Run(name, func(t *testing.T) {
+			one := export(t, g, Options{Workers: 1}, func(w io.Writer) Writer { return plainWriter{NewJSON(w)} })
+			if !bytes.Contains(one, []byte(`"kind":"can-use-key"`)) {
+				t.Fatal("no access edge exported")
+			}
+			for _, workers := range []int{1, 2, 4} {
+				par := export(t, g, Options{Workers: workers}, NewJSON)
+				if !bytes.Equal(one, par) {
+					t.Fatalf("%d workers, encoded on the workers: %d bytes, one by one: %d bytes", workers, len(par), len(one))
+				}
+			}
+			var doc struct{ Edges []json.RawMessage }
+			if err := json.Unmarshal(one, &doc); err != nil || len(doc.Edges) == 0 {
+				t.Fatalf("%v, %d edges", err, len(doc.Edges))
+			}
+		})
+	}
+}

@@ -12,12 +12,22 @@ type Writer interface {
 	Close() error
 }
 
+// EdgeEncoder is a Writer whose edges Walk may encode on its workers, in
+// parallel: EncodeEdges appends edges' encoding to dst and must be safe for
+// concurrent use; WriteEncoded writes, in order, what it returned for n
+// edges, exactly as n calls of Edge would have.
+type EdgeEncoder interface {
+	EncodeEdges(dst []byte, edges []Edge) ([]byte, error)
+	WriteEncoded(b []byte, n int) error
+}
+
 // jsonWriter streams {"format", "nodes": [...], "edges": [...]}.
 type jsonWriter struct {
 	w            *bufio.Writer
 	enc          *json.Encoder
 	nodes, edges int
 	inEdges      bool
+	scratch      []byte
 }
 
 // NewJSON returns a writer of the keyhound.graph/v1 JSON format
@@ -50,7 +60,35 @@ func (j *jsonWriter) Edge(e Edge) error {
 	}
 	j.sep(j.edges)
 	j.edges++
-	return j.enc.Encode(e)
+	j.scratch = appendEdge(j.scratch[:0], &e)
+	_, err := j.w.Write(j.scratch)
+	return err
+}
+
+// EncodeEdges encodes each edge as Edge does, each after ",\n" (the first
+// edge of the document drops its comma in WriteEncoded).
+func (j *jsonWriter) EncodeEdges(dst []byte, edges []Edge) ([]byte, error) {
+	for i := range edges {
+		dst = append(dst, ",\n"...)
+		dst = appendEdge(dst, &edges[i])
+	}
+	return dst, nil
+}
+
+func (j *jsonWriter) WriteEncoded(b []byte, n int) error {
+	if n == 0 {
+		return nil
+	}
+	if !j.inEdges {
+		_, _ = j.w.WriteString("],\"edges\":[")
+		j.inEdges = true
+	}
+	if j.edges == 0 {
+		b = b[1:] // the first edge: no comma
+	}
+	j.edges += n
+	_, err := j.w.Write(b)
+	return err
 }
 
 func (j *jsonWriter) Close() error {

@@ -2,6 +2,7 @@ package export
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/sourcegraph/conc/stream"
 
@@ -424,10 +425,43 @@ func (w *walker) assume() error {
 func (w *walker) access() error {
 	s := stream.New().WithMaxGoroutines(w.o.Workers)
 	var err error
+	// A writer that can encode edges on the workers (JSON) gets them encoded,
+	// in order: the ordered part is then a copy.
+	var enc EdgeEncoder
+	if ph, ok := w.v.(*phased); ok && ph.flushed {
+		enc, _ = ph.v.(EdgeEncoder)
+	}
 	emit := func(edges []Edge) {
 		for _, e := range edges {
 			if err == nil {
 				err = w.v.Edge(e)
+			}
+		}
+	}
+	if enc != nil {
+		emit = nil
+	}
+	// Encoding buffers go back to the pool once written.
+	var bufs sync.Pool
+	encode := func(edges []Edge) func() {
+		if enc == nil {
+			return func() { emit(edges) }
+		}
+		var buf []byte
+		if b, ok := bufs.Get().(*[]byte); ok {
+			buf = (*b)[:0]
+		}
+		b, eerr := enc.EncodeEdges(buf, edges)
+		return func() {
+			switch {
+			case err != nil:
+			case eerr != nil:
+				err = eerr
+			default:
+				err = enc.WriteEncoded(b, len(edges))
+			}
+			if cap(b) <= 64<<20 { // keep ordinary buffers, not a rare giant
+				bufs.Put(&b)
 			}
 		}
 	}
@@ -438,12 +472,10 @@ func (w *walker) access() error {
 		for _, action := range w.o.Actions {
 			s.Go(func() stream.Callback {
 				who, werr := w.g.WhoCan(action, k.ARN, "", w.o.ChainDepth)
-				edges := w.whoEdges(who, k.ARN, k.Account, EdgeCanUseKey, action)
-				return func() {
-					if werr == nil {
-						emit(edges)
-					}
+				if werr != nil {
+					return func() {}
 				}
+				return encode(w.whoEdges(who, k.ARN, k.Account, EdgeCanUseKey, action))
 			})
 		}
 	}
@@ -453,12 +485,10 @@ func (w *walker) access() error {
 		}
 		s.Go(func() stream.Callback {
 			who, werr := w.g.WhoCan("read", r.ARN, "", w.o.ChainDepth)
-			edges := w.whoEdges(who, r.ARN, r.Account, EdgeCanRead, "read")
-			return func() {
-				if werr == nil {
-					emit(edges)
-				}
+			if werr != nil {
+				return func() {}
 			}
+			return encode(w.whoEdges(who, r.ARN, r.Account, EdgeCanRead, "read"))
 		})
 	}
 	s.Wait()
@@ -466,15 +496,12 @@ func (w *walker) access() error {
 }
 
 func (w *walker) whoEdges(who []graph.Who, to, toAccount, kind, action string) []Edge {
-	var out []graph.Who
-	for _, x := range who {
+	edges := make([]Edge, 0, len(who))
+	for i := range who {
+		x := &who[i]
 		if x.Principal == graph.AnyGrantee || !w.f.access(x.Principal, x.Account, toAccount, x.Decision) {
 			continue
 		}
-		out = append(out, x)
-	}
-	edges := make([]Edge, 0, len(out))
-	for _, x := range out {
 		e := Edge{From: x.Principal, To: to, Kind: kind, Action: action, Decision: x.Decision, Conditions: x.Conditions, Because: x.Because}
 		for _, p := range x.Paths {
 			if len(p.Via) > 1 {

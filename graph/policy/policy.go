@@ -124,6 +124,16 @@ func (r *Resource) HasVariables() bool {
 	return false
 }
 
+// Variables returns the context keys the resource pattern's policy
+// variables refer to, as written.
+func (r *Resource) Variables() []string {
+	out := r.flat.Variables()
+	for i := range r.segs {
+		out = append(out, r.segs[i].Variables()...)
+	}
+	return out
+}
+
 // HasVariables reports whether the statement's Resource or Condition element
 // uses policy variables: its meaning then depends on the request's context.
 func (s *Statement) HasVariables() bool {

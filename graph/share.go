@@ -1,0 +1,491 @@
+package graph
+
+import (
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/keyhound/keyhound/graph/arn"
+	"github.com/keyhound/keyhound/graph/eval"
+	"github.com/keyhound/keyhound/graph/policy"
+	"github.com/keyhound/keyhound/graph/snapshot"
+)
+
+// Who-can asks one question of many principals. Most of them are alike: the
+// roles an account template stamps out carry the same policies, under the
+// same SCPs, in account after account. An evaluation reads a principal
+// through a few facts only — its kind and path; its identity policies and
+// permissions boundary; its account's SCPs and enabled Regions; its tags;
+// the policies and grants that name it or its account; and the condition
+// keys whose values are its own or its account's (aws:PrincipalArn,
+// aws:PrincipalAccount, aws:PrincipalOrgPaths, …). Principals that agree on
+// all of them get the same verdict, conditions, gaps and reasons, so
+// who-can evaluates one of them and gives its answer to the others.
+//
+// A principal's class is what it has alone (kind, path, policies, boundary,
+// and its account's SCPs, enabled Regions and membership; the account
+// itself only for the management account or SCPs not collected). The query
+// adds the rest:
+//   - principals a resource-side policy or grant could name individually are
+//     evaluated on their own; accounts it names, and the resource's own
+//     account, keep their principals apart from other accounts';
+//   - tags count when a policy of the request reads aws:PrincipalTag;
+//   - each condition on a principal-specific key is evaluated against the
+//     principal's own values, and its outcome joins the key;
+//   - a policy variable standing for a principal-specific key turns sharing
+//     off (its effect on Resource patterns is not worth modelling).
+
+// principalSpecific reports whether a lower-case condition key's value is the
+// principal's own rather than its account's or class's. The graph sets
+// aws:PrincipalArn and aws:username from the principal (eval.Request.Prepare);
+// the others are never set, but are listed so that setting them later does
+// not make sharing unsound.
+func principalSpecific(lowerKey string) bool {
+	switch lowerKey {
+	case "aws:principalarn", "aws:username", "aws:userid", "aws:sourceidentity", "aws:federatedprovider", "aws:principalservicename", "aws:principalservicenameslist",
+		"aws:principalaccount", "kms:calleraccount", "aws:principalorgid", "aws:principalorgpaths":
+		return true
+	}
+	return false
+}
+
+// principalFacts sets, in ctx, the principal-specific keys the graph and
+// eval.Request.Prepare give a request of p: a condition on them evaluates
+// against ctx as it would in p's request.
+func (g *Graph) principalFacts(ctx *policy.Context, p *Principal) {
+	ctx.Reset(false)
+	ctx.SetKey(factPrincipalArn, p.ARN)
+	if p.Kind == arn.KindUser {
+		ctx.SetKey(factUsername, p.Name)
+	}
+	ctx.SetKey(factPrincipalAccount, p.Account)
+	ctx.SetKey(factCallerAccount, p.Account)
+	switch {
+	case g.Org.Member(p.Account):
+		ctx.SetKey(keyPrincipalOrgID, g.Org.ID)
+		ctx.SetKey(keyPrincipalOrgPaths, g.Org.OrgPaths(p.Account))
+	case g.Org != nil && g.Org.ID != "":
+		ctx.SetNotIn("aws:PrincipalOrgID", g.Org.ID)
+	}
+}
+
+var (
+	factPrincipalArn     = policy.MakeKey("aws:PrincipalArn")
+	factUsername         = policy.MakeKey("aws:username")
+	factPrincipalAccount = policy.MakeKey("aws:PrincipalAccount")
+	factCallerAccount    = policy.MakeKey("kms:CallerAccount")
+)
+
+// accountLevel reports whether a principal-specific key's value is its
+// account's, the same for every principal of the account.
+func accountLevel(lowerKey string) bool {
+	switch lowerKey {
+	case "aws:principalaccount", "kms:calleraccount", "aws:principalorgid", "aws:principalorgpaths":
+		return true
+	}
+	return false
+}
+
+// condBits packs conditions' outcomes, two bits apiece.
+func condBits(ctx *policy.Context, conds []*policy.Condition) uint64 {
+	var bits uint64
+	for i, c := range conds {
+		bits |= uint64(c.Eval(ctx)&3) << (2 * i)
+	}
+	return bits
+}
+
+func principalTagKey(lowerKey string) bool { return strings.HasPrefix(lowerKey, "aws:principaltag/") }
+
+// policyTraits is what sharing needs to know of one policy.
+type policyTraits struct {
+	tags   bool                // reads principal tags
+	byName bool                // a policy variable stands for a principal-specific key
+	conds  []*policy.Condition // conditions on principal-specific keys
+}
+
+func analysePolicy(p *policy.Policy) policyTraits {
+	var t policyTraits
+	vars := func(names []string) {
+		for _, v := range names {
+			lv := strings.ToLower(v)
+			switch {
+			case principalSpecific(lv):
+				t.byName = true
+			case principalTagKey(lv):
+				t.tags = true
+			}
+		}
+	}
+	for i := range p.Statements {
+		st := &p.Statements[i]
+		for j := range st.Resources {
+			vars(st.Resources[j].Variables())
+		}
+		for j := range st.Conditions {
+			c := &st.Conditions[j]
+			lk := strings.ToLower(c.Key)
+			vs := c.Variables()
+			vars(vs)
+			switch {
+			case principalTagKey(lk):
+				t.tags = true
+			case principalSpecific(lk):
+				if len(vs) > 0 {
+					t.byName = true // its outcome depends on other keys too
+				} else {
+					t.conds = append(t.conds, c)
+				}
+			}
+		}
+	}
+	return t
+}
+
+// add folds another policy's traits into t.
+func (t *policyTraits) add(o policyTraits) {
+	t.tags = t.tags || o.tags
+	t.byName = t.byName || o.byName
+	t.conds = append(t.conds, o.conds...)
+}
+
+// class is a set of principals alike in everything but their name and tags.
+type class struct {
+	id int32
+	policyTraits
+	// unshared: the principal's policies are not all known (its gaps name it).
+	unshared bool
+	// filterDep: an Allow statement of its identity policies uses a policy
+	// variable, or reads the principal's tags (filterTags: tags only), so
+	// the key filter cannot answer for the whole class (filterTags: for
+	// the principals of the class with the same tags, it can).
+	filterDep, filterTags bool
+	// policies are the class's identity policies (those of any member).
+	policies []eval.NamedPolicy
+	// reach caches, per lower-case action, the accounts whose resources the
+	// class's Allow statements for it can name (reach.go).
+	reach sync.Map
+}
+
+// classes assigns every principal its class; run once the organization is built.
+func (g *Graph) classes() {
+	traits := map[*policy.Policy]policyTraits{}
+	of := func(np *eval.NamedPolicy) policyTraits {
+		if np == nil || np.Policy == nil {
+			return policyTraits{}
+		}
+		t, ok := traits[np.Policy]
+		if !ok {
+			t = analysePolicy(np.Policy)
+			traits[np.Policy] = t
+		}
+		return t
+	}
+	ids := map[*policy.Policy]int{}
+	pid := func(np *eval.NamedPolicy) string {
+		if np == nil {
+			return "-"
+		}
+		id, ok := ids[np.Policy]
+		if !ok {
+			id = len(ids) + 1
+			ids[np.Policy] = id
+		}
+		// Not its ARN: answers name policies by name (a managed policy's ARN
+		// holds its account, and would keep every account's roles apart).
+		return np.Name + "\x00" + strconv.Itoa(id)
+	}
+	// What a principal's account gives it: SCPs, enabled Regions, membership.
+	type acctInfo struct {
+		sig    string
+		traits policyTraits
+		index  int32
+	}
+	accts := map[string]*acctInfo{}
+	account := func(id string) *acctInfo {
+		if a := accts[id]; a != nil {
+			return a
+		}
+		a := &acctInfo{index: int32(len(accts) + 1)} //nolint:gosec // G115: fewer accounts than principals
+		levels, issues := g.Org.levels(id, snapshot.PolicyTypeSCP)
+		var sb strings.Builder
+		if g.Org != nil && id == g.Org.ManagementAccount || len(issues) > 0 {
+			sb.WriteString("account " + id) // exempt from SCPs, or SCPs not all known
+		}
+		for _, l := range levels {
+			sb.WriteString("\x02")
+			for i := range l {
+				a.traits.add(of(&l[i]))
+				sb.WriteString(pid(&l[i]) + "\x03")
+			}
+		}
+		if acc := g.Snapshot.Accounts[id]; acc != nil && acc.EnabledRegions != nil {
+			sb.WriteString("\x02regions " + strings.Join(acc.EnabledRegions, ","))
+		}
+		if g.Org.Member(id) {
+			sb.WriteString("\x02member")
+		}
+		a.sig = sb.String()
+		accts[id] = a
+		g.accountIndex[id] = a.index
+		// The account-level facts of its principals, read (never written)
+		// by the sharers of every query.
+		facts := policy.NewContextSize(false, 4)
+		g.principalFacts(facts, &Principal{Account: id})
+		facts.DeleteKey(factPrincipalArn)
+		g.accountFacts = append(g.accountFacts, facts)
+		return a
+	}
+	byKey := map[string]*class{}
+	tags := map[string]int32{}
+	g.accountIndex = map[string]int32{}
+	g.accountFacts = []*policy.Context{nil} // indexes start at 1
+	g.lite = make([]principalLite, 0, len(g.sortedPrincipals))
+	g.stmtDeps = map[*policy.Statement]stmtDep{}
+	ctx := policy.NewContextSize(false, 8)
+	var sb strings.Builder
+	for _, p := range g.sortedPrincipals {
+		a := account(p.Account)
+		p.accountIndex = a.index
+		sb.Reset()
+		sb.WriteString(a.sig + "\x01" + p.Kind.String() + "\x01" + p.Path + "\x01" + pid(p.Boundary))
+		for i := range p.Policies {
+			sb.WriteString("\x01" + pid(&p.Policies[i]))
+		}
+		k := sb.String()
+		c := byKey[k]
+		if c == nil {
+			c = &class{id: int32(len(byKey) + 1)} //nolint:gosec // G115: fewer classes than principals
+			c.add(a.traits)
+			c.add(of(p.Boundary))
+			for i := range p.Policies {
+				c.add(of(&p.Policies[i]))
+				for j := range p.Policies[i].Policy.Statements {
+					st := &p.Policies[i].Policy.Statements[j]
+					dep, ok := g.stmtDeps[st]
+					if !ok {
+						dep = statementDep(st)
+						g.stmtDeps[st] = dep
+					}
+					if st.Effect == policy.Allow && dep != depNone {
+						c.filterDep = true
+					}
+				}
+			}
+			c.filterTags = c.filterDep && !c.byName
+			for i := range p.Policies {
+				for j := range p.Policies[i].Policy.Statements {
+					if st := &p.Policies[i].Policy.Statements[j]; st.Effect == policy.Allow && !onlyTagVariables(st) {
+						c.filterTags = false
+					}
+				}
+			}
+			if len(c.conds) > maxShareConds/2 {
+				c.byName = true // too many to pack with the query's own
+			}
+			byKey[k] = c
+		}
+		p.class = c
+		if len(p.Issues) > 0 {
+			// Its gaps name it: a class of its own.
+			p.class = &class{id: -1, unshared: true}
+		}
+		if len(c.conds) > 0 {
+			g.principalFacts(ctx, p)
+			p.condBits = condBits(ctx, c.conds)
+		}
+		sb.Reset()
+		for _, t := range p.tagKeys {
+			sb.WriteString(t.key.Name() + "\x00" + t.value + "\x01")
+		}
+		if p.Tags == nil {
+			sb.WriteString("\x02") // tags not collected: aws:PrincipalTag/ is unknown, not absent
+		}
+		id, ok := tags[sb.String()]
+		if !ok {
+			id = int32(len(tags) + 1) //nolint:gosec // G115: fewer tag sets than principals
+			tags[sb.String()] = id
+		}
+		p.tagsID = id
+		p.outside = g.external(p.Account)
+		l := principalLite{class: p.class.id, account: a.index, tags: p.tagsID}
+		switch {
+		case p.class.id > 0 && !p.class.filterDep:
+			l.mode = filterByClass
+		case p.class.id > 0 && p.class.filterTags:
+			l.mode = filterByTags
+		}
+		if p.class.id > 0 && c.policies == nil {
+			c.policies = p.Policies
+		}
+		g.lite = append(g.lite, l)
+	}
+	g.numClasses = len(byKey) + 1
+}
+
+// shareKey identifies the principals one query answers alike.
+type shareKey struct {
+	class, tags int32
+	// account is the principal's account, when the query names it (0 otherwise).
+	account int32
+	// conds are the outcomes of the class's conditions on principal-specific
+	// keys, then the query's.
+	conds, queryConds uint64
+}
+
+// maxShareConds is how many principal-specific conditions a share key holds.
+const maxShareConds = 32
+
+// sharer hands one query's answer for a principal to the others alike.
+type sharer struct {
+	off        bool
+	individual map[*Principal]bool // named by a resource-side policy or grant
+	accounts   map[int32]bool      // named by one, or the resource's own (by accountIndex)
+	policyTraits
+	// The resource side's conditions on principal-specific keys, split into
+	// those on account-level keys (their outcomes kept per account in
+	// acctBits) and the others.
+	acctConds, nameConds []*policy.Condition
+	acctBits             map[int32]uint64
+	memo                 map[shareKey]quick
+	ctx                  *policy.Context
+}
+
+// newSharer prepares sharing for a query whose resource side is these
+// policies (nil entries skipped) and grants.
+func (g *Graph) newSharer(resource []*eval.NamedPolicy, rcpAccounts []string, grants []eval.Grant) *sharer {
+	s := &sharer{individual: map[*Principal]bool{}, accounts: map[int32]bool{}, memo: map[shareKey]quick{}, ctx: policy.NewContextSize(false, 8)}
+	if g.noShare {
+		s.off = true
+		return s
+	}
+	name := func(e string) {
+		if arn.IsAccountID(e) {
+			s.accounts[g.accountIndex[e]] = true
+			return
+		}
+		a, err := arn.Parse(e)
+		if err != nil || a.AccountID == "" {
+			return // "*", services, canonical users: never one user, role or account
+		}
+		s.accounts[g.accountIndex[a.AccountID]] = true
+		if a.Service != "iam" || a.Resource == "root" {
+			return
+		}
+		last := lastSegment(a.Resource)
+		for _, p := range g.ix.byAccount[a.AccountID] {
+			if p.Name == last {
+				s.individual[p] = true
+			}
+		}
+	}
+	add := func(np *eval.NamedPolicy) {
+		if np == nil || np.Policy == nil {
+			return
+		}
+		s.add(analysePolicy(np.Policy))
+		for i := range np.Policy.Statements {
+			if ps := np.Policy.Statements[i].Principal; ps != nil {
+				for _, list := range [...][]string{ps.AWS, ps.Federated, ps.CanonicalUser, ps.Service} {
+					for _, e := range list {
+						name(e)
+					}
+				}
+			}
+		}
+	}
+	for _, np := range resource {
+		add(np)
+	}
+	for _, a := range rcpAccounts {
+		s.accounts[g.accountIndex[a]] = true // same-account requests follow other rules
+		levels, _ := g.Org.levels(a, snapshot.PolicyTypeRCP)
+		for _, l := range levels {
+			for i := range l {
+				add(&l[i])
+			}
+		}
+	}
+	for _, gr := range grants {
+		name(gr.GranteePrincipal)
+		name(gr.RetiringPrincipal)
+	}
+	s.off = s.byName || len(s.conds) > maxShareConds
+	for _, c := range s.conds {
+		if accountLevel(strings.ToLower(c.Key)) {
+			s.acctConds = append(s.acctConds, c)
+		} else {
+			s.nameConds = append(s.nameConds, c)
+		}
+	}
+	s.acctBits = map[int32]uint64{}
+	return s
+}
+
+// key returns p's share key; ok is false when p must be evaluated alone.
+func (s *sharer) key(g *Graph, p *Principal) (k shareKey, ok bool) {
+	c := p.class
+	if s.off || c == nil || c.unshared || c.byName || s.individual[p] {
+		return shareKey{}, false
+	}
+	k.class, k.conds = c.id, p.condBits
+	if s.tags || c.tags {
+		k.tags = p.tagsID
+	}
+	if s.accounts[p.accountIndex] {
+		k.account = p.accountIndex
+	}
+	if len(s.acctConds) > 0 {
+		bits, ok := s.acctBits[p.accountIndex]
+		if !ok {
+			bits = condBits(g.accountFacts[p.accountIndex], s.acctConds)
+			s.acctBits[p.accountIndex] = bits
+		}
+		k.queryConds = bits
+	}
+	if len(s.nameConds) > 0 {
+		g.principalFacts(s.ctx, p)
+		k.queryConds |= condBits(s.ctx, s.nameConds) << (2 * len(s.acctConds))
+	}
+	return k, true
+}
+
+// lookup returns the answer already given to a principal alike, if any.
+func (s *sharer) lookup(k shareKey, ok bool) (quick, bool) {
+	if !ok {
+		return quick{}, false
+	}
+	q, found := s.memo[k]
+	return q, found
+}
+
+// store keeps an answer for the principals alike.
+func (s *sharer) store(k shareKey, ok bool, q quick) {
+	if ok {
+		s.memo[k] = q
+	}
+}
+
+// onlyTagVariables reports whether every policy variable of a statement
+// stands for a principal tag.
+func onlyTagVariables(st *policy.Statement) bool {
+	check := func(names []string) bool {
+		for _, v := range names {
+			if !principalTagKey(strings.ToLower(v)) {
+				return false
+			}
+		}
+		return true
+	}
+	for i := range st.Resources {
+		if !check(st.Resources[i].Variables()) {
+			return false
+		}
+	}
+	for i := range st.Conditions {
+		if !check(st.Conditions[i].Variables()) {
+			return false
+		}
+	}
+	return true
+}
