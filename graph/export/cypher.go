@@ -2,9 +2,11 @@ package export
 
 import (
 	"bufio"
+	"bytes"
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // cypherBatch is how many rows one UNWIND statement carries.
@@ -12,8 +14,8 @@ const cypherBatch = 500
 
 type cypherWriter struct {
 	w    *bufio.Writer
-	rows []string
-	stmt string // the statement the buffered rows are for
+	n    int    // rows written in the open batch
+	stmt string // the statement of the open batch
 }
 
 // NewCypher returns a writer of a Cypher script for cypher-shell that loads
@@ -43,60 +45,86 @@ func cypherType(kind string) string {
 }
 
 // cypherString is a Cypher string literal.
-func cypherString(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
+func cypherString(s string) string { return string(appendCypherString(nil, s)) }
+
+// appendCypherString appends s as a Cypher string literal: quotes and
+// backslashes escaped, \n \r \t, other control characters as \uXXXX.
+func appendCypherString(b []byte, s string) []byte {
+	b = append(b, '"')
 	for _, r := range s {
 		switch r {
 		case '"':
-			b.WriteString(`\"`)
+			b = append(b, `\"`...)
 		case '\\':
-			b.WriteString(`\\`)
+			b = append(b, `\\`...)
 		case '\n':
-			b.WriteString(`\n`)
+			b = append(b, `\n`...)
 		case '\r':
-			b.WriteString(`\r`)
+			b = append(b, `\r`...)
 		case '\t':
-			b.WriteString(`\t`)
+			b = append(b, `\t`...)
 		default:
 			if r < 0x20 {
-				b.WriteString(`\u` + strconv.FormatInt(int64(r)+0x10000, 16)[1:])
+				b = append(b, `\u`...)
+				b = append(b, strconv.FormatInt(int64(r)+0x10000, 16)[1:]...)
 				continue
 			}
-			b.WriteRune(r)
+			b = utf8.AppendRune(b, r)
 		}
 	}
-	b.WriteByte('"')
-	return b.String()
+	return append(b, '"')
 }
 
 // cypherMap renders a map literal with the keys in the order given.
-func cypherMap(kv ...string) string {
-	parts := make([]string, 0, len(kv)/2)
+func cypherMap(kv ...string) string { return string(appendCypherMap(nil, kv...)) }
+
+func appendCypherMap(b []byte, kv ...string) []byte {
+	b = append(b, '{')
 	for i := 0; i+1 < len(kv); i += 2 {
-		parts = append(parts, kv[i]+": "+cypherString(kv[i+1]))
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = append(b, kv[i]...)
+		b = append(b, ": "...)
+		b = appendCypherString(b, kv[i+1])
 	}
-	return "{" + strings.Join(parts, ", ") + "}"
+	return append(b, '}')
 }
 
+// add writes a row into the open batch, first closing it when it is full or
+// for another statement: ":param rows => [ row, … ];" then the statement.
 func (c *cypherWriter) add(stmt, row string) error {
-	if stmt != c.stmt || len(c.rows) >= cypherBatch {
+	if err := c.next(stmt); err != nil {
+		return err
+	}
+	_, err := c.w.WriteString(row)
+	return err
+}
+
+// next readies the open batch for one more row of stmt.
+func (c *cypherWriter) next(stmt string) error {
+	if stmt != c.stmt || c.n >= cypherBatch {
 		if err := c.flush(); err != nil {
 			return err
 		}
 		c.stmt = stmt
 	}
-	c.rows = append(c.rows, row)
+	if c.n == 0 {
+		_, _ = c.w.WriteString(":param rows => [\n  ")
+	} else {
+		_, _ = c.w.WriteString(",\n  ")
+	}
+	c.n++
 	return nil
 }
 
 func (c *cypherWriter) flush() error {
-	if len(c.rows) == 0 {
+	if c.n == 0 {
 		return nil
 	}
-	_, _ = c.w.WriteString(":param rows => [\n  " + strings.Join(c.rows, ",\n  ") + "\n];\n")
+	_, _ = c.w.WriteString("\n];\n")
 	_, err := c.w.WriteString(c.stmt + ";\n")
-	c.rows = c.rows[:0]
+	c.n = 0
 	return err
 }
 
@@ -107,14 +135,57 @@ func (c *cypherWriter) Node(n Node) error {
 }
 
 func (c *cypherWriter) Edge(e Edge) error {
+	return c.add(cypherEdgeStmt(e.Kind), cypherEdgeRow(&e))
+}
+
+func cypherEdgeStmt(kind string) string {
+	return "UNWIND $rows AS row MERGE (a:Node {id: row.from}) MERGE (b:Node {id: row.to}) MERGE (a)-[r:" + cypherType(kind) +
+		" {key: row.key}]->(b) SET r.action = row.action, r.decision = row.decision, r.conditions = row.conditions, r.via = row.via, r.because = row.because, r.attrs = row.attrs"
+}
+
+func cypherEdgeRow(e *Edge) string { return string(appendCypherEdgeRow(nil, e)) }
+
+func appendCypherEdgeRow(b []byte, e *Edge) []byte {
 	decision := ""
 	if e.Action != "" {
 		decision = e.Decision.String()
 	}
-	stmt := "UNWIND $rows AS row MERGE (a:Node {id: row.from}) MERGE (b:Node {id: row.to}) MERGE (a)-[r:" + cypherType(e.Kind) +
-		" {key: row.key}]->(b) SET r.action = row.action, r.decision = row.decision, r.conditions = row.conditions, r.via = row.via, r.because = row.because, r.attrs = row.attrs"
-	return c.add(stmt, cypherMap("from", e.From, "to", e.To, "key", edgeKey(e), "action", e.Action, "decision", decision,
-		"conditions", conditionsText(e), "via", strings.Join(e.Via, " -> "), "because", strings.Join(e.Because, "; "), "attrs", attrsText(e.Attrs)))
+	return appendCypherMap(b, "from", e.From, "to", e.To, "key", edgeKey(*e), "action", e.Action, "decision", decision,
+		"conditions", conditionsText(*e), "via", strings.Join(e.Via, " -> "), "because", strings.Join(e.Because, "; "), "attrs", attrsText(e.Attrs))
+}
+
+// EncodeEdges encodes each edge as its kind, \x01, its row, \x00 (a row
+// never holds a control character: cypherString escapes them);
+// WriteEncoded puts the rows in their batches.
+func (c *cypherWriter) EncodeEdges(dst []byte, edges []Edge) ([]byte, error) {
+	for i := range edges {
+		dst = append(dst, edges[i].Kind...)
+		dst = append(dst, 1)
+		dst = appendCypherEdgeRow(dst, &edges[i])
+		dst = append(dst, 0)
+	}
+	return dst, nil
+}
+
+func (c *cypherWriter) WriteEncoded(b []byte, _ int) error {
+	stmts := map[string]string{}
+	for len(b) > 0 {
+		end := bytes.IndexByte(b, 0)
+		kind, row, _ := bytes.Cut(b[:end], []byte{1})
+		stmt, ok := stmts[string(kind)]
+		if !ok {
+			stmt = cypherEdgeStmt(string(kind))
+			stmts[string(kind)] = stmt
+		}
+		if err := c.next(stmt); err != nil {
+			return err
+		}
+		if _, err := c.w.Write(row); err != nil {
+			return err
+		}
+		b = b[end+1:]
+	}
+	return nil
 }
 
 func (c *cypherWriter) Close() error {

@@ -493,3 +493,31 @@ func TestJSONEncodedOnWorkersIsTheSame(t *testing.T) {
 		})
 	}
 }
+
+// Every writer that encodes edges on Walk's workers writes exactly what it
+// writes given edges one by one.
+func TestFormatsEncodedOnWorkersAreTheSame(t *testing.T) {
+	formats := map[string]func(io.Writer) Writer{
+		"graphml": NewGraphML, "cypher": NewCypher, "who-csv": NewWhoCSV,
+		// The relationships file of the neo4j-admin pair, after the nodes'.
+		"neo4j-csv": func(w io.Writer) Writer { return NewNeo4jCSV(io.Discard, w) },
+	}
+	for name, g := range graphs(t) {
+		for format, newW := range formats {
+			t.Run(name+"/"+format, func(t *testing.T) {
+				if _, ok := newW(io.Discard).(EdgeEncoder); !ok {
+					t.Fatalf("%s does not encode edges on the workers", format)
+				}
+				one := export(t, g, Options{Workers: 1}, func(w io.Writer) Writer { return plainWriter{newW(w)} })
+				if !bytes.Contains(one, []byte("arn:aws:kms:")) {
+					t.Fatal("no key in the export")
+				}
+				for _, workers := range []int{1, 2, 4} {
+					if par := export(t, g, Options{Workers: workers}, newW); !bytes.Equal(one, par) {
+						t.Fatalf("%d workers: %d bytes encoded on the workers, %d one by one", workers, len(par), len(one))
+					}
+				}
+			})
+		}
+	}
+}

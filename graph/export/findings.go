@@ -1,6 +1,7 @@
 package export
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
@@ -171,23 +172,55 @@ func WriteFindingsCSV(w io.Writer, findings []graph.Finding) error {
 }
 
 // whoCSV writes who-can rows: one per principal and key (or resource).
-type whoCSV struct{ c *csv.Writer }
+type whoCSV struct {
+	c   *csv.Writer
+	out io.Writer // under c, for rows encoded on Walk's workers
+}
 
 // NewWhoCSV returns a writer of who-can-decrypt rows for spreadsheets: the
 // access edges only (can-use-key, can-read), one row each.
 func NewWhoCSV(w io.Writer) Writer {
 	c := csv.NewWriter(w)
 	_ = c.Write([]string{"principal", "principal_account", "action", "target", "decision", "via", "conditions", "because"})
-	return &whoCSV{c: c}
+	return &whoCSV{c: c, out: w}
 }
 
 func (w *whoCSV) Node(Node) error { return nil }
 
-func (w *whoCSV) Edge(e Edge) error {
+func (w *whoCSV) Edge(e Edge) error { return whoRow(w.c, &e) }
+
+func whoRow(c *csv.Writer, e *Edge) error {
 	if e.Kind != EdgeCanUseKey && e.Kind != EdgeCanRead {
 		return nil
 	}
-	return w.c.Write([]string{e.From, accountOf(e.From), e.Action, e.To, e.Decision.String(), strings.Join(e.Via, " -> "), conditionsText(e), strings.Join(e.Because, "; ")})
+	return c.Write([]string{e.From, accountOf(e.From), e.Action, e.To, e.Decision.String(), strings.Join(e.Via, " -> "), conditionsText(*e), strings.Join(e.Because, "; ")})
+}
+
+// EncodeEdges and WriteEncoded let Walk encode rows on its workers.
+func (w *whoCSV) EncodeEdges(dst []byte, edges []Edge) ([]byte, error) {
+	return encodeCSV(dst, edges, whoRow)
+}
+
+func (w *whoCSV) WriteEncoded(b []byte, _ int) error {
+	w.c.Flush()
+	if err := w.c.Error(); err != nil {
+		return err
+	}
+	_, err := w.out.Write(b)
+	return err
+}
+
+// encodeCSV appends edges' rows, written by row, to dst.
+func encodeCSV(dst []byte, edges []Edge, row func(*csv.Writer, *Edge) error) ([]byte, error) {
+	buf := bytes.NewBuffer(dst)
+	c := csv.NewWriter(buf)
+	for i := range edges {
+		if err := row(c, &edges[i]); err != nil {
+			return nil, err
+		}
+	}
+	c.Flush()
+	return buf.Bytes(), c.Error()
 }
 
 func (w *whoCSV) Close() error {

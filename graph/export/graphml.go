@@ -2,6 +2,7 @@ package export
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/xml"
 	"io"
 	"strings"
@@ -41,14 +42,22 @@ func NewGraphML(w io.Writer) Writer {
 	return &graphmlWriter{w: bw}
 }
 
-func (g *graphmlWriter) data(key, value string) {
+// sw is where a writer writes: its bufio.Writer, or a worker's buffer.
+type sw interface {
+	io.Writer
+	io.StringWriter
+}
+
+func graphmlData(w sw, key, value string) {
 	if value == "" {
 		return
 	}
-	_, _ = g.w.WriteString(`<data key="` + key + `">`)
-	_ = xml.EscapeText(g.w, []byte(value))
-	_, _ = g.w.WriteString(`</data>`)
+	_, _ = w.WriteString(`<data key="` + key + `">`)
+	_ = xml.EscapeText(w, []byte(value))
+	_, _ = w.WriteString(`</data>`)
 }
+
+func (g *graphmlWriter) data(key, value string) { graphmlData(g.w, key, value) }
 
 func (g *graphmlWriter) Node(n Node) error {
 	_, _ = g.w.WriteString(`    <node id="` + attrEscape(n.ID) + `">`)
@@ -61,17 +70,37 @@ func (g *graphmlWriter) Node(n Node) error {
 }
 
 func (g *graphmlWriter) Edge(e Edge) error {
-	_, _ = g.w.WriteString(`    <edge source="` + attrEscape(e.From) + `" target="` + attrEscape(e.To) + `">`)
-	g.data("ekind", e.Kind)
-	g.data("action", e.Action)
+	return graphmlEdge(g.w, &e)
+}
+
+func graphmlEdge(w sw, e *Edge) error {
+	_, _ = w.WriteString(`    <edge source="` + attrEscape(e.From) + `" target="` + attrEscape(e.To) + `">`)
+	graphmlData(w, "ekind", e.Kind)
+	graphmlData(w, "action", e.Action)
 	if e.Decision != 0 || e.Action != "" {
-		g.data("decision", e.Decision.String())
+		graphmlData(w, "decision", e.Decision.String())
 	}
-	g.data("conditions", conditionsText(e))
-	g.data("via", strings.Join(e.Via, " → "))
-	g.data("because", strings.Join(e.Because, "; "))
-	g.data("eattrs", attrsText(e.Attrs))
-	_, err := g.w.WriteString("</edge>\n")
+	graphmlData(w, "conditions", conditionsText(*e))
+	graphmlData(w, "via", strings.Join(e.Via, " → "))
+	graphmlData(w, "because", strings.Join(e.Because, "; "))
+	graphmlData(w, "eattrs", attrsText(e.Attrs))
+	_, err := w.WriteString("</edge>\n")
+	return err
+}
+
+// EncodeEdges and WriteEncoded let Walk encode edges on its workers.
+func (g *graphmlWriter) EncodeEdges(dst []byte, edges []Edge) ([]byte, error) {
+	buf := bytes.NewBuffer(dst)
+	for i := range edges {
+		if err := graphmlEdge(buf, &edges[i]); err != nil {
+			return nil, err
+		}
+	}
+	return buf.Bytes(), nil
+}
+
+func (g *graphmlWriter) WriteEncoded(b []byte, _ int) error {
+	_, err := g.w.Write(b)
 	return err
 }
 
