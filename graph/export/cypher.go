@@ -44,9 +44,6 @@ func cypherType(kind string) string {
 	return strings.ToUpper(strings.ReplaceAll(kind, "-", "_"))
 }
 
-// cypherString is a Cypher string literal.
-func cypherString(s string) string { return string(appendCypherString(nil, s)) }
-
 // appendCypherString appends s as a Cypher string literal: quotes and
 // backslashes escaped, \n \r \t, other control characters as \uXXXX.
 func appendCypherString(b []byte, s string) []byte {
