@@ -104,7 +104,8 @@ func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, 
 	// whos holds the answers in the order found; index finds one by principal.
 	var whos []Who
 	index := map[string]int32{}
-	record := func(w Who) {
+	var whoP []*Principal // whos[i]'s principal, when it is one of the snapshot
+	record := func(w Who, p *Principal) {
 		if i, ok := index[w.Principal]; ok {
 			old := &whos[i]
 			old.Paths = append(old.Paths, w.Paths...)
@@ -115,6 +116,7 @@ func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, 
 		}
 		index[w.Principal] = int32(len(whos)) //nolint:gosec // G115: fewer answers than principals
 		whos = append(whos, w)
+		whoP = append(whoP, p)
 	}
 	found := func(principal string) *Who {
 		if i, ok := index[principal]; ok {
@@ -160,6 +162,7 @@ func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, 
 		sh = g.newSharer(side, rcps, grants)
 	}
 	whos = make([]Who, 0, len(candidates)+len(outside)+1)
+	whoP = make([]*Principal, 0, cap(whos))
 	index = make(map[string]int32, len(candidates))
 	// A path and its one-principal chain per candidate, allocated at once
 	// (three-index slices: a later append copies).
@@ -183,7 +186,7 @@ func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, 
 			Principal: p.ARN, Kind: p.Kind.String(), Account: p.Account, External: p.outside,
 			Decision: a.verdict, Paths: paths[i : i+1 : i+1], Conditions: a.conditions, Unknowns: a.unknowns,
 			Because: a.because,
-		})
+		}, p)
 	}
 	direct := len(whos) // the answers so far are in pool order
 	for _, name := range outside {
@@ -202,7 +205,7 @@ func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, 
 		record(Who{
 			Principal: principal, Kind: kind, Account: account, External: g.external(account),
 			Decision: a.Decision, Paths: a.Paths, Conditions: a.Conditions, Unknowns: a.Unknowns,
-		})
+		}, nil)
 	}
 	// Grants not collected: any principal may hold one. Rather than listing
 	// every principal of the organization, one entry says so.
@@ -211,7 +214,7 @@ func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, 
 			Principal: AnyGrantee, Kind: "grantee", Account: key.Account, External: true, Decision: eval.Conditional,
 			Paths:    []Path{{Via: []string{AnyGrantee}, Decision: eval.Conditional}},
 			Unknowns: []Issue{{Account: key.Account, Region: key.Region, Item: key.ARN, Path: "Grants", Message: "grants not collected: any principal may hold a grant for this operation"}},
-		})
+		}, nil)
 	}
 	// Role chains, backwards from the roles that have access.
 	type reach struct {
@@ -220,10 +223,10 @@ func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, 
 		via     []string // from this role to the access
 	}
 	var frontier []reach
-	for i := range whos {
+	for i, p := range whoP {
 		// Only roles someone may assume can start a chain.
-		if p := g.principals[whos[i].Principal]; p != nil && p.Kind == arn.KindRole && len(g.assumersOf(p)) > 0 {
-			frontier = append(frontier, reach{p, whos[i].Decision, []string{p.ARN}})
+		if p != nil && p.Kind == arn.KindRole && len(g.assumersOf(p)) > 0 {
+			frontier = append(frontier, reach{p, whos[i].Decision, whos[i].Paths[0].Via})
 		}
 	}
 	seen := map[[2]*Principal]bool{}
@@ -246,9 +249,9 @@ func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, 
 				v = v.And(r.verdict)
 				via := append([]string{p.ARN}, r.via...)
 				record(Who{
-					Principal: p.ARN, Kind: p.Kind.String(), Account: p.Account, External: g.external(p.Account),
+					Principal: p.ARN, Kind: p.Kind.String(), Account: p.Account, External: p.outside,
 					Decision: v, Paths: []Path{{Via: via, Decision: v}},
-				})
+				}, p)
 				if p.Kind == arn.KindRole {
 					next = append(next, reach{p, v, via})
 				}
