@@ -72,7 +72,8 @@ type Edge struct {
 // Options narrow an export. The zero value exports everything, with
 // kms:Decrypt as the key action.
 type Options struct {
-	// Accounts keeps the nodes of these accounts and the edges that touch them.
+	// Accounts keeps the nodes of these accounts, the edges that touch them
+	// and the nodes at the other end of those edges.
 	Accounts []string
 	// Keys keeps these keys (ARNs, aliases, key IDs) and what touches them.
 	Keys []string

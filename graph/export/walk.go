@@ -27,7 +27,7 @@ func Walk(g *graph.Graph, o Options, v Visitor) error {
 	}
 	f := newFilter(&o)
 	w := &walker{g: g, o: o, f: f, v: v}
-	if len(o.Keys) == 0 && len(o.Principals) == 0 {
+	if len(o.Keys) == 0 && len(o.Principals) == 0 && len(o.Accounts) == 0 {
 		// Nodes first, holding the structure edges (as many as the nodes);
 		// then the access edges, streamed.
 		ph := &phased{v: v}
@@ -84,41 +84,68 @@ type walker struct {
 	o Options
 	f *filter
 	v Visitor
-	// touched, when set, limits principal and outside nodes to these: a
-	// focused export (some keys, some principals) shows their neighbourhood.
+	// focus is set for a filtered export (some accounts, keys or
+	// principals): its nodes are those the filters select and those its
+	// edges touch (touched, once the access edges are known).
+	focus   bool
 	touched map[string]bool
 }
 
-// focused exports the neighbourhood of a few keys or principals: the access
-// edges first (held in memory: they are few), then the nodes they touch,
-// then the edges.
+// focused exports the neighbourhood of some accounts, keys or principals:
+// the access edges first (held in memory: they are those of a part of the
+// organization), then the nodes the filters select or the edges touch, then
+// the edges. No edge names a node the export does not have.
 func (w *walker) focused() error {
 	var access []Edge
 	mem := &collect{edges: &access}
 	out := w.v
 	w.v = mem
-	if len(w.o.Principals) > 0 {
+	w.focus = true
+	switch {
+	case len(w.o.Principals) > 0:
 		if err := w.principalEdges(); err != nil {
 			return err
 		}
-	} else if err := w.access(); err != nil {
+	default:
+		if len(w.o.Keys) == 0 {
+			// Accounts: the roles assumed from them, or in them.
+			if err := w.assume(); err != nil {
+				return err
+			}
+		}
+		if err := w.access(); err != nil {
+			return err
+		}
+	}
+	if err := w.keys(); err != nil { // the selected keys' grants
 		return err
 	}
-	if err := w.keys(); err != nil { // grant edges
-		return err
-	}
-	w.v = out
 	w.touched = map[string]bool{}
+	touch := func(id string) {
+		w.touched[id] = true
+		if p := w.g.Principal(id); p != nil {
+			w.touched[p.Account] = true
+		} else if k := w.g.Key(id); k != nil {
+			w.touched[k.Account] = true
+		}
+	}
 	for _, e := range access {
-		w.touched[e.From], w.touched[e.To] = true, true
+		touch(e.From)
+		touch(e.To)
 		for _, v := range e.Via {
-			w.touched[v] = true
+			touch(v)
+		}
+	}
+	for _, r := range w.g.Resources() {
+		if w.touched[r.ARN] {
+			w.touched[r.Account] = true
 		}
 	}
 	for _, p := range w.o.Principals {
-		w.touched[p] = true
+		touch(p)
 	}
-	ph := &phased{v: out}
+	guard := &complete{v: out, ids: map[string]bool{}}
+	ph := &phased{v: guard}
 	w.v = ph
 	for _, step := range []func() error{w.org, w.principals, w.outside, w.keys, w.resources} {
 		if err := step(); err != nil {
@@ -130,12 +157,75 @@ func (w *walker) focused() error {
 	}
 	for _, e := range access {
 		if e.Kind != EdgeGrant {
-			if err := w.v.Edge(e); err != nil {
+			if err := guard.Edge(e); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// complete passes on nodes, and the edges whose two ends it has passed on.
+type complete struct {
+	v   Visitor
+	ids map[string]bool
+}
+
+func (c *complete) Node(n Node) error {
+	c.ids[n.ID] = true
+	return c.v.Node(n)
+}
+
+func (c *complete) Edge(e Edge) error {
+	if !c.ids[e.From] || !c.ids[e.To] {
+		return nil
+	}
+	return c.v.Edge(e)
+}
+
+// keepAccount, keepPrincipal, keepKey and keepResource say which nodes an
+// export has: every one, or in a focused export those the filters select
+// and those its edges touch.
+func (w *walker) keepAccount(id string) bool {
+	return !w.focus || w.f.accounts == nil || w.f.accounts[id] || w.touched[id]
+}
+
+func (w *walker) keepPrincipal(p *graph.Principal) bool {
+	if !w.focus {
+		return true
+	}
+	f := w.f
+	selected := f.principals[p.ARN] || (f.principals == nil && f.keys == nil && f.accounts[p.Account])
+	return selected || w.touched[p.ARN]
+}
+
+func (w *walker) selectedKey(k *graph.Key) bool {
+	return (w.f.keys != nil || w.f.accounts != nil) && w.f.key(k)
+}
+
+func (w *walker) keepKey(k *graph.Key) bool {
+	return !w.focus || w.selectedKey(k) || w.touched[k.ARN]
+}
+
+// selectedResource: a resource of a selected key, or of (or encrypted by a
+// key of) a selected account.
+func (w *walker) selectedResource(r *graph.Resource) bool {
+	f := w.f
+	if f.keys == nil && f.accounts == nil {
+		return false
+	}
+	if f.keys != nil && !f.keys[r.Key] {
+		return false
+	}
+	if f.accounts != nil && !f.accounts[r.Account] {
+		k := w.g.Key(r.Key)
+		return k != nil && f.accounts[k.Account]
+	}
+	return true
+}
+
+func (w *walker) keepResource(r *graph.Resource) bool {
+	return !w.focus || w.selectedResource(r) || w.touched[r.ARN]
 }
 
 // principalEdges are the keys the focused principals can use, and the roles
@@ -206,7 +296,7 @@ func (w *walker) org() error {
 		}
 	}
 	for _, id := range w.accounts() {
-		if !w.f.account(id) {
+		if !w.keepAccount(id) {
 			continue
 		}
 		n := Node{ID: id, Kind: KindAccount, Label: id, Account: id}
@@ -260,7 +350,7 @@ func (w *walker) parent(account string) string {
 
 func (w *walker) principals() error {
 	for _, p := range w.g.Principals() {
-		if !w.f.account(p.Account) || (w.touched != nil && !w.touched[p.ARN]) {
+		if !w.keepPrincipal(p) {
 			continue
 		}
 		kind := KindUser
@@ -305,7 +395,7 @@ func (w *walker) outside() error {
 
 func (w *walker) keys() error {
 	for _, k := range w.g.Keys() {
-		if !w.f.key(k) || (w.touched != nil && len(w.o.Principals) > 0 && !w.touched[k.ARN]) {
+		if !w.keepKey(k) {
 			continue
 		}
 		attrs := map[string]string{"region": k.Region, "manager": k.Manager(), "state": k.State()}
@@ -350,24 +440,10 @@ func (w *walker) keys() error {
 	return nil
 }
 
-// resource keeps a resource: its account or its key is kept.
-func (w *walker) resource(r *graph.Resource) bool {
-	if w.f.keys != nil && !w.f.keys[r.Key] {
-		return false
-	}
-	if w.touched != nil && len(w.o.Principals) > 0 && !w.touched[r.Key] {
-		return false
-	}
-	if k := w.g.Key(r.Key); w.f.accounts != nil && !w.f.accounts[r.Account] && (k == nil || !w.f.accounts[k.Account]) {
-		return false
-	}
-	return true
-}
-
 func (w *walker) resources() error {
 	unresolved := map[string]bool{}
 	for _, r := range w.g.Resources() {
-		if !w.resource(r) {
+		if !w.keepResource(r) {
 			continue
 		}
 		attrs := map[string]string{"type": r.Type, "region": r.Region}
@@ -465,8 +541,10 @@ func (w *walker) access() error {
 			}
 		}
 	}
+	// Every key and resource, or the selected keys' (the edge filter keeps
+	// the edges that touch the selected accounts).
 	for _, k := range w.g.Keys() {
-		if !w.f.key(k) {
+		if w.f.keys != nil && !w.f.keys[k.ARN] {
 			continue
 		}
 		for _, action := range w.o.Actions {
@@ -480,7 +558,7 @@ func (w *walker) access() error {
 		}
 	}
 	for _, r := range w.g.Resources() {
-		if !w.resource(r) || r.Key == "" {
+		if r.Key == "" || (w.f.keys != nil && !w.f.keys[r.Key]) {
 			continue
 		}
 		s.Go(func() stream.Callback {
