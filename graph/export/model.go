@@ -137,7 +137,6 @@ func newFilter(o *Options) *filter {
 	return f
 }
 
-func (f *filter) account(a string) bool { return f.accounts == nil || f.accounts[a] }
 func (f *filter) key(k *graph.Key) bool {
 	return (f.keys == nil || f.keys[k.ARN]) && (f.accounts == nil || f.accounts[k.Account])
 }
