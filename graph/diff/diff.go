@@ -8,6 +8,7 @@ package diff
 
 import (
 	"cmp"
+	"errors"
 	"slices"
 	"strings"
 
@@ -93,15 +94,12 @@ type Report struct {
 }
 
 // Compare computes the effective-access difference from old to new.
+//
+// The two snapshots' access edges are computed side by side and compared
+// target by target (role, key and action, resource), in the order both
+// exports give them: memory holds one target's edges at a time, not the
+// organization's, whatever its size.
 func Compare(old, cur *graph.Graph, o Options) (*Report, error) {
-	ea, err := accessEdges(old, o)
-	if err != nil {
-		return nil, err
-	}
-	eb, err := accessEdges(cur, o)
-	if err != nil {
-		return nil, err
-	}
 	pc := policyChanges(old, cur)
 	r := &Report{Changes: []Change{}, Keys: []KeyChange{}, NewFindings: []graph.Finding{}, ResolvedFindings: []graph.Finding{}}
 	add := func(c Change, e export.Edge, g *graph.Graph) {
@@ -113,19 +111,29 @@ func Compare(old, cur *graph.Graph, o Options) (*Report, error) {
 		c.Causes = pc.causes(g, e)
 		r.Changes = append(r.Changes, c)
 	}
-	for k, b := range eb {
-		a, ok := ea[k]
-		switch {
-		case !ok:
-			add(Change{Change: NewAccess, New: b.Decision.String()}, b, cur)
-		case a.Decision != b.Decision:
-			add(Change{Change: DecisionChanged, Old: a.Decision.String(), New: b.Decision.String()}, b, cur)
+	compare := func(ga, gb []export.Edge) {
+		was := make(map[string]export.Edge, len(ga))
+		for _, e := range ga {
+			was[e.From] = e
+		}
+		for _, b := range gb {
+			a, ok := was[b.From]
+			switch {
+			case !ok:
+				add(Change{Change: NewAccess, New: b.Decision.String()}, b, cur)
+			case a.Decision != b.Decision:
+				add(Change{Change: DecisionChanged, Old: a.Decision.String(), New: b.Decision.String()}, b, cur)
+			}
+			delete(was, b.From)
+		}
+		for _, a := range ga {
+			if _, gone := was[a.From]; gone {
+				add(Change{Change: RemovedAccess, Old: a.Decision.String()}, a, old)
+			}
 		}
 	}
-	for k, a := range ea {
-		if _, ok := eb[k]; !ok {
-			add(Change{Change: RemovedAccess, Old: a.Decision.String()}, a, old)
-		}
+	if err := mergeTargets(old, cur, o, compare); err != nil {
+		return nil, err
 	}
 	slices.SortFunc(r.Changes, func(x, y Change) int {
 		return cmp.Or(strings.Compare(x.TargetAccount, y.TargetAccount), strings.Compare(x.Target, y.Target),
@@ -173,23 +181,118 @@ func (r *Report) Empty() bool {
 	return len(r.Changes) == 0 && len(r.Keys) == 0 && len(r.NewFindings) == 0 && len(r.ResolvedFindings) == 0
 }
 
-// collector keeps an export's access edges by (kind, from, to, action).
-type collector struct{ edges map[string]export.Edge }
+// target is one target's access edges in an export: the can-assume edges
+// to a role, the can-use-key edges of a key for one action, or the can-read
+// edges of a resource.
+type target struct {
+	phase      int // 0 can-assume, 1 can-use-key, 2 can-read: Walk's order
+	to, action string
+	actionIdx  int
+	edges      []export.Edge
+}
 
-func (c *collector) Node(export.Node) error { return nil }
-
-func (c *collector) Edge(e export.Edge) error {
-	switch e.Kind {
-	case export.EdgeCanUseKey, export.EdgeCanRead, export.EdgeCanAssume:
-		c.edges[e.Kind+"\x00"+e.From+"\x00"+e.To+"\x00"+e.Action] = e
+// before orders targets as Walk gives them.
+func (t *target) before(u *target) bool {
+	if t.phase != u.phase {
+		return t.phase < u.phase
 	}
+	if t.to != u.to {
+		return t.to < u.to
+	}
+	return t.actionIdx < u.actionIdx
+}
+
+var phases = map[string]int{export.EdgeCanAssume: 0, export.EdgeCanUseKey: 1, export.EdgeCanRead: 2}
+
+// grouper is a Visitor that sends an export's access edges, target by
+// target, on a channel.
+type grouper struct {
+	out     chan<- *target
+	done    <-chan struct{}
+	actions []string
+	cur     *target
+}
+
+func (g *grouper) Node(export.Node) error { return nil }
+
+func (g *grouper) Edge(e export.Edge) error {
+	phase, ok := phases[e.Kind]
+	if !ok {
+		return nil
+	}
+	if c := g.cur; c == nil || c.phase != phase || c.to != e.To || c.action != e.Action {
+		if err := g.flush(); err != nil {
+			return err
+		}
+		g.cur = &target{phase: phase, to: e.To, action: e.Action, actionIdx: slices.Index(g.actions, e.Action)}
+	}
+	g.cur.edges = append(g.cur.edges, e)
 	return nil
 }
 
-func accessEdges(g *graph.Graph, o Options) (map[string]export.Edge, error) {
-	c := &collector{edges: map[string]export.Edge{}}
-	err := export.Walk(g, export.Options{ChainDepth: o.ChainDepth, Workers: o.Workers}, c)
-	return c.edges, err
+var errStopped = errors.New("diff: stopped")
+
+func (g *grouper) flush() error {
+	if g.cur == nil {
+		return nil
+	}
+	select {
+	case g.out <- g.cur:
+	case <-g.done:
+		return errStopped
+	}
+	g.cur = nil
+	return nil
+}
+
+// targets runs an export of g and gives its targets in order; the channel
+// closes at the end, and *errp then holds the export's error.
+func targets(g *graph.Graph, o Options, done <-chan struct{}, errp *error) <-chan *target {
+	ch := make(chan *target, 64)
+	actions := []string{"kms:Decrypt"}
+	go func() {
+		defer close(ch)
+		gr := &grouper{out: ch, done: done, actions: actions}
+		err := export.Walk(g, export.Options{ChainDepth: o.ChainDepth, Workers: o.Workers, Actions: actions}, gr)
+		if err == nil {
+			err = gr.flush()
+		}
+		*errp = err
+	}()
+	return ch
+}
+
+// mergeTargets walks both exports in step and calls compare with each
+// target's edges in old and in cur (either may be empty).
+func mergeTargets(old, cur *graph.Graph, o Options, compare func(a, b []export.Edge)) error {
+	done := make(chan struct{})
+	var errA, errB error
+	ca, cb := targets(old, o, done, &errA), targets(cur, o, done, &errB)
+	defer func() {
+		close(done)
+		for range ca {
+		}
+		for range cb {
+		}
+	}()
+	a, okA := <-ca
+	b, okB := <-cb
+	for okA || okB {
+		switch {
+		case okA && (!okB || a.before(b)):
+			compare(a.edges, nil)
+			a, okA = <-ca
+		case okB && (!okA || b.before(a)):
+			compare(nil, b.edges)
+			b, okB = <-cb
+		default:
+			compare(a.edges, b.edges)
+			a, okA = <-ca
+			b, okB = <-cb
+		}
+	}
+	// Both channels are closed: both exports are over.
+	return cmp.Or(errA, errB)
 }
 
 func targetAccount(g *graph.Graph, id string) string {

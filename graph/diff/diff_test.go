@@ -2,11 +2,14 @@ package diff
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/demo"
+	"github.com/keyhound/keyhound/graph/export"
+	"github.com/keyhound/keyhound/graph/gen"
 	"github.com/keyhound/keyhound/graph/snapshot"
 )
 
@@ -138,4 +141,93 @@ func dropRCPs(s *snapshot.Snapshot) {
 		}
 	}
 	s.Organization.Policies = keep
+}
+
+// allEdges is the reference: both exports held whole, keyed by edge.
+func allEdges(t *testing.T, g *graph.Graph) map[string]export.Edge {
+	t.Helper()
+	c := &collect{edges: map[string]export.Edge{}}
+	if err := export.Walk(g, export.Options{}, c); err != nil {
+		t.Fatal(err)
+	}
+	return c.edges
+}
+
+type collect struct{ edges map[string]export.Edge }
+
+func (c *collect) Node(export.Node) error { return nil }
+func (c *collect) Edge(e export.Edge) error {
+	if _, ok := phases[e.Kind]; ok {
+		c.edges[e.Kind+" "+e.From+" → "+e.To+" "+e.Action] = e
+	}
+	return nil
+}
+
+// Comparing target by target, as the exports stream, finds exactly the
+// changes that comparing both exports held whole finds: on generated
+// organizations whose keys, roles, grants and resources were changed,
+// added and removed.
+func TestStreamedCompareMatchesWholeExports(t *testing.T) {
+	for seed := uint64(1); seed <= 3; seed++ {
+		opts := gen.Options{Accounts: 8, Regions: 2, RolesPerAccount: 10, KeysPerRegion: 4, ResourcesPerKey: 2, Seed: seed}
+		a := gen.Organization(opts)
+		b := gen.Organization(opts)
+		for id, acct := range b.Accounts {
+			if acct.IAM == nil || len(acct.IAM.RoleDetailList) < 3 {
+				continue
+			}
+			switch id[len(id)-1] % 3 {
+			case 0: // a role removed, another's policies gone
+				acct.IAM.RoleDetailList = acct.IAM.RoleDetailList[1:]
+				acct.IAM.RoleDetailList[0].RolePolicyList = nil
+			case 1: // keys removed and grants dropped
+				for _, reg := range acct.Regions {
+					reg.KMS.Keys = reg.KMS.Keys[:len(reg.KMS.Keys)-1]
+					for i := range reg.KMS.Keys {
+						reg.KMS.Keys[i].Grants = []snapshot.Grant{}
+					}
+				}
+			default: // a key opened to everyone, resources removed
+				for _, reg := range acct.Regions {
+					open := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*"}]}`
+					reg.KMS.Keys[len(reg.KMS.Keys)-1].Policy = &open
+					reg.S3.Buckets = nil
+				}
+			}
+		}
+		old, cur := graph.Build(a, nil), graph.Build(b, nil)
+		r, err := Compare(old, cur, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ea, eb := allEdges(t, old), allEdges(t, cur)
+		var want []string
+		for k, e := range eb {
+			if x, ok := ea[k]; !ok {
+				want = append(want, NewAccess+" "+k)
+			} else if x.Decision != e.Decision {
+				want = append(want, DecisionChanged+" "+k+" "+x.Decision.String()+"→"+e.Decision.String())
+			}
+		}
+		for k := range ea {
+			if _, ok := eb[k]; !ok {
+				want = append(want, RemovedAccess+" "+k)
+			}
+		}
+		var got []string
+		for _, c := range r.Changes {
+			k := c.Edge + " " + c.Principal + " → " + c.Target + " " + c.Action
+			switch c.Change {
+			case DecisionChanged:
+				got = append(got, c.Change+" "+k+" "+c.Old+"→"+c.New)
+			default:
+				got = append(got, c.Change+" "+k)
+			}
+		}
+		slices.Sort(want)
+		slices.Sort(got)
+		if len(want) < 10 || !slices.Equal(got, want) {
+			t.Fatalf("seed %d: %d changes streamed, %d from whole exports", seed, len(got), len(want))
+		}
+	}
 }
