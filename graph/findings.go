@@ -105,6 +105,9 @@ func (g *Graph) keyFindings(k *Key) []Finding {
 				continue
 			}
 			ev := Evidence{Policy: "key policy", Statement: st.Index, Sid: st.Sid}
+			if c := forAllValuesOnSingleValued(&st); c != nil {
+				add("forallvalues-single-valued", Medium, setOpTitle, setOpEvidence(Evidence{Policy: "key policy", Statement: st.Index, Sid: st.Sid}, c))
+			}
 			if (st.Principal.Any || st.NotPrincipal) && !scopesPrincipal(&st) {
 				sev := High
 				if st.MatchesAction("kms:decrypt") {
@@ -189,9 +192,67 @@ func (g *Graph) resourceFindings() []Finding {
 	return out
 }
 
+// singleValuedKeys are single-valued condition keys of KMS requests
+// (exact, or by prefix when they end in ":" or "/"): a request carries at
+// most one value for each.
+var singleValuedKeys = []string{
+	"kms:encryptioncontext:", "aws:requesttag/", "aws:resourcetag/", "aws:principaltag/",
+	"kms:calleraccount", "kms:viaservice", "kms:grantisforawsresource", "kms:keyorigin", "kms:keyspec", "kms:keyusage",
+	"aws:principalarn", "aws:principalaccount", "aws:principalorgid", "aws:sourcevpce", "aws:sourcevpc", "aws:sourceip",
+	"aws:sourceaccount", "aws:sourcearn", "aws:userid", "aws:username",
+}
+
+// forAllValuesOnSingleValued returns an Allow statement's ForAllValues
+// condition on a single-valued key, if it has one. A set operator on a
+// single-valued key makes a statement more permissive than it reads:
+// ForAllValues is true when the request has no value for the key, so an
+// Allow meant to require an encryption context also allows requests with
+// none. KMS refuses such key policies; IAM accepts such identity policies.
+// KMS DG, conditions-kms.html, "Using set operators with condition keys";
+// IAM UG, reference_policies_condition-single-vs-multi-valued-context-keys.html.
+func forAllValuesOnSingleValued(st *policy.Statement) *policy.Condition {
+	if st.Effect != policy.Allow {
+		return nil
+	}
+	for i := range st.Conditions {
+		c := &st.Conditions[i]
+		if c.Set != policy.SetForAllValues {
+			continue
+		}
+		k := strings.ToLower(c.Key)
+		for _, sv := range singleValuedKeys {
+			if k == sv || (strings.HasSuffix(sv, ":") || strings.HasSuffix(sv, "/")) && strings.HasPrefix(k, sv) {
+				return c
+			}
+		}
+	}
+	return nil
+}
+
+const setOpTitle = "ForAllValues on a single-valued key: the condition holds when the request lacks the key"
+
+// setOpEvidence says what is wrong with the condition and how to write it.
+func setOpEvidence(ev Evidence, c *policy.Condition) Evidence {
+	ev.Detail = c.Operator + " on " + c.Key + ", a single-valued key: true when the request has no " + c.Key +
+		", so the statement also allows requests without it; use " + strings.TrimPrefix(c.Operator, "ForAllValues:") +
+		" (and a Null condition on the key to require it)"
+	return ev
+}
+
 func (g *Graph) principalFindings() []Finding {
 	var out []Finding
 	for _, p := range g.Principals() {
+		for _, np := range p.Policies {
+			for i := range np.Policy.Statements {
+				st := &np.Policy.Statements[i]
+				if c := forAllValuesOnSingleValued(st); c != nil && (st.MatchesAction("kms:decrypt") || st.MatchesAction("kms:generatedatakey") || st.MatchesAction("kms:encrypt")) {
+					out = append(out, Finding{
+						Rule: "forallvalues-single-valued", Severity: Medium, Title: setOpTitle, Account: p.Account, Resource: p.ARN,
+						Evidence: []Evidence{setOpEvidence(Evidence{Policy: np.Name, Statement: st.Index, Sid: st.Sid}, c)},
+					})
+				}
+			}
+		}
 		for _, np := range p.Policies {
 			for _, st := range np.Policy.Statements {
 				if st.Effect != policy.Allow || !st.MatchesAction("kms:decrypt") || len(st.Conditions) > 0 {

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/keyhound/keyhound/graph/demo"
+	"github.com/keyhound/keyhound/graph/eval"
 	"github.com/keyhound/keyhound/graph/snapshot"
 )
 
@@ -86,5 +87,65 @@ func TestFindingDeletedPrincipal(t *testing.T) {
 	fs := Build(s, errs).Findings()
 	if len(fs) != 1 || fs[0].Rule != "deleted-principal" || fs[0].Evidence[0].Sid != "Old" {
 		t.Errorf("findings = %+v", fs)
+	}
+}
+
+// forallvalues-single-valued: a set operator on a single-valued key in an
+// Allow statement, found in key and identity policies; the plain operator,
+// ForAnyValue, and ForAllValues on a multivalued key are not findings. And
+// the finding's claim holds in the evaluator: such an identity statement
+// allows a Decrypt that carries no encryption context at all.
+func TestForAllValuesOnSingleValuedKey(t *testing.T) {
+	const acct = "111111111111"
+	cond := func(op, key string) string {
+		return `{"` + op + `":{"` + key + `":"billing"}}`
+	}
+	policyWith := func(principal, c string) string {
+		return `{"Version":"2012-10-17","Statement":[{"Sid":"Root","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + acct + `:root"},"Action":"kms:*","Resource":"*"},` +
+			`{"Sid":"S","Effect":"Allow",` + principal + `"Action":"kms:Decrypt","Resource":"*","Condition":` + c + `}]}`
+	}
+	for _, tc := range []struct {
+		op, key string
+		want    bool
+	}{
+		{"ForAllValues:StringEquals", "kms:EncryptionContext:app", true},
+		{"ForAllValues:StringLike", "aws:RequestTag/team", true},
+		{"ForAllValues:StringEquals", "kms:CallerAccount", true},
+		{"StringEquals", "kms:EncryptionContext:app", false},
+		{"ForAnyValue:StringEquals", "kms:EncryptionContext:app", false},
+		{"ForAllValues:StringEquals", "kms:EncryptionContextKeys", false},
+	} {
+		keyPolicy := policyWith(`"Principal":{"AWS":"arn:aws:iam::`+acct+`:role/app"},`, cond(tc.op, tc.key))
+		identity := `{"Version":"2012-10-17","Statement":[{"Sid":"S","Effect":"Allow","Action":"kms:Decrypt","Resource":"*","Condition":` + cond(tc.op, tc.key) + `}]}`
+		snap := &snapshot.Snapshot{Format: snapshot.Format, Accounts: map[string]*snapshot.Account{acct: {
+			IAM: &snapshot.IAM{RoleDetailList: []snapshot.RoleDetail{{
+				RoleName: "app", Arn: "arn:aws:iam::" + acct + ":role/app", Path: "/",
+				RolePolicyList: []snapshot.PolicyDetail{{PolicyName: "ec", PolicyDocument: identity}},
+			}}},
+			Regions: map[string]*snapshot.Region{"us-east-1": {KMS: &snapshot.KMS{Keys: []snapshot.Key{{
+				KeyMetadata: snapshot.KeyMetadata{AWSAccountID: acct, KeyID: "k", Arn: "arn:aws:kms:us-east-1:" + acct + ":key/k", Enabled: true, KeyState: "Enabled", KeyManager: "CUSTOMER", KeySpec: "SYMMETRIC_DEFAULT"},
+				Policy:      &keyPolicy, Grants: []snapshot.Grant{},
+			}}}}},
+		}}}
+		g := Build(snap, nil)
+		var where []string
+		for _, f := range g.Findings() {
+			if f.Rule == "forallvalues-single-valued" {
+				where = append(where, f.Resource)
+				if f.Evidence[0].Statement != 0 && f.Evidence[0].Statement != 1 || f.Evidence[0].Detail == "" {
+					t.Errorf("%s %s: evidence %+v", tc.op, tc.key, f.Evidence)
+				}
+			}
+		}
+		if got := len(where) == 2; got != tc.want {
+			t.Errorf("%s on %s: findings on %v, want one on the key and one on the role: %v", tc.op, tc.key, where, tc.want)
+		}
+		if tc.want && tc.key == "kms:EncryptionContext:app" {
+			// No encryption context, and the context known to be complete.
+			a, err := g.Can(Query{Principal: "arn:aws:iam::" + acct + ":role/app", Action: "kms:Decrypt", Resource: "arn:aws:kms:us-east-1:" + acct + ":key/k", ContextComplete: true})
+			if err != nil || a.Decision != eval.Allow {
+				t.Errorf("Decrypt without an encryption context: %v %v, want ALLOW (the finding's claim)", a.Decision, err)
+			}
+		}
 	}
 }
