@@ -18,9 +18,15 @@ type accountReach struct {
 }
 
 // reaches reports whether the class's identity policies may allow action on
-// a resource of account: false only when every Allow statement for the
-// action names, in each of its Resource entries, another account. The
-// answer depends on policies only, and is kept per action.
+// a key of account: false only when every Allow statement for the action
+// names, in each of its Resource entries, another account. The answer
+// depends on policies only, and is kept per action.
+//
+// It holds for key ARNs (arn:P:kms:R:A:key/ID) only: even where a `*` ending
+// an earlier segment expands past colons (policy.Resource.Matches), a
+// literal 12-digit account can only match A, the one part of a key ARN that
+// is 12 digits. ARNs with colons in their resource part do not have that
+// property: do not use it for them.
 func (c *class) reaches(lowerAction, account string) bool {
 	v, ok := c.reach.Load(lowerAction)
 	if !ok {

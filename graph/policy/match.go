@@ -3,12 +3,16 @@ package policy
 import "strings"
 
 // Matches reports whether the resource pattern matches resource, an ARN or
-// `*`. ARNs are matched segment by segment, case-sensitively, as AWS
-// documents for the Resource element and the Arn condition operators: a
-// wildcard in the partition, service, region or account segment does not
-// cross a colon; in the resource segment it matches anything, colons and
-// slashes included. A pattern with fewer than six segments lets its last
-// segment match the rest of the ARN.
+// `*`. ARNs are matched segment by segment, case-sensitively; in the
+// resource segment a wildcard matches anything, colons and slashes included,
+// and a pattern with fewer than six segments lets its last segment match the
+// rest of the ARN. In the Resource element, a segment whose last character
+// is `*` may also match past the colons that end it (IAM UG,
+// reference_policies_elements_resource.html, "Using wildcards in resource
+// ARNs": "If the * wildcard is the last character of a resource ARN
+// segment, it can expand to match beyond the colon boundaries"), so
+// arn:aws:kms:*:key/* names every key; any other wildcard stays within its
+// segment. The Arn condition operators match strictly segment by segment.
 func (r *Resource) Matches(resource string, ctx *Context) Tri {
 	if r.any {
 		return True
@@ -16,7 +20,38 @@ func (r *Resource) Matches(resource string, ctx *Context) Tri {
 	if !r.arn {
 		return r.flat.Match(resource, ctx, true, false)
 	}
-	return matchARN(r.segs, resource, ctx)
+	return matchResourceARN(r.segs, resource, ctx)
+}
+
+// matchResourceARN is matchARN with the Resource element's expansion: a
+// segment ending in `*` tries every number of the ARN's colon-separated
+// parts; the answer is the best over the ways to split the ARN.
+func matchResourceARN(segs []Pattern, s string, ctx *Context) Tri {
+	if len(segs) == 0 {
+		return TriOf(s == "")
+	}
+	if len(segs) == 1 {
+		return segs[0].Match(s, ctx, true, false)
+	}
+	best := False
+	for end := strings.IndexByte(s, ':'); end >= 0; {
+		if res := segs[0].Match(s[:end], ctx, true, false); res != False {
+			res = res.And(matchResourceARN(segs[1:], s[end+1:], ctx))
+			if res == True {
+				return True
+			}
+			best = best.Or(res)
+		}
+		if !segs[0].endsWithStar() {
+			break
+		}
+		next := strings.IndexByte(s[end+1:], ':')
+		if next < 0 {
+			break
+		}
+		end += 1 + next
+	}
+	return best
 }
 
 // matchARN matches an ARN against segment patterns without allocating.

@@ -70,7 +70,20 @@ func TestResourceMatching_IAMResourceElement(t *testing.T) {
 		{"arn:aws:kms:*:*:*", key, nil, True},
 		{"arn:aws:s3:::bucket/*", "arn:aws:s3:::bucket/a/b:c", nil, True},
 		{"arn:aws:s3:::bucket/*", "arn:aws:s3:::bucket", nil, False},
-		{"arn:aws:s3:*:bucket", "arn:aws:s3:::bucket", nil, False},
+		// "If the * wildcard is the last character of a resource ARN segment,
+		// it can expand to match beyond the colon boundaries": the region's
+		// * takes ":" (empty region and account), or the region and account.
+		{"arn:aws:s3:*:bucket", "arn:aws:s3:::bucket", nil, True},
+		{"arn:aws:kms:*:key/*", key, nil, True},
+		{"arn:aws:kms:us-*:key/*", key, nil, True},
+		{"arn:aws:kms:*:key/*", "arn:aws:kms:us-east-1:111111111111:alias/app", nil, False},
+		// A * inside a segment stays in it.
+		{"arn:aws:kms:us-*-1:key/*", key, nil, False},
+		{"arn:aws:kms:us-east-1:1111*1111:key/*", key, nil, True},
+		{"arn:aws:kms:us-east-1:1*1:*", key, nil, True},
+		{"arn:aws:kms:us-east-1:2*:key/*", key, nil, False},
+		// Expansion with an unknown variable later on: Unknown, not False.
+		{"arn:aws:s3:*:${aws:username}", "arn:aws:s3:::alice", nil, Unknown},
 		{"arn:aws:kms:us-east-?:111111111111:key/*", key, nil, True},
 		{"arn:aws:s3:::home/${aws:username}/*", "arn:aws:s3:::home/alice/x", map[string]any{"aws:username": "alice"}, True},
 		{"arn:aws:s3:::home/${aws:username}/*", "arn:aws:s3:::home/bob/x", map[string]any{"aws:username": "alice"}, False},
@@ -87,6 +100,11 @@ func TestResourceMatching_IAMResourceElement(t *testing.T) {
 		if got := not.MatchesResource(tc.resource, ctxOf(tc.ctx)); got != tc.want.Not() {
 			t.Errorf("NotResource %s vs %s = %s, want %s", tc.pattern, tc.resource, got, tc.want.Not())
 		}
+	}
+	// The Arn condition operators do not expand: segment by segment.
+	arnLike := stmtOf(t, `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:kms:*:key/*"}}}}`)
+	if got := arnLike.EvalConditions(ctxOf(map[string]any{"aws:SourceArn": key}), nil); got != False {
+		t.Errorf("ArnLike arn:aws:kms:*:key/* vs %s = %s, want false", key, got)
 	}
 	noResource := stmtOf(t, `{"Statement":{"Effect":"Allow","Action":"sts:AssumeRole","Principal":"*"}}`)
 	if noResource.MatchesResource(key, nil) != True {

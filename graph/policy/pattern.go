@@ -144,6 +144,9 @@ func (p Pattern) Variables() []string {
 	return out
 }
 
+// endsWithStar reports whether the pattern's last character is a `*` wildcard.
+func (p Pattern) endsWithStar() bool { return len(p.toks) > 0 && p.toks[len(p.toks)-1].kind == tokStar }
+
 // IsAny reports whether the pattern is a lone `*`.
 func (p Pattern) IsAny() bool { return len(p.toks) == 1 && p.toks[0].kind == tokStar }
 
