@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keyhound/keyhound/internal/mototest"
 	"github.com/keyhound/keyhound/scanner/fakeaws"
 )
 
@@ -74,7 +75,7 @@ func BenchmarkScanFakeAWS(b *testing.B) {
 						return awsSide.bucket(c.Account, c.Region, sdkServiceID(c.Service), c.Op).Allow()
 					},
 				})
-				fakeaws.UseEnv(b)
+				mototest.UseEnv(b)
 				c, err := newAWSClients(context.Background(), AWSOptions{Region: "us-east-1", EndpointURL: s.URL, MaxConns: 1024}, &Stats{}, newLimiter())
 				if err != nil {
 					b.Fatal(err)

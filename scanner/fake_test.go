@@ -400,3 +400,23 @@ func TestSnapshotWithoutEBSDefaultsLoads(t *testing.T) {
 		}
 	}
 }
+
+// writeAndLoad writes snap as keyhound scan does (WriteFile, gzip), reads it
+// back, and fails the test if it does not load cleanly.
+func writeAndLoad(t *testing.T, snap *snapshot.Snapshot) (loaded *snapshot.Snapshot, path string) {
+	t.Helper()
+	path = filepath.Join(t.TempDir(), "snapshot.json.gz")
+	if err := WriteFile(path, snap); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = f.Close() }()
+	loaded, loadErrs, err := snapshot.Load(f)
+	if err != nil || len(loadErrs) > 0 {
+		t.Fatalf("the written snapshot does not load: %v %v", err, loadErrs)
+	}
+	return loaded, path
+}

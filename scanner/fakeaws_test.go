@@ -2,8 +2,6 @@ package scanner
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,6 +11,7 @@ import (
 	"time"
 
 	"github.com/keyhound/keyhound/graph/snapshot"
+	"github.com/keyhound/keyhound/internal/mototest"
 	"github.com/keyhound/keyhound/scanner/fakeaws"
 )
 
@@ -28,7 +27,7 @@ var fakeMembers = []string{"200000000001", "200000000002", "200000000003"}
 func startFake(t testing.TB, s *fakeaws.Server, maxAttempts int) (*fakeaws.Server, *awsClients) {
 	t.Helper()
 	fakeaws.Start(t, s)
-	fakeaws.UseEnv(t)
+	mototest.UseEnv(t)
 	c, err := newAWSClients(context.Background(), AWSOptions{Region: "us-east-1", EndpointURL: s.URL, MaxAttempts: maxAttempts, maxBackoff: time.Millisecond}, &Stats{}, newLimiter())
 	if err != nil {
 		t.Fatal(err)
@@ -340,18 +339,8 @@ loop:
 			t.Errorf("%s finished before the cancel but has errors: %+v", other, errs)
 		}
 	}
-	path := filepath.Join(t.TempDir(), "partial.json.gz")
-	if err := WriteFile(path, got.snap); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = f.Close() }()
-	loaded, loadErrs, err := snapshot.Load(f)
-	if err != nil || len(loadErrs) > 0 || len(loaded.Accounts) != 4 || len(loaded.Accounts[slow].Errors) == 0 {
-		t.Errorf("the partial snapshot does not load as written: %v %v", err, loadErrs)
+	if loaded, _ := writeAndLoad(t, got.snap); len(loaded.Accounts) != 4 || len(loaded.Accounts[slow].Errors) == 0 {
+		t.Errorf("the partial snapshot does not load as written: %d accounts, errors of %s: %v", len(loaded.Accounts), slow, loaded.Accounts[slow].Errors)
 	}
 }
 
@@ -422,7 +411,7 @@ func TestMaxAttemptsFromEnvironment(t *testing.T) {
 		}
 		return nil
 	}})
-	fakeaws.UseEnv(t)
+	mototest.UseEnv(t)
 	t.Setenv("AWS_MAX_ATTEMPTS", "3")
 	for _, tc := range []struct{ option, want int }{{0, 3}, {2, 2}} {
 		before := s.Calls("", "secretsmanager:ListSecrets")

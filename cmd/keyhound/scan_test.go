@@ -160,7 +160,7 @@ func TestScanCommandFakeAWS(t *testing.T) {
 		}
 		return nil
 	}})
-	fakeaws.UseEnv(t)
+	mototest.UseEnv(t)
 	path := filepath.Join(t.TempDir(), "org.json")
 	code, _, errOut := runCLI(t, "", "scan", "--org", "--regions", "us-east-1", "--region", "us-east-1", "--endpoint-url", s.URL, "-o", path, "--json-progress")
 	if code != exitScanPartial {
@@ -211,7 +211,7 @@ func TestScanCommandTimeout(t *testing.T) {
 		}
 		return nil
 	}})
-	fakeaws.UseEnv(t)
+	mototest.UseEnv(t)
 	path := filepath.Join(t.TempDir(), "partial.json.gz")
 	code, _, errOut := runCLI(t, "", "scan", "--org", "--regions", "us-east-1", "--endpoint-url", s.URL, "-o", path, "--timeout", "1s", "--quiet")
 	if code != exitScanPartial {

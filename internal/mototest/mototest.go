@@ -306,15 +306,16 @@ func handlerZip(t testing.TB) []byte {
 	return buf.Bytes()
 }
 
-// UseEnv points the AWS SDK's default credential chain at moto's static
-// test credentials, and away from any real configuration.
-func UseEnv(t *testing.T) {
-	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
-	t.Setenv("AWS_SESSION_TOKEN", "")
-	t.Setenv("AWS_PROFILE", "")
-	t.Setenv("AWS_CONFIG_FILE", os.DevNull)
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
+// UseEnv points the AWS SDK's default credential chain at static test
+// credentials ("testing", which moto and scanner/fakeaws take for their
+// management account), and away from any real configuration.
+func UseEnv(tb testing.TB) {
+	tb.Setenv("AWS_ACCESS_KEY_ID", "testing")
+	tb.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
+	tb.Setenv("AWS_SESSION_TOKEN", "")
+	tb.Setenv("AWS_PROFILE", "")
+	tb.Setenv("AWS_CONFIG_FILE", os.DevNull)
+	tb.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
 }
 
 // listensOn reports whether process pid holds the listening TCP socket of

@@ -34,6 +34,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/keyhound/keyhound/internal/mototest"
 )
 
 // Call is one request as the fake sees it.
@@ -108,23 +110,12 @@ func Start(tb testing.TB, s *Server) *Server {
 	return s
 }
 
-// UseEnv points the SDK's default credential chain at static credentials of
-// the management account, away from the user's own configuration.
-func UseEnv(tb testing.TB) {
-	tb.Setenv("AWS_ACCESS_KEY_ID", "testing")
-	tb.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
-	tb.Setenv("AWS_SESSION_TOKEN", "")
-	tb.Setenv("AWS_PROFILE", "")
-	tb.Setenv("AWS_CONFIG_FILE", os.DevNull)
-	tb.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
-}
-
 // UseProfiles writes a shared credentials file with one profile per
 // account (profile name → account ID), each with its own access key, and
 // points the SDK at it.
 func UseProfiles(tb testing.TB, profiles map[string]string) {
 	tb.Helper()
-	UseEnv(tb)
+	mototest.UseEnv(tb)
 	tb.Setenv("AWS_ACCESS_KEY_ID", "")
 	tb.Setenv("AWS_SECRET_ACCESS_KEY", "")
 	var b strings.Builder
