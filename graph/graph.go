@@ -37,6 +37,8 @@ type Graph struct {
 	noShare    bool
 	// lite is what the key filter reads of each principal (candidates.go).
 	lite []principalLite
+	// traits are what sharing knows of each policy of the snapshot (share.go).
+	traits map[*policy.Policy]policyTraits
 	// accountIndex numbers the accounts of the snapshot's principals (from 1).
 	accountIndex map[string]int32
 	// accountFacts holds, by account index, a context with the

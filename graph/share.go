@@ -169,17 +169,24 @@ type class struct {
 
 // classes assigns every principal its class; run once the organization is built.
 func (g *Graph) classes() {
-	traits := map[*policy.Policy]policyTraits{}
+	g.traits = map[*policy.Policy]policyTraits{}
 	of := func(np *eval.NamedPolicy) policyTraits {
 		if np == nil || np.Policy == nil {
 			return policyTraits{}
 		}
-		t, ok := traits[np.Policy]
+		t, ok := g.traits[np.Policy]
 		if !ok {
 			t = analysePolicy(np.Policy)
-			traits[np.Policy] = t
+			g.traits[np.Policy] = t
 		}
 		return t
+	}
+	// The resource side's policies too, read by every query's sharer.
+	for _, k := range g.sortedKeys {
+		of(k.Policy)
+	}
+	for _, r := range g.resources {
+		of(r.Policy)
 	}
 	ids := map[*policy.Policy]int{}
 	pid := func(np *eval.NamedPolicy) string {
@@ -207,6 +214,12 @@ func (g *Graph) classes() {
 			return a
 		}
 		a := &acctInfo{index: int32(len(accts) + 1)} //nolint:gosec // G115: fewer accounts than principals
+		rcps, _ := g.Org.levels(id, snapshot.PolicyTypeRCP)
+		for _, l := range rcps {
+			for i := range l {
+				of(&l[i])
+			}
+		}
 		levels, issues := g.Org.levels(id, snapshot.PolicyTypeSCP)
 		var sb strings.Builder
 		if g.Org != nil && id == g.Org.ManagementAccount || len(issues) > 0 {
@@ -361,14 +374,14 @@ func (g *Graph) newSharer(resource []*eval.NamedPolicy, rcpAccounts []string, gr
 	}
 	name := func(e string) {
 		if arn.IsAccountID(e) {
-			s.accounts[g.accountIndex[e]] = true
+			s.nameAccount(g, e)
 			return
 		}
 		a, err := arn.Parse(e)
 		if err != nil || a.AccountID == "" {
 			return // "*", services, canonical users: never one user, role or account
 		}
-		s.accounts[g.accountIndex[a.AccountID]] = true
+		s.nameAccount(g, a.AccountID)
 		if a.Service != "iam" || a.Resource == "root" {
 			return
 		}
@@ -383,7 +396,11 @@ func (g *Graph) newSharer(resource []*eval.NamedPolicy, rcpAccounts []string, gr
 		if np == nil || np.Policy == nil {
 			return
 		}
-		s.add(analysePolicy(np.Policy))
+		t, ok := g.traits[np.Policy] // every policy of the snapshot: read-only
+		if !ok {
+			t = analysePolicy(np.Policy)
+		}
+		s.add(t)
 		for i := range np.Policy.Statements {
 			if ps := np.Policy.Statements[i].Principal; ps != nil {
 				for _, list := range [...][]string{ps.AWS, ps.Federated, ps.CanonicalUser, ps.Service} {
@@ -398,7 +415,7 @@ func (g *Graph) newSharer(resource []*eval.NamedPolicy, rcpAccounts []string, gr
 		add(np)
 	}
 	for _, a := range rcpAccounts {
-		s.accounts[g.accountIndex[a]] = true // same-account requests follow other rules
+		s.nameAccount(g, a) // same-account requests follow other rules
 		levels, _ := g.Org.levels(a, snapshot.PolicyTypeRCP)
 		for _, l := range levels {
 			for i := range l {
@@ -421,6 +438,10 @@ func (g *Graph) newSharer(resource []*eval.NamedPolicy, rcpAccounts []string, gr
 	s.acctBits = map[int32]uint64{}
 	return s
 }
+
+// nameAccount keeps the principals of an account the query names apart
+// from other accounts'.
+func (s *sharer) nameAccount(g *Graph, account string) { s.accounts[g.accountIndex[account]] = true }
 
 // key returns p's share key; ok is false when p must be evaluated alone.
 func (s *sharer) key(g *Graph, p *Principal) (k shareKey, ok bool) {

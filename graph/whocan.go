@@ -154,12 +154,16 @@ func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, 
 		sh = g.newSharer([]*eval.NamedPolicy{key.Policy}, []string{key.Account}, key.Grants)
 	} else {
 		res := g.resourceFor(resource)
-		side, rcps := []*eval.NamedPolicy{res.Policy, sharingPolicy(res)}, []string{res.Account}
+		side, rcps := []*eval.NamedPolicy{res.Policy}, []string{res.Account}
 		var grants []eval.Grant
 		if k := g.keys[res.Key]; k != nil {
 			side, rcps, grants = append(side, k.Policy), append(rcps, k.Account), k.Grants
 		}
 		sh = g.newSharer(side, rcps, grants)
+		// A snapshot's sharing attribute names accounts only (sharingPolicy).
+		for _, a := range res.SharedWith {
+			sh.nameAccount(g, a)
+		}
 	}
 	whos = make([]Who, 0, len(candidates)+len(outside)+1)
 	whoP = make([]*Principal, 0, cap(whos))
