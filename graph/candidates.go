@@ -89,21 +89,21 @@ func (f *keyFilter) mayAllow(p *Principal) bool {
 	if len(p.Issues) > 0 {
 		return true
 	}
-	if c := p.class; c != nil && c.id > 0 && !c.reaches(f.action, f.key.Account) {
+	c := p.class
+	if c == nil || c.id <= 0 || int(c.id) >= len(f.byClass) {
+		return f.mayAllowPolicies(p)
+	}
+	if !c.reaches(f.action, f.key.Account) {
 		// None of its statements for the action names a key of this
 		// account: no member's can, whatever its tags.
-		if int(c.id) < len(f.byClass) {
-			f.byClass[c.id] = 2
-		}
+		f.byClass[c.id] = 2
 		return false
 	}
-	if c := p.class; c != nil && c.id > 0 && !c.filterDep && int(c.id) < len(f.byClass) {
+	switch {
+	case !c.filterDep:
 		// The same policies give the same answer: once per class.
-		switch f.byClass[c.id] {
-		case 1:
-			return true
-		case 2:
-			return false
+		if v := f.byClass[c.id]; v != 0 {
+			return v == 1
 		}
 		may := f.mayAllowPolicies(p)
 		f.byClass[c.id] = 2
@@ -111,8 +111,7 @@ func (f *keyFilter) mayAllow(p *Principal) bool {
 			f.byClass[c.id] = 1
 		}
 		return may
-	}
-	if c := p.class; c != nil && c.id > 0 && c.filterTags {
+	case c.filterTags:
 		k := [2]int32{c.id, p.tagsID}
 		may, ok := f.byTags[k]
 		if !ok {

@@ -269,6 +269,7 @@ func (g *Graph) classes() {
 		c := byKey[k]
 		if c == nil {
 			c = &class{id: int32(len(byKey) + 1)} //nolint:gosec // G115: fewer classes than principals
+			moreThanTags := false
 			c.add(a.traits)
 			c.add(of(p.Boundary))
 			for i := range p.Policies {
@@ -282,17 +283,11 @@ func (g *Graph) classes() {
 					}
 					if st.Effect == policy.Allow && dep != depNone {
 						c.filterDep = true
+						moreThanTags = moreThanTags || dep == depMore
 					}
 				}
 			}
-			c.filterTags = c.filterDep && !c.byName
-			for i := range p.Policies {
-				for j := range p.Policies[i].Policy.Statements {
-					if st := &p.Policies[i].Policy.Statements[j]; st.Effect == policy.Allow && !onlyTagVariables(st) {
-						c.filterTags = false
-					}
-				}
-			}
+			c.filterTags = c.filterDep && !moreThanTags
 			if len(c.conds) > maxShareConds/2 {
 				c.byName = true // too many to pack with the query's own
 			}
