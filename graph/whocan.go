@@ -263,8 +263,15 @@ func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, 
 		}
 		frontier = next
 	}
-	perm := sortedAnswers(whos, direct)
-	// Apply the permutation in place, cycle by cycle.
+	permute(whos, sortedAnswers(whos, direct))
+	out := slices.Clip(whos)
+	return out, nil
+}
+
+// permute puts whos in the order perm gives (whos[perm[0]] first), in place,
+// cycle by cycle: an organization-wide answer is tens of thousands of
+// entries, not worth copying. perm is used up.
+func permute(whos []Who, perm []int32) {
 	for i := range perm {
 		if perm[i] < 0 {
 			continue
@@ -282,8 +289,6 @@ func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, 
 			j = k
 		}
 	}
-	out := slices.Clip(whos)
-	return out, nil
 }
 
 // sortedAnswers returns the order of whos by decision, then principal
