@@ -145,10 +145,10 @@ func (g *Graph) decide(q Query) (*direct, error) {
 // role's trust policy for sts:AssumeRole), the organization's SCPs and RCPs,
 // and the context the snapshot tells (principal's account, ARN, type, tags,
 // organization ID and path; the resource's account and organization).
-// A direct call is assumed unless the query's context says otherwise:
-// kms:ViaService, kms:GrantIsForAWSResource and aws:CalledVia absent,
-// aws:ViaAWSService and aws:PrincipalIsAWSService false. Everything else only
-// a live request carries stays unknown.
+// The caller is assumed to call in its own name (setCallDefaults); whether
+// a KMS call comes straight or through a service (kms:ViaService) stays
+// open unless the query says. Everything else only a live request carries
+// stays unknown.
 func (g *Graph) Request(q Query) (*eval.Request, []Issue, error) {
 	return g.request(q, nil)
 }
@@ -223,14 +223,7 @@ func (g *Graph) request(q Query, s *scratch) (*eval.Request, []Issue, error) {
 	unknowns = append(unknowns, ucaller...)
 	unknowns = append(unknowns, g.orgSide(r, ctx, p.AccountID, resAccount)...)
 
-	// What a direct call carries, unless the query says otherwise.
-	ctx.SetKey(keyViaAWSService, "false")
-	if p.Kind != arn.KindService {
-		ctx.SetKey(keyPrincipalIsAWSService, "false")
-	}
-	ctx.SetAbsentKey(keyViaService)
-	ctx.SetAbsentKey(keyGrantIsForAWSResource)
-	ctx.SetAbsentKey(keyCalledVia)
+	setCallDefaults(ctx, p.Kind, action, q.Context, q.ContextComplete)
 	for _, k := range sortedKeys(q.Context) {
 		if v := q.Context[k]; v == nil {
 			ctx.SetAbsent(k)
@@ -257,6 +250,48 @@ func (g *Graph) request(q Query, s *scratch) (*eval.Request, []Issue, error) {
 		return nil, nil, err
 	}
 	return r, unknowns, nil
+}
+
+// setCallDefaults sets what the graph assumes of how a call is made, for the
+// keys the query's context does not give: the principal calls in its own
+// name (kms:GrantIsForAWSResource and aws:CalledVia absent,
+// aws:PrincipalIsAWSService false). Whether a KMS call comes straight from
+// the caller or through a service with its credentials (a forward access
+// session: IAM UG, "Forward access sessions") is left open: kms:ViaService
+// is unknown, and aws:ViaAWSService with it, since a call through a service
+// carries both (aws:ViaAWSService true) and a direct call neither (false).
+// A caller whom only a service path allows is then CONDITIONAL on
+// kms:ViaService, not denied for a direct call the user did not ask about.
+// A complete context, or kms:ViaService given (absent or a value), answers
+// that one call. Other actions are direct calls.
+func setCallDefaults(ctx *policy.Context, kind arn.PrincipalKind, action string, given map[string][]string, complete bool) {
+	if kind != arn.KindService {
+		ctx.SetKey(keyPrincipalIsAWSService, "false")
+	}
+	ctx.SetAbsentKey(keyGrantIsForAWSResource)
+	ctx.SetAbsentKey(keyCalledVia)
+	via, viaGiven := lookupFold(given, "kms:ViaService")
+	switch {
+	case !strings.HasPrefix(action, "kms:") || complete || viaGiven && via == nil:
+		ctx.SetAbsentKey(keyViaService)
+		ctx.SetKey(keyViaAWSService, "false")
+	case viaGiven:
+		ctx.SetKey(keyViaAWSService, "true")
+	}
+}
+
+// lookupFold returns the values of a context key, matched without regard
+// to case (condition keys are case-insensitive), and whether it is given.
+func lookupFold(m map[string][]string, key string) ([]string, bool) {
+	if v, ok := m[key]; ok {
+		return v, true
+	}
+	for k, v := range m {
+		if strings.EqualFold(k, key) {
+			return v, true
+		}
+	}
+	return nil, false
 }
 
 // keySide fills the request's resource side from a key.

@@ -10,8 +10,9 @@ import (
 // keyFilter decides cheaply, and soundly, which principals need a full
 // evaluation of an action on one key: a principal is skipped only when no
 // Allow statement of its identity policies can match the request, given what
-// is certain for any direct call on that key (the key's ARN, account and tags;
-// no kms:ViaService) and the principal's own tags. Everything else in the
+// is certain for any call on that key (the key's ARN, account and tags; the
+// defaults of setCallDefaults, kms:ViaService left open) and the principal's
+// own tags. Everything else in the
 // context stays unknown, so a statement whose conditions need it is kept.
 //
 // The filter is not used for principals a key's policy or grants name, nor,
@@ -72,11 +73,7 @@ func (g *Graph) newKeyFilter(action string, key *Key) *keyFilter {
 		ctx.SetPrefixKnown("aws:ResourceTag/")
 	}
 	ctx.Set("aws:ResourceAccount", key.Account)
-	ctx.SetKey(keyViaAWSService, "false")
-	ctx.SetKey(keyPrincipalIsAWSService, "false")
-	ctx.SetAbsentKey(keyViaService)
-	ctx.SetAbsentKey(keyGrantIsForAWSResource)
-	ctx.SetAbsentKey(keyCalledVia)
+	setCallDefaults(ctx, arn.KindRole, strings.ToLower(action), nil, false)
 	if g.Org != nil && g.Org.Member(key.Account) {
 		ctx.SetKey(keyResourceOrgID, g.Org.ID)
 	}

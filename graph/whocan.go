@@ -645,10 +645,20 @@ func (g *Graph) namedOutside(key *Key) []string {
 			if st.Effect != 0 || st.Principal == nil || st.NotPrincipal {
 				continue
 			}
+			named := st.Principal.AWS
 			if st.Principal.Any {
-				add("*")
+				named = append([]string{"*"}, named...)
 			}
-			for _, e := range st.Principal.AWS {
+			for _, e := range named {
+				// "*" limited to named accounts by kms:CallerAccount or
+				// aws:PrincipalAccount (as AWS managed keys are) is those
+				// accounts' principals, not the public.
+				if limited := callerAccounts(&st); e == "*" && limited != nil {
+					for _, a := range limited {
+						add(a)
+					}
+					continue
+				}
 				add(e)
 			}
 		}

@@ -127,8 +127,11 @@ func whoRows(c *Common, who []graph.Who) []row {
 	for _, w := range who {
 		via := viaText(w.Paths)
 		if via == "" && len(w.Conditions) > 0 {
-			cd := w.Conditions[0]
-			via = "if " + cd.Key + " " + cd.Operator + " " + strings.Join(cd.Values, ",")
+			var parts []string
+			for _, cl := range eval.Clauses(w.Conditions) {
+				parts = append(parts, cl.Text())
+			}
+			via = strings.Join(parts, "; ")
 		}
 		if via == "" && len(w.Unknowns) > 0 {
 			via = "unknown: " + w.Unknowns[0].Message

@@ -147,6 +147,11 @@ func TestViewsGolden(t *testing.T) {
 		{"key-policy", "/ t:reports enter enter tab tab tab ]"},
 		{"why", "/ t:reports enter enter / t:dilip enter enter"},
 		{"why-chain", "/ t:reports enter enter / t:OrgAdmin enter enter"},
+		// CONDITIONAL: its own heading and glyph, the grant named (no
+		// placeholder statement), and through a service with the identity
+		// statement that must also allow.
+		{"why-conditional-grant", "/ t:reports enter enter / t:Batch enter enter"},
+		{"why-conditional-via-service", "/ t:secrets enter enter / t:DataEngineer enter enter"},
 		{"principals", "2"},
 		{"principal", "2 / t:DataEngineer enter enter"},
 		{"principal-assume", "2 / t:OrgAdmin enter enter tab"},

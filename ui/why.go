@@ -53,7 +53,10 @@ func (s *whyScreen) Init() tea.Cmd {
 		if m.err != nil {
 			return m
 		}
-		if m.answer.Decision != eval.Allow {
+		// A CONDITIONAL answer depends on the request (the encryption
+		// context, the service the call comes through): a fix that allows
+		// it whatever the request would widen access, so none is proposed.
+		if m.answer.Decision == eval.Deny {
 			m.fixes = g.Fixes(m.answer)
 		}
 		if m.answer.DirectDecision == m.answer.Decision {
@@ -163,20 +166,19 @@ func (s *whyScreen) render() {
 				parts = append(parts, p)
 			}
 		}
-		label := "Denied by: "
 		if trace.Decision == eval.Conditional {
-			label = "Depends on: "
+			add("", st.Conditional.Render("? ")+st.Bold.Render("Depends on the request: ")+strings.Join(parts, ", "))
+		} else {
+			add("", st.Denied.Render("✗ ")+st.Bold.Render("Denied by: ")+strings.Join(parts, ", "))
 		}
-		add("", st.Denied.Render("✗ ")+st.Bold.Render(label)+strings.Join(parts, ", "))
 	}
 	if len(trace.Conditions) > 0 {
-		add("", st.Bold.Render("Conditions only the live request can settle"))
-		for _, c := range trace.Conditions {
-			verb := "allowed only if"
-			if c.Effect.String() == "Deny" {
-				verb = "denied if"
+		add("", st.Conditional.Render("? ")+st.Bold.Render("Conditions only the live request can settle"))
+		for _, cl := range eval.Clauses(trace.Conditions) {
+			add("  "+st.Conditional.Render("? ")+cl.Text(), st.Muted.Render("      ("+cl.Source()+")"))
+			for _, rs := range eval.Companions(trace.Request, trace.Reasons, cl) {
+				add("      " + s.glyph(rs) + " and " + rs.Layer.String() + " " + rs.Text())
 			}
-			add("  "+st.Conditional.Render("? ")+verb+" "+c.Key+" "+c.Operator+" "+strings.Join(c.Values, " or "), st.Muted.Render("      ("+c.Layer.String()+", "+c.Policy+" statement "+itoa(c.Statement)+")"))
 		}
 	}
 	if len(s.fixes) > 0 {
@@ -243,21 +245,27 @@ func (s *whyScreen) reasonLines(reasons []eval.Reason, indent string) []string {
 		if i == len(reasons)-1 {
 			branch, cont = "└─", "   "
 		}
-		g := rs.Glyph()
-		switch g {
-		case "✓":
-			g = st.Allowed.Render(g)
-		case "✗":
-			g = st.Denied.Render(g)
-		case "?":
-			g = st.Conditional.Render(g)
-		}
-		out = append(out, indent+branch+" "+g+" "+st.Bold.Render(padRight(rs.Layer.String(), 20))+" "+rs.Text())
+		out = append(out, indent+branch+" "+s.glyph(rs)+" "+st.Bold.Render(padRight(rs.Layer.String(), 20))+" "+rs.Text())
 		for _, c := range rs.Conditions {
 			out = append(out, indent+cont+"    "+c.Text())
 		}
 	}
 	return out
+}
+
+// glyph is a reason's glyph in its colour.
+func (s *whyScreen) glyph(rs eval.Reason) string {
+	st := s.c.Styles
+	g := rs.Glyph()
+	switch g {
+	case "✓":
+		return st.Allowed.Render(g)
+	case "✗":
+		return st.Denied.Render(g)
+	case "?":
+		return st.Conditional.Render(g)
+	}
+	return g
 }
 
 func padRight(s string, n int) string {

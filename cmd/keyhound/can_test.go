@@ -170,6 +170,40 @@ func TestResourceAnswersGolden(t *testing.T) {
 	}
 }
 
+// Keys used through services and conditions read with their effect: who-can
+// on an AWS managed key lists who may decrypt through S3 (CONDITIONAL on
+// kms:ViaService) and who reads the bucket it encrypts, never "nobody"; the
+// public's row on alias/open says the RCP perimeter *denies* outside the
+// organization; can with no context is CONDITIONAL, --absent kms:ViaService
+// answers the direct call.
+func TestServiceOnlyKeyGolden(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"who-can-aws-managed-key.txt", []string{"who-can", "--snapshot", "@demo", "decrypt", "alias/aws/s3"}, 0},
+		{"who-can-aws-managed-key.json", []string{"who-can", "--snapshot", "@demo", "--json", "decrypt", "alias/aws/s3"}, 0},
+		{"who-can-open-key.txt", []string{"who-can", "--snapshot", "@demo", "decrypt", "alias/open"}, 0},
+		{"can-aws-managed-key-conditional.txt", []string{"can", "--snapshot", "@demo", "--region", "us-east-1", "arn:aws:iam::111111111111:user/ann", "kms:Decrypt", "alias/aws/s3"}, exitConditional},
+		{"can-aws-managed-key-direct.txt", []string{"can", "--snapshot", "@demo", "--region", "us-east-1", "--absent", "kms:ViaService", "arn:aws:iam::111111111111:user/ann", "kms:Decrypt", "alias/aws/s3"}, exitDeny},
+	} {
+		code, out, errOut := runCLI(t, "", tc.args...)
+		if code != tc.code {
+			t.Fatalf("%v: exit %d, want %d: %s", tc.args, code, tc.code, errOut)
+		}
+		golden(t, tc.name, out)
+	}
+	_, out, _ := runCLI(t, "", "who-can", "--snapshot", "@demo", "decrypt", "alias/open")
+	if !strings.Contains(out, "denied if aws:PrincipalOrgID StringNotEqualsIfExists o-kh0demo01") || strings.Contains(out, "; if ") {
+		t.Errorf("the Deny statement's condition must read as one:\n%s", out)
+	}
+	_, out, _ = runCLI(t, "", "who-can", "--snapshot", "@demo", "decrypt", "alias/aws/s3")
+	if strings.HasPrefix(out, "nobody") || !strings.Contains(out, "s3:GetObject on arn:aws:s3:::kh-demo-legacy-exports") {
+		t.Errorf("who-can on aws/s3 must list who reads its data:\n%s", out)
+	}
+}
+
 func TestGen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "org.json.gz")
 	if code, _, errOut := runCLI(t, "", "gen", "--accounts", "3", "--roles-per-account", "6", "--keys-per-region", "4", "-o", path); code != 0 {

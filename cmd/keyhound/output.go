@@ -48,8 +48,8 @@ func answerNotes(paths []graph.Path, conditions []eval.Residual, unknowns []grap
 	if len(paths) > 0 && len(paths[0].Via) > 1 {
 		notes = append(notes, "via "+strings.Join(paths[0].Via[1:], " → "))
 	}
-	for _, c := range conditions {
-		notes = append(notes, "if "+c.Key+" "+c.Operator+" "+strings.Join(c.Values, "|"))
+	for _, cl := range eval.Clauses(conditions) {
+		notes = append(notes, cl.Text())
 	}
 	if len(unknowns) > 0 {
 		notes = append(notes, fmt.Sprintf("%d unknowns", len(unknowns)))

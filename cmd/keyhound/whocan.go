@@ -43,10 +43,23 @@ secretsmanager:GetSecretValue, …) on a resource.`,
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), map[string]any{"action": args[0], "resource": args[1], "principals": who})
+			// On a key, who reads the data under it through the resources it
+			// encrypts: for a key used only through its services, that is
+			// where its readers are.
+			var data []graph.ResourceAccess
+			if k, err := g.ResolveKey(args[1], "", region); err == nil {
+				if data, err = g.WhoCanReadData(action, k.ARN, depth); err != nil {
+					return &exitError{code: exitBadInput, err: err}
+				}
 			}
-			return writeWho(cmd.OutOrStdout(), who)
+			if asJSON {
+				out := map[string]any{"action": args[0], "resource": args[1], "principals": who}
+				if len(data) > 0 {
+					out["data"] = data
+				}
+				return writeJSON(cmd.OutOrStdout(), out)
+			}
+			return writeWhoWithData(cmd.OutOrStdout(), who, data)
 		},
 	}
 	f := cmd.Flags()
@@ -62,6 +75,42 @@ func writeWho(w io.Writer, who []graph.Who) error {
 		_, err := fmt.Fprintln(w, "nobody")
 		return err
 	}
+	return writeTable(w, whoRows(who, ""))
+}
+
+// writeWhoWithData writes who can use a key, then who can read the data
+// under it through each resource it encrypts.
+func writeWhoWithData(w io.Writer, who []graph.Who, data []graph.ResourceAccess) error {
+	readers := 0
+	for _, d := range data {
+		readers += len(d.Principals)
+	}
+	if len(who) == 0 && readers > 0 {
+		if _, err := fmt.Fprintln(w, "nobody can use the key itself"); err != nil {
+			return err
+		}
+	} else if err := writeWho(w, who); err != nil {
+		return err
+	}
+	if len(data) == 0 {
+		return nil
+	}
+	if _, err := fmt.Fprintln(w, "\nthe data under the key, through the resources it encrypts (the resource's own permission and the service's KMS calls):"); err != nil {
+		return err
+	}
+	var rows []string
+	for _, d := range data {
+		rows = append(rows, d.Action+" on "+d.Resource)
+		if len(d.Principals) == 0 {
+			rows = append(rows, "  nobody")
+		}
+		rows = append(rows, whoRows(d.Principals, "  ")...)
+	}
+	return writeTable(w, rows)
+}
+
+// whoRows are who-can answers as table rows, each line starting with indent.
+func whoRows(who []graph.Who, indent string) []string {
 	rows := make([]string, 0, len(who))
 	for _, x := range who {
 		var notes []string
@@ -69,7 +118,7 @@ func writeWho(w io.Writer, who []graph.Who) error {
 			notes = append(notes, "external")
 		}
 		notes = append(notes, answerNotes(x.Paths, x.Conditions, x.Unknowns)...)
-		rows = append(rows, fmt.Sprintf("%s\t%s\t%s\t%s", x.Decision, x.Kind, x.Principal, strings.Join(notes, "; ")))
+		rows = append(rows, fmt.Sprintf("%s%s\t%s\t%s\t%s", indent, x.Decision, x.Kind, x.Principal, strings.Join(notes, "; ")))
 	}
-	return writeTable(w, rows)
+	return rows
 }

@@ -224,14 +224,16 @@ type Decision struct {
 
 // Residual is a condition the verdict depends on.
 type Residual struct {
-	Layer     Layer         `json:"layer"`
-	Policy    string        `json:"policy,omitempty"`
-	Statement int           `json:"statement"`
-	Sid       string        `json:"sid,omitempty"`
-	Effect    policy.Effect `json:"effect"`
-	Operator  string        `json:"operator"`
-	Key       string        `json:"key"`
-	Values    []string      `json:"values"`
+	Layer     Layer  `json:"layer"`
+	Policy    string `json:"policy,omitempty"`
+	Statement int    `json:"statement"`
+	Sid       string `json:"sid,omitempty"`
+	// Grant is the grant ID when the condition is a grant's constraint.
+	Grant    string        `json:"grant,omitempty"`
+	Effect   policy.Effect `json:"effect"`
+	Operator string        `json:"operator"`
+	Key      string        `json:"key"`
+	Values   []string      `json:"values"`
 }
 
 // DeniedByLayer reports whether layer is among the denying layers.

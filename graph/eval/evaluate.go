@@ -439,7 +439,7 @@ func collectResiduals(d *Decision) {
 				continue
 			}
 			d.Conditions = append(d.Conditions, Residual{
-				Layer: rs.Layer, Policy: rs.Policy, Statement: rs.Statement, Sid: rs.Sid, Effect: effectOf(rs.Effect),
+				Layer: rs.Layer, Policy: rs.Policy, Statement: rs.Statement, Sid: rs.Sid, Grant: rs.Grant, Effect: effectOf(rs.Effect),
 				Operator: c.Operator, Key: c.Key, Values: c.Values,
 			})
 		}

@@ -74,12 +74,11 @@ func WriteText(w io.Writer, r *Request, d *Decision) error {
 	}
 	if len(d.Conditions) > 0 {
 		b.WriteString("\nconditions the verdict depends on:\n")
-		for _, c := range d.Conditions {
-			verb := "allowed only if"
-			if c.Effect == policy.Deny {
-				verb = "denied if"
+		for _, cl := range Clauses(d.Conditions) {
+			fmt.Fprintf(&b, "  ? %s   (%s)\n", cl.Text(), cl.Source())
+			for _, rs := range Companions(r, d.Reasons, cl) {
+				fmt.Fprintf(&b, "    %s and %s %s\n", glyph(rs), rs.Layer, reasonText(rs))
 			}
-			fmt.Fprintf(&b, "  %s %s %s %s   (%s%s)\n", verb, c.Key, c.Operator, strings.Join(c.Values, " or "), c.Layer, stmtRef(c.Policy, c.Statement, c.Sid))
 		}
 	}
 	b.WriteString("\ntrace:\n")

@@ -73,6 +73,10 @@ func appendResidual(b []byte, r *eval.Residual) []byte {
 		b = append(b, `,"sid":`...)
 		b = appendString(b, r.Sid)
 	}
+	if r.Grant != "" {
+		b = append(b, `,"grant":`...)
+		b = appendString(b, r.Grant)
+	}
 	b = append(b, `,"effect":`...)
 	b = appendString(b, r.Effect.String())
 	b = append(b, `,"operator":`...)

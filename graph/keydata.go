@@ -1,0 +1,57 @@
+package graph
+
+import (
+	"strings"
+)
+
+// ResourceAccess is who can read the data of one resource encrypted with a
+// key: the resource's reading action, which needs the resource's own
+// permission and every KMS call its service makes for the caller.
+type ResourceAccess struct {
+	Resource string `json:"resource"`
+	Type     string `json:"type"`
+	// Action is the action that reads the plaintext (s3:GetObject,
+	// secretsmanager:GetSecretValue, …).
+	Action     string `json:"action"`
+	Principals []Who  `json:"principals"`
+}
+
+// ResourcesOf returns the resources of the snapshot encrypted with the key
+// keyARN, in the graph's resource order.
+func (g *Graph) ResourcesOf(keyARN string) []*Resource {
+	var out []*Resource
+	for _, r := range g.resources {
+		if r.Key == keyARN {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// WhoCanReadData answers, for a key and a decrypting action, who can read
+// the data under it through each resource of the snapshot it encrypts. A
+// key used only through its services (an AWS managed key, a key policy that
+// allows only with kms:ViaService) is reached that way: who-can on the key
+// itself is CONDITIONAL on kms:ViaService, and these answers say who gets
+// the plaintext. Other actions (encrypting, signing) read no data: nil.
+func (g *Graph) WhoCanReadData(action, keyARN string, chainDepth int) ([]ResourceAccess, error) {
+	if !strings.EqualFold(action, "decrypt") && !strings.EqualFold(action, "kms:Decrypt") {
+		return nil, nil
+	}
+	var out []ResourceAccess
+	for _, r := range g.ResourcesOf(keyARN) {
+		sp, ok := servicePaths[r.Type]
+		if !ok {
+			continue
+		}
+		who, err := g.WhoCan("decrypt", r.ARN, r.Region, chainDepth)
+		if err != nil {
+			return nil, err
+		}
+		if who == nil {
+			who = []Who{}
+		}
+		out = append(out, ResourceAccess{Resource: r.ARN, Type: r.Type, Action: sp.read, Principals: who})
+	}
+	return out, nil
+}
