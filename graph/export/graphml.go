@@ -6,6 +6,8 @@ import (
 	"encoding/xml"
 	"io"
 	"strings"
+
+	"github.com/keyhound/keyhound/graph/eval"
 )
 
 // graphmlKeys are the attributes a GraphML export declares, for nodes and
@@ -124,11 +126,16 @@ func attrsText(m map[string]string) string {
 	return strings.Join(parts, " ")
 }
 
-// conditionsText renders an edge's residual conditions: "if KEY OP VALUES; …".
+// conditionsText renders an edge's residual conditions read with their
+// statements' effect: "allowed only if KEY OP VALUE or VALUE; denied if …".
 func conditionsText(e Edge) string {
-	parts := make([]string, 0, len(e.Conditions))
-	for _, c := range e.Conditions {
-		parts = append(parts, c.Key+" "+c.Operator+" "+strings.Join(c.Values, ","))
+	if len(e.Conditions) == 0 {
+		return ""
+	}
+	cls := eval.Clauses(e.Conditions)
+	parts := make([]string, len(cls))
+	for i, cl := range cls {
+		parts[i] = cl.Text()
 	}
 	return strings.Join(parts, "; ")
 }

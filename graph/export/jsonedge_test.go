@@ -29,6 +29,7 @@ var edgeCases = []Edge{
 			{Layer: eval.LayerKeyPolicy, Statement: 2, Sid: "Org", Effect: policy.Allow, Operator: "StringEquals", Key: "aws:SourceVpce", Values: []string{"vpce-1", "vpce-2"}},
 			{Layer: eval.LayerIdentityPolicy, Policy: "inline <&>", Statement: 0, Effect: policy.Deny, Operator: "Null", Key: "aws:SourceIp"},
 			{Layer: eval.LayerSCP, Policy: "p", Effect: policy.Allow, Values: []string{}},
+			{Layer: eval.LayerGrant, Statement: -1, Grant: "g1", Effect: policy.Allow, Operator: "EncryptionContextSubset", Key: "kms:EncryptionContext:dept", Values: []string{"finance"}},
 		},
 		Via: []string{"arn:aws:iam::2:role/a", "arn:aws:iam::1:role/b"}, Because: []string{`key-policy statement 2 "Org"`, "grant g1"},
 	},
@@ -56,7 +57,7 @@ func FuzzEdgeJSON(f *testing.F) {
 		e := &Edge{
 			From: from, To: to, Kind: EdgeCanUseKey, Action: action, Decision: eval.Verdict(decision % 3),
 			Via: []string{from, to}, Because: []string{sid},
-			Conditions: []eval.Residual{{Layer: eval.LayerKeyPolicy, Policy: attr, Statement: int(decision), Sid: sid, Effect: policy.Allow, Operator: "StringEquals", Key: key, Values: []string{value}}},
+			Conditions: []eval.Residual{{Layer: eval.LayerKeyPolicy, Policy: attr, Statement: int(decision), Sid: sid, Grant: to, Effect: policy.Allow, Operator: "StringEquals", Key: key, Values: []string{value}}},
 			Attrs:      map[string]string{attr: value, key: sid},
 		}
 		if got, want := appendEdge(nil, e), encodingJSON(t, e); !bytes.Equal(got, want) {
