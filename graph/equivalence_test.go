@@ -264,3 +264,47 @@ var queryRewrites = []queryRewrite{
 		return q, true
 	}},
 }
+
+// The demo's batch-reports grant lets the Batch role decrypt with the
+// reports key when the encryption context has department=finance (KMS API
+// Reference, GrantConstraints). keyhound can --context
+// kms:EncryptionContext:department=finance says that as well as
+// --encryption-context department=finance: the graph passes the query's
+// context into the request, where the grant reads it.
+func TestGrantConstraintFromContextKeys_Can(t *testing.T) {
+	s, errs, err := snapshot.Decode(demo.Snapshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := graph.Build(s, errs)
+	base := graph.Query{Principal: "arn:aws:sts::222222222222:assumed-role/Batch/job", Action: "kms:Decrypt", Resource: demo.ReportsKey, ChainDepth: -1}
+	for _, tc := range []struct {
+		name     string
+		ctx      map[string][]string
+		ec       map[string]string
+		complete bool
+		want     eval.Verdict
+	}{
+		{name: "--encryption-context", ec: map[string]string{"department": "finance"}, want: eval.Allow},
+		{name: "--context", ctx: map[string][]string{"kms:EncryptionContext:department": {"finance"}}, want: eval.Allow},
+		{name: "--context --context-complete", ctx: map[string][]string{"kms:EncryptionContext:department": {"finance"}}, complete: true, want: eval.Allow},
+		{name: "--context with another department", ctx: map[string][]string{"kms:EncryptionContext:department": {"sales"}}, want: eval.Deny},
+		{name: "--absent", ctx: map[string][]string{"kms:EncryptionContext:department": nil}, want: eval.Deny},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q := base
+			q.Context, q.EncryptionContext, q.ContextComplete = tc.ctx, tc.ec, tc.complete
+			a := ask(t, g, q)
+			if a.Decision != tc.want {
+				t.Fatalf("%s: %s %v, want %s", queryText(q), a.Decision, a.DeniedBy, tc.want)
+			}
+			for _, rs := range a.Reasons {
+				if rs.Layer == eval.LayerGrant && rs.Grant != "" && len(rs.Conditions) > 0 {
+					if c := rs.Conditions[0]; c.Key != "kms:EncryptionContext:department" || !c.Known {
+						t.Errorf("grant constraint explained as %+v", c)
+					}
+				}
+			}
+		})
+	}
+}
