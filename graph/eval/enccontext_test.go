@@ -100,7 +100,7 @@ func TestGrantConstraintExplanationSameForEitherSpelling(t *testing.T) {
 			ctx["kms:EncryptionContext:"+k] = v
 		}
 		ctx["kms:EncryptionContextKeys"] = keys
-		a, b := explain(obj{"encryption_context": obj(ec)}), explain(obj{"context": ctx})
+		a, b := explain(obj{"encryption_context": ec}), explain(obj{"context": ctx})
 		if a != b {
 			t.Errorf("encryption context %v:\nencryption_context: %s\ncontext keys:       %s", ec, a, b)
 		}
