@@ -172,6 +172,8 @@ const (
 	CodeNoIdentityPolicies     Code = "no-identity-policies"
 	CodeAWSManagedKeyDirectUse Code = "aws-managed-key"
 	CodePoliciesUnknown        Code = "policies-unknown"
+	CodeNoPermissionRequired   Code = "no-permission-required" // sts:GetCallerIdentity
+	CodeReservedAliasName      Code = "alias-name-reserved"    // alias/aws/ is for AWS managed keys
 )
 
 // Reason is one piece of evidence: a statement, grant or rule, with the layer

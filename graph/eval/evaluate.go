@@ -79,10 +79,16 @@ func (p *path) failures() int {
 // must allow at every level; a VPC endpoint policy must allow; then the
 // resource side and the identity side must allow as the same-account or
 // cross-account rule requires; finally the key state and the caller's Region
-// must permit the call. Unknown context makes a layer Unknown, and Kleene
+// must permit the call, and no customer may manage an alias reserved for AWS
+// managed keys; sts:GetCallerIdentity needs no permission. Unknown context makes a layer Unknown, and Kleene
 // logic carries it to a CONDITIONAL verdict, never a guess.
 func (e *Evaluator) Evaluate(r *Request, d *Decision) {
 	d.reset()
+	if r.needsNoPermission() {
+		d.Verdict = Allow
+		d.Reasons = append(d.Reasons, Reason{Layer: LayerIdentityPolicy, Outcome: OutcomeAllows, Code: CodeNoPermissionRequired, Statement: -1})
+		return
+	}
 	var layerDeny [numLayers]policy.Tri // explicit denies, per layer
 	// Layers marked Unknown may hold denies we cannot see: they can only
 	// make the verdict uncertain, never an explicit DENY.
@@ -271,7 +277,11 @@ func (e *Evaluator) Evaluate(r *Request, d *Decision) {
 	}
 
 	// Rules outside policies.
-	stateOK, regionOK, xacctOK := true, true, true
+	stateOK, regionOK, xacctOK, aliasOK := true, true, true, true
+	if r.reservedAlias() {
+		aliasOK = false
+		d.Reasons = append(d.Reasons, Reason{Layer: LayerKeyPolicy, Outcome: OutcomeBlocked, Code: CodeReservedAliasName, Statement: -1})
+	}
 	if isKey && !keyStateAllows(r.KeyState, op) {
 		stateOK = false
 		d.Reasons = append(d.Reasons, Reason{Layer: LayerKeyState, Outcome: OutcomeBlocked, Code: CodeKeyStateRefuses, Statement: -1})
@@ -296,7 +306,7 @@ func (e *Evaluator) Evaluate(r *Request, d *Decision) {
 		}
 		explicit = explicit.Or(t)
 	}
-	verdict := explicit.Not().And(scpOK).And(rcpOK).And(vpceOK).And(allowed).And(policy.TriOf(stateOK && regionOK && xacctOK))
+	verdict := explicit.Not().And(scpOK).And(rcpOK).And(vpceOK).And(allowed).And(policy.TriOf(stateOK && regionOK && xacctOK && aliasOK))
 	d.Verdict = verdictOf(verdict)
 	if verdict == tT {
 		return
@@ -329,7 +339,7 @@ func (e *Evaluator) Evaluate(r *Request, d *Decision) {
 	if !regionOK {
 		d.deny(LayerRegion, false)
 	}
-	if !xacctOK {
+	if !xacctOK || !aliasOK {
 		d.deny(LayerKeyPolicy, false)
 	}
 	if allowed != tT {

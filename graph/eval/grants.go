@@ -86,35 +86,46 @@ func hasOperation(g *Grant, op string) bool {
 	return false
 }
 
-// constraintsHold evaluates EncryptionContextSubset / EncryptionContextEquals:
-// pairs compare exactly and case-sensitively.
+// constraintsHold evaluates EncryptionContextSubset / EncryptionContextEquals
+// against the request's encryption context, whichever way the request
+// carries it (ecValue): keys compare case-insensitively, values exactly.
 func constraintsHold(c *GrantConstraints, r *Request) policy.Tri {
 	if c == nil || (len(c.EncryptionContextSubset) == 0 && c.EncryptionContextEquals == nil) {
 		return policy.True
 	}
-	ec := r.EncryptionContext
-	if ec == nil {
-		if !r.Context.Complete() {
-			return policy.Unknown
-		}
-		ec = map[string]string{}
-	}
-	for k, v := range c.EncryptionContextSubset {
-		if got, ok := ec[k]; !ok || got != v {
-			return policy.False
+	res := pairsHold(c.EncryptionContextSubset, r)
+	if c.EncryptionContextEquals != nil && res != policy.False {
+		res = res.And(pairsHold(c.EncryptionContextEquals, r))
+		if other, _, whole := ecOtherKeys(r, c.EncryptionContextEquals); len(other) > 0 {
+			res = policy.False
+		} else if !whole {
+			res = res.And(policy.Unknown)
 		}
 	}
-	if c.EncryptionContextEquals != nil {
-		if len(ec) != len(c.EncryptionContextEquals) {
-			return policy.False
-		}
-		for k, v := range c.EncryptionContextEquals {
-			if got, ok := ec[k]; !ok || got != v {
-				return policy.False
-			}
+	return res
+}
+
+// pairsHold is whether the request's encryption context has every pair of m.
+func pairsHold(m map[string]string, r *Request) policy.Tri {
+	res := policy.True
+	for k, v := range m {
+		res = res.And(pairHolds(k, v, r))
+		if res == policy.False {
+			break
 		}
 	}
-	return policy.True
+	return res
+}
+
+func pairHolds(k, v string, r *Request) policy.Tri {
+	got, pres := ecValue(r, k)
+	switch pres {
+	case policy.PresencePresent:
+		return policy.TriOf(len(got) == 1 && got[0] == v)
+	case policy.PresenceAbsent:
+		return policy.False
+	}
+	return policy.Unknown
 }
 
 // constraintResults explains a grant's constraints as conditions.
@@ -127,31 +138,25 @@ func constraintResults(c *GrantConstraints, r *Request) []ConditionResult {
 		}
 		slices.Sort(keys)
 		for _, k := range keys {
-			cr := ConditionResult{Operator: op, Key: "kms:EncryptionContext:" + k, Values: []string{m[k]}, Result: policy.Unknown}
-			if r.EncryptionContext != nil || r.Context.Complete() {
-				cr.Known = true
-				got, ok := r.EncryptionContext[k]
-				cr.Present = ok
-				if ok {
-					cr.Context = []string{got}
-				}
-				cr.Result = policy.TriOf(ok && got == m[k])
-			}
-			out = append(out, cr)
+			got, pres := ecValue(r, k)
+			out = append(out, ConditionResult{
+				Operator: op, Key: ecPrefix + k, Values: []string{m[k]},
+				Context: got, Known: pres != policy.PresenceUnknown, Present: pres == policy.PresencePresent,
+				Result: pairHolds(k, m[k], r),
+			})
 		}
 	}
 	add("EncryptionContextSubset", c.EncryptionContextSubset)
 	add("EncryptionContextEquals", c.EncryptionContextEquals)
-	if c.EncryptionContextEquals != nil && r.EncryptionContext != nil {
-		var extra []string
-		for k := range r.EncryptionContext {
-			if _, ok := c.EncryptionContextEquals[k]; !ok {
-				extra = append(extra, k)
-			}
-		}
+	if c.EncryptionContextEquals != nil {
+		extra, vals, _ := ecOtherKeys(r, c.EncryptionContextEquals)
 		slices.Sort(extra)
 		for _, k := range extra {
-			out = append(out, ConditionResult{Operator: "EncryptionContextEquals", Key: "kms:EncryptionContext:" + k, Context: []string{r.EncryptionContext[k]}, Known: true, Present: true, Result: policy.False})
+			cr := ConditionResult{Operator: "EncryptionContextEquals", Key: ecPrefix + k, Known: true, Present: true, Result: policy.False}
+			if v, ok := vals[k]; ok {
+				cr.Context = []string{v}
+			}
+			out = append(out, cr)
 		}
 	}
 	return out

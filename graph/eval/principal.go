@@ -118,7 +118,13 @@ func roleMatches(e, prefix, name string) bool {
 // user, role or session; and a Deny with NotPrincipal "will always deny any
 // IAM principal that has a permissions boundary policy attached"
 // (access_policies_boundaries.html). With Allow (unsupported, but found in old
-// policies) any listed identity of the caller excludes it.
+// policies) any listed identity of the caller excludes it; everyone else,
+// anonymous callers and AWS services included, is covered: "Doing so allows
+// all principals except the one named in the NotPrincipal element ... you
+// might grant access to anonymous (unauthenticated) users" (the same page,
+// "NotPrincipal with Allow", in its 2023 edition). A service or anonymous
+// caller has no account: it is exempt, under either effect, only when it is
+// listed itself.
 func notPrincipalExcludes(ps *policy.Principals, r *Request, effect policy.Effect) bool {
 	p := &r.Principal
 	listedExact := func(x string) bool {
@@ -150,7 +156,7 @@ func notPrincipalExcludes(ps *policy.Principals, r *Request, effect policy.Effec
 	var account, self bool
 	switch p.Kind {
 	case arn.KindService, arn.KindAnonymous:
-		account, self = true, listedExact(p.ARN)
+		return listedExact(p.ARN)
 	case arn.KindAccount:
 		account = listedAccount()
 		self = account

@@ -103,8 +103,10 @@ func (r *Request) MarkUnknown(l Layer) {
 // lower-case action, the resource's account, and the context keys AWS
 // derives from the principal and resource (aws:PrincipalArn, aws:PrincipalAccount,
 // aws:PrincipalType, aws:username, aws:PrincipalIsAWSService,
-// aws:PrincipalServiceName, aws:ResourceAccount, kms:CallerAccount), each only
-// when the context does not already set it.
+// aws:PrincipalServiceName, aws:ResourceAccount, kms:CallerAccount; aws:username
+// absent for callers other than IAM users), each only when the context does
+// not already set it; and the encryption context from its condition keys
+// when they tell all of it (deriveEncryptionContext).
 func (r *Request) Prepare() error {
 	if r.Principal.Kind == arn.KindUnknown {
 		return fmt.Errorf("request has no principal")
@@ -120,6 +122,14 @@ func (r *Request) Prepare() error {
 	r.service, r.actionName = strings.ToLower(svc), name
 	if a, err := arn.Parse(r.Resource); err == nil {
 		r.resourceARN, r.resourceIsARN = a, true
+		if r.service == "kms" && a.Service == "kms" && strings.HasPrefix(a.Resource, "alias/") && !aliasOperations[strings.ToLower(name)] {
+			// KMS authorizes an operation named by alias on the key the
+			// alias points to (KMS DG, alias-authorization.html): an IAM
+			// policy on the alias ARN does not apply to the key, and the
+			// key policy is required. Evaluated on the alias, the request
+			// would silently differ from the same one on the key's ARN.
+			return fmt.Errorf("resource %q is an alias: KMS authorizes %s on the key the alias points to; give the key ARN (and kms:RequestAlias in the context)", r.Resource, r.Action)
+		}
 		if r.ResourceAccount == "" {
 			r.ResourceAccount = a.AccountID
 		}
@@ -178,6 +188,13 @@ func (r *Request) Prepare() error {
 	if r.ResourceAccount != "" {
 		setDefault(keyResourceAccount, r.ResourceAccount)
 	}
+	if p.Kind != arn.KindUser && !r.Context.HasKey(keyUsername) {
+		// aws:username is "not present" for every caller but an IAM user
+		// (IAM UG, reference_policies_variables.html, "Principal key
+		// values"): ${aws:username} has no value for a role session.
+		r.Context.SetAbsentKey(keyUsername)
+	}
+	r.deriveEncryptionContext()
 	r.prepared = true
 	return nil
 }

@@ -39,9 +39,8 @@ func TestSoundness(t *testing.T) {
 		for _, ctx := range completions(r) {
 			c := *r
 			c.Context = ctx
-			if ctx.Complete() && c.EncryptionContext == nil {
-				c.EncryptionContext = map[string]string{}
-			}
+			// A complete context tells the whole encryption context.
+			c.deriveEncryptionContext()
 			cd, err := Evaluate(&c)
 			if err != nil {
 				t.Fatal(err)
@@ -81,6 +80,11 @@ func soundnessRequests() []obj {
 		cond("DateGreaterThan", "aws:CurrentTime", "2026-01-01T00:00:00Z"),
 		cond("StringEquals", "kms:EncryptionContext:app", "${aws:PrincipalTag/app}"),
 		cond("ArnLike", "aws:SourceArn", "arn:aws:s3:::bucket-*"),
+		// Variables with no value for a session: aws:username is not present.
+		cond("StringNotEquals", "aws:ResourceTag/owner", "${aws:username}"),
+		cond("ForAnyValue:StringNotEquals", "aws:TagKeys", "${aws:username}"),
+		cond("StringEqualsIfExists", "aws:ResourceTag/owner", "${aws:username}"),
+		cond("Null", "kms:EncryptionContextKeys", "true"),
 	} {
 		for _, effect := range []string{"Allow", "Deny"} {
 			out = append(out, obj{
@@ -90,6 +94,20 @@ func soundnessRequests() []obj {
 			out = append(out, obj{
 				"principal": sessB, "action": "kms:Decrypt", "resource": keyA, "resource_policy": keyPol(c, effect),
 				"identity_policies": []any{doc(stmt(effect, obj{"Action": "kms:Decrypt", "Resource": "*", "Condition": c}))},
+			})
+		}
+	}
+	// Grants whose constraints read pairs the policies also condition on,
+	// so that the completions vary them.
+	for _, constraint := range []obj{
+		{"EncryptionContextSubset": obj{"dept": "finance"}},
+		{"EncryptionContextEquals": obj{"dept": "finance"}},
+	} {
+		for _, ctx := range []obj{{}, {"kms:EncryptionContext:dept": "finance"}, {"kms:EncryptionContextKeys": []any{"dept"}}} {
+			out = append(out, obj{
+				"principal": sessA, "action": "kms:Decrypt", "resource": keyA, "context": ctx,
+				"resource_policy": keyPol(cond("StringNotEquals", "kms:EncryptionContext:dept", "finance"), "Deny"),
+				"grants":          []any{obj{"GrantId": "g", "GranteePrincipal": roleA, "Operations": []any{"Decrypt"}, "Constraints": constraint}},
 			})
 		}
 	}

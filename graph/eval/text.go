@@ -31,6 +31,8 @@ var codeText = map[Code]string{
 	CodeSessionLimitsRoleARN:   "no statement of the session policy allows it (a session policy limits identity policies and grants to the role ARN)",
 	CodeNoIdentityPolicies:     "the caller has no identity policies",
 	CodePoliciesUnknown:        "some of its policies are unknown (not collected, unreadable or unparseable): the answer cannot rest on them",
+	CodeNoPermissionRequired:   "this action needs no permission, and no policy can deny it",
+	CodeReservedAliasName:      "alias names beginning with alias/aws/ are reserved for AWS managed keys: no one may create, update or delete them",
 }
 
 // WriteText writes the decision as an on-call engineer reads it: the verdict,

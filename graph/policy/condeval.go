@@ -17,9 +17,17 @@ import (
 //   - several policy values for the key are ORed (a negated operator is true
 //     when no value matches);
 //   - ForAllValues needs every request value to match, ForAnyValue at least one;
-//   - Null is true when the key's absence is what the policy value says.
+//   - Null is true when the key's absence is what the policy value says; a
+//     multivalued key with no values counts as absent
+//     (reference_policies_condition_examples-multi-valued-context-keys.html:
+//     Null "false" keeps "missing context keys or context keys with empty
+//     values" from evaluating to true);
+//   - a policy value whose variable the request does not carry matches no
+//     request value (reference_policies_variables.html, "Policy variables
+//     with no value"): StringEquals is false, StringNotEquals true.
 //
-// A key that is neither present nor known absent gives Unknown.
+// A key that is neither present nor known absent gives Unknown, unless the
+// answer is the same whether it is absent or present with any value.
 func (c *Condition) Eval(ctx *Context) Tri {
 	vals, pres := ctx.Lookup(c.key)
 	return c.evalValues(vals, pres, ctx)
@@ -34,10 +42,19 @@ func (c *Condition) EvalLookup(ctx *Context) (Tri, []string, Presence) {
 
 func (c *Condition) evalValues(vals []string, pres Presence, ctx *Context) Tri {
 	if pres == PresenceUnknown {
+		if c.valuesUnresolvable(ctx) {
+			// No request value can match a policy value: only the key's
+			// presence matters, and it may not.
+			absent := c.evalValues(nil, PresenceAbsent, ctx)
+			if absent == c.evalValues(anyValue[:], PresencePresent, ctx) {
+				return absent
+			}
+			return Unknown
+		}
 		return c.evalExcluded(ctx)
 	}
 	if c.Family == OpNull {
-		absent := pres == PresenceAbsent
+		absent := pres == PresenceAbsent || len(vals) == 0
 		for _, b := range c.bools {
 			if b == absent {
 				return True
@@ -189,6 +206,39 @@ func (c *Condition) Variables() []string {
 // String renders the condition as policy JSON would write it: `StringEquals kms:ViaService [s3.us-east-1.amazonaws.com]`.
 func (c *Condition) String() string {
 	return c.Operator + " " + c.Key + " " + "[" + strings.Join(c.Values, ", ") + "]"
+}
+
+// anyValue stands for any request value where none can match.
+var anyValue = [1]string{""}
+
+// valuesUnresolvable reports whether every policy value of a string or ARN
+// condition has a policy variable the request is known not to carry (absent,
+// or multivalued, with no default): such a value matches nothing.
+func (c *Condition) valuesUnresolvable(ctx *Context) bool {
+	switch c.Family {
+	case OpStringEquals, OpStringEqualsIgnoreCase, OpStringLike:
+		for i := range c.strs {
+			if !c.strs[i].unresolvable(ctx) {
+				return false
+			}
+		}
+		return len(c.strs) > 0
+	case OpArnEquals, OpArnLike:
+		for _, segs := range c.arns {
+			hit := false
+			for i := range segs {
+				if segs[i].unresolvable(ctx) {
+					hit = true
+					break
+				}
+			}
+			if !hit {
+				return false
+			}
+		}
+		return len(c.arns) > 0
+	}
+	return false
 }
 
 // evalExcluded decides a StringEquals-family condition on an unknown key

@@ -134,6 +134,38 @@ func (c *Context) SetPrefixKnown(prefix string) {
 	c.known = append(c.known, strings.ToLower(prefix))
 }
 
+// PrefixKnown reports whether every key starting with prefix (in any case)
+// is known: the context is complete, or SetPrefixKnown named the prefix.
+func (c *Context) PrefixKnown(prefix string) bool {
+	if c == nil {
+		return false
+	}
+	if c.complete {
+		return true
+	}
+	for _, p := range c.known {
+		if len(prefix) >= len(p) && strings.EqualFold(prefix[:len(p)], p) {
+			return true
+		}
+	}
+	return false
+}
+
+// EachPrefixed calls fn for every key set present (not absent, not merely
+// excluded) whose name starts with prefix in any case, with the rest of its
+// name as given and its values, in no particular order.
+func (c *Context) EachPrefixed(prefix string, fn func(rest string, values []string)) {
+	if c == nil {
+		return
+	}
+	for _, e := range c.entries {
+		if e.absent || e.notIn != nil || len(e.name) < len(prefix) || !strings.EqualFold(e.name[:len(prefix)], prefix) {
+			continue
+		}
+		fn(e.name[len(prefix):], e.values)
+	}
+}
+
 // Get is Lookup for a key in any case.
 func (c *Context) Get(key string) ([]string, Presence) { return c.Lookup(strings.ToLower(key)) }
 

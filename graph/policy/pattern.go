@@ -181,6 +181,22 @@ func (p *Pattern) resolve(ctx *Context, vals []string) Tri {
 	return res
 }
 
+// unresolvable reports whether one of the pattern's variables is known to
+// have no value (absent, or multivalued, with no default): the pattern then
+// matches nothing, whatever the other variables are.
+func (p *Pattern) unresolvable(ctx *Context) bool {
+	for i := range p.toks {
+		t := &p.toks[i]
+		if t.kind != tokVar || t.hasDef {
+			continue
+		}
+		if v, pres := ctx.Lookup(t.key); pres == PresenceAbsent || pres == PresencePresent && len(v) != 1 {
+			return true
+		}
+	}
+	return false
+}
+
 // Match matches s against the pattern. wild: `*` and `?` are wildcards;
 // fold: ASCII case-insensitive.
 func (p *Pattern) Match(s string, ctx *Context, wild, fold bool) Tri {
