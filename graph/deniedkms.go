@@ -206,7 +206,9 @@ func keyStateMessage(m *accessdenied.Message) *accessdenied.Message {
 	case accessdenied.CauseNotFound:
 		km.Kind = accessdenied.KindNotFound
 	case accessdenied.CauseDisabled:
-		km.KeyState = "Disabled"
+		if km.KeyState == "" {
+			km.KeyState = "Disabled"
+		}
 	}
 	return &km
 }

@@ -178,6 +178,10 @@ func (m *Message) setServiceKMS(f serviceKMSForm, inner string) {
 		m.Service = f.service
 	}
 	m.KMSKey = kmsKeyRe.FindString(m.Text)
+	if inner == "" && (userRe.MatchString(m.Text) || legacyRe.MatchString(m.Text) || stateRe.MatchString(m.Text)) {
+		// The service passed KMS's own message on as its text (SQS, SNS, S3).
+		inner = m.Text
+	}
 	if inner != "" {
 		if im, err := Parse(inner); err == nil {
 			m.KMS = im
@@ -187,6 +191,7 @@ func (m *Message) setServiceKMS(f serviceKMSForm, inner string) {
 			if m.Principal == "" {
 				m.Principal = im.Principal
 			}
+			m.KeyState = im.KeyState
 			if m.KMSKey == "" && kmsKeyRe.MatchString(im.Resource) {
 				m.KMSKey = im.Resource
 			}
