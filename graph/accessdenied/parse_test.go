@@ -243,3 +243,15 @@ func TestParseRejects(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkParse parses each message of the corpus once per iteration.
+func BenchmarkParse(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, tc := range corpus {
+			if _, err := Parse(tc.in); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}

@@ -123,7 +123,7 @@ var kmsPrefixCauses = map[string]string{
 // DynamoDB's "KMS key access denied error: EXCEPTION: MESSAGE".
 var (
 	lambdaInnerRe = regexp.MustCompile(`(?s)^(.*?)\s*KMS Exception:\s*([\w.]+?)\s*KMS Message:\s*(.*)$`)
-	ddbInnerRe    = regexp.MustCompile(`(?is)^(.*?KMS key access denied error)\s*:\s*(.*)$`)
+	ddbInnerRe    = regexp.MustCompile(`(?s)^(.*?KMS key access denied error)\s*:\s*(.*)$`)
 	// kmsKeyRe finds a KMS key or alias ARN in a service's sentence, bare or
 	// in brackets ("The specified KMS key [arn:aws:kms:…] does not exist").
 	kmsKeyRe = regexp.MustCompile(`arn:aws[\w-]*:kms:[\w-]+:\d{12}:(?:key|alias)/[\w/-]+`)
@@ -135,6 +135,8 @@ var (
 // are not KMS's belong to the outer one.
 func splitInner(s string) (outer, inner string) {
 	switch {
+	case !strings.Contains(s, "KMS Exception:") && !strings.Contains(s, "KMS key access denied error"):
+		return s, ""
 	case lambdaInnerRe.MatchString(s):
 		g := lambdaInnerRe.FindStringSubmatch(s)
 		outer, inner = g[1], g[2]+": "+g[3]
