@@ -29,6 +29,9 @@ type DeniedOptions struct {
 	// ViaService is kms:ViaService when the KMS call came through a service
 	// ("s3.us-east-1.amazonaws.com").
 	ViaService string
+	// Service is the service the call went to (its IAM prefix, "rds"), when
+	// the message names only an operation several services have.
+	Service string
 }
 
 // DeniedRequest is the request keyhound evaluates for a message.
@@ -38,6 +41,9 @@ type DeniedRequest struct {
 	Resource   string `json:"resource"`
 	Region     string `json:"region,omitempty"`
 	ViaService string `json:"via_service,omitempty"`
+	// KMSCalls are the KMS calls evaluated for a service's report of a KMS
+	// failure, made by the service for the caller through ViaService.
+	KMSCalls []string `json:"kms_calls,omitempty"`
 }
 
 // DeniedReport is keyhound's reading of an AccessDenied error: the request,
@@ -69,11 +75,20 @@ type DeniedReport struct {
 
 // ExplainDenied evaluates the request an AccessDenied message is about and
 // proposes the smallest fixes. Where the message hides the caller or the
-// key, o must say; a key-state error needs only the key.
+// key, o must say; a key-state error needs only the key. A service's report
+// that it could not use a KMS key (KindServiceKMS) is answered by the KMS
+// calls the service makes for the caller.
 func (g *Graph) ExplainDenied(m *accessdenied.Message, o DeniedOptions) (*DeniedReport, error) {
+	m, err := resolveOperation(m, o)
+	if err != nil {
+		return nil, err
+	}
 	rep := &DeniedReport{Message: m, DeniedBy: []eval.Denial{}, Reasons: []eval.Reason{}, Fixes: []Fix{}}
 	if m.Layer != nil {
 		rep.MessageLayer = m.Layer.String()
+	}
+	if m.Kind == accessdenied.KindServiceKMS {
+		return g.explainServiceKMS(rep, m, o)
 	}
 	principal := m.Principal
 	if principal == "" || principal == "***" {

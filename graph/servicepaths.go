@@ -190,23 +190,7 @@ func (g *Graph) decideResource(q Query, res *Resource) (*direct, error) {
 		return dr.finish(), nil
 	}
 	for _, call := range kmsCalls {
-		kq := Query{
-			Principal: q.Principal, Action: call, Resource: res.Key, ContextComplete: q.ContextComplete, EncryptionContext: q.EncryptionContext,
-			Context: map[string][]string{
-				"kms:ViaService": {via}, "aws:ViaAWSService": {"true"}, "aws:CalledVia": {sp.service + ".amazonaws.com"},
-				// The network keys of the original request are not passed on
-				// to a forward access session (IAM UG, FAS).
-				"aws:SourceVpce": nil, "aws:SourceVpc": nil, "aws:VpcSourceIp": nil,
-			},
-		}
-		for k, v := range q.Context {
-			if _, set := kq.Context[k]; !set {
-				kq.Context[k] = v
-			}
-		}
-		if call == "kms:CreateGrant" {
-			kq.Context["kms:GrantIsForAWSResource"] = []string{"true"}
-		}
+		kq := forwardKMSQuery(q, sp.service, res.Region, call, res.Key)
 		if ec := serviceEncryptionContext(res, q.Resource); ec != nil && kq.EncryptionContext == nil {
 			for k, v := range ec {
 				kq.Context["kms:EncryptionContext:"+k] = []string{v}
@@ -224,6 +208,30 @@ func (g *Graph) decideResource(q Query, res *Resource) (*direct, error) {
 		dr.addStep(Step{Action: call, Resource: res.Key, Principal: q.Principal, ViaService: via, Note: note}, kr)
 	}
 	return dr.finish(), nil
+}
+
+// forwardKMSQuery is the query for a KMS call a service makes on key with the
+// caller's permissions, as a forward access session (IAM UG, FAS):
+// kms:ViaService SERVICE.REGION.amazonaws.com, aws:ViaAWSService true,
+// aws:CalledVia the service; the original request's network keys are not
+// passed on; a grant the service creates is for an AWS resource.
+func forwardKMSQuery(q Query, service, region, call, key string) Query {
+	kq := Query{
+		Principal: q.Principal, Action: call, Resource: key, ContextComplete: q.ContextComplete, EncryptionContext: q.EncryptionContext,
+		Context: map[string][]string{
+			"kms:ViaService": {service + "." + region + ".amazonaws.com"}, "aws:ViaAWSService": {"true"}, "aws:CalledVia": {service + ".amazonaws.com"},
+			"aws:SourceVpce": nil, "aws:SourceVpc": nil, "aws:VpcSourceIp": nil,
+		},
+	}
+	for k, v := range q.Context {
+		if _, set := kq.Context[k]; !set {
+			kq.Context[k] = v
+		}
+	}
+	if call == "kms:CreateGrant" {
+		kq.Context["kms:GrantIsForAWSResource"] = []string{"true"}
+	}
+	return kq
 }
 
 // serviceEncryptionContext is the encryption context a service uses on the

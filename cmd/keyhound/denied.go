@@ -3,8 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
+	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
 	"github.com/keyhound/keyhound/graph"
@@ -30,8 +32,19 @@ message and what could explain it if not, and proposes the smallest fix as
 ready-to-apply JSON with its AWS CLI command, or the remedy when no policy change
 can help (an AWS managed key across accounts, a disabled key).
 
+Services that report a KMS failure in their own words (RDS KMSKeyNotAccessibleFault,
+Lambda KMSAccessDeniedException, SQS KmsAccessDenied, SNS KMSAccessDenied, Secrets
+Manager "Access to KMS is not allowed", DynamoDB "KMS key access denied error", S3 and
+EC2 KMS.* codes) are answered by the KMS calls the service makes for the caller,
+through the service (kms:ViaService).
+
 Where the message hides the caller or the key, give --principal, --key, or the
-resource the call was about (--resource: its key is used, through its service).`,
+resource the call was about (--resource: its key is used, through its service).
+An operation several services have (TagResource) needs --service.
+
+Exit codes, as for can: 0 the request would now be allowed, 1 denied, 2
+conditional, 3 bad input (and 0 when the message is only parsed, without
+--snapshot).`,
 		Example: `  keyhound denied --snapshot org.json.gz "User: arn:aws:iam::222222222222:user/dilip is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:us-east-1:111111111111:key/… because no identity-based policy allows the kms:Decrypt action"
   pbpaste | keyhound denied --snapshot @demo --json
   keyhound denied --snapshot @demo --principal arn:aws:iam::222222222222:user/dilip --resource arn:aws:s3:::kh-demo-legacy-exports "User: *** is not authorized to perform: kms:Decrypt on the resource associated with this ciphertext because no identity-based policy allows the kms:Decrypt action"`,
@@ -39,6 +52,9 @@ resource the call was about (--resource: its key is used, through its service).`
 		RunE: func(cmd *cobra.Command, args []string) error {
 			text := strings.Join(args, " ")
 			if text == "" || text == "-" {
+				if readerIsTerminal(cmd.InOrStdin()) {
+					_, _ = fmt.Fprintln(cmd.ErrOrStderr(), "keyhound: waiting for the AccessDenied message on standard input: paste it, then press Ctrl-D on a new line (or pass it as an argument)")
+				}
 				data, err := io.ReadAll(io.LimitReader(cmd.InOrStdin(), accessdenied.MaxLen+1))
 				if err != nil {
 					return &exitError{code: exitBadInput, err: fmt.Errorf("read the message: %w", err)}
@@ -64,9 +80,15 @@ resource the call was about (--resource: its key is used, through its service).`
 				return &exitError{code: exitBadInput, err: err}
 			}
 			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), rep)
+				err = writeJSON(cmd.OutOrStdout(), rep)
+			} else {
+				err = writeDenied(cmd.OutOrStdout(), rep)
 			}
-			return writeDenied(cmd.OutOrStdout(), rep)
+			if err != nil {
+				return err
+			}
+			// As can: 0 the request would now be allowed, 1 denied, 2 conditional.
+			return verdictExit(rep.Decision)
 		},
 	}
 	f := cmd.Flags()
@@ -75,6 +97,7 @@ resource the call was about (--resource: its key is used, through its service).`
 	f.StringVar(&o.Key, "key", "", "the key, when the message hides it (KMS's 'on this resource')")
 	f.StringVar(&o.Resource, "resource", "", "the resource the call was about (bucket, secret, snapshot): its key, through its service")
 	f.StringVar(&o.ViaService, "via", "", "kms:ViaService of the KMS call, e.g. s3.us-east-1.amazonaws.com")
+	f.StringVar(&o.Service, "service", "", "the service called (its IAM prefix: rds, sqs, …), when the message names an operation several services have")
 	f.BoolVar(&asJSON, "json", false, "print {message, request, decision, denied_by, reasons, message_layer, agrees_with_message, also_denying, explanations, fixes} as JSON")
 	return cmd
 }
@@ -112,6 +135,25 @@ func writeParsed(w io.Writer, m *accessdenied.Message, hint bool) error {
 	if m.KeyState != "" {
 		fmt.Fprintf(&b, "key state %s\n", m.KeyState)
 	}
+	if m.Kind == accessdenied.KindServiceKMS {
+		fmt.Fprintf(&b, "AWS says  %s could not use the KMS key (%s)", serviceLabel(m.Service), m.KMSCause)
+		if m.KMSAction != "" {
+			fmt.Fprintf(&b, " for %s", m.KMSAction)
+		}
+		b.WriteString("\n")
+		switch {
+		case m.KMSKey != "":
+			fmt.Fprintf(&b, "key       %s\n", m.KMSKey)
+		case hint:
+			b.WriteString("key       not named by the message (give --key or --resource)\n")
+		}
+		if m.KMS != nil {
+			fmt.Fprintf(&b, "KMS said  %s\n", m.KMS.Text)
+		}
+	}
+	if len(m.Services) > 1 {
+		fmt.Fprintf(&b, "service   unknown: %s is an operation of %s (give --service)\n", m.Operation, strings.Join(m.Services, ", "))
+	}
 	if hint {
 		b.WriteString("\nGive --snapshot FILE (or @demo) to evaluate it: the layers that deny, and the smallest fix.\n")
 	}
@@ -125,7 +167,11 @@ func writeDenied(w io.Writer, rep *graph.DeniedReport) error {
 	}
 	var b strings.Builder
 	r := rep.Request
-	fmt.Fprintf(&b, "\nrequest   %s → %s on %s", r.Principal, r.Action, r.Resource)
+	if len(r.KMSCalls) > 0 {
+		fmt.Fprintf(&b, "\nrequest   %s → %s: %s on %s", r.Principal, r.Action, strings.Join(r.KMSCalls, ", "), r.Resource)
+	} else {
+		fmt.Fprintf(&b, "\nrequest   %s → %s on %s", r.Principal, r.Action, r.Resource)
+	}
 	if r.ViaService != "" {
 		fmt.Fprintf(&b, " via %s", r.ViaService)
 	}
@@ -206,4 +252,19 @@ func writeDenied(w io.Writer, rep *graph.DeniedReport) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// serviceLabel names a service in text: its IAM prefix, or "the service".
+func serviceLabel(svc string) string {
+	if svc == "" {
+		return "the service"
+	}
+	return svc
+}
+
+// readerIsTerminal reports whether r is a terminal: the message is then
+// typed or pasted, and keyhound says it is waiting for it.
+func readerIsTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && term.IsTerminal(f.Fd())
 }

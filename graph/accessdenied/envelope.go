@@ -13,6 +13,7 @@ type envelope struct {
 	source, exception, service, operation, requestID, region string
 	principal, resource                                      string // from CloudTrail
 	text                                                     string // the AWS message
+	inner                                                    string // the KMS error a service's message carries ("CODE: MESSAGE")
 }
 
 var (
@@ -22,10 +23,14 @@ var (
 	goRe = regexp.MustCompile(`(?s)operation error ([\w .-]+?): (\w+),(?: exceeded maximum number of attempts, \d+,)? https response error StatusCode: \d+, RequestID: ([\w-]*),(?: HostID: [^,]*,)? (?:api error )?([\w.]+): (.*)$`)
 	// Java SDK v2: "MSG (Service: Kms, Status Code: 400, Request ID: ID)"; v1: "(Service: AWSKMS; Status Code: 400; Error Code: CODE; Request ID: ID…)".
 	javaRe = regexp.MustCompile(`(?s)^(.*?)\s*\(Service: ([\w ]+)[;,] Status Code: \d+[;,](?: Error Code: ([\w.]+);)? Request ID: ([\w-]*)[^)]*\)\s*$`)
-	// JS v3 and other "CODE: MSG" strings: AccessDeniedException: User: …
-	codeRe = regexp.MustCompile(`(?s)^(?:[\w.]+\.)?((?:AccessDenied|KMSInvalidState|Disabled|NotFound|KMS\.NotFound|InvalidKeyUsage|IncorrectKey|InvalidCiphertext|KMSAccessDenied|Forbidden)\w*(?:Exception)?):\s*(.*)$`)
+	// The Lambda console: "Calling the invoke API action failed with this message: MSG".
+	consoleRe = regexp.MustCompile(`(?s)^Calling the (\w+) API action failed with this message:\s*(.*)$`)
+	// JS v3 and other "CODE: MSG" strings: AccessDeniedException: User: …;
+	// the services' own KMS codes (wrapped.go). A Java package before the
+	// code ends in a lower-case segment, so "KMS." stays part of the code.
+	codeRe = regexp.MustCompile(`(?s)^(?:[\w.]*[a-z]\.)?((?:AccessDenied|KMSInvalidState|Disabled|NotFound|KMS\.\w+|InvalidKeyUsage|IncorrectKey|InvalidCiphertext|KMSAccessDenied|KMSDisabled|KMSNotFound|KMSOptInRequired|KMSThrottling|KMSKeyNotAccessibleFault|Kms(?:AccessDenied|Disabled|InvalidState|NotFound|InvalidKeyUsage|OptInRequired|Throttled)|DecryptionFailure|EncryptionFailure|Forbidden)\w*(?:Exception)?):\s*(.*)$`)
 	// Log noise before the message: timestamps, levels, logger names.
-	prefixRe = regexp.MustCompile(`(?s)^.*?((?:An error occurred \(|operation error |User: |The ciphertext refers|botocore\.exceptions\.ClientError: |[\w.]*(?:AccessDenied|KMSInvalidState|Disabled|NotFound)\w*(?:Exception)?: |arn:aws[\w-]*:kms:\S+ is |Access Denied))`)
+	prefixRe = regexp.MustCompile(`(?s)^.*?((?:An error occurred \(|operation error |Calling the \w+ API action failed|User: |The ciphertext refers|botocore\.exceptions\.ClientError: |[\w.]*(?:AccessDenied|KMSInvalidState|Disabled|NotFound|KMSKeyNotAccessibleFault|Kms[A-Z]\w*|KMS[A-Z.]\w*|DecryptionFailure|EncryptionFailure)\w*(?:Exception)?: |Lambda (?:was unable to|couldn't|could not) decrypt|KMS key access denied error|Access to KMS is not allowed|The (?:specified|source snapshot) KMS key|Client\.InvalidKMSKey|arn:aws[\w-]*:kms:\S+ is |Access Denied))`)
 )
 
 // unwrap finds the AWS message inside its envelope.
@@ -58,7 +63,11 @@ func unwrap(s string) envelope {
 	case goRe.MatchString(s):
 		m := goRe.FindStringSubmatch(s)
 		e.source, e.service, e.operation, e.requestID, e.exception, s = "sdk-go", serviceName(m[1]), m[2], m[3], m[4], m[5]
+	case consoleRe.MatchString(s):
+		m := consoleRe.FindStringSubmatch(s)
+		e.source, e.operation, s = "console", m[1], m[2]
 	}
+	s, e.inner = splitInner(s)
 	if m := javaRe.FindStringSubmatch(s); m != nil {
 		e.source, s, e.service, e.requestID = "sdk-java", m[1], serviceName(m[2]), m[4]
 		if m[3] != "" {
@@ -105,16 +114,30 @@ func oneLine(s string) string {
 // arnBreakRe finds an ARN split by a line wrap after a ':' or '/'.
 var arnBreakRe = regexp.MustCompile(`(arn:aws[\w-]*:[^\s"]*[:/]) ([\w-][^\s"]*)`)
 
+// serviceNames maps the names SDK envelopes give services — the Go SDK's
+// service IDs ("Secrets Manager", "CloudWatch Logs"), the Java SDK v2's
+// ("SecretsManager", "DynamoDb") and v1's ("AWSKMS", "AmazonDynamoDBv2",
+// "AWSLogs", "AWSSecurityTokenService"), lower-cased, without spaces and
+// without the "aws"/"amazon" prefix — to the prefix of their IAM actions,
+// where the two differ.
+var serviceNames = map[string]string{
+	"simplestorageservice": "s3", "cloudwatchlogs": "logs", "dynamodbv2": "dynamodb",
+	"securitytokenservice": "sts", "simplequeueservice": "sqs", "simplenotificationservice": "sns",
+	"keymanagementservice": "kms", "elasticcomputecloud": "ec2",
+}
+
 func serviceName(s string) string {
-	s = strings.ToLower(strings.TrimSpace(s))
-	s = strings.TrimPrefix(s, "aws")
-	switch s {
-	case "secrets manager":
-		return "secretsmanager"
-	case "simple storage service", "amazon s3":
-		return "s3"
+	s = strings.ReplaceAll(strings.ToLower(strings.TrimSpace(s)), " ", "")
+	for _, p := range []string{"aws", "amazon"} {
+		if rest, ok := strings.CutPrefix(s, p); ok && rest != "" {
+			s = rest
+			break
+		}
 	}
-	return strings.ReplaceAll(s, " ", "")
+	if n, ok := serviceNames[s]; ok {
+		return n
+	}
+	return s
 }
 
 func unwrapJSON(s string) (envelope, bool) {

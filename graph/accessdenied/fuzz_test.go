@@ -11,6 +11,9 @@ func FuzzParse(f *testing.F) {
 	for _, tc := range corpus {
 		f.Add(tc.in)
 	}
+	for _, tc := range serviceCorpus {
+		f.Add(tc.in)
+	}
 	f.Add("User: arn:aws:iam::1:user/x is not authorized to perform: kms:Decrypt on resource: \"")
 	f.Add(`{"Records":[{"errorCode":"AccessDenied"}]}`)
 	f.Add(`<Error><Code>AccessDenied</Code></Error>`)

@@ -22,6 +22,11 @@ const (
 	KindKeyState         = "key-state"         // KMSInvalidStateException, DisabledException
 	KindNotFound         = "not-found"         // NotFoundException
 	KindGeneric          = "generic"           // "Access Denied" with no detail (S3 to callers outside the organization, …)
+	// KindServiceKMS: a service says, in its own words, that it could not use
+	// a KMS key for the caller (RDS KMSKeyNotAccessibleFault, Lambda
+	// KMSAccessDeniedException, SQS KmsAccessDenied, Secrets Manager "Access
+	// to KMS is not allowed", …; wrapped.go lists them with their sources).
+	KindServiceKMS = "service-kms"
 )
 
 // Message is what an AccessDenied error tells.
@@ -59,6 +64,20 @@ type Message struct {
 	// KeyState is the state a key-state error names ("PendingDeletion",
 	// "Disabled").
 	KeyState string `json:"key_state,omitempty"`
+	// KMSKey is the KMS key a service-kms message names ("" when it names
+	// none); KMSCause what the service says went wrong (the Cause…
+	// constants); KMSAction the KMS call that failed, when the message says.
+	KMSKey    string `json:"kms_key,omitempty"`
+	KMSCause  string `json:"kms_cause,omitempty"`
+	KMSAction string `json:"kms_action,omitempty"`
+	// KMS is the KMS error a service passed on inside its own message
+	// (Lambda's "KMS Exception: … KMS Message: …", DynamoDB's "KMS key access
+	// denied error: …"), parsed.
+	KMS *Message `json:"kms,omitempty"`
+	// Services lists the services that have an operation of the message's
+	// name when the message does not say which was called (TagResource):
+	// keyhound then leaves Service and Action empty rather than guess.
+	Services []string `json:"services,omitempty"`
 	// Region and RequestID, when present.
 	Region    string `json:"region,omitempty"`
 	RequestID string `json:"request_id,omitempty"`

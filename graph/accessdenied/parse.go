@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/keyhound/keyhound/graph/arn"
@@ -70,32 +71,135 @@ func Parse(s string) (*Message, error) {
 		return nil, fmt.Errorf("the message is %d bytes long; keyhound reads at most %d (paste the error, or one CloudTrail event)", len(raw), MaxLen)
 	}
 	e := unwrap(raw)
+	if e.inner == "" {
+		e.text, e.inner = splitInner(e.text)
+		e.text = oneLine(e.text)
+	}
 	m := &Message{
 		Raw: raw, Source: e.source, Exception: e.exception, Service: e.service, Operation: e.operation,
 		Text: e.text, RequestID: e.requestID, Region: e.region, Principal: e.principal, Resource: e.resource,
 	}
-	if err := m.parseText(); err != nil {
+	candidates := m.operationServices()
+	if f, ok := matchServiceKMS(m); ok {
+		m.setServiceKMS(f, e.inner)
+	} else if err := m.parseText(); err != nil {
 		return nil, err
 	}
-	if m.Action == "" && m.Operation != "" {
-		if svc := m.Service; svc != "" {
-			m.Action = svc + ":" + m.Operation
-		} else if svc := serviceOfException(m); svc != "" {
-			m.Action = svc + ":" + m.Operation
+	if m.Service == "" && m.Action != "" {
+		m.Service, _, _ = strings.Cut(m.Action, ":")
+	}
+	if m.Service == "" && len(candidates) > 1 {
+		m.Service = m.pickService(candidates)
+		if m.Service == "" {
+			m.Services = candidates
 		}
+	}
+	if m.Action == "" && m.Operation != "" {
+		m.Action = m.operationAction()
 	}
 	if m.Service == "" && m.Action != "" {
 		m.Service, _, _ = strings.Cut(m.Action, ":")
 	}
 	if m.Region == "" {
-		if a, err := arn.Parse(m.Resource); err == nil {
-			m.Region = a.Region
+		for _, ref := range []string{m.Resource, m.KMSKey} {
+			if a, err := arn.Parse(ref); err == nil && a.Region != "" {
+				m.Region = a.Region
+				break
+			}
 		}
 	}
 	if m.Layer == nil && m.Kind == KindImplicit && m.PolicyType == "" {
 		m.Kind = KindGeneric
 	}
 	return m, nil
+}
+
+// operationServices settles the service from the operation when the envelope
+// does not name it and only one service keyhound models has an operation of
+// that name (spelling the operation as AWS does); it returns the services
+// that have one.
+func (m *Message) operationServices() []string {
+	if m.Operation == "" {
+		return nil
+	}
+	candidates := OperationServices(m.Operation)
+	svc := m.Service
+	if svc == "" && len(candidates) == 1 {
+		svc = candidates[0]
+	}
+	if _, name, _ := OperationAction(svc, m.Operation); name != "" {
+		m.Operation = name
+	}
+	if m.Service == "" && len(candidates) == 1 {
+		m.Service = svc
+	}
+	return candidates
+}
+
+// pickService chooses, among the services that have the message's operation,
+// the one the rest of the message names: its resource's ARN, or a KMS error
+// code. It returns "" when nothing tells.
+func (m *Message) pickService(candidates []string) string {
+	if a, err := arn.Parse(m.Resource); err == nil && slices.Contains(candidates, a.Service) {
+		return a.Service
+	}
+	if svc := serviceOfException(m); svc != "" && slices.Contains(candidates, svc) {
+		return svc
+	}
+	return ""
+}
+
+// operationAction is the IAM action of the message's operation: from the
+// table for the services keyhound models, SERVICE:Operation for the others,
+// "" when the service is unknown or the table does not know the action.
+func (m *Message) operationAction() string {
+	svc := m.Service
+	if svc == "" && m.Services == nil {
+		svc = serviceOfException(m)
+	}
+	if svc == "" {
+		return ""
+	}
+	if action, name, ok := OperationAction(svc, m.Operation); name != "" {
+		if !ok {
+			return ""
+		}
+		return action
+	}
+	return svc + ":" + m.Operation
+}
+
+// setServiceKMS fills in a service's report of a KMS failure: its cause, the
+// key it names, and the KMS error it carries, parsed, whose caller and key
+// are the KMS call's.
+func (m *Message) setServiceKMS(f serviceKMSForm, inner string) {
+	m.Kind, m.KMSCause, m.KMSAction = KindServiceKMS, f.cause, f.kmsAction
+	if m.Service == "" {
+		m.Service = f.service
+	}
+	m.KMSKey = kmsKeyRe.FindString(m.Text)
+	if inner == "" && (userRe.MatchString(m.Text) || legacyRe.MatchString(m.Text) || stateRe.MatchString(m.Text)) {
+		// The service passed KMS's own message on as its text (SQS, SNS, S3).
+		inner = m.Text
+	}
+	if inner != "" {
+		if im, err := Parse(inner); err == nil {
+			m.KMS = im
+			if strings.HasPrefix(strings.ToLower(im.Action), "kms:") {
+				m.KMSAction = im.Action
+			}
+			if m.Principal == "" {
+				m.Principal = im.Principal
+			}
+			m.KeyState = im.KeyState
+			if m.KMSKey == "" && kmsKeyRe.MatchString(im.Resource) {
+				m.KMSKey = im.Resource
+			}
+		}
+	}
+	if m.KMSKey == "" && kmsKeyRe.MatchString(m.Resource) {
+		m.KMSKey = m.Resource
+	}
 }
 
 func (m *Message) parseText() error {
@@ -158,7 +262,10 @@ func (m *Message) parseText() error {
 		if g := notFoundRe.FindStringSubmatch(t); g != nil && m.Resource == "" {
 			m.Resource = g[1]
 		}
-	case genericRe.MatchString(t) || (strings.HasPrefix(m.Exception, "AccessDenied") && t == "") || m.Exception == "AccessDenied" || m.Exception == "AccessDeniedException":
+	case genericRe.MatchString(t) || (strings.HasPrefix(m.Exception, "AccessDenied") && t == "") || m.Exception == "AccessDenied" || m.Exception == "AccessDeniedException",
+		// botocore for a HEAD request, which has no body: "An error occurred
+		// (403) when calling the HeadObject operation: Forbidden".
+		m.Exception == "403" && strings.EqualFold(t, "Forbidden"):
 		m.Kind = KindGeneric
 	default:
 		return ErrNotRecognized
