@@ -9,6 +9,7 @@ import (
 	"github.com/keyhound/keyhound/graph/accessdenied"
 	"github.com/keyhound/keyhound/graph/arn"
 	"github.com/keyhound/keyhound/graph/eval"
+	"github.com/keyhound/keyhound/graph/policy"
 )
 
 // Errors of ExplainDenied for what a message hides and the options must give.
@@ -173,9 +174,13 @@ func (g *Graph) compare(rep *DeniedReport, m *accessdenied.Message, a *Answer) {
 				"AWS names the "+rep.MessageLayer+"; keyhound finds "+strings.Join(denying, ", ")+" denying: AWS reports one failing layer only, and a layer keyhound cannot see (a session policy, a VPC endpoint policy not in the snapshot) or a snapshot older than a policy change would explain the difference")
 		}
 	case eval.Conditional:
-		rep.Explanations = append(rep.Explanations, "keyhound's answer is CONDITIONAL: the live request decided it. For the denial, one of these must not have held:")
-		for _, c := range a.Conditions {
-			rep.Explanations = append(rep.Explanations, "  "+c.Key+" "+c.Operator+" "+strings.Join(c.Values, ", ")+" ("+c.Layer.String()+")")
+		rep.Explanations = append(rep.Explanations, "keyhound's answer is CONDITIONAL: the live request decided it. For the denial, the request must have missed every way to be allowed, or met a deny:")
+		for _, cl := range eval.Clauses(a.Conditions) {
+			what := "missed: "
+			if cl.Effect == policy.Deny {
+				what = "met: "
+			}
+			rep.Explanations = append(rep.Explanations, "  "+what+cl.Text()+" ("+cl.Source()+")")
 		}
 		for _, u := range a.Unknowns {
 			rep.Explanations = append(rep.Explanations, "  unknown to keyhound: "+u.Message)

@@ -186,12 +186,18 @@ func writeDenied(w io.Writer, rep *graph.DeniedReport) error {
 			}
 			parts = append(parts, d.Layer.String()+" ("+kind+")")
 		}
-		verdict += ": denied by " + strings.Join(parts, ", ")
+		if rep.Decision == eval.Conditional {
+			verdict += ": depends on the request at " + strings.Join(parts, ", ")
+		} else {
+			verdict += ": denied by " + strings.Join(parts, ", ")
+		}
 	}
 	fmt.Fprintf(&b, "keyhound  %s\n", verdict)
 	switch {
 	case rep.AgreesWithMessage && rep.Decision == eval.Deny:
 		b.WriteString("          ✓ agrees with the message\n")
+	case rep.Decision == eval.Conditional:
+		b.WriteString("          ? the message fits if the request was as below\n")
 	case rep.Decision != eval.Deny:
 		b.WriteString("          ✗ disagrees with the message\n")
 	}

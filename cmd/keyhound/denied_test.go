@@ -20,6 +20,11 @@ func TestDeniedGolden(t *testing.T) {
 			"denied-aws-managed-stdin.txt", `User: *** is not authorized to perform: kms:Decrypt on the resource associated with this ciphertext because no identity-based policy allows the kms:Decrypt action`, exitDeny,
 			[]string{"--snapshot", "@demo", "--principal", "arn:aws:iam::222222222222:user/dilip", "--resource", "arn:aws:s3:::kh-demo-legacy-exports"},
 		},
+		// A direct call to an AWS managed key: keyhound leaves open whether
+		// the call came through S3, and says the denial fits a request that
+		// missed the key policy's kms:ViaService condition (an Allow's: the
+		// request "missed" it), not that it disagrees.
+		{"denied-aws-managed-direct.txt", "", exitConditional, []string{"--snapshot", "@demo", `User: arn:aws:iam::111111111111:user/ann is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:us-east-1:111111111111:key/aa5300aa-0000-4000-8000-00000000a0s3 because no resource-based policy allows the kms:Decrypt action`}},
 		{"denied-parse-only.txt", "", exitAllow, []string{`An error occurred (KMSInvalidStateException) when calling the Decrypt operation: arn:aws:kms:us-east-1:111111111111:key/1d6a2f4e-0000-4000-8000-00000000a006 is pending deletion.`}},
 	}
 	for _, tc := range cases {
