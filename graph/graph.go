@@ -26,6 +26,7 @@ type Graph struct {
 	keys             map[string]*Key       // by key ARN
 	keyIDs           map[string]*Key       // by "account/region/id"
 	aliases          map[string]*Key       // by "account/region/alias/name"
+	leftOut          []leftOutKey          // keys the snapshot contradicts itself about (keyarn.go, resolvekey.go)
 	endpoints        map[string]*endpoint  // VPC endpoints by ID
 	resources        []*Resource           // sorted by ARN
 	resourceARNs     map[string]*Resource

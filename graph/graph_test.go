@@ -108,7 +108,7 @@ func TestCan(t *testing.T) {
 		{name: "account outside the snapshot: identity policies unknown", principal: "arn:aws:sts::333333333333:assumed-role/Auditor/a", resource: kApp, want: eval.Conditional, unknown: "not in the snapshot"},
 		{name: "unreadable key policy: not DENY", principal: "arn:aws:sts::111111111111:assumed-role/App/i-1", resource: "k-unreadable", want: eval.Conditional, unknown: "key policy not collected"},
 		{name: "unparseable key policy: not DENY", principal: "arn:aws:sts::111111111111:assumed-role/App/i-1", resource: "k-bad", want: eval.Conditional, unknown: "unparseable policy"},
-		{name: "grants not collected: a grant could allow", principal: "arn:aws:sts::222222222222:assumed-role/Reader/r", resource: "k-nogrants", want: eval.Conditional, unknown: "grants not collected"},
+		{name: "grants not collected: a grant could allow", principal: "arn:aws:sts::222222222222:assumed-role/Reader/r", resource: "arn:aws:kms:us-east-1:111111111111:key/k-nogrants", want: eval.Conditional, unknown: "grants not collected"},
 		{name: "role with an unparseable and an uncollected policy", principal: "arn:aws:sts::111111111111:assumed-role/Broken/b", resource: kApp, want: eval.Conditional, unknown: "NotCollected"},
 	}
 	for _, tc := range cases {

@@ -1,12 +1,8 @@
 package graph
 
 import (
-	"fmt"
-	"slices"
 	"strconv"
-	"strings"
 
-	"github.com/keyhound/keyhound/graph/arn"
 	"github.com/keyhound/keyhound/graph/eval"
 	"github.com/keyhound/keyhound/graph/snapshot"
 )
@@ -60,13 +56,18 @@ func (b *builder) buildKeys(account, region string, kms *snapshot.KMS, base stri
 		sk := &kms.Keys[i]
 		kp := base + ".Keys[" + strconv.Itoa(i) + "]"
 		m := sk.KeyMetadata
-		k := &Key{ARN: m.Arn, ID: m.KeyID, Account: account, Region: region, Meta: m, Rotation: sk.KeyRotationEnabled}
-		if k.ARN == "" {
-			k.ARN = "arn:" + b.partition + ":kms:" + region + ":" + account + ":key/" + k.ID
+		who := b.identify(account, region, m, kp)
+		if who.issue != nil {
+			b.g.Issues = append(b.g.Issues, *who.issue)
 		}
-		if k.ID == "" {
-			k.ID = lastSegment(k.ARN)
+		if who.left {
+			for _, a := range sk.Aliases {
+				who.refs = append(who.refs, account+"/"+region+"/"+a.AliasName)
+			}
+			b.g.leftOut = append(b.g.leftOut, leftOutKey{refs: who.refs, issue: *who.issue})
+			continue
 		}
+		k := &Key{ARN: who.arn, ID: who.id, Account: account, Region: region, Meta: m, Rotation: sk.KeyRotationEnabled}
 		if sk.Policy != nil {
 			k.PolicyText = *sk.Policy
 			np, iss := b.parsePolicy(*sk.Policy, "key policy", "", account, region, k.ARN, kp+".Policy")
@@ -105,67 +106,4 @@ func (b *builder) buildKeys(account, region string, kms *snapshot.KMS, base stri
 		b.g.keys[k.ARN] = k
 		b.g.keyIDs[account+"/"+region+"/"+k.ID] = k
 	}
-}
-
-// ResolveKey finds the key a reference names: a key ARN, an alias ARN, or —
-// relative to account and region, as AWS resolves them in the caller's
-// account — a key ID or an alias name ("alias/app").
-func (g *Graph) ResolveKey(ref, account, region string) (*Key, error) {
-	ref = strings.TrimSpace(ref)
-	if a, err := arn.Parse(ref); err == nil {
-		if a.Service != "kms" {
-			return nil, fmt.Errorf("%s is not a KMS key or alias ARN", ref)
-		}
-		switch {
-		case strings.HasPrefix(a.Resource, "key/"):
-			if k := g.keys[ref]; k != nil {
-				return k, nil
-			}
-		case strings.HasPrefix(a.Resource, "alias/"):
-			if k := g.aliases[a.AccountID+"/"+a.Region+"/"+a.Resource]; k != nil {
-				return k, nil
-			}
-		}
-		return nil, fmt.Errorf("key %s is not in the snapshot", ref)
-	}
-	if strings.HasPrefix(ref, "alias/") {
-		if k := g.aliases[account+"/"+region+"/"+ref]; k != nil {
-			return k, nil
-		}
-		if account != "" && region != "" {
-			return nil, fmt.Errorf("alias %s is not in the snapshot for account %s, region %s", ref, account, region)
-		}
-		// Without an account or a Region: the alias must be unique among
-		// those the snapshot has (in that account, or that Region, if given).
-		var found []*Key
-		for _, k := range g.sortedKeys {
-			if (account == "" || k.Account == account) && (region == "" || k.Region == region) && slices.Contains(k.Aliases, ref) {
-				found = append(found, k)
-			}
-		}
-		switch len(found) {
-		case 1:
-			return found[0], nil
-		case 0:
-			return nil, fmt.Errorf("alias %s is not in the snapshot", ref)
-		}
-		return nil, fmt.Errorf("alias %s names %d keys (in %s/%s and others): give the alias ARN", ref, len(found), found[0].Account, found[0].Region)
-	}
-	if k := g.keyIDs[account+"/"+region+"/"+ref]; k != nil {
-		return k, nil
-	}
-	// A bare key ID without account and region: unique across the snapshot?
-	var found *Key
-	for _, k := range g.keys {
-		if k.ID == ref {
-			if found != nil {
-				return nil, fmt.Errorf("key ID %s is ambiguous: give its ARN", ref)
-			}
-			found = k
-		}
-	}
-	if found != nil {
-		return found, nil
-	}
-	return nil, fmt.Errorf("key %s is not in the snapshot", ref)
 }

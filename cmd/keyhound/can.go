@@ -24,8 +24,10 @@ func newCanCmd() *cobra.Command {
 statements, grants and conditions behind the answer.
 
 PRINCIPAL is a user, role or assumed-role session ARN (arn:aws:sts::…:assumed-role/R/s).
-RESOURCE is a key ARN, alias ARN, or a key ID or alias name in the principal's
-account (with --region).
+ACTION is a KMS action on a key, sts:AssumeRole on a role, or an action of an
+encrypted resource (any case; docs/cli.md lists them): an unknown action or a
+wildcard is refused. RESOURCE is a key ARN, alias ARN, or a key ID or alias name
+in the principal's account (with --region), as AWS resolves them.
 
 decision is the effective answer, through role chains the principal can
 assume (--chain-depth); direct_decision is the principal acting as itself.
@@ -39,11 +41,15 @@ Exit codes: 0 ALLOW, 1 DENY, 2 CONDITIONAL, 3 bad input.`,
   keyhound can --snapshot org.json --json --encryption-context app=billing ROLE_ARN kms:Decrypt KEY_ARN`,
 		Args: cobra.ExactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			action, err := canAction(args[1])
+			if err != nil {
+				return &exitError{code: exitBadInput, err: err}
+			}
 			g, err := loadGraph(snapPath, cmd.ErrOrStderr())
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}
-			q := graph.Query{Principal: args[0], Action: args[1], Resource: args[2], Region: region, ContextComplete: complete, ChainDepth: queryDepth(chainDepth)}
+			q := graph.Query{Principal: args[0], Action: action, Resource: args[2], Region: region, ContextComplete: complete, ChainDepth: queryDepth(chainDepth)}
 			if q.Context, err = parseContext(ctxKV, absent); err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}

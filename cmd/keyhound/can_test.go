@@ -43,7 +43,7 @@ func TestCanGolden(t *testing.T) {
 		{"can-allow-cross-account.json", []string{"arn:aws:sts::222222222222:assumed-role/Reader/r", "kms:Decrypt", "arn:aws:kms:us-east-1:111111111111:alias/app"}, exitAllow},
 		{"can-deny-scp.json", []string{"--chain-depth", "0", "arn:aws:sts::222222222222:assumed-role/Writer/w", "kms:Decrypt", "arn:aws:kms:us-east-1:111111111111:key/k-app"}, exitDeny},
 		{"can-allow-through-chain.json", []string{"arn:aws:sts::222222222222:assumed-role/Writer/w", "kms:Decrypt", "arn:aws:kms:us-east-1:111111111111:key/k-app"}, exitAllow},
-		{"can-external-unknown.json", []string{"arn:aws:sts::333333333333:assumed-role/Auditor/a", "kms:Decrypt", "k-app"}, exitConditional},
+		{"can-external-unknown.json", []string{"arn:aws:sts::333333333333:assumed-role/Auditor/a", "kms:Decrypt", "arn:aws:kms:us-east-1:111111111111:key/k-app"}, exitConditional},
 		{"can-unreadable-key.json", []string{"arn:aws:iam::111111111111:user/alice", "kms:Decrypt", "k-unreadable"}, exitConditional},
 	}
 	for _, tc := range cases {

@@ -71,6 +71,15 @@ conditional, 3 bad input (and 0 when the message is only parsed, without
 				}
 				return writeParsed(cmd.OutOrStdout(), m, true)
 			}
+			// A KMS action keyhound does not know (a typo in a pasted
+			// message) would be "denied" by every policy: refuse it as
+			// who-can and can do. Other services' actions are ExplainDenied's
+			// to refuse, as keyhound knows only some of them.
+			if strings.HasPrefix(strings.ToLower(m.Action), "kms:") {
+				if _, err := graph.KnownActions().Resolve(m.Action); err != nil {
+					return &exitError{code: exitBadInput, err: fmt.Errorf("the message's action: %w", err)}
+				}
+			}
 			g, err := loadGraph(snapPath, cmd.ErrOrStderr())
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}

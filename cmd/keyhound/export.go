@@ -51,6 +51,13 @@ func newExportCmd() *cobra.Command {
   keyhound export --snapshot org.json.gz --format sarif --severity high -o keyhound.sarif`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			for i, a := range o.Actions {
+				ca, err := keyAction("export", a)
+				if err != nil {
+					return &exitError{code: exitBadInput, err: err}
+				}
+				o.Actions[i] = ca
+			}
 			g, err := loadGraph(snapPath, cmd.ErrOrStderr())
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}

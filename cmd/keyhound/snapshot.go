@@ -36,7 +36,11 @@ func loadGraph(path string, stderr io.Writer) (*graph.Graph, error) {
 	}
 	g := graph.Build(s, loadErrs)
 	if n := len(g.Issues); n > 0 {
-		_, _ = fmt.Fprintf(stderr, "keyhound: %s: %d parts of the snapshot could not be read or parsed; answers that depend on them say so\n", path, n)
+		noun := "issues"
+		if n == 1 {
+			noun = "issue"
+		}
+		_, _ = fmt.Fprintf(stderr, "keyhound: %s: %d snapshot %s (parts that could not be read or parsed, or that contradict each other); answers that depend on them say so\n", path, n, noun)
 	}
 	return g, nil
 }

@@ -12,9 +12,9 @@ import (
 
 func newWhatCanCmd() *cobra.Command {
 	var (
-		snapPath, action string
-		asJSON           bool
-		chainDepth       int
+		snapPath, actionFlag string
+		asJSON               bool
+		chainDepth           int
 	)
 	cmd := &cobra.Command{
 		Use:   "what-can PRINCIPAL",
@@ -24,6 +24,10 @@ ALLOW or CONDITIONAL, acting as itself or through the roles it can assume.`,
 		Example: `  keyhound what-can --snapshot org.json arn:aws:iam::222222222222:role/Writer`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			action, err := keyAction("what-can", actionFlag)
+			if err != nil {
+				return &exitError{code: exitBadInput, err: err}
+			}
 			g, err := loadGraph(snapPath, cmd.ErrOrStderr())
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}
@@ -41,7 +45,7 @@ ALLOW or CONDITIONAL, acting as itself or through the roles it can assume.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&snapPath, "snapshot", "", "snapshot file (JSON, optionally gzip-compressed)")
-	f.StringVar(&action, "action", "kms:Decrypt", "the KMS action")
+	f.StringVar(&actionFlag, "action", "kms:Decrypt", "the KMS action (any case), or decrypt")
 	f.BoolVar(&asJSON, "json", false, "print the answer as JSON (docs/cli.md)")
 	f.IntVar(&chainDepth, "chain-depth", graph.DefaultChainDepth, "follow role chains up to this many hops; 0: the principal only")
 	return cmd

@@ -29,15 +29,19 @@ encrypted resource (S3 bucket or object, EBS or RDS snapshot, secret, queue,
 topic, table, function): then both the resource's permission and the KMS calls
 its service makes are needed. "decrypt" means every way to read the plaintext:
 kms:Decrypt on a key, the reading action (s3:GetObject, ec2:CreateVolume,
-secretsmanager:GetSecretValue, …) on a resource.`,
+secretsmanager:GetSecretValue, …) on a resource. ACTION is case-insensitive;
+an action keyhound does not answer, or a wildcard, is refused (docs/cli.md).`,
 		Example: `  keyhound who-can --snapshot org.json decrypt arn:aws:kms:us-east-1:111111111111:alias/app`,
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			action, err := whoCanAction(args[0])
+			if err != nil {
+				return &exitError{code: exitBadInput, err: err}
+			}
 			g, err := loadGraph(snapPath, cmd.ErrOrStderr())
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}
-			action := args[0]
 			depth := queryDepth(chainDepth)
 			who, err := g.WhoCan(action, args[1], region, depth)
 			if err != nil {
@@ -53,7 +57,7 @@ secretsmanager:GetSecretValue, …) on a resource.`,
 				}
 			}
 			if asJSON {
-				out := map[string]any{"action": args[0], "resource": args[1], "principals": who}
+				out := map[string]any{"action": action, "resource": args[1], "principals": who}
 				if len(data) > 0 {
 					out["data"] = data
 				}
