@@ -1,6 +1,7 @@
 package scanner
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -100,10 +101,7 @@ func (r *run) tick() (stop func()) {
 // account scans one account, announcing it, its errors as they are
 // recorded, and its end.
 func (r *run) account(c Clients, acct string, opts Options) (a *snapshot.Account) {
-	rec := &recorder{onAdd: func(e snapshot.CollectionError) {
-		r.errs.Add(1)
-		r.emit(Event{Account: acct, Phase: "error", Region: e.Region, Message: describeCall(e), Err: errText(e)})
-	}}
+	rec := r.newRecorder(acct)
 	// A bug in one collector must not lose the other accounts: the account
 	// keeps the errors recorded so far and gets one more, the scan goes on.
 	defer func() {
@@ -135,6 +133,41 @@ func (r *run) account(c Clients, acct string, opts Options) (a *snapshot.Account
 	r.emit(Event{Account: acct, Phase: "account"})
 	return scanAccount(r.ctx, c, acct, opts.Regions, opts.HomeRegion, rec)
 }
+
+// newRecorder records the failed calls of an account (or, for the
+// organization, of the caller's account), counting and announcing each.
+func (r *run) newRecorder(acct string) *recorder {
+	return &recorder{onAdd: func(e snapshot.CollectionError) {
+		r.errs.Add(1)
+		r.emit(Event{Account: acct, Phase: "error", Region: e.Region, Message: describeCall(e), Err: errText(e)})
+	}}
+}
+
+// notScanned gives every account of the organization that is not ACTIVE
+// (suspended, closing…) an entry with the reason it was not scanned, so
+// that answers about it name the gap rather than find nothing; it returns
+// how many.
+func (r *run) notScanned(org *snapshot.Organization, snap *snapshot.Snapshot) int {
+	n := 0
+	for _, a := range org.Accounts {
+		if active(a) || snap.Accounts[a.ID] != nil {
+			continue
+		}
+		state := cmp.Or(a.State, a.Status, "unknown")
+		rec := r.newRecorder(a.ID)
+		rec.record(snapshot.CollectionError{
+			Service: "organizations", Operation: "scan", Resource: a.ID, Code: CodeAccountNotActive,
+			Message: "the account's state is " + state + ": keyhound scans ACTIVE accounts only, so its IAM, keys and resources are unknown",
+		})
+		snap.Accounts[a.ID] = &snapshot.Account{Errors: rec.sorted()}
+		n++
+	}
+	return n
+}
+
+// CodeAccountNotActive is the error code of an organization account that
+// was not scanned because it is not ACTIVE.
+const CodeAccountNotActive = "AccountNotActive"
 
 // describeCall names a failed call: service, operation and resource.
 func describeCall(e snapshot.CollectionError) string {

@@ -83,6 +83,7 @@ func Scan(ctx context.Context, c Clients, opts Options, events chan<- Event) (*s
 	}
 	q := newQueue()
 	var org *snapshot.Organization
+	orgRec := r.newRecorder(self) // the organization's failed calls
 	orgErr := make(chan error, 1)
 	switch {
 	case opts.Org:
@@ -97,7 +98,7 @@ func Scan(ctx context.Context, c Clients, opts Options, events chan<- Event) (*s
 		go func() {
 			defer q.close()
 			var err error
-			org, err = collectOrganization(ctx, c.Organizations(), found)
+			org, err = collectOrganization(ctx, c.Organizations(), orgRec, found)
 			if err != nil {
 				stop() // the accounts queued meanwhile start cancelled
 			}
@@ -123,9 +124,6 @@ func Scan(ctx context.Context, c Clients, opts Options, events chan<- Event) (*s
 		p.Wait()
 		return nil, Result{}, fmt.Errorf("read the organization from account %s: %w", self, err)
 	}
-	if org != nil {
-		snap.Organization = org
-	}
 	if opts.Org && q.len() == 0 {
 		// An organization without active accounts: the caller's own.
 		r.total.Add(1)
@@ -136,6 +134,14 @@ func Scan(ctx context.Context, c Clients, opts Options, events chan<- Event) (*s
 		snap.Accounts[d.id] = d.a
 		res.Errors += len(d.a.Errors)
 		res.Accounts++
+	}
+	if org != nil {
+		org.Errors = orgRec.sorted()
+		res.Errors += len(org.Errors)
+		snap.Organization = org
+		if len(opts.Accounts) == 0 {
+			res.Errors += r.notScanned(org, snap)
+		}
 	}
 	if res.Errors > 0 || ctx.Err() != nil {
 		res.Complete = false
@@ -229,7 +235,7 @@ func scanRegion(ctx context.Context, ac AccountClients, acct, region string, rec
 		wg.Go(func() { reg.SNS = collectSNS(ctx, c, region, rec) })
 	}
 	if c := ac.DynamoDB(region); c != nil {
-		wg.Go(func() { reg.DynamoDB = collectDynamoDB(ctx, c, region, rec) })
+		wg.Go(func() { reg.DynamoDB = collectDynamoDB(ctx, c, acct, region, rec) })
 	}
 	if c := ac.EC2(region); c != nil {
 		wg.Go(func() { reg.EC2 = collectEC2(ctx, c, acct, region, rec) })
