@@ -352,10 +352,7 @@ func (g *Graph) callerSide(r *eval.Request, ctx *policy.Context, principal strin
 			return nil, fmt.Errorf("principal %s is not in the snapshot (account %s's IAM was collected)", principal, p.AccountID)
 		default:
 			r.MarkUnknown(eval.LayerIdentityPolicy)
-			unknowns = append(unknowns, Issue{
-				Account: p.AccountID, Item: principal, Path: "accounts",
-				Message: "account " + p.AccountID + " is not in the snapshot: the caller's identity policies are unknown",
-			})
+			unknowns = append(unknowns, g.accountGap(p.AccountID, principal))
 		}
 	}
 	if a := g.Snapshot.Accounts[p.AccountID]; a != nil && a.EnabledRegions != nil {

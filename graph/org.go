@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/keyhound/keyhound/graph/eval"
+	"github.com/keyhound/keyhound/graph/policy"
 	"github.com/keyhound/keyhound/graph/snapshot"
 )
 
@@ -19,6 +20,10 @@ type Org struct {
 	attached map[string][]*OrgPolicy
 	// enabled says whether SCPs / RCPs are enabled in the organization.
 	scpEnabled, rcpEnabled bool
+	// typeGaps, by policy type, are what leaves the type's policies unknown
+	// in every account: a listing that failed, a policy whose targets were
+	// not collected (it may be attached anywhere).
+	typeGaps map[string][]Issue
 	// Per account, computed once: its path, and its SCP and RCP levels.
 	paths    map[string][]string
 	orgPaths map[string]string
@@ -30,7 +35,8 @@ type levelSet struct {
 	issues []Issue
 }
 
-// OrgPolicy is an SCP or RCP. Policy is nil when it does not parse.
+// OrgPolicy is an SCP or RCP. Policy is nil when it does not parse or was
+// not collected; Issue says which.
 type OrgPolicy struct {
 	ID, Name, Type string
 	Policy         *eval.NamedPolicy
@@ -41,7 +47,8 @@ func (b *builder) buildOrg(o *snapshot.Organization) {
 	if o == nil {
 		return
 	}
-	org := &Org{parent: map[string]string{}, names: map[string]string{}, attached: map[string][]*OrgPolicy{}}
+	org := &Org{parent: map[string]string{}, names: map[string]string{}, attached: map[string][]*OrgPolicy{}, typeGaps: map[string][]Issue{}}
+	failed := indexFailures(o.Errors)
 	if o.Organization != nil {
 		org.ID, org.ManagementAccount = o.Organization.ID, o.Organization.MasterAccountID
 	}
@@ -64,6 +71,22 @@ func (b *builder) buildOrg(o *snapshot.Organization) {
 			}
 		}
 	}
+	for _, typ := range []string{snapshot.PolicyTypeSCP, snapshot.PolicyTypeRCP} {
+		e := failed.listing(typ)
+		if e == nil {
+			continue
+		}
+		if !typesKnown {
+			// Policy types not collected: a type that could not be listed may be in use.
+			org.enable(typ)
+		}
+		iss := Issue{
+			Item: typ, Path: "organization.errors",
+			Message: "the organization's " + typeName(typ) + "s could not be listed (" + describeFailure(e) + "): every member account's " + typeName(typ) + "s are unknown",
+		}
+		b.g.Issues = append(b.g.Issues, iss)
+		org.typeGaps[typ] = append(org.typeGaps[typ], iss)
+	}
 	for i, p := range o.Policies {
 		typ := p.PolicySummary.Type
 		if typ != snapshot.PolicyTypeSCP && typ != snapshot.PolicyTypeRCP {
@@ -71,15 +94,35 @@ func (b *builder) buildOrg(o *snapshot.Organization) {
 		}
 		if !typesKnown {
 			// Policy types not collected: a policy of a type means the type is in use.
-			org.scpEnabled = org.scpEnabled || typ == snapshot.PolicyTypeSCP
-			org.rcpEnabled = org.rcpEnabled || typ == snapshot.PolicyTypeRCP
+			org.enable(typ)
 		}
 		op := &OrgPolicy{ID: p.PolicySummary.ID, Name: p.PolicySummary.Name, Type: typ}
 		if op.Name == "" {
 			op.Name = op.ID
 		}
-		op.Policy, op.Issue = b.parsePolicy(p.Content, op.Name, p.PolicySummary.Arn, "", "", op.Name,
-			"organization.Policies["+strconv.Itoa(i)+"].Content")
+		path := "organization.Policies[" + strconv.Itoa(i) + "]"
+		if p.Content == "" {
+			// Not collected: DescribePolicy failed (or a hand-built snapshot left it out).
+			why := "not collected"
+			if e := failed.of("DescribePolicy", op.ID); e != nil {
+				why = "not collected (" + describeFailure(e) + ")"
+			}
+			iss := Issue{Item: op.Name, Path: path + ".Content", Message: typeName(typ) + " " + op.ID + "'s content was " + why + ": the accounts it applies to have unknown " + typeName(typ) + "s"}
+			b.g.Issues = append(b.g.Issues, iss)
+			op.Issue = &iss
+		} else {
+			op.Policy, op.Issue = b.parsePolicy(p.Content, op.Name, p.PolicySummary.Arn, "", "", op.Name, path+".Content")
+		}
+		if p.Targets == nil {
+			// Where it is attached is not known: anywhere.
+			why := "not collected"
+			if e := failed.of("ListTargetsForPolicy", op.ID); e != nil {
+				why = "not collected (" + describeFailure(e) + ")"
+			}
+			iss := Issue{Item: op.Name, Path: path + ".Targets", Message: "the targets of " + typeName(typ) + " " + op.ID + " were " + why + ": it may apply to any account, whose " + typeName(typ) + "s are unknown"}
+			b.g.Issues = append(b.g.Issues, iss)
+			org.typeGaps[typ] = append(org.typeGaps[typ], iss)
+		}
 		for _, t := range p.Targets {
 			org.attached[t.TargetID] = append(org.attached[t.TargetID], op)
 		}
@@ -162,25 +205,57 @@ func (o *Org) levels(account, typ string) ([][]eval.NamedPolicy, []Issue) {
 	return o.computeLevels(account, typ)
 }
 
+// An unknown policy (one that does not parse, or was not collected, or may
+// be attached without the snapshot saying where) stands in its level as a
+// policy with no statements, named for it, and its issues mark the layer
+// unknown in every request (can.go): the level's allow is then unknown and
+// its denies may exist. Without it a level, or a whole layer, whose only
+// policies are unknown would hold nothing, and nothing restricts.
 func (o *Org) computeLevels(account, typ string) (levels [][]eval.NamedPolicy, issues []Issue) {
 	if (typ == snapshot.PolicyTypeSCP && !o.scpEnabled) || (typ == snapshot.PolicyTypeRCP && !o.rcpEnabled) {
 		return nil, nil
 	}
-	for _, id := range o.Path(account) {
+	for i, id := range o.Path(account) {
 		var level []eval.NamedPolicy
+		if gaps := o.typeGaps[typ]; i == 0 && len(gaps) > 0 {
+			// Anywhere on the path; the root level stands for all.
+			level = append(level, eval.NamedPolicy{Name: typeName(typ) + "s not collected", Policy: unknownPolicy})
+			issues = append(issues, gaps...)
+		}
 		for _, p := range o.attached[id] {
 			if p.Type != typ {
 				continue
 			}
 			if p.Policy == nil {
 				issues = append(issues, *p.Issue)
+				level = append(level, eval.NamedPolicy{Name: p.Name + " (unknown)", Policy: unknownPolicy})
 				continue
 			}
 			level = append(level, *p.Policy)
 		}
 		levels = append(levels, level)
 	}
+	if account == o.ManagementAccount {
+		// Neither SCPs nor RCPs apply to it: what is unknown of them is no gap.
+		issues = nil
+	}
 	return levels, issues
+}
+
+// unknownPolicy stands for a policy whose statements are unknown.
+var unknownPolicy = &policy.Policy{}
+
+func (o *Org) enable(typ string) {
+	o.scpEnabled = o.scpEnabled || typ == snapshot.PolicyTypeSCP
+	o.rcpEnabled = o.rcpEnabled || typ == snapshot.PolicyTypeRCP
+}
+
+// typeName is "SCP" or "RCP".
+func typeName(typ string) string {
+	if typ == snapshot.PolicyTypeRCP {
+		return "RCP"
+	}
+	return "SCP"
 }
 
 // Name returns the name of a root, OU or account, or its ID.

@@ -30,26 +30,53 @@ type Resource struct {
 	// BucketKey is set for S3 buckets with an S3 Bucket Key: the encryption
 	// context then names the bucket, not the object.
 	BucketKey bool `json:"bucket_key,omitempty"`
+	// PolicyGap says the resource's policy (for a snapshot, its sharing
+	// attribute) was not collected or does not parse; KeyGap that its
+	// encryption (which key, if any) was not collected. Nil: known. Answers
+	// through the resource are then never ALLOW on their account, and name them.
+	PolicyGap *Issue `json:"policy_gap,omitempty"`
+	KeyGap    *Issue `json:"key_gap,omitempty"`
 	// Path is the resource's JSON path in the snapshot.
 	Path string `json:"path"`
 }
 
 func (b *builder) buildResources(account, region string, reg *snapshot.Region, base string) {
+	var failed failures
+	if a := b.g.Snapshot.Accounts[account]; a != nil {
+		failed = indexFailures(a.Errors)
+	}
 	add := func(r *Resource) {
 		r.Account, r.Region = account, region
 		b.g.resources = append(b.g.resources, r)
 	}
-	policyOf := func(doc *string, item, path string) *eval.NamedPolicy {
-		if doc == nil || *doc == "" {
-			return nil
+	// gap records what was not collected about r (what: "policy", "key"…).
+	gap := func(r *Resource, path, what string, e *snapshot.CollectionError) *Issue {
+		why := "not collected"
+		if e != nil {
+			why += " (" + describeFailure(e) + ")"
 		}
-		np, _ := b.parsePolicy(*doc, "resource policy", "", account, region, item, path)
-		return np
+		iss := Issue{Account: account, Region: region, Item: r.ARN, Path: path, Message: "the " + what + " of " + r.ARN + " was " + why + ": answers through it are unknown"}
+		b.g.Issues = append(b.g.Issues, iss)
+		return &iss
+	}
+	// policyOf sets r's resource policy; a failed read (e) or a policy
+	// that does not parse is a gap.
+	policyOf := func(r *Resource, doc *string, path string, e *snapshot.CollectionError) {
+		switch {
+		case e != nil:
+			r.PolicyGap = gap(r, path, "resource policy", e)
+		case doc == nil || *doc == "":
+		default:
+			r.Policy, r.PolicyGap = b.parsePolicy(*doc, "resource policy", "", account, region, r.ARN, path)
+		}
 	}
 	if s3 := reg.S3; s3 != nil {
 		for i, bk := range s3.Buckets {
 			p := base + ".s3.Buckets[" + strconv.Itoa(i) + "]"
 			r := &Resource{ARN: "arn:" + b.partition + ":s3:::" + bk.Name, Type: "s3:bucket", Path: p}
+			if e := failed.of("GetBucketEncryption", r.ARN, "arn:aws:s3:::"+bk.Name); e != nil {
+				r.KeyGap = gap(r, p+".ServerSideEncryptionConfiguration", "default encryption", e)
+			}
 			if c := bk.ServerSideEncryptionConfiguration; c != nil {
 				for _, rule := range c.Rules {
 					if d := rule.ApplyServerSideEncryptionByDefault; d != nil && strings.HasPrefix(d.SSEAlgorithm, "aws:kms") {
@@ -60,7 +87,7 @@ func (b *builder) buildResources(account, region string, reg *snapshot.Region, b
 					}
 				}
 			}
-			r.Policy = policyOf(bk.Policy, r.ARN, p+".Policy")
+			policyOf(r, bk.Policy, p+".Policy", failed.of("GetBucketPolicy", r.ARN, "arn:aws:s3:::"+bk.Name))
 			add(r)
 		}
 	}
@@ -85,6 +112,9 @@ func (b *builder) buildResources(account, region string, reg *snapshot.Region, b
 					r.SharedWith = append(r.SharedWith, p.UserID)
 				}
 			}
+			if e := failed.of("DescribeSnapshotAttribute", s.SnapshotID, r.ARN); e != nil || s.CreateVolumePermissions == nil {
+				r.PolicyGap = gap(r, r.Path+".CreateVolumePermissions", "createVolumePermission", e)
+			}
 			add(r)
 		}
 	}
@@ -100,6 +130,9 @@ func (b *builder) buildResources(account, region string, reg *snapshot.Region, b
 				r.KeyRef = orDefault(s.KmsKeyID, "alias/aws/rds")
 			}
 			r.SharedWith = restoreAttribute(s.Attributes)
+			if e := failed.of("DescribeDBSnapshotAttributes", s.DBSnapshotArn, s.DBSnapshotIdentifier); e != nil || s.Attributes == nil {
+				r.PolicyGap = gap(r, r.Path+".Attributes", "restore attribute", e)
+			}
 			add(r)
 		}
 		for i, s := range rds.DBClusterSnapshots {
@@ -108,27 +141,34 @@ func (b *builder) buildResources(account, region string, reg *snapshot.Region, b
 				r.KeyRef = orDefault(s.KmsKeyID, "alias/aws/rds")
 			}
 			r.SharedWith = restoreAttribute(s.Attributes)
+			if e := failed.of("DescribeDBClusterSnapshotAttributes", s.DBClusterSnapshotArn, s.DBClusterSnapshotIdentifier); e != nil || s.Attributes == nil {
+				r.PolicyGap = gap(r, r.Path+".Attributes", "restore attribute", e)
+			}
 			add(r)
 		}
 	}
 	if sm := reg.SecretsManager; sm != nil {
 		for i, s := range sm.Secrets {
 			p := base + ".secretsmanager.Secrets[" + strconv.Itoa(i) + "]"
-			add(&Resource{
-				ARN: s.ARN, Type: "secretsmanager:secret", KeyRef: orDefault(s.KmsKeyID, "alias/aws/secretsmanager"), Path: p,
-				Policy: policyOf(s.ResourcePolicy, s.ARN, p+".ResourcePolicy"),
-			})
+			r := &Resource{ARN: s.ARN, Type: "secretsmanager:secret", KeyRef: orDefault(s.KmsKeyID, "alias/aws/secretsmanager"), Path: p}
+			policyOf(r, s.ResourcePolicy, p+".ResourcePolicy", failed.of("GetResourcePolicy", s.ARN))
+			add(r)
 		}
 	}
 	if sqs := reg.SQS; sqs != nil {
 		for i, q := range sqs.Queues {
 			p := base + ".sqs.Queues[" + strconv.Itoa(i) + "]"
 			r := &Resource{ARN: q.Attributes["QueueArn"], Type: "sqs:queue", KeyRef: q.Attributes["KmsMasterKeyId"], Path: p}
-			if pol, ok := q.Attributes["Policy"]; ok {
-				r.Policy = policyOf(&pol, r.ARN, p+".Attributes.Policy")
-			}
 			if r.ARN == "" {
 				r.ARN = q.QueueURL
+			}
+			if pol, ok := q.Attributes["Policy"]; ok {
+				policyOf(r, &pol, p+".Attributes.Policy", nil)
+			}
+			if e := failed.of("GetQueueAttributes", q.QueueURL, r.ARN); e != nil || q.Attributes == nil {
+				// Its policy and its key are attributes.
+				r.PolicyGap = gap(r, p+".Attributes", "policy", e)
+				r.KeyGap = gap(r, p+".Attributes", "encryption", e)
 			}
 			add(r)
 		}
@@ -138,7 +178,11 @@ func (b *builder) buildResources(account, region string, reg *snapshot.Region, b
 			p := base + ".sns.Topics[" + strconv.Itoa(i) + "]"
 			r := &Resource{ARN: tp.TopicArn, Type: "sns:topic", KeyRef: tp.Attributes["KmsMasterKeyId"], Path: p}
 			if pol, ok := tp.Attributes["Policy"]; ok {
-				r.Policy = policyOf(&pol, r.ARN, p+".Attributes.Policy")
+				policyOf(r, &pol, p+".Attributes.Policy", nil)
+			}
+			if e := failed.of("GetTopicAttributes", tp.TopicArn); e != nil || tp.Attributes == nil {
+				r.PolicyGap = gap(r, p+".Attributes", "policy", e)
+				r.KeyGap = gap(r, p+".Attributes", "encryption", e)
 			}
 			add(r)
 		}
@@ -149,13 +193,20 @@ func (b *builder) buildResources(account, region string, reg *snapshot.Region, b
 			if s := t.SSEDescription; s != nil && s.SSEType == "KMS" {
 				r.KeyRef = orDefault(s.KMSMasterKeyArn, "alias/aws/dynamodb")
 			}
+			if e := failed.of("DescribeTable", t.TableArn, t.TableName); e != nil {
+				// A table without SSEDescription uses an AWS owned key; one
+				// that could not be described may use any.
+				r.KeyGap = gap(r, r.Path+".SSEDescription", "encryption", e)
+			}
 			add(r)
 		}
 	}
 	if lam := reg.Lambda; lam != nil {
 		for i, f := range lam.Functions {
 			p := base + ".lambda.Functions[" + strconv.Itoa(i) + "]"
-			add(&Resource{ARN: f.FunctionArn, Type: "lambda:function", KeyRef: f.KMSKeyArn, Path: p, Policy: policyOf(f.Policy, f.FunctionArn, p+".Policy")})
+			r := &Resource{ARN: f.FunctionArn, Type: "lambda:function", KeyRef: f.KMSKeyArn, Path: p}
+			policyOf(r, f.Policy, p+".Policy", failed.of("GetPolicy", f.FunctionArn))
+			add(r)
 		}
 	}
 	if logs := reg.Logs; logs != nil {

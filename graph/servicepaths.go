@@ -162,6 +162,12 @@ func (g *Graph) decideResource(q Query, res *Resource) (*direct, error) {
 	}
 
 	// The KMS calls the service makes for the caller.
+	if res.KeyGap != nil {
+		// Which key, if any, is not known: it may refuse.
+		dr.verdict = dr.verdict.And(eval.Conditional)
+		dr.unknowns = append(dr.unknowns, *res.KeyGap)
+		return dr.finish(), nil
+	}
 	if res.KeyRef == "" {
 		return dr.finish(), nil
 	}
@@ -262,9 +268,19 @@ func (g *Graph) resourceRequest(q Query, res *Resource) (*eval.Request, []Issue,
 	}
 	r := &eval.Request{Principal: p, Action: q.Action, Resource: q.Resource, ResourceAccount: res.Account}
 	ctx := policy.NewContext(q.ContextComplete)
+	var gaps []Issue
 	switch {
 	case res.Type == "ec2:snapshot" || res.Type == "rds:snapshot" || res.Type == "rds:cluster-snapshot":
 		r.ResourcePolicy = sharingPolicy(res)
+		// A sharing attribute only grants, and only to other accounts.
+		if res.PolicyGap != nil && p.AccountID != res.Account {
+			r.MarkUnknown(eval.LayerResourcePolicy)
+			gaps = append(gaps, *res.PolicyGap)
+		}
+	case res.PolicyGap != nil:
+		// A resource policy may allow or deny anyone, its own account's principals too.
+		r.MarkUnknown(eval.LayerResourcePolicy)
+		gaps = append(gaps, *res.PolicyGap)
 	case res.Policy != nil:
 		r.ResourcePolicy = res.Policy
 	}
@@ -272,6 +288,7 @@ func (g *Graph) resourceRequest(q Query, res *Resource) (*eval.Request, []Issue,
 	if err != nil {
 		return nil, nil, err
 	}
+	unknowns = append(gaps, unknowns...)
 	unknowns = append(unknowns, g.orgSide(r, ctx, p.AccountID, res.Account)...)
 	// The caller's own request: not made by or through a service.
 	ctx.SetKey(keyViaAWSService, "false")

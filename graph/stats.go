@@ -16,12 +16,20 @@ type Stats struct {
 	Resources          map[string]int `json:"resources"`
 	UnresolvedKeyRefs  int            `json:"unresolved_key_references"`
 	Issues             int            `json:"issues"`
-	Findings           map[string]int `json:"findings"`
+	// CollectionErrors counts the calls the scan could not complete (the
+	// organization's errors and every account's): what they would have
+	// read is unknown.
+	CollectionErrors int            `json:"collection_errors"`
+	Findings         map[string]int `json:"findings"`
 }
 
-// Stats counts the graph's accounts, principals, keys, resources, issues and findings.
+// Stats counts the graph's accounts, principals, keys, resources, issues,
+// collection errors and findings.
 func (g *Graph) Stats() Stats {
-	s := Stats{Accounts: len(g.Snapshot.Accounts), KeysByState: map[string]int{}, Resources: map[string]int{}, Findings: map[string]int{}, Issues: len(g.Issues)}
+	s := Stats{
+		Accounts: len(g.Snapshot.Accounts), KeysByState: map[string]int{}, Resources: map[string]int{}, Findings: map[string]int{}, Issues: len(g.Issues),
+		CollectionErrors: len(g.Snapshot.CollectionErrors()),
+	}
 	if g.Snapshot.Organization != nil {
 		s.OrganizationalUnit = len(g.Snapshot.Organization.OrganizationalUnits)
 		if n := len(g.Snapshot.Organization.Accounts); n > s.Accounts {

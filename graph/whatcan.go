@@ -54,3 +54,37 @@ func (g *Graph) WhatCan(principal, action string, depth int) ([]What, error) {
 	})
 	return out, nil
 }
+
+// WhatCanGaps returns what the snapshot lacks that WhatCan's answer on
+// principal depends on beyond each key's own unknowns: the principal's
+// account, when its IAM was not collected (its scan failed, or it was not
+// scanned), and the Regions of its account whose keys were not collected.
+// An empty answer from WhatCan with gaps means "no key known", not "none".
+func (g *Graph) WhatCanGaps(principal string) []Issue {
+	p, err := arn.ParsePrincipal(principal)
+	if err != nil || p.AccountID == "" {
+		return nil
+	}
+	if !g.InSnapshot(p.AccountID) {
+		return []Issue{g.accountGap(p.AccountID, principal)}
+	}
+	a := g.Snapshot.Accounts[p.AccountID]
+	var out []Issue
+	for _, region := range sortedKeys(a.Regions) {
+		if a.Regions[region] != nil && a.Regions[region].KMS != nil {
+			continue
+		}
+		why := "not collected"
+		for i := range a.Errors {
+			if e := &a.Errors[i]; e.Region == region && e.Operation == "ListKeys" {
+				why += " (" + describeFailure(e) + ")"
+				break
+			}
+		}
+		out = append(out, Issue{
+			Account: p.AccountID, Region: region, Path: `accounts["` + p.AccountID + `"].regions["` + region + `"].kms`,
+			Message: "the keys of account " + p.AccountID + " in " + region + " were " + why + ": keys there are missing from the answer",
+		})
+	}
+	return out
+}

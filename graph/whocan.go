@@ -59,6 +59,10 @@ func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, 
 			open = namesPrincipals(res.Policy, named)
 			everyone = open || everyone
 		}
+		if res.PolicyGap != nil {
+			// A policy (or sharing attribute) not known may name anyone.
+			open, everyone = true, true
+		}
 		if _, err := g.decide(Query{Principal: arn.AccountRoot(g.partition, res.Account), Action: action, Resource: resource}); err != nil {
 			return nil, err
 		}

@@ -14,7 +14,13 @@ import (
 // (walking parents so each carries its ParentId), and its SCPs and RCPs with
 // content and targets. Each active account is handed to found (when not
 // nil) as soon as its page is read, so that its scan can start.
-func collectOrganization(ctx context.Context, c orgAPI, found func(account string)) (*snapshot.Organization, error) {
+//
+// Without its structure (roots, OUs, accounts) the organization is unknown
+// and collectOrganization fails. A failed call about its policies is
+// recorded in rec and the rest is read: a policy type that cannot be listed,
+// a policy whose content or targets cannot be read, are unknown, never
+// "none" (docs/snapshot.md).
+func collectOrganization(ctx context.Context, c orgAPI, rec *recorder, found func(account string)) (*snapshot.Organization, error) {
 	do, err := c.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
 	if err != nil {
 		return nil, fmt.Errorf("DescribeOrganization: %w", err)
@@ -76,10 +82,8 @@ func collectOrganization(ctx context.Context, c orgAPI, found func(account strin
 				}
 				a.ParentID = parent
 				org.Accounts = append(org.Accounts, a)
-				if acct.Status == orgtypes.AccountStatusActive || acct.State == orgtypes.AccountStateActive {
-					if found != nil {
-						found(a.ID)
-					}
+				if active(a) && found != nil {
+					found(a.ID)
 				}
 			}
 		}
@@ -89,12 +93,16 @@ func collectOrganization(ctx context.Context, c orgAPI, found func(account strin
 		for pp.HasMorePages() {
 			page, err := pp.NextPage(ctx)
 			if err != nil {
-				// A policy type not enabled (or not known to an older
-				// endpoint) leaves it out; the rest of the organization stays.
+				// A type not enabled has no policies in effect: not a gap.
+				// Any other failure leaves the type's policies unknown (those
+				// of earlier pages stay: they are in effect all the same).
+				if !notFound(err, "PolicyTypeNotEnabledException") {
+					rec.add("organizations", "", "ListPolicies", string(typ), err)
+				}
 				break
 			}
 			for _, ps := range page.Policies {
-				p, err := collectPolicy(ctx, c, ps)
+				p, err := collectPolicy(ctx, c, ps, rec)
 				if err != nil {
 					return nil, err
 				}
@@ -105,32 +113,42 @@ func collectOrganization(ctx context.Context, c orgAPI, found func(account strin
 	return org, nil
 }
 
-func collectPolicy(ctx context.Context, c orgAPI, ps orgtypes.PolicySummary) (snapshot.OrgPolicy, error) {
+// collectPolicy reads a policy's content and targets. A failed
+// DescribePolicy leaves Content "" and a failed ListTargetsForPolicy leaves
+// Targets nil: not collected, and recorded.
+func collectPolicy(ctx context.Context, c orgAPI, ps orgtypes.PolicySummary, rec *recorder) (snapshot.OrgPolicy, error) {
 	summary, err := convert[snapshot.PolicySummary](ps)
 	if err != nil {
 		return snapshot.OrgPolicy{}, err
 	}
-	out := snapshot.OrgPolicy{PolicySummary: summary, Targets: []snapshot.PolicyTarget{}}
-	dp, err := c.DescribePolicy(ctx, &organizations.DescribePolicyInput{PolicyId: ps.Id})
-	if err != nil {
-		return out, fmt.Errorf("DescribePolicy %s: %w", deref(ps.Id), err)
-	}
-	if dp.Policy != nil {
+	out := snapshot.OrgPolicy{PolicySummary: summary}
+	if dp, err := c.DescribePolicy(ctx, &organizations.DescribePolicyInput{PolicyId: ps.Id}); err != nil {
+		rec.add("organizations", "", "DescribePolicy", summary.ID, err)
+	} else if dp.Policy != nil {
 		out.Content = deref(dp.Policy.Content)
 	}
+	targets := []snapshot.PolicyTarget{}
 	tp := organizations.NewListTargetsForPolicyPaginator(c, &organizations.ListTargetsForPolicyInput{PolicyId: ps.Id})
 	for tp.HasMorePages() {
 		page, err := tp.NextPage(ctx)
 		if err != nil {
-			return out, fmt.Errorf("ListTargetsForPolicy %s: %w", deref(ps.Id), err)
+			rec.add("organizations", "", "ListTargetsForPolicy", summary.ID, err)
+			return out, nil
 		}
 		for _, t := range page.Targets {
 			pt, err := convert[snapshot.PolicyTarget](t)
 			if err != nil {
 				return out, err
 			}
-			out.Targets = append(out.Targets, pt)
+			targets = append(targets, pt)
 		}
 	}
+	out.Targets = targets
 	return out, nil
+}
+
+// active reports whether an organization account is ACTIVE (its State, or
+// the older Status); only active accounts are scanned.
+func active(a snapshot.OrgAccount) bool {
+	return a.State == string(orgtypes.AccountStateActive) || a.State == "" && a.Status == string(orgtypes.AccountStatusActive)
 }

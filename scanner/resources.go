@@ -217,7 +217,10 @@ func collectSNS(ctx context.Context, c snsAPI, region string, rec *recorder) *sn
 	return out
 }
 
-func collectDynamoDB(ctx context.Context, c dynamoAPI, region string, rec *recorder) *snapshot.DynamoDB {
+// collectDynamoDB reads the Region's tables. A table whose DescribeTable
+// fails stays, with its name and ARN only, and the failure is recorded
+// under its ARN: its encryption (and key) is unknown, not "AWS owned".
+func collectDynamoDB(ctx context.Context, c dynamoAPI, acct, region string, rec *recorder) *snapshot.DynamoDB {
 	out := &snapshot.DynamoDB{Tables: []snapshot.Table{}}
 	p := dynamodb.NewListTablesPaginator(c, &dynamodb.ListTablesInput{})
 	for p.HasMorePages() {
@@ -227,14 +230,13 @@ func collectDynamoDB(ctx context.Context, c dynamoAPI, region string, rec *recor
 			return nil
 		}
 		for _, name := range page.TableNames {
-			d, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &name})
-			if err != nil {
-				rec.add("dynamodb", region, "DescribeTable", name, err)
-				continue
+			t := snapshot.Table{TableName: name, TableArn: "arn:" + partitionOf(region) + ":dynamodb:" + region + ":" + acct + ":table/" + name}
+			if d, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &name}); err != nil {
+				rec.add("dynamodb", region, "DescribeTable", t.TableArn, err)
+			} else if dt, err := convert[snapshot.Table](d.Table); err == nil {
+				t = dt
 			}
-			if t, err := convert[snapshot.Table](d.Table); err == nil {
-				out.Tables = append(out.Tables, t)
-			}
+			out.Tables = append(out.Tables, t)
 		}
 	}
 	return out

@@ -1,20 +1,14 @@
 package scanner
 
 import (
-	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"github.com/aws/smithy-go"
 	"github.com/sourcegraph/conc"
-	"github.com/sourcegraph/conc/panics"
 	"github.com/sourcegraph/conc/pool"
 
 	"github.com/keyhound/keyhound/graph/snapshot"
@@ -36,44 +30,6 @@ type Options struct {
 	// Version is written into the snapshot's tool field.
 	Version string
 }
-
-// Event reports progress, for a terminal or the TUI; it is plain data (no
-// UI imports) sent on the channel given to Scan. Phases:
-//
-//   - "organization": the organization is being read;
-//   - "account": an account starts;
-//   - "error": a call failed and was recorded on Account; Region, Message
-//     (service, operation and resource) and Err (AWS's error code and
-//     message) say which;
-//   - "done": an account ends; Message sums it up, AccountErrors counts its
-//     recorded errors;
-//   - "progress": a periodic update, every ProgressEvery.
-//
-// Every event carries the scan's totals so far.
-type Event struct {
-	Account string `json:"account,omitempty"`
-	Phase   string `json:"phase"`
-	Region  string `json:"region,omitempty"`
-	Message string `json:"message,omitempty"`
-	// Err is the failure an "error" event reports ("AccessDeniedException:
-	// User: … is not authorized …"); never credentials.
-	Err string `json:"error,omitempty"`
-	// AccountsDone of AccountsTotal (0 until the accounts are known).
-	AccountsDone  int `json:"accounts_done"`
-	AccountsTotal int `json:"accounts_total"`
-	// Errors are the calls recorded as failed so far, in every account;
-	// AccountErrors those of the account a "done" event is about.
-	Errors        int `json:"errors"`
-	AccountErrors int `json:"account_errors,omitempty"`
-	// Counts are the API calls so far: calls, throttled attempts (retried
-	// by the SDK), other failed attempts.
-	Counts
-	// Elapsed since the scan started.
-	Elapsed time.Duration `json:"elapsed_ns"`
-}
-
-// ProgressEvery is how often Scan sends a "progress" event while it runs.
-var ProgressEvery = 500 * time.Millisecond
 
 // Result says how complete a scan is.
 type Result struct {
@@ -127,6 +83,7 @@ func Scan(ctx context.Context, c Clients, opts Options, events chan<- Event) (*s
 	}
 	q := newQueue()
 	var org *snapshot.Organization
+	orgRec := r.newRecorder(self) // the organization's failed calls
 	orgErr := make(chan error, 1)
 	switch {
 	case opts.Org:
@@ -141,7 +98,7 @@ func Scan(ctx context.Context, c Clients, opts Options, events chan<- Event) (*s
 		go func() {
 			defer q.close()
 			var err error
-			org, err = collectOrganization(ctx, c.Organizations(), found)
+			org, err = collectOrganization(ctx, c.Organizations(), orgRec, found)
 			if err != nil {
 				stop() // the accounts queued meanwhile start cancelled
 			}
@@ -167,9 +124,6 @@ func Scan(ctx context.Context, c Clients, opts Options, events chan<- Event) (*s
 		p.Wait()
 		return nil, Result{}, fmt.Errorf("read the organization from account %s: %w", self, err)
 	}
-	if org != nil {
-		snap.Organization = org
-	}
 	if opts.Org && q.len() == 0 {
 		// An organization without active accounts: the caller's own.
 		r.total.Add(1)
@@ -181,177 +135,18 @@ func Scan(ctx context.Context, c Clients, opts Options, events chan<- Event) (*s
 		res.Errors += len(d.a.Errors)
 		res.Accounts++
 	}
+	if org != nil {
+		org.Errors = orgRec.sorted()
+		res.Errors += len(org.Errors)
+		snap.Organization = org
+		if len(opts.Accounts) == 0 {
+			res.Errors += r.notScanned(org, snap)
+		}
+	}
 	if res.Errors > 0 || ctx.Err() != nil {
 		res.Complete = false
 	}
 	return snap, res, nil
-}
-
-// queue hands accounts from whoever finds them to the account pool, without
-// ever blocking the finder; each account once.
-type queue struct {
-	mu     sync.Mutex
-	items  []string
-	seen   map[string]bool
-	closed bool
-	ready  chan struct{}
-}
-
-func newQueue() *queue { return &queue{seen: map[string]bool{}, ready: make(chan struct{}, 1)} }
-
-func (q *queue) push(account string) {
-	q.mu.Lock()
-	if !q.seen[account] {
-		q.seen[account] = true
-		q.items = append(q.items, account)
-	}
-	q.mu.Unlock()
-	q.signal()
-}
-
-func (q *queue) close() {
-	q.mu.Lock()
-	q.closed = true
-	q.mu.Unlock()
-	q.signal()
-}
-
-func (q *queue) signal() {
-	select {
-	case q.ready <- struct{}{}:
-	default:
-	}
-}
-
-// pop waits for the next account; ok is false once the queue is closed and empty.
-func (q *queue) pop() (string, bool) {
-	for {
-		q.mu.Lock()
-		if len(q.items) > 0 {
-			a := q.items[0]
-			q.items = q.items[1:]
-			q.mu.Unlock()
-			return a, true
-		}
-		if q.closed {
-			q.mu.Unlock()
-			return "", false
-		}
-		q.mu.Unlock()
-		<-q.ready
-	}
-}
-
-// len is how many accounts were ever pushed.
-func (q *queue) len() int {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return len(q.seen)
-}
-
-// run is one scan's progress: its counters and its events.
-type run struct {
-	ctx               context.Context
-	events            chan<- Event
-	start             time.Time
-	stats             *Stats
-	done, total, errs atomic.Int64
-}
-
-// emit sends e with the totals so far; it drops it once the scan is cancelled.
-func (r *run) emit(e Event) {
-	if r.events == nil {
-		return
-	}
-	e.AccountsDone, e.AccountsTotal, e.Errors = int(r.done.Load()), int(r.total.Load()), int(r.errs.Load())
-	e.Counts, e.Elapsed = r.stats.Counts(), time.Since(r.start)
-	select {
-	case r.events <- e:
-	case <-r.ctx.Done():
-	}
-}
-
-// tick sends a "progress" event every ProgressEvery until the returned
-// function is called.
-func (r *run) tick() (stop func()) {
-	t := time.NewTicker(ProgressEvery)
-	quit := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		defer t.Stop()
-		for {
-			select {
-			case <-t.C:
-				r.emit(Event{Phase: "progress"})
-			case <-quit:
-				return
-			case <-r.ctx.Done():
-				return
-			}
-		}
-	}()
-	return func() { close(quit); wg.Wait() }
-}
-
-// account scans one account, announcing it, its errors as they are
-// recorded, and its end.
-func (r *run) account(c Clients, acct string, opts Options) (a *snapshot.Account) {
-	rec := &recorder{onAdd: func(e snapshot.CollectionError) {
-		r.errs.Add(1)
-		r.emit(Event{Account: acct, Phase: "error", Region: e.Region, Message: describeCall(e), Err: errText(e)})
-	}}
-	// A bug in one collector must not lose the other accounts: the account
-	// keeps the errors recorded so far and gets one more, the scan goes on.
-	defer func() {
-		if p := recover(); p != nil {
-			// conc's pools re-panic with the first panic wrapped, stack and all:
-			// the snapshot keeps the value only.
-			for {
-				rp, ok := p.(*panics.Recovered)
-				if !ok {
-					break
-				}
-				p = rp.Value
-			}
-			rec.record(snapshot.CollectionError{Operation: "scan", Resource: acct, Code: "InternalError", Message: fmt.Sprint("keyhound: ", p)})
-			a = &snapshot.Account{Errors: rec.sorted()}
-		}
-		r.done.Add(1)
-		msg := fmt.Sprintf("%d Regions", len(a.Regions))
-		if n := len(a.Errors); n > 0 {
-			first := a.Errors[0]
-			what := first.Code
-			if what == "" {
-				what = first.Message
-			}
-			msg = fmt.Sprintf("%d errors, first %s on %s %s; %s", n, what, first.Service, first.Operation, msg)
-		}
-		r.emit(Event{Account: acct, Phase: "done", AccountErrors: len(a.Errors), Message: msg})
-	}()
-	r.emit(Event{Account: acct, Phase: "account"})
-	return scanAccount(r.ctx, c, acct, opts.Regions, opts.HomeRegion, rec)
-}
-
-// describeCall names a failed call: service, operation and resource.
-func describeCall(e snapshot.CollectionError) string {
-	s := strings.TrimSpace(e.Service + " " + e.Operation)
-	if e.Resource != "" {
-		s += " " + e.Resource
-	}
-	return s
-}
-
-// errText is a recorded failure as "Code: message".
-func errText(e snapshot.CollectionError) string {
-	switch {
-	case e.Code == "":
-		return e.Message
-	case e.Message == "":
-		return e.Code
-	}
-	return e.Code + ": " + e.Message
 }
 
 // scanAccount collects one account; failures go into its errors. IAM, S3
@@ -440,7 +235,7 @@ func scanRegion(ctx context.Context, ac AccountClients, acct, region string, rec
 		wg.Go(func() { reg.SNS = collectSNS(ctx, c, region, rec) })
 	}
 	if c := ac.DynamoDB(region); c != nil {
-		wg.Go(func() { reg.DynamoDB = collectDynamoDB(ctx, c, region, rec) })
+		wg.Go(func() { reg.DynamoDB = collectDynamoDB(ctx, c, acct, region, rec) })
 	}
 	if c := ac.EC2(region); c != nil {
 		wg.Go(func() { reg.EC2 = collectEC2(ctx, c, acct, region, rec) })
@@ -456,55 +251,4 @@ func scanRegion(ctx context.Context, ac AccountClients, acct, region string, rec
 	}
 	wg.Wait()
 	return reg
-}
-
-var errRegionNotEnabled = errors.New("not enabled for the account: not scanned")
-
-// recorder collects an account's errors; safe for concurrent use. onAdd,
-// when set, hears of each error as it is recorded.
-type recorder struct {
-	mu    sync.Mutex
-	errs  []snapshot.CollectionError
-	onAdd func(snapshot.CollectionError)
-}
-
-func (r *recorder) add(service, region, operation, resource string, err error) {
-	e := snapshot.CollectionError{Service: service, Region: region, Operation: operation, Resource: resource, Message: err.Error()}
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		e.Code, e.Message = ae.ErrorCode(), ae.ErrorMessage()
-	} else if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		e.Code = "Cancelled"
-	}
-	r.record(e)
-}
-
-func (r *recorder) record(e snapshot.CollectionError) {
-	r.mu.Lock()
-	r.errs = append(r.errs, e)
-	r.mu.Unlock()
-	if r.onAdd != nil {
-		r.onAdd(e)
-	}
-}
-
-// sorted returns the errors in a stable order: Regions, services and keys
-// are read concurrently, and a snapshot must not depend on timing.
-func (r *recorder) sorted() []snapshot.CollectionError {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := slices.Clone(r.errs)
-	slices.SortStableFunc(out, func(x, y snapshot.CollectionError) int {
-		return cmp.Or(strings.Compare(x.Region, y.Region), strings.Compare(x.Service, y.Service),
-			strings.Compare(x.Operation, y.Operation), strings.Compare(x.Resource, y.Resource),
-			strings.Compare(x.Code, y.Code), strings.Compare(x.Message, y.Message))
-	})
-	return out
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }

@@ -168,6 +168,13 @@ func (s *resourceScreen) View() string {
 		head += st.Error.Render("✗ "+s.err.Error()) + "\n"
 	case s.denied > 0:
 		head += st.Denied.Render("✗ shared, but "+strconv.Itoa(s.denied)+" principals of the accounts it is shared with cannot read it") + st.Muted.Render(" (enter on one: why, and the fix)") + "\n"
+	case r.PolicyGap != nil || r.KeyGap != nil:
+		// What the scan could not read about it: no answer through it is ALLOW.
+		gap := r.PolicyGap
+		if gap == nil {
+			gap = r.KeyGap
+		}
+		head += st.Conditional.Render("? "+gap.Message) + "\n"
 	default:
 		head += st.Muted.Render("Who can read its data: the resource's permission and every KMS call its service makes must allow.") + "\n"
 	}

@@ -101,7 +101,8 @@ func (m *Model) fullHelp() string {
 		st.Muted.Render("context…) or on what the snapshot lacks. Colours repeat the glyphs and words.")
 }
 
-// sourceSummary says what is being browsed.
+// sourceSummary says what is being browsed, and how many calls the scan
+// behind it could not complete.
 func sourceSummary(c *Common) string {
 	if c.summaryOf == c.Graph && c.summary != "" {
 		return c.summary
@@ -112,6 +113,12 @@ func sourceSummary(c *Common) string {
 		org = "organization " + c.Graph.Org.ID
 	}
 	c.summary = c.Source + " · " + org + " · " + strconv.Itoa(st.Accounts) + " accounts · " + strconv.Itoa(st.Keys) + " keys · " + strconv.Itoa(st.Users+st.Roles) + " principals"
+	switch n := st.CollectionErrors; {
+	case n == 1:
+		c.summary += " · ? 1 collection error: answers that depend on it are CONDITIONAL"
+	case n > 1:
+		c.summary += " · ? " + strconv.Itoa(n) + " collection errors: answers that depend on them are CONDITIONAL"
+	}
 	c.summaryOf = c.Graph
 	return c.summary
 }

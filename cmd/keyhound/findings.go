@@ -111,6 +111,7 @@ func newStatsCmd() *cobra.Command {
 			fmt.Fprintf(&rows, "resources\t%d\t(%s)\n", sum(s.Resources), countList(s.Resources))
 			fmt.Fprintf(&rows, "findings\t%d\t(%s)\n", sum(s.Findings), countList(s.Findings))
 			fmt.Fprintf(&rows, "issues\t%d\t(unreadable or unparseable parts)\n", s.Issues)
+			fmt.Fprintf(&rows, "collection errors\t%d\t(calls the scan could not complete: what they read is unknown)\n", s.CollectionErrors)
 			return writeTable(cmd.OutOrStdout(), strings.Split(strings.TrimRight(rows.String(), "\n"), "\n"))
 		},
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -95,8 +96,8 @@ func (f *scanFlags) start(ctx context.Context) (<-chan scanner.Event, <-chan sca
 
 func newScanCmd() *cobra.Command {
 	var (
-		f            scanFlags
-		quiet, jsonP bool
+		f                    scanFlags
+		quiet, jsonP, asJSON bool
 	)
 	cmd := &cobra.Command{
 		Use:   "scan -o FILE [--org | --accounts ID,…] [--regions R,…]",
@@ -125,6 +126,10 @@ region, message, error (the failure of an "error" event), accounts_done,
 accounts_total, errors, account_errors, calls, throttles, failed_attempts,
 elapsed_ns; docs/scan.md describes them. keyhound tui --scan shows it live.
 
+When it ends, the calls that failed are listed by account, service and error
+code (--json prints every one, and those counts, on stdout); what they would
+have read is unknown in every answer, never "none".
+
 Exit codes: 0 complete, 4 partial (written; some calls failed), 3 failed.`,
 		Example: `  keyhound scan --org --regions us-east-1,eu-west-1 -o org.json.gz
   keyhound scan --accounts 111111111111 --regions us-east-1 --endpoint-url http://127.0.0.1:5000 -o test.json
@@ -149,8 +154,24 @@ Exit codes: 0 complete, 4 partial (written; some calls failed), 3 failed.`,
 			if d.err != nil {
 				return &exitError{code: exitBadInput, err: d.err}
 			}
+			errs := d.snap.CollectionErrors()
 			if !quiet && !jsonP {
 				_, _ = fmt.Fprintf(stderr, "keyhound: wrote %s: %d accounts, %d errors\n", f.out, d.res.Accounts, d.res.Errors)
+				if err := writeErrorGroups(stderr, snapshot.GroupErrors(errs)); err != nil {
+					return err
+				}
+			}
+			if asJSON {
+				if errs == nil {
+					errs = []snapshot.AccountError{}
+				}
+				groups := snapshot.GroupErrors(errs)
+				if groups == nil {
+					groups = []snapshot.ErrorGroup{}
+				}
+				if err := writeJSON(cmd.OutOrStdout(), scanSummary{File: f.out, Accounts: d.res.Accounts, Complete: d.res.Complete, Errors: errs, Groups: groups}); err != nil {
+					return err
+				}
 			}
 			if !d.res.Complete {
 				return &exitError{code: exitScanPartial}
@@ -161,7 +182,37 @@ Exit codes: 0 complete, 4 partial (written; some calls failed), 3 failed.`,
 	f.register(cmd.Flags())
 	cmd.Flags().BoolVar(&quiet, "quiet", false, "no progress on stderr")
 	cmd.Flags().BoolVar(&jsonP, "json-progress", false, "progress as one JSON object per event on stderr")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "when done, print the result on stdout as JSON: every collection error, and their counts by account, service and code")
 	return cmd
+}
+
+// scanSummary is keyhound scan --json's answer.
+type scanSummary struct {
+	File     string `json:"file"`
+	Accounts int    `json:"accounts"`
+	Complete bool   `json:"complete"`
+	// Errors are every call the scan could not complete (the
+	// organization's, then each account's); Groups count them by account,
+	// service and error code.
+	Errors []snapshot.AccountError `json:"errors"`
+	Groups []snapshot.ErrorGroup   `json:"groups"`
+}
+
+// writeErrorGroups lists a scan's collection errors by account, service
+// and code, one line each: what a partial snapshot lacks, at a glance.
+func writeErrorGroups(w io.Writer, groups []snapshot.ErrorGroup) error {
+	if len(groups) == 0 {
+		return nil
+	}
+	rows := []string{"keyhound: errors by account, service and code (every one in the snapshot's errors, or with --json):"}
+	for _, g := range groups {
+		where := g.Account
+		if g.Organization {
+			where = "organization"
+		}
+		rows = append(rows, fmt.Sprintf("  %s\t%s\t%s\t%d\t%s", where, g.Service, cmp.Or(g.Code, "(no code)"), g.Count, strings.Join(g.Operations, ", ")))
+	}
+	return writeTable(w, rows)
 }
 
 // scanDone is how a scan ended.

@@ -20,7 +20,10 @@ func newWhatCanCmd() *cobra.Command {
 		Use:   "what-can PRINCIPAL",
 		Short: "Every key a principal can use, directly or through role chains",
 		Long: `List the keys on which PRINCIPAL's answer for --action (default kms:Decrypt) is
-ALLOW or CONDITIONAL, acting as itself or through the roles it can assume.`,
+ALLOW or CONDITIONAL, acting as itself or through the roles it can assume.
+When the snapshot lacks the principal's account (its scan failed, or it was
+not scanned) or its account's keys in a Region, the answer says so ("no key
+known", and "unknown:" lines; "unknowns" in JSON).`,
 		Example: `  keyhound what-can --snapshot org.json arn:aws:iam::222222222222:role/Writer`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -37,10 +40,15 @@ ALLOW or CONDITIONAL, acting as itself or through the roles it can assume.`,
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}
+			gaps := g.WhatCanGaps(args[0])
 			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), map[string]any{"principal": args[0], "action": action, "keys": what})
+				out := map[string]any{"principal": args[0], "action": action, "keys": what}
+				if len(gaps) > 0 {
+					out["unknowns"] = gaps
+				}
+				return writeJSON(cmd.OutOrStdout(), out)
 			}
-			return writeWhat(cmd.OutOrStdout(), what)
+			return writeWhat(cmd.OutOrStdout(), what, gaps)
 		},
 	}
 	f := cmd.Flags()
@@ -51,9 +59,19 @@ ALLOW or CONDITIONAL, acting as itself or through the roles it can assume.`,
 	return cmd
 }
 
-func writeWhat(w io.Writer, what []graph.What) error {
+// writeWhat writes what-can's table, then what the snapshot lacks for it:
+// with gaps, an empty answer is "no key known", not "no key".
+func writeWhat(w io.Writer, what []graph.What, gaps []graph.Issue) error {
+	var unknown strings.Builder
+	for _, iss := range gaps {
+		unknown.WriteString("unknown: " + iss.Message + "\n")
+	}
 	if len(what) == 0 {
-		_, err := fmt.Fprintln(w, "no key")
+		none := "no key"
+		if len(gaps) > 0 {
+			none = "no key known"
+		}
+		_, err := fmt.Fprint(w, none+"\n"+unknown.String())
 		return err
 	}
 	rows := make([]string, 0, len(what))
@@ -65,5 +83,9 @@ func writeWhat(w io.Writer, what []graph.What) error {
 		notes = append(notes, answerNotes(x.Paths, x.Conditions, x.Unknowns)...)
 		rows = append(rows, fmt.Sprintf("%s\t%s\t%s", x.Decision, x.Key, strings.Join(notes, "; ")))
 	}
-	return writeTable(w, rows)
+	if err := writeTable(w, rows); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, unknown.String())
+	return err
 }

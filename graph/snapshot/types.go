@@ -33,6 +33,11 @@ type Organization struct {
 	OrganizationalUnits []OrganizationalUnit `json:"OrganizationalUnits,omitzero"`
 	Accounts            []OrgAccount         `json:"Accounts,omitzero"`
 	Policies            []OrgPolicy          `json:"Policies,omitzero"`
+	// Errors are the organization's calls the scanner could not complete
+	// (an extra, in the accounts' errors shape): a failed ListPolicies of a
+	// policy type, DescribePolicy or ListTargetsForPolicy of a policy. The
+	// policies they would have told are unknown (docs/snapshot.md).
+	Errors []CollectionError `json:"errors,omitzero"`
 }
 
 // OrganizationInfo is DescribeOrganization's Organization.
@@ -74,6 +79,7 @@ type OrgAccount struct {
 	Name         string `json:"Name,omitempty"`
 	Email        string `json:"Email,omitempty"`
 	Status       string `json:"Status,omitempty"`
+	State        string `json:"State,omitempty"`
 	JoinedMethod string `json:"JoinedMethod,omitempty"`
 	ParentID     string `json:"ParentId"`
 }
@@ -84,7 +90,9 @@ const (
 	PolicyTypeRCP = "RESOURCE_CONTROL_POLICY"
 )
 
-// OrgPolicy is an SCP or RCP with its content and targets.
+// OrgPolicy is an SCP or RCP with its content and targets. Content ""
+// means not collected (DescribePolicy failed), Targets nil likewise
+// (ListTargetsForPolicy failed); an empty list: attached nowhere.
 type OrgPolicy struct {
 	PolicySummary PolicySummary  `json:"PolicySummary"`
 	Content       string         `json:"Content"`

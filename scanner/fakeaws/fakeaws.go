@@ -64,9 +64,11 @@ type Fault struct {
 // afterwards.
 type Server struct {
 	// Management is the caller's account; Members the organization's other
-	// accounts (all ACTIVE, under one root, no OUs).
+	// accounts (all ACTIVE, under one root, no OUs); Suspended accounts of
+	// the organization that are SUSPENDED (listed, never called).
 	Management string
 	Members    []string
+	Suspended  []string
 	// Regions are the Regions enabled in every account (default us-east-1).
 	Regions []string
 	// Per account: Roles in IAM (RolesPerPage a page, default 100), Buckets
@@ -199,8 +201,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case target != "":
 		c.Op = target[strings.LastIndex(target, ".")+1:]
 		_ = json.Unmarshal(body, &in)
-		if id, ok := in["KeyId"].(string); ok {
-			c.Resource = id
+		// What the call is about: a key, an organization policy, a policy type.
+		for _, field := range []string{"KeyId", "PolicyId", "Filter"} {
+			if id, ok := in[field].(string); ok {
+				c.Resource = id
+			}
 		}
 		c.Token, _ = in["NextToken"].(string)
 	case service == "s3":
@@ -450,7 +455,7 @@ func (s *Server) organizations(w http.ResponseWriter, c Call, in map[string]any)
 		writeJSON(w, map[string]any{"Roots": []any{root}})
 	case "ListAccountsForParent":
 		// 20 a page, as AWS.
-		all := s.Accounts()
+		all := append(s.Accounts(), s.Suspended...)
 		start := 0
 		if t, ok := in["NextToken"].(string); ok {
 			start, _ = strconv.Atoi(t)
@@ -460,9 +465,13 @@ func (s *Server) organizations(w http.ResponseWriter, c Call, in map[string]any)
 		if in["ParentId"] == "r-fake" {
 			end := min(start+20, len(all))
 			for _, a := range all[start:end] {
+				state := "ACTIVE"
+				if slices.Contains(s.Suspended, a) {
+					state = "SUSPENDED"
+				}
 				accts = append(accts, map[string]any{
 					"Id": a, "Arn": "arn:aws:organizations::" + s.Management + ":account/o-fake/" + a,
-					"Name": "account-" + a, "Email": a + "@example.com", "Status": "ACTIVE", "State": "ACTIVE",
+					"Name": "account-" + a, "Email": a + "@example.com", "Status": state, "State": state,
 				})
 			}
 			if end < len(all) {

@@ -1,0 +1,65 @@
+package scanner
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/aws/smithy-go"
+
+	"github.com/keyhound/keyhound/graph/snapshot"
+)
+
+var errRegionNotEnabled = errors.New("not enabled for the account: not scanned")
+
+// recorder collects an account's errors; safe for concurrent use. onAdd,
+// when set, hears of each error as it is recorded.
+type recorder struct {
+	mu    sync.Mutex
+	errs  []snapshot.CollectionError
+	onAdd func(snapshot.CollectionError)
+}
+
+func (r *recorder) add(service, region, operation, resource string, err error) {
+	e := snapshot.CollectionError{Service: service, Region: region, Operation: operation, Resource: resource, Message: err.Error()}
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		e.Code, e.Message = ae.ErrorCode(), ae.ErrorMessage()
+	} else if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		e.Code = "Cancelled"
+	}
+	r.record(e)
+}
+
+func (r *recorder) record(e snapshot.CollectionError) {
+	r.mu.Lock()
+	r.errs = append(r.errs, e)
+	r.mu.Unlock()
+	if r.onAdd != nil {
+		r.onAdd(e)
+	}
+}
+
+// sorted returns the errors in a stable order: Regions, services and keys
+// are read concurrently, and a snapshot must not depend on timing.
+func (r *recorder) sorted() []snapshot.CollectionError {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := slices.Clone(r.errs)
+	slices.SortStableFunc(out, func(x, y snapshot.CollectionError) int {
+		return cmp.Or(strings.Compare(x.Region, y.Region), strings.Compare(x.Service, y.Service),
+			strings.Compare(x.Operation, y.Operation), strings.Compare(x.Resource, y.Resource),
+			strings.Compare(x.Code, y.Code), strings.Compare(x.Message, y.Message))
+	})
+	return out
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
