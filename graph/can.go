@@ -307,7 +307,15 @@ func (g *Graph) keySide(r *eval.Request, key *Key) []Issue {
 	}
 	if !key.GrantsKnown {
 		r.MarkUnknown(eval.LayerGrant)
-		unknowns = append(unknowns, Issue{Account: key.Account, Region: key.Region, Item: key.ARN, Path: "Grants", Message: "grants not collected: a grant could allow more"})
+		iss := Issue{Account: key.Account, Region: key.Region, Item: key.ARN, Path: "Grants", Message: "grants not collected: a grant could allow more"}
+		if key.GrantsIssue != nil {
+			iss = *key.GrantsIssue
+		}
+		unknowns = append(unknowns, iss)
+	}
+	if key.StateIssue != nil {
+		r.MarkUnknown(eval.LayerKeyState)
+		unknowns = append(unknowns, *key.StateIssue)
 	}
 	return unknowns
 }

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/keyhound/keyhound/graph/eval"
 	"github.com/keyhound/keyhound/graph/snapshot"
@@ -27,20 +28,41 @@ type Key struct {
 	Rotation    *bool
 	// Tags are the key's tags; nil when not collected.
 	Tags map[string]string
+	// StateIssue, when not nil, says the key's metadata (DescribeKey: its
+	// state, manager, spec) was not collected: its state is unknown.
+	StateIssue *Issue
+	// GrantsIssue says why the grants are not known (GrantsKnown false).
+	GrantsIssue *Issue
+	grantsWhy   string // the cause GrantsIssue names
 }
 
-// Manager returns "AWS" or "CUSTOMER".
+// Manager returns "AWS" or "CUSTOMER". When the snapshot does not say, a
+// key with an alias under alias/aws/ is an AWS managed key: that prefix is
+// reserved for them (KMS DG, "Create aliases"), and each has one.
 func (k *Key) Manager() string {
-	if k.Meta.KeyManager == "" {
-		return eval.KeyManagerCustomer
+	if k.Meta.KeyManager != "" {
+		return k.Meta.KeyManager
 	}
-	return k.Meta.KeyManager
+	for _, a := range k.Aliases {
+		if strings.HasPrefix(a, "alias/aws/") {
+			return eval.KeyManagerAWS
+		}
+	}
+	return eval.KeyManagerCustomer
 }
 
-// State returns the key state ("Enabled" when the snapshot does not say).
+// StateUnknown is what State returns for a key whose metadata was not
+// collected.
+const StateUnknown = "unknown"
+
+// State returns the key state ("Enabled" when the snapshot does not say;
+// StateUnknown when DescribeKey failed).
 func (k *Key) State() string {
 	if k.Meta.KeyState != "" {
 		return k.Meta.KeyState
+	}
+	if k.StateIssue != nil {
+		return StateUnknown
 	}
 	if !k.Meta.Enabled {
 		return "Disabled"
@@ -51,6 +73,10 @@ func (k *Key) State() string {
 func (b *builder) buildKeys(account, region string, kms *snapshot.KMS, base string) {
 	if kms == nil {
 		return
+	}
+	var failed failures
+	if a := b.g.Snapshot.Accounts[account]; a != nil {
+		failed = indexFailures(a.Errors)
 	}
 	for i := range kms.Keys {
 		sk := &kms.Keys[i]
@@ -68,6 +94,15 @@ func (b *builder) buildKeys(account, region string, kms *snapshot.KMS, base stri
 			continue
 		}
 		k := &Key{ARN: who.arn, ID: who.id, Account: account, Region: region, Meta: m, Rotation: sk.KeyRotationEnabled}
+		names := []string{m.Arn, who.arn, m.KeyID}
+		// why names the recorded failure of the call that reads a part,
+		// when the scan recorded one.
+		why := func(operation, otherwise string) string {
+			if e := failed.of(operation, names...); e != nil {
+				return describeFailure(e)
+			}
+			return otherwise
+		}
 		if sk.Policy != nil {
 			k.PolicyText = *sk.Policy
 			np, iss := b.parsePolicy(*sk.Policy, "key policy", "", account, region, k.ARN, kp+".Policy")
@@ -75,10 +110,25 @@ func (b *builder) buildKeys(account, region string, kms *snapshot.KMS, base stri
 		} else {
 			iss := Issue{
 				Account: account, Region: region, Item: k.ARN, Path: kp + ".Policy",
-				Message: "key policy not collected (unreadable by the scanning role?): who can use this key is unknown",
+				Message: "key policy not collected (" + why("GetKeyPolicy", "unreadable by the scanning role?") + "): who can use this key is unknown",
 			}
 			b.g.Issues = append(b.g.Issues, iss)
 			k.PolicyIssue = &iss
+		}
+		if e := failed.of("DescribeKey", names...); e != nil && m.KeyState == "" {
+			iss := Issue{
+				Account: account, Region: region, Item: k.ARN, Path: kp + ".KeyMetadata",
+				Message: "key metadata not collected (" + describeFailure(e) + "): the key's state is unknown, so an operation some state refuses cannot be ALLOW",
+			}
+			b.g.Issues = append(b.g.Issues, iss)
+			k.StateIssue = &iss
+		}
+		if sk.Grants == nil {
+			k.grantsWhy = why("ListGrants", "not in the snapshot")
+			k.GrantsIssue = &Issue{
+				Account: account, Region: region, Item: k.ARN, Path: kp + ".Grants",
+				Message: "grants not collected (" + k.grantsWhy + "): a grant could allow more",
+			}
 		}
 		if sk.Grants != nil {
 			k.GrantsKnown = true

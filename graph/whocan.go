@@ -210,9 +210,16 @@ func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, 
 		if err != nil || a.Decision == eval.Deny {
 			continue
 		}
+		unknowns := a.Unknowns
+		if account != "" && (g.Snapshot.Accounts[account] != nil || g.Org.Member(account)) {
+			// An account of the snapshot or organization whose IAM was not
+			// collected stands for its principals: which of them its IAM
+			// allows is unknown, and the answer says why.
+			unknowns = append(slices.Clip(unknowns), g.accountGap(account, principal))
+		}
 		record(Who{
 			Principal: principal, Kind: kind, Account: account, External: g.external(account),
-			Decision: a.Decision, Paths: a.Paths, Conditions: a.Conditions, Unknowns: a.Unknowns,
+			Decision: a.Decision, Paths: a.Paths, Conditions: a.Conditions, Unknowns: unknowns,
 		}, nil)
 	}
 	// Grants not collected: any principal may hold one. Rather than listing
@@ -221,7 +228,7 @@ func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, 
 		record(Who{
 			Principal: AnyGrantee, Kind: "grantee", Account: key.Account, External: true, Decision: eval.Conditional,
 			Paths:    []Path{{Via: []string{AnyGrantee}, Decision: eval.Conditional}},
-			Unknowns: []Issue{{Account: key.Account, Region: key.Region, Item: key.ARN, Path: "Grants", Message: "grants not collected: any principal may hold a grant for this operation"}},
+			Unknowns: []Issue{anyGranteeIssue(key)},
 		}, nil)
 	}
 	// Role chains, backwards from the roles that have access.
@@ -270,6 +277,20 @@ func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, 
 	permute(whos, sortedAnswers(whos, direct))
 	out := slices.Clip(whos)
 	return out, nil
+}
+
+// anyGranteeIssue is the gap behind who-can's AnyGrantee entry.
+func anyGranteeIssue(key *Key) Issue {
+	iss := Issue{Account: key.Account, Region: key.Region, Item: key.ARN, Path: "Grants"}
+	if key.GrantsIssue != nil {
+		iss.Path = key.GrantsIssue.Path
+	}
+	iss.Message = "grants not collected"
+	if key.grantsWhy != "" {
+		iss.Message += " (" + key.grantsWhy + ")"
+	}
+	iss.Message += ": any principal may hold a grant for this operation"
+	return iss
 }
 
 // permute puts whos in the order perm gives (whos[perm[0]] first), in place,

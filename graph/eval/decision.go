@@ -172,6 +172,7 @@ const (
 	CodeNoIdentityPolicies     Code = "no-identity-policies"
 	CodeAWSManagedKeyDirectUse Code = "aws-managed-key"
 	CodePoliciesUnknown        Code = "policies-unknown"
+	CodeKeyStateUnknown        Code = "key-state-unknown"
 	CodeNoPermissionRequired   Code = "no-permission-required" // sts:GetCallerIdentity
 	CodeReservedAliasName      Code = "alias-name-reserved"    // alias/aws/ is for AWS managed keys
 )

@@ -101,7 +101,7 @@ func (e *Evaluator) Evaluate(r *Request, d *Decision) {
 	// SCPs: principals of member accounts, not the management account, not
 	// service-linked roles, not service principals (Organizations UG, SCPs).
 	scpOK := tT
-	if len(r.SCPs) > 0 {
+	if len(r.SCPs) > 0 || r.Unknown[LayerSCP] {
 		if code := scpExemption(r); code != CodeNone {
 			d.Reasons = append(d.Reasons, Reason{Layer: LayerSCP, Outcome: OutcomeNotApplicable, Code: code, Statement: -1})
 		} else {
@@ -123,13 +123,18 @@ func (e *Evaluator) Evaluate(r *Request, d *Decision) {
 				}
 				scpOK = scpOK.And(acc.allow)
 			}
+			if r.Unknown[LayerSCP] && !unknownDeny[LayerSCP] {
+				// No SCP known at any level: an unknown one may deny, or
+				// fail to allow.
+				scpOK, unknownDeny[LayerSCP] = policy.Unknown, true
+			}
 		}
 	}
 
 	// RCPs: resources of member accounts, not AWS managed keys, not
 	// kms:RetireGrant (Organizations UG, RCPs; KMS DG, RCPs).
 	rcpOK := tT
-	if len(r.RCPs) > 0 {
+	if len(r.RCPs) > 0 || r.Unknown[LayerRCP] {
 		if code := rcpExemption(r, op); code != CodeNone {
 			d.Reasons = append(d.Reasons, Reason{Layer: LayerRCP, Outcome: OutcomeNotApplicable, Code: code, Statement: -1})
 		} else {
@@ -151,6 +156,9 @@ func (e *Evaluator) Evaluate(r *Request, d *Decision) {
 					d.Reasons = append(d.Reasons, Reason{Layer: LayerRCP, Outcome: OutcomeNoAllow, Level: lvl, Statement: -1})
 				}
 				rcpOK = rcpOK.And(a)
+			}
+			if r.Unknown[LayerRCP] && !unknownDeny[LayerRCP] {
+				rcpOK, unknownDeny[LayerRCP] = policy.Unknown, true
 			}
 		}
 	}
@@ -231,7 +239,11 @@ func (e *Evaluator) Evaluate(r *Request, d *Decision) {
 	}
 	for l, unknown := range r.Unknown {
 		if unknown {
-			d.Reasons = append(d.Reasons, Reason{Layer: Layer(l), Outcome: OutcomeUnknown, Code: CodePoliciesUnknown, Statement: -1})
+			code := CodePoliciesUnknown
+			if Layer(l) == LayerKeyState {
+				code = CodeKeyStateUnknown
+			}
+			d.Reasons = append(d.Reasons, Reason{Layer: Layer(l), Outcome: OutcomeUnknown, Code: code, Statement: -1})
 		}
 	}
 
@@ -286,6 +298,11 @@ func (e *Evaluator) Evaluate(r *Request, d *Decision) {
 		stateOK = false
 		d.Reasons = append(d.Reasons, Reason{Layer: LayerKeyState, Outcome: OutcomeBlocked, Code: CodeKeyStateRefuses, Statement: -1})
 	}
+	// A key whose state was not collected may be in one that refuses op.
+	stateKnown := tT
+	if isKey && r.Unknown[LayerKeyState] && someStateRefuses(op) {
+		stateKnown = policy.Unknown
+	}
 	if isKey && !same && !service {
 		if !isCrossAccountOp(op) {
 			xacctOK = false
@@ -306,7 +323,7 @@ func (e *Evaluator) Evaluate(r *Request, d *Decision) {
 		}
 		explicit = explicit.Or(t)
 	}
-	verdict := explicit.Not().And(scpOK).And(rcpOK).And(vpceOK).And(allowed).And(policy.TriOf(stateOK && regionOK && xacctOK && aliasOK))
+	verdict := explicit.Not().And(scpOK).And(rcpOK).And(vpceOK).And(allowed).And(stateKnown).And(policy.TriOf(stateOK && regionOK && xacctOK && aliasOK))
 	d.Verdict = verdictOf(verdict)
 	if verdict == tT {
 		return
@@ -333,7 +350,7 @@ func (e *Evaluator) Evaluate(r *Request, d *Decision) {
 			d.Reasons = append(d.Reasons, Reason{Layer: LayerVPCEndpointPolicy, Outcome: OutcomeNoAllow, Statement: -1})
 		}
 	}
-	if !stateOK {
+	if !stateOK || stateKnown != tT {
 		d.deny(LayerKeyState, false)
 	}
 	if !regionOK {

@@ -43,6 +43,21 @@ func keyStateAllows(state, op string) bool {
 	}
 }
 
+// keyStates are every state a KMS key can be in (KMS API Reference,
+// KeyMetadata.KeyState).
+var keyStates = [...]string{"Creating", "Enabled", "Disabled", "PendingDeletion", "PendingImport", "PendingReplicaDeletion", "Unavailable", "Updating"}
+
+// someStateRefuses reports whether a key in some state refuses op (lower
+// case): what an unknown key state leaves open.
+func someStateRefuses(op string) bool {
+	for _, st := range keyStates {
+		if !keyStateAllows(st, op) {
+			return true
+		}
+	}
+	return false
+}
+
 // KeyStateError returns the exception KMS raises for op on a key in state, or
 // "" when the state permits op.
 func KeyStateError(state, action string) string {

@@ -31,6 +31,7 @@ var codeText = map[Code]string{
 	CodeSessionLimitsRoleARN:   "no statement of the session policy allows it (a session policy limits identity policies and grants to the role ARN)",
 	CodeNoIdentityPolicies:     "the caller has no identity policies",
 	CodePoliciesUnknown:        "some of its policies are unknown (not collected, unreadable or unparseable): the answer cannot rest on them",
+	CodeKeyStateUnknown:        "the key's state was not collected: a state that refuses this operation cannot be ruled out",
 	CodeNoPermissionRequired:   "this action needs no permission, and no policy can deny it",
 	CodeReservedAliasName:      "alias names beginning with alias/aws/ are reserved for AWS managed keys: no one may create, update or delete them",
 }
