@@ -1,0 +1,702 @@
+package eval
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"math/bits"
+
+	"github.com/keyhound/keyhound/graph/policy"
+)
+
+// decodeInput decodes a request document into in as json.Unmarshal does,
+// for the documents it recognizes, without reflection: what it keeps raw
+// (policy values, context values, grants) it only delimits, for
+// buildRequest to parse. It reports false for anything it does not
+// recognize: invalid JSON, an unknown or repeated field, a value of an
+// unexpected type, a string with escapes where it keeps strings whole, a
+// context value other than a plain string, number, boolean, null or array
+// of them. The caller then parses the document with encoding/json, which
+// gives the answer or the error; decodeInput is never the one to reject a
+// document.
+//
+// Every byte of an accepted document is checked by the grammar below or,
+// for raw values, by the parser that reads them: policy values and grants
+// with encoding/json (or the text was checked when it was cached), context
+// values here.
+func decodeInput(data []byte, in *input, grants func([]byte) ([]Grant, error), scratch *decodeScratch) bool {
+	if scratch == nil {
+		scratch = &decodeScratch{}
+	}
+	s := jsonScan{b: data, grants: grants, scratch: scratch}
+	defer scratch.keep(in)
+	if !s.eat('{') {
+		return false
+	}
+	var seen uint32
+	for {
+		f, ok := s.fieldName()
+		if !ok || seen&(1<<f) != 0 || !s.eat(':') {
+			return false
+		}
+		seen |= 1 << f
+		if !s.field(f, in) {
+			return false
+		}
+		if s.eat(',') {
+			continue
+		}
+		if !s.eat('}') {
+			return false
+		}
+		s.ws()
+		return s.i == len(s.b)
+	}
+}
+
+// Top-level fields, as decodeInput numbers them.
+const (
+	fPrincipal = iota
+	fAction
+	fResource
+	fResourceAccount
+	fContext
+	fContextComplete
+	fEncryptionContext
+	fIdentityPolicies
+	fResourcePolicy
+	fPermissionsBoundary
+	fSessionPolicy
+	fVPCEndpointPolicy
+	fSCPs
+	fRCPs
+	fManagementAccount
+	fGrants
+	fGrantID
+	fKeyState
+	fKeyManager
+	fPrincipalEnabledRegions
+	numFields
+)
+
+// fieldName reads a top-level field's name, which must be one of input's
+// written plainly (unescaped), without allocating.
+func (s *jsonScan) fieldName() (int, bool) {
+	s.ws()
+	if s.i >= len(s.b) || s.b[s.i] != '"' {
+		return 0, false
+	}
+	end := bytes.IndexByte(s.b[s.i+1:], '"')
+	if end < 0 {
+		return 0, false
+	}
+	name := s.b[s.i+1 : s.i+1+end]
+	s.i += end + 2
+	switch string(name) {
+	case "principal":
+		return fPrincipal, true
+	case "action":
+		return fAction, true
+	case "resource":
+		return fResource, true
+	case "resource_account":
+		return fResourceAccount, true
+	case "context":
+		return fContext, true
+	case "context_complete":
+		return fContextComplete, true
+	case "encryption_context":
+		return fEncryptionContext, true
+	case "identity_policies":
+		return fIdentityPolicies, true
+	case "resource_policy":
+		return fResourcePolicy, true
+	case "permissions_boundary":
+		return fPermissionsBoundary, true
+	case "session_policy":
+		return fSessionPolicy, true
+	case "vpc_endpoint_policy":
+		return fVPCEndpointPolicy, true
+	case "scps":
+		return fSCPs, true
+	case "rcps":
+		return fRCPs, true
+	case "management_account":
+		return fManagementAccount, true
+	case "grants":
+		return fGrants, true
+	case "grant_id":
+		return fGrantID, true
+	case "key_state":
+		return fKeyState, true
+	case "key_manager":
+		return fKeyManager, true
+	case "principal_enabled_regions":
+		return fPrincipalEnabledRegions, true
+	}
+	return 0, false
+}
+
+// field decodes the value of top-level field f.
+func (s *jsonScan) field(f int, in *input) bool {
+	var ok bool
+	switch f {
+	case fPrincipal:
+		in.Principal, ok = s.str()
+	case fAction:
+		in.Action, ok = s.str()
+	case fResource:
+		in.Resource, ok = s.str()
+	case fResourceAccount:
+		in.ResourceAccount, ok = s.str()
+	case fManagementAccount:
+		in.ManagementAccount, ok = s.str()
+	case fGrantID:
+		in.GrantID, ok = s.str()
+	case fKeyState:
+		in.KeyState, ok = s.str()
+	case fKeyManager:
+		in.KeyManager, ok = s.str()
+	case fContextComplete:
+		in.ContextComplete, ok = s.boolean()
+	case fContext:
+		in.contextPairs, ok = s.context(s.scratch.pairs[:0])
+	case fEncryptionContext:
+		in.EncryptionContext, ok = s.stringMap()
+	case fPrincipalEnabledRegions:
+		in.PrincipalEnabledRegions, ok = s.stringList()
+	case fIdentityPolicies:
+		in.IdentityPolicies, ok = s.rawList(s.scratch.ids[:0])
+	case fResourcePolicy:
+		in.ResourcePolicy, ok = s.raw()
+	case fPermissionsBoundary:
+		in.PermissionsBoundary, ok = s.raw()
+	case fSessionPolicy:
+		in.SessionPolicy, ok = s.raw()
+	case fVPCEndpointPolicy:
+		in.VPCEndpointPolicy, ok = s.raw()
+	case fSCPs:
+		in.SCPs, ok = s.rawLevels(s.scratch.scps[:0])
+	case fRCPs:
+		in.RCPs, ok = s.rawLevels(s.scratch.rcps[:0])
+	case fGrants:
+		var raw json.RawMessage
+		if raw, ok = s.raw(); ok {
+			var err error
+			in.Grants, err = s.grants(raw)
+			ok = err == nil
+		}
+	}
+	return ok
+}
+
+// context decodes the context object into pairs appended to dst; only
+// values simpleContextValue reads are accepted. The result is never nil.
+func (s *jsonScan) context(dst []contextPair) ([]contextPair, bool) {
+	if !s.eat('{') {
+		return nil, false
+	}
+	if dst == nil {
+		dst = make([]contextPair, 0, 8)
+	}
+	if s.eat('}') {
+		return dst, true
+	}
+	for {
+		k, ok := s.str()
+		if !ok || !s.eat(':') {
+			return nil, false
+		}
+		v, ok := s.raw()
+		if !ok || !simpleContextValue(nil, k, v) {
+			return nil, false
+		}
+		dst = append(dst, contextPair{key: k, raw: v})
+		if s.eat(',') {
+			continue
+		}
+		return dst, s.eat('}')
+	}
+}
+
+// stringMap decodes an object of strings.
+func (s *jsonScan) stringMap() (map[string]string, bool) {
+	if !s.eat('{') {
+		return nil, false
+	}
+	m := map[string]string{}
+	if s.eat('}') {
+		return m, true
+	}
+	for {
+		k, ok := s.str()
+		if !ok || !s.eat(':') {
+			return nil, false
+		}
+		v, ok := s.str()
+		if !ok {
+			return nil, false
+		}
+		m[k] = v
+		if s.eat(',') {
+			continue
+		}
+		return m, s.eat('}')
+	}
+}
+
+// stringList decodes an array of strings, or null.
+func (s *jsonScan) stringList() ([]string, bool) {
+	if s.null() {
+		return nil, true
+	}
+	if !s.eat('[') {
+		return nil, false
+	}
+	out := []string{}
+	if s.eat(']') {
+		return out, true
+	}
+	for {
+		v, ok := s.str()
+		if !ok {
+			return nil, false
+		}
+		out = append(out, v)
+		if s.eat(',') {
+			continue
+		}
+		return out, s.eat(']')
+	}
+}
+
+// rawList decodes an array of raw values, or null, appending to dst.
+func (s *jsonScan) rawList(dst []json.RawMessage) ([]json.RawMessage, bool) {
+	if s.null() {
+		return nil, true
+	}
+	if !s.eat('[') {
+		return nil, false
+	}
+	if dst == nil {
+		dst = []json.RawMessage{}
+	}
+	if s.eat(']') {
+		return dst, true
+	}
+	for {
+		v, ok := s.raw()
+		if !ok {
+			return nil, false
+		}
+		dst = append(dst, v)
+		if s.eat(',') {
+			continue
+		}
+		return dst, s.eat(']')
+	}
+}
+
+// rawLevels decodes an array of arrays of raw values, or null, appending
+// to dst and reusing the arrays dst's backing array holds.
+func (s *jsonScan) rawLevels(dst [][]json.RawMessage) ([][]json.RawMessage, bool) {
+	if s.null() {
+		return nil, true
+	}
+	if !s.eat('[') {
+		return nil, false
+	}
+	if dst == nil {
+		dst = [][]json.RawMessage{}
+	}
+	if s.eat(']') {
+		return dst, true
+	}
+	for {
+		s.ws()
+		if s.i < len(s.b) && s.b[s.i] == 'n' {
+			return nil, false // a null level: rare, left to encoding/json
+		}
+		var reuse []json.RawMessage
+		if len(dst) < cap(dst) {
+			reuse = dst[: len(dst)+1 : cap(dst)][len(dst)][:0]
+		}
+		v, ok := s.rawList(reuse)
+		if !ok {
+			return nil, false
+		}
+		dst = append(dst, v)
+		if s.eat(',') {
+			continue
+		}
+		return dst, s.eat(']')
+	}
+}
+
+// simpleContextValue reads a context value that is a string of printable
+// ASCII without escapes, a number, true, false, null, or an array of such
+// scalars, exactly as buildContext's general decoding would, and records it
+// in ctx (if not nil). It reports false for anything else, valid or not.
+func simpleContextValue(ctx *policy.Context, key string, raw []byte) bool {
+	s := jsonScan{b: raw}
+	if len(raw) > 0 && raw[0] == 'n' {
+		if !s.null() || s.i != len(raw) {
+			return false
+		}
+		if ctx != nil {
+			ctx.SetAbsent(key)
+		}
+		return true
+	}
+	if len(raw) > 0 && raw[0] != '[' {
+		v, ok := s.scalar()
+		if !ok || s.i != len(raw) {
+			return false
+		}
+		if ctx != nil {
+			ctx.Set(key, string(v))
+		}
+		return true
+	}
+	s.i++ // '['
+	n := 0
+	if !s.eat(']') {
+		for {
+			if _, ok := s.scalar(); !ok {
+				return false
+			}
+			n++
+			if s.eat(',') {
+				continue
+			}
+			if !s.eat(']') {
+				return false
+			}
+			break
+		}
+	}
+	if s.i != len(raw) {
+		return false
+	}
+	if ctx == nil {
+		return true
+	}
+	vals := make([]string, n)
+	s.i = 1
+	for i := range vals {
+		v, _ := s.scalar()
+		vals[i] = string(v)
+		s.eat(',')
+	}
+	ctx.Set(key, vals...)
+	return true
+}
+
+// scalar reads a plain string, a number or a boolean and returns its text
+// as the context holds it, without allocating.
+func (s *jsonScan) scalar() ([]byte, bool) {
+	s.ws()
+	if s.i >= len(s.b) {
+		return nil, false
+	}
+	switch s.b[s.i] {
+	case '"':
+		return s.plainBytes()
+	case 't', 'f':
+		start := s.i
+		if _, ok := s.boolean(); !ok {
+			return nil, false
+		}
+		return s.b[start:s.i], true
+	default:
+		return s.number()
+	}
+}
+
+// jsonScan reads JSON text at b[i:].
+type jsonScan struct {
+	b []byte
+	i int
+	// grants decodes the grants field (parseGrants, or a cache of it).
+	grants func([]byte) ([]Grant, error)
+	// scratch lends the slices of raw values.
+	scratch *decodeScratch
+}
+
+// decodeScratch keeps the slices of raw values decodeInput fills, to reuse
+// them for the next document: they only live until buildRequest has read
+// them. (What they still point to is dropped with the scratch by sync.Pool.)
+type decodeScratch struct {
+	ids        []json.RawMessage
+	scps, rcps [][]json.RawMessage
+	pairs      []contextPair
+}
+
+// keep takes back the slices decodeInput gave in, with their storage.
+func (sc *decodeScratch) keep(in *input) {
+	if cap(in.IdentityPolicies) > cap(sc.ids) {
+		sc.ids = in.IdentityPolicies
+	}
+	if cap(in.SCPs) > cap(sc.scps) {
+		sc.scps = in.SCPs
+	}
+	if cap(in.RCPs) > cap(sc.rcps) {
+		sc.rcps = in.RCPs
+	}
+	if cap(in.contextPairs) > cap(sc.pairs) {
+		sc.pairs = in.contextPairs
+	}
+}
+
+func (s *jsonScan) ws() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+// eat consumes c, after white space, if it is next.
+func (s *jsonScan) eat(c byte) bool {
+	s.ws()
+	if s.i < len(s.b) && s.b[s.i] == c {
+		s.i++
+		return true
+	}
+	return false
+}
+
+// literal consumes word if it is next, after white space.
+func (s *jsonScan) literal(word string) bool {
+	s.ws()
+	if bytes.HasPrefix(s.b[s.i:], []byte(word)) {
+		s.i += len(word)
+		return true
+	}
+	return false
+}
+
+func (s *jsonScan) null() bool { return s.literal("null") }
+
+func (s *jsonScan) boolean() (bool, bool) {
+	switch {
+	case s.literal("true"):
+		return true, true
+	case s.literal("false"):
+		return false, true
+	}
+	return false, false
+}
+
+// str reads a string; strings with escapes or non-ASCII bytes are decoded
+// by encoding/json (which also replaces invalid UTF-8), so that the result
+// is always json.Unmarshal's.
+func (s *jsonScan) str() (string, bool) {
+	s.ws()
+	start := s.i
+	if v, ok := s.plainStr(); ok {
+		return v, true
+	}
+	s.i = start
+	end, ok := s.stringEnd()
+	if !ok {
+		return "", false
+	}
+	var v string
+	if json.Unmarshal(s.b[start:end], &v) != nil {
+		return "", false
+	}
+	s.i = end
+	return v, true
+}
+
+// plainStr reads a string of printable ASCII without escapes.
+func (s *jsonScan) plainStr() (string, bool) {
+	b, ok := s.plainBytes()
+	return string(b), ok
+}
+
+// plainBytes reads a string of printable ASCII without escapes and returns
+// its content.
+func (s *jsonScan) plainBytes() ([]byte, bool) {
+	s.ws()
+	if s.i >= len(s.b) || s.b[s.i] != '"' {
+		return nil, false
+	}
+	for j := s.i + 1; j < len(s.b); j++ {
+		switch c := s.b[j]; {
+		case c == '"':
+			v := s.b[s.i+1 : j]
+			s.i = j + 1
+			return v, true
+		case c == '\\' || c < 0x20 || c >= 0x80:
+			return nil, false
+		}
+	}
+	return nil, false
+}
+
+// stringEnd returns the end of the string token at s.i (after its closing
+// quote), skipping escaped quotes; the token's content is not checked.
+func (s *jsonScan) stringEnd() (int, bool) {
+	if s.i >= len(s.b) || s.b[s.i] != '"' {
+		return 0, false
+	}
+	return stringEnd(s.b, s.i+1)
+}
+
+// stringEnd returns the end of the string whose content starts at b[j:]:
+// the index after its closing quote. It looks at eight bytes at a time for
+// a quote or a backslash: policies are mostly strings, and finding their
+// ends is most of what a batch does with the policies it has cached.
+func stringEnd(b []byte, j int) (int, bool) {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for {
+		for j+8 <= len(b) {
+			w := binary.LittleEndian.Uint64(b[j:])
+			q, e := w^(ones*'"'), w^(ones*'\\')
+			// The high bit of each byte that is a quote or a backslash (and
+			// maybe of bytes after it, never before): the lowest is exact.
+			if m := ((q-ones)&^q | (e-ones)&^e) & highs; m != 0 {
+				j += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			j += 8
+		}
+		for j < len(b) && b[j] != '"' && b[j] != '\\' {
+			j++
+		}
+		switch {
+		case j >= len(b):
+			return 0, false
+		case b[j] == '"':
+			return j + 1, true
+		}
+		j += 2 // a backslash and the byte it escapes
+	}
+}
+
+// number reads a number as JSON's grammar has it and returns its text.
+func (s *jsonScan) number() ([]byte, bool) {
+	b, j := s.b, s.i
+	digits := func() int {
+		k := j
+		for j < len(b) && b[j] >= '0' && b[j] <= '9' {
+			j++
+		}
+		return j - k
+	}
+	if j < len(b) && b[j] == '-' {
+		j++
+	}
+	switch {
+	case j < len(b) && b[j] == '0':
+		j++
+	case digits() == 0:
+		return nil, false
+	}
+	if j < len(b) && b[j] == '.' {
+		j++
+		if digits() == 0 {
+			return nil, false
+		}
+	}
+	if j < len(b) && (b[j] == 'e' || b[j] == 'E') {
+		j++
+		if j < len(b) && (b[j] == '+' || b[j] == '-') {
+			j++
+		}
+		if digits() == 0 {
+			return nil, false
+		}
+	}
+	v := b[s.i:j]
+	s.i = j
+	return v, true
+}
+
+// raw delimits the value at s.i without checking it, except that brackets
+// balance outside strings: its reader checks it.
+func (s *jsonScan) raw() (json.RawMessage, bool) {
+	s.ws()
+	b, start := s.b, s.i
+	if start >= len(b) {
+		return nil, false
+	}
+	switch b[start] {
+	case '"':
+		end, ok := stringEnd(b, start+1)
+		if !ok {
+			return nil, false
+		}
+		s.i = end
+		return b[start:end], true
+	case '{', '[':
+	default: // a number or literal: up to the next delimiter
+		j := start
+		for j < len(b) && !isDelimiter(b[j]) {
+			j++
+		}
+		if j == start {
+			return nil, false
+		}
+		s.i = j
+		return b[start:j], true
+	}
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	depth := 0
+	for j := start; j < len(b); {
+		switch b[j] {
+		case '"':
+			// stringEnd, inlined: a policy is mostly short strings, and
+			// the call cost as much as the scan.
+			j++
+			for {
+				if j+8 <= len(b) {
+					w := binary.LittleEndian.Uint64(b[j:])
+					q, e := w^(ones*'"'), w^(ones*'\\')
+					m := ((q-ones)&^q | (e-ones)&^e) & highs
+					if m == 0 {
+						j += 8
+						continue
+					}
+					j += bits.TrailingZeros64(m) >> 3
+				} else {
+					for j < len(b) && b[j] != '"' && b[j] != '\\' {
+						j++
+					}
+					if j >= len(b) {
+						return nil, false
+					}
+				}
+				if b[j] == '"' {
+					break
+				}
+				j += 2 // a backslash and the byte it escapes
+			}
+			j++
+			continue
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				s.i = j + 1
+				return b[start:s.i], true
+			}
+		}
+		j++
+	}
+	return nil, false
+}
+
+func isDelimiter(c byte) bool {
+	switch c {
+	case ' ', '\t', '\n', '\r', ',', ':', '}', ']', '{', '[', '"':
+		return true
+	}
+	return false
+}
