@@ -426,10 +426,16 @@ type jsonScan struct {
 // decodeScratch keeps the slices of raw values decodeInput fills, to reuse
 // them for the next document: they only live until buildRequest has read
 // them. (What they still point to is dropped with the scratch by sync.Pool.)
+// It also keeps, for Parser.Parse, a table of the policy values it met.
 type decodeScratch struct {
 	ids        []json.RawMessage
 	scps, rcps [][]json.RawMessage
 	pairs      []contextPair
+
+	// parser, policies and policyBytes: see decodeScratch.policy.
+	parser      *Parser
+	policies    map[string]policyValue
+	policyBytes int
 }
 
 // keep takes back the slices decodeInput gave in, with their storage.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -243,11 +244,13 @@ func TestFieldNamesCoverInput(t *testing.T) {
 }
 
 // TestTextCacheParsesOnceAndStaysBounded checks the parse cache: a text is
-// parsed once while cached, errors are cached like values, and the texts
-// held never exceed the bound, the least recently used going first.
+// parsed once while cached, errors are cached like values, and the cost of
+// the texts held (their length, at least minEntryCost) never exceeds the
+// bound, the least recently used going first.
 func TestTextCacheParsesOnceAndStaysBounded(t *testing.T) {
 	parses := map[string]int{}
-	c := newTextCache(10, func(b []byte) (int, error) {
+	const bound = 3*minEntryCost - 1 // two short texts fit, not three
+	c := newTextCache(bound, func(b []byte) (int, error) {
 		parses[string(b)]++
 		if string(b) == "bad" {
 			return 0, errors.New("bad text")
@@ -266,9 +269,9 @@ func TestTextCacheParsesOnceAndStaysBounded(t *testing.T) {
 		t.Fatalf("parses %v, want each text once", parses)
 	}
 	_, _ = c.get([]byte("four"))   // most recently used: "four", then "bad"
-	_, _ = c.get([]byte("sixsix")) // 4+3+6 > 10: "bad" goes
-	if c.size > 10 || len(c.entries) != 2 {
-		t.Fatalf("size %d with %d entries, want ≤ 10 with 2", c.size, len(c.entries))
+	_, _ = c.get([]byte("sixsix")) // a third short text: "bad" goes
+	if c.size > bound || len(c.entries) != 2 {
+		t.Fatalf("size %d with %d entries, want ≤ %d with 2", c.size, len(c.entries), bound)
 	}
 	if _, ok := c.entries["bad"]; ok {
 		t.Fatal("the least recently used text was kept")
@@ -277,9 +280,14 @@ func TestTextCacheParsesOnceAndStaysBounded(t *testing.T) {
 	if parses["bad"] != 2 {
 		t.Fatalf("an evicted text was not parsed again: %v", parses)
 	}
-	_, _ = c.get([]byte("a text longer than the bound"))
-	if c.size > 10 {
-		t.Fatalf("size %d over the bound", c.size)
+	long := strings.Repeat("x", 2*minEntryCost)
+	_, _ = c.get([]byte(long)) // counts its length: only it fits
+	if c.size != len(long) || len(c.entries) != 1 {
+		t.Fatalf("size %d with %d entries, want %d with 1", c.size, len(c.entries), len(long))
+	}
+	_, _ = c.get([]byte(strings.Repeat("y", bound+1))) // longer than the bound: not kept
+	if c.size > bound || len(c.entries) != 1 {
+		t.Fatalf("size %d with %d entries after a text over the bound", c.size, len(c.entries))
 	}
 }
 
@@ -355,4 +363,33 @@ func ambiguousContext(data []byte) bool {
 		seen[strings.ToLower(k)] = true
 	}
 	return false
+}
+
+// TestScratchPolicyTableIsBounded checks the table of policy values each
+// scratch keeps in front of the parser's cache: it answers as the cache
+// does, and holds at most localPolicies values of localPolicyBytes in all.
+func TestScratchPolicyTableIsBounded(t *testing.T) {
+	p := NewParser(1 << 30)
+	var sc decodeScratch
+	sc.reset(p)
+	big := strings.Repeat(" ", localPolicyBytes/3)
+	for i := range 2 * localPolicies {
+		raw := []byte(`{"Id":"` + strconv.Itoa(i) + `","Statement":[]}`)
+		if i%100 == 0 {
+			raw = []byte(`{"Id":"` + strconv.Itoa(i) + `",` + big + `"Statement":[]}`)
+		}
+		for range 2 {
+			v, err := sc.policy(raw)
+			want, wantErr := p.policies.get(raw)
+			if err != nil || wantErr != nil || v != want {
+				t.Fatalf("text %d: %+v, %v; the cache has %+v, %v", i, v, err, want, wantErr)
+			}
+		}
+		if len(sc.policies) > localPolicies || sc.policyBytes > localPolicyBytes {
+			t.Fatalf("after %d texts the table holds %d values of %d bytes", i+1, len(sc.policies), sc.policyBytes)
+		}
+	}
+	if _, err := sc.policy([]byte(`{"Statement":{}}`)); err == nil {
+		t.Fatal("a bad policy parsed")
+	}
 }
