@@ -168,13 +168,13 @@ func (s *jsonScan) field(f int, in *input) bool {
 	case fIdentityPolicies:
 		in.IdentityPolicies, ok = s.rawList(s.scratch.ids[:0])
 	case fResourcePolicy:
-		in.ResourcePolicy, ok = s.raw()
+		in.ResourcePolicy, ok = s.policy()
 	case fPermissionsBoundary:
-		in.PermissionsBoundary, ok = s.raw()
+		in.PermissionsBoundary, ok = s.policy()
 	case fSessionPolicy:
-		in.SessionPolicy, ok = s.raw()
+		in.SessionPolicy, ok = s.policy()
 	case fVPCEndpointPolicy:
-		in.VPCEndpointPolicy, ok = s.raw()
+		in.VPCEndpointPolicy, ok = s.policy()
 	case fSCPs:
 		in.SCPs, ok = s.rawLevels(s.scratch.scps[:0])
 	case fRCPs:
@@ -270,7 +270,8 @@ func (s *jsonScan) stringList() ([]string, bool) {
 	}
 }
 
-// rawList decodes an array of raw values, or null, appending to dst.
+// rawList decodes an array of policy values, kept raw, or null, appending
+// to dst.
 func (s *jsonScan) rawList(dst []json.RawMessage) ([]json.RawMessage, bool) {
 	if s.null() {
 		return nil, true
@@ -285,7 +286,7 @@ func (s *jsonScan) rawList(dst []json.RawMessage) ([]json.RawMessage, bool) {
 		return dst, true
 	}
 	for {
-		v, ok := s.raw()
+		v, ok := s.policy()
 		if !ok {
 			return nil, false
 		}
@@ -297,7 +298,7 @@ func (s *jsonScan) rawList(dst []json.RawMessage) ([]json.RawMessage, bool) {
 	}
 }
 
-// rawLevels decodes an array of arrays of raw values, or null, appending
+// rawLevels decodes an array of arrays of policy values, or null, appending
 // to dst and reusing the arrays dst's backing array holds.
 func (s *jsonScan) rawLevels(dst [][]json.RawMessage) ([][]json.RawMessage, bool) {
 	if s.null() {
@@ -432,10 +433,13 @@ type decodeScratch struct {
 	scps, rcps [][]json.RawMessage
 	pairs      []contextPair
 
-	// parser, policies and policyBytes: see decodeScratch.policy.
+	// parser, policies, byPrefix, policyBytes and resolved: see
+	// decodeScratch.policy and decodeScratch.known.
 	parser      *Parser
 	policies    map[string]policyValue
+	byPrefix    map[string]localPolicy
 	policyBytes int
+	resolved    []resolvedPolicy
 }
 
 // keep takes back the slices decodeInput gave in, with their storage.
@@ -622,6 +626,18 @@ func (s *jsonScan) number() ([]byte, bool) {
 	v := b[s.i:j]
 	s.i = j
 	return v, true
+}
+
+// policy delimits a policy value: at once if it is a text the scratch
+// knows (decodeScratch.known), else with raw.
+func (s *jsonScan) policy() (json.RawMessage, bool) {
+	s.ws()
+	if n := s.scratch.known(s.b[s.i:]); n > 0 {
+		v := s.b[s.i : s.i+n]
+		s.i += n
+		return v, true
+	}
+	return s.raw()
 }
 
 // raw delimits the value at s.i without checking it, except that brackets

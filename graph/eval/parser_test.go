@@ -393,3 +393,55 @@ func TestScratchPolicyTableIsBounded(t *testing.T) {
 		t.Fatal("a bad policy parsed")
 	}
 }
+
+// TestKnownPolicyTextsAreNotScanned checks that a policy text a scratch has
+// met is found whole at the start of a value (its end not scanned for), and
+// that the request is still ParseRequest's, whatever follows the text.
+func TestKnownPolicyTextsAreNotScanned(t *testing.T) {
+	p := NewParser(1 << 20)
+	var sc decodeScratch
+	sc.reset(p)
+	pol := `{"name":"kp","document":` + oddPolicy + `}`
+	if _, err := sc.policy([]byte(pol)); err != nil {
+		t.Fatal(err)
+	}
+	// Same first prefixLen bytes, another policy.
+	other := strings.Replace(pol, `"kms:*"`, `"kms:Decrypt"`, 1)
+	if pol[:prefixLen] != other[:prefixLen] {
+		t.Fatal("the test needs two policies alike in their first prefixLen bytes")
+	}
+	for _, tc := range []struct {
+		doc   string
+		known bool
+	}{
+		{`{` + oddBase + `,"resource_policy":` + pol + `}`, true},
+		{`{` + oddBase + `,"identity_policies":[` + pol + `,` + pol + `],"scps":[[` + pol + `]]}`, true},
+		{`{` + oddBase + `,"resource_policy":` + pol + `}}`, true},
+		{`{` + oddBase + `,"resource_policy":` + pol + `,}`, true},
+		{`{` + oddBase + `,"resource_policy":` + other + `}`, false},
+	} {
+		doc := tc.doc
+		var in input
+		ok := decodeInput([]byte(doc), &in, parseGrants, &sc)
+		var got *Request
+		var err error
+		if ok {
+			if known := len(sc.resolved) > 0; known != tc.known {
+				t.Errorf("%.80s…: found known %v, want %v", doc, known, tc.known)
+			}
+			got, err = buildRequest(&in, sc.policy)
+		}
+		sc.resolved = sc.resolved[:0]
+		want, wantErr := ParseRequest([]byte(doc))
+		switch {
+		case wantErr != nil:
+			if ok && err == nil {
+				t.Errorf("%s: decoded, but ParseRequest says %v", doc, wantErr)
+			}
+		case !ok || err != nil:
+			t.Errorf("%s: not decoded (%v)", doc, err)
+		case !reflect.DeepEqual(got, want):
+			t.Errorf("%s: requests differ", doc)
+		}
+	}
+}
