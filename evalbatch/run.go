@@ -7,7 +7,9 @@
 // conc/stream pool of workers answers each chunk (parse, evaluate, encode)
 // into bytes; the stream's callbacks write the chunks' bytes in input order.
 // Memory is bounded: a chunk holds at most chunkBytes of input (or one long
-// line), and the stream holds at most about twice as many chunks as workers.
+// line), and at most workers + 3 chunks are in memory: the one being read,
+// and those the stream holds (up to workers + 1 queued, waiting for a
+// worker, being answered or answered, and the one its writer waits for).
 package evalbatch
 
 import (
