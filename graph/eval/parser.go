@@ -228,3 +228,37 @@ func (c *textCache[V]) pushFront(e *cacheEntry[V]) {
 	e.next.prev = e
 	c.head.next = e
 }
+
+// decodeScratch keeps the slices of raw values decodeInput fills, to reuse
+// them for the next document: they only live until buildRequest has read
+// them. (What they still point to is dropped with the scratch by sync.Pool.)
+// It also keeps, for Parser.Parse, a table of the policy values it met.
+type decodeScratch struct {
+	ids        []json.RawMessage
+	scps, rcps [][]json.RawMessage
+	pairs      []contextPair
+
+	// parser, policies, byPrefix, policyBytes and resolved: see
+	// decodeScratch.policy and decodeScratch.known.
+	parser      *Parser
+	policies    map[string]policyValue
+	byPrefix    map[string]localPolicy
+	policyBytes int
+	resolved    []resolvedPolicy
+}
+
+// keep takes back the slices decodeInput gave in, with their storage.
+func (sc *decodeScratch) keep(in *input) {
+	if cap(in.IdentityPolicies) > cap(sc.ids) {
+		sc.ids = in.IdentityPolicies
+	}
+	if cap(in.SCPs) > cap(sc.scps) {
+		sc.scps = in.SCPs
+	}
+	if cap(in.RCPs) > cap(sc.rcps) {
+		sc.rcps = in.RCPs
+	}
+	if cap(in.contextPairs) > cap(sc.pairs) {
+		sc.pairs = in.contextPairs
+	}
+}
