@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"reflect"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -53,12 +52,25 @@ type input struct {
 	KeyState                string                     `json:"key_state"`
 	KeyManager              string                     `json:"key_manager"`
 	PrincipalEnabledRegions []string                   `json:"principal_enabled_regions"`
+
+	// contextPairs, set by decodeInput instead of Context, holds the
+	// context in document order.
+	contextPairs []contextPair
+}
+
+// contextPair is one key of the request's context with its JSON value.
+type contextPair struct {
+	key string
+	raw []byte
 }
 
 var knownFields = func() map[string]bool {
 	m := map[string]bool{}
 	t := reflect.TypeFor[input]()
 	for i := range t.NumField() {
+		if !t.Field(i).IsExported() {
+			continue
+		}
 		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
 		m[name] = true
 	}
@@ -68,6 +80,13 @@ var knownFields = func() map[string]bool {
 // ParseRequest reads a request document (docs/eval.md) and prepares it.
 // Errors are *InputError values naming the JSON path.
 func ParseRequest(data []byte) (*Request, error) {
+	return parseRequest(data, parsePolicyValue)
+}
+
+// parseRequest is ParseRequest with the policy parser given: Parser passes
+// its cache. It is the reference every other way of parsing requests must
+// agree with (see Parser.Parse).
+func parseRequest(data []byte, parsePolicy func([]byte) (policyValue, error)) (*Request, error) {
 	var in input
 	dec := json.NewDecoder(bytes.NewReader(data))
 	var top map[string]json.RawMessage
@@ -91,6 +110,12 @@ func ParseRequest(data []byte) (*Request, error) {
 		}
 		return nil, &InputError{Err: fmt.Errorf("invalid request JSON: %w", err)}
 	}
+	return buildRequest(&in, parsePolicy)
+}
+
+// buildRequest checks a decoded request document and builds the request.
+// Policy values and context values are parsed here, from their raw text.
+func buildRequest(in *input, parsePolicy func([]byte) (policyValue, error)) (*Request, error) {
 	r := &Request{
 		Action: in.Action, Resource: in.Resource, ResourceAccount: in.ResourceAccount,
 		ManagementAccount: in.ManagementAccount, Grants: in.Grants, GrantID: in.GrantID,
@@ -116,65 +141,87 @@ func ParseRequest(data []byte) (*Request, error) {
 	default:
 		return nil, &InputError{Path: "key_manager", Err: fmt.Errorf("want CUSTOMER or AWS, not %q", in.KeyManager)}
 	}
-	ctx, ec, err := buildContext(in.Context, in.ContextComplete, in.EncryptionContext)
+	ctx, ec, err := buildContext(in)
 	if err != nil {
 		return nil, err
 	}
 	r.Context, r.EncryptionContext = ctx, ec
 
-	one := func(raw json.RawMessage, path, layer string) (*NamedPolicy, error) {
+	// one parses a policy value; null is none. Errors get their path from
+	// the caller, built only then.
+	one := func(raw json.RawMessage, name string) (NamedPolicy, bool, error) {
 		if len(raw) == 0 || string(raw) == "null" {
-			return nil, nil
+			return NamedPolicy{}, false, nil
 		}
-		np, err := ParseNamedPolicy(raw, layer)
+		v, err := parsePolicy(bytes.TrimSpace(raw))
+		if err != nil {
+			return NamedPolicy{}, false, err
+		}
+		return v.named(name), true, nil
+	}
+	ptr := func(raw json.RawMessage, name, path string) (*NamedPolicy, error) {
+		np, ok, err := one(raw, name)
 		if err != nil {
 			return nil, prefixPath(path, err)
 		}
-		return np, nil
-	}
-	for i, raw := range in.IdentityPolicies {
-		np, err := one(raw, "identity_policies["+strconv.Itoa(i)+"]", "identity policy "+strconv.Itoa(i+1))
-		if err != nil {
-			return nil, err
+		if !ok {
+			return nil, nil
 		}
-		if np != nil {
-			r.IdentityPolicies = append(r.IdentityPolicies, *np)
+		return &np, nil
+	}
+	if len(in.IdentityPolicies) > 0 {
+		ids := make([]NamedPolicy, 0, len(in.IdentityPolicies))
+		for i, raw := range in.IdentityPolicies {
+			np, ok, err := one(raw, identityPolicyName(i))
+			if err != nil {
+				return nil, prefixPath("identity_policies["+strconv.Itoa(i)+"]", err)
+			}
+			if ok {
+				ids = append(ids, np)
+			}
+		}
+		if len(ids) > 0 {
+			r.IdentityPolicies = ids
 		}
 	}
-	resName := "resource policy"
-	switch svc, act, _ := strings.Cut(strings.ToLower(in.Action), ":"); {
-	case svc == "kms":
-		resName = "key policy"
-	case svc == "sts" && strings.HasPrefix(act, "assumerole"):
-		resName = "trust policy"
-	}
-	if r.ResourcePolicy, err = one(in.ResourcePolicy, "resource_policy", resName); err != nil {
+	if r.ResourcePolicy, err = ptr(in.ResourcePolicy, resourcePolicyName(in.Action), "resource_policy"); err != nil {
 		return nil, err
 	}
-	if r.PermissionsBoundary, err = one(in.PermissionsBoundary, "permissions_boundary", "permissions boundary"); err != nil {
+	if r.PermissionsBoundary, err = ptr(in.PermissionsBoundary, "permissions boundary", "permissions_boundary"); err != nil {
 		return nil, err
 	}
-	if r.SessionPolicy, err = one(in.SessionPolicy, "session_policy", "session policy"); err != nil {
+	if r.SessionPolicy, err = ptr(in.SessionPolicy, "session policy", "session_policy"); err != nil {
 		return nil, err
 	}
-	if r.VPCEndpointPolicy, err = one(in.VPCEndpointPolicy, "vpc_endpoint_policy", "VPC endpoint policy"); err != nil {
+	if r.VPCEndpointPolicy, err = ptr(in.VPCEndpointPolicy, "VPC endpoint policy", "vpc_endpoint_policy"); err != nil {
 		return nil, err
 	}
+	// levels parses SCP or RCP levels into one backing array. An empty
+	// level stays nil, and no levels at all is nil.
 	levels := func(in [][]json.RawMessage, name string) ([][]NamedPolicy, error) {
-		var out [][]NamedPolicy
+		if len(in) == 0 {
+			return nil, nil
+		}
+		n := 0
+		for _, lvl := range in {
+			n += len(lvl)
+		}
+		all := make([]NamedPolicy, 0, n)
+		out := make([][]NamedPolicy, len(in))
 		for i, lvl := range in {
-			var level []NamedPolicy
+			start := len(all)
 			for j, raw := range lvl {
-				path := name + "[" + strconv.Itoa(i) + "][" + strconv.Itoa(j) + "]"
-				np, err := one(raw, path, strings.ToUpper(name[:len(name)-1])+" "+strconv.Itoa(j+1)+" at level "+strconv.Itoa(i))
+				np, ok, err := one(raw, levelPolicyName(name, i, j))
 				if err != nil {
-					return nil, err
+					return nil, prefixPath(name+"["+strconv.Itoa(i)+"]["+strconv.Itoa(j)+"]", err)
 				}
-				if np != nil {
-					level = append(level, *np)
+				if ok {
+					all = append(all, np)
 				}
 			}
-			out = append(out, level)
+			if len(all) > start {
+				out[i] = all[start:len(all):len(all)]
+			}
 		}
 		return out, nil
 	}
@@ -184,10 +231,8 @@ func ParseRequest(data []byte) (*Request, error) {
 	if r.RCPs, err = levels(in.RCPs, "rcps"); err != nil {
 		return nil, err
 	}
-	for i, g := range r.Grants {
-		if g.GranteePrincipal == "" && g.RetiringPrincipal == "" {
-			return nil, &InputError{Path: "grants[" + strconv.Itoa(i) + "]", Err: errors.New("grant has no GranteePrincipal")}
-		}
+	if err := checkGrants(r.Grants); err != nil {
+		return nil, err
 	}
 	if err := r.Prepare(); err != nil {
 		return nil, &InputError{Err: err}
@@ -195,57 +240,178 @@ func ParseRequest(data []byte) (*Request, error) {
 	return r, nil
 }
 
+// checkGrants rejects grants that name nobody.
+func checkGrants(grants []Grant) error {
+	for i, g := range grants {
+		if g.GranteePrincipal == "" && g.RetiringPrincipal == "" {
+			return &InputError{Path: "grants[" + strconv.Itoa(i) + "]", Err: errors.New("grant has no GranteePrincipal")}
+		}
+	}
+	return nil
+}
+
+// identityPolicyName names the i-th identity policy given without a name.
+func identityPolicyName(i int) string {
+	if i < len(identityPolicyNames) {
+		return identityPolicyNames[i]
+	}
+	return "identity policy " + strconv.Itoa(i+1)
+}
+
+// resourcePolicyName names a resource policy given without a name: the key
+// policy of a KMS request, the trust policy of sts:AssumeRole*.
+func resourcePolicyName(action string) string {
+	if isASCII(action) { // as below, without lower-casing a copy
+		svc, act, _ := strings.Cut(action, ":")
+		switch {
+		case strings.EqualFold(svc, "kms"):
+			return "key policy"
+		case strings.EqualFold(svc, "sts") && len(act) >= len("assumerole") && strings.EqualFold(act[:len("assumerole")], "assumerole"):
+			return "trust policy"
+		}
+		return "resource policy"
+	}
+	switch svc, act, _ := strings.Cut(strings.ToLower(action), ":"); {
+	case svc == "kms":
+		return "key policy"
+	case svc == "sts" && strings.HasPrefix(act, "assumerole"):
+		return "trust policy"
+	}
+	return "resource policy"
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// levelPolicyName names the j-th policy at level i of field ("scps" or
+// "rcps") given without a name: "SCP 2 at level 0".
+func levelPolicyName(field string, i, j int) string {
+	if i < levelNames && j < levelNames {
+		if field == "scps" {
+			return scpNames[i][j]
+		}
+		return rcpNames[i][j]
+	}
+	return strings.ToUpper(field[:len(field)-1]) + " " + strconv.Itoa(j+1) + " at level " + strconv.Itoa(i)
+}
+
+// The names of the first policies, made once rather than for every request.
+const levelNames = 8
+
+var (
+	identityPolicyNames [32]string
+	scpNames, rcpNames  [levelNames][levelNames]string
+)
+
+func init() {
+	for i := range identityPolicyNames {
+		identityPolicyNames[i] = "identity policy " + strconv.Itoa(i+1)
+	}
+	for i := range levelNames {
+		for j := range levelNames {
+			scpNames[i][j] = "SCP " + strconv.Itoa(j+1) + " at level " + strconv.Itoa(i)
+			rcpNames[i][j] = "RCP " + strconv.Itoa(j+1) + " at level " + strconv.Itoa(i)
+		}
+	}
+}
+
 // ParseNamedPolicy reads a policy given as a JSON object, a JSON string
 // holding the document (URL-encoded or not), or a wrapper
 // {"name", "arn", "document"}. defaultName names a policy given without one.
 func ParseNamedPolicy(raw json.RawMessage, defaultName string) (*NamedPolicy, error) {
-	raw = bytes.TrimSpace(raw)
-	np := &NamedPolicy{Name: defaultName}
+	v, err := parsePolicyValue(bytes.TrimSpace(raw))
+	if err != nil {
+		return nil, err
+	}
+	np := v.named(defaultName)
+	return &np, nil
+}
+
+// policyValue is a policy value of a request parsed on its own: the
+// document, and the name and ARN a wrapper gives. It depends on the value's
+// text alone, so requests may share it (Parser's cache does).
+type policyValue struct {
+	policy *policy.Policy
+	name   string
+	arn    string
+	// hasName says whether a wrapper named the policy.
+	hasName bool
+}
+
+// named returns the policy with its name, or defaultName if it has none.
+func (v policyValue) named(defaultName string) NamedPolicy {
+	np := NamedPolicy{Name: defaultName, ARN: v.arn, Policy: v.policy}
+	if v.hasName {
+		np.Name = v.name
+	}
+	return np
+}
+
+// parsePolicyValue parses a policy value (see ParseNamedPolicy) with no
+// white space around it.
+func parsePolicyValue(raw []byte) (policyValue, error) {
+	var v policyValue
 	if len(raw) > 0 && raw[0] == '"' {
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, &InputError{Err: err}
+			return v, &InputError{Err: err}
 		}
 		pol, err := policy.ParseString(s)
 		if err != nil {
-			return nil, policyError(err)
+			return v, policyError(err)
 		}
-		np.Policy = pol
-		return np, nil
+		v.policy = pol
+		return v, nil
 	}
 	var probe map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &probe); err != nil {
-		return nil, &InputError{Err: fmt.Errorf("policy must be a JSON object or a string: %w", err)}
+		return v, &InputError{Err: fmt.Errorf("policy must be a JSON object or a string: %w", err)}
 	}
 	if doc, ok := probe["document"]; ok && probe["Statement"] == nil {
 		for k := range probe {
 			if k != "name" && k != "arn" && k != "document" {
-				return nil, &InputError{Path: k, Err: errors.New("unknown field in a named policy (want name, arn, document)")}
+				return v, &InputError{Path: k, Err: errors.New("unknown field in a named policy (want name, arn, document)")}
 			}
 		}
+		// A null name or ARN is no name or ARN, as json.Unmarshal leaves a
+		// string alone for null.
 		if n, ok := probe["name"]; ok {
-			if err := json.Unmarshal(n, &np.Name); err != nil {
-				return nil, &InputError{Path: "name", Err: errors.New("must be a string")}
+			var name *string
+			if err := json.Unmarshal(n, &name); err != nil {
+				return v, &InputError{Path: "name", Err: errors.New("must be a string")}
+			}
+			if name != nil {
+				v.name, v.hasName = *name, true
 			}
 		}
 		if a, ok := probe["arn"]; ok {
-			if err := json.Unmarshal(a, &np.ARN); err != nil {
-				return nil, &InputError{Path: "arn", Err: errors.New("must be a string")}
+			var s *string
+			if err := json.Unmarshal(a, &s); err != nil {
+				return v, &InputError{Path: "arn", Err: errors.New("must be a string")}
+			}
+			if s != nil {
+				v.arn = *s
 			}
 		}
-		inner, err := ParseNamedPolicy(doc, np.Name)
+		inner, err := parsePolicyValue(bytes.TrimSpace(doc))
 		if err != nil {
-			return nil, prefixPath("document", err)
+			return v, prefixPath("document", err)
 		}
-		np.Policy = inner.Policy
-		return np, nil
+		v.policy = inner.policy
+		return v, nil
 	}
 	pol, err := policy.Parse(raw)
 	if err != nil {
-		return nil, policyError(err)
+		return v, policyError(err)
 	}
-	np.Policy = pol
-	return np, nil
+	v.policy = pol
+	return v, nil
 }
 
 func policyError(err error) error {
@@ -266,78 +432,4 @@ func prefixPath(prefix string, err error) error {
 		return &InputError{Path: p, Err: ie.Err}
 	}
 	return &InputError{Path: prefix, Err: err}
-}
-
-// buildContext converts the JSON context: strings, numbers, booleans, arrays
-// of them, or null for a key known to be absent.
-func buildContext(in map[string]json.RawMessage, complete bool, ec map[string]string) (*policy.Context, map[string]string, error) {
-	ctx := policy.NewContext(complete)
-	for k, raw := range in {
-		path := "context[" + strconv.Quote(k) + "]"
-		if strings.TrimSpace(k) == "" {
-			return nil, nil, &InputError{Path: path, Err: errors.New("empty context key")}
-		}
-		var v any
-		d := json.NewDecoder(bytes.NewReader(raw))
-		d.UseNumber()
-		if err := d.Decode(&v); err != nil {
-			return nil, nil, &InputError{Path: path, Err: err}
-		}
-		switch t := v.(type) {
-		case nil:
-			ctx.SetAbsent(k)
-		case []any:
-			vals := make([]string, len(t))
-			for i, e := range t {
-				s, ok := scalar(e)
-				if !ok {
-					return nil, nil, &InputError{Path: path + "[" + strconv.Itoa(i) + "]", Err: errors.New("must be a string, number or boolean")}
-				}
-				vals[i] = s
-			}
-			ctx.Set(k, vals...)
-		default:
-			s, ok := scalar(t)
-			if !ok {
-				return nil, nil, &InputError{Path: path, Err: errors.New("must be a string, number, boolean, array or null")}
-			}
-			ctx.Set(k, s)
-		}
-	}
-	SetEncryptionContext(ctx, ec)
-	return ctx, ec, nil
-}
-
-func scalar(v any) (string, bool) {
-	switch t := v.(type) {
-	case string:
-		return t, true
-	case bool:
-		return strconv.FormatBool(t), true
-	case json.Number:
-		return t.String(), true
-	}
-	return "", false
-}
-
-// SetEncryptionContext records a request's known encryption context in ctx:
-// kms:EncryptionContext:K for each pair and kms:EncryptionContextKeys, unless
-// already set, and every other kms:EncryptionContext: key as absent. A nil
-// ec leaves the encryption context unknown.
-func SetEncryptionContext(ctx *policy.Context, ec map[string]string) {
-	if ec == nil {
-		return
-	}
-	keys := make([]string, 0, len(ec))
-	for k, v := range ec {
-		if name := "kms:EncryptionContext:" + k; !ctx.Has(name) {
-			ctx.Set(name, v)
-		}
-		keys = append(keys, k)
-	}
-	if !ctx.Has("kms:EncryptionContextKeys") {
-		slices.Sort(keys)
-		ctx.Set("kms:EncryptionContextKeys", keys...)
-	}
-	ctx.SetPrefixKnown("kms:EncryptionContext:")
 }
