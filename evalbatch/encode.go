@@ -1,10 +1,10 @@
 package evalbatch
 
 import (
-	"encoding/json"
 	"strconv"
 
 	"github.com/keyhound/keyhound/graph/eval"
+	"github.com/keyhound/keyhound/internal/jsonappend"
 )
 
 // appendDecision appends d as json.Marshal encodes it, byte for byte, without
@@ -112,68 +112,12 @@ func appendConditionResult(b []byte, c *eval.ConditionResult) []byte {
 	return append(b, '}')
 }
 
-func appendResidual(b []byte, r *eval.Residual) []byte {
-	b = append(b, `{"layer":`...)
-	b = appendString(b, r.Layer.String())
-	b = appendOptional(b, `,"policy":`, r.Policy)
-	b = append(b, `,"statement":`...)
-	b = strconv.AppendInt(b, int64(r.Statement), 10)
-	b = appendOptional(b, `,"sid":`, r.Sid)
-	b = appendOptional(b, `,"grant":`, r.Grant)
-	b = append(b, `,"effect":`...)
-	b = appendString(b, r.Effect.String())
-	b = append(b, `,"operator":`...)
-	b = appendString(b, r.Operator)
-	b = append(b, `,"key":`...)
-	b = appendString(b, r.Key)
-	b = append(b, `,"values":`...)
-	b = appendStrings(b, r.Values)
-	return append(b, '}')
-}
+func appendResidual(b []byte, r *eval.Residual) []byte { return r.AppendJSON(b, true) }
 
-// appendOptional appends an omitempty string field.
-func appendOptional(b []byte, name, s string) []byte {
-	if s == "" {
-		return b
-	}
-	return appendString(append(b, name...), s)
-}
+// appendOptional, appendStrings and appendString write as json.Marshal
+// does, HTML escaping on.
+func appendOptional(b []byte, name, s string) []byte { return jsonappend.Optional(b, name, s, true) }
 
-// appendStrings appends a []string field: null when nil, as encoding/json has it.
-func appendStrings(b []byte, ss []string) []byte {
-	if ss == nil {
-		return append(b, "null"...)
-	}
-	b = append(b, '[')
-	for i, s := range ss {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendString(b, s)
-	}
-	return append(b, ']')
-}
+func appendStrings(b []byte, ss []string) []byte { return jsonappend.Strings(b, ss, true) }
 
-// appendString appends s as a JSON string. Printable ASCII other than
-// `"`, `\`, `<`, `>` and `&` is copied; a string with anything else is left
-// to encoding/json, whose escapes (HTML-safe, invalid UTF-8 replaced) it
-// must match.
-func appendString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if !plain[s[i]] {
-			q, _ := json.Marshal(s) // a string always marshals
-			return append(b, q...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
-}
-
-// plain marks the bytes encoding/json copies as they are into a string.
-var plain = func() (t [256]bool) {
-	for c := 0x20; c < 0x7f; c++ {
-		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
-	}
-	return t
-}()
+func appendString(b []byte, s string) []byte { return jsonappend.String(b, s, true) }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/keyhound/keyhound/graph/policy"
+	"github.com/keyhound/keyhound/internal/jsonappend"
 )
 
 // Clause is what one statement or grant makes of a CONDITIONAL verdict: the
@@ -151,4 +152,26 @@ func allowing(rs Reason) bool {
 
 func isIdentitySide(l Layer) bool {
 	return l == LayerIdentityPolicy || l == LayerPermissionsBoundary || l == LayerSessionPolicy
+}
+
+// AppendJSON appends the residual as encoding/json encodes it, without
+// reflection (exports and batch evaluation write millions); html says
+// whether <, > and & are escaped, as json.Marshal does.
+func (r *Residual) AppendJSON(b []byte, html bool) []byte {
+	b = append(b, `{"layer":`...)
+	b = jsonappend.String(b, r.Layer.String(), html)
+	b = jsonappend.Optional(b, `,"policy":`, r.Policy, html)
+	b = append(b, `,"statement":`...)
+	b = strconv.AppendInt(b, int64(r.Statement), 10)
+	b = jsonappend.Optional(b, `,"sid":`, r.Sid, html)
+	b = jsonappend.Optional(b, `,"grant":`, r.Grant, html)
+	b = append(b, `,"effect":`...)
+	b = jsonappend.String(b, r.Effect.String(), html)
+	b = append(b, `,"operator":`...)
+	b = jsonappend.String(b, r.Operator, html)
+	b = append(b, `,"key":`...)
+	b = jsonappend.String(b, r.Key, html)
+	b = append(b, `,"values":`...)
+	b = jsonappend.Strings(b, r.Values, html)
+	return append(b, '}')
 }

@@ -1,11 +1,8 @@
 package export
 
 import (
-	"bytes"
-	"encoding/json"
-	"strconv"
-
 	"github.com/keyhound/keyhound/graph/eval"
+	"github.com/keyhound/keyhound/internal/jsonappend"
 )
 
 // appendEdge appends e as encoding/json encodes it (HTML escaping off, a
@@ -60,71 +57,10 @@ func appendEdge(b []byte, e *Edge) []byte {
 	return append(b, "}\n"...)
 }
 
-func appendResidual(b []byte, r *eval.Residual) []byte {
-	b = append(b, `{"layer":`...)
-	b = appendString(b, r.Layer.String())
-	if r.Policy != "" {
-		b = append(b, `,"policy":`...)
-		b = appendString(b, r.Policy)
-	}
-	b = append(b, `,"statement":`...)
-	b = strconv.AppendInt(b, int64(r.Statement), 10)
-	if r.Sid != "" {
-		b = append(b, `,"sid":`...)
-		b = appendString(b, r.Sid)
-	}
-	if r.Grant != "" {
-		b = append(b, `,"grant":`...)
-		b = appendString(b, r.Grant)
-	}
-	b = append(b, `,"effect":`...)
-	b = appendString(b, r.Effect.String())
-	b = append(b, `,"operator":`...)
-	b = appendString(b, r.Operator)
-	b = append(b, `,"key":`...)
-	b = appendString(b, r.Key)
-	b = append(b, `,"values":`...)
-	if r.Values == nil {
-		return append(b, `null}`...)
-	}
-	b = appendStrings(b, r.Values)
-	return append(b, '}')
-}
+// appendString and appendStrings write as the export's encoder does, HTML
+// escaping off.
+func appendString(b []byte, s string) []byte { return jsonappend.String(b, s, false) }
 
-func appendStrings(b []byte, list []string) []byte {
-	b = append(b, '[')
-	for i, s := range list {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendString(b, s)
-	}
-	return append(b, ']')
-}
+func appendStrings(b []byte, list []string) []byte { return jsonappend.Strings(b, list, false) }
 
-// appendString appends s as a JSON string. Printable ASCII, nearly every
-// ARN and statement reference, is copied with `"` and `\` escaped, as
-// encoding/json does; anything else goes through encoding/json, so that
-// control characters, U+2028 and invalid UTF-8 come out as it writes them.
-func appendString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f {
-			var buf bytes.Buffer
-			enc := json.NewEncoder(&buf)
-			enc.SetEscapeHTML(false)
-			_ = enc.Encode(s) // a string always encodes
-			return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
-		}
-	}
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c == '"' || c == '\\' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', c)
-			start = i + 1
-		}
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
+func appendResidual(b []byte, r *eval.Residual) []byte { return r.AppendJSON(b, false) }
