@@ -134,15 +134,7 @@ func (g *Graph) ExplainDenied(m *accessdenied.Message, o DeniedOptions) (*Denied
 	if err != nil {
 		return nil, err
 	}
-	rep.Decision, rep.DeniedBy, rep.Reasons, rep.Conditions, rep.Steps, rep.Unknowns = a.DirectDecision, a.DeniedBy, a.Reasons, a.Conditions, a.Steps, a.Unknowns
-	if p, err := arn.ParsePrincipal(principal); err == nil {
-		rep.Request.Principal = p.ARN
-	}
-	g.compare(rep, m, a)
-	if fixes := g.Fixes(a); fixes != nil {
-		rep.Fixes = fixes
-	}
-	return rep, nil
+	return g.finishDenied(rep, m, principal, a), nil
 }
 
 // compare says whether keyhound's verdict agrees with the message, which

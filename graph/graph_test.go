@@ -1,8 +1,6 @@
 package graph
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -13,16 +11,7 @@ import (
 
 func loadSmall(t *testing.T) *Graph {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", "small.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = f.Close() }()
-	s, errs, err := snapshot.Load(f)
-	if err != nil || len(errs) > 0 {
-		t.Fatalf("load: %v %v", err, errs)
-	}
-	return Build(s, errs)
+	return smallWith(t, func(*snapshot.Snapshot) {})
 }
 
 const (

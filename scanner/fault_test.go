@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -20,30 +21,51 @@ import (
 	"github.com/keyhound/keyhound/internal/mototest"
 )
 
-// throttlingProxy forwards to moto, but answers the first n KMS ListKeys
-// calls with ThrottlingException, as KMS does when a quota is exceeded
-// (https://docs.aws.amazon.com/kms/latest/developerguide/throttling.html).
-func throttlingProxy(t *testing.T, endpoint string, n int64) (string, *atomic.Int64) {
+// refusal is an operation the fault proxy refuses, and how.
+type refusal struct {
+	op string
+	// matches tells the operation's requests: a JSON protocol's X-Amz-Target
+	// suffix, or S3's GET ?policy.
+	matches func(r *http.Request) bool
+	status  int
+	body    string // the error in the service's protocol
+	// limit, when not 0, is how many of its calls are refused; the rest go
+	// through.
+	limit int64
+}
+
+func targetIs(op string) func(*http.Request) bool {
+	return func(r *http.Request) bool { return strings.HasSuffix(r.Header.Get("X-Amz-Target"), "."+op) }
+}
+
+// refusingProxy forwards every call to moto but answers the refused
+// operation with its error: every attempt (the retryer gives up), or the
+// first f.limit.
+func refusingProxy(t *testing.T, endpoint string, f refusal) (string, *atomic.Int64) {
 	t.Helper()
 	target, err := url.Parse(endpoint)
 	if err != nil {
 		t.Fatal(err)
 	}
 	proxy := httputil.NewSingleHostReverseProxy(target)
-	var throttled atomic.Int64
+	var refused atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("X-Amz-Target") == "TrentService.ListKeys" && throttled.Load() < n {
-			throttled.Add(1)
+		if f.matches(r) && (f.limit == 0 || refused.Load() < f.limit) {
+			refused.Add(1)
 			_, _ = io.Copy(io.Discard, r.Body)
-			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-			w.WriteHeader(http.StatusBadRequest)
-			_, _ = io.WriteString(w, `{"__type":"ThrottlingException","message":"Rate exceeded"}`)
+			if strings.HasPrefix(f.body, "<") {
+				w.Header().Set("Content-Type", "application/xml")
+			} else {
+				w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+			}
+			w.WriteHeader(f.status)
+			_, _ = io.WriteString(w, f.body)
 			return
 		}
 		proxy.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	return srv.URL, &throttled
+	return srv.URL, &refused
 }
 
 // Throttled calls are retried by the standard retryer and counted; the scan
@@ -53,7 +75,12 @@ func TestScanRetriesThrottlingAndCountsIt(t *testing.T) {
 	ctx := context.Background()
 	s := mototest.Seed(ctx, t, endpoint)
 	mototest.UseEnv(t)
-	proxyURL, throttled := throttlingProxy(t, endpoint, 2)
+	// The first two ListKeys calls are throttled, as KMS does when a quota
+	// is exceeded (https://docs.aws.amazon.com/kms/latest/developerguide/throttling.html).
+	proxyURL, throttled := refusingProxy(t, endpoint, refusal{
+		op: "ListKeys", matches: targetIs("ListKeys"), limit: 2,
+		status: http.StatusBadRequest, body: `{"__type":"ThrottlingException","message":"Rate exceeded"}`,
+	})
 	clients, err := NewAWSClients(ctx, AWSOptions{Region: "us-east-1", EndpointURL: proxyURL, MaxAttempts: 5, maxBackoff: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

@@ -2,14 +2,9 @@ package scanner
 
 import (
 	"context"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,49 +18,6 @@ import (
 	"github.com/keyhound/keyhound/graph/snapshot"
 	"github.com/keyhound/keyhound/internal/mototest"
 )
-
-// refusal is an operation the fault proxy refuses, and how.
-type refusal struct {
-	op string
-	// matches tells the operation's requests: a JSON protocol's X-Amz-Target
-	// suffix, or S3's GET ?policy.
-	matches func(r *http.Request) bool
-	status  int
-	body    string // the error in the service's protocol
-}
-
-func targetIs(op string) func(*http.Request) bool {
-	return func(r *http.Request) bool { return strings.HasSuffix(r.Header.Get("X-Amz-Target"), "."+op) }
-}
-
-// refusingProxy forwards every call to moto but answers the refused
-// operation with its error (every attempt: the retryer gives up).
-func refusingProxy(t *testing.T, endpoint string, f refusal) (string, *atomic.Int64) {
-	t.Helper()
-	target, err := url.Parse(endpoint)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := httputil.NewSingleHostReverseProxy(target)
-	var refused atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if f.matches(r) {
-			refused.Add(1)
-			_, _ = io.Copy(io.Discard, r.Body)
-			if strings.HasPrefix(f.body, "<") {
-				w.Header().Set("Content-Type", "application/xml")
-			} else {
-				w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-			}
-			w.WriteHeader(f.status)
-			_, _ = io.WriteString(w, f.body)
-			return
-		}
-		proxy.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL, &refused
-}
 
 // seedAdmins gives each member account a role allowed everything, so that
 // some answers are ALLOW in the complete snapshot (buckets included): the

@@ -79,15 +79,7 @@ func TestScanCommandErrorSummary(t *testing.T) {
 // key that does not trust it (the others' policies or grants are unknown).
 func partialSnapshot(t *testing.T, account string) string {
 	t.Helper()
-	f, err := os.Open(smallSnapshot)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = f.Close() }()
-	s, _, err := snapshot.Load(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := loadSnapshot(t, smallSnapshot)
 	kms := s.Accounts["111111111111"].Regions["us-east-1"].KMS
 	kms.Keys = slices.DeleteFunc(kms.Keys, func(k snapshot.Key) bool { return k.KeyMetadata.KeyID != "k-app" })
 	s.Organization.Accounts = append(s.Organization.Accounts, snapshot.OrgAccount{ID: account, Status: "ACTIVE", ParentID: "ou-ab12-prod"})
