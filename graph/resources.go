@@ -198,6 +198,7 @@ func (b *builder) buildResources(account, region string, reg *snapshot.Region, b
 				// that could not be described may use any.
 				r.KeyGap = gap(r, r.Path+".SSEDescription", "encryption", e)
 			}
+			policyOf(r, t.ResourcePolicy, r.Path+".ResourcePolicy", failed.of("GetResourcePolicy", t.TableArn))
 			add(r)
 		}
 	}

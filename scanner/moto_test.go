@@ -122,6 +122,12 @@ func TestScanAgainstMoto(t *testing.T) {
 		if q := r.SQS.Queues[0]; q.Attributes["KmsMasterKeyId"] != s.Keys[acct] {
 			t.Errorf("queue attributes = %v", q.Attributes)
 		}
+		if r.DynamoDB == nil || len(r.DynamoDB.Tables) != 1 {
+			t.Errorf("tables of %s: %+v", acct, r.DynamoDB)
+		} else if tb := r.DynamoDB.Tables[0]; tb.TableArn != s.Tables[acct] || tb.ResourcePolicy == nil || !strings.Contains(*tb.ResourcePolicy, ":role/Reader") ||
+			tb.SSEDescription == nil || tb.SSEDescription.KMSMasterKeyArn != s.Keys[acct] {
+			t.Errorf("table of %s: %+v (policy %v)", acct, tb, tb.ResourcePolicy != nil)
+		}
 		// The EBS and RDS snapshots, owned here, shared with the next member.
 		other := s.Members[(slices.Index(s.Members, acct)+1)%len(s.Members)]
 		ebs := slices.IndexFunc(r.EC2.Snapshots, func(x snapshot.EBSSnapshot) bool { return x.SnapshotID == s.Snapshots[acct] })

@@ -165,10 +165,25 @@ func TestFakeAWSSuspendedAccount(t *testing.T) {
 	}
 }
 
-// fakeDynamo lists tables; describing the ones in denied fails.
+// fakeDynamo lists tables; describing the ones in denied fails; policies
+// holds their resource policies, and reading those of policyDenied fails.
 type fakeDynamo struct {
-	tables []string
-	denied map[string]bool
+	tables       []string
+	denied       map[string]bool
+	policies     map[string]string
+	policyDenied map[string]bool
+}
+
+func (f *fakeDynamo) GetResourcePolicy(_ context.Context, in *dynamodb.GetResourcePolicyInput, _ ...func(*dynamodb.Options)) (*dynamodb.GetResourcePolicyOutput, error) {
+	name := (*in.ResourceArn)[strings.LastIndex(*in.ResourceArn, "/")+1:]
+	if f.policyDenied[name] {
+		return nil, &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "not authorized to perform: dynamodb:GetResourcePolicy"}
+	}
+	p, ok := f.policies[name]
+	if !ok {
+		return nil, &smithy.GenericAPIError{Code: "PolicyNotFoundException", Message: "Resource-based policy not found for the provided ResourceArn"}
+	}
+	return &dynamodb.GetResourcePolicyOutput{Policy: &p}, nil
 }
 
 func (f *fakeDynamo) ListTables(context.Context, *dynamodb.ListTablesInput, ...func(*dynamodb.Options)) (*dynamodb.ListTablesOutput, error) {
@@ -204,5 +219,32 @@ func TestDescribeTableFailureKeepsTheTable(t *testing.T) {
 	errs := rec.sorted()
 	if len(errs) != 1 || errs[0].Operation != "DescribeTable" || errs[0].Resource != ledger || errs[0].Code != "AccessDeniedException" {
 		t.Errorf("errors %+v", errs)
+	}
+}
+
+// A table's resource-based policy is collected (DynamoDB API Reference,
+// GetResourcePolicy): PolicyNotFoundException is "no policy", any other
+// failure is recorded under the table's ARN so that the graph reads the
+// policy as unknown. Tables used to be read without their policies, so
+// cross-account answers on them were DENY whatever the table allowed.
+func TestDynamoDBResourcePolicies(t *testing.T) {
+	rec := &recorder{}
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::222222222222:root"},"Action":"dynamodb:GetItem","Resource":"*"}]}`
+	out := collectDynamoDB(context.Background(), &fakeDynamo{
+		tables:   []string{"orders", "ledger", "plain"},
+		policies: map[string]string{"orders": doc}, policyDenied: map[string]bool{"ledger": true},
+	}, "111111111111", "us-east-1", rec)
+	if out == nil || len(out.Tables) != 3 {
+		t.Fatalf("tables %+v", out)
+	}
+	if p := out.Tables[0].ResourcePolicy; p == nil || *p != doc {
+		t.Errorf("orders: policy %v, want the table's", p)
+	}
+	if p := out.Tables[2].ResourcePolicy; p != nil {
+		t.Errorf("plain: policy %q, want none", *p)
+	}
+	errs := rec.sorted()
+	if len(errs) != 1 || errs[0].Operation != "GetResourcePolicy" || errs[0].Resource != "arn:aws:dynamodb:us-east-1:111111111111:table/ledger" {
+		t.Errorf("errors %+v, want ledger's GetResourcePolicy", errs)
 	}
 }

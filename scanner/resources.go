@@ -217,9 +217,12 @@ func collectSNS(ctx context.Context, c snsAPI, region string, rec *recorder) *sn
 	return out
 }
 
-// collectDynamoDB reads the Region's tables. A table whose DescribeTable
-// fails stays, with its name and ARN only, and the failure is recorded
-// under its ARN: its encryption (and key) is unknown, not "AWS owned".
+// collectDynamoDB reads the Region's tables and their resource-based
+// policies (GetResourcePolicy; PolicyNotFoundException means none: DynamoDB
+// API Reference, GetResourcePolicy). A table whose DescribeTable fails
+// stays, with its name and ARN only, and the failure is recorded under its
+// ARN: its encryption (and key) is unknown, not "AWS owned"; a policy that
+// could not be read is recorded likewise, and is unknown, not "none".
 func collectDynamoDB(ctx context.Context, c dynamoAPI, acct, region string, rec *recorder) *snapshot.DynamoDB {
 	out := &snapshot.DynamoDB{Tables: []snapshot.Table{}}
 	p := dynamodb.NewListTablesPaginator(c, &dynamodb.ListTablesInput{})
@@ -235,6 +238,13 @@ func collectDynamoDB(ctx context.Context, c dynamoAPI, acct, region string, rec 
 				rec.add("dynamodb", region, "DescribeTable", t.TableArn, err)
 			} else if dt, err := convert[snapshot.Table](d.Table); err == nil {
 				t = dt
+			}
+			pol, err := c.GetResourcePolicy(ctx, &dynamodb.GetResourcePolicyInput{ResourceArn: &t.TableArn})
+			switch {
+			case err == nil:
+				t.ResourcePolicy = pol.Policy
+			case !notFound(err, "PolicyNotFoundException"):
+				rec.add("dynamodb", region, "GetResourcePolicy", t.TableArn, err)
 			}
 			out.Tables = append(out.Tables, t)
 		}

@@ -266,11 +266,14 @@ type DynamoDB struct {
 	Tables []Table `json:"Tables"`
 }
 
-// Table is DescribeTable's Table.
+// Table is DescribeTable's Table, with GetResourcePolicy's Policy as
+// ResourcePolicy (missing: the table has none, unless the account's errors
+// record a failed GetResourcePolicy under its ARN).
 type Table struct {
 	TableName      string          `json:"TableName"`
 	TableArn       string          `json:"TableArn,omitempty"`
 	SSEDescription *SSEDescription `json:"SSEDescription,omitempty"`
+	ResourcePolicy *string         `json:"ResourcePolicy,omitempty"`
 }
 
 // SSEDescription is a table's server-side encryption.

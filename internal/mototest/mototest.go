@@ -20,6 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -121,7 +123,10 @@ type Seeded struct {
 	// ClusterSnapshots (RDS ARNs): account → the resource encrypted with its
 	// key. Snapshots are shared with the next member.
 	Buckets, Secrets, Queues, Snapshots, DBSnapshots, ClusterSnapshots map[string]string
-	DevOU                                                              string
+	// Tables: account → a DynamoDB table encrypted with its key, with a
+	// resource policy allowing the next member's Reader.
+	Tables map[string]string
+	DevOU  string
 }
 
 // Seed creates an organization with three member accounts in two OUs (prod,
@@ -144,6 +149,7 @@ func Seed(ctx context.Context, t testing.TB, endpoint string) Seeded {
 		Management: aws.ToString(out.Organization.MasterAccountId), Keys: map[string]string{},
 		Buckets: map[string]string{}, Secrets: map[string]string{}, Queues: map[string]string{},
 		Snapshots: map[string]string{}, DBSnapshots: map[string]string{}, ClusterSnapshots: map[string]string{},
+		Tables: map[string]string{},
 	}
 	roots, err := org.ListRoots(ctx, &organizations.ListRootsInput{})
 	must(err)
@@ -238,6 +244,17 @@ func Seed(ctx context.Context, t testing.TB, endpoint string) Seeded {
 		q, err := sqs.NewFromConfig(cfg).CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("orders"), Attributes: map[string]string{"KmsMasterKeyId": keyARN}})
 		must(err)
 		s.Queues[acct] = aws.ToString(q.QueueUrl)
+		ddb := dynamodb.NewFromConfig(cfg)
+		tbl, err := ddb.CreateTable(ctx, &dynamodb.CreateTableInput{
+			TableName: aws.String("ledger"), BillingMode: ddbtypes.BillingModePayPerRequest,
+			AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
+			KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: ddbtypes.KeyTypeHash}},
+			SSESpecification:     &ddbtypes.SSESpecification{Enabled: aws.Bool(true), SSEType: ddbtypes.SSETypeKms, KMSMasterKeyId: aws.String(keyARN)},
+		})
+		must(err)
+		_, err = ddb.PutResourcePolicy(ctx, &dynamodb.PutResourcePolicyInput{ResourceArn: tbl.TableDescription.TableArn, Policy: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + other + `:role/Reader"},"Action":"dynamodb:GetItem","Resource":"` + aws.ToString(tbl.TableDescription.TableArn) + `"}]}`)})
+		must(err)
+		s.Tables[acct] = aws.ToString(tbl.TableDescription.TableArn)
 
 		// An encrypted EBS snapshot and an RDS snapshot, shared with the next member.
 		ec := ec2.NewFromConfig(cfg)
