@@ -175,3 +175,29 @@ func (r *Residual) AppendJSON(b []byte, html bool) []byte {
 	b = jsonappend.Strings(b, r.Values, html)
 	return append(b, '}')
 }
+
+// collectResiduals lists the unknown conditions of conditional statements.
+func collectResiduals(d *Decision) {
+	for i := range d.Reasons {
+		rs := &d.Reasons[i]
+		if rs.Outcome != OutcomeConditional {
+			continue
+		}
+		for _, c := range rs.Conditions {
+			if c.Result != policy.Unknown {
+				continue
+			}
+			d.Conditions = append(d.Conditions, Residual{
+				Layer: rs.Layer, Policy: rs.Policy, Statement: rs.Statement, Sid: rs.Sid, Grant: rs.Grant, Effect: effectOf(rs.Effect),
+				Operator: c.Operator, Key: c.Key, Values: c.Values,
+			})
+		}
+	}
+}
+
+func effectOf(s string) policy.Effect {
+	if s == "Deny" {
+		return policy.Deny
+	}
+	return policy.Allow
+}
