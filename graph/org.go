@@ -5,7 +5,6 @@ import (
 	"strconv"
 
 	"github.com/keyhound/keyhound/graph/eval"
-	"github.com/keyhound/keyhound/graph/policy"
 	"github.com/keyhound/keyhound/graph/snapshot"
 )
 
@@ -206,11 +205,10 @@ func (o *Org) levels(account, typ string) ([][]eval.NamedPolicy, []Issue) {
 }
 
 // An unknown policy (one that does not parse, or was not collected, or may
-// be attached without the snapshot saying where) stands in its level as a
-// policy with no statements, named for it, and its issues mark the layer
-// unknown in every request (can.go): the level's allow is then unknown and
-// its denies may exist. Without it a level, or a whole layer, whose only
-// policies are unknown would hold nothing, and nothing restricts.
+// be attached without the snapshot saying where) is left out of its level,
+// and its issues mark the layer unknown in every request (can.go): the
+// evaluator then reads every level's allow and denies as uncertain, a layer
+// with no policy known at any level included.
 func (o *Org) computeLevels(account, typ string) (levels [][]eval.NamedPolicy, issues []Issue) {
 	if (typ == snapshot.PolicyTypeSCP && !o.scpEnabled) || (typ == snapshot.PolicyTypeRCP && !o.rcpEnabled) {
 		return nil, nil
@@ -218,8 +216,7 @@ func (o *Org) computeLevels(account, typ string) (levels [][]eval.NamedPolicy, i
 	for i, id := range o.Path(account) {
 		var level []eval.NamedPolicy
 		if gaps := o.typeGaps[typ]; i == 0 && len(gaps) > 0 {
-			// Anywhere on the path; the root level stands for all.
-			level = append(level, eval.NamedPolicy{Name: typeName(typ) + "s not collected", Policy: unknownPolicy})
+			// Anywhere on the path: once.
 			issues = append(issues, gaps...)
 		}
 		for _, p := range o.attached[id] {
@@ -228,7 +225,6 @@ func (o *Org) computeLevels(account, typ string) (levels [][]eval.NamedPolicy, i
 			}
 			if p.Policy == nil {
 				issues = append(issues, *p.Issue)
-				level = append(level, eval.NamedPolicy{Name: p.Name + " (unknown)", Policy: unknownPolicy})
 				continue
 			}
 			level = append(level, *p.Policy)
@@ -241,9 +237,6 @@ func (o *Org) computeLevels(account, typ string) (levels [][]eval.NamedPolicy, i
 	}
 	return levels, issues
 }
-
-// unknownPolicy stands for a policy whose statements are unknown.
-var unknownPolicy = &policy.Policy{}
 
 func (o *Org) enable(typ string) {
 	o.scpEnabled = o.scpEnabled || typ == snapshot.PolicyTypeSCP
