@@ -291,11 +291,7 @@ func (g *Graph) resourceRequest(q Query, res *Resource) (*eval.Request, []Issue,
 	unknowns = append(gaps, unknowns...)
 	unknowns = append(unknowns, g.orgSide(r, ctx, p.AccountID, res.Account)...)
 	// The caller's own request: not made by or through a service.
-	ctx.SetKey(keyViaAWSService, "false")
-	ctx.SetAbsentKey(keyCalledVia)
-	if p.Kind != arn.KindService {
-		ctx.SetKey(keyPrincipalIsAWSService, "false")
-	}
+	setCallDefaults(ctx, p.Kind, strings.ToLower(q.Action), q.Context, q.ContextComplete)
 	for _, k := range sortedKeys(q.Context) {
 		if v := q.Context[k]; v == nil {
 			ctx.SetAbsent(k)
