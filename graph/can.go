@@ -395,8 +395,9 @@ func (g *Graph) orgSide(r *eval.Request, ctx *policy.Context, callerAccount, res
 	case g.Org.Member(callerAccount):
 		ctx.SetKey(keyPrincipalOrgID, g.Org.ID)
 		ctx.SetKey(keyPrincipalOrgPaths, g.Org.OrgPaths(callerAccount))
-	case callerAccount != "" && g.Org.ID != "":
-		// Outside this organization: in another one, or in none.
+	case callerAccount != "" && g.Org.ID != "" && !g.Org.membershipUnknown(callerAccount):
+		// Outside this organization: in another one, or in none. (Not
+		// listed by a listing that did not finish: unknown.)
 		ctx.SetNotIn("aws:PrincipalOrgID", g.Org.ID)
 	}
 	if g.Org.Member(resAccount) {

@@ -108,3 +108,27 @@ func (g *Graph) accountGap(account, item string) Issue {
 	}
 	return iss
 }
+
+// describeSkip says why a Region, or a call in it, was not read: the
+// organization's SCPs deny the scanner there (regions_skipped). What it
+// would have read is unknown, as for a failed call.
+func describeSkip(k *snapshot.RegionSkip) string {
+	what := "Region " + k.Region
+	if k.Service != "" {
+		what = strings.TrimSpace(k.Service+" "+k.Operation) + " in " + k.Region
+	}
+	s := what + " skipped: denied by SCP"
+	if len(k.Policies) > 0 {
+		s += " " + strings.Join(k.Policies, ", ")
+	}
+	if k.Message != "" {
+		s += " (" + k.Message + ")"
+	}
+	return s
+}
+
+// regionSkipped returns the skip of account's region that leaves its keys
+// unknown, or nil.
+func (g *Graph) regionSkipped(account, region string) *snapshot.RegionSkip {
+	return g.Snapshot.Accounts[account].Skipped(region, "kms", "ListKeys")
+}

@@ -23,6 +23,13 @@ type Org struct {
 	// in every account: a listing that failed, a policy whose targets were
 	// not collected (it may be attached anywhere).
 	typeGaps map[string][]Issue
+	// structureGaps are the failed calls of the organization's listing
+	// (roots, OUs, accounts): an account not listed may then be a member,
+	// with SCPs and RCPs unknown (structure.go).
+	structureGaps []Issue
+	structureWhy  []string // the failure of each, described
+	// policyIDs maps a policy's name and ARN (as answers name it) to its ID.
+	policyIDs map[string]string
 	// Per account, computed once: its path, and its SCP and RCP levels.
 	paths    map[string][]string
 	orgPaths map[string]string
@@ -46,8 +53,10 @@ func (b *builder) buildOrg(o *snapshot.Organization) {
 	if o == nil {
 		return
 	}
-	org := &Org{parent: map[string]string{}, names: map[string]string{}, attached: map[string][]*OrgPolicy{}, typeGaps: map[string][]Issue{}}
+	org := &Org{parent: map[string]string{}, names: map[string]string{}, attached: map[string][]*OrgPolicy{}, typeGaps: map[string][]Issue{}, policyIDs: map[string]string{}}
 	failed := indexFailures(o.Errors)
+	org.structureGaps, org.structureWhy = structureGaps(o.Errors)
+	b.g.Issues = append(b.g.Issues, org.structureGaps...)
 	if o.Organization != nil {
 		org.ID, org.ManagementAccount = o.Organization.ID, o.Organization.MasterAccountID
 	}
@@ -111,6 +120,7 @@ func (b *builder) buildOrg(o *snapshot.Organization) {
 			op.Issue = &iss
 		} else {
 			op.Policy, op.Issue = b.parsePolicy(p.Content, op.Name, p.PolicySummary.Arn, "", "", op.Name, path+".Content")
+			org.policyIDs[op.Name+"\x00"+p.PolicySummary.Arn] = op.ID
 		}
 		if p.Targets == nil {
 			// Where it is attached is not known: anywhere.
@@ -210,10 +220,20 @@ func (o *Org) levels(account, typ string) ([][]eval.NamedPolicy, []Issue) {
 // evaluator then reads every level's allow and denies as uncertain, a layer
 // with no policy known at any level included.
 func (o *Org) computeLevels(account, typ string) (levels [][]eval.NamedPolicy, issues []Issue) {
+	return o.levelsOnPath(account, o.Path(account), typ)
+}
+
+// levelsOnPath is computeLevels for an account whose path (root, OUs,
+// account) is given. An account with no path in an organization whose
+// listing did not finish may be a member: its layer is unknown.
+func (o *Org) levelsOnPath(account string, path []string, typ string) (levels [][]eval.NamedPolicy, issues []Issue) {
 	if (typ == snapshot.PolicyTypeSCP && !o.scpEnabled) || (typ == snapshot.PolicyTypeRCP && !o.rcpEnabled) {
 		return nil, nil
 	}
-	for i, id := range o.Path(account) {
+	if path == nil && account != "" && account != o.ManagementAccount && len(o.structureGaps) > 0 {
+		return nil, o.unlisted(account, typ)
+	}
+	for i, id := range path {
 		var level []eval.NamedPolicy
 		if gaps := o.typeGaps[typ]; i == 0 && len(gaps) > 0 {
 			// Anywhere on the path: once.

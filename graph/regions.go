@@ -1,55 +1,28 @@
 package graph
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/keyhound/keyhound/graph/arn"
 	"github.com/keyhound/keyhound/graph/eval"
 	"github.com/keyhound/keyhound/graph/policy"
-	"github.com/keyhound/keyhound/graph/snapshot"
 )
 
 // SCPDeniedRegions returns the Regions, of those given, in which the SCPs of
 // account deny (explicitly, whatever else the request holds) a read-only
 // KMS call by a role of that account: Regions an SCP forbids, whose calls
 // fail and whose resources cannot be used from that account. The management
-// account, which SCPs do not restrict, has none.
+// account, which SCPs do not restrict, has none. It is Org.DeniedRegions
+// for a probe role and kms:ListKeys.
 func (g *Graph) SCPDeniedRegions(account string, regions []string) []string {
-	if g.Org == nil || account == g.Org.ManagementAccount || !g.Org.Member(account) {
+	if g.Org == nil || !g.Org.Member(account) {
 		return nil
 	}
-	levels, _ := g.Org.levels(account, snapshot.PolicyTypeSCP)
-	if len(levels) == 0 {
-		return nil
-	}
-	caller, err := arn.ParsePrincipal("arn:" + g.partition + ":iam::" + account + ":role/keyhound-region-probe")
-	if err != nil {
-		return nil
-	}
+	probe := "arn:" + g.partition + ":iam::" + account + ":role/keyhound-region-probe"
 	var out []string
-	for _, region := range regions {
-		ctx := policy.NewContext(false)
-		ctx.Set("aws:RequestedRegion", region)
-		ctx.Set("aws:PrincipalAccount", account)
-		r := &eval.Request{
-			Principal: caller, Action: "kms:ListKeys", Resource: "*", ResourceAccount: account,
-			SCPs: levels, ManagementAccount: g.Org.ManagementAccount, Context: ctx,
-			// Only the SCPs are in question: the rest of the request allows.
-			IdentityPolicies: []eval.NamedPolicy{allowAll},
-		}
-		d, err := eval.Evaluate(r)
-		if err != nil {
-			continue
-		}
-		for _, x := range d.DeniedBy {
-			if x.Layer == eval.LayerSCP && x.Explicit && d.Verdict == eval.Deny {
-				out = append(out, region)
-				break
-			}
-		}
+	for _, d := range g.Org.DeniedRegions(RegionQuery{Account: account, Principal: probe, Actions: []string{"kms:ListKeys"}, Regions: regions}) {
+		out = append(out, d.Region)
 	}
-	slices.Sort(out)
 	return out
 }
 

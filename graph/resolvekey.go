@@ -52,6 +52,9 @@ func (g *Graph) ResolveKey(ref, account, region string) (*Key, error) {
 		if lo := g.leftOutNamed(ref, "", ""); lo != nil {
 			return nil, lo.err(ref)
 		}
+		if k := g.regionSkipped(a.AccountID, a.Region); k != nil {
+			return nil, fmt.Errorf("key %s is not in the snapshot: its account's keys in %s were not collected (%s)", ref, a.Region, describeSkip(k))
+		}
 		return nil, fmt.Errorf("key %s is not in the snapshot", ref)
 	}
 	n := keyName{ref: ref, kind: "key ID", table: g.keyIDs}

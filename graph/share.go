@@ -64,7 +64,7 @@ func (g *Graph) principalFacts(ctx *policy.Context, p *Principal) {
 	case g.Org.Member(p.Account):
 		ctx.SetKey(keyPrincipalOrgID, g.Org.ID)
 		ctx.SetKey(keyPrincipalOrgPaths, g.Org.OrgPaths(p.Account))
-	case g.Org != nil && g.Org.ID != "":
+	case g.Org != nil && g.Org.ID != "" && !g.Org.membershipUnknown(p.Account):
 		ctx.SetNotIn("aws:PrincipalOrgID", g.Org.ID)
 	}
 }

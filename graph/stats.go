@@ -19,8 +19,12 @@ type Stats struct {
 	// CollectionErrors counts the calls the scan could not complete (the
 	// organization's errors and every account's): what they would have
 	// read is unknown.
-	CollectionErrors int            `json:"collection_errors"`
-	Findings         map[string]int `json:"findings"`
+	CollectionErrors int `json:"collection_errors"`
+	// RegionsSkipped counts the Regions (or calls in a Region) the scan did
+	// not read because the organization's SCPs deny it there: no errors,
+	// but what they would have read is unknown too.
+	RegionsSkipped int            `json:"regions_skipped"`
+	Findings       map[string]int `json:"findings"`
 }
 
 // Stats counts the graph's accounts, principals, keys, resources, issues,
@@ -28,7 +32,7 @@ type Stats struct {
 func (g *Graph) Stats() Stats {
 	s := Stats{
 		Accounts: len(g.Snapshot.Accounts), KeysByState: map[string]int{}, Resources: map[string]int{}, Findings: map[string]int{}, Issues: len(g.Issues),
-		CollectionErrors: len(g.Snapshot.CollectionErrors()),
+		CollectionErrors: len(g.Snapshot.CollectionErrors()), RegionsSkipped: len(g.Snapshot.SkippedRegions()),
 	}
 	if g.Snapshot.Organization != nil {
 		s.OrganizationalUnit = len(g.Snapshot.Organization.OrganizationalUnits)

@@ -70,11 +70,21 @@ func (g *Graph) WhatCanGaps(principal string) []Issue {
 	}
 	a := g.Snapshot.Accounts[p.AccountID]
 	var out []Issue
-	for _, region := range sortedKeys(a.Regions) {
+	regions := sortedKeys(a.Regions)
+	for _, k := range a.RegionsSkipped {
+		if (k.Service == "" || k.Service == "kms" && k.Operation == "ListKeys") && !slices.Contains(regions, k.Region) {
+			regions = append(regions, k.Region)
+		}
+	}
+	slices.Sort(regions)
+	for _, region := range regions {
 		if a.Regions[region] != nil && a.Regions[region].KMS != nil {
 			continue
 		}
 		why := "not collected"
+		if k := a.Skipped(region, "kms", "ListKeys"); k != nil {
+			why += " (" + describeSkip(k) + ")"
+		}
 		for i := range a.Errors {
 			if e := &a.Errors[i]; e.Region == region && e.Operation == "ListKeys" {
 				why += " (" + describeFailure(e) + ")"

@@ -125,7 +125,33 @@ type Account struct {
 	// EnabledRegions lists the Regions enabled for the account, opt-in ones
 	// included; nil when not collected.
 	EnabledRegions []string `json:"enabled_regions,omitzero"`
+	// RegionsSkipped are the Regions (or one service's calls in a Region)
+	// the scanner did not read, and why: an extra, apart from Errors,
+	// because a skip is the organization's own rule, not a failure; what
+	// they would have read is unknown all the same (docs/snapshot.md).
+	RegionsSkipped []RegionSkip `json:"regions_skipped,omitzero"`
 }
+
+// RegionSkip is a Region the scanner did not read (Service ""), or one
+// call in it that AWS refused for a reason the organization set.
+type RegionSkip struct {
+	Region string `json:"region"`
+	// Reason is why: "scp", the organization's SCPs deny the scanner there.
+	Reason string `json:"reason"`
+	// Service and Operation name the call AWS refused, when the skip is
+	// one call's (its AccessDenied named an SCP); "" when keyhound read the
+	// SCPs and did not call the Region at all.
+	Service   string `json:"service,omitempty"`
+	Operation string `json:"operation,omitempty"`
+	// Policies are the IDs of the SCPs that deny, when known.
+	Policies []string `json:"policies,omitzero"`
+	// Message says what denies whom: keyhound's reading of the SCPs, or
+	// AWS's error message.
+	Message string `json:"message,omitempty"`
+}
+
+// SkipReasonSCP is a RegionSkip's Reason when SCPs deny the Region.
+const SkipReasonSCP = "scp"
 
 // CollectionError is a call the scanner could not complete.
 type CollectionError struct {
