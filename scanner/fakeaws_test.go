@@ -3,7 +3,6 @@ package scanner
 import (
 	"context"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -372,33 +371,6 @@ func TestFakeAWSProfiles(t *testing.T) {
 	}
 	if _, _, err := NewProfileClients(ctx, AWSOptions{Region: "us-east-1", EndpointURL: s.URL}, []string{"prod", "nosuch"}); err == nil || !strings.Contains(err.Error(), "nosuch") {
 		t.Errorf("an unknown profile: %v", err)
-	}
-}
-
-// Accounts are scanned while the organization is still being listed; when
-// a later page fails, the scan fails as a whole (the organization is
-// unknown) and the accounts already started are stopped.
-func TestFakeAWSOrganizationFailsMidway(t *testing.T) {
-	members := make([]string, 30) // two pages of accounts
-	for i := range members {
-		members[i] = strconv.Itoa(200000000100 + i)
-	}
-	assumed := make(chan struct{})
-	var once sync.Once
-	s, c := startFake(t, &fakeaws.Server{Members: members, Keys: 1, Roles: 1, Fault: func(call fakeaws.Call) *fakeaws.Fault {
-		switch {
-		case call.Op == "AssumeRole":
-			once.Do(func() { close(assumed) })
-		case call.Op == "ListAccountsForParent" && call.Token != "":
-			// The second page fails, once an account of the first is under way.
-			<-assumed
-			return &fakeaws.Fault{Status: 500, Code: "ServiceException", Message: "try again"}
-		}
-		return nil
-	}}, 2)
-	_, _, err := Scan(context.Background(), c, Options{Org: true, Regions: []string{"us-east-1"}}, nil)
-	if err == nil || !strings.Contains(err.Error(), "ListAccountsForParent") || !strings.Contains(err.Error(), s.Management) || !strings.Contains(err.Error(), "ServiceException") {
-		t.Fatalf("want the organization's failure, naming the call and the account: %v", err)
 	}
 }
 

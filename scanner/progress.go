@@ -59,6 +59,8 @@ type run struct {
 	start             time.Time
 	stats             *Stats
 	done, total, errs atomic.Int64
+	// gate holds accounts' Regions until the SCPs are read (with Org).
+	gate *scpGate
 }
 
 // emit sends e with the totals so far; it drops it once the scan is cancelled.
@@ -120,6 +122,9 @@ func (r *run) account(c Clients, acct string, opts Options) (a *snapshot.Account
 		}
 		r.done.Add(1)
 		msg := fmt.Sprintf("%d Regions", len(a.Regions))
+		if n := len(a.RegionsSkipped); n > 0 {
+			msg += fmt.Sprintf(", %d skipped (denied by SCP)", n)
+		}
 		if n := len(a.Errors); n > 0 {
 			first := a.Errors[0]
 			what := first.Code
@@ -131,7 +136,7 @@ func (r *run) account(c Clients, acct string, opts Options) (a *snapshot.Account
 		r.emit(Event{Account: acct, Phase: "done", AccountErrors: len(a.Errors), Message: msg})
 	}()
 	r.emit(Event{Account: acct, Phase: "account"})
-	return scanAccount(r.ctx, c, acct, opts.Regions, opts.HomeRegion, rec)
+	return scanAccount(r.ctx, c, acct, opts.Regions, opts.HomeRegion, rec, r.gate)
 }
 
 // newRecorder records the failed calls of an account (or, for the

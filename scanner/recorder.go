@@ -20,10 +20,21 @@ var errRegionNotEnabled = errors.New("not enabled for the account: not scanned")
 type recorder struct {
 	mu    sync.Mutex
 	errs  []snapshot.CollectionError
+	skips []snapshot.RegionSkip
 	onAdd func(snapshot.CollectionError)
 }
 
 func (r *recorder) add(service, region, operation, resource string, err error) {
+	// A regional call about the Region as a whole (a listing) that an SCP
+	// refuses is the organization's rule, not a failure: a skip. Calls
+	// about one item stay errors (a bucket whose policy could not be read
+	// would otherwise read as having none).
+	if region != "" && resource == "" && operation != "DescribeRegions" {
+		if msg := scpDenial(err); msg != "" {
+			r.skip(snapshot.RegionSkip{Region: region, Reason: snapshot.SkipReasonSCP, Service: service, Operation: operation, Message: msg})
+			return
+		}
+	}
 	e := snapshot.CollectionError{Service: service, Region: region, Operation: operation, Resource: resource, Message: err.Error()}
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
@@ -41,6 +52,24 @@ func (r *recorder) record(e snapshot.CollectionError) {
 	if r.onAdd != nil {
 		r.onAdd(e)
 	}
+}
+
+// skip records a Region, or a call in it, not read.
+func (r *recorder) skip(k snapshot.RegionSkip) {
+	r.mu.Lock()
+	r.skips = append(r.skips, k)
+	r.mu.Unlock()
+}
+
+// skipped returns the skips in a stable order, nil when none.
+func (r *recorder) skipped() []snapshot.RegionSkip {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := slices.Clone(r.skips)
+	slices.SortStableFunc(out, func(x, y snapshot.RegionSkip) int {
+		return cmp.Or(strings.Compare(x.Region, y.Region), strings.Compare(x.Service, y.Service), strings.Compare(x.Operation, y.Operation))
+	})
+	return out
 }
 
 // sorted returns the errors in a stable order: Regions, services and keys

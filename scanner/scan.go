@@ -34,14 +34,22 @@ type Options struct {
 // Result says how complete a scan is.
 type Result struct {
 	// Complete is false when any call failed or the scan was cancelled.
+	// Regions skipped because SCPs deny them are no failure.
 	Complete bool
 	Errors   int
 	Accounts int
+	// Skipped counts the Regions, or calls in a Region, not read because
+	// the organization's SCPs deny the scanner there (regions_skipped).
+	Skipped int
 }
 
 // Scan collects a snapshot. It fails only when nothing can be collected (no
-// credentials, an organization that cannot be read when Org is asked); every
-// other failure is recorded in the snapshot and the scan goes on. A cancelled
+// credentials, or with Org an organization that cannot even be described);
+// every other failure is recorded in the snapshot and the scan goes on: an
+// organization's listing that fails midway keeps what it read, and the
+// accounts found so far are scanned. With Org, an account's Regions are
+// scanned once the organization's SCPs are read, and those the SCPs deny
+// the audit role are skipped (regions_skipped), not failed. A cancelled
 // context stops new calls; what was collected is returned, marked incomplete
 // (the interrupted calls are recorded with code "Cancelled"). Events, when
 // not nil, receive progress; Scan never closes it, and a send waits for the
@@ -91,14 +99,18 @@ func Scan(ctx context.Context, c Clients, opts Options, events chan<- Event) (*s
 		for _, a := range opts.Accounts {
 			q.push(a)
 		}
-		found := q.push
-		if len(opts.Accounts) > 0 {
-			found = nil // only these of the organization
+		r.gate = newSCPGate()
+		found := func(a snapshot.OrgAccount, path []string) {
+			r.gate.setPath(a.ID, path)
+			if active(a) && len(opts.Accounts) == 0 { // else only those asked for
+				q.push(a.ID)
+			}
 		}
 		go func() {
 			defer q.close()
+			defer r.gate.finish()
 			var err error
-			org, err = collectOrganization(ctx, c.Organizations(), orgRec, found)
+			org, err = collectOrganization(ctx, c.Organizations(), orgRec, found, r.gate.setPolicies)
 			if err != nil {
 				stop() // the accounts queued meanwhile start cancelled
 			}
@@ -133,6 +145,7 @@ func Scan(ctx context.Context, c Clients, opts Options, events chan<- Event) (*s
 	for _, d := range p.Wait() {
 		snap.Accounts[d.id] = d.a
 		res.Errors += len(d.a.Errors)
+		res.Skipped += len(d.a.RegionsSkipped)
 		res.Accounts++
 	}
 	if org != nil {
@@ -152,7 +165,7 @@ func Scan(ctx context.Context, c Clients, opts Options, events chan<- Event) (*s
 // scanAccount collects one account; failures go into its errors. IAM, S3
 // (every bucket of the account, once) and the Regions are read at the same
 // time: an account takes as long as the slowest of them, not their sum.
-func scanAccount(ctx context.Context, c Clients, acct string, regions []string, home string, rec *recorder) *snapshot.Account {
+func scanAccount(ctx context.Context, c Clients, acct string, regions []string, home string, rec *recorder, gate *scpGate) *snapshot.Account {
 	a := &snapshot.Account{Regions: map[string]*snapshot.Region{}}
 	ac, err := c.Account(ctx, acct)
 	if err != nil {
@@ -185,6 +198,12 @@ func scanAccount(ctx context.Context, c Clients, acct string, regions []string, 
 			}
 		}
 	}
+	// Regions the SCPs deny the audit role are not called (regiongate.go).
+	for _, k := range gate.denied(ctx, acct, auditPrincipal(ac), partitionOf(home), regions) {
+		rec.skip(k)
+		regions = slices.DeleteFunc(slices.Clone(regions), func(r string) bool { return r == k.Region })
+	}
+	defer func() { a.RegionsSkipped = rec.skipped() }()
 	if len(regions) == 0 {
 		wg.Wait()
 		a.Errors = rec.sorted()

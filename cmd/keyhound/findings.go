@@ -112,6 +112,7 @@ func newStatsCmd() *cobra.Command {
 			fmt.Fprintf(&rows, "findings\t%d\t(%s)\n", sum(s.Findings), countList(s.Findings))
 			fmt.Fprintf(&rows, "issues\t%d\t(unreadable or unparseable parts)\n", s.Issues)
 			fmt.Fprintf(&rows, "collection errors\t%d\t(calls the scan could not complete: what they read is unknown)\n", s.CollectionErrors)
+			fmt.Fprintf(&rows, "regions skipped\t%d\t(denied by SCP, not errors: what they hold is unknown)\n", s.RegionsSkipped)
 			return writeTable(cmd.OutOrStdout(), strings.Split(strings.TrimRight(rows.String(), "\n"), "\n"))
 		},
 	}

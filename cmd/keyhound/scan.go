@@ -160,6 +160,9 @@ Exit codes: 0 complete, 4 partial (written; some calls failed), 3 failed.`,
 				if err := writeErrorGroups(stderr, snapshot.GroupErrors(errs)); err != nil {
 					return err
 				}
+				if err := writeSkips(stderr, d.snap.SkippedRegions()); err != nil {
+					return err
+				}
 			}
 			if asJSON {
 				if errs == nil {
@@ -169,7 +172,11 @@ Exit codes: 0 complete, 4 partial (written; some calls failed), 3 failed.`,
 				if groups == nil {
 					groups = []snapshot.ErrorGroup{}
 				}
-				if err := writeJSON(cmd.OutOrStdout(), scanSummary{File: f.out, Accounts: d.res.Accounts, Complete: d.res.Complete, Errors: errs, Groups: groups}); err != nil {
+				skips := d.snap.SkippedRegions()
+				if skips == nil {
+					skips = []snapshot.AccountSkip{}
+				}
+				if err := writeJSON(cmd.OutOrStdout(), scanSummary{File: f.out, Accounts: d.res.Accounts, Complete: d.res.Complete, Errors: errs, Groups: groups, RegionsSkipped: skips}); err != nil {
 					return err
 				}
 			}
@@ -196,6 +203,9 @@ type scanSummary struct {
 	// service and error code.
 	Errors []snapshot.AccountError `json:"errors"`
 	Groups []snapshot.ErrorGroup   `json:"groups"`
+	// RegionsSkipped are the Regions (or calls in a Region) not read
+	// because the organization's SCPs deny them: no errors (docs/scan.md).
+	RegionsSkipped []snapshot.AccountSkip `json:"regions_skipped"`
 }
 
 // writeErrorGroups lists a scan's collection errors by account, service

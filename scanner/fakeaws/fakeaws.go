@@ -20,6 +20,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -27,12 +28,14 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/keyhound/keyhound/graph/policy"
 	"github.com/keyhound/keyhound/internal/mototest"
 )
 
@@ -62,11 +65,17 @@ type Fault struct {
 // afterwards.
 type Server struct {
 	// Management is the caller's account; Members the organization's other
-	// accounts (all ACTIVE, under one root, no OUs); Suspended accounts of
-	// the organization that are SUSPENDED (listed, never called).
+	// accounts (all ACTIVE, under the root unless Parents says otherwise);
+	// Suspended accounts of the organization that are SUSPENDED (listed,
+	// never called).
 	Management string
 	Members    []string
 	Suspended  []string
+	// OUs, Parents and SCPs shape the organization and its policies, which
+	// the fake enforces (org.go).
+	OUs     []OU
+	Parents map[string]string
+	SCPs    []SCP
 	// Regions are the Regions enabled in every account (default us-east-1).
 	Regions []string
 	// Per account: Roles in IAM (RolesPerPage a page, default 100), Buckets
@@ -88,7 +97,10 @@ type Server struct {
 
 	total, throttled atomic.Int64
 	mu               sync.Mutex
-	ops              map[string]int // "account service:Op"
+	ops              map[string]int       // "account service:Op"
+	roles            map[string][2]string // account → assumed role ARN, session name
+	orgOnce          sync.Once
+	scpDocs          map[string]*policy.Policy // parsed SCPs by ID
 }
 
 // Start serves s on a loopback port until the test ends.
@@ -234,6 +246,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if f := s.scpDeny(c); f != nil {
+		s.fail(w, c, f.Status, f.Code, f.Message)
+		return
+	}
 	if s.Allow != nil && !s.Allow(c) {
 		s.throttled.Add(1)
 		s.throttle(w, c)
@@ -340,9 +356,11 @@ func (s *Server) fail(w http.ResponseWriter, c Call, status int, code, msg strin
 		w.WriteHeader(status)
 		_ = json.NewEncoder(w).Encode(map[string]string{"message": msg})
 	default:
+		b, _ := json.Marshal(map[string]string{"__type": code, "message": msg})
 		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		w.Header().Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(b)), 10)) // DynamoDB's client checks it
 		w.WriteHeader(status)
-		_ = json.NewEncoder(w).Encode(map[string]string{"__type": code, "message": msg})
+		_, _ = w.Write(b)
 	}
 }
 

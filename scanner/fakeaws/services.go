@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -66,9 +65,10 @@ func (s *Server) sts(w http.ResponseWriter, c Call, form url.Values) {
 			s.fail(w, c, http.StatusForbidden, "AccessDenied", "User: arn:aws:iam::"+c.Account+":user/scanner is not authorized to perform: sts:AssumeRole on resource: "+role)
 			return
 		}
+		s.assumed(parts[4], role, form.Get("RoleSessionName"))
 		exp := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
 		query(w, c.Op, "<Credentials><AccessKeyId>ASIAFAKE"+parts[4]+"</AccessKeyId><SecretAccessKey>fake</SecretAccessKey><SessionToken>fake</SessionToken><Expiration>"+exp+
-			"</Expiration></Credentials><AssumedRoleUser><Arn>arn:aws:sts::"+parts[4]+":assumed-role/audit/"+esc(form.Get("RoleSessionName"))+"</Arn><AssumedRoleId>AROAFAKE:s</AssumedRoleId></AssumedRoleUser>")
+			"</Expiration></Credentials><AssumedRoleUser><Arn>"+esc(s.caller(parts[4]))+"</Arn><AssumedRoleId>AROAFAKE:s</AssumedRoleId></AssumedRoleUser>")
 	default:
 		query(w, c.Op, "")
 	}
@@ -95,68 +95,6 @@ func (s *Server) iam(w http.ResponseWriter, c Call, form url.Values) {
 		b.WriteString("<IsTruncated>false</IsTruncated>")
 	}
 	query(w, c.Op, b.String())
-}
-
-func (s *Server) organizations(w http.ResponseWriter, c Call, in map[string]any) {
-	root := map[string]any{
-		"Id": "r-fake", "Arn": "arn:aws:organizations::" + s.Management + ":root/o-fake/r-fake", "Name": "Root",
-		"PolicyTypes": []any{map[string]any{"Type": "SERVICE_CONTROL_POLICY", "Status": "ENABLED"}},
-	}
-	scp := map[string]any{
-		"Id": "p-FullAWSAccess", "Arn": "arn:aws:organizations::aws:policy/service_control_policy/p-FullAWSAccess",
-		"Name": "FullAWSAccess", "Type": "SERVICE_CONTROL_POLICY", "AwsManaged": true,
-	}
-	switch c.Op {
-	case "DescribeOrganization":
-		writeJSON(w, map[string]any{"Organization": map[string]any{
-			"Id": "o-fake", "Arn": "arn:aws:organizations::" + s.Management + ":organization/o-fake",
-			"MasterAccountId": s.Management, "FeatureSet": "ALL",
-		}})
-	case "ListRoots":
-		writeJSON(w, map[string]any{"Roots": []any{root}})
-	case "ListAccountsForParent":
-		// 20 a page, as AWS.
-		all := append(s.Accounts(), s.Suspended...)
-		start := 0
-		if t, ok := in["NextToken"].(string); ok {
-			start, _ = strconv.Atoi(t)
-		}
-		out := map[string]any{}
-		var accts []any
-		if in["ParentId"] == "r-fake" {
-			end := min(start+20, len(all))
-			for _, a := range all[start:end] {
-				state := "ACTIVE"
-				if slices.Contains(s.Suspended, a) {
-					state = "SUSPENDED"
-				}
-				accts = append(accts, map[string]any{
-					"Id": a, "Arn": "arn:aws:organizations::" + s.Management + ":account/o-fake/" + a,
-					"Name": "account-" + a, "Email": a + "@example.com", "Status": state, "State": state,
-				})
-			}
-			if end < len(all) {
-				out["NextToken"] = strconv.Itoa(end)
-			}
-		}
-		out["Accounts"] = accts
-		writeJSON(w, out)
-	case "ListPolicies":
-		var ps []any
-		if in["Filter"] == "SERVICE_CONTROL_POLICY" {
-			ps = append(ps, scp)
-		}
-		writeJSON(w, map[string]any{"Policies": ps})
-	case "DescribePolicy":
-		writeJSON(w, map[string]any{"Policy": map[string]any{
-			"PolicySummary": scp,
-			"Content":       `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`,
-		}})
-	case "ListTargetsForPolicy":
-		writeJSON(w, map[string]any{"Targets": []any{map[string]any{"TargetId": "r-fake", "Arn": root["Arn"], "Name": "Root", "Type": "ROOT"}}})
-	default:
-		writeJSON(w, map[string]any{})
-	}
 }
 
 func (s *Server) kms(w http.ResponseWriter, c Call) {
