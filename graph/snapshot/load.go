@@ -151,6 +151,12 @@ func (d *decoder) decodeAccount(raw json.RawMessage, path string) *Account {
 		a.IAM = &IAM{}
 		d.structFields(raw, path+".iam", a.IAM)
 	}
+	if raw := obj["s3control"]; !isNull(raw) {
+		a.S3Control = &S3Control{}
+		if !d.structFields(raw, path+".s3control", a.S3Control) {
+			a.S3Control = nil // not an object: not collected
+		}
+	}
 	var regions map[string]json.RawMessage
 	if raw := obj["regions"]; !isNull(raw) {
 		if err := json.Unmarshal(raw, &regions); err != nil {
@@ -256,7 +262,7 @@ func itemName(raw json.RawMessage) string {
 	if km, ok := obj["KeyMetadata"].(map[string]any); ok {
 		obj = km
 	}
-	for _, k := range []string{"Arn", "ARN", "TopicArn", "TableArn", "FunctionArn", "DBSnapshotArn", "QueueUrl", "Name", "RoleName", "UserName", "GroupName", "TableName", "FunctionName", "logGroupName", "VolumeId", "SnapshotId", "DBSnapshotIdentifier", "GrantId", "KeyId", "Id"} {
+	for _, k := range []string{"Arn", "ARN", "TopicArn", "TableArn", "FunctionArn", "DBSnapshotArn", "QueueUrl", "Name", "RoleName", "UserName", "GroupName", "TableName", "FunctionName", "logGroupName", "VolumeId", "SnapshotId", "VpcEndpointId", "InstanceProfileName", "DBSnapshotIdentifier", "GrantId", "KeyId", "Id"} {
 		if s, ok := obj[k].(string); ok && s != "" {
 			return s
 		}

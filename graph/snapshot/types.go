@@ -125,6 +125,8 @@ type Account struct {
 	// EnabledRegions lists the Regions enabled for the account, opt-in ones
 	// included; nil when not collected.
 	EnabledRegions []string `json:"enabled_regions,omitzero"`
+	// S3Control holds the account's own S3 settings; nil when not collected.
+	S3Control *S3Control `json:"s3control,omitempty"`
 }
 
 // CollectionError is a call the scanner could not complete.
