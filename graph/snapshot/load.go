@@ -152,9 +152,12 @@ func (d *decoder) decodeAccount(raw json.RawMessage, path string) *Account {
 		d.structFields(raw, path+".iam", a.IAM)
 	}
 	if raw := obj["s3control"]; !isNull(raw) {
+		// A bad value in it would read as "none": the section is then not
+		// collected.
+		before := len(d.errs)
 		a.S3Control = &S3Control{}
-		if !d.structFields(raw, path+".s3control", a.S3Control) {
-			a.S3Control = nil // not an object: not collected
+		if d.structFields(raw, path+".s3control", a.S3Control); len(d.errs) > before {
+			a.S3Control = nil
 		}
 	}
 	var regions map[string]json.RawMessage
