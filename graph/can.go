@@ -40,7 +40,10 @@ type Answer struct {
 	DeniedBy       []eval.Denial   `json:"denied_by"`
 	Reasons        []eval.Reason   `json:"reasons"`
 	Conditions     []eval.Residual `json:"conditions,omitempty"`
-	Paths          []Path          `json:"paths"`
+	// Endpoints names the VPC endpoints that satisfy the conditions on
+	// aws:SourceVpce and aws:SourceVpc (endpoints.go).
+	Endpoints []EndpointMatch `json:"endpoints,omitempty"`
+	Paths     []Path          `json:"paths"`
 	// Steps, for a resource, are the resource's own permission and each KMS
 	// call its service makes for the caller; the decision needs them all.
 	Steps []Step `json:"steps,omitempty"`
@@ -75,6 +78,7 @@ func (g *Graph) can(q Query, hops []*hop) (*Answer, error) {
 		DeniedBy: dr.deniedBy, Reasons: dr.reasons, Conditions: dr.conditions,
 		Steps: dr.steps, Paths: []Path{}, Unknowns: dr.unknowns, Request: dr.request,
 	}
+	a.Endpoints = g.answerEndpoints(a)
 	if dr.verdict != eval.Deny {
 		a.Paths = append(a.Paths, Path{Via: []string{q.Principal}, Decision: dr.verdict})
 	}

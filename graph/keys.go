@@ -26,6 +26,9 @@ type Key struct {
 	GrantsKnown bool
 	Aliases     []string
 	Rotation    *bool
+	// LastUsage is GetKeyLastUsage's answer ({}: not used since tracking
+	// began); nil when not collected.
+	LastUsage *snapshot.KeyLastUsageData
 	// Tags are the key's tags; nil when not collected.
 	Tags map[string]string
 	// StateIssue, when not nil, says the key's metadata (DescribeKey: its
@@ -93,7 +96,7 @@ func (b *builder) buildKeys(account, region string, kms *snapshot.KMS, base stri
 			b.g.leftOut = append(b.g.leftOut, leftOutKey{refs: who.refs, issue: *who.issue})
 			continue
 		}
-		k := &Key{ARN: who.arn, ID: who.id, Account: account, Region: region, Meta: m, Rotation: sk.KeyRotationEnabled}
+		k := &Key{ARN: who.arn, ID: who.id, Account: account, Region: region, Meta: m, Rotation: sk.KeyRotationEnabled, LastUsage: sk.KeyLastUsage}
 		names := []string{m.Arn, who.arn, m.KeyID}
 		// why names the recorded failure of the call that reads a part,
 		// when the scan recorded one.

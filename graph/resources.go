@@ -38,6 +38,8 @@ type Resource struct {
 	KeyGap    *Issue `json:"key_gap,omitempty"`
 	// Path is the resource's JSON path in the snapshot.
 	Path string `json:"path"`
+	// block is a bucket's S3 Block Public Access (s3block.go).
+	block *publicBlock
 }
 
 func (b *builder) buildResources(account, region string, reg *snapshot.Region, base string) {
@@ -89,6 +91,7 @@ func (b *builder) buildResources(account, region string, reg *snapshot.Region, b
 			}
 			policyOf(r, bk.Policy, p+".Policy", failed.of("GetBucketPolicy", r.ARN, "arn:aws:s3:::"+bk.Name))
 			add(r)
+			b.bucketBlock(r, &s3.Buckets[i], failed)
 		}
 	}
 	if ec2 := reg.EC2; ec2 != nil {

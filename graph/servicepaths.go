@@ -149,6 +149,7 @@ func (g *Graph) decideResource(q Query, res *Resource) (*direct, error) {
 	}
 	dr.unknowns = append(dr.unknowns, unknowns...)
 	dr.addStep(Step{Action: action, Resource: target, Principal: q.Principal}, r)
+	g.blockPublic(dr, res, caller, q.Principal, action, target)
 	if strings.HasPrefix(res.Type, "rds:") && caller.Kind == arn.KindAccount && caller.AccountID != res.Account {
 		// RDS UG, "Sharing a DB snapshot": to copy or restore an encrypted
 		// shared snapshot, the identity "can't be a root AWS account

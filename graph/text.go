@@ -34,6 +34,9 @@ func WriteAnswer(w io.Writer, a *Answer) error {
 			return err
 		}
 	}
+	if err := writeEndpoints(w, a.Endpoints); err != nil {
+		return err
+	}
 	if len(a.Unknowns) == 0 {
 		return nil
 	}

@@ -88,6 +88,7 @@ func collectEC2(ctx context.Context, c ec2API, account, region string, rec *reco
 	} else {
 		out.EbsDefaultKmsKeyID = key.KmsKeyId
 	}
+	out.VpcEndpoints = collectVpcEndpoints(ctx, c, region, rec)
 	return out
 }
 

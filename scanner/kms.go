@@ -109,6 +109,7 @@ func collectKey(ctx context.Context, c kmsAPI, region, id, keyARN string, aliase
 			k.KeyRotationEnabled = &rot
 		}
 	}
+	collectKeyUsage(ctx, c, region, id, keyARN, &k, rec)
 	tags := []snapshot.KMSTag{}
 	tp := kms.NewListResourceTagsPaginator(c, &kms.ListResourceTagsInput{KeyId: &id})
 	for tp.HasMorePages() {

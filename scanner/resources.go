@@ -58,7 +58,7 @@ func collectS3(ctx context.Context, s3In func(region string) s3API, home string,
 		return c
 	}
 	c := s3Of(home)
-	type listed struct{ name, region string }
+	type listed struct{ name, region, created string }
 	var found []listed
 	p := s3.NewListBucketsPaginator(c, &s3.ListBucketsInput{})
 	for p.HasMorePages() {
@@ -68,7 +68,7 @@ func collectS3(ctx context.Context, s3In func(region string) s3API, home string,
 			return nil
 		}
 		for _, b := range page.Buckets {
-			found = append(found, listed{deref(b.Name), deref(b.BucketRegion)})
+			found = append(found, listed{deref(b.Name), deref(b.BucketRegion), timeString(b.CreationDate)})
 		}
 	}
 	read := make([]*snapshot.Bucket, len(found))
@@ -93,6 +93,7 @@ func collectS3(ctx context.Context, s3In func(region string) s3API, home string,
 				return
 			}
 			sb := collectBucket(ctx, bc, b.name, region, rec)
+			sb.CreationDate = b.created
 			read[i], where[i] = &sb, region
 		})
 	}
@@ -145,6 +146,7 @@ func collectBucket(ctx context.Context, c s3API, name, region string, rec *recor
 	} else if !notFound(err, "NoSuchPublicAccessBlockConfiguration") {
 		rec.add("s3", region, "GetPublicAccessBlock", arnOf, err)
 	}
+	collectBucketOwnership(ctx, c, &b, region, rec)
 	return b
 }
 
@@ -182,6 +184,7 @@ func collectSecrets(ctx context.Context, c secretsAPI, region string, rec *recor
 		}
 		for _, e := range page.SecretList {
 			s := snapshot.Secret{ARN: deref(e.ARN), Name: deref(e.Name), KmsKeyID: deref(e.KmsKeyId)}
+			collectSecretReplication(ctx, c, region, e, &s, rec)
 			rp, err := c.GetResourcePolicy(ctx, &secretsmanager.GetResourcePolicyInput{SecretId: e.ARN})
 			if err != nil {
 				rec.add("secretsmanager", region, "GetResourcePolicy", s.ARN, err)

@@ -218,6 +218,9 @@ func scanAccount(ctx context.Context, c Clients, acct string, regions []string, 
 	if ac.S3(home) != nil {
 		wg.Go(func() { buckets = collectS3(ctx, ac.S3, home, inScope, rec) })
 	}
+	if c := ac.S3Control(home); c != nil {
+		wg.Go(func() { a.S3Control = collectS3Control(ctx, c, acct, home, rec) })
+	}
 	var mu sync.Mutex
 	rp := pool.New().WithMaxGoroutines(RegionWorkers)
 	for _, region := range regions {

@@ -280,7 +280,7 @@ func (s *keyScreen) header() string {
 		state = st.Denied.Render("⚠ " + state)
 	}
 	return st.Bold.Render(alias) + "  " + st.Muted.Render(k.ARN) + "\n" +
-		fmt.Sprintf("account %s · %s · %s managed · %s · rotation %s", s.c.accountLabel(k.Account), k.Region, strings.ToLower(k.Manager()), state, rot)
+		fmt.Sprintf("account %s · %s · %s managed · %s · rotation %s", s.c.accountLabel(k.Account), k.Region, strings.ToLower(k.Manager()), state, rot) + lastUsed(k)
 }
 
 func (s *keyScreen) tabs() string {
@@ -370,4 +370,16 @@ func sharedLabel(c *Common, accounts []string) string {
 		}
 	}
 	return strings.Join(names, ",")
+}
+
+// lastUsed says when the key was last used (GetKeyLastUsage), when known.
+func lastUsed(k *graph.Key) string {
+	u := k.LastUsage
+	switch {
+	case u == nil:
+		return ""
+	case u.Timestamp == "":
+		return " · not used since tracking began"
+	}
+	return " · last used " + u.Timestamp + " (" + u.Operation + ")"
 }

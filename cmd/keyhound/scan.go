@@ -104,8 +104,9 @@ func newScanCmd() *cobra.Command {
 		Short: "Collect an organization's keys, policies and principals into a snapshot (read-only)",
 		Long: `Collect, read-only, AWS Organizations (accounts, OUs, SCPs, RCPs), and in each
 account IAM (GetAccountAuthorizationDetails) and, per Region, KMS (keys, key
-policies, grants, aliases, rotation, tags), S3 buckets, EBS volumes, snapshots
-and encryption defaults, RDS instances, DB snapshots and Aurora cluster
+policies, grants, aliases, rotation, tags, last use), S3 buckets (and the
+account's Block Public Access), EBS volumes, snapshots and encryption defaults,
+VPC endpoints and their policies, RDS instances, DB snapshots and Aurora cluster
 snapshots, SQS, Secrets Manager (never values), SNS, DynamoDB, Lambda and
 CloudWatch Logs into a snapshot file. Without --regions, every Region enabled
 for each account is scanned.

@@ -68,6 +68,11 @@ type RoleDetail struct {
 	AttachedManagedPolicies  []AttachedPolicy             `json:"AttachedManagedPolicies,omitzero"`
 	PermissionsBoundary      *AttachedPermissionsBoundary `json:"PermissionsBoundary,omitempty"`
 	Tags                     []Tag                        `json:"Tags,omitzero"`
+	// InstanceProfileList are the instance profiles holding the role (EC2
+	// instances act as the role through them); RoleLastUsed is {} for a role
+	// not used in IAM's tracking period, missing when not collected.
+	InstanceProfileList []InstanceProfile `json:"InstanceProfileList,omitzero"`
+	RoleLastUsed        *RoleLastUsed     `json:"RoleLastUsed,omitempty"`
 }
 
 // ManagedPolicyDetail is a managed policy with its versions.

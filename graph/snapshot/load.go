@@ -152,6 +152,15 @@ func (d *decoder) decodeAccount(raw json.RawMessage, path string) *Account {
 		a.IAM = &IAM{}
 		d.structFields(raw, path+".iam", a.IAM)
 	}
+	if raw := obj["s3control"]; !isNull(raw) {
+		// A bad value in it would read as "none": the section is then not
+		// collected.
+		before := len(d.errs)
+		a.S3Control = &S3Control{}
+		if d.structFields(raw, path+".s3control", a.S3Control); len(d.errs) > before {
+			a.S3Control = nil
+		}
+	}
 	var regions map[string]json.RawMessage
 	if raw := obj["regions"]; !isNull(raw) {
 		if err := json.Unmarshal(raw, &regions); err != nil {
@@ -257,7 +266,7 @@ func itemName(raw json.RawMessage) string {
 	if km, ok := obj["KeyMetadata"].(map[string]any); ok {
 		obj = km
 	}
-	for _, k := range []string{"Arn", "ARN", "TopicArn", "TableArn", "FunctionArn", "DBSnapshotArn", "QueueUrl", "Name", "RoleName", "UserName", "GroupName", "TableName", "FunctionName", "logGroupName", "VolumeId", "SnapshotId", "DBSnapshotIdentifier", "GrantId", "KeyId", "Id"} {
+	for _, k := range []string{"Arn", "ARN", "TopicArn", "TableArn", "FunctionArn", "DBSnapshotArn", "QueueUrl", "Name", "RoleName", "UserName", "GroupName", "TableName", "FunctionName", "logGroupName", "VolumeId", "SnapshotId", "VpcEndpointId", "InstanceProfileName", "DBSnapshotIdentifier", "GrantId", "KeyId", "Id"} {
 		if s, ok := obj[k].(string); ok && s != "" {
 			return s
 		}

@@ -29,6 +29,11 @@ type Key struct {
 	Aliases            []Alias     `json:"Aliases,omitzero"`
 	KeyRotationEnabled *bool       `json:"KeyRotationEnabled,omitempty"`
 	Tags               []KMSTag    `json:"Tags,omitzero"`
+	// KeyLastUsage and TrackingStartDate are GetKeyLastUsage's (customer
+	// managed keys): KeyLastUsage missing is not collected, {} no successful
+	// cryptographic operation since TrackingStartDate.
+	KeyLastUsage      *KeyLastUsageData `json:"KeyLastUsage,omitempty"`
+	TrackingStartDate string            `json:"TrackingStartDate,omitempty"`
 }
 
 // KeyMetadata is DescribeKey's KeyMetadata.
@@ -47,6 +52,19 @@ type KeyMetadata struct {
 	KeySpec                  string                    `json:"KeySpec,omitempty"`
 	MultiRegion              bool                      `json:"MultiRegion,omitempty"`
 	MultiRegionConfiguration *MultiRegionConfiguration `json:"MultiRegionConfiguration,omitempty"`
+	// Where the key material lives and for how long (key stores, imported
+	// material), and what the key does.
+	CustomKeyStoreID            string                   `json:"CustomKeyStoreId,omitempty"`
+	CloudHsmClusterID           string                   `json:"CloudHsmClusterId,omitempty"`
+	XksKeyConfiguration         *XksKeyConfigurationType `json:"XksKeyConfiguration,omitempty"`
+	ValidTo                     string                   `json:"ValidTo,omitempty"`
+	ExpirationModel             string                   `json:"ExpirationModel,omitempty"`
+	CurrentKeyMaterialID        string                   `json:"CurrentKeyMaterialId,omitempty"`
+	PendingDeletionWindowInDays int                      `json:"PendingDeletionWindowInDays,omitempty"`
+	EncryptionAlgorithms        []string                 `json:"EncryptionAlgorithms,omitzero"`
+	SigningAlgorithms           []string                 `json:"SigningAlgorithms,omitzero"`
+	MacAlgorithms               []string                 `json:"MacAlgorithms,omitzero"`
+	KeyAgreementAlgorithms      []string                 `json:"KeyAgreementAlgorithms,omitzero"`
 }
 
 // MultiRegionConfiguration describes a multi-Region key's relatives.
@@ -134,11 +152,17 @@ type PublicAccessBlockConfiguration struct {
 	RestrictPublicBuckets bool `json:"RestrictPublicBuckets"`
 }
 
-// OwnershipControls is GetBucketOwnershipControls' configuration.
+// OwnershipControls is GetBucketOwnershipControls' configuration (missing:
+// none, unless the account's errors record a failed call under the
+// bucket's ARN).
 type OwnershipControls struct {
-	Rules []struct {
-		ObjectOwnership string `json:"ObjectOwnership"`
-	} `json:"Rules"`
+	Rules []OwnershipControlsRule `json:"Rules"`
+}
+
+// OwnershipControlsRule is one ownership rule: BucketOwnerEnforced
+// (ACLs disabled), BucketOwnerPreferred or ObjectWriter.
+type OwnershipControlsRule struct {
+	ObjectOwnership string `json:"ObjectOwnership"`
 }
 
 // EC2 holds EBS volumes and snapshots.
@@ -152,13 +176,24 @@ type EC2 struct {
 	VpcEndpoints []VpcEndpoint `json:"VpcEndpoints,omitzero"`
 }
 
-// VpcEndpoint is a DescribeVpcEndpoints item.
+// VpcEndpoint is a DescribeVpcEndpoints item. PolicyDocument "" means the
+// endpoint has none (a type without policies): requests through it are not
+// limited by one.
 type VpcEndpoint struct {
-	VpcEndpointID   string `json:"VpcEndpointId"`
-	VpcEndpointType string `json:"VpcEndpointType,omitempty"`
-	ServiceName     string `json:"ServiceName,omitempty"`
-	VpcID           string `json:"VpcId,omitempty"`
-	PolicyDocument  string `json:"PolicyDocument,omitempty"`
+	VpcEndpointID     string   `json:"VpcEndpointId"`
+	VpcEndpointType   string   `json:"VpcEndpointType,omitempty"`
+	ServiceName       string   `json:"ServiceName,omitempty"`
+	ServiceRegion     string   `json:"ServiceRegion,omitempty"`
+	VpcID             string   `json:"VpcId,omitempty"`
+	State             string   `json:"State,omitempty"`
+	OwnerID           string   `json:"OwnerId,omitempty"`
+	RequesterManaged  bool     `json:"RequesterManaged,omitempty"`
+	PrivateDNSEnabled bool     `json:"PrivateDnsEnabled,omitempty"`
+	CreationTimestamp string   `json:"CreationTimestamp,omitempty"`
+	RouteTableIDs     []string `json:"RouteTableIds,omitzero"`
+	SubnetIDs         []string `json:"SubnetIds,omitzero"`
+	PolicyDocument    string   `json:"PolicyDocument,omitempty"`
+	Tags              []EC2Tag `json:"Tags,omitzero"`
 }
 
 // Volume is a DescribeVolumes item.
@@ -242,12 +277,17 @@ type SecretsManager struct {
 	Secrets []Secret `json:"Secrets"`
 }
 
-// Secret is a ListSecrets item with its resource policy. Secret values are never stored.
+// Secret is a ListSecrets item with its resource policy. Secret values are
+// never stored. PrimaryRegion is set on the secrets of a multi-Region set
+// (the primary and its replicas); ReplicationStatus is DescribeSecret's, read
+// for a primary only (missing: not replicated, or not collected).
 type Secret struct {
-	ARN            string  `json:"ARN"`
-	Name           string  `json:"Name,omitempty"`
-	KmsKeyID       string  `json:"KmsKeyId,omitempty"`
-	ResourcePolicy *string `json:"ResourcePolicy,omitempty"`
+	ARN               string                  `json:"ARN"`
+	Name              string                  `json:"Name,omitempty"`
+	KmsKeyID          string                  `json:"KmsKeyId,omitempty"`
+	ResourcePolicy    *string                 `json:"ResourcePolicy,omitempty"`
+	PrimaryRegion     string                  `json:"PrimaryRegion,omitempty"`
+	ReplicationStatus []ReplicationStatusType `json:"ReplicationStatus,omitzero"`
 }
 
 // SNS holds topics.

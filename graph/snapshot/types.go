@@ -130,6 +130,8 @@ type Account struct {
 	// because a skip is the organization's own rule, not a failure; what
 	// they would have read is unknown all the same (docs/snapshot.md).
 	RegionsSkipped []RegionSkip `json:"regions_skipped,omitzero"`
+	// S3Control holds the account's own S3 settings; nil when not collected.
+	S3Control *S3Control `json:"s3control,omitempty"`
 }
 
 // RegionSkip is a Region the scanner did not read (Service ""), or one

@@ -91,6 +91,9 @@ type Server struct {
 	// Allow, when set, is AWS's side of the quotas: a call it refuses is
 	// answered with the throttling error of its protocol.
 	Allow func(Call) bool
+	// Extras seeds what issue #13 collects besides (extras.go); without it
+	// those calls find none.
+	Extras bool
 
 	// URL is the endpoint, once started.
 	URL string
@@ -218,6 +221,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		c.Token, _ = in["NextToken"].(string)
+	case service == "s3" && strings.HasPrefix(r.URL.Path, "/v20180820/"):
+		c.Service = "s3control"
+		c.Op, c.Resource = s3ControlOp(r)
 	case service == "s3":
 		c.Op, c.Resource = s3Op(r)
 	case service == "lambda":
@@ -229,7 +235,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		form, _ = url.ParseQuery(string(body))
 		c.Op = form.Get("Action")
 		c.Resource = form.Get("RoleArn")
-		c.Token = form.Get("Marker")
+		c.Token = form.Get("Marker") + form.Get("NextToken") // query, EC2
 	}
 	s.total.Add(1)
 	s.mu.Lock()
@@ -296,6 +302,8 @@ func s3Op(r *http.Request) (op, bucket string) {
 		return "GetBucketEncryption", bucket
 	case q.Has("publicAccessBlock"):
 		return "GetPublicAccessBlock", bucket
+	case q.Has("ownershipControls"):
+		return "GetBucketOwnershipControls", bucket
 	case q.Has("location"):
 		return "GetBucketLocation", bucket
 	}
@@ -305,7 +313,7 @@ func s3Op(r *http.Request) (op, bucket string) {
 // protocol of a service: its wire format and error shape.
 func protocol(service string) string {
 	switch service {
-	case "sts", "iam", "rds", "sns":
+	case "sts", "iam", "rds", "sns", "s3control":
 		return "query"
 	case "ec2":
 		return "ec2"

@@ -29,6 +29,9 @@ func query(w http.ResponseWriter, op, inner string) {
 }
 
 func (s *Server) answer(w http.ResponseWriter, c Call, form url.Values, in map[string]any) {
+	if s.extra(w, c, form, in) {
+		return
+	}
 	switch c.Service {
 	case "sts":
 		s.sts(w, c, form)
