@@ -30,6 +30,9 @@ type scanFlags struct {
 	profiles          string
 	out               string
 	timeout           time.Duration
+	// roleNames (comma-separated) and rolesFile become ao's RoleNames and
+	// RoleARNs (scanaccess.go).
+	roleNames, rolesFile string
 }
 
 func (f *scanFlags) register(fs *pflag.FlagSet) {
@@ -42,23 +45,20 @@ func (f *scanFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.profiles, "profiles", "", "comma-separated AWS profiles, one account each, read with their own credentials (no organization, no role assumed)")
 	fs.StringVar(&f.ao.Region, "region", "", "home Region for AWS Organizations and STS")
 	fs.StringVar(&f.ao.EndpointURL, "endpoint-url", "", "send every call to this endpoint (an emulator such as moto)")
-	fs.StringVar(&f.ao.RoleName, "role-name", "OrganizationAccountAccessRole", "audit role assumed in each account")
-	fs.StringVar(&f.ao.RoleARNTemplate, "role-arn-template", "", "audit role ARN, with {account} for the account ID (overrides --role-name)")
+	fs.StringVar(&f.roleNames, "role-name", scanner.DefaultRoleName, "audit roles to try in each account, in order, comma-separated: the first AssumeRole accepts reads it (e.g. KeyhoundAudit,OrganizationAccountAccessRole)")
+	fs.StringVar(&f.rolesFile, "roles", "", "file of per-account audit role ARNs (JSON {\"ACCOUNT\": \"ROLE-ARN\"} or CSV lines ACCOUNT,ROLE-ARN); overrides --role-name and --role-arn-template for those accounts")
+	fs.StringVar(&f.ao.RoleARNTemplate, "role-arn-template", "", "audit role ARN, with {account} for the account ID and {partition} for the partition (overrides --role-name)")
 	fs.StringVar(&f.ao.ExternalID, "external-id", "", "external ID for the audit role")
 	fs.StringVar(&f.ao.SessionName, "role-session-name", "keyhound", "session name for the audit role")
+	fs.StringVar(&f.ao.SourceIdentity, "source-identity", "", "source identity set on every audit role session (the role's trust policy and the caller's policy must allow sts:SetSourceIdentity)")
+	fs.DurationVar(&f.ao.CallTimeout, "call-timeout", scanner.DefaultCallTimeout, "longest wait for one attempt of an AWS call; the retryer then tries again")
 	fs.DurationVar(&f.timeout, "timeout", 0, "stop after this long and write what was collected (0: no limit)")
 }
 
 // start begins a scan: its events arrive on the returned channel, which is
 // closed when it ends; then done receives how it ended.
 func (f *scanFlags) start(ctx context.Context) (<-chan scanner.Event, <-chan scanDone, context.CancelFunc, error) {
-	f.so.Regions = splitList(f.regions)
-	f.so.Accounts = splitList(f.accounts)
 	f.so.Version = version.String()
-	f.so.HomeRegion = f.ao.Region
-	// Idle connections kept per host: an account has up to about 64
-	// requests in flight (its Regions, their services and keys, its buckets).
-	f.ao.MaxConns = f.so.Concurrency * 64
 	ctx, cancel := context.WithCancel(ctx)
 	if f.timeout > 0 {
 		var c2 context.CancelFunc
@@ -66,17 +66,7 @@ func (f *scanFlags) start(ctx context.Context) (<-chan scanner.Event, <-chan sca
 		prev := cancel
 		cancel = func() { c2(); prev() }
 	}
-	var clients scanner.Clients
-	var err error
-	if profiles := splitList(f.profiles); len(profiles) > 0 {
-		if f.so.Org || len(f.so.Accounts) > 0 || f.ao.Profile != "" {
-			cancel()
-			return nil, nil, nil, fmt.Errorf("--profiles names the accounts: it does not go with --org, --accounts or --profile")
-		}
-		clients, f.so.Accounts, err = scanner.NewProfileClients(ctx, f.ao, profiles)
-	} else {
-		clients, err = scanner.NewAWSClients(ctx, f.ao)
-	}
+	clients, err := f.clients(ctx)
 	if err != nil {
 		cancel()
 		return nil, nil, nil, err

@@ -125,6 +125,10 @@ type Account struct {
 	// EnabledRegions lists the Regions enabled for the account, opt-in ones
 	// included; nil when not collected.
 	EnabledRegions []string `json:"enabled_regions,omitzero"`
+	// ScannedAs is the IAM principal the scanner read the account as: the
+	// role assumed in it (arn:PARTITION:iam::ACCOUNT:role/NAME), or the
+	// caller in its own account; "" when unknown (no role could be assumed).
+	ScannedAs string `json:"scanned_as,omitempty"`
 }
 
 // CollectionError is a call the scanner could not complete.
