@@ -112,15 +112,17 @@ deploy/keyhound-audit-role.yaml; e.g. KeyhoundAudit,OrganizationAccountAccessRol
 to fall back on the admin role), or --role-arn-template, or the account's ARN
 in --roles FILE; an account where none works is recorded with each role's
 error. With --profiles, each named profile is one account, read with its own
-credentials (no organization, no role assumed).
+credentials (no organization, no role assumed). Failures are recorded on their
+account and the scan goes on; an attempt without an answer within
+--call-timeout is retried, then recorded (code Timeout); Ctrl-C or --timeout
+still writes what was collected.
 
 --check is a preflight, writing nothing: it assumes the role in each account
 (all when there are at most 20, else --sample N of them, always with the
 management account and the caller's) and makes one cheap read of each
 service, then prints a table of OK / DENIED (with the IAM action to allow) /
 ERROR per account and service (--json: the same as JSON); exit 0 when
-everything works, 4 when something is missing. Failures are recorded on their account and the scan goes on; Ctrl-C or --timeout
-still writes what was collected.
+everything works, 4 when something is missing.
 
 Progress goes to standard error: one updating line on a terminal (accounts
 done of all, calls, throttled attempts, errors, time left from the accounts'
