@@ -83,7 +83,7 @@ type NoCredentialsError struct {
 }
 
 func (e *NoCredentialsError) Error() string {
-	creds, cfg := "~/.aws/credentials", "~/.aws/config"
+	creds, cfg := "~/.aws/credentials", "~/.aws/config" //nolint:gosec // G101: file names, not credentials
 	if f := os.Getenv("AWS_SHARED_CREDENTIALS_FILE"); f != "" {
 		creds = f
 	}

@@ -227,8 +227,10 @@ func docPolicy(t *testing.T, doc, name string) []string {
 	if i < 0 {
 		t.Fatalf("docs/permissions.md: no %q", marker)
 	}
-	body := doc[i+len(marker):]
-	body = body[:strings.Index(body, "```")]
+	body, _, found := strings.Cut(doc[i+len(marker):], "```")
+	if !found {
+		t.Fatalf("docs/permissions.md, policy %s: the JSON block does not end", name)
+	}
 	var p struct {
 		Statement []map[string]any
 	}

@@ -27,11 +27,12 @@ type recorder struct {
 func (r *recorder) add(service, region, operation, resource string, err error) {
 	e := snapshot.CollectionError{Service: service, Region: region, Operation: operation, Resource: resource, Message: err.Error()}
 	var ae smithy.APIError
-	if errors.As(err, &ae) {
+	switch {
+	case errors.As(err, &ae):
 		e.Code, e.Message = ae.ErrorCode(), ae.ErrorMessage()
-	} else if callTimedOut(err) {
+	case callTimedOut(err):
 		e.Code, e.Message = CodeCallTimeout, callTimeoutMessage(err)
-	} else if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 		e.Code = "Cancelled"
 	}
 	r.record(e)
