@@ -270,3 +270,20 @@ func TestGovCloudSnapshotQueries(t *testing.T) {
 		t.Errorf("denied: exit %d\n%s%s", code, out, errOut)
 	}
 }
+
+// Without --region, the home Region (and so the partition) is the
+// credentials': AWS_REGION here, as for the AWS CLI.
+func TestScanPartitionFromEnvironmentRegion(t *testing.T) {
+	s := fakeaws.Start(t, &fakeaws.Server{Members: fakeMembers[:1], Regions: []string{"cn-north-1"}, Keys: 1, Roles: 1})
+	mototest.UseEnv(t)
+	t.Setenv("AWS_REGION", "cn-north-1")
+	path := filepath.Join(t.TempDir(), "cn.json")
+	if code, _, errOut := runCLI(t, "", "scan", "--org", "--endpoint-url", s.URL, "-o", path, "--quiet"); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	snap := loadSnapshot(t, path)
+	a := snap.Accounts[fakeMembers[0]]
+	if snap.Partition != "aws-cn" || a.ScannedAs != "arn:aws-cn:iam::"+fakeMembers[0]+":role/KeyhoundAudit" || a.Regions["cn-north-1"] == nil {
+		t.Errorf("partition %q, scanned as %q, Regions %v", snap.Partition, a.ScannedAs, a.EnabledRegions)
+	}
+}
