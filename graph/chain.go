@@ -1,6 +1,8 @@
 package graph
 
 import (
+	"cmp"
+
 	"github.com/keyhound/keyhound/graph/arn"
 	"github.com/keyhound/keyhound/graph/eval"
 )
@@ -15,9 +17,10 @@ type hop struct {
 	prev     *hop
 }
 
-// sessionOf returns the ARN keyhound uses for a session of role.
+// sessionOf returns the ARN keyhound uses for a session of role, in the
+// role's partition (a GovCloud role's session is arn:aws-us-gov:sts::…).
 func sessionOf(role *Principal) string {
-	return "arn:aws:sts::" + role.Account + ":assumed-role/" + role.Name + "/keyhound"
+	return "arn:" + cmp.Or(role.parsed.Partition, "aws") + ":sts::" + role.Account + ":assumed-role/" + role.Name + "/keyhound"
 }
 
 // canAssume evaluates whether caller can call sts:AssumeRole on role: the

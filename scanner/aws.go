@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"os"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -29,20 +28,39 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/keyhound/keyhound/graph/arn"
 )
 
 // AWSOptions configure the AWS clients.
 type AWSOptions struct {
-	Profile     string
-	Region      string // the home Region for global services and STS
+	Profile string
+	// Region is the home Region: STS, Organizations, Region discovery and
+	// IAM are asked there, and its partition is the scan's ("us-gov-west-1":
+	// aws-us-gov). Default: the credentials' Region (AWS_REGION, the
+	// profile's region), else us-east-1.
+	Region      string
 	EndpointURL string // an emulator's endpoint, as the AWS CLI's --endpoint-url
-	// RoleName is the audit role assumed in each account
-	// (default OrganizationAccountAccessRole); RoleARNTemplate, when set,
-	// overrides it ("arn:aws:iam::{account}:role/Audit").
-	RoleName        string
+	// RoleNames are the audit roles tried in each account, in order: the
+	// first that AssumeRole accepts reads the account (default
+	// DefaultRoleName). RoleARNTemplate, when set, names the one role
+	// instead ("arn:aws:iam::{account}:role/Audit"; {partition} stands for
+	// the partition); RoleARNs, per account, override both.
+	RoleNames       []string
 	RoleARNTemplate string
-	ExternalID      string
-	SessionName     string
+	RoleARNs        map[string]string
+	// ExternalID, SessionName (default "keyhound") and SourceIdentity are
+	// passed to every AssumeRole.
+	ExternalID     string
+	SessionName    string
+	SourceIdentity string
+	// MFAToken returns the code of a profile's mfa_serial device (default
+	// TerminalMFAToken).
+	MFAToken MFATokenFunc
+	// CallTimeout bounds each attempt of a call, connecting and reading
+	// the answer included (default 60 s): an endpoint that never answers
+	// costs one timeout per attempt; the retryer tries again.
+	CallTimeout time.Duration
 	// MaxConns bounds HTTP connections per host (the requests in flight).
 	MaxConns int
 	// MaxAttempts of the standard retryer (default AWS_MAX_ATTEMPTS, else 10).
@@ -51,8 +69,15 @@ type AWSOptions struct {
 	maxBackoff time.Duration
 }
 
-// NewAWSClients loads the standard credential chain (environment, profiles,
-// SSO, instance roles) and returns clients for the scanner. Following the
+// DefaultCallTimeout is AWSOptions.CallTimeout's default.
+const DefaultCallTimeout = 60 * time.Second
+
+// NewAWSClients loads the standard credential chain, as the AWS CLI does
+// (environment, shared credentials and config files, SSO, credential_process,
+// web identity, container and instance metadata; a profile's mfa_serial is
+// asked for through MFAToken), checks that it yields credentials, and
+// returns clients for the scanner. No credentials at all is a
+// *NoCredentialsError, an expired SSO session an *SSOExpiredError. Following the
 // AWS SDK for Go v2 guidance: the standard retryer with a new instance per
 // client and no client-side retry quota (ratelimit.None), one shared HTTP
 // transport sized to the requests in flight, and per account one credentials
@@ -80,14 +105,23 @@ func newAWSClients(ctx context.Context, o AWSOptions, stats *Stats, limits *limi
 	if o.MaxConns <= 0 {
 		o.MaxConns = 256
 	}
-	if o.RoleName == "" {
-		o.RoleName = "OrganizationAccountAccessRole"
+	if len(o.RoleNames) == 0 {
+		o.RoleNames = []string{DefaultRoleName}
 	}
 	if o.SessionName == "" {
 		o.SessionName = "keyhound"
 	}
-	// The SDK's buildable client, so that AWS_CA_BUNDLE and the like still apply.
-	httpClient := awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+	if o.CallTimeout <= 0 {
+		o.CallTimeout = DefaultCallTimeout
+	}
+	if o.MFAToken == nil {
+		o.MFAToken = TerminalMFAToken
+	}
+	mfa := &mfaPrompt{fn: o.MFAToken}
+	// The SDK's buildable client, so that AWS_CA_BUNDLE and the like still
+	// apply; its timeout bounds each attempt (http.Client.Timeout), and a
+	// timed-out attempt is a connection error the standard retryer retries.
+	httpClient := awshttp.NewBuildableClient().WithTimeout(o.CallTimeout).WithTransportOptions(func(tr *http.Transport) {
 		tr.MaxIdleConns, tr.MaxIdleConnsPerHost = o.MaxConns, o.MaxConns
 	})
 	opts := []func(*config.LoadOptions) error{
@@ -100,6 +134,10 @@ func newAWSClients(ctx context.Context, o AWSOptions, stats *Stats, limits *limi
 					so.MaxBackoff = o.maxBackoff
 				}
 			})
+		}),
+		// A profile's role_arn with mfa_serial asks for the code.
+		config.WithAssumeRoleCredentialOptions(func(ao *stscreds.AssumeRoleOptions) {
+			ao.TokenProvider = mfa.token
 		}),
 	}
 	if o.Profile != "" {
@@ -118,7 +156,17 @@ func newAWSClients(ctx context.Context, o AWSOptions, stats *Stats, limits *limi
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
-	c := &awsClients{cfg: cfg, o: o, limits: limits, stats: stats}
+	partition := PartitionOf(cfg.Region)
+	if err := o.checkRoles(partition); err != nil {
+		return nil, err
+	}
+	if sc, ok := sharedConfigOf(cfg); ok {
+		mfa.serial = sc.MFASerial
+	}
+	if err := checkCredentials(ctx, cfg); err != nil {
+		return nil, err
+	}
+	c := &awsClients{cfg: cfg, o: o, partition: partition, limits: limits, stats: stats}
 	c.cfg.APIOptions = append(c.cfg.APIOptions, c.stats.middleware)
 	// The caller's STS calls (AssumeRole into every account) wait for the
 	// caller's own buckets.
@@ -129,18 +177,24 @@ func newAWSClients(ctx context.Context, o AWSOptions, stats *Stats, limits *limi
 }
 
 type awsClients struct {
-	cfg     aws.Config
-	o       AWSOptions
-	sts     *sts.Client
-	once    sync.Once
-	self    string
-	selfErr error
-	limits  *limiter
-	stats   *Stats
+	cfg       aws.Config
+	o         AWSOptions
+	partition string
+	sts       *sts.Client
+	once      sync.Once
+	self      string // the caller's account
+	selfARN   string // the caller, as Principal reports it
+	selfErr   error
+	limits    *limiter
+	stats     *Stats
 }
 
 // Stats counts the calls of every client made from c.
 func (c *awsClients) Stats() *Stats { return c.stats }
+
+// Region is the home Region the credentials resolved to (AWSOptions.Region,
+// AWS_REGION, the profile's region, else us-east-1).
+func (c *awsClients) Region() string { return c.cfg.Region }
 
 func (c *awsClients) Caller() stsAPI { return c.sts }
 
@@ -150,42 +204,94 @@ func (c *awsClients) Organizations() orgAPI {
 	return organizations.NewFromConfig(cfg)
 }
 
-func (c *awsClients) Account(ctx context.Context, account string) (AccountClients, error) {
+// whoAmI asks STS, once, who the caller is.
+func (c *awsClients) whoAmI(ctx context.Context) error {
 	c.once.Do(func() {
 		id, err := c.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-		c.self, c.selfErr = aws.ToString(id.Account), err
 		if err != nil {
-			c.self = ""
+			c.selfErr = err
+			return
 		}
+		c.self, c.selfARN = aws.ToString(id.Account), principalARN(aws.ToString(id.Arn))
 	})
-	if c.selfErr != nil {
-		return nil, c.selfErr
+	return c.selfErr
+}
+
+// principalARN is the IAM principal behind a caller ARN: an assumed-role
+// session's role (arn:PARTITION:iam::ACCOUNT:role/NAME; the session ARN does
+// not carry the role's path), any other caller as it is.
+func principalARN(caller string) string {
+	if p, err := arn.ParsePrincipal(caller); err == nil && p.Kind == arn.KindAssumedRole {
+		return p.RoleARN()
+	}
+	return caller
+}
+
+// Account returns the clients of account: the caller's own credentials in
+// its own account, elsewhere the first role of AWSOptions that AssumeRole
+// accepts; when none does, an *AssumeError naming each role and its error.
+func (c *awsClients) Account(ctx context.Context, account string) (AccountClients, error) {
+	if err := c.whoAmI(ctx); err != nil {
+		return nil, err
 	}
 	cfg := c.cfg.Copy()
+	principal := c.selfARN
 	if account != c.self {
-		roleARN := "arn:" + partitionOf(c.cfg.Region) + ":iam::" + account + ":role/" + c.o.RoleName
-		if c.o.RoleARNTemplate != "" {
-			roleARN = strings.ReplaceAll(c.o.RoleARNTemplate, "{account}", account)
-		}
-		provider := stscreds.NewAssumeRoleProvider(c.sts, roleARN, func(ao *stscreds.AssumeRoleOptions) {
-			ao.RoleSessionName = c.o.SessionName
-			ao.Duration = time.Hour
-			if c.o.ExternalID != "" {
-				ao.ExternalID = aws.String(c.o.ExternalID)
+		principal = ""
+		ae := &AssumeError{Account: account}
+		for _, roleARN := range c.o.roleARNs(c.partition, account) {
+			creds, err := c.assume(ctx, roleARN)
+			if err == nil {
+				cfg.Credentials, principal = creds, roleARN
+				break
 			}
-		})
-		cfg.Credentials = aws.NewCredentialsCache(provider)
-		// Fail here, once, rather than on every call of the account.
-		if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
-			return nil, fmt.Errorf("assume %s: %w", roleARN, err)
+			ae.Attempts = append(ae.Attempts, RoleAttempt{RoleARN: roleARN, Err: err})
+			if ctx.Err() != nil {
+				break
+			}
+		}
+		if principal == "" {
+			return nil, ae
 		}
 	}
 	// Every call of the account waits for its (account, Region, API) bucket.
 	cfg.APIOptions = append(cfg.APIOptions, c.limits.middleware(account))
-	return &awsAccount{cfg: cfg}, nil
+	return &awsAccount{cfg: cfg, principal: principal}, nil
 }
 
-type awsAccount struct{ cfg aws.Config }
+// assume returns a credentials cache over an AssumeRole provider for
+// roleARN (sessions of one hour, refreshed as they expire), once it has
+// worked: it fails here, once, rather than on every call of the account.
+func (c *awsClients) assume(ctx context.Context, roleARN string) (aws.CredentialsProvider, error) {
+	provider := stscreds.NewAssumeRoleProvider(c.sts, roleARN, func(ao *stscreds.AssumeRoleOptions) {
+		ao.RoleSessionName = c.o.SessionName
+		ao.Duration = time.Hour
+		if c.o.ExternalID != "" {
+			ao.ExternalID = aws.String(c.o.ExternalID)
+		}
+		if c.o.SourceIdentity != "" {
+			ao.SourceIdentity = aws.String(c.o.SourceIdentity)
+		}
+	})
+	creds := aws.NewCredentialsCache(provider)
+	if _, err := creds.Retrieve(ctx); err != nil {
+		return nil, err
+	}
+	return creds, nil
+}
+
+type awsAccount struct {
+	cfg       aws.Config
+	principal string
+}
+
+// Principal is the IAM principal that reads the account: the role assumed
+// in it, or in the caller's own account the caller (an assumed-role
+// session as its role's ARN).
+func (a *awsAccount) Principal() string { return a.principal }
+
+// STS is the account's STS client, as its principal.
+func (a *awsAccount) STS() stsAPI { return sts.NewFromConfig(a.cfg) }
 
 func (a *awsAccount) IAM() iamAPI { return iam.NewFromConfig(a.cfg) }
 
@@ -233,16 +339,6 @@ func (a *awsAccount) DynamoDB(region string) dynamoAPI {
 	return dynamodb.NewFromConfig(a.cfg, func(o *dynamodb.Options) { o.Region = region })
 }
 
-func partitionOf(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	}
-	return "aws"
-}
-
 // NewProfileClients returns clients for setups without an organization:
 // each named shared-config profile is one account, read with the profile's
 // own credentials (no role is assumed), its account ID from
@@ -266,7 +362,7 @@ func NewProfileClients(ctx context.Context, o AWSOptions, profiles []string) (Cl
 		if _, dup := pc.byAccount[acct]; dup {
 			return nil, nil, fmt.Errorf("profile %s: account %s is already scanned through another profile", name, acct)
 		}
-		c.once.Do(func() { c.self = acct }) // its own account: no role to assume
+		c.once.Do(func() { c.self, c.selfARN = acct, principalARN(aws.ToString(id.Arn)) }) // its own account: no role to assume
 		pc.byAccount[acct] = c
 		accounts = append(accounts, acct)
 		if pc.first == nil {
@@ -288,6 +384,7 @@ type profileClients struct {
 func (p *profileClients) Caller() stsAPI        { return p.first.sts }
 func (p *profileClients) Organizations() orgAPI { return p.first.Organizations() }
 func (p *profileClients) Stats() *Stats         { return p.first.stats }
+func (p *profileClients) Region() string        { return p.first.Region() }
 
 func (p *profileClients) Account(ctx context.Context, account string) (AccountClients, error) {
 	c := p.byAccount[account]

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/keyhound/keyhound/graph/snapshot"
 )
@@ -37,9 +38,12 @@ func (r *recorder) add(service, region, operation, resource string, err error) {
 	}
 	e := snapshot.CollectionError{Service: service, Region: region, Operation: operation, Resource: resource, Message: err.Error()}
 	var ae smithy.APIError
-	if errors.As(err, &ae) {
+	switch {
+	case errors.As(err, &ae):
 		e.Code, e.Message = ae.ErrorCode(), ae.ErrorMessage()
-	} else if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	case callTimedOut(err):
+		e.Code, e.Message = CodeCallTimeout, callTimeoutMessage(err)
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 		e.Code = "Cancelled"
 	}
 	r.record(e)
@@ -91,4 +95,24 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// CodeCallTimeout is the error code of a call that had no answer within
+// AWSOptions.CallTimeout on any of its attempts.
+const CodeCallTimeout = "Timeout"
+
+// callTimedOut reports whether err is the HTTP client's timeout of an
+// attempt (http.Client.Timeout, set by AWSOptions.CallTimeout), not a
+// cancelled scan: the SDK reports a cancelled context as a
+// smithy.CanceledError, and a failure to send (or to hear back) as a
+// RequestSendError around the transport's error.
+func callTimedOut(err error) bool {
+	var ce *smithy.CanceledError
+	var se *smithyhttp.RequestSendError
+	var te interface{ Timeout() bool }
+	return !errors.As(err, &ce) && errors.As(err, &se) && errors.As(se.Err, &te) && te.Timeout()
+}
+
+func callTimeoutMessage(err error) string {
+	return "no answer within the per-call timeout (--call-timeout) on any attempt: " + err.Error()
 }

@@ -86,7 +86,7 @@ func startRoleFake(t *testing.T, s *fakeaws.Server, role string) *awsClients {
 	t.Helper()
 	fakeaws.Start(t, s)
 	mototest.UseEnv(t)
-	c, err := newAWSClients(context.Background(), AWSOptions{Region: "us-east-1", EndpointURL: s.URL, RoleName: role, MaxAttempts: 2, maxBackoff: time.Millisecond}, &Stats{}, newLimiter())
+	c, err := newAWSClients(context.Background(), AWSOptions{Region: "us-east-1", EndpointURL: s.URL, RoleNames: []string{role}, MaxAttempts: 2, maxBackoff: time.Millisecond}, &Stats{}, newLimiter())
 	if err != nil {
 		t.Fatal(err)
 	}

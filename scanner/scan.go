@@ -1,6 +1,7 @@
 package scanner
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -25,6 +26,8 @@ type Options struct {
 	Regions []string
 	// HomeRegion is where Region discovery and global services are asked (default us-east-1).
 	HomeRegion string
+	// Partition written into the snapshot (default: HomeRegion's, PartitionOf).
+	Partition string
 	// Concurrency bounds the accounts scanned at once (default 16).
 	Concurrency int
 	// Version is written into the snapshot's tool field.
@@ -78,7 +81,7 @@ func Scan(ctx context.Context, c Clients, opts Options, events chan<- Event) (*s
 	}
 	self := deref(id.Account)
 	snap := &snapshot.Snapshot{
-		Format: snapshot.Format, CollectedAt: time.Now().UTC().Format(time.RFC3339), Partition: "aws",
+		Format: snapshot.Format, CollectedAt: time.Now().UTC().Format(time.RFC3339), Partition: cmp.Or(opts.Partition, PartitionOf(opts.HomeRegion)),
 		Tool:     &snapshot.Tool{Name: "keyhound", Version: opts.Version},
 		Scope:    &snapshot.Scope{Regions: opts.Regions, Services: []string{"iam", "kms", "s3", "ec2", "rds", "sqs", "secretsmanager", "sns", "dynamodb", "lambda", "logs"}},
 		Accounts: map[string]*snapshot.Account{},
@@ -169,9 +172,12 @@ func scanAccount(ctx context.Context, c Clients, acct string, regions []string, 
 	a := &snapshot.Account{Regions: map[string]*snapshot.Region{}}
 	ac, err := c.Account(ctx, acct)
 	if err != nil {
-		rec.add("sts", "", "AssumeRole", acct, err)
+		recordAssume(rec, acct, err)
 		a.Errors = rec.sorted()
 		return a
+	}
+	if p, ok := ac.(interface{ Principal() string }); ok {
+		a.ScannedAs = p.Principal()
 	}
 	var wg conc.WaitGroup
 	// Also when a Region panics: nothing of this account may run on once it

@@ -30,6 +30,9 @@ type scanFlags struct {
 	profiles          string
 	out               string
 	timeout           time.Duration
+	// roleNames (comma-separated) and rolesFile become ao's RoleNames and
+	// RoleARNs (scanaccess.go).
+	roleNames, rolesFile string
 }
 
 func (f *scanFlags) register(fs *pflag.FlagSet) {
@@ -42,23 +45,20 @@ func (f *scanFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.profiles, "profiles", "", "comma-separated AWS profiles, one account each, read with their own credentials (no organization, no role assumed)")
 	fs.StringVar(&f.ao.Region, "region", "", "home Region for AWS Organizations and STS")
 	fs.StringVar(&f.ao.EndpointURL, "endpoint-url", "", "send every call to this endpoint (an emulator such as moto)")
-	fs.StringVar(&f.ao.RoleName, "role-name", "OrganizationAccountAccessRole", "audit role assumed in each account")
-	fs.StringVar(&f.ao.RoleARNTemplate, "role-arn-template", "", "audit role ARN, with {account} for the account ID (overrides --role-name)")
+	fs.StringVar(&f.roleNames, "role-name", scanner.DefaultRoleName, "audit roles to try in each account, in order, comma-separated: the first AssumeRole accepts reads it (e.g. KeyhoundAudit,OrganizationAccountAccessRole)")
+	fs.StringVar(&f.rolesFile, "roles", "", "file of per-account audit role ARNs (JSON {\"ACCOUNT\": \"ROLE-ARN\"} or CSV lines ACCOUNT,ROLE-ARN); overrides --role-name and --role-arn-template for those accounts")
+	fs.StringVar(&f.ao.RoleARNTemplate, "role-arn-template", "", "audit role ARN, with {account} for the account ID and {partition} for the partition (overrides --role-name)")
 	fs.StringVar(&f.ao.ExternalID, "external-id", "", "external ID for the audit role")
 	fs.StringVar(&f.ao.SessionName, "role-session-name", "keyhound", "session name for the audit role")
+	fs.StringVar(&f.ao.SourceIdentity, "source-identity", "", "source identity set on every audit role session (the role's trust policy and the caller's policy must allow sts:SetSourceIdentity)")
+	fs.DurationVar(&f.ao.CallTimeout, "call-timeout", scanner.DefaultCallTimeout, "longest wait for one attempt of an AWS call; the retryer then tries again")
 	fs.DurationVar(&f.timeout, "timeout", 0, "stop after this long and write what was collected (0: no limit)")
 }
 
 // start begins a scan: its events arrive on the returned channel, which is
 // closed when it ends; then done receives how it ended.
 func (f *scanFlags) start(ctx context.Context) (<-chan scanner.Event, <-chan scanDone, context.CancelFunc, error) {
-	f.so.Regions = splitList(f.regions)
-	f.so.Accounts = splitList(f.accounts)
 	f.so.Version = version.String()
-	f.so.HomeRegion = f.ao.Region
-	// Idle connections kept per host: an account has up to about 64
-	// requests in flight (its Regions, their services and keys, its buckets).
-	f.ao.MaxConns = f.so.Concurrency * 64
 	ctx, cancel := context.WithCancel(ctx)
 	if f.timeout > 0 {
 		var c2 context.CancelFunc
@@ -66,17 +66,7 @@ func (f *scanFlags) start(ctx context.Context) (<-chan scanner.Event, <-chan sca
 		prev := cancel
 		cancel = func() { c2(); prev() }
 	}
-	var clients scanner.Clients
-	var err error
-	if profiles := splitList(f.profiles); len(profiles) > 0 {
-		if f.so.Org || len(f.so.Accounts) > 0 || f.ao.Profile != "" {
-			cancel()
-			return nil, nil, nil, fmt.Errorf("--profiles names the accounts: it does not go with --org, --accounts or --profile")
-		}
-		clients, f.so.Accounts, err = scanner.NewProfileClients(ctx, f.ao, profiles)
-	} else {
-		clients, err = scanner.NewAWSClients(ctx, f.ao)
-	}
+	clients, err := f.clients(ctx)
 	if err != nil {
 		cancel()
 		return nil, nil, nil, err
@@ -96,11 +86,12 @@ func (f *scanFlags) start(ctx context.Context) (<-chan scanner.Event, <-chan sca
 
 func newScanCmd() *cobra.Command {
 	var (
-		f                    scanFlags
-		quiet, jsonP, asJSON bool
+		f                           scanFlags
+		quiet, jsonP, asJSON, check bool
+		sample                      int
 	)
 	cmd := &cobra.Command{
-		Use:   "scan -o FILE [--org | --accounts ID,…] [--regions R,…]",
+		Use:   "scan (-o FILE | --check) [--org | --accounts ID,…] [--regions R,…]",
 		Short: "Collect an organization's keys, policies and principals into a snapshot (read-only)",
 		Long: `Collect, read-only, AWS Organizations (accounts, OUs, SCPs, RCPs), and in each
 account IAM (GetAccountAuthorizationDetails) and, per Region, KMS (keys, key
@@ -111,12 +102,28 @@ snapshots, SQS, Secrets Manager (never values), SNS, DynamoDB, Lambda and
 CloudWatch Logs into a snapshot file. Without --regions, every Region enabled
 for each account is scanned.
 
-Credentials come from the standard AWS chain (environment, profiles, SSO,
-instance roles). Each account other than the caller's is read through the audit
-role --role-name (or --role-arn-template, {account} standing for the ID);
-with --profiles, each named profile is one account, read with its own
-credentials (no organization, no role assumed). Failures are recorded on their account and the scan goes on; Ctrl-C or --timeout
+Credentials come from the standard AWS chain, as for the AWS CLI (environment,
+shared credentials and config files, SSO, credential_process, web identity,
+container and instance metadata; a profile's mfa_serial asks for the code on
+the terminal). The home Region (--region, else AWS_REGION or the profile's)
+sets the partition: us-gov-* scans GovCloud, cn-* China. Each account other
+than the caller's is read through the first role of --role-name that
+AssumeRole accepts (default KeyhoundAudit, the read-only role of
+deploy/keyhound-audit-role.yaml; e.g. KeyhoundAudit,OrganizationAccountAccessRole
+to fall back on the admin role), or --role-arn-template, or the account's ARN
+in --roles FILE; an account where none works is recorded with each role's
+error. With --profiles, each named profile is one account, read with its own
+credentials (no organization, no role assumed). Failures are recorded on their
+account and the scan goes on; an attempt without an answer within
+--call-timeout is retried, then recorded (code Timeout); Ctrl-C or --timeout
 still writes what was collected.
+
+--check is a preflight, writing nothing: it assumes the role in each account
+(all when there are at most 20, else --sample N of them, always with the
+management account and the caller's) and makes one cheap read of each
+service, then prints a table of OK / DENIED (with the IAM action to allow) /
+ERROR per account and service (--json: the same as JSON); exit 0 when
+everything works, 4 when something is missing.
 
 Progress goes to standard error: one updating line on a terminal (accounts
 done of all, calls, throttled attempts, errors, time left from the accounts'
@@ -134,9 +141,14 @@ have read is unknown in every answer, never "none".
 Exit codes: 0 complete, 4 partial (written; some calls failed), 3 failed.`,
 		Example: `  keyhound scan --org --regions us-east-1,eu-west-1 -o org.json.gz
   keyhound scan --accounts 111111111111 --regions us-east-1 --endpoint-url http://127.0.0.1:5000 -o test.json
-  keyhound scan --profiles prod,staging,dev -o accounts.json.gz      # no organization`,
+  keyhound scan --profiles prod,staging,dev -o accounts.json.gz      # no organization
+  keyhound scan --org --check                                         # can the scan get in everywhere?
+  keyhound scan --org --role-name KeyhoundAudit,OrganizationAccountAccessRole -o org.json.gz`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if check {
+				return runScanCheck(cmd, &f, sample, asJSON)
+			}
 			if f.out == "" {
 				return &exitError{code: exitBadInput, err: fmt.Errorf("-o FILE is required")}
 			}
@@ -191,6 +203,8 @@ Exit codes: 0 complete, 4 partial (written; some calls failed), 3 failed.`,
 	cmd.Flags().BoolVar(&quiet, "quiet", false, "no progress on stderr")
 	cmd.Flags().BoolVar(&jsonP, "json-progress", false, "progress as one JSON object per event on stderr")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "when done, print the result on stdout as JSON: every collection error, and their counts by account, service and code")
+	cmd.Flags().BoolVar(&check, "check", false, "preflight: assume the audit role in each account (or a sample) and make one cheap read of each service; no snapshot is written")
+	cmd.Flags().IntVar(&sample, "sample", 0, fmt.Sprintf("with --check, how many accounts to try (default: all when at most %d, else %d, always with the management account and the caller's)", scanner.DefaultCheckSample, scanner.DefaultCheckSample))
 	return cmd
 }
 

@@ -148,6 +148,7 @@ func (d *decoder) decodeAccount(raw json.RawMessage, path string) *Account {
 	a.Errors = decodeList[CollectionError](d, obj["errors"], path+".errors")
 	a.EnabledRegions = decodeList[string](d, obj["enabled_regions"], path+".enabled_regions")
 	a.RegionsSkipped = decodeList[RegionSkip](d, obj["regions_skipped"], path+".regions_skipped")
+	d.field(obj, "scanned_as", path+".scanned_as", &a.ScannedAs)
 	if raw := obj["iam"]; !isNull(raw) {
 		a.IAM = &IAM{}
 		d.structFields(raw, path+".iam", a.IAM)

@@ -132,6 +132,10 @@ type Account struct {
 	RegionsSkipped []RegionSkip `json:"regions_skipped,omitzero"`
 	// S3Control holds the account's own S3 settings; nil when not collected.
 	S3Control *S3Control `json:"s3control,omitempty"`
+	// ScannedAs is the IAM principal the scanner read the account as: the
+	// role assumed in it (arn:PARTITION:iam::ACCOUNT:role/NAME), or the
+	// caller in its own account; "" when unknown (no role could be assumed).
+	ScannedAs string `json:"scanned_as,omitempty"`
 }
 
 // RegionSkip is a Region the scanner did not read (Service ""), or one

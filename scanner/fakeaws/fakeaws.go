@@ -8,10 +8,11 @@
 //
 // It reads the SigV4 credential scope of each request for the service and
 // the Region, and its access key for the account: AssumeRole hands out
-// "ASIAFAKE<account>" keys, and a key "AKIAFAKE<account>" (for shared-config
-// profiles) acts in that account; any other key acts in Management. Like
-// AWS, a bucket read through another Region's endpoint answers
-// PermanentRedirect.
+// "ASIAFAKE<account>S<n>" keys (a session of the role assumed), and a key
+// "AKIAFAKE<account>" (for shared-config profiles) acts in that account; any
+// other key acts in Caller (default Management). ARNs are in the partition
+// of the call's Region (us-gov-* aws-us-gov, cn-* aws-cn). Like AWS, a
+// bucket read through another Region's endpoint answers PermanentRedirect.
 //
 // It is test support: no production code imports it.
 package fakeaws
@@ -50,6 +51,12 @@ type Call struct {
 	Resource string
 	// Token is the page asked for (NextToken or Marker), "" for the first.
 	Token string
+	// Params is the form of a query-protocol call (STS, IAM, EC2, RDS,
+	// SNS): AssumeRole's RoleArn, ExternalId, SourceIdentity, SerialNumber,
+	// TokenCode…
+	Params url.Values
+
+	key string // the access key that signed it
 }
 
 // Fault is how a call fails: an error in the call's protocol, or (Hang) no
@@ -64,10 +71,10 @@ type Fault struct {
 // Server is the fake. Set its fields, then Start it; they must not change
 // afterwards.
 type Server struct {
-	// Management is the caller's account; Members the organization's other
-	// accounts (all ACTIVE, under the root unless Parents says otherwise);
-	// Suspended accounts of the organization that are SUSPENDED (listed,
-	// never called).
+	// Management is the organization's management account; Members its
+	// other accounts (all ACTIVE, under the root unless Parents says
+	// otherwise); Suspended accounts of the organization that are SUSPENDED
+	// (listed, never called).
 	Management string
 	Members    []string
 	Suspended  []string
@@ -76,6 +83,17 @@ type Server struct {
 	OUs     []OU
 	Parents map[string]string
 	SCPs    []SCP
+	// Caller is the account of the caller's own credentials (default
+	// Management). Organizations answers its calls when it is Management
+	// or one of DelegatedAdmins; any other caller may only
+	// DescribeOrganization (AccessDeniedException otherwise), as AWS.
+	Caller          string
+	DelegatedAdmins []string
+	// RoleNames, when not nil, are the roles that exist in each account
+	// (by name); AssumeRole of another answers AccessDenied, as AWS does
+	// for a role that does not exist or does not trust the caller. Nil:
+	// every role exists.
+	RoleNames map[string][]string
 	// Regions are the Regions enabled in every account (default us-east-1).
 	Regions []string
 	// Per account: Roles in IAM (RolesPerPage a page, default 100), Buckets
@@ -100,8 +118,8 @@ type Server struct {
 
 	total, throttled atomic.Int64
 	mu               sync.Mutex
-	ops              map[string]int       // "account service:Op"
-	roles            map[string][2]string // account → assumed role ARN, session name
+	ops              map[string]int    // "account service:Op"
+	sessions         map[string]string // access key → assumed-role session ARN
 	orgOnce          sync.Once
 	scpDocs          map[string]*policy.Policy // parsed SCPs by ID
 }
@@ -112,13 +130,16 @@ func Start(tb testing.TB, s *Server) *Server {
 	if s.Management == "" {
 		s.Management = "100000000000"
 	}
+	if s.Caller == "" {
+		s.Caller = s.Management
+	}
 	if len(s.Regions) == 0 {
 		s.Regions = []string{"us-east-1"}
 	}
 	if s.RolesPerPage <= 0 {
 		s.RolesPerPage = 100
 	}
-	s.ops = map[string]int{}
+	s.ops, s.sessions = map[string]int{}, map[string]string{}
 	srv := httptest.NewServer(s)
 	tb.Cleanup(srv.Close)
 	s.URL = srv.URL
@@ -177,7 +198,7 @@ func (s *Server) Accounts() []string { return append([]string{s.Management}, s.M
 
 // KeyARN is the ARN of key i of account in region.
 func (s *Server) KeyARN(account, region string, i int) string {
-	return "arn:aws:kms:" + region + ":" + account + ":key/" + s.keyID(account, region, i)
+	return "arn:" + Partition(region) + ":kms:" + region + ":" + account + ":key/" + s.keyID(account, region, i)
 }
 
 func (s *Server) keyID(account, region string, i int) string {
@@ -191,7 +212,29 @@ func (s *Server) Bucket(account string, i int) (name, region string) {
 
 // ClusterSnapshotARN is the ARN of the cluster snapshot of account in region.
 func (s *Server) ClusterSnapshotARN(account, region string) string {
-	return "arn:aws:rds:" + region + ":" + account + ":cluster-snapshot:ledger-manual"
+	return "arn:" + Partition(region) + ":rds:" + region + ":" + account + ":cluster-snapshot:ledger-manual"
+}
+
+// Partition is the partition of a Region, as keyhound's scanner reads it.
+func Partition(region string) string {
+	switch {
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	}
+	return "aws"
+}
+
+// callerARN is who signed c: an assumed-role session, or a user.
+func (s *Server) callerARN(c Call) string {
+	s.mu.Lock()
+	session := s.sessions[c.key]
+	s.mu.Unlock()
+	if session != "" {
+		return session
+	}
+	return "arn:" + Partition(c.Region) + ":iam::" + c.Account + ":user/scanner"
 }
 
 func (s *Server) known(account string) bool {
@@ -202,9 +245,9 @@ func (s *Server) known(account string) bool {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	key, region, service := scope(r.Header.Get("Authorization"))
-	c := Call{Account: s.Management, Region: region, Service: service}
-	if a, ok := strings.CutPrefix(key, "ASIAFAKE"); ok && s.known(a) {
-		c.Account = a
+	c := Call{Account: s.Caller, Region: region, Service: service, key: key}
+	if a, ok := strings.CutPrefix(key, "ASIAFAKE"); ok && len(a) >= 12 && s.known(a[:12]) {
+		c.Account = a[:12]
 	} else if a, ok := strings.CutPrefix(key, "AKIAFAKE"); ok && s.known(a) {
 		c.Account = a
 	}
@@ -233,6 +276,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	default:
 		form, _ = url.ParseQuery(string(body))
+		c.Params = form
 		c.Op = form.Get("Action")
 		c.Resource = form.Get("RoleArn")
 		c.Token = form.Get("Marker") + form.Get("NextToken") // query, EC2

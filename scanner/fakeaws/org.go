@@ -43,29 +43,6 @@ type SCP struct {
 // fullAWSAccess is AWS's managed SCP.
 const fullAWSAccess = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`
 
-// assumed records the role a session of account acts as.
-func (s *Server) assumed(account, role, session string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.roles == nil {
-		s.roles = map[string][2]string{}
-	}
-	s.roles[account] = [2]string{role, session}
-}
-
-// caller is the ARN a call of account is made as: the session of the role
-// it assumed, or the user of its access keys.
-func (s *Server) caller(account string) string {
-	s.mu.Lock()
-	r, ok := s.roles[account]
-	s.mu.Unlock()
-	if !ok {
-		return "arn:aws:iam::" + account + ":user/scanner"
-	}
-	name := r[0][strings.LastIndex(r[0], "/")+1:]
-	return "arn:aws:sts::" + account + ":assumed-role/" + name + "/" + r[1]
-}
-
 // parent is the parent of an account or OU.
 func (s *Server) parent(id string) string {
 	for _, ou := range s.OUs {
@@ -156,7 +133,7 @@ func (s *Server) scpDeny(c Call) *Fault {
 		}
 		levels = append(levels, level)
 	}
-	caller := s.caller(c.Account)
+	caller := s.callerARN(c)
 	p, err := arn.ParsePrincipal(caller)
 	if err != nil {
 		return nil
@@ -215,18 +192,23 @@ func (s *Server) scpIDs() []string {
 // parent, the accounts under each parent 20 a page (as AWS), the SCPs with
 // their content and targets.
 func (s *Server) organizations(w http.ResponseWriter, c Call, in map[string]any) {
-	rootARN := "arn:aws:organizations::" + s.Management + ":root/o-fake/" + Root
+	orgARN := "arn:" + Partition(c.Region) + ":organizations::" + s.Management
+	rootARN := orgARN + ":root/o-fake/" + Root
 	summary := func(id, name string) map[string]any {
 		return map[string]any{
-			"Id": id, "Arn": "arn:aws:organizations::" + s.Management + ":policy/o-fake/service_control_policy/" + id,
+			"Id": id, "Arn": orgARN + ":policy/o-fake/service_control_policy/" + id,
 			"Name": name, "Type": "SERVICE_CONTROL_POLICY", "AwsManaged": id == "p-FullAWSAccess",
 		}
+	}
+	if c.Op != "DescribeOrganization" && c.Account != s.Management && !slices.Contains(s.DelegatedAdmins, c.Account) {
+		s.fail(w, c, http.StatusBadRequest, "AccessDeniedException", "You don't have permissions to access this resource.")
+		return
 	}
 	parent, _ := in["ParentId"].(string)
 	switch c.Op {
 	case "DescribeOrganization":
 		writeJSON(w, map[string]any{"Organization": map[string]any{
-			"Id": "o-fake", "Arn": "arn:aws:organizations::" + s.Management + ":organization/o-fake",
+			"Id": "o-fake", "Arn": orgARN + ":organization/o-fake",
 			"MasterAccountId": s.Management, "FeatureSet": "ALL",
 		}})
 	case "ListRoots":
@@ -238,7 +220,7 @@ func (s *Server) organizations(w http.ResponseWriter, c Call, in map[string]any)
 		ous := []any{}
 		for _, ou := range s.OUs {
 			if s.parent(ou.ID) == parent {
-				ous = append(ous, map[string]any{"Id": ou.ID, "Name": ou.Name, "Arn": "arn:aws:organizations::" + s.Management + ":ou/o-fake/" + ou.ID})
+				ous = append(ous, map[string]any{"Id": ou.ID, "Name": ou.Name, "Arn": orgARN + ":ou/o-fake/" + ou.ID})
 			}
 		}
 		writeJSON(w, map[string]any{"OrganizationalUnits": ous})
@@ -259,7 +241,7 @@ func (s *Server) organizations(w http.ResponseWriter, c Call, in map[string]any)
 				state = "SUSPENDED"
 			}
 			accts = append(accts, map[string]any{
-				"Id": a, "Arn": "arn:aws:organizations::" + s.Management + ":account/o-fake/" + a,
+				"Id": a, "Arn": orgARN + ":account/o-fake/" + a,
 				"Name": "account-" + a, "Email": a + "@example.com", "Status": state, "State": state,
 			})
 		}
@@ -289,12 +271,12 @@ func (s *Server) organizations(w http.ResponseWriter, c Call, in map[string]any)
 	case "ListTargetsForPolicy":
 		targets := []any{}
 		for _, t := range s.targets(c.Resource) {
-			typ, arnOf := "ACCOUNT", "arn:aws:organizations::"+s.Management+":account/o-fake/"+t
+			typ, arnOf := "ACCOUNT", orgARN+":account/o-fake/"+t
 			switch {
 			case t == Root:
 				typ, arnOf = "ROOT", rootARN
 			case strings.HasPrefix(t, "ou-"):
-				typ, arnOf = "ORGANIZATIONAL_UNIT", "arn:aws:organizations::"+s.Management+":ou/o-fake/"+t
+				typ, arnOf = "ORGANIZATIONAL_UNIT", orgARN+":ou/o-fake/"+t
 			}
 			targets = append(targets, map[string]any{"TargetId": t, "Arn": arnOf, "Name": t, "Type": typ})
 		}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -59,19 +60,29 @@ func (s *Server) answer(w http.ResponseWriter, c Call, form url.Values, in map[s
 func (s *Server) sts(w http.ResponseWriter, c Call, form url.Values) {
 	switch c.Op {
 	case "GetCallerIdentity":
-		arn := "arn:aws:iam::" + c.Account + ":user/scanner"
-		query(w, c.Op, "<Arn>"+arn+"</Arn><UserId>AIDAFAKE</UserId><Account>"+c.Account+"</Account>")
+		query(w, c.Op, "<Arn>"+esc(s.callerARN(c))+"</Arn><UserId>AIDAFAKE</UserId><Account>"+c.Account+"</Account>")
 	case "AssumeRole":
+		// arn:PARTITION:iam::ACCOUNT:role/[PATH/]NAME, in the partition of
+		// the STS endpoint's Region, of a role that exists.
 		role := form.Get("RoleArn")
-		parts := strings.Split(role, ":")
-		if len(parts) < 6 || !s.known(parts[4]) {
-			s.fail(w, c, http.StatusForbidden, "AccessDenied", "User: arn:aws:iam::"+c.Account+":user/scanner is not authorized to perform: sts:AssumeRole on resource: "+role)
+		parts := strings.SplitN(role, ":", 6)
+		var name string
+		if len(parts) == 6 && strings.HasPrefix(parts[5], "role/") {
+			name = parts[5][strings.LastIndex(parts[5], "/")+1:]
+		}
+		if name == "" || parts[1] != Partition(c.Region) || parts[2] != "iam" || !s.known(parts[4]) ||
+			s.RoleNames != nil && !slices.Contains(s.RoleNames[parts[4]], name) {
+			s.fail(w, c, http.StatusForbidden, "AccessDenied", "User: "+s.callerARN(c)+" is not authorized to perform: sts:AssumeRole on resource: "+role)
 			return
 		}
-		s.assumed(parts[4], role, form.Get("RoleSessionName"))
+		session := "arn:" + parts[1] + ":sts::" + parts[4] + ":assumed-role/" + name + "/" + form.Get("RoleSessionName")
+		s.mu.Lock()
+		key := fmt.Sprintf("ASIAFAKE%sS%d", parts[4], len(s.sessions))
+		s.sessions[key] = session
+		s.mu.Unlock()
 		exp := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
-		query(w, c.Op, "<Credentials><AccessKeyId>ASIAFAKE"+parts[4]+"</AccessKeyId><SecretAccessKey>fake</SecretAccessKey><SessionToken>fake</SessionToken><Expiration>"+exp+
-			"</Expiration></Credentials><AssumedRoleUser><Arn>"+esc(s.caller(parts[4]))+"</Arn><AssumedRoleId>AROAFAKE:s</AssumedRoleId></AssumedRoleUser>")
+		query(w, c.Op, "<Credentials><AccessKeyId>"+key+"</AccessKeyId><SecretAccessKey>fake</SecretAccessKey><SessionToken>fake</SessionToken><Expiration>"+exp+
+			"</Expiration></Credentials><AssumedRoleUser><Arn>"+esc(session)+"</Arn><AssumedRoleId>AROAFAKE:s</AssumedRoleId></AssumedRoleUser>")
 	default:
 		query(w, c.Op, "")
 	}
@@ -84,12 +95,13 @@ func (s *Server) iam(w http.ResponseWriter, c Call, form url.Values) {
 	}
 	start, _ := strconv.Atoi(form.Get("Marker"))
 	end := min(start+s.RolesPerPage, s.Roles)
-	trust := url.QueryEscape(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + s.Management + `:root"},"Action":"sts:AssumeRole"}]}`)
+	p := Partition(c.Region)
+	trust := url.QueryEscape(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:` + p + `:iam::` + s.Management + `:root"},"Action":"sts:AssumeRole"}]}`)
 	var b strings.Builder
 	b.WriteString("<RoleDetailList>")
 	for i := start; i < end; i++ {
-		fmt.Fprintf(&b, "<member><Path>/</Path><RoleName>r%d</RoleName><RoleId>AROAFAKE%d</RoleId><Arn>arn:aws:iam::%s:role/r%d</Arn><CreateDate>2026-01-01T00:00:00Z</CreateDate><AssumeRolePolicyDocument>%s</AssumeRolePolicyDocument></member>",
-			i, i, c.Account, i, trust)
+		fmt.Fprintf(&b, "<member><Path>/</Path><RoleName>r%d</RoleName><RoleId>AROAFAKE%d</RoleId><Arn>arn:%s:iam::%s:role/r%d</Arn><CreateDate>2026-01-01T00:00:00Z</CreateDate><AssumeRolePolicyDocument>%s</AssumeRolePolicyDocument></member>",
+			i, i, p, c.Account, i, trust)
 	}
 	b.WriteString("</RoleDetailList><UserDetailList/><GroupDetailList/><Policies/>")
 	if end < s.Roles {
@@ -125,7 +137,7 @@ func (s *Server) kms(w http.ResponseWriter, c Call) {
 		for i := range s.Keys {
 			aliases = append(aliases, map[string]any{
 				"AliasName": fmt.Sprintf("alias/k%d", i),
-				"AliasArn":  fmt.Sprintf("arn:aws:kms:%s:%s:alias/k%d", c.Region, c.Account, i), "TargetKeyId": s.keyID(c.Account, c.Region, i),
+				"AliasArn":  fmt.Sprintf("arn:%s:kms:%s:%s:alias/k%d", Partition(c.Region), c.Region, c.Account, i), "TargetKeyId": s.keyID(c.Account, c.Region, i),
 			})
 		}
 		writeJSON(w, map[string]any{"Aliases": aliases, "Truncated": false})
@@ -136,14 +148,14 @@ func (s *Server) kms(w http.ResponseWriter, c Call) {
 			"KeySpec": "SYMMETRIC_DEFAULT", "Origin": "AWS_KMS",
 		}})
 	case "GetKeyPolicy":
-		writeJSON(w, map[string]any{"PolicyName": "default", "Policy": `{"Version":"2012-10-17","Statement":[{"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` +
+		writeJSON(w, map[string]any{"PolicyName": "default", "Policy": `{"Version":"2012-10-17","Statement":[{"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{"AWS":"arn:` + Partition(c.Region) + `:iam::` +
 			c.Account + `:root"},"Action":"kms:*","Resource":"*"}]}`})
 	case "ListGrants":
 		var grants []any
 		if idx == 0 {
 			grants = append(grants, map[string]any{
 				"KeyId": s.KeyARN(c.Account, c.Region, 0), "GrantId": "g-" + c.Account, "Name": "reports",
-				"GranteePrincipal": "arn:aws:iam::" + s.Management + ":root", "IssuingAccount": "arn:aws:iam::" + c.Account + ":root",
+				"GranteePrincipal": "arn:" + Partition(c.Region) + ":iam::" + s.Management + ":root", "IssuingAccount": "arn:" + Partition(c.Region) + ":iam::" + c.Account + ":root",
 				"Operations": []string{"Decrypt"}, "CreationDate": 1.7e9,
 			})
 		}
@@ -193,7 +205,7 @@ func (s *Server) s3(w http.ResponseWriter, c Call) {
 		_, _ = io.WriteString(w, "<LocationConstraint>"+region+"</LocationConstraint>")
 	case "GetBucketPolicy":
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::`+s.Management+`:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::`+c.Resource+`/*"}]}`)
+		_, _ = io.WriteString(w, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:`+Partition(c.Region)+`:iam::`+s.Management+`:root"},"Action":"s3:GetObject","Resource":"arn:`+Partition(c.Region)+`:s3:::`+c.Resource+`/*"}]}`)
 	case "GetBucketEncryption":
 		_, _ = io.WriteString(w, "<ServerSideEncryptionConfiguration><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>aws:kms</SSEAlgorithm><KMSMasterKeyID>"+keyARN+
 			"</KMSMasterKeyID></ApplyServerSideEncryptionByDefault><BucketKeyEnabled>true</BucketKeyEnabled></Rule></ServerSideEncryptionConfiguration>")
