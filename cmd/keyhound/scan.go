@@ -30,6 +30,12 @@ type scanFlags struct {
 	profiles          string
 	out               string
 	timeout           time.Duration
+	// Never losing a scan (scanout.go).
+	resume         string
+	force          bool
+	log            io.Writer // notes about what is resumed
+	journal        *scanner.Journal
+	journalExisted bool
 }
 
 func (f *scanFlags) register(fs *pflag.FlagSet) {
@@ -47,6 +53,8 @@ func (f *scanFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.ao.ExternalID, "external-id", "", "external ID for the audit role")
 	fs.StringVar(&f.ao.SessionName, "role-session-name", "keyhound", "session name for the audit role")
 	fs.DurationVar(&f.timeout, "timeout", 0, "stop after this long and write what was collected (0: no limit)")
+	fs.StringVar(&f.resume, "resume", "", "finish an earlier scan (same flags): keep the accounts and Regions complete in this snapshot or journal, read the rest")
+	fs.BoolVar(&f.force, "force", false, "let a partial scan replace the snapshot at -o (default: written beside it, NAME.partial.json.gz)")
 }
 
 // start begins a scan: its events arrive on the returned channel, which is
@@ -59,6 +67,13 @@ func (f *scanFlags) start(ctx context.Context) (<-chan scanner.Event, <-chan sca
 	// Idle connections kept per host: an account has up to about 64
 	// requests in flight (its Regions, their services and keys, its buckets).
 	f.ao.MaxConns = f.so.Concurrency * 64
+	if f.log == nil {
+		f.log = io.Discard
+	}
+	// Before any AWS call: where the snapshot goes, what is resumed.
+	if err := f.prepare(); err != nil {
+		return nil, nil, nil, err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	if f.timeout > 0 {
 		var c2 context.CancelFunc
@@ -77,6 +92,9 @@ func (f *scanFlags) start(ctx context.Context) (<-chan scanner.Event, <-chan sca
 	} else {
 		clients, err = scanner.NewAWSClients(ctx, f.ao)
 	}
+	if err == nil {
+		err = f.openJournal()
+	}
 	if err != nil {
 		cancel()
 		return nil, nil, nil, err
@@ -86,10 +104,7 @@ func (f *scanFlags) start(ctx context.Context) (<-chan scanner.Event, <-chan sca
 	go func() {
 		snap, res, err := scanner.Scan(ctx, clients, f.so, events)
 		close(events)
-		if err == nil && f.out != "" {
-			err = scanner.WriteFile(f.out, snap)
-		}
-		done <- scanDone{snap: snap, res: res, err: err}
+		done <- f.finish(scanDone{snap: snap, res: res, err: err})
 	}()
 	return events, done, cancel, nil
 }
@@ -139,12 +154,15 @@ Exit codes: 0 complete, 4 partial (written; some calls failed), 3 failed.`,
 			if f.out == "" {
 				return &exitError{code: exitBadInput, err: fmt.Errorf("-o FILE is required")}
 			}
+			stderr := cmd.ErrOrStderr()
+			if !quiet && !jsonP {
+				f.log = stderr
+			}
 			events, done, cancel, err := f.start(cmd.Context())
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}
 			defer cancel()
-			stderr := cmd.ErrOrStderr()
 			p := &progress{w: stderr, live: isTerminal(stderr), json: jsonP, quiet: quiet}
 			for e := range events {
 				p.event(e)
@@ -152,11 +170,17 @@ Exit codes: 0 complete, 4 partial (written; some calls failed), 3 failed.`,
 			p.end()
 			d := <-done
 			if d.err != nil {
+				if d.journal != "" {
+					d.err = fmt.Errorf("%w (the accounts finished are in %s: --resume it)", d.err, d.journal)
+				}
 				return &exitError{code: exitBadInput, err: d.err}
+			}
+			if d.journalErr != nil {
+				_, _ = fmt.Fprintf(stderr, "keyhound: warning: %v (the scan went on; a crash would have lost more)\n", d.journalErr)
 			}
 			errs := d.snap.CollectionErrors()
 			if !quiet && !jsonP {
-				_, _ = fmt.Fprintf(stderr, "keyhound: wrote %s: %d accounts, %d errors\n", f.out, d.res.Accounts, d.res.Errors)
+				reportWritten(stderr, f.out, d)
 				if err := writeErrorGroups(stderr, snapshot.GroupErrors(errs)); err != nil {
 					return err
 				}
@@ -169,7 +193,7 @@ Exit codes: 0 complete, 4 partial (written; some calls failed), 3 failed.`,
 				if groups == nil {
 					groups = []snapshot.ErrorGroup{}
 				}
-				if err := writeJSON(cmd.OutOrStdout(), scanSummary{File: f.out, Accounts: d.res.Accounts, Complete: d.res.Complete, Errors: errs, Groups: groups}); err != nil {
+				if err := writeJSON(cmd.OutOrStdout(), scanSummary{File: f.out, Written: d.written, Accounts: d.res.Accounts, Kept: d.res.Kept, Complete: d.res.Complete, Errors: errs, Groups: groups}); err != nil {
 					return err
 				}
 			}
@@ -188,9 +212,14 @@ Exit codes: 0 complete, 4 partial (written; some calls failed), 3 failed.`,
 
 // scanSummary is keyhound scan --json's answer.
 type scanSummary struct {
+	// File is -o; Written the file actually written: File, or beside it
+	// (NAME.partial.json.gz) for a partial scan that did not replace it.
 	File     string `json:"file"`
+	Written  string `json:"written"`
 	Accounts int    `json:"accounts"`
-	Complete bool   `json:"complete"`
+	// Kept counts the accounts kept from --resume without a call.
+	Kept     int  `json:"kept"`
+	Complete bool `json:"complete"`
 	// Errors are every call the scan could not complete (the
 	// organization's, then each account's); Groups count them by account,
 	// service and error code.
@@ -220,6 +249,10 @@ type scanDone struct {
 	snap *snapshot.Snapshot
 	res  scanner.Result
 	err  error
+	// written is the file written ("" for none); journal the journal kept
+	// when nothing was; journalErr a failure to journal an account.
+	written, journal string
+	journalErr       error
 }
 
 // progress renders scan events on a terminal (one line, redrawn), as plain
