@@ -32,6 +32,14 @@ type Options struct {
 	Concurrency int
 	// Version is written into the snapshot's tool field.
 	Version string
+	// Resume, when set, is an earlier snapshot of the same scan (same
+	// Regions): its complete accounts are kept as they are, with no call
+	// made; of the others, only what failed is read again (resume.go).
+	Resume *snapshot.Snapshot
+	// OnAccount, when set, is called with each account this scan reads as
+	// it completes (not those kept from Resume), one call at a time; a slow
+	// OnAccount holds up the account pool.
+	OnAccount func(id string, a *snapshot.Account)
 }
 
 // Result says how complete a scan is.
@@ -44,7 +52,12 @@ type Result struct {
 	// Skipped counts the Regions, or calls in a Region, not read because
 	// the organization's SCPs deny the scanner there (regions_skipped).
 	Skipped int
+	// Kept counts the accounts kept from Options.Resume without a call.
+	Kept int
 }
+
+// scannedServices are the services a scan reads (the snapshot's scope).
+var scannedServices = []string{"iam", "kms", "s3", "ec2", "rds", "sqs", "secretsmanager", "sns", "dynamodb", "lambda", "logs"}
 
 // Scan collects a snapshot. It fails only when nothing can be collected (no
 // credentials, or with Org an organization that cannot even be described);
@@ -63,6 +76,10 @@ func Scan(ctx context.Context, c Clients, opts Options, events chan<- Event) (*s
 	}
 	if opts.HomeRegion == "" {
 		opts.HomeRegion = "us-east-1"
+	}
+	rs, err := newResumer(opts)
+	if err != nil {
+		return nil, Result{}, err
 	}
 	// actx stops the accounts' scans when the organization cannot be read.
 	actx, stop := context.WithCancel(ctx)
@@ -83,7 +100,7 @@ func Scan(ctx context.Context, c Clients, opts Options, events chan<- Event) (*s
 	snap := &snapshot.Snapshot{
 		Format: snapshot.Format, CollectedAt: time.Now().UTC().Format(time.RFC3339), Partition: cmp.Or(opts.Partition, PartitionOf(opts.HomeRegion)),
 		Tool:     &snapshot.Tool{Name: "keyhound", Version: opts.Version},
-		Scope:    &snapshot.Scope{Regions: opts.Regions, Services: []string{"iam", "kms", "s3", "ec2", "rds", "sqs", "secretsmanager", "sns", "dynamodb", "lambda", "logs"}},
+		Scope:    &snapshot.Scope{Regions: opts.Regions, Services: slices.Clone(scannedServices)},
 		Accounts: map[string]*snapshot.Account{},
 	}
 	// Accounts are scanned as soon as they are known: with Org, while the
@@ -132,7 +149,7 @@ func Scan(ctx context.Context, c Clients, opts Options, events chan<- Event) (*s
 	p := pool.NewWithResults[result]().WithMaxGoroutines(opts.Concurrency)
 	for acct, ok := q.pop(); ok; acct, ok = q.pop() {
 		r.total.Add(1)
-		p.Go(func() result { return result{acct, r.account(c, acct, opts)} })
+		p.Go(func() result { return result{acct, rs.account(r, c, acct, opts)} })
 	}
 	if err := <-orgErr; err != nil {
 		stop()
@@ -142,9 +159,9 @@ func Scan(ctx context.Context, c Clients, opts Options, events chan<- Event) (*s
 	if opts.Org && q.len() == 0 {
 		// An organization without active accounts: the caller's own.
 		r.total.Add(1)
-		p.Go(func() result { return result{self, r.account(c, self, opts)} })
+		p.Go(func() result { return result{self, rs.account(r, c, self, opts)} })
 	}
-	res := Result{Complete: true}
+	res := Result{Complete: true, Kept: rs.kept()}
 	for _, d := range p.Wait() {
 		snap.Accounts[d.id] = d.a
 		res.Errors += len(d.a.Errors)
@@ -183,7 +200,9 @@ func scanAccount(ctx context.Context, c Clients, acct string, regions []string, 
 	// Also when a Region panics: nothing of this account may run on once it
 	// has returned.
 	defer wg.Wait()
-	wg.Go(func() { a.IAM = collectIAM(ctx, ac.IAM(), rec) })
+	if ic := ac.IAM(); ic != nil {
+		wg.Go(func() { a.IAM = collectIAM(ctx, ic, rec) })
+	}
 	if ec := ac.EC2(home); ec != nil {
 		enabled, err := enabledRegions(ctx, ec)
 		if err != nil {

@@ -30,6 +30,9 @@ type ScanDone struct {
 	Snapshot *snapshot.Snapshot
 	Result   scanner.Result
 	Err      error
+	// Written is the file the snapshot was written to: ScanSource.Output,
+	// or beside it for a partial scan that did not replace it ("" for none).
+	Written string
 }
 
 // scanEventMsg is one scan event; scanEndedMsg the end of the events.
@@ -186,8 +189,11 @@ func (s *scanScreen) View() string {
 		if !s.result.Result.Complete {
 			state = st.Conditional.Render("? scan partial: " + strconv.Itoa(s.result.Result.Errors) + " calls failed (recorded in the snapshot)")
 		}
-		if s.src.Output != "" {
-			state += st.Muted.Render(" · written to " + s.src.Output)
+		switch {
+		case s.result.Written != "" && s.result.Written != s.src.Output:
+			state += st.Muted.Render(" · written to " + s.result.Written + " (" + s.src.Output + " kept)")
+		case s.result.Written != "":
+			state += st.Muted.Render(" · written to " + s.result.Written)
 		}
 		head = state + "\n" + head
 	case s.cancelled:

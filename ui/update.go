@@ -1,13 +1,15 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
-	"os"
+	"io/fs"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/keyhound/keyhound/graph/snapshot"
+	"github.com/keyhound/keyhound/internal/atomicfile"
 	"github.com/keyhound/keyhound/ui/styles"
 )
 
@@ -233,35 +235,33 @@ func (m *Model) layout() {
 }
 
 // exportCmd writes the snapshot being browsed to a new file in the working
-// directory.
+// directory: atomically and with mode 0600 (internal/atomicfile), under the
+// first free name, never over an existing file.
 func exportCmd(snap *snapshot.Snapshot) tea.Cmd {
 	return func() tea.Msg {
 		if snap == nil {
 			return statusMsg{"nothing to export yet", true}
 		}
-		var name string
-		var f *os.File
+		name := "keyhound-snapshot.json"
+		f, err := atomicfile.CreateIn(".")
+		if err != nil {
+			return statusMsg{"export: " + err.Error(), true}
+		}
+		defer f.Abort()
+		if err := snapshot.Write(f, snap, false); err != nil {
+			return statusMsg{"export " + name + ": " + err.Error(), true}
+		}
 		for i := 0; ; i++ {
-			name = "keyhound-snapshot.json"
 			if i > 0 {
 				name = fmt.Sprintf("keyhound-snapshot-%d.json", i)
 			}
-			var err error
-			f, err = os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+			err := f.CommitNew(name)
 			if err == nil {
-				break
+				return statusMsg{"exported the snapshot to " + name, false}
 			}
-			if !os.IsExist(err) || i > 1000 {
+			if !errors.Is(err, fs.ErrExist) || i > 1000 {
 				return statusMsg{"export: " + err.Error(), true}
 			}
 		}
-		err := snapshot.Write(f, snap, false)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return statusMsg{"export " + name + ": " + err.Error(), true}
-		}
-		return statusMsg{"exported the snapshot to " + name, false}
 	}
 }

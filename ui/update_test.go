@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -168,6 +169,15 @@ func TestExportWritesTheSnapshot(t *testing.T) {
 	if !strings.Contains(d.m.status, "keyhound-snapshot-1.json") {
 		t.Fatalf("second export should not overwrite: %q", d.m.status)
 	}
+	// Both written atomically with mode 0600, no temporary file left.
+	for _, name := range []string{"keyhound-snapshot.json", "keyhound-snapshot-1.json"} {
+		if st, err := os.Stat(name); err != nil || st.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v %v, want 0600", name, st.Mode(), err)
+		}
+	}
+	if tmp, _ := filepath.Glob(".keyhound-*"); len(tmp) != 0 {
+		t.Errorf("temporary files left: %v", tmp)
+	}
 }
 
 // A scan's events fill the Scan view; its end rebuilds every view from the
@@ -179,7 +189,7 @@ func TestScanEventsUpdateTheViews(t *testing.T) {
 	close(events)
 	done := make(chan ScanDone, 1)
 	cancelled := false
-	src := &ScanSource{Events: events, Done: done, Cancel: func() { cancelled = true }}
+	src := &ScanSource{Events: events, Done: done, Cancel: func() { cancelled = true }, Output: "o.json"}
 	g := demoGraph(t)
 	m := New(g, g.Snapshot, "scan", WithScan(src))
 	d := &driver{t: t, m: m}
@@ -228,12 +238,13 @@ func TestScanEventsUpdateTheViews(t *testing.T) {
 			delete(snap.Accounts, id)
 		}
 	}
-	d.send(scanDoneMsg{Snapshot: snap, Result: scanner.Result{Complete: false, Errors: 1, Accounts: 1}})
+	// A partial scan written beside the snapshot it did not replace.
+	d.send(scanDoneMsg{Snapshot: snap, Result: scanner.Result{Complete: false, Errors: 1, Accounts: 1}, Written: "o.partial.json"})
 	if m.c.Graph == g {
 		t.Fatal("the graph was not rebuilt from the scan's snapshot")
 	}
-	if !strings.Contains(d.screen(), "scan partial") {
-		t.Errorf("scan view does not say the scan is partial:\n%s", d.screen())
+	if !strings.Contains(d.screen(), "scan partial") || !strings.Contains(d.screen(), "written to o.partial.json (o.json kept)") {
+		t.Errorf("scan view does not say the scan is partial, and where it went:\n%s", d.screen())
 	}
 	d.keys("2")
 	if shown, _ := m.top().(*principalsScreen).l.Len(); shown != 4 {

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -27,10 +26,14 @@ for the demo organization; --write FILE saves it as a snapshot file.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if write != "" {
-				if err := os.WriteFile(write, demo.Snapshot(), 0o600); err != nil {
+				err := writeOutput(write, func(w io.Writer) error {
+					_, err := w.Write(demo.Snapshot())
+					return err
+				})
+				if err != nil {
 					return &exitError{code: exitBadInput, err: fmt.Errorf("write demo snapshot: %w", err)}
 				}
-				_, err := fmt.Fprintf(cmd.OutOrStdout(), "wrote the demo organization to %s\n", write)
+				_, err = fmt.Fprintf(cmd.OutOrStdout(), "wrote the demo organization to %s\n", write)
 				return err
 			}
 			if isTerminal(cmd.OutOrStdout()) && !tour {

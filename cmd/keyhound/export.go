@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -13,6 +14,7 @@ import (
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/eval"
 	"github.com/keyhound/keyhound/graph/export"
+	"github.com/keyhound/keyhound/internal/atomicfile"
 	"github.com/keyhound/keyhound/internal/version"
 )
 
@@ -102,48 +104,54 @@ func runExport(cmd *cobra.Command, g *graph.Graph, format, out, snapPath string,
 		if out == "" {
 			return fmt.Errorf("--format neo4j-csv writes two files: give -o DIR")
 		}
-		if err := os.MkdirAll(out, 0o750); err != nil {
-			return err
-		}
-		nodes, err := os.Create(filepath.Join(out, "nodes.csv"))
-		if err != nil {
-			return err
-		}
-		defer func() { _ = nodes.Close() }()
-		rels, err := os.Create(filepath.Join(out, "relationships.csv"))
-		if err != nil {
-			return err
-		}
-		defer func() { _ = rels.Close() }()
-		nb, rb := bufio.NewWriter(nodes), bufio.NewWriter(rels)
-		w := export.NewNeo4jCSV(nb, rb)
-		if err := export.Walk(g, o, w); err != nil {
-			return err
-		}
-		if err := w.Close(); err != nil {
-			return err
-		}
-		if err := nb.Flush(); err != nil {
-			return err
-		}
-		if err := rb.Flush(); err != nil {
-			return err
-		}
-		if err := nodes.Close(); err != nil {
-			return err
-		}
-		return rels.Close()
+		return exportNeo4jCSV(g, o, out)
 	}
-	dst := cmd.OutOrStdout()
-	var file *os.File
-	if out != "" && out != "-" {
-		var err error
-		if file, err = os.Create(out); err != nil {
-			return err
-		}
-		defer func() { _ = file.Close() }()
-		dst = file
+	emit := func(dst io.Writer) error { return exportTo(dst, g, format, snapPath, o, floor) }
+	if out == "" || out == "-" {
+		return emit(cmd.OutOrStdout())
 	}
+	return writeOutput(out, emit)
+}
+
+// exportNeo4jCSV writes nodes.csv and relationships.csv into dir, each
+// atomically (mode 0600): an export that fails leaves both files as they
+// were.
+func exportNeo4jCSV(g *graph.Graph, o export.Options, dir string) error {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return err
+	}
+	nodes, err := atomicfile.Create(filepath.Join(dir, "nodes.csv"))
+	if err != nil {
+		return err
+	}
+	defer nodes.Abort()
+	rels, err := atomicfile.Create(filepath.Join(dir, "relationships.csv"))
+	if err != nil {
+		return err
+	}
+	defer rels.Abort()
+	nb, rb := bufio.NewWriter(nodes), bufio.NewWriter(rels)
+	w := export.NewNeo4jCSV(nb, rb)
+	if err := export.Walk(g, o, w); err != nil {
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	if err := nb.Flush(); err != nil {
+		return err
+	}
+	if err := rb.Flush(); err != nil {
+		return err
+	}
+	if err := nodes.Commit(); err != nil {
+		return err
+	}
+	return rels.Commit()
+}
+
+// exportTo writes one export format to dst.
+func exportTo(dst io.Writer, g *graph.Graph, format, snapPath string, o export.Options, floor graph.Severity) error {
 	findings := func() []graph.Finding {
 		var fs []graph.Finding
 		for _, f := range g.Findings() {
@@ -153,46 +161,38 @@ func runExport(cmd *cobra.Command, g *graph.Graph, format, out, snapPath string,
 		}
 		return fs
 	}
-	var err error
 	switch format {
 	case "sarif":
 		artifact := snapPath
 		if artifact == demoName {
 			artifact = "keyhound-demo-snapshot.json"
 		}
-		err = export.WriteSARIF(dst, findings(), version.String(), filepath.ToSlash(artifact))
+		return export.WriteSARIF(dst, findings(), version.String(), filepath.ToSlash(artifact))
 	case "findings-csv":
-		err = export.WriteFindingsCSV(dst, findings())
-	default:
-		var w export.Writer
-		switch format {
-		case "json":
-			w = export.NewJSON(dst)
-		case "graphml":
-			w = export.NewGraphML(dst)
-		case "dot":
-			w = export.NewDOT(dst)
-		case "cypher":
-			w = export.NewCypher(dst)
-		case "mermaid":
-			if len(o.Keys) == 0 && len(o.Principals) == 0 {
-				return fmt.Errorf("--format mermaid draws one key or principal: give --key or --principal")
-			}
-			w = export.NewMermaid(dst)
-		case "who-csv":
-			w = export.NewWhoCSV(dst)
-		default:
-			return fmt.Errorf("--format %q: want json, graphml, dot, cypher, neo4j-csv, mermaid, sarif, findings-csv or who-csv", format)
-		}
-		if err = export.Walk(g, o, w); err == nil {
-			err = w.Close()
-		}
+		return export.WriteFindingsCSV(dst, findings())
 	}
-	if err != nil {
+	var w export.Writer
+	switch format {
+	case "json":
+		w = export.NewJSON(dst)
+	case "graphml":
+		w = export.NewGraphML(dst)
+	case "dot":
+		w = export.NewDOT(dst)
+	case "cypher":
+		w = export.NewCypher(dst)
+	case "mermaid":
+		if len(o.Keys) == 0 && len(o.Principals) == 0 {
+			return fmt.Errorf("--format mermaid draws one key or principal: give --key or --principal")
+		}
+		w = export.NewMermaid(dst)
+	case "who-csv":
+		w = export.NewWhoCSV(dst)
+	default:
+		return fmt.Errorf("--format %q: want json, graphml, dot, cypher, neo4j-csv, mermaid, sarif, findings-csv or who-csv", format)
+	}
+	if err := export.Walk(g, o, w); err != nil {
 		return err
 	}
-	if file != nil {
-		return file.Close()
-	}
-	return nil
+	return w.Close()
 }

@@ -2,7 +2,7 @@ package main
 
 import (
 	"fmt"
-	"os"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -34,15 +34,9 @@ gzip-compressed.`,
 			if o.Accounts < 1 || o.RolesPerAccount < 0 || o.KeysPerRegion < 0 || o.ResourcesPerKey < 0 {
 				return &exitError{code: exitBadInput, err: fmt.Errorf("--accounts must be at least 1, the other counts at least 0")}
 			}
-			f, err := os.Create(out)
-			if err != nil {
-				return &exitError{code: exitBadInput, err: err}
-			}
-			if err := snapshot.Write(f, gen.Organization(o), strings.HasSuffix(out, ".gz")); err != nil {
-				_ = f.Close()
-				return err
-			}
-			return f.Close()
+			return writeOutput(out, func(w io.Writer) error {
+				return snapshot.Write(w, gen.Organization(o), strings.HasSuffix(out, ".gz"))
+			})
 		},
 	}
 	fl := cmd.Flags()
@@ -52,6 +46,6 @@ gzip-compressed.`,
 	fl.IntVar(&o.KeysPerRegion, "keys-per-region", 5, "customer managed keys per account and Region")
 	fl.IntVar(&o.ResourcesPerKey, "resources-per-key", 3, "encrypted resources per key")
 	fl.Uint64Var(&o.Seed, "seed", 1, "random seed")
-	fl.StringVarP(&out, "output", "o", "", "output file")
+	fl.StringVarP(&out, "output", "o", "", "output file (written atomically, mode 0600)")
 	return cmd
 }

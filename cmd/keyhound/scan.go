@@ -33,6 +33,12 @@ type scanFlags struct {
 	// roleNames (comma-separated) and rolesFile become ao's RoleNames and
 	// RoleARNs (scanaccess.go).
 	roleNames, rolesFile string
+	// Never losing a scan (scanout.go).
+	resume         string
+	force          bool
+	log            io.Writer // notes about what is resumed
+	journal        *scanner.Journal
+	journalExisted bool
 }
 
 func (f *scanFlags) register(fs *pflag.FlagSet) {
@@ -53,12 +59,23 @@ func (f *scanFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.ao.SourceIdentity, "source-identity", "", "source identity set on every audit role session (the role's trust policy and the caller's policy must allow sts:SetSourceIdentity)")
 	fs.DurationVar(&f.ao.CallTimeout, "call-timeout", scanner.DefaultCallTimeout, "longest wait for one attempt of an AWS call; the retryer then tries again")
 	fs.DurationVar(&f.timeout, "timeout", 0, "stop after this long and write what was collected (0: no limit)")
+	fs.StringVar(&f.resume, "resume", "", "finish an earlier scan (same flags): keep the accounts and Regions complete in this snapshot or journal, read the rest")
+	fs.BoolVar(&f.force, "force", false, "let a partial scan replace the snapshot at -o (default: written beside it, NAME.partial.json.gz)")
 }
 
 // start begins a scan: its events arrive on the returned channel, which is
 // closed when it ends; then done receives how it ended.
 func (f *scanFlags) start(ctx context.Context) (<-chan scanner.Event, <-chan scanDone, context.CancelFunc, error) {
 	f.so.Version = version.String()
+	f.so.Regions = splitList(f.regions)
+	f.so.Accounts = splitList(f.accounts)
+	if f.log == nil {
+		f.log = io.Discard
+	}
+	// Before any AWS call: where the snapshot goes, what is resumed.
+	if err := f.prepare(); err != nil {
+		return nil, nil, nil, err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	if f.timeout > 0 {
 		var c2 context.CancelFunc
@@ -67,6 +84,9 @@ func (f *scanFlags) start(ctx context.Context) (<-chan scanner.Event, <-chan sca
 		cancel = func() { c2(); prev() }
 	}
 	clients, err := f.clients(ctx)
+	if err == nil {
+		err = f.openJournal()
+	}
 	if err != nil {
 		cancel()
 		return nil, nil, nil, err
@@ -76,10 +96,7 @@ func (f *scanFlags) start(ctx context.Context) (<-chan scanner.Event, <-chan sca
 	go func() {
 		snap, res, err := scanner.Scan(ctx, clients, f.so, events)
 		close(events)
-		if err == nil && f.out != "" {
-			err = scanner.WriteFile(f.out, snap)
-		}
-		done <- scanDone{snap: snap, res: res, err: err}
+		done <- f.finish(scanDone{snap: snap, res: res, err: err})
 	}()
 	return events, done, cancel, nil
 }
@@ -152,12 +169,15 @@ Exit codes: 0 complete, 4 partial (written; some calls failed), 3 failed.`,
 			if f.out == "" {
 				return &exitError{code: exitBadInput, err: fmt.Errorf("-o FILE is required")}
 			}
+			stderr := cmd.ErrOrStderr()
+			if !quiet && !jsonP {
+				f.log = stderr
+			}
 			events, done, cancel, err := f.start(cmd.Context())
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}
 			defer cancel()
-			stderr := cmd.ErrOrStderr()
 			p := &progress{w: stderr, live: isTerminal(stderr), json: jsonP, quiet: quiet}
 			for e := range events {
 				p.event(e)
@@ -165,11 +185,17 @@ Exit codes: 0 complete, 4 partial (written; some calls failed), 3 failed.`,
 			p.end()
 			d := <-done
 			if d.err != nil {
+				if d.journal != "" {
+					d.err = fmt.Errorf("%w (the accounts finished are in %s: --resume it)", d.err, d.journal)
+				}
 				return &exitError{code: exitBadInput, err: d.err}
+			}
+			if d.journalErr != nil {
+				_, _ = fmt.Fprintf(stderr, "keyhound: warning: %v (the scan went on; a crash would have lost more)\n", d.journalErr)
 			}
 			errs := d.snap.CollectionErrors()
 			if !quiet && !jsonP {
-				_, _ = fmt.Fprintf(stderr, "keyhound: wrote %s: %d accounts, %d errors\n", f.out, d.res.Accounts, d.res.Errors)
+				reportWritten(stderr, f.out, d)
 				if err := writeErrorGroups(stderr, snapshot.GroupErrors(errs)); err != nil {
 					return err
 				}
@@ -189,7 +215,7 @@ Exit codes: 0 complete, 4 partial (written; some calls failed), 3 failed.`,
 				if skips == nil {
 					skips = []snapshot.AccountSkip{}
 				}
-				if err := writeJSON(cmd.OutOrStdout(), scanSummary{File: f.out, Accounts: d.res.Accounts, Complete: d.res.Complete, Errors: errs, Groups: groups, RegionsSkipped: skips}); err != nil {
+				if err := writeJSON(cmd.OutOrStdout(), scanSummary{File: f.out, Accounts: d.res.Accounts, Complete: d.res.Complete, Errors: errs, Groups: groups, RegionsSkipped: skips, Written: d.written, Kept: d.res.Kept}); err != nil {
 					return err
 				}
 			}
@@ -210,9 +236,14 @@ Exit codes: 0 complete, 4 partial (written; some calls failed), 3 failed.`,
 
 // scanSummary is keyhound scan --json's answer.
 type scanSummary struct {
+	// File is -o; Written the file actually written: File, or beside it
+	// (NAME.partial.json.gz) for a partial scan that did not replace it.
 	File     string `json:"file"`
+	Written  string `json:"written"`
 	Accounts int    `json:"accounts"`
-	Complete bool   `json:"complete"`
+	// Kept counts the accounts kept from --resume without a call.
+	Kept     int  `json:"kept"`
+	Complete bool `json:"complete"`
 	// Errors are every call the scan could not complete (the
 	// organization's, then each account's); Groups count them by account,
 	// service and error code.
@@ -245,6 +276,10 @@ type scanDone struct {
 	snap *snapshot.Snapshot
 	res  scanner.Result
 	err  error
+	// written is the file written ("" for none); journal the journal kept
+	// when nothing was; journalErr a failure to journal an account.
+	written, journal string
+	journalErr       error
 }
 
 // progress renders scan events on a terminal (one line, redrawn), as plain

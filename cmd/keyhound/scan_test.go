@@ -190,13 +190,14 @@ func TestScanCommandFakeAWS(t *testing.T) {
 		t.Errorf("snapshot mode %v %v", st.Mode(), err)
 	}
 	// Plain progress (not a terminal): a line per account and the summary.
+	path = filepath.Join(t.TempDir(), "org.json")
 	code, _, errOut = runCLI(t, "", "scan", "--org", "--regions", "us-east-1", "--endpoint-url", s.URL, "-o", path)
 	if code != exitScanPartial || strings.Count(errOut, "keyhound: scanned ") != 4 || !strings.Contains(errOut, "1 errors, first AccessDenied on sts AssumeRole") ||
 		!strings.Contains(errOut, "wrote "+path+": 4 accounts, 1 errors") {
 		t.Errorf("plain progress, exit %d:\n%s", code, errOut)
 	}
 	// --quiet: nothing on stderr.
-	if code, _, errOut = runCLI(t, "", "scan", "--org", "--regions", "us-east-1", "--endpoint-url", s.URL, "-o", path, "--quiet"); code != exitScanPartial || errOut != "" {
+	if code, _, errOut = runCLI(t, "", "scan", "--org", "--regions", "us-east-1", "--endpoint-url", s.URL, "-o", path, "--quiet", "--force"); code != exitScanPartial || errOut != "" {
 		t.Errorf("--quiet: exit %d, stderr %q", code, errOut)
 	}
 }

@@ -77,6 +77,7 @@ func runScanTUI(cmd *cobra.Command, sf *scanFlags) error {
 	if !isTerminal(cmd.OutOrStdout()) {
 		return &exitError{code: exitBadInput, err: fmt.Errorf("the TUI needs a terminal; for scripts use keyhound scan --json-progress")}
 	}
+	sf.log = cmd.ErrOrStderr()
 	events, done, cancel, err := sf.start(cmd.Context())
 	if err != nil {
 		return &exitError{code: exitBadInput, err: err}
@@ -85,7 +86,7 @@ func runScanTUI(cmd *cobra.Command, sf *scanFlags) error {
 	uiDone := make(chan ui.ScanDone, 1)
 	go func() {
 		d := <-done
-		uiDone <- ui.ScanDone{Snapshot: d.snap, Result: d.res, Err: d.err}
+		uiDone <- ui.ScanDone{Snapshot: d.snap, Result: d.res, Err: d.err, Written: d.written}
 	}()
 	empty := graph.Build(&snapshot.Snapshot{Format: snapshot.Format, Accounts: map[string]*snapshot.Account{}}, nil)
 	src := &ui.ScanSource{Events: events, Done: uiDone, Cancel: cancel, Output: sf.out}
