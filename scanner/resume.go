@@ -1,6 +1,7 @@
 package scanner
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -142,7 +143,9 @@ func planAccount(old *snapshot.Account, asked []string) (keep bool, regions []st
 		failing[e.Region] = true
 	}
 	for _, region := range want {
-		if old.Regions[region] == nil {
+		// A Region the SCPs deny the scanner was skipped, not missed: a
+		// resume would be skipped there again.
+		if old.Regions[region] == nil && !wholeRegionSkipped(old, region) {
 			failing[region] = true
 		}
 	}
@@ -194,6 +197,23 @@ func mergeAccount(old, fresh *snapshot.Account, rescanned []string) *snapshot.Ac
 	for region, reg := range fresh.Regions {
 		out.Regions[region] = reg
 	}
+	out.ScannedAs = cmp.Or(fresh.ScannedAs, old.ScannedAs)
+	out.S3Control = old.S3Control
+	if fresh.S3Control != nil {
+		out.S3Control = fresh.S3Control
+	}
+	for _, k := range fresh.RegionsSkipped {
+		told[k.Region] = true
+	}
+	for _, k := range old.RegionsSkipped {
+		if !told[k.Region] {
+			out.RegionsSkipped = append(out.RegionsSkipped, k)
+		}
+	}
+	out.RegionsSkipped = append(out.RegionsSkipped, fresh.RegionsSkipped...)
+	slices.SortStableFunc(out.RegionsSkipped, func(x, y snapshot.RegionSkip) int {
+		return cmp.Or(strings.Compare(x.Region, y.Region), strings.Compare(x.Service, y.Service), strings.Compare(x.Operation, y.Operation))
+	})
 	rec := &recorder{}
 	for _, e := range old.Errors {
 		if !told[e.Region] {
@@ -203,6 +223,13 @@ func mergeAccount(old, fresh *snapshot.Account, rescanned []string) *snapshot.Ac
 	rec.errs = append(rec.errs, fresh.Errors...)
 	out.Errors = rec.sorted()
 	return out
+}
+
+// wholeRegionSkipped reports whether the scanner skipped all of region
+// (its SCPs deny the scanner every call there).
+func wholeRegionSkipped(a *snapshot.Account, region string) bool {
+	k := a.Skipped(region, "", "")
+	return k != nil && k.Service == ""
 }
 
 // withoutIAM are an account's clients without IAM: reading some Regions

@@ -220,6 +220,10 @@ func TestPlanAccount(t *testing.T) {
 		{"one Region's key policy", &snapshot.Account{IAM: iam, Regions: both, EnabledRegions: enabled, Errors: errIn("kms", "eu-west-1", "GetKeyPolicy", "")}, nil, false, []string{"eu-west-1"}},
 		{"asked Region missing", &snapshot.Account{IAM: iam, Regions: map[string]*snapshot.Region{"us-east-1": reg}}, []string{"eu-west-1", "us-east-1"}, false, []string{"eu-west-1"}},
 		{"enabled Region missing", &snapshot.Account{IAM: iam, Regions: map[string]*snapshot.Region{"eu-west-1": reg}, EnabledRegions: enabled}, nil, false, []string{"us-east-1"}},
+		// Skipped by SCP (docs/scan.md "Region-deny SCPs"): not missing, so
+		// a resume does not read it again; one call's skip is no Region's.
+		{"Region skipped by SCP", &snapshot.Account{IAM: iam, Regions: map[string]*snapshot.Region{"eu-west-1": reg}, EnabledRegions: enabled, RegionsSkipped: []snapshot.RegionSkip{{Region: "us-east-1", Reason: snapshot.SkipReasonSCP}}}, nil, true, nil},
+		{"one call skipped by SCP", &snapshot.Account{IAM: iam, Regions: map[string]*snapshot.Region{"eu-west-1": reg}, EnabledRegions: enabled, RegionsSkipped: []snapshot.RegionSkip{{Region: "us-east-1", Reason: snapshot.SkipReasonSCP, Service: "kms", Operation: "ListKeys"}}}, nil, false, []string{"us-east-1"}},
 		{"asked Region not enabled", &snapshot.Account{IAM: iam, Regions: map[string]*snapshot.Region{"us-east-1": reg}, Errors: errIn("ec2", "ap-east-1", "DescribeRegions", errRegionNotEnabled.Error())}, []string{"ap-east-1", "us-east-1"}, false, []string{"ap-east-1"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -250,6 +254,17 @@ func TestMergeAccount(t *testing.T) {
 	newEU := &snapshot.Region{KMS: &snapshot.KMS{}}
 	m = mergeAccount(old, &snapshot.Account{Regions: map[string]*snapshot.Region{"eu-west-1": newEU}, EnabledRegions: old.EnabledRegions}, []string{"eu-west-1"})
 	if m.Regions["eu-west-1"] != newEU || m.Regions["us-east-1"] != old.Regions["us-east-1"] || len(m.Errors) != 0 {
+		t.Errorf("merged %+v", m)
+	}
+	// The account's other facts survive a Region's re-read: who read it,
+	// its S3 settings, and the Regions skipped by SCP that were not read
+	// again; a re-read Region's skip is the new read's.
+	old.ScannedAs, old.S3Control = "arn:aws:iam::111111111111:role/KeyhoundAudit", &snapshot.S3Control{}
+	old.RegionsSkipped = []snapshot.RegionSkip{{Region: "ap-south-1", Reason: snapshot.SkipReasonSCP}, {Region: "eu-west-1", Reason: snapshot.SkipReasonSCP, Service: "sns", Operation: "ListTopics"}}
+	fresh := &snapshot.Account{Regions: map[string]*snapshot.Region{"eu-west-1": newEU}, RegionsSkipped: []snapshot.RegionSkip{{Region: "eu-west-1", Reason: snapshot.SkipReasonSCP, Service: "sqs", Operation: "ListQueues"}}}
+	m = mergeAccount(old, fresh, []string{"eu-west-1"})
+	if m.ScannedAs != old.ScannedAs || m.S3Control != old.S3Control || len(m.RegionsSkipped) != 2 ||
+		m.RegionsSkipped[0].Region != "ap-south-1" || m.RegionsSkipped[1].Service != "sqs" {
 		t.Errorf("merged %+v", m)
 	}
 }
