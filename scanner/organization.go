@@ -43,6 +43,11 @@ func collectOrganization(ctx context.Context, c orgAPI, rec *recorder, found fun
 	for rp.HasMorePages() {
 		page, err := rp.NextPage(ctx)
 		if err != nil {
+			if len(org.Roots) == 0 && ctx.Err() == nil {
+				// No root: nothing of the structure can be read (a member
+				// account that is not a delegated administrator).
+				return nil, fmt.Errorf("ListRoots: %w", err)
+			}
 			rec.add("organizations", "", "ListRoots", "", err)
 			break
 		}

@@ -17,14 +17,16 @@ import (
 // regionalActions are the IAM actions of every call keyhound makes in a
 // Region (docs/permissions.md): a Region is skipped only when the SCPs deny
 // every one of them. S3's are those of a bucket read through its Region's
-// endpoint; ListBuckets and GetBucketLocation go to the home Region.
+// endpoint; ListBuckets and GetBucketLocation go to the home Region, as
+// does S3 Control (the account's Block Public Access). Checked against the
+// client interfaces by TestRegionalActionsAreTheScannersRegionalCalls.
 var regionalActions = []string{
-	"kms:ListKeys", "kms:ListAliases", "kms:DescribeKey", "kms:GetKeyPolicy", "kms:ListGrants", "kms:GetKeyRotationStatus", "kms:ListResourceTags",
-	"ec2:DescribeVolumes", "ec2:DescribeSnapshots", "ec2:DescribeSnapshotAttribute", "ec2:GetEbsEncryptionByDefault", "ec2:GetEbsDefaultKmsKeyId",
+	"kms:ListKeys", "kms:ListAliases", "kms:DescribeKey", "kms:GetKeyPolicy", "kms:ListGrants", "kms:GetKeyRotationStatus", "kms:ListResourceTags", "kms:GetKeyLastUsage",
+	"ec2:DescribeVolumes", "ec2:DescribeSnapshots", "ec2:DescribeSnapshotAttribute", "ec2:GetEbsEncryptionByDefault", "ec2:GetEbsDefaultKmsKeyId", "ec2:DescribeVpcEndpoints",
 	"rds:DescribeDBInstances", "rds:DescribeDBSnapshots", "rds:DescribeDBSnapshotAttributes", "rds:DescribeDBClusterSnapshots", "rds:DescribeDBClusterSnapshotAttributes",
-	"s3:GetBucketPolicy", "s3:GetEncryptionConfiguration", "s3:GetBucketPublicAccessBlock",
+	"s3:GetBucketPolicy", "s3:GetEncryptionConfiguration", "s3:GetBucketPublicAccessBlock", "s3:GetBucketOwnershipControls",
 	"sqs:ListQueues", "sqs:GetQueueAttributes",
-	"secretsmanager:ListSecrets", "secretsmanager:GetResourcePolicy",
+	"secretsmanager:ListSecrets", "secretsmanager:GetResourcePolicy", "secretsmanager:DescribeSecret",
 	"sns:ListTopics", "sns:GetTopicAttributes",
 	"dynamodb:ListTables", "dynamodb:DescribeTable", "dynamodb:GetResourcePolicy",
 	"lambda:ListFunctions", "lambda:GetPolicy",

@@ -232,8 +232,8 @@ func wholeRegionSkipped(a *snapshot.Account, region string) bool {
 	return k != nil && k.Service == ""
 }
 
-// withoutIAM are an account's clients without IAM: reading some Regions
-// again keeps the account's IAM as it was.
+// withoutIAM are an account's clients without IAM (nor the account's S3
+// settings): reading some Regions again keeps them as they were.
 type withoutIAM struct{ Clients }
 
 func (w withoutIAM) Account(ctx context.Context, acct string) (AccountClients, error) {
@@ -247,3 +247,6 @@ func (w withoutIAM) Account(ctx context.Context, acct string) (AccountClients, e
 type noIAM struct{ AccountClients }
 
 func (noIAM) IAM() iamAPI { return nil }
+
+// S3Control is account-wide too: kept as it was.
+func (noIAM) S3Control(string) s3ControlAPI { return nil }

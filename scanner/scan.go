@@ -161,13 +161,14 @@ func Scan(ctx context.Context, c Clients, opts Options, events chan<- Event) (*s
 		r.total.Add(1)
 		p.Go(func() result { return result{self, rs.account(r, c, self, opts)} })
 	}
-	res := Result{Complete: true, Kept: rs.kept()}
+	res := Result{Complete: true}
 	for _, d := range p.Wait() {
 		snap.Accounts[d.id] = d.a
 		res.Errors += len(d.a.Errors)
 		res.Skipped += len(d.a.RegionsSkipped)
 		res.Accounts++
 	}
+	res.Kept = rs.kept() // once every account is done
 	if org != nil {
 		org.Errors = orgRec.sorted()
 		res.Errors += len(org.Errors)
