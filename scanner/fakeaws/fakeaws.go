@@ -17,6 +17,7 @@
 package fakeaws
 
 import (
+	"cmp"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -27,6 +28,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -47,6 +49,8 @@ type Call struct {
 	Resource string
 	// Token is the page asked for (NextToken or Marker), "" for the first.
 	Token string
+	// MaxResults is the page size asked for (MaxResults), 0 when not set.
+	MaxResults int
 }
 
 // Fault is how a call fails: an error in the call's protocol, or (Hang) no
@@ -75,6 +79,13 @@ type Server struct {
 	// cluster snapshot (encrypted with the first key, shared with
 	// Management) when there is a key.
 	Roles, RolesPerPage, Buckets, Keys int
+	// Per account and Region: the account's own EBS Snapshots (every 100th
+	// shared, see SnapshotShares) and Volumes, and SQS Queues, paginated
+	// as AWS paginates them (large.go).
+	Snapshots, Volumes, Queues int
+	// BadDate, when set, answers with a Date header the SDK cannot parse:
+	// it logs a warning for every answer.
+	BadDate bool
 	// Latency, when set, delays each answer.
 	Latency func(Call) time.Duration
 	// Fault, when set and returning non-nil, fails the call.
@@ -87,6 +98,7 @@ type Server struct {
 	URL string
 
 	total, throttled atomic.Int64
+	inFlight, peak   atomic.Int64
 	mu               sync.Mutex
 	ops              map[string]int // "account service:Op"
 }
@@ -154,6 +166,9 @@ func (s *Server) Calls(account, op string) int {
 // Total returns every request answered or failed.
 func (s *Server) Total() int { return int(s.total.Load()) }
 
+// PeakInFlight returns the most requests the server held at once.
+func (s *Server) PeakInFlight() int { return int(s.peak.Load()) }
+
 // Throttled returns the requests Allow refused.
 func (s *Server) Throttled() int { return int(s.throttled.Load()) }
 
@@ -199,13 +214,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case target != "":
 		c.Op = target[strings.LastIndex(target, ".")+1:]
 		_ = json.Unmarshal(body, &in)
-		// What the call is about: a key, an organization policy, a policy type.
-		for _, field := range []string{"KeyId", "PolicyId", "Filter"} {
+		// What the call is about: a key, an organization policy, a policy
+		// type, a queue.
+		for _, field := range []string{"KeyId", "PolicyId", "Filter", "QueueUrl"} {
 			if id, ok := in[field].(string); ok {
 				c.Resource = id
 			}
 		}
 		c.Token, _ = in["NextToken"].(string)
+		if n, ok := in["MaxResults"].(float64); ok {
+			c.MaxResults = int(n)
+		}
 	case service == "s3":
 		c.Op, c.Resource = s3Op(r)
 	case service == "lambda":
@@ -216,10 +235,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		form, _ = url.ParseQuery(string(body))
 		c.Op = form.Get("Action")
-		c.Resource = form.Get("RoleArn")
-		c.Token = form.Get("Marker")
+		c.Resource = cmp.Or(form.Get("RoleArn"), form.Get("SnapshotId"))
+		c.Token = cmp.Or(form.Get("Marker"), form.Get("NextToken"))
+		c.MaxResults, _ = strconv.Atoi(form.Get("MaxResults"))
 	}
 	s.total.Add(1)
+	for n, p := s.inFlight.Add(1), s.peak.Load(); n > p && !s.peak.CompareAndSwap(p, n); p = s.peak.Load() {
+	}
+	defer s.inFlight.Add(-1)
+	if s.BadDate {
+		w.Header().Set("Date", "not a date")
+	}
 	s.mu.Lock()
 	s.ops[c.Account+" "+c.Service+":"+c.Op]++
 	s.mu.Unlock()

@@ -43,6 +43,8 @@ func (s *Server) answer(w http.ResponseWriter, c Call, form url.Values, in map[s
 		s.s3(w, c)
 	case "ec2":
 		s.ec2(w, c)
+	case "sqs":
+		s.sqs(w, c)
 	case "rds":
 		s.rds(w, c)
 	default:
@@ -278,6 +280,15 @@ func (s *Server) ec2(w http.ResponseWriter, c Call) {
 		inner = "<ebsEncryptionByDefault>true</ebsEncryptionByDefault>"
 	case "GetEbsDefaultKmsKeyId":
 		inner = "<kmsKeyId>" + s.KeyARN(c.Account, c.Region, 0) + "</kmsKeyId>"
+	case "DescribeSnapshots":
+		inner = s.describeSnapshots(c)
+	case "DescribeVolumes":
+		inner = s.describeVolumes(c)
+	case "DescribeSnapshotAttribute":
+		var ok bool
+		if inner, ok = s.describeSnapshotAttribute(w, c); !ok {
+			return
+		}
 	}
 	w.Header().Set("Content-Type", "text/xml")
 	_, _ = fmt.Fprintf(w, "<%sResponse><requestId>fake</requestId>%s</%sResponse>", c.Op, inner, c.Op)
