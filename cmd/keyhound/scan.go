@@ -37,7 +37,8 @@ func (f *scanFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.so.Org, "org", false, "scan every active account of the caller's organization (management or delegated-administrator account)")
 	fs.StringVar(&f.accounts, "accounts", "", "comma-separated account IDs to scan")
 	fs.StringVar(&f.regions, "regions", "", "comma-separated Regions to scan in every account (default: every Region enabled for the account)")
-	fs.IntVar(&f.so.Concurrency, "concurrency", 16, "accounts scanned at once (each with its Regions, services, keys and buckets read concurrently)")
+	fs.IntVar(&f.so.Concurrency, "concurrency", 16, "accounts scanned at once (within each, its Regions, services and resources are read concurrently; --max-requests bounds the requests)")
+	fs.IntVar(&f.ao.MaxRequests, "max-requests", scanner.DefaultMaxRequests, "AWS requests in flight at once across the whole scan (every account, Region and retry)")
 	fs.StringVar(&f.ao.Profile, "profile", "", "AWS profile")
 	fs.StringVar(&f.profiles, "profiles", "", "comma-separated AWS profiles, one account each, read with their own credentials (no organization, no role assumed)")
 	fs.StringVar(&f.ao.Region, "region", "", "home Region for AWS Organizations and STS")
@@ -56,9 +57,6 @@ func (f *scanFlags) start(ctx context.Context) (<-chan scanner.Event, <-chan sca
 	f.so.Accounts = splitList(f.accounts)
 	f.so.Version = version.String()
 	f.so.HomeRegion = f.ao.Region
-	// Idle connections kept per host: an account has up to about 64
-	// requests in flight (its Regions, their services and keys, its buckets).
-	f.ao.MaxConns = f.so.Concurrency * 64
 	ctx, cancel := context.WithCancel(ctx)
 	if f.timeout > 0 {
 		var c2 context.CancelFunc
@@ -110,6 +108,11 @@ snapshots, SQS, Secrets Manager (never values), SNS, DynamoDB, Lambda and
 CloudWatch Logs into a snapshot file. Without --regions, every Region enabled
 for each account is scanned.
 
+--concurrency bounds the accounts scanned at once; --max-requests (default
+256) the AWS requests in flight across the whole scan. Every API of every
+account and Region has its own token bucket, which halves its rate when AWS
+throttles and grows back while it does not.
+
 Credentials come from the standard AWS chain (environment, profiles, SSO,
 instance roles). Each account other than the caller's is read through the audit
 role --role-name (or --role-arn-template, {account} standing for the ID);
@@ -120,8 +123,10 @@ still writes what was collected.
 Progress goes to standard error: one updating line on a terminal (accounts
 done of all, calls, throttled attempts, errors, time left from the accounts'
 completion rate), a line per account otherwise; --quiet silences it.
---json-progress writes every event as one JSON object per line instead:
-phase ("organization", "account", "error", "done", "progress"), account,
+--json-progress writes every event as one JSON object per line instead, and
+nothing else (the SDK's own warnings are dropped; a scan that cannot run ends
+with a "failed" event): phase ("organization", "account", "error", "done",
+"progress", "failed"), account,
 region, message, error (the failure of an "error" event), accounts_done,
 accounts_total, errors, account_errors, calls, throttles, failed_attempts,
 elapsed_ns; docs/scan.md describes them. keyhound tui --scan shows it live.
@@ -136,23 +141,29 @@ Exit codes: 0 complete, 4 partial (written; some calls failed), 3 failed.`,
   keyhound scan --profiles prod,staging,dev -o accounts.json.gz      # no organization`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			stderr := cmd.ErrOrStderr()
+			p := &progress{w: stderr, live: isTerminal(stderr), json: jsonP, quiet: quiet}
 			if f.out == "" {
-				return &exitError{code: exitBadInput, err: fmt.Errorf("-o FILE is required")}
+				return p.fail(fmt.Errorf("-o FILE is required"))
+			}
+			// The SDK's own warnings go to standard error with plain
+			// progress; with --json-progress (JSON lines only) or --quiet,
+			// nowhere.
+			if !jsonP && !quiet {
+				f.ao.SDKLog = stderr
 			}
 			events, done, cancel, err := f.start(cmd.Context())
 			if err != nil {
-				return &exitError{code: exitBadInput, err: err}
+				return p.fail(err)
 			}
 			defer cancel()
-			stderr := cmd.ErrOrStderr()
-			p := &progress{w: stderr, live: isTerminal(stderr), json: jsonP, quiet: quiet}
 			for e := range events {
 				p.event(e)
 			}
 			p.end()
 			d := <-done
 			if d.err != nil {
-				return &exitError{code: exitBadInput, err: d.err}
+				return p.fail(d.err)
 			}
 			errs := d.snap.CollectionErrors()
 			if !quiet && !jsonP {
@@ -252,6 +263,19 @@ func (p *progress) event(e scanner.Event) {
 	case e.Phase == "done":
 		_, _ = fmt.Fprintf(p.w, "keyhound: scanned %s (%d/%d): %s\n", e.Account, e.AccountsDone, e.AccountsTotal, e.Message)
 	}
+}
+
+// fail ends a scan that could not run (exit 3). With --json-progress the
+// failure is one more JSON line, phase "failed", so that the stream holds
+// nothing but JSON; otherwise it is printed as usual.
+func (p *progress) fail(err error) error {
+	if !p.json {
+		return &exitError{code: exitBadInput, err: err}
+	}
+	p.end()
+	b, _ := json.Marshal(scanner.Event{Phase: "failed", Err: err.Error()})
+	_, _ = fmt.Fprintf(p.w, "%s\n", b)
+	return &exitError{code: exitBadInput}
 }
 
 func (p *progress) end() {

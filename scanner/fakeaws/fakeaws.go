@@ -83,6 +83,9 @@ type Server struct {
 	// shared, see SnapshotShares) and Volumes, and SQS Queues, paginated
 	// as AWS paginates them (large.go).
 	Snapshots, Volumes, Queues int
+	// BucketsPerPage, when set, is the most buckets a ListBuckets page
+	// holds, whatever max-buckets asks (AWS may answer fewer).
+	BucketsPerPage int
 	// BadDate, when set, answers with a Date header the SDK cannot parse:
 	// it logs a warning for every answer.
 	BadDate bool
@@ -227,6 +230,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	case service == "s3":
 		c.Op, c.Resource = s3Op(r)
+		c.Token = r.URL.Query().Get("continuation-token")
+		c.MaxResults, _ = strconv.Atoi(r.URL.Query().Get("max-buckets"))
 	case service == "lambda":
 		c.Op = "ListFunctions"
 		if strings.HasSuffix(r.URL.Path, "/policy") {
