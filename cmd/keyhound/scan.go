@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -150,7 +151,7 @@ Exit codes: 0 complete, 4 partial (written; some calls failed), 3 failed.`,
 			// progress; with --json-progress (JSON lines only) or --quiet,
 			// nowhere.
 			if !jsonP && !quiet {
-				f.ao.SDKLog = stderr
+				f.ao.SDKLog = sdkLog{p}
 			}
 			events, done, cancel, err := f.start(cmd.Context())
 			if err != nil {
@@ -240,6 +241,8 @@ type progress struct {
 	live, json, quiet bool
 	shown             bool
 	drawn             time.Time // when the live line was last drawn
+	// mu lets the SDK's log lines (sdkLog) take turns with the progress.
+	mu sync.Mutex
 }
 
 // redrawEvery bounds how often the live line is redrawn for events that
@@ -247,6 +250,8 @@ type progress struct {
 const redrawEvery = 100 * time.Millisecond
 
 func (p *progress) event(e scanner.Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	switch {
 	case p.quiet:
 	case p.json:
@@ -269,16 +274,30 @@ func (p *progress) event(e scanner.Event) {
 // failure is one more JSON line, phase "failed", so that the stream holds
 // nothing but JSON; otherwise it is printed as usual.
 func (p *progress) fail(err error) error {
-	if !p.json {
+	if !p.json || p.quiet {
 		return &exitError{code: exitBadInput, err: err}
 	}
-	p.end()
-	b, _ := json.Marshal(scanner.Event{Phase: "failed", Err: err.Error()})
-	_, _ = fmt.Fprintf(p.w, "%s\n", b)
+	p.event(scanner.Event{Phase: "failed", Err: err.Error()})
 	return &exitError{code: exitBadInput}
 }
 
+// sdkLog writes the SDK's log lines on the progress's stream, between its
+// lines: on a terminal a log line first clears the redrawn progress line,
+// which the next event draws again.
+type sdkLog struct{ p *progress }
+
+func (l sdkLog) Write(b []byte) (int, error) {
+	l.p.mu.Lock()
+	defer l.p.mu.Unlock()
+	if l.p.live && l.p.shown {
+		_, _ = io.WriteString(l.p.w, "\r\033[K")
+	}
+	return l.p.w.Write(b)
+}
+
 func (p *progress) end() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.shown {
 		_, _ = fmt.Fprintln(p.w)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/keyhound/keyhound/internal/mototest"
+	"github.com/keyhound/keyhound/scanner"
 	"github.com/keyhound/keyhound/scanner/fakeaws"
 )
 
@@ -83,5 +84,22 @@ func TestScanJSONProgressFailure(t *testing.T) {
 	}
 	if code, _, errOut := runCLI(t, "", "scan", "--org"); code != exitBadInput || !strings.HasPrefix(errOut, "keyhound: -o FILE is required") {
 		t.Errorf("without --json-progress: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// On a terminal, an SDK log line clears the redrawn progress line first,
+// and the next event draws it again below.
+func TestSDKLogBetweenProgressLines(t *testing.T) {
+	var b strings.Builder
+	p := &progress{w: &b, live: true}
+	p.event(scanner.Event{Phase: "progress", AccountsTotal: 2})
+	_, _ = sdkLog{p}.Write([]byte("SDK 2026/01/01 WARN failed to parse response Date header value\n"))
+	p.event(scanner.Event{Phase: "done", AccountsDone: 1, AccountsTotal: 2})
+	p.end()
+	want := "\r\033[Kkeyhound: 0/2 accounts · 0 calls · 0 throttled · 0 errors · elapsed 0s" +
+		"\r\033[KSDK 2026/01/01 WARN failed to parse response Date header value\n" +
+		"\r\033[Kkeyhound: 1/2 accounts · 0 calls · 0 throttled · 0 errors · about 0s left\n"
+	if b.String() != want {
+		t.Errorf("got %q\nwant %q", b.String(), want)
 	}
 }

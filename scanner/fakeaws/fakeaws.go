@@ -169,6 +169,15 @@ func (s *Server) Calls(account, op string) int {
 // Total returns every request answered or failed.
 func (s *Server) Total() int { return int(s.total.Load()) }
 
+// notePeak raises the peak of requests held at once to n.
+func (s *Server) notePeak(n int64) {
+	for p := s.peak.Load(); n > p; p = s.peak.Load() {
+		if s.peak.CompareAndSwap(p, n) {
+			return
+		}
+	}
+}
+
 // PeakInFlight returns the most requests the server held at once.
 func (s *Server) PeakInFlight() int { return int(s.peak.Load()) }
 
@@ -245,8 +254,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.MaxResults, _ = strconv.Atoi(form.Get("MaxResults"))
 	}
 	s.total.Add(1)
-	for n, p := s.inFlight.Add(1), s.peak.Load(); n > p && !s.peak.CompareAndSwap(p, n); p = s.peak.Load() {
-	}
+	s.notePeak(s.inFlight.Add(1))
 	defer s.inFlight.Add(-1)
 	if s.BadDate {
 		w.Header().Set("Date", "not a date")
