@@ -68,7 +68,8 @@ type AWSOptions struct {
 // client and no client-side retry quota (ratelimit.None), one shared HTTP
 // transport sized to the requests in flight, and per account one credentials
 // cache over an AssumeRole provider, shared by its regional clients. SDK
-// request logging stays off: it would print session tokens.
+// request logging stays off: it would print session tokens; the SDK's
+// other log lines (warnings) go to o.SDKLog, or nowhere.
 func NewAWSClients(ctx context.Context, o AWSOptions) (Clients, error) {
 	c, err := newAWSClients(ctx, o, &Stats{}, newLimiter().withMaxRequests(o.MaxRequests))
 	if err != nil {

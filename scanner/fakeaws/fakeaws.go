@@ -11,7 +11,9 @@
 // "ASIAFAKE<account>" keys, and a key "AKIAFAKE<account>" (for shared-config
 // profiles) acts in that account; any other key acts in Management. Like
 // AWS, a bucket read through another Region's endpoint answers
-// PermanentRedirect.
+// PermanentRedirect. Large listings (EBS snapshots and volumes, SQS queues,
+// buckets) page as AWS pages them (large.go), and Quotas is AWS's side of
+// the request quotas, at its published rates (quotas.go).
 //
 // It is test support: no production code imports it.
 package fakeaws
