@@ -1,8 +1,10 @@
 package scanner
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"strconv"
@@ -29,6 +31,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/aws/smithy-go/logging"
 	"github.com/keyhound/keyhound/graph/arn"
 )
 
@@ -61,8 +64,16 @@ type AWSOptions struct {
 	// the answer included (default 60 s): an endpoint that never answers
 	// costs one timeout per attempt; the retryer tries again.
 	CallTimeout time.Duration
-	// MaxConns bounds HTTP connections per host (the requests in flight).
+	// MaxConns is how many idle HTTP connections are kept per host
+	// (default MaxRequests).
 	MaxConns int
+	// MaxRequests bounds the requests in flight at once across the whole
+	// scan, every account, Region and retry included (default
+	// DefaultMaxRequests).
+	MaxRequests int
+	// SDKLog receives the SDK's own log lines (warnings such as a response
+	// without a checksum); nil discards them.
+	SDKLog io.Writer
 	// MaxAttempts of the standard retryer (default AWS_MAX_ATTEMPTS, else 10).
 	MaxAttempts int
 	// maxBackoff between attempts (default the SDK's 20 s); tests shorten it.
@@ -82,9 +93,10 @@ const DefaultCallTimeout = 60 * time.Second
 // client and no client-side retry quota (ratelimit.None), one shared HTTP
 // transport sized to the requests in flight, and per account one credentials
 // cache over an AssumeRole provider, shared by its regional clients. SDK
-// request logging stays off: it would print session tokens.
+// request logging stays off: it would print session tokens; the SDK's
+// other log lines (warnings) go to o.SDKLog, or nowhere.
 func NewAWSClients(ctx context.Context, o AWSOptions) (Clients, error) {
-	c, err := newAWSClients(ctx, o, &Stats{}, newLimiter())
+	c, err := newAWSClients(ctx, o, &Stats{}, newLimiter().withMaxRequests(o.MaxRequests))
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +115,7 @@ func newAWSClients(ctx context.Context, o AWSOptions, stats *Stats, limits *limi
 		}
 	}
 	if o.MaxConns <= 0 {
-		o.MaxConns = 256
+		o.MaxConns = cmp.Or(max(o.MaxRequests, 0), DefaultMaxRequests)
 	}
 	if len(o.RoleNames) == 0 {
 		o.RoleNames = []string{DefaultRoleName}
@@ -124,8 +136,13 @@ func newAWSClients(ctx context.Context, o AWSOptions, stats *Stats, limits *limi
 	httpClient := awshttp.NewBuildableClient().WithTimeout(o.CallTimeout).WithTransportOptions(func(tr *http.Transport) {
 		tr.MaxIdleConns, tr.MaxIdleConnsPerHost = o.MaxConns, o.MaxConns
 	})
+	var sdkLog logging.Logger = logging.Nop{}
+	if o.SDKLog != nil {
+		sdkLog = logging.NewStandardLogger(o.SDKLog)
+	}
 	opts := []func(*config.LoadOptions) error{
 		config.WithHTTPClient(httpClient),
+		config.WithLogger(sdkLog),
 		config.WithRetryer(func() aws.Retryer {
 			return retry.NewStandard(func(so *retry.StandardOptions) {
 				so.MaxAttempts = o.MaxAttempts
@@ -344,7 +361,7 @@ func (a *awsAccount) DynamoDB(region string) dynamoAPI {
 // own credentials (no role is assumed), its account ID from
 // sts:GetCallerIdentity. It returns the accounts, in the profiles' order.
 func NewProfileClients(ctx context.Context, o AWSOptions, profiles []string) (Clients, []string, error) {
-	stats, limits := &Stats{}, newLimiter()
+	stats, limits := &Stats{}, newLimiter().withMaxRequests(o.MaxRequests)
 	pc := &profileClients{byAccount: map[string]*awsClients{}}
 	var accounts []string
 	for _, name := range profiles {

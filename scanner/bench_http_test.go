@@ -31,8 +31,8 @@ var (
 // the token buckets) against fakeaws on loopback. Every call takes its
 // latency (-scan.regional, default 100 ms; -scan.org 300 ms; -scan.iam 1 s
 // a page), and AWS's side answers the throttling error of each protocol
-// when an (account, Region, API) exceeds twice the scanner's own bucket
-// (AWS's published quota). It reports the wall time, the calls and calls/s,
+// when an (account, Region, API) exceeds AWS's published quota
+// (fakeaws.Quotas, about twice the scanner's own bucket). It reports the wall time, the calls and calls/s,
 // the calls AWS throttled (the buckets should leave none), the peak heap,
 // and the lower bound that the latency, the quotas and the allowed
 // concurrency set, with their ratio.
@@ -53,7 +53,6 @@ func BenchmarkScanFakeAWS(b *testing.B) {
 			for i := range members {
 				members[i] = fmt.Sprintf("%012d", 200000000000+i)
 			}
-			awsSide := newAWSQuotas()
 			latency := func(c fakeaws.Call) time.Duration {
 				switch c.Service {
 				case "organizations":
@@ -71,9 +70,7 @@ func BenchmarkScanFakeAWS(b *testing.B) {
 				s := fakeaws.Start(b, &fakeaws.Server{
 					Members: members, Regions: regions, Keys: keys, Buckets: buckets, Roles: roles,
 					Latency: latency,
-					Allow: func(c fakeaws.Call) bool {
-						return awsSide.bucket(c.Account, c.Region, sdkServiceID(c.Service), c.Op).Allow()
-					},
+					Allow:   (&fakeaws.Quotas{}).Allow,
 				})
 				mototest.UseEnv(b)
 				c, err := newAWSClients(context.Background(), AWSOptions{Region: "us-east-1", EndpointURL: s.URL, MaxConns: 1024}, &Stats{}, newLimiter())
@@ -144,18 +141,6 @@ func sequentialCalls(n int, latency time.Duration, q quota) time.Duration {
 		tokens = min(float64(q.burst), tokens+latency.Seconds()*q.perSecond)
 	}
 	return t
-}
-
-// sdkServiceID maps a signing name to the SDK's service ID, as the token
-// buckets know it.
-func sdkServiceID(signingName string) string {
-	switch signingName {
-	case "secretsmanager":
-		return "Secrets Manager"
-	case "logs":
-		return "CloudWatch Logs"
-	}
-	return signingName
 }
 
 // sampleHeap records the peak of the heap's objects, sampled every 100 ms

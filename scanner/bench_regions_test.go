@@ -70,7 +70,7 @@ func BenchmarkScanRegionDenySCP(b *testing.B) {
 			var heap, sys uint64
 			for b.Loop() {
 				b.StopTimer()
-				awsSide := newAWSQuotas()
+				awsSide := &fakeaws.Quotas{} // AWS's published quotas
 				deniedCalls.Store(0)
 				s := fakeaws.Start(b, &fakeaws.Server{
 					Members: members, Regions: regions, Keys: keys, Buckets: buckets, Roles: roles,
@@ -83,9 +83,7 @@ func BenchmarkScanRegionDenySCP(b *testing.B) {
 						}
 						return nil
 					},
-					Allow: func(c fakeaws.Call) bool {
-						return awsSide.bucket(c.Account, c.Region, sdkServiceID(c.Service), c.Op).Allow()
-					},
+					Allow: awsSide.Allow,
 				})
 				mototest.UseEnv(b)
 				c, err := newAWSClients(context.Background(), AWSOptions{Region: "us-east-1", EndpointURL: s.URL, MaxConns: 1024}, &Stats{}, newLimiter())

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,18 +16,21 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
-	"golang.org/x/time/rate"
+
+	"github.com/keyhound/keyhound/scanner/fakeaws"
 )
 
 // quotaAccount simulates one account against AWS: every call first waits
 // for the scanner's own token bucket of its account, Region and API (as the
 // SDK middleware does, at about half of AWS's published quotas); then AWS's
-// side answers ThrottlingException when its own per-account-per-API quota
-// (twice the scanner's) is exceeded; then the call takes its latency: 100 ms
-// regional, 1 s per IAM authorization-details page. It has IAM, KMS and S3.
+// side (fakeaws.Quotas: AWS's published quotas, about twice the scanner's)
+// answers ThrottlingException when its per-account-per-API quota is
+// exceeded; then the call takes its latency: 100 ms
+// regional, 1 s per IAM authorization-details page. The scanner's bucket
+// hears of each answer (AIMD). It has IAM, KMS and S3.
 type quotaAccount struct {
 	l       *limiter
-	aws     *limiter // AWS's side: the published quotas
+	aws     *fakeaws.Quotas // AWS's side: the published quotas
 	id      string
 	latency time.Duration
 	keys    int
@@ -36,10 +40,13 @@ type quotaAccount struct {
 }
 
 func (a *quotaAccount) call(ctx context.Context, region, service, op string) error {
-	if err := a.l.bucket(a.id, region, service, op).Wait(ctx); err != nil {
+	b := a.l.bucket(a.id, region, service, op)
+	sent, err := b.wait(ctx)
+	if err != nil {
 		return err
 	}
-	if !a.aws.bucket(a.id, region, service, op).Allow() {
+	if !a.aws.Allow(fakeaws.Call{Account: a.id, Region: region, Service: strings.ToLower(service), Op: op}) {
+		b.throttled(sent, time.Now())
 		return &smithy.GenericAPIError{Code: "ThrottlingException", Message: "Rate exceeded"}
 	}
 	latency := a.latency
@@ -48,6 +55,7 @@ func (a *quotaAccount) call(ctx context.Context, region, service, op string) err
 	}
 	select {
 	case <-time.After(latency):
+		b.succeeded(time.Now())
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
@@ -174,7 +182,8 @@ func (q quotaKMS) ListResourceTags(ctx context.Context, _ *kms.ListResourceTagsI
 }
 
 type quotaClients struct {
-	l, aws  *limiter
+	l       *limiter
+	aws     *fakeaws.Quotas
 	latency time.Duration
 	keys    int
 	roles   int
@@ -192,7 +201,7 @@ func (c *quotaClients) Account(_ context.Context, id string) (AccountClients, er
 // keys, 50 roles (one IAM page) and 20 buckets against simulated AWS in
 // process (quotaAccount: no HTTP, no SDK), to isolate the scanner's own
 // scheduling: every call waits for the scanner's token bucket, AWS's side
-// throttles past twice that, and each call takes 100 ms (1 s per IAM page).
+// throttles past its published quotas (about twice that), and each call takes 100 ms (1 s per IAM page).
 // It reports the wall time, calls and calls/s, the calls that failed for
 // throttling (the buckets should leave none), the lower bound that latency
 // and the allowed concurrency set, and their ratio. BenchmarkScanFakeAWS
@@ -226,7 +235,7 @@ func BenchmarkScanQuotaBound(b *testing.B) {
 			bound := perAccount * waves(accounts, concurrency)
 			var calls, throttled int
 			for b.Loop() {
-				c := &quotaClients{l: newLimiter(), aws: newAWSQuotas(), latency: regional, keys: keys, roles: roles, buckets: buckets, regions: regions}
+				c := &quotaClients{l: newLimiter(), aws: &fakeaws.Quotas{}, latency: regional, keys: keys, roles: roles, buckets: buckets, regions: regions}
 				snap, res, err := Scan(context.Background(), c, Options{Accounts: ids, Regions: regions, Concurrency: concurrency}, nil)
 				if err != nil || len(snap.Accounts) != accounts {
 					b.Fatalf("%v %+v", err, res)
@@ -242,10 +251,4 @@ func BenchmarkScanQuotaBound(b *testing.B) {
 			b.ReportMetric(wall.Seconds()/bound.Seconds(), "x-bound")
 		})
 	}
-}
-
-// newAWSQuotas is AWS's side of the quotas: twice the scanner's own limits
-// (which are about half of the published ones).
-func newAWSQuotas() *limiter {
-	return &limiter{buckets: map[string]*rate.Limiter{}, scale: 2}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
@@ -30,10 +31,15 @@ func enabledRegions(ctx context.Context, c ec2API) ([]string, error) {
 }
 
 // collectEC2 reads EBS volumes and the account's own snapshots with their
-// createVolumePermission.
+// createVolumePermission (DescribeSnapshotAttribute, ResourceWorkers
+// snapshots at a time, in DescribeSnapshots order). Both listings are
+// paginated (MaxResults): unpaginated, they draw on EC2's smaller token
+// bucket and may time out ("Request throttling for the Amazon EC2 API";
+// "Pagination in the Amazon EC2 API"); DescribeSnapshots answers at most
+// 1,000 a page, DescribeVolumes 500.
 func collectEC2(ctx context.Context, c ec2API, account, region string, rec *recorder) *snapshot.EC2 {
-	out := &snapshot.EC2{Volumes: []snapshot.Volume{}, Snapshots: []snapshot.EBSSnapshot{}}
-	vp := ec2.NewDescribeVolumesPaginator(c, &ec2.DescribeVolumesInput{})
+	out := &snapshot.EC2{Volumes: []snapshot.Volume{}}
+	vp := ec2.NewDescribeVolumesPaginator(c, &ec2.DescribeVolumesInput{MaxResults: aws.Int32(500)})
 	for vp.HasMorePages() {
 		page, err := vp.NextPage(ctx)
 		if err != nil {
@@ -47,34 +53,38 @@ func collectEC2(ctx context.Context, c ec2API, account, region string, rec *reco
 			}
 		}
 	}
-	sp := ec2.NewDescribeSnapshotsPaginator(c, &ec2.DescribeSnapshotsInput{OwnerIds: []string{"self"}})
+	var owned []snapshot.EBSSnapshot
+	listed := true
+	sp := ec2.NewDescribeSnapshotsPaginator(c, &ec2.DescribeSnapshotsInput{OwnerIds: []string{"self"}, MaxResults: aws.Int32(1000)})
 	for sp.HasMorePages() {
 		page, err := sp.NextPage(ctx)
 		if err != nil {
 			rec.add("ec2", region, "DescribeSnapshots", "", err)
-			out.Snapshots = nil
+			listed = false // not collected, rather than the pages read so far
 			break
 		}
 		for _, s := range page.Snapshots {
 			if deref(s.OwnerId) != account {
 				continue // only the account's own snapshots
 			}
-			ss, err := convert[snapshot.EBSSnapshot](s)
+			if ss, err := convert[snapshot.EBSSnapshot](s); err == nil {
+				owned = append(owned, ss)
+			}
+		}
+	}
+	if listed {
+		out.Snapshots = readEach(owned, ResourceWorkers, func(ss *snapshot.EBSSnapshot) snapshot.EBSSnapshot {
+			attr, err := c.DescribeSnapshotAttribute(ctx, &ec2.DescribeSnapshotAttributeInput{SnapshotId: &ss.SnapshotID, Attribute: ec2types.SnapshotAttributeNameCreateVolumePermission})
 			if err != nil {
-				continue
+				rec.add("ec2", region, "DescribeSnapshotAttribute", ss.SnapshotID, err)
+				return *ss // createVolumePermission not collected
 			}
 			ss.CreateVolumePermissions = []snapshot.CreateVolumePermission{}
-			attr, err := c.DescribeSnapshotAttribute(ctx, &ec2.DescribeSnapshotAttributeInput{SnapshotId: s.SnapshotId, Attribute: ec2types.SnapshotAttributeNameCreateVolumePermission})
-			if err != nil {
-				rec.add("ec2", region, "DescribeSnapshotAttribute", deref(s.SnapshotId), err)
-				ss.CreateVolumePermissions = nil // not collected
-			} else {
-				for _, p := range attr.CreateVolumePermissions {
-					ss.CreateVolumePermissions = append(ss.CreateVolumePermissions, snapshot.CreateVolumePermission{UserID: deref(p.UserId), Group: string(p.Group)})
-				}
+			for _, p := range attr.CreateVolumePermissions {
+				ss.CreateVolumePermissions = append(ss.CreateVolumePermissions, snapshot.CreateVolumePermission{UserID: deref(p.UserId), Group: string(p.Group)})
 			}
-			out.Snapshots = append(out.Snapshots, ss)
-		}
+			return *ss
+		})
 	}
 	// EBS encryption by default: new volumes (and copies) get this key,
 	// aws/ebs unless the account chose another.
@@ -92,10 +102,11 @@ func collectEC2(ctx context.Context, c ec2API, account, region string, rec *reco
 	return out
 }
 
-// collectRDS reads DB instances and the account's manual DB snapshots with
-// their "restore" attribute.
+// collectRDS reads DB instances, and the account's DB snapshots and Aurora
+// cluster snapshots with their "restore" attribute. RDS pages by Marker
+// (MaxRecords, 100 at most), which the paginators follow to the end.
 func collectRDS(ctx context.Context, c rdsAPI, region string, rec *recorder) *snapshot.RDS {
-	out := &snapshot.RDS{DBInstances: []snapshot.DBInstance{}, DBSnapshots: []snapshot.DBSnapshot{}}
+	out := &snapshot.RDS{DBInstances: []snapshot.DBInstance{}}
 	ip := rds.NewDescribeDBInstancesPaginator(c, &rds.DescribeDBInstancesInput{})
 	for ip.HasMorePages() {
 		page, err := ip.NextPage(ctx)
@@ -110,39 +121,47 @@ func collectRDS(ctx context.Context, c rdsAPI, region string, rec *recorder) *sn
 			}
 		}
 	}
+	out.DBSnapshots = collectDBSnapshots(ctx, c, region, rec)
+	out.DBClusterSnapshots = collectClusterSnapshots(ctx, c, region, rec)
+	return out
+}
+
+// collectDBSnapshots reads the account's DB snapshots, then each one's
+// "restore" attribute, ResourceWorkers at a time, in listing order.
+func collectDBSnapshots(ctx context.Context, c rdsAPI, region string, rec *recorder) []snapshot.DBSnapshot {
+	var listed []snapshot.DBSnapshot
 	sp := rds.NewDescribeDBSnapshotsPaginator(c, &rds.DescribeDBSnapshotsInput{})
 	for sp.HasMorePages() {
 		page, err := sp.NextPage(ctx)
 		if err != nil {
 			rec.add("rds", region, "DescribeDBSnapshots", "", err)
-			out.DBSnapshots = nil
-			break
+			return nil
 		}
 		for _, s := range page.DBSnapshots {
-			ds, err := convert[snapshot.DBSnapshot](s)
-			if err != nil {
-				continue
+			if ds, err := convert[snapshot.DBSnapshot](s); err == nil {
+				listed = append(listed, ds)
 			}
-			attr, err := c.DescribeDBSnapshotAttributes(ctx, &rds.DescribeDBSnapshotAttributesInput{DBSnapshotIdentifier: s.DBSnapshotIdentifier})
-			if err != nil {
-				rec.add("rds", region, "DescribeDBSnapshotAttributes", deref(s.DBSnapshotArn), err)
-			} else if attr.DBSnapshotAttributesResult != nil {
-				ds.Attributes = []snapshot.DBSnapshotAttribute{}
-				for _, a := range attr.DBSnapshotAttributesResult.DBSnapshotAttributes {
-					ds.Attributes = append(ds.Attributes, snapshot.DBSnapshotAttribute{AttributeName: deref(a.AttributeName), AttributeValues: a.AttributeValues})
-				}
-			}
-			out.DBSnapshots = append(out.DBSnapshots, ds)
 		}
 	}
-	out.DBClusterSnapshots = collectClusterSnapshots(ctx, c, region, rec)
-	return out
+	return readEach(listed, ResourceWorkers, func(ds *snapshot.DBSnapshot) snapshot.DBSnapshot {
+		attr, err := c.DescribeDBSnapshotAttributes(ctx, &rds.DescribeDBSnapshotAttributesInput{DBSnapshotIdentifier: &ds.DBSnapshotIdentifier})
+		if err != nil {
+			rec.add("rds", region, "DescribeDBSnapshotAttributes", ds.DBSnapshotArn, err)
+		} else if attr.DBSnapshotAttributesResult != nil {
+			ds.Attributes = []snapshot.DBSnapshotAttribute{}
+			for _, a := range attr.DBSnapshotAttributesResult.DBSnapshotAttributes {
+				ds.Attributes = append(ds.Attributes, snapshot.DBSnapshotAttribute{AttributeName: deref(a.AttributeName), AttributeValues: a.AttributeValues})
+			}
+		}
+		return *ds
+	})
 }
 
 // collectClusterSnapshots reads the account's manual Aurora cluster
-// snapshots with their "restore" attribute (shared like DB snapshots).
+// snapshots, then each one's "restore" attribute (shared like DB
+// snapshots), ResourceWorkers at a time, in listing order.
 func collectClusterSnapshots(ctx context.Context, c rdsAPI, region string, rec *recorder) []snapshot.DBClusterSnapshot {
-	out := []snapshot.DBClusterSnapshot{}
+	var listed []snapshot.DBClusterSnapshot
 	cp := rds.NewDescribeDBClusterSnapshotsPaginator(c, &rds.DescribeDBClusterSnapshotsInput{})
 	for cp.HasMorePages() {
 		page, err := cp.NextPage(ctx)
@@ -151,21 +170,21 @@ func collectClusterSnapshots(ctx context.Context, c rdsAPI, region string, rec *
 			return nil
 		}
 		for _, s := range page.DBClusterSnapshots {
-			cs, err := convert[snapshot.DBClusterSnapshot](s)
-			if err != nil {
-				continue
+			if cs, err := convert[snapshot.DBClusterSnapshot](s); err == nil {
+				listed = append(listed, cs)
 			}
-			attr, err := c.DescribeDBClusterSnapshotAttributes(ctx, &rds.DescribeDBClusterSnapshotAttributesInput{DBClusterSnapshotIdentifier: s.DBClusterSnapshotIdentifier})
-			if err != nil {
-				rec.add("rds", region, "DescribeDBClusterSnapshotAttributes", deref(s.DBClusterSnapshotArn), err)
-			} else if attr.DBClusterSnapshotAttributesResult != nil {
-				cs.Attributes = []snapshot.DBSnapshotAttribute{}
-				for _, a := range attr.DBClusterSnapshotAttributesResult.DBClusterSnapshotAttributes {
-					cs.Attributes = append(cs.Attributes, snapshot.DBSnapshotAttribute{AttributeName: deref(a.AttributeName), AttributeValues: a.AttributeValues})
-				}
-			}
-			out = append(out, cs)
 		}
 	}
-	return out
+	return readEach(listed, ResourceWorkers, func(cs *snapshot.DBClusterSnapshot) snapshot.DBClusterSnapshot {
+		attr, err := c.DescribeDBClusterSnapshotAttributes(ctx, &rds.DescribeDBClusterSnapshotAttributesInput{DBClusterSnapshotIdentifier: &cs.DBClusterSnapshotIdentifier})
+		if err != nil {
+			rec.add("rds", region, "DescribeDBClusterSnapshotAttributes", cs.DBClusterSnapshotArn, err)
+		} else if attr.DBClusterSnapshotAttributesResult != nil {
+			cs.Attributes = []snapshot.DBSnapshotAttribute{}
+			for _, a := range attr.DBClusterSnapshotAttributesResult.DBClusterSnapshotAttributes {
+				cs.Attributes = append(cs.Attributes, snapshot.DBSnapshotAttribute{AttributeName: deref(a.AttributeName), AttributeValues: a.AttributeValues})
+			}
+		}
+		return *cs
+	})
 }

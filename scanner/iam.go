@@ -3,6 +3,7 @@ package scanner
 import (
 	"context"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/keyhound/keyhound/graph/snapshot"
@@ -16,7 +17,9 @@ func collectIAM(ctx context.Context, c iamAPI, rec *recorder) *snapshot.IAM {
 		UserDetailList: []snapshot.UserDetail{}, GroupDetailList: []snapshot.GroupDetail{},
 		RoleDetailList: []snapshot.RoleDetail{}, Policies: []snapshot.ManagedPolicyDetail{},
 	}
-	p := iam.NewGetAccountAuthorizationDetailsPaginator(c, &iam.GetAccountAuthorizationDetailsInput{})
+	// Pages of 1,000 items, IAM's largest (the default is 100): an account
+	// with thousands of roles takes a few calls, not dozens.
+	p := iam.NewGetAccountAuthorizationDetailsPaginator(c, &iam.GetAccountAuthorizationDetailsInput{MaxItems: aws.Int32(1000)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {

@@ -5,10 +5,11 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/smithy-go/middleware"
-	"golang.org/x/time/rate"
 )
 
 // quota is a request rate the scanner allows itself for one API in one
@@ -61,19 +62,36 @@ func quotaFor(service, operation string) quota {
 	return defaultQuota
 }
 
-// limiter holds one token bucket per (account, Region, API) and counts calls.
+// limiter holds one adaptive token bucket per (account, Region, API),
+// counts the attempts that went through them, and bounds the requests in
+// flight across every client that shares it.
 type limiter struct {
 	mu      sync.Mutex
-	buckets map[string]*rate.Limiter
+	buckets map[string]*adaptive
 	calls   int
-	// scale multiplies the quotas (0 or 1: as listed); tests simulate AWS's
-	// side with 2.
+	// inFlight holds a token per request in flight; nil: no bound.
+	inFlight chan struct{}
+	// scale multiplies the quotas (0 or 1: as listed); tests raise them.
 	scale float64
 }
 
-func newLimiter() *limiter { return &limiter{buckets: map[string]*rate.Limiter{}} }
+func newLimiter() *limiter { return &limiter{buckets: map[string]*adaptive{}} }
 
-func (l *limiter) bucket(account, region, service, operation string) *rate.Limiter {
+// DefaultMaxRequests bounds the requests in flight across a scan unless
+// AWSOptions.MaxRequests says otherwise.
+const DefaultMaxRequests = 256
+
+// withMaxRequests bounds the requests in flight at once to n (default
+// DefaultMaxRequests).
+func (l *limiter) withMaxRequests(n int) *limiter {
+	if n <= 0 {
+		n = DefaultMaxRequests
+	}
+	l.inFlight = make(chan struct{}, n)
+	return l
+}
+
+func (l *limiter) bucket(account, region, service, operation string) *adaptive {
 	key := account + "/" + region + "/" + strings.ToLower(service) + ":" + operation
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -84,29 +102,65 @@ func (l *limiter) bucket(account, region, service, operation string) *rate.Limit
 		if l.scale > 1 {
 			q.perSecond, q.burst = q.perSecond*l.scale, int(float64(q.burst)*l.scale)
 		}
-		b = rate.NewLimiter(rate.Limit(q.perSecond), q.burst)
+		b = newAdaptive(q, time.Now())
 		l.buckets[key] = b
 	}
 	return b
 }
 
-// Calls returns how many calls went through the limiter.
+// Calls returns how many attempts went through the limiter.
 func (l *limiter) Calls() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.calls
 }
 
-// middleware makes every call of an account's clients wait for its bucket.
+// middleware makes every attempt of an account's clients wait for its
+// bucket, and tells the bucket how AWS answered. It sits right after the
+// SDK's retry loop (Finalize, after "Retry", before the credentials and
+// the signature), so that each attempt — retries included — waits for a
+// token and every throttled answer slows the bucket down; the retryer's
+// backoff still applies between attempts. A second step, last in
+// Finalize (after signing, before the request is sent), holds one of the
+// limiter's in-flight tokens while the request is out: credentials are
+// fetched before it, so an AssumeRole refreshing them never waits behind
+// the calls that need them.
 func (l *limiter) middleware(account string) func(*middleware.Stack) error {
 	return func(st *middleware.Stack) error {
-		return st.Initialize.Add(middleware.InitializeMiddlewareFunc("KeyhoundRateLimit",
-			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+		pace := middleware.FinalizeMiddlewareFunc("KeyhoundRateLimit",
+			func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
 				b := l.bucket(account, awsmiddleware.GetRegion(ctx), awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx))
-				if err := b.Wait(ctx); err != nil {
-					return middleware.InitializeOutput{}, middleware.Metadata{}, fmt.Errorf("rate limit: %w", err)
+				sent, err := b.wait(ctx)
+				if err != nil {
+					return middleware.FinalizeOutput{}, middleware.Metadata{}, &aws.RequestCanceledError{Err: fmt.Errorf("rate limit: %w", err)}
 				}
-				return next.HandleInitialize(ctx, in)
-			}), middleware.Before)
+				out, md, err := next.HandleFinalize(ctx, in)
+				switch {
+				case err == nil:
+					b.succeeded(time.Now())
+				case throttle.IsErrorThrottle(err) == aws.TrueTernary:
+					b.throttled(sent, time.Now())
+				}
+				return out, md, err
+			})
+		var err error
+		if _, ok := st.Finalize.Get("Retry"); ok {
+			err = st.Finalize.Insert(pace, "Retry", middleware.After)
+		} else {
+			err = st.Finalize.Add(pace, middleware.Before)
+		}
+		if err != nil || l.inFlight == nil {
+			return err
+		}
+		return st.Finalize.Add(middleware.FinalizeMiddlewareFunc("KeyhoundInFlight",
+			func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+				select {
+				case l.inFlight <- struct{}{}:
+				case <-ctx.Done():
+					return middleware.FinalizeOutput{}, middleware.Metadata{}, &aws.RequestCanceledError{Err: fmt.Errorf("requests in flight: %w", ctx.Err())}
+				}
+				defer func() { <-l.inFlight }()
+				return next.HandleFinalize(ctx, in)
+			}), middleware.After)
 	}
 }

@@ -1,6 +1,10 @@
 package scanner
 
-import "testing"
+import (
+	"math"
+	"testing"
+	"time"
+)
 
 // The scanner keeps about half of AWS's published quotas (KMS DG, request quotas).
 func TestQuotas(t *testing.T) {
@@ -45,5 +49,78 @@ func TestLimiterBucketsAreSeparate(t *testing.T) {
 	}
 	if l.Calls() != 5 {
 		t.Errorf("calls = %d", l.Calls())
+	}
+}
+
+// A throttled attempt halves the bucket's rate and its burst; throttles of
+// attempts sent before that cut (the same congestion) do not cut again;
+// the rate never falls below the floor.
+func TestAIMDHalvesOnThrottleDownToFloor(t *testing.T) {
+	t0 := time.Unix(1_700_000_000, 0)
+	a := newAdaptive(quota{40, 20}, t0)
+	sent := t0.Add(time.Millisecond)
+	a.throttled(sent, t0.Add(10*time.Millisecond))
+	if r, _, cuts := a.state(); r != 20 || cuts != 1 || a.lim.Limit() != 20 || a.lim.Burst() != 10 {
+		t.Fatalf("after one throttle: rate %v (limiter %v, burst %d), cuts %d; want 20, burst 10, 1 cut", r, a.lim.Limit(), a.lim.Burst(), cuts)
+	}
+	// Seven more attempts of the same wave, sent before the cut, answered after it.
+	for i := range 7 {
+		a.throttled(sent, t0.Add(time.Duration(20+i)*time.Millisecond))
+	}
+	if r, _, cuts := a.state(); r != 20 || cuts != 1 {
+		t.Fatalf("attempts sent before the cut cut again: rate %v, %d cuts", r, cuts)
+	}
+	// Attempts sent after each cut, each throttled: down to the floor, never below.
+	now := t0.Add(time.Second)
+	for range 20 {
+		now = now.Add(10 * time.Millisecond)
+		a.throttled(now, now.Add(time.Millisecond))
+	}
+	if r, low, _ := a.state(); r != floorPerSecond || low != floorPerSecond || a.lim.Burst() != minBurst {
+		t.Errorf("rate %v lowest %v burst %d; want the floor %v with a burst of %d", r, low, a.lim.Burst(), floorPerSecond, minBurst)
+	}
+}
+
+// Once throttling stops, answered attempts raise the rate by a thirtieth
+// of the ceiling a second, up to the ceiling and never beyond.
+func TestAIMDGrowsBackAfterThrottlingStops(t *testing.T) {
+	t0 := time.Unix(1_700_000_000, 0)
+	a := newAdaptive(quota{30, 10}, t0)
+	a.throttled(t0, t0)                                   // 15
+	a.throttled(t0.Add(time.Second), t0.Add(time.Second)) // 7.5, at t0+1s
+	prev := 7.5
+	for s := 2; s <= 40; s++ {
+		a.succeeded(t0.Add(time.Duration(s) * time.Second))
+		r, low, _ := a.state()
+		want := min(30, 7.5+float64(s-1)) // +1/s: a thirtieth of 30
+		if math.Abs(r-want) > 1e-9 || low != 7.5 || r < prev {
+			t.Fatalf("%d s: rate %v (lowest %v), want %v", s, r, low, want)
+		}
+		prev = r
+	}
+	if a.lim.Limit() != 30 || a.lim.Burst() != 10 {
+		t.Errorf("limiter %v burst %d, want the ceiling 30 and its burst 10", a.lim.Limit(), a.lim.Burst())
+	}
+}
+
+// The limiter grants tokens at the adapted rate: over 10 s of a fake
+// clock, a bucket cut from 100/s to 25/s grants about 25 a second.
+func TestAIMDLimiterFollowsTheRate(t *testing.T) {
+	t0 := time.Unix(1_700_000_000, 0)
+	a := newAdaptive(quota{100, 10}, t0)
+	a.throttled(t0, t0)
+	a.throttled(t0.Add(time.Millisecond), t0.Add(time.Millisecond))
+	start := t0.Add(time.Second)
+	if !a.lim.AllowN(start, a.lim.Burst()) { // drain the burst
+		t.Fatal("the burst was not full")
+	}
+	granted := 0
+	for ms := 1; ms <= 10_000; ms++ {
+		if a.lim.AllowN(start.Add(time.Duration(ms)*time.Millisecond), 1) {
+			granted++
+		}
+	}
+	if granted < 245 || granted > 255 {
+		t.Errorf("%d tokens in 10 s at 25/s", granted)
 	}
 }

@@ -5,17 +5,18 @@ import (
 	"errors"
 	"sync"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	secretstypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
-	"github.com/sourcegraph/conc/pool"
 
 	"github.com/keyhound/keyhound/graph/snapshot"
 )
@@ -60,7 +61,11 @@ func collectS3(ctx context.Context, s3In func(region string) s3API, home string,
 	c := s3Of(home)
 	type listed struct{ name, region, created string }
 	var found []listed
-	p := s3.NewListBucketsPaginator(c, &s3.ListBucketsInput{})
+	// Paginated (MaxBuckets): AWS rejects unpaginated ListBuckets for
+	// accounts whose bucket quota is above 10,000 (S3 API Reference,
+	// ListBuckets). Each bucket's Region comes with it (BucketRegion);
+	// GetBucketLocation only when it does not.
+	p := s3.NewListBucketsPaginator(c, &s3.ListBucketsInput{MaxBuckets: aws.Int32(1000)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
@@ -71,40 +76,38 @@ func collectS3(ctx context.Context, s3In func(region string) s3API, home string,
 			found = append(found, listed{deref(b.Name), deref(b.BucketRegion), timeString(b.CreationDate)})
 		}
 	}
-	read := make([]*snapshot.Bucket, len(found))
-	where := make([]string, len(found))
-	bp := pool.New().WithMaxGoroutines(BucketWorkers)
-	for i, b := range found {
-		bp.Go(func() {
-			region := b.region
-			if region == "" {
-				loc, err := c.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: &b.name})
-				if err != nil {
-					rec.add("s3", "", "GetBucketLocation", "arn:aws:s3:::"+b.name, err)
-					return
-				}
-				region = bucketRegion(string(loc.LocationConstraint))
-			}
-			if !regions[region] {
-				return
-			}
-			bc := s3Of(region)
-			if bc == nil {
-				return
-			}
-			sb := collectBucket(ctx, bc, b.name, region, rec)
-			sb.CreationDate = b.created
-			read[i], where[i] = &sb, region
-		})
+	type read struct {
+		bucket *snapshot.Bucket
+		region string
 	}
-	bp.Wait()
+	got := readEach(found, BucketWorkers, func(b *listed) read {
+		region := b.region
+		if region == "" {
+			loc, err := c.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: &b.name})
+			if err != nil {
+				rec.add("s3", "", "GetBucketLocation", "arn:aws:s3:::"+b.name, err)
+				return read{}
+			}
+			region = bucketRegion(string(loc.LocationConstraint))
+		}
+		if !regions[region] {
+			return read{}
+		}
+		bc := s3Of(region)
+		if bc == nil {
+			return read{}
+		}
+		sb := collectBucket(ctx, bc, b.name, region, rec)
+		sb.CreationDate = b.created
+		return read{&sb, region}
+	})
 	out := map[string]*snapshot.S3{}
 	for r := range regions {
 		out[r] = &snapshot.S3{Buckets: []snapshot.Bucket{}}
 	}
-	for i, b := range read {
-		if b != nil {
-			out[where[i]].Buckets = append(out[where[i]].Buckets, *b)
+	for _, b := range got {
+		if b.bucket != nil {
+			out[b.region].Buckets = append(out[b.region].Buckets, *b.bucket)
 		}
 	}
 	return out
@@ -150,31 +153,38 @@ func collectBucket(ctx context.Context, c s3API, name, region string, rec *recor
 	return b
 }
 
+// collectSQS lists the Region's queues, then reads each one's attributes,
+// ResourceWorkers at a time, in ListQueues order. MaxResults is set: without
+// it SQS answers at most 1,000 queues and no NextToken (SQS Developer Guide,
+// "Amazon SQS list queue pagination").
 func collectSQS(ctx context.Context, c sqsAPI, region string, rec *recorder) *snapshot.SQS {
-	out := &snapshot.SQS{Queues: []snapshot.Queue{}}
-	p := sqs.NewListQueuesPaginator(c, &sqs.ListQueuesInput{})
+	var urls []string
+	p := sqs.NewListQueuesPaginator(c, &sqs.ListQueuesInput{MaxResults: aws.Int32(1000)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
 			rec.add("sqs", region, "ListQueues", "", err)
 			return nil
 		}
-		for _, url := range page.QueueUrls {
-			q := snapshot.Queue{QueueURL: url}
-			a, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &url, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameAll}})
-			if err != nil {
-				rec.add("sqs", region, "GetQueueAttributes", url, err)
-			} else {
-				q.Attributes = a.Attributes
-			}
-			out.Queues = append(out.Queues, q)
-		}
+		urls = append(urls, page.QueueUrls...)
 	}
-	return out
+	queues := readEach(urls, ResourceWorkers, func(url *string) snapshot.Queue {
+		q := snapshot.Queue{QueueURL: *url}
+		a, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: url, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameAll}})
+		if err != nil {
+			rec.add("sqs", region, "GetQueueAttributes", *url, err)
+		} else {
+			q.Attributes = a.Attributes
+		}
+		return q
+	})
+	return &snapshot.SQS{Queues: queues}
 }
 
+// collectSecrets lists the Region's secrets (metadata, never values), then
+// reads each one's resource policy, ResourceWorkers at a time.
 func collectSecrets(ctx context.Context, c secretsAPI, region string, rec *recorder) *snapshot.SecretsManager {
-	out := &snapshot.SecretsManager{Secrets: []snapshot.Secret{}}
+	var listed []secretstypes.SecretListEntry
 	p := secretsmanager.NewListSecretsPaginator(c, &secretsmanager.ListSecretsInput{})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
@@ -182,23 +192,26 @@ func collectSecrets(ctx context.Context, c secretsAPI, region string, rec *recor
 			rec.add("secretsmanager", region, "ListSecrets", "", err)
 			return nil
 		}
-		for _, e := range page.SecretList {
-			s := snapshot.Secret{ARN: deref(e.ARN), Name: deref(e.Name), KmsKeyID: deref(e.KmsKeyId)}
-			collectSecretReplication(ctx, c, region, e, &s, rec)
-			rp, err := c.GetResourcePolicy(ctx, &secretsmanager.GetResourcePolicyInput{SecretId: e.ARN})
-			if err != nil {
-				rec.add("secretsmanager", region, "GetResourcePolicy", s.ARN, err)
-			} else {
-				s.ResourcePolicy = rp.ResourcePolicy
-			}
-			out.Secrets = append(out.Secrets, s)
-		}
+		listed = append(listed, page.SecretList...)
 	}
-	return out
+	secrets := readEach(listed, ResourceWorkers, func(e *secretstypes.SecretListEntry) snapshot.Secret {
+		s := snapshot.Secret{ARN: deref(e.ARN), Name: deref(e.Name), KmsKeyID: deref(e.KmsKeyId)}
+		collectSecretReplication(ctx, c, region, *e, &s, rec)
+		rp, err := c.GetResourcePolicy(ctx, &secretsmanager.GetResourcePolicyInput{SecretId: e.ARN})
+		if err != nil {
+			rec.add("secretsmanager", region, "GetResourcePolicy", s.ARN, err)
+		} else {
+			s.ResourcePolicy = rp.ResourcePolicy
+		}
+		return s
+	})
+	return &snapshot.SecretsManager{Secrets: secrets}
 }
 
+// collectSNS lists the Region's topics, then reads each one's attributes,
+// ResourceWorkers at a time.
 func collectSNS(ctx context.Context, c snsAPI, region string, rec *recorder) *snapshot.SNS {
-	out := &snapshot.SNS{Topics: []snapshot.Topic{}}
+	var arns []string
 	p := sns.NewListTopicsPaginator(c, &sns.ListTopicsInput{})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
@@ -207,27 +220,31 @@ func collectSNS(ctx context.Context, c snsAPI, region string, rec *recorder) *sn
 			return nil
 		}
 		for _, tp := range page.Topics {
-			t := snapshot.Topic{TopicArn: deref(tp.TopicArn)}
-			a, err := c.GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: tp.TopicArn})
-			if err != nil {
-				rec.add("sns", region, "GetTopicAttributes", t.TopicArn, err)
-			} else {
-				t.Attributes = a.Attributes
-			}
-			out.Topics = append(out.Topics, t)
+			arns = append(arns, deref(tp.TopicArn))
 		}
 	}
-	return out
+	topics := readEach(arns, ResourceWorkers, func(arn *string) snapshot.Topic {
+		t := snapshot.Topic{TopicArn: *arn}
+		a, err := c.GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: arn})
+		if err != nil {
+			rec.add("sns", region, "GetTopicAttributes", t.TopicArn, err)
+		} else {
+			t.Attributes = a.Attributes
+		}
+		return t
+	})
+	return &snapshot.SNS{Topics: topics}
 }
 
-// collectDynamoDB reads the Region's tables and their resource-based
-// policies (GetResourcePolicy; PolicyNotFoundException means none: DynamoDB
-// API Reference, GetResourcePolicy). A table whose DescribeTable fails
-// stays, with its name and ARN only, and the failure is recorded under its
-// ARN: its encryption (and key) is unknown, not "AWS owned"; a policy that
+// collectDynamoDB lists the Region's tables, then reads each one,
+// ResourceWorkers at a time: DescribeTable and its resource-based policy
+// (GetResourcePolicy; PolicyNotFoundException means none: DynamoDB API
+// Reference, GetResourcePolicy). A table whose DescribeTable fails stays,
+// with its name and ARN only, and the failure is recorded under its ARN:
+// its encryption (and key) is unknown, not "AWS owned"; a policy that
 // could not be read is recorded likewise, and is unknown, not "none".
 func collectDynamoDB(ctx context.Context, c dynamoAPI, acct, region string, rec *recorder) *snapshot.DynamoDB {
-	out := &snapshot.DynamoDB{Tables: []snapshot.Table{}}
+	var names []string
 	p := dynamodb.NewListTablesPaginator(c, &dynamodb.ListTablesInput{})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
@@ -235,28 +252,32 @@ func collectDynamoDB(ctx context.Context, c dynamoAPI, acct, region string, rec 
 			rec.add("dynamodb", region, "ListTables", "", err)
 			return nil
 		}
-		for _, name := range page.TableNames {
-			t := snapshot.Table{TableName: name, TableArn: "arn:" + partitionOf(region) + ":dynamodb:" + region + ":" + acct + ":table/" + name}
-			if d, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &name}); err != nil {
-				rec.add("dynamodb", region, "DescribeTable", t.TableArn, err)
-			} else if dt, err := convert[snapshot.Table](d.Table); err == nil {
-				t = dt
-			}
-			pol, err := c.GetResourcePolicy(ctx, &dynamodb.GetResourcePolicyInput{ResourceArn: &t.TableArn})
-			switch {
-			case err == nil:
-				t.ResourcePolicy = pol.Policy
-			case !notFound(err, "PolicyNotFoundException"):
-				rec.add("dynamodb", region, "GetResourcePolicy", t.TableArn, err)
-			}
-			out.Tables = append(out.Tables, t)
-		}
+		names = append(names, page.TableNames...)
 	}
-	return out
+	tables := readEach(names, ResourceWorkers, func(name *string) snapshot.Table {
+		t := snapshot.Table{TableName: *name, TableArn: "arn:" + partitionOf(region) + ":dynamodb:" + region + ":" + acct + ":table/" + *name}
+		if d, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: name}); err != nil {
+			rec.add("dynamodb", region, "DescribeTable", t.TableArn, err)
+		} else if dt, err := convert[snapshot.Table](d.Table); err == nil {
+			t = dt
+		}
+		pol, err := c.GetResourcePolicy(ctx, &dynamodb.GetResourcePolicyInput{ResourceArn: &t.TableArn})
+		switch {
+		case err == nil:
+			t.ResourcePolicy = pol.Policy
+		case !notFound(err, "PolicyNotFoundException"):
+			rec.add("dynamodb", region, "GetResourcePolicy", t.TableArn, err)
+		}
+		return t
+	})
+	return &snapshot.DynamoDB{Tables: tables}
 }
 
+// collectLambda lists the Region's functions, then reads each one's
+// resource policy (none is ResourceNotFoundException), ResourceWorkers at
+// a time.
 func collectLambda(ctx context.Context, c lambdaAPI, region string, rec *recorder) *snapshot.Lambda {
-	out := &snapshot.Lambda{Functions: []snapshot.Function{}}
+	var listed []lambdatypes.FunctionConfiguration
 	p := lambda.NewListFunctionsPaginator(c, &lambda.ListFunctionsInput{})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
@@ -264,19 +285,20 @@ func collectLambda(ctx context.Context, c lambdaAPI, region string, rec *recorde
 			rec.add("lambda", region, "ListFunctions", "", err)
 			return nil
 		}
-		for _, f := range page.Functions {
-			fn := snapshot.Function{FunctionName: deref(f.FunctionName), FunctionArn: deref(f.FunctionArn), Role: deref(f.Role), KMSKeyArn: deref(f.KMSKeyArn)}
-			pol, err := c.GetPolicy(ctx, &lambda.GetPolicyInput{FunctionName: f.FunctionName})
-			switch {
-			case err == nil:
-				fn.Policy = pol.Policy
-			case !notFound(err, "ResourceNotFoundException"):
-				rec.add("lambda", region, "GetPolicy", fn.FunctionArn, err)
-			}
-			out.Functions = append(out.Functions, fn)
-		}
+		listed = append(listed, page.Functions...)
 	}
-	return out
+	functions := readEach(listed, ResourceWorkers, func(f *lambdatypes.FunctionConfiguration) snapshot.Function {
+		fn := snapshot.Function{FunctionName: deref(f.FunctionName), FunctionArn: deref(f.FunctionArn), Role: deref(f.Role), KMSKeyArn: deref(f.KMSKeyArn)}
+		pol, err := c.GetPolicy(ctx, &lambda.GetPolicyInput{FunctionName: f.FunctionName})
+		switch {
+		case err == nil:
+			fn.Policy = pol.Policy
+		case !notFound(err, "ResourceNotFoundException"):
+			rec.add("lambda", region, "GetPolicy", fn.FunctionArn, err)
+		}
+		return fn
+	})
+	return &snapshot.Lambda{Functions: functions}
 }
 
 func collectLogs(ctx context.Context, c logsAPI, region string, rec *recorder) *snapshot.Logs {

@@ -4,9 +4,11 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -46,7 +48,8 @@ func (f *scanFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.so.Org, "org", false, "scan every active account of the caller's organization (management or delegated-administrator account)")
 	fs.StringVar(&f.accounts, "accounts", "", "comma-separated account IDs to scan")
 	fs.StringVar(&f.regions, "regions", "", "comma-separated Regions to scan in every account (default: every Region enabled for the account)")
-	fs.IntVar(&f.so.Concurrency, "concurrency", 16, "accounts scanned at once (each with its Regions, services, keys and buckets read concurrently)")
+	fs.IntVar(&f.so.Concurrency, "concurrency", 16, "accounts scanned at once (within each, its Regions, services and resources are read concurrently; --max-requests bounds the requests)")
+	fs.IntVar(&f.ao.MaxRequests, "max-requests", scanner.DefaultMaxRequests, "AWS requests in flight at once across the whole scan (every account, Region and retry)")
 	fs.StringVar(&f.ao.Profile, "profile", "", "AWS profile")
 	fs.StringVar(&f.profiles, "profiles", "", "comma-separated AWS profiles, one account each, read with their own credentials (no organization, no role assumed)")
 	fs.StringVar(&f.ao.Region, "region", "", "home Region for AWS Organizations and STS")
@@ -119,6 +122,11 @@ snapshots, SQS, Secrets Manager (never values), SNS, DynamoDB, Lambda and
 CloudWatch Logs into a snapshot file. Without --regions, every Region enabled
 for each account is scanned.
 
+--concurrency bounds the accounts scanned at once; --max-requests (default
+256) the AWS requests in flight across the whole scan. Every API of every
+account and Region has its own token bucket, which halves its rate when AWS
+throttles and grows back while it does not.
+
 Credentials come from the standard AWS chain, as for the AWS CLI (environment,
 shared credentials and config files, SSO, credential_process, web identity,
 container and instance metadata; a profile's mfa_serial asks for the code on
@@ -145,8 +153,10 @@ everything works, 4 when something is missing.
 Progress goes to standard error: one updating line on a terminal (accounts
 done of all, calls, throttled attempts, errors, time left from the accounts'
 completion rate), a line per account otherwise; --quiet silences it.
---json-progress writes every event as one JSON object per line instead:
-phase ("organization", "account", "error", "done", "progress"), account,
+--json-progress writes every event as one JSON object per line instead, and
+nothing else (the SDK's own warnings are dropped; a scan that cannot run ends
+with a "failed" event): phase ("organization", "account", "error", "done",
+"progress", "failed"), account,
 region, message, error (the failure of an "error" event), accounts_done,
 accounts_total, errors, account_errors, calls, throttles, failed_attempts,
 elapsed_ns; docs/scan.md describes them. keyhound tui --scan shows it live.
@@ -163,22 +173,28 @@ Exit codes: 0 complete, 4 partial (written; some calls failed), 3 failed.`,
   keyhound scan --org --role-name KeyhoundAudit,OrganizationAccountAccessRole -o org.json.gz`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			stderr := cmd.ErrOrStderr()
+			p := &progress{w: stderr, live: isTerminal(stderr), json: jsonP, quiet: quiet}
 			if check {
 				return runScanCheck(cmd, &f, sample, asJSON)
 			}
 			if f.out == "" {
-				return &exitError{code: exitBadInput, err: fmt.Errorf("-o FILE is required")}
+				return p.fail(errors.New("-o FILE is required"))
 			}
-			stderr := cmd.ErrOrStderr()
+			// The SDK's own warnings go to standard error with plain
+			// progress; with --json-progress (JSON lines only) or --quiet,
+			// nowhere.
+			if !jsonP && !quiet {
+				f.ao.SDKLog = sdkLog{p}
+			}
 			if !quiet && !jsonP {
 				f.log = stderr
 			}
 			events, done, cancel, err := f.start(cmd.Context())
 			if err != nil {
-				return &exitError{code: exitBadInput, err: err}
+				return p.fail(err)
 			}
 			defer cancel()
-			p := &progress{w: stderr, live: isTerminal(stderr), json: jsonP, quiet: quiet}
 			for e := range events {
 				p.event(e)
 			}
@@ -188,7 +204,7 @@ Exit codes: 0 complete, 4 partial (written; some calls failed), 3 failed.`,
 				if d.journal != "" {
 					d.err = fmt.Errorf("%w (the accounts finished are in %s: --resume it)", d.err, d.journal)
 				}
-				return &exitError{code: exitBadInput, err: d.err}
+				return p.fail(d.err)
 			}
 			if d.journalErr != nil {
 				_, _ = fmt.Fprintf(stderr, "keyhound: warning: %v (the scan went on; a crash would have lost more)\n", d.journalErr)
@@ -289,6 +305,8 @@ type progress struct {
 	live, json, quiet bool
 	shown             bool
 	drawn             time.Time // when the live line was last drawn
+	// mu lets the SDK's log lines (sdkLog) take turns with the progress.
+	mu sync.Mutex
 }
 
 // redrawEvery bounds how often the live line is redrawn for events that
@@ -296,6 +314,8 @@ type progress struct {
 const redrawEvery = 100 * time.Millisecond
 
 func (p *progress) event(e scanner.Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	switch {
 	case p.quiet:
 	case p.json:
@@ -314,7 +334,34 @@ func (p *progress) event(e scanner.Event) {
 	}
 }
 
+// fail ends a scan that could not run (exit 3). With --json-progress the
+// failure is one more JSON line, phase "failed", so that the stream holds
+// nothing but JSON; otherwise it is printed as usual.
+func (p *progress) fail(err error) error {
+	if !p.json || p.quiet {
+		return &exitError{code: exitBadInput, err: err}
+	}
+	p.event(scanner.Event{Phase: "failed", Err: err.Error()})
+	return &exitError{code: exitBadInput}
+}
+
+// sdkLog writes the SDK's log lines on the progress's stream, between its
+// lines: on a terminal a log line first clears the redrawn progress line,
+// which the next event draws again.
+type sdkLog struct{ p *progress }
+
+func (l sdkLog) Write(b []byte) (int, error) {
+	l.p.mu.Lock()
+	defer l.p.mu.Unlock()
+	if l.p.live && l.p.shown {
+		_, _ = io.WriteString(l.p.w, "\r\033[K")
+	}
+	return l.p.w.Write(b)
+}
+
 func (p *progress) end() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.shown {
 		_, _ = fmt.Fprintln(p.w)
 	}

@@ -28,9 +28,6 @@ func (f *scanFlags) clients(ctx context.Context) (scanner.Clients, error) {
 			return nil, err
 		}
 	}
-	// Idle connections kept per host: an account has up to about 64
-	// requests in flight (its Regions, their services and keys, its buckets).
-	f.ao.MaxConns = max(f.so.Concurrency, 1) * 64
 	var clients scanner.Clients
 	var err error
 	if profiles := splitList(f.profiles); len(profiles) > 0 {

@@ -13,11 +13,15 @@
 // other key acts in Caller (default Management). ARNs are in the partition
 // of the call's Region (us-gov-* aws-us-gov, cn-* aws-cn). Like AWS, a
 // bucket read through another Region's endpoint answers PermanentRedirect.
+// Large listings (EBS snapshots and volumes, SQS queues, buckets) page as
+// AWS pages them (large.go), and Quotas is AWS's side of the request
+// quotas, at its published rates (quotas.go).
 //
 // It is test support: no production code imports it.
 package fakeaws
 
 import (
+	"cmp"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -55,6 +59,8 @@ type Call struct {
 	// SNS): AssumeRole's RoleArn, ExternalId, SourceIdentity, SerialNumber,
 	// TokenCode…
 	Params url.Values
+	// MaxResults is the page size asked for (MaxResults), 0 when not set.
+	MaxResults int
 
 	key string // the access key that signed it
 }
@@ -102,6 +108,16 @@ type Server struct {
 	// cluster snapshot (encrypted with the first key, shared with
 	// Management) when there is a key.
 	Roles, RolesPerPage, Buckets, Keys int
+	// Per account and Region: the account's own EBS Snapshots (every 100th
+	// shared, see SnapshotShares) and Volumes, and SQS Queues, paginated
+	// as AWS paginates them (large.go).
+	Snapshots, Volumes, Queues int
+	// BucketsPerPage, when set, is the most buckets a ListBuckets page
+	// holds, whatever max-buckets asks (AWS may answer fewer).
+	BucketsPerPage int
+	// BadDate, when set, answers with a Date header the SDK cannot parse:
+	// it logs a warning for every answer.
+	BadDate bool
 	// Latency, when set, delays each answer.
 	Latency func(Call) time.Duration
 	// Fault, when set and returning non-nil, fails the call.
@@ -117,6 +133,7 @@ type Server struct {
 	URL string
 
 	total, throttled atomic.Int64
+	inFlight, peak   atomic.Int64
 	mu               sync.Mutex
 	ops              map[string]int    // "account service:Op"
 	sessions         map[string]string // access key → assumed-role session ARN
@@ -190,6 +207,18 @@ func (s *Server) Calls(account, op string) int {
 // Total returns every request answered or failed.
 func (s *Server) Total() int { return int(s.total.Load()) }
 
+// notePeak raises the peak of requests held at once to n.
+func (s *Server) notePeak(n int64) {
+	for p := s.peak.Load(); n > p; p = s.peak.Load() {
+		if s.peak.CompareAndSwap(p, n) {
+			return
+		}
+	}
+}
+
+// PeakInFlight returns the most requests the server held at once.
+func (s *Server) PeakInFlight() int { return int(s.peak.Load()) }
+
 // Throttled returns the requests Allow refused.
 func (s *Server) Throttled() int { return int(s.throttled.Load()) }
 
@@ -257,18 +286,24 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case target != "":
 		c.Op = target[strings.LastIndex(target, ".")+1:]
 		_ = json.Unmarshal(body, &in)
-		// What the call is about: a key, an organization policy, a policy type.
-		for _, field := range []string{"KeyId", "PolicyId", "Filter"} {
+		// What the call is about: a key, an organization policy, a policy
+		// type, a queue.
+		for _, field := range []string{"KeyId", "PolicyId", "Filter", "QueueUrl"} {
 			if id, ok := in[field].(string); ok {
 				c.Resource = id
 			}
 		}
 		c.Token, _ = in["NextToken"].(string)
+		if n, ok := in["MaxResults"].(float64); ok {
+			c.MaxResults = int(n)
+		}
 	case service == "s3" && strings.HasPrefix(r.URL.Path, "/v20180820/"):
 		c.Service = "s3control"
 		c.Op, c.Resource = s3ControlOp(r)
 	case service == "s3":
 		c.Op, c.Resource = s3Op(r)
+		c.Token = r.URL.Query().Get("continuation-token")
+		c.MaxResults, _ = strconv.Atoi(r.URL.Query().Get("max-buckets"))
 	case service == "lambda":
 		c.Op = "ListFunctions"
 		if strings.HasSuffix(r.URL.Path, "/policy") {
@@ -278,10 +313,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		form, _ = url.ParseQuery(string(body))
 		c.Params = form
 		c.Op = form.Get("Action")
-		c.Resource = form.Get("RoleArn")
-		c.Token = form.Get("Marker") + form.Get("NextToken") // query, EC2
+		c.Resource = cmp.Or(form.Get("RoleArn"), form.Get("SnapshotId"))
+		c.Token = cmp.Or(form.Get("Marker"), form.Get("NextToken"))
+		c.MaxResults, _ = strconv.Atoi(form.Get("MaxResults"))
 	}
 	s.total.Add(1)
+	s.notePeak(s.inFlight.Add(1))
+	defer s.inFlight.Add(-1)
+	if s.BadDate {
+		w.Header().Set("Date", "not a date")
+	}
 	s.mu.Lock()
 	s.ops[c.Account+" "+c.Service+":"+c.Op]++
 	s.mu.Unlock()

@@ -46,6 +46,8 @@ func (s *Server) answer(w http.ResponseWriter, c Call, form url.Values, in map[s
 		s.s3(w, c)
 	case "ec2":
 		s.ec2(w, c)
+	case "sqs":
+		s.sqs(w, c)
 	case "rds":
 		s.rds(w, c)
 	default:
@@ -172,13 +174,24 @@ func (s *Server) kms(w http.ResponseWriter, c Call) {
 func (s *Server) s3(w http.ResponseWriter, c Call) {
 	w.Header().Set("Content-Type", "application/xml")
 	if c.Op == "ListBuckets" {
+		// With max-buckets, a page and a ContinuationToken when more
+		// remain; without, every bucket (S3 API Reference, ListBuckets).
+		limit := c.MaxResults
+		if limit > 0 && s.BucketsPerPage > 0 {
+			limit = min(limit, s.BucketsPerPage)
+		}
+		start, end := page(c.Token, s.Buckets, limit)
 		var b strings.Builder
 		b.WriteString(`<ListAllMyBucketsResult><Owner><ID>fake</ID></Owner><Buckets>`)
-		for i := range s.Buckets {
+		for i := start; i < end; i++ {
 			name, region := s.Bucket(c.Account, i)
 			fmt.Fprintf(&b, "<Bucket><Name>%s</Name><CreationDate>2026-01-01T00:00:00.000Z</CreationDate><BucketRegion>%s</BucketRegion></Bucket>", name, region)
 		}
-		b.WriteString("</Buckets></ListAllMyBucketsResult>")
+		b.WriteString("</Buckets>")
+		if end < s.Buckets {
+			fmt.Fprintf(&b, "<ContinuationToken>%d</ContinuationToken>", end)
+		}
+		b.WriteString("</ListAllMyBucketsResult>")
 		_, _ = io.WriteString(w, b.String())
 		return
 	}
@@ -231,6 +244,15 @@ func (s *Server) ec2(w http.ResponseWriter, c Call) {
 		inner = "<ebsEncryptionByDefault>true</ebsEncryptionByDefault>"
 	case "GetEbsDefaultKmsKeyId":
 		inner = "<kmsKeyId>" + s.KeyARN(c.Account, c.Region, 0) + "</kmsKeyId>"
+	case "DescribeSnapshots":
+		inner = s.describeSnapshots(c)
+	case "DescribeVolumes":
+		inner = s.describeVolumes(c)
+	case "DescribeSnapshotAttribute":
+		var ok bool
+		if inner, ok = s.describeSnapshotAttribute(w, c); !ok {
+			return
+		}
 	}
 	w.Header().Set("Content-Type", "text/xml")
 	_, _ = fmt.Fprintf(w, "<%sResponse><requestId>fake</requestId>%s</%sResponse>", c.Op, inner, c.Op)
