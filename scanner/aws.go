@@ -30,8 +30,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-
 	"github.com/aws/smithy-go/logging"
+
 	"github.com/keyhound/keyhound/graph/arn"
 )
 
