@@ -71,6 +71,11 @@ type AWSOptions struct {
 	// scan, every account, Region and retry included (default
 	// DefaultMaxRequests).
 	MaxRequests int
+	// QuotaShare is the share of AWS's published request quotas the scan
+	// allows itself, per account, Region and API (0 < share ≤ 1; default
+	// DefaultQuotaShare, half: the rest is left to the accounts' own
+	// traffic). The adaptive buckets slow down below it when AWS throttles.
+	QuotaShare float64
 	// SDKLog receives the SDK's own log lines (warnings such as a response
 	// without a checksum); nil discards them.
 	SDKLog io.Writer
@@ -96,7 +101,7 @@ const DefaultCallTimeout = 60 * time.Second
 // request logging stays off: it would print session tokens; the SDK's
 // other log lines (warnings) go to o.SDKLog, or nowhere.
 func NewAWSClients(ctx context.Context, o AWSOptions) (Clients, error) {
-	c, err := newAWSClients(ctx, o, &Stats{}, newLimiter().withMaxRequests(o.MaxRequests))
+	c, err := newAWSClients(ctx, o, &Stats{}, newLimiter().withMaxRequests(o.MaxRequests).withShare(o.QuotaShare))
 	if err != nil {
 		return nil, err
 	}
@@ -175,6 +180,9 @@ func newAWSClients(ctx context.Context, o AWSOptions, stats *Stats, limits *limi
 	}
 	partition := PartitionOf(cfg.Region)
 	if err := o.checkRoles(partition); err != nil {
+		return nil, err
+	}
+	if err := checkShare(o.QuotaShare); err != nil {
 		return nil, err
 	}
 	if sc, ok := sharedConfigOf(cfg); ok {
@@ -361,7 +369,7 @@ func (a *awsAccount) DynamoDB(region string) dynamoAPI {
 // own credentials (no role is assumed), its account ID from
 // sts:GetCallerIdentity. It returns the accounts, in the profiles' order.
 func NewProfileClients(ctx context.Context, o AWSOptions, profiles []string) (Clients, []string, error) {
-	stats, limits := &Stats{}, newLimiter().withMaxRequests(o.MaxRequests)
+	stats, limits := &Stats{}, newLimiter().withMaxRequests(o.MaxRequests).withShare(o.QuotaShare)
 	pc := &profileClients{byAccount: map[string]*awsClients{}}
 	var accounts []string
 	for _, name := range profiles {

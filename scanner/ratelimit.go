@@ -3,6 +3,7 @@ package scanner
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"time"
@@ -71,7 +72,8 @@ type limiter struct {
 	calls   int
 	// inFlight holds a token per request in flight; nil: no bound.
 	inFlight chan struct{}
-	// scale multiplies the quotas (0 or 1: as listed); tests raise them.
+	// scale multiplies the quotas (0 or 1: as listed, DefaultQuotaShare of
+	// AWS's): --quota-share, and tests that raise them.
 	scale float64
 }
 
@@ -91,6 +93,27 @@ func (l *limiter) withMaxRequests(n int) *limiter {
 	return l
 }
 
+// DefaultQuotaShare is the share of AWS's quotas the quota table holds.
+const DefaultQuotaShare = 0.5
+
+// withShare sets the share of AWS's quotas the buckets allow (0: the
+// default, DefaultQuotaShare).
+func (l *limiter) withShare(share float64) *limiter {
+	if share > 0 {
+		l.scale = share / DefaultQuotaShare
+	}
+	return l
+}
+
+// checkShare refuses a share of AWS's quotas above 1 or below 0 (0: the
+// default).
+func checkShare(share float64) error {
+	if share < 0 || share > 1 || math.IsNaN(share) {
+		return fmt.Errorf("quota share %v: want more than 0 and at most 1 (a share of AWS's published quotas)", share)
+	}
+	return nil
+}
+
 func (l *limiter) bucket(account, region, service, operation string) *adaptive {
 	key := account + "/" + region + "/" + strings.ToLower(service) + ":" + operation
 	l.mu.Lock()
@@ -99,8 +122,8 @@ func (l *limiter) bucket(account, region, service, operation string) *adaptive {
 	b, ok := l.buckets[key]
 	if !ok {
 		q := quotaFor(service, operation)
-		if l.scale > 1 {
-			q.perSecond, q.burst = q.perSecond*l.scale, int(float64(q.burst)*l.scale)
+		if l.scale > 0 && l.scale != 1 {
+			q.perSecond, q.burst = q.perSecond*l.scale, max(1, int(float64(q.burst)*l.scale))
 		}
 		b = newAdaptive(q, time.Now())
 		l.buckets[key] = b

@@ -2,6 +2,7 @@ package scanner
 
 import (
 	"math"
+	"strings"
 	"testing"
 	"time"
 )
@@ -122,5 +123,29 @@ func TestAIMDLimiterFollowsTheRate(t *testing.T) {
 	}
 	if granted < 245 || granted > 255 {
 		t.Errorf("%d tokens in 10 s at 25/s", granted)
+	}
+}
+
+// --quota-share sets the buckets' ceiling as a share of AWS's published
+// quotas: the table holds DefaultQuotaShare of them, so a share of 1 doubles
+// it and 0.25 halves it; outside (0, 1] is refused.
+func TestQuotaShare(t *testing.T) {
+	base := quotaFor("ec2", "DescribeSnapshotAttribute")
+	for _, tc := range []struct {
+		share float64
+		want  float64
+	}{{0, base.perSecond}, {DefaultQuotaShare, base.perSecond}, {1, 2 * base.perSecond}, {0.25, base.perSecond / 2}} {
+		b := newLimiter().withShare(tc.share).bucket("111111111111", "us-east-1", "EC2", "DescribeSnapshotAttribute")
+		if b.ceiling != tc.want {
+			t.Errorf("share %v: ceiling %v, want %v", tc.share, b.ceiling, tc.want)
+		}
+	}
+	for _, bad := range []float64{-0.1, 1.5} {
+		if err := checkShare(bad); err == nil {
+			t.Errorf("share %v accepted", bad)
+		}
+	}
+	if _, err := newAWSClients(t.Context(), AWSOptions{Region: "us-east-1", QuotaShare: 2}, &Stats{}, newLimiter()); err == nil || !strings.Contains(err.Error(), "quota share") {
+		t.Errorf("a share of 2: %v", err)
 	}
 }

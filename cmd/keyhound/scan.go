@@ -50,6 +50,7 @@ func (f *scanFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.regions, "regions", "", "comma-separated Regions to scan in every account (default: every Region enabled for the account)")
 	fs.IntVar(&f.so.Concurrency, "concurrency", 16, "accounts scanned at once (within each, its Regions, services and resources are read concurrently; --max-requests bounds the requests)")
 	fs.IntVar(&f.ao.MaxRequests, "max-requests", scanner.DefaultMaxRequests, "AWS requests in flight at once across the whole scan (every account, Region and retry)")
+	fs.Float64Var(&f.ao.QuotaShare, "quota-share", scanner.DefaultQuotaShare, "share of AWS's published request quotas the scan may use, per account, Region and API (more than 0, at most 1; the rest is left to the accounts' own traffic)")
 	fs.StringVar(&f.ao.Profile, "profile", "", "AWS profile")
 	fs.StringVar(&f.profiles, "profiles", "", "comma-separated AWS profiles, one account each, read with their own credentials (no organization, no role assumed)")
 	fs.StringVar(&f.ao.Region, "region", "", "home Region for AWS Organizations and STS")
@@ -124,8 +125,9 @@ for each account is scanned.
 
 --concurrency bounds the accounts scanned at once; --max-requests (default
 256) the AWS requests in flight across the whole scan. Every API of every
-account and Region has its own token bucket, which halves its rate when AWS
-throttles and grows back while it does not.
+account and Region has its own token bucket, at --quota-share (default 0.5) of
+AWS's published quota, which halves its rate when AWS throttles and grows back
+while it does not.
 
 Credentials come from the standard AWS chain, as for the AWS CLI (environment,
 shared credentials and config files, SSO, credential_process, web identity,

@@ -16,6 +16,9 @@ func (f *scanFlags) clients(ctx context.Context) (scanner.Clients, error) {
 	f.so.Regions = splitList(f.regions)
 	f.so.Accounts = splitList(f.accounts)
 	f.ao.RoleNames = splitList(f.roleNames)
+	if f.ao.QuotaShare <= 0 || f.ao.QuotaShare > 1 {
+		return nil, fmt.Errorf("--quota-share %v: want more than 0 and at most 1", f.ao.QuotaShare)
+	}
 	if f.roleNames != "" && len(f.ao.RoleNames) == 0 {
 		return nil, fmt.Errorf("--role-name %q names no role", f.roleNames)
 	}

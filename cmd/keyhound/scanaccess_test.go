@@ -196,6 +196,27 @@ func TestScanCallTimeoutFlag(t *testing.T) {
 	}
 }
 
+// --quota-share is a share of AWS's quotas: 0, more than 1 or not a
+// number is refused, exit 3, before any AWS call.
+func TestScanQuotaShareFlag(t *testing.T) {
+	s := fakeaws.Start(t, &fakeaws.Server{Members: fakeMembers, Keys: 1, Roles: 1})
+	mototest.UseEnv(t)
+	for _, bad := range []string{"0", "1.5", "-1", "half"} {
+		path := filepath.Join(t.TempDir(), "org.json")
+		code, _, errOut := runCLI(t, "", "scan", "--org", "--regions", "us-east-1", "--endpoint-url", s.URL, "-o", path, "--quota-share", bad)
+		if code != exitBadInput || !strings.Contains(errOut, "quota-share") {
+			t.Errorf("--quota-share %s: exit %d\n%s", bad, code, errOut)
+		}
+	}
+	if n := s.Total(); n != 0 {
+		t.Errorf("%d AWS calls made", n)
+	}
+	path := filepath.Join(t.TempDir(), "org.json")
+	if code, _, errOut := runCLI(t, "", "scan", "--org", "--regions", "us-east-1", "--endpoint-url", s.URL, "-o", path, "--quota-share", "1"); code != 0 {
+		t.Errorf("--quota-share 1: exit %d\n%s", code, errOut)
+	}
+}
+
 // A GovCloud organization, scanned in us-gov-west-1: the snapshot's
 // partition is aws-us-gov and so are its ARNs; can, who-can and denied take
 // aws-us-gov ARNs, and a role chain crosses accounts within the partition.
