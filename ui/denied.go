@@ -241,10 +241,8 @@ func (s *deniedScreen) render() {
 			if f.Command != "" {
 				add("    $ " + f.Command)
 			}
-			for _, l := range strings.Split(string(f.Statement), "\n") {
-				if l != "" {
-					add("    " + st.JSONString.Render(l))
-				}
+			for _, l := range f.FileLines() {
+				add("    " + st.JSONString.Render(l))
 			}
 		}
 	}

@@ -198,10 +198,8 @@ func (s *whyScreen) render() {
 			if f.Command != "" {
 				add("    $ " + f.Command)
 			}
-			if len(f.Statement) > 0 {
-				for _, l := range strings.Split(string(f.Statement), "\n") {
-					add("    " + st.JSONString.Render(l))
-				}
+			for _, l := range f.FileLines() {
+				add("    " + st.JSONString.Render(l))
 			}
 		}
 	}

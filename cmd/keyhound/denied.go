@@ -255,13 +255,8 @@ func writeDenied(w io.Writer, rep *graph.DeniedReport) error {
 			if f.Command != "" {
 				fmt.Fprintf(&b, "    $ %s\n", f.Command)
 			}
-			if len(f.Statement) > 0 {
-				for _, l := range strings.Split(string(f.Statement), "\n") {
-					fmt.Fprintf(&b, "    %s\n", l)
-				}
-			}
-			if len(f.Document) > 0 && strings.Contains(f.Command, "file://") {
-				b.WriteString("    (--json gives the whole policy document the command takes)\n")
+			for _, l := range f.FileLines() {
+				fmt.Fprintf(&b, "    %s\n", l)
 			}
 		}
 	}
