@@ -15,6 +15,7 @@ func newRootCmd() *cobra.Command {
 		Long: `keyhound answers, across every account of an AWS Organization, who can decrypt
 what with which KMS key, and why; and, during an incident, why an AccessDenied
 happened and what the smallest fix is.`,
+		Version:       version.Full(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
@@ -26,6 +27,8 @@ happened and what the smallest fix is.`,
 			return runTUI(cmd, demoName)
 		},
 	}
+	// --version prints the line `keyhound version` prints.
+	root.SetVersionTemplate("keyhound {{.Version}}\n")
 	root.AddCommand(newTUICmd(), newScanCmd(), newExportCmd(), newDiffCmd(), newDeniedCmd(), newEvalCmd(), newCanCmd(), newWhoCanCmd(), newWhatCanCmd(), newFindingsCmd(), newStatsCmd(), newDemoCmd(), newGenCmd(), newVersionCmd())
 	return root
 }
@@ -36,11 +39,7 @@ func newVersionCmd() *cobra.Command {
 		Short: "Print keyhound's version",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			v := version.String()
-			if version.Commit != "" {
-				v += " (" + version.Commit + ")"
-			}
-			_, err := fmt.Fprintln(cmd.OutOrStdout(), "keyhound", v)
+			_, err := fmt.Fprintln(cmd.OutOrStdout(), "keyhound", version.Full())
 			return err
 		},
 	}
