@@ -12,6 +12,7 @@ import (
 	"github.com/sourcegraph/conc/panics"
 
 	"github.com/keyhound/keyhound/graph/snapshot"
+	"github.com/keyhound/keyhound/internal/plural"
 )
 
 // Event reports progress, for a terminal or the TUI; it is plain data (no
@@ -121,7 +122,7 @@ func (r *run) account(c Clients, acct string, opts Options) (a *snapshot.Account
 			a = &snapshot.Account{Errors: rec.sorted()}
 		}
 		r.done.Add(1)
-		msg := fmt.Sprintf("%d Regions", len(a.Regions))
+		msg := plural.Count(len(a.Regions), "Region")
 		if n := len(a.RegionsSkipped); n > 0 {
 			msg += fmt.Sprintf(", %d skipped (denied by SCP)", n)
 		}
@@ -131,7 +132,7 @@ func (r *run) account(c Clients, acct string, opts Options) (a *snapshot.Account
 			if what == "" {
 				what = first.Message
 			}
-			msg = fmt.Sprintf("%d errors, first %s on %s %s; %s", n, what, first.Service, first.Operation, msg)
+			msg = fmt.Sprintf("%s, first %s on %s %s; %s", plural.Count(n, "error"), what, first.Service, first.Operation, msg)
 		}
 		r.emit(Event{Account: acct, Phase: "done", AccountErrors: len(a.Errors), Message: msg})
 	}()

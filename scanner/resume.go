@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/keyhound/keyhound/graph/snapshot"
+	"github.com/keyhound/keyhound/internal/plural"
 )
 
 // Resuming a scan (Options.Resume): each account the scan is asked for is
@@ -104,7 +105,7 @@ func (rs *resumer) account(r *run, c Clients, acct string, opts Options) *snapsh
 	case keep:
 		rs.nkept.Add(1)
 		r.done.Add(1)
-		r.emit(Event{Account: acct, Phase: "done", Message: fmt.Sprintf("kept from the earlier scan; %d Regions", len(old.Regions))})
+		r.emit(Event{Account: acct, Phase: "done", Message: "kept from the earlier scan; " + plural.Count(len(old.Regions), "Region")})
 		return old
 	case regions != nil:
 		o := opts

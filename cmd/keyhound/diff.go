@@ -9,6 +9,7 @@ import (
 
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/diff"
+	"github.com/keyhound/keyhound/internal/plural"
 )
 
 // exitDiffFails is keyhound diff's exit code when --fail-on matches.
@@ -88,8 +89,8 @@ or the public), or any change at all.`,
 func writeDiff(w io.Writer, r *diff.Report, cur, old *graph.Graph) error {
 	var b strings.Builder
 	s := r.Summary
-	fmt.Fprintf(&b, "%d new access (%d wider), %d removed, %d decisions changed; %d new external, %d public; %d keys changed; findings +%d −%d\n",
-		s.NewAccess, s.Wider, s.RemovedAccess, s.DecisionChanged, s.NewExternal, s.NewPublic, s.KeysChanged, s.NewFindings, len(r.ResolvedFindings))
+	fmt.Fprintf(&b, "%d new access (%d wider), %d removed, %s changed; %d new external, %d public; %s changed; findings +%d −%d\n",
+		s.NewAccess, s.Wider, s.RemovedAccess, plural.Count(s.DecisionChanged, "decision"), s.NewExternal, s.NewPublic, plural.Count(s.KeysChanged, "key"), s.NewFindings, len(r.ResolvedFindings))
 	if r.Empty() {
 		b.WriteString("no change in effective access\n")
 	}

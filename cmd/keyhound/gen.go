@@ -9,6 +9,7 @@ import (
 
 	"github.com/keyhound/keyhound/graph/gen"
 	"github.com/keyhound/keyhound/graph/snapshot"
+	"github.com/keyhound/keyhound/internal/plural"
 )
 
 func newGenCmd() *cobra.Command {
@@ -27,16 +28,22 @@ The same flags and seed always give the same file. A name ending in .gz is
 gzip-compressed.`,
 		Example: `  keyhound gen --accounts 1000 --regions 2 --roles-per-account 100 --keys-per-region 10 --resources-per-key 5 -o org.json.gz`,
 		Args:    cobra.NoArgs,
-		RunE: func(_ *cobra.Command, _ []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
 				return &exitError{code: exitBadInput, err: fmt.Errorf("-o FILE is required")}
 			}
 			if o.Accounts < 1 || o.RolesPerAccount < 0 || o.KeysPerRegion < 0 || o.ResourcesPerKey < 0 {
 				return &exitError{code: exitBadInput, err: fmt.Errorf("--accounts must be at least 1, the other counts at least 0")}
 			}
-			return writeOutput(out, func(w io.Writer) error {
-				return snapshot.Write(w, gen.Organization(o), strings.HasSuffix(out, ".gz"))
-			})
+			s := gen.Organization(o)
+			var n countingWriter
+			if err := writeOutput(out, func(w io.Writer) error {
+				return snapshot.Write(io.MultiWriter(w, &n), s, strings.HasSuffix(out, ".gz"))
+			}); err != nil {
+				return err
+			}
+			_, err := fmt.Fprintf(cmd.ErrOrStderr(), "keyhound: wrote %s: %s (%s)\n", out, genSummary(s), plural.Count(int64(n), "byte"))
+			return err
 		},
 	}
 	fl := cmd.Flags()
@@ -48,4 +55,36 @@ gzip-compressed.`,
 	fl.Uint64Var(&o.Seed, "seed", 1, "random seed")
 	fl.StringVarP(&out, "output", "o", "", "output file (written atomically, mode 0600)")
 	return cmd
+}
+
+// genSummary counts what a generated organization holds: "1000 accounts,
+// 20000 roles, 10000 keys, 25000 grants".
+func genSummary(s *snapshot.Snapshot) string {
+	var roles, keys, grants int
+	for _, a := range s.Accounts {
+		if a.IAM != nil {
+			roles += len(a.IAM.RoleDetailList)
+		}
+		for _, r := range a.Regions {
+			if r.KMS == nil {
+				continue
+			}
+			keys += len(r.KMS.Keys)
+			for _, k := range r.KMS.Keys {
+				grants += len(k.Grants)
+			}
+		}
+	}
+	return strings.Join([]string{
+		plural.Count(len(s.Accounts), "account"), plural.Count(roles, "role"),
+		plural.Count(keys, "key"), plural.Count(grants, "grant"),
+	}, ", ")
+}
+
+// countingWriter counts the bytes written through it.
+type countingWriter int64
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	*c += countingWriter(len(p))
+	return len(p), nil
 }

@@ -2,13 +2,13 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/eval"
+	"github.com/keyhound/keyhound/internal/plural"
 )
 
 // writeJSON writes v as indented JSON, the form every --json output takes.
@@ -52,7 +52,7 @@ func answerNotes(paths []graph.Path, conditions []eval.Residual, unknowns []grap
 		notes = append(notes, cl.Text())
 	}
 	if len(unknowns) > 0 {
-		notes = append(notes, fmt.Sprintf("%d unknowns", len(unknowns)))
+		notes = append(notes, plural.Count(len(unknowns), "unknown"))
 	}
 	return notes
 }

@@ -99,7 +99,7 @@ func TestScanCommandOrganizationPageFails(t *testing.T) {
 	if code != exitScanPartial {
 		t.Fatalf("exit %d, want %d (partial)\n%s", code, exitScanPartial, errOut)
 	}
-	if !strings.Contains(errOut, "wrote "+path+": 20 accounts, 1 errors") || !strings.Contains(errOut, "organization  organizations  ServiceException  1  ListAccountsForParent") {
+	if !strings.Contains(errOut, "wrote "+path+": 20 accounts, 1 error") || !strings.Contains(errOut, "organization  organizations  ServiceException  1  ListAccountsForParent") {
 		t.Errorf("summary:\n%s", errOut)
 	}
 	snap := loadSnapshot(t, path)

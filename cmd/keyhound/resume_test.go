@@ -125,7 +125,7 @@ func TestScanCommandResume(t *testing.T) {
 	_ = j.Close()
 	calls.start()
 	code, _, errOut = runCLI(t, "", append(args, "--resume", path)...)
-	if code != 0 || !strings.Contains(errOut, "resuming from "+scanner.JournalPath(path)+": 1 accounts") || !strings.Contains(errOut, "(4 kept from --resume)") {
+	if code != 0 || !strings.Contains(errOut, "resuming from "+scanner.JournalPath(path)+": 1 account") || !strings.Contains(errOut, "(4 kept from --resume)") {
 		t.Errorf("snapshot and journal: exit %d:\n%s", code, errOut)
 	}
 	for _, acct := range s.Accounts() {

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/keyhound/keyhound/graph/snapshot"
+	"github.com/keyhound/keyhound/internal/plural"
 	"github.com/keyhound/keyhound/internal/version"
 	"github.com/keyhound/keyhound/scanner"
 )
@@ -328,7 +329,7 @@ func (p *progress) event(e scanner.Event) {
 			return
 		}
 		p.drawn = time.Now()
-		line := fmt.Sprintf("keyhound: %d/%d accounts · %d calls · %d throttled · %d errors · %s", e.AccountsDone, e.AccountsTotal, e.Calls, e.Throttles, e.Errors, eta(e))
+		line := fmt.Sprintf("keyhound: %d/%s · %s · %d throttled · %s · %s", e.AccountsDone, plural.Count(e.AccountsTotal, "account"), plural.Count(e.Calls, "call"), e.Throttles, plural.Count(e.Errors, "error"), eta(e))
 		_, _ = fmt.Fprintf(p.w, "\r\033[K%s", line)
 		p.shown = true
 	case e.Phase == "done":

@@ -192,8 +192,8 @@ func TestScanCommandFakeAWS(t *testing.T) {
 	// Plain progress (not a terminal): a line per account and the summary.
 	path = filepath.Join(t.TempDir(), "org.json")
 	code, _, errOut = runCLI(t, "", "scan", "--org", "--regions", "us-east-1", "--endpoint-url", s.URL, "-o", path)
-	if code != exitScanPartial || strings.Count(errOut, "keyhound: scanned ") != 4 || !strings.Contains(errOut, "1 errors, first AccessDenied on sts AssumeRole") ||
-		!strings.Contains(errOut, "wrote "+path+": 4 accounts, 1 errors") {
+	if code != exitScanPartial || strings.Count(errOut, "keyhound: scanned ") != 4 || !strings.Contains(errOut, "1 error, first AccessDenied on sts AssumeRole") ||
+		!strings.Contains(errOut, "wrote "+path+": 4 accounts, 1 error") {
 		t.Errorf("plain progress, exit %d:\n%s", code, errOut)
 	}
 	// --quiet: nothing on stderr.
@@ -281,8 +281,8 @@ func TestProgressRendering(t *testing.T) {
 	}
 	live := render(&progress{live: true})
 	if !strings.HasPrefix(live, "\r\033[K") || !strings.HasSuffix(live, "\n") ||
-		!strings.Contains(live, "keyhound: 1/2 accounts · 40 calls · 3 throttled · 1 errors · about 10s left") ||
-		!strings.Contains(live, "keyhound: 2/2 accounts · 60 calls · 3 throttled · 1 errors · took 20s") {
+		!strings.Contains(live, "keyhound: 1/2 accounts · 40 calls · 3 throttled · 1 error · about 10s left") ||
+		!strings.Contains(live, "keyhound: 2/2 accounts · 60 calls · 3 throttled · 1 error · took 20s") {
 		t.Errorf("live:\n%q", live)
 	}
 	plain := render(&progress{})

@@ -12,6 +12,7 @@ import (
 
 	"github.com/keyhound/keyhound/graph/snapshot"
 	"github.com/keyhound/keyhound/internal/atomicfile"
+	"github.com/keyhound/keyhound/internal/plural"
 	"github.com/keyhound/keyhound/scanner"
 )
 
@@ -113,7 +114,7 @@ func (f *scanFlags) readJournal(path string) (*snapshot.Snapshot, error) {
 	if r.Torn {
 		torn = " (its last line, cut short, left out)"
 	}
-	_, _ = fmt.Fprintf(f.log, "keyhound: resuming from %s: %d accounts finished by an interrupted scan%s\n", path, len(r.Snapshot.Accounts), torn)
+	_, _ = fmt.Fprintf(f.log, "keyhound: resuming from %s: %s finished by an interrupted scan%s\n", path, plural.Count(len(r.Snapshot.Accounts), "account"), torn)
 	return r.Snapshot, nil
 }
 
@@ -137,7 +138,7 @@ func loadResumeSnapshot(path string, log io.Writer) (*snapshot.Snapshot, error) 
 			_, _ = fmt.Fprintf(log, "keyhound: --resume %s: %s; account %s will be read again\n", path, e.Error(), e.Account)
 		}
 	}
-	_, _ = fmt.Fprintf(log, "keyhound: resuming from %s: %d accounts\n", path, len(s.Accounts))
+	_, _ = fmt.Fprintf(log, "keyhound: resuming from %s: %s\n", path, plural.Count(len(s.Accounts), "account"))
 	return s, nil
 }
 
@@ -256,5 +257,5 @@ func reportWritten(w io.Writer, out string, d scanDone) {
 	if d.written != out {
 		_, _ = fmt.Fprintf(w, "keyhound: the scan is partial and %s exists: not replaced (--force replaces it); written beside it\n", out)
 	}
-	_, _ = fmt.Fprintf(w, "keyhound: wrote %s: %d accounts%s, %d errors\n", d.written, d.res.Accounts, kept, d.res.Errors)
+	_, _ = fmt.Fprintf(w, "keyhound: wrote %s: %s%s, %s\n", d.written, plural.Count(d.res.Accounts, "account"), kept, plural.Count(d.res.Errors, "error"))
 }

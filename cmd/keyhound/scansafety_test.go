@@ -149,7 +149,7 @@ func TestScanPartialNeverReplaces(t *testing.T) {
 	if code != exitScanPartial || !bytes.Equal(read(path), complete) {
 		t.Fatalf("partial scan: exit %d, %s replaced:\n%s", code, path, errOut)
 	}
-	if !strings.Contains(errOut, path+" exists: not replaced (--force replaces it)") || !strings.Contains(errOut, "wrote "+partial+": 4 accounts, 1 errors") {
+	if !strings.Contains(errOut, path+" exists: not replaced (--force replaces it)") || !strings.Contains(errOut, "wrote "+partial+": 4 accounts, 1 error") {
 		t.Errorf("stderr does not say where the partial scan went:\n%s", errOut)
 	}
 	if snap := loadSnapshot(t, partial); len(snap.Accounts[denied].Errors) != 1 {

@@ -10,6 +10,7 @@ import (
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/demo"
 	"github.com/keyhound/keyhound/graph/snapshot"
+	"github.com/keyhound/keyhound/internal/plural"
 )
 
 // loadGraph loads a snapshot file and builds its access graph. Load errors
@@ -36,11 +37,7 @@ func loadGraph(path string, stderr io.Writer) (*graph.Graph, error) {
 	}
 	g := graph.Build(s, loadErrs)
 	if n := len(g.Issues); n > 0 {
-		noun := "issues"
-		if n == 1 {
-			noun = "issue"
-		}
-		_, _ = fmt.Fprintf(stderr, "keyhound: %s: %d snapshot %s (parts that could not be read or parsed, or that contradict each other); answers that depend on them say so\n", path, n, noun)
+		_, _ = fmt.Fprintf(stderr, "keyhound: %s: %s (parts that could not be read or parsed, or that contradict each other); answers that depend on them say so\n", path, plural.Form(n, "snapshot issue", "snapshot issues"))
 	}
 	return g, nil
 }
