@@ -9,12 +9,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/internal/plural"
 )
 
 func newFindingsCmd() *cobra.Command {
 	var (
-		snapPath, minSeverity string
-		asJSON                bool
+		snapPath, minSeverity, failOn string
+		asJSON                        bool
 	)
 	cmd := &cobra.Command{
 		Use:   "findings",
@@ -23,35 +24,63 @@ func newFindingsCmd() *cobra.Command {
 accounts outside the organization, resources shared across accounts but
 encrypted with an AWS managed key, keys pending deletion or disabled that still
 encrypt resources, rotation off, identity policies allowing kms:Decrypt on every
-key, deleted principals in key policies, and policies that do not parse.`,
-		Args: cobra.NoArgs,
+key, deleted principals in key policies, and policies that do not parse.
+
+--fail-on SEVERITY makes it a CI gate: exit 1 when the snapshot has a finding
+of that severity or worse (whatever --severity shows), 0 otherwise.`,
+		Example: `  keyhound findings --snapshot org.json.gz --fail-on high`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			g, err := loadGraph(snapPath, cmd.ErrOrStderr())
-			if err != nil {
-				return &exitError{code: exitBadInput, err: err}
-			}
 			floor, ok := graph.ParseSeverity(minSeverity)
 			if !ok {
 				return &exitError{code: exitBadInput, err: fmt.Errorf("--severity %q: want critical, high, medium, low or info", minSeverity)}
 			}
+			failFloor, failing := graph.Severity(-1), failOn != ""
+			if failing {
+				if failFloor, ok = graph.ParseSeverity(failOn); !ok {
+					return &exitError{code: exitBadInput, err: fmt.Errorf("--fail-on %q: want critical, high, medium, low or info", failOn)}
+				}
+			}
+			g, err := loadGraph(snapPath, cmd.ErrOrStderr())
+			if err != nil {
+				return &exitError{code: exitBadInput, err: err}
+			}
+			all := g.Findings()
 			fs := []graph.Finding{}
-			for _, f := range g.Findings() {
+			failed := 0
+			for _, f := range all {
 				if f.Severity <= floor {
 					fs = append(fs, f)
 				}
+				if failing && f.Severity <= failFloor {
+					failed++
+				}
 			}
 			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), map[string]any{"findings": fs})
+				err = writeJSON(cmd.OutOrStdout(), map[string]any{"findings": fs})
+			} else {
+				err = writeFindings(cmd.OutOrStdout(), fs)
 			}
-			return writeFindings(cmd.OutOrStdout(), fs)
+			if err != nil {
+				return err
+			}
+			if failed > 0 {
+				return &exitError{code: exitFindingsFail, err: fmt.Errorf("--fail-on %s: %s of %s or worse", failFloor, plural.Count(failed, "finding"), failFloor)}
+			}
+			return nil
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&snapPath, "snapshot", "", "snapshot file (JSON, optionally gzip-compressed), or @demo")
 	f.StringVar(&minSeverity, "severity", "info", "show findings of this severity and worse")
+	f.StringVar(&failOn, "fail-on", "", "exit 1 when a finding of this severity or worse exists (critical, high, medium, low, info)")
 	f.BoolVar(&asJSON, "json", false, "print the findings as JSON")
 	return cmd
 }
+
+// exitFindingsFail is keyhound findings' exit code when --fail-on matches,
+// as keyhound diff's.
+const exitFindingsFail = exitDiffFails
 
 func writeFindings(w io.Writer, fs []graph.Finding) error {
 	if len(fs) == 0 {
@@ -78,11 +107,24 @@ func writeFindings(w io.Writer, fs []graph.Finding) error {
 			if e.Ref != "" {
 				at = append(at, e.Ref)
 			}
-			fmt.Fprintf(&b, "         · %s: %s\n", strings.Join(at, " "), e.Detail)
+			b.WriteString("         · " + evidenceText(at, e.Detail) + "\n")
 		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// evidenceText is where the evidence is, then what it says: "key policy
+// statement 0: …"; with no place, only what it says (never a bare ": …").
+func evidenceText(at []string, detail string) string {
+	where := strings.Join(at, " ")
+	switch {
+	case where == "":
+		return detail
+	case detail == "":
+		return where
+	}
+	return where + ": " + detail
 }
 
 func newStatsCmd() *cobra.Command {
