@@ -40,7 +40,9 @@ fuzz: ## Run every fuzz target for FUZZTIME (default 30s) each
 	done
 
 demo: ## Open the terminal UI on the built-in demo organization (no AWS account needed)
-	$(GO) run ./cmd/keyhound demo
+	@echo "building bin/keyhound (the first build downloads modules and compiles: a few minutes on a small machine)…"
+	@$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/keyhound ./cmd/keyhound
+	@./bin/keyhound demo
 
 clean: ## Remove build output
 	rm -rf bin dist
