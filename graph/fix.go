@@ -246,7 +246,14 @@ func (g *Graph) boundaryFix(r *eval.Request, caller, via string) Fix {
 	}
 	if b := r.PermissionsBoundary; b != nil && b.ARN != "" {
 		f.Where = "permissions boundary " + b.ARN + " of " + caller
-		f.Command = "aws iam create-policy-version --policy-arn " + b.ARN + " --policy-document file://boundary.json --set-as-default"
+		// create-policy-version takes the whole new version: the boundary's
+		// document with the statement added.
+		if b.Policy != nil && b.Policy.Text != "" {
+			if doc, err := appendStatement(b.Policy.Text, f.Statement); err == nil {
+				f.Document = doc
+				f.Command = "aws iam create-policy-version --policy-arn " + b.ARN + " --policy-document file://boundary.json --set-as-default"
+			}
+		}
 	}
 	return f
 }

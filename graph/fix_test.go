@@ -7,6 +7,7 @@ import (
 
 	"github.com/keyhound/keyhound/graph/demo"
 	"github.com/keyhound/keyhound/graph/eval"
+	"github.com/keyhound/keyhound/graph/policy"
 	"github.com/keyhound/keyhound/graph/snapshot"
 )
 
@@ -112,6 +113,14 @@ func TestFixesApplied(t *testing.T) {
 				}
 				if strings.Contains(string(f.Statement), `"AWS": "*"`) {
 					t.Errorf("a fix names every principal: %s", f.Statement)
+				}
+				// A command reading file://… is given a whole policy document
+				// (put-user-policy, put-role-policy, put-key-policy, update-policy):
+				// what the CLI and the TUI show with it must be one.
+				if strings.Contains(f.Command, "file://") {
+					if _, err := policy.ParseString(string(f.FileJSON())); err != nil || !strings.Contains(string(f.FileJSON()), `"Statement"`) {
+						t.Errorf("%s fix: %s takes a whole policy document, shown %s (%v)", f.Layer, f.Command, f.FileJSON(), err)
+					}
 				}
 				if f.Kind != "remedy" && f.Kind != "create-grant" && !json.Valid(f.Document) {
 					t.Errorf("%s fix without a valid document: %q", f.Layer, f.Document)
