@@ -68,9 +68,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.forward(msg)
 	case tea.PasteMsg:
 		if m.jumping {
-			var cmd tea.Cmd
-			m.jump, cmd = m.jump.Update(msg)
-			return m, cmd
+			return m, updateInput(&m.jump, msg)
 		}
 		return m.forward(msg)
 	}
@@ -121,9 +119,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			}
 			return m, jumpTo(m.c, ref)
 		}
-		var cmd tea.Cmd
-		m.jump, cmd = m.jump.Update(msg)
-		return m, cmd
+		return m, updateInput(&m.jump, msg)
 	}
 	top := m.top()
 	if top.Capturing() {
