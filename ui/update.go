@@ -218,7 +218,10 @@ func (m *Model) layout() {
 		return
 	}
 	m.help.SetWidth(m.width)
-	m.jump.SetWidth(m.width - 4)
+	// bubbles' textinput panics showing its placeholder at a width below
+	// 0 (placeholderView makes a slice of width+1 runes): a terminal 3
+	// columns wide or less.
+	m.jump.SetWidth(max(m.width-4, 1))
 	h := max(m.height-4, 3)
 	for _, s := range m.sections {
 		if s != nil {
