@@ -205,8 +205,7 @@ func runFuzzSeq(t *testing.T, data []byte) {
 		}
 	}()
 	budget := 10000
-	var settle func(m *Model, msg tea.Msg)
-	settle = func(m *Model, msg tea.Msg) {
+	settle := func(m *Model, msg tea.Msg) {
 		queue := []tea.Msg{msg}
 		for len(queue) > 0 {
 			if budget--; budget < 0 {
