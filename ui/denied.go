@@ -104,9 +104,7 @@ func (s *deniedScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 				return s, nil
 			}
 		}
-		var cmd tea.Cmd
-		s.input, cmd = s.input.Update(msg)
-		return s, cmd
+		return s, updateInput(&s.input, msg)
 	case tea.MouseWheelMsg:
 		switch msg.Button {
 		case tea.MouseWheelUp:

@@ -75,8 +75,7 @@ func (v *listView) update(msg tea.Msg) (cmd tea.Cmd, handled bool) {
 		return nil, true
 	case tea.PasteMsg:
 		if v.filtering {
-			var cmd tea.Cmd
-			v.input, cmd = v.input.Update(msg)
+			cmd := updateInput(&v.input, msg)
 			v.l.SetFilter(v.input.Value())
 			return cmd, true
 		}
@@ -96,8 +95,7 @@ func (v *listView) update(msg tea.Msg) (cmd tea.Cmd, handled bool) {
 				v.input.Blur()
 				return v.update(msg)
 			default:
-				var cmd tea.Cmd
-				v.input, cmd = v.input.Update(msg)
+				cmd := updateInput(&v.input, msg)
 				v.l.SetFilter(v.input.Value())
 				return cmd, true
 			}

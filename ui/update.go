@@ -68,9 +68,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.forward(msg)
 	case tea.PasteMsg:
 		if m.jumping {
-			var cmd tea.Cmd
-			m.jump, cmd = m.jump.Update(msg)
-			return m, cmd
+			return m, updateInput(&m.jump, msg)
 		}
 		return m.forward(msg)
 	}
@@ -121,9 +119,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			}
 			return m, jumpTo(m.c, ref)
 		}
-		var cmd tea.Cmd
-		m.jump, cmd = m.jump.Update(msg)
-		return m, cmd
+		return m, updateInput(&m.jump, msg)
 	}
 	top := m.top()
 	if top.Capturing() {
@@ -222,7 +218,10 @@ func (m *Model) layout() {
 		return
 	}
 	m.help.SetWidth(m.width)
-	m.jump.SetWidth(m.width - 4)
+	// bubbles' textinput panics showing its placeholder at a width below
+	// 0 (placeholderView makes a slice of width+1 runes): a terminal 3
+	// columns wide or less.
+	m.jump.SetWidth(max(m.width-4, 1))
 	h := max(m.height-4, 3)
 	for _, s := range m.sections {
 		if s != nil {

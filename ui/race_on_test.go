@@ -1,0 +1,6 @@
+//go:build race
+
+package ui
+
+// raceEnabled is true under the race detector: long tests do less.
+const raceEnabled = true
