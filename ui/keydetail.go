@@ -12,6 +12,7 @@ import (
 
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/eval"
+	"github.com/keyhound/keyhound/internal/plural"
 )
 
 // Tabs of a key's detail.
@@ -253,8 +254,8 @@ func (s *keyScreen) blastRadius() string {
 		public = public || w.Principal == "*"
 	}
 	res, _ := s.lists[tabResources].l.Len()
-	out := fmt.Sprintf("Blast radius: %d principals in %d accounts can decrypt (%s, %s) · %d resources",
-		len(s.who), len(accounts), st.Allowed.Render(strconv.Itoa(allow)+" ✓ ALLOW"), st.Conditional.Render(strconv.Itoa(cond)+" ? CONDITIONAL"), res)
+	out := fmt.Sprintf("Blast radius: %s in %s can decrypt (%s, %s) · %s",
+		plural.Count(len(s.who), "principal"), plural.Count(len(accounts), "account"), st.Allowed.Render(strconv.Itoa(allow)+" ✓ ALLOW"), st.Conditional.Render(strconv.Itoa(cond)+" ? CONDITIONAL"), plural.Count(res, "resource"))
 	if ext > 0 {
 		out += " · " + st.External.Render(strconv.Itoa(ext)+" external")
 	}

@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/snapshot"
+	"github.com/keyhound/keyhound/internal/plural"
 	"github.com/keyhound/keyhound/scanner"
 )
 
@@ -164,7 +164,7 @@ func (s *scanScreen) refreshRows() {
 			detail = a.region + " " + detail
 		}
 		if a.phase != "done" && a.errors > 0 {
-			st, kind = "… "+strconv.Itoa(a.errors)+" errors", "CONDITIONAL"
+			st, kind = "… "+plural.Count(a.errors, "error"), "CONDITIONAL"
 			detail = "last: " + a.lastErr
 		}
 		rows = append(rows, row{id: id, kind: kind, cells: []string{st, id, a.phase, detail}})
@@ -179,15 +179,15 @@ func (s *scanScreen) View() string {
 	if total == 0 {
 		total = len(s.accounts)
 	}
-	head := fmt.Sprintf("Accounts %d/%d done · %d calls · %d throttled · %d errors · %s",
-		e.AccountsDone, total, e.Calls, e.Throttles, s.errors, scanETA(e))
+	head := fmt.Sprintf("Accounts %d/%d done · %s · %d throttled · %s · %s",
+		e.AccountsDone, total, plural.Count(e.Calls, "call"), e.Throttles, plural.Count(s.errors, "error"), scanETA(e))
 	switch {
 	case s.result != nil && s.result.Err != nil:
 		head = st.Error.Render("✗ scan failed: "+s.result.Err.Error()) + "\n" + head
 	case s.result != nil:
 		state := st.Allowed.Render("✓ scan complete")
 		if !s.result.Result.Complete {
-			state = st.Conditional.Render("? scan partial: " + strconv.Itoa(s.result.Result.Errors) + " calls failed (recorded in the snapshot)")
+			state = st.Conditional.Render("? scan partial: " + plural.Count(s.result.Result.Errors, "call") + " failed (recorded in the snapshot)")
 		}
 		switch {
 		case s.result.Written != "" && s.result.Written != s.src.Output:

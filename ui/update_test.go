@@ -205,7 +205,7 @@ func TestScanEventsUpdateTheViews(t *testing.T) {
 	// A failed call shows at once, on a still-running account.
 	d.send(scanEventMsg{Account: "222222222222", Phase: "error", Region: "us-east-1", Message: "iam GetAccountAuthorizationDetails", Err: "AccessDenied: not authorized", AccountsDone: 1, AccountsTotal: 2, Errors: 1})
 	running := d.screen()
-	for _, want := range []string{"… 1 errors", "last: us-east-1 iam GetAccountAuthoriza"} {
+	for _, want := range []string{"… 1 error", "last: us-east-1 iam GetAccountAuthoriza"} {
 		if !strings.Contains(running, want) {
 			t.Errorf("scan view during an account's errors lacks %q:\n%s", want, running)
 		}
@@ -218,7 +218,7 @@ func TestScanEventsUpdateTheViews(t *testing.T) {
 		t.Fatalf("%d accounts shown", shown)
 	}
 	screen := d.screen()
-	for _, want := range []string{"✓ done", "✗ partial", "Accounts 2/2 done · 60 calls · 3 throttled · 1 errors", "AccessDenied"} {
+	for _, want := range []string{"✓ done", "✗ partial", "Accounts 2/2 done · 60 calls · 3 throttled · 1 error", "AccessDenied"} {
 		if !strings.Contains(screen, want) {
 			t.Errorf("scan view lacks %q:\n%s", want, screen)
 		}
