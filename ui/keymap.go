@@ -32,7 +32,7 @@ func DefaultKeyMap() KeyMap {
 		PrevTab:       b("shift+tab", "previous tab", "shift+tab"),
 		Filter:        b("/", "filter", "/"),
 		ClearFilter:   b("esc", "clear filter", "esc"),
-		Sort:          b("s", "sort column", "s"),
+		Sort:          b("s", "sort/reverse", "s"),
 		Jump:          b(":", "jump to ARN/alias", ":"),
 		Copy:          b("y", "copy ARN", "y"),
 		Export:        b("e", "export", "e"),

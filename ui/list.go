@@ -152,6 +152,23 @@ func (l *list) SortBy(col int) {
 	l.SelectID(keep)
 }
 
+// CycleSort is what `s` does: a column sorted ascending is reversed, one
+// sorted descending (or none) gives way to the next column, ascending; after
+// the last column, the order the rows were given in.
+func (l *list) CycleSort() {
+	switch {
+	case l.sortCol >= 0 && !l.desc:
+		l.SortBy(l.sortCol)
+	case l.sortCol+1 < len(l.cols):
+		l.SortBy(l.sortCol + 1)
+	default:
+		keep := l.SelectedID()
+		l.sortCol, l.desc = -1, false
+		l.sortIndices(l.shown)
+		l.SelectID(keep)
+	}
+}
+
 func (l *list) sortIndices(idx []int) {
 	if l.sortCol < 0 {
 		slices.Sort(idx)

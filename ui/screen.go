@@ -118,7 +118,7 @@ func (v *listView) update(msg tea.Msg) (cmd tea.Cmd, handled bool) {
 			v.filtering = true
 			return v.input.Focus(), true
 		case key.Matches(msg, k.Sort):
-			v.l.SortBy((v.l.sortCol + 1) % len(v.l.cols))
+			v.l.CycleSort()
 		case v.input.Value() != "" && key.Matches(msg, k.ClearFilter):
 			v.input.SetValue("")
 			v.l.SetFilter("")

@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -17,6 +19,7 @@ import (
 	"github.com/keyhound/keyhound/graph/diff"
 	"github.com/keyhound/keyhound/graph/snapshot"
 	"github.com/keyhound/keyhound/scanner"
+	"github.com/keyhound/keyhound/ui/styles"
 )
 
 func (d *driver) crumbs() string {
@@ -119,6 +122,49 @@ func TestMovingAndSorting(t *testing.T) {
 		if aliases[i-1] > aliases[i] {
 			t.Fatalf("not sorted by alias: %v", aliases)
 		}
+	}
+	// s again on the same column reverses it (docs/cli.md: "again:
+	// reverse"), then moves on to the next column.
+	d.keys("s")
+	if l.sortCol != 0 || !l.desc || !strings.Contains(d.screen(), "ALIAS ↓") {
+		t.Fatalf("s again: column %d desc %v", l.sortCol, l.desc)
+	}
+	if first := l.rows[l.shown[0]].cells[0]; first != aliases[len(aliases)-1] {
+		t.Fatalf("reversed: first %q, want %q", first, aliases[len(aliases)-1])
+	}
+	d.keys("s")
+	if l.sortCol != 1 || l.desc {
+		t.Fatalf("s a third time: column %d desc %v", l.sortCol, l.desc)
+	}
+}
+
+// A numeric column (DECR, principals that can decrypt) sorts as numbers,
+// both ways: 10 after 9 ascending, before it descending.
+func TestSortNumericColumnBothWays(t *testing.T) {
+	l := newList(&Common{Styles: styles.DefaultStyles(true)}, []column{{title: "N", min: 3}}, "none")
+	var rows []row
+	for i, n := range []string{"9", "10", "2"} {
+		rows = append(rows, row{id: strconv.Itoa(i), cells: []string{n}})
+	}
+	l.SetRows(rows)
+	got := func() []string {
+		var out []string
+		for _, i := range l.shown {
+			out = append(out, l.rows[i].cells[0])
+		}
+		return out
+	}
+	l.CycleSort()
+	if g := got(); !slices.Equal(g, []string{"2", "9", "10"}) {
+		t.Errorf("ascending %v", g)
+	}
+	l.CycleSort()
+	if g := got(); !slices.Equal(g, []string{"10", "9", "2"}) {
+		t.Errorf("descending %v", g)
+	}
+	l.CycleSort() // past the last column: as given
+	if g := got(); l.sortCol != -1 || !slices.Equal(g, []string{"9", "10", "2"}) {
+		t.Errorf("unsorted %v (column %d)", g, l.sortCol)
 	}
 }
 
