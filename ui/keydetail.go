@@ -295,11 +295,7 @@ func (s *keyScreen) tabs() string {
 				label += " " + strconv.Itoa(shown)
 			}
 		}
-		if i == s.tab {
-			parts[i] = st.TabActive.Render(label)
-		} else {
-			parts[i] = st.Tab.Render(label)
-		}
+		parts[i] = st.TabLabel(label, i == s.tab)
 	}
 	return strings.Join(parts, st.Muted.Render("│"))
 }

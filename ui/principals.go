@@ -176,11 +176,7 @@ func (s *principalScreen) View() string {
 		if s.loaded {
 			n += " " + strconv.Itoa(shown)
 		}
-		if i == s.tab {
-			tabs = append(tabs, st.TabActive.Render(n))
-		} else {
-			tabs = append(tabs, st.Tab.Render(n))
-		}
+		tabs = append(tabs, st.TabLabel(n, i == s.tab))
 	}
 	return head + "\n" + strings.Join(tabs, st.Muted.Render("│")) + "\n" + s.lists[s.tab].filterLine() + "\n" + s.lists[s.tab].l.View()
 }

@@ -413,3 +413,20 @@ func TestDiffView(t *testing.T) {
 		t.Fatalf("enter on a change: %q", got)
 	}
 }
+
+// Without colour or attributes (TERM=dumb, NO_COLOR: Bubble Tea's ASCII
+// profile drops both), the active tab is still told apart: bracketed, at
+// the same width as the others, so the tab bar does not shift.
+func TestActiveTabVisibleWithoutColour(t *testing.T) {
+	d := newDriver(t, 120, 30)
+	d.keys("2")
+	bar := strings.SplitN(ansi.Strip(d.screen()), "\n", 2)[0]
+	if !strings.Contains(bar, "[2 Principals]") || strings.Contains(bar, "[1 Keys]") {
+		t.Fatalf("tab bar %q", bar)
+	}
+	d.keys("1")
+	again := strings.SplitN(ansi.Strip(d.screen()), "\n", 2)[0]
+	if !strings.Contains(again, "[1 Keys]") || len(again) != len(bar) {
+		t.Fatalf("tab bar %q, then %q", bar, again)
+	}
+}

@@ -67,11 +67,7 @@ func (m *Model) titleBar() string {
 			continue
 		}
 		label := strconv.Itoa(i+1) + " " + n
-		if section(i) == m.sec {
-			parts = append(parts, st.TabActive.Render(label))
-		} else {
-			parts = append(parts, st.Tab.Render(label))
-		}
+		parts = append(parts, st.TabLabel(label, section(i) == m.sec))
 	}
 	return fit(strings.Join(parts, " "), m.width)
 }

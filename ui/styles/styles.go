@@ -69,7 +69,9 @@ func DefaultStyles(isDark bool) *Styles {
 	s.Crumb = lipgloss.NewStyle().Foreground(accent)
 	s.CrumbSep = lipgloss.NewStyle().Foreground(muted)
 	s.Tab = lipgloss.NewStyle().Foreground(muted).Padding(0, 1)
-	s.TabActive = lipgloss.NewStyle().Bold(true).Foreground(accent).Underline(true).Padding(0, 1)
+	// The active tab is bracketed, not only coloured: TERM=dumb and
+	// NO_COLOR drop colours and attributes (TabLabel).
+	s.TabActive = lipgloss.NewStyle().Bold(true).Foreground(accent).Underline(true)
 	s.Header = lipgloss.NewStyle().Bold(true).Foreground(muted)
 	s.Selected = lipgloss.NewStyle().Background(selBG).Bold(true)
 	s.Muted = lipgloss.NewStyle().Foreground(muted)
@@ -92,4 +94,14 @@ func DefaultStyles(isDark bool) *Styles {
 	s.JSONOther = lipgloss.NewStyle().Foreground(amber)
 	s.Marked = lipgloss.NewStyle().Background(selBG)
 	return s
+}
+
+// TabLabel renders a tab: the active one as "[label]", the others as
+// " label ", the same width, so that the active tab shows without colour
+// or attributes too (TERM=dumb, NO_COLOR).
+func (s *Styles) TabLabel(label string, active bool) string {
+	if active {
+		return s.TabActive.Render("[" + label + "]")
+	}
+	return s.Tab.Render(label)
 }
