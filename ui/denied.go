@@ -99,7 +99,7 @@ func (s *deniedScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 			switch k.String() {
 			case "enter":
 				return s, s.submit()
-			case "esc":
+			case "esc", "tab", "shift+tab":
 				s.input.Blur()
 				return s, nil
 			}
@@ -294,7 +294,7 @@ func (s *deniedScreen) ShortHelp() []key.Binding {
 	if s.input.Focused() {
 		return []key.Binding{
 			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "explain")),
-			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "leave the input")),
+			key.NewBinding(key.WithKeys("esc", "tab", "shift+tab"), key.WithHelp("esc/tab", "leave the input")),
 		}
 	}
 	return []key.Binding{

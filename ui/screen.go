@@ -82,7 +82,7 @@ func (v *listView) update(msg tea.Msg) (cmd tea.Cmd, handled bool) {
 	case tea.KeyPressMsg:
 		if v.filtering {
 			switch msg.String() {
-			case "enter":
+			case "enter", "tab", "shift+tab":
 				v.filtering = false
 				v.input.Blur()
 			case "esc":
@@ -145,7 +145,7 @@ func (v *listView) helpBindings() []key.Binding {
 	k := v.c.Keys
 	if v.filtering {
 		return []key.Binding{
-			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")),
+			key.NewBinding(key.WithKeys("enter", "tab", "shift+tab"), key.WithHelp("enter/tab", "keep filter")),
 			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear")),
 		}
 	}

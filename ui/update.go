@@ -105,7 +105,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	}
 	if m.jumping {
 		switch msg.String() {
-		case "esc":
+		case "esc", "tab", "shift+tab":
 			m.jumping = false
 			m.jump.Blur()
 			return m, nil

@@ -430,3 +430,59 @@ func TestActiveTabVisibleWithoutColour(t *testing.T) {
 		t.Fatalf("tab bar %q, then %q", bar, again)
 	}
 }
+
+// While a text input has the keyboard (the list filter, the jump, the
+// access-denied paste), the footer lists only the keys that work there —
+// not ?, q, : or tab, which are typed into the input — and tab or
+// shift+tab leave the input: the filter is kept, the jump cancelled, the
+// pasted text stays.
+func TestInputsFooterAndTabLeaves(t *testing.T) {
+	footer := func(d *driver) string {
+		lines := strings.Split(strings.TrimRight(ansi.Strip(d.screen()), "\n "), "\n")
+		return lines[len(lines)-1]
+	}
+	lying := []string{"? help", "q quit", ": jump", "tab next tab", "s sort"}
+	check := func(d *driver, what string, want ...string) {
+		t.Helper()
+		f := footer(d)
+		for _, l := range lying {
+			if strings.Contains(f, l) {
+				t.Errorf("%s: footer lists %q, which the input takes as text: %q", what, l, f)
+			}
+		}
+		for _, w := range append(want, "ctrl+c quit") {
+			if !strings.Contains(f, w) {
+				t.Errorf("%s: footer lacks %q: %q", what, w, f)
+			}
+		}
+	}
+	for _, leave := range []string{"tab", "shift+tab"} {
+		d := newDriver(t, 160, 48)
+		d.keys("/ r e p")
+		check(d, "filter", "enter/tab keep filter", "esc clear")
+		d.keys(leave)
+		if d.m.top().Capturing() || !strings.Contains(ansi.Strip(d.screen()), "rep") {
+			t.Errorf("%s did not leave the filter keeping it", leave)
+		}
+		if f := footer(d); !strings.Contains(f, "? help") {
+			t.Errorf("out of the filter, the footer is the list's again: %q", f)
+		}
+
+		d.keys(":")
+		check(d, "jump", "enter jump", "esc/tab cancel")
+		d.keys(leave)
+		if d.m.jumping {
+			t.Errorf("%s did not leave the jump", leave)
+		}
+
+		d.keys("5")
+		if !d.m.top().Capturing() {
+			t.Fatal("the access-denied view does not open on its input")
+		}
+		check(d, "access denied", "enter explain", "esc/tab leave the input")
+		d.keys(leave)
+		if d.m.top().Capturing() {
+			t.Errorf("%s did not leave the access-denied input", leave)
+		}
+	}
+}

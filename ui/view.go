@@ -47,9 +47,19 @@ func (m *Model) Render() string {
 		statusLine = st.Status.Render(m.status)
 	}
 	var short []key.Binding
-	if m.showHelp {
+	switch {
+	case m.jumping:
+		// Typing goes to the input: only these keys do anything else.
+		short = []key.Binding{
+			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "jump")),
+			key.NewBinding(key.WithKeys("esc", "tab"), key.WithHelp("esc/tab", "cancel")),
+			quitKey,
+		}
+	case m.showHelp:
 		short = []key.Binding{m.c.Keys.Help}
-	} else {
+	case m.top().Capturing():
+		short = append(m.top().ShortHelp(), quitKey)
+	default:
 		short = append(m.top().ShortHelp(), m.c.Keys.Back, m.c.Keys.Jump, m.c.Keys.Help, m.c.Keys.Quit)
 		if len(m.stack) == 1 {
 			short = short[:len(short)-4]
@@ -135,3 +145,7 @@ func clip(s string, w, h int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// quitKey is the one global key that works while a text input has the
+// keyboard (q is typed into it).
+var quitKey = key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit"))
