@@ -486,3 +486,32 @@ func TestInputsFooterAndTabLeaves(t *testing.T) {
 		}
 	}
 }
+
+// ? help fits 80×24: every group whole (the list's own keys included, on a
+// row of their own when the width runs out), each key once, and the
+// sections the tab bar shows — no scan or diff section without its tab.
+func TestHelpFits80x24(t *testing.T) {
+	for _, path := range []string{"?", "enter ?"} {
+		d := newDriver(t, 80, 24)
+		d.keys(path)
+		screen := ansi.Strip(d.screen())
+		for _, want := range []string{"1 keys", "5 access denied", "next tab", "jump to ARN/alias", "y copy ARN", "e export", "q quit", "↑/k up", "/   filter", "sort/reverse", "✓ ALLOW"} {
+			if !strings.Contains(screen, want) {
+				t.Errorf("%s: help lacks %q:\n%s", path, want, screen)
+			}
+		}
+		for _, unwanted := range []string{"6 scan", "7 diff"} {
+			if strings.Contains(screen, unwanted) {
+				t.Errorf("%s: help shows %q:\n%s", path, unwanted, screen)
+			}
+		}
+		for _, line := range strings.Split(screen, "\n") {
+			if strings.HasSuffix(strings.TrimSpace(line), "…") {
+				t.Errorf("%s: a line is cut: %q", path, line)
+			}
+		}
+		if n := strings.Count(screen, " open"); n != 1 {
+			t.Errorf("%s: enter listed %d times:\n%s", path, n, screen)
+		}
+	}
+}

@@ -93,18 +93,70 @@ func (m *Model) breadcrumb() string {
 
 func (m *Model) fullHelp() string {
 	k := m.c.Keys
-	groups := [][]key.Binding{
-		{k.Keys, k.Principals, k.Resources, k.Findings, k.Denied, k.Scan, k.Diff},
-		{k.NextTab, k.PrevTab, k.Enter, k.Back, k.Jump},
-		{k.Copy, k.Export, k.Help, k.Quit},
+	var sections []key.Binding
+	for i, b := range []key.Binding{k.Keys, k.Principals, k.Resources, k.Findings, k.Denied, k.Scan, k.Diff} {
+		// The sections the tab bar shows, no more.
+		if (section(i) == secScan || section(i) == secDiff) && m.sections[i] == nil {
+			continue
+		}
+		sections = append(sections, b)
 	}
+	groups := [][]key.Binding{sections, {k.NextTab, k.PrevTab, k.Enter, k.Back, k.Jump}, {k.Copy, k.Export, k.Help, k.Quit}}
 	groups = append(groups, m.top().FullHelp()...)
-	title := m.c.Styles.Bold.Render("Keys") + m.c.Styles.Muted.Render("  (? or esc to close)")
 	st := m.c.Styles
-	return title + "\n\n" + m.help.FullHelpView(groups) + "\n\n" +
+	title := st.Bold.Render("Keys") + st.Muted.Render("  (? or esc to close)")
+	return title + "\n\n" + m.helpColumns(onceEach(groups)) + "\n\n" +
 		st.Allowed.Render("✓ ALLOW") + "  " + st.Conditional.Render("? CONDITIONAL") + "  " + st.Denied.Render("✗ DENY") + "\n" +
 		st.Muted.Render("CONDITIONAL: the answer depends on the live request (source IP, encryption") + "\n" +
 		st.Muted.Render("context…) or on what the snapshot lacks. Colours repeat the glyphs and words.")
+}
+
+// onceEach drops a binding whose keys an earlier group already lists:
+// help names each key once.
+func onceEach(groups [][]key.Binding) [][]key.Binding {
+	seen := map[string]bool{}
+	var out [][]key.Binding
+	for _, g := range groups {
+		var kept []key.Binding
+		for _, b := range g {
+			id := b.Help().Key
+			if id == "" || seen[id] {
+				continue
+			}
+			seen[id] = true
+			kept = append(kept, b)
+		}
+		if len(kept) > 0 {
+			out = append(out, kept)
+		}
+	}
+	return out
+}
+
+// helpColumns lays the groups out as columns, as many side by side as the
+// width takes, the rest on the rows below: nothing is cut at 80 columns.
+func (m *Model) helpColumns(groups [][]key.Binding) string {
+	const gap = "   "
+	var rows, row []string
+	rowW := 0
+	for _, g := range groups {
+		col := m.help.FullHelpView([][]key.Binding{g})
+		w := lipgloss.Width(col)
+		if len(row) > 0 && rowW+len(gap)+w > m.width {
+			rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
+			row, rowW = nil, 0
+		}
+		if len(row) > 0 {
+			row = append(row, gap)
+			rowW += len(gap)
+		}
+		row = append(row, col)
+		rowW += w
+	}
+	if len(row) > 0 {
+		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
+	}
+	return strings.Join(rows, "\n\n")
 }
 
 // sourceSummary says what is being browsed, and how many calls the scan
