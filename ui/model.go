@@ -35,6 +35,10 @@ const (
 
 var sectionNames = [numSections]string{"Keys", "Principals", "Resources", "Findings", "Access denied", "Scan", "Diff"}
 
+// SectionNames are the tab bar's sections in order (keys 1–7), for help
+// texts that must agree with it.
+func SectionNames() []string { return sectionNames[:] }
+
 // Model is the root model of the TUI.
 type Model struct {
 	c        *Common

@@ -26,9 +26,11 @@ func newTUICmd() *cobra.Command {
 		Use:   "tui [--snapshot FILE]",
 		Short: "Browse who can decrypt what, and why, in the terminal",
 		Long: `Open the terminal UI on a snapshot (default: the built-in demo organization).
-Keys 1–5 switch between keys, principals, resources, findings and a scan;
-enter drills in, esc goes back, / filters, : jumps to an ARN or alias,
-y copies the ARN under the cursor, e exports the snapshot, ? shows every key.`,
+Keys 1–5 switch between the tabs Keys, Principals, Resources, Findings and
+Access denied (paste an AccessDenied error); 6 Scan and 7 Diff appear with
+--scan and --diff. enter drills in, esc goes back, / filters, s sorts (again:
+reverse), : jumps to an ARN or alias, y copies the ARN under the cursor,
+e exports the snapshot, ? shows every key.`,
 		Example: `  keyhound tui                      # the demo organization
   keyhound tui --snapshot org.json.gz
   keyhound tui --diff yesterday.json.gz today.json.gz   # what changed, browsing today's
