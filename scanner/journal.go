@@ -14,6 +14,7 @@ import (
 
 	"github.com/keyhound/keyhound/graph/arn"
 	"github.com/keyhound/keyhound/graph/snapshot"
+	"github.com/keyhound/keyhound/internal/atomicfile"
 )
 
 // A scan's journal holds the accounts it has finished, so that a scan that
@@ -83,7 +84,7 @@ func OpenJournal(path string, h JournalHeader) (*Journal, error) {
 			_ = os.Remove(path)
 			return nil, err
 		}
-		syncDir(filepath.Dir(path))
+		atomicfile.SyncDir(filepath.Dir(path))
 		return j, nil
 	case err != nil:
 		return nil, fmt.Errorf("journal: %w", err)
@@ -243,14 +244,4 @@ func IsJournal(path string) bool {
 	n, _ := f.Read(buf)
 	line, _, _ := bytes.Cut(buf[:n], []byte("\n"))
 	return bytes.Contains(line, []byte(`"format":"`+JournalFormat+`"`))
-}
-
-// syncDir makes a new file's name in dir last across a crash; best effort.
-func syncDir(dir string) {
-	d, err := os.Open(dir)
-	if err != nil {
-		return
-	}
-	_ = d.Sync()
-	_ = d.Close()
 }

@@ -114,7 +114,7 @@ func (f *File) Commit() error {
 		return fmt.Errorf("write %s: %w", f.path, err)
 	}
 	f.done = true
-	syncDir(filepath.Dir(f.path))
+	SyncDir(filepath.Dir(f.path))
 	return nil
 }
 
@@ -159,7 +159,7 @@ func (f *File) CommitNew(path string) error {
 		_ = os.Remove(f.f.Name())
 	}
 	f.done, f.path = true, path
-	syncDir(filepath.Dir(path))
+	SyncDir(filepath.Dir(path))
 	return nil
 }
 
@@ -263,10 +263,10 @@ func kind(m fs.FileMode) string {
 	return "not a regular file"
 }
 
-// syncDir makes a rename in dir last across a crash. It is best effort:
-// the file is in place whatever it returns, and some systems cannot sync a
-// directory.
-func syncDir(dir string) {
+// SyncDir makes a rename or a new file in dir last across a crash. It is
+// best effort: the file is in place whatever it returns, and some systems
+// cannot sync a directory.
+func SyncDir(dir string) {
 	d, err := os.Open(dir)
 	if err != nil {
 		return
