@@ -64,12 +64,7 @@ func TestOrganizationGaps(t *testing.T) {
 		writer = "arn:aws:sts::222222222222:assumed-role/Writer/w"  // dev OU, denied by its SCP
 		other  = "arn:aws:sts::333333333333:assumed-role/Auditor/a" // outside the organization
 	)
-	cases := []struct {
-		name   string
-		change func(s *snapshot.Snapshot)
-		want   map[string]eval.Verdict
-		gap    string // in every unknowns of a CONDITIONAL answer
-	}{
+	cases := []gapCase{
 		{
 			name: "SCPs could not be listed",
 			change: func(s *snapshot.Snapshot) {
@@ -130,21 +125,32 @@ func TestOrganizationGaps(t *testing.T) {
 		},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			g := smallWith(t, tc.change)
-			for principal, want := range tc.want {
-				a, err := g.Can(Query{Principal: principal, Action: "kms:Decrypt", Resource: kApp, ChainDepth: -1})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if a.Decision != want {
-					t.Errorf("%s: %s, want %s (unknowns %v)", principal, a.Decision, want, a.Unknowns)
-				}
-				if a.Decision == eval.Conditional && tc.gap != "" && !slices.ContainsFunc(a.Unknowns, func(i Issue) bool { return strings.Contains(i.Message, tc.gap) }) {
-					t.Errorf("%s: unknowns %v do not name the gap %q", principal, a.Unknowns, tc.gap)
-				}
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { tc.check(t, smallWith(t, tc.change)) })
+	}
+}
+
+// gapCase is a change to the small snapshot and the kms:Decrypt answers on
+// kApp it must give; gap is named in the unknowns of each CONDITIONAL one.
+type gapCase struct {
+	name   string
+	change func(s *snapshot.Snapshot)
+	want   map[string]eval.Verdict
+	gap    string
+}
+
+func (tc gapCase) check(t *testing.T, g *Graph) {
+	t.Helper()
+	for principal, want := range tc.want {
+		a, err := g.Can(Query{Principal: principal, Action: "kms:Decrypt", Resource: kApp, ChainDepth: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Decision != want {
+			t.Errorf("%s: %s, want %s (unknowns %v)", principal, a.Decision, want, a.Unknowns)
+		}
+		if a.Decision == eval.Conditional && tc.gap != "" && !slices.ContainsFunc(a.Unknowns, func(i Issue) bool { return strings.Contains(i.Message, tc.gap) }) {
+			t.Errorf("%s: unknowns %v do not name the gap %q", principal, a.Unknowns, tc.gap)
+		}
 	}
 }
 
