@@ -53,15 +53,6 @@ func BenchmarkScanFakeAWS(b *testing.B) {
 			for i := range members {
 				members[i] = fmt.Sprintf("%012d", 200000000000+i)
 			}
-			latency := func(c fakeaws.Call) time.Duration {
-				switch c.Service {
-				case "organizations":
-					return *benchOrg
-				case "iam":
-					return *benchIAMPage
-				}
-				return *benchRegional
-			}
 			bound := fakeAWSBound(accounts, keys, buckets, len(regions), concurrency)
 			var calls, throttled, retried int
 			var heap uint64
@@ -69,7 +60,7 @@ func BenchmarkScanFakeAWS(b *testing.B) {
 				b.StopTimer()
 				s := fakeaws.Start(b, &fakeaws.Server{
 					Members: members, Regions: regions, Keys: keys, Buckets: buckets, Roles: roles,
-					Latency: latency,
+					Latency: benchLatency,
 					Allow:   (&fakeaws.Quotas{}).Allow,
 				})
 				mototest.UseEnv(b)
@@ -168,4 +159,17 @@ func sampleHeap(peak *uint64) (stop func()) {
 		}
 	}()
 	return func() { close(quit); wg.Wait() }
+}
+
+// benchLatency is how long the fake takes to answer a call in the HTTP
+// benchmarks: -scan.org for Organizations, -scan.iam for an IAM page,
+// -scan.regional for the rest.
+func benchLatency(c fakeaws.Call) time.Duration {
+	switch c.Service {
+	case "organizations":
+		return *benchOrg
+	case "iam":
+		return *benchIAMPage
+	}
+	return *benchRegional
 }

@@ -55,15 +55,6 @@ func BenchmarkScanRegionDenySCP(b *testing.B) {
 				parents[members[i]] = "ou-fake-" + strconv.Itoa(i%2)
 			}
 			ous := []fakeaws.OU{{ID: "ou-fake-0", Name: "prod"}, {ID: "ou-fake-1", Name: "dev"}}
-			latency := func(c fakeaws.Call) time.Duration {
-				switch c.Service {
-				case "organizations":
-					return *benchOrg
-				case "iam":
-					return *benchIAMPage
-				}
-				return *benchRegional
-			}
 			bound := regionDenyBound(accounts, len(ous), keys, buckets, len(regions), concurrency)
 			var calls, throttled, retried, skipped int
 			var deniedCalls atomic.Int64
@@ -76,7 +67,7 @@ func BenchmarkScanRegionDenySCP(b *testing.B) {
 					Members: members, Regions: regions, Keys: keys, Buckets: buckets, Roles: roles,
 					OUs: ous, Parents: parents,
 					SCPs:    []fakeaws.SCP{{ID: "p-regions", Name: "AllowedRegions", Content: scp, Targets: []string{fakeaws.Root}}},
-					Latency: latency,
+					Latency: benchLatency,
 					Fault: func(c fakeaws.Call) *fakeaws.Fault {
 						if c.Account != "100000000000" && slices.Contains(denied, c.Region) {
 							deniedCalls.Add(1)
