@@ -30,8 +30,19 @@ type Stats struct {
 // Stats counts the graph's accounts, principals, keys, resources, issues,
 // collection errors and findings.
 func (g *Graph) Stats() Stats {
+	s := g.Counts()
+	s.Findings = map[string]int{}
+	for _, f := range g.Findings() {
+		s.Findings[f.Severity.String()]++
+	}
+	return s
+}
+
+// Counts is Stats without the findings (nil): what is cheap to count, for a
+// status line drawn before the findings are computed.
+func (g *Graph) Counts() Stats {
 	s := Stats{
-		Accounts: len(g.Snapshot.Accounts), KeysByState: map[string]int{}, Resources: map[string]int{}, Findings: map[string]int{}, Issues: len(g.Issues),
+		Accounts: len(g.Snapshot.Accounts), KeysByState: map[string]int{}, Resources: map[string]int{}, Issues: len(g.Issues),
 		CollectionErrors: len(g.Snapshot.CollectionErrors()), RegionsSkipped: len(g.Snapshot.SkippedRegions()),
 	}
 	if g.Snapshot.Organization != nil {
@@ -62,9 +73,6 @@ func (g *Graph) Stats() Stats {
 		if r.KeyUnresolved {
 			s.UnresolvedKeyRefs++
 		}
-	}
-	for _, f := range g.Findings() {
-		s.Findings[f.Severity.String()]++
 	}
 	return s
 }

@@ -25,6 +25,9 @@ type Common struct {
 	// summary is what the status line says when idle, for summaryOf.
 	summary   string
 	summaryOf *graph.Graph
+	// spinFrame is the spinner's current frame, for a pane that is
+	// computing what it shows (the root turns it: see busier).
+	spinFrame string
 }
 
 // kindStyle is the style of a decision or severity cell; the cell's text

@@ -11,6 +11,7 @@ package ui
 
 import (
 	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
@@ -57,6 +58,14 @@ type Model struct {
 	scan     *scanScreen
 	diff     *diffScreen
 	quitting bool
+	// load is the load in progress (WithLoader); loadErr the error that
+	// ended one.
+	load    *loadState
+	loadErr error
+	// spin turns while something on screen is being computed; spinning
+	// says a tick is on its way.
+	spin     spinner.Model
+	spinning bool
 }
 
 // Option configures a Model.
@@ -76,7 +85,7 @@ func New(g *graph.Graph, snap *snapshot.Snapshot, source string, opts ...Option)
 	jump.Prompt = ": "
 	jump.Placeholder = "key ARN, alias, key ID, principal or resource ARN"
 	steadyCursor(&jump)
-	m := &Model{c: c, help: help.New(), jump: jump}
+	m := &Model{c: c, help: help.New(), jump: jump, spin: spinner.New(spinner.WithSpinner(spinner.MiniDot))}
 	for _, o := range opts {
 		o(m)
 	}
@@ -136,6 +145,12 @@ func (m *Model) lazySection(s section) screen {
 // Init requests the background colour and starts the background work: who
 // can decrypt each key, the findings, a scan.
 func (m *Model) Init() tea.Cmd {
+	if m.load != nil {
+		// The sections are empty until the graph is built; their work
+		// starts then (graphMsg).
+		m.spinning = true
+		return tea.Batch(tea.RequestBackgroundColor, m.load.start(), m.spin.Tick)
+	}
 	cmds := []tea.Cmd{tea.RequestBackgroundColor, findingsCmd(m.c.Graph)}
 	for _, s := range m.sections {
 		if s != nil {

@@ -8,6 +8,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/snapshot"
 	"github.com/keyhound/keyhound/internal/atomicfile"
 	"github.com/keyhound/keyhound/ui/styles"
@@ -25,8 +26,9 @@ func (s *keyScreen) HasFilter() bool {
 
 func (s *principalScreen) HasFilter() bool { return s.lists[s.tab].HasFilter() }
 
-// Update handles global messages and keys, and passes the rest to the screens.
-func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+// update handles global messages and keys, and passes the rest to the
+// screens (Update, in spin.go, wraps it).
+func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
@@ -52,16 +54,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, tea.Batch(cmd, rebuildCmd(msg.Snapshot), status("scan ended: building the access graph…", false))
 	case graphMsg:
-		m.c.Graph, m.c.Snapshot, m.findings, m.c.findings = msg.g, msg.snap, nil, nil
-		m.buildSections()
-		m.layout()
-		cmds := []tea.Cmd{findingsCmd(msg.g), status("access graph ready: "+sourceSummary(m.c), false)}
-		for i, s := range m.sections {
-			if s != nil && section(i) != secScan {
-				cmds = append(cmds, s.Init())
-			}
-		}
-		return m, tea.Batch(cmds...)
+		return m, tea.Batch(m.browse(msg.g, msg.snap), status("access graph ready: "+sourceSummary(m.c), false))
 	case tea.KeyPressMsg:
 		return m.handleKey(msg)
 	case tea.MouseWheelMsg:
@@ -73,6 +66,21 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.forward(msg)
 	}
 	return m, m.broadcast(msg)
+}
+
+// browse rebuilds the views on a new graph and starts their background
+// work: a finished scan's, a loaded snapshot's.
+func (m *Model) browse(g *graph.Graph, snap *snapshot.Snapshot) tea.Cmd {
+	m.c.Graph, m.c.Snapshot, m.findings, m.c.findings = g, snap, nil, nil
+	m.buildSections()
+	m.layout()
+	cmds := []tea.Cmd{findingsCmd(g)}
+	for i, s := range m.sections {
+		if s != nil && section(i) != secScan {
+			cmds = append(cmds, s.Init())
+		}
+	}
+	return tea.Batch(cmds...)
 }
 
 // broadcast sends a message to every screen open: data messages carry

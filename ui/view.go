@@ -27,6 +27,9 @@ func (m *Model) Render() string {
 	if m.quitting {
 		return ""
 	}
+	if m.load != nil {
+		return m.loadingFrame()
+	}
 	st := m.c.Styles
 	bodyH := max(m.height-4, 3)
 	var body string
@@ -165,7 +168,7 @@ func sourceSummary(c *Common) string {
 	if c.summaryOf == c.Graph && c.summary != "" {
 		return c.summary
 	}
-	st := c.Graph.Stats()
+	st := c.Graph.Counts()
 	org := "no organization"
 	if c.Graph.Org != nil {
 		org = "organization " + c.Graph.Org.ID

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -66,11 +67,22 @@ func runTUI(cmd *cobra.Command, path string) error {
 	if !isTerminal(cmd.OutOrStdout()) {
 		return &exitError{code: exitBadInput, err: fmt.Errorf("the TUI needs a terminal; for scripts use who-can, can, what-can, findings with --json")}
 	}
-	g, err := loadGraph(path, cmd.ErrOrStderr())
-	if err != nil {
-		return &exitError{code: exitBadInput, err: err}
+	// A file that cannot be opened fails before the screen changes; the
+	// rest of the load runs behind the TUI's loading frame.
+	if path != demoName {
+		if _, err := os.Stat(path); err != nil {
+			return &exitError{code: exitBadInput, err: fmt.Errorf("open snapshot: %w", err)}
+		}
 	}
-	return runProgram(cmd, g, sourceName(path))
+	load := func(ctx context.Context, progress func(ui.LoadProgress)) (*graph.Graph, error) {
+		return readGraph(ctx, path, progress)
+	}
+	return runProgram(cmd, emptyGraph(), sourceName(path), ui.WithLoader(load))
+}
+
+// emptyGraph is what the TUI shows before a load or a scan gives it one.
+func emptyGraph() *graph.Graph {
+	return graph.Build(&snapshot.Snapshot{Format: snapshot.Format, Accounts: map[string]*snapshot.Account{}}, nil)
 }
 
 // runScanTUI starts a scan and opens the TUI on it: the Scan view shows its
@@ -90,9 +102,8 @@ func runScanTUI(cmd *cobra.Command, sf *scanFlags) error {
 		d := <-done
 		uiDone <- ui.ScanDone{Snapshot: d.snap, Result: d.res, Err: d.err, Written: d.written}
 	}()
-	empty := graph.Build(&snapshot.Snapshot{Format: snapshot.Format, Accounts: map[string]*snapshot.Account{}}, nil)
 	src := &ui.ScanSource{Events: events, Done: uiDone, Cancel: cancel, Output: sf.out}
-	return runProgram(cmd, empty, "scan", ui.WithScan(src))
+	return runProgram(cmd, emptyGraph(), "scan", ui.WithScan(src))
 }
 
 // runDiffTUI compares two snapshots and browses the newer one, opening on
@@ -121,6 +132,9 @@ func runProgram(cmd *cobra.Command, g *graph.Graph, source string, opts ...ui.Op
 	p := tea.NewProgram(m, tea.WithContext(cmd.Context()), tea.WithOutput(cmd.OutOrStdout()))
 	if _, err := p.Run(); err != nil {
 		return fmt.Errorf("tui: %w", err)
+	}
+	if err := m.LoadErr(); err != nil {
+		return &exitError{code: exitBadInput, err: err}
 	}
 	return nil
 }

@@ -53,6 +53,13 @@ var gzipMagic = []byte{0x1f, 0x8b}
 // snapshot of a format it knows; every other problem is a LoadError and the
 // rest loads.
 func Load(r io.Reader) (*Snapshot, []LoadError, error) {
+	return LoadReporting(r, nil)
+}
+
+// LoadReporting is Load telling progress, when not nil, how many of the
+// snapshot's accounts are decoded after each one: a large organization
+// takes seconds, and a UI can say so.
+func LoadReporting(r io.Reader, progress func(done, total int)) (*Snapshot, []LoadError, error) {
 	br := bufio.NewReader(r)
 	if head, err := br.Peek(2); err == nil && bytes.Equal(head, gzipMagic) {
 		zr, err := gzip.NewReader(br)
@@ -68,11 +75,13 @@ func Load(r io.Reader) (*Snapshot, []LoadError, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("read snapshot: %w", err)
 	}
-	return Decode(data)
+	return decode(data, progress)
 }
 
 // Decode is Load for uncompressed bytes.
-func Decode(data []byte) (*Snapshot, []LoadError, error) {
+func Decode(data []byte) (*Snapshot, []LoadError, error) { return decode(data, nil) }
+
+func decode(data []byte, progress func(done, total int)) (*Snapshot, []LoadError, error) {
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(data, &top); err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrNotSnapshot, jsonErr(err))
@@ -100,9 +109,12 @@ func Decode(data []byte) (*Snapshot, []LoadError, error) {
 			d.fail(LoadError{Path: "accounts", Err: jsonErr(err)})
 		}
 	}
-	for _, id := range sortedKeys(accounts) {
+	for i, id := range sortedKeys(accounts) {
 		d.account = id
 		s.Accounts[id] = d.decodeAccount(accounts[id], "accounts["+strconv.Quote(id)+"]")
+		if progress != nil {
+			progress(i+1, len(accounts))
+		}
 	}
 	return s, d.errs, nil
 }

@@ -187,3 +187,21 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestLoadReportingCountsEveryAccount: the progress a UI shows while a
+// large snapshot opens ends at the number of accounts, one call per
+// account, and the snapshot is the one Load gives.
+func TestLoadReportingCountsEveryAccount(t *testing.T) {
+	two := strings.Replace(good, `"accounts": {`, `"accounts": {"222222222222": {},`, 1)
+	var calls [][2]int
+	s, errs, err := LoadReporting(strings.NewReader(two), func(done, total int) { calls = append(calls, [2]int{done, total}) })
+	if err != nil || len(errs) != 0 {
+		t.Fatalf("LoadReporting: %v %v", err, errs)
+	}
+	if want := [][2]int{{1, 2}, {2, 2}}; len(calls) != 2 || calls[0] != want[0] || calls[1] != want[1] {
+		t.Errorf("progress calls = %v, want %v", calls, want)
+	}
+	if len(s.Accounts) != 2 || s.Accounts["111111111111"].IAM == nil {
+		t.Errorf("accounts = %v", s.Accounts)
+	}
+}

@@ -1,0 +1,135 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/graph/snapshot"
+)
+
+// loadingModel is a TUI opening a snapshot through load, sized w×h, with
+// its Init not run: the tests drive the loader's stages themselves.
+func loadingModel(t *testing.T, load Loader, w, h int) *Model {
+	t.Helper()
+	empty := graph.Build(&snapshot.Snapshot{Format: snapshot.Format, Accounts: map[string]*snapshot.Account{}}, nil)
+	m := New(empty, empty.Snapshot, "org.json.gz", WithLoader(load))
+	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+	return m
+}
+
+func screenText(m *Model) string { return ansi.Strip(m.Render()) }
+
+// TestLoadingFrameShowsEachStage: the first frame is the loading frame, and
+// each tick shows the loader's stages: done ones ticked with their size,
+// the current one with its progress (issue #14: "a first frame with a
+// loading state (what is being read, progress)").
+func TestLoadingFrameShowsEachStage(t *testing.T) {
+	m := loadingModel(t, nil, 80, 24)
+	if got := screenText(m); !strings.Contains(got, "Opening org.json.gz") || !strings.Contains(got, "starting…") {
+		t.Fatalf("first frame:\n%s", got)
+	}
+	m.load.report(LoadProgress{Stage: "reading org.json.gz", Done: 2048, Total: 4096, Unit: "bytes"})
+	m.Update(spinner.TickMsg{ID: m.spin.ID()})
+	got := screenText(m)
+	if !strings.Contains(got, "reading org.json.gz…") || !strings.Contains(got, "2.0 kB of 4.0 kB") {
+		t.Errorf("reading:\n%s", got)
+	}
+	m.load.report(LoadProgress{Stage: "reading org.json.gz", Done: 4096, Total: 4096, Unit: "bytes"})
+	m.load.report(LoadProgress{Stage: "decoding accounts", Done: 1, Total: 1001, Unit: "accounts"})
+	m.Update(spinner.TickMsg{ID: m.spin.ID()})
+	got = screenText(m)
+	for _, want := range []string{"✓ reading org.json.gz (4.0 kB)", "decoding accounts…", "1 of 1001 accounts", "q quit"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("no %q in:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "2 Principals") {
+		t.Errorf("the tabs are shown before there is anything to browse:\n%s", got)
+	}
+}
+
+// TestLoadingIgnoresKeysButQuit: while loading, a section key does nothing
+// (there is nothing yet), q quits and cancels the load.
+func TestLoadingIgnoresKeysButQuit(t *testing.T) {
+	started := make(chan context.Context, 1)
+	m := loadingModel(t, func(ctx context.Context, _ func(LoadProgress)) (*graph.Graph, error) {
+		started <- ctx
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}, 80, 24)
+	cmd := m.load.start()
+	go cmd()
+	ctx := <-started
+	for _, k := range []tea.KeyPressMsg{{Code: '2', Text: "2"}, {Code: tea.KeyEnter}, {Code: ':', Text: ":"}} {
+		if _, cmd := m.Update(k); cmd != nil {
+			t.Errorf("%s while loading gave a command", k)
+		}
+	}
+	if got := screenText(m); !strings.Contains(got, "Opening") {
+		t.Fatalf("keys left the loading frame:\n%s", got)
+	}
+	_, cmd = m.Update(tea.KeyPressMsg{Code: 'q', Text: "q"})
+	if cmd == nil {
+		t.Fatal("q while loading does not quit")
+	}
+	if _, ok := cmd().(tea.QuitMsg); !ok {
+		t.Error("q while loading does not quit")
+	}
+	<-ctx.Done() // the load is cancelled, or this blocks
+}
+
+// TestLoadDoneOpensTheKeys: the loaded graph replaces the loading frame with
+// the Keys view, the status line says how long it took, and the spinner
+// stops once nothing on screen is pending.
+func TestLoadDoneOpensTheKeys(t *testing.T) {
+	g := demoGraph(t)
+	var stages []string
+	m := loadingModel(t, func(_ context.Context, progress func(LoadProgress)) (*graph.Graph, error) {
+		progress(LoadProgress{Stage: "building the access graph"})
+		return g, nil
+	}, 120, 40)
+	m.load.report = func(p LoadProgress) { stages = append(stages, p.Stage) }
+	msg := m.load.start()()
+	if _, cmd := m.Update(msg); cmd == nil {
+		t.Error("no background work started on the loaded graph (who can decrypt, findings)")
+	}
+	if len(stages) != 1 {
+		t.Errorf("stages = %v", stages)
+	}
+	got := screenText(m)
+	for _, want := range []string{"[1 Keys]", "alias/reports", "opened in", "9 keys"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("no %q in:\n%s", want, got)
+		}
+	}
+	if m.LoadErr() != nil {
+		t.Errorf("LoadErr = %v", m.LoadErr())
+	}
+	if _, cmd := m.Update(spinner.TickMsg{ID: m.spin.ID()}); cmd != nil || m.spinning {
+		t.Error("the spinner still turns with nothing pending on screen")
+	}
+}
+
+// TestLoadErrorEndsTheTUI: a snapshot that does not load ends the TUI, and
+// LoadErr gives the error for the command to print (exit 3).
+func TestLoadErrorEndsTheTUI(t *testing.T) {
+	bad := errors.New(`org.json.gz: not a keyhound snapshot: no "format" field`)
+	m := loadingModel(t, func(context.Context, func(LoadProgress)) (*graph.Graph, error) { return nil, bad }, 80, 24)
+	_, cmd := m.Update(m.load.start()())
+	if cmd == nil {
+		t.Fatal("a load error does not end the TUI")
+	}
+	if _, ok := cmd().(tea.QuitMsg); !ok {
+		t.Error("a load error does not end the TUI")
+	}
+	if !errors.Is(m.LoadErr(), bad) {
+		t.Errorf("LoadErr = %v", m.LoadErr())
+	}
+}

@@ -1,0 +1,72 @@
+package ui
+
+import (
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+)
+
+// busier is a screen that can be computing what it shows (who can decrypt
+// a key, the findings): the spinner turns while it is on top.
+type busier interface{ Busy() bool }
+
+// Update handles the load and the spinner, then the rest (update). The
+// spinner ticks only while something on screen is pending, so an idle TUI
+// does not redraw.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	var cmd tea.Cmd
+	switch msg := msg.(type) {
+	case spinner.TickMsg:
+		if !m.busy() {
+			m.spinning = false
+			return m, nil
+		}
+		m.spin, cmd = m.spin.Update(msg)
+		m.c.spinFrame = m.spin.View()
+		if m.load != nil {
+			m.load.refresh()
+		}
+		return m, cmd
+	case loadDoneMsg:
+		_, cmd = m.finishLoad(msg)
+	case tea.KeyPressMsg:
+		if m.load == nil {
+			_, cmd = m.update(msg)
+			break
+		}
+		// Loading: the views are not there yet; only quitting works.
+		if msg.String() == "ctrl+c" || key.Matches(msg, m.c.Keys.Quit) {
+			m.load.cancel()
+			m.quitting = true
+			return m, tea.Quit
+		}
+		return m, nil
+	case tea.MouseMsg, tea.PasteMsg:
+		if m.load != nil {
+			return m, nil
+		}
+		_, cmd = m.update(msg)
+	default:
+		_, cmd = m.update(msg)
+	}
+	if !m.spinning && m.busy() {
+		m.spinning = true
+		cmd = tea.Batch(cmd, m.spin.Tick)
+	}
+	return m, cmd
+}
+
+// busy reports whether something on screen is being computed.
+func (m *Model) busy() bool {
+	if m.quitting {
+		return false
+	}
+	if m.load != nil {
+		return true
+	}
+	b, ok := m.top().(busier)
+	return ok && b.Busy()
+}
+
+// spinFrame is the spinner's frame.
+func (m *Model) spinFrame() string { return m.spin.View() }
