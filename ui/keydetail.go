@@ -380,3 +380,6 @@ func lastUsed(k *graph.Key) string {
 	}
 	return " · last used " + u.Timestamp + " (" + u.Operation + ")"
 }
+
+// Item is the key's ARN: the breadcrumb shows a key once.
+func (s *keyScreen) Item() string { return "key " + s.key.ARN }

@@ -25,6 +25,24 @@ func (s *keyScreen) HasFilter() bool {
 
 func (s *principalScreen) HasFilter() bool { return s.lists[s.tab].HasFilter() }
 
+// itemer is a screen about one thing (a key, a principal, a finding): its
+// ID, unique across kinds.
+type itemer interface{ Item() string }
+
+// onStack is the index of the open screen about what s is about, or -1.
+func (m *Model) onStack(s screen) int {
+	it, ok := s.(itemer)
+	if !ok {
+		return -1
+	}
+	for i, o := range m.stack {
+		if oi, ok := o.(itemer); ok && oi.Item() == it.Item() && o.Crumb() == s.Crumb() {
+			return i
+		}
+	}
+	return -1
+}
+
 // Update handles global messages and keys, and passes the rest to the screens.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
@@ -36,6 +54,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.c.Styles = styles.DefaultStyles(msg.IsDark())
 		return m, m.broadcast(msg)
 	case pushMsg:
+		// Opening what the breadcrumb already shows goes back to it: the
+		// breadcrumb never names the same thing twice.
+		if i := m.onStack(msg.s); i >= 0 {
+			m.stack = m.stack[:i+1]
+			return m, nil
+		}
 		m.stack = append(m.stack, msg.s)
 		m.layout()
 		return m, msg.s.Init()
