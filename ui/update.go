@@ -77,7 +77,15 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(cmd, rebuildCmd(msg.Snapshot), status("scan ended: building the access graph…", false))
 	case graphMsg:
 		m.c.Graph, m.c.Snapshot, m.findings, m.c.findings = msg.g, msg.snap, nil, nil
+		open := m.stack
 		m.buildSections()
+		// An account's scan detail is about the scan, not the graph: it
+		// stays open over the Scan view.
+		if len(open) > 1 && open[0] == m.stack[0] {
+			if sd, ok := open[1].(*scanDetailScreen); ok {
+				m.stack = append(m.stack, sd)
+			}
+		}
 		m.layout()
 		cmds := []tea.Cmd{findingsCmd(msg.g), status("access graph ready: "+sourceSummary(m.c), false)}
 		for i, s := range m.sections {
