@@ -5,6 +5,9 @@ import (
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/graph/eval"
 )
 
 // Opening what the breadcrumb already shows returns to it instead of
@@ -197,5 +200,52 @@ func TestGrantDetail(t *testing.T) {
 	d.keys("enter")
 	if got := d.crumbs(); got != "Keys › alias/reports › grant auditor-export" {
 		t.Errorf("enter with no grantee in the snapshot went to %q", got)
+	}
+}
+
+// A finding on what has no screen (an account's SCPs): no enter in the
+// footer, and enter stays.
+func TestFindingDetailWithNowhereToGo(t *testing.T) {
+	d := newDriver(t, 100, 30)
+	f := graph.Finding{
+		Rule: "scp-denied-regions", Severity: graph.Info, Account: "222222222222", Resource: "arn:aws:iam::222222222222:root",
+		Title: "SCPs forbid Regions", Evidence: []graph.Evidence{{Statement: -1, Detail: "denied Regions: ap-south-1"}},
+	}
+	d.send(pushMsg{newFindingScreen(d.m.c, f)})
+	if got := d.crumbs(); got != "Keys › scp-denied-regions" {
+		t.Fatalf("push: %q", got)
+	}
+	if !strings.Contains(d.screen(), "account analytics (222222222222)") {
+		t.Errorf("the account is not named:\n%s", d.screen())
+	}
+	if strings.Contains(d.footer(), "enter") {
+		t.Errorf("footer offers enter: %q", d.footer())
+	}
+	d.keys("enter")
+	if got := d.crumbs(); got != "Keys › scp-denied-regions" {
+		t.Errorf("enter went to %q", got)
+	}
+}
+
+// What keyhound reads in a grant: decrypt or not, conditional or not,
+// CreateGrant, a service grantee, a grantee missing from the snapshot.
+func TestGrantReading(t *testing.T) {
+	d := newDriver(t, 100, 30)
+	k := d.m.c.Graph.Keys()[0]
+	for _, tc := range []struct {
+		g    eval.Grant
+		want []string
+	}{
+		{eval.Grant{GranteePrincipal: "arn:aws:iam::222222222222:role/Batch", Operations: []string{"Decrypt", "CreateGrant"}}, []string{"✓ role/Batch may decrypt", "⚠ role/Batch may create further grants"}},
+		{eval.Grant{GranteePrincipal: "arn:aws:iam::222222222222:role/Batch", Operations: []string{"Encrypt"}}, []string{"· role/Batch may not decrypt"}},
+		{eval.Grant{GranteePrincipal: "rds.us-east-1.amazonaws.com", Operations: []string{"Decrypt"}, Constraints: &eval.GrantConstraints{EncryptionContextEquals: map[string]string{"a": "b"}}}, []string{"? rds.us-east-1.amazonaws.com may decrypt", "encryption context is exactly a=b", "the AWS service"}},
+		{eval.Grant{GranteePrincipal: "arn:aws:iam::222222222222:role/Gone", Operations: []string{"Decrypt"}}, []string{"not among the account's principals"}},
+	} {
+		got := strings.Join(grantReading(d.m.c, k, &tc.g), "\n")
+		for _, w := range tc.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%+v: reading lacks %q:\n%s", tc.g, w, got)
+			}
+		}
 	}
 }

@@ -174,8 +174,13 @@ func grantReading(c *Common, k *graph.Key, g *eval.Grant) []string {
 	if ops["CreateGrant"] {
 		out = append(out, "⚠ "+who+" may create further grants (CreateGrant): it can pass the key on")
 	}
-	if a := principalAccount(g.GranteePrincipal); a != "" && c.Graph.External(a) {
+	switch a := principalAccount(g.GranteePrincipal); {
+	case a == "":
+		out = append(out, "· the grantee is the AWS service "+g.GranteePrincipal)
+	case c.Graph.External(a):
 		out = append(out, "⇱ the grantee's account "+a+" is outside the organization")
+	case c.Graph.Principal(g.GranteePrincipal) == nil && c.Graph.InSnapshot(a) && strings.Contains(g.GranteePrincipal, ":iam::"):
+		out = append(out, "? "+who+" is not among the account's principals in the snapshot: deleted, or not collected")
 	}
 	if st := k.State(); st != "Enabled" {
 		out = append(out, "✗ the key is "+st+": the grant allows nothing while it is")

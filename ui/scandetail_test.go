@@ -77,6 +77,10 @@ func TestScanDetail(t *testing.T) {
 	if strings.Contains(d.footer(), "enter") {
 		t.Errorf("footer offers enter, which does nothing here: %q", d.footer())
 	}
+	d.keys("enter")
+	if got := d.crumbs(); got != "Scan › analytics" {
+		t.Errorf("enter in the scan detail went to %q", got)
+	}
 	d.keys("esc")
 	if got := d.crumbs(); got != "Scan" {
 		t.Fatalf("esc: %q", got)
