@@ -154,8 +154,15 @@ func markedPolicy(c *Common, doc string, i, w int) []string {
 		if i < len(pv.stmts) && n >= pv.stmts[i][0] && n <= pv.stmts[i][1] {
 			gutter = c.Styles.Conditional.Render("▌ ")
 		}
-		for _, part := range wrap(pv.highlight(l), w-2) {
-			out = append(out, gutter+part)
+		// A long line (an ARN) goes on under its own indent, and two more.
+		trimmed := strings.TrimLeft(l, " ")
+		ind := min(len(l)-len(trimmed), max(w-12, 0))
+		for j, part := range wrap(pv.highlight(trimmed), w-2-ind-2*min(ind, 1)) {
+			pad := strings.Repeat(" ", ind)
+			if j > 0 && ind > 0 {
+				pad += "  "
+			}
+			out = append(out, gutter+pad+part)
 		}
 	}
 	return out
