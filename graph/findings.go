@@ -46,16 +46,27 @@ type Finding struct {
 	// Resource is the key, resource or principal the finding is about.
 	Resource string     `json:"resource"`
 	Evidence []Evidence `json:"evidence"`
+	// Remedy says what to change.
+	Remedy string `json:"remedy,omitempty"`
 }
 
 // Evidence points at what shows a finding: a statement, a grant, a resource.
+// Policy names the policy ("key policy", or an identity policy's name) of
+// the finding's key or principal; Statement is -1 for none.
 type Evidence struct {
-	Policy    string `json:"policy,omitempty"`
+	Policy string `json:"policy,omitempty"`
+	// PolicyARN is an attached managed policy's ARN.
+	PolicyARN string `json:"policy_arn,omitempty"`
 	Statement int    `json:"statement"`
 	Sid       string `json:"sid,omitempty"`
 	Grant     string `json:"grant,omitempty"`
-	Ref       string `json:"ref,omitempty"`
-	Detail    string `json:"detail"`
+	// Ref is where in the snapshot, or the ARN of what is at fault;
+	// Resource is the ARN and Name the name of what Ref points at
+	// ("s3:bucket reports", "key alias/legacy"), for people.
+	Ref      string `json:"ref,omitempty"`
+	Resource string `json:"resource,omitempty"`
+	Name     string `json:"name,omitempty"`
+	Detail   string `json:"detail"`
 }
 
 // principalScopingKeys are condition keys that restrict who a "*" principal is.
@@ -77,9 +88,12 @@ func (g *Graph) Findings() []Finding {
 		if strings.HasPrefix(iss.Message, "unparseable policy") {
 			out = append(out, Finding{
 				Rule: "unparseable-policy", Severity: Medium, Title: "A policy does not parse: answers that depend on it are uncertain",
-				Account: iss.Account, Region: iss.Region, Resource: iss.Item, Evidence: []Evidence{{Statement: -1, Ref: iss.Path, Detail: iss.Message}},
+				Account: iss.Account, Region: iss.Region, Resource: iss.Item, Evidence: []Evidence{{Statement: -1, Ref: iss.Path, Resource: iss.Item, Name: g.itemName(iss.Item), Detail: iss.Message}},
 			})
 		}
+	}
+	for i := range out {
+		out[i].Remedy = remedy(&out[i])
 	}
 	slices.SortStableFunc(out, func(a, b Finding) int {
 		if a.Severity != b.Severity {
@@ -167,25 +181,25 @@ func (g *Graph) resourceFindings() []Finding {
 				Rule: "shared-with-aws-managed-key", Severity: Medium,
 				Title:   "Shared across accounts but encrypted with an AWS managed key: readable by nobody outside its account",
 				Account: r.Account, Region: r.Region, Resource: r.ARN,
-				Evidence: []Evidence{{Statement: -1, Ref: r.Path, Detail: fmt.Sprintf("shared with %s; encrypted with %s, which AWS never lets another account use (re-encrypt with a customer managed key and share that)", strings.Join(r.SharedWith, ", "), r.KeyRef)}},
+				Evidence: []Evidence{{Statement: -1, Ref: r.Path, Resource: r.ARN, Name: resourceName(r), Detail: fmt.Sprintf("shared with %s; encrypted with %s, which AWS never lets another account use (re-encrypt with a customer managed key and share that)", strings.Join(r.SharedWith, ", "), r.KeyRef)}},
 			})
 		case r.Type == "s3:bucket" && shared && r.KeyRef != "" && !strings.HasPrefix(r.KeyRef, "arn:") && !isAWSManagedAlias(r.KeyRef):
 			out = append(out, Finding{
 				Rule: "s3-key-not-arn", Severity: Medium,
 				Title:   "Bucket encryption names its key by alias or ID: other accounts' requests resolve it in their own account",
 				Account: r.Account, Region: r.Region, Resource: r.ARN,
-				Evidence: []Evidence{{Statement: -1, Ref: r.Path, Detail: "KMSMasterKeyID is " + r.KeyRef + "; use the full key ARN (S3 UG, bucket-encryption) — the bucket is shared with " + strings.Join(r.SharedWith, ", ")}},
+				Evidence: []Evidence{{Statement: -1, Ref: r.Path, Resource: r.ARN, Name: resourceName(r), Detail: "KMSMasterKeyID is " + r.KeyRef + "; use the full key ARN (S3 UG, bucket-encryption) — the bucket is shared with " + strings.Join(r.SharedWith, ", ")}},
 			})
 		case k != nil && (k.State() == "PendingDeletion" || k.State() == "PendingReplicaDeletion"):
 			out = append(out, Finding{
 				Rule: "key-pending-deletion-in-use", Severity: High, Title: "A key pending deletion still encrypts a resource",
 				Account: r.Account, Region: r.Region, Resource: r.ARN,
-				Evidence: []Evidence{{Statement: -1, Ref: k.ARN, Detail: "key deletion date " + k.Meta.DeletionDate + ": the data becomes unrecoverable"}},
+				Evidence: []Evidence{{Statement: -1, Ref: k.ARN, Resource: k.ARN, Name: keyLabel(k), Detail: "key deletion date " + k.Meta.DeletionDate + ": the data becomes unrecoverable"}},
 			})
 		case k != nil && k.State() == "Disabled":
 			out = append(out, Finding{
 				Rule: "key-disabled-in-use", Severity: Medium, Title: "A disabled key still encrypts a resource",
-				Account: r.Account, Region: r.Region, Resource: r.ARN, Evidence: []Evidence{{Statement: -1, Ref: k.ARN, Detail: "the resource cannot be decrypted until the key is enabled"}},
+				Account: r.Account, Region: r.Region, Resource: r.ARN, Evidence: []Evidence{{Statement: -1, Ref: k.ARN, Resource: k.ARN, Name: keyLabel(k), Detail: "the resource cannot be decrypted until the key is enabled"}},
 			})
 		}
 	}
@@ -248,7 +262,7 @@ func (g *Graph) principalFindings() []Finding {
 				if c := forAllValuesOnSingleValued(st); c != nil && (st.MatchesAction("kms:decrypt") || st.MatchesAction("kms:generatedatakey") || st.MatchesAction("kms:encrypt")) {
 					out = append(out, Finding{
 						Rule: "forallvalues-single-valued", Severity: Medium, Title: setOpTitle, Account: p.Account, Resource: p.ARN,
-						Evidence: []Evidence{setOpEvidence(Evidence{Policy: np.Name, Statement: st.Index, Sid: st.Sid}, c)},
+						Evidence: []Evidence{setOpEvidence(Evidence{Policy: np.Name, PolicyARN: np.ARN, Statement: st.Index, Sid: st.Sid}, c)},
 					})
 				}
 			}
@@ -263,7 +277,7 @@ func (g *Graph) principalFindings() []Finding {
 						Rule: "identity-decrypt-any-key", Severity: Medium,
 						Title:   "Identity policy allows kms:Decrypt on every key (Resource \"*\"): any key whose policy trusts the account is usable",
 						Account: p.Account, Resource: p.ARN,
-						Evidence: []Evidence{{Policy: np.Name, Statement: st.Index, Sid: st.Sid, Detail: "name the keys' ARNs, or condition on kms:ViaService or aws:ResourceAccount"}},
+						Evidence: []Evidence{{Policy: np.Name, PolicyARN: np.ARN, Statement: st.Index, Sid: st.Sid, Detail: "name the keys' ARNs, or condition on kms:ViaService or aws:ResourceAccount"}},
 					})
 					break
 				}

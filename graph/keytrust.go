@@ -83,8 +83,10 @@ func namesPrincipals(np *eval.NamedPolicy, named map[string]bool) bool {
 	return everyone
 }
 
-// external reports whether account is outside the organization (or, with no
-// organization scanned, outside the snapshot).
+// External reports whether account is outside the organization (or, with
+// no organization scanned, outside the snapshot).
+func (g *Graph) External(account string) bool { return g.external(account) }
+
 func (g *Graph) external(account string) bool {
 	if account == "" {
 		return true

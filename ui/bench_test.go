@@ -73,3 +73,26 @@ func BenchmarkDrillDown(b *testing.B) {
 		_ = m.Render()
 	}
 }
+
+// BenchmarkSwitchSections is the first press of each section key on a new
+// TUI (2 Principals, 3 Resources, 4 Findings: their rows are built on first
+// use) and its frame: how long a key press can hold the screen.
+func BenchmarkSwitchSections(b *testing.B) {
+	g := big(b)
+	for _, sec := range []struct {
+		name string
+		key  rune
+	}{{"principals", '2'}, {"resources", '3'}, {"findings", '4'}} {
+		b.Run(sec.name, func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				m := New(g, g.Snapshot, "bench")
+				m.Update(tea.WindowSizeMsg{Width: 160, Height: 50})
+				_ = m.Render()
+				b.StartTimer()
+				m.Update(tea.KeyPressMsg{Code: sec.key, Text: string(sec.key)})
+				_ = m.Render()
+			}
+		})
+	}
+}

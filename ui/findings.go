@@ -27,23 +27,29 @@ func findingsCmd(g *graph.Graph) tea.Cmd {
 }
 
 func findingRow(c *Common, f graph.Finding) row {
-	var ev []string
+	var ev, full []string
 	for _, e := range f.Evidence {
-		if e.Detail != "" {
-			ev = append(ev, e.Detail)
+		full = append(full, e.Text())
+		// A grant ID is 64 hex digits: its first 8 tell grants apart in a
+		// list (the finding's detail shows it whole).
+		if len(e.Grant) > 8 {
+			e.Grant = e.Grant[:8] + "…"
+		}
+		if t := e.Text(); t != "" {
+			ev = append(ev, t)
 		}
 	}
 	return row{
 		id:     f.Resource,
 		kind:   f.Severity.String(),
 		cells:  []string{strings.ToUpper(f.Severity.String()), f.Title, c.label(f.Resource), strings.Join(ev, "; ")},
-		search: strings.ToLower(f.Severity.String() + " " + f.Rule + " " + f.Title + " " + f.Resource + " " + strings.Join(ev, " ")),
+		search: strings.ToLower(f.Severity.String() + " " + f.Rule + " " + f.Title + " " + f.Resource + " " + strings.Join(full, " ")),
 		ref:    f,
 	}
 }
 
-// findingsScreen lists findings, most severe first; enter opens the key,
-// principal or resource a finding is about.
+// findingsScreen lists findings, most severe first; enter opens one
+// (findingdetail.go).
 type findingsScreen struct {
 	listView
 	loaded bool
@@ -70,8 +76,8 @@ func (s *findingsScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 		return s, cmd
 	}
 	if msg, ok := msg.(tea.KeyPressMsg); ok && key.Matches(msg, s.c.Keys.Enter) {
-		if id := s.l.SelectedID(); id != "" {
-			return s, jumpTo(s.c, id)
+		if r := s.l.Selected(); r != nil {
+			return s, push(newFindingScreen(s.c, r.ref.(graph.Finding)))
 		}
 	}
 	return s, nil
@@ -91,17 +97,26 @@ func (s *findingsScreen) FullHelp() [][]key.Binding {
 // resource; or says it is not in the snapshot.
 func jumpTo(c *Common, ref string) tea.Cmd {
 	ref = strings.TrimSpace(ref)
+	if s := screenFor(c, ref); s != nil {
+		return push(s)
+	}
+	return status("nothing in the snapshot is named "+ref, true)
+}
+
+// screenFor is the screen of the key, principal or resource ref names, or
+// nil when the snapshot has none.
+func screenFor(c *Common, ref string) screen {
 	g := c.Graph
 	if p := g.Principal(ref); p != nil {
-		return push(newPrincipalScreen(c, p))
+		return newPrincipalScreen(c, p)
 	}
 	for _, r := range g.Resources() {
 		if r.ARN == ref {
-			return push(newResourceScreen(c, r))
+			return newResourceScreen(c, r)
 		}
 	}
 	if k, err := g.ResolveKey(ref, "", ""); err == nil {
-		return push(newKeyScreen(c, k))
+		return newKeyScreen(c, k)
 	}
-	return status("nothing in the snapshot is named "+ref, true)
+	return nil
 }

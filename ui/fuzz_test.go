@@ -187,6 +187,9 @@ var fuzzSeeds = [][]byte{
 	fuzzSeq("t::", "p:0", "enter", "tab", "tab", "tab", "t:]]", "tab", "shift+tab", "shift+tab", "shift+tab", "shift+tab", "enter", "r:5x3", "esc"),
 	// The AccessDenied view: a message, the questions it asks, tiny sizes.
 	fuzzSeq("t:5", "p:5", "enter", "p:2", "enter", "p:3", "enter", "r:1x1", "esc", "down", "pgdown", "r:12x4", "t:/", "alt+d"),
+	// A finding's detail, to its key, the key's grants, a grant's detail,
+	// to the grantee, over small sizes.
+	fuzzSeq("t:4", "enter", "r:6x4", "t:G", "enter", "tab", "tab", "enter", "t:jG", "enter", "esc", "esc", "r:1x1", "esc"),
 	// The diff, the principals and resources, the help, over small sizes.
 	append(fuzzSeq("t:7", "enter", "esc", "t:2", "enter", "tab", "t:3", "enter", "t:?", "r:4x2", "t:?", "t:4s"),
 		11, 3, 4, 0x1b, 9, 9, 14, 199, 60, 10, 2, 3, 0),

@@ -59,7 +59,8 @@ func newKeyScreen(c *Common, k *graph.Key) *keyScreen {
 	s.lists[tabResources].l.SetRows(res)
 
 	var gr []row
-	for _, g := range k.Grants {
+	for i := range k.Grants {
+		g := &k.Grants[i]
 		var cons []string
 		if g.Constraints != nil {
 			for _, m := range []map[string]string{g.Constraints.EncryptionContextSubset, g.Constraints.EncryptionContextEquals} {
@@ -71,6 +72,7 @@ func newKeyScreen(c *Common, k *graph.Key) *keyScreen {
 		gr = append(gr, row{
 			id: g.GranteePrincipal, cells: []string{shortPrincipal(g.GranteePrincipal), c.accountName(principalAccount(g.GranteePrincipal)), strings.Join(g.Operations, ","), strings.Join(cons, ",")},
 			search: strings.ToLower(g.GranteePrincipal + " " + strings.Join(g.Operations, " ") + " " + strings.Join(cons, " ") + " " + g.GrantID),
+			ref:    g,
 		})
 	}
 	s.lists[tabGrants].l.SetRows(gr)
@@ -220,8 +222,10 @@ func (s *keyScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 			return s, push(newWhyScreen(s.c, w.Principal, "kms:Decrypt", s.key.ARN, w.Paths))
 		case tabResources:
 			return s, push(newResourceScreen(s.c, r.ref.(*graph.Resource)))
+		case tabGrants:
+			return s, push(newGrantScreen(s.c, s.key, r.ref.(*eval.Grant)))
 		case tabFindings:
-			return s, jumpTo(s.c, r.id)
+			return s, push(newFindingScreen(s.c, r.ref.(graph.Finding)))
 		}
 	}
 	return s, nil
@@ -380,3 +384,6 @@ func lastUsed(k *graph.Key) string {
 	}
 	return " · last used " + u.Timestamp + " (" + u.Operation + ")"
 }
+
+// Item is the key's ARN: the breadcrumb shows a key once.
+func (s *keyScreen) Item() string { return "key " + s.key.ARN }

@@ -200,3 +200,6 @@ func (s *principalScreen) ShortHelp() []key.Binding {
 	return append([]key.Binding{s.c.Keys.NextTab}, s.lists[s.tab].helpBindings()...)
 }
 func (s *principalScreen) FullHelp() [][]key.Binding { return [][]key.Binding{s.ShortHelp()} }
+
+// Item is the principal's ARN: the breadcrumb shows a principal once.
+func (s *principalScreen) Item() string { return "principal " + s.p.ARN }

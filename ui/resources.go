@@ -192,3 +192,6 @@ func (s *resourceScreen) Selected() string {
 }
 func (s *resourceScreen) ShortHelp() []key.Binding  { return s.helpBindings() }
 func (s *resourceScreen) FullHelp() [][]key.Binding { return [][]key.Binding{s.helpBindings()} }
+
+// Item is the resource's ARN: the breadcrumb shows a resource once.
+func (s *resourceScreen) Item() string { return "resource " + s.res.ARN }

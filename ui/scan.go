@@ -68,6 +68,8 @@ type accountProgress struct {
 	// newest, shown while the account is still running.
 	errors  int
 	lastErr string
+	// errs are the account's error events, every one (scandetail.go).
+	errs []scanner.Event
 }
 
 // scanScreen shows a live scan: accounts done, per-account status, errors;
@@ -117,6 +119,11 @@ func (s *scanScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 	if cmd, ok := s.update(msg); ok {
 		return s, cmd
 	}
+	if msg, ok := msg.(tea.KeyPressMsg); ok && key.Matches(msg, s.c.Keys.Enter) {
+		if id := s.l.SelectedID(); id != "" {
+			return s, push(newScanDetailScreen(s.c, s, id))
+		}
+	}
 	return s, nil
 }
 
@@ -137,6 +144,7 @@ func (s *scanScreen) apply(e scanner.Event) {
 	case "error":
 		// A failed call: the account goes on, so its phase stays.
 		a.errors++
+		a.errs = append(a.errs, e)
 		a.lastErr = strings.TrimSpace(strings.TrimSpace(e.Region+" "+e.Message) + ": " + e.Err)
 	case "done":
 		a.phase, a.errors = e.Phase, e.AccountErrors

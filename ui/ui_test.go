@@ -165,6 +165,9 @@ func TestViewsGolden(t *testing.T) {
 		{"resources", "3"},
 		{"resource", "3 / t:kh-demo-reports enter enter"},
 		{"findings", "4"},
+		{"finding", "4 enter"},
+		{"finding-identity", "4 / t:DataEngineer enter enter"},
+		{"grant", "/ t:reports enter enter tab tab enter"},
 		// The newcomer's question: why can Dilip not read the bucket
 		// encrypted with aws/s3, and what would fix it.
 		{"resource-aws-managed-key", "3 / t:s3:::kh-demo-legacy enter enter"},

@@ -26,6 +26,24 @@ func (s *keyScreen) HasFilter() bool {
 
 func (s *principalScreen) HasFilter() bool { return s.lists[s.tab].HasFilter() }
 
+// itemer is a screen about one thing (a key, a principal, a finding): its
+// ID, unique across kinds.
+type itemer interface{ Item() string }
+
+// onStack is the index of the open screen about what s is about, or -1.
+func (m *Model) onStack(s screen) int {
+	it, ok := s.(itemer)
+	if !ok {
+		return -1
+	}
+	for i, o := range m.stack {
+		if oi, ok := o.(itemer); ok && oi.Item() == it.Item() && o.Crumb() == s.Crumb() {
+			return i
+		}
+	}
+	return -1
+}
+
 // update handles global messages and keys, and passes the rest to the
 // screens (Update, in spin.go, wraps it).
 func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -38,6 +56,12 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.c.Styles = styles.DefaultStyles(msg.IsDark())
 		return m, m.broadcast(msg)
 	case pushMsg:
+		// Opening what the breadcrumb already shows goes back to it: the
+		// breadcrumb never names the same thing twice.
+		if i := m.onStack(msg.s); i >= 0 {
+			m.stack = m.stack[:i+1]
+			return m, nil
+		}
 		m.stack = append(m.stack, msg.s)
 		m.layout()
 		return m, msg.s.Init()
@@ -54,7 +78,17 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, tea.Batch(cmd, rebuildCmd(msg.Snapshot), status("scan ended: building the access graph…", false))
 	case graphMsg:
-		return m, tea.Batch(m.browse(msg.g, msg.snap), status("access graph ready: "+sourceSummary(m.c), false))
+		open := m.stack
+		cmd := m.browse(msg.g, msg.snap)
+		// An account's scan detail is about the scan, not the graph: it
+		// stays open over the Scan view.
+		if len(open) > 1 && open[0] == m.stack[0] {
+			if sd, ok := open[1].(*scanDetailScreen); ok {
+				m.stack = append(m.stack, sd)
+				m.layout()
+			}
+		}
+		return m, tea.Batch(cmd, status("access graph ready: "+sourceSummary(m.c), false))
 	case tea.KeyPressMsg:
 		return m.handleKey(msg)
 	case tea.MouseWheelMsg:

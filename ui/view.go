@@ -7,6 +7,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // View renders the title bar, the breadcrumb, the top screen (or the full
@@ -69,7 +70,7 @@ func (m *Model) Render() string {
 			short = append(short, m.c.Keys.NextTab, m.c.Keys.Jump, m.c.Keys.Help, m.c.Keys.Quit)
 		}
 	}
-	return m.titleBar() + "\n" + m.breadcrumb() + "\n" + body + "\n" + fit(statusLine, m.width) + "\n" + m.help.ShortHelpView(short)
+	return m.titleBar() + "\n" + m.breadcrumb() + "\n" + body + "\n" + fit(statusLine, m.width) + "\n" + ansi.Truncate(m.help.ShortHelpView(short), m.width, "…")
 }
 
 func (m *Model) titleBar() string {

@@ -91,40 +91,11 @@ func writeFindings(w io.Writer, fs []graph.Finding) error {
 	for _, f := range fs {
 		fmt.Fprintf(&b, "%-8s %s  [%s]\n         %s\n", strings.ToUpper(f.Severity.String()), f.Title, f.Rule, f.Resource)
 		for _, e := range f.Evidence {
-			var at []string
-			if e.Policy != "" {
-				at = append(at, e.Policy)
-			}
-			if e.Statement >= 0 {
-				at = append(at, fmt.Sprintf("statement %d", e.Statement))
-			}
-			if e.Sid != "" {
-				at = append(at, fmt.Sprintf("%q", e.Sid))
-			}
-			if e.Grant != "" {
-				at = append(at, "grant "+e.Grant)
-			}
-			if e.Ref != "" {
-				at = append(at, e.Ref)
-			}
-			b.WriteString("         · " + evidenceText(at, e.Detail) + "\n")
+			b.WriteString("         · " + e.Text() + "\n")
 		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-// evidenceText is where the evidence is, then what it says: "key policy
-// statement 0: …"; with no place, only what it says (never a bare ": …").
-func evidenceText(at []string, detail string) string {
-	where := strings.Join(at, " ")
-	switch {
-	case where == "":
-		return detail
-	case detail == "":
-		return where
-	}
-	return where + ": " + detail
 }
 
 func newStatsCmd() *cobra.Command {
