@@ -25,6 +25,11 @@ type Common struct {
 	// summary is what the status line says when idle, for summaryOf.
 	summary   string
 	summaryOf *graph.Graph
+	// jumpIx is the index of names `:` completes, for jumpIxOf (jump.go).
+	jumpIx   *jumpIndex
+	jumpIxOf *graph.Graph
+	// ExportDir is where e writes its files; "" is the working directory.
+	ExportDir string
 }
 
 // kindStyle is the style of a decision or severity cell; the cell's text

@@ -90,6 +90,15 @@ func (s *findingsScreen) FullHelp() [][]key.Binding {
 // jumpTo opens what an ARN, alias or key ID names: a key, a principal or a
 // resource; or says it is not in the snapshot.
 func jumpTo(c *Common, ref string) tea.Cmd {
+	if cmd := resolveExact(c, ref); cmd != nil {
+		return cmd
+	}
+	return status("nothing in the snapshot is named "+strings.TrimSpace(ref), true)
+}
+
+// resolveExact opens what an ARN, alias or key ID names exactly; nil when
+// nothing does.
+func resolveExact(c *Common, ref string) tea.Cmd {
 	ref = strings.TrimSpace(ref)
 	g := c.Graph
 	if p := g.Principal(ref); p != nil {
@@ -103,5 +112,5 @@ func jumpTo(c *Common, ref string) tea.Cmd {
 	if k, err := g.ResolveKey(ref, "", ""); err == nil {
 		return push(newKeyScreen(c, k))
 	}
-	return status("nothing in the snapshot is named "+ref, true)
+	return nil
 }

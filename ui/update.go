@@ -1,15 +1,11 @@
 package ui
 
 import (
-	"errors"
-	"fmt"
-	"io/fs"
+	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/keyhound/keyhound/graph/snapshot"
-	"github.com/keyhound/keyhound/internal/atomicfile"
 	"github.com/keyhound/keyhound/ui/styles"
 )
 
@@ -62,13 +58,17 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			}
 		}
 		return m, tea.Batch(cmds...)
+	case jumpAccountMsg:
+		return m.showAccount(msg.account)
 	case tea.KeyPressMsg:
 		return m.handleKey(msg)
 	case tea.MouseWheelMsg:
 		return m.forward(msg)
 	case tea.PasteMsg:
 		if m.jumping {
-			return m, updateInput(&m.jump, msg)
+			cmd := updateInput(&m.jump, msg)
+			m.jumpm.match(m.jump.Value())
+			return m, cmd
 		}
 		return m.forward(msg)
 	}
@@ -103,6 +103,13 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.quitting = true
 		return m, tea.Quit
 	}
+	if m.picker != nil {
+		done, cmd := m.picker.update(m.c, msg)
+		if done {
+			m.picker = nil
+		}
+		return m, cmd
+	}
 	if m.jumping {
 		switch msg.String() {
 		case "esc", "tab", "shift+tab":
@@ -114,12 +121,20 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			m.jump.Blur()
 			ref := m.jump.Value()
 			m.jump.SetValue("")
-			if ref == "" {
+			if strings.TrimSpace(ref) == "" {
 				return m, nil
 			}
-			return m, jumpTo(m.c, ref)
+			return m, m.jumpm.jumpEnter(m.c, ref)
+		case "up", "ctrl+p":
+			m.jumpm.move(-1)
+			return m, nil
+		case "down", "ctrl+n":
+			m.jumpm.move(1)
+			return m, nil
 		}
-		return m, updateInput(&m.jump, msg)
+		cmd := updateInput(&m.jump, msg)
+		m.jumpm.match(m.jump.Value())
+		return m, cmd
 	}
 	top := m.top()
 	if top.Capturing() {
@@ -149,6 +164,8 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case key.Matches(msg, k.Jump):
 		m.jumping = true
+		m.jumpm = jumpMatcher{ix: m.c.jumpIndexOf()}
+		m.jumpm.match(m.jump.Value()) // what esc left in the input
 		return m, m.jump.Focus()
 	case key.Matches(msg, k.Copy):
 		if id := top.Selected(); id != "" {
@@ -156,7 +173,11 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case key.Matches(msg, k.Export):
-		return m, exportCmd(m.c.Snapshot)
+		if t, isKey := exportFocus(top); t != "" {
+			m.picker = newExportPicker(m.c, t, isKey)
+			return m, nil
+		}
+		return m, exportCmd(m.c.Snapshot, m.c.ExportDir)
 	case len(m.stack) == 1 && key.Matches(msg, k.NextTab):
 		return m.switchTo(m.nextSection(1))
 	case len(m.stack) == 1 && key.Matches(msg, k.PrevTab):
@@ -230,37 +251,5 @@ func (m *Model) layout() {
 	}
 	for _, s := range m.stack {
 		s.SetSize(m.width, h)
-	}
-}
-
-// exportCmd writes the snapshot being browsed to a new file in the working
-// directory: atomically and with mode 0600 (internal/atomicfile), under the
-// first free name, never over an existing file.
-func exportCmd(snap *snapshot.Snapshot) tea.Cmd {
-	return func() tea.Msg {
-		if snap == nil {
-			return statusMsg{"nothing to export yet", true}
-		}
-		name := "keyhound-snapshot.json"
-		f, err := atomicfile.CreateIn(".")
-		if err != nil {
-			return statusMsg{"export: " + err.Error(), true}
-		}
-		defer f.Abort()
-		if err := snapshot.Write(f, snap, false); err != nil {
-			return statusMsg{"export " + name + ": " + err.Error(), true}
-		}
-		for i := 0; ; i++ {
-			if i > 0 {
-				name = fmt.Sprintf("keyhound-snapshot-%d.json", i)
-			}
-			err := f.CommitNew(name)
-			if err == nil {
-				return statusMsg{"exported the snapshot to " + name, false}
-			}
-			if !errors.Is(err, fs.ErrExist) || i > 1000 {
-				return statusMsg{"export: " + err.Error(), true}
-			}
-		}
 	}
 }

@@ -36,9 +36,14 @@ func (m *Model) Render() string {
 		body = m.top().View()
 	}
 	body = clip(body, m.width, bodyH)
+	if m.jumping {
+		body = overlayBottom(body, m.jumpm.completions(m.c, m.width, maxJumpHits), bodyH)
+	}
 
 	statusLine := st.Status.Render(sourceSummary(m.c))
 	switch {
+	case m.picker != nil:
+		statusLine = st.Bold.Render(m.picker.prompt())
 	case m.jumping:
 		statusLine = m.jump.View()
 	case m.status != "" && m.isErr:
@@ -48,9 +53,12 @@ func (m *Model) Render() string {
 	}
 	var short []key.Binding
 	switch {
+	case m.picker != nil:
+		short = m.picker.shortHelp()
 	case m.jumping:
 		// Typing goes to the input: only these keys do anything else.
 		short = []key.Binding{
+			key.NewBinding(key.WithKeys("up", "down", "ctrl+p", "ctrl+n"), key.WithHelp("↑/↓", "choose")),
 			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "jump")),
 			key.NewBinding(key.WithKeys("esc", "tab"), key.WithHelp("esc/tab", "cancel")),
 			quitKey,

@@ -1,0 +1,358 @@
+package ui
+
+import (
+	"slices"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/keyhound/keyhound/graph"
+)
+
+// jumpKind is what a completion of `:` opens.
+type jumpKind uint8
+
+const (
+	jumpKey jumpKind = iota
+	jumpPrincipal
+	jumpResource
+	jumpAccount
+)
+
+var jumpKindNames = [...]string{"key", "principal", "resource", "account"}
+
+// jumpTarget is one thing `:` can open: a key, a principal, a resource or
+// an account.
+type jumpTarget struct {
+	kind    jumpKind
+	label   string // how completions name it: alias/x, user/dilip, a bucket, an account name
+	account string // the account ID it belongs to ("" for none)
+	key     *graph.Key
+	p       *graph.Principal
+	res     *graph.Resource
+}
+
+// jumpName is one name of a target, lower-cased for matching.
+type jumpName struct {
+	name, lower string
+	target      int32
+}
+
+// jumpIndex holds every name of a graph's keys, principals, resources and
+// accounts. Built once per graph, on the first `:`.
+type jumpIndex struct {
+	targets []jumpTarget
+	names   []jumpName
+}
+
+// jumpIndexOf returns c's index of names for its graph, building it when
+// the graph is new.
+func (c *Common) jumpIndexOf() *jumpIndex {
+	if c.jumpIx == nil || c.jumpIxOf != c.Graph {
+		c.jumpIx, c.jumpIxOf = buildJumpIndex(c, c.Graph), c.Graph
+	}
+	return c.jumpIx
+}
+
+func buildJumpIndex(c *Common, g *graph.Graph) *jumpIndex {
+	ix := &jumpIndex{}
+	add := func(t jumpTarget, names ...string) {
+		id := int32(len(ix.targets))
+		ix.targets = append(ix.targets, t)
+		for i, n := range names {
+			if n == "" || slices.Contains(names[:i], n) {
+				continue
+			}
+			ix.names = append(ix.names, jumpName{name: n, lower: strings.ToLower(n), target: id})
+		}
+	}
+	for _, k := range g.Keys() {
+		label := "key/" + k.ID
+		if len(k.Aliases) > 0 {
+			label = k.Aliases[0]
+		}
+		add(jumpTarget{kind: jumpKey, label: label, account: k.Account, key: k}, append([]string{k.ID, k.ARN}, k.Aliases...)...)
+	}
+	for _, p := range g.Principals() {
+		short := shortPrincipal(p.ARN)
+		add(jumpTarget{kind: jumpPrincipal, label: short, account: p.Account, p: p}, p.Name, short, p.ARN)
+	}
+	for _, r := range g.Resources() {
+		add(jumpTarget{kind: jumpResource, label: lastPart(r.ARN), account: r.Account, res: r}, lastPart(r.ARN), r.ARN)
+	}
+	seen := map[string]bool{}
+	account := func(id, name string) {
+		if id == "" || seen[id] {
+			return
+		}
+		seen[id] = true
+		if name == "" {
+			name = c.accountName(id)
+		}
+		label := id
+		if name != id {
+			label = name
+		}
+		add(jumpTarget{kind: jumpAccount, label: label, account: id}, id, name)
+	}
+	if o := g.Snapshot.Organization; o != nil {
+		for _, a := range o.Accounts {
+			account(a.ID, a.Name)
+		}
+	}
+	for _, id := range sortedIDs(g.Snapshot.Accounts) {
+		account(id, "")
+	}
+	return ix
+}
+
+func sortedIDs[V any](m map[string]V) []string {
+	ids := make([]string, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// Match tiers, best first: the whole name, its start, a word of it (after
+// "/", ":", "-", "_" or "."), anywhere in it, its letters in order.
+const (
+	tierExact = iota
+	tierPrefix
+	tierWord
+	tierSubstring
+	tierFuzzy
+	tierNone
+)
+
+// matchTier says how well name (lower case) matches q (lower case, not empty).
+func matchTier(name, q string) int {
+	if len(q) > len(name) {
+		return tierNone
+	}
+	i := strings.Index(name, q)
+	switch {
+	case i == 0 && len(q) == len(name):
+		return tierExact
+	case i == 0:
+		return tierPrefix
+	case i > 0:
+		for at := i; at >= 0; {
+			if strings.IndexByte("/:-_.", name[at-1]) >= 0 {
+				return tierWord
+			}
+			next := strings.Index(name[at+1:], q)
+			if next < 0 {
+				break
+			}
+			at += next + 1
+		}
+		return tierSubstring
+	}
+	j := 0
+	for k := 0; k < len(name) && j < len(q); k++ {
+		if name[k] == q[j] {
+			j++
+		}
+	}
+	if j == len(q) {
+		return tierFuzzy
+	}
+	return tierNone
+}
+
+// jumpHit is one completion: a target and the name of it that matched best.
+type jumpHit struct {
+	target int32
+	name   int32
+	tier   int
+}
+
+// jumpMatcher keeps the completions of the text typed after `:`. Typing
+// more letters only narrows the names that matched (every tier is a
+// subsequence match), so each key press after the first scans fewer names.
+type jumpMatcher struct {
+	ix    *jumpIndex
+	query string
+	cand  []int32 // names matching query; nil: not computed
+	hits  []jumpHit
+	sel   int
+	moved bool // the selection was moved with up/down
+}
+
+// maxJumpHits is how many completions are kept (and at most shown).
+const maxJumpHits = 6
+
+// better orders hits: by tier, then shorter name, then name, then target.
+func (ix *jumpIndex) better(a, b jumpHit) bool {
+	if a.tier != b.tier {
+		return a.tier < b.tier
+	}
+	na, nb := ix.names[a.name].lower, ix.names[b.name].lower
+	if len(na) != len(nb) {
+		return len(na) < len(nb)
+	}
+	if na != nb {
+		return na < nb
+	}
+	return a.target < b.target
+}
+
+// match recomputes the completions for q.
+func (m *jumpMatcher) match(q string) {
+	q = strings.ToLower(strings.TrimSpace(q))
+	m.sel, m.moved = 0, false
+	if q == "" {
+		m.query, m.cand, m.hits = "", nil, nil
+		return
+	}
+	narrow := m.cand != nil && m.query != "" && strings.HasPrefix(q, m.query)
+	var from []int32
+	if narrow {
+		from = m.cand
+	}
+	cand := make([]int32, 0, min(len(from), 1024))
+	hits := make([]jumpHit, 0, maxJumpHits+1)
+	consider := func(i int32) {
+		t := matchTier(m.ix.names[i].lower, q)
+		if t == tierNone {
+			return
+		}
+		cand = append(cand, i)
+		h := jumpHit{target: m.ix.names[i].target, name: i, tier: t}
+		if len(hits) == maxJumpHits && !m.ix.better(h, hits[len(hits)-1]) {
+			return
+		}
+		for j, o := range hits {
+			if o.target == h.target {
+				if !m.ix.better(h, o) {
+					return
+				}
+				hits = slices.Delete(hits, j, j+1)
+				break
+			}
+		}
+		at, _ := slices.BinarySearchFunc(hits, h, func(a, b jumpHit) int {
+			if m.ix.better(a, b) {
+				return -1
+			}
+			return 1
+		})
+		hits = slices.Insert(hits, at, h)
+		if len(hits) > maxJumpHits {
+			hits = hits[:maxJumpHits]
+		}
+	}
+	if narrow {
+		for _, i := range from {
+			consider(i)
+		}
+	} else {
+		for i := range m.ix.names {
+			consider(int32(i))
+		}
+	}
+	m.query, m.cand, m.hits = q, cand, hits
+}
+
+// move moves the selection among the completions, wrapping around.
+func (m *jumpMatcher) move(d int) {
+	if len(m.hits) == 0 {
+		return
+	}
+	m.sel = (m.sel + d + len(m.hits)) % len(m.hits)
+	m.moved = true
+}
+
+// selected is the completion under the cursor, or nil.
+func (m *jumpMatcher) selected() *jumpTarget {
+	if m.sel >= len(m.hits) {
+		return nil
+	}
+	return &m.ix.targets[m.hits[m.sel].target]
+}
+
+// jumpAccountMsg asks the root to show an account's keys.
+type jumpAccountMsg struct{ account string }
+
+// open is the command that shows a target.
+func (t *jumpTarget) open(c *Common) tea.Cmd {
+	switch t.kind {
+	case jumpKey:
+		return push(newKeyScreen(c, t.key))
+	case jumpPrincipal:
+		return push(newPrincipalScreen(c, t.p))
+	case jumpResource:
+		return push(newResourceScreen(c, t.res))
+	}
+	id := t.account
+	return func() tea.Msg { return jumpAccountMsg{id} }
+}
+
+// jumpEnter is what enter does in the jump input: the completion chosen
+// with up/down; else what the text names exactly (an ARN, alias, key ID);
+// else the best completion.
+func (m *jumpMatcher) jumpEnter(c *Common, ref string) tea.Cmd {
+	if t := m.selected(); t != nil && m.moved {
+		return t.open(c)
+	}
+	if cmd := resolveExact(c, ref); cmd != nil {
+		return cmd
+	}
+	if t := m.selected(); t != nil {
+		return t.open(c)
+	}
+	return status("nothing in the snapshot is named "+strings.TrimSpace(ref), true)
+}
+
+// completions renders up to n completion lines, best first, the selected
+// one highlighted: kind, name, account, and the name that matched when it
+// is not the one shown.
+func (m *jumpMatcher) completions(c *Common, w, n int) []string {
+	st := c.Styles
+	var lines []string
+	for i, h := range m.hits {
+		if i >= n {
+			break
+		}
+		t := &m.ix.targets[h.target]
+		matched := m.ix.names[h.name].name
+		text := fit(jumpKindNames[t.kind], 9) + " " + fit(t.label, max(w/3, 12)) + " " + fit(c.accountLabel(t.account), 28)
+		if !strings.Contains(strings.ToLower(t.label), m.ix.names[h.name].lower) && matched != t.account {
+			text += " " + st.Muted.Render(matched)
+		}
+		if i == m.sel {
+			lines = append(lines, st.Selected.Render(fit("› "+text, w)))
+		} else {
+			lines = append(lines, fit("  "+text, w))
+		}
+	}
+	if len(lines) == 0 && m.query != "" && len(lines) < n {
+		lines = append(lines, st.Muted.Render(fit("  no name in the snapshot matches “"+m.query+"”", w)))
+	}
+	return lines
+}
+
+// showAccount shows the Keys section filtered by an account's ID: what
+// jumping to an account opens.
+func (m *Model) showAccount(id string) (tea.Model, tea.Cmd) {
+	_, cmd := m.switchTo(secKeys)
+	if ks, ok := m.sections[secKeys].(*keysScreen); ok {
+		ks.input.SetValue(id)
+		ks.l.SetFilter(id)
+	}
+	return m, tea.Batch(cmd, status("keys of account "+m.c.accountLabel(id)+" (esc clears the filter)", false))
+}
+
+// overlayBottom replaces the last lines of body (exactly h lines) with
+// lines: the completions sit just above the status line.
+func overlayBottom(body string, lines []string, h int) string {
+	if len(lines) == 0 {
+		return body
+	}
+	all := strings.Split(body, "\n")
+	n := min(len(lines), len(all), h)
+	copy(all[len(all)-n:], lines[:n])
+	return strings.Join(all, "\n")
+}
