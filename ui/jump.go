@@ -25,24 +25,46 @@ var jumpKindNames = [...]string{"key", "principal", "resource", "account"}
 // an account.
 type jumpTarget struct {
 	kind    jumpKind
-	label   string // how completions name it: alias/x, user/dilip, a bucket, an account name
 	account string // the account ID it belongs to ("" for none)
 	key     *graph.Key
 	p       *graph.Principal
 	res     *graph.Resource
 }
 
-// jumpName is one name of a target, lower-cased for matching.
-type jumpName struct {
-	name, lower string
-	target      int32
+// label is how completions name a target: alias/x, user/dilip, a bucket,
+// an account's name.
+func (t *jumpTarget) label(c *Common) string {
+	switch t.kind {
+	case jumpKey:
+		if len(t.key.Aliases) > 0 {
+			return t.key.Aliases[0]
+		}
+		return "key/" + t.key.ID
+	case jumpPrincipal:
+		return shortPrincipal(t.p.ARN)
+	case jumpResource:
+		return lastPart(t.res.ARN)
+	}
+	return c.accountName(t.account)
 }
 
 // jumpIndex holds every name of a graph's keys, principals, resources and
-// accounts. Built once per graph, on the first `:`.
+// accounts, lower-cased, one after another in one string: matching reads
+// memory in order. Built once per graph, on the first `:`.
 type jumpIndex struct {
 	targets []jumpTarget
-	names   []jumpName
+	text    string
+	ends    []uint32 // name i is text[ends[i-1]:ends[i]] (from 0 for the first)
+	owner   []int32  // name i's target
+}
+
+// name is name i, lower-cased.
+func (ix *jumpIndex) name(i int32) string {
+	from := uint32(0)
+	if i > 0 {
+		from = ix.ends[i-1]
+	}
+	return ix.text[from:ix.ends[i]]
 }
 
 // jumpIndexOf returns c's index of names for its graph, building it when
@@ -55,30 +77,45 @@ func (c *Common) jumpIndexOf() *jumpIndex {
 }
 
 func buildJumpIndex(c *Common, g *graph.Graph) *jumpIndex {
-	ix := &jumpIndex{}
+	keys, ps, rs := g.Keys(), g.Principals(), g.Resources()
+	n := 4*len(keys) + 3*len(ps) + 2*len(rs) + 2*len(g.Snapshot.Accounts)
+	ix := &jumpIndex{
+		targets: make([]jumpTarget, 0, len(keys)+len(ps)+len(rs)+len(g.Snapshot.Accounts)),
+		ends:    make([]uint32, 0, n), owner: make([]int32, 0, n),
+	}
+	var text strings.Builder
+	text.Grow(40 * n)
 	add := func(t jumpTarget, names ...string) {
 		id := int32(len(ix.targets))
 		ix.targets = append(ix.targets, t)
-		for i, n := range names {
-			if n == "" || slices.Contains(names[:i], n) {
+		for i, name := range names {
+			if name == "" || slices.Contains(names[:i], name) {
 				continue
 			}
-			ix.names = append(ix.names, jumpName{name: n, lower: strings.ToLower(n), target: id})
+			for _, r := range name {
+				// ASCII, as names and ARNs are, without a copy of each.
+				if r < 0x80 {
+					if 'A' <= r && r <= 'Z' {
+						r += 'a' - 'A'
+					}
+					text.WriteByte(byte(r))
+				} else {
+					text.WriteString(strings.ToLower(string(r)))
+				}
+			}
+			ix.ends = append(ix.ends, uint32(text.Len()))
+			ix.owner = append(ix.owner, id)
 		}
 	}
-	for _, k := range g.Keys() {
-		label := "key/" + k.ID
-		if len(k.Aliases) > 0 {
-			label = k.Aliases[0]
-		}
-		add(jumpTarget{kind: jumpKey, label: label, account: k.Account, key: k}, append([]string{k.ID, k.ARN}, k.Aliases...)...)
+	for _, k := range keys {
+		names := append(make([]string, 0, 2+len(k.Aliases)), k.ID, k.ARN)
+		add(jumpTarget{kind: jumpKey, account: k.Account, key: k}, append(names, k.Aliases...)...)
 	}
-	for _, p := range g.Principals() {
-		short := shortPrincipal(p.ARN)
-		add(jumpTarget{kind: jumpPrincipal, label: short, account: p.Account, p: p}, p.Name, short, p.ARN)
+	for _, p := range ps {
+		add(jumpTarget{kind: jumpPrincipal, account: p.Account, p: p}, p.Name, principalPath(p.ARN), p.ARN)
 	}
-	for _, r := range g.Resources() {
-		add(jumpTarget{kind: jumpResource, label: lastPart(r.ARN), account: r.Account, res: r}, lastPart(r.ARN), r.ARN)
+	for _, r := range rs {
+		add(jumpTarget{kind: jumpResource, account: r.Account, res: r}, lastPart(r.ARN), r.ARN)
 	}
 	seen := map[string]bool{}
 	account := func(id, name string) {
@@ -89,11 +126,7 @@ func buildJumpIndex(c *Common, g *graph.Graph) *jumpIndex {
 		if name == "" {
 			name = c.accountName(id)
 		}
-		label := id
-		if name != id {
-			label = name
-		}
-		add(jumpTarget{kind: jumpAccount, label: label, account: id}, id, name)
+		add(jumpTarget{kind: jumpAccount, account: id}, id, name)
 	}
 	if o := g.Snapshot.Organization; o != nil {
 		for _, a := range o.Accounts {
@@ -103,7 +136,22 @@ func buildJumpIndex(c *Common, g *graph.Graph) *jumpIndex {
 	for _, id := range sortedIDs(g.Snapshot.Accounts) {
 		account(id, "")
 	}
+	ix.text = text.String()
 	return ix
+}
+
+// principalPath is a principal ARN's resource part ("user/dilip",
+// "role/x"), as shortPrincipal gives it, without its allocations.
+func principalPath(arn string) string {
+	rest := arn
+	for range 5 {
+		i := strings.IndexByte(rest, ':')
+		if i < 0 {
+			return arn
+		}
+		rest = rest[i+1:]
+	}
+	return rest
 }
 
 func sortedIDs[V any](m map[string]V) []string {
@@ -189,7 +237,7 @@ func (ix *jumpIndex) better(a, b jumpHit) bool {
 	if a.tier != b.tier {
 		return a.tier < b.tier
 	}
-	na, nb := ix.names[a.name].lower, ix.names[b.name].lower
+	na, nb := ix.name(a.name), ix.name(b.name)
 	if len(na) != len(nb) {
 		return len(na) < len(nb)
 	}
@@ -212,15 +260,19 @@ func (m *jumpMatcher) match(q string) {
 	if narrow {
 		from = m.cand
 	}
-	cand := make([]int32, 0, min(len(from), 1024))
+	all := len(m.ix.owner)
+	if narrow {
+		all = len(from)
+	}
+	cand := make([]int32, 0, all)
 	hits := make([]jumpHit, 0, maxJumpHits+1)
 	consider := func(i int32) {
-		t := matchTier(m.ix.names[i].lower, q)
+		t := matchTier(m.ix.name(i), q)
 		if t == tierNone {
 			return
 		}
 		cand = append(cand, i)
-		h := jumpHit{target: m.ix.names[i].target, name: i, tier: t}
+		h := jumpHit{target: m.ix.owner[i], name: i, tier: t}
 		if len(hits) == maxJumpHits && !m.ix.better(h, hits[len(hits)-1]) {
 			return
 		}
@@ -249,7 +301,7 @@ func (m *jumpMatcher) match(q string) {
 			consider(i)
 		}
 	} else {
-		for i := range m.ix.names {
+		for i := range m.ix.owner {
 			consider(int32(i))
 		}
 	}
@@ -317,9 +369,9 @@ func (m *jumpMatcher) completions(c *Common, w, n int) []string {
 			break
 		}
 		t := &m.ix.targets[h.target]
-		matched := m.ix.names[h.name].name
-		text := fit(jumpKindNames[t.kind], 9) + " " + fit(t.label, max(w/3, 12)) + " " + fit(c.accountLabel(t.account), 28)
-		if !strings.Contains(strings.ToLower(t.label), m.ix.names[h.name].lower) && matched != t.account {
+		matched, label := m.ix.name(h.name), t.label(c)
+		text := fit(jumpKindNames[t.kind], 9) + " " + fit(label, max(w/3, 12)) + " " + fit(c.accountLabel(t.account), 28)
+		if !strings.Contains(strings.ToLower(label), matched) && matched != t.account {
 			text += " " + st.Muted.Render(matched)
 		}
 		if i == m.sel {

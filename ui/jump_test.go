@@ -131,7 +131,7 @@ func BenchmarkJumpIndex(b *testing.B) {
 	for b.Loop() {
 		_ = buildJumpIndex(c, g)
 	}
-	b.ReportMetric(float64(len(buildJumpIndex(c, g).names)), "names")
+	b.ReportMetric(float64(len(buildJumpIndex(c, g).owner)), "names")
 }
 
 // BenchmarkJumpTyping types "account-517" after `:`, one key at a time,
@@ -147,7 +147,7 @@ func BenchmarkJumpTyping(b *testing.B) {
 		for i := 1; i <= len(typed); i++ {
 			m.match(typed[:i])
 		}
-		if len(m.hits) == 0 || ix.targets[m.hits[0].target].label != "account-517" {
+		if len(m.hits) == 0 || ix.targets[m.hits[0].target].account != "100000000517" {
 			b.Fatalf("account-517 not first")
 		}
 	}

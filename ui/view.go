@@ -78,15 +78,7 @@ func (m *Model) Render() string {
 }
 
 func (m *Model) titleBar() string {
-	st := m.c.Styles
-	parts := []string{st.Title.Render("keyhound")}
-	for i, n := range sectionNames {
-		if (section(i) == secScan || section(i) == secDiff) && m.sections[i] == nil {
-			continue
-		}
-		label := strconv.Itoa(i+1) + " " + n
-		parts = append(parts, st.TabLabel(label, section(i) == m.sec))
-	}
+	parts, _ := m.tabBar()
 	return fit(strings.Join(parts, " "), m.width)
 }
 
