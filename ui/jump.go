@@ -86,7 +86,7 @@ func buildJumpIndex(c *Common, g *graph.Graph) *jumpIndex {
 	var text strings.Builder
 	text.Grow(40 * n)
 	add := func(t jumpTarget, names ...string) {
-		id := int32(len(ix.targets))
+		id := int32(len(ix.targets)) //nolint:gosec // G115: far fewer targets than 2^31
 		ix.targets = append(ix.targets, t)
 		for i, name := range names {
 			if name == "" || slices.Contains(names[:i], name) {
@@ -98,12 +98,12 @@ func buildJumpIndex(c *Common, g *graph.Graph) *jumpIndex {
 					if 'A' <= r && r <= 'Z' {
 						r += 'a' - 'A'
 					}
-					text.WriteByte(byte(r))
+					text.WriteByte(byte(r)) //nolint:gosec // G115: r < 0x80
 				} else {
 					text.WriteString(strings.ToLower(string(r)))
 				}
 			}
-			ix.ends = append(ix.ends, uint32(text.Len()))
+			ix.ends = append(ix.ends, uint32(text.Len())) //nolint:gosec // G115: names of a snapshot take far less than 4 GiB
 			ix.owner = append(ix.owner, id)
 		}
 	}

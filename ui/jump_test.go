@@ -165,3 +165,16 @@ func BenchmarkJumpFirstKey(b *testing.B) {
 		m.match("r")
 	}
 }
+
+// The completions render at any size, within the width.
+func TestJumpCompletionsAnySize(t *testing.T) {
+	for _, size := range [][2]int{{1, 1}, {3, 2}, {4, 5}, {10, 6}, {20, 8}, {40, 12}} {
+		d := newDriver(t, size[0], size[1])
+		d.keys(": t:a down")
+		for i, l := range strings.Split(strings.TrimSuffix(d.screen(), "\n"), "\n") {
+			if w := len([]rune(l)); w > size[0] {
+				t.Errorf("%dx%d: line %d is %d wide: %q", size[0], size[1], i, w, l)
+			}
+		}
+	}
+}

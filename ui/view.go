@@ -74,7 +74,8 @@ func (m *Model) Render() string {
 			short = append(short, m.c.Keys.NextTab, m.c.Keys.Jump, m.c.Keys.Help, m.c.Keys.Quit)
 		}
 	}
-	return m.titleBar() + "\n" + m.breadcrumb() + "\n" + body + "\n" + fit(statusLine, m.width) + "\n" + m.help.ShortHelpView(short)
+	// fit: bubbles' help adds the item its ellipsis has no room for.
+	return m.titleBar() + "\n" + m.breadcrumb() + "\n" + body + "\n" + fit(statusLine, m.width) + "\n" + fit(m.help.ShortHelpView(short), m.width)
 }
 
 func (m *Model) titleBar() string {
