@@ -67,16 +67,44 @@ func (ix *jumpIndex) name(i int32) string {
 	return ix.text[from:ix.ends[i]]
 }
 
-// jumpIndexOf returns c's index of names for its graph, building it when
-// the graph is new.
-func (c *Common) jumpIndexOf() *jumpIndex {
-	if c.jumpIx == nil || c.jumpIxOf != c.Graph {
-		c.jumpIx, c.jumpIxOf = buildJumpIndex(c, c.Graph), c.Graph
-	}
-	return c.jumpIx
+// jumpIndexMsg carries the index of a graph's names, built off the update
+// loop: at 1,000 accounts, half a million names take a few hundred ms.
+type jumpIndexMsg struct {
+	g  *graph.Graph
+	ix *jumpIndex
 }
 
-func buildJumpIndex(c *Common, g *graph.Graph) *jumpIndex {
+// startJump opens the jump input's completions: over c's index of names
+// when it is built, else once jumpIndexCmd has built it.
+func (m *Model) startJump() tea.Cmd {
+	c := m.c
+	if c.jumpIxOf == c.Graph && c.jumpIx != nil {
+		m.jumpm = jumpMatcher{ix: c.jumpIx}
+		m.jumpm.match(m.jump.Value()) // what esc left in the input
+		return nil
+	}
+	m.jumpm = jumpMatcher{}
+	if c.jumpIxOf == c.Graph {
+		return nil // being built
+	}
+	c.jumpIx, c.jumpIxOf = nil, c.Graph
+	g := c.Graph
+	return func() tea.Msg { return jumpIndexMsg{g: g, ix: buildJumpIndex(g)} }
+}
+
+// indexed takes a built index, for the graph still browsed only.
+func (m *Model) indexed(msg jumpIndexMsg) {
+	if msg.g != m.c.Graph {
+		return
+	}
+	m.c.jumpIx = msg.ix
+	if m.jumpm.ix == nil {
+		m.jumpm = jumpMatcher{ix: msg.ix}
+		m.jumpm.match(m.jump.Value())
+	}
+}
+
+func buildJumpIndex(g *graph.Graph) *jumpIndex {
 	keys, ps, rs := g.Keys(), g.Principals(), g.Resources()
 	n := 4*len(keys) + 3*len(ps) + 2*len(rs) + 2*len(g.Snapshot.Accounts)
 	ix := &jumpIndex{
@@ -124,7 +152,7 @@ func buildJumpIndex(c *Common, g *graph.Graph) *jumpIndex {
 		}
 		seen[id] = true
 		if name == "" {
-			name = c.accountName(id)
+			name = g.Org.Name(id)
 		}
 		add(jumpTarget{kind: jumpAccount, account: id}, id, name)
 	}
@@ -251,7 +279,7 @@ func (ix *jumpIndex) better(a, b jumpHit) bool {
 func (m *jumpMatcher) match(q string) {
 	q = strings.ToLower(strings.TrimSpace(q))
 	m.sel, m.moved = 0, false
-	if q == "" {
+	if q == "" || m.ix == nil {
 		m.query, m.cand, m.hits = "", nil, nil
 		return
 	}
@@ -346,6 +374,12 @@ func (t *jumpTarget) open(c *Common) tea.Cmd {
 // with up/down; else what the text names exactly (an ARN, alias, key ID);
 // else the best completion.
 func (m *jumpMatcher) jumpEnter(c *Common, ref string) tea.Cmd {
+	if m.ix == nil {
+		if cmd := resolveExact(c, ref); cmd != nil {
+			return cmd
+		}
+		return status("still indexing the snapshot's names: press : again in a moment", true)
+	}
 	if t := m.selected(); t != nil && m.moved {
 		return t.open(c)
 	}
@@ -363,6 +397,9 @@ func (m *jumpMatcher) jumpEnter(c *Common, ref string) tea.Cmd {
 // is not the one shown.
 func (m *jumpMatcher) completions(c *Common, w, n int) []string {
 	st := c.Styles
+	if m.ix == nil {
+		return []string{st.Muted.Render(fit("  indexing the snapshot's names…", w))}
+	}
 	var lines []string
 	for i, h := range m.hits {
 		if i >= n {
@@ -370,7 +407,11 @@ func (m *jumpMatcher) completions(c *Common, w, n int) []string {
 		}
 		t := &m.ix.targets[h.target]
 		matched, label := m.ix.name(h.name), t.label(c)
-		text := fit(jumpKindNames[t.kind], 9) + " " + fit(label, max(w/3, 12)) + " " + fit(c.accountLabel(t.account), 28)
+		acct := c.accountLabel(t.account)
+		if t.kind == jumpAccount {
+			acct = t.account
+		}
+		text := fit(jumpKindNames[t.kind], 9) + " " + fit(label, max(w/3, 12)) + " " + fit(acct, 28)
 		if !strings.Contains(strings.ToLower(label), matched) && matched != t.account {
 			text += " " + st.Muted.Render(matched)
 		}

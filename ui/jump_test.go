@@ -126,12 +126,11 @@ func TestJumpBucketKeyIDAccount(t *testing.T) {
 // Run: go test -run '^$' -bench Jump -benchtime 20x ./ui/
 func BenchmarkJumpIndex(b *testing.B) {
 	g := big(b)
-	c := &Common{Graph: g, Snapshot: g.Snapshot}
 	b.ResetTimer()
 	for b.Loop() {
-		_ = buildJumpIndex(c, g)
+		_ = buildJumpIndex(g)
 	}
-	b.ReportMetric(float64(len(buildJumpIndex(c, g).owner)), "names")
+	b.ReportMetric(float64(len(buildJumpIndex(g).owner)), "names")
 }
 
 // BenchmarkJumpTyping types "account-517" after `:`, one key at a time,
@@ -139,7 +138,7 @@ func BenchmarkJumpIndex(b *testing.B) {
 // the others only what still matches.
 func BenchmarkJumpTyping(b *testing.B) {
 	g := big(b)
-	ix := buildJumpIndex(&Common{Graph: g, Snapshot: g.Snapshot}, g)
+	ix := buildJumpIndex(g)
 	const typed = "account-517"
 	b.ResetTimer()
 	for b.Loop() {
@@ -158,7 +157,7 @@ func BenchmarkJumpTyping(b *testing.B) {
 // against every name.
 func BenchmarkJumpFirstKey(b *testing.B) {
 	g := big(b)
-	ix := buildJumpIndex(&Common{Graph: g, Snapshot: g.Snapshot}, g)
+	ix := buildJumpIndex(g)
 	b.ResetTimer()
 	for b.Loop() {
 		m := jumpMatcher{ix: ix}
@@ -176,5 +175,31 @@ func TestJumpCompletionsAnySize(t *testing.T) {
 				t.Errorf("%dx%d: line %d is %d wide: %q", size[0], size[1], i, w, l)
 			}
 		}
+	}
+}
+
+// The index of names is built off the update loop: the input takes keys
+// at once, and the completions come when it arrives.
+func TestJumpIndexBuiltInBackground(t *testing.T) {
+	d := newDriver(t, 100, 30)
+	_, cmd := d.m.Update(keyPress(":"))
+	if d.m.c.jumpIx != nil || !strings.Contains(d.screen(), "indexing the snapshot's names") {
+		t.Fatalf("before the index:\n%s", d.screen())
+	}
+	for _, r := range "dilip" {
+		d.m.Update(keyPress(string(r)))
+	}
+	if len(d.m.jumpm.hits) != 0 || d.m.jump.Value() != "dilip" {
+		t.Fatalf("typed %q, hits %d", d.m.jump.Value(), len(d.m.jumpm.hits))
+	}
+	d.run(cmd)
+	if lines := d.completionLines(); len(lines) == 0 || !strings.Contains(lines[0], "user/dilip") {
+		t.Fatalf("after the index:\n%s", d.screen())
+	}
+	// Built once per graph.
+	ix := d.m.c.jumpIx
+	d.keys("esc :")
+	if d.m.c.jumpIx != ix || d.m.jumpm.ix != ix {
+		t.Fatal("the index was built again")
 	}
 }

@@ -60,6 +60,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(cmds...)
 	case jumpAccountMsg:
 		return m.showAccount(msg.account)
+	case jumpIndexMsg:
+		m.indexed(msg)
+		return m, nil
 	case tea.KeyPressMsg:
 		return m.handleKey(msg)
 	case tea.MouseWheelMsg:
@@ -166,9 +169,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case key.Matches(msg, k.Jump):
 		m.jumping = true
-		m.jumpm = jumpMatcher{ix: m.c.jumpIndexOf()}
-		m.jumpm.match(m.jump.Value()) // what esc left in the input
-		return m, m.jump.Focus()
+		return m, tea.Batch(m.jump.Focus(), m.startJump())
 	case key.Matches(msg, k.Copy):
 		if id := top.Selected(); id != "" {
 			return m, tea.Batch(tea.SetClipboard(id), status("copied "+id, false))
