@@ -105,3 +105,28 @@ func TestMouseClickTabBar(t *testing.T) {
 		t.Fatal("a right click switched sections")
 	}
 }
+
+// A principal's screen has five lines above its list: clicks land on the
+// row drawn under them.
+func TestMouseClickPrincipalScreen(t *testing.T) {
+	d := newDriver(t, 100, 30)
+	d.keys("2 / t:user/dilip enter enter")
+	ps, ok := d.m.top().(*principalScreen)
+	if !ok {
+		t.Fatalf("at %q", d.crumbs())
+	}
+	l := ps.lists[0].l
+	if len(l.shown) < 3 {
+		t.Fatalf("%d rows", len(l.shown))
+	}
+	third := l.rows[l.shown[2]].cells[1]
+	y := d.lineOf(third)
+	d.send(click(20, y))
+	if l.cursor != 2 {
+		t.Fatalf("click on %q (line %d): cursor %d\n%s", third, y, l.cursor, d.screen())
+	}
+	d.send(click(20, y))
+	if !strings.HasPrefix(d.crumbs(), "Principals › dilip › why ") {
+		t.Fatalf("second click: %q", d.crumbs())
+	}
+}
