@@ -31,7 +31,13 @@ func TestExportPickerNeighbourhood(t *testing.T) {
 	if files, _ := os.ReadDir(dir); len(files) != 0 {
 		t.Fatalf("esc wrote %v", files)
 	}
-	d.keys("e d")
+	// The status says the export runs until it is written.
+	d.keys("e")
+	_, cmd := d.m.Update(keyPress("d"))
+	if d.m.status != "exporting…" || d.m.picker != nil {
+		t.Fatalf("while writing: status %q", d.m.status)
+	}
+	d.run(cmd)
 	first := filepath.Join(dir, "keyhound-alias-secrets.dot")
 	if d.m.picker != nil || d.m.isErr || !strings.Contains(d.m.status, first) {
 		t.Fatalf("export DOT: status %q", d.m.status)
@@ -104,5 +110,15 @@ func TestFileSafe(t *testing.T) {
 		if got := fileSafe(in); got != want {
 			t.Errorf("fileSafe(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// An export that cannot be written says why, in the status line.
+func TestExportPickerError(t *testing.T) {
+	d := newDriver(t, 100, 30)
+	d.m.c.ExportDir = filepath.Join(t.TempDir(), "missing")
+	d.keys("e d")
+	if !d.m.isErr || !strings.Contains(d.m.status, "export alias/reports") || !strings.Contains(d.m.status, "missing") {
+		t.Fatalf("status %q", d.m.status)
 	}
 }

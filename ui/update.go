@@ -113,6 +113,11 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		if done {
 			m.picker = nil
 		}
+		if cmd != nil {
+			// Until the file is written: who can use an org-wide key
+			// takes a while at 1,000 accounts.
+			m.status, m.isErr = "exporting…", false
+		}
 		return m, cmd
 	}
 	if m.jumping {
