@@ -24,8 +24,11 @@ const bodyTop = 2
 // the body it goes to the top screen when it is a clicker, and a click on
 // the selected row opens it.
 func (m *Model) click(msg tea.MouseClickMsg) (tea.Model, tea.Cmd) {
-	if msg.Button != tea.MouseLeft || m.showHelp || m.jumping || m.picker != nil {
+	if msg.Button != tea.MouseLeft || m.showHelp || m.picker != nil {
 		return m, nil
+	}
+	if m.jumping {
+		return m.clickCompletion(msg.Y)
 	}
 	if msg.Y == 0 {
 		for _, t := range m.tabSpans() {
@@ -126,4 +129,20 @@ func (s *keyScreen) Click(_, y int) bool {
 	}
 	lv := &s.lists[s.tab]
 	return lv.clickBelow(listTop(s.View(), lv.l), y)
+}
+
+// clickCompletion selects the completion clicked (they sit at the bottom of
+// the body); a click on the one selected jumps to it, as enter does.
+func (m *Model) clickCompletion(y int) (tea.Model, tea.Cmd) {
+	bodyH := max(m.height-4, 3)
+	n := min(len(m.jumpm.hits), maxJumpHits, bodyH)
+	i := y - (bodyTop + bodyH - n)
+	if i < 0 || i >= n {
+		return m, nil
+	}
+	if i == m.jumpm.sel && m.jumpm.moved {
+		return m.handleKey(tea.KeyPressMsg{Code: tea.KeyEnter})
+	}
+	m.jumpm.sel, m.jumpm.moved = i, true
+	return m, nil
 }

@@ -130,3 +130,22 @@ func TestMouseClickPrincipalScreen(t *testing.T) {
 		t.Fatalf("second click: %q", d.crumbs())
 	}
 }
+
+// While jumping, a click chooses a completion; a second click jumps.
+func TestMouseClickCompletion(t *testing.T) {
+	d := newDriver(t, 100, 30)
+	d.keys(": t:dilip")
+	y := d.lineOf("user/dilip-no-policy")
+	d.send(click(10, d.lineOf("ALIAS"))) // above the completions: nothing
+	if d.m.jumpm.sel != 0 || !d.m.jumping {
+		t.Fatalf("a click above the completions: selected %d", d.m.jumpm.sel)
+	}
+	d.send(click(10, y))
+	if !strings.HasPrefix(strings.Split(d.screen(), "\n")[y], "› principal user/dilip-no-policy") {
+		t.Fatalf("clicked completion not selected:\n%s", d.screen())
+	}
+	d.send(click(10, y))
+	if p, ok := d.m.top().(*principalScreen); !ok || !strings.HasSuffix(p.p.ARN, "user/dilip-no-policy") || d.m.jumping {
+		t.Fatalf("second click: at %q, jumping %v", d.crumbs(), d.m.jumping)
+	}
+}
