@@ -28,6 +28,11 @@ type Common struct {
 	// spinFrame is the spinner's current frame, for a pane that is
 	// computing what it shows (the root turns it: see busier).
 	spinFrame string
+	// jumpIx is the index of names `:` completes, for jumpIxOf (jump.go).
+	jumpIx   *jumpIndex
+	jumpIxOf *graph.Graph
+	// ExportDir is where e writes its files; "" is the working directory.
+	ExportDir string
 }
 
 // kindStyle is the style of a decision or severity cell; the cell's text

@@ -96,11 +96,20 @@ func (s *findingsScreen) FullHelp() [][]key.Binding {
 // jumpTo opens what an ARN, alias or key ID names: a key, a principal or a
 // resource; or says it is not in the snapshot.
 func jumpTo(c *Common, ref string) tea.Cmd {
+	if cmd := resolveExact(c, ref); cmd != nil {
+		return cmd
+	}
+	return status("nothing in the snapshot is named "+strings.TrimSpace(ref), true)
+}
+
+// resolveExact opens what an ARN, alias or key ID names exactly; nil when
+// nothing does.
+func resolveExact(c *Common, ref string) tea.Cmd {
 	ref = strings.TrimSpace(ref)
 	if s := screenFor(c, ref); s != nil {
 		return push(s)
 	}
-	return status("nothing in the snapshot is named "+ref, true)
+	return nil
 }
 
 // screenFor is the screen of the key, principal or resource ref names, or

@@ -250,6 +250,16 @@ func (l *list) SelectID(id string) {
 // Len is the number of rows shown (after filtering) and in all.
 func (l *list) Len() (shown, all int) { return len(l.shown), len(l.rows) }
 
+// RowAt is the index into the shown rows of the row at line y of View (0
+// is the header), or -1 when no row is there.
+func (l *list) RowAt(y int) int {
+	i := l.offset + y - 1
+	if y < 1 || y > l.Page() || i >= len(l.shown) {
+		return -1
+	}
+	return i
+}
+
 // View renders the header and the rows on screen.
 func (l *list) View() string {
 	s := l.c.Styles

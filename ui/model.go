@@ -52,6 +52,8 @@ type Model struct {
 	showHelp bool
 	jumping  bool
 	jump     textinput.Model
+	jumpm    jumpMatcher // the completions of jump (jump.go)
+	picker   *exportPicker
 	status   string
 	isErr    bool
 	findings *findingsMsg
@@ -83,7 +85,7 @@ func New(g *graph.Graph, snap *snapshot.Snapshot, source string, opts ...Option)
 	c := &Common{Graph: g, Snapshot: snap, Styles: styles.DefaultStyles(true), Keys: DefaultKeyMap(), Source: source}
 	jump := textinput.New()
 	jump.Prompt = ": "
-	jump.Placeholder = "key ARN, alias, key ID, principal or resource ARN"
+	jump.Placeholder = "any name: key, alias, principal, role, bucket, account, ARN…"
 	steadyCursor(&jump)
 	m := &Model{c: c, help: help.New(), jump: jump, spin: spinner.New(spinner.WithSpinner(spinner.MiniDot))}
 	for _, o := range opts {

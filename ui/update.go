@@ -1,16 +1,13 @@
 package ui
 
 import (
-	"errors"
-	"fmt"
-	"io/fs"
+	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/snapshot"
-	"github.com/keyhound/keyhound/internal/atomicfile"
 	"github.com/keyhound/keyhound/ui/styles"
 )
 
@@ -89,13 +86,22 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			}
 		}
 		return m, tea.Batch(cmd, status("access graph ready: "+sourceSummary(m.c), false))
+	case jumpAccountMsg:
+		return m.showAccount(msg.account)
+	case jumpIndexMsg:
+		m.indexed(msg)
+		return m, nil
 	case tea.KeyPressMsg:
 		return m.handleKey(msg)
 	case tea.MouseWheelMsg:
 		return m.forward(msg)
+	case tea.MouseClickMsg:
+		return m.click(msg)
 	case tea.PasteMsg:
 		if m.jumping {
-			return m, updateInput(&m.jump, msg)
+			cmd := updateInput(&m.jump, msg)
+			m.jumpm.match(m.jump.Value())
+			return m, cmd
 		}
 		return m.forward(msg)
 	}
@@ -145,6 +151,18 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.quitting = true
 		return m, tea.Quit
 	}
+	if m.picker != nil {
+		done, cmd := m.picker.update(m.c, msg)
+		if done {
+			m.picker = nil
+		}
+		if cmd != nil {
+			// Until the file is written: who can use an org-wide key
+			// takes a while at 1,000 accounts.
+			m.status, m.isErr = "exporting…", false
+		}
+		return m, cmd
+	}
 	if m.jumping {
 		switch msg.String() {
 		case "esc", "tab", "shift+tab":
@@ -156,12 +174,20 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			m.jump.Blur()
 			ref := m.jump.Value()
 			m.jump.SetValue("")
-			if ref == "" {
+			if strings.TrimSpace(ref) == "" {
 				return m, nil
 			}
-			return m, jumpTo(m.c, ref)
+			return m, m.jumpm.jumpEnter(m.c, ref)
+		case "up", "ctrl+p":
+			m.jumpm.move(-1)
+			return m, nil
+		case "down", "ctrl+n":
+			m.jumpm.move(1)
+			return m, nil
 		}
-		return m, updateInput(&m.jump, msg)
+		cmd := updateInput(&m.jump, msg)
+		m.jumpm.match(m.jump.Value())
+		return m, cmd
 	}
 	top := m.top()
 	if top.Capturing() {
@@ -191,14 +217,18 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case key.Matches(msg, k.Jump):
 		m.jumping = true
-		return m, m.jump.Focus()
+		return m, tea.Batch(m.jump.Focus(), m.startJump())
 	case key.Matches(msg, k.Copy):
 		if id := top.Selected(); id != "" {
 			return m, tea.Batch(tea.SetClipboard(id), status("copied "+id, false))
 		}
 		return m, nil
 	case key.Matches(msg, k.Export):
-		return m, exportCmd(m.c.Snapshot)
+		if t, isKey := exportFocus(top); t != "" {
+			m.picker = newExportPicker(m.c, t, isKey)
+			return m, nil
+		}
+		return m, exportCmd(m.c.Snapshot, m.c.ExportDir)
 	case len(m.stack) == 1 && key.Matches(msg, k.NextTab):
 		return m.switchTo(m.nextSection(1))
 	case len(m.stack) == 1 && key.Matches(msg, k.PrevTab):
@@ -272,37 +302,5 @@ func (m *Model) layout() {
 	}
 	for _, s := range m.stack {
 		s.SetSize(m.width, h)
-	}
-}
-
-// exportCmd writes the snapshot being browsed to a new file in the working
-// directory: atomically and with mode 0600 (internal/atomicfile), under the
-// first free name, never over an existing file.
-func exportCmd(snap *snapshot.Snapshot) tea.Cmd {
-	return func() tea.Msg {
-		if snap == nil {
-			return statusMsg{"nothing to export yet", true}
-		}
-		name := "keyhound-snapshot.json"
-		f, err := atomicfile.CreateIn(".")
-		if err != nil {
-			return statusMsg{"export: " + err.Error(), true}
-		}
-		defer f.Abort()
-		if err := snapshot.Write(f, snap, false); err != nil {
-			return statusMsg{"export " + name + ": " + err.Error(), true}
-		}
-		for i := 0; ; i++ {
-			if i > 0 {
-				name = fmt.Sprintf("keyhound-snapshot-%d.json", i)
-			}
-			err := f.CommitNew(name)
-			if err == nil {
-				return statusMsg{"exported the snapshot to " + name, false}
-			}
-			if !errors.Is(err, fs.ErrExist) || i > 1000 {
-				return statusMsg{"export: " + err.Error(), true}
-			}
-		}
 	}
 }

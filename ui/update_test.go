@@ -199,7 +199,8 @@ func TestJumpCopyAndHelp(t *testing.T) {
 func TestExportWritesTheSnapshot(t *testing.T) {
 	t.Chdir(t.TempDir())
 	d := newDriver(t, 100, 30)
-	d.keys("e")
+	// On neither a key nor a principal, e writes the snapshot at once.
+	d.keys("4 e")
 	if d.m.isErr || !strings.Contains(d.m.status, "keyhound-snapshot.json") {
 		t.Fatalf("export: %q", d.m.status)
 	}
@@ -211,7 +212,8 @@ func TestExportWritesTheSnapshot(t *testing.T) {
 	if err != nil || len(errs) > 0 || len(s.Accounts) != 4 {
 		t.Fatalf("exported snapshot: %v %v", err, errs)
 	}
-	d.keys("e")
+	// On a key, e opens the picker: s is the whole snapshot.
+	d.keys("1 e s")
 	if !strings.Contains(d.m.status, "keyhound-snapshot-1.json") {
 		t.Fatalf("second export should not overwrite: %q", d.m.status)
 	}

@@ -7,7 +7,6 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
 )
 
 // View renders the title bar, the breadcrumb, the top screen (or the full
@@ -40,9 +39,14 @@ func (m *Model) Render() string {
 		body = m.top().View()
 	}
 	body = clip(body, m.width, bodyH)
+	if m.jumping {
+		body = overlayBottom(body, m.jumpm.completions(m.c, m.width, maxJumpHits), bodyH)
+	}
 
 	statusLine := st.Status.Render(sourceSummary(m.c))
 	switch {
+	case m.picker != nil:
+		statusLine = st.Bold.Render(m.picker.prompt())
 	case m.jumping:
 		statusLine = m.jump.View()
 	case m.status != "" && m.isErr:
@@ -52,9 +56,12 @@ func (m *Model) Render() string {
 	}
 	var short []key.Binding
 	switch {
+	case m.picker != nil:
+		short = m.picker.shortHelp()
 	case m.jumping:
 		// Typing goes to the input: only these keys do anything else.
 		short = []key.Binding{
+			key.NewBinding(key.WithKeys("up", "down", "ctrl+p", "ctrl+n"), key.WithHelp("↑/↓", "choose")),
 			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "jump")),
 			key.NewBinding(key.WithKeys("esc", "tab"), key.WithHelp("esc/tab", "cancel")),
 			quitKey,
@@ -70,19 +77,12 @@ func (m *Model) Render() string {
 			short = append(short, m.c.Keys.NextTab, m.c.Keys.Jump, m.c.Keys.Help, m.c.Keys.Quit)
 		}
 	}
-	return m.titleBar() + "\n" + m.breadcrumb() + "\n" + body + "\n" + fit(statusLine, m.width) + "\n" + ansi.Truncate(m.help.ShortHelpView(short), m.width, "…")
+	// fit: bubbles' help adds the item its ellipsis has no room for.
+	return m.titleBar() + "\n" + m.breadcrumb() + "\n" + body + "\n" + fit(statusLine, m.width) + "\n" + fit(m.help.ShortHelpView(short), m.width)
 }
 
 func (m *Model) titleBar() string {
-	st := m.c.Styles
-	parts := []string{st.Title.Render("keyhound")}
-	for i, n := range sectionNames {
-		if (section(i) == secScan || section(i) == secDiff) && m.sections[i] == nil {
-			continue
-		}
-		label := strconv.Itoa(i+1) + " " + n
-		parts = append(parts, st.TabLabel(label, section(i) == m.sec))
-	}
+	parts, _ := m.tabBar()
 	return fit(strings.Join(parts, " "), m.width)
 }
 
