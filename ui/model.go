@@ -88,6 +88,7 @@ func New(g *graph.Graph, snap *snapshot.Snapshot, source string, opts ...Option)
 	jump.Placeholder = "any name: key, alias, principal, role, bucket, account, ARN…"
 	steadyCursor(&jump)
 	m := &Model{c: c, help: help.New(), jump: jump, spin: spinner.New(spinner.WithSpinner(spinner.MiniDot))}
+	c.spinFrame = m.spin.View()
 	for _, o := range opts {
 		o(m)
 	}

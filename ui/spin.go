@@ -70,3 +70,31 @@ func (m *Model) busy() bool {
 
 // spinFrame is the spinner's frame.
 func (m *Model) spinFrame() string { return m.spin.View() }
+
+// Busy: who can decrypt the key is being computed, or the findings its
+// Findings tab shows.
+func (s *keyScreen) Busy() bool { return !s.loaded || (s.tab == tabFindings && s.c.findings == nil) }
+
+// Busy: who can decrypt each key is being counted.
+func (s *keysScreen) Busy() bool { return s.counted < len(s.l.rows) }
+
+// Busy: the findings are being computed.
+func (s *findingsScreen) Busy() bool { return !s.loaded }
+
+// Busy: who can read the resource is being computed.
+func (s *resourceScreen) Busy() bool { return !s.loaded }
+
+// Busy: what the principal can decrypt is being computed.
+func (s *principalScreen) Busy() bool { return !s.loaded }
+
+// Busy: the request is being evaluated.
+func (s *whyScreen) Busy() bool { return s.answer == nil && s.err == nil }
+
+// pending is the text of a pane whose content is being computed: the
+// spinner, then what it is computing.
+func (c *Common) pending(text string) string {
+	if c.spinFrame == "" {
+		return c.Styles.Muted.Render(text)
+	}
+	return c.spinFrame + " " + c.Styles.Muted.Render(text)
+}
