@@ -1,0 +1,115 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/keyhound/keyhound/graph"
+)
+
+// squeeze drops every space and gutter glyph, so that text wrapped over
+// several lines compares equal to the text it came from.
+func squeeze(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case ' ', '\n', '│':
+			return -1
+		}
+		return r
+	}, ansi.Strip(s))
+}
+
+func TestWrapLineKeepsEveryCharacterAtAnyWidth(t *testing.T) {
+	lines := []textLine{
+		plain("! an AWS managed key cannot be used from another account, and its policy cannot be changed"),
+		{head: "│  ├─ ✓ scp ", cont: "│  │     ", body: "StringNotEqualsIfExists aws:PrincipalOrgID [o-kh0demo01]  request: [222222222222]"},
+		hanging("    $ ", "arn:aws:kms:us-east-1:111111111111:key/1d6a2f4e-0000-4000-8000-00000000a001"),
+		plain("宽字符 wide runes 宽字符"),
+		plain(""),
+	}
+	for _, l := range lines {
+		for w := 1; w <= 100; w++ {
+			got := wrapLine(l, w)
+			if len(got) == 0 {
+				t.Fatalf("width %d: no line for %q", w, l.body)
+			}
+			for _, g := range got {
+				if ansi.StringWidth(g) > w {
+					t.Errorf("width %d: %q is %d cells wide", w, g, ansi.StringWidth(g))
+				}
+			}
+			// A wide rune cannot be shown at width 1; everything else is kept.
+			if w > 1 && !strings.Contains(squeeze(strings.Join(got, "\n")), squeeze(l.body)) {
+				t.Errorf("width %d: %q lost text: %q", w, l.body, got)
+			}
+		}
+	}
+}
+
+func TestWrapLineKeepsTheGutter(t *testing.T) {
+	got := wrapLine(textLine{head: "├─ ✓ ", cont: "│    ", body: "one two three four five six seven"}, 20)
+	if len(got) < 2 {
+		t.Fatalf("not wrapped: %q", got)
+	}
+	if !strings.HasPrefix(got[0], "├─ ✓ one") {
+		t.Errorf("first line %q", got[0])
+	}
+	for _, g := range got[1:] {
+		if !strings.HasPrefix(g, "│    ") || strings.HasPrefix(g, "│     ") {
+			t.Errorf("continuation %q does not keep the gutter", g)
+		}
+	}
+}
+
+// allPages is everything a scrolling pane shows, page by page.
+func (d *driver) allPages() string {
+	d.t.Helper()
+	var b strings.Builder
+	for range 20 {
+		b.WriteString(d.screen())
+		d.keys("pgdown")
+	}
+	return b.String()
+}
+
+// The answers issue #14 found cut off are shown in full, wrapped, at 80×24
+// and 160×48: the remedy for dilip reading the bucket encrypted with
+// aws/s3, the condition value "finance", the caller's account.
+func TestWhyShowsFullText(t *testing.T) {
+	g := demoGraph(t)
+	a, err := g.Can(graph.Query{Principal: "arn:aws:iam::222222222222:user/dilip", Action: "s3:GetObject", Resource: "arn:aws:s3:::kh-demo-legacy-exports/*"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var remedy string
+	for _, f := range g.Fixes(a) {
+		if f.NoPolicyFix {
+			remedy = f.Summary
+		}
+	}
+	if !strings.Contains(remedy, "AWS managed key") || len(remedy) < 160 {
+		t.Fatalf("the demo's remedy changed: %q", remedy)
+	}
+	for _, size := range [][2]int{{80, 24}, {160, 48}} {
+		d := newDriver(t, size[0], size[1])
+		d.keys("3 / t:s3:::kh-demo-legacy enter enter / t:user/dilip enter enter")
+		if got := d.screen(); !strings.Contains(squeeze(got), squeeze(remedy)) {
+			t.Errorf("%dx%d: the remedy is not shown in full:\n%s", size[0], size[1], got)
+		}
+		if all := d.allPages(); !strings.Contains(squeeze(all), squeeze("request: [222222222222]")) {
+			t.Errorf("%dx%d: the caller's account is not shown in full:\n%s", size[0], size[1], all)
+		}
+
+		d = newDriver(t, size[0], size[1])
+		d.keys("/ t:reports enter enter / t:Batch enter enter")
+		got := d.screen()
+		if !strings.Contains(squeeze(got), squeeze("kms:EncryptionContext:department EncryptionContextSubset finance")) {
+			t.Errorf("%dx%d: the condition is not shown in full:\n%s", size[0], size[1], got)
+		}
+		if !strings.Contains(got, "finance") {
+			t.Errorf("%dx%d: %q is cut:\n%s", size[0], size[1], "finance", got)
+		}
+	}
+}
