@@ -189,6 +189,8 @@ func (s *keyScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 	case findingsMsg:
 		s.setFindings(&msg)
 		return s, nil
+	case tea.BackgroundColorMsg:
+		return s, s.policy.update(msg) // whichever tab is shown
 	case tea.KeyPressMsg:
 		k := s.c.Keys
 		if !s.Capturing() {

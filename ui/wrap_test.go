@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/ui/styles"
 )
 
 // squeeze drops every space and gutter glyph, so that text wrapped over
@@ -110,6 +111,45 @@ func TestWhyShowsFullText(t *testing.T) {
 		}
 		if !strings.Contains(got, "finance") {
 			t.Errorf("%dx%d: %q is cut:\n%s", size[0], size[1], "finance", got)
+		}
+	}
+}
+
+// A policy's long lines wrap under their own indentation, the mark covers
+// their continuation lines, and ] scrolls to a statement below the wrap.
+func TestPolicyViewWraps(t *testing.T) {
+	c := &Common{Styles: styles.DefaultStyles(true), Keys: DefaultKeyMap()}
+	long := "arn:aws:iam::111111111111:role/a-role-with-a-very-long-name-that-does-not-fit"
+	doc := `{"Version":"2012-10-17","Statement":[` +
+		`{"Sid":"First","Effect":"Allow","Principal":{"AWS":"` + long + `"},"Action":"kms:Decrypt","Resource":"*"},` +
+		`{"Sid":"Second","Effect":"Allow","Principal":{"AWS":"` + long + `"},"Action":"kms:*","Resource":"*"}]}`
+	v := newPolicyView(c, doc)
+	v.setSize(40, 12)
+	var all []string
+	for i := 0; i < 10; i++ {
+		all = append(all, strings.Split(ansi.Strip(v.view()), "\n")[1:]...)
+		v.update(keyPress("pgdown"))
+	}
+	text := strings.Join(all, "\n")
+	if strings.Contains(text, "…") || !strings.Contains(squeeze(text), squeeze(`"AWS": "`+long+`"`)) {
+		t.Errorf("the principal is not shown in full:\n%s", text)
+	}
+	for _, l := range all {
+		if ansi.StringWidth(l) > 40 {
+			t.Errorf("%q is wider than 40", l)
+		}
+	}
+	v.update(keyPress("g"))
+	v.update(keyPress("]"))
+	got := ansi.Strip(v.view())
+	if !strings.Contains(got, `▌       "Sid": "Second"`) {
+		t.Errorf("] should show the second statement, marked:\n%s", got)
+	}
+	for _, l := range strings.Split(got, "\n")[1:] {
+		if strings.Contains(l, "role/") || strings.Contains(l, "does-not-fit") {
+			if !strings.HasPrefix(l, "▌ ") {
+				t.Errorf("a continuation line of the marked statement is not marked: %q", l)
+			}
 		}
 	}
 }
