@@ -36,8 +36,12 @@ type list struct {
 	cols   []column
 	widths []int
 	// natural is each column's widest cell (or its title with room for
-	// the sort indicator), measured once per SetRows.
-	natural []int
+	// the sort indicator), measured once per SetRows; longest is the
+	// widest cell alone.
+	natural, longest []int
+	// preview is the number of lines under the rows that show the full
+	// text of the selected row's cut cells: reserved when a column is cut.
+	preview int
 	rows    []row
 	shown   []int // indices into rows, in display order
 	cursor  int   // index into shown
@@ -60,18 +64,18 @@ func newList(c *Common, cols []column, empty string) *list {
 func (l *list) SetRows(rows []row) {
 	keep := l.SelectedID()
 	l.rows = rows
-	l.natural = make([]int, len(l.cols))
-	for i, c := range l.cols {
-		l.natural[i] = cellWidth(c.title) + 2 // room for " ↑"
-	}
+	l.natural, l.longest = make([]int, len(l.cols)), make([]int, len(l.cols))
 	for i := range l.rows {
 		r := &l.rows[i]
 		if r.search == "" {
 			r.search = strings.ToLower(strings.Join(r.cells, " ") + " " + r.id)
 		}
 		for j, cell := range r.cells[:min(len(r.cells), len(l.cols))] {
-			l.natural[j] = max(l.natural[j], cellWidth(cell))
+			l.longest[j] = max(l.longest[j], cellWidth(cell))
 		}
+	}
+	for i, c := range l.cols {
+		l.natural[i] = max(l.longest[i], cellWidth(c.title)+2) // room for " ↑"
 	}
 	l.layout()
 	l.refilter(true)
@@ -119,6 +123,14 @@ func (l *list) layout() {
 		}
 		return l.cols[i].flex
 	})
+	// A cut column: the selected row's full text is shown under the rows.
+	l.preview = 0
+	for i := range l.longest {
+		if l.longest[i] > l.widths[i] {
+			l.preview = min(3, (l.height-2)/4)
+			break
+		}
+	}
 }
 
 // share hands spare cells to the columns narrower than want, in proportion
@@ -256,7 +268,7 @@ func (l *list) Top()    { l.cursor = 0; l.clamp() }
 func (l *list) Bottom() { l.cursor = len(l.shown) - 1; l.clamp() }
 
 // Page is the number of rows on screen.
-func (l *list) Page() int { return max(l.height-1, 1) }
+func (l *list) Page() int { return max(l.height-1-l.preview, 1) }
 
 func (l *list) clamp() {
 	l.cursor = max(min(l.cursor, len(l.shown)-1), 0)
@@ -352,7 +364,34 @@ func (l *list) View() string {
 			b.WriteString("  " + line)
 		}
 	}
+	if l.preview > 0 {
+		for _, p := range l.previewLines() {
+			b.WriteString("\n" + p)
+		}
+	}
 	return b.String()
+}
+
+// previewLines are the selected row's cut cells in full, wrapped, each
+// after its column's title, in the lines reserved under the rows (right
+// under the last one shown); what does not fit there ends in "…".
+func (l *list) previewLines() []string {
+	r := l.Selected()
+	if r == nil {
+		return nil
+	}
+	var src []textLine
+	for j, cell := range r.cells[:min(len(r.cells), len(l.cols))] {
+		if cellWidth(cell) > l.widths[j] {
+			src = append(src, hanging(l.c.Styles.Muted.Render("  ↳ "+l.cols[j].title+" "), cell))
+		}
+	}
+	lines := wrapLines(src, l.width)
+	if len(lines) > l.preview {
+		lines = lines[:l.preview]
+		lines[l.preview-1] = ansi.Truncate(lines[l.preview-1], max(l.width-1, 0), "") + "…"
+	}
+	return lines
 }
 
 // cellWidth is the width of s in cells; plain ASCII (most cells) is

@@ -73,3 +73,54 @@ func TestSortIndicatorKeepsTheHeaderAligned(t *testing.T) {
 		}
 	}
 }
+
+// A cut cell of the selected row is shown in full under the rows, wrapped;
+// moving the cursor shows the next row's.
+func TestPreviewShowsTheSelectedRowsCutText(t *testing.T) {
+	long := "allowed only if kms:EncryptionContext:department EncryptionContextSubset finance"
+	l := testList([]column{{"PRINCIPAL", 10, 1}, {"VIA / CONDITION", 10, 1}},
+		[]string{"role/Batch", long},
+		[]string{"role/Other", "via role/KeyAdmin and then a long chain of roles that is cut"},
+		[]string{"role/Short", "short"})
+	l.SetSize(60, 14)
+	if l.preview == 0 || l.Page() != 14-1-l.preview {
+		t.Fatalf("no lines reserved for the preview: preview %d, page %d", l.preview, l.Page())
+	}
+	got := ansi.Strip(l.View())
+	if !strings.Contains(got, "↳ VIA / CONDITION") || !strings.Contains(squeeze(got), squeeze(long)) {
+		t.Errorf("the selected row's condition is not shown in full:\n%s", got)
+	}
+	if strings.Contains(got, "chain of roles that") {
+		t.Errorf("another row's text is in the preview:\n%s", got)
+	}
+	l.Move(1)
+	if got := ansi.Strip(l.View()); !strings.Contains(squeeze(got), squeeze("a long chain of roles that is cut")) {
+		t.Errorf("the preview does not follow the cursor:\n%s", got)
+	}
+	l.Move(1)
+	if got := ansi.Strip(l.View()); strings.Contains(got, "↳") {
+		t.Errorf("nothing of this row is cut, yet a preview shows:\n%s", got)
+	}
+	// What does not fit in the lines reserved ends in "…".
+	l.SetRows([]row{{id: "x", cells: []string{"role/Long", strings.Repeat("condition ", 40)}}})
+	lines := strings.Split(ansi.Strip(l.View()), "\n")
+	if last := strings.TrimRight(lines[len(lines)-1], " "); !strings.HasSuffix(last, "condition…") && !strings.HasSuffix(last, " …") {
+		t.Errorf("a cut preview should end in one …: %q", last)
+	}
+	// Nothing cut in any row: no room is taken.
+	l = testList([]column{{"A", 3, 1}}, []string{"x"})
+	l.SetSize(40, 14)
+	if l.preview != 0 {
+		t.Errorf("preview %d with nothing cut", l.preview)
+	}
+}
+
+// In the demo, the CONDITIONAL grant's condition is one keystroke away
+// from the who-can list at 80×24: the preview line shows it in full.
+func TestWhoListPreviewShowsTheCondition(t *testing.T) {
+	d := newDriver(t, 80, 24)
+	d.keys("/ t:reports enter enter / t:Batch enter")
+	if got := d.screen(); !strings.Contains(squeeze(got), squeeze("kms:EncryptionContext:department EncryptionContextSubset finance")) {
+		t.Errorf("the condition is not in the preview:\n%s", got)
+	}
+}
