@@ -77,3 +77,6 @@ func fitAll(lines []string, width int) []string {
 	}
 	return lines
 }
+
+// lineCount is the number of lines of s.
+func lineCount(s string) int { return strings.Count(s, "\n") + 1 }
