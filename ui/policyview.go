@@ -3,7 +3,6 @@ package ui
 import (
 	"bytes"
 	"encoding/json"
-	"math"
 	"strconv"
 	"strings"
 
@@ -94,7 +93,7 @@ func (v *policyView) wrap() {
 	v.wrapped, v.srcOf, v.first = v.wrapped[:0], v.srcOf[:0], make([]int, len(v.lines)+1)
 	width := max(v.width-2, 1)
 	if v.width == 0 {
-		width = math.MaxInt32 // not laid out yet
+		width = 1 << 16 // not laid out yet: no wrapping
 	}
 	for i, l := range v.lines {
 		trimmed := strings.TrimLeft(l, " ")
