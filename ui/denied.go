@@ -93,6 +93,10 @@ func (s *deniedScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 				s.scroll(s.height)
 			case key.Matches(k, s.c.Keys.PageUp):
 				s.scroll(-s.height)
+			case key.Matches(k, s.c.Keys.Top):
+				s.offset = 0
+			case key.Matches(k, s.c.Keys.Bottom):
+				s.scroll(len(s.lines))
 			}
 			return s, nil
 		}

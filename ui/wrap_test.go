@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/keyhound/keyhound/graph"
@@ -175,5 +176,34 @@ func TestDetailHeadersWrap(t *testing.T) {
 		if n := strings.Count(got, "\n"); n != 24 {
 			t.Errorf("%d lines, want 24:\n%s", n, got)
 		}
+	}
+}
+
+// The Access denied report wraps at 80×24 and scrolls over the wrapped
+// lines: the remedy for the aws/s3 bucket is there in full, and G shows
+// the report's last line.
+func TestDeniedReportWraps(t *testing.T) {
+	d := newDriver(t, 80, 24)
+	d.keys("5")
+	d.send(tea.PasteMsg{Content: "User: arn:aws:iam::222222222222:user/dilip is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:us-east-1:111111111111:key/aa5300aa-0000-4000-8000-00000000a0s3 because no resource-based policy allows the kms:Decrypt action"})
+	d.keys("enter")
+	ds := d.m.top().(*deniedScreen)
+	if ds.report == nil || len(ds.report.Fixes) == 0 {
+		t.Fatalf("no report or no fix: %v", ds.err)
+	}
+	all := d.allPages()
+	for _, f := range ds.report.Fixes {
+		if !strings.Contains(squeeze(all), squeeze(f.Summary)) {
+			t.Errorf("the fix %q is not shown in full:\n%s", f.Summary, all)
+		}
+	}
+	d.keys("g")
+	if ds.offset != 0 {
+		t.Errorf("g: offset %d", ds.offset)
+	}
+	d.keys("G")
+	lines := strings.Split(strings.TrimRight(d.screen(), "\n"), "\n")
+	if last := ansi.Strip(ds.lines[len(ds.lines)-1]); !strings.Contains(strings.Join(lines, "\n"), strings.TrimRight(last, " ")) {
+		t.Errorf("G does not show the last line %q:\n%s", last, d.screen())
 	}
 }
