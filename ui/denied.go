@@ -23,7 +23,8 @@ type deniedScreen struct {
 	opts   graph.DeniedOptions
 	report *graph.DeniedReport
 	err    error
-	lines  []string
+	src    []textLine // the report, before wrapping
+	lines  []string   // src wrapped to the width
 	offset int
 	width  int
 	height int
@@ -92,6 +93,10 @@ func (s *deniedScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 				s.scroll(s.height)
 			case key.Matches(k, s.c.Keys.PageUp):
 				s.scroll(-s.height)
+			case key.Matches(k, s.c.Keys.Top):
+				s.offset = 0
+			case key.Matches(k, s.c.Keys.Bottom):
+				s.scroll(len(s.lines))
 			}
 			return s, nil
 		}
@@ -145,7 +150,8 @@ func (s *deniedScreen) submit() tea.Cmd {
 	s.input.Prompt = "AccessDenied> "
 	s.input.SetValue("")
 	s.input.Blur()
-	s.report, s.err, s.lines = nil, nil, []string{s.c.Styles.Muted.Render("evaluating…")}
+	s.report, s.err = nil, nil
+	s.setLines([]textLine{plain(s.c.Styles.Muted.Render("evaluating…"))})
 	return deniedCmd(s.c.Graph, s.text, s.opts)
 }
 
@@ -158,26 +164,26 @@ func (s *deniedScreen) bodyHeight() int { return max(s.height-2, 1) }
 // render lays the report out once per answer.
 func (s *deniedScreen) render() {
 	st := s.c.Styles
-	var out []string
-	add := func(l ...string) { out = append(out, l...) }
+	var out []textLine
+	add := func(l ...textLine) { out = append(out, l...) }
 	s.offset = 0
 	if s.err != nil {
-		add(st.Error.Render("✗ " + s.err.Error()))
+		add(hanging(st.Error.Render("✗ "), st.Error.Render(s.err.Error())))
 		if s.asking != "" {
-			add(st.Muted.Render("  type it above and press enter"))
+			add(plain(st.Muted.Render("  type it above and press enter")))
 		}
-		s.lines = out
+		s.setLines(out)
 		return
 	}
 	rep := s.report
 	if rep == nil {
-		s.lines = []string{
-			st.Muted.Render("Paste the AccessDenied error your application logged and press enter:"),
-			st.Muted.Render("the message, AWS CLI output, an SDK error, a JSON or XML body, or a"),
-			st.Muted.Render("CloudTrail event. keyhound names the layers that deny it, says whether"),
-			st.Muted.Render("it agrees with AWS, and proposes the smallest fix."),
-			st.Muted.Render("/ or i: paste another · ↑↓: scroll the answer"),
-		}
+		s.setLines([]textLine{
+			plain(st.Muted.Render("Paste the AccessDenied error your application logged and press enter: " +
+				"the message, AWS CLI output, an SDK error, a JSON or XML body, or a " +
+				"CloudTrail event. keyhound names the layers that deny it, says whether " +
+				"it agrees with AWS, and proposes the smallest fix.")),
+			plain(st.Muted.Render("/ or i: paste another · ↑↓: scroll the answer")),
+		})
 		return
 	}
 	m := rep.Message
@@ -189,9 +195,9 @@ func (s *deniedScreen) render() {
 			said = "no " + m.PolicyType + " allows it"
 		}
 	}
-	add(st.Bold.Render("AWS says   ")+said+st.Muted.Render("  ("+nonEmptyStr(m.Exception, "AccessDenied")+", "+m.Source+")"),
-		st.Bold.Render("Request    ")+rep.Request.Principal+" → "+rep.Request.Action,
-		"           on "+rep.Request.Resource+viaText2(rep.Request.ViaService))
+	add(hanging(st.Bold.Render("AWS says   "), said+st.Muted.Render("  ("+nonEmptyStr(m.Exception, "AccessDenied")+", "+m.Source+")")),
+		hanging(st.Bold.Render("Request    "), rep.Request.Principal+" → "+rep.Request.Action),
+		hanging("           on ", rep.Request.Resource+viaText2(rep.Request.ViaService)))
 	verdict := s.c.verdictText(rep.Decision)
 	if len(rep.DeniedBy) > 0 {
 		var parts []string
@@ -204,47 +210,39 @@ func (s *deniedScreen) render() {
 		}
 		verdict += "  denied by " + strings.Join(parts, ", ")
 	}
-	add(st.Bold.Render("keyhound   ") + verdict)
+	const gutter = "           "
+	add(hanging(st.Bold.Render("keyhound   "), verdict))
 	switch {
 	case rep.AgreesWithMessage && rep.Decision == eval.Deny:
-		add("           " + st.Allowed.Render("✓ agrees with the message"))
+		add(hanging(gutter, st.Allowed.Render("✓ agrees with the message")))
 	case rep.Decision != eval.Deny:
-		add("           " + st.Denied.Render("✗ disagrees with the message"))
+		add(hanging(gutter, st.Denied.Render("✗ disagrees with the message")))
 	}
 	if len(rep.AlsoDenying) > 0 {
-		add("           " + st.Conditional.Render("also denying: "+strings.Join(rep.AlsoDenying, ", ")) + st.Muted.Render(" (AWS names one layer only)"))
+		add(hanging(gutter, st.Conditional.Render("also denying: "+strings.Join(rep.AlsoDenying, ", "))+st.Muted.Render(" (AWS names one layer only)")))
 	}
 	for _, rs := range rep.Reasons {
 		if rs.Outcome == eval.OutcomeDenies || rs.Outcome == eval.OutcomeNoAllow || rs.Outcome == eval.OutcomeBlocked {
-			add("           " + st.Denied.Render("✗ ") + st.Bold.Render(rs.Layer.String()) + " " + rs.Text())
+			add(hanging(gutter+st.Denied.Render("✗ "), st.Bold.Render(rs.Layer.String())+" "+rs.Text()))
 		}
 	}
 	for _, e := range rep.Explanations {
-		add("           " + st.Muted.Render(e))
+		add(hanging(gutter, st.Muted.Render(e)))
 	}
 	if len(rep.Fixes) > 0 {
-		add("", st.Bold.Render("Smallest fix"))
+		add(plain(""), plain(st.Bold.Render("Smallest fix")))
 		for _, f := range rep.Fixes {
-			mark := st.Allowed.Render("+ ")
-			switch {
-			case f.NoPolicyFix:
-				mark = st.Denied.Render("! ")
-			case f.Alternative:
-				mark = st.Muted.Render("or ")
-			}
-			add(mark + f.Summary)
-			if f.Where != "" && !f.NoPolicyFix {
-				add(st.Muted.Render("    in " + f.Where))
-			}
-			if f.Command != "" {
-				add("    $ " + f.Command)
-			}
-			for _, l := range f.FileLines() {
-				add("    " + st.JSONString.Render(l))
-			}
+			add(fixLines(st, f)...)
 		}
 	}
-	s.lines = out
+	s.setLines(out)
+}
+
+// setLines keeps the report and wraps it to the pane's width.
+func (s *deniedScreen) setLines(src []textLine) {
+	s.src = src
+	s.lines = wrapLines(src, s.width)
+	s.scroll(0)
 }
 
 func viaText2(via string) string {
@@ -262,22 +260,20 @@ func nonEmptyStr(s, alt string) string {
 }
 
 func (s *deniedScreen) View() string {
-	if s.lines == nil {
+	if s.src == nil {
 		s.render()
 	}
 	body := s.lines[min(s.offset, len(s.lines)):]
 	if h := s.bodyHeight(); len(body) > h {
 		body = body[:h]
 	}
-	shown := make([]string, len(body))
-	for i, l := range body {
-		shown[i] = fit(l, s.width)
-	}
-	return s.input.View() + "\n\n" + strings.Join(shown, "\n")
+	return s.input.View() + "\n\n" + strings.Join(body, "\n")
 }
 
 func (s *deniedScreen) SetSize(w, h int) {
 	s.width, s.height = w, h
+	s.lines = wrapLines(s.src, w)
+	s.scroll(0)
 	s.input.SetWidth(max(w-len(s.input.Prompt)-2, 10))
 }
 

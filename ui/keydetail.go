@@ -187,10 +187,13 @@ func (s *keyScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 		s.who, s.err, s.loaded = msg.who, msg.err, true
 		s.lists[tabWho].l.empty = "nobody can decrypt with this key"
 		s.lists[tabWho].l.SetRows(whoRows(s.c, msg.who))
+		s.relayout() // the blast radius is known now
 		return s, nil
 	case findingsMsg:
 		s.setFindings(&msg)
 		return s, nil
+	case tea.BackgroundColorMsg:
+		return s, s.policy.update(msg) // whichever tab is shown
 	case tea.KeyPressMsg:
 		k := s.c.Keys
 		if !s.Capturing() {
@@ -304,7 +307,10 @@ func (s *keyScreen) tabs() string {
 	return strings.Join(parts, st.Muted.Render("│"))
 }
 
-const keyHeaderLines = 5 // header (2), blast radius, tabs, filter line
+// head is the key's header and blast radius, wrapped to the width.
+func (s *keyScreen) head() string {
+	return wrapText(s.header()+"\n"+s.blastRadius(), s.width)
+}
 
 func (s *keyScreen) View() string {
 	var body string
@@ -313,18 +319,29 @@ func (s *keyScreen) View() string {
 	} else {
 		body = s.lists[s.tab].filterLine() + "\n" + s.lists[s.tab].l.View()
 	}
-	return s.header() + "\n" + s.blastRadius() + "\n" + s.tabs() + "\n" + body
+	return s.head() + "\n" + s.tabs() + "\n" + body
 }
 
 func (s *keyScreen) SetSize(w, h int) {
 	s.width, s.height = w, h
 	for i := range s.lists {
 		if s.lists[i].l != nil {
-			s.lists[i].l.SetSize(w, h-keyHeaderLines)
 			s.lists[i].input.SetWidth(w / 2)
 		}
 	}
-	s.policy.setSize(w, h-keyHeaderLines+1)
+	s.relayout()
+}
+
+// relayout gives the tab's body what the wrapped header and the tabs line
+// leave (the lists also lose a line to their filter line).
+func (s *keyScreen) relayout() {
+	h := s.height - lineCount(s.head()) - 1
+	for i := range s.lists {
+		if s.lists[i].l != nil {
+			s.lists[i].l.SetSize(s.width, h-1)
+		}
+	}
+	s.policy.setSize(s.width, h)
 }
 
 func (s *keyScreen) Crumb() string {

@@ -35,13 +35,20 @@ type list struct {
 	c      *Common
 	cols   []column
 	widths []int
-	rows   []row
-	shown  []int // indices into rows, in display order
-	cursor int   // index into shown
-	offset int
-	width  int
-	height int
-	filter string
+	// natural is each column's widest cell (or its title with room for
+	// the sort indicator), measured once per SetRows; longest is the
+	// widest cell alone.
+	natural, longest []int
+	// preview is the number of lines under the rows that show the full
+	// text of the selected row's cut cells: reserved when a column is cut.
+	preview int
+	rows    []row
+	shown   []int // indices into rows, in display order
+	cursor  int   // index into shown
+	offset  int
+	width   int
+	height  int
+	filter  string
 	// sortCol is the column sorted by (-1: the order rows were given in).
 	sortCol int
 	desc    bool
@@ -57,11 +64,20 @@ func newList(c *Common, cols []column, empty string) *list {
 func (l *list) SetRows(rows []row) {
 	keep := l.SelectedID()
 	l.rows = rows
+	l.natural, l.longest = make([]int, len(l.cols)), make([]int, len(l.cols))
 	for i := range l.rows {
-		if l.rows[i].search == "" {
-			l.rows[i].search = strings.ToLower(strings.Join(l.rows[i].cells, " ") + " " + l.rows[i].id)
+		r := &l.rows[i]
+		if r.search == "" {
+			r.search = strings.ToLower(strings.Join(r.cells, " ") + " " + r.id)
+		}
+		for j, cell := range r.cells[:min(len(r.cells), len(l.cols))] {
+			l.longest[j] = max(l.longest[j], cellWidth(cell))
 		}
 	}
+	for i, c := range l.cols {
+		l.natural[i] = max(l.longest[i], cellWidth(c.title)+2) // room for " ↑"
+	}
+	l.layout()
 	l.refilter(true)
 	if keep != "" {
 		l.SelectID(keep)
@@ -75,31 +91,77 @@ func (l *list) SetSize(w, h int) {
 	l.clamp()
 }
 
+// layout gives each column the width its content needs: a column narrower
+// than its minimum gives the rest back (an empty one keeps its title), and
+// the width left is shared by flex among the columns still cut, then among
+// all flex columns once nothing is cut.
 func (l *list) layout() {
-	l.widths = make([]int, len(l.cols))
-	spare, flex := l.width-2-(len(l.cols)-1), 0 // 2 for the cursor gutter, 1 between columns
+	n := len(l.cols)
+	l.widths = make([]int, n)
+	spare := l.width - 2 - (n - 1) // 2 for the cursor gutter, 1 between columns
+	want := make([]int, n)
 	for i, c := range l.cols {
-		l.widths[i] = c.min
-		spare -= c.min
-		flex += c.flex
+		want[i] = c.min
+		if l.natural != nil {
+			want[i] = l.natural[i]
+		}
+		l.widths[i] = min(c.min, want[i])
+		spare -= l.widths[i]
 	}
-	if spare > 0 && flex > 0 {
-		left := spare
-		for i, c := range l.cols {
-			if c.flex == 0 {
+	// First to the cut columns, by flex; then to the cut fixed ones.
+	spare = l.share(spare, want, func(i int) int { return l.cols[i].flex })
+	spare = l.share(spare, want, func(int) int { return 1 })
+	// Nothing is cut: the flex columns with content take the rest, so rows
+	// fill the line; an empty column stays as wide as its title.
+	all := make([]int, n)
+	for i := range all {
+		all[i] = l.widths[i] + max(spare, 0)
+	}
+	l.share(spare, all, func(i int) int {
+		if l.natural != nil && l.natural[i] <= cellWidth(l.cols[i].title)+2 {
+			return 0
+		}
+		return l.cols[i].flex
+	})
+	// A cut column: the selected row's full text is shown under the rows.
+	l.preview = 0
+	for i := range l.longest {
+		if l.longest[i] > l.widths[i] {
+			l.preview = min(3, (l.height-2)/4)
+			break
+		}
+	}
+}
+
+// share hands spare cells to the columns narrower than want, in proportion
+// to weight, until each has what it wants or nothing is left; it returns
+// what is left.
+func (l *list) share(spare int, want []int, weight func(int) int) int {
+	for spare > 0 {
+		total := 0
+		for i := range l.cols {
+			if l.widths[i] < want[i] {
+				total += weight(i)
+			}
+		}
+		if total == 0 {
+			return spare
+		}
+		given := 0
+		for i := range l.cols {
+			if l.widths[i] >= want[i] || weight(i) == 0 {
 				continue
 			}
-			add := spare * c.flex / flex
+			add := min(max(spare*weight(i)/total, 1), want[i]-l.widths[i], spare-given)
 			l.widths[i] += add
-			left -= add
+			given += add
 		}
-		for i := len(l.cols) - 1; i >= 0 && left > 0; i-- {
-			if l.cols[i].flex > 0 {
-				l.widths[i] += left
-				left = 0
-			}
+		if given == 0 {
+			return spare
 		}
+		spare -= given
 	}
+	return spare
 }
 
 // SetFilter shows only the rows whose text contains every word of q.
@@ -206,7 +268,7 @@ func (l *list) Top()    { l.cursor = 0; l.clamp() }
 func (l *list) Bottom() { l.cursor = len(l.shown) - 1; l.clamp() }
 
 // Page is the number of rows on screen.
-func (l *list) Page() int { return max(l.height-1, 1) }
+func (l *list) Page() int { return max(l.height-1-l.preview, 1) }
 
 func (l *list) clamp() {
 	l.cursor = max(min(l.cursor, len(l.shown)-1), 0)
@@ -266,15 +328,20 @@ func (l *list) View() string {
 	var b strings.Builder
 	hdr := make([]string, len(l.cols))
 	for i, c := range l.cols {
-		t := c.title
+		hdr[i] = fit(c.title, l.widths[i])
 		if i == l.sortCol {
+			// The indicator replaces the title's tail when the column is
+			// too narrow for both: the header stays aligned.
+			arrow := " ↑"
 			if l.desc {
-				t += " ↓"
-			} else {
-				t += " ↑"
+				arrow = " ↓"
+			}
+			w := l.widths[i]
+			hdr[i] = fit(fit(c.title, max(w-2, 0))+arrow, w)
+			if cellWidth(c.title)+2 <= w {
+				hdr[i] = fit(c.title+arrow, w)
 			}
 		}
-		hdr[i] = fit(t, l.widths[i])
 	}
 	b.WriteString(s.Header.Render("  " + strings.Join(hdr, " ")))
 	if len(l.shown) == 0 {
@@ -307,7 +374,45 @@ func (l *list) View() string {
 			b.WriteString("  " + line)
 		}
 	}
+	if l.preview > 0 {
+		for _, p := range l.previewLines() {
+			b.WriteString("\n" + p)
+		}
+	}
 	return b.String()
+}
+
+// previewLines are the selected row's cut cells in full, wrapped, each
+// after its column's title, in the lines reserved under the rows (right
+// under the last one shown); what does not fit there ends in "…".
+func (l *list) previewLines() []string {
+	r := l.Selected()
+	if r == nil {
+		return nil
+	}
+	var src []textLine
+	for j, cell := range r.cells[:min(len(r.cells), len(l.cols))] {
+		if cellWidth(cell) > l.widths[j] {
+			src = append(src, hanging(l.c.Styles.Muted.Render("  ↳ "+l.cols[j].title+" "), cell))
+		}
+	}
+	lines := wrapLines(src, l.width)
+	if len(lines) > l.preview {
+		lines = lines[:l.preview]
+		lines[l.preview-1] = ansi.Truncate(lines[l.preview-1], max(l.width-1, 0), "") + "…"
+	}
+	return lines
+}
+
+// cellWidth is the width of s in cells; plain ASCII (most cells) is
+// measured without parsing, so measuring 100k rows stays cheap.
+func cellWidth(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 || s[i] < 0x20 {
+			return lipgloss.Width(s)
+		}
+	}
+	return len(s)
 }
 
 // fit truncates or pads s to exactly w cells.

@@ -97,9 +97,14 @@ func TestLoadDoneOpensTheKeys(t *testing.T) {
 	}, 120, 40)
 	m.load.report = func(p LoadProgress) { stages = append(stages, p.Stage) }
 	msg := m.load.start()()
-	if _, cmd := m.Update(msg); cmd == nil {
-		t.Error("no background work started on the loaded graph (who can decrypt, findings)")
+	_, cmd := m.Update(msg)
+	if cmd == nil {
+		t.Fatal("no background work started on the loaded graph (who can decrypt, findings)")
 	}
+	if !m.busy() {
+		t.Error("no spinner while the keys' decrypt counts are computed")
+	}
+	(&driver{t: t, m: m}).run(cmd)
 	if len(stages) != 1 {
 		t.Errorf("stages = %v", stages)
 	}

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -67,6 +69,9 @@ type principalScreen struct {
 	lists  [2]listView
 	loaded bool
 	err    error
+	// width and height are the screen's; the lists get what the wrapped
+	// header leaves.
+	width, height int
 }
 
 func newPrincipalScreen(c *Common, p *graph.Principal) *principalScreen {
@@ -120,6 +125,7 @@ func (s *principalScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 		}
 		s.lists[1].l.empty = "this principal can assume no role"
 		s.lists[1].l.SetRows(rows)
+		s.relayout()
 		return s, nil
 	case tea.KeyPressMsg:
 		if !s.Capturing() && (key.Matches(msg, s.c.Keys.NextTab) || key.Matches(msg, s.c.Keys.PrevTab)) {
@@ -147,12 +153,14 @@ func (s *principalScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 	return s, nil
 }
 
-func (s *principalScreen) View() string {
+// head is the principal's header before wrapping: its ARN, what it is,
+// and a line for what could not be read.
+func (s *principalScreen) head() string {
 	st := s.c.Styles
 	p := s.p
 	var tags []string
-	for k, v := range p.Tags {
-		tags = append(tags, k+"="+v)
+	for _, k := range slices.Sorted(maps.Keys(p.Tags)) {
+		tags = append(tags, k+"="+p.Tags[k])
 	}
 	head := st.Bold.Render(p.ARN) + "\n" + p.Kind.String() + " · account " + s.c.accountLabel(p.Account) + " · " + strconv.Itoa(len(p.Policies)) + " identity policies"
 	if p.Boundary != nil {
@@ -169,6 +177,11 @@ func (s *principalScreen) View() string {
 	default:
 		head += "\n"
 	}
+	return head
+}
+
+func (s *principalScreen) View() string {
+	st := s.c.Styles
 	names := [2]string{"Can decrypt", "Can assume"}
 	var tabs []string
 	for i, n := range names {
@@ -178,13 +191,23 @@ func (s *principalScreen) View() string {
 		}
 		tabs = append(tabs, st.TabLabel(n, i == s.tab))
 	}
-	return head + "\n" + strings.Join(tabs, st.Muted.Render("│")) + "\n" + s.lists[s.tab].filterLine() + "\n" + s.lists[s.tab].l.View()
+	return wrapText(s.head(), s.width) + "\n" + strings.Join(tabs, st.Muted.Render("│")) + "\n" + s.lists[s.tab].filterLine() + "\n" + s.lists[s.tab].l.View()
 }
 
 func (s *principalScreen) SetSize(w, h int) {
+	s.width, s.height = w, h
 	for i := range s.lists {
-		s.lists[i].l.SetSize(w, h-5)
 		s.lists[i].input.SetWidth(w / 2)
+	}
+	s.relayout()
+}
+
+// relayout gives the lists what the wrapped header, the tabs and the
+// filter line leave.
+func (s *principalScreen) relayout() {
+	h := s.height - lineCount(wrapText(s.head(), s.width)) - 2
+	for i := range s.lists {
+		s.lists[i].l.SetSize(s.width, h)
 	}
 }
 func (s *principalScreen) Crumb() string   { return lastPart(s.p.ARN) }

@@ -72,6 +72,9 @@ type resourceScreen struct {
 	loaded bool
 	denied int // principals of the accounts it is shared with that cannot read it
 	err    error
+	// width and height are the screen's; the list gets what the wrapped
+	// header leaves.
+	width, height int
 }
 
 func newResourceScreen(c *Common, r *graph.Resource) *resourceScreen {
@@ -140,6 +143,7 @@ func (s *resourceScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 		}
 		s.denied = len(m.denied)
 		s.l.SetRows(rows)
+		s.relayout() // the header says more now
 		return s, nil
 	}
 	if cmd, ok := s.update(msg); ok {
@@ -155,6 +159,12 @@ func (s *resourceScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 }
 
 func (s *resourceScreen) View() string {
+	return wrapText(s.head(), s.width) + "\n" + s.filterLine() + "\n" + s.l.View()
+}
+
+// head is the resource's header: its ARN, what it is, and a note on who can
+// read it, before wrapping.
+func (s *resourceScreen) head() string {
 	st := s.c.Styles
 	r := s.res
 	shared := "not shared"
@@ -165,25 +175,34 @@ func (s *resourceScreen) View() string {
 		r.Type + " · account " + s.c.accountLabel(r.Account) + " · " + r.Region + " · key " + keyLabel(s.c, r) + " · " + shared + "\n"
 	switch {
 	case s.err != nil:
-		head += st.Error.Render("✗ "+s.err.Error()) + "\n"
+		head += st.Error.Render("✗ " + s.err.Error())
 	case s.denied > 0:
-		head += st.Denied.Render("✗ shared, but "+strconv.Itoa(s.denied)+" principals of the accounts it is shared with cannot read it") + st.Muted.Render(" (enter on one: why, and the fix)") + "\n"
+		head += st.Denied.Render("✗ shared, but "+strconv.Itoa(s.denied)+" principals of the accounts it is shared with cannot read it") + st.Muted.Render(" (enter on one: why, and the fix)")
 	case r.PolicyGap != nil || r.KeyGap != nil:
 		// What the scan could not read about it: no answer through it is ALLOW.
 		gap := r.PolicyGap
 		if gap == nil {
 			gap = r.KeyGap
 		}
-		head += st.Conditional.Render("? "+gap.Message) + "\n"
+		head += st.Conditional.Render("? " + gap.Message)
 	default:
-		head += st.Muted.Render("Who can read its data: the resource's permission and every KMS call its service makes must allow.") + "\n"
+		head += st.Muted.Render("Who can read its data: the resource's permission and every KMS call its service makes must allow.")
 	}
-	return head + s.filterLine() + "\n" + s.l.View()
+	return head
 }
 
-func (s *resourceScreen) SetSize(w, h int) { s.l.SetSize(w, h-4); s.input.SetWidth(w / 2) }
-func (s *resourceScreen) Crumb() string    { return lastPart(s.res.ARN) }
-func (s *resourceScreen) Capturing() bool  { return s.filtering }
+func (s *resourceScreen) SetSize(w, h int) {
+	s.width, s.height = w, h
+	s.input.SetWidth(w / 2)
+	s.relayout()
+}
+
+// relayout gives the list what the wrapped header and the filter line leave.
+func (s *resourceScreen) relayout() {
+	s.l.SetSize(s.width, s.height-lineCount(wrapText(s.head(), s.width))-1)
+}
+func (s *resourceScreen) Crumb() string   { return lastPart(s.res.ARN) }
+func (s *resourceScreen) Capturing() bool { return s.filtering }
 func (s *resourceScreen) Selected() string {
 	if id := s.l.SelectedID(); id != "" {
 		return id

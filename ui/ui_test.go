@@ -108,6 +108,10 @@ func keyPress(k string) tea.KeyPressMsg {
 		return tea.KeyPressMsg{Code: tea.KeyDown}
 	case "up":
 		return tea.KeyPressMsg{Code: tea.KeyUp}
+	case "pgdown":
+		return tea.KeyPressMsg{Code: tea.KeyPgDown}
+	case "pgup":
+		return tea.KeyPressMsg{Code: tea.KeyPgUp}
 	case "ctrl+x":
 		return tea.KeyPressMsg{Code: 'x', Mod: tea.ModCtrl}
 	}
@@ -143,7 +147,8 @@ func golden(t *testing.T, name, got string) {
 	}
 }
 
-// Every view, rendered over the demo organization at 80×24 and 120×40.
+// Every view, rendered over the demo organization at 80×24 and 120×40,
+// and the widest at 160×48.
 func TestViewsGolden(t *testing.T) {
 	cases := []struct{ name, keys string }{
 		{"keys", ""},
@@ -177,8 +182,17 @@ func TestViewsGolden(t *testing.T) {
 		{"help", "?"},
 		{"denied-empty", "5"},
 	}
-	for _, size := range [][2]int{{80, 24}, {120, 40}} {
+	// 160×48 for the views whose text was cut at 80 and 120 columns.
+	wide := map[string]bool{
+		"keys": true, "key-who": true, "resources": true, "findings": true, "resource-aws-managed-key": true,
+		"why": true, "why-chain": true, "why-conditional-grant": true, "why-conditional-via-service": true,
+		"why-denied-with-fix": true, "why-denied-identity-fix": true,
+	}
+	for _, size := range [][2]int{{80, 24}, {120, 40}, {160, 48}} {
 		for _, tc := range cases {
+			if size[0] == 160 && !wide[tc.name] {
+				continue
+			}
 			name := tc.name + "-" + itoa(size[0]) + "x" + itoa(size[1])
 			t.Run(name, func(t *testing.T) {
 				d := newDriver(t, size[0], size[1])

@@ -7,9 +7,11 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/eval"
+	"github.com/keyhound/keyhound/ui/styles"
 )
 
 // whyScreen is the evaluation trace of one principal's action on a key or
@@ -24,7 +26,8 @@ type whyScreen struct {
 	fixes                     []graph.Fix
 	chain                     []string
 	err                       error
-	lines                     []string
+	src                       []textLine // the trace, before wrapping
+	lines                     []string   // src wrapped to the width
 	offset, width, height     int
 }
 
@@ -131,15 +134,20 @@ func (c *Common) verdictText(v eval.Verdict) string {
 // render lays the trace out as lines, once per answer (not per frame).
 func (s *whyScreen) render() {
 	st := s.c.Styles
-	var out []string
-	add := func(l ...string) { out = append(out, l...) }
+	var out []textLine
+	add := func(l ...string) {
+		for _, x := range l {
+			out = append(out, plain(x))
+		}
+	}
+	tree := func(l ...textLine) { out = append(out, l...) }
 	if s.err != nil {
-		add(st.Error.Render("✗ " + s.err.Error()))
-		s.lines = out
+		tree(hanging(st.Error.Render("✗ "), st.Error.Render(s.err.Error())))
+		s.setLines(out)
 		return
 	}
 	a := s.answer
-	add(s.c.verdictText(a.Decision)+"  "+st.Bold.Render(a.Principal)+" → "+a.Action, "   on "+a.Resource)
+	tree(hanging(s.c.verdictText(a.Decision)+"  ", st.Bold.Render(a.Principal)+" → "+a.Action), hanging("   on ", a.Resource))
 	if len(s.chain) > 1 {
 		add("", st.Bold.Render("Role chain")+st.Muted.Render(" (shortest; as itself: ")+s.c.verdictText(a.DirectDecision)+st.Muted.Render(")"))
 		for i, hop := range s.chain {
@@ -147,7 +155,7 @@ func (s *whyScreen) render() {
 			if i > 0 {
 				prefix = strings.Repeat("  ", i) + "└─ assumes "
 			}
-			add(prefix + hop)
+			tree(hanging(prefix, hop))
 		}
 	}
 	trace := a
@@ -167,40 +175,26 @@ func (s *whyScreen) render() {
 			}
 		}
 		if trace.Decision == eval.Conditional {
-			add("", st.Conditional.Render("? ")+st.Bold.Render("Depends on the request: ")+strings.Join(parts, ", "))
+			add("")
+			tree(hanging(st.Conditional.Render("? "), st.Bold.Render("Depends on the request: ")+strings.Join(parts, ", ")))
 		} else {
-			add("", st.Denied.Render("✗ ")+st.Bold.Render("Denied by: ")+strings.Join(parts, ", "))
+			add("")
+			tree(hanging(st.Denied.Render("✗ "), st.Bold.Render("Denied by: ")+strings.Join(parts, ", ")))
 		}
 	}
 	if len(trace.Conditions) > 0 {
 		add("", st.Conditional.Render("? ")+st.Bold.Render("Conditions only the live request can settle"))
 		for _, cl := range eval.Clauses(trace.Conditions) {
-			add("  "+st.Conditional.Render("? ")+cl.Text(), st.Muted.Render("      ("+cl.Source()+")"))
+			tree(hanging("  "+st.Conditional.Render("? "), cl.Text()), hanging("      ", st.Muted.Render("("+cl.Source()+")")))
 			for _, rs := range eval.Companions(trace.Request, trace.Reasons, cl) {
-				add("      " + s.glyph(rs) + " and " + rs.Layer.String() + " " + rs.Text())
+				tree(hanging("      "+s.glyph(rs)+" ", "and "+rs.Layer.String()+" "+rs.Text()))
 			}
 		}
 	}
 	if len(s.fixes) > 0 {
 		add("", st.Bold.Render("Smallest fix")+st.Muted.Render(" (keyhound denied --json gives them as data)"))
 		for _, f := range s.fixes {
-			mark := st.Allowed.Render("+ ")
-			switch {
-			case f.NoPolicyFix:
-				mark = st.Denied.Render("! ")
-			case f.Alternative:
-				mark = st.Muted.Render("or ")
-			}
-			add(mark + f.Summary)
-			if f.Where != "" && !f.NoPolicyFix {
-				add(st.Muted.Render("    in " + f.Where))
-			}
-			if f.Command != "" {
-				add("    $ " + f.Command)
-			}
-			for _, l := range f.FileLines() {
-				add("    " + st.JSONString.Render(l))
-			}
+			out = append(out, fixLines(st, f)...)
 		}
 	}
 	if len(trace.Steps) > 0 {
@@ -214,9 +208,10 @@ func (s *whyScreen) render() {
 			if step.ViaService != "" {
 				via = " via " + step.ViaService
 			}
-			add(branch + " " + s.c.verdictText(step.Decision) + "  " + step.Action + via + "  " + st.Muted.Render(step.Resource))
+			head := branch + " " + s.c.verdictText(step.Decision) + "  "
+			tree(textLine{head: head, cont: cont + strings.Repeat(" ", lipgloss.Width(head)-lipgloss.Width(cont)), body: step.Action + via + "  " + st.Muted.Render(step.Resource)})
 			if step.Note != "" {
-				add(cont + "   " + st.Muted.Render(step.Note))
+				tree(hanging(cont+"   ", st.Muted.Render(step.Note)))
 			}
 			out = append(out, s.reasonLines(step.Reasons, cont)...)
 		}
@@ -227,26 +222,61 @@ func (s *whyScreen) render() {
 	if len(trace.Unknowns) > 0 {
 		add("", st.Conditional.Render("? ")+st.Bold.Render("Gaps in the snapshot this answer depends on"))
 		for _, u := range trace.Unknowns {
-			add("  · " + u.Message + st.Muted.Render("  ("+u.Path+")"))
+			tree(hanging("  · ", u.Message+st.Muted.Render("  ("+u.Path+")")))
 		}
 	}
-	s.lines = out
+	s.setLines(out)
+}
+
+// setLines keeps the trace and wraps it to the pane's width.
+func (s *whyScreen) setLines(src []textLine) {
+	s.src = src
+	s.lines = wrapLines(src, s.width)
 	s.scroll(0)
 }
 
-func (s *whyScreen) reasonLines(reasons []eval.Reason, indent string) []string {
+func (s *whyScreen) reasonLines(reasons []eval.Reason, indent string) []textLine {
 	st := s.c.Styles
-	var out []string
+	var out []textLine
 	for i, rs := range reasons {
 		branch := "├─"
 		cont := "│  "
 		if i == len(reasons)-1 {
 			branch, cont = "└─", "   "
 		}
-		out = append(out, indent+branch+" "+s.glyph(rs)+" "+st.Bold.Render(padRight(rs.Layer.String(), 20))+" "+rs.Text())
+		// Continuation lines stay under the reason's text, inside the tree.
+		out = append(out, textLine{
+			head: indent + branch + " " + s.glyph(rs) + " " + st.Bold.Render(padRight(rs.Layer.String(), 20)) + " ",
+			cont: indent + cont + strings.Repeat(" ", 23),
+			body: rs.Text(),
+		})
 		for _, c := range rs.Conditions {
-			out = append(out, indent+cont+"    "+c.Text())
+			out = append(out, textLine{head: indent + cont + "    ", cont: indent + cont + "      ", body: c.Text()})
 		}
+	}
+	return out
+}
+
+// fixLines are one fix as a trace and the Access denied report show it:
+// its summary, where it goes, the command and the document to apply.
+func fixLines(st *styles.Styles, f graph.Fix) []textLine {
+	mark := st.Allowed.Render("+ ")
+	switch {
+	case f.NoPolicyFix:
+		mark = st.Denied.Render("! ")
+	case f.Alternative:
+		mark = st.Muted.Render("or ")
+	}
+	out := []textLine{hanging(mark, f.Summary)}
+	if f.Where != "" && !f.NoPolicyFix {
+		out = append(out, hanging("    ", st.Muted.Render("in "+f.Where)))
+	}
+	if f.Command != "" {
+		out = append(out, hanging("    $ ", f.Command))
+	}
+	for _, l := range f.FileLines() {
+		// JSON keeps its own indentation; its continuation lines go deeper.
+		out = append(out, textLine{head: "    ", cont: "      ", body: st.JSONString.Render(l)})
 	}
 	return out
 }
@@ -278,14 +308,15 @@ func (s *whyScreen) View() string {
 		return s.c.Styles.Muted.Render("evaluating " + s.principal + " → " + s.action + " on " + s.target + "…")
 	}
 	end := min(s.offset+s.height, len(s.lines))
-	shown := make([]string, 0, end-s.offset)
-	for _, l := range s.lines[s.offset:end] {
-		shown = append(shown, fit(l, s.width))
-	}
-	return strings.Join(shown, "\n")
+	return strings.Join(s.lines[s.offset:end], "\n")
 }
 
-func (s *whyScreen) SetSize(w, h int) { s.width, s.height = w, max(h, 1); s.scroll(0) }
+func (s *whyScreen) SetSize(w, h int) {
+	s.width, s.height = w, max(h, 1)
+	s.lines = wrapLines(s.src, s.width)
+	s.scroll(0)
+}
+
 func (s *whyScreen) Crumb() string {
 	return "why " + lastPart(s.principal)
 }
