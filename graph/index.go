@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"slices"
 	"strings"
 	"sync"
 
@@ -69,6 +70,20 @@ func (g *Graph) capableOf(action string) map[*Principal]bool {
 	}
 	g.ix.capable[action] = c
 	return c
+}
+
+// Capable returns the principals whose identity policies have an Allow
+// statement for action (resource and conditions aside), or whose policies
+// are not all known, sorted by ARN: the only ones IAM can allow it without
+// a resource-based policy naming them. The slice is the caller's.
+func (g *Graph) Capable(action string) []*Principal {
+	c := g.capableOf(action)
+	out := make([]*Principal, 0, len(c))
+	for p := range c {
+		out = append(out, p)
+	}
+	slices.SortFunc(out, func(a, b *Principal) int { return cmpString(a.ARN, b.ARN) })
+	return out
 }
 
 func (g *Graph) buildIndex() {
