@@ -1,0 +1,298 @@
+package escalation
+
+import (
+	"strings"
+
+	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/graph/arn"
+	"github.com/keyhound/keyhound/graph/eval"
+	"github.com/keyhound/keyhound/graph/policy"
+)
+
+// seedWidenings adds, for each principal some IAM writer may widen, the
+// widenings after which it can act on the key itself: its identity
+// policies allowing the action (the key policy must still allow it — by
+// delegating to its account, or naming it — and SCPs, RCPs, its boundary
+// and every deny still apply), its boundary gone, or both. Only principals
+// of accounts with a writer whose policies may allow the write on them are
+// asked.
+func (s *search) seedWidenings() {
+	avail := map[*graph.Principal]mods{}
+	for _, k := range kinds {
+		var m mods
+		switch k.Effect {
+		case EffectIdentity:
+			m = modIdentity
+		case EffectNoBoundary:
+			m = modBoundary
+		default:
+			continue
+		}
+		for account, writers := range s.capableBy(k.Actions[0]) {
+			for _, t := range s.g.PrincipalsOf(account) {
+				if avail[t]&m != 0 || s.direct[t] || m == modBoundary && t.Boundary == nil {
+					continue
+				}
+				for _, res := range s.resources(k, t) {
+					if s.anyMayAllow(writers, k.Actions[0], res) {
+						avail[t] |= m
+						break
+					}
+				}
+			}
+		}
+	}
+	for t, m := range avail {
+		works := mods(0)
+		for _, try := range []mods{modIdentity, modBoundary, modIdentity | modBoundary} {
+			if try&m != try || works != 0 && try&works == works {
+				continue // not available, or a smaller widening already works
+			}
+			w := s.whatIf(try)
+			v := s.can(s.keyQuery(t.ARN, w), "widen"+strconvMods(try))
+			if v == eval.Deny {
+				continue
+			}
+			works = try
+			s.add(&node{st: state{t, goal{t, try}}, verdict: v, steps: []Step{step(t.ARN, s.action, "", s.key.ARN, v, s.keyQuery(t.ARN, w))}})
+		}
+	}
+}
+
+func strconvMods(m mods) string { return string(rune('0' + m)) }
+
+// whatIf is the hypothetical change of a widening.
+func (s *search) whatIf(m mods) *graph.WhatIf {
+	w := &graph.WhatIf{NoBoundary: m&modBoundary != 0}
+	if m&modIdentity != 0 {
+		w.IdentityPolicies = []eval.NamedPolicy{s.widen}
+	}
+	return w
+}
+
+// resources are the ARNs a kind of write acts on to widen t.
+func (s *search) resources(k Kind, t *graph.Principal) []string {
+	switch k.Target {
+	case TargetUser:
+		if t.Kind == arn.KindUser {
+			return []string{t.ARN}
+		}
+	case TargetRole:
+		if t.Kind == arn.KindRole {
+			return []string{t.ARN}
+		}
+	case TargetGroup:
+		return s.groups[t.ARN]
+	case TargetPolicy:
+		var out []string
+		for _, np := range t.Policies {
+			// AWS managed policies (arn:aws:iam::aws:policy/…) cannot be
+			// changed by customers.
+			if np.ARN != "" && !strings.Contains(np.ARN, ":iam::aws:policy/") && !contains(out, np.ARN) {
+				out = append(out, np.ARN)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// expand adds the states that lead into n's: a principal that can act as
+// n's (assuming it, holding its credentials, running code as it, rewriting
+// its trust policy), and, when a widening is pending, n's principal making
+// one of its changes.
+func (s *search) expand(n *node) {
+	y := n.st.p
+	if y.Kind == arn.KindRole {
+		for _, a := range s.g.AssumedBy(y.ARN) {
+			if x := s.g.Principal(a.Via[0]); x != nil {
+				s.link(n, x, n.st.goal, step(x.ARN, "sts:AssumeRole", "AssumeRole", y.ARN, a.Decision, graph.Query{Principal: x.ARN, Action: "sts:AssumeRole", Resource: y.ARN}))
+			}
+		}
+	}
+	for _, k := range kinds {
+		switch k.Effect {
+		case EffectCredentials:
+			s.expandCredentials(n, k)
+		case EffectCompute:
+			s.expandCompute(n, k)
+		case EffectTrust:
+			s.expandTrust(n, k)
+		case EffectIdentity, EffectNoBoundary:
+			s.expandWrite(n, k)
+		}
+	}
+}
+
+// expandCredentials: x creates an access key or a password for user y.
+func (s *search) expandCredentials(n *node, k Kind) {
+	y := n.st.p
+	if y.Kind != arn.KindUser {
+		return
+	}
+	for _, x := range s.capableIn(k.Actions[0], y.Account) {
+		if x == y || !mayAllow(x, k.Actions[0], y.ARN) {
+			continue
+		}
+		q := graph.Query{Principal: x.ARN, Action: k.Actions[0], Resource: y.ARN}
+		if v := s.can(q, ""); v != eval.Deny {
+			s.link(n, x, n.st.goal, step(x.ARN, k.Actions[0], k.Name, y.ARN, v, q))
+		}
+	}
+}
+
+// expandCompute: x creates a function or an instance that runs as role y,
+// passing y to the service (same account only: IAM UG, id_roles_use_passrole).
+func (s *search) expandCompute(n *node, k Kind) {
+	y := n.st.p
+	if y.Kind != arn.KindRole || k.Service == "ec2.amazonaws.com" && !s.profiles[y.ARN] {
+		return
+	}
+	if s.can(graph.Query{Principal: k.Service, Action: "sts:AssumeRole", Resource: y.ARN}, "") == eval.Deny {
+		return // the service cannot assume the role
+	}
+	create, pass := k.Actions[0], k.Actions[1]
+	res := s.computeResource(k, y.Account)
+	for _, x := range s.capableIn(pass, y.Account) {
+		if x == y || !mayAllow(x, pass, y.ARN) || !mayAllow(x, create, res) {
+			continue
+		}
+		qc := graph.Query{Principal: x.ARN, Action: create, Resource: res}
+		qp := graph.Query{Principal: x.ARN, Action: pass, Resource: y.ARN, Context: map[string][]string{"iam:PassedToService": {k.Service}}}
+		v := s.can(qc, "").And(s.can(qp, k.Service))
+		if v != eval.Deny {
+			s.link(n, x, n.st.goal, step(x.ARN, create+"+"+pass, k.Name, y.ARN, v, qc, qp))
+		}
+	}
+}
+
+// computeResource is the ARN a compute step's create call is asked on: a
+// new function or instance in the key's Region and the role's account. Its
+// name is the caller's choice; keyhound asks about one it picks.
+func (s *search) computeResource(k Kind, account string) string {
+	part := "aws"
+	if a, err := arn.Parse(s.key.ARN); err == nil {
+		part = a.Partition
+	}
+	svc, _, _ := strings.Cut(k.Actions[0], ":")
+	if svc == "lambda" {
+		return "arn:" + part + ":lambda:" + s.key.Region + ":" + account + ":function:keyhound-escalation"
+	}
+	return "arn:" + part + ":ec2:" + s.key.Region + ":" + account + ":instance/*"
+}
+
+// expandTrust: x rewrites role y's trust policy to name itself, then
+// assumes y (two steps).
+func (s *search) expandTrust(n *node, k Kind) {
+	y := n.st.p
+	if y.Kind != arn.KindRole {
+		return
+	}
+	for _, x := range s.capableIn(k.Actions[0], y.Account) {
+		if x == y || !mayAllow(x, k.Actions[0], y.ARN) {
+			continue
+		}
+		q1 := graph.Query{Principal: x.ARN, Action: k.Actions[0], Resource: y.ARN}
+		v1 := s.can(q1, "")
+		if v1 == eval.Deny {
+			continue
+		}
+		trust, err := trustNaming(x.ARN)
+		if err != nil {
+			continue
+		}
+		q2 := graph.Query{Principal: x.ARN, Action: "sts:AssumeRole", Resource: y.ARN, WhatIf: &graph.WhatIf{ResourcePolicy: &eval.NamedPolicy{Name: "trust policy (rewritten)", Policy: trust}}}
+		v2 := s.can(q2, "trust")
+		if v2 == eval.Deny {
+			continue
+		}
+		s.link(n, x, n.st.goal,
+			step(x.ARN, k.Actions[0], k.Name, y.ARN, v1, q1),
+			step(x.ARN, "sts:AssumeRole", "AssumeRole", y.ARN, v2, q2))
+	}
+}
+
+// expandWrite: n's principal makes one of the pending widening's changes
+// itself (same account: IAM has no resource-based policies).
+func (s *search) expandWrite(n *node, k Kind) {
+	t, y := n.st.goal.target, n.st.p
+	bit := modIdentity
+	if k.Effect == EffectNoBoundary {
+		bit = modBoundary
+	}
+	if t == nil || n.st.goal.mods&bit == 0 || y.Account != t.Account {
+		return
+	}
+	rest := goal{t, n.st.goal.mods &^ bit}
+	if rest.mods == 0 {
+		rest = goal{}
+	}
+	for _, res := range s.resources(k, t) {
+		if !mayAllow(y, k.Actions[0], res) {
+			continue
+		}
+		q := graph.Query{Principal: y.ARN, Action: k.Actions[0], Resource: res}
+		if v := s.can(q, ""); v != eval.Deny {
+			s.link(n, y, rest, step(y.ARN, k.Actions[0], k.Name, res, v, q))
+		}
+	}
+}
+
+// capableBy is graph.Capable(action) by account.
+func (s *search) capableBy(action string) map[string][]*graph.Principal {
+	action = strings.ToLower(action)
+	if m, ok := s.capable[action]; ok {
+		return m
+	}
+	m := map[string][]*graph.Principal{}
+	for _, p := range s.g.Capable(action) {
+		m[p.Account] = append(m[p.Account], p)
+	}
+	s.capable[action] = m
+	return m
+}
+
+func (s *search) capableIn(action, account string) []*graph.Principal {
+	return s.capableBy(action)[account]
+}
+
+// noContext is an incomplete, empty context: every condition key unknown.
+var noContext = policy.NewContext(false)
+
+// mayAllow is a cheap, sound filter before a full evaluation: p needs an
+// identity Allow statement for the action whose resources may match res
+// (IAM has no resource-based policies). Principals whose policies are not
+// all known may.
+func mayAllow(p *graph.Principal, action, res string) bool {
+	if len(p.Issues) > 0 {
+		return true
+	}
+	action = strings.ToLower(action)
+	for _, np := range p.Policies {
+		for i := range np.Policy.Statements {
+			st := &np.Policy.Statements[i]
+			if st.Effect == policy.Allow && st.MatchesAction(action) && st.MatchesResource(res, noContext) != policy.False {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (s *search) anyMayAllow(ps []*graph.Principal, action, res string) bool {
+	for _, p := range ps {
+		if mayAllow(p, action, res) {
+			return true
+		}
+	}
+	return false
+}
