@@ -3,7 +3,9 @@ package escalation_test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -52,18 +54,26 @@ func mixedWorld() *world {
 func sprinkled(t testing.TB, seed uint64) *snapshot.Snapshot {
 	t.Helper()
 	s := gen.Organization(gen.Options{Accounts: 3, Regions: 1, RolesPerAccount: 6, KeysPerRegion: 2, Seed: seed})
+	sprinkle(s, seed, 3)
+	return s
+}
+
+// sprinkle gives one role in oneIn (and two new users per account)
+// escalation permissions, drawn at random (seeded).
+func sprinkle(s *snapshot.Snapshot, seed uint64, oneIn int) {
 	rng := rand.New(rand.NewPCG(seed, 15)) //nolint:gosec // G404: repeatable test data
 	actions := []string{
 		"kms:PutKeyPolicy", "kms:CreateGrant", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PutUserPolicy",
 		"iam:CreateAccessKey", "iam:UpdateAssumeRolePolicy", "iam:DeleteRolePermissionsBoundary", "iam:PassRole", "lambda:CreateFunction",
 	}
-	for id, a := range s.Accounts {
+	for _, id := range slices.Sorted(maps.Keys(s.Accounts)) {
+		a := s.Accounts[id]
 		if a.IAM == nil {
 			continue
 		}
 		a.IAM.UserDetailList = append(a.IAM.UserDetailList, snapshot.UserDetail{UserName: "u1", Arn: user(id, "u1")}, snapshot.UserDetail{UserName: "u2", Arn: user(id, "u2")})
 		for i := range a.IAM.RoleDetailList {
-			if rng.IntN(3) != 0 {
+			if rng.IntN(oneIn) != 0 {
 				continue
 			}
 			var stmts []stmt
@@ -81,7 +91,6 @@ func sprinkled(t testing.TB, seed uint64) *snapshot.Snapshot {
 			a.IAM.UserDetailList[i].UserPolicyList = append(a.IAM.UserDetailList[i].UserPolicyList, snapshot.PolicyDetail{PolicyName: "esc", PolicyDocument: doc(allow(act, "*"), allow("sts:AssumeRole", "*"))})
 		}
 	}
-	return s
 }
 
 func build(t testing.TB, s *snapshot.Snapshot) *graph.Graph {

@@ -1,6 +1,8 @@
 package escalation
 
 import (
+	"cmp"
+	"slices"
 	"strings"
 
 	"github.com/keyhound/keyhound/graph"
@@ -9,13 +11,16 @@ import (
 	"github.com/keyhound/keyhound/graph/policy"
 )
 
-// seedWidenings adds, for each principal some IAM writer may widen, the
-// widenings after which it can act on the key itself: its identity
-// policies allowing the action (the key policy must still allow it — by
-// delegating to its account, or naming it — and SCPs, RCPs, its boundary
-// and every deny still apply), its boundary gone, or both. Only principals
-// of accounts with a writer whose policies may allow the write on them are
-// asked.
+// seedWidenings adds, for each principal an IAM writer may widen and then
+// act as, the widenings after which it can act on the key itself: its
+// identity policies allowing the action (the key policy must still allow
+// it — by delegating to its account, or naming it — and SCPs, RCPs, its
+// boundary and every deny still apply), its boundary gone, or both.
+//
+// Only targets a writer can reach are asked: the writer itself, or a
+// principal it may act as within depth-1 steps (reach: a cheap, generous
+// filter). Asking every principal an administrator may write would be
+// evaluating the organization.
 func (s *search) seedWidenings() {
 	avail := map[*graph.Principal]mods{}
 	for _, k := range kinds {
@@ -28,21 +33,32 @@ func (s *search) seedWidenings() {
 		default:
 			continue
 		}
-		for account, writers := range s.capableBy(k.Actions[0]) {
-			for _, t := range s.g.PrincipalsOf(account) {
-				if avail[t]&m != 0 || s.direct[t] || m == modBoundary && t.Boundary == nil {
-					continue
-				}
-				for _, res := range s.resources(k, t) {
-					if s.anyMayAllow(writers, k.Actions[0], res) {
-						avail[t] |= m
-						break
+		for _, account := range sortedAccounts(s.capableBy(k.Actions[0])) {
+			for _, w := range s.capableBy(k.Actions[0])[account] {
+				for _, t := range s.reach(w) {
+					if t.Account != w.Account || avail[t]&m != 0 || s.direct[t] || m == modBoundary && t.Boundary == nil {
+						continue
+					}
+					for _, res := range s.resources(k, t) {
+						if mayAllow(w, k.Actions[0], res) {
+							avail[t] |= m
+							if !slices.Contains(s.writers[t], w) {
+								s.writers[t] = append(s.writers[t], w)
+							}
+							break
+						}
 					}
 				}
 			}
 		}
 	}
-	for t, m := range avail {
+	targets := make([]*graph.Principal, 0, len(avail))
+	for t := range avail {
+		targets = append(targets, t)
+	}
+	slices.SortFunc(targets, func(a, b *graph.Principal) int { return cmp.Compare(a.ARN, b.ARN) })
+	for _, t := range targets {
+		m := avail[t]
 		works := mods(0)
 		for _, try := range []mods{modIdentity, modBoundary, modIdentity | modBoundary} {
 			if try&m != try || works != 0 && try&works == works {
@@ -57,6 +73,74 @@ func (s *search) seedWidenings() {
 			s.add(&node{st: state{t, goal{t, try}}, verdict: v, steps: []Step{step(t.ARN, s.action, "", s.key.ARN, v, s.keyQuery(t.ARN, w))}})
 		}
 	}
+}
+
+func sortedAccounts(m map[string][]*graph.Principal) []string {
+	out := make([]string, 0, len(m))
+	for a := range m {
+		out = append(out, a)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// reach returns the principals w may act as within depth-1 steps, w
+// first: role chains as the graph follows them, and the users and roles of
+// its account it may take credentials of, run code as or rewrite the trust
+// policy of — those on the cheap filter alone, so that no target is missed;
+// the search evaluates each step it keeps.
+func (s *search) reach(w *graph.Principal) []*graph.Principal {
+	if r, ok := s.reached[w]; ok {
+		return r
+	}
+	out := []*graph.Principal{w}
+	seen := map[*graph.Principal]bool{w: true}
+	frontier := []*graph.Principal{w}
+	for hop := 1; hop < s.depth && len(frontier) > 0; hop++ {
+		var next []*graph.Principal
+		visit := func(p *graph.Principal) {
+			if p != nil && !seen[p] {
+				seen[p] = true
+				out = append(out, p)
+				next = append(next, p)
+			}
+		}
+		for _, p := range frontier {
+			for _, a := range s.g.Assumables(p.ARN, 1) {
+				visit(s.g.Principal(a.Role))
+			}
+			for _, k := range kinds {
+				if k.Effect != EffectCredentials && k.Effect != EffectCompute && k.Effect != EffectTrust {
+					continue
+				}
+				last := len(k.Actions) - 1 // iam:PassRole for compute
+				if !slices.Contains(s.capableIn(k.Actions[last], p.Account), p) {
+					continue
+				}
+				for _, t := range s.g.PrincipalsOf(p.Account) {
+					if (k.Target == TargetUser) == (t.Kind == arn.KindUser) && mayAllow(p, k.Actions[last], t.ARN) {
+						visit(t)
+					}
+				}
+			}
+		}
+		frontier = next
+	}
+	s.reached[w] = out
+	s.reachSet[w] = seen
+	return out
+}
+
+// useful reports whether a state of x with a widening of t pending can
+// still meet its write: x is on the way from one of t's writers to t (in
+// the writer's reach).
+func (s *search) useful(x, t *graph.Principal) bool {
+	for _, w := range s.writers[t] {
+		if s.reachSet[w][x] {
+			return true
+		}
+	}
+	return false
 }
 
 func strconvMods(m mods) string { return string(rune('0' + m)) }
@@ -110,8 +194,23 @@ func contains(list []string, s string) bool {
 // n's (assuming it, holding its credentials, running code as it, rewriting
 // its trust policy), and, when a widening is pending, n's principal making
 // one of its changes.
+//
+// A state with a widening pending needs its writer still: a step into it
+// is worth adding only when a write can follow within the depth.
 func (s *search) expand(n *node) {
 	y := n.st.p
+	room := s.depth - n.level // steps left before the depth
+	if n.st.goal != (goal{}) {
+		room-- // keep one for the write
+	}
+	for _, k := range kinds {
+		if k.Effect == EffectIdentity || k.Effect == EffectNoBoundary {
+			s.expandWrite(n, k)
+		}
+	}
+	if room < 1 {
+		return
+	}
 	if y.Kind == arn.KindRole {
 		for _, a := range s.g.AssumedBy(y.ARN) {
 			if x := s.g.Principal(a.Via[0]); x != nil {
@@ -126,9 +225,9 @@ func (s *search) expand(n *node) {
 		case EffectCompute:
 			s.expandCompute(n, k)
 		case EffectTrust:
-			s.expandTrust(n, k)
-		case EffectIdentity, EffectNoBoundary:
-			s.expandWrite(n, k)
+			if room >= 2 {
+				s.expandTrust(n, k)
+			}
 		}
 	}
 }
@@ -157,15 +256,18 @@ func (s *search) expandCompute(n *node, k Kind) {
 	if y.Kind != arn.KindRole || k.Service == "ec2.amazonaws.com" && !s.profiles[y.ARN] {
 		return
 	}
-	if s.can(graph.Query{Principal: k.Service, Action: "sts:AssumeRole", Resource: y.ARN}, "") == eval.Deny {
-		return // the service cannot assume the role
-	}
 	create, pass := k.Actions[0], k.Actions[1]
 	res := s.computeResource(k, y.Account)
+	var callers []*graph.Principal
 	for _, x := range s.capableIn(pass, y.Account) {
-		if x == y || !mayAllow(x, pass, y.ARN) || !mayAllow(x, create, res) {
-			continue
+		if x != y && mayAllow(x, pass, y.ARN) && mayAllow(x, create, res) {
+			callers = append(callers, x)
 		}
+	}
+	if len(callers) == 0 || s.can(graph.Query{Principal: k.Service, Action: "sts:AssumeRole", Resource: y.ARN}, "") == eval.Deny {
+		return // no one to pass it, or the service cannot assume the role
+	}
+	for _, x := range callers {
 		qc := graph.Query{Principal: x.ARN, Action: create, Resource: res}
 		qp := graph.Query{Principal: x.ARN, Action: pass, Resource: y.ARN, Context: map[string][]string{"iam:PassedToService": {k.Service}}}
 		v := s.can(qc, "").And(s.can(qp, k.Service))
@@ -206,8 +308,8 @@ func (s *search) expandTrust(n *node, k Kind) {
 		if v1 == eval.Deny {
 			continue
 		}
-		trust, err := trustNaming(x.ARN)
-		if err != nil {
+		trust := s.trustNaming(x.ARN)
+		if trust == nil {
 			continue
 		}
 		q2 := graph.Query{Principal: x.ARN, Action: "sts:AssumeRole", Resource: y.ARN, WhatIf: &graph.WhatIf{ResourcePolicy: &eval.NamedPolicy{Name: "trust policy (rewritten)", Policy: trust}}}
@@ -219,6 +321,19 @@ func (s *search) expandTrust(n *node, k Kind) {
 			step(x.ARN, k.Actions[0], k.Name, y.ARN, v1, q1),
 			step(x.ARN, "sts:AssumeRole", "AssumeRole", y.ARN, v2, q2))
 	}
+}
+
+// trustNaming is trustNaming(principal), parsed once per principal.
+func (s *search) trustNaming(principal string) *policy.Policy {
+	if p, ok := s.trusts[principal]; ok {
+		return p
+	}
+	p, err := trustNaming(principal)
+	if err != nil {
+		p = nil
+	}
+	s.trusts[principal] = p
+	return p
 }
 
 // expandWrite: n's principal makes one of the pending widening's changes

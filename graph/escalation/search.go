@@ -9,6 +9,7 @@ import (
 
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/eval"
+	"github.com/keyhound/keyhound/graph/policy"
 )
 
 // The search goes backwards from the key. A state is a principal acting
@@ -65,6 +66,13 @@ type search struct {
 	profiles map[string]bool
 	// memo holds verdicts already asked, by request.
 	memo map[string]eval.Verdict
+	// reached caches reach, reachSet the same as sets; writers lists, per
+	// target, the principals whose policies may widen it.
+	reached  map[*graph.Principal][]*graph.Principal
+	reachSet map[*graph.Principal]map[*graph.Principal]bool
+	writers  map[*graph.Principal][]*graph.Principal
+	// trusts caches the trust policies a rewrite would put, by principal.
+	trusts map[string]*policy.Policy
 	// widen is the identity policy a widening adds: the action on the key.
 	widen eval.NamedPolicy
 }
@@ -78,7 +86,8 @@ func newSearch(g *graph.Graph, keyARN string, opts Options) (*search, error) {
 		g: g, key: key, action: cmp.Or(opts.Action, "kms:Decrypt"), depth: cmp.Or(opts.Depth, DefaultDepth),
 		excluded: map[string]bool{}, direct: map[*graph.Principal]bool{}, best: map[state]*node{},
 		capable: map[string]map[string][]*graph.Principal{}, groups: map[string][]string{}, profiles: map[string]bool{},
-		memo: map[string]eval.Verdict{},
+		memo: map[string]eval.Verdict{}, trusts: map[string]*policy.Policy{}, reached: map[*graph.Principal][]*graph.Principal{},
+		reachSet: map[*graph.Principal]map[*graph.Principal]bool{}, writers: map[*graph.Principal][]*graph.Principal{},
 	}
 	s.levels = make([][]*node, s.depth+1)
 	w, err := allowPolicy(s.action, key.ARN)
@@ -136,7 +145,7 @@ func (st state) sortKey() string {
 
 // add records n unless its state has a path as short and as certain.
 func (s *search) add(n *node) {
-	if n.level > s.depth || n.verdict == eval.Deny {
+	if n.level > s.depth || n.verdict == eval.Deny || n.st.goal.target != nil && !s.useful(n.st.p, n.st.goal.target) {
 		return
 	}
 	if old := s.best[n.st]; old != nil && (old.level < n.level || old.level == n.level && rank(old.verdict) <= rank(n.verdict)) {
