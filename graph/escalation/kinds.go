@@ -118,7 +118,8 @@ var kinds = []Kind{
 }
 
 // PassRoleDoc is the page iam:PassRole is modelled from (every compute step).
-const PassRoleDoc = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html"
+const PassRoleDoc = //nolint:gosec // G101: a documentation URL, not a credential
+"https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html"
 
 // Kinds returns the table of modelled steps. The slice is the caller's.
 func Kinds() []Kind {
