@@ -220,7 +220,7 @@ func (g *Graph) request(q Query, s *scratch) (*eval.Request, []Issue, error) {
 			unknowns = append(unknowns, Issue{Account: role.Account, Item: role.ARN, Path: "AssumeRolePolicyDocument", Message: "trust policy not collected or unparseable"})
 		}
 		resAccount = role.Account
-	case noResourcePolicy(action):
+	case noResourcePolicy(action) || q.WhatIf.newResource():
 		// IAM, EC2 and Lambda calls on resources without a resource-based
 		// policy: the identity side and the organization's decide.
 		a, err := arn.Parse(q.Resource)

@@ -24,7 +24,14 @@ type WhatIf struct {
 	ResourcePolicy *eval.NamedPolicy
 	// Grants are added to the key's grants (kms:CreateGrant).
 	Grants []eval.Grant
+	// NewResource says the resource is one the caller has just created
+	// (a Lambda function): it has no resource-based policy yet, and the
+	// identity side and the organization's decide any call on it.
+	NewResource bool
 }
+
+// newResource reports whether w asks about a resource without a policy yet.
+func (w *WhatIf) newResource() bool { return w != nil && w.NewResource }
 
 // apply changes a request built from the snapshot as w says. The request's
 // lists are shared with the graph: they are copied, never appended to.

@@ -108,6 +108,15 @@ func TestIAMActionsAndCapable(t *testing.T) {
 	if _, err := g.Can(graph.Query{Principal: alice, Action: "s3:GetObject", Resource: "arn:aws:s3:::b/o"}); err == nil {
 		t.Error("s3:GetObject on an object: want an error, answered")
 	}
+	// A call on an existing function would need its resource policy: not
+	// answered; on one the caller has just created, it has none yet.
+	fn := "arn:aws:lambda:us-east-1:111111111111:function:f"
+	if _, err := g.Can(graph.Query{Principal: alice, Action: "lambda:InvokeFunction", Resource: fn}); err == nil {
+		t.Error("lambda:InvokeFunction on an existing function: want an error, answered")
+	}
+	if a, err := g.Can(graph.Query{Principal: alice, Action: "lambda:InvokeFunction", Resource: fn, WhatIf: &graph.WhatIf{NewResource: true}}); err != nil || a.Decision != eval.Deny {
+		t.Errorf("lambda:InvokeFunction on a new function: got %v, %v; want DENY (no identity allow)", a, err)
+	}
 	c := g.Capable("IAM:PutUserPolicy")
 	if len(c) != 1 || c[0].ARN != alice {
 		t.Errorf("Capable(iam:PutUserPolicy) = %v, want alice", c)

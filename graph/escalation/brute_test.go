@@ -41,7 +41,7 @@ func mixedWorld() *world {
 	w.user(acctA, "keymaker", doc(allow("iam:CreateAccessKey", "*")))
 	w.user(acctA, "trustee", doc(allow("iam:UpdateAssumeRolePolicy", "*")))
 	w.role(acctA, "dec", trusts("lambda.amazonaws.com"), doc(decA))
-	w.user(acctA, "deployer", doc(allow("lambda:CreateFunction", "*"), allow("iam:PassRole", "*")))
+	w.user(acctA, "deployer", doc(allow("lambda:*", "*"), allow("iam:PassRole", "*")))
 	w.user(acctA, "ops", doc(allow("sts:AssumeRole", "*")))
 	w.role(acctA, "opsrole", trusts(user(acctA, "ops")), doc(allow("iam:PutRolePolicy", "*"), allow("sts:AssumeRole", "*")))
 	w.role(acctA, "app", trusts(role(acctA, "opsrole")))
@@ -64,7 +64,7 @@ func sprinkle(s *snapshot.Snapshot, seed uint64, oneIn int) {
 	rng := rand.New(rand.NewPCG(seed, 15)) //nolint:gosec // G404: repeatable test data
 	actions := []string{
 		"kms:PutKeyPolicy", "kms:CreateGrant", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PutUserPolicy",
-		"iam:CreateAccessKey", "iam:UpdateAssumeRolePolicy", "iam:DeleteRolePermissionsBoundary", "iam:PassRole", "lambda:CreateFunction",
+		"iam:CreateAccessKey", "iam:UpdateAssumeRolePolicy", "iam:DeleteRolePermissionsBoundary", "iam:PassRole", "lambda:*",
 	}
 	for _, id := range slices.Sorted(maps.Keys(s.Accounts)) {
 		a := s.Accounts[id]

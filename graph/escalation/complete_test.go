@@ -131,6 +131,7 @@ func takeOver(g *graph.Graph, key *graph.Key, p *graph.Principal, direct map[str
 		fn := "arn:aws:lambda:" + key.Region + ":" + p.Account + ":function:keyhound-escalation"
 		if can(graph.Query{Principal: "lambda.amazonaws.com", Action: "sts:AssumeRole", Resource: u.ARN}) &&
 			can(graph.Query{Principal: p.ARN, Action: "lambda:CreateFunction", Resource: fn}) &&
+			can(graph.Query{Principal: p.ARN, Action: "lambda:InvokeFunction", Resource: fn}) &&
 			can(graph.Query{Principal: p.ARN, Action: "iam:PassRole", Resource: u.ARN, Context: map[string][]string{"iam:PassedToService": {"lambda.amazonaws.com"}}}) {
 			return "lambda:CreateFunction"
 		}

@@ -75,11 +75,15 @@ func (s *search) expandCompute(n *node, k Kind) {
 	if y.Kind != arn.KindRole || k.Service == "ec2.amazonaws.com" && !s.profiles[y.ARN] {
 		return
 	}
-	create, pass := k.Actions[0], k.Actions[1]
+	create, pass, run := k.Actions[0], k.Actions[1], k.Actions[2:]
 	res := s.computeResource(k, y.Account)
 	var callers []*graph.Principal
 	for _, x := range s.capableIn(pass, y.Account) {
-		if x != y && mayAllow(x, pass, y.ARN) && mayAllow(x, create, res) {
+		ok := x != y && mayAllow(x, pass, y.ARN) && mayAllow(x, create, res)
+		for _, a := range run {
+			ok = ok && mayAllow(x, a, res)
+		}
+		if ok {
 			callers = append(callers, x)
 		}
 	}
@@ -87,11 +91,23 @@ func (s *search) expandCompute(n *node, k Kind) {
 		return // no one to pass it, or the service cannot assume the role
 	}
 	for _, x := range callers {
-		qc := graph.Query{Principal: x.ARN, Action: create, Resource: res}
-		qp := graph.Query{Principal: x.ARN, Action: pass, Resource: y.ARN, Context: map[string][]string{"iam:PassedToService": {k.Service}}}
-		v := s.can(qc, "").And(s.can(qp, k.Service))
+		qs := []graph.Query{
+			{Principal: x.ARN, Action: create, Resource: res},
+			{Principal: x.ARN, Action: pass, Resource: y.ARN, Context: map[string][]string{"iam:PassedToService": {k.Service}}},
+		}
+		for _, a := range run {
+			qs = append(qs, graph.Query{Principal: x.ARN, Action: a, Resource: res, WhatIf: &graph.WhatIf{NewResource: true}})
+		}
+		v := eval.Allow
+		for i, q := range qs {
+			tag := ""
+			if i == 1 {
+				tag = k.Service
+			}
+			v = v.And(s.can(q, tag))
+		}
 		if v != eval.Deny {
-			s.link(n, x, n.st.goal, step(x.ARN, create+"+"+pass, k.Name, y.ARN, v, qc, qp))
+			s.link(n, x, n.st.goal, step(x.ARN, strings.Join(k.Actions, "+"), k.Name, y.ARN, v, qs...))
 		}
 	}
 }

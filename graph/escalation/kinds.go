@@ -61,7 +61,8 @@ type Kind struct {
 	Name string
 	// Actions must all be allowed on the target; for compute, the first is
 	// the create call (on the new resource), the second iam:PassRole (on the
-	// role, with iam:PassedToService set to Service).
+	// role, with iam:PassedToService set to Service), any others calls on
+	// the new resource that make the code run (lambda:InvokeFunction).
 	Actions []string
 	Target  Target
 	Effect  Effect
@@ -108,7 +109,7 @@ var kinds = []Kind{
 	{Name: "CreateLoginProfile", Actions: []string{"iam:CreateLoginProfile"}, Target: TargetUser, Effect: EffectCredentials, Doc: iamAPI("CreateLoginProfile")},
 	{Name: "UpdateLoginProfile", Actions: []string{"iam:UpdateLoginProfile"}, Target: TargetUser, Effect: EffectCredentials, Doc: iamAPI("UpdateLoginProfile")},
 	{
-		Name: "CreateFunction", Actions: []string{"lambda:CreateFunction", "iam:PassRole"}, Target: TargetRole, Effect: EffectCompute, Service: "lambda.amazonaws.com",
+		Name: "CreateFunction", Actions: []string{"lambda:CreateFunction", "iam:PassRole", "lambda:InvokeFunction"}, Target: TargetRole, Effect: EffectCompute, Service: "lambda.amazonaws.com",
 		Doc: "https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html",
 	},
 	{

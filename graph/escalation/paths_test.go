@@ -150,6 +150,10 @@ func TestStepKinds(t *testing.T) {
 		{"PutRolePolicy on a role it can assume, then AssumeRole", func(w *world) {
 			w.user(acctA, "alice", doc(allow("iam:PutRolePolicy", role(acctA, "app")), allow("sts:AssumeRole", role(acctA, "app")))).role(acctA, "app", trusts(alice))
 		}, alice, 0, "PutRolePolicy@app > AssumeRole@app > kms:Decrypt@k1", eval.Allow},
+		{"PutUserPolicy on itself in an account the key trusts", func(w *world) {
+			w.keyPolicy(doc(stmt{"Effect": "Allow", "Principal": map[string]any{"AWS": []string{"arn:aws:iam::111111111111:root", "arn:aws:iam::222222222222:root"}}, "Action": "kms:*", "Resource": "*"}))
+			w.user(acctB, "bob", doc(allow("iam:PutUserPolicy", user(acctB, "bob"))))
+		}, user(acctB, "bob"), 0, "PutUserPolicy@bob > kms:Decrypt@k1", eval.Allow},
 		{"AttachRolePolicy on a role in an account the key does not trust", func(w *world) {
 			w.user(acctB, "bob", doc(allow("iam:AttachRolePolicy", role(acctB, "app")), allow("sts:AssumeRole", role(acctB, "app")))).role(acctB, "app", trusts(user(acctB, "bob")))
 		}, user(acctB, "bob"), 0, "", 0},
@@ -192,10 +196,13 @@ func TestStepKinds(t *testing.T) {
 
 		// iam:PassRole and a compute create call
 		{"CreateFunction with a role that can decrypt", func(w *world) {
-			w.user(acctA, "alice", doc(allow("lambda:CreateFunction", "*"), allow("iam:PassRole", role(acctA, "fn")))).role(acctA, "fn", trusts("lambda.amazonaws.com"), doc(decA))
+			w.user(acctA, "alice", doc(allow("lambda:CreateFunction", "*"), allow("lambda:InvokeFunction", "*"), allow("iam:PassRole", role(acctA, "fn")))).role(acctA, "fn", trusts("lambda.amazonaws.com"), doc(decA))
 		}, alice, 0, "CreateFunction@fn > kms:Decrypt@k1", eval.Allow},
+		{"CreateFunction but no InvokeFunction: the code never runs", func(w *world) {
+			w.user(acctA, "alice", doc(allow("lambda:CreateFunction", "*"), allow("iam:PassRole", role(acctA, "fn")))).role(acctA, "fn", trusts("lambda.amazonaws.com"), doc(decA))
+		}, alice, 0, "", 0},
 		{"PassRole only to EC2: no function", func(w *world) {
-			w.user(acctA, "alice", doc(allow("lambda:CreateFunction", "*"), stmt{"Effect": "Allow", "Action": "iam:PassRole", "Resource": role(acctA, "fn"), "Condition": map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "ec2.amazonaws.com"}}})).role(acctA, "fn", trusts("lambda.amazonaws.com"), doc(decA))
+			w.user(acctA, "alice", doc(allow("lambda:CreateFunction", "*"), allow("lambda:InvokeFunction", "*"), stmt{"Effect": "Allow", "Action": "iam:PassRole", "Resource": role(acctA, "fn"), "Condition": map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "ec2.amazonaws.com"}}})).role(acctA, "fn", trusts("lambda.amazonaws.com"), doc(decA))
 		}, alice, 0, "", 0},
 		{"RunInstances with an instance profile's role", func(w *world) {
 			w.user(acctA, "alice", doc(allow("ec2:RunInstances", "*"), allow("iam:PassRole", "*"))).role(acctA, "web", trusts("ec2.amazonaws.com"), doc(decA))

@@ -112,12 +112,15 @@ func (s *search) reach(w *graph.Principal) []*graph.Principal {
 				if k.Effect != EffectCredentials && k.Effect != EffectCompute && k.Effect != EffectTrust {
 					continue
 				}
-				last := len(k.Actions) - 1 // iam:PassRole for compute
-				if !slices.Contains(s.capableIn(k.Actions[last], p.Account), p) {
+				on := k.Actions[0] // the call on the target: iam:PassRole for compute
+				if k.Effect == EffectCompute {
+					on = k.Actions[1]
+				}
+				if !slices.Contains(s.capableIn(on, p.Account), p) {
 					continue
 				}
 				for _, t := range s.g.PrincipalsOf(p.Account) {
-					if (k.Target == TargetUser) == (t.Kind == arn.KindUser) && mayAllow(p, k.Actions[last], t.ARN) {
+					if (k.Target == TargetUser) == (t.Kind == arn.KindUser) && mayAllow(p, on, t.ARN) {
 						visit(t)
 					}
 				}
