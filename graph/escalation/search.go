@@ -71,6 +71,10 @@ type search struct {
 	reached  map[*graph.Principal][]*graph.Principal
 	reachSet map[*graph.Principal]map[*graph.Principal]bool
 	writers  map[*graph.Principal][]*graph.Principal
+	succ     map[*graph.Principal][]*graph.Principal // successors' cache
+	// assumers and trustNamed are mayAssumeSome's indexes, built on first use.
+	assumers   map[*graph.Principal]bool
+	trustNamed map[string]bool
 	// trusts caches the trust policies a rewrite would put, by principal.
 	trusts map[string]*policy.Policy
 	// widen is the identity policy a widening adds: the action on the key.
@@ -88,6 +92,7 @@ func newSearch(g *graph.Graph, keyARN string, opts Options) (*search, error) {
 		capable: map[string]map[string][]*graph.Principal{}, groups: map[string][]string{}, profiles: map[string]bool{},
 		memo: map[string]eval.Verdict{}, trusts: map[string]*policy.Policy{}, reached: map[*graph.Principal][]*graph.Principal{},
 		reachSet: map[*graph.Principal]map[*graph.Principal]bool{}, writers: map[*graph.Principal][]*graph.Principal{},
+		succ: map[*graph.Principal][]*graph.Principal{},
 	}
 	s.levels = make([][]*node, s.depth+1)
 	w, err := allowPolicy(s.action, key.ARN)

@@ -105,25 +105,8 @@ func (s *search) reach(w *graph.Principal) []*graph.Principal {
 			}
 		}
 		for _, p := range frontier {
-			for _, a := range s.g.Assumables(p.ARN, 1) {
-				visit(s.g.Principal(a.Role))
-			}
-			for _, k := range kinds {
-				if k.Effect != EffectCredentials && k.Effect != EffectCompute && k.Effect != EffectTrust {
-					continue
-				}
-				on := k.Actions[0] // the call on the target: iam:PassRole for compute
-				if k.Effect == EffectCompute {
-					on = k.Actions[1]
-				}
-				if !slices.Contains(s.capableIn(on, p.Account), p) {
-					continue
-				}
-				for _, t := range s.g.PrincipalsOf(p.Account) {
-					if (k.Target == TargetUser) == (t.Kind == arn.KindUser) && mayAllow(p, on, t.ARN) {
-						visit(t)
-					}
-				}
+			for _, t := range s.successors(p) {
+				visit(t)
 			}
 		}
 		frontier = next
@@ -131,6 +114,71 @@ func (s *search) reach(w *graph.Principal) []*graph.Principal {
 	s.reached[w] = out
 	s.reachSet[w] = seen
 	return out
+}
+
+// successors are the principals p may act as in one step, on the cheap
+// filter (role chains as the graph evaluates them), once per principal.
+func (s *search) successors(p *graph.Principal) []*graph.Principal {
+	if out, ok := s.succ[p]; ok {
+		return out
+	}
+	var out []*graph.Principal
+	if s.mayAssumeSome(p) {
+		for _, a := range s.g.Assumables(p.ARN, 1) {
+			if r := s.g.Principal(a.Role); r != nil {
+				out = append(out, r)
+			}
+		}
+	}
+	for _, k := range kinds {
+		if k.Effect != EffectCredentials && k.Effect != EffectCompute && k.Effect != EffectTrust {
+			continue
+		}
+		on := k.Actions[0] // the call on the target: iam:PassRole for compute
+		if k.Effect == EffectCompute {
+			on = k.Actions[1]
+		}
+		if !slices.Contains(s.capableIn(on, p.Account), p) {
+			continue
+		}
+		for _, t := range s.g.PrincipalsOf(p.Account) {
+			if (k.Target == TargetUser) == (t.Kind == arn.KindUser) && mayAllow(p, on, t.ARN) {
+				out = append(out, t)
+			}
+		}
+	}
+	s.succ[p] = out
+	return out
+}
+
+// mayAssumeSome is a cheap filter before asking the graph which roles p
+// may assume: p needs an identity statement for sts:AssumeRole, unless a
+// trust policy names it (in its own account that suffices; IAM UG,
+// roles-trust), or policies of its not all known.
+func (s *search) mayAssumeSome(p *graph.Principal) bool {
+	if s.assumers == nil {
+		s.assumers, s.trustNamed = map[*graph.Principal]bool{}, map[string]bool{}
+		for _, a := range s.g.Capable("sts:AssumeRole") {
+			s.assumers[a] = true
+		}
+		for _, r := range s.g.Principals() {
+			if r.Trust == nil {
+				continue
+			}
+			for _, st := range r.Trust.Policy.Statements {
+				if st.Principal != nil {
+					for _, e := range st.Principal.AWS {
+						s.trustNamed[e] = true
+					}
+				}
+			}
+		}
+	}
+	if s.assumers[p] || len(p.Issues) > 0 || s.trustNamed[p.ARN] {
+		return true
+	}
+	// A role may be named without its path.
+	return p.Kind == arn.KindRole && s.trustNamed[strings.TrimSuffix(p.ARN, p.Path[1:]+p.Name)+p.Name]
 }
 
 // useful reports whether a state of x with a widening of t pending can
