@@ -92,8 +92,8 @@ func oneCallSteps(t *testing.T, g *graph.Graph, s *snapshot.Snapshot, key *graph
 			out = append(out, escalation.Step{Principal: p.ARN, Kind: kind, Action: action, Target: target})
 		}
 	}
-	ask("PutKeyPolicy", "kms:PutKeyPolicy", key.ARN, nil)
-	ask("CreateGrant", "kms:CreateGrant", key.ARN, map[string][]string{"kms:GrantOperations": {"Decrypt"}, "kms:GranteePrincipal": {p.ARN}, "kms:GrantIsForAWSResource": {"false"}})
+	ask("PutKeyPolicy", "kms:PutKeyPolicy", key.ARN, map[string][]string{"kms:ViaService": nil})
+	ask("CreateGrant", "kms:CreateGrant", key.ARN, map[string][]string{"kms:GrantOperations": {"Decrypt"}, "kms:GranteePrincipal": {p.ARN}, "kms:GrantIsForAWSResource": {"false"}, "kms:ViaService": nil})
 	for _, k := range escalation.Kinds() {
 		switch {
 		case k.Effect != escalation.EffectIdentity && k.Effect != escalation.EffectNoBoundary:

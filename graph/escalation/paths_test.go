@@ -80,10 +80,18 @@ func TestStepKinds(t *testing.T) {
 			w.user(acctB, "bob", doc(allow("kms:PutKeyPolicy", keyARN)))
 		}, user(acctB, "bob"), 0, "", 0},
 
+		{"PutKeyPolicy on an AWS managed key: customers cannot", func(w *world) {
+			w.user(acctA, "alice", doc(allow("kms:PutKeyPolicy", keyARN)))
+			w.s.Accounts[acctA].Regions[region].KMS.Keys[0].KeyMetadata.KeyManager = "AWS"
+		}, alice, 0, "", 0},
+
 		// kms:CreateGrant, with the grant conditions evaluated
 		{"CreateGrant for Decrypt to itself", func(w *world) {
 			w.user(acctA, "alice", doc(stmt{"Effect": "Allow", "Action": "kms:CreateGrant", "Resource": keyARN, "Condition": map[string]any{"ForAllValues:StringEquals": map[string]any{"kms:GrantOperations": []string{"Decrypt", "Encrypt"}}}}))
 		}, alice, 0, "CreateGrant@k1 > kms:Decrypt@k1", eval.Allow},
+		{"CreateGrant only through a service: not a call of its own", func(w *world) {
+			w.user(acctA, "alice", doc(stmt{"Effect": "Allow", "Action": "kms:CreateGrant", "Resource": keyARN, "Condition": map[string]any{"StringLike": map[string]any{"kms:ViaService": "ec2.*.amazonaws.com"}}}))
+		}, alice, 0, "", 0},
 		{"CreateGrant only for AWS resources", func(w *world) {
 			w.user(acctA, "alice", doc(stmt{"Effect": "Allow", "Action": "kms:CreateGrant", "Resource": keyARN, "Condition": map[string]any{"Bool": map[string]any{"kms:GrantIsForAWSResource": "true"}}}))
 		}, alice, 0, "", 0},

@@ -237,10 +237,14 @@ func (s *search) seedKeySteps() {
 			if p == nil {
 				continue
 			}
-			q := graph.Query{Principal: p.ARN, Action: k.Actions[0], Resource: s.key.ARN}
+			// The caller makes the call itself: not through a service.
+			q := graph.Query{Principal: p.ARN, Action: k.Actions[0], Resource: s.key.ARN, Context: map[string][]string{"kms:ViaService": nil}}
 			var after *graph.WhatIf
 			switch k.Effect {
 			case EffectKeyPolicy:
+				if s.key.Manager() == eval.KeyManagerAWS {
+					continue // customers cannot change an AWS managed key's policy (KMS DG, concepts: AWS managed keys)
+				}
 				pol, err := keyPolicyNaming(p.ARN)
 				if err != nil {
 					continue
@@ -250,11 +254,9 @@ func (s *search) seedKeySteps() {
 				// The grant the caller would create: the action, to itself,
 				// called directly (KMS DG, grant-authorization.html: the
 				// conditions on CreateGrant see these values).
-				q.Context = map[string][]string{
-					"kms:GrantOperations":       {strings.TrimPrefix(s.action, "kms:")},
-					"kms:GranteePrincipal":      {p.ARN},
-					"kms:GrantIsForAWSResource": {"false"},
-				}
+				q.Context["kms:GrantOperations"] = []string{strings.TrimPrefix(s.action, "kms:")}
+				q.Context["kms:GranteePrincipal"] = []string{p.ARN}
+				q.Context["kms:GrantIsForAWSResource"] = []string{"false"}
 				after = &graph.WhatIf{Grants: []eval.Grant{{GrantID: "keyhound-escalation", GranteePrincipal: p.ARN, Operations: []string{strings.TrimPrefix(s.action, "kms:")}}}}
 			}
 			v1 := s.can(q, k.Name)
