@@ -183,6 +183,12 @@ func TestStepKinds(t *testing.T) {
 			w.user(acctA, "alice", doc(allow("sts:AssumeRole", "*"))).role(acctA, "keyadmin", trusts(alice), doc(allow("kms:PutKeyPolicy", "*")))
 		}, alice, 0, "AssumeRole@keyadmin > PutKeyPolicy@k1 > kms:Decrypt@k1", eval.Allow},
 
+		{"a conditional AssumeRole makes the whole path conditional", func(w *world) {
+			w.user(acctA, "alice", doc(allow("sts:AssumeRole", "*"))).role(acctA, "keyadmin",
+				doc(stmt{"Effect": "Allow", "Principal": map[string]any{"AWS": alice}, "Action": "sts:AssumeRole", "Condition": map[string]any{"IpAddress": map[string]any{"aws:SourceIp": "10.0.0.0/8"}}}),
+				doc(allow("kms:PutKeyPolicy", "*")))
+		}, alice, 0, "AssumeRole@keyadmin > PutKeyPolicy@k1 > kms:Decrypt@k1", eval.Conditional},
+
 		// iam:UpdateAssumeRolePolicy
 		{"UpdateAssumeRolePolicy on a role that can decrypt, then AssumeRole", func(w *world) {
 			w.user(acctA, "alice", doc(allow("iam:UpdateAssumeRolePolicy", role(acctA, "dec")))).role(acctA, "dec", trusts("lambda.amazonaws.com"), doc(decA))
@@ -256,6 +262,9 @@ func TestStepKinds(t *testing.T) {
 			for _, s := range p.Steps {
 				if s.Decision == eval.Allow && len(s.Reasons) == 0 {
 					t.Errorf("step %s %s allows with no reason", s.Action, s.Target)
+				}
+				if s.Decision == eval.Conditional && len(s.Conditions) == 0 {
+					t.Errorf("step %s %s is conditional on nothing it names", s.Action, s.Target)
 				}
 			}
 		})
