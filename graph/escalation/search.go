@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/keyhound/keyhound/graph"
@@ -74,7 +73,7 @@ type search struct {
 	succ     map[*graph.Principal][]*graph.Principal // successors' cache
 	// assumers and trustNamed are mayAssumeSome's indexes, built on first use.
 	assumers   map[*graph.Principal]bool
-	trustNamed map[string]bool
+	trustNamed map[string]map[string]bool // by account
 	// trusts caches the trust policies a rewrite would put, by principal.
 	trusts map[string]*policy.Policy
 	// widen is the identity policy a widening adds: the action on the key.
@@ -92,7 +91,7 @@ func newSearch(g *graph.Graph, keyARN string, opts Options) (*search, error) {
 		capable: map[string]map[string][]*graph.Principal{}, groups: map[string][]string{}, profiles: map[string]bool{},
 		memo: map[string]eval.Verdict{}, trusts: map[string]*policy.Policy{}, reached: map[*graph.Principal][]*graph.Principal{},
 		reachSet: map[*graph.Principal]map[*graph.Principal]bool{}, writers: map[*graph.Principal][]*graph.Principal{},
-		succ: map[*graph.Principal][]*graph.Principal{},
+		succ: map[*graph.Principal][]*graph.Principal{}, trustNamed: map[string]map[string]bool{},
 	}
 	s.levels = make([][]*node, s.depth+1)
 	w, err := allowPolicy(s.action, key.ARN)
@@ -131,7 +130,7 @@ func (s *search) run() {
 	s.seedWidenings()
 	for level := 0; level < s.depth; level++ {
 		list := s.levels[level]
-		slices.SortFunc(list, func(a, b *node) int { return cmp.Compare(a.st.sortKey(), b.st.sortKey()) })
+		slices.SortFunc(list, func(a, b *node) int { return a.st.compare(b.st) })
 		for _, n := range list {
 			if s.best[n.st] == n {
 				s.expand(n)
@@ -140,12 +139,20 @@ func (s *search) run() {
 	}
 }
 
-func (st state) sortKey() string {
-	k := st.p.ARN
-	if st.goal.target != nil {
-		k += "|" + st.goal.target.ARN + "|" + strconv.Itoa(int(st.goal.mods))
+// compare orders states by principal, then pending widening (none first).
+func (st state) compare(o state) int {
+	if c := cmp.Compare(st.p.ARN, o.p.ARN); c != 0 {
+		return c
 	}
-	return k
+	switch {
+	case st.goal.target == o.goal.target:
+		return cmp.Compare(st.goal.mods, o.goal.mods)
+	case st.goal.target == nil:
+		return -1
+	case o.goal.target == nil:
+		return 1
+	}
+	return cmp.Compare(st.goal.target.ARN, o.goal.target.ARN)
 }
 
 // add records n unless its state has a path as short and as certain.

@@ -153,32 +153,38 @@ func (s *search) successors(p *graph.Principal) []*graph.Principal {
 
 // mayAssumeSome is a cheap filter before asking the graph which roles p
 // may assume: p needs an identity statement for sts:AssumeRole, unless a
-// trust policy names it (in its own account that suffices; IAM UG,
-// roles-trust), or policies of its not all known.
+// role of its own account names it in its trust policy (that suffices in
+// the same account; the graph asks the same of its candidates), or its
+// policies are not all known.
 func (s *search) mayAssumeSome(p *graph.Principal) bool {
 	if s.assumers == nil {
-		s.assumers, s.trustNamed = map[*graph.Principal]bool{}, map[string]bool{}
+		s.assumers = map[*graph.Principal]bool{}
 		for _, a := range s.g.Capable("sts:AssumeRole") {
 			s.assumers[a] = true
 		}
-		for _, r := range s.g.Principals() {
+	}
+	if s.assumers[p] || len(p.Issues) > 0 {
+		return true
+	}
+	named, ok := s.trustNamed[p.Account]
+	if !ok {
+		named = map[string]bool{}
+		for _, r := range s.g.PrincipalsOf(p.Account) {
 			if r.Trust == nil {
 				continue
 			}
 			for _, st := range r.Trust.Policy.Statements {
 				if st.Principal != nil {
 					for _, e := range st.Principal.AWS {
-						s.trustNamed[e] = true
+						named[e] = true
 					}
 				}
 			}
 		}
-	}
-	if s.assumers[p] || len(p.Issues) > 0 || s.trustNamed[p.ARN] {
-		return true
+		s.trustNamed[p.Account] = named
 	}
 	// A role may be named without its path.
-	return p.Kind == arn.KindRole && s.trustNamed[strings.TrimSuffix(p.ARN, p.Path[1:]+p.Name)+p.Name]
+	return named[p.ARN] || p.Kind == arn.KindRole && named[strings.TrimSuffix(p.ARN, p.Path[1:]+p.Name)+p.Name]
 }
 
 // useful reports whether a state of x with a widening of t pending can
