@@ -38,6 +38,7 @@ func mixedWorld() *world {
 	})
 	w.user(acctA, "member", doc(allow("iam:PutGroupPolicy", "*"))).group(acctA, "devs", doc(allow("s3:ListBucket", "*")), user(acctA, "member"))
 	w.user(acctA, "dee", doc(decA))
+	w.user(acctA, "joiner", doc(allow("iam:AddUserToGroup", "*"))).group(acctA, "keyusers", doc(decA))
 	w.user(acctA, "keymaker", doc(allow("iam:CreateAccessKey", "*")))
 	w.user(acctA, "trustee", doc(allow("iam:UpdateAssumeRolePolicy", "*")))
 	w.role(acctA, "dec", trusts("lambda.amazonaws.com"), doc(decA))
@@ -64,7 +65,7 @@ func sprinkle(s *snapshot.Snapshot, seed uint64, oneIn int) {
 	rng := rand.New(rand.NewPCG(seed, 15)) //nolint:gosec // G404: repeatable test data
 	actions := []string{
 		"kms:PutKeyPolicy", "kms:CreateGrant", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PutUserPolicy",
-		"iam:CreateAccessKey", "iam:UpdateAssumeRolePolicy", "iam:DeleteRolePermissionsBoundary", "iam:PassRole", "lambda:*",
+		"iam:CreateAccessKey", "iam:UpdateAssumeRolePolicy", "iam:DeleteRolePermissionsBoundary", "iam:PassRole", "lambda:*", "iam:AddUserToGroup",
 	}
 	for _, id := range slices.Sorted(maps.Keys(s.Accounts)) {
 		a := s.Accounts[id]
@@ -72,6 +73,10 @@ func sprinkle(s *snapshot.Snapshot, seed uint64, oneIn int) {
 			continue
 		}
 		a.IAM.UserDetailList = append(a.IAM.UserDetailList, snapshot.UserDetail{UserName: "u1", Arn: user(id, "u1")}, snapshot.UserDetail{UserName: "u2", Arn: user(id, "u2")})
+		a.IAM.GroupDetailList = append(a.IAM.GroupDetailList, snapshot.GroupDetail{
+			GroupName: "readers", Arn: "arn:aws:iam::" + id + ":group/readers",
+			GroupPolicyList: []snapshot.PolicyDetail{{PolicyName: "read", PolicyDocument: doc(allow("kms:Decrypt", "*"))}},
+		})
 		for i := range a.IAM.RoleDetailList {
 			if rng.IntN(oneIn) != 0 {
 				continue
@@ -132,6 +137,13 @@ func apply(t testing.TB, s *snapshot.Snapshot, key *graph.Key, st escalation.Ste
 		}
 		for i := range a.IAM.UserDetailList {
 			u := &a.IAM.UserDetailList[i]
+			if st.Kind == "AddUserToGroup" && u.Arn == st.Widens {
+				for _, g := range a.IAM.GroupDetailList {
+					if g.Arn == st.Target {
+						u.GroupList = append(u.GroupList, g.GroupName)
+					}
+				}
+			}
 			if u.Arn != st.Target {
 				continue
 			}

@@ -89,13 +89,17 @@ func oneCallSteps(t *testing.T, g *graph.Graph, s *snapshot.Snapshot, key *graph
 	ask := func(kind, action, target string, ctx map[string][]string) {
 		a, err := g.Can(graph.Query{Principal: p.ARN, Action: action, Resource: target, Context: ctx, ChainDepth: -1})
 		if err == nil && a.Decision != eval.Deny {
-			out = append(out, escalation.Step{Principal: p.ARN, Kind: kind, Action: action, Target: target})
+			out = append(out, escalation.Step{Principal: p.ARN, Kind: kind, Action: action, Target: target, Widens: p.ARN})
 		}
 	}
 	ask("PutKeyPolicy", "kms:PutKeyPolicy", key.ARN, map[string][]string{"kms:ViaService": nil})
 	ask("CreateGrant", "kms:CreateGrant", key.ARN, map[string][]string{"kms:GrantOperations": {"Decrypt"}, "kms:GranteePrincipal": {p.ARN}, "kms:GrantIsForAWSResource": {"false"}, "kms:ViaService": nil})
 	for _, k := range escalation.Kinds() {
 		switch {
+		case k.Effect == escalation.EffectGroup && p.Kind == arn.KindUser:
+			for _, tg := range targets {
+				ask(k.Name, k.Actions[0], tg, nil)
+			}
 		case k.Effect != escalation.EffectIdentity && k.Effect != escalation.EffectNoBoundary:
 		case k.Target == escalation.TargetUser && p.Kind == arn.KindUser, k.Target == escalation.TargetRole && p.Kind == arn.KindRole:
 			ask(k.Name, k.Actions[0], p.ARN, nil)

@@ -23,7 +23,7 @@ func (s *search) expand(n *node) {
 		room-- // keep one for the write
 	}
 	for _, k := range kinds {
-		if k.Effect == EffectIdentity || k.Effect == EffectNoBoundary {
+		if k.Effect == EffectIdentity || k.Effect == EffectNoBoundary || k.Effect == EffectGroup {
 			s.expandWrite(n, k)
 		}
 	}
@@ -176,23 +176,32 @@ func (s *search) trustNaming(principal string) *policy.Policy {
 func (s *search) expandWrite(n *node, k Kind) {
 	t, y := n.st.goal.target, n.st.p
 	bit := modIdentity
-	if k.Effect == EffectNoBoundary {
+	switch k.Effect {
+	case EffectNoBoundary:
 		bit = modBoundary
+	case EffectGroup:
+		bit = modGroup
 	}
 	if t == nil || n.st.goal.mods&bit == 0 || y.Account != t.Account {
 		return
 	}
-	rest := goal{t, n.st.goal.mods &^ bit}
+	rest := goal{target: t, mods: n.st.goal.mods &^ bit}
 	if rest.mods == 0 {
 		rest = goal{}
 	}
-	for _, res := range s.resources(k, t) {
+	resources := s.resources(k, t)
+	if k.Effect == EffectGroup {
+		resources = []string{n.st.goal.group.arn}
+	}
+	for _, res := range resources {
 		if !mayAllow(y, k.Actions[0], res) {
 			continue
 		}
 		q := graph.Query{Principal: y.ARN, Action: k.Actions[0], Resource: res}
 		if v := s.can(q, ""); v != eval.Deny {
-			s.link(n, y, rest, step(y.ARN, k.Actions[0], k.Name, res, v, q))
+			st := step(y.ARN, k.Actions[0], k.Name, res, v, q)
+			st.Widens = t.ARN
+			s.link(n, y, rest, st)
 		}
 	}
 }

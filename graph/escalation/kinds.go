@@ -41,6 +41,9 @@ const (
 	// EffectCredentials: the caller gets credentials of the user (an access
 	// key, or a console password).
 	EffectCredentials
+	// EffectGroup: the user joins a group whose policies allow the action
+	// (as they are: the group is not changed).
+	EffectGroup
 	// EffectCompute: the caller runs code as the role, through a service it
 	// passes the role to.
 	EffectCompute
@@ -49,7 +52,7 @@ const (
 var effectNames = [...]string{
 	"the key policy names the caller", "a grant to the caller", "the target's identity policies allow the action",
 	"the target's permissions boundary is gone", "the caller acts as the role", "the role's trust policy names the caller",
-	"the caller holds the user's credentials", "the caller runs code as the role",
+	"the caller holds the user's credentials", "the user joins a group that allows the action", "the caller runs code as the role",
 }
 
 func (e Effect) String() string { return effectNames[e] }
@@ -95,6 +98,7 @@ var kinds = []Kind{
 	{Name: "AttachRolePolicy", Actions: []string{"iam:AttachRolePolicy"}, Target: TargetRole, Effect: EffectIdentity, Doc: iamAPI("AttachRolePolicy")},
 	{Name: "PutGroupPolicy", Actions: []string{"iam:PutGroupPolicy"}, Target: TargetGroup, Effect: EffectIdentity, Doc: iamAPI("PutGroupPolicy")},
 	{Name: "AttachGroupPolicy", Actions: []string{"iam:AttachGroupPolicy"}, Target: TargetGroup, Effect: EffectIdentity, Doc: iamAPI("AttachGroupPolicy")},
+	{Name: "AddUserToGroup", Actions: []string{"iam:AddUserToGroup"}, Target: TargetGroup, Effect: EffectGroup, Doc: iamAPI("AddUserToGroup")},
 	{Name: "CreatePolicyVersion", Actions: []string{"iam:CreatePolicyVersion"}, Target: TargetPolicy, Effect: EffectIdentity, Doc: iamAPI("CreatePolicyVersion")},
 	{Name: "DeleteUserPermissionsBoundary", Actions: []string{"iam:DeleteUserPermissionsBoundary"}, Target: TargetUser, Effect: EffectNoBoundary, Doc: iamAPI("DeleteUserPermissionsBoundary")},
 	{Name: "PutUserPermissionsBoundary", Actions: []string{"iam:PutUserPermissionsBoundary"}, Target: TargetUser, Effect: EffectNoBoundary, Doc: iamAPI("PutUserPermissionsBoundary")},
@@ -133,10 +137,10 @@ func Kinds() []Kind {
 // not follow yet.
 var NotModelled = []string{
 	"iam:SetDefaultPolicyVersion (to an existing, wider version of an attached policy)",
-	"iam:AddUserToGroup (into a group whose policies allow the key)",
 	"kms:CreateGrant to another principal the caller controls",
 	"lambda:UpdateFunctionCode / UpdateFunctionConfiguration (code run as an existing function's role)",
 	"ec2:AssociateIamInstanceProfile / iam:AddRoleToInstanceProfile",
 	"ecs:RunTask / RegisterTaskDefinition, glue:CreateDevEndpoint, cloudformation:CreateStack, codebuild:CreateProject, sagemaker:CreateNotebookInstance (with iam:PassRole)",
-	"two changes to one principal in one path beyond an identity policy and its boundary",
+	"two changes to one principal in one path beyond an identity policy and its boundary (a group joined combines with neither)",
+	"calls a widened principal could make beyond the action on the key (the search widens it for that action only)",
 }

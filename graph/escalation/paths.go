@@ -29,8 +29,11 @@ type Step struct {
 	Action string `json:"action"`
 	// Kind is the row of the table the step is (Kind.Name); "" for the
 	// last step, the action on the key.
-	Kind     string       `json:"kind,omitempty"`
-	Target   string       `json:"target"`
+	Kind   string `json:"kind,omitempty"`
+	Target string `json:"target"`
+	// Widens, for a write, is the principal whose access it changes (the
+	// target, a member of the target group, a holder of the target policy).
+	Widens   string       `json:"widens,omitempty"`
 	Decision eval.Verdict `json:"decision"`
 	// Reasons are the statements and grants that allow the call (or may);
 	// Conditions what it depends on when it is CONDITIONAL.

@@ -144,6 +144,15 @@ func TestStepKinds(t *testing.T) {
 		{"PutGroupPolicy on a group it is not in", func(w *world) {
 			w.user(acctA, "alice", doc(allow("iam:PutGroupPolicy", "arn:aws:iam::111111111111:group/devs"))).group(acctA, "devs", doc(allow("s3:ListBucket", "*")))
 		}, alice, 0, "", 0},
+		{"AddUserToGroup: itself into a group that can decrypt", func(w *world) {
+			w.user(acctA, "alice", doc(allow("iam:AddUserToGroup", "arn:aws:iam::111111111111:group/keyusers"))).group(acctA, "keyusers", doc(decA))
+		}, alice, 0, "AddUserToGroup@keyusers > kms:Decrypt@k1", eval.Allow},
+		{"AddUserToGroup into a group whose policy covers other keys only", func(w *world) {
+			w.user(acctA, "alice", doc(allow("iam:AddUserToGroup", "*"))).group(acctA, "keyusers", doc(allow("kms:Decrypt", "arn:aws:kms:us-east-1:111111111111:key/other")))
+		}, alice, 0, "", 0},
+		{"AddUserToGroup denied by an SCP", func(w *world) {
+			w.user(acctA, "alice", doc(allow("iam:AddUserToGroup", "*"))).group(acctA, "keyusers", doc(decA)).scp(doc(deny("iam:AddUserToGroup", "*")))
+		}, alice, 0, "", 0},
 		{"CreatePolicyVersion of a policy attached to it", func(w *world) {
 			w.managed(acctA, "mine", doc(allow("s3:ListBucket", "*"))).user(acctA, "alice", doc(allow("iam:CreatePolicyVersion", "arn:aws:iam::111111111111:policy/mine")))
 			w.editUser(alice, func(u *snapshot.UserDetail) {

@@ -26,12 +26,14 @@ type mods uint8
 const (
 	modIdentity mods = 1 << iota // its identity policies allow the action on the key
 	modBoundary                  // its permissions boundary is gone
+	modGroup                     // it joins goal.group (alone: not combined with the others)
 )
 
 // goal is the change pending on target; the zero goal, none.
 type goal struct {
 	target *graph.Principal
 	mods   mods
+	group  *group // for modGroup: the group the target joins
 }
 
 type state struct {
@@ -60,9 +62,11 @@ type search struct {
 	// capable caches graph.Capable by action, then account.
 	capable map[string]map[string][]*graph.Principal
 	// groups are each user's groups' ARNs; profiles the roles in an
-	// instance profile (snapshot IAM details).
-	groups   map[string][]string
-	profiles map[string]bool
+	// instance profile (snapshot IAM details); accountGroups each
+	// account's groups with their policies.
+	groups        map[string][]string
+	accountGroups map[string][]*group
+	profiles      map[string]bool
 	// memo holds verdicts already asked, by request.
 	memo map[string]eval.Verdict
 	// reached caches reach, reachSet the same as sets; writers lists, per
@@ -88,7 +92,7 @@ func newSearch(g *graph.Graph, keyARN string, opts Options) (*search, error) {
 	s := &search{
 		g: g, key: key, action: cmp.Or(opts.Action, "kms:Decrypt"), depth: cmp.Or(opts.Depth, DefaultDepth),
 		excluded: map[string]bool{}, direct: map[*graph.Principal]bool{}, best: map[state]*node{},
-		capable: map[string]map[string][]*graph.Principal{}, groups: map[string][]string{}, profiles: map[string]bool{},
+		capable: map[string]map[string][]*graph.Principal{}, groups: map[string][]string{}, profiles: map[string]bool{}, accountGroups: map[string][]*group{},
 		memo: map[string]eval.Verdict{}, trusts: map[string]*policy.Policy{}, reached: map[*graph.Principal][]*graph.Principal{},
 		reachSet: map[*graph.Principal]map[*graph.Principal]bool{}, writers: map[*graph.Principal][]*graph.Principal{},
 		succ: map[*graph.Principal][]*graph.Principal{}, trustNamed: map[string]map[string]bool{},
@@ -99,10 +103,11 @@ func newSearch(g *graph.Graph, keyARN string, opts Options) (*search, error) {
 		return nil, err
 	}
 	s.widen = eval.NamedPolicy{Name: "keyhound-escalation", Policy: w}
-	for _, a := range g.Snapshot.Accounts {
+	for id, a := range g.Snapshot.Accounts {
 		if a.IAM == nil {
 			continue
 		}
+		s.accountGroups[id] = groupsOf(a.IAM)
 		groupARN := map[string]string{}
 		for _, gd := range a.IAM.GroupDetailList {
 			groupARN[gd.GroupName] = gd.Arn
@@ -145,6 +150,8 @@ func (st state) compare(o state) int {
 		return c
 	}
 	switch {
+	case st.goal.target == o.goal.target && st.goal.mods == o.goal.mods && st.goal.group != nil && o.goal.group != nil:
+		return cmp.Compare(st.goal.group.arn, o.goal.group.arn)
 	case st.goal.target == o.goal.target:
 		return cmp.Compare(st.goal.mods, o.goal.mods)
 	case st.goal.target == nil:

@@ -51,6 +51,7 @@ func (s *search) seedWidenings() {
 			}
 		}
 	}
+	s.seedGroups()
 	targets := make([]*graph.Principal, 0, len(avail))
 	for t := range avail {
 		targets = append(targets, t)
@@ -69,7 +70,54 @@ func (s *search) seedWidenings() {
 				continue
 			}
 			works = try
-			s.add(&node{st: state{t, goal{t, try}}, verdict: v, steps: []Step{step(t.ARN, s.action, "", s.key.ARN, v, s.keyQuery(t.ARN, w))}})
+			s.add(&node{st: state{t, goal{target: t, mods: try}}, verdict: v, steps: []Step{step(t.ARN, s.action, "", s.key.ARN, v, s.keyQuery(t.ARN, w))}})
+		}
+	}
+}
+
+// seedGroups adds, for each user an iam:AddUserToGroup writer may add to
+// a group (and then act as), the groups whose policies, added to its own,
+// let it act on the key. Joining a group is not combined with the other
+// widenings.
+func (s *search) seedGroups() {
+	for _, k := range kinds {
+		if k.Effect == EffectGroup {
+			s.seedGroupsBy(k)
+		}
+	}
+}
+
+func (s *search) seedGroupsBy(k Kind) {
+	for _, account := range sortedAccounts(s.capableBy(k.Actions[0])) {
+		var groups []*group
+		for _, gr := range s.accountGroups[account] {
+			if gr.mayAllowKey(strings.ToLower(s.action), s.key.ARN) {
+				groups = append(groups, gr)
+			}
+		}
+		if len(groups) == 0 {
+			continue
+		}
+		for _, w := range s.capableBy(k.Actions[0])[account] {
+			for _, t := range s.reach(w) {
+				if t.Account != account || t.Kind != arn.KindUser || s.direct[t] {
+					continue
+				}
+				for _, gr := range groups {
+					if slices.Contains(s.groups[t.ARN], gr.arn) || !mayAllow(w, k.Actions[0], gr.arn) {
+						continue
+					}
+					if !slices.Contains(s.writers[t], w) {
+						s.writers[t] = append(s.writers[t], w)
+					}
+					after := &graph.WhatIf{IdentityPolicies: gr.policies}
+					v := s.can(s.keyQuery(t.ARN, after), "group "+gr.arn)
+					if v == eval.Deny {
+						continue
+					}
+					s.add(&node{st: state{t, goal{target: t, mods: modGroup, group: gr}}, verdict: v, steps: []Step{step(t.ARN, s.action, "", s.key.ARN, v, s.keyQuery(t.ARN, after))}})
+				}
+			}
 		}
 	}
 }
