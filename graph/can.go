@@ -26,6 +26,9 @@ type Query struct {
 	ContextComplete bool
 	// ChainDepth is how many sts:AssumeRole hops to follow (0: DefaultChainDepth; <0: none).
 	ChainDepth int
+	// WhatIf, when not nil, asks the question under a hypothetical change
+	// to the principal's or the resource's policies (whatif.go).
+	WhatIf *WhatIf
 }
 
 // Answer is the access graph's answer to a Query.
@@ -217,8 +220,17 @@ func (g *Graph) request(q Query, s *scratch) (*eval.Request, []Issue, error) {
 			unknowns = append(unknowns, Issue{Account: role.Account, Item: role.ARN, Path: "AssumeRolePolicyDocument", Message: "trust policy not collected or unparseable"})
 		}
 		resAccount = role.Account
+	case noResourcePolicy(action) || q.WhatIf.newResource():
+		// IAM, EC2 and Lambda calls on resources without a resource-based
+		// policy: the identity side and the organization's decide.
+		a, err := arn.Parse(q.Resource)
+		if err != nil || a.AccountID == "" {
+			return nil, nil, fmt.Errorf("action %s: resource %q is not an ARN naming an account", q.Action, q.Resource)
+		}
+		r.Resource, r.ResourceAccount = q.Resource, a.AccountID
+		resAccount = a.AccountID
 	default:
-		return nil, nil, fmt.Errorf("action %s: only KMS actions on keys and sts:AssumeRole are answered so far", q.Action)
+		return nil, nil, fmt.Errorf("action %s: only KMS actions on keys, sts:AssumeRole and IAM, EC2 and Lambda calls on ARNs are answered so far", q.Action)
 	}
 	ucaller, err := g.callerSide(r, ctx, q.Principal)
 	if err != nil {
@@ -226,6 +238,7 @@ func (g *Graph) request(q Query, s *scratch) (*eval.Request, []Issue, error) {
 	}
 	unknowns = append(unknowns, ucaller...)
 	unknowns = append(unknowns, g.orgSide(r, ctx, p.AccountID, resAccount)...)
+	q.WhatIf.apply(r)
 
 	setCallDefaults(ctx, p.Kind, action, q.Context, q.ContextComplete)
 	for _, k := range sortedKeys(q.Context) {
@@ -254,6 +267,14 @@ func (g *Graph) request(q Query, s *scratch) (*eval.Request, []Issue, error) {
 		return nil, nil, err
 	}
 	return r, unknowns, nil
+}
+
+// noResourcePolicy reports whether action (lower case) is one the graph
+// answers on an ARN without a resource-based policy: IAM's calls (IAM has
+// none), and EC2's and Lambda's create calls, whose new resource has none
+// yet.
+func noResourcePolicy(action string) bool {
+	return strings.HasPrefix(action, "iam:") || strings.HasPrefix(action, "ec2:") || action == "lambda:createfunction"
 }
 
 // setCallDefaults sets what the graph assumes of how a call is made, for the

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"slices"
 	"strings"
 	"sync"
 
@@ -34,6 +35,8 @@ type index struct {
 	// capable caches, per lower-case action, the principals with an
 	// identity-policy Allow statement covering the action (resource aside).
 	capable map[string]map[*Principal]bool
+	// capableSorted caches Capable's lists.
+	capableSorted map[string][]*Principal
 	// capableMu guards capable: answers may be asked from many goroutines
 	// (the TUI computes in the background).
 	capableMu sync.Mutex
@@ -71,8 +74,29 @@ func (g *Graph) capableOf(action string) map[*Principal]bool {
 	return c
 }
 
+// Capable returns the principals whose identity policies have an Allow
+// statement for action (resource and conditions aside), or whose policies
+// are not all known, sorted by ARN: the only ones IAM can allow it without
+// a resource-based policy naming them. The slice is the caller's.
+func (g *Graph) Capable(action string) []*Principal {
+	action = strings.ToLower(action)
+	c := g.capableOf(action)
+	g.ix.capableMu.Lock()
+	defer g.ix.capableMu.Unlock()
+	out, ok := g.ix.capableSorted[action]
+	if !ok {
+		out = make([]*Principal, 0, len(c))
+		for p := range c {
+			out = append(out, p)
+		}
+		slices.SortFunc(out, func(a, b *Principal) int { return cmpString(a.ARN, b.ARN) })
+		g.ix.capableSorted[action] = out
+	}
+	return slices.Clone(out)
+}
+
 func (g *Graph) buildIndex() {
-	ix := &index{trusts: map[string][]*Principal{}, byAccount: map[string][]*Principal{}, assumers: map[*Principal]bool{}, assumersBy: map[string][]*Principal{}, assumeLiteral: map[string][]*Principal{}, assumeWild: map[string][]*Principal{}, capable: map[string]map[*Principal]bool{}, noContext: policy.NewContext(false)}
+	ix := &index{trusts: map[string][]*Principal{}, byAccount: map[string][]*Principal{}, assumers: map[*Principal]bool{}, assumersBy: map[string][]*Principal{}, assumeLiteral: map[string][]*Principal{}, assumeWild: map[string][]*Principal{}, capable: map[string]map[*Principal]bool{}, capableSorted: map[string][]*Principal{}, noContext: policy.NewContext(false)}
 	for _, p := range g.Principals() {
 		ix.byAccount[p.Account] = append(ix.byAccount[p.Account], p)
 		for _, np := range p.Policies {

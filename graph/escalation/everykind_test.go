@@ -1,0 +1,99 @@
+package escalation_test
+
+import (
+	"testing"
+
+	"github.com/keyhound/keyhound/graph/escalation"
+	"github.com/keyhound/keyhound/graph/eval"
+	"github.com/keyhound/keyhound/graph/snapshot"
+)
+
+// kindWorld builds, for a row of the table, an organization where alice
+// (who cannot decrypt) can use that kind of step, and only it, to reach
+// the key.
+func kindWorld(k escalation.Kind) *world {
+	w := newWorld()
+	boundary := "arn:aws:iam::111111111111:policy/s3iam"
+	w.managed(acctA, "s3iam", doc(allow("s3:*", "*"), allow("iam:*", "*")))
+	app := role(acctA, "app")
+	grants := []stmt{}
+	for _, a := range k.Actions {
+		grants = append(grants, allow(a, "*"))
+	}
+	switch {
+	case k.Target == escalation.TargetKey:
+		w.user(acctA, "alice", doc(grants...))
+	case k.Effect == escalation.EffectAssume:
+		w.user(acctA, "alice", doc(grants...)).role(acctA, "keyadmin", trusts(alice), doc(allow("kms:PutKeyPolicy", "*")))
+	case k.Effect == escalation.EffectTrust:
+		w.user(acctA, "alice", doc(grants...)).role(acctA, "dec", trusts("lambda.amazonaws.com"), doc(decA))
+	case k.Effect == escalation.EffectCredentials:
+		w.user(acctA, "alice", doc(grants...)).user(acctA, "dee", doc(decA))
+	case k.Effect == escalation.EffectCompute:
+		w.user(acctA, "alice", doc(grants...)).role(acctA, "worker", trusts(k.Service), doc(decA))
+		w.editRole(role(acctA, "worker"), func(r *snapshot.RoleDetail) {
+			r.InstanceProfileList = []snapshot.InstanceProfile{{InstanceProfileName: "worker", Arn: "arn:aws:iam::111111111111:instance-profile/worker"}}
+		})
+	case k.Effect == escalation.EffectGroup:
+		w.user(acctA, "alice", doc(grants...)).group(acctA, "keyusers", doc(decA))
+	case k.Target == escalation.TargetGroup:
+		w.user(acctA, "alice", doc(grants...)).group(acctA, "devs", doc(allow("s3:ListBucket", "*")), alice)
+	case k.Target == escalation.TargetPolicy:
+		w.managed(acctA, "mine", doc(allow("s3:ListBucket", "*"))).user(acctA, "alice", doc(grants...))
+		w.editUser(alice, func(u *snapshot.UserDetail) {
+			u.AttachedManagedPolicies = []snapshot.AttachedPolicy{{PolicyName: "mine", PolicyArn: "arn:aws:iam::111111111111:policy/mine"}}
+		})
+	case k.Target == escalation.TargetUser && k.Effect == escalation.EffectNoBoundary:
+		w.user(acctA, "alice", doc(append(grants, decA)...))
+		w.editUser(alice, func(u *snapshot.UserDetail) {
+			u.PermissionsBoundary = &snapshot.AttachedPermissionsBoundary{PermissionsBoundaryArn: boundary}
+		})
+	case k.Target == escalation.TargetUser:
+		w.user(acctA, "alice", doc(grants...))
+	case k.Target == escalation.TargetRole && k.Effect == escalation.EffectNoBoundary:
+		w.user(acctA, "alice", doc(grants...)).role(acctA, "app", trusts(alice), doc(decA))
+		w.editRole(app, func(r *snapshot.RoleDetail) {
+			r.PermissionsBoundary = &snapshot.AttachedPermissionsBoundary{PermissionsBoundaryArn: boundary}
+		})
+	case k.Target == escalation.TargetRole:
+		w.user(acctA, "alice", doc(grants...)).role(acctA, "app", trusts(alice))
+	}
+	return w
+}
+
+// Every row of the table, generically: a world where it leads to the key
+// (the path uses it), and the same world with an SCP denying its first
+// action, where nothing does.
+func TestEveryKindLeadsAndAnSCPStopsIt(t *testing.T) {
+	for _, k := range escalation.Kinds() {
+		t.Run(k.Name, func(t *testing.T) {
+			for _, denied := range []bool{false, true} {
+				w := kindWorld(k)
+				if denied {
+					w.scp(doc(deny(k.Actions[0], "*")))
+				}
+				paths, err := escalation.Paths(w.graph(t), keyARN, escalation.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				p := find(paths, alice)
+				if denied {
+					if p != nil {
+						t.Errorf("an SCP denies %s, yet %s", k.Actions[0], describe(*p))
+					}
+					continue
+				}
+				if p == nil {
+					t.Fatalf("no path for alice")
+				}
+				uses := false
+				for _, s := range p.Steps {
+					uses = uses || s.Kind == k.Name
+				}
+				if !uses || p.Decision != eval.Allow {
+					t.Errorf("got %s (%s), want a path through %s", describe(*p), p.Decision, k.Name)
+				}
+			}
+		})
+	}
+}

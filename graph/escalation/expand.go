@@ -1,0 +1,248 @@
+package escalation
+
+import (
+	"strings"
+
+	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/graph/arn"
+	"github.com/keyhound/keyhound/graph/eval"
+	"github.com/keyhound/keyhound/graph/policy"
+)
+
+// expand adds the states that lead into n's: a principal that can act as
+// n's (assuming it, holding its credentials, running code as it, rewriting
+// its trust policy), and, when a widening is pending, n's principal making
+// one of its changes.
+//
+// A state with a widening pending needs its writer still: a step into it
+// is worth adding only when a write can follow within the depth.
+func (s *search) expand(n *node) {
+	y := n.st.p
+	room := s.depth - n.level // steps left before the depth
+	if n.st.goal != (goal{}) {
+		room-- // keep one for the write
+	}
+	for _, k := range kinds {
+		if k.Effect == EffectIdentity || k.Effect == EffectNoBoundary || k.Effect == EffectGroup {
+			s.expandWrite(n, k)
+		}
+	}
+	if room < 1 {
+		return
+	}
+	if y.Kind == arn.KindRole {
+		for _, a := range s.g.AssumedBy(y.ARN) {
+			if x := s.g.Principal(a.Via[0]); x != nil {
+				s.link(n, x, n.st.goal, step(x.ARN, "sts:AssumeRole", "AssumeRole", y.ARN, a.Decision, graph.Query{Principal: x.ARN, Action: "sts:AssumeRole", Resource: y.ARN}))
+			}
+		}
+	}
+	for _, k := range kinds {
+		switch k.Effect {
+		case EffectCredentials:
+			s.expandCredentials(n, k)
+		case EffectCompute:
+			s.expandCompute(n, k)
+		case EffectTrust:
+			if room >= 2 {
+				s.expandTrust(n, k)
+			}
+		}
+	}
+}
+
+// expandCredentials: x creates an access key or a password for user y.
+func (s *search) expandCredentials(n *node, k Kind) {
+	y := n.st.p
+	if y.Kind != arn.KindUser {
+		return
+	}
+	for _, x := range s.capableIn(k.Actions[0], y.Account) {
+		if x == y || !mayAllow(x, k.Actions[0], y.ARN) {
+			continue
+		}
+		q := graph.Query{Principal: x.ARN, Action: k.Actions[0], Resource: y.ARN}
+		if v := s.can(q, ""); v != eval.Deny {
+			s.link(n, x, n.st.goal, step(x.ARN, k.Actions[0], k.Name, y.ARN, v, q))
+		}
+	}
+}
+
+// expandCompute: x creates a function or an instance that runs as role y,
+// passing y to the service (same account only: IAM UG, id_roles_use_passrole).
+func (s *search) expandCompute(n *node, k Kind) {
+	y := n.st.p
+	if y.Kind != arn.KindRole || k.Service == "ec2.amazonaws.com" && !s.profiles[y.ARN] {
+		return
+	}
+	create, pass, run := k.Actions[0], k.Actions[1], k.Actions[2:]
+	res := s.computeResource(k, y.Account)
+	var callers []*graph.Principal
+	for _, x := range s.capableIn(pass, y.Account) {
+		ok := x != y && mayAllow(x, pass, y.ARN) && mayAllow(x, create, res)
+		for _, a := range run {
+			ok = ok && mayAllow(x, a, res)
+		}
+		if ok {
+			callers = append(callers, x)
+		}
+	}
+	if len(callers) == 0 || s.can(graph.Query{Principal: k.Service, Action: "sts:AssumeRole", Resource: y.ARN}, "") == eval.Deny {
+		return // no one to pass it, or the service cannot assume the role
+	}
+	for _, x := range callers {
+		qs := []graph.Query{
+			{Principal: x.ARN, Action: create, Resource: res},
+			{Principal: x.ARN, Action: pass, Resource: y.ARN, Context: map[string][]string{"iam:PassedToService": {k.Service}}},
+		}
+		for _, a := range run {
+			qs = append(qs, graph.Query{Principal: x.ARN, Action: a, Resource: res, WhatIf: &graph.WhatIf{NewResource: true}})
+		}
+		v := eval.Allow
+		for i, q := range qs {
+			tag := ""
+			if i == 1 {
+				tag = k.Service
+			}
+			v = v.And(s.can(q, tag))
+		}
+		if v != eval.Deny {
+			s.link(n, x, n.st.goal, step(x.ARN, strings.Join(k.Actions, "+"), k.Name, y.ARN, v, qs...))
+		}
+	}
+}
+
+// computeResource is the ARN a compute step's create call is asked on: a
+// new function or instance in the key's Region and the role's account. Its
+// name is the caller's choice; keyhound asks about one it picks.
+func (s *search) computeResource(k Kind, account string) string {
+	part := "aws"
+	if a, err := arn.Parse(s.key.ARN); err == nil {
+		part = a.Partition
+	}
+	svc, _, _ := strings.Cut(k.Actions[0], ":")
+	if svc == "lambda" {
+		return "arn:" + part + ":lambda:" + s.key.Region + ":" + account + ":function:keyhound-escalation"
+	}
+	return "arn:" + part + ":ec2:" + s.key.Region + ":" + account + ":instance/*"
+}
+
+// expandTrust: x rewrites role y's trust policy to name itself, then
+// assumes y (two steps).
+func (s *search) expandTrust(n *node, k Kind) {
+	y := n.st.p
+	if y.Kind != arn.KindRole {
+		return
+	}
+	for _, x := range s.capableIn(k.Actions[0], y.Account) {
+		if x == y || !mayAllow(x, k.Actions[0], y.ARN) {
+			continue
+		}
+		q1 := graph.Query{Principal: x.ARN, Action: k.Actions[0], Resource: y.ARN}
+		v1 := s.can(q1, "")
+		if v1 == eval.Deny {
+			continue
+		}
+		trust := s.trustNaming(x.ARN)
+		if trust == nil {
+			continue
+		}
+		q2 := graph.Query{Principal: x.ARN, Action: "sts:AssumeRole", Resource: y.ARN, WhatIf: &graph.WhatIf{ResourcePolicy: &eval.NamedPolicy{Name: "trust policy (rewritten)", Policy: trust}}}
+		v2 := s.can(q2, "trust")
+		if v2 == eval.Deny {
+			continue
+		}
+		s.link(n, x, n.st.goal,
+			step(x.ARN, k.Actions[0], k.Name, y.ARN, v1, q1),
+			step(x.ARN, "sts:AssumeRole", "AssumeRole", y.ARN, v2, q2))
+	}
+}
+
+// trustNaming is trustNaming(principal), parsed once per principal.
+func (s *search) trustNaming(principal string) *policy.Policy {
+	if p, ok := s.trusts[principal]; ok {
+		return p
+	}
+	p, err := trustNaming(principal)
+	if err != nil {
+		p = nil
+	}
+	s.trusts[principal] = p
+	return p
+}
+
+// expandWrite: n's principal makes one of the pending widening's changes
+// itself (same account: IAM has no resource-based policies).
+func (s *search) expandWrite(n *node, k Kind) {
+	t, y := n.st.goal.target, n.st.p
+	bit := modIdentity
+	switch k.Effect {
+	case EffectNoBoundary:
+		bit = modBoundary
+	case EffectGroup:
+		bit = modGroup
+	}
+	if t == nil || n.st.goal.mods&bit == 0 || y.Account != t.Account {
+		return
+	}
+	rest := goal{target: t, mods: n.st.goal.mods &^ bit}
+	if rest.mods == 0 {
+		rest = goal{}
+	}
+	resources := s.resources(k, t)
+	if k.Effect == EffectGroup {
+		resources = []string{n.st.goal.group.arn}
+	}
+	for _, res := range resources {
+		if !mayAllow(y, k.Actions[0], res) {
+			continue
+		}
+		q := graph.Query{Principal: y.ARN, Action: k.Actions[0], Resource: res}
+		if v := s.can(q, ""); v != eval.Deny {
+			st := step(y.ARN, k.Actions[0], k.Name, res, v, q)
+			st.Widens = t.ARN
+			s.link(n, y, rest, st)
+		}
+	}
+}
+
+// capableBy is graph.Capable(action) by account.
+func (s *search) capableBy(action string) map[string][]*graph.Principal {
+	action = strings.ToLower(action)
+	if m, ok := s.capable[action]; ok {
+		return m
+	}
+	m := map[string][]*graph.Principal{}
+	for _, p := range s.g.Capable(action) {
+		m[p.Account] = append(m[p.Account], p)
+	}
+	s.capable[action] = m
+	return m
+}
+
+func (s *search) capableIn(action, account string) []*graph.Principal {
+	return s.capableBy(action)[account]
+}
+
+// noContext is an incomplete, empty context: every condition key unknown.
+var noContext = policy.NewContext(false)
+
+// mayAllow is a cheap, sound filter before a full evaluation: p needs an
+// identity Allow statement for the action whose resources may match res
+// (IAM has no resource-based policies). Principals whose policies are not
+// all known may.
+func mayAllow(p *graph.Principal, action, res string) bool {
+	if len(p.Issues) > 0 {
+		return true
+	}
+	action = strings.ToLower(action)
+	for _, np := range p.Policies {
+		for i := range np.Policy.Statements {
+			st := &np.Policy.Statements[i]
+			if st.Effect == policy.Allow && st.MatchesAction(action) && st.MatchesResource(res, noContext) != policy.False {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,116 @@
+package escalation
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/graph/eval"
+)
+
+// DefaultDepth is how many steps Paths follows before the action on the key.
+const DefaultDepth = 3
+
+// Options tune Paths; the zero value asks about kms:Decrypt, three steps deep.
+type Options struct {
+	// Depth is the most steps before the action on the key (0: DefaultDepth).
+	Depth int
+	// Action is the KMS action asked about ("": kms:Decrypt).
+	Action string
+}
+
+// Step is one API call of a path, as its principal makes it.
+type Step struct {
+	// Principal makes the call (acting as itself, or as a role or user an
+	// earlier step gave it).
+	Principal string `json:"principal"`
+	// Action is the call: "kms:PutKeyPolicy"; a compute step names the
+	// create call and the iam:PassRole it needs ("lambda:CreateFunction+iam:PassRole").
+	Action string `json:"action"`
+	// Kind is the row of the table the step is (Kind.Name); "" for the
+	// last step, the action on the key.
+	Kind   string `json:"kind,omitempty"`
+	Target string `json:"target"`
+	// Widens, for a write, is the principal whose access it changes (the
+	// target, a member of the target group, a holder of the target policy).
+	Widens   string       `json:"widens,omitempty"`
+	Decision eval.Verdict `json:"decision"`
+	// Reasons are the statements and grants that allow the call (or may);
+	// Conditions what it depends on when it is CONDITIONAL.
+	Reasons    []eval.Reason   `json:"reasons,omitempty"`
+	Conditions []eval.Residual `json:"conditions,omitempty"`
+	// queries are the requests the step was evaluated as (two for
+	// compute), asked again for Reasons once the path is chosen.
+	queries []graph.Query
+}
+
+// Path is how one principal that cannot use the key now can make itself
+// able to: its steps in order, the last being the action on the key made
+// under the changes of those before it. Decision is the least certain
+// step's.
+type Path struct {
+	Principal string       `json:"principal"`
+	Decision  eval.Verdict `json:"decision"`
+	Steps     []Step       `json:"steps"`
+}
+
+// Paths lists, for the principals of the snapshot who-can does not list for
+// the action on the key (with role chains as deep as opts.Depth), the
+// shortest way each can gain it within opts.Depth steps, ALLOW preferred
+// among the shortest. Paths are sorted by number of steps, decision (ALLOW
+// first), then principal.
+func Paths(g *graph.Graph, keyARN string, opts Options) ([]Path, error) {
+	s, err := newSearch(g, keyARN, opts)
+	if err != nil {
+		return nil, err
+	}
+	s.run()
+	return s.paths(), nil
+}
+
+// paths turns the search's states into answers: each principal's own
+// state, no change pending, when who-can does not list it.
+func (s *search) paths() []Path {
+	var out []Path
+	for st, n := range s.best {
+		if st.goal != (goal{}) || n.level == 0 || s.excluded[st.p.ARN] {
+			continue
+		}
+		p := Path{Principal: st.p.ARN, Decision: n.verdict, Steps: slices.Clone(n.steps)}
+		for i := range p.Steps {
+			s.explain(&p.Steps[i])
+		}
+		out = append(out, p)
+	}
+	slices.SortFunc(out, func(a, b Path) int {
+		return cmp.Or(cmp.Compare(len(a.Steps), len(b.Steps)), cmp.Compare(rank(a.Decision), rank(b.Decision)), cmp.Compare(a.Principal, b.Principal))
+	})
+	return out
+}
+
+// explain fills a step's reasons and conditions from its requests.
+func (s *search) explain(st *Step) {
+	for _, q := range st.queries {
+		a, err := s.g.Can(q)
+		if err != nil {
+			continue
+		}
+		for _, r := range a.Reasons {
+			if (r.Outcome == eval.OutcomeAllows || r.Outcome == eval.OutcomeConditional) && r.Layer != eval.LayerSCP && r.Layer != eval.LayerRCP {
+				st.Reasons = append(st.Reasons, r)
+			}
+		}
+		st.Conditions = append(st.Conditions, a.Conditions...)
+	}
+	st.queries = nil
+}
+
+func rank(v eval.Verdict) int {
+	switch v {
+	case eval.Allow:
+		return 0
+	case eval.Conditional:
+		return 1
+	}
+	return 2
+}

@@ -1,0 +1,285 @@
+package escalation
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/graph/eval"
+	"github.com/keyhound/keyhound/graph/policy"
+)
+
+// The search goes backwards from the key. A state is a principal acting
+// (itself, or as a role or user earlier steps gave it) and the change to
+// one principal's policies still to be made before the action on the key
+// works for it (goal): none, or the widening of a target — its identity
+// policies allowing the action, its boundary gone, or both. From a state,
+// the steps that lead into it are found through the graph's indexes
+// (who-can, AssumedBy, Capable) and evaluated; states are visited breadth
+// first by number of steps, so each keeps its shortest path.
+
+// mods are the changes a widening makes to its target.
+type mods uint8
+
+const (
+	modIdentity mods = 1 << iota // its identity policies allow the action on the key
+	modBoundary                  // its permissions boundary is gone
+	modGroup                     // it joins goal.group (alone: not combined with the others)
+)
+
+// goal is the change pending on target; the zero goal, none.
+type goal struct {
+	target *graph.Principal
+	mods   mods
+	group  *group // for modGroup: the group the target joins
+}
+
+type state struct {
+	p    *graph.Principal
+	goal goal
+}
+
+// node is a state reached, with its path to the key (steps) and its
+// number of steps before the action on the key (level).
+type node struct {
+	st      state
+	level   int
+	steps   []Step
+	verdict eval.Verdict
+}
+
+type search struct {
+	g        *graph.Graph
+	key      *graph.Key
+	action   string
+	depth    int
+	excluded map[string]bool // who-can's answer: they need no escalation
+	direct   map[*graph.Principal]bool
+	best     map[state]*node
+	levels   [][]*node
+	// capable caches graph.Capable by action, then account.
+	capable map[string]map[string][]*graph.Principal
+	// groups are each user's groups' ARNs; profiles the roles in an
+	// instance profile (snapshot IAM details); accountGroups each
+	// account's groups with their policies.
+	groups        map[string][]string
+	accountGroups map[string][]*group
+	profiles      map[string]bool
+	// memo holds verdicts already asked, by request.
+	memo map[string]eval.Verdict
+	// reached caches reach, reachSet the same as sets; writers lists, per
+	// target, the principals whose policies may widen it.
+	reached  map[*graph.Principal][]*graph.Principal
+	reachSet map[*graph.Principal]map[*graph.Principal]bool
+	writers  map[*graph.Principal][]*graph.Principal
+	succ     map[*graph.Principal][]*graph.Principal // successors' cache
+	// assumers and trustNamed are mayAssumeSome's indexes, built on first use.
+	assumers   map[*graph.Principal]bool
+	trustNamed map[string]map[string]bool // by account
+	// trusts caches the trust policies a rewrite would put, by principal.
+	trusts map[string]*policy.Policy
+	// widen is the identity policy a widening adds: the action on the key.
+	widen eval.NamedPolicy
+}
+
+func newSearch(g *graph.Graph, keyARN string, opts Options) (*search, error) {
+	key := g.Key(keyARN)
+	if key == nil {
+		return nil, fmt.Errorf("key %s is not in the snapshot", keyARN)
+	}
+	s := &search{
+		g: g, key: key, action: cmp.Or(opts.Action, "kms:Decrypt"), depth: cmp.Or(opts.Depth, DefaultDepth),
+		excluded: map[string]bool{}, direct: map[*graph.Principal]bool{}, best: map[state]*node{},
+		capable: map[string]map[string][]*graph.Principal{}, groups: map[string][]string{}, profiles: map[string]bool{}, accountGroups: map[string][]*group{},
+		memo: map[string]eval.Verdict{}, trusts: map[string]*policy.Policy{}, reached: map[*graph.Principal][]*graph.Principal{},
+		reachSet: map[*graph.Principal]map[*graph.Principal]bool{}, writers: map[*graph.Principal][]*graph.Principal{},
+		succ: map[*graph.Principal][]*graph.Principal{}, trustNamed: map[string]map[string]bool{},
+	}
+	s.levels = make([][]*node, s.depth+1)
+	w, err := allowPolicy(s.action, key.ARN)
+	if err != nil {
+		return nil, err
+	}
+	s.widen = eval.NamedPolicy{Name: "keyhound-escalation", Policy: w}
+	for id, a := range g.Snapshot.Accounts {
+		if a.IAM == nil {
+			continue
+		}
+		s.accountGroups[id] = groupsOf(a.IAM)
+		groupARN := map[string]string{}
+		for _, gd := range a.IAM.GroupDetailList {
+			groupARN[gd.GroupName] = gd.Arn
+		}
+		for _, u := range a.IAM.UserDetailList {
+			for _, name := range u.GroupList {
+				if ga := groupARN[name]; ga != "" {
+					s.groups[u.Arn] = append(s.groups[u.Arn], ga)
+				}
+			}
+		}
+		for _, r := range a.IAM.RoleDetailList {
+			if len(r.InstanceProfileList) > 0 {
+				s.profiles[r.Arn] = true
+			}
+		}
+	}
+	return s, nil
+}
+
+// run seeds the search and visits its levels in order.
+func (s *search) run() {
+	s.seedDirect()
+	s.seedKeySteps()
+	s.seedWidenings()
+	for level := 0; level < s.depth; level++ {
+		list := s.levels[level]
+		slices.SortFunc(list, func(a, b *node) int { return a.st.compare(b.st) })
+		for _, n := range list {
+			if s.best[n.st] == n {
+				s.expand(n)
+			}
+		}
+	}
+}
+
+// compare orders states by principal, then pending widening (none first).
+func (st state) compare(o state) int {
+	if c := cmp.Compare(st.p.ARN, o.p.ARN); c != 0 {
+		return c
+	}
+	switch {
+	case st.goal.target == o.goal.target && st.goal.mods == o.goal.mods && st.goal.group != nil && o.goal.group != nil:
+		return cmp.Compare(st.goal.group.arn, o.goal.group.arn)
+	case st.goal.target == o.goal.target:
+		return cmp.Compare(st.goal.mods, o.goal.mods)
+	case st.goal.target == nil:
+		return -1
+	case o.goal.target == nil:
+		return 1
+	}
+	return cmp.Compare(st.goal.target.ARN, o.goal.target.ARN)
+}
+
+// add records n unless its state has a path as short and as certain.
+func (s *search) add(n *node) {
+	if n.level > s.depth || n.verdict == eval.Deny || n.st.goal.target != nil && !s.useful(n.st.p, n.st.goal.target) {
+		return
+	}
+	if old := s.best[n.st]; old != nil && (old.level < n.level || old.level == n.level && rank(old.verdict) <= rank(n.verdict)) {
+		return
+	}
+	s.best[n.st] = n
+	s.levels[n.level] = append(s.levels[n.level], n)
+}
+
+// link adds the state of principal x with goal g, reached by steps and
+// then n's path.
+func (s *search) link(n *node, x *graph.Principal, g goal, steps ...Step) {
+	v := n.verdict
+	for _, st := range steps {
+		v = v.And(st.Decision)
+	}
+	s.add(&node{st: state{x, g}, level: n.level + len(steps), steps: slices.Concat(steps, n.steps), verdict: v})
+}
+
+// can evaluates q (the principal itself: no role chains), once per tag:
+// tag names what q carries beyond its principal, action and resource.
+func (s *search) can(q graph.Query, tag string) eval.Verdict {
+	k := q.Principal + "\x00" + q.Action + "\x00" + q.Resource + "\x00" + tag
+	if v, ok := s.memo[k]; ok {
+		return v
+	}
+	q.ChainDepth = -1
+	v := eval.Deny
+	if a, err := s.g.Can(q); err == nil {
+		v = a.Decision
+	}
+	s.memo[k] = v
+	return v
+}
+
+// step is a step evaluated as q.
+func step(principal, action, kind, target string, v eval.Verdict, qs ...graph.Query) Step {
+	for i := range qs {
+		qs[i].ChainDepth = -1
+	}
+	return Step{Principal: principal, Action: action, Kind: kind, Target: target, Decision: v, queries: qs}
+}
+
+// keyQuery is the action on the key by p, under w.
+func (s *search) keyQuery(p string, w *graph.WhatIf) graph.Query {
+	return graph.Query{Principal: p, Action: s.action, Resource: s.key.ARN, WhatIf: w}
+}
+
+// seedDirect starts from who-can: its principals need no escalation, and
+// those that can act on the key themselves are where paths end.
+func (s *search) seedDirect() {
+	who, err := s.g.WhoCan(s.action, s.key.ARN, "", s.depth)
+	if err != nil {
+		return
+	}
+	for _, w := range who {
+		s.excluded[w.Principal] = true
+		p := s.g.Principal(w.Principal)
+		if p == nil {
+			continue
+		}
+		for _, path := range w.Paths {
+			if len(path.Via) == 1 {
+				s.direct[p] = true
+				s.add(&node{st: state{p: p}, verdict: path.Decision, steps: []Step{step(p.ARN, s.action, "", s.key.ARN, path.Decision, s.keyQuery(p.ARN, nil))}})
+			}
+		}
+	}
+}
+
+// seedKeySteps adds the principals that can change the key's own access
+// (kms:PutKeyPolicy, kms:CreateGrant) and then act on it.
+func (s *search) seedKeySteps() {
+	for _, k := range kinds {
+		if k.Target != TargetKey {
+			continue
+		}
+		who, err := s.g.WhoCan(k.Actions[0], s.key.ARN, "", 0)
+		if err != nil {
+			continue
+		}
+		for _, w := range who {
+			p := s.g.Principal(w.Principal)
+			if p == nil {
+				continue
+			}
+			// The caller makes the call itself: not through a service.
+			q := graph.Query{Principal: p.ARN, Action: k.Actions[0], Resource: s.key.ARN, Context: map[string][]string{"kms:ViaService": nil}}
+			var after *graph.WhatIf
+			switch k.Effect {
+			case EffectKeyPolicy:
+				if s.key.Manager() == eval.KeyManagerAWS {
+					continue // customers cannot change an AWS managed key's policy (KMS DG, concepts: AWS managed keys)
+				}
+				pol, err := keyPolicyNaming(p.ARN)
+				if err != nil {
+					continue
+				}
+				after = &graph.WhatIf{ResourcePolicy: &eval.NamedPolicy{Name: "key policy (rewritten)", Policy: pol}}
+			case EffectGrant:
+				// The grant the caller would create: the action, to itself,
+				// called directly (KMS DG, grant-authorization.html: the
+				// conditions on CreateGrant see these values).
+				q.Context["kms:GrantOperations"] = []string{strings.TrimPrefix(s.action, "kms:")}
+				q.Context["kms:GranteePrincipal"] = []string{p.ARN}
+				q.Context["kms:GrantIsForAWSResource"] = []string{"false"}
+				after = &graph.WhatIf{Grants: []eval.Grant{{GrantID: "keyhound-escalation", GranteePrincipal: p.ARN, Operations: []string{strings.TrimPrefix(s.action, "kms:")}}}}
+			}
+			v1 := s.can(q, k.Name)
+			if v1 == eval.Deny {
+				continue
+			}
+			v2 := s.can(s.keyQuery(p.ARN, after), k.Name)
+			end := &node{verdict: v2, steps: []Step{step(p.ARN, s.action, "", s.key.ARN, v2, s.keyQuery(p.ARN, after))}}
+			s.link(end, p, goal{}, step(p.ARN, k.Actions[0], k.Name, s.key.ARN, v1, q))
+		}
+	}
+}
