@@ -239,7 +239,7 @@ func (s *keyScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 func (s *keyScreen) blastRadius() string {
 	st := s.c.Styles
 	if !s.loaded {
-		return st.Muted.Render("computing who can decrypt…")
+		return s.c.pending("computing who can decrypt…")
 	}
 	if s.err != nil {
 		return st.Error.Render("✗ " + s.err.Error())

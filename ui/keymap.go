@@ -33,7 +33,7 @@ func DefaultKeyMap() KeyMap {
 		Filter:        b("/", "filter", "/"),
 		ClearFilter:   b("esc", "clear filter", "esc"),
 		Sort:          b("s", "sort/reverse", "s"),
-		Jump:          b(":", "jump to ARN/alias", ":"),
+		Jump:          b(":", "jump to any name", ":"),
 		Copy:          b("y", "copy ARN", "y"),
 		Export:        b("e", "export", "e"),
 		Help:          b("?", "help", "?"),

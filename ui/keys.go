@@ -165,7 +165,7 @@ func (s *keysScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 func (s *keysScreen) View() string {
 	line := s.filterLine()
 	if s.counted < len(s.l.rows) {
-		line += s.c.Styles.Muted.Render("  · counting who can decrypt: " + strconv.Itoa(s.counted) + "/" + strconv.Itoa(len(s.l.rows)))
+		line += "  " + s.c.pending("counting who can decrypt: "+strconv.Itoa(s.counted)+"/"+strconv.Itoa(len(s.l.rows)))
 	}
 	return line + "\n" + s.l.View()
 }

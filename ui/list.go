@@ -52,7 +52,9 @@ type list struct {
 	// sortCol is the column sorted by (-1: the order rows were given in).
 	sortCol int
 	desc    bool
-	empty   string
+	// empty is what the list says without rows; one ending in "…"
+	// ("computing…") says they are being computed, with the spinner.
+	empty string
 }
 
 func newList(c *Common, cols []column, empty string) *list {
@@ -346,8 +348,13 @@ func (l *list) View() string {
 	b.WriteString(s.Header.Render("  " + strings.Join(hdr, " ")))
 	if len(l.shown) == 0 {
 		msg := l.empty
-		if l.filter != "" {
+		switch {
+		case l.filter != "":
 			msg = "nothing matches “" + l.filter + "”"
+		case strings.HasSuffix(msg, "…"):
+			// "computing…": the rows are on their way.
+			b.WriteString("\n  " + l.c.pending(msg))
+			return b.String()
 		}
 		b.WriteString("\n" + s.Muted.Render("  "+msg))
 		return b.String()

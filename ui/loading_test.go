@@ -138,3 +138,39 @@ func TestLoadErrorEndsTheTUI(t *testing.T) {
 		t.Errorf("LoadErr = %v", m.LoadErr())
 	}
 }
+
+// TestSpinnerWhilePending: a pane whose content is being computed (who can
+// decrypt a key, here) shows a turning spinner, and the keys keep working
+// meanwhile: esc goes back without waiting (issue #14: "long computations
+// show a spinner in their pane and never freeze keys").
+func TestSpinnerWhilePending(t *testing.T) {
+	d := newDriver(t, 100, 30)
+	// enter on a key, without running the evaluation its command starts.
+	_, cmd := d.m.Update(tea.KeyPressMsg{Code: tea.KeyEnter})
+	push, ok := cmd().(pushMsg)
+	if !ok {
+		t.Fatal("enter on a key opens nothing")
+	}
+	_, cmd = d.m.Update(push)
+	if cmd == nil || !d.m.busy() {
+		t.Fatal("a key being evaluated is not busy")
+	}
+	first := d.screen()
+	if !strings.Contains(first, "computing who can decrypt…") || !strings.Contains(first, d.m.spin.View()) {
+		t.Fatalf("no spinner in the pending pane:\n%s", first)
+	}
+	if _, next := d.m.Update(spinner.TickMsg{ID: d.m.spin.ID()}); next == nil {
+		t.Error("the spinner stopped while the key is still evaluated")
+	}
+	if d.screen() == first {
+		t.Error("the spinner does not turn")
+	}
+	d.keys("esc")
+	if d.crumbs() != "Keys" {
+		t.Errorf("esc while computing: breadcrumb %q", d.crumbs())
+	}
+	// Back on the Keys list with its counts done, nothing is pending.
+	if _, next := d.m.Update(spinner.TickMsg{ID: d.m.spin.ID()}); next != nil || d.m.spinning {
+		t.Error("the spinner turns on with nothing pending")
+	}
+}

@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/internal/plural"
 )
 
 // principalsScreen lists the organization's users and roles.
@@ -162,7 +163,7 @@ func (s *principalScreen) head() string {
 	for _, k := range slices.Sorted(maps.Keys(p.Tags)) {
 		tags = append(tags, k+"="+p.Tags[k])
 	}
-	head := st.Bold.Render(p.ARN) + "\n" + p.Kind.String() + " · account " + s.c.accountLabel(p.Account) + " · " + strconv.Itoa(len(p.Policies)) + " identity policies"
+	head := st.Bold.Render(p.ARN) + "\n" + p.Kind.String() + " · account " + s.c.accountLabel(p.Account) + " · " + plural.Form(len(p.Policies), "identity policy", "identity policies")
 	if p.Boundary != nil {
 		head += " · boundary " + p.Boundary.Name
 	}

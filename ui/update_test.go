@@ -187,7 +187,7 @@ func TestJumpCopyAndHelp(t *testing.T) {
 		t.Fatalf("y: %q", d.m.status)
 	}
 	d.keys("?")
-	if !d.m.showHelp || !strings.Contains(d.screen(), "jump to ARN/alias") {
+	if !d.m.showHelp || !strings.Contains(d.screen(), "jump to any name") {
 		t.Fatal("? did not show the full help")
 	}
 	d.keys("esc")
@@ -497,7 +497,7 @@ func TestHelpFits80x24(t *testing.T) {
 		d := newDriver(t, 80, 24)
 		d.keys(path)
 		screen := ansi.Strip(d.screen())
-		for _, want := range []string{"1 keys", "5 access denied", "next tab", "jump to ARN/alias", "y copy ARN", "e export", "q quit", "↑/k up", "/   filter", "sort/reverse", "✓ ALLOW"} {
+		for _, want := range []string{"1 keys", "5 access denied", "next tab", "jump to any name", "y copy ARN", "e export", "q quit", "↑/k up", "/   filter", "sort/reverse", "✓ ALLOW"} {
 			if !strings.Contains(screen, want) {
 				t.Errorf("%s: help lacks %q:\n%s", path, want, screen)
 			}

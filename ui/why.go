@@ -305,7 +305,7 @@ func padRight(s string, n int) string {
 
 func (s *whyScreen) View() string {
 	if s.answer == nil && s.err == nil {
-		return s.c.Styles.Muted.Render("evaluating " + s.principal + " → " + s.action + " on " + s.target + "…")
+		return s.c.pending("evaluating " + s.principal + " → " + s.action + " on " + s.target + "…")
 	}
 	end := min(s.offset+s.height, len(s.lines))
 	return strings.Join(s.lines[s.offset:end], "\n")

@@ -30,8 +30,9 @@ func newTUICmd() *cobra.Command {
 Keys 1–5 switch between the tabs Keys, Principals, Resources, Findings and
 Access denied (paste an AccessDenied error); 6 Scan and 7 Diff appear with
 --scan and --diff. enter drills in, esc goes back, / filters, s sorts (again:
-reverse), : jumps to an ARN or alias, y copies the ARN under the cursor,
-e exports the snapshot, ? shows every key.`,
+reverse), : jumps to any name (completing as you type), y copies the ARN under
+the cursor, e exports what you look at (DOT, Mermaid, JSON or the snapshot),
+? shows every key. A large snapshot opens on a loading frame.`,
 		Example: `  keyhound tui                      # the demo organization
   keyhound tui --snapshot org.json.gz
   keyhound tui --diff yesterday.json.gz today.json.gz   # what changed, browsing today's
