@@ -174,3 +174,30 @@ func TestSpinnerWhilePending(t *testing.T) {
 		t.Error("the spinner turns on with nothing pending")
 	}
 }
+
+// TestSectionRowsArriveInTheBackground: the first 2 (or 3) shows its list
+// at once, pending with the spinner, while the rows are built off the
+// update loop; they fill in when they arrive, and another section's key
+// works meanwhile.
+func TestSectionRowsArriveInTheBackground(t *testing.T) {
+	for _, sec := range []struct {
+		key     rune
+		pending string
+		row     string
+	}{{'2', "listing the principals…", "user/dilip"}, {'3', "listing the encrypted resources…", "kh-demo-legacy-exports"}} {
+		d := newDriver(t, 120, 40)
+		_, cmd := d.m.Update(tea.KeyPressMsg{Code: sec.key, Text: string(sec.key)})
+		if got := d.screen(); !strings.Contains(got, sec.pending) || strings.Contains(got, sec.row) || !d.m.busy() {
+			t.Fatalf("%c before its rows: busy %v\n%s", sec.key, d.m.busy(), got)
+		}
+		d.keys("4")
+		if d.crumbs() != "Findings" {
+			t.Errorf("4 while %c lists: %q", sec.key, d.crumbs())
+		}
+		d.run(cmd)
+		d.keys(string(sec.key))
+		if got := d.screen(); !strings.Contains(got, sec.row) || d.m.busy() {
+			t.Errorf("%c after its rows: busy %v\n%s", sec.key, d.m.busy(), got)
+		}
+	}
+}

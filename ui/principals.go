@@ -13,11 +13,20 @@ import (
 	"github.com/keyhound/keyhound/internal/plural"
 )
 
-// principalsScreen lists the organization's users and roles.
-type principalsScreen struct{ listView }
+// principalsScreen lists the organization's users and roles. Its rows are
+// built in the background (Init): a large organization has a hundred
+// thousand principals, and the key press that opens the list must not wait.
+type principalsScreen struct {
+	listView
+	loaded bool
+}
 
 func newPrincipalsScreen(c *Common) *principalsScreen {
-	s := &principalsScreen{listView: newListView(c, []column{{"PRINCIPAL", 22, 4}, {"ACCOUNT", 12, 2}, {"POLICIES", 8, 0}, {"TAGS", 8, 2}}, "no principals in this snapshot")}
+	return &principalsScreen{listView: newListView(c, []column{{"PRINCIPAL", 22, 4}, {"ACCOUNT", 12, 2}, {"POLICIES", 8, 0}, {"TAGS", 8, 2}}, "listing the principals…")}
+}
+
+// principalRows is a row per principal of c's graph; it only reads.
+func principalRows(c *Common) []row {
 	ps := c.Graph.Principals()
 	rows := make([]row, len(ps))
 	for i, p := range ps {
@@ -25,6 +34,7 @@ func newPrincipalsScreen(c *Common) *principalsScreen {
 		for k, v := range p.Tags {
 			tags = append(tags, k+"="+v)
 		}
+		slices.Sort(tags)
 		pol := strconv.Itoa(len(p.Policies))
 		if len(p.Issues) > 0 {
 			pol += " ⚠"
@@ -35,13 +45,35 @@ func newPrincipalsScreen(c *Common) *principalsScreen {
 			ref:    p,
 		}
 	}
-	s.l.SetRows(rows)
-	return s
+	return rows
 }
 
-func (s *principalsScreen) Init() tea.Cmd { return nil }
+// rowsMsg carries a list's rows built in the background, for owner.
+type rowsMsg struct {
+	owner screen
+	rows  []row
+}
+
+// rowsCmd builds rows off the update loop.
+func rowsCmd(owner screen, build func() []row) tea.Cmd {
+	return func() tea.Msg { return rowsMsg{owner: owner, rows: build()} }
+}
+
+func (s *principalsScreen) Init() tea.Cmd {
+	// A copy: the rows are built on another goroutine, and the root may
+	// give s.c a new graph meanwhile (a scan's end).
+	c := *s.c
+	return rowsCmd(s, func() []row { return principalRows(&c) })
+}
 
 func (s *principalsScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
+	if m, ok := msg.(rowsMsg); ok {
+		if m.owner == s {
+			s.l.empty, s.loaded = "no principals in this snapshot", true
+			s.l.SetRows(m.rows)
+		}
+		return s, nil
+	}
 	if cmd, ok := s.update(msg); ok {
 		return s, cmd
 	}

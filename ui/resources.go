@@ -11,11 +11,19 @@ import (
 	"github.com/keyhound/keyhound/graph/eval"
 )
 
-// resourcesScreen lists the encrypted resources with their key.
-type resourcesScreen struct{ listView }
+// resourcesScreen lists the encrypted resources with their key; its rows
+// are built in the background, as the principals' are.
+type resourcesScreen struct {
+	listView
+	loaded bool
+}
 
 func newResourcesScreen(c *Common) *resourcesScreen {
-	s := &resourcesScreen{listView: newListView(c, []column{{"TYPE", 14, 0}, {"RESOURCE", 20, 4}, {"ACCOUNT", 10, 2}, {"KEY", 12, 3}, {"SHARED", 6, 2}}, "no encrypted resources in this snapshot")}
+	return &resourcesScreen{listView: newListView(c, []column{{"TYPE", 14, 0}, {"RESOURCE", 20, 4}, {"ACCOUNT", 10, 2}, {"KEY", 12, 3}, {"SHARED", 6, 2}}, "listing the encrypted resources…")}
+}
+
+// resourceRows is a row per encrypted resource of c's graph; it only reads.
+func resourceRows(c *Common) []row {
 	var rows []row
 	for _, r := range c.Graph.Resources() {
 		rows = append(rows, row{
@@ -24,8 +32,7 @@ func newResourcesScreen(c *Common) *resourcesScreen {
 			ref:    r,
 		})
 	}
-	s.l.SetRows(rows)
-	return s
+	return rows
 }
 
 // keyLabel names a resource's key by alias when it has one.
@@ -42,9 +49,21 @@ func keyLabel(c *Common, r *graph.Resource) string {
 	return r.Key
 }
 
-func (s *resourcesScreen) Init() tea.Cmd { return nil }
+func (s *resourcesScreen) Init() tea.Cmd {
+	// A copy: the rows are built on another goroutine, and the root may
+	// give s.c a new graph meanwhile (a scan's end).
+	c := *s.c
+	return rowsCmd(s, func() []row { return resourceRows(&c) })
+}
 
 func (s *resourcesScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
+	if m, ok := msg.(rowsMsg); ok {
+		if m.owner == s {
+			s.l.empty, s.loaded = "no encrypted resources in this snapshot", true
+			s.l.SetRows(m.rows)
+		}
+		return s, nil
+	}
 	if cmd, ok := s.update(msg); ok {
 		return s, cmd
 	}

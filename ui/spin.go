@@ -98,3 +98,9 @@ func (c *Common) pending(text string) string {
 	}
 	return c.spinFrame + " " + c.Styles.Muted.Render(text)
 }
+
+// Busy: the rows are being listed.
+func (s *principalsScreen) Busy() bool { return !s.loaded }
+
+// Busy: the rows are being listed.
+func (s *resourcesScreen) Busy() bool { return !s.loaded }
