@@ -18,8 +18,9 @@ import (
 // Loader reads and builds the graph the TUI browses, telling progress what
 // it is doing as it goes. It runs in the background while the TUI shows a
 // loading frame: a large organization takes seconds to open, and the screen
-// must not stay blank meanwhile.
-type Loader func(ctx context.Context, progress func(LoadProgress)) (*graph.Graph, error)
+// must not stay blank meanwhile. The options it returns apply once the
+// graph is there (WithDiff: a diff is computed with the graphs).
+type Loader func(ctx context.Context, progress func(LoadProgress)) (*graph.Graph, []Option, error)
 
 // LoadProgress is one step of a Loader: what it is doing ("reading
 // org.json.gz", "decoding accounts"), and how far it is when it can count.
@@ -67,8 +68,9 @@ type loadStage struct {
 
 // loadDoneMsg ends a load.
 type loadDoneMsg struct {
-	g   *graph.Graph
-	err error
+	g    *graph.Graph
+	opts []Option
+	err  error
 }
 
 func newLoadState(run Loader) *loadState {
@@ -104,8 +106,8 @@ func (l *loadState) start() tea.Cmd {
 	ctx, cancel := context.WithCancel(context.Background())
 	l.cancel = cancel
 	return func() tea.Msg {
-		g, err := l.run(ctx, l.report)
-		return loadDoneMsg{g: g, err: err}
+		g, opts, err := l.run(ctx, l.report)
+		return loadDoneMsg{g: g, opts: opts, err: err}
 	}
 }
 
@@ -118,6 +120,13 @@ func (m *Model) finishLoad(msg loadDoneMsg) (tea.Model, tea.Cmd) {
 		m.loadErr = msg.err
 		m.quitting = true
 		return m, tea.Quit
+	}
+	m.c.Graph, m.c.Snapshot = msg.g, msg.g.Snapshot
+	for _, o := range msg.opts {
+		o(m)
+	}
+	if m.diff != nil {
+		m.sec = secDiff
 	}
 	cmd := m.browse(msg.g, msg.g.Snapshot)
 	text := "opened in " + took.Round(100*time.Millisecond).String() + ": " + sourceSummary(m.c)

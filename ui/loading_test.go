@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/graph/diff"
 	"github.com/keyhound/keyhound/graph/snapshot"
 )
 
@@ -59,10 +60,10 @@ func TestLoadingFrameShowsEachStage(t *testing.T) {
 // (there is nothing yet), q quits and cancels the load.
 func TestLoadingIgnoresKeysButQuit(t *testing.T) {
 	started := make(chan context.Context, 1)
-	m := loadingModel(t, func(ctx context.Context, _ func(LoadProgress)) (*graph.Graph, error) {
+	m := loadingModel(t, func(ctx context.Context, _ func(LoadProgress)) (*graph.Graph, []Option, error) {
 		started <- ctx
 		<-ctx.Done()
-		return nil, ctx.Err()
+		return nil, nil, ctx.Err()
 	}, 80, 24)
 	cmd := m.load.start()
 	go cmd()
@@ -91,9 +92,9 @@ func TestLoadingIgnoresKeysButQuit(t *testing.T) {
 func TestLoadDoneOpensTheKeys(t *testing.T) {
 	g := demoGraph(t)
 	var stages []string
-	m := loadingModel(t, func(_ context.Context, progress func(LoadProgress)) (*graph.Graph, error) {
+	m := loadingModel(t, func(_ context.Context, progress func(LoadProgress)) (*graph.Graph, []Option, error) {
 		progress(LoadProgress{Stage: "building the access graph"})
-		return g, nil
+		return g, nil, nil
 	}, 120, 40)
 	m.load.report = func(p LoadProgress) { stages = append(stages, p.Stage) }
 	msg := m.load.start()()
@@ -126,7 +127,7 @@ func TestLoadDoneOpensTheKeys(t *testing.T) {
 // LoadErr gives the error for the command to print (exit 3).
 func TestLoadErrorEndsTheTUI(t *testing.T) {
 	bad := errors.New(`org.json.gz: not a keyhound snapshot: no "format" field`)
-	m := loadingModel(t, func(context.Context, func(LoadProgress)) (*graph.Graph, error) { return nil, bad }, 80, 24)
+	m := loadingModel(t, func(context.Context, func(LoadProgress)) (*graph.Graph, []Option, error) { return nil, nil, bad }, 80, 24)
 	_, cmd := m.Update(m.load.start()())
 	if cmd == nil {
 		t.Fatal("a load error does not end the TUI")
@@ -199,5 +200,23 @@ func TestSectionRowsArriveInTheBackground(t *testing.T) {
 		if got := d.screen(); !strings.Contains(got, sec.row) || d.m.busy() {
 			t.Errorf("%c after its rows: busy %v\n%s", sec.key, d.m.busy(), got)
 		}
+	}
+}
+
+// TestLoadOptionsOpenTheDiff: options a loader returns apply to the loaded
+// graph — tui --diff opens on the Diff section once both snapshots are in.
+func TestLoadOptionsOpenTheDiff(t *testing.T) {
+	g := demoGraph(t)
+	r, err := diff.Compare(g, g, diff.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := loadingModel(t, func(context.Context, func(LoadProgress)) (*graph.Graph, []Option, error) {
+		return g, []Option{WithDiff(r, "old.json")}, nil
+	}, 120, 40)
+	(&driver{t: t, m: m}).send(m.load.start()())
+	got := screenText(m)
+	if !strings.Contains(got, "[7 Diff]") || !strings.Contains(got, "no change in effective access") {
+		t.Errorf("after the load:\n%s", got)
 	}
 }

@@ -78,3 +78,29 @@ func TestReadGraphStopsWhenCancelled(t *testing.T) {
 		t.Errorf("err = %v, want context.Canceled", err)
 	}
 }
+
+// TestLoadDiffNamesEachSide: tui --diff loads both snapshots behind the
+// loading frame, each stage named for its side, then compares them; the
+// TUI gets the newer graph and the diff view as an option.
+func TestLoadDiffNamesEachSide(t *testing.T) {
+	path := writeGenSnapshot(t)
+	var stages []string
+	g, opts, err := loadDiff(context.Background(), path, demoName, func(p ui.LoadProgress) {
+		if len(stages) == 0 || stages[len(stages)-1] != p.Stage {
+			stages = append(stages, p.Stage)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"old: reading org.json.gz", "old: parsing the JSON", "old: decoding accounts", "old: building the access graph", "new: decoding accounts", "new: building the access graph", "comparing effective access"}
+	if !slices.Equal(stages, want) {
+		t.Errorf("stages = %q\nwant     %q", stages, want)
+	}
+	if len(opts) != 1 || g == nil || g.Org == nil || g.Org.ID != "o-kh0demo01" {
+		t.Errorf("loadDiff gave %d options and graph %v", len(opts), g)
+	}
+	if _, _, err := loadDiff(context.Background(), filepath.Join(t.TempDir(), "missing.json"), path, func(ui.LoadProgress) {}); err == nil {
+		t.Error("a missing old snapshot loads")
+	}
+}

@@ -75,8 +75,9 @@ func runTUI(cmd *cobra.Command, path string) error {
 			return &exitError{code: exitBadInput, err: fmt.Errorf("open snapshot: %w", err)}
 		}
 	}
-	load := func(ctx context.Context, progress func(ui.LoadProgress)) (*graph.Graph, error) {
-		return readGraph(ctx, path, progress)
+	load := func(ctx context.Context, progress func(ui.LoadProgress)) (*graph.Graph, []ui.Option, error) {
+		g, err := readGraph(ctx, path, progress)
+		return g, nil, err
 	}
 	return runProgram(cmd, emptyGraph(), sourceName(path), ui.WithLoader(load))
 }
@@ -108,24 +109,48 @@ func runScanTUI(cmd *cobra.Command, sf *scanFlags) error {
 }
 
 // runDiffTUI compares two snapshots and browses the newer one, opening on
-// the diff.
+// the diff. Both load behind the loading frame, then the comparison.
 func runDiffTUI(cmd *cobra.Command, oldPath, newPath string) error {
 	if !isTerminal(cmd.OutOrStdout()) {
 		return &exitError{code: exitBadInput, err: fmt.Errorf("the TUI needs a terminal; for scripts use keyhound diff --json")}
 	}
-	old, err := loadGraph(oldPath, cmd.ErrOrStderr())
-	if err != nil {
-		return &exitError{code: exitBadInput, err: err}
+	for _, p := range []string{oldPath, newPath} {
+		if p == demoName {
+			continue
+		}
+		if _, err := os.Stat(p); err != nil {
+			return &exitError{code: exitBadInput, err: fmt.Errorf("open snapshot: %w", err)}
+		}
 	}
-	cur, err := loadGraph(newPath, cmd.ErrOrStderr())
-	if err != nil {
-		return &exitError{code: exitBadInput, err: err}
+	load := func(ctx context.Context, progress func(ui.LoadProgress)) (*graph.Graph, []ui.Option, error) {
+		return loadDiff(ctx, oldPath, newPath, progress)
 	}
+	return runProgram(cmd, emptyGraph(), sourceName(newPath), ui.WithLoader(load))
+}
+
+// loadDiff loads both snapshots, each stage named for its side, and
+// compares them: the diff view is opened on the newer graph.
+func loadDiff(ctx context.Context, oldPath, newPath string, progress func(ui.LoadProgress)) (*graph.Graph, []ui.Option, error) {
+	side := func(name string) func(ui.LoadProgress) {
+		return func(p ui.LoadProgress) {
+			p.Stage = name + ": " + p.Stage
+			progress(p)
+		}
+	}
+	old, err := readGraph(ctx, oldPath, side("old"))
+	if err != nil {
+		return nil, nil, err
+	}
+	cur, err := readGraph(ctx, newPath, side("new"))
+	if err != nil {
+		return nil, nil, err
+	}
+	progress(ui.LoadProgress{Stage: "comparing effective access"})
 	r, err := diff.Compare(old, cur, diff.Options{})
 	if err != nil {
-		return &exitError{code: exitBadInput, err: err}
+		return nil, nil, err
 	}
-	return runProgram(cmd, cur, sourceName(newPath), ui.WithDiff(r, sourceName(oldPath)))
+	return cur, []ui.Option{ui.WithDiff(r, sourceName(oldPath))}, nil
 }
 
 func runProgram(cmd *cobra.Command, g *graph.Graph, source string, opts ...ui.Option) error {
