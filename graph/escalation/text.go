@@ -7,28 +7,30 @@ import (
 // Describe is a path as people read it, its steps' calls in order:
 // "PutKeyPolicy on the key, then Decrypt", "PutRolePolicy on
 // arn:aws:iam::222222222222:role/Deployer, then Decrypt". The key the path
-// leads to is "the key"; the last step is named by its action without its
-// service prefix.
+// leads to is "the key"; the action on it is named without its service
+// prefix, and so is a last read of a resource under it ("then GetObject on
+// arn:aws:s3:::bucket/*").
 func Describe(p Path) string {
-	parts := make([]string, 0, len(p.Steps))
 	key := ""
-	if n := len(p.Steps); n > 0 {
-		key = p.Steps[n-1].Target
-	}
-	for i, s := range p.Steps {
-		if i == len(p.Steps)-1 && s.Kind == "" {
-			parts = append(parts, actionName(s.Action))
-			continue
+	for _, s := range p.Steps {
+		if s.Kind == "" && strings.HasPrefix(s.Action, "kms:") {
+			key = s.Target
 		}
+	}
+	parts := make([]string, 0, len(p.Steps))
+	for _, s := range p.Steps {
 		name := s.Kind
 		if name == "" {
 			name = actionName(s.Action)
 		}
-		target := s.Target
-		if target == key {
-			target = "the key"
+		switch {
+		case s.Kind == "" && s.Target == key:
+			parts = append(parts, name)
+		case s.Target == key:
+			parts = append(parts, name+" on the key")
+		default:
+			parts = append(parts, name+" on "+s.Target)
 		}
-		parts = append(parts, name+" on "+target)
 	}
 	return strings.Join(parts, ", then ")
 }
