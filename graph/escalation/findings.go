@@ -235,22 +235,28 @@ func pathFinding(k *graph.Key, rule string, reach Reach, paths []Path, title, re
 			f.Evidence = append(f.Evidence, graph.Evidence{Statement: -1, Resource: k.ARN, Detail: fmt.Sprintf("and %d more (keyhound who-can decrypt %s --escalation)", len(paths)-maxPaths, k.ARN)})
 			break
 		}
-		f.Evidence = append(f.Evidence, graph.Evidence{Statement: -1, Ref: p.Principal, Resource: k.ARN, Name: keyName(k), Detail: p.Principal + " can gain access: " + Describe(p)})
+		f.Evidence = append(f.Evidence, graph.Evidence{Statement: -1, Ref: p.Principal, Resource: k.ARN, Name: p.Principal, Detail: "can gain access: " + Describe(p) + " (" + p.Decision.String() + ")"})
 		for _, s := range p.Steps {
-			f.Evidence = append(f.Evidence, stepEvidence(s)...)
+			// The calls the path makes, as the snapshot allows them; the
+			// last, on the key, is allowed only under their changes.
+			if s.Kind != "" {
+				f.Evidence = append(f.Evidence, stepEvidence(s)...)
+			}
 		}
 	}
 	return f
 }
 
-// stepEvidence points at what allows a step: its statements and grants.
+// stepEvidence points at what allows a step: its statements and grants
+// (or, with none known, the step itself).
 func stepEvidence(s Step) []graph.Evidence {
-	var out []graph.Evidence
+	detail := fmt.Sprintf("%s may call %s on %s (%s)", s.Principal, s.Action, s.Target, s.Decision)
+	if len(s.Reasons) == 0 {
+		return []graph.Evidence{{Statement: -1, Resource: s.Target, Detail: detail}}
+	}
+	out := make([]graph.Evidence, 0, len(s.Reasons))
 	for _, r := range s.Reasons {
-		out = append(out, graph.Evidence{
-			Policy: r.Policy, PolicyARN: r.PolicyARN, Statement: r.Statement, Sid: r.Sid, Grant: r.Grant, Ref: s.Principal, Resource: s.Target,
-			Detail: fmt.Sprintf("%s may call %s on %s (%s)", s.Principal, s.Action, s.Target, s.Decision),
-		})
+		out = append(out, graph.Evidence{Policy: r.Policy, PolicyARN: r.PolicyARN, Statement: r.Statement, Sid: r.Sid, Grant: r.Grant, Resource: s.Target, Detail: detail})
 	}
 	return out
 }

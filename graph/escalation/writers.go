@@ -115,9 +115,6 @@ func (w *writers) add(k *graph.Key, who []graph.Who, reach Reach, out map[string
 			for _, wr := range ws {
 				writers[wr.step.Principal] = true
 				f.Evidence = append(f.Evidence, stepEvidence(wr.step)...)
-				if len(wr.step.Reasons) == 0 {
-					f.Evidence = append(f.Evidence, graph.Evidence{Statement: -1, Ref: wr.step.Principal, Resource: p.ARN, Detail: fmt.Sprintf("%s may call %s on %s (%s)", wr.step.Principal, wr.step.Action, p.ARN, wr.step.Decision)})
-				}
 			}
 			f.Title = fmt.Sprintf("%s %s, which can decrypt, is writable by %s that cannot", p.Kind, p.ARN, countOf(len(writers), "principal"))
 			out[p.ARN] = f
@@ -129,8 +126,8 @@ func (w *writers) add(k *graph.Key, who []graph.Who, reach Reach, out map[string
 			continue
 		}
 		f.Evidence = append(f.Evidence, graph.Evidence{
-			Statement: -1, Ref: k.ARN, Resource: k.ARN, Name: keyName(k),
-			Detail: fmt.Sprintf("%s can use %s %s (reach: %s)", p.ARN, keyName(k), x.Decision, reach),
+			Statement: -1, Ref: k.ARN, Resource: k.ARN, Name: "key " + keyName(k),
+			Detail: fmt.Sprintf("%s can use it now (%s); the key's reach: %s", p.ARN, x.Decision, reach),
 		})
 	}
 }
