@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/arn"
@@ -142,7 +143,7 @@ func keyPolicyRewrite(k *graph.Key, paths []Path, reach Reach) *graph.Finding {
 		return nil
 	}
 	return pathFinding(k, RuleKeyPolicyRewrite, reach, hits,
-		fmt.Sprintf("%s outside the key's administrators can rewrite the policy of %s, and decrypt", countOf(len(hits), "principal"), keyName(k)),
+		fmt.Sprintf("Key policy rewritable by %s outside the key's administrators", countOf(len(hits), "principal")),
 		"limit kms:PutKeyPolicy to the key's administrators: name them in the key policy, and deny kms:PutKeyPolicy to everyone else (an identity policy boundary or an SCP)")
 }
 
@@ -162,7 +163,7 @@ func unconstrainedGrant(g *graph.Graph, k *graph.Key, paths []Path, reach Reach)
 		return nil
 	}
 	return pathFinding(k, RuleUnconstrainedGrant, reach, hits,
-		fmt.Sprintf("%s that cannot decrypt with %s can create any grant on it, and decrypt", countOf(len(hits), "principal"), keyName(k)),
+		fmt.Sprintf("Unconstrained CreateGrant: %s that cannot decrypt may grant it", countOf(len(hits), "principal")),
 		"add kms:GrantOperations (the operations the grantee needs) and kms:GranteePrincipal, or kms:GrantIsForAWSResource, conditions to the statements allowing kms:CreateGrant")
 }
 
@@ -250,7 +251,7 @@ func pathFinding(k *graph.Key, rule string, reach Reach, paths []Path, title, re
 // stepEvidence points at what allows a step: its statements and grants
 // (or, with none known, the step itself).
 func stepEvidence(s Step) []graph.Evidence {
-	detail := fmt.Sprintf("%s may call %s on %s (%s)", s.Principal, s.Action, s.Target, s.Decision)
+	detail := fmt.Sprintf("%s may call %s on %s (%s)", shortARN(s.Principal), s.Action, shortARN(s.Target), s.Decision)
 	if len(s.Reasons) == 0 {
 		return []graph.Evidence{{Statement: -1, Resource: s.Target, Detail: detail}}
 	}
@@ -259,6 +260,15 @@ func stepEvidence(s Step) []graph.Evidence {
 		out = append(out, graph.Evidence{Policy: r.Policy, PolicyARN: r.PolicyARN, Statement: r.Statement, Sid: r.Sid, Grant: r.Grant, Resource: s.Target, Detail: detail})
 	}
 	return out
+}
+
+// shortARN is an IAM ARN's resource part with its account
+// ("222222222222:role/Deployer"); other ARNs whole.
+func shortARN(s string) string {
+	if rest, ok := strings.CutPrefix(s, "arn:aws:iam::"); ok {
+		return rest
+	}
+	return s
 }
 
 func countOf(n int, noun string) string {

@@ -116,7 +116,7 @@ func (w *writers) add(k *graph.Key, who []graph.Who, reach Reach, out map[string
 				writers[wr.step.Principal] = true
 				f.Evidence = append(f.Evidence, stepEvidence(wr.step)...)
 			}
-			f.Title = fmt.Sprintf("%s %s, which can decrypt, is writable by %s that cannot", p.Kind, p.ARN, countOf(len(writers), "principal"))
+			f.Title = fmt.Sprintf("%s that can decrypt is writable by %s that cannot", titleKind(p.Kind), countOf(len(writers), "principal"))
 			out[p.ARN] = f
 		}
 		if s := reach.Severity(); s < f.Severity {
@@ -127,7 +127,7 @@ func (w *writers) add(k *graph.Key, who []graph.Who, reach Reach, out map[string
 		}
 		f.Evidence = append(f.Evidence, graph.Evidence{
 			Statement: -1, Ref: k.ARN, Resource: k.ARN, Name: "key " + keyName(k),
-			Detail: fmt.Sprintf("%s can use it now (%s); the key's reach: %s", p.ARN, x.Decision, reach),
+			Detail: fmt.Sprintf("%s can use it now (%s); the key's reach: %s", shortARN(p.ARN), x.Decision, reach),
 		})
 	}
 }
@@ -141,4 +141,12 @@ func direct(x graph.Who) bool {
 		}
 	}
 	return false
+}
+
+// titleKind is "Role" or "User".
+func titleKind(k arn.PrincipalKind) string {
+	if k == arn.KindUser {
+		return "User"
+	}
+	return "Role"
 }
