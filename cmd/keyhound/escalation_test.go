@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -102,5 +104,49 @@ func TestEscalationDepthFlag(t *testing.T) {
 	_, out, _ := runCLI(t, "", "who-can", "--snapshot", "@demo", "decrypt", demo.ReportsKey, "--escalation", "--escalation-depth", "1")
 	if !strings.Contains(out, "can gain access: PutRolePolicy on "+demo.Deployer+", then Decrypt") {
 		t.Errorf("depth 1:\n%s", out)
+	}
+}
+
+// With S3 access for Deployer, the reports bucket's answer gains it: the
+// path to the bucket's key, then the read.
+func TestWhoCanEscalationResourcePath(t *testing.T) {
+	var snap map[string]any
+	if err := json.Unmarshal(demo.Snapshot(), &snap); err != nil {
+		t.Fatal(err)
+	}
+	iam := snap["accounts"].(map[string]any)["222222222222"].(map[string]any)["iam"].(map[string]any)
+	found := false
+	for _, r := range iam["RoleDetailList"].([]any) {
+		r := r.(map[string]any)
+		if r["Arn"] == demo.Deployer {
+			r["RolePolicyList"] = append(r["RolePolicyList"].([]any), map[string]any{
+				"PolicyName":     "read-reports",
+				"PolicyDocument": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::kh-demo-reports/*"}]}`,
+			})
+			found = true
+		}
+	}
+	if !found {
+		t.Fatal("no Deployer in the demo")
+	}
+	b, err := json.Marshal(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "demo.json")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, "", "who-can", "--snapshot", path, "decrypt", "arn:aws:s3:::kh-demo-reports", "--escalation")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	want := "can gain access: PutRolePolicy on " + demo.Deployer + ", then Decrypt, then GetObject on arn:aws:s3:::kh-demo-reports/*"
+	if !strings.Contains(out, want) {
+		t.Errorf("who-can on the bucket lacks %q:\n%s", want, out)
+	}
+	_, js, _ := runCLI(t, "", "who-can", "--snapshot", path, "--json", "decrypt", "arn:aws:s3:::kh-demo-reports", "--escalation")
+	if !strings.Contains(js, `"escalation": true`) || !strings.Contains(js, `"action": "s3:GetObject"`) {
+		t.Errorf("JSON lacks the escalation:\n%s", js)
 	}
 }
