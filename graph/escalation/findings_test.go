@@ -52,6 +52,12 @@ func TestFindings(t *testing.T) {
 		{"CreateGrant limited to Decrypt still leads to decrypt but is constrained", func(w *world) {
 			w.user(acctA, "alice", doc(grantCond("kms:GrantOperations", "Decrypt")))
 		}, nil},
+		{"CreateGrant limited to grants to itself is constrained", func(w *world) {
+			w.user(acctA, "alice", doc(stmt{"Effect": "Allow", "Action": "kms:CreateGrant", "Resource": keyARN, "Condition": map[string]any{"StringEquals": map[string]any{"kms:GranteePrincipal": user(acctA, "alice")}}}))
+		}, nil},
+		{"CreateGrant behind MFA is unconstrained all the same", func(w *world) {
+			w.user(acctA, "alice", doc(stmt{"Effect": "Allow", "Action": "kms:CreateGrant", "Resource": keyARN, "Condition": map[string]any{"Bool": map[string]any{"aws:MultiFactorAuthPresent": "true"}}}))
+		}, []string{"escalation-unconstrained-grant medium k1"}},
 		{"a role that can decrypt, writable by a user that cannot", func(w *world) {
 			w.role(acctA, "Reader", trusts("arn:aws:iam::111111111111:root"), doc(allow("kms:Decrypt", keyARN))).
 				user(acctA, "alice", doc(allow("iam:PutRolePolicy", role(acctA, "Reader"))))
