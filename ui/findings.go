@@ -7,22 +7,43 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/graph/escalation"
 )
 
-// findingsMsg carries the snapshot's findings, computed in the background.
+// findingsMsg carries the snapshot's findings, computed in the background:
+// first graph.Findings, then the same with the escalation findings
+// (graph/escalation, a search per key: seconds on a large organization),
+// which replace them.
 type findingsMsg struct {
 	all        []graph.Finding
 	byResource map[string]int
+	// g is the graph they are of; escalation says the escalation findings
+	// are in.
+	g          *graph.Graph
+	escalation bool
 }
 
 func findingsCmd(g *graph.Graph) tea.Cmd {
+	return tea.Batch(findingsOf(g, false), findingsOf(g, true))
+}
+
+// findingsOf computes g's findings, with the escalation findings or not.
+func findingsOf(g *graph.Graph, withEscalation bool) tea.Cmd {
 	return func() tea.Msg {
 		all := g.Findings()
+		if withEscalation {
+			esc, err := escalation.Findings(g, escalation.Options{})
+			if err != nil {
+				return statusMsg{text: "escalation findings: " + err.Error(), err: true}
+			}
+			all = append(all, esc...)
+			escalation.Sort(all)
+		}
 		by := make(map[string]int, len(all))
 		for _, f := range all {
 			by[f.Resource]++
 		}
-		return findingsMsg{all: all, byResource: by}
+		return findingsMsg{all: all, byResource: by, g: g, escalation: withEscalation}
 	}
 }
 

@@ -220,3 +220,32 @@ func TestLoadOptionsOpenTheDiff(t *testing.T) {
 		t.Errorf("after the load:\n%s", got)
 	}
 }
+
+// TestDeniedByNamesEachLayerOnce: a principal denied at the resource's
+// permission and at a KMS call by the same layer reads "denied by
+// identity-policy, key-policy", not "identity-policy, key-policy,
+// identity-policy" (the demo's Deployer on kh-demo-reports did).
+func TestDeniedByNamesEachLayerOnce(t *testing.T) {
+	for _, keys := range []string{"3 / t:kh-demo-reports enter enter", "3 / t:s3:::kh-demo-legacy enter enter"} {
+		d := newDriver(t, 160, 48)
+		d.keys(keys)
+		denied := 0
+		for _, line := range strings.Split(d.screen(), "\n") {
+			_, by, ok := strings.Cut(line, "denied by ")
+			if !ok {
+				continue
+			}
+			denied++
+			seen := map[string]bool{}
+			for _, l := range strings.Split(strings.TrimSpace(by), ", ") {
+				if seen[l] {
+					t.Errorf("%s: %q names %s twice", keys, line, l)
+				}
+				seen[l] = true
+			}
+		}
+		if denied == 0 {
+			t.Errorf("%s: no denied row: this test checks nothing\n%s", keys, d.screen())
+		}
+	}
+}

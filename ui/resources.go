@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -151,7 +152,11 @@ func (s *resourceScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 		for _, d := range m.denied {
 			var by []string
 			for _, x := range d.by {
-				by = append(by, x.Layer.String())
+				// The same layer may deny more than one step (the
+				// resource's permission and a KMS call): named once.
+				if l := x.Layer.String(); !slices.Contains(by, l) {
+					by = append(by, l)
+				}
 			}
 			rows = append(rows, row{
 				id: d.principal, kind: "DENY",

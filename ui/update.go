@@ -66,6 +66,11 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.status, m.isErr = msg.text, msg.err
 		return m, nil
 	case findingsMsg:
+		// Findings of a graph no longer shown, or without the escalation
+		// findings once they are in, are stale.
+		if msg.g != m.c.Graph || (m.findings != nil && m.findings.escalation && !msg.escalation) {
+			return m, nil
+		}
 		m.findings, m.c.findings = &msg, &msg
 		return m, m.broadcast(msg)
 	case scanDoneMsg:

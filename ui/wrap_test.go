@@ -161,7 +161,7 @@ func TestPolicyViewWraps(t *testing.T) {
 func TestDetailHeadersWrap(t *testing.T) {
 	cases := []struct{ keys, want string }{
 		{"3 / t:s3:::kh-demo-legacy enter enter", "s3:bucket · account prod-data (111111111111) · us-east-1 · key alias/aws/s3 · shared with analytics"},
-		{"3 / t:s3:::kh-demo-legacy enter enter", "✗ shared, but 5 principals of the accounts it is shared with cannot read it (enter on one: why, and the fix)"},
+		{"3 / t:s3:::kh-demo-legacy enter enter", "✗ shared, but 6 principals of the accounts it is shared with cannot read it (enter on one: why, and the fix)"},
 		{"/ t:reports enter enter", "arn:aws:kms:us-east-1:111111111111:key/1d6a2f4e-0000-4000-8000-00000000a001"},
 		{"/ t:reports enter enter", "customer managed · Enabled · rotation on"},
 		{"/ t:reports enter enter", "(7 ✓ ALLOW, 1 ? CONDITIONAL) · 1 resource"},

@@ -67,6 +67,7 @@ Try next:
   keyhound can --snapshot @demo arn:aws:iam::555555555555:root kms:Decrypt ` + demo.ReportsKey + `             # the RCP data perimeter denies
   keyhound can --snapshot @demo arn:aws:iam::222222222222:role/Batch kms:Decrypt ` + demo.ReportsKey + ` --encryption-context department=finance
   keyhound what-can --snapshot @demo arn:aws:iam::222222222222:role/DataEngineer
+  keyhound who-can --snapshot @demo decrypt ` + demo.ReportsKey + ` --escalation   # who can give themselves access
   keyhound demo --write demo.json    # the snapshot, to read or edit
 `)
 			_, err = io.WriteString(cmd.OutOrStdout(), out.String())

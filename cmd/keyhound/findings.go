@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/graph/escalation"
 	"github.com/keyhound/keyhound/internal/plural"
 )
 
@@ -16,6 +17,7 @@ func newFindingsCmd() *cobra.Command {
 	var (
 		snapPath, minSeverity, failOn string
 		asJSON                        bool
+		escFlags                      escalationFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "findings",
@@ -25,6 +27,12 @@ accounts outside the organization, resources shared across accounts but
 encrypted with an AWS managed key, keys pending deletion or disabled that still
 encrypt resources, rotation off, identity policies allowing kms:Decrypt on every
 key, deleted principals in key policies, and policies that do not parse.
+
+--escalation adds the escalation findings (docs/cli.md): a principal outside a
+key's administrators that can rewrite its policy, kms:CreateGrant allowed with
+no limit on the grant's operations or grantee, and a role or user that can
+decrypt whose policies, trust or credentials a principal that cannot may
+change; each at a severity by the key's reach (its resources and accounts).
 
 --fail-on SEVERITY makes it a CI gate: exit 1 when the snapshot has a finding
 of that severity or worse (whatever --severity shows), 0 otherwise.`,
@@ -46,6 +54,18 @@ of that severity or worse (whatever --severity shows), 0 otherwise.`,
 				return &exitError{code: exitBadInput, err: err}
 			}
 			all := g.Findings()
+			if escFlags.on {
+				opts, err := escFlags.options("")
+				if err != nil {
+					return &exitError{code: exitBadInput, err: err}
+				}
+				esc, err := escalation.Findings(g, opts)
+				if err != nil {
+					return &exitError{code: exitBadInput, err: err}
+				}
+				all = append(all, esc...)
+				escalation.Sort(all)
+			}
 			fs := []graph.Finding{}
 			failed := 0
 			for _, f := range all {
@@ -75,6 +95,7 @@ of that severity or worse (whatever --severity shows), 0 otherwise.`,
 	f.StringVar(&minSeverity, "severity", "info", "show findings of this severity and worse")
 	f.StringVar(&failOn, "fail-on", "", "exit 1 when a finding of this severity or worse exists (critical, high, medium, low, info)")
 	f.BoolVar(&asJSON, "json", false, "print the findings as JSON")
+	escFlags.register(cmd, "add the escalation findings: who can make themselves able to decrypt (docs/cli.md)")
 	return cmd
 }
 

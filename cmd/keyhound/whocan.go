@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/graph/escalation"
 )
 
 func newWhoCanCmd() *cobra.Command {
@@ -15,6 +16,7 @@ func newWhoCanCmd() *cobra.Command {
 		snapPath, region string
 		asJSON           bool
 		chainDepth       int
+		escFlags         escalationFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "who-can ACTION RESOURCE",
@@ -30,9 +32,16 @@ topic, table, function): then both the resource's permission and the KMS calls
 its service makes are needed. "decrypt" means every way to read the plaintext:
 kms:Decrypt on a key, the reading action (s3:GetObject, ec2:CreateVolume,
 secretsmanager:GetSecretValue, …) on a resource. ACTION is case-insensitive;
-an action keyhound does not answer, or a wildcard, is refused (docs/cli.md).`,
-		Example: `  keyhound who-can --snapshot org.json decrypt arn:aws:kms:us-east-1:111111111111:alias/app`,
-		Args:    cobra.ExactArgs(2),
+an action keyhound does not answer, or a wildcard, is refused (docs/cli.md).
+
+--escalation adds, after them, each principal that cannot now but can make
+itself able to in up to --escalation-depth API calls it is allowed to make
+(kms:PutKeyPolicy, kms:CreateGrant, IAM policy writes, role trust, credentials,
+compute with a passed role): "can gain access: PutKeyPolicy on the key, then
+Decrypt". On a resource, the paths to its key whose caller may already read it.`,
+		Example: `  keyhound who-can --snapshot org.json decrypt arn:aws:kms:us-east-1:111111111111:alias/app
+  keyhound who-can --snapshot @demo decrypt arn:aws:kms:us-east-1:111111111111:alias/reports --escalation`,
+		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			action, err := whoCanAction(args[0])
 			if err != nil {
@@ -56,14 +65,31 @@ an action keyhound does not answer, or a wildcard, is refused (docs/cli.md).`,
 					return &exitError{code: exitBadInput, err: err}
 				}
 			}
+			var esc []escalation.Path
+			if escFlags.on {
+				opts, err := escFlags.options("")
+				if err != nil {
+					return &exitError{code: exitBadInput, err: err}
+				}
+				if esc, err = whoCanEscalation(g, action, args[1], region, who, opts); err != nil {
+					return &exitError{code: exitBadInput, err: err}
+				}
+			}
 			if asJSON {
-				out := map[string]any{"action": action, "resource": args[1], "principals": who}
+				principals := make([]any, 0, len(who)+len(esc))
+				for _, w := range who {
+					principals = append(principals, w)
+				}
+				for _, e := range escalatedWho(g, esc) {
+					principals = append(principals, e)
+				}
+				out := map[string]any{"action": action, "resource": args[1], "principals": principals}
 				if len(data) > 0 {
 					out["data"] = data
 				}
 				return writeJSON(cmd.OutOrStdout(), out)
 			}
-			return writeWhoWithData(cmd.OutOrStdout(), who, data)
+			return writeWhoWithData(cmd.OutOrStdout(), who, escalationRows(g, esc), data)
 		},
 	}
 	f := cmd.Flags()
@@ -71,6 +97,7 @@ an action keyhound does not answer, or a wildcard, is refused (docs/cli.md).`,
 	f.StringVar(&region, "region", "", "Region for a key ID")
 	f.BoolVar(&asJSON, "json", false, "print the answer as JSON (docs/cli.md)")
 	f.IntVar(&chainDepth, "chain-depth", graph.DefaultChainDepth, "follow role chains up to this many hops; 0: principals acting as themselves")
+	escFlags.register(cmd, "also list who can make themselves able to, and how (docs/cli.md)")
 	return cmd
 }
 
@@ -84,17 +111,25 @@ func writeWho(w io.Writer, who []graph.Who) error {
 
 // writeWhoWithData writes who can use a key, then who can read the data
 // under it through each resource it encrypts.
-func writeWhoWithData(w io.Writer, who []graph.Who, data []graph.ResourceAccess) error {
+// Escalation rows (escalationRows) follow those who can now, in the same table.
+func writeWhoWithData(w io.Writer, who []graph.Who, esc []string, data []graph.ResourceAccess) error {
 	readers := 0
 	for _, d := range data {
 		readers += len(d.Principals)
 	}
-	if len(who) == 0 && readers > 0 {
+	switch {
+	case len(who) == 0 && len(esc) == 0 && readers > 0:
 		if _, err := fmt.Fprintln(w, "nobody can use the key itself"); err != nil {
 			return err
 		}
-	} else if err := writeWho(w, who); err != nil {
-		return err
+	case len(esc) == 0:
+		if err := writeWho(w, who); err != nil {
+			return err
+		}
+	default:
+		if err := writeTable(w, append(whoRows(who, ""), esc...)); err != nil {
+			return err
+		}
 	}
 	if len(data) == 0 {
 		return nil

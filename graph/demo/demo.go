@@ -13,7 +13,9 @@
 //     deletion still used by a volume.
 //   - analytics (222222222222): Dilip with and without his IAM policy, the
 //     DataEngineer role that chains into prod-data's ReportsReader, a Batch
-//     role holding a grant.
+//     role holding a grant, and the Deployer role (a CI role) that may put
+//     policies on every role of its account — itself included: an
+//     escalation path to every key analytics is trusted with (issue #15).
 //   - sandbox (444444444444): an SCP denies kms:Decrypt in its OU.
 //   - an RCP data perimeter at the root denies callers outside the
 //     organization, such as the auditor account 555555555555 the key policy names.
@@ -31,4 +33,8 @@ func Snapshot() []byte { return snapshotJSON }
 const (
 	ReportsKey = "arn:aws:kms:us-east-1:111111111111:alias/reports"
 	Dilip      = "arn:aws:iam::222222222222:user/dilip"
+	// Deployer can give itself decrypt (keyhound who-can decrypt KEY --escalation).
+	Deployer = "arn:aws:iam::222222222222:role/Deployer"
+	// ReportsKeyID is alias/reports' key.
+	ReportsKeyID = "arn:aws:kms:us-east-1:111111111111:key/1d6a2f4e-0000-4000-8000-00000000a001"
 )
