@@ -35,8 +35,9 @@ type index struct {
 	// capable caches, per lower-case action, the principals with an
 	// identity-policy Allow statement covering the action (resource aside).
 	capable map[string]map[*Principal]bool
-	// capableSorted caches Capable's lists.
+	// capableSorted caches Capable's lists; capableBy the same by account.
 	capableSorted map[string][]*Principal
+	capableBy     map[string]map[string][]*Principal
 	// capableMu guards capable: answers may be asked from many goroutines
 	// (the TUI computes in the background).
 	capableMu sync.Mutex
@@ -95,8 +96,32 @@ func (g *Graph) Capable(action string) []*Principal {
 	return slices.Clone(out)
 }
 
+// CapableByAccount is Capable(action) by account, each list sorted by ARN,
+// computed once per action and shared: callers must not modify it. The
+// escalation search asks it for every state it expands.
+func (g *Graph) CapableByAccount(action string) map[string][]*Principal {
+	action = strings.ToLower(action)
+	g.ix.capableMu.Lock()
+	m, ok := g.ix.capableBy[action]
+	g.ix.capableMu.Unlock()
+	if ok {
+		return m
+	}
+	m = map[string][]*Principal{}
+	for _, p := range g.Capable(action) {
+		m[p.Account] = append(m[p.Account], p)
+	}
+	g.ix.capableMu.Lock()
+	defer g.ix.capableMu.Unlock()
+	if old, ok := g.ix.capableBy[action]; ok {
+		return old
+	}
+	g.ix.capableBy[action] = m
+	return m
+}
+
 func (g *Graph) buildIndex() {
-	ix := &index{trusts: map[string][]*Principal{}, byAccount: map[string][]*Principal{}, assumers: map[*Principal]bool{}, assumersBy: map[string][]*Principal{}, assumeLiteral: map[string][]*Principal{}, assumeWild: map[string][]*Principal{}, capable: map[string]map[*Principal]bool{}, capableSorted: map[string][]*Principal{}, noContext: policy.NewContext(false)}
+	ix := &index{trusts: map[string][]*Principal{}, byAccount: map[string][]*Principal{}, assumers: map[*Principal]bool{}, assumersBy: map[string][]*Principal{}, assumeLiteral: map[string][]*Principal{}, assumeWild: map[string][]*Principal{}, capable: map[string]map[*Principal]bool{}, capableSorted: map[string][]*Principal{}, capableBy: map[string]map[string][]*Principal{}, noContext: policy.NewContext(false)}
 	for _, p := range g.Principals() {
 		ix.byAccount[p.Account] = append(ix.byAccount[p.Account], p)
 		for _, np := range p.Policies {

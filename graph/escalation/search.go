@@ -48,6 +48,9 @@ type node struct {
 	level   int
 	steps   []Step
 	verdict eval.Verdict
+	// chain: no widening pending, and every step an sts:AssumeRole or the
+	// action on the key as collected (chains.go).
+	chain bool
 }
 
 type search struct {
@@ -78,6 +81,12 @@ type search struct {
 	// assumers and trustNamed are mayAssumeSome's indexes, built on first use.
 	assumers   map[*graph.Principal]bool
 	trustNamed map[string]map[string]bool // by account
+	// exhaustive turns off the pruning of chain states (tests compare).
+	exhaustive bool
+	// chainAssumers lists, per role, the assumers a chain state links
+	// (chains.go).
+	chainAssumers map[*graph.Principal][]assumer
+	oneHop        map[*graph.Principal][]graph.Assumable // assumables' cache
 	// trusts caches the trust policies a rewrite would put, by principal.
 	trusts map[string]*policy.Policy
 	// widen is the identity policy a widening adds: the action on the key.
@@ -95,7 +104,7 @@ func newSearch(g *graph.Graph, keyARN string, opts Options) (*search, error) {
 		capable: map[string]map[string][]*graph.Principal{}, groups: map[string][]string{}, profiles: map[string]bool{}, accountGroups: map[string][]*group{},
 		memo: map[string]eval.Verdict{}, trusts: map[string]*policy.Policy{}, reached: map[*graph.Principal][]*graph.Principal{},
 		reachSet: map[*graph.Principal]map[*graph.Principal]bool{}, writers: map[*graph.Principal][]*graph.Principal{},
-		succ: map[*graph.Principal][]*graph.Principal{}, trustNamed: map[string]map[string]bool{},
+		succ: map[*graph.Principal][]*graph.Principal{}, oneHop: map[*graph.Principal][]graph.Assumable{}, trustNamed: map[string]map[string]bool{},
 	}
 	s.levels = make([][]*node, s.depth+1)
 	w, err := allowPolicy(s.action, key.ARN)
@@ -133,6 +142,7 @@ func (s *search) run() {
 	s.seedDirect()
 	s.seedKeySteps()
 	s.seedWidenings()
+	s.entryChains()
 	for level := 0; level < s.depth; level++ {
 		list := s.levels[level]
 		slices.SortFunc(list, func(a, b *node) int { return a.st.compare(b.st) })
@@ -181,7 +191,11 @@ func (s *search) link(n *node, x *graph.Principal, g goal, steps ...Step) {
 	for _, st := range steps {
 		v = v.And(st.Decision)
 	}
-	s.add(&node{st: state{x, g}, level: n.level + len(steps), steps: slices.Concat(steps, n.steps), verdict: v})
+	chain := n.chain && g == (goal{})
+	for _, st := range steps {
+		chain = chain && st.Kind == "AssumeRole"
+	}
+	s.add(&node{st: state{x, g}, level: n.level + len(steps), steps: slices.Concat(steps, n.steps), verdict: v, chain: chain})
 }
 
 // can evaluates q (the principal itself: no role chains), once per tag:
@@ -229,7 +243,7 @@ func (s *search) seedDirect() {
 		for _, path := range w.Paths {
 			if len(path.Via) == 1 {
 				s.direct[p] = true
-				s.add(&node{st: state{p: p}, verdict: path.Decision, steps: []Step{step(p.ARN, s.action, "", s.key.ARN, path.Decision, s.keyQuery(p.ARN, nil))}})
+				s.add(&node{st: state{p: p}, chain: true, verdict: path.Decision, steps: []Step{step(p.ARN, s.action, "", s.key.ARN, path.Decision, s.keyQuery(p.ARN, nil))}})
 			}
 		}
 	}

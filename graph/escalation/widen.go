@@ -172,7 +172,7 @@ func (s *search) successors(p *graph.Principal) []*graph.Principal {
 	}
 	var out []*graph.Principal
 	if s.mayAssumeSome(p) {
-		for _, a := range s.g.Assumables(p.ARN, 1) {
+		for _, a := range s.assumables(p) {
 			if r := s.g.Principal(a.Role); r != nil {
 				out = append(out, r)
 			}
