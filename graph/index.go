@@ -75,6 +75,53 @@ func (g *Graph) capableOf(action string) map[*Principal]bool {
 	return c
 }
 
+// PrepareCapable computes Capable for each of actions not yet asked, in
+// one pass over the principals' policies instead of one per action: the
+// pass, not the matching, is what costs in a large organization. The
+// escalation search asks about twenty actions at once.
+func (g *Graph) PrepareCapable(actions []string) {
+	g.ix.capableMu.Lock()
+	defer g.ix.capableMu.Unlock()
+	var todo []string
+	for _, a := range actions {
+		a = strings.ToLower(a)
+		if _, ok := g.ix.capable[a]; !ok && !slices.Contains(todo, a) {
+			todo = append(todo, a)
+		}
+	}
+	if len(todo) == 0 {
+		return
+	}
+	sets := make([]map[*Principal]bool, len(todo))
+	for i := range sets {
+		sets[i] = map[*Principal]bool{}
+	}
+	for _, p := range g.principals {
+		if len(p.Issues) > 0 {
+			for i := range sets {
+				sets[i][p] = true
+			}
+			continue
+		}
+		for _, np := range p.Policies {
+			for j := range np.Policy.Statements {
+				st := &np.Policy.Statements[j]
+				if st.Effect != policy.Allow {
+					continue
+				}
+				for i, a := range todo {
+					if !sets[i][p] && st.MatchesAction(a) {
+						sets[i][p] = true
+					}
+				}
+			}
+		}
+	}
+	for i, a := range todo {
+		g.ix.capable[a] = sets[i]
+	}
+}
+
 // Capable returns the principals whose identity policies have an Allow
 // statement for action (resource and conditions aside), or whose policies
 // are not all known, sorted by ARN: the only ones IAM can allow it without

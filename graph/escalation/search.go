@@ -78,8 +78,7 @@ type search struct {
 	reachSet map[*graph.Principal]map[*graph.Principal]bool
 	writers  map[*graph.Principal][]*graph.Principal
 	succ     map[*graph.Principal][]*graph.Principal // successors' cache
-	// assumers and trustNamed are mayAssumeSome's indexes, built on first use.
-	assumers   map[*graph.Principal]bool
+	// trustNamed is mayAssumeSome's index, built on first use.
 	trustNamed map[string]map[string]bool // by account
 	// exhaustive turns off the pruning of chain states (tests compare).
 	exhaustive bool
@@ -107,6 +106,12 @@ func newSearch(g *graph.Graph, keyARN string, opts Options) (*search, error) {
 		succ: map[*graph.Principal][]*graph.Principal{}, oneHop: map[*graph.Principal][]graph.Assumable{}, trustNamed: map[string]map[string]bool{},
 	}
 	s.levels = make([][]*node, s.depth+1)
+	// Every action the search asks Capable about, indexed in one pass.
+	actions := []string{"sts:AssumeRole"}
+	for _, k := range kinds {
+		actions = append(actions, k.Actions...)
+	}
+	g.PrepareCapable(actions)
 	w, err := allowPolicy(s.action, key.ARN)
 	if err != nil {
 		return nil, err

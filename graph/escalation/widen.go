@@ -205,13 +205,7 @@ func (s *search) successors(p *graph.Principal) []*graph.Principal {
 // the same account; the graph asks the same of its candidates), or its
 // policies are not all known.
 func (s *search) mayAssumeSome(p *graph.Principal) bool {
-	if s.assumers == nil {
-		s.assumers = map[*graph.Principal]bool{}
-		for _, a := range s.g.Capable("sts:AssumeRole") {
-			s.assumers[a] = true
-		}
-	}
-	if s.assumers[p] || len(p.Issues) > 0 {
+	if len(p.Issues) > 0 || slices.Contains(s.capableIn("sts:AssumeRole", p.Account), p) {
 		return true
 	}
 	named, ok := s.trustNamed[p.Account]
