@@ -29,7 +29,9 @@ func (s *search) entryChains() {
 	// assume one within the depth: the others are left out from the start.
 	var frontier []*graph.Principal
 	seen := map[*graph.Principal]bool{}
-	for _, p := range s.entered() {
+	s.entered = map[*graph.Principal]bool{}
+	for _, p := range s.enteredPrincipals() {
+		s.entered[p] = true
 		if s.excluded[p.ARN] {
 			frontier = append(frontier, p)
 			seen[p] = true
@@ -68,11 +70,11 @@ type assumer struct {
 	a graph.Assumable
 }
 
-// entered lists, sorted by ARN, the principals a step other than an
+// enteredPrincipals lists, sorted by ARN, the principals a step other than an
 // assumption may enter (expandCredentials, expandCompute, expandTrust),
 // on the cheap filter: one of their account's principals may make the
 // call on them.
-func (s *search) entered() []*graph.Principal {
+func (s *search) enteredPrincipals() []*graph.Principal {
 	set := map[*graph.Principal]bool{}
 	for _, k := range kinds {
 		if k.Effect != EffectCredentials && k.Effect != EffectCompute && k.Effect != EffectTrust {
@@ -115,4 +117,10 @@ func (s *search) assumables(p *graph.Principal) []graph.Assumable {
 	out := s.g.Assumables(p.ARN, 1)
 	s.oneHop[p] = out
 	return out
+}
+
+// idle reports whether expanding n would add nothing: a chain state no
+// step but an assumption enters, and that no listed assumer assumes.
+func (s *search) idle(n *node) bool {
+	return !s.exhaustive && n.chain && !s.entered[n.st.p] && len(s.chainAssumers[n.st.p]) == 0
 }

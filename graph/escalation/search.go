@@ -86,6 +86,7 @@ type search struct {
 	// (chains.go).
 	chainAssumers map[*graph.Principal][]assumer
 	oneHop        map[*graph.Principal][]graph.Assumable // assumables' cache
+	entered       map[*graph.Principal]bool              // entered's answer, as a set
 	// trusts caches the trust policies a rewrite would put, by principal.
 	trusts map[string]*policy.Policy
 	// widen is the identity policy a widening adds: the action on the key.
@@ -149,7 +150,9 @@ func (s *search) run() {
 	s.seedWidenings()
 	s.entryChains()
 	for level := 0; level < s.depth; level++ {
-		list := s.levels[level]
+		// Chain states that nothing enters expand to nothing: left out
+		// before the sort (there are as many as who-can's principals).
+		list := slices.DeleteFunc(s.levels[level], s.idle)
 		slices.SortFunc(list, func(a, b *node) int { return a.st.compare(b.st) })
 		for _, n := range list {
 			if s.best[n.st] == n {
@@ -239,6 +242,8 @@ func (s *search) seedDirect() {
 	if err != nil {
 		return
 	}
+	s.excluded = make(map[string]bool, len(who))
+	s.best = make(map[state]*node, len(who))
 	for _, w := range who {
 		s.excluded[w.Principal] = true
 		p := s.g.Principal(w.Principal)
