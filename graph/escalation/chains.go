@@ -32,10 +32,8 @@ func (s *search) entryChains() {
 	s.entered = map[*graph.Principal]bool{}
 	for _, p := range s.enteredPrincipals() {
 		s.entered[p] = true
-		if s.excluded[p.ARN] {
-			frontier = append(frontier, p)
-			seen[p] = true
-		}
+		frontier = append(frontier, p)
+		seen[p] = true
 	}
 	for hop := 1; hop < s.depth && len(frontier) > 0; hop++ {
 		var next []*graph.Principal
@@ -70,8 +68,8 @@ type assumer struct {
 	a graph.Assumable
 }
 
-// enteredPrincipals lists, sorted by ARN, the principals a step other than an
-// assumption may enter (expandCredentials, expandCompute, expandTrust),
+// enteredPrincipals lists, sorted by ARN, who-can's principals a step other
+// than an assumption may enter (expandCredentials, expandCompute, expandTrust),
 // on the cheap filter: one of their account's principals may make the
 // call on them.
 func (s *search) enteredPrincipals() []*graph.Principal {
@@ -86,7 +84,8 @@ func (s *search) enteredPrincipals() []*graph.Principal {
 		}
 		for account, callers := range s.capableBy(on) {
 			for _, y := range s.g.PrincipalsOf(account) {
-				if set[y] || (k.Target == TargetUser) != (y.Kind == arn.KindUser) {
+				// Chain states are who-can's principals only.
+				if set[y] || (k.Target == TargetUser) != (y.Kind == arn.KindUser) || !s.excluded[y.ARN] {
 					continue
 				}
 				if k.Effect == EffectCompute && (!trustMayName(y, k.Service) || k.Service == "ec2.amazonaws.com" && !s.profiles[y.ARN]) {

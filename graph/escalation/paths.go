@@ -76,7 +76,7 @@ func (s *search) paths() []Path {
 		if st.goal != (goal{}) || n.level == 0 || s.excluded[st.p.ARN] {
 			continue
 		}
-		p := Path{Principal: st.p.ARN, Decision: n.verdict, Steps: slices.Clone(n.steps)}
+		p := Path{Principal: st.p.ARN, Decision: n.verdict, Steps: slices.Clone(s.stepsOf(n))}
 		for i := range p.Steps {
 			s.explain(&p.Steps[i])
 		}

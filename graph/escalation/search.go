@@ -203,7 +203,16 @@ func (s *search) link(n *node, x *graph.Principal, g goal, steps ...Step) {
 	for _, st := range steps {
 		chain = chain && st.Kind == "AssumeRole"
 	}
-	s.add(&node{st: state{x, g}, level: n.level + len(steps), steps: slices.Concat(steps, n.steps), verdict: v, chain: chain})
+	s.add(&node{st: state{x, g}, level: n.level + len(steps), steps: slices.Concat(steps, s.stepsOf(n)), verdict: v, chain: chain})
+}
+
+// stepsOf is n's path; a state of who-can's that acts on the key itself
+// has it written on first use.
+func (s *search) stepsOf(n *node) []Step {
+	if n.steps == nil && n.level == 0 && n.chain {
+		n.steps = []Step{step(n.st.p.ARN, s.action, "", s.key.ARN, n.verdict, s.keyQuery(n.st.p.ARN, nil))}
+	}
+	return n.steps
 }
 
 // can evaluates q (the principal itself: no role chains), once per tag:
@@ -244,6 +253,7 @@ func (s *search) seedDirect() {
 	}
 	s.excluded = make(map[string]bool, len(who))
 	s.best = make(map[state]*node, len(who))
+	slab := make([]node, 0, len(who)) // one allocation for who-can's states
 	for _, w := range who {
 		s.excluded[w.Principal] = true
 		p := s.g.Principal(w.Principal)
@@ -253,7 +263,10 @@ func (s *search) seedDirect() {
 		for _, path := range w.Paths {
 			if len(path.Via) == 1 {
 				s.direct[p] = true
-				s.add(&node{st: state{p: p}, chain: true, verdict: path.Decision, steps: []Step{step(p.ARN, s.action, "", s.key.ARN, path.Decision, s.keyQuery(p.ARN, nil))}})
+				// Its one step (the action itself) is written when a path
+				// goes through it (stepsOf): most never are.
+				slab = append(slab, node{st: state{p: p}, chain: true, verdict: path.Decision})
+				s.add(&slab[len(slab)-1])
 			}
 		}
 	}
