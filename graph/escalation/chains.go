@@ -29,11 +29,11 @@ func (s *search) entryChains() {
 	// assume one within the depth: the others are left out from the start.
 	var frontier []*graph.Principal
 	seen := map[*graph.Principal]bool{}
-	s.entered = map[*graph.Principal]bool{}
-	for _, p := range s.enteredPrincipals() {
-		s.entered[p] = true
-		frontier = append(frontier, p)
-		seen[p] = true
+	for _, p := range s.enteredList {
+		if s.excluded[p.ARN] {
+			frontier = append(frontier, p)
+			seen[p] = true
+		}
 	}
 	for hop := 1; hop < s.depth && len(frontier) > 0; hop++ {
 		var next []*graph.Principal
@@ -68,11 +68,11 @@ type assumer struct {
 	a graph.Assumable
 }
 
-// enteredPrincipals lists, sorted by ARN, who-can's principals a step other
-// than an assumption may enter (expandCredentials, expandCompute, expandTrust),
+// enteredPrincipals lists, sorted by ARN, the principals a step other than
+// an assumption may enter (expandCredentials, expandCompute, expandTrust),
 // on the cheap filter: one of their account's principals may make the
 // call on them.
-func (s *search) enteredPrincipals() []*graph.Principal {
+func (s *Searcher) enteredPrincipals() []*graph.Principal {
 	set := map[*graph.Principal]bool{}
 	for _, k := range kinds {
 		if k.Effect != EffectCredentials && k.Effect != EffectCompute && k.Effect != EffectTrust {
@@ -84,8 +84,7 @@ func (s *search) enteredPrincipals() []*graph.Principal {
 		}
 		for account, callers := range s.capableBy(on) {
 			for _, y := range s.g.PrincipalsOf(account) {
-				// Chain states are who-can's principals only.
-				if set[y] || (k.Target == TargetUser) != (y.Kind == arn.KindUser) || !s.excluded[y.ARN] {
+				if set[y] || (k.Target == TargetUser) != (y.Kind == arn.KindUser) {
 					continue
 				}
 				if k.Effect == EffectCompute && (!trustMayName(y, k.Service) || k.Service == "ec2.amazonaws.com" && !s.profiles[y.ARN]) {
@@ -105,16 +104,6 @@ func (s *search) enteredPrincipals() []*graph.Principal {
 		out = append(out, p)
 	}
 	slices.SortFunc(out, func(a, b *graph.Principal) int { return cmp.Compare(a.ARN, b.ARN) })
-	return out
-}
-
-// assumables is graph.Assumables(p, 1), once per principal.
-func (s *search) assumables(p *graph.Principal) []graph.Assumable {
-	if out, ok := s.oneHop[p]; ok {
-		return out
-	}
-	out := s.g.Assumables(p.ARN, 1)
-	s.oneHop[p] = out
 	return out
 }
 

@@ -193,19 +193,6 @@ func (s *search) expandTrust(n *node, k Kind) {
 	}
 }
 
-// trustNaming is trustNaming(principal), parsed once per principal.
-func (s *search) trustNaming(principal string) *policy.Policy {
-	if p, ok := s.trusts[principal]; ok {
-		return p
-	}
-	p, err := trustNaming(principal)
-	if err != nil {
-		p = nil
-	}
-	s.trusts[principal] = p
-	return p
-}
-
 // expandWrite: n's principal makes one of the pending widening's changes
 // itself (same account: IAM has no resource-based policies).
 func (s *search) expandWrite(n *node, k Kind) {
@@ -239,21 +226,6 @@ func (s *search) expandWrite(n *node, k Kind) {
 			s.link(n, y, rest, st)
 		}
 	}
-}
-
-// capableBy is graph.Capable(action) by account (the graph's index, read
-// only), looked up by the action as the kinds spell it.
-func (s *search) capableBy(action string) map[string][]*graph.Principal {
-	if m, ok := s.capable[action]; ok {
-		return m
-	}
-	m := s.g.CapableByAccount(action)
-	s.capable[action] = m
-	return m
-}
-
-func (s *search) capableIn(action, account string) []*graph.Principal {
-	return s.capableBy(action)[account]
 }
 
 // noContext is an incomplete, empty context: every condition key unknown.

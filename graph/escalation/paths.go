@@ -60,12 +60,7 @@ type Path struct {
 // among the shortest. Paths are sorted by number of steps, decision (ALLOW
 // first), then principal.
 func Paths(g *graph.Graph, keyARN string, opts Options) ([]Path, error) {
-	s, err := newSearch(g, keyARN, opts)
-	if err != nil {
-		return nil, err
-	}
-	s.run()
-	return s.paths(), nil
+	return NewSearcher(g, opts).Paths(keyARN)
 }
 
 // paths turns the search's states into answers: each principal's own

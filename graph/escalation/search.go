@@ -8,7 +8,6 @@ import (
 
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/eval"
-	"github.com/keyhound/keyhound/graph/policy"
 )
 
 // The search goes backwards from the key. A state is a principal acting
@@ -54,92 +53,44 @@ type node struct {
 }
 
 type search struct {
-	g        *graph.Graph
+	*Searcher
 	key      *graph.Key
-	action   string
-	depth    int
 	excluded map[string]bool // who-can's answer: they need no escalation
 	direct   map[*graph.Principal]bool
 	best     map[state]*node
 	levels   [][]*node
-	// capable caches graph.Capable by action, then account.
-	capable map[string]map[string][]*graph.Principal
-	// groups are each user's groups' ARNs; profiles the roles in an
-	// instance profile (snapshot IAM details); accountGroups each
-	// account's groups with their policies.
-	groups        map[string][]string
-	accountGroups map[string][]*group
-	profiles      map[string]bool
 	// memo holds verdicts already asked, by request.
 	memo map[string]eval.Verdict
-	// reached caches reach, reachSet the same as sets; writers lists, per
-	// target, the principals whose policies may widen it.
-	reached  map[*graph.Principal][]*graph.Principal
-	reachSet map[*graph.Principal]map[*graph.Principal]bool
-	writers  map[*graph.Principal][]*graph.Principal
-	succ     map[*graph.Principal][]*graph.Principal // successors' cache
-	// trustNamed is mayAssumeSome's index, built on first use.
-	trustNamed map[string]map[string]bool // by account
 	// exhaustive turns off the pruning of chain states (tests compare).
 	exhaustive bool
 	// chainAssumers lists, per role, the assumers a chain state links
 	// (chains.go).
 	chainAssumers map[*graph.Principal][]assumer
-	oneHop        map[*graph.Principal][]graph.Assumable // assumables' cache
-	entered       map[*graph.Principal]bool              // entered's answer, as a set
-	// trusts caches the trust policies a rewrite would put, by principal.
-	trusts map[string]*policy.Policy
+	// trusted caches keyTrusts by account (keyside.go).
+	trusted map[string]bool
+	// who, when set, is who-can's answer for the action on the key, given
+	// by a caller that has it (export).
+	who []graph.Who
 	// widen is the identity policy a widening adds: the action on the key.
 	widen eval.NamedPolicy
 }
 
-func newSearch(g *graph.Graph, keyARN string, opts Options) (*search, error) {
-	key := g.Key(keyARN)
+func (sr *Searcher) newSearch(keyARN string) (*search, error) {
+	key := sr.g.Key(keyARN)
 	if key == nil {
 		return nil, fmt.Errorf("key %s is not in the snapshot", keyARN)
 	}
 	s := &search{
-		g: g, key: key, action: cmp.Or(opts.Action, "kms:Decrypt"), depth: cmp.Or(opts.Depth, DefaultDepth),
+		Searcher: sr, key: key,
 		excluded: map[string]bool{}, direct: map[*graph.Principal]bool{}, best: map[state]*node{},
-		capable: map[string]map[string][]*graph.Principal{}, groups: map[string][]string{}, profiles: map[string]bool{}, accountGroups: map[string][]*group{},
-		memo: map[string]eval.Verdict{}, trusts: map[string]*policy.Policy{}, reached: map[*graph.Principal][]*graph.Principal{},
-		reachSet: map[*graph.Principal]map[*graph.Principal]bool{}, writers: map[*graph.Principal][]*graph.Principal{},
-		succ: map[*graph.Principal][]*graph.Principal{}, oneHop: map[*graph.Principal][]graph.Assumable{}, trustNamed: map[string]map[string]bool{},
+		memo: map[string]eval.Verdict{}, trusted: map[string]bool{},
 	}
 	s.levels = make([][]*node, s.depth+1)
-	// Every action the search asks Capable about, indexed in one pass.
-	actions := []string{"sts:AssumeRole"}
-	for _, k := range kinds {
-		actions = append(actions, k.Actions...)
-	}
-	g.PrepareCapable(actions)
 	w, err := allowPolicy(s.action, key.ARN)
 	if err != nil {
 		return nil, err
 	}
 	s.widen = eval.NamedPolicy{Name: "keyhound-escalation", Policy: w}
-	for id, a := range g.Snapshot.Accounts {
-		if a.IAM == nil {
-			continue
-		}
-		s.accountGroups[id] = groupsOf(a.IAM)
-		groupARN := map[string]string{}
-		for _, gd := range a.IAM.GroupDetailList {
-			groupARN[gd.GroupName] = gd.Arn
-		}
-		for _, u := range a.IAM.UserDetailList {
-			for _, name := range u.GroupList {
-				if ga := groupARN[name]; ga != "" {
-					s.groups[u.Arn] = append(s.groups[u.Arn], ga)
-				}
-			}
-		}
-		for _, r := range a.IAM.RoleDetailList {
-			if len(r.InstanceProfileList) > 0 {
-				s.profiles[r.Arn] = true
-			}
-		}
-	}
 	return s, nil
 }
 
@@ -247,9 +198,12 @@ func (s *search) keyQuery(p string, w *graph.WhatIf) graph.Query {
 // seedDirect starts from who-can: its principals need no escalation, and
 // those that can act on the key themselves are where paths end.
 func (s *search) seedDirect() {
-	who, err := s.g.WhoCan(s.action, s.key.ARN, "", s.depth)
-	if err != nil {
-		return
+	who := s.who
+	if who == nil {
+		var err error
+		if who, err = s.g.WhoCan(s.action, s.key.ARN, "", s.depth); err != nil {
+			return
+		}
 	}
 	s.excluded = make(map[string]bool, len(who))
 	s.best = make(map[state]*node, len(who))

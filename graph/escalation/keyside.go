@@ -1,0 +1,56 @@
+package escalation
+
+import (
+	"strings"
+
+	"github.com/keyhound/keyhound/graph/arn"
+	"github.com/keyhound/keyhound/graph/policy"
+)
+
+// keyTrusts is a cheap, sound filter before asking whether a principal of
+// account, once widened, can act on the key: KMS lets no principal use a
+// key unless the key policy allows it — naming it, its account, or anyone
+// — or a grant does (KMS DG, key-policies.html: "Unless the key policy
+// explicitly allows it, you cannot use IAM policies to allow access to a
+// KMS key"). A widening changes the principal's identity policies and
+// boundary only, so a principal of an account the key policy and grants
+// do not name cannot gain the key by one. Once per account.
+func (s *search) keyTrusts(account string) bool {
+	if v, ok := s.trusted[account]; ok {
+		return v
+	}
+	v := s.keyMayName(account)
+	s.trusted[account] = v
+	return v
+}
+
+func (s *search) keyMayName(account string) bool {
+	k := s.key
+	if k.Policy == nil || k.Policy.Policy == nil || !k.GrantsKnown {
+		return true // not known: it may
+	}
+	for _, g := range k.Grants {
+		if g.GranteePrincipal == "" || strings.Contains(g.GranteePrincipal, account) {
+			return true
+		}
+	}
+	for i := range k.Policy.Policy.Statements {
+		st := &k.Policy.Policy.Statements[i]
+		if st.Effect != policy.Allow {
+			continue
+		}
+		if st.Principal == nil || st.NotPrincipal || st.Principal.Any {
+			return true
+		}
+		for _, e := range st.Principal.AWS {
+			if e == "*" || e == account {
+				return true
+			}
+			a, err := arn.Parse(e)
+			if err != nil || a.AccountID == account || a.AccountID == "" {
+				return true // what it names is not clear: it may
+			}
+		}
+	}
+	return false
+}
