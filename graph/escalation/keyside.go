@@ -54,3 +54,48 @@ func (s *search) keyMayName(account string) bool {
 	}
 	return false
 }
+
+// keyMayAllowSome is a cheap, sound filter before asking who-can who may
+// call action (kms:PutKeyPolicy, kms:CreateGrant) on the key: someone may
+// only when a key-policy Allow statement for the action names anyone, a
+// principal, or an account one of whose principals' identity policies may
+// allow the action (KMS DG, key-policies.html), or a grant may allow it.
+func (s *search) keyMayAllowSome(action string) bool {
+	k := s.key
+	if k.Policy == nil || k.Policy.Policy == nil || !k.GrantsKnown {
+		return true
+	}
+	op := strings.TrimPrefix(action, "kms:")
+	for _, g := range k.Grants {
+		for _, o := range g.Operations {
+			if strings.EqualFold(o, op) {
+				return true
+			}
+		}
+	}
+	lower := strings.ToLower(action)
+	for i := range k.Policy.Policy.Statements {
+		st := &k.Policy.Policy.Statements[i]
+		if st.Effect != policy.Allow || !st.MatchesAction(lower) {
+			continue
+		}
+		if st.Principal == nil || st.NotPrincipal || st.Principal.Any {
+			return true
+		}
+		for _, e := range st.Principal.AWS {
+			account := e
+			if a, err := arn.Parse(e); err == nil {
+				if a.Resource != "root" {
+					return true // a principal named itself
+				}
+				account = a.AccountID
+			} else if e == "*" || len(e) != 12 {
+				return true
+			}
+			if len(s.capableIn(action, account)) > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}

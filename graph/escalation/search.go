@@ -168,10 +168,24 @@ func (s *search) stepsOf(n *node) []Step {
 
 // can evaluates q (the principal itself: no role chains), once per tag:
 // tag names what q carries beyond its principal, action and resource.
+//
+// A request on anything but the key (an IAM write, a role's trust, a new
+// function) does not depend on the key: its answer is kept for every
+// search of the Searcher.
 func (s *search) can(q graph.Query, tag string) eval.Verdict {
 	k := q.Principal + "\x00" + q.Action + "\x00" + q.Resource + "\x00" + tag
 	if v, ok := s.memo[k]; ok {
 		return v
+	}
+	shared := q.Resource != s.key.ARN
+	if shared {
+		s.mu.Lock()
+		v, ok := s.sharedMemo[k]
+		s.mu.Unlock()
+		if ok {
+			s.memo[k] = v
+			return v
+		}
 	}
 	q.ChainDepth = -1
 	v := eval.Deny
@@ -179,6 +193,11 @@ func (s *search) can(q graph.Query, tag string) eval.Verdict {
 		v = a.Decision
 	}
 	s.memo[k] = v
+	if shared {
+		s.mu.Lock()
+		s.sharedMemo[k] = v
+		s.mu.Unlock()
+	}
 	return v
 }
 
@@ -233,14 +252,17 @@ func (s *search) seedKeySteps() {
 		if k.Target != TargetKey {
 			continue
 		}
+		if !s.keyMayAllowSome(k.Actions[0]) {
+			continue
+		}
 		who, err := s.g.WhoCan(k.Actions[0], s.key.ARN, "", 0)
 		if err != nil {
 			continue
 		}
 		for _, w := range who {
 			p := s.g.Principal(w.Principal)
-			if p == nil {
-				continue
+			if p == nil || s.direct[p] {
+				continue // a step to what it can do already
 			}
 			// The caller makes the call itself: not through a service.
 			q := graph.Query{Principal: p.ARN, Action: k.Actions[0], Resource: s.key.ARN, Context: map[string][]string{"kms:ViaService": nil}}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/arn"
+	"github.com/keyhound/keyhound/graph/eval"
 	"github.com/keyhound/keyhound/graph/policy"
 )
 
@@ -48,6 +49,7 @@ type Searcher struct {
 	oneHop     map[*graph.Principal][]graph.Assumable // assumables' cache
 	trustNamed map[string]map[string]bool             // mayAssumeSome's index, by account
 	trusts     map[string]*policy.Policy              // trust policies a rewrite would put
+	sharedMemo map[string]eval.Verdict                // search.can's answers not about the key
 }
 
 // NewSearcher prepares searches of g with opts (the depth and action of
@@ -60,6 +62,7 @@ func NewSearcher(g *graph.Graph, opts Options) *Searcher {
 		reachSet: map[*graph.Principal]map[*graph.Principal]bool{}, writers: map[*graph.Principal][]*graph.Principal{},
 		avail: map[*graph.Principal]mods{}, succ: map[*graph.Principal][]*graph.Principal{},
 		oneHop: map[*graph.Principal][]graph.Assumable{}, trustNamed: map[string]map[string]bool{}, trusts: map[string]*policy.Policy{},
+		sharedMemo: map[string]eval.Verdict{},
 	}
 	// Every action the search asks Capable about, indexed in one pass.
 	actions := []string{"sts:AssumeRole"}
