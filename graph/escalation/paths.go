@@ -3,6 +3,7 @@ package escalation
 import (
 	"cmp"
 	"slices"
+	"strconv"
 
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/eval"
@@ -84,20 +85,48 @@ func (s *search) paths() []Path {
 }
 
 // explain fills a step's reasons and conditions from its requests.
+// A step on anything but the key reads the same for every key: its
+// explanation is kept for the Searcher's other searches.
 func (s *search) explain(st *Step) {
-	for _, q := range st.queries {
+	for i, q := range st.queries {
+		var k string
+		if q.Resource != s.key.ARN {
+			k = q.Principal + "\x00" + q.Action + "\x00" + q.Resource + "\x00" + st.Kind + "\x00" + strconv.Itoa(i)
+			s.mu.Lock()
+			e, ok := s.explained[k]
+			s.mu.Unlock()
+			if ok {
+				st.Reasons = append(st.Reasons, e.reasons...)
+				st.Conditions = append(st.Conditions, e.conditions...)
+				continue
+			}
+		}
 		a, err := s.g.Can(q)
 		if err != nil {
 			continue
 		}
+		var e explanation
 		for _, r := range a.Reasons {
 			if (r.Outcome == eval.OutcomeAllows || r.Outcome == eval.OutcomeConditional) && r.Layer != eval.LayerSCP && r.Layer != eval.LayerRCP {
-				st.Reasons = append(st.Reasons, r)
+				e.reasons = append(e.reasons, r)
 			}
 		}
-		st.Conditions = append(st.Conditions, a.Conditions...)
+		e.conditions = a.Conditions
+		st.Reasons = append(st.Reasons, e.reasons...)
+		st.Conditions = append(st.Conditions, e.conditions...)
+		if k != "" {
+			s.mu.Lock()
+			s.explained[k] = e
+			s.mu.Unlock()
+		}
 	}
 	st.queries = nil
+}
+
+// explanation is what explain keeps of a request's answer.
+type explanation struct {
+	reasons    []eval.Reason
+	conditions []eval.Residual
 }
 
 func rank(v eval.Verdict) int {

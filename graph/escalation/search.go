@@ -59,6 +59,12 @@ type search struct {
 	direct   map[*graph.Principal]bool
 	best     map[state]*node
 	levels   [][]*node
+	// groupWriters are, per user, the writers that may add it to a group
+	// that may let it use the key (seedGroups; useful reads them with the
+	// Searcher's writers).
+	groupWriters map[*graph.Principal][]*graph.Principal
+	// pending are who-can's direct states until addDirect.
+	pending []node
 	// memo holds verdicts already asked, by request.
 	memo map[string]eval.Verdict
 	// exhaustive turns off the pruning of chain states (tests compare).
@@ -83,7 +89,7 @@ func (sr *Searcher) newSearch(keyARN string) (*search, error) {
 	s := &search{
 		Searcher: sr, key: key,
 		excluded: map[string]bool{}, direct: map[*graph.Principal]bool{}, best: map[state]*node{},
-		memo: map[string]eval.Verdict{}, trusted: map[string]bool{},
+		memo: map[string]eval.Verdict{}, trusted: map[string]bool{}, groupWriters: map[*graph.Principal][]*graph.Principal{},
 	}
 	s.levels = make([][]*node, s.depth+1)
 	w, err := allowPolicy(s.action, key.ARN)
@@ -97,9 +103,10 @@ func (sr *Searcher) newSearch(keyARN string) (*search, error) {
 // run seeds the search and visits its levels in order.
 func (s *search) run() {
 	s.seedDirect()
+	s.entryChains()
+	s.addDirect()
 	s.seedKeySteps()
 	s.seedWidenings()
-	s.entryChains()
 	for level := 0; level < s.depth; level++ {
 		// Chain states that nothing enters expand to nothing: left out
 		// before the sort (there are as many as who-can's principals).
@@ -135,6 +142,9 @@ func (st state) compare(o state) int {
 func (s *search) add(n *node) {
 	if n.level > s.depth || n.verdict == eval.Deny || n.st.goal.target != nil && !s.useful(n.st.p, n.st.goal.target) {
 		return
+	}
+	if n.level > 0 && n.st.goal == (goal{}) && s.direct[n.st.p] {
+		return // it acts on the key itself (level 0)
 	}
 	if old := s.best[n.st]; old != nil && (old.level < n.level || old.level == n.level && rank(old.verdict) <= rank(n.verdict)) {
 		return
@@ -225,8 +235,8 @@ func (s *search) seedDirect() {
 		}
 	}
 	s.excluded = make(map[string]bool, len(who))
-	s.best = make(map[state]*node, len(who))
-	slab := make([]node, 0, len(who)) // one allocation for who-can's states
+	s.direct = make(map[*graph.Principal]bool, len(who))
+	s.pending = make([]node, 0, len(who)) // one allocation for who-can's states
 	for _, w := range who {
 		s.excluded[w.Principal] = true
 		p := s.g.Principal(w.Principal)
@@ -238,11 +248,23 @@ func (s *search) seedDirect() {
 				s.direct[p] = true
 				// Its one step (the action itself) is written when a path
 				// goes through it (stepsOf): most never are.
-				slab = append(slab, node{st: state{p: p}, chain: true, verdict: path.Decision})
-				s.add(&slab[len(slab)-1])
+				s.pending = append(s.pending, node{st: state{p: p}, chain: true, verdict: path.Decision})
 			}
 		}
 	}
+}
+
+// addDirect adds the states of who-can's principals that act on the key
+// themselves, once entryChains has said which a step may enter: the others
+// (most) would expand to nothing, and add turns away any longer way to
+// them (they are direct).
+func (s *search) addDirect() {
+	for i := range s.pending {
+		if n := &s.pending[i]; !s.idle(n) {
+			s.add(n)
+		}
+	}
+	s.pending = nil
 }
 
 // seedKeySteps adds the principals that can change the key's own access

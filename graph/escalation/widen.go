@@ -77,8 +77,8 @@ func (s *search) seedGroupsBy(k Kind) {
 					if slices.Contains(s.groups[t.ARN], gr.arn) || !mayAllow(w, k.Actions[0], gr.arn) {
 						continue
 					}
-					if !slices.Contains(s.writers[t], w) {
-						s.writers[t] = append(s.writers[t], w)
+					if !slices.Contains(s.groupWriters[t], w) {
+						s.groupWriters[t] = append(s.groupWriters[t], w)
 					}
 					after := &graph.WhatIf{IdentityPolicies: gr.policies}
 					v := s.can(s.keyQuery(t.ARN, after), "group "+gr.arn)
@@ -174,6 +174,11 @@ func (s *Searcher) successors(p *graph.Principal) []*graph.Principal {
 // the writer's reach).
 func (s *search) useful(x, t *graph.Principal) bool {
 	for _, w := range s.writers[t] {
+		if s.reachSet[w][x] {
+			return true
+		}
+	}
+	for _, w := range s.groupWriters[t] {
 		if s.reachSet[w][x] {
 			return true
 		}
