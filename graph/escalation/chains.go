@@ -87,7 +87,7 @@ func (s *Searcher) enteredPrincipals() []*graph.Principal {
 				if set[y] || (k.Target == TargetUser) != (y.Kind == arn.KindUser) {
 					continue
 				}
-				if k.Effect == EffectCompute && (!trustMayName(y, k.Service) || k.Service == "ec2.amazonaws.com" && !s.profiles[y.ARN]) {
+				if k.Effect == EffectCompute && (k.Service == "ec2.amazonaws.com" && !s.profiles[y.ARN] || !trustMayName(y, k.Service)) {
 					continue // as expandCompute: the service cannot run as it
 				}
 				for _, x := range callers {

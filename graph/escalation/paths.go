@@ -61,7 +61,17 @@ type Path struct {
 // among the shortest. Paths are sorted by number of steps, decision (ALLOW
 // first), then principal.
 func Paths(g *graph.Graph, keyARN string, opts Options) ([]Path, error) {
-	return NewSearcher(g, opts).Paths(keyARN)
+	// Who-can's answer and the Searcher's preparation do not depend on
+	// each other: they are computed side by side.
+	var who []graph.Who
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		who, _ = g.WhoCan(cmp.Or(opts.Action, "kms:Decrypt"), keyARN, "", cmp.Or(opts.Depth, DefaultDepth))
+	}()
+	sr := NewSearcher(g, opts)
+	<-done
+	return sr.PathsWith(keyARN, who)
 }
 
 // paths turns the search's states into answers: each principal's own
