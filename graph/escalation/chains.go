@@ -29,8 +29,14 @@ func (s *search) entryChains() {
 	// assume one within the depth: the others are left out from the start.
 	var frontier []*graph.Principal
 	seen := map[*graph.Principal]bool{}
-	for _, p := range s.enteredList {
+	list := s.enteredList
+	if !s.enteredReady {
+		list = s.enteredPrincipals(s.excluded)
+	}
+	s.entered = map[*graph.Principal]bool{}
+	for _, p := range list {
 		if s.excluded[p.ARN] {
+			s.entered[p] = true
 			frontier = append(frontier, p)
 			seen[p] = true
 		}
@@ -68,11 +74,11 @@ type assumer struct {
 	a graph.Assumable
 }
 
-// enteredPrincipals lists, sorted by ARN, the principals a step other than
-// an assumption may enter (expandCredentials, expandCompute, expandTrust),
+// enteredPrincipals lists, sorted by ARN, the principals (of only, when
+// not nil, by ARN) a step other than an assumption may enter (expandCredentials, expandCompute, expandTrust),
 // on the cheap filter: one of their account's principals may make the
 // call on them.
-func (s *Searcher) enteredPrincipals() []*graph.Principal {
+func (s *Searcher) enteredPrincipals(only map[string]bool) []*graph.Principal {
 	set := map[*graph.Principal]bool{}
 	for _, k := range kinds {
 		if k.Effect != EffectCredentials && k.Effect != EffectCompute && k.Effect != EffectTrust {
@@ -84,7 +90,7 @@ func (s *Searcher) enteredPrincipals() []*graph.Principal {
 		}
 		for account, callers := range s.capableBy(on) {
 			for _, y := range s.g.PrincipalsOf(account) {
-				if set[y] || (k.Target == TargetUser) != (y.Kind == arn.KindUser) {
+				if set[y] || (k.Target == TargetUser) != (y.Kind == arn.KindUser) || only != nil && !only[y.ARN] {
 					continue
 				}
 				if k.Effect == EffectCompute && (k.Service == "ec2.amazonaws.com" && !s.profiles[y.ARN] || !trustMayName(y, k.Service)) {

@@ -69,7 +69,7 @@ func Paths(g *graph.Graph, keyARN string, opts Options) ([]Path, error) {
 		defer close(done)
 		who, _ = g.WhoCan(cmp.Or(opts.Action, "kms:Decrypt"), keyARN, "", cmp.Or(opts.Depth, DefaultDepth))
 	}()
-	sr := NewSearcher(g, opts)
+	sr := newSearcher(g, opts)
 	<-done
 	return sr.PathsWith(keyARN, who)
 }

@@ -12,7 +12,7 @@ import (
 // exhaustivePaths is Paths without the pruning of chain states: every
 // state's assumers asked of graph.AssumedBy, as before chains.go.
 func exhaustivePaths(g *graph.Graph, key string, opts Options) []Path {
-	s, err := NewSearcher(g, opts).newSearch(key)
+	s, err := newSearcher(g, opts).newSearch(key)
 	if err != nil {
 		return nil
 	}

@@ -59,6 +59,9 @@ type search struct {
 	direct   map[*graph.Principal]bool
 	best     map[state]*node
 	levels   [][]*node
+	// entered are who-can's principals a step other than an assumption
+	// may enter (entryChains).
+	entered map[*graph.Principal]bool
 	// groupWriters are, per user, the writers that may add it to a group
 	// that may let it use the key (seedGroups; useful reads them with the
 	// Searcher's writers).

@@ -40,9 +40,10 @@ type Searcher struct {
 	avail    map[*graph.Principal]mods
 	targets  []*graph.Principal
 	succ     map[*graph.Principal][]*graph.Principal // successors' cache
-	// entered is entryPrincipals' answer, as a set; enteredList sorted.
-	entered     map[*graph.Principal]bool
-	enteredList []*graph.Principal
+	// enteredList is enteredPrincipals' answer for every principal, when
+	// enteredReady (prepareEntered).
+	enteredList  []*graph.Principal
+	enteredReady bool
 
 	// mu guards what searches fill in as they go.
 	mu         sync.Mutex
@@ -56,6 +57,10 @@ type Searcher struct {
 // NewSearcher prepares searches of g with opts (the depth and action of
 // every search it makes).
 func NewSearcher(g *graph.Graph, opts Options) *Searcher {
+	return newSearcher(g, opts).prepareEntered()
+}
+
+func newSearcher(g *graph.Graph, opts Options) *Searcher {
 	sr := &Searcher{
 		g: g, action: cmp.Or(opts.Action, "kms:Decrypt"), depth: cmp.Or(opts.Depth, DefaultDepth),
 		groups: map[string][]string{}, accountGroups: map[string][]*group{}, profiles: map[string]bool{},
@@ -97,11 +102,15 @@ func NewSearcher(g *graph.Graph, opts Options) *Searcher {
 		}
 	}
 	sr.prepareWidenings()
-	sr.enteredList = sr.enteredPrincipals()
-	sr.entered = map[*graph.Principal]bool{}
-	for _, p := range sr.enteredList {
-		sr.entered[p] = true
-	}
+	return sr
+}
+
+// prepareEntered lists, for a Searcher that serves many keys, the
+// principals a step other than an assumption may enter, once (a single
+// search lists only who-can's, entryChains).
+func (sr *Searcher) prepareEntered() *Searcher {
+	sr.enteredList = sr.enteredPrincipals(nil)
+	sr.enteredReady = true
 	return sr
 }
 
