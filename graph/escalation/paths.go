@@ -2,8 +2,10 @@ package escalation
 
 import (
 	"cmp"
+	"runtime"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/eval"
@@ -82,12 +84,31 @@ func (s *search) paths() []Path {
 		if st.goal != (goal{}) || n.level == 0 || s.excluded[st.p.ARN] {
 			continue
 		}
-		p := Path{Principal: st.p.ARN, Decision: n.verdict, Steps: slices.Clone(s.stepsOf(n))}
-		for i := range p.Steps {
-			s.explain(&p.Steps[i])
-		}
-		out = append(out, p)
+		out = append(out, Path{Principal: st.p.ARN, Decision: n.verdict, Steps: slices.Clone(s.stepsOf(n))})
 	}
+	var steps []*Step
+	for i := range out {
+		for j := range out[i].Steps {
+			steps = append(steps, &out[i].Steps[j])
+		}
+	}
+	// Explaining is evaluating again, each step on its own: with many,
+	// on two goroutines (the graph answers from many).
+	workers := 1
+	if len(steps) >= 64 && runtime.GOMAXPROCS(0) > 1 {
+		workers = 2
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(steps); i += workers {
+				s.explain(steps[i])
+			}
+		}()
+	}
+	wg.Wait()
 	slices.SortFunc(out, func(a, b Path) int {
 		return cmp.Or(cmp.Compare(len(a.Steps), len(b.Steps)), cmp.Compare(rank(a.Decision), rank(b.Decision)), cmp.Compare(a.Principal, b.Principal))
 	})
