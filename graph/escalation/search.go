@@ -67,7 +67,7 @@ type search struct {
 	// Searcher's writers).
 	groupWriters map[*graph.Principal][]*graph.Principal
 	// pending are who-can's direct states until addDirect.
-	pending []node
+	pending []directSeed
 	// memo holds verdicts already asked, by request.
 	memo map[string]eval.Verdict
 	// exhaustive turns off the pruning of chain states (tests compare).
@@ -239,7 +239,7 @@ func (s *search) seedDirect() {
 	}
 	s.excluded = make(map[string]bool, len(who))
 	s.direct = make(map[*graph.Principal]bool, len(who))
-	s.pending = make([]node, 0, len(who)) // one allocation for who-can's states
+	s.pending = make([]directSeed, 0, len(who))
 	for _, w := range who {
 		s.excluded[w.Principal] = true
 		p := s.g.Principal(w.Principal)
@@ -249,9 +249,7 @@ func (s *search) seedDirect() {
 		for _, path := range w.Paths {
 			if len(path.Via) == 1 {
 				s.direct[p] = true
-				// Its one step (the action itself) is written when a path
-				// goes through it (stepsOf): most never are.
-				s.pending = append(s.pending, node{st: state{p: p}, chain: true, verdict: path.Decision})
+				s.pending = append(s.pending, directSeed{p, path.Decision})
 			}
 		}
 	}
@@ -262,12 +260,27 @@ func (s *search) seedDirect() {
 // (most) would expand to nothing, and add turns away any longer way to
 // them (they are direct).
 func (s *search) addDirect() {
-	for i := range s.pending {
-		if n := &s.pending[i]; !s.idle(n) {
-			s.add(n)
+	var nodes []node // one allocation for those added
+	for _, d := range s.pending {
+		if !s.exhaustive && !s.entered[d.p] && len(s.chainAssumers[d.p]) == 0 {
+			continue // idle
 		}
+		if nodes == nil {
+			nodes = make([]node, 0, min(len(s.pending), 64))
+		}
+		// Its one step (the action itself) is written when a path goes
+		// through it (stepsOf): most never are.
+		nodes = append(nodes, node{st: state{p: d.p}, chain: true, verdict: d.v})
+		s.add(&nodes[len(nodes)-1])
 	}
 	s.pending = nil
+}
+
+// directSeed is a principal of who-can's that acts on the key itself, and
+// how surely.
+type directSeed struct {
+	p *graph.Principal
+	v eval.Verdict
 }
 
 // seedKeySteps adds the principals that can change the key's own access
