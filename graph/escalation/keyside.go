@@ -10,11 +10,11 @@ import (
 // keyTrusts is a cheap, sound filter before asking whether a principal of
 // account, once widened, can act on the key: KMS lets no principal use a
 // key unless the key policy allows it — naming it, its account, or anyone
-// — or a grant does (KMS DG, key-policies.html: "Unless the key policy
-// explicitly allows it, you cannot use IAM policies to allow access to a
-// KMS key"). A widening changes the principal's identity policies and
-// boundary only, so a principal of an account the key policy and grants
-// do not name cannot gain the key by one. Once per account.
+// — or a grant does (KMS DG, key-policies.html: IAM policies alone give no
+// access to a KMS key; the key policy must allow it). A widening changes
+// the principal's identity policies and boundary only, so a principal of
+// an account the key policy and grants do not name cannot gain the key by
+// one. Once per account.
 func (s *search) keyTrusts(account string) bool {
 	if v, ok := s.trusted[account]; ok {
 		return v
