@@ -35,8 +35,9 @@ type index struct {
 	// capable caches, per lower-case action, the principals with an
 	// identity-policy Allow statement covering the action (resource aside).
 	capable map[string]map[*Principal]bool
-	// capableSorted caches Capable's lists.
+	// capableSorted caches Capable's lists; capableBy the same by account.
 	capableSorted map[string][]*Principal
+	capableBy     map[string]map[string][]*Principal
 	// capableMu guards capable: answers may be asked from many goroutines
 	// (the TUI computes in the background).
 	capableMu sync.Mutex
@@ -74,6 +75,53 @@ func (g *Graph) capableOf(action string) map[*Principal]bool {
 	return c
 }
 
+// PrepareCapable computes Capable for each of actions not yet asked, in
+// one pass over the principals' policies instead of one per action: the
+// pass, not the matching, is what costs in a large organization. The
+// escalation search asks about twenty actions at once.
+func (g *Graph) PrepareCapable(actions []string) {
+	g.ix.capableMu.Lock()
+	defer g.ix.capableMu.Unlock()
+	var todo []string
+	for _, a := range actions {
+		a = strings.ToLower(a)
+		if _, ok := g.ix.capable[a]; !ok && !slices.Contains(todo, a) {
+			todo = append(todo, a)
+		}
+	}
+	if len(todo) == 0 {
+		return
+	}
+	sets := make([]map[*Principal]bool, len(todo))
+	for i := range sets {
+		sets[i] = map[*Principal]bool{}
+	}
+	for _, p := range g.principals {
+		if len(p.Issues) > 0 {
+			for i := range sets {
+				sets[i][p] = true
+			}
+			continue
+		}
+		for _, np := range p.Policies {
+			for j := range np.Policy.Statements {
+				st := &np.Policy.Statements[j]
+				if st.Effect != policy.Allow {
+					continue
+				}
+				for i, a := range todo {
+					if !sets[i][p] && st.MatchesAction(a) {
+						sets[i][p] = true
+					}
+				}
+			}
+		}
+	}
+	for i, a := range todo {
+		g.ix.capable[a] = sets[i]
+	}
+}
+
 // Capable returns the principals whose identity policies have an Allow
 // statement for action (resource and conditions aside), or whose policies
 // are not all known, sorted by ARN: the only ones IAM can allow it without
@@ -95,8 +143,32 @@ func (g *Graph) Capable(action string) []*Principal {
 	return slices.Clone(out)
 }
 
+// CapableByAccount is Capable(action) by account, each list sorted by ARN,
+// computed once per action and shared: callers must not modify it. The
+// escalation search asks it for every state it expands.
+func (g *Graph) CapableByAccount(action string) map[string][]*Principal {
+	action = strings.ToLower(action)
+	g.ix.capableMu.Lock()
+	m, ok := g.ix.capableBy[action]
+	g.ix.capableMu.Unlock()
+	if ok {
+		return m
+	}
+	m = map[string][]*Principal{}
+	for _, p := range g.Capable(action) {
+		m[p.Account] = append(m[p.Account], p)
+	}
+	g.ix.capableMu.Lock()
+	defer g.ix.capableMu.Unlock()
+	if old, ok := g.ix.capableBy[action]; ok {
+		return old
+	}
+	g.ix.capableBy[action] = m
+	return m
+}
+
 func (g *Graph) buildIndex() {
-	ix := &index{trusts: map[string][]*Principal{}, byAccount: map[string][]*Principal{}, assumers: map[*Principal]bool{}, assumersBy: map[string][]*Principal{}, assumeLiteral: map[string][]*Principal{}, assumeWild: map[string][]*Principal{}, capable: map[string]map[*Principal]bool{}, capableSorted: map[string][]*Principal{}, noContext: policy.NewContext(false)}
+	ix := &index{trusts: map[string][]*Principal{}, byAccount: map[string][]*Principal{}, assumers: map[*Principal]bool{}, assumersBy: map[string][]*Principal{}, assumeLiteral: map[string][]*Principal{}, assumeWild: map[string][]*Principal{}, capable: map[string]map[*Principal]bool{}, capableSorted: map[string][]*Principal{}, capableBy: map[string]map[string][]*Principal{}, noContext: policy.NewContext(false)}
 	for _, p := range g.Principals() {
 		ix.byAccount[p.Account] = append(ix.byAccount[p.Account], p)
 		for _, np := range p.Policies {

@@ -50,6 +50,7 @@ func newExportCmd() *cobra.Command {
 		Example: `  keyhound export --snapshot @demo --format dot --key alias/reports | dot -Tsvg > reports.svg
   keyhound export --snapshot org.json.gz --format cypher -o org.cypher && cypher-shell -f org.cypher
   keyhound export --snapshot org.json.gz --format neo4j-csv -o import/
+  keyhound export --snapshot @demo --format json --escalation -o graph.json
   keyhound export --snapshot org.json.gz --format sarif --severity high -o keyhound.sarif`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -95,6 +96,8 @@ func newExportCmd() *cobra.Command {
 	f.StringSliceVar(&o.Actions, "action", nil, "KMS actions of can-use-key edges (default kms:Decrypt)")
 	f.StringVar(&severity, "severity", "info", "findings of this severity and worse (sarif, findings-csv)")
 	f.IntVar(&o.ChainDepth, "chain-depth", 0, "role-chain hops to follow (default 5)")
+	f.BoolVar(&o.Escalation, "escalation", false, "add can-escalate-to edges: who can make themselves able to use each key, and the API calls (steps)")
+	f.IntVar(&o.EscalationDepth, "escalation-depth", 0, "steps an escalation path may take before the action on the key (default 3)")
 	f.IntVar(&o.Workers, "workers", runtime.GOMAXPROCS(0), "who-can computations in parallel (default: the CPUs Go may use)")
 	return cmd
 }

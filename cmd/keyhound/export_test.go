@@ -77,3 +77,23 @@ func TestExportNeo4jCSVAndErrors(t *testing.T) {
 		}
 	}
 }
+
+// --escalation adds can-escalate-to edges with their steps; without it
+// there are none.
+func TestExportEscalation(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "org.json")
+	if code, _, errOut := runCLI(t, "", "gen", "--accounts", "4", "--roles-per-account", "20", "--escalation-share", "0.2", "-o", path); code != 0 {
+		t.Fatalf("gen: exit %d: %s", code, errOut)
+	}
+	code, out, errOut := runCLI(t, "", "export", "--snapshot", path, "--format", "json", "--escalation")
+	if code != 0 || !strings.Contains(out, `"kind":"can-escalate-to"`) || !strings.Contains(out, `"steps":[{"principal":`) {
+		t.Fatalf("--escalation: exit %d, stderr %s, no escalation edge with steps:\n%.400s", code, errOut, out)
+	}
+	code, out, errOut = runCLI(t, "", "export", "--snapshot", path, "--format", "dot", "--escalation", "--escalation-depth", "1")
+	if code != 0 || !strings.Contains(out, `kind="can-escalate-to"`) || !strings.Contains(out, "can gain Decrypt: ") {
+		t.Fatalf("--escalation-depth 1 (dot): exit %d, stderr %s:\n%.400s", code, errOut, out)
+	}
+	if code, out, _ := runCLI(t, "", "export", "--snapshot", path, "--format", "json"); code != 0 || strings.Contains(out, "can-escalate-to") {
+		t.Errorf("without --escalation: exit %d, escalation edges present", code)
+	}
+}

@@ -24,7 +24,10 @@ func newGenCmd() *cobra.Command {
 (root delegation, named principals, "*" with organization conditions),
 cross-account trusts and role chains, grants with constraints, SCPs and RCPs,
 AWS managed keys, and buckets, secrets and queues encrypted with the keys.
-The same flags and seed always give the same file. A name ending in .gz is
+A share of the roles (--escalation-share, 2% by default) may escalate to a
+key: IAM writers of their account's roles, Lambda deployers with
+iam:PassRole, key administrators (kms:PutKeyPolicy, kms:CreateGrant) and
+roles that may assume any role. The same flags and seed always give the same file. A name ending in .gz is
 gzip-compressed.`,
 		Example: `  keyhound gen --accounts 1000 --regions 2 --roles-per-account 100 --keys-per-region 10 --resources-per-key 5 -o org.json.gz`,
 		Args:    cobra.NoArgs,
@@ -34,6 +37,9 @@ gzip-compressed.`,
 			}
 			if o.Accounts < 1 || o.RolesPerAccount < 0 || o.KeysPerRegion < 0 || o.ResourcesPerKey < 0 {
 				return &exitError{code: exitBadInput, err: fmt.Errorf("--accounts must be at least 1, the other counts at least 0")}
+			}
+			if o.EscalationShare < 0 || o.EscalationShare > 1 {
+				return &exitError{code: exitBadInput, err: fmt.Errorf("--escalation-share must be between 0 and 1")}
 			}
 			s := gen.Organization(o)
 			var n countingWriter
@@ -53,6 +59,7 @@ gzip-compressed.`,
 	fl.IntVar(&o.KeysPerRegion, "keys-per-region", 5, "customer managed keys per account and Region")
 	fl.IntVar(&o.ResourcesPerKey, "resources-per-key", 3, "encrypted resources per key")
 	fl.Uint64Var(&o.Seed, "seed", 1, "random seed")
+	fl.Float64Var(&o.EscalationShare, "escalation-share", 0.02, "share of roles (0 to 1) given permissions that escalate to a key")
 	fl.StringVarP(&out, "output", "o", "", "output file (written atomically, mode 0600)")
 	return cmd
 }

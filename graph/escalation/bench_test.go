@@ -11,43 +11,56 @@ import (
 
 // BenchmarkPaths compares escalation.Paths with plain who-can for the same
 // organization-wide key (its policy opens kms:Decrypt to the organization)
-// of a generated organization of 200 accounts, as generated ("gen": no
-// escalation permissions but the management account's admin) and with one
-// role in 20 and two users per account given some ("sprinkled").
-// Run: go test -run '^$' -bench Paths -benchtime 5x ./graph/escalation/
+// of generated organizations: as generated without escalation permissions
+// ("gen"), with keyhound gen's default share of them ("escalation": 2% of
+// the roles), and at 200 accounts with one role in 20 and two users per
+// account given some at random ("sprinkled").
+// Run: go test -run '^$' -bench 'Paths/200' -benchtime 5x ./graph/escalation/
+// (and 'Paths/1000' for the 1,000-account organization of the issue).
 func BenchmarkPaths(b *testing.B) {
-	for _, variant := range []string{"gen", "sprinkled"} {
-		s := gen.Organization(gen.Options{Accounts: 200, Regions: 1, RolesPerAccount: 100, KeysPerRegion: 4, Seed: 1})
-		if variant == "sprinkled" {
-			sprinkle(s, 1, 20)
-		}
-		g := build(b, s)
-		var key string
-		for _, k := range g.Keys() {
-			if k.Account == "100000000001" && strings.Contains(k.PolicyText, "aws:PrincipalOrgID") {
-				key = k.ARN
+	for _, tc := range []struct {
+		name string
+		opts gen.Options
+	}{
+		{"200/gen", gen.Options{Accounts: 200, Regions: 1, RolesPerAccount: 100, KeysPerRegion: 4, Seed: 1}},
+		{"200/escalation", gen.Options{Accounts: 200, Regions: 1, RolesPerAccount: 100, KeysPerRegion: 4, Seed: 1, EscalationShare: 0.02}},
+		{"200/sprinkled", gen.Options{Accounts: 200, Regions: 1, RolesPerAccount: 100, KeysPerRegion: 4, Seed: 1}},
+		{"1000/escalation", gen.Options{Accounts: 1000, Regions: 2, RolesPerAccount: 100, KeysPerRegion: 10, ResourcesPerKey: 5, Seed: 1, EscalationShare: 0.02}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			s := gen.Organization(tc.opts)
+			if strings.HasSuffix(tc.name, "sprinkled") {
+				sprinkle(s, 1, 20)
 			}
-		}
-		if key == "" {
-			b.Fatal("no organization-wide key")
-		}
-		b.Run(variant+"/who-can", func(b *testing.B) {
-			for b.Loop() {
-				who, err := g.WhoCan("kms:Decrypt", key, "", escalation.DefaultDepth)
-				if err != nil {
-					b.Fatal(err)
+			g := build(b, s)
+			var key string
+			for _, k := range g.Keys() {
+				if k.Account == "100000000001" && strings.Contains(k.PolicyText, "aws:PrincipalOrgID") {
+					key = k.ARN
+					break
 				}
-				b.ReportMetric(float64(len(who)), "principals")
 			}
-		})
-		b.Run(variant+"/escalation", func(b *testing.B) {
-			for b.Loop() {
-				paths, err := escalation.Paths(g, key, escalation.Options{})
-				if err != nil {
-					b.Fatal(err)
+			if key == "" {
+				b.Fatal("no organization-wide key")
+			}
+			b.Run("who-can", func(b *testing.B) {
+				for b.Loop() {
+					who, err := g.WhoCan("kms:Decrypt", key, "", escalation.DefaultDepth)
+					if err != nil {
+						b.Fatal(err)
+					}
+					b.ReportMetric(float64(len(who)), "principals")
 				}
-				b.ReportMetric(float64(len(paths)), "paths")
-			}
+			})
+			b.Run("escalation", func(b *testing.B) {
+				for b.Loop() {
+					paths, err := escalation.Paths(g, key, escalation.Options{})
+					if err != nil {
+						b.Fatal(err)
+					}
+					b.ReportMetric(float64(len(paths)), "paths")
+				}
+			})
 		})
 	}
 	_ = graph.DefaultChainDepth

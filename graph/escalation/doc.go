@@ -14,5 +14,6 @@
 // IAM and compute ones.
 //
 // Boundary: pure like graph (no I/O); it imports graph, graph/eval and
-// graph/policy, and nothing imports it but the commands and the UI.
+// graph/policy, and nothing imports it but graph/export, the commands and
+// the UI.
 package escalation

@@ -1,6 +1,7 @@
 package escalation
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/keyhound/keyhound/graph"
@@ -30,10 +31,14 @@ func (s *search) expand(n *node) {
 	if room < 1 {
 		return
 	}
-	if y.Kind == arn.KindRole {
+	if y.Kind == arn.KindRole && n.chain && !s.exhaustive {
+		for _, a := range s.chainAssumers[y] {
+			s.linkAssume(n, a.p, a.a)
+		}
+	} else if y.Kind == arn.KindRole {
 		for _, a := range s.g.AssumedBy(y.ARN) {
 			if x := s.g.Principal(a.Via[0]); x != nil {
-				s.link(n, x, n.st.goal, step(x.ARN, "sts:AssumeRole", "AssumeRole", y.ARN, a.Decision, graph.Query{Principal: x.ARN, Action: "sts:AssumeRole", Resource: y.ARN}))
+				s.linkAssume(n, x, a)
 			}
 		}
 	}
@@ -49,6 +54,12 @@ func (s *search) expand(n *node) {
 			}
 		}
 	}
+}
+
+// linkAssume adds x assuming n's role; a chain state's assumer is one.
+func (s *search) linkAssume(n *node, x *graph.Principal, a graph.Assumable) {
+	y := n.st.p
+	s.link(n, x, n.st.goal, step(x.ARN, "sts:AssumeRole", "AssumeRole", y.ARN, a.Decision, graph.Query{Principal: x.ARN, Action: "sts:AssumeRole", Resource: y.ARN}))
 }
 
 // expandCredentials: x creates an access key or a password for user y.
@@ -76,9 +87,13 @@ func (s *search) expandCompute(n *node, k Kind) {
 		return
 	}
 	create, pass, run := k.Actions[0], k.Actions[1], k.Actions[2:]
+	candidates := s.capableIn(pass, y.Account)
+	if len(candidates) == 0 || !trustMayName(y, k.Service) {
+		return // no one may pass it, or its trust policy names no such service
+	}
 	res := s.computeResource(k, y.Account)
 	var callers []*graph.Principal
-	for _, x := range s.capableIn(pass, y.Account) {
+	for _, x := range candidates {
 		ok := x != y && mayAllow(x, pass, y.ARN) && mayAllow(x, create, res)
 		for _, a := range run {
 			ok = ok && mayAllow(x, a, res)
@@ -110,6 +125,26 @@ func (s *search) expandCompute(n *node, k Kind) {
 			s.link(n, x, n.st.goal, step(x.ARN, strings.Join(k.Actions, "+"), k.Name, y.ARN, v, qs...))
 		}
 	}
+}
+
+// trustMayName is a cheap, sound filter before asking whether service may
+// assume role y: its trust policy needs an Allow statement for
+// sts:AssumeRole naming the service, or anyone (a role whose trust policy
+// is not known may).
+func trustMayName(y *graph.Principal, service string) bool {
+	if y.Trust == nil || y.Trust.Policy == nil {
+		return true
+	}
+	for i := range y.Trust.Policy.Statements {
+		st := &y.Trust.Policy.Statements[i]
+		if st.Effect != policy.Allow || !st.MatchesAction("sts:assumerole") {
+			continue
+		}
+		if st.Principal == nil || st.NotPrincipal || st.Principal.Any || slices.Contains(st.Principal.Service, service) || slices.Contains(st.Principal.Service, "*") {
+			return true
+		}
+	}
+	return false
 }
 
 // computeResource is the ARN a compute step's create call is asked on: a
@@ -158,19 +193,6 @@ func (s *search) expandTrust(n *node, k Kind) {
 	}
 }
 
-// trustNaming is trustNaming(principal), parsed once per principal.
-func (s *search) trustNaming(principal string) *policy.Policy {
-	if p, ok := s.trusts[principal]; ok {
-		return p
-	}
-	p, err := trustNaming(principal)
-	if err != nil {
-		p = nil
-	}
-	s.trusts[principal] = p
-	return p
-}
-
 // expandWrite: n's principal makes one of the pending widening's changes
 // itself (same account: IAM has no resource-based policies).
 func (s *search) expandWrite(n *node, k Kind) {
@@ -204,24 +226,6 @@ func (s *search) expandWrite(n *node, k Kind) {
 			s.link(n, y, rest, st)
 		}
 	}
-}
-
-// capableBy is graph.Capable(action) by account.
-func (s *search) capableBy(action string) map[string][]*graph.Principal {
-	action = strings.ToLower(action)
-	if m, ok := s.capable[action]; ok {
-		return m
-	}
-	m := map[string][]*graph.Principal{}
-	for _, p := range s.g.Capable(action) {
-		m[p.Account] = append(m[p.Account], p)
-	}
-	s.capable[action] = m
-	return m
-}
-
-func (s *search) capableIn(action, account string) []*graph.Principal {
-	return s.capableBy(action)[account]
 }
 
 // noContext is an incomplete, empty context: every condition key unknown.

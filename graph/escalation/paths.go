@@ -2,7 +2,10 @@ package escalation
 
 import (
 	"cmp"
+	"runtime"
 	"slices"
+	"strconv"
+	"sync"
 
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/eval"
@@ -60,12 +63,17 @@ type Path struct {
 // among the shortest. Paths are sorted by number of steps, decision (ALLOW
 // first), then principal.
 func Paths(g *graph.Graph, keyARN string, opts Options) ([]Path, error) {
-	s, err := newSearch(g, keyARN, opts)
-	if err != nil {
-		return nil, err
-	}
-	s.run()
-	return s.paths(), nil
+	// Who-can's answer and the Searcher's preparation do not depend on
+	// each other: they are computed side by side.
+	var who []graph.Who
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		who, _ = g.WhoCan(cmp.Or(opts.Action, "kms:Decrypt"), keyARN, "", cmp.Or(opts.Depth, DefaultDepth))
+	}()
+	sr := newSearcher(g, opts)
+	<-done
+	return sr.PathsWith(keyARN, who)
 }
 
 // paths turns the search's states into answers: each principal's own
@@ -76,12 +84,31 @@ func (s *search) paths() []Path {
 		if st.goal != (goal{}) || n.level == 0 || s.excluded[st.p.ARN] {
 			continue
 		}
-		p := Path{Principal: st.p.ARN, Decision: n.verdict, Steps: slices.Clone(n.steps)}
-		for i := range p.Steps {
-			s.explain(&p.Steps[i])
-		}
-		out = append(out, p)
+		out = append(out, Path{Principal: st.p.ARN, Decision: n.verdict, Steps: slices.Clone(s.stepsOf(n))})
 	}
+	var steps []*Step
+	for i := range out {
+		for j := range out[i].Steps {
+			steps = append(steps, &out[i].Steps[j])
+		}
+	}
+	// Explaining is evaluating again, each step on its own: with many,
+	// on two goroutines (the graph answers from many).
+	workers := 1
+	if len(steps) >= 64 && runtime.GOMAXPROCS(0) > 1 {
+		workers = 2
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(steps); i += workers {
+				s.explain(steps[i])
+			}
+		}()
+	}
+	wg.Wait()
 	slices.SortFunc(out, func(a, b Path) int {
 		return cmp.Or(cmp.Compare(len(a.Steps), len(b.Steps)), cmp.Compare(rank(a.Decision), rank(b.Decision)), cmp.Compare(a.Principal, b.Principal))
 	})
@@ -89,20 +116,48 @@ func (s *search) paths() []Path {
 }
 
 // explain fills a step's reasons and conditions from its requests.
+// A step on anything but the key reads the same for every key: its
+// explanation is kept for the Searcher's other searches.
 func (s *search) explain(st *Step) {
-	for _, q := range st.queries {
+	for i, q := range st.queries {
+		var k string
+		if q.Resource != s.key.ARN {
+			k = q.Principal + "\x00" + q.Action + "\x00" + q.Resource + "\x00" + st.Kind + "\x00" + strconv.Itoa(i)
+			s.mu.Lock()
+			e, ok := s.explained[k]
+			s.mu.Unlock()
+			if ok {
+				st.Reasons = append(st.Reasons, e.reasons...)
+				st.Conditions = append(st.Conditions, e.conditions...)
+				continue
+			}
+		}
 		a, err := s.g.Can(q)
 		if err != nil {
 			continue
 		}
+		var e explanation
 		for _, r := range a.Reasons {
 			if (r.Outcome == eval.OutcomeAllows || r.Outcome == eval.OutcomeConditional) && r.Layer != eval.LayerSCP && r.Layer != eval.LayerRCP {
-				st.Reasons = append(st.Reasons, r)
+				e.reasons = append(e.reasons, r)
 			}
 		}
-		st.Conditions = append(st.Conditions, a.Conditions...)
+		e.conditions = a.Conditions
+		st.Reasons = append(st.Reasons, e.reasons...)
+		st.Conditions = append(st.Conditions, e.conditions...)
+		if k != "" {
+			s.mu.Lock()
+			s.explained[k] = e
+			s.mu.Unlock()
+		}
 	}
 	st.queries = nil
+}
+
+// explanation is what explain keeps of a request's answer.
+type explanation struct {
+	reasons    []eval.Reason
+	conditions []eval.Residual
 }
 
 func rank(v eval.Verdict) int {

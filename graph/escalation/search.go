@@ -8,7 +8,6 @@ import (
 
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/eval"
-	"github.com/keyhound/keyhound/graph/policy"
 )
 
 // The search goes backwards from the key. A state is a principal acting
@@ -48,54 +47,52 @@ type node struct {
 	level   int
 	steps   []Step
 	verdict eval.Verdict
+	// chain: no widening pending, and every step an sts:AssumeRole or the
+	// action on the key as collected (chains.go).
+	chain bool
 }
 
 type search struct {
-	g        *graph.Graph
+	*Searcher
 	key      *graph.Key
-	action   string
-	depth    int
 	excluded map[string]bool // who-can's answer: they need no escalation
 	direct   map[*graph.Principal]bool
 	best     map[state]*node
 	levels   [][]*node
-	// capable caches graph.Capable by action, then account.
-	capable map[string]map[string][]*graph.Principal
-	// groups are each user's groups' ARNs; profiles the roles in an
-	// instance profile (snapshot IAM details); accountGroups each
-	// account's groups with their policies.
-	groups        map[string][]string
-	accountGroups map[string][]*group
-	profiles      map[string]bool
+	// entered are who-can's principals a step other than an assumption
+	// may enter (entryChains).
+	entered map[*graph.Principal]bool
+	// groupWriters are, per user, the writers that may add it to a group
+	// that may let it use the key (seedGroups; useful reads them with the
+	// Searcher's writers).
+	groupWriters map[*graph.Principal][]*graph.Principal
+	// pending are who-can's direct states until addDirect.
+	pending []directSeed
 	// memo holds verdicts already asked, by request.
 	memo map[string]eval.Verdict
-	// reached caches reach, reachSet the same as sets; writers lists, per
-	// target, the principals whose policies may widen it.
-	reached  map[*graph.Principal][]*graph.Principal
-	reachSet map[*graph.Principal]map[*graph.Principal]bool
-	writers  map[*graph.Principal][]*graph.Principal
-	succ     map[*graph.Principal][]*graph.Principal // successors' cache
-	// assumers and trustNamed are mayAssumeSome's indexes, built on first use.
-	assumers   map[*graph.Principal]bool
-	trustNamed map[string]map[string]bool // by account
-	// trusts caches the trust policies a rewrite would put, by principal.
-	trusts map[string]*policy.Policy
+	// exhaustive turns off the pruning of chain states (tests compare).
+	exhaustive bool
+	// chainAssumers lists, per role, the assumers a chain state links
+	// (chains.go).
+	chainAssumers map[*graph.Principal][]assumer
+	// trusted caches keyTrusts by account (keyside.go).
+	trusted map[string]bool
+	// who, when set, is who-can's answer for the action on the key, given
+	// by a caller that has it (export).
+	who []graph.Who
 	// widen is the identity policy a widening adds: the action on the key.
 	widen eval.NamedPolicy
 }
 
-func newSearch(g *graph.Graph, keyARN string, opts Options) (*search, error) {
-	key := g.Key(keyARN)
+func (sr *Searcher) newSearch(keyARN string) (*search, error) {
+	key := sr.g.Key(keyARN)
 	if key == nil {
 		return nil, fmt.Errorf("key %s is not in the snapshot", keyARN)
 	}
 	s := &search{
-		g: g, key: key, action: cmp.Or(opts.Action, "kms:Decrypt"), depth: cmp.Or(opts.Depth, DefaultDepth),
+		Searcher: sr, key: key,
 		excluded: map[string]bool{}, direct: map[*graph.Principal]bool{}, best: map[state]*node{},
-		capable: map[string]map[string][]*graph.Principal{}, groups: map[string][]string{}, profiles: map[string]bool{}, accountGroups: map[string][]*group{},
-		memo: map[string]eval.Verdict{}, trusts: map[string]*policy.Policy{}, reached: map[*graph.Principal][]*graph.Principal{},
-		reachSet: map[*graph.Principal]map[*graph.Principal]bool{}, writers: map[*graph.Principal][]*graph.Principal{},
-		succ: map[*graph.Principal][]*graph.Principal{}, trustNamed: map[string]map[string]bool{},
+		memo: map[string]eval.Verdict{}, trusted: map[string]bool{}, groupWriters: map[*graph.Principal][]*graph.Principal{},
 	}
 	s.levels = make([][]*node, s.depth+1)
 	w, err := allowPolicy(s.action, key.ARN)
@@ -103,38 +100,20 @@ func newSearch(g *graph.Graph, keyARN string, opts Options) (*search, error) {
 		return nil, err
 	}
 	s.widen = eval.NamedPolicy{Name: "keyhound-escalation", Policy: w}
-	for id, a := range g.Snapshot.Accounts {
-		if a.IAM == nil {
-			continue
-		}
-		s.accountGroups[id] = groupsOf(a.IAM)
-		groupARN := map[string]string{}
-		for _, gd := range a.IAM.GroupDetailList {
-			groupARN[gd.GroupName] = gd.Arn
-		}
-		for _, u := range a.IAM.UserDetailList {
-			for _, name := range u.GroupList {
-				if ga := groupARN[name]; ga != "" {
-					s.groups[u.Arn] = append(s.groups[u.Arn], ga)
-				}
-			}
-		}
-		for _, r := range a.IAM.RoleDetailList {
-			if len(r.InstanceProfileList) > 0 {
-				s.profiles[r.Arn] = true
-			}
-		}
-	}
 	return s, nil
 }
 
 // run seeds the search and visits its levels in order.
 func (s *search) run() {
 	s.seedDirect()
+	s.entryChains()
+	s.addDirect()
 	s.seedKeySteps()
 	s.seedWidenings()
 	for level := 0; level < s.depth; level++ {
-		list := s.levels[level]
+		// Chain states that nothing enters expand to nothing: left out
+		// before the sort (there are as many as who-can's principals).
+		list := slices.DeleteFunc(s.levels[level], s.idle)
 		slices.SortFunc(list, func(a, b *node) int { return a.st.compare(b.st) })
 		for _, n := range list {
 			if s.best[n.st] == n {
@@ -167,6 +146,9 @@ func (s *search) add(n *node) {
 	if n.level > s.depth || n.verdict == eval.Deny || n.st.goal.target != nil && !s.useful(n.st.p, n.st.goal.target) {
 		return
 	}
+	if n.level > 0 && n.st.goal == (goal{}) && s.direct[n.st.p] {
+		return // it acts on the key itself (level 0)
+	}
 	if old := s.best[n.st]; old != nil && (old.level < n.level || old.level == n.level && rank(old.verdict) <= rank(n.verdict)) {
 		return
 	}
@@ -181,15 +163,42 @@ func (s *search) link(n *node, x *graph.Principal, g goal, steps ...Step) {
 	for _, st := range steps {
 		v = v.And(st.Decision)
 	}
-	s.add(&node{st: state{x, g}, level: n.level + len(steps), steps: slices.Concat(steps, n.steps), verdict: v})
+	chain := n.chain && g == (goal{})
+	for _, st := range steps {
+		chain = chain && st.Kind == "AssumeRole"
+	}
+	s.add(&node{st: state{x, g}, level: n.level + len(steps), steps: slices.Concat(steps, s.stepsOf(n)), verdict: v, chain: chain})
+}
+
+// stepsOf is n's path; a state of who-can's that acts on the key itself
+// has it written on first use.
+func (s *search) stepsOf(n *node) []Step {
+	if n.steps == nil && n.level == 0 && n.chain {
+		n.steps = []Step{step(n.st.p.ARN, s.action, "", s.key.ARN, n.verdict, s.keyQuery(n.st.p.ARN, nil))}
+	}
+	return n.steps
 }
 
 // can evaluates q (the principal itself: no role chains), once per tag:
 // tag names what q carries beyond its principal, action and resource.
+//
+// A request on anything but the key (an IAM write, a role's trust, a new
+// function) does not depend on the key: its answer is kept for every
+// search of the Searcher.
 func (s *search) can(q graph.Query, tag string) eval.Verdict {
 	k := q.Principal + "\x00" + q.Action + "\x00" + q.Resource + "\x00" + tag
 	if v, ok := s.memo[k]; ok {
 		return v
+	}
+	shared := q.Resource != s.key.ARN
+	if shared {
+		s.mu.Lock()
+		v, ok := s.sharedMemo[k]
+		s.mu.Unlock()
+		if ok {
+			s.memo[k] = v
+			return v
+		}
 	}
 	q.ChainDepth = -1
 	v := eval.Deny
@@ -197,6 +206,11 @@ func (s *search) can(q graph.Query, tag string) eval.Verdict {
 		v = a.Decision
 	}
 	s.memo[k] = v
+	if shared {
+		s.mu.Lock()
+		s.sharedMemo[k] = v
+		s.mu.Unlock()
+	}
 	return v
 }
 
@@ -216,10 +230,16 @@ func (s *search) keyQuery(p string, w *graph.WhatIf) graph.Query {
 // seedDirect starts from who-can: its principals need no escalation, and
 // those that can act on the key themselves are where paths end.
 func (s *search) seedDirect() {
-	who, err := s.g.WhoCan(s.action, s.key.ARN, "", s.depth)
-	if err != nil {
-		return
+	who := s.who
+	if who == nil {
+		var err error
+		if who, err = s.g.WhoCan(s.action, s.key.ARN, "", s.depth); err != nil {
+			return
+		}
 	}
+	s.excluded = make(map[string]bool, len(who))
+	s.direct = make(map[*graph.Principal]bool, len(who))
+	s.pending = make([]directSeed, 0, len(who))
 	for _, w := range who {
 		s.excluded[w.Principal] = true
 		p := s.g.Principal(w.Principal)
@@ -229,10 +249,38 @@ func (s *search) seedDirect() {
 		for _, path := range w.Paths {
 			if len(path.Via) == 1 {
 				s.direct[p] = true
-				s.add(&node{st: state{p: p}, verdict: path.Decision, steps: []Step{step(p.ARN, s.action, "", s.key.ARN, path.Decision, s.keyQuery(p.ARN, nil))}})
+				s.pending = append(s.pending, directSeed{p, path.Decision})
 			}
 		}
 	}
+}
+
+// addDirect adds the states of who-can's principals that act on the key
+// themselves, once entryChains has said which a step may enter: the others
+// (most) would expand to nothing, and add turns away any longer way to
+// them (they are direct).
+func (s *search) addDirect() {
+	var nodes []node // one allocation for those added
+	for _, d := range s.pending {
+		if !s.exhaustive && !s.entered[d.p] && len(s.chainAssumers[d.p]) == 0 {
+			continue // idle
+		}
+		if nodes == nil {
+			nodes = make([]node, 0, min(len(s.pending), 64))
+		}
+		// Its one step (the action itself) is written when a path goes
+		// through it (stepsOf): most never are.
+		nodes = append(nodes, node{st: state{p: d.p}, chain: true, verdict: d.v})
+		s.add(&nodes[len(nodes)-1])
+	}
+	s.pending = nil
+}
+
+// directSeed is a principal of who-can's that acts on the key itself, and
+// how surely.
+type directSeed struct {
+	p *graph.Principal
+	v eval.Verdict
 }
 
 // seedKeySteps adds the principals that can change the key's own access
@@ -242,14 +290,17 @@ func (s *search) seedKeySteps() {
 		if k.Target != TargetKey {
 			continue
 		}
+		if !s.keyMayAllowSome(k.Actions[0]) {
+			continue
+		}
 		who, err := s.g.WhoCan(k.Actions[0], s.key.ARN, "", 0)
 		if err != nil {
 			continue
 		}
 		for _, w := range who {
 			p := s.g.Principal(w.Principal)
-			if p == nil {
-				continue
+			if p == nil || s.direct[p] {
+				continue // a step to what it can do already
 			}
 			// The caller makes the call itself: not through a service.
 			q := graph.Query{Principal: p.ARN, Action: k.Actions[0], Resource: s.key.ARN, Context: map[string][]string{"kms:ViaService": nil}}

@@ -1,7 +1,6 @@
 package escalation
 
 import (
-	"cmp"
 	"slices"
 	"strings"
 
@@ -21,44 +20,12 @@ import (
 // filter). Asking every principal an administrator may write would be
 // evaluating the organization.
 func (s *search) seedWidenings() {
-	avail := map[*graph.Principal]mods{}
-	for _, k := range kinds {
-		var m mods
-		switch k.Effect {
-		case EffectIdentity:
-			m = modIdentity
-		case EffectNoBoundary:
-			m = modBoundary
-		default:
-			continue
-		}
-		for _, account := range sortedAccounts(s.capableBy(k.Actions[0])) {
-			for _, w := range s.capableBy(k.Actions[0])[account] {
-				for _, t := range s.reach(w) {
-					if t.Account != w.Account || avail[t]&m != 0 || s.direct[t] || m == modBoundary && t.Boundary == nil {
-						continue
-					}
-					for _, res := range s.resources(k, t) {
-						if mayAllow(w, k.Actions[0], res) {
-							avail[t] |= m
-							if !slices.Contains(s.writers[t], w) {
-								s.writers[t] = append(s.writers[t], w)
-							}
-							break
-						}
-					}
-				}
-			}
-		}
-	}
 	s.seedGroups()
-	targets := make([]*graph.Principal, 0, len(avail))
-	for t := range avail {
-		targets = append(targets, t)
-	}
-	slices.SortFunc(targets, func(a, b *graph.Principal) int { return cmp.Compare(a.ARN, b.ARN) })
-	for _, t := range targets {
-		m := avail[t]
+	for _, t := range s.targets {
+		if s.direct[t] || !s.keyTrusts(t.Account) {
+			continue // needs no widening, or the key policy cannot let it in
+		}
+		m := s.avail[t]
 		works := mods(0)
 		for _, try := range []mods{modIdentity, modBoundary, modIdentity | modBoundary} {
 			if try&m != try || works != 0 && try&works == works {
@@ -90,6 +57,9 @@ func (s *search) seedGroups() {
 func (s *search) seedGroupsBy(k Kind) {
 	for _, account := range sortedAccounts(s.capableBy(k.Actions[0])) {
 		var groups []*group
+		if !s.keyTrusts(account) {
+			continue
+		}
 		for _, gr := range s.accountGroups[account] {
 			if gr.mayAllowKey(strings.ToLower(s.action), s.key.ARN) {
 				groups = append(groups, gr)
@@ -107,8 +77,8 @@ func (s *search) seedGroupsBy(k Kind) {
 					if slices.Contains(s.groups[t.ARN], gr.arn) || !mayAllow(w, k.Actions[0], gr.arn) {
 						continue
 					}
-					if !slices.Contains(s.writers[t], w) {
-						s.writers[t] = append(s.writers[t], w)
+					if !slices.Contains(s.groupWriters[t], w) {
+						s.groupWriters[t] = append(s.groupWriters[t], w)
 					}
 					after := &graph.WhatIf{IdentityPolicies: gr.policies}
 					v := s.can(s.keyQuery(t.ARN, after), "group "+gr.arn)
@@ -136,7 +106,7 @@ func sortedAccounts(m map[string][]*graph.Principal) []string {
 // its account it may take credentials of, run code as or rewrite the trust
 // policy of — those on the cheap filter alone, so that no target is missed;
 // the search evaluates each step it keeps.
-func (s *search) reach(w *graph.Principal) []*graph.Principal {
+func (s *Searcher) reach(w *graph.Principal) []*graph.Principal {
 	if r, ok := s.reached[w]; ok {
 		return r
 	}
@@ -166,13 +136,13 @@ func (s *search) reach(w *graph.Principal) []*graph.Principal {
 
 // successors are the principals p may act as in one step, on the cheap
 // filter (role chains as the graph evaluates them), once per principal.
-func (s *search) successors(p *graph.Principal) []*graph.Principal {
+func (s *Searcher) successors(p *graph.Principal) []*graph.Principal {
 	if out, ok := s.succ[p]; ok {
 		return out
 	}
 	var out []*graph.Principal
 	if s.mayAssumeSome(p) {
-		for _, a := range s.g.Assumables(p.ARN, 1) {
+		for _, a := range s.assumables(p) {
 			if r := s.g.Principal(a.Role); r != nil {
 				out = append(out, r)
 			}
@@ -199,47 +169,16 @@ func (s *search) successors(p *graph.Principal) []*graph.Principal {
 	return out
 }
 
-// mayAssumeSome is a cheap filter before asking the graph which roles p
-// may assume: p needs an identity statement for sts:AssumeRole, unless a
-// role of its own account names it in its trust policy (that suffices in
-// the same account; the graph asks the same of its candidates), or its
-// policies are not all known.
-func (s *search) mayAssumeSome(p *graph.Principal) bool {
-	if s.assumers == nil {
-		s.assumers = map[*graph.Principal]bool{}
-		for _, a := range s.g.Capable("sts:AssumeRole") {
-			s.assumers[a] = true
-		}
-	}
-	if s.assumers[p] || len(p.Issues) > 0 {
-		return true
-	}
-	named, ok := s.trustNamed[p.Account]
-	if !ok {
-		named = map[string]bool{}
-		for _, r := range s.g.PrincipalsOf(p.Account) {
-			if r.Trust == nil {
-				continue
-			}
-			for _, st := range r.Trust.Policy.Statements {
-				if st.Principal != nil {
-					for _, e := range st.Principal.AWS {
-						named[e] = true
-					}
-				}
-			}
-		}
-		s.trustNamed[p.Account] = named
-	}
-	// A role may be named without its path.
-	return named[p.ARN] || p.Kind == arn.KindRole && named[strings.TrimSuffix(p.ARN, p.Path[1:]+p.Name)+p.Name]
-}
-
 // useful reports whether a state of x with a widening of t pending can
 // still meet its write: x is on the way from one of t's writers to t (in
 // the writer's reach).
 func (s *search) useful(x, t *graph.Principal) bool {
 	for _, w := range s.writers[t] {
+		if s.reachSet[w][x] {
+			return true
+		}
+	}
+	for _, w := range s.groupWriters[t] {
 		if s.reachSet[w][x] {
 			return true
 		}
@@ -259,7 +198,7 @@ func (s *search) whatIf(m mods) *graph.WhatIf {
 }
 
 // resources are the ARNs a kind of write acts on to widen t.
-func (s *search) resources(k Kind, t *graph.Principal) []string {
+func (s *Searcher) resources(k Kind, t *graph.Principal) []string {
 	switch k.Target {
 	case TargetUser:
 		if t.Kind == arn.KindUser {

@@ -112,3 +112,34 @@ func itoa(i int) string {
 
 // benchAccounts are the organization sizes BenchmarkExportJSON exports.
 var benchAccounts = []int{20, 100, 300, 1000}
+
+// BenchmarkExportEscalation exports a generated organization with keyhound
+// gen's share of escalation permissions (2% of the roles) as JSON, without
+// and with escalation edges: the issue wants the second within 1.5× of the
+// first.
+// Run: go test -run '^$' -bench ExportEscalation/100 -benchtime 3x ./graph/export/
+func BenchmarkExportEscalation(b *testing.B) {
+	for _, accounts := range []int{20, 100, 300} {
+		b.Run(itoa(accounts)+"-accounts", func(b *testing.B) {
+			g := graph.Build(gen.Organization(gen.Options{Accounts: accounts, Regions: 2, RolesPerAccount: 100, KeysPerRegion: 10, ResourcesPerKey: 5, Seed: 1, EscalationShare: 0.02}), nil)
+			for _, esc := range []bool{false, true} {
+				name := "plain"
+				if esc {
+					name = "escalation"
+				}
+				b.Run(name, func(b *testing.B) {
+					var edges int64
+					for b.Loop() {
+						out, w := counting(NewJSON(io.Discard))
+						if err := Walk(g, Options{Workers: runtime.GOMAXPROCS(0), Escalation: esc}, out); err != nil {
+							b.Fatal(err)
+						}
+						_ = out.Close()
+						edges = w.edges.Load()
+					}
+					b.ReportMetric(float64(edges), "edges")
+				})
+			}
+		})
+	}
+}

@@ -72,6 +72,9 @@ func edgeLabel(e Edge) string {
 	if i := strings.IndexByte(l, ':'); i >= 0 {
 		l = l[i+1:]
 	}
+	if e.Kind == EdgeCanEscalate {
+		l = "can gain " + l + ": " + e.Attrs["steps"]
+	}
 	if e.Decision == eval.Conditional {
 		l += " ?"
 	}

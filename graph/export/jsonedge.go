@@ -1,6 +1,9 @@
 package export
 
 import (
+	"bytes"
+	"encoding/json"
+
 	"github.com/keyhound/keyhound/graph/eval"
 	"github.com/keyhound/keyhound/internal/jsonappend"
 )
@@ -42,6 +45,11 @@ func appendEdge(b []byte, e *Edge) []byte {
 		b = append(b, `,"because":`...)
 		b = appendStrings(b, e.Because)
 	}
+	if len(e.Steps) > 0 {
+		// Rare (escalation edges) and nested: encoding/json's own.
+		b = append(b, `,"steps":`...)
+		b = appendJSON(b, e.Steps)
+	}
 	if len(e.Attrs) > 0 {
 		b = append(b, `,"attrs":{`...)
 		for i, k := range sortedAttrs(e.Attrs) {
@@ -64,3 +72,14 @@ func appendString(b []byte, s string) []byte { return jsonappend.String(b, s, fa
 func appendStrings(b []byte, list []string) []byte { return jsonappend.Strings(b, list, false) }
 
 func appendResidual(b []byte, r *eval.Residual) []byte { return r.AppendJSON(b, false) }
+
+// appendJSON appends v as encoding/json encodes it, HTML escaping off.
+func appendJSON(b []byte, v any) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return append(b, "null"...)
+	}
+	return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
+}

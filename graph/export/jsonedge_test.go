@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/keyhound/keyhound/graph/escalation"
 	"github.com/keyhound/keyhound/graph/eval"
 	"github.com/keyhound/keyhound/graph/policy"
 )
@@ -34,6 +35,10 @@ var edgeCases = []Edge{
 		Via: []string{"arn:aws:iam::2:role/a", "arn:aws:iam::1:role/b"}, Because: []string{`key-policy statement 2 "Org"`, "grant g1"},
 	},
 	{From: "g", To: "k", Kind: EdgeGrant, Attrs: map[string]string{"operations": "Decrypt Encrypt", "grant_id": "g\u2028\x01", "constraints": "a=b"}},
+	{From: "r", To: "k", Kind: EdgeCanEscalate, Action: "kms:Decrypt", Decision: eval.Conditional, Steps: []escalation.Step{
+		{Principal: "r", Action: "iam:PutRolePolicy", Kind: "PutRolePolicy", Target: "r<&>", Widens: "r", Decision: eval.Allow, Reasons: []eval.Reason{{Sid: "x\u2028"}}},
+		{Principal: "r", Action: "kms:Decrypt", Target: "k", Decision: eval.Conditional},
+	}, Attrs: map[string]string{"steps": "PutRolePolicy r → Decrypt"}},
 	{From: "\xff\xfeinvalid", To: "tab\there\nnewline \\ \"quoted\" é ü 日本", Kind: "x", Action: "<script>&amp;", Decision: eval.Allow},
 	{From: "", To: "", Kind: "", Via: []string{}, Because: []string{""}, Attrs: map[string]string{}},
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/graph/escalation"
 	"github.com/keyhound/keyhound/graph/eval"
 )
 
@@ -42,6 +43,11 @@ const (
 	EdgeEncryptedBy = "encrypted-by" // resource → key
 	EdgeCanRead     = "can-read"     // principal → resource: its permission and its service's KMS calls
 	EdgeGrant       = "grant"        // grantee → key: a grant and its operations
+	// EdgeCanEscalate: principal → key, a principal that cannot use the key
+	// now but can make itself able to in a few API calls (graph/escalation;
+	// Options.Escalation). Its Steps are the calls; Attrs["steps"] says
+	// them in a line.
+	EdgeCanEscalate = "can-escalate-to"
 )
 
 // Node is one node of the access graph.
@@ -65,8 +71,11 @@ type Edge struct {
 	// Via is the role chain, when the access goes through one.
 	Via []string `json:"via,omitempty"`
 	// Because names the statements and grants that allow it.
-	Because []string          `json:"because,omitempty"`
-	Attrs   map[string]string `json:"attrs,omitempty"`
+	Because []string `json:"because,omitempty"`
+	// Steps, on a can-escalate-to edge, are the calls that give the access,
+	// the last being the action on the key.
+	Steps []escalation.Step `json:"steps,omitempty"`
+	Attrs map[string]string `json:"attrs,omitempty"`
 }
 
 // Options narrow an export. The zero value exports everything, with
@@ -88,6 +97,11 @@ type Options struct {
 	ChainDepth int
 	// Workers computing who-can in parallel (default 2).
 	Workers int
+	// Escalation adds can-escalate-to edges: for each key and action, the
+	// principals that can gain it in up to EscalationDepth steps
+	// (graph/escalation; 0: escalation.DefaultDepth).
+	Escalation      bool
+	EscalationDepth int
 }
 
 func (o *Options) normalize(g *graph.Graph) error {

@@ -543,6 +543,7 @@ func (w *walker) access() error {
 	}
 	// Every key and resource, or the selected keys' (the edge filter keeps
 	// the edges that touch the selected accounts).
+	esc := w.escalators()
 	for _, k := range w.g.Keys() {
 		if w.f.keys != nil && !w.f.keys[k.ARN] {
 			continue
@@ -553,7 +554,11 @@ func (w *walker) access() error {
 				if werr != nil {
 					return func() {}
 				}
-				return encode(w.whoEdges(who, k.ARN, k.Account, EdgeCanUseKey, action))
+				edges := w.whoEdges(who, k.ARN, k.Account, EdgeCanUseKey, action)
+				if sr := esc[action]; sr != nil {
+					edges = append(edges, w.escalationEdges(sr, k, action, who)...)
+				}
+				return encode(edges)
 			})
 		}
 	}

@@ -2,7 +2,9 @@
 // benchmarks: mixed key-policy styles (root delegation, named principals,
 // "*" with organization conditions), cross-account trusts and role chains,
 // grants, SCPs and RCPs, conditions, AWS managed keys, and encrypted
-// resources. The same options and seed always give the same snapshot.
+// resources; at a chosen share, roles that may escalate to a key
+// (Options.EscalationShare). The same options and seed always give the same
+// snapshot.
 package gen
 
 import (
@@ -21,6 +23,10 @@ type Options struct {
 	KeysPerRegion   int
 	ResourcesPerKey int
 	Seed            uint64
+	// EscalationShare is the share (0 to 1) of each member account's roles
+	// given permissions that escalate to a key (escalation.go); 0, none:
+	// the organization as before them. keyhound gen defaults to 0.02.
+	EscalationShare float64
 }
 
 var regionNames = []string{"us-east-1", "eu-west-1", "us-west-2", "ap-southeast-2", "eu-central-1", "ca-central-1"}
@@ -104,6 +110,7 @@ func Organization(o Options) *snapshot.Snapshot {
 	s.Organization = org
 	for i := 1; i <= o.Accounts; i++ {
 		s.Accounts[acct(i)] = account(rng, o, i)
+		addEscalation(o, i, s.Accounts[acct(i)])
 	}
 	s.Accounts[mgmt] = &snapshot.Account{IAM: &snapshot.IAM{
 		UserDetailList: []snapshot.UserDetail{}, GroupDetailList: []snapshot.GroupDetail{}, Policies: []snapshot.ManagedPolicyDetail{},

@@ -2,10 +2,13 @@ package gen
 
 import (
 	"bytes"
+	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/graph/escalation"
 	"github.com/keyhound/keyhound/graph/eval"
 	"github.com/keyhound/keyhound/graph/snapshot"
 )
@@ -141,4 +144,81 @@ func BenchmarkScale1000(b *testing.B) {
 			b.ReportMetric(float64(first.Microseconds())/1000, "first-ms")
 		})
 	}
+}
+
+// A share of escalation permissions is deterministic, picks about that
+// share of the roles, draws every profile, leaves everything else as
+// generated without it, and gives the escalation search paths to find.
+func TestEscalationShare(t *testing.T) {
+	o := Options{Accounts: 20, Regions: 1, RolesPerAccount: 50, KeysPerRegion: 4, ResourcesPerKey: 1, Seed: 3, EscalationShare: 0.05}
+	var a, b bytes.Buffer
+	if err := snapshot.Write(&a, Organization(o), false); err != nil {
+		t.Fatal(err)
+	}
+	if err := snapshot.Write(&b, Organization(o), false); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Fatal("same options and seed gave different snapshots")
+	}
+	with := Organization(o)
+	counts := EscalationCounts(with)
+	total := 0
+	for _, p := range escalationProfiles {
+		if counts[p.name] == 0 {
+			t.Errorf("no role is a %s: %v", p.name, counts)
+		}
+		total += counts[p.name]
+	}
+	if roles := o.Accounts * o.RolesPerAccount; total < roles/40 || total > roles/10 {
+		t.Errorf("%d of %d roles picked at a share of %v", total, roles, o.EscalationShare)
+	}
+	o.EscalationShare = 0
+	without := Organization(o)
+	if n := EscalationCounts(without); len(n) != 0 {
+		t.Errorf("share 0 gave %v", n)
+	}
+	// Only the picked roles' policies and the Lambda roles' trust differ.
+	for id, aw := range with.Accounts {
+		ao := without.Accounts[id]
+		if len(aw.IAM.RoleDetailList) != len(ao.IAM.RoleDetailList) || len(aw.IAM.UserDetailList) != len(ao.IAM.UserDetailList) {
+			t.Fatalf("%s: principals differ", id)
+		}
+		for r := range aw.IAM.RoleDetailList {
+			rw, ro := aw.IAM.RoleDetailList[r], ao.IAM.RoleDetailList[r]
+			if rw.RolePolicyList[0] != ro.RolePolicyList[0] || rw.Arn != ro.Arn {
+				t.Fatalf("%s: %s changed beyond its escalation policy", id, rw.Arn)
+			}
+			if rw.AssumeRolePolicyDocument != ro.AssumeRolePolicyDocument && !lambdaTrusted(r) {
+				t.Errorf("%s: trust changed", rw.Arn)
+			}
+		}
+		var kw, ko bytes.Buffer
+		if err := json.NewEncoder(&kw).Encode(aw.Regions); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.NewEncoder(&ko).Encode(ao.Regions); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(kw.Bytes(), ko.Bytes()) {
+			t.Errorf("%s: keys or resources differ", id)
+		}
+	}
+	g := graph.Build(with, nil)
+	var key string
+	for _, k := range g.Keys() {
+		if k.Account == "100000000001" && strings.Contains(k.PolicyText, "aws:PrincipalOrgID") {
+			key = k.ARN
+			break
+		}
+	}
+	paths, err := escalation.Paths(g, key, escalation.Options{})
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("escalation paths to %s: %d, %v", key, len(paths), err)
+	}
+	kinds := map[string]bool{}
+	for _, p := range paths {
+		kinds[p.Steps[0].Kind] = true
+	}
+	t.Logf("%d paths, first steps %v", len(paths), kinds)
 }

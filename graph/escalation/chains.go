@@ -1,0 +1,120 @@
+package escalation
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/graph/arn"
+)
+
+// Most states the search meets are who-can's own: a principal that can act
+// on the key now, or by a chain of roles (a chain state: no widening
+// pending, every step an sts:AssumeRole or the action itself). Asking who
+// can assume each of them (graph.AssumedBy, an evaluation per candidate)
+// would cost more than who-can itself, and it finds nothing new: whoever
+// assumes a chain state within the depth is on a chain who-can has
+// already listed. Such an assumer matters only as a way in for a step
+// that is not an assumption — a principal another may take credentials
+// of, run code as, or rewrite the trust of (entered), or one an entered
+// principal may reach by assuming roles. Those are few; the search lists
+// them once (entryChains) and, from a chain state, links only them.
+
+// entryChains computes who-can's principals that can be reached from an
+// entered one of them by assuming roles within depth-1 hops (entered ones
+// first), with, per role, those of them that can assume it directly.
+func (s *search) entryChains() {
+	s.chainAssumers = map[*graph.Principal][]assumer{}
+	// Only who-can's principals have chain states, and only they can
+	// assume one within the depth: the others are left out from the start.
+	var frontier []*graph.Principal
+	seen := map[*graph.Principal]bool{}
+	list := s.enteredList
+	if !s.enteredReady {
+		list = s.enteredPrincipals(s.excluded)
+	}
+	s.entered = map[*graph.Principal]bool{}
+	for _, p := range list {
+		if s.excluded[p.ARN] {
+			s.entered[p] = true
+			frontier = append(frontier, p)
+			seen[p] = true
+		}
+	}
+	for hop := 1; hop < s.depth && len(frontier) > 0; hop++ {
+		var next []*graph.Principal
+		for _, x := range frontier {
+			if !s.mayAssumeSome(x) {
+				continue
+			}
+			for _, a := range s.assumables(x) {
+				r := s.g.Principal(a.Role)
+				if r == nil {
+					continue
+				}
+				s.chainAssumers[r] = append(s.chainAssumers[r], assumer{x, a})
+				if !seen[r] && s.excluded[r.ARN] {
+					seen[r] = true
+					next = append(next, r)
+				}
+			}
+		}
+		frontier = next
+	}
+	// In AssumedBy's order, so that ties break as they would with it.
+	for _, list := range s.chainAssumers {
+		slices.SortFunc(list, func(a, b assumer) int { return cmp.Compare(a.p.ARN, b.p.ARN) })
+	}
+}
+
+// assumer is a principal that can assume a role directly, as
+// graph.AssumedBy lists it.
+type assumer struct {
+	p *graph.Principal
+	a graph.Assumable
+}
+
+// enteredPrincipals lists, sorted by ARN, the principals (of only, when
+// not nil, by ARN) a step other than an assumption may enter (expandCredentials, expandCompute, expandTrust),
+// on the cheap filter: one of their account's principals may make the
+// call on them.
+func (s *Searcher) enteredPrincipals(only map[string]bool) []*graph.Principal {
+	set := map[*graph.Principal]bool{}
+	for _, k := range kinds {
+		if k.Effect != EffectCredentials && k.Effect != EffectCompute && k.Effect != EffectTrust {
+			continue
+		}
+		on := k.Actions[0]
+		if k.Effect == EffectCompute {
+			on = k.Actions[1]
+		}
+		for account, callers := range s.capableBy(on) {
+			for _, y := range s.g.PrincipalsOf(account) {
+				if set[y] || (k.Target == TargetUser) != (y.Kind == arn.KindUser) || only != nil && !only[y.ARN] {
+					continue
+				}
+				if k.Effect == EffectCompute && (k.Service == "ec2.amazonaws.com" && !s.profiles[y.ARN] || !trustMayName(y, k.Service)) {
+					continue // as expandCompute: the service cannot run as it
+				}
+				for _, x := range callers {
+					if x != y && mayAllow(x, on, y.ARN) {
+						set[y] = true
+						break
+					}
+				}
+			}
+		}
+	}
+	out := make([]*graph.Principal, 0, len(set))
+	for p := range set {
+		out = append(out, p)
+	}
+	slices.SortFunc(out, func(a, b *graph.Principal) int { return cmp.Compare(a.ARN, b.ARN) })
+	return out
+}
+
+// idle reports whether expanding n would add nothing: a chain state no
+// step but an assumption enters, and that no listed assumer assumes.
+func (s *search) idle(n *node) bool {
+	return !s.exhaustive && n.chain && !s.entered[n.st.p] && len(s.chainAssumers[n.st.p]) == 0
+}
