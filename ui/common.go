@@ -28,6 +28,9 @@ type Common struct {
 	// spinFrame is the spinner's current frame, for a pane that is
 	// computing what it shows (the root turns it: see busier).
 	spinFrame string
+	// escalation says the Findings include the escalation findings
+	// (WithEscalation).
+	escalation bool
 	// jumpIx is the index of names `:` completes, for jumpIxOf (jump.go).
 	jumpIx   *jumpIndex
 	jumpIxOf *graph.Graph

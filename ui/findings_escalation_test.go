@@ -21,11 +21,11 @@ func countRule(m *Model, rule string) int {
 	return n
 }
 
-// The findings arrive twice: without, then with the escalation findings; a
-// late answer without them, or one about another graph, does not replace
-// them.
+// With WithEscalation (tui --escalation) the findings arrive twice:
+// without, then with the escalation findings; a late answer without them,
+// or one about another graph, does not replace them.
 func TestFindingsWithEscalation(t *testing.T) {
-	d := newDriver(t, 120, 40)
+	d := newDriver(t, 120, 40, WithEscalation())
 	if got := countRule(d.m, escalation.RuleWritableDecrypter); got != 3 {
 		t.Fatalf("escalation findings on the demo: %d, want 3", got)
 	}
@@ -46,5 +46,18 @@ func TestFindingsWithEscalation(t *testing.T) {
 	d.keys("4")
 	if v := d.screen(); !strings.Contains(v, "Role that can decrypt is writable") || !strings.Contains(v, "role/DataEngineer") {
 		t.Errorf("the Findings list lacks the escalation findings:\n%s", v)
+	}
+}
+
+// Without WithEscalation the escalation findings are not computed: a search
+// per key is minutes of CPU on a 1,000-account organization, too much to
+// spend behind every TUI opened.
+func TestFindingsWithoutEscalationByDefault(t *testing.T) {
+	d := newDriver(t, 120, 40)
+	if d.m.findings == nil || d.m.findings.escalation {
+		t.Fatalf("findings = %+v, want them without escalation", d.m.findings)
+	}
+	if got := countRule(d.m, escalation.RuleWritableDecrypter); got != 0 {
+		t.Errorf("%d escalation findings without WithEscalation", got)
 	}
 }

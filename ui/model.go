@@ -73,6 +73,13 @@ type Model struct {
 // Option configures a Model.
 type Option func(*Model)
 
+// WithEscalation adds the escalation findings (graph/escalation) to the
+// Findings: who can make themselves able to use a key. They take a search
+// per key, minutes of CPU on a large organization.
+func WithEscalation() Option {
+	return func(m *Model) { m.c.escalation = true }
+}
+
 // WithScan shows a live scan in the Scan section; the other views are
 // rebuilt from its snapshot when it ends.
 func WithScan(sc *ScanSource) Option {
@@ -154,7 +161,7 @@ func (m *Model) Init() tea.Cmd {
 		m.spinning = true
 		return tea.Batch(tea.RequestBackgroundColor, m.load.start(), m.spin.Tick)
 	}
-	cmds := []tea.Cmd{tea.RequestBackgroundColor, findingsCmd(m.c.Graph)}
+	cmds := []tea.Cmd{tea.RequestBackgroundColor, findingsCmd(m.c.Graph, m.c.escalation)}
 	for _, s := range m.sections {
 		if s != nil {
 			cmds = append(cmds, s.Init())

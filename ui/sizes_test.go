@@ -115,7 +115,7 @@ func newFullModel(w, h int, scan bool, send func(*Model, tea.Msg)) *Model {
 	}
 	m := New(cur, cur.Snapshot, "new.json", opts...)
 	send(m, tea.WindowSizeMsg{Width: w, Height: h})
-	send(m, findingsCmd(cur)())
+	send(m, findingsCmd(cur, false)())
 	for _, s := range m.sections {
 		if s != nil && s != m.scan {
 			if cmd := s.Init(); cmd != nil {

@@ -119,7 +119,7 @@ func (m *Model) browse(g *graph.Graph, snap *snapshot.Snapshot) tea.Cmd {
 	m.c.Graph, m.c.Snapshot, m.findings, m.c.findings = g, snap, nil, nil
 	m.buildSections()
 	m.layout()
-	cmds := []tea.Cmd{findingsCmd(g)}
+	cmds := []tea.Cmd{findingsCmd(g, m.c.escalation)}
 	for i, s := range m.sections {
 		if s != nil && section(i) != secScan {
 			cmds = append(cmds, s.Init())

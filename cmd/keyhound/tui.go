@@ -20,6 +20,7 @@ func newTUICmd() *cobra.Command {
 	var (
 		snap     string
 		showDiff bool
+		escalate bool
 		scan     bool
 		sf       scanFlags
 	)
@@ -58,6 +59,7 @@ the cursor, e exports what you look at (DOT, Mermaid, JSON or the snapshot),
 	}
 	cmd.Flags().StringVar(&snap, "snapshot", "", "snapshot file to browse (@demo: the built-in demo organization)")
 	cmd.Flags().BoolVar(&showDiff, "diff", false, "OLD NEW: open on the effective-access diff between two snapshots, browsing NEW")
+	cmd.Flags().BoolVar(&escalate, "escalation", false, "add the escalation findings (who can make themselves able to use a key) to Findings; a search per key, minutes on a large organization")
 	cmd.Flags().BoolVar(&scan, "scan", false, "start a scan (with keyhound scan's flags) and watch it; the views fill in when it ends")
 	sf.register(cmd.Flags())
 	return cmd
@@ -154,6 +156,9 @@ func loadDiff(ctx context.Context, oldPath, newPath string, progress func(ui.Loa
 }
 
 func runProgram(cmd *cobra.Command, g *graph.Graph, source string, opts ...ui.Option) error {
+	if esc, err := cmd.Flags().GetBool("escalation"); err == nil && esc {
+		opts = append(opts, ui.WithEscalation())
+	}
 	m := ui.New(g, g.Snapshot, source, opts...)
 	p := tea.NewProgram(m, tea.WithContext(cmd.Context()), tea.WithOutput(cmd.OutOrStdout()))
 	if _, err := p.Run(); err != nil {
