@@ -112,8 +112,9 @@ type escalatedKey struct {
 // has an escalation path to it: one search per key, kept for principal.
 func whatCanEscalation(g *graph.Graph, principal string, opts escalation.Options) ([]escalatedKey, error) {
 	var out []escalatedKey
+	sr := escalation.NewSearcher(g, opts) // prepared once for every key
 	for _, k := range g.Keys() {
-		paths, err := escalation.Paths(g, k.ARN, opts)
+		paths, err := sr.Paths(k.ARN)
 		if err != nil {
 			return nil, err
 		}
