@@ -123,7 +123,7 @@ func lakeJSON(v string) (json.RawMessage, error) {
 		return json.RawMessage(v), nil
 	}
 	p := lakeParser{s: v}
-	val, err := p.value(false)
+	val, err := p.value()
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +139,7 @@ type lakeParser struct {
 	i int
 }
 
-func (p *lakeParser) value(inList bool) (any, error) {
+func (p *lakeParser) value() (any, error) {
 	for p.i < len(p.s) && p.s[p.i] == ' ' {
 		p.i++
 	}
@@ -180,7 +180,7 @@ func (p *lakeParser) object() (any, error) {
 		}
 		key := strings.TrimSpace(p.s[p.i : p.i+eq])
 		p.i += eq + 1
-		v, err := p.value(false)
+		v, err := p.value()
 		if err != nil {
 			return nil, err
 		}
@@ -205,7 +205,7 @@ func (p *lakeParser) list() (any, error) {
 			p.i++
 			return out, nil
 		}
-		v, err := p.value(true)
+		v, err := p.value()
 		if err != nil {
 			return nil, err
 		}

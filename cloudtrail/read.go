@@ -139,7 +139,7 @@ func (rd *reader) fail(path string, err error) error {
 	if pe, ok := errors.AsType[*ParseError](err); ok {
 		return pe
 	}
-	if err == io.EOF {
+	if errors.Is(err, io.EOF) {
 		err = io.ErrUnexpectedEOF
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
