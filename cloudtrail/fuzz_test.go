@@ -2,9 +2,11 @@ package cloudtrail
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -51,6 +53,37 @@ func FuzzParse(f *testing.F) {
 		}
 		if !pe.Gzipped && (pe.Offset < 0 || pe.Offset > int64(len(data))) {
 			t.Errorf("offset %d outside the input (%d bytes): %v", pe.Offset, len(data), err)
+		}
+	})
+}
+
+// FuzzFastRecord: where the fast record parser takes valid JSON, it reads
+// what encoding/json reads.
+func FuzzFastRecord(f *testing.F) {
+	data, err := os.ReadFile("testdata/demo-records.jsonl")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for line := range strings.Lines(string(data)) {
+		f.Add([]byte(line))
+	}
+	f.Add([]byte(`{"eventTime":"2026-11-01T00:00:00Z","userIdentity":null,"resources":null,"requestParameters":{"keyId":"k","encryptionContext":{"a":"b"},"operations":["Decrypt"]},"eventSource":"kms.amazonaws.com"}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if !json.Valid(b) {
+			return
+		}
+		var fast, slow record
+		in := interner{}
+		if parseRecord(b, &fast, in) != nil {
+			return
+		}
+		if err := json.Unmarshal(b, &slow); err != nil {
+			t.Fatalf("the fast parser takes what encoding/json refuses (%v): %s", err, b)
+		}
+		var ef, es usage.Event
+		errF, errS := fast.event(&ef, in), slow.event(&es, in)
+		if (errF == nil) != (errS == nil) || errF == nil && !reflect.DeepEqual(ef, es) {
+			t.Fatalf("fast and encoding/json differ on %s:\nfast %+v %v\njson %+v %v", b, ef, errF, es, errS)
 		}
 	})
 }

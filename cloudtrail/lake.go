@@ -21,19 +21,24 @@ import (
 //	       requestParameters, resources, errorCode, errorMessage,
 //	       recipientAccountId, sharedEventID, eventID FROM <store> WHERE …
 func (rd *reader) lakeRow(path string) error {
+	start := rd.lx.offset()
+	v, err := rd.lx.value()
+	if err != nil {
+		return rd.failAt(start, path, err)
+	}
 	var row []map[string]string
-	if err := rd.dec.Decode(&row); err != nil {
-		return rd.fail(path, err)
+	if err := json.Unmarshal(v, &row); err != nil {
+		return rd.failAt(start, path, err)
 	}
 	var rec record
 	for _, cell := range row {
 		for col, v := range cell {
 			if err := setColumn(&rec, col, v); err != nil {
-				return rd.fail(path+"."+col, err)
+				return rd.failAt(start, path+"."+col, err)
 			}
 		}
 	}
-	return rd.emit(&rec, path)
+	return rd.emit(start, &rec, path)
 }
 
 func setColumn(rec *record, col, v string) error {

@@ -13,14 +13,16 @@
 //     fields or their dotted paths (lake.go);
 //   - JSON lines (or any sequence) of records, or a JSON array of records.
 //
-// It streams: a Records array is walked token by token and each record is
-// decoded alone into a struct of the few fields keyhound reads, so memory
-// does not grow with the file. Events become usage.Event values; this
+// It streams: a Records array is walked value by value (lexer.go) and each
+// record is decoded alone into a struct of the few fields keyhound reads
+// (fastrecord.go, with encoding/json behind it for anything unusual), so
+// memory does not grow with the file. Events become usage.Event values; this
 // package does the I/O, graph/usage the joining.
 package cloudtrail
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -107,10 +109,12 @@ type reader struct {
 	ctx     context.Context
 	name    string
 	gzipped bool
-	dec     *json.Decoder
+	lx      *lexer
+	in      interner
 	opts    Options
 	fn      func(*usage.Event) error
 	stats   Stats
+	rec     record
 	ev      usage.Event
 }
 
@@ -118,8 +122,9 @@ type reader struct {
 // each event within the window, in input order. fn's event is reused: copy
 // what it keeps. A gzip stream is recognized by its magic bytes.
 func Read(ctx context.Context, name string, r io.Reader, opts Options, fn func(*usage.Event) error) (Stats, error) {
-	br := bufio.NewReaderSize(r, 256<<10)
-	rd := &reader{ctx: ctx, name: name, opts: opts, fn: fn}
+	br := bufio.NewReaderSize(r, 64<<10)
+	rd := &reader{ctx: ctx, name: name, opts: opts, fn: fn, in: interner{}}
+	var src io.Reader = br
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
@@ -127,26 +132,29 @@ func Read(ctx context.Context, name string, r io.Reader, opts Options, fn func(*
 		}
 		defer func() { _ = zr.Close() }()
 		rd.gzipped = true
-		br = bufio.NewReaderSize(zr, 256<<10)
+		src = zr
 	}
-	rd.dec = json.NewDecoder(br)
+	rd.lx = newLexer(src)
 	rd.stats.Files = 1
 	err := rd.top()
 	return rd.stats, err
 }
 
-func (rd *reader) fail(path string, err error) error {
+// failAt is the error for the value at offset.
+func (rd *reader) failAt(off int64, path string, err error) error {
 	if pe, ok := errors.AsType[*ParseError](err); ok {
 		return pe
-	}
-	if errors.Is(err, io.EOF) {
-		err = io.ErrUnexpectedEOF
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	return &ParseError{File: rd.name, Offset: rd.dec.InputOffset(), Path: path, Gzipped: rd.gzipped, Err: err}
+	if errors.Is(err, io.EOF) {
+		err = io.ErrUnexpectedEOF
+	}
+	return &ParseError{File: rd.name, Offset: off, Path: path, Gzipped: rd.gzipped, Err: err}
 }
+
+func (rd *reader) fail(path string, err error) error { return rd.failAt(rd.lx.offset(), path, err) }
 
 func (rd *reader) form(f Form) {
 	if rd.stats.Forms == nil {
@@ -155,112 +163,48 @@ func (rd *reader) form(f Form) {
 	rd.stats.Forms[f]++
 }
 
-// top reads the input's top-level values.
+// top reads the input's top-level values: containers, arrays of records,
+// records (JSON lines).
 func (rd *reader) top() error {
-	records := false // the input is a sequence of records (JSON lines)
+	records := false
 	for n := 0; ; n++ {
 		path := "$"
 		if n > 0 {
 			path = "value " + strconv.Itoa(n+1)
 		}
-		if records {
-			if !rd.dec.More() {
-				if _, err := rd.dec.Token(); err != io.EOF {
-					return rd.fail(path, fmt.Errorf("expected a record: %w", err))
-				}
-				return nil
-			}
-			var rec record
-			if err := rd.dec.Decode(&rec); err != nil {
+		c, ok := rd.lx.peek()
+		if !ok {
+			if err := rd.lx.err; err != nil && !errors.Is(err, io.EOF) {
 				return rd.fail(path, err)
 			}
-			if err := rd.emit(&rec, path); err != nil {
-				return err
-			}
-			continue
-		}
-		tok, err := rd.dec.Token()
-		if err == io.EOF {
 			if n == 0 {
 				return rd.fail(path, errors.New("empty input: "+errNotCloudTrail.Error()))
 			}
 			return nil
 		}
-		if err != nil {
-			return rd.fail(path, err)
-		}
-		switch tok {
-		case json.Delim('['):
+		var err error
+		switch {
+		case c == '[' && !records:
+			rd.lx.pos++
 			rd.form(FormRecords)
-			if err := rd.array(path, rd.record); err != nil {
-				return err
-			}
-		case json.Delim('{'):
-			isRecord, err := rd.object(path)
-			if err != nil {
-				return err
-			}
-			if isRecord {
+			err = rd.elements(path, rd.record)
+		case c == '{' && (records || recordKeys[rd.lx.firstKey()]):
+			if !records {
 				records = true
 				rd.form(FormRecords)
 			}
+			err = rd.record(path)
+		case c == '{':
+			err = rd.container(path)
+		case records:
+			return rd.fail(path, fmt.Errorf("invalid character %q: expected a record", c))
 		default:
 			return rd.fail(path, errNotCloudTrail)
 		}
-	}
-}
-
-// object reads a top-level object whose '{' was read: a container (trail
-// file, lookup-events, Lake results, digest) or a record.
-func (rd *reader) object(path string) (bool, error) {
-	found := false
-	digest := false
-	for i := 0; rd.dec.More(); i++ {
-		tok, err := rd.dec.Token()
 		if err != nil {
-			return false, rd.fail(path, err)
-		}
-		key, _ := tok.(string)
-		if i == 0 && recordKeys[key] {
-			var rec record
-			if err := rd.recordFields(&rec, key, path); err != nil {
-				return false, err
-			}
-			return true, rd.emit(&rec, path)
-		}
-		kp := path + "." + key
-		switch key {
-		case "Records":
-			found = true
-			rd.form(FormTrail)
-			err = rd.expectArray(kp, rd.record)
-		case "Events":
-			found = true
-			rd.form(FormLookup)
-			err = rd.expectArray(kp, rd.lookup)
-		case "QueryResultRows":
-			found = true
-			rd.form(FormLake)
-			err = rd.expectArray(kp, rd.lakeRow)
-		default:
-			digest = digest || key == "digestStartTime" || key == "digestPublicKeyFingerprint"
-			err = rd.skip(kp)
-		}
-		if err != nil {
-			return false, err
+			return err
 		}
 	}
-	if _, err := rd.dec.Token(); err != nil {
-		return false, rd.fail(path, err)
-	}
-	if !found && digest {
-		rd.form(FormDigest)
-		return false, nil
-	}
-	if !found {
-		return false, rd.fail(path, errNotCloudTrail)
-	}
-	return false, nil
 }
 
 // recordKeys are fields every record has: a top-level object that starts
@@ -270,76 +214,179 @@ var recordKeys = map[string]bool{
 	"eventName": true, "awsRegion": true, "eventID": true, "eventType": true,
 }
 
-func (rd *reader) skip(path string) error {
-	var v json.RawMessage
-	if err := rd.dec.Decode(&v); err != nil {
+// container reads a top-level object that holds events: a trail file,
+// lookup-events output, Lake results; or a digest file, which holds none.
+func (rd *reader) container(path string) error {
+	lx := rd.lx
+	start := lx.offset()
+	if err := lx.expect('{'); err != nil {
 		return rd.fail(path, err)
 	}
-	return nil
-}
-
-func (rd *reader) expectArray(path string, each func(string) error) error {
-	tok, err := rd.dec.Token()
-	if err != nil {
-		return rd.fail(path, err)
+	found, digest := false, false
+	if c, _ := lx.peek(); c == '}' {
+		lx.pos++
+	} else {
+		for {
+			key, err := lx.key()
+			if err != nil {
+				return rd.fail(path, err)
+			}
+			kp := path + "." + key
+			switch key {
+			case "Records":
+				found = true
+				rd.form(FormTrail)
+				err = rd.array(kp, rd.record)
+			case "Events":
+				found = true
+				rd.form(FormLookup)
+				err = rd.array(kp, rd.lookup)
+			case "QueryResultRows":
+				found = true
+				rd.form(FormLake)
+				err = rd.array(kp, rd.lakeRow)
+			default:
+				digest = digest || key == "digestStartTime" || key == "digestPublicKeyFingerprint"
+				if _, err = lx.value(); err != nil {
+					err = rd.fail(kp, err)
+				}
+			}
+			if err != nil {
+				return err
+			}
+			more, err := lx.next('}')
+			if err != nil {
+				return rd.fail(path, err)
+			}
+			if !more {
+				break
+			}
+		}
 	}
-	if tok == nil { // "Records": null
+	switch {
+	case found:
+		return nil
+	case digest:
+		rd.form(FormDigest)
 		return nil
 	}
-	if tok != json.Delim('[') {
-		return rd.fail(path, fmt.Errorf("expected an array, found %v", tok))
-	}
-	return rd.array(path, each)
+	return rd.failAt(start, path, errNotCloudTrail)
 }
 
-// array reads the elements of an array whose '[' was read, one at a time.
+// array reads an array (or null) of elements.
 func (rd *reader) array(path string, each func(string) error) error {
-	for i := 0; rd.dec.More(); i++ {
+	c, ok := rd.lx.peek()
+	switch {
+	case ok && c == 'n':
+		v, err := rd.lx.value()
+		if err == nil && string(v) != "null" {
+			err = fmt.Errorf("expected an array, found %s", v)
+		}
+		if err != nil {
+			return rd.fail(path, err)
+		}
+		return nil
+	case ok && c == '[':
+		rd.lx.pos++
+		return rd.elements(path, each)
+	case ok:
+		return rd.fail(path, fmt.Errorf("expected an array, found %q", c))
+	}
+	return rd.fail(path, rd.lx.readErr())
+}
+
+// elements reads an array's elements, its '[' read.
+func (rd *reader) elements(path string, each func(string) error) error {
+	if c, ok := rd.lx.peek(); ok && c == ']' {
+		rd.lx.pos++
+		return nil
+	}
+	for i := 0; ; i++ {
 		if err := each(path + "[" + strconv.Itoa(i) + "]"); err != nil {
 			return err
 		}
+		more, err := rd.lx.next(']')
+		if err != nil {
+			return rd.fail(path, err)
+		}
+		if !more {
+			return nil
+		}
 	}
-	if _, err := rd.dec.Token(); err != nil {
-		return rd.fail(path, err)
-	}
-	return nil
 }
 
+// record reads one record: parsed in place when the buffer holds it whole,
+// else read whole first.
 func (rd *reader) record(path string) error {
-	var rec record
-	if err := rd.dec.Decode(&rec); err != nil {
-		return rd.fail(path, err)
+	lx := rd.lx
+	if c, ok := lx.peek(); ok && c == '{' {
+		if len(lx.buf)-lx.pos < 64<<10 {
+			lx.fill()
+		}
+		rec := &rd.rec
+		*rec = record{Resources: rec.Resources[:0]}
+		if n, err := parseRecordPrefix(lx.buf[lx.pos:], rec, rd.in); err == nil {
+			start := lx.offset()
+			lx.pos += n
+			return rd.emit(start, rec, path)
+		}
 	}
-	return rd.emit(&rec, path)
+	start := rd.lx.offset()
+	v, err := rd.lx.value()
+	if err != nil {
+		return rd.failAt(start, path, err)
+	}
+	return rd.decode(start, path, v)
+}
+
+// decode decodes a record's bytes and passes the event on.
+func (rd *reader) decode(start int64, path string, v []byte) error {
+	if v[0] != '{' {
+		return rd.failAt(start, path, fmt.Errorf("expected a record object, found %.20s", v))
+	}
+	rec := &rd.rec
+	*rec = record{Resources: rec.Resources[:0]}
+	if parseRecord(v, rec, rd.in) != nil {
+		*rec = record{}
+		if err := json.Unmarshal(v, rec); err != nil {
+			return rd.failAt(start, path, err)
+		}
+	}
+	return rd.emit(start, rec, path)
 }
 
 // lookup reads one of lookup-events' Events: the record is the string
 // CloudTrailEvent.
 func (rd *reader) lookup(path string) error {
+	start := rd.lx.offset()
+	v, err := rd.lx.value()
+	if err != nil {
+		return rd.failAt(start, path, err)
+	}
 	var le struct {
 		CloudTrailEvent *string `json:"CloudTrailEvent"`
 	}
-	if err := rd.dec.Decode(&le); err != nil {
-		return rd.fail(path, err)
+	if err := json.Unmarshal(v, &le); err != nil {
+		return rd.failAt(start, path, err)
 	}
 	path += ".CloudTrailEvent"
 	if le.CloudTrailEvent == nil {
-		return rd.fail(path, errors.New("missing: lookup-events prints each event's record there"))
+		return rd.failAt(start, path, errors.New("missing: lookup-events prints each event's record there"))
 	}
-	var rec record
-	if err := json.Unmarshal([]byte(*le.CloudTrailEvent), &rec); err != nil {
-		return rd.fail(path, fmt.Errorf("the record: %w", err))
+	inner := []byte(*le.CloudTrailEvent)
+	if !json.Valid(inner) {
+		var rec record
+		return rd.failAt(start, path, fmt.Errorf("the record: %w", json.Unmarshal(inner, &rec)))
 	}
-	return rd.emit(&rec, path)
+	return rd.decode(start, path, bytes.TrimSpace(inner))
 }
 
 // emit converts a record and passes it on when within the window.
-func (rd *reader) emit(rec *record, path string) error {
-	ev, err := rec.event()
-	if err != nil {
-		return rd.fail(path, err)
+func (rd *reader) emit(start int64, rec *record, path string) error {
+	if err := rec.event(&rd.ev, rd.in); err != nil {
+		return rd.failAt(start, path, err)
 	}
-	if !rd.opts.keep(ev.Time) {
+	if !rd.opts.keep(rd.ev.Time) {
 		rd.stats.Skipped++
 		return nil
 	}
@@ -349,7 +396,6 @@ func (rd *reader) emit(rec *record, path string) error {
 			return err
 		}
 	}
-	rd.ev = ev
 	if err := rd.fn(&rd.ev); err != nil {
 		return fmt.Errorf("%s: %s: %w", rd.name, path, err)
 	}

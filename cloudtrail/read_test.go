@@ -98,13 +98,13 @@ func TestWindow(t *testing.T) {
 func TestBadInput(t *testing.T) {
 	cases := []struct{ in, want string }{
 		{``, "empty input"},
-		{`{"foo": 1}`, "x.json: byte 10, $: not CloudTrail events"},
-		{`{"Records": [{"eventTime": "2026-11-01T00:00:00Z"}, {"eventTime": 5}]}`, `x.json: byte 68, $.Records[1]: json: cannot unmarshal number`},
+		{`{"foo": 1}`, "x.json: byte 0, $: not CloudTrail events"},
+		{`{"Records": [{"eventTime": "2026-11-01T00:00:00Z"}, {"eventTime": 5}]}`, `x.json: byte 52, $.Records[1]: json: cannot unmarshal number`},
 		{`{"Records": [{"eventTime": "yesterday"}]}`, `$.Records[0]: eventTime "yesterday" is not a time`},
 		{`{"Records": [{"eventName": "Decrypt"}]}`, `$.Records[0]: eventTime: missing`},
 		{`{"Events": [{"CloudTrailEvent": "{not json"}]}`, `$.Events[0].CloudTrailEvent: the record: invalid character`},
 		{`{"QueryResultRows": [[{"eventTime": "2026-11-01 00:00:00.000"}, {"userIdentity": "{type=IAMUser, arn"}]]}`, `$.QueryResultRows[0].userIdentity: expected key=value`},
-		{"{\"eventTime\": \"2026-11-01T00:00:00Z\"}\n{\"eventTime\": \"2026-11-01T00:00:00Z\"}\n[", "value 3: unexpected EOF"},
+		{"{\"eventTime\": \"2026-11-01T00:00:00Z\"}\n{\"eventTime\": \"2026-11-01T00:00:00Z\"}\n[", "value 3: invalid character '[': expected a record"},
 		{`{"Records": [`, "unexpected EOF"},
 		{`42`, "not CloudTrail events"},
 		{`{"eventTime": "2026-11-01T00:00:00Z", "requestParameters": {"keyId": 5}, "eventSource": "kms.amazonaws.com"}`, "$: requestParameters: json: cannot unmarshal number"},

@@ -39,20 +39,27 @@ type record struct {
 	SharedEventID       string          `json:"sharedEventID"`
 	EventID             string          `json:"eventID"`
 	RequestID           string          `json:"requestID"`
+
+	// t is eventTime as the fast parser read it (zero: parse EventTime).
+	t time.Time
 }
 
 type identity struct {
-	Type           string `json:"type"`
-	ARN            string `json:"arn"`
-	AccountID      string `json:"accountId"`
-	PrincipalID    string `json:"principalId"`
-	InvokedBy      string `json:"invokedBy"`
-	SessionContext *struct {
-		SessionIssuer *struct {
-			Type string `json:"type"`
-			ARN  string `json:"arn"`
-		} `json:"sessionIssuer"`
-	} `json:"sessionContext"`
+	Type           string          `json:"type"`
+	ARN            string          `json:"arn"`
+	AccountID      string          `json:"accountId"`
+	PrincipalID    string          `json:"principalId"`
+	InvokedBy      string          `json:"invokedBy"`
+	SessionContext *sessionContext `json:"sessionContext"`
+}
+
+type sessionContext struct {
+	SessionIssuer *sessionIssuer `json:"sessionIssuer"`
+}
+
+type sessionIssuer struct {
+	Type string `json:"type"`
+	ARN  string `json:"arn"`
 }
 
 type resource struct {
@@ -70,10 +77,6 @@ type kmsRequest struct {
 	Operations        []string          `json:"operations"`
 }
 
-type kmsGrantID struct {
-	GrantID string `json:"grantId"`
-}
-
 // timeLayouts are the forms eventTime takes: RFC 3339 in trail files and
 // lookup-events, "2006-01-02 15:04:05.000" in CloudTrail Lake results.
 var timeLayouts = []string{time.RFC3339Nano, "2006-01-02 15:04:05.000", "2006-01-02 15:04:05"}
@@ -89,22 +92,27 @@ func parseTime(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("eventTime %q is not a time: %w", s, err)
 }
 
-// event converts a record; the error names the field at fault.
-func (r *record) event() (usage.Event, error) {
-	e := usage.Event{
+// event converts a record into e; the error
+// names the field at fault.
+func (r *record) event(e *usage.Event, in interner) error {
+	*e = usage.Event{
 		Source: r.EventSource, Name: r.EventName, Region: r.AWSRegion,
 		SourceIP: r.SourceIPAddress, UserAgent: r.UserAgent,
 		ErrorCode: r.ErrorCode, ErrorMessage: r.ErrorMessage, RecipientAccount: r.RecipientAccountID,
 		SharedEventID: r.SharedEventID, EventID: r.EventID, RequestID: r.RequestID,
 	}
-	if r.EventTime == "" {
-		return e, fmt.Errorf("eventTime: missing")
+	switch {
+	case !r.t.IsZero():
+		e.Time = r.t
+	case r.EventTime == "":
+		return fmt.Errorf("eventTime: missing")
+	default:
+		t, err := parseTime(r.EventTime)
+		if err != nil {
+			return err
+		}
+		e.Time = t
 	}
-	t, err := parseTime(r.EventTime)
-	if err != nil {
-		return e, err
-	}
-	e.Time = t
 	if u := r.UserIdentity; u != nil {
 		e.Identity = usage.Identity{Type: u.Type, ARN: u.ARN, AccountID: u.AccountID, PrincipalID: u.PrincipalID, InvokedBy: u.InvokedBy}
 		if u.SessionContext != nil && u.SessionContext.SessionIssuer != nil {
@@ -113,30 +121,30 @@ func (r *record) event() (usage.Event, error) {
 	}
 	if len(r.Resources) > 0 {
 		e.Resources = make([]usage.Resource, len(r.Resources))
-		for i, res := range r.Resources {
-			e.Resources[i] = usage.Resource(res)
+		for i, x := range r.Resources {
+			e.Resources[i] = usage.Resource(x)
 		}
 	}
 	if r.EventSource != "kms.amazonaws.com" {
-		return e, nil
+		return nil
 	}
 	if isObject(r.RequestParameters) {
 		var p kmsRequest
-		if err := json.Unmarshal(r.RequestParameters, &p); err != nil {
-			return e, fmt.Errorf("requestParameters: %w", err)
+		if parseKMSRequest(r.RequestParameters, &p, in) != nil {
+			p = kmsRequest{}
+			if err := json.Unmarshal(r.RequestParameters, &p); err != nil {
+				return fmt.Errorf("requestParameters: %w", err)
+			}
 		}
 		e.KeyID, e.EncryptionContext, e.GrantID = p.KeyID, p.EncryptionContext, p.GrantID
 		e.GranteePrincipal, e.GrantOperations = p.GranteePrincipal, p.Operations
 	}
 	for _, raw := range []json.RawMessage{r.AdditionalEventData, r.ResponseElements} {
 		if e.GrantID == "" && isObject(raw) {
-			var g kmsGrantID
-			if json.Unmarshal(raw, &g) == nil {
-				e.GrantID = g.GrantID
-			}
+			e.GrantID = grantIDOf(raw)
 		}
 	}
-	return e, nil
+	return nil
 }
 
 func isObject(raw json.RawMessage) bool {
