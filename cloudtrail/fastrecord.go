@@ -264,8 +264,9 @@ func parseRecordPrefix(b []byte, rec *record, in interner) (int, error) {
 		case "eventTime":
 			var v []byte
 			if v, err = p.strBytes(); err == nil {
-				rec.EventTime = string(v)
-				rec.t, _ = fastTime(v)
+				if rec.t, rec.tSet = fastTime(v); !rec.tSet {
+					rec.EventTime = string(v)
+				}
 			}
 		case "eventSource":
 			rec.EventSource, err = p.istr()
@@ -335,7 +336,8 @@ func (p *rp) identity(rec *record) error {
 		rec.UserIdentity = nil
 		return nil
 	}
-	u := &identity{}
+	rec.idStore = identity{}
+	u := &rec.idStore
 	rec.UserIdentity = u
 	return p.object(func(k []byte) error {
 		var err error
@@ -354,7 +356,8 @@ func (p *rp) identity(rec *record) error {
 			if p.null() {
 				return nil
 			}
-			u.SessionContext = &sessionContext{}
+			rec.scStore = sessionContext{}
+			u.SessionContext = &rec.scStore
 			err = p.object(func(k []byte) error {
 				if string(k) != "sessionIssuer" {
 					return p.other(k, contextNames)
@@ -362,7 +365,8 @@ func (p *rp) identity(rec *record) error {
 				if p.null() {
 					return nil
 				}
-				si := &sessionIssuer{}
+				rec.siStore = sessionIssuer{}
+				si := &rec.siStore
 				u.SessionContext.SessionIssuer = si
 				return p.object(func(k []byte) error {
 					var err error

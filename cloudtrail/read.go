@@ -324,7 +324,7 @@ func (rd *reader) record(path string) error {
 			lx.fill()
 		}
 		rec := &rd.rec
-		*rec = record{Resources: rec.Resources[:0]}
+		rec.reset()
 		if n, err := parseRecordPrefix(lx.buf[lx.pos:], rec, rd.in); err == nil {
 			start := lx.offset()
 			lx.pos += n
@@ -345,7 +345,7 @@ func (rd *reader) decode(start int64, path string, v []byte) error {
 		return rd.failAt(start, path, fmt.Errorf("expected a record object, found %.20s", v))
 	}
 	rec := &rd.rec
-	*rec = record{Resources: rec.Resources[:0]}
+	rec.reset()
 	if parseRecord(v, rec, rd.in) != nil {
 		*rec = record{}
 		if err := json.Unmarshal(v, rec); err != nil {

@@ -41,7 +41,19 @@ type record struct {
 	RequestID           string          `json:"requestID"`
 
 	// t is eventTime as the fast parser read it (zero: parse EventTime).
-	t time.Time
+	t    time.Time
+	tSet bool
+	// The fast parser's storage for userIdentity, reused record to record.
+	idStore identity
+	scStore sessionContext
+	siStore sessionIssuer
+}
+
+// reset empties r for the next record, keeping its storage.
+func (r *record) reset() {
+	res := r.Resources[:0]
+	*r = record{}
+	r.Resources = res
 }
 
 type identity struct {
@@ -102,7 +114,7 @@ func (r *record) event(e *usage.Event, in interner) error {
 		SharedEventID: r.SharedEventID, EventID: r.EventID, RequestID: r.RequestID,
 	}
 	switch {
-	case !r.t.IsZero():
+	case r.tSet:
 		e.Time = r.t
 	case r.EventTime == "":
 		return fmt.Errorf("eventTime: missing")
