@@ -3,6 +3,9 @@ package cloudtrail
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strconv"
@@ -166,6 +169,53 @@ func TestDemoWindow(t *testing.T) {
 	for _, u := range r.Uses {
 		if strings.HasSuffix(u.Principal, "role/Batch") {
 			t.Errorf("Batch's October use is in: %+v", u)
+		}
+	}
+}
+
+// TestConcurrent: files read on several workers, each with its own joiner,
+// merged, give the report one reader gives.
+func TestConcurrent(t *testing.T) {
+	g := demoGraph(t)
+	want := joinPath(t, g, "testdata/AWSLogs", Options{})
+	for _, workers := range []int{1, 3, 8} {
+		js := make([]*usage.Joiner, workers)
+		for i := range js {
+			js[i] = usage.New(g)
+		}
+		st, err := ReadConcurrent(context.Background(), "testdata/AWSLogs", Options{}, workers, func(w int, e *usage.Event) error {
+			js[w].Add(e)
+			return nil
+		})
+		if err != nil || st.Events != 19 || st.Files != 18 {
+			t.Fatalf("%d workers: %+v %v", workers, st, err)
+		}
+		for _, j := range js[1:] {
+			js[0].Merge(j)
+		}
+		got, err := js[0].Report(usage.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, _ := json.Marshal(want)
+		b, _ := json.Marshal(got)
+		if string(a) != string(b) {
+			t.Errorf("%d workers: the report differs\n got %s\nwant %s", workers, b, a)
+		}
+	}
+}
+
+func TestConcurrentError(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{"a.json": `{"Records": []}`, "b.json": `{"Records": [1]}`, "c.json": `nope`, "d.json": `{"Records": []}`} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 5 {
+		_, err := ReadConcurrent(context.Background(), dir, Options{}, 4, func(int, *usage.Event) error { return nil })
+		if err == nil || !strings.Contains(err.Error(), "b.json: byte 13, $.Records[0]") {
+			t.Fatalf("error %v, want b.json's", err)
 		}
 	}
 }

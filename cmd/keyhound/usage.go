@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -144,19 +145,26 @@ func age(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// joinTrail reads the events under path and joins them to g.
+// joinTrail reads the events under path and joins them to g: files on
+// GOMAXPROCS workers, each with its own joiner, merged at the end.
 func joinTrail(ctx context.Context, g *graph.Graph, path string, o cloudtrail.Options) (*usage.Joiner, error) {
 	if path == "" {
 		return nil, errors.New("give the events with --cloudtrail PATH")
 	}
-	j := usage.New(g)
-	if _, err := cloudtrail.ReadPath(ctx, path, o, func(e *usage.Event) error {
-		j.Add(e)
+	js := make([]*usage.Joiner, runtime.GOMAXPROCS(0))
+	for i := range js {
+		js[i] = usage.New(g)
+	}
+	if _, err := cloudtrail.ReadConcurrent(ctx, path, o, len(js), func(w int, e *usage.Event) error {
+		js[w].Add(e)
 		return nil
 	}); err != nil {
 		return nil, err
 	}
-	return j, nil
+	for _, j := range js[1:] {
+		js[0].Merge(j)
+	}
+	return js[0], nil
 }
 
 // keyName is a key's first alias, or its ARN.

@@ -53,17 +53,44 @@ type denialAcc struct {
 
 func (d *denialAcc) merge(o *denialAcc) {
 	d.count += o.count
-	if o.first.Before(d.first) {
-		d.first = o.first
-	}
-	if o.last.After(d.last) {
-		d.last = o.last
-	}
+	d.first = minTime(d.first, o.first)
+	d.last = maxTime(d.last, o.last)
 	for _, r := range o.refs {
-		if len(d.refs) < maxRefs {
-			d.refs = append(d.refs, r)
-		}
+		d.refs = addRef(d.refs, r)
 	}
+	if earlier(o.sample.Time, o.sample.EventID, d.sample.Time, d.sample.EventID) {
+		d.sample = o.sample
+	}
+}
+
+// earlier orders events by time, then event ID: what a group keeps does
+// not depend on the order events come in (files read concurrently).
+func earlier(t1 time.Time, id1 string, t2 time.Time, id2 string) bool {
+	return t1.Before(t2) || t1.Equal(t2) && id1 < id2
+}
+
+func refCmp(a, b EventRef) int {
+	return cmp.Or(a.Time.Compare(b.Time), strings.Compare(a.EventID, b.EventID), strings.Compare(a.Caller, b.Caller))
+}
+
+// addRef keeps the maxRefs earliest events, in order.
+func addRef(refs []EventRef, r EventRef) []EventRef {
+	if len(refs) == maxRefs && refCmp(r, refs[len(refs)-1]) >= 0 {
+		return refs
+	}
+	i, _ := slices.BinarySearchFunc(refs, r, refCmp)
+	refs = slices.Insert(refs, i, r)
+	if len(refs) > maxRefs {
+		refs = refs[:maxRefs]
+	}
+	return refs
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }
 
 func (j *Joiner) addDenial(e *Event, c Caller, k *graph.Key) {
@@ -82,21 +109,19 @@ func (j *Joiner) addDenial(e *Event, c Caller, k *graph.Key) {
 		sig.message = strings.ReplaceAll(sig.message, e.Identity.ARN, "\x00")
 	}
 	d := j.denials[sig]
-	if d == nil {
-		d = &denialAcc{first: e.Time, last: e.Time, sample: *e}
-		d.sample.EncryptionContext = nil
-		j.denials[sig] = d
+	if d == nil || earlier(e.Time, e.EventID, d.sample.Time, d.sample.EventID) {
+		if d == nil {
+			d = &denialAcc{first: e.Time, last: e.Time}
+			j.denials[sig] = d
+		}
+		d.sample = *e
+		d.sample.EncryptionContext, d.sample.GrantOperations = nil, nil
+		d.sample.Resources = slices.Clone(e.Resources)
 	}
 	d.count++
-	if e.Time.Before(d.first) {
-		d.first = e.Time
-	}
-	if e.Time.After(d.last) {
-		d.last = e.Time
-	}
-	if len(d.refs) < maxRefs {
-		d.refs = append(d.refs, EventRef{EventID: e.EventID, Time: e.Time, Caller: e.Identity.ARN})
-	}
+	d.first = minTime(d.first, e.Time)
+	d.last = maxTime(d.last, e.Time)
+	d.refs = addRef(d.refs, EventRef{EventID: e.EventID, Time: e.Time, Caller: e.Identity.ARN})
 }
 
 // DenialGroup is the denials of one root cause: the same operation by the
@@ -131,7 +156,21 @@ type groupKey struct{ action, principal, key, layer, statement, fix string }
 // cause, most frequent first.
 func (j *Joiner) Denials() []DenialGroup {
 	groups := map[groupKey]*DenialGroup{}
-	for sig, d := range j.denials {
+	sigs := make([]denialSig, 0, len(j.denials))
+	for sig := range j.denials {
+		sigs = append(sigs, sig)
+	}
+	// In a deterministic order, so that a group's report is its earliest
+	// denial's whatever the map's order.
+	slices.SortFunc(sigs, func(a, b denialSig) int {
+		da, db := j.denials[a], j.denials[b]
+		return cmp.Or(da.sample.Time.Compare(db.sample.Time), strings.Compare(da.sample.EventID, db.sample.EventID),
+			strings.Compare(a.principal, b.principal), strings.Compare(a.key, b.key), strings.Compare(a.code, b.code),
+			strings.Compare(a.name, b.name), strings.Compare(a.source, b.source), strings.Compare(a.region, b.region),
+			strings.Compare(a.via, b.via), strings.Compare(a.message, b.message))
+	})
+	for _, sig := range sigs {
+		d := j.denials[sig]
 		g := j.explain(sig, d)
 		gk := groupKey{g.Action, g.Principal, g.Key, g.Layer, g.Statement, g.Fix}
 		cur := groups[gk]
@@ -140,10 +179,7 @@ func (j *Joiner) Denials() []DenialGroup {
 			continue
 		}
 		cur.Count += g.Count
-		if g.First.Before(cur.First) {
-			cur.First = g.First
-			cur.Report, cur.Error = g.Report, g.Error
-		}
+		cur.First = minTime(cur.First, g.First)
 		cur.Last = maxTime(cur.Last, g.Last)
 		for _, c := range g.Codes {
 			if !slices.Contains(cur.Codes, c) {
@@ -151,15 +187,12 @@ func (j *Joiner) Denials() []DenialGroup {
 			}
 		}
 		for _, r := range g.Events {
-			if len(cur.Events) < maxRefs {
-				cur.Events = append(cur.Events, r)
-			}
+			cur.Events = addRef(cur.Events, r)
 		}
 	}
 	out := make([]DenialGroup, 0, len(groups))
 	for _, g := range groups {
 		slices.Sort(g.Codes)
-		slices.SortFunc(g.Events, func(a, b EventRef) int { return cmp.Or(a.Time.Compare(b.Time), strings.Compare(a.EventID, b.EventID)) })
 		out = append(out, *g)
 	}
 	slices.SortFunc(out, func(a, b DenialGroup) int {
@@ -192,7 +225,7 @@ type ctRecord struct {
 // explain runs `keyhound denied` on a sig's sample event.
 func (j *Joiner) explain(sig denialSig, d *denialAcc) DenialGroup {
 	e := &d.sample
-	g := DenialGroup{Count: d.count, First: d.first, Last: d.last, Principal: sig.principal, Key: sig.key, Codes: []string{sig.code}, Events: d.refs}
+	g := DenialGroup{Count: d.count, First: d.first, Last: d.last, Principal: sig.principal, Key: sig.key, Codes: []string{sig.code}, Events: slices.Clone(d.refs)}
 	g.Action = strings.TrimSuffix(sig.source, ".amazonaws.com") + ":" + sig.name
 	rec := ctRecord{
 		EventSource: e.Source, EventName: e.Name, AWSRegion: e.Region, ErrorCode: e.ErrorCode, ErrorMessage: e.ErrorMessage,

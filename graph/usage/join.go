@@ -152,9 +152,20 @@ func (j *Joiner) Add(e *Event) {
 	}
 	u.addVia(c.Via, n)
 	for ck := range e.EncryptionContext {
-		if len(u.ContextKeys) < maxContextKeys && !slices.Contains(u.ContextKeys, ck) {
-			u.ContextKeys = append(u.ContextKeys, ck)
-		}
+		u.addContextKey(ck)
+	}
+}
+
+// addContextKey keeps the maxContextKeys first keys in sorted order, so
+// that which are kept does not depend on the order of events.
+func (u *Use) addContextKey(k string) {
+	i, found := slices.BinarySearch(u.ContextKeys, k)
+	if found || i >= maxContextKeys {
+		return
+	}
+	u.ContextKeys = slices.Insert(u.ContextKeys, i, k)
+	if len(u.ContextKeys) > maxContextKeys {
+		u.ContextKeys = u.ContextKeys[:maxContextKeys]
 	}
 }
 
@@ -192,9 +203,7 @@ func (j *Joiner) Merge(o *Joiner) {
 			u.Last = ou.Last
 		}
 		for _, ck := range ou.ContextKeys {
-			if len(u.ContextKeys) < maxContextKeys && !slices.Contains(u.ContextKeys, ck) {
-				u.ContextKeys = append(u.ContextKeys, ck)
-			}
+			u.addContextKey(ck)
 		}
 	}
 	for sig, od := range o.denials {
@@ -219,7 +228,6 @@ func (j *Joiner) Uses() []Use {
 		}
 		c.ContextKeys = slices.Clone(u.ContextKeys)
 		slices.SortFunc(c.Via, func(a, b ViaCount) int { return strings.Compare(a.Service, b.Service) })
-		slices.Sort(c.ContextKeys)
 		out = append(out, c)
 	}
 	slices.SortFunc(out, func(a, b Use) int {
