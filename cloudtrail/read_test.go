@@ -35,6 +35,7 @@ func TestFormsAgree(t *testing.T) {
 		t.Fatalf("trail: %d events, forms %v", len(want), st.Forms)
 	}
 	forms := map[string]Form{
+		Demo:                               FormTrail,
 		"testdata/AWSLogs":                 FormTrail,
 		"testdata/demo-lookup-events.json": FormLookup,
 		"testdata/demo-lake.json":          FormLake,

@@ -16,6 +16,9 @@ import (
 
 // Files lists the files ReadPath reads under path, in its order.
 func Files(ctx context.Context, path string) ([]string, error) {
+	if path == Demo {
+		return []string{Demo}, nil
+	}
 	info, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("read CloudTrail events: %w", err)
@@ -130,6 +133,9 @@ func ReadPath(ctx context.Context, path string, opts Options, fn func(*usage.Eve
 }
 
 func readFile(ctx context.Context, path string, opts Options, fn func(*usage.Event) error) (Stats, error) {
+	if path == Demo {
+		return Read(ctx, Demo, demoReader(), opts, fn)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return Stats{}, fmt.Errorf("read CloudTrail events: %w", err)

@@ -67,6 +67,8 @@ Try next:
   keyhound can --snapshot @demo arn:aws:iam::555555555555:root kms:Decrypt ` + demo.ReportsKey + `             # the RCP data perimeter denies
   keyhound can --snapshot @demo arn:aws:iam::222222222222:role/Batch kms:Decrypt ` + demo.ReportsKey + ` --encryption-context department=finance
   keyhound what-can --snapshot @demo arn:aws:iam::222222222222:role/DataEngineer
+  keyhound usage --snapshot @demo --cloudtrail @demo    # who did: access nobody used, a grant never used, a use the snapshot cannot explain
+  keyhound denied --snapshot @demo --cloudtrail @demo   # a month's AccessDenied events grouped by root cause
   keyhound demo --write demo.json    # the snapshot, to read or edit
 `)
 			_, err = io.WriteString(cmd.OutOrStdout(), out.String())

@@ -37,13 +37,16 @@ PATH is a file or a directory: trail log files ({"Records": […]}, gzip-compres
 or not, as "aws s3 sync" leaves a trail's AWSLogs/ tree), "aws cloudtrail
 lookup-events" output, CloudTrail Lake results ("aws cloudtrail
 get-query-results"), or JSON lines of records; the form is read from the content.
+@demo is the demo organization's events (with --snapshot @demo). Files are read
+on as many goroutines as there are cores.
 
 --since and --until take a date (2026-11-01), a time (RFC 3339) or an age (30d,
 12h); --unused-for 90d sets --since to 90 days before --until (or now).
 
 Exit codes: 0 done, 3 bad input (the error names the file, byte and JSON path).`,
 		Example: `  keyhound usage --snapshot org.json.gz --cloudtrail AWSLogs/ --unused-for 90d
-  keyhound usage --snapshot @demo --cloudtrail cloudtrail/testdata/demo-trail.json --json`,
+  keyhound usage --snapshot @demo --cloudtrail @demo --json
+  keyhound denied --snapshot @demo --cloudtrail @demo`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts, err := window(since, until, unusedFor, time.Now())
@@ -70,7 +73,7 @@ Exit codes: 0 done, 3 bad input (the error names the file, byte and JSON path).`
 	}
 	f := cmd.Flags()
 	f.StringVar(&snapPath, "snapshot", "", "snapshot file (JSON, optionally gzip-compressed), or @demo")
-	f.StringVar(&trailPath, "cloudtrail", "", "CloudTrail events: a file or a directory (required)")
+	f.StringVar(&trailPath, "cloudtrail", "", "CloudTrail events: a file, a directory, or @demo (required)")
 	f.StringVar(&since, "since", "", "keep events at or after this date, time or age (30d)")
 	f.StringVar(&until, "until", "", "keep events before this date, time or age")
 	f.StringVar(&unusedFor, "unused-for", "", "the window for unused access: --since this long before --until (90d)")
