@@ -112,10 +112,11 @@ func TestScale(t *testing.T) {
 	}
 	base := heap()
 	j := usage.New(g)
+	reuse := new(state) // as one worker of ReadConcurrent
 	start, cpu := time.Now(), cpuTime()
 	events, next := 0, 1_000_000
 	for i := 0; events < total; i++ {
-		st, err := Read(context.Background(), "gen.json", bytes.NewReader(chunks[i%len(chunks)]), Options{}, func(e *usage.Event) error {
+		st, err := reuse.read(context.Background(), "gen.json", bytes.NewReader(chunks[i%len(chunks)]), Options{}, func(e *usage.Event) error {
 			j.Add(e)
 			return nil
 		})

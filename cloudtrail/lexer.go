@@ -20,8 +20,6 @@ type lexer struct {
 	err  error // the read error that ended the input (io.EOF at its end)
 }
 
-func newLexer(r io.Reader) *lexer { return &lexer{r: r, buf: make([]byte, 0, 256<<10)} }
-
 // offset is the stream offset of the next unread byte.
 func (l *lexer) offset() int64 { return l.base + int64(l.pos) }
 

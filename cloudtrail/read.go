@@ -122,21 +122,56 @@ type reader struct {
 // each event within the window, in input order. fn's event is reused: copy
 // what it keeps. A gzip stream is recognized by its magic bytes.
 func Read(ctx context.Context, name string, r io.Reader, opts Options, fn func(*usage.Event) error) (Stats, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	rd := &reader{ctx: ctx, name: name, opts: opts, fn: fn, in: interner{}}
-	var src io.Reader = br
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
+	return new(state).read(ctx, name, r, opts, fn)
+}
+
+// state is what one goroutine reuses from file to file: a month of an
+// organization's trail is hundreds of thousands of small files.
+type state struct {
+	in  interner
+	buf []byte
+	br  *bufio.Reader
+	zr  *gzip.Reader
+}
+
+// maxKeptBuffer bounds the lexer buffer kept for the next file.
+const maxKeptBuffer = 4 << 20
+
+func (st *state) read(ctx context.Context, name string, r io.Reader, opts Options, fn func(*usage.Event) error) (Stats, error) {
+	if st.in == nil {
+		st.in = interner{}
+	}
+	if st.br == nil {
+		st.br = bufio.NewReaderSize(r, 64<<10)
+	} else {
+		st.br.Reset(r)
+	}
+	rd := &reader{ctx: ctx, name: name, opts: opts, fn: fn, in: st.in}
+	var src io.Reader = st.br
+	if magic, _ := st.br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		var err error
+		if st.zr == nil {
+			st.zr, err = gzip.NewReader(st.br)
+		} else {
+			err = st.zr.Reset(st.br)
+		}
 		if err != nil {
 			return Stats{}, &ParseError{File: name, Err: fmt.Errorf("gzip: %w", err)}
 		}
-		defer func() { _ = zr.Close() }()
 		rd.gzipped = true
-		src = zr
+		src = st.zr
 	}
-	rd.lx = newLexer(src)
+	if st.buf == nil {
+		st.buf = make([]byte, 0, 256<<10)
+	}
+	rd.lx = &lexer{r: src, buf: st.buf[:0]}
 	rd.stats.Files = 1
 	err := rd.top()
+	if cap(rd.lx.buf) <= maxKeptBuffer {
+		st.buf = rd.lx.buf[:0]
+	} else {
+		st.buf = nil
+	}
 	return rd.stats, err
 }
 

@@ -71,8 +71,9 @@ func ReadConcurrent(ctx context.Context, path string, opts Options, workers int,
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
+			reuse := new(state)
 			for i := range next {
-				st, err := readFile(ctx, files[i], opts, func(e *usage.Event) error { return fn(w, e) })
+				st, err := reuse.readFile(ctx, files[i], opts, func(e *usage.Event) error { return fn(w, e) })
 				stats[w].add(st)
 				if err != nil {
 					errs[i] = err
@@ -119,11 +120,12 @@ func ReadPath(ctx context.Context, path string, opts Options, fn func(*usage.Eve
 		return Stats{}, err
 	}
 	var total Stats
+	reuse := new(state)
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
 			return total, err
 		}
-		st, err := readFile(ctx, f, opts, fn)
+		st, err := reuse.readFile(ctx, f, opts, fn)
 		total.add(st)
 		if err != nil {
 			return total, err
@@ -132,14 +134,14 @@ func ReadPath(ctx context.Context, path string, opts Options, fn func(*usage.Eve
 	return total, nil
 }
 
-func readFile(ctx context.Context, path string, opts Options, fn func(*usage.Event) error) (Stats, error) {
+func (st *state) readFile(ctx context.Context, path string, opts Options, fn func(*usage.Event) error) (Stats, error) {
 	if path == Demo {
-		return Read(ctx, Demo, demoReader(), opts, fn)
+		return st.read(ctx, Demo, demoReader(), opts, fn)
 	}
 	f, err := os.Open(path)
 	if err != nil {
 		return Stats{}, fmt.Errorf("read CloudTrail events: %w", err)
 	}
 	defer func() { _ = f.Close() }()
-	return Read(ctx, path, f, opts, fn)
+	return st.read(ctx, path, f, opts, fn)
 }
