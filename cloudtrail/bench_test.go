@@ -2,8 +2,11 @@ package cloudtrail
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
+	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"syscall"
@@ -137,4 +140,47 @@ func TestScale(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("report: %d uses, %d unused edges, %d unexplained, %d denial groups, in %s", len(r.Uses), len(r.Unused), len(r.Unexplained), len(r.Denials), time.Since(start))
+}
+
+// TestWriteMonth writes KH_USAGE_WRITE_EVENTS generated events (default
+// 1,000,000) under the directory KH_USAGE_WRITE as gzip trail files of
+// 5,000 records in an AWSLogs tree, for the organization `keyhound gen
+// --accounts 50 --regions 2 --roles-per-account 20 --keys-per-region 5
+// --resources-per-key 1` writes: input for timing `keyhound usage` end to
+// end. Skipped unless KH_USAGE_WRITE is set.
+func TestWriteMonth(t *testing.T) {
+	dir := os.Getenv("KH_USAGE_WRITE")
+	if dir == "" {
+		t.Skip("set KH_USAGE_WRITE")
+	}
+	total, _ := strconv.Atoi(os.Getenv("KH_USAGE_WRITE_EVENTS"))
+	if total == 0 {
+		total = 1_000_000
+	}
+	gn, err := NewGenerator(genGraph(t), GenOptions{Seed: 7, Total: total})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const per = 5000
+	for i := 0; i*per < total; i++ {
+		day := i * per * 30 / total
+		sub := filepath.Join(dir, "AWSLogs", "100000000000", "CloudTrail", "us-east-1", "2026", "11", fmt.Sprintf("%02d", day+1))
+		if err := os.MkdirAll(sub, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Create(filepath.Join(sub, fmt.Sprintf("100000000000_CloudTrail_us-east-1_%05d.json.gz", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		zw := gzip.NewWriter(f)
+		if err := gn.WriteTrail(zw, min(per, total-i*per)); err != nil {
+			t.Fatal(err)
+		}
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

@@ -36,8 +36,11 @@ type Generator struct {
 	o          GenOptions
 	principals []*graph.Principal
 	keys       []*graph.Key
-	byAccount  map[string][]*graph.Key
-	n          int
+	byAccount  map[string][]int // indices into keys
+	// users are, per key, the principals who-can says may decrypt with
+	// it (ALLOW or CONDITIONAL, as themselves): most calls are theirs.
+	users [][]*graph.Principal
+	n     int
 }
 
 // NewGenerator returns a generator over g's principals and customer keys.
@@ -51,7 +54,7 @@ func NewGenerator(g *graph.Graph, o GenOptions) (*Generator, error) {
 	if o.Total == 0 {
 		o.Total = 1_000_000
 	}
-	gn := &Generator{rng: rand.New(rand.NewPCG(o.Seed, 0x6b68)), o: o, byAccount: map[string][]*graph.Key{}} //nolint:gosec // deterministic test data, not secrets
+	gn := &Generator{rng: rand.New(rand.NewPCG(o.Seed, 0x6b68)), o: o, byAccount: map[string][]int{}} //nolint:gosec // deterministic test data, not secrets
 	for _, p := range g.Principals() {
 		if !p.ServiceLinked() {
 			gn.principals = append(gn.principals, p)
@@ -59,7 +62,18 @@ func NewGenerator(g *graph.Graph, o GenOptions) (*Generator, error) {
 	}
 	for _, k := range g.Keys() {
 		gn.keys = append(gn.keys, k)
-		gn.byAccount[k.Account] = append(gn.byAccount[k.Account], k)
+		gn.byAccount[k.Account] = append(gn.byAccount[k.Account], len(gn.keys)-1)
+		whos, err := g.WhoCan("kms:Decrypt", k.ARN, k.Region, 0)
+		if err != nil {
+			return nil, fmt.Errorf("generate events: %w", err)
+		}
+		var users []*graph.Principal
+		for _, w := range whos {
+			if p := g.Principal(w.Principal); p != nil && !p.ServiceLinked() {
+				users = append(users, p)
+			}
+		}
+		gn.users = append(gn.users, users)
 	}
 	if len(gn.principals) == 0 || len(gn.keys) == 0 {
 		return nil, fmt.Errorf("generate events: the organization has %d principals and %d keys", len(gn.principals), len(gn.keys))
@@ -118,7 +132,18 @@ func (gn *Generator) Append(b []byte) []byte {
 	gn.n++
 	span := time.Duration(gn.o.Days) * 24 * time.Hour
 	t := gn.o.Start.Add(time.Duration(int64(span) / int64(gn.o.Total) * int64(i%gn.o.Total)))
+	// 97% of calls by a principal the key's policies allow (busy keys and
+	// busy callers Zipf-distributed), 3% by anyone: denials and the uses a
+	// snapshot cannot explain.
 	p := gn.principals[gn.zipf.Uint64()]
+	ki := r.IntN(len(gn.keys))
+	if own := gn.byAccount[p.Account]; len(own) > 0 && r.IntN(100) < 80 {
+		ki = own[r.IntN(len(own))]
+	}
+	if users := gn.users[ki]; len(users) > 0 && r.IntN(100) < 97 {
+		p = users[min(int(gn.zipf.Uint64()), len(users)-1)]
+	}
+	k := gn.keys[ki]
 	session := "s-" + strconv.Itoa(r.IntN(1000))
 	source, name := "kms.amazonaws.com", ""
 	if r.IntN(100) < 20 {
@@ -133,10 +158,6 @@ func (gn *Generator) Append(b []byte) []byte {
 			}
 			x -= op.pct
 		}
-	}
-	k := gn.keys[r.IntN(len(gn.keys))]
-	if own := gn.byAccount[p.Account]; len(own) > 0 && r.IntN(100) < 80 {
-		k = own[r.IntN(len(own))]
 	}
 	cross := k.Account != p.Account
 	ownerCopy := cross && r.IntN(2) == 0

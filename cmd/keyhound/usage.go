@@ -240,7 +240,11 @@ func writeUsage(w io.Writer, g *graph.Graph, r *usage.Report) error {
 	}
 	fmt.Fprintf(&b, "\nused but not explained by the snapshot: %d\n", len(r.Unexplained))
 	for _, u := range r.Unexplained {
-		fmt.Fprintf(&b, "  %s %s on %s: %d calls, %s – %s%s\n", u.Principal, u.Action, keyName(g, u.Key), u.Count, day(u.First), day(u.Last), viaText(u.Use))
+		how := "directly"
+		if u.ViaService != "" {
+			how = "through " + u.ViaService
+		}
+		fmt.Fprintf(&b, "  %s %s on %s: %d calls %s, %s – %s\n", u.Principal, u.Action, keyName(g, u.Key), u.Calls, how, day(u.First), day(u.Last))
 		switch {
 		case u.Error != "":
 			fmt.Fprintf(&b, "    keyhound cannot answer: %s\n", u.Error)

@@ -85,7 +85,7 @@ type Joiner struct {
 	g       *graph.Graph
 	uses    map[Triple]*Use
 	keys    map[keyRef]*graph.Key
-	ids     map[string]string
+	ids     map[string][]*graph.Principal
 	denials map[denialSig]*denialAcc
 	stats   Stats
 }

@@ -73,7 +73,10 @@ type UnusedKey struct {
 // Unexplained is a use the graph says the caller cannot make.
 type Unexplained struct {
 	Use
+	// ViaService is the path asked about ("" for direct calls) and Calls
+	// the calls made that way.
 	ViaService string        `json:"via_service,omitempty"`
+	Calls      int           `json:"calls"`
 	Answer     *graph.Answer `json:"answer,omitempty"`
 	Error      string        `json:"error,omitempty"`
 }
@@ -187,16 +190,15 @@ func (j *Joiner) unexplained(uses []Use) []Unexplained {
 		if u.service {
 			continue
 		}
-		vias := []string{}
+		vias := []ViaCount{}
 		if u.Direct > 0 {
-			vias = append(vias, "")
+			vias = append(vias, ViaCount{Count: u.Direct})
 		}
-		for _, v := range u.Via {
-			vias = append(vias, v.Service)
-		}
-		for _, via := range vias {
+		vias = append(vias, u.Via...)
+		for _, v := range vias {
+			via := v.Service
 			q := graph.Query{Principal: u.Principal, Action: u.Action, Resource: u.Key}
-			ux := Unexplained{Use: u}
+			ux := Unexplained{Use: u, Calls: v.Count}
 			if via != "" {
 				svc, _, _ := strings.Cut(via, ".")
 				region := keyRegion(u.Key)
@@ -212,6 +214,7 @@ func (j *Joiner) unexplained(uses []Use) []Unexplained {
 			case a.Decision != eval.Deny:
 				continue
 			default:
+				a.Request = nil // the evaluated request: large, and not printed
 				ux.Answer = a
 			}
 			out = append(out, ux)

@@ -44,7 +44,7 @@ func (j *Joiner) caller(e *Event) Caller {
 		}
 		c.Principal = j.sessionRole(id.ARN)
 	case "AWSAccount":
-		if p := j.byID(id.PrincipalID); p != "" {
+		if p := j.byID(id.PrincipalID, id.AccountID); p != "" {
 			c.Principal = p
 		} else if id.AccountID != "" {
 			c.Principal = "arn:aws:iam::" + id.AccountID + ":root"
@@ -54,7 +54,7 @@ func (j *Joiner) caller(e *Event) Caller {
 	default: // IAMUser, Root, FederatedUser, IdentityCenterUser, …
 		c.Principal = id.ARN
 		if c.Principal == "" {
-			c.Principal = j.byID(id.PrincipalID)
+			c.Principal = j.byID(id.PrincipalID, id.AccountID)
 		}
 	}
 	if c.Account == "" {
@@ -83,21 +83,32 @@ func (j *Joiner) sessionRole(session string) string {
 	return "arn:" + partition + ":iam::" + account + ":role/" + role
 }
 
-// byID finds a user or role by its unique ID ("AROA…:session" → AROA…).
-func (j *Joiner) byID(principalID string) string {
+// byID finds a user or role by its unique ID ("AROA…:session" → AROA…),
+// in account when several have it (IDs are unique in AWS; not always in
+// generated or edited snapshots).
+func (j *Joiner) byID(principalID, account string) string {
 	uid, _, _ := strings.Cut(principalID, ":")
 	if uid == "" {
 		return ""
 	}
 	if j.ids == nil {
-		j.ids = map[string]string{}
+		j.ids = map[string][]*graph.Principal{}
 		for _, p := range j.g.Principals() {
 			if p.ID != "" {
-				j.ids[p.ID] = p.ARN
+				j.ids[p.ID] = append(j.ids[p.ID], p)
 			}
 		}
 	}
-	return j.ids[uid]
+	ps := j.ids[uid]
+	for _, p := range ps {
+		if p.Account == account {
+			return p.ARN
+		}
+	}
+	if len(ps) == 1 && account == "" {
+		return ps[0].ARN
+	}
+	return ""
 }
 
 func accountOf(principal string) string {
