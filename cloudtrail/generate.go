@@ -141,7 +141,7 @@ func (gn *Generator) Append(b []byte) []byte {
 		ki = own[r.IntN(len(own))]
 	}
 	if users := gn.users[ki]; len(users) > 0 && r.IntN(100) < 97 {
-		p = users[min(int(gn.zipf.Uint64()), len(users)-1)]
+		p = users[min(gn.zipf.Uint64(), uint64(len(users)-1))] //nolint:gosec // a length, not negative
 	}
 	k := gn.keys[ki]
 	session := "s-" + strconv.Itoa(r.IntN(1000))
