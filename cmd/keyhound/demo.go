@@ -68,6 +68,8 @@ Try next:
   keyhound can --snapshot @demo arn:aws:iam::222222222222:role/Batch kms:Decrypt ` + demo.ReportsKey + ` --encryption-context department=finance
   keyhound what-can --snapshot @demo arn:aws:iam::222222222222:role/DataEngineer
   keyhound who-can --snapshot @demo decrypt ` + demo.ReportsKey + ` --escalation   # who can give themselves access
+  keyhound usage --snapshot @demo --cloudtrail @demo    # who did: access nobody used, a grant never used, a use the snapshot cannot explain
+  keyhound denied --snapshot @demo --cloudtrail @demo   # a month's AccessDenied events grouped by root cause
   keyhound demo --write demo.json    # the snapshot, to read or edit
 `)
 			_, err = io.WriteString(cmd.OutOrStdout(), out.String())

@@ -16,9 +16,10 @@ import (
 
 func newDeniedCmd() *cobra.Command {
 	var (
-		snapPath string
-		o        graph.DeniedOptions
-		asJSON   bool
+		snapPath  string
+		trailPath string
+		o         graph.DeniedOptions
+		asJSON    bool
 	)
 	cmd := &cobra.Command{
 		Use:   `denied ["MESSAGE"] [--snapshot FILE]`,
@@ -50,6 +51,9 @@ conditional, 3 bad input (and 0 when the message is only parsed, without
   keyhound denied --snapshot @demo --principal arn:aws:iam::222222222222:user/dilip --resource arn:aws:s3:::kh-demo-legacy-exports "User: *** is not authorized to perform: kms:Decrypt on the resource associated with this ciphertext because no identity-based policy allows the kms:Decrypt action"`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if trailPath != "" {
+				return runDeniedTrail(cmd, snapPath, trailPath, asJSON)
+			}
 			text := strings.Join(args, " ")
 			if text == "" || text == "-" {
 				if readerIsTerminal(cmd.InOrStdin()) {
@@ -107,6 +111,7 @@ conditional, 3 bad input (and 0 when the message is only parsed, without
 	f.StringVar(&o.Resource, "resource", "", "the resource the call was about (bucket, secret, snapshot): its key, through its service")
 	f.StringVar(&o.ViaService, "via", "", "kms:ViaService of the KMS call, e.g. s3.us-east-1.amazonaws.com")
 	f.StringVar(&o.Service, "service", "", "the service called (its IAM prefix: rds, sqs, …), when the message names an operation several services have")
+	f.StringVar(&trailPath, "cloudtrail", "", "explain every AccessDenied or KMS error event in these CloudTrail events (a file or directory, as usage reads) and group them by root cause")
 	f.BoolVar(&asJSON, "json", false, "print {message, request, decision, denied_by, reasons, message_layer, agrees_with_message, also_denying, explanations, fixes} as JSON")
 	return cmd
 }

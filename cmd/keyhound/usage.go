@@ -1,0 +1,314 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/keyhound/keyhound/cloudtrail"
+	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/graph/usage"
+)
+
+func newUsageCmd() *cobra.Command {
+	var (
+		snapPath, trailPath, since, until, unusedFor string
+		asJSON, awsManaged                           bool
+	)
+	cmd := &cobra.Command{
+		Use:   "usage --snapshot FILE --cloudtrail PATH",
+		Short: "Who did use each key, next to who can: unused access, unexplained uses, denials",
+		Long: `Read CloudTrail events and join them to the snapshot's access graph: who called
+which KMS operation on which key, how often and through which service; the access
+the graph gives (ALLOW or CONDITIONAL for kms:Decrypt, kms:GenerateDataKey,
+kms:Encrypt) that nobody used in the window, by key and account, with the
+statements and grants that give it — a least-privilege cut list; the grants and
+keys nobody used; and the uses the snapshot cannot explain (a stale snapshot, an
+unmodelled path, or a finding).
+
+PATH is a file or a directory: trail log files ({"Records": […]}, gzip-compressed
+or not, as "aws s3 sync" leaves a trail's AWSLogs/ tree), "aws cloudtrail
+lookup-events" output, CloudTrail Lake results ("aws cloudtrail
+get-query-results"), or JSON lines of records; the form is read from the content.
+@demo is the demo organization's events (with --snapshot @demo). Files are read
+on as many goroutines as there are cores.
+
+--since and --until take a date (2026-11-01), a time (RFC 3339) or an age (30d,
+12h); --unused-for 90d sets --since to 90 days before --until (or now).
+
+Exit codes: 0 done, 3 bad input (the error names the file, byte and JSON path).`,
+		Example: `  keyhound usage --snapshot org.json.gz --cloudtrail AWSLogs/ --unused-for 90d
+  keyhound usage --snapshot @demo --cloudtrail @demo --json
+  keyhound denied --snapshot @demo --cloudtrail @demo`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts, err := window(since, until, unusedFor, time.Now())
+			if err != nil {
+				return &exitError{code: exitBadInput, err: err}
+			}
+			g, err := loadGraph(snapPath, cmd.ErrOrStderr())
+			if err != nil {
+				return &exitError{code: exitBadInput, err: err}
+			}
+			j, err := joinTrail(cmd.Context(), g, trailPath, opts)
+			if err != nil {
+				return &exitError{code: exitBadInput, err: err}
+			}
+			r, err := j.Report(usage.Options{AWSManaged: awsManaged})
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), r)
+			}
+			return writeUsage(cmd.OutOrStdout(), g, r)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&snapPath, "snapshot", "", "snapshot file (JSON, optionally gzip-compressed), or @demo")
+	f.StringVar(&trailPath, "cloudtrail", "", "CloudTrail events: a file, a directory, or @demo (required)")
+	f.StringVar(&since, "since", "", "keep events at or after this date, time or age (30d)")
+	f.StringVar(&until, "until", "", "keep events before this date, time or age")
+	f.StringVar(&unusedFor, "unused-for", "", "the window for unused access: --since this long before --until (90d)")
+	f.BoolVar(&awsManaged, "aws-managed", false, "list unused access to AWS managed keys too (their policies cannot be edited)")
+	f.BoolVar(&asJSON, "json", false, "print {stats, uses, unused, unused_grants, unused_keys, unexplained, denials} as JSON")
+	_ = cmd.MarkFlagRequired("snapshot")
+	_ = cmd.MarkFlagRequired("cloudtrail")
+	return cmd
+}
+
+// window reads --since, --until and --unused-for.
+func window(since, until, unusedFor string, now time.Time) (cloudtrail.Options, error) {
+	var o cloudtrail.Options
+	var err error
+	if o.Since, err = when(since, now); err != nil {
+		return o, fmt.Errorf("--since: %w", err)
+	}
+	if o.Until, err = when(until, now); err != nil {
+		return o, fmt.Errorf("--until: %w", err)
+	}
+	if unusedFor != "" {
+		if since != "" {
+			return o, errors.New("give --since or --unused-for, not both")
+		}
+		d, err := age(unusedFor)
+		if err != nil {
+			return o, fmt.Errorf("--unused-for: %w", err)
+		}
+		end := o.Until
+		if end.IsZero() {
+			end = now
+		}
+		o.Since = end.Add(-d)
+	}
+	if !o.Since.IsZero() && !o.Until.IsZero() && !o.Since.Before(o.Until) {
+		return o, fmt.Errorf("the window is empty: --since %s is not before --until %s", o.Since.Format(time.RFC3339), o.Until.Format(time.RFC3339))
+	}
+	return o, nil
+}
+
+// when reads a date, an RFC 3339 time or an age before now.
+func when(s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC(), nil
+	}
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, nil
+	}
+	d, err := age(s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not a date (2026-11-01), a time (RFC 3339) or an age (30d, 12h)", s)
+	}
+	return now.Add(-d).UTC(), nil
+}
+
+// age reads "90d" or a Go duration ("12h").
+func age(s string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil || days <= 0 {
+			return 0, fmt.Errorf("%q is not a number of days", s)
+		}
+		return time.Duration(days) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%q is not an age (90d, 12h)", s)
+	}
+	return d, nil
+}
+
+// joinTrail reads the events under path and joins them to g: files on
+// GOMAXPROCS workers, each with its own joiner, merged at the end.
+func joinTrail(ctx context.Context, g *graph.Graph, path string, o cloudtrail.Options) (*usage.Joiner, error) {
+	if path == "" {
+		return nil, errors.New("give the events with --cloudtrail PATH")
+	}
+	js := make([]*usage.Joiner, runtime.GOMAXPROCS(0))
+	for i := range js {
+		js[i] = usage.New(g)
+	}
+	if _, err := cloudtrail.ReadConcurrent(ctx, path, o, len(js), func(w int, e *usage.Event) error {
+		js[w].Add(e)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	for _, j := range js[1:] {
+		js[0].Merge(j)
+	}
+	return js[0], nil
+}
+
+// keyName is a key's first alias, or its ARN.
+func keyName(g *graph.Graph, arn string) string {
+	if k := g.Key(arn); k != nil && len(k.Aliases) > 0 {
+		return k.Aliases[0] + " (" + arn + ")"
+	}
+	return arn
+}
+
+func day(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
+
+func writeUsage(w io.Writer, g *graph.Graph, r *usage.Report) error {
+	var b strings.Builder
+	s := r.Stats
+	fmt.Fprintf(&b, "%d events (%d KMS, %d other services)", s.Events, s.KMS, s.Other)
+	if s.Events > 0 {
+		fmt.Fprintf(&b, " from %s to %s", day(s.First), day(s.Last))
+	}
+	fmt.Fprintf(&b, "; %d failed KMS calls, %d with keys not in the snapshot\n", s.Failed, s.KeyUnknown)
+
+	fmt.Fprintf(&b, "\nused: %d (principal, key, operation)\n", len(r.Uses))
+	key := ""
+	for _, u := range r.Uses {
+		if u.Key != key {
+			key = u.Key
+			fmt.Fprintf(&b, "  %s\n", keyName(g, key))
+		}
+		fmt.Fprintf(&b, "    %-34s %s  %d calls  %s – %s%s\n", u.Action, u.Principal, u.Count, day(u.First), day(u.Last), viaText(u))
+	}
+
+	fmt.Fprintf(&b, "\nunused access: %d (ALLOW or CONDITIONAL, no call in the window) — what to cut\n", len(r.Unused))
+	key, account := "", ""
+	for _, e := range r.Unused {
+		if e.Key != key {
+			key, account = e.Key, ""
+			fmt.Fprintf(&b, "  %s\n", keyName(g, key))
+		}
+		if e.Account != account || account == "" {
+			account = e.Account
+			if account == "" {
+				fmt.Fprintf(&b, "    anyone (a statement names \"*\")\n")
+			} else {
+				fmt.Fprintf(&b, "    account %s\n", account)
+			}
+		}
+		fmt.Fprintf(&b, "      %-11s %s  %s\n", e.Decision, e.Principal, strings.Join(e.Actions, ", "))
+		if len(e.Because) > 0 {
+			fmt.Fprintf(&b, "                  given by %s\n", strings.Join(e.Because, "; "))
+		}
+	}
+	fmt.Fprintf(&b, "\ngrants never used: %d (KMS does not log which grant allowed a call: a grant counts as used when its grantee made one of its operations on its key)\n", len(r.UnusedGrants))
+	for _, gr := range r.UnusedGrants {
+		name := ""
+		if gr.Name != "" {
+			name = " (" + gr.Name + ")"
+		}
+		fmt.Fprintf(&b, "  %s grant %s%s to %s: %s\n", keyName(g, gr.Key), gr.GrantID, name, gr.Grantee, strings.Join(gr.Operations, ", "))
+	}
+	fmt.Fprintf(&b, "\nkeys with no call in the window: %d\n", len(r.UnusedKeys))
+	for _, k := range r.UnusedKeys {
+		last := "GetKeyLastUsage not collected"
+		switch lu := k.LastUsage; {
+		case lu != nil && lu.Timestamp != "":
+			last = "GetKeyLastUsage: " + lu.Operation + " at " + lu.Timestamp
+		case lu != nil:
+			last = "GetKeyLastUsage: no use since tracking began"
+		}
+		fmt.Fprintf(&b, "  %s  %s  %s\n", keyName(g, k.Key), k.State, last)
+	}
+	fmt.Fprintf(&b, "\nused but not explained by the snapshot: %d\n", len(r.Unexplained))
+	for _, u := range r.Unexplained {
+		how := "directly"
+		if u.ViaService != "" {
+			how = "through " + u.ViaService
+		}
+		fmt.Fprintf(&b, "  %s %s on %s: %d calls %s, %s – %s\n", u.Principal, u.Action, keyName(g, u.Key), u.Calls, how, day(u.First), day(u.Last))
+		switch {
+		case u.Error != "":
+			fmt.Fprintf(&b, "    keyhound cannot answer: %s\n", u.Error)
+		case u.Answer != nil:
+			var layers []string
+			for _, d := range u.Answer.DeniedBy {
+				layers = append(layers, d.Layer.String())
+			}
+			fmt.Fprintf(&b, "    keyhound: %s (denied by %s) — a stale snapshot, a path keyhound does not model, or a finding\n", u.Answer.Decision, strings.Join(layers, ", "))
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func viaText(u usage.Use) string {
+	var parts []string
+	for _, v := range u.Via {
+		parts = append(parts, v.Service+" "+strconv.Itoa(v.Count))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "  via " + strings.Join(parts, ", ")
+}
+
+// runDeniedTrail is `keyhound denied --cloudtrail PATH`: every AccessDenied
+// or KMS error event, explained and grouped by root cause.
+func runDeniedTrail(cmd *cobra.Command, snapPath, trailPath string, asJSON bool) error {
+	if snapPath == "" {
+		return &exitError{code: exitBadInput, err: errors.New("--cloudtrail needs --snapshot")}
+	}
+	g, err := loadGraph(snapPath, cmd.ErrOrStderr())
+	if err != nil {
+		return &exitError{code: exitBadInput, err: err}
+	}
+	j, err := joinTrail(cmd.Context(), g, trailPath, cloudtrail.Options{})
+	if err != nil {
+		return &exitError{code: exitBadInput, err: err}
+	}
+	groups := j.Denials()
+	if asJSON {
+		return writeJSON(cmd.OutOrStdout(), map[string]any{"stats": j.Stats(), "groups": groups})
+	}
+	var b strings.Builder
+	n := 0
+	for _, gr := range groups {
+		n += gr.Count
+	}
+	fmt.Fprintf(&b, "%d denials in %d groups, most frequent first\n", n, len(groups))
+	for _, gr := range groups {
+		fmt.Fprintf(&b, "\n%d × %s by %s", gr.Count, gr.Action, gr.Principal)
+		if gr.Key != "" {
+			fmt.Fprintf(&b, " on %s", keyName(g, gr.Key))
+		}
+		fmt.Fprintf(&b, "\n  %s: %s\n", gr.Layer, gr.Statement)
+		if gr.Fix != "" {
+			fmt.Fprintf(&b, "  fix: %s\n", gr.Fix)
+		}
+		if gr.Error != "" {
+			fmt.Fprintf(&b, "  %s\n", gr.Error)
+		}
+		fmt.Fprintf(&b, "  %s – %s · %s\n", day(gr.First), day(gr.Last), strings.Join(gr.Codes, ", "))
+	}
+	_, err = io.WriteString(cmd.OutOrStdout(), b.String())
+	return err
+}
