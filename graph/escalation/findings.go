@@ -1,10 +1,9 @@
 package escalation
 
 import (
-	"runtime"
-
 	"cmp"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 
