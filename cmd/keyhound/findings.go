@@ -114,6 +114,9 @@ func writeFindings(w io.Writer, fs []graph.Finding) error {
 		for _, e := range f.Evidence {
 			b.WriteString("         · " + e.Text() + "\n")
 		}
+		if f.Remedy != "" {
+			b.WriteString("         fix: " + f.Remedy + "\n")
+		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

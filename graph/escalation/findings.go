@@ -188,7 +188,7 @@ func keyPolicyRewrite(k *graph.Key, paths []Path, reach Reach) *graph.Finding {
 	}
 	return pathFinding(k, RuleKeyPolicyRewrite, reach, hits,
 		fmt.Sprintf("Key policy rewritable by %s outside the key's administrators", countOf(len(hits), "principal")),
-		"limit kms:PutKeyPolicy to the key's administrators: name them in the key policy, and deny kms:PutKeyPolicy to everyone else (an identity policy boundary or an SCP)")
+		"Limit kms:PutKeyPolicy to the key's administrators: name them in the key policy, and deny kms:PutKeyPolicy to everyone else (an identity policy boundary or an SCP)")
 }
 
 // unconstrainedGrant reports the paths whose CreateGrant is allowed with no
@@ -208,7 +208,7 @@ func unconstrainedGrant(g *graph.Graph, k *graph.Key, paths []Path, reach Reach)
 	}
 	return pathFinding(k, RuleUnconstrainedGrant, reach, hits,
 		fmt.Sprintf("Unconstrained CreateGrant: %s that cannot decrypt may grant it", countOf(len(hits), "principal")),
-		"add kms:GrantOperations (the operations the grantee needs) and kms:GranteePrincipal, or kms:GrantIsForAWSResource, conditions to the statements allowing kms:CreateGrant")
+		"Add kms:GrantOperations (the operations the grantee needs) and kms:GranteePrincipal, or kms:GrantIsForAWSResource, conditions to the statements allowing kms:CreateGrant")
 }
 
 // grantOperations are every operation a grant can allow.
@@ -273,7 +273,7 @@ func principalName(s string) string {
 func pathFinding(k *graph.Key, rule string, reach Reach, paths []Path, title, remedy string) *graph.Finding {
 	f := &graph.Finding{
 		Rule: rule, Severity: reach.Severity(), Title: title, Account: k.Account, Region: k.Region, Resource: k.ARN,
-		Remedy: remedy + " (the key's reach: " + reach.String() + ")",
+		Remedy: remedy + " (the key's reach: " + reach.String() + ").",
 	}
 	for i, p := range paths {
 		if i == maxPaths {

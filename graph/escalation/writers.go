@@ -109,7 +109,7 @@ func (w *writers) add(k *graph.Key, who []graph.Who, reach Reach, out map[string
 		if f == nil {
 			f = &graph.Finding{
 				Rule: RuleWritableDecrypter, Severity: graph.Info, Account: p.Account, Resource: p.ARN,
-				Remedy: "allow writes to the policies, trust and credentials of principals that can decrypt only to their administrators (scope iam:Put*/Attach*/Update*/Create* to other resources, or use a permissions boundary)",
+				Remedy: "Allow writes to the policies, trust and credentials of principals that can decrypt only to their administrators (scope iam:Put*/Attach*/Update*/Create* to other resources, or use a permissions boundary).",
 			}
 			writers := map[string]bool{}
 			for _, wr := range ws {
