@@ -102,7 +102,7 @@ func wrap(s string, w int) []string {
 	if w < 1 {
 		w = 1
 	}
-	return strings.Split(ansi.Wrap(s, w, "/,"), "\n")
+	return strings.Split(softWrap(s, w, "/,"), "\n")
 }
 
 // field is "label   value", the value wrapped under itself.

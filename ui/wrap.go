@@ -34,9 +34,9 @@ func wrapLine(l textLine, width int) []string {
 	indent := max(lipgloss.Width(l.head), lipgloss.Width(l.cont))
 	bw := width - indent
 	if bw < minWrapBody {
-		return fitAll(strings.Split(lipgloss.Wrap(l.head+l.body, width, ""), "\n"), width)
+		return fitAll(strings.Split(softWrap(l.head+l.body, width, ""), "\n"), width)
 	}
-	parts := strings.Split(lipgloss.Wrap(l.body, bw, ""), "\n")
+	parts := strings.Split(softWrap(l.body, bw, ""), "\n")
 	out := make([]string, len(parts))
 	for i, p := range parts {
 		if i == 0 {
@@ -46,6 +46,21 @@ func wrapLine(l textLine, width int) []string {
 		}
 	}
 	return fitAll(out, width)
+}
+
+// nbHyphen stands for "-" while wrapping: lipgloss.Wrap (ansi.Wrap) may
+// break after any hyphen, which splits ARNs and key IDs in the middle
+// ("…-8000-" / "00000000a005") although a space comes soon after.
+const nbHyphen = "\u2011"
+
+// softWrap is lipgloss.Wrap breaking at spaces and breakpoints, never at a
+// hyphen; a word longer than width (an ARN in a narrow pane) is still cut
+// where it must be. Styles carry over the line breaks.
+func softWrap(s string, width int, breakpoints string) string {
+	if !strings.Contains(s, "-") {
+		return lipgloss.Wrap(s, width, breakpoints)
+	}
+	return strings.ReplaceAll(lipgloss.Wrap(strings.ReplaceAll(s, "-", nbHyphen), width, breakpoints), nbHyphen, "-")
 }
 
 // wrapLines wraps every line to width.

@@ -207,3 +207,25 @@ func TestDeniedReportWraps(t *testing.T) {
 		t.Errorf("G does not show the last line %q:\n%s", last, d.screen())
 	}
 }
+
+// TestWrapKeepsARNsWhole: an ARN that fits on a line is not split at one of
+// its hyphens because it does not fit on the current one; it moves to the
+// next line whole.
+func TestWrapKeepsARNsWhole(t *testing.T) {
+	arnText := "arn:aws:kms:us-east-1:111111111111:key/1d6a2f4e-0000-4000-8000-00000000a005"
+	lines := wrapLine(plain("ARN of the key "+arnText+" in prod-data"), 80)
+	found := false
+	for _, l := range lines {
+		if strings.Contains(l, arnText) {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the ARN is split:\n%s", strings.Join(lines, "\n"))
+	}
+	// Longer than the width, it is cut where it must be, nothing lost.
+	narrow := strings.Join(wrapLine(plain(arnText), 20), "")
+	if strings.ReplaceAll(narrow, " ", "") != arnText {
+		t.Errorf("at width 20: %q", narrow)
+	}
+}
