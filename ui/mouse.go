@@ -118,6 +118,17 @@ func (s *resourceScreen) Click(_, y int) bool   { return s.clickBelow(listTop(s.
 func (s *findingsScreen) Click(_, y int) bool   { return s.clickBelow(listTop(s.View(), s.l), y) }
 func (s *scanScreen) Click(_, y int) bool       { return s.clickBelow(listTop(s.View(), s.l), y) }
 
+// Click on the diff's list, which has the selected change's causes below
+// it: the list is found in the view rather than at its end.
+func (s *diffScreen) Click(_, y int) bool {
+	view, lv := s.View(), s.l.View()
+	i := strings.Index(view, lv)
+	if i < 0 {
+		return false
+	}
+	return s.clickBelow(strings.Count(view[:i], "\n"), y)
+}
+
 func (s *principalScreen) Click(_, y int) bool {
 	lv := &s.lists[s.tab]
 	return lv.clickBelow(listTop(s.View(), lv.l), y)

@@ -414,6 +414,13 @@ func TestDiffView(t *testing.T) {
 	if got := d.crumbs(); got != "Diff › alias/secrets" {
 		t.Fatalf("enter on a change: %q", got)
 	}
+	// A click on the selected change opens it too: the list is found
+	// above the change's causes.
+	d.keys("esc")
+	d.send(click(5, d.lineOf("role/SnapshotCopier")))
+	if got := d.crumbs(); got != "Diff › alias/secrets" {
+		t.Fatalf("click on the selected change: %q\n%s", got, d.screen())
+	}
 }
 
 // Without colour or attributes (TERM=dumb, NO_COLOR: Bubble Tea's ASCII
