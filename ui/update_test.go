@@ -524,3 +524,24 @@ func TestHelpFits80x24(t *testing.T) {
 		}
 	}
 }
+
+// TestBreadcrumbKeepsWhereYouAre: a breadcrumb wider than the terminal
+// drops its middle crumbs for "…", keeping the section and the screen on
+// top, rather than cutting the end (where you are).
+func TestBreadcrumbKeepsWhereYouAre(t *testing.T) {
+	d := newDriver(t, 30, 24)
+	d.keys("/ t:reports enter enter")
+	top := d.m.top().Crumb()
+	d.keys("enter") // who can decrypt → why
+	if d.m.top().Crumb() == top {
+		t.Fatalf("enter opened nothing: %q", d.crumbs())
+	}
+	line := ansi.Strip(strings.Split(d.screen(), "\n")[1])
+	want := d.m.top().Crumb()
+	if len(want) > 30 {
+		want = want[:30]
+	}
+	if !strings.HasPrefix(line, "Keys › … › ") || !strings.Contains(line, want) {
+		t.Errorf("breadcrumb %q: want Keys › … › %s…", line, want)
+	}
+}

@@ -86,13 +86,22 @@ func (m *Model) titleBar() string {
 	return fit(strings.Join(parts, " "), m.width)
 }
 
+// breadcrumb is the stack's crumbs. When they do not fit, the ones after
+// the section give way to "…" first, oldest first: where you are (the last)
+// and where you started (the first) stay readable.
 func (m *Model) breadcrumb() string {
 	st := m.c.Styles
 	crumbs := make([]string, len(m.stack))
 	for i, s := range m.stack {
 		crumbs[i] = st.Crumb.Render(s.Crumb())
 	}
-	return fit(strings.Join(crumbs, st.CrumbSep.Render(" › ")), m.width)
+	sep := st.CrumbSep.Render(" › ")
+	line := strings.Join(crumbs, sep)
+	for drop := 1; lipgloss.Width(line) > m.width && drop < len(crumbs)-1; drop++ {
+		kept := append([]string{crumbs[0], st.Muted.Render("…")}, crumbs[1+drop:]...)
+		line = strings.Join(kept, sep)
+	}
+	return fit(line, m.width)
 }
 
 func (m *Model) fullHelp() string {
