@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -59,21 +60,37 @@ func ReadConcurrent(ctx context.Context, path string, opts Options, workers int,
 	if err != nil {
 		return Stats{}, err
 	}
+	return readEach(ctx, files, func(_ context.Context, i int) (io.ReadCloser, error) {
+		if files[i] == Demo {
+			return io.NopCloser(demoReader()), nil
+		}
+		f, err := os.Open(files[i])
+		if err != nil {
+			return nil, fmt.Errorf("read CloudTrail events: %w", err)
+		}
+		return f, nil
+	}, opts, workers, fn)
+}
+
+// readEach reads inputs names[i], opened by open(ctx, i), on workers
+// goroutines as ReadConcurrent says: the pool of the local and the S3
+// readers.
+func readEach(ctx context.Context, names []string, open func(context.Context, int) (io.ReadCloser, error), opts Options, workers int, fn func(worker int, e *usage.Event) error) (Stats, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	workers = max(1, min(workers, len(files)))
+	workers = max(1, min(workers, len(names)))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	next := make(chan int)
-	errs := make([]error, len(files))
+	errs := make([]error, len(names))
 	stats := make([]Stats, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
 			reuse := new(state)
 			for i := range next {
-				st, err := reuse.readFile(ctx, files[i], opts, func(e *usage.Event) error { return fn(w, e) })
+				st, err := reuse.readOpened(ctx, names[i], func() (io.ReadCloser, error) { return open(ctx, i) }, opts, func(e *usage.Event) error { return fn(w, e) })
 				stats[w].add(st)
 				if err != nil {
 					errs[i] = err
@@ -83,7 +100,7 @@ func ReadConcurrent(ctx context.Context, path string, opts Options, workers int,
 		})
 	}
 feed:
-	for i := range files {
+	for i := range names {
 		select {
 		case next <- i:
 		case <-ctx.Done():
@@ -144,4 +161,14 @@ func (st *state) readFile(ctx context.Context, path string, opts Options, fn fun
 	}
 	defer func() { _ = f.Close() }()
 	return st.read(ctx, path, f, opts, fn)
+}
+
+// readOpened reads the input open returns, named name, and closes it.
+func (st *state) readOpened(ctx context.Context, name string, open func() (io.ReadCloser, error), opts Options, fn func(*usage.Event) error) (Stats, error) {
+	r, err := open()
+	if err != nil {
+		return Stats{}, err
+	}
+	defer func() { _ = r.Close() }()
+	return st.read(ctx, name, r, opts, fn)
 }
