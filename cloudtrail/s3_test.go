@@ -159,20 +159,25 @@ func TestReadS3Window(t *testing.T) {
 
 func TestWanted(t *testing.T) {
 	o := Options{Since: time.Date(2026, 11, 15, 0, 0, 0, 0, time.UTC), Until: time.Date(2026, 11, 19, 12, 0, 0, 0, time.UTC)}
-	cases := map[string]bool{
-		"AWSLogs/111111111111/CloudTrail/us-east-1/2026/11/14/f.json.gz":                  false,
-		"AWSLogs/111111111111/CloudTrail/us-east-1/2026/11/15/f.json.gz":                  true,
-		"AWSLogs/o-abc123/111111111111/CloudTrail/eu-west-1/2026/11/20/f.json.gz":         true, // may hold the 19th's
-		"AWSLogs/o-abc123/111111111111/CloudTrail/eu-west-1/2026/11/21/f.json.gz":         false,
-		"AWSLogs/111111111111/CloudTrail-Digest/us-east-1/2026/11/16/d.json.gz":           false,
-		"x/111111111111_CloudTrail-Digest_us-east-1_t_us-east-1_20261116T130000Z.json.gz": false,
-		"exports/events.jsonl": true, // no day folder: read
-		"AWSLogs/111111111111/CloudTrail/us-east-1/2026/11/16/": false,
-		"AWSLogs/.hidden": false,
+	cases := []struct {
+		key  string
+		want bool
+	}{
+		{"AWSLogs/111111111111/CloudTrail/us-east-1/2026/11/14/f.json.gz", false},
+		{"AWSLogs/111111111111/CloudTrail/us-east-1/2026/11/15/f.json.gz", true},
+		// A file of the 20th may hold events of the 19th.
+		{"AWSLogs/o-abc123/111111111111/CloudTrail/eu-west-1/2026/11/20/f.json.gz", true},
+		{"AWSLogs/o-abc123/111111111111/CloudTrail/eu-west-1/2026/11/21/f.json.gz", false},
+		{"AWSLogs/111111111111/CloudTrail-Digest/us-east-1/2026/11/16/d.json.gz", false},
+		{"x/111111111111_CloudTrail-Digest_us-east-1_t_us-east-1_20261116T130000Z.json.gz", false},
+		// No day folder: read.
+		{"exports/events.jsonl", true},
+		{"AWSLogs/111111111111/CloudTrail/us-east-1/2026/11/16/", false},
+		{"AWSLogs/.hidden", false},
 	}
-	for key, want := range cases {
-		if got := o.wanted(key); got != want {
-			t.Errorf("wanted(%s) = %v, want %v", key, got, want)
+	for _, c := range cases {
+		if got := o.wanted(c.key); got != c.want {
+			t.Errorf("wanted(%s) = %v, want %v", c.key, got, c.want)
 		}
 	}
 	if !(Options{}).wanted("AWSLogs/1/CloudTrail/us-east-1/2001/01/01/f.json.gz") {
