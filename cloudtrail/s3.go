@@ -45,7 +45,7 @@ func ParseS3URI(uri string) (bucket, prefix string, err error) {
 
 // S3Progress is how far ReadS3 is.
 type S3Progress struct {
-	Listed  int   // objects listed under the prefix
+	Listed  int   // objects listed under the prefix so far
 	Skipped int   // of them, digest files and days outside the window
 	Read    int   // objects read
 	Bytes   int64 // bytes downloaded (compressed, as stored)
@@ -95,19 +95,21 @@ func (o Options) wanted(key string) bool {
 }
 
 // ReadS3 reads the CloudTrail events under s3://bucket/prefix as
-// ReadConcurrent reads a local tree: it lists the objects (ListObjectsV2),
-// skips digest files and the day folders outside opts' window, and reads
-// the others, opts.Workers at a time, each with Read (gzip or not, any
-// form); fn(w, e) is called on worker w's goroutine. Errors name the
-// object (s3://bucket/key).
+// ReadConcurrent reads a local tree: it lists the objects (ListObjectsV2)
+// and, as the pages come, reads the objects on so.Workers goroutines, each
+// with Read (gzip or not, any form), skipping digest files and the day
+// folders outside opts' window; fn(w, e) is called on worker w's
+// goroutine. Memory does not grow with the number of objects. Errors name
+// the object (s3://bucket/key), or the URI when the listing fails.
 func ReadS3(ctx context.Context, client s3API, uri string, opts Options, so S3Options, fn func(worker int, e *usage.Event) error) (Stats, error) {
 	bucket, prefix, err := ParseS3URI(uri)
 	if err != nil {
 		return Stats{}, err
 	}
 	var (
-		mu   sync.Mutex
-		prog = S3Progress{Listing: true}
+		mu    sync.Mutex
+		prog  = S3Progress{Listing: true}
+		bytes atomic.Int64
 	)
 	report := func(change func(*S3Progress)) {
 		mu.Lock()
@@ -117,43 +119,43 @@ func ReadS3(ctx context.Context, client s3API, uri string, opts Options, so S3Op
 			so.Progress(prog)
 		}
 	}
-	var keys, names []string
-	pages := s3.NewListObjectsV2Paginator(client, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
+	open := func(ctx context.Context, key, name string) (io.ReadCloser, error) {
+		out, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 		if err != nil {
-			return Stats{}, fmt.Errorf("list %s: %w", uri, err)
+			return nil, fmt.Errorf("read %s: %w", name, err)
 		}
-		skipped := 0
-		for _, obj := range page.Contents {
-			key := aws.ToString(obj.Key)
-			if !opts.wanted(key) {
-				skipped++
-				continue
-			}
-			keys = append(keys, key)
-			names = append(names, "s3://"+bucket+"/"+key)
-		}
-		report(func(p *S3Progress) { p.Listed += len(page.Contents); p.Skipped += skipped })
+		return &s3Body{ReadCloser: out.Body, name: name, bytes: &bytes, done: func() {
+			report(func(p *S3Progress) { p.Read++; p.Bytes = bytes.Load() })
+		}}, nil
 	}
-	report(func(p *S3Progress) { p.Listing = false })
-	if len(keys) == 0 {
-		return Stats{}, nil
-	}
-	var read atomic.Int64
 	workers := so.Workers
 	if workers <= 0 {
 		workers = DefaultS3Workers
 	}
-	return readEach(ctx, names, func(ctx context.Context, i int) (io.ReadCloser, error) {
-		out, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(keys[i])})
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", names[i], err)
+	return readEach(ctx, workers, func(ctx context.Context, send func(input) bool) error {
+		defer report(func(p *S3Progress) { p.Listing = false })
+		pages := s3.NewListObjectsV2Paginator(client, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
+		for pages.HasMorePages() {
+			page, err := pages.NextPage(ctx)
+			if err != nil {
+				return fmt.Errorf("list %s: %w", uri, err)
+			}
+			var keep []string
+			for _, obj := range page.Contents {
+				if key := aws.ToString(obj.Key); opts.wanted(key) {
+					keep = append(keep, key)
+				}
+			}
+			report(func(p *S3Progress) { p.Listed += len(page.Contents); p.Skipped += len(page.Contents) - len(keep) })
+			for _, key := range keep {
+				name := "s3://" + bucket + "/" + key
+				if !send(input{name: name, open: func(ctx context.Context) (io.ReadCloser, error) { return open(ctx, key, name) }}) {
+					return nil
+				}
+			}
 		}
-		return &s3Body{ReadCloser: out.Body, name: names[i], bytes: &read, done: func() {
-			report(func(p *S3Progress) { p.Read++; p.Bytes = read.Load() })
-		}}, nil
-	}, opts, workers, fn)
+		return nil
+	}, opts, fn)
 }
 
 // s3Body counts the bytes downloaded and names the object in a failed

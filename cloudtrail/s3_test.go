@@ -32,6 +32,7 @@ type fakeS3 struct {
 	gets    atomic.Int64
 	mu      sync.Mutex
 	got     []string
+	calls   []string // "list" and "get", in order
 }
 
 func (f *fakeS3) ListObjectsV2(_ context.Context, in *s3.ListObjectsV2Input, _ ...func(*s3.Options)) (*s3.ListObjectsV2Output, error) {
@@ -42,6 +43,9 @@ func (f *fakeS3) ListObjectsV2(_ context.Context, in *s3.ListObjectsV2Input, _ .
 		}
 	}
 	slices.Sort(keys)
+	f.mu.Lock()
+	f.calls = append(f.calls, "list")
+	f.mu.Unlock()
 	start, _ := strconv.Atoi(aws.ToString(in.ContinuationToken))
 	end := min(start+2, len(keys))
 	out := &s3.ListObjectsV2Output{IsTruncated: aws.Bool(end < len(keys))}
@@ -59,6 +63,7 @@ func (f *fakeS3) GetObject(_ context.Context, in *s3.GetObjectInput, _ ...func(*
 	key := aws.ToString(in.Key)
 	f.mu.Lock()
 	f.got = append(f.got, key)
+	f.calls = append(f.calls, "get")
 	f.mu.Unlock()
 	if f.refused[key] {
 		return nil, &smithy.GenericAPIError{Code: "AccessDenied", Message: "Access Denied"}
@@ -154,6 +159,25 @@ func TestReadS3Window(t *testing.T) {
 	if n := fake.gets.Load(); n != 5 {
 		slices.Sort(fake.got)
 		t.Errorf("%d GetObject calls, want 5: %v", n, fake.got)
+	}
+}
+
+// TestReadS3Streams: objects are read while the listing goes on (one
+// worker: the second object of a page waits for the first to be read), so
+// memory does not hold the listing and reading starts at once.
+func TestReadS3Streams(t *testing.T) {
+	fake := &fakeS3{objects: treeObjects(t, "")}
+	if _, _, err := readS3All(t, fake, "s3://logs/AWSLogs/", Options{}, S3Options{Workers: 1}); err != nil {
+		t.Fatal(err)
+	}
+	lastList := -1
+	for i, c := range fake.calls {
+		if c == "list" {
+			lastList = i
+		}
+	}
+	if firstGet := slices.Index(fake.calls, "get"); firstGet < 0 || firstGet > lastList || fake.calls[0] != "list" {
+		t.Errorf("calls %v: no object read before the listing ended", fake.calls)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"sync"
 	"time"
 
@@ -106,10 +107,12 @@ func (p *s3Progress) update(sp cloudtrail.S3Progress) {
 func (p *s3Progress) draw() {
 	p.drawn = time.Now()
 	sp := p.last
-	line := fmt.Sprintf("keyhound: %s: %s listed, %d skipped (digests, days outside the window)", p.uri, plural.Count(sp.Listed, "object"), sp.Skipped)
+	read := strconv.Itoa(sp.Read)
 	if !sp.Listing {
-		line += fmt.Sprintf(" · %d/%d read · %.1f MB", sp.Read, sp.Listed-sp.Skipped, float64(sp.Bytes)/(1<<20))
+		read += "/" + strconv.Itoa(sp.Listed-sp.Skipped)
 	}
+	line := fmt.Sprintf("keyhound: %s: %s listed, %d skipped (digests, days outside the window) · %s read · %.1f MB",
+		p.uri, plural.Count(sp.Listed, "object"), sp.Skipped, read, float64(sp.Bytes)/(1<<20))
 	_, _ = fmt.Fprintf(p.w, "\r\033[K%s", line)
 	p.shown = true
 }

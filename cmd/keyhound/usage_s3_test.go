@@ -106,7 +106,7 @@ func TestS3ProgressLine(t *testing.T) {
 	var b bytes.Buffer
 	p := &s3Progress{w: &b, uri: "s3://kh-trail/AWSLogs/"}
 	p.update(cloudtrail.S3Progress{Listed: 1000, Skipped: 3, Listing: true})
-	if got := b.String(); got != "\r\033[Kkeyhound: s3://kh-trail/AWSLogs/: 1000 objects listed, 3 skipped (digests, days outside the window)" {
+	if got := b.String(); got != "\r\033[Kkeyhound: s3://kh-trail/AWSLogs/: 1000 objects listed, 3 skipped (digests, days outside the window) · 0 read · 0.0 MB" {
 		t.Errorf("first line %q", got)
 	}
 	p.update(cloudtrail.S3Progress{Listed: 1003, Skipped: 3, Read: 2, Bytes: 3 << 20})
