@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -62,49 +63,97 @@ func ReadConcurrent(ctx context.Context, path string, opts Options, workers int,
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	workers = max(1, min(workers, len(files)))
+	return readEach(ctx, min(workers, len(files)), func(_ context.Context, send func(input) bool) error {
+		for _, name := range files {
+			if !send(input{name: name, open: func(context.Context) (io.ReadCloser, error) { return openFile(name) }}) {
+				break
+			}
+		}
+		return nil
+	}, opts, fn)
+}
+
+// openFile opens a local input (or the demo events).
+func openFile(name string) (io.ReadCloser, error) {
+	if name == Demo {
+		return io.NopCloser(demoReader()), nil
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("read CloudTrail events: %w", err)
+	}
+	return f, nil
+}
+
+// input is one file or object for readEach: its name in errors, and how
+// to open it.
+type input struct {
+	seq  int
+	name string
+	open func(context.Context) (io.ReadCloser, error)
+}
+
+// readEach reads the inputs feed sends, in turn, on workers goroutines
+// (at least one) as ReadConcurrent says, while feed goes on finding them:
+// the pool of the local and the S3 readers. send returns false once the
+// read has failed or ctx is done. Of several failures, the error is the
+// first input's in feed's order (a failure cancels the others), then
+// feed's own.
+func readEach(ctx context.Context, workers int, feed func(context.Context, func(input) bool) error, opts Options, fn func(worker int, e *usage.Event) error) (Stats, error) {
+	workers = max(1, workers)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	next := make(chan int)
-	errs := make([]error, len(files))
+	next := make(chan input)
+	var (
+		mu       sync.Mutex
+		firstErr error
+		firstSeq int
+	)
+	fail := func(seq int, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		canceled, firstCanceled := errors.Is(err, context.Canceled), errors.Is(firstErr, context.Canceled)
+		if firstErr == nil || firstCanceled && !canceled || canceled == firstCanceled && seq < firstSeq {
+			firstErr, firstSeq = err, seq
+		}
+		cancel()
+	}
 	stats := make([]Stats, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
 			reuse := new(state)
-			for i := range next {
-				st, err := reuse.readFile(ctx, files[i], opts, func(e *usage.Event) error { return fn(w, e) })
+			for in := range next {
+				st, err := reuse.readOpened(ctx, in.name, func() (io.ReadCloser, error) { return in.open(ctx) }, opts, func(e *usage.Event) error { return fn(w, e) })
 				stats[w].add(st)
 				if err != nil {
-					errs[i] = err
-					cancel()
+					fail(in.seq, err)
 				}
 			}
 		})
 	}
-feed:
-	for i := range files {
+	seq := 0
+	feedErr := feed(ctx, func(in input) bool {
+		in.seq = seq
+		seq++
 		select {
-		case next <- i:
+		case next <- in:
+			return true
 		case <-ctx.Done():
-			break feed
+			return false
 		}
-	}
+	})
 	close(next)
 	wg.Wait()
 	var total Stats
 	for _, st := range stats {
 		total.add(st)
 	}
-	for _, err := range errs {
-		if err != nil && !errors.Is(err, context.Canceled) {
-			return total, err
-		}
-	}
-	for _, err := range errs {
-		if err != nil {
-			return total, err
-		}
+	switch {
+	case firstErr != nil && (feedErr == nil || !errors.Is(firstErr, context.Canceled)):
+		return total, firstErr
+	case feedErr != nil:
+		return total, feedErr
 	}
 	return total, ctx.Err()
 }
@@ -144,4 +193,14 @@ func (st *state) readFile(ctx context.Context, path string, opts Options, fn fun
 	}
 	defer func() { _ = f.Close() }()
 	return st.read(ctx, path, f, opts, fn)
+}
+
+// readOpened reads the input open returns, named name, and closes it.
+func (st *state) readOpened(ctx context.Context, name string, open func() (io.ReadCloser, error), opts Options, fn func(*usage.Event) error) (Stats, error) {
+	r, err := open()
+	if err != nil {
+		return Stats{}, err
+	}
+	defer func() { _ = r.Close() }()
+	return st.read(ctx, name, r, opts, fn)
 }

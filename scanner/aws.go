@@ -111,6 +111,49 @@ func NewAWSClients(ctx context.Context, o AWSOptions) (Clients, error) {
 // newAWSClients is NewAWSClients counting into stats and limiting with
 // limits, which several clients may share.
 func newAWSClients(ctx context.Context, o AWSOptions, stats *Stats, limits *limiter) (*awsClients, error) {
+	o.setDefaults()
+	cfg, err := o.loadConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	partition := PartitionOf(cfg.Region)
+	if err := o.checkRoles(partition); err != nil {
+		return nil, err
+	}
+	if err := checkShare(o.QuotaShare); err != nil {
+		return nil, err
+	}
+	if err := checkCredentials(ctx, cfg); err != nil {
+		return nil, err
+	}
+	c := &awsClients{cfg: cfg, o: o, partition: partition, limits: limits, stats: stats}
+	c.cfg.APIOptions = append(c.cfg.APIOptions, c.stats.middleware)
+	// The caller's STS calls (AssumeRole into every account) wait for the
+	// caller's own buckets.
+	c.sts = sts.NewFromConfig(c.cfg, func(so *sts.Options) {
+		so.APIOptions = append(so.APIOptions, limits.middleware("caller:"+o.Profile))
+	})
+	return c, nil
+}
+
+// LoadConfig is the AWS configuration NewAWSClients builds from o (its
+// Profile, Region, EndpointURL, retries, timeouts and MFA prompt), with the
+// credentials checked the same way: none at all is a *NoCredentialsError, an
+// expired SSO session an *SSOExpiredError. For commands that read AWS
+// directly (keyhound usage --cloudtrail s3://…) with scan's credentials.
+func LoadConfig(ctx context.Context, o AWSOptions) (aws.Config, error) {
+	o.setDefaults()
+	cfg, err := o.loadConfig(ctx)
+	if err != nil {
+		return aws.Config{}, err
+	}
+	if err := checkCredentials(ctx, cfg); err != nil {
+		return aws.Config{}, err
+	}
+	return cfg, nil
+}
+
+func (o *AWSOptions) setDefaults() {
 	if o.MaxAttempts <= 0 {
 		// As the AWS CLI: the environment may say otherwise (a custom
 		// retryer makes the SDK ignore it).
@@ -134,6 +177,11 @@ func newAWSClients(ctx context.Context, o AWSOptions, stats *Stats, limits *limi
 	if o.MFAToken == nil {
 		o.MFAToken = TerminalMFAToken
 	}
+}
+
+// loadConfig loads the standard credential chain as o says (defaults set),
+// Region us-east-1 when none is configured; credentials are not checked.
+func (o *AWSOptions) loadConfig(ctx context.Context) (aws.Config, error) {
 	mfa := &mfaPrompt{fn: o.MFAToken}
 	// The SDK's buildable client, so that AWS_CA_BUNDLE and the like still
 	// apply; its timeout bounds each attempt (http.Client.Timeout), and a
@@ -173,32 +221,15 @@ func newAWSClients(ctx context.Context, o AWSOptions, stats *Stats, limits *limi
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("load AWS configuration: %w", err)
+		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
 	}
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
-	partition := PartitionOf(cfg.Region)
-	if err := o.checkRoles(partition); err != nil {
-		return nil, err
-	}
-	if err := checkShare(o.QuotaShare); err != nil {
-		return nil, err
-	}
 	if sc, ok := sharedConfigOf(cfg); ok {
 		mfa.serial = sc.MFASerial
 	}
-	if err := checkCredentials(ctx, cfg); err != nil {
-		return nil, err
-	}
-	c := &awsClients{cfg: cfg, o: o, partition: partition, limits: limits, stats: stats}
-	c.cfg.APIOptions = append(c.cfg.APIOptions, c.stats.middleware)
-	// The caller's STS calls (AssumeRole into every account) wait for the
-	// caller's own buckets.
-	c.sts = sts.NewFromConfig(c.cfg, func(so *sts.Options) {
-		so.APIOptions = append(so.APIOptions, limits.middleware("caller:"+o.Profile))
-	})
-	return c, nil
+	return cfg, nil
 }
 
 type awsClients struct {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
@@ -16,10 +17,12 @@ import (
 
 func newDeniedCmd() *cobra.Command {
 	var (
-		snapPath  string
-		trailPath string
-		o         graph.DeniedOptions
-		asJSON    bool
+		snapPath     string
+		trailPath    string
+		since, until string
+		aws          trailAWS
+		o            graph.DeniedOptions
+		asJSON       bool
 	)
 	cmd := &cobra.Command{
 		Use:   `denied ["MESSAGE"] [--snapshot FILE]`,
@@ -52,7 +55,11 @@ conditional, 3 bad input (and 0 when the message is only parsed, without
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if trailPath != "" {
-				return runDeniedTrail(cmd, snapPath, trailPath, asJSON)
+				to, err := window(since, until, "", time.Now())
+				if err != nil {
+					return &exitError{code: exitBadInput, err: err}
+				}
+				return runDeniedTrail(cmd, snapPath, trailPath, to, &aws, asJSON)
 			}
 			text := strings.Join(args, " ")
 			if text == "" || text == "-" {
@@ -111,7 +118,10 @@ conditional, 3 bad input (and 0 when the message is only parsed, without
 	f.StringVar(&o.Resource, "resource", "", "the resource the call was about (bucket, secret, snapshot): its key, through its service")
 	f.StringVar(&o.ViaService, "via", "", "kms:ViaService of the KMS call, e.g. s3.us-east-1.amazonaws.com")
 	f.StringVar(&o.Service, "service", "", "the service called (its IAM prefix: rds, sqs, …), when the message names an operation several services have")
-	f.StringVar(&trailPath, "cloudtrail", "", "explain every AccessDenied or KMS error event in these CloudTrail events (a file or directory, as usage reads) and group them by root cause")
+	f.StringVar(&trailPath, "cloudtrail", "", "explain every AccessDenied or KMS error event in these CloudTrail events (a file, a directory or s3://bucket/prefix, as usage reads) and group them by root cause")
+	f.StringVar(&since, "since", "", "with --cloudtrail: keep events at or after this date, time or age (30d)")
+	f.StringVar(&until, "until", "", "with --cloudtrail: keep events before this date, time or age")
+	aws.register(f)
 	f.BoolVar(&asJSON, "json", false, "print {message, request, decision, denied_by, reasons, message_layer, agrees_with_message, also_denying, explanations, fixes} as JSON")
 	return cmd
 }

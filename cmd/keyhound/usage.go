@@ -21,6 +21,7 @@ func newUsageCmd() *cobra.Command {
 	var (
 		snapPath, trailPath, since, until, unusedFor string
 		asJSON, awsManaged                           bool
+		aws                                          trailAWS
 	)
 	cmd := &cobra.Command{
 		Use:   "usage --snapshot FILE --cloudtrail PATH",
@@ -40,12 +41,20 @@ get-query-results"), or JSON lines of records; the form is read from the content
 @demo is the demo organization's events (with --snapshot @demo). Files are read
 on as many goroutines as there are cores.
 
+PATH may be s3://bucket/prefix: the trail's bucket is read directly, with the
+credentials scan uses (--profile, the environment, SSO; --region for the
+bucket's Region, found otherwise), listing the prefix (s3:ListBucket) and
+downloading --s3-concurrency objects at once (s3:GetObject); digest files and
+the AWSLogs/…/YYYY/MM/DD/ folders outside --since/--until are not downloaded.
+On a terminal, a line on standard error shows the objects listed and read.
+
 --since and --until take a date (2026-11-01), a time (RFC 3339) or an age (30d,
 12h); --unused-for 90d sets --since to 90 days before --until (or now).
 
 Exit codes: 0 done, 3 bad input (the error names the file, byte and JSON path).`,
 		Example: `  keyhound usage --snapshot org.json.gz --cloudtrail AWSLogs/ --unused-for 90d
   keyhound usage --snapshot @demo --cloudtrail @demo --json
+  keyhound usage --snapshot org.json.gz --cloudtrail s3://org-trail/AWSLogs/ --since 30d --profile audit
   keyhound denied --snapshot @demo --cloudtrail @demo`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -57,7 +66,8 @@ Exit codes: 0 done, 3 bad input (the error names the file, byte and JSON path).`
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}
-			j, err := joinTrail(cmd.Context(), g, trailPath, opts)
+			aws.stderr = cmd.ErrOrStderr()
+			j, err := joinTrail(cmd.Context(), g, trailPath, opts, &aws)
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}
@@ -73,12 +83,13 @@ Exit codes: 0 done, 3 bad input (the error names the file, byte and JSON path).`
 	}
 	f := cmd.Flags()
 	f.StringVar(&snapPath, "snapshot", "", "snapshot file (JSON, optionally gzip-compressed), or @demo")
-	f.StringVar(&trailPath, "cloudtrail", "", "CloudTrail events: a file, a directory, or @demo (required)")
+	f.StringVar(&trailPath, "cloudtrail", "", "CloudTrail events: a file, a directory, s3://bucket/prefix, or @demo (required)")
 	f.StringVar(&since, "since", "", "keep events at or after this date, time or age (30d)")
 	f.StringVar(&until, "until", "", "keep events before this date, time or age")
 	f.StringVar(&unusedFor, "unused-for", "", "the window for unused access: --since this long before --until (90d)")
 	f.BoolVar(&awsManaged, "aws-managed", false, "list unused access to AWS managed keys too (their policies cannot be edited)")
 	f.BoolVar(&asJSON, "json", false, "print {stats, uses, unused, unused_grants, unused_keys, unexplained, denials} as JSON")
+	aws.register(f)
 	_ = cmd.MarkFlagRequired("snapshot")
 	_ = cmd.MarkFlagRequired("cloudtrail")
 	return cmd
@@ -148,17 +159,24 @@ func age(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// joinTrail reads the events under path and joins them to g: files on
-// GOMAXPROCS workers, each with its own joiner, merged at the end.
-func joinTrail(ctx context.Context, g *graph.Graph, path string, o cloudtrail.Options) (*usage.Joiner, error) {
+// joinTrail reads the events under path (or s3://bucket/prefix, through
+// aws) and joins them to g: files on GOMAXPROCS workers (objects on
+// --s3-concurrency), each with its own joiner, merged at the end.
+func joinTrail(ctx context.Context, g *graph.Graph, path string, o cloudtrail.Options, aws *trailAWS) (*usage.Joiner, error) {
 	if path == "" {
 		return nil, errors.New("give the events with --cloudtrail PATH")
 	}
-	js := make([]*usage.Joiner, runtime.GOMAXPROCS(0))
+	workers := runtime.GOMAXPROCS(0)
+	read := cloudtrail.ReadConcurrent
+	if cloudtrail.IsS3(path) {
+		workers = max(1, aws.workers)
+		read = aws.readS3
+	}
+	js := make([]*usage.Joiner, workers)
 	for i := range js {
 		js[i] = usage.New(g)
 	}
-	if _, err := cloudtrail.ReadConcurrent(ctx, path, o, len(js), func(w int, e *usage.Event) error {
+	if _, err := read(ctx, path, o, len(js), func(w int, e *usage.Event) error {
 		js[w].Add(e)
 		return nil
 	}); err != nil {
@@ -273,7 +291,7 @@ func viaText(u usage.Use) string {
 
 // runDeniedTrail is `keyhound denied --cloudtrail PATH`: every AccessDenied
 // or KMS error event, explained and grouped by root cause.
-func runDeniedTrail(cmd *cobra.Command, snapPath, trailPath string, asJSON bool) error {
+func runDeniedTrail(cmd *cobra.Command, snapPath, trailPath string, o cloudtrail.Options, aws *trailAWS, asJSON bool) error {
 	if snapPath == "" {
 		return &exitError{code: exitBadInput, err: errors.New("--cloudtrail needs --snapshot")}
 	}
@@ -281,7 +299,8 @@ func runDeniedTrail(cmd *cobra.Command, snapPath, trailPath string, asJSON bool)
 	if err != nil {
 		return &exitError{code: exitBadInput, err: err}
 	}
-	j, err := joinTrail(cmd.Context(), g, trailPath, cloudtrail.Options{})
+	aws.stderr = cmd.ErrOrStderr()
+	j, err := joinTrail(cmd.Context(), g, trailPath, o, aws)
 	if err != nil {
 		return &exitError{code: exitBadInput, err: err}
 	}
