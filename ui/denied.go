@@ -186,6 +186,15 @@ func (s *deniedScreen) render() {
 		})
 		return
 	}
+	s.setLines(append(out, deniedReportLines(s.c, rep)...))
+}
+
+// deniedReportLines are a denied report's lines: what AWS says, the
+// request, keyhound's answer and the layers denying it, the smallest fix.
+func deniedReportLines(c *Common, rep *graph.DeniedReport) []textLine {
+	st := c.Styles
+	var out []textLine
+	add := func(l ...textLine) { out = append(out, l...) }
 	m := rep.Message
 	said := m.Kind
 	if m.PolicyType != "" {
@@ -198,7 +207,7 @@ func (s *deniedScreen) render() {
 	add(hanging(st.Bold.Render("AWS says   "), said+st.Muted.Render("  ("+nonEmptyStr(m.Exception, "AccessDenied")+", "+m.Source+")")),
 		hanging(st.Bold.Render("Request    "), rep.Request.Principal+" → "+rep.Request.Action),
 		hanging("           on ", rep.Request.Resource+viaText2(rep.Request.ViaService)))
-	verdict := s.c.verdictText(rep.Decision)
+	verdict := c.verdictText(rep.Decision)
 	if len(rep.DeniedBy) > 0 {
 		var parts []string
 		for _, d := range rep.DeniedBy {
@@ -235,7 +244,7 @@ func (s *deniedScreen) render() {
 			add(fixLines(st, f)...)
 		}
 	}
-	s.setLines(out)
+	return out
 }
 
 // setLines keeps the report and wraps it to the pane's width.

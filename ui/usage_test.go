@@ -154,3 +154,73 @@ func TestLoadingCountsEvents(t *testing.T) {
 		t.Errorf("after the load, no usage columns:\n%s", got)
 	}
 }
+
+// TestDenialGroups: with usage, Access denied lists the CloudTrail denial
+// groups, most frequent first; enter opens one with its events and
+// keyhound's explanation; i opens the paste view.
+func TestDenialGroups(t *testing.T) {
+	r := demoUsage(t)
+	d := newDriver(t, 120, 40, withUsage(t)...)
+	d.keys("5")
+	s, ok := d.m.top().(*denialsScreen)
+	if !ok {
+		t.Fatalf("Access denied with usage is %T", d.m.top())
+	}
+	if n, _ := s.l.Len(); n != len(r.Denials) || n == 0 {
+		t.Fatalf("%d groups shown, %d in the report", n, len(r.Denials))
+	}
+	got := d.screen()
+	total := 0
+	for _, g := range r.Denials {
+		total += g.Count
+	}
+	if !strings.Contains(got, itoa(total)+" denials in "+itoa(len(r.Denials))+" groups") {
+		t.Errorf("no summary line:\n%s", got)
+	}
+	first := r.Denials[0]
+	d.keys("enter")
+	ds, ok := d.m.top().(*denialScreen)
+	if !ok || ds.g.Action != first.Action || ds.g.Principal != first.Principal {
+		t.Fatalf("enter opened %T %+v, want the first group", d.m.top(), ds)
+	}
+	got = d.screen()
+	for _, want := range []string{"Events", "Explanation", first.Layer, first.Events[0].EventID} {
+		if !strings.Contains(got, want) {
+			t.Errorf("no %q in the group:\n%s", want, got)
+		}
+	}
+	if first.Report != nil && !strings.Contains(got, "AWS says") {
+		t.Errorf("the explanation is not the denied report:\n%s", got)
+	}
+	d.keys("esc i")
+	if ps, ok := d.m.top().(*deniedScreen); !ok || !ps.Capturing() {
+		t.Errorf("i opened %T, want the paste view with its input focused", d.m.top())
+	}
+
+	// Without usage, Access denied is the paste view.
+	d = newDriver(t, 120, 40)
+	d.keys("5")
+	if _, ok := d.m.top().(*deniedScreen); !ok {
+		t.Errorf("Access denied without usage is %T", d.m.top())
+	}
+}
+
+func TestDenialsGolden(t *testing.T) {
+	for _, tc := range []struct{ name, keys string }{
+		{"denials", "5"},
+		{"denial", "5 enter"},
+	} {
+		for _, size := range [][2]int{{80, 24}, {120, 40}} {
+			name := tc.name + "-" + itoa(size[0]) + "x" + itoa(size[1])
+			t.Run(name, func(t *testing.T) {
+				d := newDriver(t, size[0], size[1], withUsage(t)...)
+				d.keys(tc.keys)
+				got := d.screen()
+				if n := strings.Count(got, "\n"); n != size[1] {
+					t.Errorf("%d lines, want %d", n, size[1])
+				}
+				golden(t, name, got)
+			})
+		}
+	}
+}
