@@ -8,6 +8,7 @@ import (
 
 	"github.com/keyhound/keyhound/cloudtrail"
 	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/graph/export"
 	"github.com/keyhound/keyhound/graph/usage"
 	"github.com/keyhound/keyhound/ui"
 )
@@ -46,4 +47,28 @@ func loadUsage(ctx context.Context, g *graph.Graph, path string, progress func(u
 	}
 	progress(ui.LoadProgress{Stage: "joining usage to the access graph"})
 	return js[0].Report(usage.Options{})
+}
+
+// edgeUsage reads the events under path and joins them to g, as keyhound
+// usage does, by access edge for export --cloudtrail: per principal, key
+// and action, and per principal and key (any action).
+func edgeUsage(ctx context.Context, g *graph.Graph, path string) (map[export.UseKey]export.EdgeUse, error) {
+	j, err := joinTrail(ctx, g, path, cloudtrail.Options{})
+	if err != nil {
+		return nil, err
+	}
+	out := map[export.UseKey]export.EdgeUse{}
+	add := func(k export.UseKey, u *usage.Use) {
+		e := out[k]
+		e.Count += u.Count
+		if u.Last.After(e.Last) {
+			e.Last = u.Last
+		}
+		out[k] = e
+	}
+	for _, u := range j.Uses() {
+		add(export.UseKey{Principal: u.Principal, Key: u.Key, Action: u.Action}, &u)
+		add(export.UseKey{Principal: u.Principal, Key: u.Key}, &u)
+	}
+	return out, nil
 }
