@@ -73,7 +73,9 @@ func (s *denialsScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 	if msg, ok := msg.(tea.KeyPressMsg); ok {
 		switch {
 		case key.Matches(msg, pasteKey):
-			return s, push(newDeniedScreen(s.c))
+			p := newDeniedScreen(s.c)
+			p.pasted = true
+			return s, push(p)
 		case key.Matches(msg, s.c.Keys.Enter):
 			if r := s.l.Selected(); r != nil {
 				return s, push(newDenialScreen(s.c, r.ref.(*usage.DenialGroup)))

@@ -28,6 +28,9 @@ type deniedScreen struct {
 	offset int
 	width  int
 	height int
+	// pasted says it was opened from the denial groups (i): its crumb is
+	// "paste", not the section's name again.
+	pasted bool
 }
 
 func newDeniedScreen(c *Common) *deniedScreen {
@@ -286,7 +289,12 @@ func (s *deniedScreen) SetSize(w, h int) {
 	s.input.SetWidth(max(w-len(s.input.Prompt)-2, 10))
 }
 
-func (s *deniedScreen) Crumb() string   { return "Access denied" }
+func (s *deniedScreen) Crumb() string {
+	if s.pasted {
+		return "paste"
+	}
+	return "Access denied"
+}
 func (s *deniedScreen) Capturing() bool { return s.input.Focused() }
 func (s *deniedScreen) Selected() string {
 	if s.report != nil {

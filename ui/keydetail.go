@@ -143,10 +143,11 @@ func whoRows(c *Common, who []graph.Who, key string) []row {
 		if w.External {
 			account = "⇱ " + account + " (external)"
 		}
-		used := c.usageCells(w, key)
+		used, age := c.usageCells(w, key)
+		cells := append([]string{glyphFor(w.Decision.String()) + " " + w.Decision.String(), shortPrincipal(w.Principal), account, via}, used...)
 		rows = append(rows, row{
 			id: w.Principal, kind: w.Decision.String(),
-			cells:  append([]string{glyphFor(w.Decision.String()) + " " + w.Decision.String(), shortPrincipal(w.Principal), account, via}, used...),
+			cells: cells, sortAs: usageSortAs(cells, age),
 			search: strings.ToLower(w.Decision.String()+" "+w.Principal+" "+c.accountLabel(w.Account)+" "+via) + usageSearch(used),
 			ref:    w,
 		})

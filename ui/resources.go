@@ -158,9 +158,11 @@ func (s *resourceScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 					by = append(by, l)
 				}
 			}
+			used, age := s.c.usageCells(graph.Who{Principal: d.principal, Account: d.account}, s.res.Key)
+			cells := append([]string{"✗ DENY", shortPrincipal(d.principal), s.c.accountName(d.account), "denied by " + strings.Join(by, ", ")}, used...)
 			rows = append(rows, row{
 				id: d.principal, kind: "DENY",
-				cells:  append([]string{"✗ DENY", shortPrincipal(d.principal), s.c.accountName(d.account), "denied by " + strings.Join(by, ", ")}, s.c.usageCells(graph.Who{Principal: d.principal, Account: d.account}, s.res.Key)...),
+				cells: cells, sortAs: usageSortAs(cells, age),
 				search: strings.ToLower("deny " + d.principal + " " + s.c.accountLabel(d.account) + " " + strings.Join(by, " ")),
 				ref:    graph.Who{Principal: d.principal, Account: d.account, Decision: eval.Deny},
 			})

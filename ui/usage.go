@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -95,19 +96,31 @@ func whoColumnsFor(c *Common) []column {
 }
 
 // usageCells are a who-can row's USES and LAST USED cells for key, or nil
-// when usage is not loaded.
-func (c *Common) usageCells(w graph.Who, key string) []string {
+// when usage is not loaded; age is the LAST USED cell's sort key (seconds
+// since, never last).
+func (c *Common) usageCells(w graph.Who, key string) (cells []string, age string) {
 	if c.usage == nil {
-		return nil
+		return nil, ""
 	}
 	if w.Principal == graph.AnyGrantee || key == "" {
-		return []string{"", ""}
+		return []string{"", ""}, ""
 	}
 	e := c.usage.of(w, key)
 	if e.count == 0 {
-		return []string{"0", "never"}
+		return []string{"0", "never"}, strconv.Itoa(math.MaxInt32)
 	}
-	return []string{strconv.Itoa(e.count), ago(c.clock(), e.last)}
+	now := c.clock()
+	return []string{strconv.Itoa(e.count), ago(now, e.last)}, strconv.Itoa(int(now.Sub(e.last) / time.Second))
+}
+
+// usageSortAs is a who-can row's sortAs: LAST USED by age.
+func usageSortAs(cells []string, age string) []string {
+	if age == "" {
+		return nil
+	}
+	out := make([]string, len(cells))
+	out[len(out)-1] = age
+	return out
 }
 
 // clock is the time relative times are measured from.

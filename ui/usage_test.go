@@ -196,6 +196,9 @@ func TestDenialGroups(t *testing.T) {
 	if ps, ok := d.m.top().(*deniedScreen); !ok || !ps.Capturing() {
 		t.Errorf("i opened %T, want the paste view with its input focused", d.m.top())
 	}
+	if got := d.screen(); !strings.Contains(got, "Access denied › paste") {
+		t.Errorf("the breadcrumb does not say paste:\n%s", got)
+	}
 
 	// Without usage, Access denied is the paste view.
 	d = newDriver(t, 120, 40)
@@ -222,5 +225,26 @@ func TestDenialsGolden(t *testing.T) {
 				golden(t, name, got)
 			})
 		}
+	}
+}
+
+// TestSortByLastUsed: s on LAST USED sorts by age, most recent first, never
+// last — not by the text ("12d ago" before "2d ago").
+func TestSortByLastUsed(t *testing.T) {
+	d := newDriver(t, 120, 40, withUsage(t)...)
+	d.keys("/ t:reports enter enter")
+	l := d.m.top().(*keyScreen).lists[tabWho].l
+	// Each column sorts ascending, then descending: LAST USED, the last,
+	// ascending is the 2×5+1th press.
+	for range 2*(len(whoColumns)+len(usageColumns)-1) + 1 {
+		d.keys("s")
+	}
+	var got []string
+	for _, i := range l.shown {
+		got = append(got, l.rows[i].cells[len(l.rows[i].cells)-1])
+	}
+	want := []string{"2d ago", "12d ago", "17d ago", "38d ago", "never", "never", "never", "never"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("sorted by LAST USED: %q, want %q", got, want)
 	}
 }

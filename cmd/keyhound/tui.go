@@ -36,7 +36,10 @@ Access denied (paste an AccessDenied error); 6 Scan and 7 Diff appear with
 --scan and --diff. enter drills in, esc goes back, / filters, s sorts (again:
 reverse), : jumps to any name (completing as you type), y copies the ARN under
 the cursor, e exports what you look at (DOT, Mermaid, JSON or the snapshot),
-? shows every key. A large snapshot opens on a loading frame.`,
+? shows every key. A large snapshot opens on a loading frame.
+--cloudtrail PATH reads CloudTrail events there too: who-can lists gain USES
+and LAST USED, and Access denied lists the denial groups (enter: the events
+and the explanation; i: paste an error).`,
 		Example: `  keyhound tui                      # the demo organization
   keyhound tui --snapshot org.json.gz
   keyhound tui --snapshot org.json.gz --cloudtrail AWSLogs/   # who did, next to who can
