@@ -198,3 +198,6 @@ func (s *denialScreen) Selected() string {
 func (s *denialScreen) Crumb() string             { return strconv.Itoa(s.g.Count) + " × " + s.g.Action }
 func (s *denialScreen) ShortHelp() []key.Binding  { return s.help() }
 func (s *denialScreen) FullHelp() [][]key.Binding { return [][]key.Binding{scrollKeys(s.c)} }
+
+// Click selects the group clicked; again opens it.
+func (s *denialsScreen) Click(_, y int) bool { return s.clickBelow(listTop(s.View(), s.l), y) }

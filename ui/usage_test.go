@@ -248,3 +248,27 @@ func TestSortByLastUsed(t *testing.T) {
 		t.Errorf("sorted by LAST USED: %q, want %q", got, want)
 	}
 }
+
+// TestDenialGroupsClick: a click selects a group, a second opens it.
+func TestDenialGroupsClick(t *testing.T) {
+	d := newDriver(t, 120, 40, withUsage(t)...)
+	d.keys("5")
+	lines := strings.Split(d.screen(), "\n")
+	y := -1
+	for i, l := range lines {
+		if strings.Contains(l, "role/Tinkerer") {
+			y = i
+		}
+	}
+	if y < 0 {
+		t.Fatalf("no Tinkerer row:\n%s", d.screen())
+	}
+	d.send(click(10, y))
+	if r := d.m.top().(*denialsScreen).l.Selected(); r == nil || !strings.HasSuffix(r.id, "role/Tinkerer") {
+		t.Fatalf("the click selected %+v", r)
+	}
+	d.send(click(10, y))
+	if s, ok := d.m.top().(*denialScreen); !ok || !strings.HasSuffix(s.g.Principal, "role/Tinkerer") {
+		t.Errorf("the second click opened %T", d.m.top())
+	}
+}
