@@ -2,6 +2,7 @@ package ui
 
 import (
 	"strings"
+	"time"
 
 	"charm.land/lipgloss/v2"
 
@@ -36,6 +37,10 @@ type Common struct {
 	jumpIxOf *graph.Graph
 	// ExportDir is where e writes its files; "" is the working directory.
 	ExportDir string
+	// usage is the CloudTrail usage (WithUsage), nil when not loaded; now
+	// is the clock relative times are measured from (nil: time.Now).
+	usage *usageIndex
+	now   func() time.Time
 }
 
 // kindStyle is the style of a decision or severity cell; the cell's text

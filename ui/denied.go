@@ -28,6 +28,9 @@ type deniedScreen struct {
 	offset int
 	width  int
 	height int
+	// pasted says it was opened from the denial groups (i): its crumb is
+	// "paste", not the section's name again.
+	pasted bool
 }
 
 func newDeniedScreen(c *Common) *deniedScreen {
@@ -186,6 +189,15 @@ func (s *deniedScreen) render() {
 		})
 		return
 	}
+	s.setLines(append(out, deniedReportLines(s.c, rep)...))
+}
+
+// deniedReportLines are a denied report's lines: what AWS says, the
+// request, keyhound's answer and the layers denying it, the smallest fix.
+func deniedReportLines(c *Common, rep *graph.DeniedReport) []textLine {
+	st := c.Styles
+	var out []textLine
+	add := func(l ...textLine) { out = append(out, l...) }
 	m := rep.Message
 	said := m.Kind
 	if m.PolicyType != "" {
@@ -198,7 +210,7 @@ func (s *deniedScreen) render() {
 	add(hanging(st.Bold.Render("AWS says   "), said+st.Muted.Render("  ("+nonEmptyStr(m.Exception, "AccessDenied")+", "+m.Source+")")),
 		hanging(st.Bold.Render("Request    "), rep.Request.Principal+" → "+rep.Request.Action),
 		hanging("           on ", rep.Request.Resource+viaText2(rep.Request.ViaService)))
-	verdict := s.c.verdictText(rep.Decision)
+	verdict := c.verdictText(rep.Decision)
 	if len(rep.DeniedBy) > 0 {
 		var parts []string
 		for _, d := range rep.DeniedBy {
@@ -235,7 +247,7 @@ func (s *deniedScreen) render() {
 			add(fixLines(st, f)...)
 		}
 	}
-	s.setLines(out)
+	return out
 }
 
 // setLines keeps the report and wraps it to the pane's width.
@@ -277,7 +289,12 @@ func (s *deniedScreen) SetSize(w, h int) {
 	s.input.SetWidth(max(w-len(s.input.Prompt)-2, 10))
 }
 
-func (s *deniedScreen) Crumb() string   { return "Access denied" }
+func (s *deniedScreen) Crumb() string {
+	if s.pasted {
+		return "paste"
+	}
+	return "Access denied"
+}
 func (s *deniedScreen) Capturing() bool { return s.input.Focused() }
 func (s *deniedScreen) Selected() string {
 	if s.report != nil {

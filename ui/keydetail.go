@@ -44,7 +44,7 @@ type keyScreen struct {
 
 func newKeyScreen(c *Common, k *graph.Key) *keyScreen {
 	s := &keyScreen{c: c, key: k, policy: newPolicyView(c, k.PolicyText)}
-	s.lists[tabWho] = newListView(c, whoColumns, "computing…")
+	s.lists[tabWho] = newListView(c, whoColumnsFor(c), "computing…")
 	s.lists[tabResources] = newListView(c, []column{{"TYPE", 14, 0}, {"RESOURCE", 24, 4}, {"SHARED WITH", 12, 3}}, "no resource in the snapshot is encrypted by this key")
 	s.lists[tabGrants] = newListView(c, []column{{"GRANTEE", 18, 3}, {"ACCOUNT", 10, 2}, {"OPERATIONS", 12, 2}, {"CONSTRAINTS", 12, 2}}, "no grants")
 	s.lists[tabFindings] = newListView(c, []column{{"SEVERITY", 9, 0}, {"FINDING", 30, 4}}, "no findings")
@@ -123,7 +123,9 @@ func whoCmd(g *graph.Graph, action, target string) tea.Cmd {
 
 func (s *keyScreen) Init() tea.Cmd { return whoCmd(s.c.Graph, "kms:Decrypt", s.key.ARN) }
 
-func whoRows(c *Common, who []graph.Who) []row {
+// whoRows are the rows of who-can lists; key is the key whose usage the
+// USES and LAST USED cells count (when usage is loaded).
+func whoRows(c *Common, who []graph.Who, key string) []row {
 	rows := make([]row, 0, len(who))
 	for _, w := range who {
 		via := viaText(w.Paths)
@@ -141,10 +143,12 @@ func whoRows(c *Common, who []graph.Who) []row {
 		if w.External {
 			account = "⇱ " + account + " (external)"
 		}
+		used, age := c.usageCells(w, key)
+		cells := append([]string{glyphFor(w.Decision.String()) + " " + w.Decision.String(), shortPrincipal(w.Principal), account, via}, used...)
 		rows = append(rows, row{
 			id: w.Principal, kind: w.Decision.String(),
-			cells:  []string{glyphFor(w.Decision.String()) + " " + w.Decision.String(), shortPrincipal(w.Principal), account, via},
-			search: strings.ToLower(w.Decision.String() + " " + w.Principal + " " + c.accountLabel(w.Account) + " " + via),
+			cells: cells, sortAs: usageSortAs(cells, age),
+			search: strings.ToLower(w.Decision.String()+" "+w.Principal+" "+c.accountLabel(w.Account)+" "+via) + usageSearch(used),
 			ref:    w,
 		})
 	}
@@ -186,7 +190,7 @@ func (s *keyScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 		}
 		s.who, s.err, s.loaded = msg.who, msg.err, true
 		s.lists[tabWho].l.empty = "nobody can decrypt with this key"
-		s.lists[tabWho].l.SetRows(whoRows(s.c, msg.who))
+		s.lists[tabWho].l.SetRows(whoRows(s.c, msg.who, s.key.ARN))
 		s.relayout() // the blast radius is known now
 		return s, nil
 	case findingsMsg:

@@ -26,6 +26,17 @@ type row struct {
 	// kind colours the row's decision or severity cell (column 0).
 	kind string
 	ref  any // what the row stands for, for the screen that owns the list
+	// sortAs, when a cell has one, is what s sorts it by instead of its
+	// text ("" keeps the text): a number for "3d ago".
+	sortAs []string
+}
+
+// sortKey is what column c sorts by.
+func (r *row) sortKey(c int) string {
+	if c < len(r.sortAs) && r.sortAs[c] != "" {
+		return r.sortAs[c]
+	}
+	return r.cells[c]
 }
 
 // list is a virtualized, filterable, sortable table: only the rows on screen
@@ -240,7 +251,7 @@ func (l *list) sortIndices(idx []int) {
 	}
 	c := l.sortCol
 	slices.SortStableFunc(idx, func(a, b int) int {
-		x, y := l.rows[a].cells[c], l.rows[b].cells[c]
+		x, y := l.rows[a].sortKey(c), l.rows[b].sortKey(c)
 		var r int
 		xn, xerr := strconv.Atoi(x)
 		yn, yerr := strconv.Atoi(y)

@@ -27,7 +27,8 @@ type Loader func(ctx context.Context, progress func(LoadProgress)) (*graph.Graph
 type LoadProgress struct {
 	Stage string
 	// Done and Total count Unit ("bytes", "accounts"); Total is 0 when
-	// there is nothing to count.
+	// there is nothing to count, or (with a Unit) when Done counts on with
+	// no end known ("events").
 	Done, Total int64
 	Unit        string
 }
@@ -157,8 +158,11 @@ func (m *Model) loadingView() string {
 			continue
 		}
 		line := m.spinFrame() + " " + s.Stage + "…"
-		if s.Total > 0 {
+		switch {
+		case s.Total > 0:
 			line += "  " + l.bar.ViewAs(float64(s.Done)/float64(s.Total)) + "  " + count(s.Done, s.Total, s.Unit)
+		case s.Unit != "":
+			line += "  " + amount(s.Done, s.Unit) // a count with no total: events read
 		}
 		b.WriteString(line + took + "\n")
 	}
@@ -169,6 +173,9 @@ func (m *Model) loadingView() string {
 // done is a finished stage's count: " (5.4 MB)", " (1,001 accounts)".
 func done(p LoadProgress) string {
 	if p.Total == 0 {
+		if p.Unit != "" {
+			return " (" + amount(p.Done, p.Unit) + ")"
+		}
 		return ""
 	}
 	return " (" + amount(p.Total, p.Unit) + ")"

@@ -147,6 +147,9 @@ func (m *Model) lazySection(s section) screen {
 	case secResources:
 		return newResourcesScreen(m.c)
 	case secDenied:
+		if m.c.usage != nil {
+			return newDenialsScreen(m.c) // the CloudTrail denial groups
+		}
 		return newDeniedScreen(m.c)
 	}
 	return nil

@@ -98,7 +98,7 @@ type resourceScreen struct {
 }
 
 func newResourceScreen(c *Common, r *graph.Resource) *resourceScreen {
-	return &resourceScreen{res: r, listView: newListView(c, whoColumns, "computing…")}
+	return &resourceScreen{res: r, listView: newListView(c, whoColumnsFor(c), "computing…")}
 }
 
 func (s *resourceScreen) Init() tea.Cmd { return resourceWhoCmd(s.c.Graph, s.res) }
@@ -148,7 +148,7 @@ func (s *resourceScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 		}
 		s.loaded, s.err = true, m.err
 		s.l.empty = "nobody can read this resource's data"
-		rows := whoRows(s.c, m.who)
+		rows := whoRows(s.c, m.who, s.res.Key)
 		for _, d := range m.denied {
 			var by []string
 			for _, x := range d.by {
@@ -158,9 +158,11 @@ func (s *resourceScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 					by = append(by, l)
 				}
 			}
+			used, age := s.c.usageCells(graph.Who{Principal: d.principal, Account: d.account}, s.res.Key)
+			cells := append([]string{"✗ DENY", shortPrincipal(d.principal), s.c.accountName(d.account), "denied by " + strings.Join(by, ", ")}, used...)
 			rows = append(rows, row{
 				id: d.principal, kind: "DENY",
-				cells:  []string{"✗ DENY", shortPrincipal(d.principal), s.c.accountName(d.account), "denied by " + strings.Join(by, ", ")},
+				cells: cells, sortAs: usageSortAs(cells, age),
 				search: strings.ToLower("deny " + d.principal + " " + s.c.accountLabel(d.account) + " " + strings.Join(by, " ")),
 				ref:    graph.Who{Principal: d.principal, Account: d.account, Decision: eval.Deny},
 			})

@@ -37,7 +37,7 @@ for the demo organization; --write FILE saves it as a snapshot file.`,
 				return err
 			}
 			if isTerminal(cmd.OutOrStdout()) && !tour {
-				return runTUI(cmd, demoName)
+				return runTUI(cmd, demoName, "")
 			}
 			g, err := loadGraph(demoName, cmd.ErrOrStderr())
 			if err != nil {

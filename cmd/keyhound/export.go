@@ -34,6 +34,7 @@ var exportFormats = []struct{ name, what string }{
 func newExportCmd() *cobra.Command {
 	var (
 		snapPath, format, out, severity string
+		trailPath                       string
 		o                               export.Options
 		decisions                       []string
 	)
@@ -51,6 +52,7 @@ func newExportCmd() *cobra.Command {
   keyhound export --snapshot org.json.gz --format cypher -o org.cypher && cypher-shell -f org.cypher
   keyhound export --snapshot org.json.gz --format neo4j-csv -o import/
   keyhound export --snapshot @demo --format json --escalation -o graph.json
+  keyhound export --snapshot @demo --format json --cloudtrail @demo   # uses and last_used on access edges
   keyhound export --snapshot org.json.gz --format sarif --severity high -o keyhound.sarif`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -73,6 +75,11 @@ func newExportCmd() *cobra.Command {
 					o.Decisions = append(o.Decisions, eval.Conditional)
 				default:
 					return &exitError{code: exitBadInput, err: fmt.Errorf("--decision %q: want ALLOW or CONDITIONAL (DENY is never an edge)", d)}
+				}
+			}
+			if trailPath != "" {
+				if o.Usage, err = edgeUsage(cmd.Context(), g, trailPath); err != nil {
+					return &exitError{code: exitBadInput, err: err}
 				}
 			}
 			floor, ok := graph.ParseSeverity(severity)
@@ -98,6 +105,7 @@ func newExportCmd() *cobra.Command {
 	f.IntVar(&o.ChainDepth, "chain-depth", 0, "role-chain hops to follow (default 5)")
 	f.BoolVar(&o.Escalation, "escalation", false, "add can-escalate-to edges: who can make themselves able to use each key, and the API calls (steps)")
 	f.IntVar(&o.EscalationDepth, "escalation-depth", 0, "steps an escalation path may take before the action on the key (default 3)")
+	f.StringVar(&trailPath, "cloudtrail", "", "CloudTrail events (as keyhound usage reads them, or @demo): uses and last_used on the access edges (json)")
 	f.IntVar(&o.Workers, "workers", runtime.GOMAXPROCS(0), "who-can computations in parallel (default: the CPUs Go may use)")
 	return cmd
 }

@@ -24,7 +24,7 @@ happened and what the smallest fix is.`,
 			if !isTerminal(cmd.OutOrStdout()) {
 				return cmd.Help()
 			}
-			return runTUI(cmd, demoName)
+			return runTUI(cmd, demoName, "")
 		},
 	}
 	// --version prints the line `keyhound version` prints.

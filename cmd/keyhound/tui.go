@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
+	"github.com/keyhound/keyhound/cloudtrail"
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/diff"
 	"github.com/keyhound/keyhound/graph/snapshot"
@@ -19,6 +21,7 @@ import (
 func newTUICmd() *cobra.Command {
 	var (
 		snap     string
+		trail    string
 		showDiff bool
 		escalate bool
 		scan     bool
@@ -33,9 +36,13 @@ Access denied (paste an AccessDenied error); 6 Scan and 7 Diff appear with
 --scan and --diff. enter drills in, esc goes back, / filters, s sorts (again:
 reverse), : jumps to any name (completing as you type), y copies the ARN under
 the cursor, e exports what you look at (DOT, Mermaid, JSON or the snapshot),
-? shows every key. A large snapshot opens on a loading frame.`,
+? shows every key. A large snapshot opens on a loading frame.
+--cloudtrail PATH reads CloudTrail events there too: who-can lists gain USES
+and LAST USED, and Access denied lists the denial groups (enter: the events
+and the explanation; i: paste an error).`,
 		Example: `  keyhound tui                      # the demo organization
   keyhound tui --snapshot org.json.gz
+  keyhound tui --snapshot org.json.gz --cloudtrail AWSLogs/   # who did, next to who can
   keyhound tui --diff yesterday.json.gz today.json.gz   # what changed, browsing today's
   keyhound tui --scan --org --regions us-east-1 -o org.json.gz`,
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -54,19 +61,22 @@ the cursor, e exports what you look at (DOT, Mermaid, JSON or the snapshot),
 			if snap == "" {
 				snap = demoName
 			}
-			return runTUI(cmd, snap)
+			return runTUI(cmd, snap, trail)
 		},
 	}
 	cmd.Flags().StringVar(&snap, "snapshot", "", "snapshot file to browse (@demo: the built-in demo organization)")
 	cmd.Flags().BoolVar(&showDiff, "diff", false, "OLD NEW: open on the effective-access diff between two snapshots, browsing NEW")
 	cmd.Flags().BoolVar(&escalate, "escalation", false, "add the escalation findings (who can make themselves able to use a key) to Findings; a search per key, minutes on a large organization")
+	cmd.Flags().StringVar(&trail, "cloudtrail", "", "CloudTrail events (as keyhound usage reads them, or @demo): who-can lists show USES and LAST USED, Access denied the denial groups")
 	cmd.Flags().BoolVar(&scan, "scan", false, "start a scan (with keyhound scan's flags) and watch it; the views fill in when it ends")
 	sf.register(cmd.Flags())
 	return cmd
 }
 
 // runTUI loads a snapshot and runs the TUI on it until the user quits.
-func runTUI(cmd *cobra.Command, path string) error {
+// With trail, the CloudTrail events are read and joined behind the loading
+// frame too.
+func runTUI(cmd *cobra.Command, path, trail string) error {
 	if !isTerminal(cmd.OutOrStdout()) {
 		return &exitError{code: exitBadInput, err: fmt.Errorf("the TUI needs a terminal; for scripts use who-can, can, what-can, findings with --json")}
 	}
@@ -77,9 +87,21 @@ func runTUI(cmd *cobra.Command, path string) error {
 			return &exitError{code: exitBadInput, err: fmt.Errorf("open snapshot: %w", err)}
 		}
 	}
+	if trail != "" && trail != cloudtrail.Demo && !strings.HasPrefix(trail, "s3://") {
+		if _, err := os.Stat(trail); err != nil {
+			return &exitError{code: exitBadInput, err: fmt.Errorf("open CloudTrail events: %w", err)}
+		}
+	}
 	load := func(ctx context.Context, progress func(ui.LoadProgress)) (*graph.Graph, []ui.Option, error) {
 		g, err := readGraph(ctx, path, progress)
-		return g, nil, err
+		if err != nil || trail == "" {
+			return g, nil, err
+		}
+		r, err := loadUsage(ctx, g, trail, progress)
+		if err != nil {
+			return nil, nil, err
+		}
+		return g, []ui.Option{ui.WithUsage(r)}, nil
 	}
 	return runProgram(cmd, emptyGraph(), sourceName(path), ui.WithLoader(load))
 }

@@ -3,6 +3,7 @@ package export
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 
 	"github.com/keyhound/keyhound/graph/eval"
 	"github.com/keyhound/keyhound/internal/jsonappend"
@@ -49,6 +50,14 @@ func appendEdge(b []byte, e *Edge) []byte {
 		// Rare (escalation edges) and nested: encoding/json's own.
 		b = append(b, `,"steps":`...)
 		b = appendJSON(b, e.Steps)
+	}
+	if e.Uses != nil {
+		b = append(b, `,"uses":`...)
+		b = strconv.AppendInt(b, int64(*e.Uses), 10)
+	}
+	if e.LastUsed != "" {
+		b = append(b, `,"last_used":`...)
+		b = appendString(b, e.LastUsed)
 	}
 	if len(e.Attrs) > 0 {
 		b = append(b, `,"attrs":{`...)

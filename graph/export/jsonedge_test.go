@@ -41,7 +41,11 @@ var edgeCases = []Edge{
 	}, Attrs: map[string]string{"steps": "PutRolePolicy r → Decrypt"}},
 	{From: "\xff\xfeinvalid", To: "tab\there\nnewline \\ \"quoted\" é ü 日本", Kind: "x", Action: "<script>&amp;", Decision: eval.Allow},
 	{From: "", To: "", Kind: "", Via: []string{}, Because: []string{""}, Attrs: map[string]string{}},
+	{From: "p", To: "k", Kind: EdgeCanUseKey, Action: "kms:Decrypt", Decision: eval.Allow, Uses: new(int)},
+	{From: "p", To: "r", Kind: EdgeCanRead, Action: "read", Decision: eval.Allow, Uses: intp(412), LastUsed: "2026-11-20T09:30:00Z", Attrs: map[string]string{"a": "b"}},
 }
+
+func intp(n int) *int { return &n }
 
 func TestEdgeEncodingMatchesEncodingJSON(t *testing.T) {
 	for i := range edgeCases {

@@ -12,6 +12,7 @@ package export
 import (
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/escalation"
@@ -75,7 +76,23 @@ type Edge struct {
 	// Steps, on a can-escalate-to edge, are the calls that give the access,
 	// the last being the action on the key.
 	Steps []escalation.Step `json:"steps,omitempty"`
-	Attrs map[string]string `json:"attrs,omitempty"`
+	// Uses and LastUsed, on can-use-key and can-read edges when
+	// Options.Usage is given: the calls the principal made (on a can-read
+	// edge, on the resource's key, any operation) and the last one's time
+	// (RFC 3339; absent when there was none).
+	Uses     *int              `json:"uses,omitempty"`
+	LastUsed string            `json:"last_used,omitempty"`
+	Attrs    map[string]string `json:"attrs,omitempty"`
+}
+
+// UseKey names the calls of a principal on a key: one action, or any
+// ("").
+type UseKey struct{ Principal, Key, Action string }
+
+// EdgeUse is how many calls were made, and when the last was.
+type EdgeUse struct {
+	Count int
+	Last  time.Time
 }
 
 // Options narrow an export. The zero value exports everything, with
@@ -102,6 +119,11 @@ type Options struct {
 	// (graph/escalation; 0: escalation.DefaultDepth).
 	Escalation      bool
 	EscalationDepth int
+	// Usage, when not nil, adds uses and last_used to the access edges:
+	// CloudTrail usage as graph/usage joins it, by principal, key and
+	// action (can-use-key) and by principal and key, any action ("",
+	// can-read).
+	Usage map[UseKey]EdgeUse
 }
 
 func (o *Options) normalize(g *graph.Graph) error {

@@ -3,6 +3,7 @@ package export
 import (
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/sourcegraph/conc/stream"
 
@@ -242,6 +243,7 @@ func (w *walker) principalEdges() error {
 					continue
 				}
 				e := Edge{From: p, To: x.Key, Kind: EdgeCanUseKey, Action: action, Decision: x.Decision, Conditions: x.Conditions}
+				w.used(&e, x.Key, action)
 				for _, path := range x.Paths {
 					if len(path.Via) > 1 {
 						e.Via = path.Via
@@ -554,7 +556,7 @@ func (w *walker) access() error {
 				if werr != nil {
 					return func() {}
 				}
-				edges := w.whoEdges(who, k.ARN, k.Account, EdgeCanUseKey, action)
+				edges := w.whoEdges(who, k.ARN, k.Account, EdgeCanUseKey, action, k.ARN)
 				if sr := esc[action]; sr != nil {
 					edges = append(edges, w.escalationEdges(sr, k, action, who)...)
 				}
@@ -571,14 +573,20 @@ func (w *walker) access() error {
 			if werr != nil {
 				return func() {}
 			}
-			return encode(w.whoEdges(who, r.ARN, r.Account, EdgeCanRead, "read"))
+			return encode(w.whoEdges(who, r.ARN, r.Account, EdgeCanRead, "read", r.Key))
 		})
 	}
 	s.Wait()
 	return err
 }
 
-func (w *walker) whoEdges(who []graph.Who, to, toAccount, kind, action string) []Edge {
+// whoEdges are the access edges of who to `to`; key is the key whose
+// usage they carry (Options.Usage).
+func (w *walker) whoEdges(who []graph.Who, to, toAccount, kind, action, key string) []Edge {
+	usageAction := action
+	if kind == EdgeCanRead {
+		usageAction = "" // the resource's key, any operation
+	}
 	edges := make([]Edge, 0, len(who))
 	for i := range who {
 		x := &who[i]
@@ -586,6 +594,7 @@ func (w *walker) whoEdges(who []graph.Who, to, toAccount, kind, action string) [
 			continue
 		}
 		e := Edge{From: x.Principal, To: to, Kind: kind, Action: action, Decision: x.Decision, Conditions: x.Conditions, Because: x.Because}
+		w.used(&e, key, usageAction)
 		for _, p := range x.Paths {
 			if len(p.Via) > 1 {
 				e.Via = p.Via
@@ -595,6 +604,20 @@ func (w *walker) whoEdges(who []graph.Who, to, toAccount, kind, action string) [
 		edges = append(edges, e)
 	}
 	return edges
+}
+
+// used sets an access edge's uses and last use of key (action "": any),
+// when usage is given.
+func (w *walker) used(e *Edge, key, action string) {
+	if w.o.Usage == nil {
+		return
+	}
+	u := w.o.Usage[UseKey{Principal: e.From, Key: key, Action: action}]
+	n := u.Count
+	e.Uses = &n
+	if n > 0 {
+		e.LastUsed = u.Last.UTC().Format(time.RFC3339)
+	}
 }
 
 func accountOf(principal string) string {

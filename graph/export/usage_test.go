@@ -1,0 +1,78 @@
+package export
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// TestUsageOnAccessEdges: with Options.Usage, every can-use-key and
+// can-read edge says how often it was used and when last (can-read: the
+// resource's key, any action); other edges say nothing; the export stays
+// valid against the schema. Without it, no edge has uses.
+func TestUsageOnAccessEdges(t *testing.T) {
+	g := graphs(t)["demo"]
+	const (
+		dilip   = "arn:aws:iam::222222222222:user/dilip"
+		reports = "arn:aws:kms:us-east-1:111111111111:key/1d6a2f4e-0000-4000-8000-00000000a001"
+		bucket  = "arn:aws:s3:::kh-demo-reports"
+	)
+	last := time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC)
+	o := Options{Usage: map[UseKey]EdgeUse{
+		{Principal: dilip, Key: reports, Action: "kms:Decrypt"}: {Count: 2, Last: last},
+		{Principal: dilip, Key: reports}:                        {Count: 3, Last: last},
+	}}
+	schema := compile(t, filepath.Join("..", "..", "docs", "graph.schema.json"))
+	for _, workers := range []int{1, 3} {
+		o.Workers = workers
+		data := export(t, g, o, NewJSON)
+		validate(t, schema, data)
+		var doc struct {
+			Edges []Edge `json:"edges"`
+		}
+		if err := json.Unmarshal(data, &doc); err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		for _, e := range doc.Edges {
+			access := e.Kind == EdgeCanUseKey || e.Kind == EdgeCanRead
+			if access != (e.Uses != nil) {
+				t.Errorf("%s %s → %s: uses %v", e.Kind, e.From, e.To, e.Uses)
+				continue
+			}
+			if !access {
+				continue
+			}
+			want, wantLast := 0, ""
+			switch {
+			case e.From == dilip && e.To == reports && e.Kind == EdgeCanUseKey:
+				want, wantLast = 2, "2026-11-20T09:30:00Z"
+			case e.From == dilip && e.To == bucket:
+				want, wantLast = 3, "2026-11-20T09:30:00Z"
+			}
+			if want > 0 {
+				seen[e.Kind] = true
+			}
+			if *e.Uses != want || e.LastUsed != wantLast {
+				t.Errorf("%s %s → %s: uses %d last %q, want %d %q", e.Kind, e.From, e.To, *e.Uses, e.LastUsed, want, wantLast)
+			}
+		}
+		if !seen[EdgeCanUseKey] || !seen[EdgeCanRead] {
+			t.Errorf("dilip's edges not found: %v", seen)
+		}
+	}
+
+	data := export(t, g, Options{}, NewJSON)
+	var doc struct {
+		Edges []Edge `json:"edges"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range doc.Edges {
+		if e.Uses != nil || e.LastUsed != "" {
+			t.Fatalf("usage without Options.Usage: %+v", e)
+		}
+	}
+}
