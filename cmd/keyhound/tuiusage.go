@@ -31,7 +31,13 @@ func loadUsage(ctx context.Context, g *graph.Graph, path string, progress func(u
 		js[i] = usage.New(g)
 	}
 	var read atomic.Int64
-	st, err := cloudtrail.ReadConcurrent(ctx, path, cloudtrail.Options{}, len(js), func(w int, e *usage.Event) error {
+	readEvents := cloudtrail.ReadConcurrent
+	if cloudtrail.IsS3(path) {
+		// The default credentials; no progress line on stderr, which the
+		// TUI owns: the loading frame counts the events.
+		readEvents = defaultTrailAWS().readS3
+	}
+	st, err := readEvents(ctx, path, cloudtrail.Options{}, len(js), func(w int, e *usage.Event) error {
 		js[w].Add(e)
 		if counts[w]++; counts[w]%progressEvery == 0 {
 			progress(ui.LoadProgress{Stage: trailStage, Done: read.Add(progressEvery), Unit: "events"})
@@ -49,11 +55,15 @@ func loadUsage(ctx context.Context, g *graph.Graph, path string, progress func(u
 	return js[0].Report(usage.Options{})
 }
 
+// defaultTrailAWS reads s3:// trails with the default credentials chain
+// (AWS_PROFILE and the rest) and no progress line.
+func defaultTrailAWS() *trailAWS { return &trailAWS{workers: cloudtrail.DefaultS3Workers} }
+
 // edgeUsage reads the events under path and joins them to g, as keyhound
 // usage does, by access edge for export --cloudtrail: per principal, key
 // and action, and per principal and key (any action).
 func edgeUsage(ctx context.Context, g *graph.Graph, path string) (map[export.UseKey]export.EdgeUse, error) {
-	j, err := joinTrail(ctx, g, path, cloudtrail.Options{})
+	j, err := joinTrail(ctx, g, path, cloudtrail.Options{}, defaultTrailAWS())
 	if err != nil {
 		return nil, err
 	}
