@@ -15,6 +15,7 @@ import (
 	"github.com/keyhound/keyhound/cloudtrail"
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/usage"
+	"github.com/keyhound/keyhound/internal/plural"
 )
 
 func newUsageCmd() *cobra.Command {
@@ -214,7 +215,7 @@ func writeUsage(w io.Writer, g *graph.Graph, r *usage.Report) error {
 			key = u.Key
 			fmt.Fprintf(&b, "  %s\n", keyName(g, key))
 		}
-		fmt.Fprintf(&b, "    %-34s %s  %d calls  %s – %s%s\n", u.Action, u.Principal, u.Count, day(u.First), day(u.Last), viaText(u))
+		fmt.Fprintf(&b, "    %-34s %s  %s  %s – %s%s\n", u.Action, u.Principal, plural.Count(u.Count, "call"), day(u.First), day(u.Last), viaText(u))
 	}
 
 	fmt.Fprintf(&b, "\nunused access: %d (ALLOW or CONDITIONAL, no call in the window) — what to cut\n", len(r.Unused))
@@ -262,7 +263,7 @@ func writeUsage(w io.Writer, g *graph.Graph, r *usage.Report) error {
 		if u.ViaService != "" {
 			how = "through " + u.ViaService
 		}
-		fmt.Fprintf(&b, "  %s %s on %s: %d calls %s, %s – %s\n", u.Principal, u.Action, keyName(g, u.Key), u.Calls, how, day(u.First), day(u.Last))
+		fmt.Fprintf(&b, "  %s %s on %s: %s %s, %s – %s\n", u.Principal, u.Action, keyName(g, u.Key), plural.Count(u.Calls, "call"), how, day(u.First), day(u.Last))
 		switch {
 		case u.Error != "":
 			fmt.Fprintf(&b, "    keyhound cannot answer: %s\n", u.Error)
