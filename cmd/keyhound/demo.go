@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/keyhound/keyhound/cloudtrail"
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/demo"
 )
@@ -37,7 +38,7 @@ for the demo organization; --write FILE saves it as a snapshot file.`,
 				return err
 			}
 			if isTerminal(cmd.OutOrStdout()) && !tour {
-				return runTUI(cmd, demoName, "")
+				return runTUI(cmd, demoName, "", cloudtrail.Options{})
 			}
 			g, err := loadGraph(demoName, cmd.ErrOrStderr())
 			if err != nil {

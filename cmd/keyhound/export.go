@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/keyhound/keyhound/cloudtrail"
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/eval"
 	"github.com/keyhound/keyhound/graph/export"
@@ -35,6 +36,7 @@ func newExportCmd() *cobra.Command {
 	var (
 		snapPath, format, out, severity string
 		trailPath                       string
+		trailOpts                       func() (cloudtrail.Options, error)
 		o                               export.Options
 		decisions                       []string
 	)
@@ -78,7 +80,11 @@ func newExportCmd() *cobra.Command {
 				}
 			}
 			if trailPath != "" {
-				if o.Usage, err = edgeUsage(cmd.Context(), g, trailPath); err != nil {
+				w, err := trailOpts()
+				if err != nil {
+					return &exitError{code: exitBadInput, err: err}
+				}
+				if o.Usage, err = edgeUsage(cmd.Context(), g, trailPath, w); err != nil {
 					return &exitError{code: exitBadInput, err: err}
 				}
 			}
@@ -105,6 +111,7 @@ func newExportCmd() *cobra.Command {
 	f.IntVar(&o.ChainDepth, "chain-depth", 0, "role-chain hops to follow (default 5)")
 	f.BoolVar(&o.Escalation, "escalation", false, "add can-escalate-to edges: who can make themselves able to use each key, and the API calls (steps)")
 	f.IntVar(&o.EscalationDepth, "escalation-depth", 0, "steps an escalation path may take before the action on the key (default 3)")
+	trailOpts = trailWindow(f)
 	f.StringVar(&trailPath, "cloudtrail", "", "CloudTrail events (as keyhound usage reads them, or @demo): uses and last_used on the access edges (json)")
 	f.IntVar(&o.Workers, "workers", runtime.GOMAXPROCS(0), "who-can computations in parallel (default: the CPUs Go may use)")
 	return cmd

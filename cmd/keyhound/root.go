@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/keyhound/keyhound/cloudtrail"
 	"github.com/keyhound/keyhound/internal/version"
 )
 
@@ -24,7 +25,7 @@ happened and what the smallest fix is.`,
 			if !isTerminal(cmd.OutOrStdout()) {
 				return cmd.Help()
 			}
-			return runTUI(cmd, demoName, "")
+			return runTUI(cmd, demoName, "", cloudtrail.Options{})
 		},
 	}
 	// --version prints the line `keyhound version` prints.

@@ -26,6 +26,8 @@ func newTUICmd() *cobra.Command {
 		escalate bool
 		scan     bool
 		sf       scanFlags
+		// trailOpts gives --since/--until (trailWindow).
+		trailOpts func() (cloudtrail.Options, error)
 	)
 	cmd := &cobra.Command{
 		Use:   "tui [--snapshot FILE]",
@@ -61,12 +63,17 @@ and the explanation; i: paste an error).`,
 			if snap == "" {
 				snap = demoName
 			}
-			return runTUI(cmd, snap, trail)
+			o, err := trailOpts()
+			if err != nil {
+				return &exitError{code: exitBadInput, err: err}
+			}
+			return runTUI(cmd, snap, trail, o)
 		},
 	}
 	cmd.Flags().StringVar(&snap, "snapshot", "", "snapshot file to browse (@demo: the built-in demo organization)")
 	cmd.Flags().BoolVar(&showDiff, "diff", false, "OLD NEW: open on the effective-access diff between two snapshots, browsing NEW")
 	cmd.Flags().BoolVar(&escalate, "escalation", false, "add the escalation findings (who can make themselves able to use a key) to Findings; a search per key, minutes on a large organization")
+	trailOpts = trailWindow(cmd.Flags())
 	cmd.Flags().StringVar(&trail, "cloudtrail", "", "CloudTrail events (as keyhound usage reads them, or @demo): who-can lists show USES and LAST USED, Access denied the denial groups")
 	cmd.Flags().BoolVar(&scan, "scan", false, "start a scan (with keyhound scan's flags) and watch it; the views fill in when it ends")
 	sf.register(cmd.Flags())
@@ -76,7 +83,7 @@ and the explanation; i: paste an error).`,
 // runTUI loads a snapshot and runs the TUI on it until the user quits.
 // With trail, the CloudTrail events are read and joined behind the loading
 // frame too.
-func runTUI(cmd *cobra.Command, path, trail string) error {
+func runTUI(cmd *cobra.Command, path, trail string, window cloudtrail.Options) error {
 	if !isTerminal(cmd.OutOrStdout()) {
 		return &exitError{code: exitBadInput, err: fmt.Errorf("the TUI needs a terminal; for scripts use who-can, can, what-can, findings with --json")}
 	}
@@ -97,7 +104,7 @@ func runTUI(cmd *cobra.Command, path, trail string) error {
 		if err != nil || trail == "" {
 			return g, nil, err
 		}
-		r, err := loadUsage(ctx, g, trail, progress)
+		r, err := loadUsage(ctx, g, trail, window, progress)
 		if err != nil {
 			return nil, nil, err
 		}

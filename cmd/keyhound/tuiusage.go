@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"runtime"
 	"sync/atomic"
+	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/keyhound/keyhound/cloudtrail"
 	"github.com/keyhound/keyhound/graph"
@@ -23,7 +26,7 @@ const progressEvery = 1 << 14
 
 // loadUsage reads the events under path and joins them to g, as
 // `keyhound usage` does, telling progress how many events it has read.
-func loadUsage(ctx context.Context, g *graph.Graph, path string, progress func(ui.LoadProgress)) (*usage.Report, error) {
+func loadUsage(ctx context.Context, g *graph.Graph, path string, o cloudtrail.Options, progress func(ui.LoadProgress)) (*usage.Report, error) {
 	progress(ui.LoadProgress{Stage: trailStage, Unit: "events"})
 	js := make([]*usage.Joiner, runtime.GOMAXPROCS(0))
 	counts := make([]int, len(js))
@@ -37,7 +40,7 @@ func loadUsage(ctx context.Context, g *graph.Graph, path string, progress func(u
 		// TUI owns: the loading frame counts the events.
 		readEvents = defaultTrailAWS().readS3
 	}
-	st, err := readEvents(ctx, path, cloudtrail.Options{}, len(js), func(w int, e *usage.Event) error {
+	st, err := readEvents(ctx, path, o, len(js), func(w int, e *usage.Event) error {
 		js[w].Add(e)
 		if counts[w]++; counts[w]%progressEvery == 0 {
 			progress(ui.LoadProgress{Stage: trailStage, Done: read.Add(progressEvery), Unit: "events"})
@@ -59,11 +62,21 @@ func loadUsage(ctx context.Context, g *graph.Graph, path string, progress func(u
 // (AWS_PROFILE and the rest) and no progress line.
 func defaultTrailAWS() *trailAWS { return &trailAWS{workers: cloudtrail.DefaultS3Workers} }
 
+// trailWindow registers --since and --until for a command that reads
+// CloudTrail events besides its main work (tui, export), as keyhound usage
+// reads them; get gives the window.
+func trailWindow(f *pflag.FlagSet) (get func() (cloudtrail.Options, error)) {
+	var since, until string
+	f.StringVar(&since, "since", "", "with --cloudtrail: keep events at or after this date, time or age (30d)")
+	f.StringVar(&until, "until", "", "with --cloudtrail: keep events before this date, time or age")
+	return func() (cloudtrail.Options, error) { return window(since, until, "", time.Now()) }
+}
+
 // edgeUsage reads the events under path and joins them to g, as keyhound
 // usage does, by access edge for export --cloudtrail: per principal, key
 // and action, and per principal and key (any action).
-func edgeUsage(ctx context.Context, g *graph.Graph, path string) (map[export.UseKey]export.EdgeUse, error) {
-	j, err := joinTrail(ctx, g, path, cloudtrail.Options{}, defaultTrailAWS())
+func edgeUsage(ctx context.Context, g *graph.Graph, path string, o cloudtrail.Options) (map[export.UseKey]export.EdgeUse, error) {
+	j, err := joinTrail(ctx, g, path, o, defaultTrailAWS())
 	if err != nil {
 		return nil, err
 	}

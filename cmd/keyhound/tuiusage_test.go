@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/keyhound/keyhound/cloudtrail"
 	"github.com/keyhound/keyhound/ui"
@@ -19,7 +21,7 @@ func TestLoadUsageReportsTheEvents(t *testing.T) {
 	}
 	var stages []string
 	last := map[string]ui.LoadProgress{}
-	r, err := loadUsage(context.Background(), g, cloudtrail.Demo, func(p ui.LoadProgress) {
+	r, err := loadUsage(context.Background(), g, cloudtrail.Demo, cloudtrail.Options{}, func(p ui.LoadProgress) {
 		if len(stages) == 0 || stages[len(stages)-1] != p.Stage {
 			stages = append(stages, p.Stage)
 		}
@@ -37,7 +39,7 @@ func TestLoadUsageReportsTheEvents(t *testing.T) {
 	if len(r.Uses) == 0 || len(r.Denials) == 0 {
 		t.Errorf("no uses or denials: %+v", r.Stats)
 	}
-	if _, err := loadUsage(context.Background(), g, t.TempDir()+"/missing", func(ui.LoadProgress) {}); err == nil {
+	if _, err := loadUsage(context.Background(), g, t.TempDir()+"/missing", cloudtrail.Options{}, func(ui.LoadProgress) {}); err == nil {
 		t.Error("a missing path reads")
 	}
 }
@@ -76,5 +78,37 @@ func TestExportCloudTrail(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, "", "export", "--snapshot", "@demo", "--cloudtrail", filepath.Join(t.TempDir(), "missing")); code != exitBadInput {
 		t.Errorf("a missing --cloudtrail exits %d, want %d", code, exitBadInput)
+	}
+}
+
+// TestCloudTrailWindowInTUIAndExport: tui and export read the events in
+// --since/--until as keyhound usage does — dilip's November 20 call is left
+// out before November 15 — and a bad window exits 3 before any reading.
+func TestCloudTrailWindowInTUIAndExport(t *testing.T) {
+	g, err := loadGraph(demoName, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := loadUsage(context.Background(), g, cloudtrail.Demo, cloudtrail.Options{}, func(ui.LoadProgress) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := window("", "2026-11-15", "", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	early, err := loadUsage(context.Background(), g, cloudtrail.Demo, w, func(ui.LoadProgress) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if early.Stats.Events == 0 || early.Stats.Events >= all.Stats.Events {
+		t.Errorf("events before 15 November: %d of %d", early.Stats.Events, all.Stats.Events)
+	}
+	code, out, _ := runCLI(t, "", "export", "--snapshot", "@demo", "--format", "json", "--cloudtrail", "@demo", "--until", "2026-11-15")
+	if code != 0 || !strings.Contains(out, `"last_used"`) || strings.Contains(out, "2026-11-20T09:30:00Z") {
+		t.Errorf("export --until 2026-11-15: exit %d, a November 20 use: %v", code, strings.Contains(out, "2026-11-20T09:30:00Z"))
+	}
+	if code, _, errOut := runCLI(t, "", "export", "--snapshot", "@demo", "--format", "json", "--cloudtrail", "@demo", "--since", "someday"); code != exitBadInput || !strings.Contains(errOut, "--since") {
+		t.Errorf("a bad --since: exit %d: %s", code, errOut)
 	}
 }
