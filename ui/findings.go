@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"slices"
 	"strings"
+	"sync"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -27,16 +29,20 @@ type findingsMsg struct {
 // findings after them (WithEscalation: a search per key, minutes of CPU on a
 // 1,000-account organization, so only when asked).
 func findingsCmd(g *graph.Graph, escalation bool) tea.Cmd {
+	// Both answers start from g.Findings: computed once, by whichever
+	// command gets there first.
+	base := sync.OnceValue(g.Findings)
 	if !escalation {
-		return findingsOf(g, false)
+		return findingsOf(g, base, false)
 	}
-	return tea.Batch(findingsOf(g, false), findingsOf(g, true))
+	return tea.Batch(findingsOf(g, base, false), findingsOf(g, base, true))
 }
 
-// findingsOf computes g's findings, with the escalation findings or not.
-func findingsOf(g *graph.Graph, withEscalation bool) tea.Cmd {
+// findingsOf computes g's findings from base, with the escalation findings
+// or not.
+func findingsOf(g *graph.Graph, base func() []graph.Finding, withEscalation bool) tea.Cmd {
 	return func() tea.Msg {
-		all := g.Findings()
+		all := slices.Clone(base())
 		if withEscalation {
 			esc, err := escalation.Findings(g, escalation.Options{})
 			if err != nil {

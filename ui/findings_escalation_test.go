@@ -32,13 +32,13 @@ func TestFindingsWithEscalation(t *testing.T) {
 	if !d.m.findings.escalation {
 		t.Fatal("the findings shown are not the ones with escalation")
 	}
-	base := findingsOf(d.m.c.Graph, false)()
+	base := findingsOf(d.m.c.Graph, d.m.c.Graph.Findings, false)()
 	d.send(base)
 	if got := countRule(d.m, escalation.RuleWritableDecrypter); got != 3 {
 		t.Errorf("a late answer without escalation replaced the findings: %d escalation findings", got)
 	}
 	other := demoGraph(t)
-	d.send(findingsOf(other, false)())
+	d.send(findingsOf(other, other.Findings, false)())
 	if d.m.findings.g != d.m.c.Graph {
 		t.Error("findings of another graph were taken")
 	}
