@@ -130,7 +130,7 @@ func (m *Model) finishLoad(msg loadDoneMsg) (tea.Model, tea.Cmd) {
 		m.sec = secDiff
 	}
 	cmd := m.browse(msg.g, msg.g.Snapshot)
-	text := "opened in " + took.Round(100*time.Millisecond).String() + ": " + sourceSummary(m.c)
+	text := "opened in " + roundTook(took) + ": " + sourceSummary(m.c)
 	if n := len(msg.g.Issues); n > 0 {
 		text += " · " + plural.Form(n, "snapshot issue", "snapshot issues") + " (unreadable parts): answers that depend on them say so"
 	}
@@ -212,4 +212,13 @@ func (m *Model) loadingFrame() string {
 	body := clip(m.loadingView(), m.width, bodyH)
 	return fit(st.Title.Render("keyhound"), m.width) + "\n" + body + "\n" +
 		fit(st.Status.Render("opening "+m.c.Source), m.width) + "\n" + m.help.ShortHelpView([]key.Binding{m.c.Keys.Quit})
+}
+
+// roundTook is a load's duration as the status line says it: "40ms" under a
+// second (not "0s"), "2.3s" above.
+func roundTook(d time.Duration) string {
+	if d < time.Second {
+		return d.Round(time.Millisecond).String()
+	}
+	return d.Round(100 * time.Millisecond).String()
 }

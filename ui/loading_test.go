@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
@@ -246,6 +247,15 @@ func TestDeniedByNamesEachLayerOnce(t *testing.T) {
 		}
 		if denied == 0 {
 			t.Errorf("%s: no denied row: this test checks nothing\n%s", keys, d.screen())
+		}
+	}
+}
+
+// TestRoundTook: a quick load says how quick, not "opened in 0s".
+func TestRoundTook(t *testing.T) {
+	for d, want := range map[time.Duration]string{42*time.Millisecond + 300*time.Microsecond: "42ms", 2345 * time.Millisecond: "2.3s", 16*time.Second + 449*time.Millisecond: "16.4s"} {
+		if got := roundTook(d); got != want {
+			t.Errorf("roundTook(%v) = %q, want %q", d, got, want)
 		}
 	}
 }
