@@ -28,6 +28,12 @@ const (
 type Options struct {
 	ChainDepth int // role hops (0: the default)
 	Workers    int // who-can computations in parallel (default 2)
+	// Escalation also compares escalation paths (graph/escalation, as
+	// export's can-escalate-to edges give them): a search per key and
+	// graph, with one Searcher per graph. EscalationDepth is the most
+	// steps of a path (0: escalation.DefaultDepth).
+	Escalation      bool
+	EscalationDepth int
 }
 
 // Change is one access that appeared, went, or changed decision.
@@ -82,6 +88,9 @@ type Summary struct {
 	NewPublic   int `json:"new_public"`
 	KeysChanged int `json:"keys_changed"`
 	NewFindings int `json:"new_findings"`
+	// Escalation counts the escalation changes (Options.Escalation; absent
+	// without it).
+	Escalation *EscalationSummary `json:"escalation,omitzero"`
 }
 
 // Report is the difference in effective access between two snapshots.
@@ -91,6 +100,9 @@ type Report struct {
 	Keys             []KeyChange     `json:"keys"`
 	NewFindings      []graph.Finding `json:"new_findings"`
 	ResolvedFindings []graph.Finding `json:"resolved_findings"`
+	// Escalations are the escalation paths that appeared, went or changed
+	// (Options.Escalation; absent without it).
+	Escalations []EscalationChange `json:"escalations,omitzero"`
 }
 
 // Compare computes the effective-access difference from old to new.
@@ -102,6 +114,9 @@ type Report struct {
 func Compare(old, cur *graph.Graph, o Options) (*Report, error) {
 	pc := policyChanges(old, cur)
 	r := &Report{Changes: []Change{}, Keys: []KeyChange{}, NewFindings: []graph.Finding{}, ResolvedFindings: []graph.Finding{}}
+	if o.Escalation {
+		r.Escalations = []EscalationChange{}
+	}
 	add := func(c Change, e export.Edge, g *graph.Graph) {
 		c.Edge, c.Principal, c.Target, c.Action = e.Kind, e.From, e.To, e.Action
 		c.TargetAccount = targetAccount(g, e.To)
@@ -112,6 +127,12 @@ func Compare(old, cur *graph.Graph, o Options) (*Report, error) {
 		r.Changes = append(r.Changes, c)
 	}
 	compare := func(ga, gb []export.Edge) {
+		if o.Escalation {
+			var ea, eb []export.Edge
+			ga, ea = splitEscalation(ga)
+			gb, eb = splitEscalation(gb)
+			r.compareEscalation(old, cur, ga, ea, gb, eb)
+		}
 		was := make(map[string]export.Edge, len(ga))
 		for _, e := range ga {
 			was[e.From] = e
@@ -162,6 +183,9 @@ func Compare(old, cur *graph.Graph, o Options) (*Report, error) {
 	r.Summary.KeysChanged = len(r.Keys)
 	r.NewFindings, r.ResolvedFindings = findingChanges(old.Findings(), cur.Findings())
 	r.Summary.NewFindings = len(r.NewFindings)
+	if o.Escalation {
+		r.summarizeEscalations()
+	}
 	return r, nil
 }
 
@@ -178,7 +202,7 @@ func (c Change) Wider() bool {
 
 // Empty reports whether nothing changed.
 func (r *Report) Empty() bool {
-	return len(r.Changes) == 0 && len(r.Keys) == 0 && len(r.NewFindings) == 0 && len(r.ResolvedFindings) == 0
+	return len(r.Changes) == 0 && len(r.Keys) == 0 && len(r.NewFindings) == 0 && len(r.ResolvedFindings) == 0 && len(r.Escalations) == 0
 }
 
 // target is one target's access edges in an export: the can-assume edges
@@ -202,7 +226,9 @@ func (t *target) before(u *target) bool {
 	return t.actionIdx < u.actionIdx
 }
 
-var phases = map[string]int{export.EdgeCanAssume: 0, export.EdgeCanUseKey: 1, export.EdgeCanRead: 2}
+// phases: a key's can-escalate-to edges follow its can-use-key edges, in
+// the same target.
+var phases = map[string]int{export.EdgeCanAssume: 0, export.EdgeCanUseKey: 1, export.EdgeCanEscalate: 1, export.EdgeCanRead: 2}
 
 // grouper is a Visitor that sends an export's access edges, target by
 // target, on a channel.
@@ -253,7 +279,8 @@ func targets(g *graph.Graph, o Options, done <-chan struct{}, errp *error) <-cha
 	go func() {
 		defer close(ch)
 		gr := &grouper{out: ch, done: done, actions: actions}
-		err := export.Walk(g, export.Options{ChainDepth: o.ChainDepth, Workers: o.Workers, Actions: actions}, gr)
+		eo := export.Options{ChainDepth: o.ChainDepth, Workers: o.Workers, Actions: actions, Escalation: o.Escalation, EscalationDepth: o.EscalationDepth}
+		err := export.Walk(g, eo, gr)
 		if err == nil {
 			err = gr.flush()
 		}
