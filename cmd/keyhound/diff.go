@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -17,8 +18,9 @@ const exitDiffFails = 1
 
 func newDiffCmd() *cobra.Command {
 	var (
-		failOn string
+		failOn []string
 		asJSON bool
+		esc    escalationFlags
 		o      diff.Options
 	)
 	cmd := &cobra.Command{
@@ -31,17 +33,25 @@ added, removed or whose state changed, and findings that appeared or were
 resolved — each access change with the statements added or removed that can
 explain it. Grouped by account and key or resource.
 
+--escalation also compares escalation paths (who can make themselves able to
+decrypt a key, as who-can --escalation answers): paths new in NEW, removed,
+or whose decision changed, each with its steps. It costs an escalation search
+per key in each snapshot, which is why it is not the default.
+
 --fail-on makes it a CI gate: exit 1 when the diff has new-access (any wider
 access), new-external (wider access for a principal outside the organization,
-or the public), or any change at all.`,
+or the public), new-escalation (a new escalation path, or one now ALLOW; it
+turns --escalation on), finding:SEVERITY (a new finding of that severity or
+worse: critical, high, medium, low, info), or any change at all. Repeat it, or
+separate values with commas, for several gates: any of them fails the diff.`,
 		Example: `  keyhound diff yesterday.json.gz today.json.gz
-  keyhound diff --fail-on new-external --json base.json.gz pr.json.gz`,
+  keyhound diff --fail-on new-external --json base.json.gz pr.json.gz
+  keyhound diff --fail-on new-access,new-escalation --fail-on finding:high base.json.gz pr.json.gz`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			switch failOn {
-			case "", "new-access", "new-external", "any":
-			default:
-				return &exitError{code: exitBadInput, err: fmt.Errorf("--fail-on %q: want new-access, new-external or any", failOn)}
+			gates, err := diffGates(cmd, failOn, esc, &o)
+			if err != nil {
+				return &exitError{code: exitBadInput, err: err}
 			}
 			old, err := loadGraph(args[0], cmd.ErrOrStderr())
 			if err != nil {
@@ -63,24 +73,16 @@ or the public), or any change at all.`,
 			if err != nil {
 				return err
 			}
-			fail := false
-			switch failOn {
-			case "new-access":
-				fail = r.Summary.Wider > 0
-			case "new-external":
-				fail = r.Summary.NewExternal > 0 || r.Summary.NewPublic > 0
-			case "any":
-				fail = !r.Empty()
-			}
-			if fail {
-				return &exitError{code: exitDiffFails, err: fmt.Errorf("--fail-on %s: the diff has such changes", failOn)}
+			if fails := gateFailures(r, gates); len(fails) > 0 {
+				return &exitError{code: exitDiffFails, err: errors.New("--fail-on " + strings.Join(fails, "; "))}
 			}
 			return nil
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&failOn, "fail-on", "", "exit 1 when the diff has new-access, new-external or any change")
-	f.BoolVar(&asJSON, "json", false, "print {summary, changes, keys, new_findings, resolved_findings} as JSON")
+	f.StringSliceVar(&failOn, "fail-on", nil, "exit 1 when the diff has "+gateHelp+" (repeat or comma-separate for several)")
+	f.BoolVar(&asJSON, "json", false, "print {summary, changes, keys, new_findings, resolved_findings, escalations} as JSON")
+	esc.register(cmd, "also compare escalation paths (an escalation search per key in each snapshot: slower)")
 	f.IntVar(&o.ChainDepth, "chain-depth", 0, "role-chain hops to follow (default 5)")
 	f.IntVar(&o.Workers, "workers", 2, "who-can computations in parallel")
 	return cmd
@@ -91,28 +93,18 @@ func writeDiff(w io.Writer, r *diff.Report, cur, old *graph.Graph) error {
 	s := r.Summary
 	fmt.Fprintf(&b, "%d new access (%d wider), %d removed, %s changed; %d new external, %d public; %s changed; findings +%d −%d\n",
 		s.NewAccess, s.Wider, s.RemovedAccess, plural.Count(s.DecisionChanged, "decision"), s.NewExternal, s.NewPublic, plural.Count(s.KeysChanged, "key"), s.NewFindings, len(r.ResolvedFindings))
+	if e := s.Escalation; e != nil {
+		fmt.Fprintf(&b, "escalation paths: %d new, %d removed, %s changed\n", e.New, e.Removed, plural.Count(e.DecisionChanged, "decision"))
+	}
 	if r.Empty() {
 		b.WriteString("no change in effective access\n")
 	}
-	label := func(id string) string {
-		for _, g := range []*graph.Graph{cur, old} {
-			if k := g.Key(id); k != nil && len(k.Aliases) > 0 {
-				return id + " (" + k.Aliases[0] + ")"
-			}
-		}
-		return id
-	}
+	label := func(id string) string { return keyLabel(id, cur, old) }
 	account, target := "", ""
 	for _, c := range r.Changes {
 		if c.TargetAccount != account {
 			account, target = c.TargetAccount, ""
-			name := account
-			if cur.Org != nil {
-				if n := cur.Org.Name(account); n != "" && n != account {
-					name = n + " (" + account + ")"
-				}
-			}
-			fmt.Fprintf(&b, "\naccount %s\n", name)
+			fmt.Fprintf(&b, "\naccount %s\n", accountName(cur, account))
 		}
 		if c.Target != target {
 			target = c.Target
@@ -140,6 +132,7 @@ func writeDiff(w io.Writer, r *diff.Report, cur, old *graph.Graph) error {
 			fmt.Fprintf(&b, "        ← %s: %s %s\n", cause.Where, cause.Change, cause.Statement)
 		}
 	}
+	writeEscalations(&b, r, cur, old)
 	if len(r.Keys) > 0 {
 		b.WriteString("\nkeys\n")
 		for _, k := range r.Keys {
