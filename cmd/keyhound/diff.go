@@ -94,7 +94,11 @@ func writeDiff(w io.Writer, r *diff.Report, cur, old *graph.Graph) error {
 	fmt.Fprintf(&b, "%d new access (%d wider), %d removed, %s changed; %d new external, %d public; %s changed; findings +%d −%d\n",
 		s.NewAccess, s.Wider, s.RemovedAccess, plural.Count(s.DecisionChanged, "decision"), s.NewExternal, s.NewPublic, plural.Count(s.KeysChanged, "key"), s.NewFindings, len(r.ResolvedFindings))
 	if e := s.Escalation; e != nil {
-		fmt.Fprintf(&b, "escalation paths: %d new, %d removed, %s changed\n", e.New, e.Removed, plural.Count(e.DecisionChanged, "decision"))
+		fmt.Fprintf(&b, "escalation paths: %d new, %d removed, %s changed", e.New, e.Removed, plural.Count(e.DecisionChanged, "decision"))
+		if e.AccessToEscalation+e.EscalationToAccess > 0 {
+			fmt.Fprintf(&b, "; %d access → path, %d path → access", e.AccessToEscalation, e.EscalationToAccess)
+		}
+		b.WriteString("\n")
 	}
 	if r.Empty() {
 		b.WriteString("no change in effective access\n")

@@ -50,6 +50,12 @@ var readerPutKeyPolicy = map[string]any{
 	"Action": "kms:PutKeyPolicy", "Resource": "*",
 }
 
+// readerDecrypts lets ReportsReader decrypt with the secrets key.
+var readerDecrypts = map[string]any{
+	"Sid": "ReaderDecrypts", "Effect": "Allow", "Principal": map[string]any{"AWS": "arn:aws:iam::111111111111:role/ReportsReader"},
+	"Action": "kms:Decrypt", "Resource": "*",
+}
+
 // partnerDecrypts names an account outside the organization for
 // kms:Decrypt: a new high finding (external-access), though the demo's RCP
 // keeps it from being access.
@@ -92,6 +98,13 @@ func TestDiffEscalationReport(t *testing.T) {
 		r.Escalations[0].Text != "PutKeyPolicy on the key, then Decrypt" || len(r.Escalations[0].Steps) != 2 || r.Escalations[0].Steps[0].Action != "kms:PutKeyPolicy" {
 		t.Errorf("reverse JSON: %s", out)
 	}
+	// ReportsReader loses its access but may give it back to itself.
+	both := writeDemoWith(t, dir, "both.json", readerDecrypts, readerPutKeyPolicy)
+	code, out, errOut = runCLI(t, "", "diff", "--escalation", "--fail-on", "new-escalation", both, esc)
+	if code != 0 {
+		t.Fatalf("access to escalation: exit %d: %s", code, errOut)
+	}
+	golden(t, "diff-access-to-escalation.txt", out)
 	// Without --escalation, no escalation fields.
 	if _, out, _ := runCLI(t, "", "diff", "--json", old, esc); strings.Contains(out, "escalation") {
 		t.Errorf("escalation fields without --escalation: %s", out)
