@@ -119,3 +119,36 @@ func TestEscalationFieldsOnlyWhenAsked(t *testing.T) {
 		t.Errorf("no empty escalations: %s", b)
 	}
 }
+
+// A key removed in NEW takes its paths with it: the key's removal is
+// reported, not each path.
+func TestRemovedKeyRemovesNoPath(t *testing.T) {
+	a := load(t)
+	addKeyStatement(t, a, secretsKey, putKeyPolicy)
+	b := load(t)
+	reg := b.Accounts["111111111111"].Regions["us-east-1"]
+	for i := range reg.KMS.Keys {
+		if reg.KMS.Keys[i].KeyMetadata.Arn == secretsKey {
+			reg.KMS.Keys = append(reg.KMS.Keys[:i], reg.KMS.Keys[i+1:]...)
+			break
+		}
+	}
+	r := escalations(t, graph.Build(a, nil), graph.Build(b, nil))
+	if len(r.Keys) != 1 || r.Keys[0].Change != "removed" || r.Keys[0].Key != secretsKey {
+		t.Fatalf("keys %+v", r.Keys)
+	}
+	for _, c := range r.Escalations {
+		if c.Key == secretsKey {
+			t.Errorf("a removed key's path: %s", dump(c))
+		}
+	}
+	// The other way round, the new key's path is new.
+	back := escalations(t, graph.Build(b, nil), graph.Build(a, nil))
+	found := false
+	for _, c := range back.Escalations {
+		found = found || c.Key == secretsKey && c.Principal == reportsReader && c.Change == NewEscalation
+	}
+	if !found {
+		t.Errorf("no new path on the added key: %s", dump(back.Escalations))
+	}
+}
