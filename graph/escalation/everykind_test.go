@@ -97,3 +97,75 @@ func TestEveryKindLeadsAndAnSCPStopsIt(t *testing.T) {
 		})
 	}
 }
+
+// Every compute step, beyond an SCP: each of what it needs, taken away,
+// stops it — iam:PassRole allowed only to another service, a role that
+// trusts another service, a permissions boundary without the create call,
+// and the call that makes the code run.
+func TestEveryComputeKindIsStopped(t *testing.T) {
+	worker := role(acctA, "worker")
+	other := "states.amazonaws.com"
+	for _, k := range escalation.Kinds() {
+		if k.Effect != escalation.EffectCompute {
+			continue
+		}
+		t.Run(k.Name, func(t *testing.T) {
+			grants := func(skip string) []stmt {
+				var out []stmt
+				for _, a := range k.Actions {
+					if a != skip && a != "iam:PassRole" {
+						out = append(out, allow(a, "*"))
+					}
+				}
+				return out
+			}
+			passTo := func(service string) stmt {
+				s := allow("iam:PassRole", worker)
+				s["Condition"] = map[string]any{"StringEquals": map[string]any{"iam:PassedToService": service}}
+				return s
+			}
+			build := func(policy, trust string) *world {
+				w := newWorld().user(acctA, "alice", policy).role(acctA, "worker", trust, doc(decA))
+				w.editRole(worker, func(r *snapshot.RoleDetail) {
+					r.InstanceProfileList = []snapshot.InstanceProfile{{InstanceProfileName: "worker", Arn: "arn:aws:iam::111111111111:instance-profile/worker"}}
+				})
+				return w
+			}
+			cases := []struct {
+				name  string
+				w     *world
+				leads bool
+			}{
+				{"PassRole to the service", build(doc(append(grants(""), passTo(k.Service))...), trusts(k.Service)), true},
+				{"PassRole to another service", build(doc(append(grants(""), passTo(other))...), trusts(k.Service)), false},
+				{"role trusts another service", build(doc(append(grants(""), passTo(k.Service))...), trusts(other)), false},
+				{"boundary without the create call", build(doc(append(grants(""), passTo(k.Service))...), trusts(k.Service)).
+					managed(acctA, "nocreate", doc(allow("iam:*", "*"), allow("sts:*", "*"))).
+					editUser(alice, func(u *snapshot.UserDetail) {
+						u.PermissionsBoundary = &snapshot.AttachedPermissionsBoundary{PermissionsBoundaryArn: "arn:aws:iam::111111111111:policy/nocreate"}
+					}), false},
+			}
+			if len(k.Actions) > 2 {
+				run := k.Actions[len(k.Actions)-1]
+				cases = append(cases, struct {
+					name  string
+					w     *world
+					leads bool
+				}{"without " + run, build(doc(append(grants(run), passTo(k.Service))...), trusts(k.Service)), false})
+			}
+			for _, c := range cases {
+				paths, err := escalation.Paths(c.w.graph(t), keyARN, escalation.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				p := find(paths, alice)
+				switch {
+				case c.leads && (p == nil || p.Steps[0].Kind != k.Name || p.Decision != eval.Allow):
+					t.Errorf("%s: want a path through %s, got %v", c.name, k.Name, p)
+				case !c.leads && p != nil:
+					t.Errorf("%s: want no path, got %s", c.name, describe(*p))
+				}
+			}
+		})
+	}
+}

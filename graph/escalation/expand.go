@@ -79,8 +79,9 @@ func (s *search) expandCredentials(n *node, k Kind) {
 	}
 }
 
-// expandCompute: x creates a function or an instance that runs as role y,
-// passing y to the service (same account only: IAM UG, id_roles_use_passrole).
+// expandCompute: x creates a function, an instance, a task, a job, a build
+// project, a notebook or a training job that runs as role y, passing y to
+// the service (same account only: IAM UG, id_roles_use_passrole).
 func (s *search) expandCompute(n *node, k Kind) {
 	y := n.st.p
 	if y.Kind != arn.KindRole || k.Service == "ec2.amazonaws.com" && !s.profiles[y.ARN] {
@@ -106,8 +107,10 @@ func (s *search) expandCompute(n *node, k Kind) {
 		return // no one to pass it, or the service cannot assume the role
 	}
 	for _, x := range callers {
+		// The new resource has no resource-based policy yet: the caller's
+		// identity side and the organization's decide.
 		qs := []graph.Query{
-			{Principal: x.ARN, Action: create, Resource: res},
+			{Principal: x.ARN, Action: create, Resource: res, WhatIf: &graph.WhatIf{NewResource: true}},
 			{Principal: x.ARN, Action: pass, Resource: y.ARN, Context: map[string][]string{"iam:PassedToService": {k.Service}}},
 		}
 		for _, a := range run {
@@ -147,19 +150,15 @@ func trustMayName(y *graph.Principal, service string) bool {
 	return false
 }
 
-// computeResource is the ARN a compute step's create call is asked on: a
-// new function or instance in the key's Region and the role's account. Its
-// name is the caller's choice; keyhound asks about one it picks.
+// computeResource is the ARN a compute step's create call is asked on: the
+// kind's new resource in the key's Region and the role's account.
 func (s *search) computeResource(k Kind, account string) string {
 	part := "aws"
 	if a, err := arn.Parse(s.key.ARN); err == nil {
 		part = a.Partition
 	}
 	svc, _, _ := strings.Cut(k.Actions[0], ":")
-	if svc == "lambda" {
-		return "arn:" + part + ":lambda:" + s.key.Region + ":" + account + ":function:keyhound-escalation"
-	}
-	return "arn:" + part + ":ec2:" + s.key.Region + ":" + account + ":instance/*"
+	return "arn:" + part + ":" + svc + ":" + s.key.Region + ":" + account + ":" + k.Resource
 }
 
 // expandTrust: x rewrites role y's trust policy to name itself, then

@@ -47,12 +47,18 @@ const (
 	// EffectCompute: the caller runs code as the role, through a service it
 	// passes the role to.
 	EffectCompute
+	// EffectVersion: an existing, non-default version of a customer managed
+	// policy attached to the target becomes the policy's default: the
+	// target's identity policies gain that version's document (as it is:
+	// not a policy the caller writes).
+	EffectVersion
 )
 
 var effectNames = [...]string{
 	"the key policy names the caller", "a grant to the caller", "the target's identity policies allow the action",
 	"the target's permissions boundary is gone", "the caller acts as the role", "the role's trust policy names the caller",
 	"the caller holds the user's credentials", "the user joins a group that allows the action", "the caller runs code as the role",
+	"an existing version of an attached managed policy becomes its default",
 }
 
 func (e Effect) String() string { return effectNames[e] }
@@ -71,6 +77,11 @@ type Kind struct {
 	Effect  Effect
 	// Service, for compute, is the service principal that assumes the role.
 	Service string
+	// Resource, for compute, is the resource part of the ARN of what the
+	// create call makes ("function:keyhound-escalation"), in the service of
+	// the create call, the key's Region and the role's account: its name is
+	// the caller's choice, keyhound asks about one it picks.
+	Resource string
 	// Doc is the AWS page the step is modelled from.
 	Doc string
 }
@@ -113,12 +124,55 @@ var kinds = []Kind{
 	{Name: "CreateLoginProfile", Actions: []string{"iam:CreateLoginProfile"}, Target: TargetUser, Effect: EffectCredentials, Doc: iamAPI("CreateLoginProfile")},
 	{Name: "UpdateLoginProfile", Actions: []string{"iam:UpdateLoginProfile"}, Target: TargetUser, Effect: EffectCredentials, Doc: iamAPI("UpdateLoginProfile")},
 	{
-		Name: "CreateFunction", Actions: []string{"lambda:CreateFunction", "iam:PassRole", "lambda:InvokeFunction"}, Target: TargetRole, Effect: EffectCompute, Service: "lambda.amazonaws.com",
+		Name: "CreateFunction", Actions: []string{"lambda:CreateFunction", "iam:PassRole", "lambda:InvokeFunction"}, Target: TargetRole, Effect: EffectCompute,
+		Service: "lambda.amazonaws.com", Resource: "function:keyhound-escalation",
 		Doc: "https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html",
 	},
 	{
-		Name: "RunInstances", Actions: []string{"ec2:RunInstances", "iam:PassRole"}, Target: TargetRole, Effect: EffectCompute, Service: "ec2.amazonaws.com",
+		// Only a role in an instance profile: the instance gets the role
+		// through its profile.
+		Name: "RunInstances", Actions: []string{"ec2:RunInstances", "iam:PassRole"}, Target: TargetRole, Effect: EffectCompute,
+		Service: "ec2.amazonaws.com", Resource: "instance/*",
 		Doc: "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/iam-roles-for-amazon-ec2.html",
+	},
+	{
+		// A task definition naming the role as its task role, then a task
+		// of it (in a cluster the caller may run tasks in: the snapshot has
+		// no ECS clusters, so the task definition is what is asked).
+		Name: "RunTask", Actions: []string{"ecs:RegisterTaskDefinition", "iam:PassRole", "ecs:RunTask"}, Target: TargetRole, Effect: EffectCompute,
+		Service: "ecs-tasks.amazonaws.com", Resource: "task-definition/keyhound-escalation:1",
+		Doc: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html",
+	},
+	{
+		// A job whose script the caller writes, run as the role.
+		Name: "CreateJob", Actions: []string{"glue:CreateJob", "iam:PassRole", "glue:StartJobRun"}, Target: TargetRole, Effect: EffectCompute,
+		Service: "glue.amazonaws.com", Resource: "job/keyhound-escalation",
+		Doc: "https://docs.aws.amazon.com/glue/latest/dg/create-an-iam-role.html",
+	},
+	{
+		// A development endpoint the caller reaches over SSH with its own
+		// public key, whose credentials are the role's.
+		Name: "CreateDevEndpoint", Actions: []string{"glue:CreateDevEndpoint", "iam:PassRole"}, Target: TargetRole, Effect: EffectCompute,
+		Service: "glue.amazonaws.com", Resource: "devEndpoint/keyhound-escalation",
+		Doc: "https://docs.aws.amazon.com/glue/latest/dg/create-an-iam-role.html",
+	},
+	{
+		// A project whose buildspec the caller writes, built as the role.
+		Name: "CreateProject", Actions: []string{"codebuild:CreateProject", "iam:PassRole", "codebuild:StartBuild"}, Target: TargetRole, Effect: EffectCompute,
+		Service: "codebuild.amazonaws.com", Resource: "project/keyhound-escalation",
+		Doc: "https://docs.aws.amazon.com/codebuild/latest/userguide/setting-up-service-role.html",
+	},
+	{
+		// A notebook instance as the role, opened through a presigned URL.
+		Name: "CreateNotebookInstance", Actions: []string{"sagemaker:CreateNotebookInstance", "iam:PassRole", "sagemaker:CreatePresignedNotebookInstanceUrl"}, Target: TargetRole, Effect: EffectCompute,
+		Service: "sagemaker.amazonaws.com", Resource: "notebook-instance/keyhound-escalation",
+		Doc: "https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html",
+	},
+	{
+		// A training job running a container image the caller chooses.
+		Name: "CreateTrainingJob", Actions: []string{"sagemaker:CreateTrainingJob", "iam:PassRole"}, Target: TargetRole, Effect: EffectCompute,
+		Service: "sagemaker.amazonaws.com", Resource: "training-job/keyhound-escalation",
+		Doc: "https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html",
 	},
 }
 
@@ -140,7 +194,7 @@ var NotModelled = []string{
 	"kms:CreateGrant to another principal the caller controls",
 	"lambda:UpdateFunctionCode / UpdateFunctionConfiguration (code run as an existing function's role)",
 	"ec2:AssociateIamInstanceProfile / iam:AddRoleToInstanceProfile",
-	"ecs:RunTask / RegisterTaskDefinition, glue:CreateDevEndpoint, cloudformation:CreateStack, codebuild:CreateProject, sagemaker:CreateNotebookInstance (with iam:PassRole)",
+	"cloudformation:CreateStack with a service role (iam:PassRole): the stack acts as the role only through resource types — IAM writes, new functions — never a call on the key, so it is not code run as the role; modelling it needs a state that acts as a role for some calls only",
 	"two changes to one principal in one path beyond an identity policy and its boundary (a group joined combines with neither)",
 	"calls a widened principal could make beyond the action on the key (the search widens it for that action only)",
 }
