@@ -38,6 +38,11 @@ func kindWorld(k escalation.Kind) *world {
 		w.user(acctA, "alice", doc(grants...)).group(acctA, "keyusers", doc(decA))
 	case k.Target == escalation.TargetGroup:
 		w.user(acctA, "alice", doc(grants...)).group(acctA, "devs", doc(allow("s3:ListBucket", "*")), alice)
+	case k.Effect == escalation.EffectVersion:
+		w.managed(acctA, "mine", doc(allow("s3:ListBucket", "*"))).version(acctA, "mine", "v2", doc(decA)).user(acctA, "alice", doc(grants...))
+		w.editUser(alice, func(u *snapshot.UserDetail) {
+			u.AttachedManagedPolicies = []snapshot.AttachedPolicy{{PolicyName: "mine", PolicyArn: "arn:aws:iam::111111111111:policy/mine"}}
+		})
 	case k.Target == escalation.TargetPolicy:
 		w.managed(acctA, "mine", doc(allow("s3:ListBucket", "*"))).user(acctA, "alice", doc(grants...))
 		w.editUser(alice, func(u *snapshot.UserDetail) {
@@ -165,6 +170,98 @@ func TestEveryComputeKindIsStopped(t *testing.T) {
 				case !c.leads && p != nil:
 					t.Errorf("%s: want no path, got %s", c.name, describe(*p))
 				}
+			}
+		})
+	}
+}
+
+// SetDefaultPolicyVersion makes an existing version the default, as it is:
+// the path names the version that allows the action (through a group, on
+// a role the writer then assumes), and no path is made when no version
+// does (unlike CreatePolicyVersion, the caller writes no policy), when the
+// writer may set the default of another policy only, or when the widened
+// principal's boundary stops the action.
+func TestSetDefaultPolicyVersion(t *testing.T) {
+	mine := "arn:aws:iam::111111111111:policy/mine"
+	attach := func(w *world, p string) *world {
+		return w.editUser(p, func(u *snapshot.UserDetail) {
+			u.AttachedManagedPolicies = append(u.AttachedManagedPolicies, snapshot.AttachedPolicy{PolicyName: "mine", PolicyArn: mine})
+		})
+	}
+	versions := func(w *world, v3 string) *world {
+		return w.managed(acctA, "mine", doc(allow("s3:ListBucket", "*"))).
+			version(acctA, "mine", "v2", doc(allow("s3:*", "*"))).version(acctA, "mine", "v3", v3)
+	}
+	setDefault := allow("iam:SetDefaultPolicyVersion", mine)
+	app := role(acctA, "app")
+	cases := []struct {
+		name   string
+		w      *world
+		want   string // the path's description; "" for none
+		widens string
+	}{
+		{
+			"on its own policy", attach(versions(newWorld(), doc(decA)).user(acctA, "alice", doc(setDefault)), alice),
+			"SetDefaultPolicyVersion v3 on " + mine + ", then Decrypt", alice,
+		},
+		{
+			"on a role's policy, then AssumeRole",
+			versions(newWorld(), doc(decA)).user(acctA, "alice", doc(setDefault, allow("sts:AssumeRole", "*"))).role(acctA, "app", trusts(alice)).
+				editRole(app, func(r *snapshot.RoleDetail) {
+					r.AttachedManagedPolicies = []snapshot.AttachedPolicy{{PolicyName: "mine", PolicyArn: mine}}
+				}),
+			"SetDefaultPolicyVersion v3 on " + mine + ", then AssumeRole on " + app + ", then Decrypt", app,
+		},
+		{
+			"through a group", func() *world {
+				w := versions(newWorld(), doc(decA)).user(acctA, "alice", doc(setDefault)).group(acctA, "devs", doc(allow("s3:ListBucket", "*")), alice)
+				g := &w.s.Accounts[acctA].IAM.GroupDetailList[0]
+				g.AttachedManagedPolicies = []snapshot.AttachedPolicy{{PolicyName: "mine", PolicyArn: mine}}
+				return w
+			}(),
+			"SetDefaultPolicyVersion v3 on " + mine + ", then Decrypt", alice,
+		},
+		{"no version allows it", attach(versions(newWorld(), doc(allow("sqs:*", "*"))).user(acctA, "alice", doc(setDefault)), alice), "", ""},
+		{
+			"allowed on another policy only",
+			attach(versions(newWorld(), doc(decA)).user(acctA, "alice", doc(allow("iam:SetDefaultPolicyVersion", "arn:aws:iam::111111111111:policy/other"))), alice), "", "",
+		},
+		{
+			"a boundary without kms",
+			attach(versions(newWorld(), doc(decA)).managed(acctA, "iamonly", doc(allow("iam:*", "*"))).user(acctA, "alice", doc(setDefault)), alice).
+				editUser(alice, func(u *snapshot.UserDetail) {
+					u.PermissionsBoundary = &snapshot.AttachedPermissionsBoundary{PermissionsBoundaryArn: "arn:aws:iam::111111111111:policy/iamonly"}
+				}), "", "",
+		},
+		{
+			"a condition on the call",
+			attach(versions(newWorld(), doc(decA)).user(acctA, "alice", doc(stmt{
+				"Effect": "Allow", "Action": "iam:SetDefaultPolicyVersion", "Resource": mine,
+				"Condition": map[string]any{"Bool": map[string]any{"aws:PrincipalIsAWSService": "true"}},
+			})), alice), "", "",
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			paths, err := escalation.Paths(c.w.graph(t), keyARN, escalation.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := find(paths, alice)
+			if c.want == "" {
+				if p != nil {
+					t.Fatalf("want no path, got %s", escalation.Describe(*p))
+				}
+				return
+			}
+			if p == nil {
+				t.Fatal("no path for alice")
+			}
+			if got := escalation.Describe(*p); got != c.want || p.Decision != eval.Allow {
+				t.Errorf("got %s (%s), want %s (ALLOW)", got, p.Decision, c.want)
+			}
+			if s := p.Steps[0]; s.Version != "v3" || s.Widens != c.widens {
+				t.Errorf("first step sets %q widening %s, want v3 widening %s", s.Version, s.Widens, c.widens)
 			}
 		})
 	}

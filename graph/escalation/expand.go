@@ -24,7 +24,7 @@ func (s *search) expand(n *node) {
 		room-- // keep one for the write
 	}
 	for _, k := range kinds {
-		if k.Effect == EffectIdentity || k.Effect == EffectNoBoundary || k.Effect == EffectGroup {
+		if k.Effect == EffectIdentity || k.Effect == EffectNoBoundary || k.Effect == EffectGroup || k.Effect == EffectVersion {
 			s.expandWrite(n, k)
 		}
 	}
@@ -202,6 +202,8 @@ func (s *search) expandWrite(n *node, k Kind) {
 		bit = modBoundary
 	case EffectGroup:
 		bit = modGroup
+	case EffectVersion:
+		bit = modVersion
 	}
 	if t == nil || n.st.goal.mods&bit == 0 || y.Account != t.Account {
 		return
@@ -211,8 +213,11 @@ func (s *search) expandWrite(n *node, k Kind) {
 		rest = goal{}
 	}
 	resources := s.resources(k, t)
-	if k.Effect == EffectGroup {
+	switch k.Effect {
+	case EffectGroup:
 		resources = []string{n.st.goal.group.arn}
+	case EffectVersion:
+		resources = []string{n.st.goal.version.policy}
 	}
 	for _, res := range resources {
 		if !mayAllow(y, k.Actions[0], res) {
@@ -222,6 +227,9 @@ func (s *search) expandWrite(n *node, k Kind) {
 		if v := s.can(q, ""); v != eval.Deny {
 			st := step(y.ARN, k.Actions[0], k.Name, res, v, q)
 			st.Widens = t.ARN
+			if k.Effect == EffectVersion {
+				st.Version = n.st.goal.version.id
+			}
 			s.link(n, y, rest, st)
 		}
 	}

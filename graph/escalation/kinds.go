@@ -111,6 +111,7 @@ var kinds = []Kind{
 	{Name: "AttachGroupPolicy", Actions: []string{"iam:AttachGroupPolicy"}, Target: TargetGroup, Effect: EffectIdentity, Doc: iamAPI("AttachGroupPolicy")},
 	{Name: "AddUserToGroup", Actions: []string{"iam:AddUserToGroup"}, Target: TargetGroup, Effect: EffectGroup, Doc: iamAPI("AddUserToGroup")},
 	{Name: "CreatePolicyVersion", Actions: []string{"iam:CreatePolicyVersion"}, Target: TargetPolicy, Effect: EffectIdentity, Doc: iamAPI("CreatePolicyVersion")},
+	{Name: "SetDefaultPolicyVersion", Actions: []string{"iam:SetDefaultPolicyVersion"}, Target: TargetPolicy, Effect: EffectVersion, Doc: iamAPI("SetDefaultPolicyVersion")},
 	{Name: "DeleteUserPermissionsBoundary", Actions: []string{"iam:DeleteUserPermissionsBoundary"}, Target: TargetUser, Effect: EffectNoBoundary, Doc: iamAPI("DeleteUserPermissionsBoundary")},
 	{Name: "PutUserPermissionsBoundary", Actions: []string{"iam:PutUserPermissionsBoundary"}, Target: TargetUser, Effect: EffectNoBoundary, Doc: iamAPI("PutUserPermissionsBoundary")},
 	{Name: "DeleteRolePermissionsBoundary", Actions: []string{"iam:DeleteRolePermissionsBoundary"}, Target: TargetRole, Effect: EffectNoBoundary, Doc: iamAPI("DeleteRolePermissionsBoundary")},
@@ -190,7 +191,6 @@ func Kinds() []Kind {
 // NotModelled lists steps that can lead to a key but that the search does
 // not follow yet.
 var NotModelled = []string{
-	"iam:SetDefaultPolicyVersion (to an existing, wider version of an attached policy)",
 	"kms:CreateGrant to another principal the caller controls",
 	"lambda:UpdateFunctionCode / UpdateFunctionConfiguration (code run as an existing function's role)",
 	"ec2:AssociateIamInstanceProfile / iam:AddRoleToInstanceProfile",

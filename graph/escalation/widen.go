@@ -183,6 +183,11 @@ func (s *search) useful(x, t *graph.Principal) bool {
 			return true
 		}
 	}
+	for _, w := range s.versionWriters[t] {
+		if s.reachSet[w][x] {
+			return true
+		}
+	}
 	return false
 }
 

@@ -129,6 +129,17 @@ func (w *world) managed(acct, name, content string) *world {
 	return w
 }
 
+// version adds a non-default version to a customer managed policy.
+func (w *world) version(acct, name, id, content string) *world {
+	iam := w.s.Accounts[acct].IAM
+	for i := range iam.Policies {
+		if mp := &iam.Policies[i]; mp.PolicyName == name {
+			mp.PolicyVersionList = append(mp.PolicyVersionList, snapshot.PolicyVersion{Document: content, VersionID: id})
+		}
+	}
+	return w
+}
+
 // edit changes the last user or role added, or any by ARN.
 func (w *world) editUser(arn string, f func(*snapshot.UserDetail)) *world {
 	for _, a := range w.s.Accounts {
