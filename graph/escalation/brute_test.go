@@ -50,6 +50,8 @@ func mixedWorld() *world {
 	w.user(acctA, "deployer", doc(allow("lambda:*", "*"), allow("iam:PassRole", "*")))
 	w.role(acctA, "taskdec", trusts("ecs-tasks.amazonaws.com"), doc(decA))
 	w.user(acctA, "runner", doc(allow("ecs:*", "*"), allow("iam:PassRole", role(acctA, "taskdec"))))
+	w.role(acctA, "fndec", trusts("lambda.amazonaws.com"), doc(decA)).function(acctA, "nightly", role(acctA, "fndec"))
+	w.user(acctA, "coder", doc(allow("lambda:UpdateFunctionCode", fn(acctA, "nightly")), allow("lambda:InvokeFunction", "*")))
 	w.role(acctA, "builddec", trusts("codebuild.amazonaws.com"), doc(decA))
 	w.user(acctA, "builder", doc(allow("codebuild:CreateProject", "*"), allow("iam:PassRole", role(acctA, "builddec"))))
 	w.user(acctA, "ops", doc(allow("sts:AssumeRole", "*")))
@@ -286,7 +288,7 @@ func TestPathsAreSound(t *testing.T) {
 					for _, st := range p.Steps[:len(p.Steps)-1] {
 						apply(t, s, key, st, action)
 						switch effects[st.Kind] {
-						case escalation.EffectCredentials, escalation.EffectCompute:
+						case escalation.EffectCredentials, escalation.EffectCompute, escalation.EffectFunction:
 							chain = false
 						}
 					}

@@ -56,7 +56,7 @@ func TestDepthOneIsComplete(t *testing.T) {
 						}
 					}
 					if want == "" {
-						want = takeOver(g, key, p, direct)
+						want = takeOver(g, bc.s, key, p, direct)
 					}
 					if want == "" {
 						continue
@@ -127,7 +127,7 @@ func oneCallSteps(t *testing.T, g *graph.Graph, s *snapshot.Snapshot, key *graph
 
 // takeOver names a one-call way p acts as a principal that can act on the
 // key itself (direct): a user's credentials, a role run by a compute step.
-func takeOver(g *graph.Graph, key *graph.Key, p *graph.Principal, direct map[string]bool) string {
+func takeOver(g *graph.Graph, s *snapshot.Snapshot, key *graph.Key, p *graph.Principal, direct map[string]bool) string {
 	can := func(q graph.Query) bool {
 		q.ChainDepth = -1
 		a, err := g.Can(q)
@@ -144,6 +144,32 @@ func takeOver(g *graph.Graph, key *graph.Key, p *graph.Principal, direct map[str
 				}
 			}
 			continue
+		}
+		// A function of the snapshot that runs as u, its code replaced and
+		// invoked: asked on the caller's identity side (graph.Can would
+		// read the function's ARN as a question about the data under it).
+		for _, r := range s.Accounts[p.Account].Regions {
+			if r.Lambda == nil {
+				continue
+			}
+			for _, f := range r.Lambda.Functions {
+				if f.Role != u.ARN || !can(graph.Query{Principal: "lambda.amazonaws.com", Action: "sts:AssumeRole", Resource: u.ARN}) {
+					continue
+				}
+				ok := true
+				for _, a := range []string{"lambda:UpdateFunctionCode", "lambda:InvokeFunction"} {
+					r, _, err := g.Request(graph.Query{Principal: p.ARN, Action: a, Resource: f.FunctionArn, WhatIf: &graph.WhatIf{NewResource: true}})
+					if err != nil {
+						ok = false
+						break
+					}
+					d, err := eval.Evaluate(r)
+					ok = ok && err == nil && d.Verdict != eval.Deny
+				}
+				if ok {
+					return "lambda:UpdateFunctionCode"
+				}
+			}
 		}
 		// A compute step of the table on role u: its new resource (the one
 		// the search asks about), the service's trust, the calls and the

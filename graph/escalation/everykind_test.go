@@ -34,6 +34,8 @@ func kindWorld(k escalation.Kind) *world {
 		w.editRole(role(acctA, "worker"), func(r *snapshot.RoleDetail) {
 			r.InstanceProfileList = []snapshot.InstanceProfile{{InstanceProfileName: "worker", Arn: "arn:aws:iam::111111111111:instance-profile/worker"}}
 		})
+	case k.Effect == escalation.EffectFunction:
+		w.user(acctA, "alice", doc(grants...)).role(acctA, "worker", trusts("lambda.amazonaws.com"), doc(decA)).function(acctA, "nightly", role(acctA, "worker"))
 	case k.Effect == escalation.EffectGroup:
 		w.user(acctA, "alice", doc(grants...)).group(acctA, "keyusers", doc(decA))
 	case k.Target == escalation.TargetGroup:
@@ -262,6 +264,56 @@ func TestSetDefaultPolicyVersion(t *testing.T) {
 			}
 			if s := p.Steps[0]; s.Version != "v3" || s.Widens != c.widens {
 				t.Errorf("first step sets %q widening %s, want v3 widening %s", s.Version, s.Widens, c.widens)
+			}
+		})
+	}
+}
+
+// UpdateFunctionCode runs the caller's code as an existing function's
+// role: it needs the function to be the snapshot's, the call allowed on
+// that function, lambda:InvokeFunction on it, a role Lambda may still
+// assume, and a caller of the function's account.
+func TestUpdateFunctionCode(t *testing.T) {
+	nightly := fn(acctA, "nightly")
+	worker := role(acctA, "worker")
+	build := func(alicePolicy, trust string) *world {
+		return newWorld().user(acctA, "alice", alicePolicy).role(acctA, "worker", trust, doc(decA)).function(acctA, "nightly", worker)
+	}
+	both := doc(allow("lambda:UpdateFunctionCode", nightly), allow("lambda:InvokeFunction", nightly))
+	cases := []struct {
+		name   string
+		w      *world
+		caller string
+		want   string // "" for none
+	}{
+		{"leads", build(both, trusts("lambda.amazonaws.com")), alice, "UpdateFunctionCode on " + nightly + ", then Decrypt"},
+		{"without InvokeFunction", build(doc(allow("lambda:UpdateFunctionCode", nightly)), trusts("lambda.amazonaws.com")), alice, ""},
+		{"on another function only", build(doc(allow("lambda:*", fn(acctA, "other"))), trusts("lambda.amazonaws.com")), alice, ""},
+		{"a role Lambda may not assume", build(both, trusts("ecs-tasks.amazonaws.com")), alice, ""},
+		{"no function runs as it", newWorld().user(acctA, "alice", both).role(acctA, "worker", trusts("lambda.amazonaws.com"), doc(decA)), alice, ""},
+		{
+			"a condition on the call",
+			build(doc(stmt{
+				"Effect": "Allow", "Action": []string{"lambda:UpdateFunctionCode", "lambda:InvokeFunction"}, "Resource": nightly,
+				"Condition": map[string]any{"StringEquals": map[string]any{"aws:PrincipalAccount": acctB}},
+			}), trusts("lambda.amazonaws.com")), alice, "",
+		},
+		{"a caller of another account", build(doc(allow("s3:ListBucket", "*")), trusts("lambda.amazonaws.com")).user(acctB, "bob", doc(allow("lambda:*", "*"))), user(acctB, "bob"), ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			paths, err := escalation.Paths(c.w.graph(t), keyARN, escalation.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := find(paths, c.caller)
+			switch {
+			case c.want == "" && p != nil:
+				t.Errorf("want no path, got %s", escalation.Describe(*p))
+			case c.want != "" && p == nil:
+				t.Error("no path")
+			case c.want != "" && (escalation.Describe(*p) != c.want || p.Decision != eval.Allow):
+				t.Errorf("got %s (%s), want %s (ALLOW)", escalation.Describe(*p), p.Decision, c.want)
 			}
 		})
 	}

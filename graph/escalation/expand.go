@@ -48,6 +48,8 @@ func (s *search) expand(n *node) {
 			s.expandCredentials(n, k)
 		case EffectCompute:
 			s.expandCompute(n, k)
+		case EffectFunction:
+			s.expandFunction(n, k)
 		case EffectTrust:
 			if room >= 2 {
 				s.expandTrust(n, k)

@@ -52,13 +52,16 @@ const (
 	// target's identity policies gain that version's document (as it is:
 	// not a policy the caller writes).
 	EffectVersion
+	// EffectFunction: the caller runs code as the role by replacing the
+	// code of an existing function that runs as it (no iam:PassRole).
+	EffectFunction
 )
 
 var effectNames = [...]string{
 	"the key policy names the caller", "a grant to the caller", "the target's identity policies allow the action",
 	"the target's permissions boundary is gone", "the caller acts as the role", "the role's trust policy names the caller",
 	"the caller holds the user's credentials", "the user joins a group that allows the action", "the caller runs code as the role",
-	"an existing version of an attached managed policy becomes its default",
+	"an existing version of an attached managed policy becomes its default", "the caller runs code as an existing function's role",
 }
 
 func (e Effect) String() string { return effectNames[e] }
@@ -175,6 +178,12 @@ var kinds = []Kind{
 		Service: "sagemaker.amazonaws.com", Resource: "training-job/keyhound-escalation",
 		Doc: "https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html",
 	},
+	{
+		// An existing function (the snapshot's Lambda functions, by their
+		// role): its code replaced, then invoked. Target is the function.
+		Name: "UpdateFunctionCode", Actions: []string{"lambda:UpdateFunctionCode", "lambda:InvokeFunction"}, Target: TargetRole, Effect: EffectFunction,
+		Doc: "https://docs.aws.amazon.com/lambda/latest/api/API_UpdateFunctionCode.html",
+	},
 }
 
 // PassRoleDoc is the page iam:PassRole is modelled from (every compute step).
@@ -192,7 +201,7 @@ func Kinds() []Kind {
 // not follow yet.
 var NotModelled = []string{
 	"kms:CreateGrant to another principal the caller controls",
-	"lambda:UpdateFunctionCode / UpdateFunctionConfiguration (code run as an existing function's role)",
+	"lambda:UpdateFunctionConfiguration (a layer or a new role — with iam:PassRole — on an existing function), and functions whose policy alone lets another account update them",
 	"ec2:AssociateIamInstanceProfile / iam:AddRoleToInstanceProfile",
 	"cloudformation:CreateStack with a service role (iam:PassRole): the stack acts as the role only through resource types — IAM writes, new functions — never a call on the key, so it is not code run as the role; modelling it needs a state that acts as a role for some calls only",
 	"two changes to one principal in one path beyond an identity policy and its boundary (a group joined combines with neither)",

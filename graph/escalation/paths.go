@@ -135,7 +135,7 @@ func (s *search) explain(st *Step) {
 				continue
 			}
 		}
-		a, err := s.g.Can(q)
+		a, err := ask(s.g, q)
 		if err != nil {
 			continue
 		}

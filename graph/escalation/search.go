@@ -211,8 +211,8 @@ func (s *search) can(q graph.Query, tag string) eval.Verdict {
 	}
 	q.ChainDepth = -1
 	v := eval.Deny
-	if a, err := s.g.Can(q); err == nil {
-		v = a.Decision
+	if d, err := ask(s.g, q); err == nil {
+		v = d.Verdict
 	}
 	s.memo[k] = v
 	if shared {
@@ -221,6 +221,26 @@ func (s *search) can(q graph.Query, tag string) eval.Verdict {
 		s.mu.Unlock()
 	}
 	return v
+}
+
+// ask evaluates q: through graph.Can, but a call on a resource the caller
+// creates, or on an existing one whose identity side alone is asked
+// (WhatIf.NewResource: an existing function, expandFunction), is the
+// request the graph builds for it, evaluated as it is — graph.Can would
+// read an existing resource's ARN as a question about the data under it.
+func ask(g *graph.Graph, q graph.Query) (*eval.Decision, error) {
+	if q.WhatIf == nil || !q.WhatIf.NewResource {
+		a, err := g.Can(q)
+		if err != nil {
+			return nil, err
+		}
+		return &eval.Decision{Verdict: a.Decision, Reasons: a.Reasons, Conditions: a.Conditions}, nil
+	}
+	r, _, err := g.Request(q)
+	if err != nil {
+		return nil, err
+	}
+	return eval.Evaluate(r)
 }
 
 // step is a step evaluated as q.

@@ -32,6 +32,10 @@ type Searcher struct {
 	// iam:SetDefaultPolicyVersion, its customer managed policies'
 	// non-default versions (versions.go).
 	versions map[string][]*version
+	// functions are, in accounts where some principal may call
+	// lambda:UpdateFunctionCode, the Lambda functions by their role's ARN
+	// (functions.go).
+	functions map[string][]function
 	// capable is graph.CapableByAccount for every action of the table, by
 	// the action as the kinds spell it.
 	capable map[string]map[string][]*graph.Principal
@@ -68,7 +72,8 @@ func newSearcher(g *graph.Graph, opts Options) *Searcher {
 	sr := &Searcher{
 		g: g, action: cmp.Or(opts.Action, "kms:Decrypt"), depth: cmp.Or(opts.Depth, DefaultDepth),
 		groups: map[string][]string{}, accountGroups: map[string][]*group{}, profiles: map[string]bool{}, versions: map[string][]*version{},
-		capable: map[string]map[string][]*graph.Principal{}, reached: map[*graph.Principal][]*graph.Principal{},
+		functions: map[string][]function{},
+		capable:   map[string]map[string][]*graph.Principal{}, reached: map[*graph.Principal][]*graph.Principal{},
 		reachSet: map[*graph.Principal]map[*graph.Principal]bool{}, writers: map[*graph.Principal][]*graph.Principal{},
 		avail: map[*graph.Principal]mods{}, succ: map[*graph.Principal][]*graph.Principal{},
 		oneHop: map[*graph.Principal][]graph.Assumable{}, trustNamed: map[string]map[string]bool{}, trusts: map[string]*policy.Policy{},
@@ -91,6 +96,9 @@ func newSearcher(g *graph.Graph, opts Options) *Searcher {
 		for _, k := range kinds {
 			if k.Effect == EffectVersion && len(sr.capableIn(k.Actions[0], id)) > 0 {
 				sr.versions[id] = versionsOf(a.IAM)
+			}
+			if k.Effect == EffectFunction && len(sr.capableIn(k.Actions[0], id)) > 0 {
+				functionsOf(id, a.Regions, sr.functions)
 			}
 		}
 		groupARN := map[string]string{}
