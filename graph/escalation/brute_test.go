@@ -52,6 +52,8 @@ func mixedWorld() *world {
 	w.user(acctA, "runner", doc(allow("ecs:*", "*"), allow("iam:PassRole", role(acctA, "taskdec"))))
 	w.role(acctA, "fndec", trusts("lambda.amazonaws.com"), doc(decA)).function(acctA, "nightly", role(acctA, "fndec"))
 	w.user(acctA, "coder", doc(allow("lambda:UpdateFunctionCode", fn(acctA, "nightly")), allow("lambda:InvokeFunction", "*")))
+	w.role(acctA, "cfnrole", trusts("cloudformation.amazonaws.com"), doc(allow("iam:PutUserPolicy", user(acctA, "stacker"))))
+	w.user(acctA, "stacker", doc(allow("cloudformation:CreateStack", "*"), allow("iam:PassRole", role(acctA, "cfnrole"))))
 	w.role(acctA, "builddec", trusts("codebuild.amazonaws.com"), doc(decA))
 	w.user(acctA, "builder", doc(allow("codebuild:CreateProject", "*"), allow("iam:PassRole", role(acctA, "builddec"))))
 	w.user(acctA, "ops", doc(allow("sts:AssumeRole", "*")))

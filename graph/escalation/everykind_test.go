@@ -34,6 +34,9 @@ func kindWorld(k escalation.Kind) *world {
 		w.editRole(role(acctA, "worker"), func(r *snapshot.RoleDetail) {
 			r.InstanceProfileList = []snapshot.InstanceProfile{{InstanceProfileName: "worker", Arn: "arn:aws:iam::111111111111:instance-profile/worker"}}
 		})
+	case k.Effect == escalation.EffectStack:
+		// The stack, as the role, puts an inline policy on alice.
+		w.user(acctA, "alice", doc(grants...)).role(acctA, "deployer", trusts(k.Service), doc(allow("iam:PutUserPolicy", alice)))
 	case k.Effect == escalation.EffectFunction:
 		w.user(acctA, "alice", doc(grants...)).role(acctA, "worker", trusts("lambda.amazonaws.com"), doc(decA)).function(acctA, "nightly", role(acctA, "worker"))
 	case k.Effect == escalation.EffectGroup:
@@ -307,6 +310,64 @@ func TestUpdateFunctionCode(t *testing.T) {
 				t.Fatal(err)
 			}
 			p := find(paths, c.caller)
+			switch {
+			case c.want == "" && p != nil:
+				t.Errorf("want no path, got %s", escalation.Describe(*p))
+			case c.want != "" && p == nil:
+				t.Error("no path")
+			case c.want != "" && (escalation.Describe(*p) != c.want || p.Decision != eval.Allow):
+				t.Errorf("got %s (%s), want %s (ALLOW)", escalation.Describe(*p), p.Decision, c.want)
+			}
+		})
+	}
+}
+
+// CreateStack has the stack's role put an inline policy on a principal the
+// caller then acts as, and nothing more: a role that can decrypt itself is
+// no way in, nor is one whose write is not an inline policy, or is stopped
+// by its boundary; iam:PassRole must name CloudFormation, and the role
+// trust it.
+func TestCreateStack(t *testing.T) {
+	cfn := "cloudformation.amazonaws.com"
+	deployer := role(acctA, "deployer")
+	pass := func(service string) stmt {
+		s := allow("iam:PassRole", deployer)
+		s["Condition"] = map[string]any{"StringEquals": map[string]any{"iam:PassedToService": service}}
+		return s
+	}
+	caller := doc(allow("cloudformation:CreateStack", "*"), pass(cfn), allow("sts:AssumeRole", "*"))
+	build := func(callerPolicy, trust string, rolePolicy stmt) *world {
+		return newWorld().user(acctA, "alice", callerPolicy).role(acctA, "deployer", trust, doc(rolePolicy))
+	}
+	cases := []struct {
+		name string
+		w    *world
+		want string // "" for none
+	}{
+		{"on the caller", build(caller, trusts(cfn), allow("iam:PutUserPolicy", alice)), "CreateStack on " + deployer + ", then PutUserPolicy on " + alice + ", then Decrypt"},
+		{
+			"on a role the caller assumes", build(caller, trusts(cfn), allow("iam:PutRolePolicy", role(acctA, "app"))).role(acctA, "app", trusts(alice)),
+			"CreateStack on " + deployer + ", then PutRolePolicy on " + role(acctA, "app") + ", then AssumeRole on " + role(acctA, "app") + ", then Decrypt",
+		},
+		{"a role that can decrypt", build(caller, trusts(cfn), decA), ""},
+		{"a write that is not an inline policy", build(caller, trusts(cfn), allow("iam:AttachUserPolicy", alice)), ""},
+		{"on another user only", build(caller, trusts(cfn), allow("iam:PutUserPolicy", user(acctA, "bob"))), ""},
+		{"PassRole to another service", build(doc(allow("cloudformation:CreateStack", "*"), pass("lambda.amazonaws.com")), trusts(cfn), allow("iam:PutUserPolicy", alice)), ""},
+		{"a role CloudFormation may not assume", build(caller, trusts("lambda.amazonaws.com"), allow("iam:PutUserPolicy", alice)), ""},
+		{
+			"the role's boundary", build(caller, trusts(cfn), allow("iam:PutUserPolicy", alice)).managed(acctA, "s3only", doc(allow("s3:*", "*"))).
+				editRole(deployer, func(r *snapshot.RoleDetail) {
+					r.PermissionsBoundary = &snapshot.AttachedPermissionsBoundary{PermissionsBoundaryArn: "arn:aws:iam::111111111111:policy/s3only"}
+				}), "",
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			paths, err := escalation.Paths(c.w.graph(t), keyARN, escalation.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := find(paths, alice)
 			switch {
 			case c.want == "" && p != nil:
 				t.Errorf("want no path, got %s", escalation.Describe(*p))

@@ -109,27 +109,35 @@ func (s *search) expandCompute(n *node, k Kind) {
 		return // no one to pass it, or the service cannot assume the role
 	}
 	for _, x := range callers {
-		// The new resource has no resource-based policy yet: the caller's
-		// identity side and the organization's decide.
-		qs := []graph.Query{
-			{Principal: x.ARN, Action: create, Resource: res, WhatIf: &graph.WhatIf{NewResource: true}},
-			{Principal: x.ARN, Action: pass, Resource: y.ARN, Context: map[string][]string{"iam:PassedToService": {k.Service}}},
-		}
-		for _, a := range run {
-			qs = append(qs, graph.Query{Principal: x.ARN, Action: a, Resource: res, WhatIf: &graph.WhatIf{NewResource: true}})
-		}
-		v := eval.Allow
-		for i, q := range qs {
-			tag := ""
-			if i == 1 {
-				tag = k.Service
-			}
-			v = v.And(s.can(q, tag))
-		}
+		st, v := s.passStep(x, y, k)
 		if v != eval.Deny {
-			s.link(n, x, n.st.goal, step(x.ARN, strings.Join(k.Actions, "+"), k.Name, y.ARN, v, qs...))
+			s.link(n, x, n.st.goal, st)
 		}
 	}
+}
+
+// passStep is x's create call of kind k with role y passed to its service
+// (and the calls that run the code), evaluated.
+func (s *search) passStep(x, y *graph.Principal, k Kind) (Step, eval.Verdict) {
+	res := s.computeResource(k, y.Account)
+	// The new resource has no resource-based policy yet: the caller's
+	// identity side and the organization's decide.
+	qs := []graph.Query{
+		{Principal: x.ARN, Action: k.Actions[0], Resource: res, WhatIf: &graph.WhatIf{NewResource: true}},
+		{Principal: x.ARN, Action: k.Actions[1], Resource: y.ARN, Context: map[string][]string{"iam:PassedToService": {k.Service}}},
+	}
+	for _, a := range k.Actions[2:] {
+		qs = append(qs, graph.Query{Principal: x.ARN, Action: a, Resource: res, WhatIf: &graph.WhatIf{NewResource: true}})
+	}
+	v := eval.Allow
+	for i, q := range qs {
+		tag := ""
+		if i == 1 {
+			tag = k.Service
+		}
+		v = v.And(s.can(q, tag))
+	}
+	return step(x.ARN, strings.Join(k.Actions, "+"), k.Name, y.ARN, v, qs...), v
 }
 
 // trustMayName is a cheap, sound filter before asking whether service may
@@ -234,6 +242,9 @@ func (s *search) expandWrite(n *node, k Kind) {
 			}
 			s.link(n, y, rest, st)
 		}
+	}
+	if k.ViaStack {
+		s.writeViaStack(n, k, rest, resources)
 	}
 }
 

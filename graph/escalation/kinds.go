@@ -55,6 +55,12 @@ const (
 	// EffectFunction: the caller runs code as the role by replacing the
 	// code of an existing function that runs as it (no iam:PassRole).
 	EffectFunction
+	// EffectStack: the caller creates a CloudFormation stack with the role
+	// as its service role: the stack makes, as the role, an inline policy
+	// write on an existing principal (the kinds marked ViaStack), and
+	// nothing else — no call on the key, no code run as the role
+	// (stacks.go).
+	EffectStack
 )
 
 var effectNames = [...]string{
@@ -62,6 +68,7 @@ var effectNames = [...]string{
 	"the target's permissions boundary is gone", "the caller acts as the role", "the role's trust policy names the caller",
 	"the caller holds the user's credentials", "the user joins a group that allows the action", "the caller runs code as the role",
 	"an existing version of an attached managed policy becomes its default", "the caller runs code as an existing function's role",
+	"the caller's stack makes the role's next call",
 }
 
 func (e Effect) String() string { return effectNames[e] }
@@ -85,6 +92,10 @@ type Kind struct {
 	// the create call, the key's Region and the role's account: its name is
 	// the caller's choice, keyhound asks about one it picks.
 	Resource string
+	// ViaStack says a CloudFormation stack can make the call as its service
+	// role on an existing principal (a resource type does it:
+	// AWS::IAM::UserPolicy, RolePolicy, GroupPolicy).
+	ViaStack bool
 	// Doc is the AWS page the step is modelled from.
 	Doc string
 }
@@ -106,11 +117,11 @@ var kinds = []Kind{
 		Name: "CreateGrant", Actions: []string{"kms:CreateGrant"}, Target: TargetKey, Effect: EffectGrant,
 		Doc: "https://docs.aws.amazon.com/kms/latest/developerguide/grant-authorization.html",
 	},
-	{Name: "PutUserPolicy", Actions: []string{"iam:PutUserPolicy"}, Target: TargetUser, Effect: EffectIdentity, Doc: iamAPI("PutUserPolicy")},
+	{Name: "PutUserPolicy", Actions: []string{"iam:PutUserPolicy"}, Target: TargetUser, Effect: EffectIdentity, ViaStack: true, Doc: iamAPI("PutUserPolicy")},
 	{Name: "AttachUserPolicy", Actions: []string{"iam:AttachUserPolicy"}, Target: TargetUser, Effect: EffectIdentity, Doc: iamAPI("AttachUserPolicy")},
-	{Name: "PutRolePolicy", Actions: []string{"iam:PutRolePolicy"}, Target: TargetRole, Effect: EffectIdentity, Doc: iamAPI("PutRolePolicy")},
+	{Name: "PutRolePolicy", Actions: []string{"iam:PutRolePolicy"}, Target: TargetRole, Effect: EffectIdentity, ViaStack: true, Doc: iamAPI("PutRolePolicy")},
 	{Name: "AttachRolePolicy", Actions: []string{"iam:AttachRolePolicy"}, Target: TargetRole, Effect: EffectIdentity, Doc: iamAPI("AttachRolePolicy")},
-	{Name: "PutGroupPolicy", Actions: []string{"iam:PutGroupPolicy"}, Target: TargetGroup, Effect: EffectIdentity, Doc: iamAPI("PutGroupPolicy")},
+	{Name: "PutGroupPolicy", Actions: []string{"iam:PutGroupPolicy"}, Target: TargetGroup, Effect: EffectIdentity, ViaStack: true, Doc: iamAPI("PutGroupPolicy")},
 	{Name: "AttachGroupPolicy", Actions: []string{"iam:AttachGroupPolicy"}, Target: TargetGroup, Effect: EffectIdentity, Doc: iamAPI("AttachGroupPolicy")},
 	{Name: "AddUserToGroup", Actions: []string{"iam:AddUserToGroup"}, Target: TargetGroup, Effect: EffectGroup, Doc: iamAPI("AddUserToGroup")},
 	{Name: "CreatePolicyVersion", Actions: []string{"iam:CreatePolicyVersion"}, Target: TargetPolicy, Effect: EffectIdentity, Doc: iamAPI("CreatePolicyVersion")},
@@ -184,6 +195,14 @@ var kinds = []Kind{
 		Name: "UpdateFunctionCode", Actions: []string{"lambda:UpdateFunctionCode", "lambda:InvokeFunction"}, Target: TargetRole, Effect: EffectFunction,
 		Doc: "https://docs.aws.amazon.com/lambda/latest/api/API_UpdateFunctionCode.html",
 	},
+	{
+		// A stack whose template puts, as the role, an inline policy on a
+		// principal the caller then acts as (a widening's write, made in
+		// two steps: stacks.go).
+		Name: "CreateStack", Actions: []string{"cloudformation:CreateStack", "iam:PassRole"}, Target: TargetRole, Effect: EffectStack,
+		Service: "cloudformation.amazonaws.com", Resource: "stack/keyhound-escalation/*",
+		Doc: "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-servicerole.html",
+	},
 }
 
 // PassRoleDoc is the page iam:PassRole is modelled from (every compute step).
@@ -203,7 +222,7 @@ var NotModelled = []string{
 	"kms:CreateGrant to another principal the caller controls",
 	"lambda:UpdateFunctionConfiguration (a layer or a new role — with iam:PassRole — on an existing function), and functions whose policy alone lets another account update them",
 	"ec2:AssociateIamInstanceProfile / iam:AddRoleToInstanceProfile",
-	"cloudformation:CreateStack with a service role (iam:PassRole): the stack acts as the role only through resource types — IAM writes, new functions — never a call on the key, so it is not code run as the role; modelling it needs a state that acts as a role for some calls only",
+	"cloudformation:CreateStack into calls of the role's beyond inline policy writes (groups joined, managed policies it creates and attaches, access keys read from its outputs, functions it creates)",
 	"two changes to one principal in one path beyond an identity policy and its boundary (a group joined combines with neither)",
 	"calls a widened principal could make beyond the action on the key (the search widens it for that action only)",
 }

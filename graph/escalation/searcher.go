@@ -192,6 +192,7 @@ func (sr *Searcher) prepareWidenings() {
 			}
 		}
 	}
+	sr.prepareStacks()
 	for t := range sr.avail {
 		sr.targets = append(sr.targets, t)
 	}
