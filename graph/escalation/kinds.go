@@ -192,6 +192,8 @@ var kinds = []Kind{
 	{
 		// An existing function (the snapshot's Lambda functions, by their
 		// role): its code replaced, then invoked. Target is the function.
+		// A function with code signing refuses unsigned code; the snapshot
+		// does not say which have it.
 		Name: "UpdateFunctionCode", Actions: []string{"lambda:UpdateFunctionCode", "lambda:InvokeFunction"}, Target: TargetRole, Effect: EffectFunction,
 		Doc: "https://docs.aws.amazon.com/lambda/latest/api/API_UpdateFunctionCode.html",
 	},
@@ -225,4 +227,5 @@ var NotModelled = []string{
 	"cloudformation:CreateStack into calls of the role's beyond inline policy writes (groups joined, managed policies it creates and attaches, access keys read from its outputs, functions it creates)",
 	"two changes to one principal in one path beyond an identity policy and its boundary (a group joined combines with neither)",
 	"calls a widened principal could make beyond the action on the key (the search widens it for that action only)",
+	"iam:SetDefaultPolicyVersion where the current default version's deny is what stops the principal (the hypothetical keeps the current version's statements beside the new default's)",
 }
