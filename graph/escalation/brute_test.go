@@ -36,6 +36,11 @@ func mixedWorld() *world {
 	w.editUser(user(acctA, "versioner"), func(u *snapshot.UserDetail) {
 		u.AttachedManagedPolicies = []snapshot.AttachedPolicy{{PolicyName: "shared", PolicyArn: "arn:aws:iam::111111111111:policy/shared"}}
 	})
+	w.managed(acctA, "layered", doc(allow("s3:ListBucket", "*"))).version(acctA, "layered", "v2", doc(decA))
+	w.user(acctA, "defaulter", doc(allow("iam:SetDefaultPolicyVersion", "arn:aws:iam::111111111111:policy/layered")))
+	w.editUser(user(acctA, "defaulter"), func(u *snapshot.UserDetail) {
+		u.AttachedManagedPolicies = []snapshot.AttachedPolicy{{PolicyName: "layered", PolicyArn: "arn:aws:iam::111111111111:policy/layered"}}
+	})
 	w.user(acctA, "member", doc(allow("iam:PutGroupPolicy", "*"))).group(acctA, "devs", doc(allow("s3:ListBucket", "*")), user(acctA, "member"))
 	w.user(acctA, "dee", doc(decA))
 	w.user(acctA, "joiner", doc(allow("iam:AddUserToGroup", "*"))).group(acctA, "keyusers", doc(decA))
@@ -43,6 +48,14 @@ func mixedWorld() *world {
 	w.user(acctA, "trustee", doc(allow("iam:UpdateAssumeRolePolicy", "*")))
 	w.role(acctA, "dec", trusts("lambda.amazonaws.com"), doc(decA))
 	w.user(acctA, "deployer", doc(allow("lambda:*", "*"), allow("iam:PassRole", "*")))
+	w.role(acctA, "taskdec", trusts("ecs-tasks.amazonaws.com"), doc(decA))
+	w.user(acctA, "runner", doc(allow("ecs:*", "*"), allow("iam:PassRole", role(acctA, "taskdec"))))
+	w.role(acctA, "fndec", trusts("lambda.amazonaws.com"), doc(decA)).function(acctA, "nightly", role(acctA, "fndec"))
+	w.user(acctA, "coder", doc(allow("lambda:UpdateFunctionCode", fn(acctA, "nightly")), allow("lambda:InvokeFunction", "*")))
+	w.role(acctA, "cfnrole", trusts("cloudformation.amazonaws.com"), doc(allow("iam:PutUserPolicy", user(acctA, "stacker"))))
+	w.user(acctA, "stacker", doc(allow("cloudformation:CreateStack", "*"), allow("iam:PassRole", role(acctA, "cfnrole"))))
+	w.role(acctA, "builddec", trusts("codebuild.amazonaws.com"), doc(decA))
+	w.user(acctA, "builder", doc(allow("codebuild:CreateProject", "*"), allow("iam:PassRole", role(acctA, "builddec"))))
 	w.user(acctA, "ops", doc(allow("sts:AssumeRole", "*")))
 	w.role(acctA, "opsrole", trusts(user(acctA, "ops")), doc(allow("iam:PutRolePolicy", "*"), allow("sts:AssumeRole", "*")))
 	w.role(acctA, "app", trusts(role(acctA, "opsrole")))
@@ -174,6 +187,13 @@ func apply(t testing.TB, s *snapshot.Snapshot, key *graph.Key, st escalation.Ste
 			}
 		}
 		for i := range a.IAM.Policies {
+			if mp := &a.IAM.Policies[i]; mp.Arn == st.Target && st.Kind == "SetDefaultPolicyVersion" {
+				for j := range mp.PolicyVersionList {
+					v := &mp.PolicyVersionList[j]
+					v.IsDefaultVersion = v.VersionID == st.Version
+				}
+				mp.DefaultVersionID = st.Version
+			}
 			if mp := &a.IAM.Policies[i]; mp.Arn == st.Target && st.Kind == "CreatePolicyVersion" {
 				// The new default version keeps the old statements and adds one.
 				var d struct{ Statement json.RawMessage }
@@ -248,6 +268,10 @@ func bruteCases(t *testing.T) []bruteCase {
 // assumptions, the path's principal itself.
 func TestPathsAreSound(t *testing.T) {
 	const action = "kms:Decrypt"
+	effects := map[string]escalation.Effect{}
+	for _, k := range escalation.Kinds() {
+		effects[k.Name] = k.Effect
+	}
 	checked := 0
 	for _, bc := range bruteCases(t) {
 		t.Run(bc.name, func(t *testing.T) {
@@ -265,8 +289,8 @@ func TestPathsAreSound(t *testing.T) {
 					chain := true
 					for _, st := range p.Steps[:len(p.Steps)-1] {
 						apply(t, s, key, st, action)
-						switch st.Kind {
-						case "CreateAccessKey", "CreateLoginProfile", "UpdateLoginProfile", "CreateFunction", "RunInstances":
+						switch effects[st.Kind] {
+						case escalation.EffectCredentials, escalation.EffectCompute, escalation.EffectFunction:
 							chain = false
 						}
 					}

@@ -75,12 +75,16 @@ type assumer struct {
 }
 
 // enteredPrincipals lists, sorted by ARN, the principals (of only, when
-// not nil, by ARN) a step other than an assumption may enter (expandCredentials, expandCompute, expandTrust),
-// on the cheap filter: one of their account's principals may make the
-// call on them.
+// not nil, by ARN) a step other than an assumption may enter
+// (expandCredentials, expandCompute, expandTrust, expandFunction), on the
+// cheap filter: one of their account's principals may make the call on
+// them.
 func (s *Searcher) enteredPrincipals(only map[string]bool) []*graph.Principal {
 	set := map[*graph.Principal]bool{}
 	for _, k := range kinds {
+		if k.Effect == EffectFunction {
+			s.enteredByFunctions(k, only, set)
+		}
 		if k.Effect != EffectCredentials && k.Effect != EffectCompute && k.Effect != EffectTrust {
 			continue
 		}

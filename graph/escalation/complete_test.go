@@ -1,6 +1,8 @@
 package escalation_test
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/keyhound/keyhound/graph"
@@ -54,7 +56,7 @@ func TestDepthOneIsComplete(t *testing.T) {
 						}
 					}
 					if want == "" {
-						want = takeOver(g, key, p, direct)
+						want = takeOver(g, bc.s, key, p, direct)
 					}
 					if want == "" {
 						continue
@@ -86,11 +88,13 @@ func oneCallSteps(t *testing.T, g *graph.Graph, s *snapshot.Snapshot, key *graph
 		}
 	}
 	var out []escalation.Step
-	ask := func(kind, action, target string, ctx map[string][]string) {
+	ask := func(kind, action, target string, ctx map[string][]string) *escalation.Step {
 		a, err := g.Can(graph.Query{Principal: p.ARN, Action: action, Resource: target, Context: ctx, ChainDepth: -1})
 		if err == nil && a.Decision != eval.Deny {
 			out = append(out, escalation.Step{Principal: p.ARN, Kind: kind, Action: action, Target: target, Widens: p.ARN})
+			return &out[len(out)-1]
 		}
+		return nil
 	}
 	ask("PutKeyPolicy", "kms:PutKeyPolicy", key.ARN, map[string][]string{"kms:ViaService": nil})
 	ask("CreateGrant", "kms:CreateGrant", key.ARN, map[string][]string{"kms:GrantOperations": {"Decrypt"}, "kms:GranteePrincipal": {p.ARN}, "kms:GrantIsForAWSResource": {"false"}, "kms:ViaService": nil})
@@ -99,6 +103,15 @@ func oneCallSteps(t *testing.T, g *graph.Graph, s *snapshot.Snapshot, key *graph
 		case k.Effect == escalation.EffectGroup && p.Kind == arn.KindUser:
 			for _, tg := range targets {
 				ask(k.Name, k.Actions[0], tg, nil)
+			}
+		case k.Effect == escalation.EffectVersion:
+			// Every existing version of every policy of its account.
+			for _, mp := range s.Accounts[p.Account].IAM.Policies {
+				for _, v := range mp.PolicyVersionList {
+					if st := ask(k.Name, k.Actions[0], mp.Arn, nil); st != nil {
+						st.Version = v.VersionID
+					}
+				}
 			}
 		case k.Effect != escalation.EffectIdentity && k.Effect != escalation.EffectNoBoundary:
 		case k.Target == escalation.TargetUser && p.Kind == arn.KindUser, k.Target == escalation.TargetRole && p.Kind == arn.KindRole:
@@ -113,8 +126,8 @@ func oneCallSteps(t *testing.T, g *graph.Graph, s *snapshot.Snapshot, key *graph
 }
 
 // takeOver names a one-call way p acts as a principal that can act on the
-// key itself (direct): a user's credentials, a role run by Lambda.
-func takeOver(g *graph.Graph, key *graph.Key, p *graph.Principal, direct map[string]bool) string {
+// key itself (direct): a user's credentials, a role run by a compute step.
+func takeOver(g *graph.Graph, s *snapshot.Snapshot, key *graph.Key, p *graph.Principal, direct map[string]bool) string {
 	can := func(q graph.Query) bool {
 		q.ChainDepth = -1
 		a, err := g.Can(q)
@@ -132,12 +145,50 @@ func takeOver(g *graph.Graph, key *graph.Key, p *graph.Principal, direct map[str
 			}
 			continue
 		}
-		fn := "arn:aws:lambda:" + key.Region + ":" + p.Account + ":function:keyhound-escalation"
-		if can(graph.Query{Principal: "lambda.amazonaws.com", Action: "sts:AssumeRole", Resource: u.ARN}) &&
-			can(graph.Query{Principal: p.ARN, Action: "lambda:CreateFunction", Resource: fn}) &&
-			can(graph.Query{Principal: p.ARN, Action: "lambda:InvokeFunction", Resource: fn}) &&
-			can(graph.Query{Principal: p.ARN, Action: "iam:PassRole", Resource: u.ARN, Context: map[string][]string{"iam:PassedToService": {"lambda.amazonaws.com"}}}) {
-			return "lambda:CreateFunction"
+		// A function of the snapshot that runs as u, its code replaced and
+		// invoked: asked on the caller's identity side (graph.Can would
+		// read the function's ARN as a question about the data under it).
+		for _, r := range s.Accounts[p.Account].Regions {
+			if r.Lambda == nil {
+				continue
+			}
+			for _, f := range r.Lambda.Functions {
+				if f.Role != u.ARN || !can(graph.Query{Principal: "lambda.amazonaws.com", Action: "sts:AssumeRole", Resource: u.ARN}) {
+					continue
+				}
+				ok := true
+				for _, a := range []string{"lambda:UpdateFunctionCode", "lambda:InvokeFunction"} {
+					r, _, err := g.Request(graph.Query{Principal: p.ARN, Action: a, Resource: f.FunctionArn, WhatIf: &graph.WhatIf{NewResource: true}})
+					if err != nil {
+						ok = false
+						break
+					}
+					d, err := eval.Evaluate(r)
+					ok = ok && err == nil && d.Verdict != eval.Deny
+				}
+				if ok {
+					return "lambda:UpdateFunctionCode"
+				}
+			}
+		}
+		// A compute step of the table on role u: its new resource (the one
+		// the search asks about), the service's trust, the calls and the
+		// iam:PassRole to the service. EC2 needs an instance profile, which
+		// the fixtures give no role that can decrypt.
+		for _, k := range escalation.Kinds() {
+			if k.Effect != escalation.EffectCompute || k.Service == "ec2.amazonaws.com" {
+				continue
+			}
+			svc, _, _ := strings.Cut(k.Actions[0], ":")
+			res := "arn:aws:" + svc + ":" + key.Region + ":" + p.Account + ":" + k.Resource
+			ok := can(graph.Query{Principal: k.Service, Action: "sts:AssumeRole", Resource: u.ARN}) &&
+				can(graph.Query{Principal: p.ARN, Action: "iam:PassRole", Resource: u.ARN, Context: map[string][]string{"iam:PassedToService": {k.Service}}})
+			for _, a := range slices.Concat(k.Actions[:1], k.Actions[2:]) {
+				ok = ok && can(graph.Query{Principal: p.ARN, Action: a, Resource: res, WhatIf: &graph.WhatIf{NewResource: true}})
+			}
+			if ok {
+				return k.Actions[0]
+			}
 		}
 	}
 	return ""

@@ -24,7 +24,7 @@ func (s *search) expand(n *node) {
 		room-- // keep one for the write
 	}
 	for _, k := range kinds {
-		if k.Effect == EffectIdentity || k.Effect == EffectNoBoundary || k.Effect == EffectGroup {
+		if k.Effect == EffectIdentity || k.Effect == EffectNoBoundary || k.Effect == EffectGroup || k.Effect == EffectVersion {
 			s.expandWrite(n, k)
 		}
 	}
@@ -48,6 +48,8 @@ func (s *search) expand(n *node) {
 			s.expandCredentials(n, k)
 		case EffectCompute:
 			s.expandCompute(n, k)
+		case EffectFunction:
+			s.expandFunction(n, k)
 		case EffectTrust:
 			if room >= 2 {
 				s.expandTrust(n, k)
@@ -79,8 +81,9 @@ func (s *search) expandCredentials(n *node, k Kind) {
 	}
 }
 
-// expandCompute: x creates a function or an instance that runs as role y,
-// passing y to the service (same account only: IAM UG, id_roles_use_passrole).
+// expandCompute: x creates a function, an instance, a task, a job, a build
+// project, a notebook or a training job that runs as role y, passing y to
+// the service (same account only: IAM UG, id_roles_use_passrole).
 func (s *search) expandCompute(n *node, k Kind) {
 	y := n.st.p
 	if y.Kind != arn.KindRole || k.Service == "ec2.amazonaws.com" && !s.profiles[y.ARN] {
@@ -106,25 +109,35 @@ func (s *search) expandCompute(n *node, k Kind) {
 		return // no one to pass it, or the service cannot assume the role
 	}
 	for _, x := range callers {
-		qs := []graph.Query{
-			{Principal: x.ARN, Action: create, Resource: res},
-			{Principal: x.ARN, Action: pass, Resource: y.ARN, Context: map[string][]string{"iam:PassedToService": {k.Service}}},
-		}
-		for _, a := range run {
-			qs = append(qs, graph.Query{Principal: x.ARN, Action: a, Resource: res, WhatIf: &graph.WhatIf{NewResource: true}})
-		}
-		v := eval.Allow
-		for i, q := range qs {
-			tag := ""
-			if i == 1 {
-				tag = k.Service
-			}
-			v = v.And(s.can(q, tag))
-		}
+		st, v := s.passStep(x, y, k)
 		if v != eval.Deny {
-			s.link(n, x, n.st.goal, step(x.ARN, strings.Join(k.Actions, "+"), k.Name, y.ARN, v, qs...))
+			s.link(n, x, n.st.goal, st)
 		}
 	}
+}
+
+// passStep is x's create call of kind k with role y passed to its service
+// (and the calls that run the code), evaluated.
+func (s *search) passStep(x, y *graph.Principal, k Kind) (Step, eval.Verdict) {
+	res := s.computeResource(k, y.Account)
+	// The new resource has no resource-based policy yet: the caller's
+	// identity side and the organization's decide.
+	qs := []graph.Query{
+		{Principal: x.ARN, Action: k.Actions[0], Resource: res, WhatIf: &graph.WhatIf{NewResource: true}},
+		{Principal: x.ARN, Action: k.Actions[1], Resource: y.ARN, Context: map[string][]string{"iam:PassedToService": {k.Service}}},
+	}
+	for _, a := range k.Actions[2:] {
+		qs = append(qs, graph.Query{Principal: x.ARN, Action: a, Resource: res, WhatIf: &graph.WhatIf{NewResource: true}})
+	}
+	v := eval.Allow
+	for i, q := range qs {
+		tag := ""
+		if i == 1 {
+			tag = k.Service
+		}
+		v = v.And(s.can(q, tag))
+	}
+	return step(x.ARN, strings.Join(k.Actions, "+"), k.Name, y.ARN, v, qs...), v
 }
 
 // trustMayName is a cheap, sound filter before asking whether service may
@@ -147,19 +160,15 @@ func trustMayName(y *graph.Principal, service string) bool {
 	return false
 }
 
-// computeResource is the ARN a compute step's create call is asked on: a
-// new function or instance in the key's Region and the role's account. Its
-// name is the caller's choice; keyhound asks about one it picks.
+// computeResource is the ARN a compute step's create call is asked on: the
+// kind's new resource in the key's Region and the role's account.
 func (s *search) computeResource(k Kind, account string) string {
 	part := "aws"
 	if a, err := arn.Parse(s.key.ARN); err == nil {
 		part = a.Partition
 	}
 	svc, _, _ := strings.Cut(k.Actions[0], ":")
-	if svc == "lambda" {
-		return "arn:" + part + ":lambda:" + s.key.Region + ":" + account + ":function:keyhound-escalation"
-	}
-	return "arn:" + part + ":ec2:" + s.key.Region + ":" + account + ":instance/*"
+	return "arn:" + part + ":" + svc + ":" + s.key.Region + ":" + account + ":" + k.Resource
 }
 
 // expandTrust: x rewrites role y's trust policy to name itself, then
@@ -203,6 +212,8 @@ func (s *search) expandWrite(n *node, k Kind) {
 		bit = modBoundary
 	case EffectGroup:
 		bit = modGroup
+	case EffectVersion:
+		bit = modVersion
 	}
 	if t == nil || n.st.goal.mods&bit == 0 || y.Account != t.Account {
 		return
@@ -212,8 +223,11 @@ func (s *search) expandWrite(n *node, k Kind) {
 		rest = goal{}
 	}
 	resources := s.resources(k, t)
-	if k.Effect == EffectGroup {
+	switch k.Effect {
+	case EffectGroup:
 		resources = []string{n.st.goal.group.arn}
+	case EffectVersion:
+		resources = []string{n.st.goal.version.policy}
 	}
 	for _, res := range resources {
 		if !mayAllow(y, k.Actions[0], res) {
@@ -223,8 +237,14 @@ func (s *search) expandWrite(n *node, k Kind) {
 		if v := s.can(q, ""); v != eval.Deny {
 			st := step(y.ARN, k.Actions[0], k.Name, res, v, q)
 			st.Widens = t.ARN
+			if k.Effect == EffectVersion {
+				st.Version = n.st.goal.version.id
+			}
 			s.link(n, y, rest, st)
 		}
+	}
+	if k.ViaStack {
+		s.writeViaStack(n, k, rest, resources)
 	}
 }
 

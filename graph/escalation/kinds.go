@@ -47,12 +47,28 @@ const (
 	// EffectCompute: the caller runs code as the role, through a service it
 	// passes the role to.
 	EffectCompute
+	// EffectVersion: an existing, non-default version of a customer managed
+	// policy attached to the target becomes the policy's default: the
+	// target's identity policies gain that version's document (as it is:
+	// not a policy the caller writes).
+	EffectVersion
+	// EffectFunction: the caller runs code as the role by replacing the
+	// code of an existing function that runs as it (no iam:PassRole).
+	EffectFunction
+	// EffectStack: the caller creates a CloudFormation stack with the role
+	// as its service role: the stack makes, as the role, an inline policy
+	// write on an existing principal (the kinds marked ViaStack), and
+	// nothing else — no call on the key, no code run as the role
+	// (stacks.go).
+	EffectStack
 )
 
 var effectNames = [...]string{
 	"the key policy names the caller", "a grant to the caller", "the target's identity policies allow the action",
 	"the target's permissions boundary is gone", "the caller acts as the role", "the role's trust policy names the caller",
 	"the caller holds the user's credentials", "the user joins a group that allows the action", "the caller runs code as the role",
+	"an existing version of an attached managed policy becomes its default", "the caller runs code as an existing function's role",
+	"the caller's stack makes the role's next call",
 }
 
 func (e Effect) String() string { return effectNames[e] }
@@ -71,6 +87,15 @@ type Kind struct {
 	Effect  Effect
 	// Service, for compute, is the service principal that assumes the role.
 	Service string
+	// Resource, for compute, is the resource part of the ARN of what the
+	// create call makes ("function:keyhound-escalation"), in the service of
+	// the create call, the key's Region and the role's account: its name is
+	// the caller's choice, keyhound asks about one it picks.
+	Resource string
+	// ViaStack says a CloudFormation stack can make the call as its service
+	// role on an existing principal (a resource type does it:
+	// AWS::IAM::UserPolicy, RolePolicy, GroupPolicy).
+	ViaStack bool
 	// Doc is the AWS page the step is modelled from.
 	Doc string
 }
@@ -92,14 +117,15 @@ var kinds = []Kind{
 		Name: "CreateGrant", Actions: []string{"kms:CreateGrant"}, Target: TargetKey, Effect: EffectGrant,
 		Doc: "https://docs.aws.amazon.com/kms/latest/developerguide/grant-authorization.html",
 	},
-	{Name: "PutUserPolicy", Actions: []string{"iam:PutUserPolicy"}, Target: TargetUser, Effect: EffectIdentity, Doc: iamAPI("PutUserPolicy")},
+	{Name: "PutUserPolicy", Actions: []string{"iam:PutUserPolicy"}, Target: TargetUser, Effect: EffectIdentity, ViaStack: true, Doc: iamAPI("PutUserPolicy")},
 	{Name: "AttachUserPolicy", Actions: []string{"iam:AttachUserPolicy"}, Target: TargetUser, Effect: EffectIdentity, Doc: iamAPI("AttachUserPolicy")},
-	{Name: "PutRolePolicy", Actions: []string{"iam:PutRolePolicy"}, Target: TargetRole, Effect: EffectIdentity, Doc: iamAPI("PutRolePolicy")},
+	{Name: "PutRolePolicy", Actions: []string{"iam:PutRolePolicy"}, Target: TargetRole, Effect: EffectIdentity, ViaStack: true, Doc: iamAPI("PutRolePolicy")},
 	{Name: "AttachRolePolicy", Actions: []string{"iam:AttachRolePolicy"}, Target: TargetRole, Effect: EffectIdentity, Doc: iamAPI("AttachRolePolicy")},
-	{Name: "PutGroupPolicy", Actions: []string{"iam:PutGroupPolicy"}, Target: TargetGroup, Effect: EffectIdentity, Doc: iamAPI("PutGroupPolicy")},
+	{Name: "PutGroupPolicy", Actions: []string{"iam:PutGroupPolicy"}, Target: TargetGroup, Effect: EffectIdentity, ViaStack: true, Doc: iamAPI("PutGroupPolicy")},
 	{Name: "AttachGroupPolicy", Actions: []string{"iam:AttachGroupPolicy"}, Target: TargetGroup, Effect: EffectIdentity, Doc: iamAPI("AttachGroupPolicy")},
 	{Name: "AddUserToGroup", Actions: []string{"iam:AddUserToGroup"}, Target: TargetGroup, Effect: EffectGroup, Doc: iamAPI("AddUserToGroup")},
 	{Name: "CreatePolicyVersion", Actions: []string{"iam:CreatePolicyVersion"}, Target: TargetPolicy, Effect: EffectIdentity, Doc: iamAPI("CreatePolicyVersion")},
+	{Name: "SetDefaultPolicyVersion", Actions: []string{"iam:SetDefaultPolicyVersion"}, Target: TargetPolicy, Effect: EffectVersion, Doc: iamAPI("SetDefaultPolicyVersion")},
 	{Name: "DeleteUserPermissionsBoundary", Actions: []string{"iam:DeleteUserPermissionsBoundary"}, Target: TargetUser, Effect: EffectNoBoundary, Doc: iamAPI("DeleteUserPermissionsBoundary")},
 	{Name: "PutUserPermissionsBoundary", Actions: []string{"iam:PutUserPermissionsBoundary"}, Target: TargetUser, Effect: EffectNoBoundary, Doc: iamAPI("PutUserPermissionsBoundary")},
 	{Name: "DeleteRolePermissionsBoundary", Actions: []string{"iam:DeleteRolePermissionsBoundary"}, Target: TargetRole, Effect: EffectNoBoundary, Doc: iamAPI("DeleteRolePermissionsBoundary")},
@@ -113,12 +139,71 @@ var kinds = []Kind{
 	{Name: "CreateLoginProfile", Actions: []string{"iam:CreateLoginProfile"}, Target: TargetUser, Effect: EffectCredentials, Doc: iamAPI("CreateLoginProfile")},
 	{Name: "UpdateLoginProfile", Actions: []string{"iam:UpdateLoginProfile"}, Target: TargetUser, Effect: EffectCredentials, Doc: iamAPI("UpdateLoginProfile")},
 	{
-		Name: "CreateFunction", Actions: []string{"lambda:CreateFunction", "iam:PassRole", "lambda:InvokeFunction"}, Target: TargetRole, Effect: EffectCompute, Service: "lambda.amazonaws.com",
+		Name: "CreateFunction", Actions: []string{"lambda:CreateFunction", "iam:PassRole", "lambda:InvokeFunction"}, Target: TargetRole, Effect: EffectCompute,
+		Service: "lambda.amazonaws.com", Resource: "function:keyhound-escalation",
 		Doc: "https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html",
 	},
 	{
-		Name: "RunInstances", Actions: []string{"ec2:RunInstances", "iam:PassRole"}, Target: TargetRole, Effect: EffectCompute, Service: "ec2.amazonaws.com",
+		// Only a role in an instance profile: the instance gets the role
+		// through its profile.
+		Name: "RunInstances", Actions: []string{"ec2:RunInstances", "iam:PassRole"}, Target: TargetRole, Effect: EffectCompute,
+		Service: "ec2.amazonaws.com", Resource: "instance/*",
 		Doc: "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/iam-roles-for-amazon-ec2.html",
+	},
+	{
+		// A task definition naming the role as its task role, then a task
+		// of it (in a cluster the caller may run tasks in: the snapshot has
+		// no ECS clusters, so the task definition is what is asked).
+		Name: "RunTask", Actions: []string{"ecs:RegisterTaskDefinition", "iam:PassRole", "ecs:RunTask"}, Target: TargetRole, Effect: EffectCompute,
+		Service: "ecs-tasks.amazonaws.com", Resource: "task-definition/keyhound-escalation:1",
+		Doc: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html",
+	},
+	{
+		// A job whose script the caller writes, run as the role.
+		Name: "CreateJob", Actions: []string{"glue:CreateJob", "iam:PassRole", "glue:StartJobRun"}, Target: TargetRole, Effect: EffectCompute,
+		Service: "glue.amazonaws.com", Resource: "job/keyhound-escalation",
+		Doc: "https://docs.aws.amazon.com/glue/latest/dg/create-an-iam-role.html",
+	},
+	{
+		// A development endpoint the caller reaches over SSH with its own
+		// public key, whose credentials are the role's.
+		Name: "CreateDevEndpoint", Actions: []string{"glue:CreateDevEndpoint", "iam:PassRole"}, Target: TargetRole, Effect: EffectCompute,
+		Service: "glue.amazonaws.com", Resource: "devEndpoint/keyhound-escalation",
+		Doc: "https://docs.aws.amazon.com/glue/latest/dg/create-an-iam-role.html",
+	},
+	{
+		// A project whose buildspec the caller writes, built as the role.
+		Name: "CreateProject", Actions: []string{"codebuild:CreateProject", "iam:PassRole", "codebuild:StartBuild"}, Target: TargetRole, Effect: EffectCompute,
+		Service: "codebuild.amazonaws.com", Resource: "project/keyhound-escalation",
+		Doc: "https://docs.aws.amazon.com/codebuild/latest/userguide/setting-up-service-role.html",
+	},
+	{
+		// A notebook instance as the role, opened through a presigned URL.
+		Name: "CreateNotebookInstance", Actions: []string{"sagemaker:CreateNotebookInstance", "iam:PassRole", "sagemaker:CreatePresignedNotebookInstanceUrl"}, Target: TargetRole, Effect: EffectCompute,
+		Service: "sagemaker.amazonaws.com", Resource: "notebook-instance/keyhound-escalation",
+		Doc: "https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html",
+	},
+	{
+		// A training job running a container image the caller chooses.
+		Name: "CreateTrainingJob", Actions: []string{"sagemaker:CreateTrainingJob", "iam:PassRole"}, Target: TargetRole, Effect: EffectCompute,
+		Service: "sagemaker.amazonaws.com", Resource: "training-job/keyhound-escalation",
+		Doc: "https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html",
+	},
+	{
+		// An existing function (the snapshot's Lambda functions, by their
+		// role): its code replaced, then invoked. Target is the function.
+		// A function with code signing refuses unsigned code; the snapshot
+		// does not say which have it.
+		Name: "UpdateFunctionCode", Actions: []string{"lambda:UpdateFunctionCode", "lambda:InvokeFunction"}, Target: TargetRole, Effect: EffectFunction,
+		Doc: "https://docs.aws.amazon.com/lambda/latest/api/API_UpdateFunctionCode.html",
+	},
+	{
+		// A stack whose template puts, as the role, an inline policy on a
+		// principal the caller then acts as (a widening's write, made in
+		// two steps: stacks.go).
+		Name: "CreateStack", Actions: []string{"cloudformation:CreateStack", "iam:PassRole"}, Target: TargetRole, Effect: EffectStack,
+		Service: "cloudformation.amazonaws.com", Resource: "stack/keyhound-escalation/*",
+		Doc: "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-servicerole.html",
 	},
 }
 
@@ -136,11 +221,11 @@ func Kinds() []Kind {
 // NotModelled lists steps that can lead to a key but that the search does
 // not follow yet.
 var NotModelled = []string{
-	"iam:SetDefaultPolicyVersion (to an existing, wider version of an attached policy)",
 	"kms:CreateGrant to another principal the caller controls",
-	"lambda:UpdateFunctionCode / UpdateFunctionConfiguration (code run as an existing function's role)",
+	"lambda:UpdateFunctionConfiguration (a layer or a new role — with iam:PassRole — on an existing function), and functions whose policy alone lets another account update them",
 	"ec2:AssociateIamInstanceProfile / iam:AddRoleToInstanceProfile",
-	"ecs:RunTask / RegisterTaskDefinition, glue:CreateDevEndpoint, cloudformation:CreateStack, codebuild:CreateProject, sagemaker:CreateNotebookInstance (with iam:PassRole)",
+	"cloudformation:CreateStack into calls of the role's beyond inline policy writes (groups joined, managed policies it creates and attaches, access keys read from its outputs, functions it creates)",
 	"two changes to one principal in one path beyond an identity policy and its boundary (a group joined combines with neither)",
 	"calls a widened principal could make beyond the action on the key (the search widens it for that action only)",
+	"iam:SetDefaultPolicyVersion where the current default version's deny is what stops the principal (the hypothetical keeps the current version's statements beside the new default's)",
 }

@@ -9,8 +9,8 @@ import (
 )
 
 // Every modelled step names its AWS page, well-formed actions, and a
-// unique name; compute steps name the service that assumes the role and
-// the iam:PassRole they need.
+// unique name; compute and stack steps name the service that assumes the
+// role, the new resource and the iam:PassRole they need.
 func TestKindsTable(t *testing.T) {
 	names := map[string]bool{}
 	for _, k := range escalation.Kinds() {
@@ -29,11 +29,15 @@ func TestKindsTable(t *testing.T) {
 				t.Errorf("%s: action %q is not service:Action", k.Name, a)
 			}
 		}
-		if (k.Effect == escalation.EffectCompute) != (k.Service != "") {
-			t.Errorf("%s: a service is named for compute steps and only them", k.Name)
+		passes := k.Effect == escalation.EffectCompute || k.Effect == escalation.EffectStack
+		if passes != (k.Service != "") || passes != (k.Resource != "") {
+			t.Errorf("%s: a service and a new resource are named for steps that pass a role and only them", k.Name)
 		}
-		if k.Effect == escalation.EffectCompute && (len(k.Actions) < 2 || k.Actions[1] != "iam:PassRole") {
-			t.Errorf("%s: a compute step is its create call, iam:PassRole, then what runs it", k.Name)
+		if passes && (len(k.Actions) < 2 || k.Actions[1] != "iam:PassRole") {
+			t.Errorf("%s: a step that passes a role is its create call, iam:PassRole, then what runs it", k.Name)
+		}
+		if k.ViaStack && (k.Effect != escalation.EffectIdentity && k.Effect != escalation.EffectGroup || k.Target == escalation.TargetPolicy) {
+			t.Errorf("%s: a stack makes only inline policy writes and group additions on existing principals", k.Name)
 		}
 	}
 	if len(escalation.NotModelled) == 0 {

@@ -36,7 +36,10 @@ type Step struct {
 	Target string `json:"target"`
 	// Widens, for a write, is the principal whose access it changes (the
 	// target, a member of the target group, a holder of the target policy).
-	Widens   string       `json:"widens,omitempty"`
+	Widens string `json:"widens,omitempty"`
+	// Version, for SetDefaultPolicyVersion, is the existing version of the
+	// target policy the call makes its default ("v2").
+	Version  string       `json:"version,omitempty"`
 	Decision eval.Verdict `json:"decision"`
 	// Reasons are the statements and grants that allow the call (or may);
 	// Conditions what it depends on when it is CONDITIONAL.
@@ -132,7 +135,7 @@ func (s *search) explain(st *Step) {
 				continue
 			}
 		}
-		a, err := s.g.Can(q)
+		a, err := ask(s.g, q)
 		if err != nil {
 			continue
 		}

@@ -26,13 +26,15 @@ const (
 	modIdentity mods = 1 << iota // its identity policies allow the action on the key
 	modBoundary                  // its permissions boundary is gone
 	modGroup                     // it joins goal.group (alone: not combined with the others)
+	modVersion                   // goal.version becomes its policy's default (alone, likewise)
 )
 
 // goal is the change pending on target; the zero goal, none.
 type goal struct {
-	target *graph.Principal
-	mods   mods
-	group  *group // for modGroup: the group the target joins
+	target  *graph.Principal
+	mods    mods
+	group   *group   // for modGroup: the group the target joins
+	version *version // for modVersion: the version made the default
 }
 
 type state struct {
@@ -66,6 +68,9 @@ type search struct {
 	// that may let it use the key (seedGroups; useful reads them with the
 	// Searcher's writers).
 	groupWriters map[*graph.Principal][]*graph.Principal
+	// versionWriters, likewise, the writers that may set the default
+	// version of a policy attached to it (seedVersions).
+	versionWriters map[*graph.Principal][]*graph.Principal
 	// pending are who-can's direct states until addDirect.
 	pending []directSeed
 	// memo holds verdicts already asked, by request.
@@ -93,6 +98,7 @@ func (sr *Searcher) newSearch(keyARN string) (*search, error) {
 		Searcher: sr, key: key,
 		excluded: map[string]bool{}, direct: map[*graph.Principal]bool{}, best: map[state]*node{},
 		memo: map[string]eval.Verdict{}, trusted: map[string]bool{}, groupWriters: map[*graph.Principal][]*graph.Principal{},
+		versionWriters: map[*graph.Principal][]*graph.Principal{},
 	}
 	s.levels = make([][]*node, s.depth+1)
 	w, err := allowPolicy(s.action, key.ARN)
@@ -110,6 +116,7 @@ func (s *search) run() {
 	s.addDirect()
 	s.seedKeySteps()
 	s.seedWidenings()
+	s.seedVersions()
 	for level := 0; level < s.depth; level++ {
 		// Chain states that nothing enters expand to nothing: left out
 		// before the sort (there are as many as who-can's principals).
@@ -131,6 +138,8 @@ func (st state) compare(o state) int {
 	switch {
 	case st.goal.target == o.goal.target && st.goal.mods == o.goal.mods && st.goal.group != nil && o.goal.group != nil:
 		return cmp.Compare(st.goal.group.arn, o.goal.group.arn)
+	case st.goal.target == o.goal.target && st.goal.mods == o.goal.mods && st.goal.version != nil && o.goal.version != nil:
+		return cmp.Or(cmp.Compare(st.goal.version.policy, o.goal.version.policy), cmp.Compare(st.goal.version.id, o.goal.version.id))
 	case st.goal.target == o.goal.target:
 		return cmp.Compare(st.goal.mods, o.goal.mods)
 	case st.goal.target == nil:
@@ -202,8 +211,8 @@ func (s *search) can(q graph.Query, tag string) eval.Verdict {
 	}
 	q.ChainDepth = -1
 	v := eval.Deny
-	if a, err := s.g.Can(q); err == nil {
-		v = a.Decision
+	if d, err := ask(s.g, q); err == nil {
+		v = d.Verdict
 	}
 	s.memo[k] = v
 	if shared {
@@ -212,6 +221,26 @@ func (s *search) can(q graph.Query, tag string) eval.Verdict {
 		s.mu.Unlock()
 	}
 	return v
+}
+
+// ask evaluates q: through graph.Can, but a call on a resource the caller
+// creates, or on an existing one whose identity side alone is asked
+// (WhatIf.NewResource: an existing function, expandFunction), is the
+// request the graph builds for it, evaluated as it is — graph.Can would
+// read an existing resource's ARN as a question about the data under it.
+func ask(g *graph.Graph, q graph.Query) (*eval.Decision, error) {
+	if q.WhatIf == nil || !q.WhatIf.NewResource {
+		a, err := g.Can(q)
+		if err != nil {
+			return nil, err
+		}
+		return &eval.Decision{Verdict: a.Decision, Reasons: a.Reasons, Conditions: a.Conditions}, nil
+	}
+	r, _, err := g.Request(q)
+	if err != nil {
+		return nil, err
+	}
+	return eval.Evaluate(r)
 }
 
 // step is a step evaluated as q.

@@ -28,6 +28,14 @@ type Searcher struct {
 	groups        map[string][]string
 	accountGroups map[string][]*group
 	profiles      map[string]bool
+	// versions are, in each account where some principal may call
+	// iam:SetDefaultPolicyVersion, its customer managed policies'
+	// non-default versions (versions.go).
+	versions map[string][]*version
+	// functions are, in accounts where some principal may call
+	// lambda:UpdateFunctionCode, the Lambda functions by their role's ARN
+	// (functions.go).
+	functions map[string][]function
 	// capable is graph.CapableByAccount for every action of the table, by
 	// the action as the kinds spell it.
 	capable map[string]map[string][]*graph.Principal
@@ -63,8 +71,9 @@ func NewSearcher(g *graph.Graph, opts Options) *Searcher {
 func newSearcher(g *graph.Graph, opts Options) *Searcher {
 	sr := &Searcher{
 		g: g, action: cmp.Or(opts.Action, "kms:Decrypt"), depth: cmp.Or(opts.Depth, DefaultDepth),
-		groups: map[string][]string{}, accountGroups: map[string][]*group{}, profiles: map[string]bool{},
-		capable: map[string]map[string][]*graph.Principal{}, reached: map[*graph.Principal][]*graph.Principal{},
+		groups: map[string][]string{}, accountGroups: map[string][]*group{}, profiles: map[string]bool{}, versions: map[string][]*version{},
+		functions: map[string][]function{},
+		capable:   map[string]map[string][]*graph.Principal{}, reached: map[*graph.Principal][]*graph.Principal{},
 		reachSet: map[*graph.Principal]map[*graph.Principal]bool{}, writers: map[*graph.Principal][]*graph.Principal{},
 		avail: map[*graph.Principal]mods{}, succ: map[*graph.Principal][]*graph.Principal{},
 		oneHop: map[*graph.Principal][]graph.Assumable{}, trustNamed: map[string]map[string]bool{}, trusts: map[string]*policy.Policy{},
@@ -84,6 +93,14 @@ func newSearcher(g *graph.Graph, opts Options) *Searcher {
 			continue
 		}
 		sr.accountGroups[id] = groupsOf(a.IAM)
+		for _, k := range kinds {
+			if k.Effect == EffectVersion && len(sr.capableIn(k.Actions[0], id)) > 0 {
+				sr.versions[id] = versionsOf(a.IAM)
+			}
+			if k.Effect == EffectFunction && len(sr.capableIn(k.Actions[0], id)) > 0 {
+				functionsOf(id, a.Regions, sr.functions)
+			}
+		}
 		groupARN := map[string]string{}
 		for _, gd := range a.IAM.GroupDetailList {
 			groupARN[gd.GroupName] = gd.Arn
@@ -135,8 +152,9 @@ func (sr *Searcher) PathsWith(keyARN string, who []graph.Who) ([]Path, error) {
 // prepareWidenings lists, for each principal an IAM writer may widen and
 // then act as, the widenings it may get and its writers: the writer itself,
 // or a principal it may act as within depth-1 steps (reach: a cheap,
-// generous filter), in the writer's account. Joining a group has its own
-// seeds (seedGroups), whose writers' reach is computed here too.
+// generous filter), in the writer's account. Joining a group and setting a
+// policy's default version have their own seeds (seedGroups, seedVersions),
+// whose writers' reach is computed here too.
 func (sr *Searcher) prepareWidenings() {
 	for _, k := range kinds {
 		var m mods
@@ -145,7 +163,7 @@ func (sr *Searcher) prepareWidenings() {
 			m = modIdentity
 		case EffectNoBoundary:
 			m = modBoundary
-		case EffectGroup:
+		case EffectGroup, EffectVersion:
 			for _, ws := range sr.capableBy(k.Actions[0]) {
 				for _, w := range ws {
 					sr.reach(w)
@@ -174,6 +192,7 @@ func (sr *Searcher) prepareWidenings() {
 			}
 		}
 	}
+	sr.prepareStacks()
 	for t := range sr.avail {
 		sr.targets = append(sr.targets, t)
 	}

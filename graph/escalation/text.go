@@ -6,7 +6,8 @@ import (
 
 // Describe is a path as people read it, its steps' calls in order:
 // "PutKeyPolicy on the key, then Decrypt", "PutRolePolicy on
-// arn:aws:iam::222222222222:role/Deployer, then Decrypt". The key the path
+// arn:aws:iam::222222222222:role/Deployer, then Decrypt"; a version made
+// the default is named ("SetDefaultPolicyVersion v2 on arn:…"). The key the path
 // leads to is "the key"; the action on it is named without its service
 // prefix, and so is a last read of a resource under it ("then GetObject on
 // arn:aws:s3:::bucket/*").
@@ -22,6 +23,9 @@ func Describe(p Path) string {
 		name := s.Kind
 		if name == "" {
 			name = actionName(s.Action)
+		}
+		if s.Version != "" {
+			name += " " + s.Version
 		}
 		switch {
 		case s.Kind == "" && s.Target == key:

@@ -103,8 +103,8 @@ func sortedAccounts(m map[string][]*graph.Principal) []string {
 
 // reach returns the principals w may act as within depth-1 steps, w
 // first: role chains as the graph follows them, and the users and roles of
-// its account it may take credentials of, run code as or rewrite the trust
-// policy of — those on the cheap filter alone, so that no target is missed;
+// its account it may take credentials of, run code as (a new resource's or
+// an existing function's) or rewrite the trust policy of — those on the cheap filter alone, so that no target is missed;
 // the search evaluates each step it keeps.
 func (s *Searcher) reach(w *graph.Principal) []*graph.Principal {
 	if r, ok := s.reached[w]; ok {
@@ -149,6 +149,9 @@ func (s *Searcher) successors(p *graph.Principal) []*graph.Principal {
 		}
 	}
 	for _, k := range kinds {
+		if k.Effect == EffectFunction && slices.Contains(s.capableIn(k.Actions[0], p.Account), p) {
+			out = append(out, s.functionRoles(p, k)...)
+		}
 		if k.Effect != EffectCredentials && k.Effect != EffectCompute && k.Effect != EffectTrust {
 			continue
 		}
@@ -179,6 +182,11 @@ func (s *search) useful(x, t *graph.Principal) bool {
 		}
 	}
 	for _, w := range s.groupWriters[t] {
+		if s.reachSet[w][x] {
+			return true
+		}
+	}
+	for _, w := range s.versionWriters[t] {
 		if s.reachSet[w][x] {
 			return true
 		}

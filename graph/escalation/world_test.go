@@ -129,6 +129,31 @@ func (w *world) managed(acct, name, content string) *world {
 	return w
 }
 
+// version adds a non-default version to a customer managed policy.
+func (w *world) version(acct, name, id, content string) *world {
+	iam := w.s.Accounts[acct].IAM
+	for i := range iam.Policies {
+		if mp := &iam.Policies[i]; mp.PolicyName == name {
+			mp.PolicyVersionList = append(mp.PolicyVersionList, snapshot.PolicyVersion{Document: content, VersionID: id})
+		}
+	}
+	return w
+}
+
+// function adds a Lambda function running as role, in the key's Region.
+func (w *world) function(acct, name, role string) *world {
+	r := w.s.Accounts[acct].Regions[region]
+	if r.Lambda == nil {
+		r.Lambda = &snapshot.Lambda{}
+	}
+	r.Lambda.Functions = append(r.Lambda.Functions, snapshot.Function{FunctionName: name, FunctionArn: fn(acct, name), Role: role})
+	return w
+}
+
+func fn(acct, name string) string {
+	return "arn:aws:lambda:" + region + ":" + acct + ":function:" + name
+}
+
 // edit changes the last user or role added, or any by ARN.
 func (w *world) editUser(arn string, f func(*snapshot.UserDetail)) *world {
 	for _, a := range w.s.Accounts {
