@@ -5,11 +5,13 @@ import (
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/escalation"
 	"github.com/keyhound/keyhound/graph/eval"
+	"github.com/keyhound/keyhound/ui/styles"
 )
 
 const (
@@ -61,6 +63,26 @@ func TestWhoCanEscalationEntries(t *testing.T) {
 	d.keys("/ t:escalation enter")
 	if n, _ := ks.lists[tabWho].l.Len(); n != 1 {
 		t.Errorf("filtering on \"escalation\" shows %d rows, want 1", n)
+	}
+	// The step keys are the path view's: the key's help does not list them.
+	d.keys("?")
+	if v := d.screen(); strings.Contains(v, "next step") || !strings.Contains(v, "⇡ CAN GAIN") {
+		t.Errorf("the key's help lists the path view's keys, or lacks the ⇡ legend:\n%s", v)
+	}
+}
+
+// The escalation mark has a colour of its own, not one of the decisions'
+// (and the word and glyph say it without colour).
+func TestEscalationStyleIsItsOwn(t *testing.T) {
+	for _, dark := range []bool{true, false} {
+		st := styles.DefaultStyles(dark)
+		c := &Common{Styles: st}
+		esc := c.kindStyle(kindEscalation).GetForeground()
+		for name, other := range map[string]lipgloss.Style{"ALLOW": st.Allowed, "CONDITIONAL": st.Conditional, "DENY": st.Denied, "external": st.External} {
+			if esc == other.GetForeground() {
+				t.Errorf("dark %v: the escalation colour is %s's", dark, name)
+			}
+		}
 	}
 }
 
