@@ -149,6 +149,9 @@ func (s *escalationPathScreen) render(w int) []string {
 			out = append(out, s.stepField("widens", shortPrincipal(step.Widens), w)...)
 		}
 		var trace []textLine
+		if i == n-1 && n > 1 {
+			trace = append(trace, hanging("    ", st.Muted.Render("its reasons name the changes above: keyhound-escalation is the policy a write adds, key policy (rewritten) the one PutKeyPolicy puts")))
+		}
 		if len(step.Reasons) == 0 {
 			trace = append(trace, plain("    "+st.Muted.Render("no statement recorded")))
 		}
