@@ -32,6 +32,9 @@ type Common struct {
 	// escalation says the Findings include the escalation findings
 	// (WithEscalation).
 	escalation bool
+	// esc is the escalation search of Graph, shared by the key screens
+	// (escalationOf).
+	esc *escalationCache
 	// jumpIx is the index of names `:` completes, for jumpIxOf (jump.go).
 	jumpIx   *jumpIndex
 	jumpIxOf *graph.Graph
@@ -64,6 +67,8 @@ func (c *Common) kindStyle(kind string) lipgloss.Style {
 		return s.Low
 	case "external":
 		return s.External
+	case kindEscalation:
+		return s.Escalation
 	}
 	return s.App
 }

@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/graph/escalation"
 	"github.com/keyhound/keyhound/graph/eval"
 	"github.com/keyhound/keyhound/internal/plural"
 )
@@ -37,9 +38,14 @@ type keyScreen struct {
 	policy *policyView
 	who    []graph.Who
 	loaded bool
-	err    error
-	width  int
-	height int
+	// esc is the key's escalation paths (tui --escalation), once escDone;
+	// escBusy says their search runs.
+	esc              []escalation.Path
+	escDone, escBusy bool
+	escErr           error
+	err              error
+	width            int
+	height           int
 }
 
 func newKeyScreen(c *Common, k *graph.Key) *keyScreen {
@@ -191,7 +197,11 @@ func (s *keyScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 		s.who, s.err, s.loaded = msg.who, msg.err, true
 		s.lists[tabWho].l.empty = "nobody can decrypt with this key"
 		s.lists[tabWho].l.SetRows(whoRows(s.c, msg.who, s.key.ARN))
+		cmd := s.startEscalation()
 		s.relayout() // the blast radius is known now
+		return s, cmd
+	case escalationMsg:
+		s.setEscalation(msg)
 		return s, nil
 	case findingsMsg:
 		s.setFindings(&msg)
@@ -225,6 +235,9 @@ func (s *keyScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 		}
 		switch s.tab {
 		case tabWho:
+			if p, ok := r.ref.(escalation.Path); ok {
+				return s, push(newEscalationPathScreen(s.c, s.key.ARN, p))
+			}
 			w := r.ref.(graph.Who)
 			return s, push(newWhyScreen(s.c, w.Principal, "kms:Decrypt", s.key.ARN, w.Paths))
 		case tabResources:
@@ -273,7 +286,7 @@ func (s *keyScreen) blastRadius() string {
 	if public {
 		out += " · " + st.Denied.Render("⚠ public")
 	}
-	return out
+	return out + s.escalationRadius()
 }
 
 func (s *keyScreen) header() string {

@@ -11,6 +11,7 @@ type KeyMap struct {
 	Keys, Principals, Resources, Findings   key.Binding
 	Scan, Denied, Diff                      key.Binding
 	NextStatement, PrevStatement            key.Binding
+	NextStep, PrevStep                      key.Binding
 	Cancel                                  key.Binding
 }
 
@@ -48,5 +49,7 @@ func DefaultKeyMap() KeyMap {
 		NextStatement: b("]", "next statement", "]", "n"),
 		PrevStatement: b("[", "previous statement", "[", "p"),
 		Cancel:        b("ctrl+x", "cancel scan", "ctrl+x"),
+		NextStep:      b("]", "next step", "]", "n"),
+		PrevStep:      b("[", "previous step", "[", "p"),
 	}
 }

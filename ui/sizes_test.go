@@ -34,6 +34,7 @@ var sizeViews = []struct{ name, keys, crumbs string }{
 	{"findings", "4", "Findings"},
 	{"finding", "4 enter", "Findings › key-policy-open"},
 	{"grant", "enter tab tab enter", "Keys › alias/reports › grant batch-reports"},
+	{"escalation-path", "enter / t:Deployer enter enter", "Keys › alias/reports › escalation Deployer"},
 	{"scan-detail", "6 down enter", "Scan › analytics"},
 	{"denied-empty", "5", "Access denied"},
 	{"denied-report", "5 t:User:_arn:aws:iam::222222222222:user/dilip_is_not_authorized_to_perform:_kms:Decrypt enter", "Access denied"},
@@ -103,9 +104,9 @@ var fullDemo = sync.OnceValues(func() (*graph.Graph, *diff.Report) {
 // newFullModel is a model over fullDemo with its diff open and, with scan,
 // a scan's Scan view, so that every section exists; its background work
 // done: send delivers a message and settles the commands that follow.
-func newFullModel(w, h int, scan bool, send func(*Model, tea.Msg)) *Model {
+func newFullModel(w, h int, scan bool, send func(*Model, tea.Msg), opts ...Option) *Model {
 	cur, r := fullDemo()
-	opts := []Option{WithDiff(r, "old.json")}
+	opts = append([]Option{WithDiff(r, "old.json")}, opts...)
 	if scan {
 		// The scan's events are sent to the model directly; nothing
 		// waits on the channels (Init is not run for the scan view).
@@ -134,6 +135,9 @@ func newFullModel(w, h int, scan bool, send func(*Model, tea.Msg)) *Model {
 func newFullDriver(t *testing.T, w, h int) *driver {
 	t.Helper()
 	d := &driver{t: t}
+	// With escalation (tui --escalation): the key detail lists escalation
+	// entries, and their path view opens. (Not for the fuzzer's thousands
+	// of models: each would build its own escalation Searcher.)
 	d.m = newFullModel(w, h, true, func(m *Model, msg tea.Msg) {
 		d.m = m
 		if b, ok := msg.(tea.BatchMsg); ok {
@@ -145,7 +149,7 @@ func newFullDriver(t *testing.T, w, h int) *driver {
 		if msg != nil {
 			d.send(msg)
 		}
-	})
+	}, WithEscalation())
 	return d
 }
 

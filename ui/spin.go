@@ -71,9 +71,11 @@ func (m *Model) busy() bool {
 // spinFrame is the spinner's frame.
 func (m *Model) spinFrame() string { return m.spin.View() }
 
-// Busy: who can decrypt the key is being computed, or the findings its
-// Findings tab shows.
-func (s *keyScreen) Busy() bool { return !s.loaded || (s.tab == tabFindings && s.c.findings == nil) }
+// Busy: who can decrypt the key is being computed (or could gain it: tui
+// --escalation), or the findings its Findings tab shows.
+func (s *keyScreen) Busy() bool {
+	return !s.loaded || s.escBusy || (s.tab == tabFindings && s.c.findings == nil)
+}
 
 // Busy: who can decrypt each key is being counted.
 func (s *keysScreen) Busy() bool { return s.counted < len(s.l.rows) }

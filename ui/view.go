@@ -118,8 +118,11 @@ func (m *Model) fullHelp() string {
 	groups = append(groups, m.top().FullHelp()...)
 	st := m.c.Styles
 	title := st.Bold.Render("Keys") + st.Muted.Render("  (? or esc to close)")
-	return title + "\n\n" + m.helpColumns(onceEach(groups)) + "\n\n" +
-		st.Allowed.Render("✓ ALLOW") + "  " + st.Conditional.Render("? CONDITIONAL") + "  " + st.Denied.Render("✗ DENY") + "\n" +
+	legend := st.Allowed.Render("✓ ALLOW") + "  " + st.Conditional.Render("? CONDITIONAL") + "  " + st.Denied.Render("✗ DENY")
+	if m.c.escalation {
+		legend += "  " + st.Escalation.Render("⇡ CAN GAIN") + st.Muted.Render(" (in API calls it may make now)")
+	}
+	return title + "\n\n" + m.helpColumns(onceEach(groups)) + "\n\n" + legend + "\n" +
 		st.Muted.Render("CONDITIONAL: the answer depends on the live request (source IP, encryption") + "\n" +
 		st.Muted.Render("context…) or on what the snapshot lacks. Colours repeat the glyphs and words.")
 }

@@ -184,12 +184,7 @@ func (s *whyScreen) render() {
 	}
 	if len(trace.Conditions) > 0 {
 		add("", st.Conditional.Render("? ")+st.Bold.Render("Conditions only the live request can settle"))
-		for _, cl := range eval.Clauses(trace.Conditions) {
-			tree(hanging("  "+st.Conditional.Render("? "), cl.Text()), hanging("      ", st.Muted.Render("("+cl.Source()+")")))
-			for _, rs := range eval.Companions(trace.Request, trace.Reasons, cl) {
-				tree(hanging("      "+s.glyph(rs)+" ", "and "+rs.Layer.String()+" "+rs.Text()))
-			}
-		}
+		out = append(out, clauseLines(st, trace.Request, trace.Reasons, trace.Conditions, "")...)
 	}
 	if len(s.fixes) > 0 {
 		add("", st.Bold.Render("Smallest fix")+st.Muted.Render(" (keyhound denied --json gives them as data)"))
@@ -213,11 +208,11 @@ func (s *whyScreen) render() {
 			if step.Note != "" {
 				tree(hanging(cont+"   ", st.Muted.Render(step.Note)))
 			}
-			out = append(out, s.reasonLines(step.Reasons, cont)...)
+			out = append(out, reasonLines(st, step.Reasons, cont)...)
 		}
 	} else {
 		add("", st.Bold.Render("Trace")+st.Muted.Render(" (every layer AWS evaluates)"))
-		out = append(out, s.reasonLines(trace.Reasons, "")...)
+		out = append(out, reasonLines(st, trace.Reasons, "")...)
 	}
 	if len(trace.Unknowns) > 0 {
 		add("", st.Conditional.Render("? ")+st.Bold.Render("Gaps in the snapshot this answer depends on"))
@@ -235,8 +230,10 @@ func (s *whyScreen) setLines(src []textLine) {
 	s.scroll(0)
 }
 
-func (s *whyScreen) reasonLines(reasons []eval.Reason, indent string) []textLine {
-	st := s.c.Styles
+// reasonLines are reasons as a trace's tree, under indent: each layer with
+// its statement or grant, and its conditions (the why view's, and each step
+// of an escalation path's).
+func reasonLines(st *styles.Styles, reasons []eval.Reason, indent string) []textLine {
 	var out []textLine
 	for i, rs := range reasons {
 		branch := "├─"
@@ -246,7 +243,7 @@ func (s *whyScreen) reasonLines(reasons []eval.Reason, indent string) []textLine
 		}
 		// Continuation lines stay under the reason's text, inside the tree.
 		out = append(out, textLine{
-			head: indent + branch + " " + s.glyph(rs) + " " + st.Bold.Render(padRight(rs.Layer.String(), 20)) + " ",
+			head: indent + branch + " " + reasonGlyph(st, rs) + " " + st.Bold.Render(padRight(rs.Layer.String(), 20)) + " ",
 			cont: indent + cont + strings.Repeat(" ", 23),
 			body: rs.Text(),
 		})
@@ -281,9 +278,22 @@ func fixLines(st *styles.Styles, f graph.Fix) []textLine {
 	return out
 }
 
-// glyph is a reason's glyph in its colour.
-func (s *whyScreen) glyph(rs eval.Reason) string {
-	st := s.c.Styles
+// clauseLines are the conditions only the live request can settle, under
+// indent: each clause with where it comes from, and the statements that
+// must allow with it (eval.Companions; r may be nil).
+func clauseLines(st *styles.Styles, r *eval.Request, reasons []eval.Reason, conds []eval.Residual, indent string) []textLine {
+	var out []textLine
+	for _, cl := range eval.Clauses(conds) {
+		out = append(out, hanging(indent+"  "+st.Conditional.Render("? "), cl.Text()), hanging(indent+"      ", st.Muted.Render("("+cl.Source()+")")))
+		for _, rs := range eval.Companions(r, reasons, cl) {
+			out = append(out, hanging(indent+"      "+reasonGlyph(st, rs)+" ", "and "+rs.Layer.String()+" "+rs.Text()))
+		}
+	}
+	return out
+}
+
+// reasonGlyph is a reason's glyph in its colour.
+func reasonGlyph(st *styles.Styles, rs eval.Reason) string {
 	g := rs.Glyph()
 	switch g {
 	case "✓":

@@ -72,7 +72,7 @@ and the explanation; i: paste an error).`,
 	}
 	cmd.Flags().StringVar(&snap, "snapshot", "", "snapshot file to browse (@demo: the built-in demo organization)")
 	cmd.Flags().BoolVar(&showDiff, "diff", false, "OLD NEW: open on the effective-access diff between two snapshots, browsing NEW")
-	cmd.Flags().BoolVar(&escalate, "escalation", false, "add the escalation findings (who can make themselves able to use a key) to Findings; a search per key, minutes on a large organization")
+	cmd.Flags().BoolVar(&escalate, "escalation", false, "add who can make themselves able to use a key: the escalation findings in Findings, ⇡ entries in a key's Who can decrypt tab (enter: the path step by step); a search per key, minutes on a large organization")
 	trailOpts = trailWindow(cmd.Flags())
 	cmd.Flags().StringVar(&trail, "cloudtrail", "", "CloudTrail events (as keyhound usage reads them, or @demo): who-can lists show USES and LAST USED, Access denied the denial groups")
 	cmd.Flags().BoolVar(&scan, "scan", false, "start a scan (with keyhound scan's flags) and watch it; the views fill in when it ends")

@@ -35,6 +35,10 @@ type Styles struct {
 	Conditional  lipgloss.Style
 	CrossAccount lipgloss.Style
 	External     lipgloss.Style
+	// Escalation marks who cannot use a key now but can make themselves
+	// able to (the ⇡ rows of who-can, a path's header): a colour of its
+	// own, neither allowed nor denied nor conditional.
+	Escalation lipgloss.Style
 
 	// Severities of findings.
 	Critical lipgloss.Style
@@ -61,6 +65,7 @@ func DefaultStyles(isDark bool) *Styles {
 		amber  = c("#8A5A00", "#FFC857")
 		blue   = c("#1F5FAD", "#7CC4FF")
 		purple = c("#8E24AA", "#E29CF2")
+		teal   = c("#00695C", "#4DD0C1")
 		selBG  = c("#E3DDF7", "#3A3357")
 	)
 	s := &Styles{IsDark: isDark}
@@ -85,6 +90,7 @@ func DefaultStyles(isDark bool) *Styles {
 	s.Conditional = lipgloss.NewStyle().Foreground(amber).Bold(true)
 	s.CrossAccount = lipgloss.NewStyle().Foreground(blue)
 	s.External = lipgloss.NewStyle().Foreground(purple)
+	s.Escalation = lipgloss.NewStyle().Foreground(teal).Bold(true).Italic(true)
 	s.Critical = lipgloss.NewStyle().Foreground(red).Bold(true).Reverse(true)
 	s.High = lipgloss.NewStyle().Foreground(red).Bold(true)
 	s.Medium = lipgloss.NewStyle().Foreground(amber)
