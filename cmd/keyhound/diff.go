@@ -18,7 +18,7 @@ const exitDiffFails = 1
 func newDiffCmd() *cobra.Command {
 	var (
 		failOn string
-		asJSON bool
+		out    diffOutput
 		o      diff.Options
 	)
 	cmd := &cobra.Command{
@@ -33,15 +33,22 @@ explain it. Grouped by account and key or resource.
 
 --fail-on makes it a CI gate: exit 1 when the diff has new-access (any wider
 access), new-external (wider access for a principal outside the organization,
-or the public), or any change at all.`,
+or the public), or any change at all. --baseline FILE accepts known risks:
+what its entries match is reported as accepted and does not fail the gate;
+an entry past its expiry fails it (keyhound baseline --from-diff writes a
+starter file). --format sarif or markdown writes for CI (docs/ci.md).`,
 		Example: `  keyhound diff yesterday.json.gz today.json.gz
-  keyhound diff --fail-on new-external --json base.json.gz pr.json.gz`,
+  keyhound diff --fail-on new-external --json base.json.gz pr.json.gz
+  keyhound diff --fail-on new-external --baseline .keyhound-baseline.yaml --format sarif base.json.gz pr.json.gz`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch failOn {
 			case "", "new-access", "new-external", "any":
 			default:
 				return &exitError{code: exitBadInput, err: fmt.Errorf("--fail-on %q: want new-access, new-external or any", failOn)}
+			}
+			if err := out.prepare(); err != nil {
+				return err
 			}
 			old, err := loadGraph(args[0], cmd.ErrOrStderr())
 			if err != nil {
@@ -55,32 +62,12 @@ or the public), or any change at all.`,
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}
-			if asJSON {
-				err = writeJSON(cmd.OutOrStdout(), r)
-			} else {
-				err = writeDiff(cmd.OutOrStdout(), r, cur, old)
-			}
-			if err != nil {
-				return err
-			}
-			fail := false
-			switch failOn {
-			case "new-access":
-				fail = r.Summary.Wider > 0
-			case "new-external":
-				fail = r.Summary.NewExternal > 0 || r.Summary.NewPublic > 0
-			case "any":
-				fail = !r.Empty()
-			}
-			if fail {
-				return &exitError{code: exitDiffFails, err: fmt.Errorf("--fail-on %s: the diff has such changes", failOn)}
-			}
-			return nil
+			return out.finish(cmd, r, old, cur, args[1], failOn)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&failOn, "fail-on", "", "exit 1 when the diff has new-access, new-external or any change")
-	f.BoolVar(&asJSON, "json", false, "print {summary, changes, keys, new_findings, resolved_findings} as JSON")
+	out.register(f)
 	f.IntVar(&o.ChainDepth, "chain-depth", 0, "role-chain hops to follow (default 5)")
 	f.IntVar(&o.Workers, "workers", 2, "who-can computations in parallel")
 	return cmd
