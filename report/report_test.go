@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
 	"github.com/keyhound/keyhound/baseline"
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/diff"
@@ -102,6 +104,7 @@ func TestSARIF(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "diff.sarif", b.String())
+	validate(t, "testdata/sarif-2.1.0-subset.schema.json", b.Bytes())
 
 	// The shape SARIF 2.1.0 requires and code scanning reads.
 	var log struct {
@@ -211,5 +214,36 @@ func TestMarkdown(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), "✅ **Gate passed** (`--fail-on new-external`): no such change.") || !strings.Contains(b.String(), "No change in effective access.") {
 		t.Errorf("empty diff:\n%s", b.String())
+	}
+}
+
+// validate checks doc against a JSON Schema: here the parts of the SARIF
+// 2.1.0 schema the log uses (graph/export's subset, with suppressions).
+func validate(t *testing.T, schemaPath string, doc []byte) {
+	t.Helper()
+	f, err := os.Open(schemaPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = f.Close() }()
+	schemaDoc, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	if err := c.AddResource("schema.json", schemaDoc); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile("schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Validate(v); err != nil {
+		t.Errorf("SARIF log invalid: %v", err)
 	}
 }
