@@ -247,3 +247,42 @@ func validate(t *testing.T, schemaPath string, doc []byte) {
 		t.Errorf("SARIF log invalid: %v", err)
 	}
 }
+
+func TestTargetsLocate(t *testing.T) {
+	r, _ := sample(t)
+	items := baseline.Items(r)
+	loc := Targets{
+		keyA:                                   {"plan.json", 120}, // the key policy the plan changes
+		"p-dataperimeter":                      {"changes.yaml", 7},
+		"arn:aws:iam::111111111111:role/Other": {"plan.json", 9},
+	}
+	for _, tc := range []struct {
+		it   baseline.Item
+		file string
+		line int
+	}{
+		{items[0], "plan.json", 120}, // cause: key policy of keyA
+		{items[1], "", 0},            // the bucket's policy is not in the plan
+		{items[6], "plan.json", 120}, // a finding about keyA
+	} {
+		file, line, ok := loc.Locate(tc.it)
+		if file != tc.file || line != tc.line || ok != (tc.file != "") {
+			t.Errorf("%s: %s:%d %v, want %s:%d", tc.it.Text, file, line, ok, tc.file, tc.line)
+		}
+	}
+	// An SCP's cause is located by the policy's ID.
+	scp := baseline.AccessItem(&diff.Change{Change: diff.NewAccess, Principal: copier, Target: bucket, Causes: []diff.Cause{{Where: "SCP p-dataperimeter (DataPerimeter)", Change: "statement removed"}}})
+	if file, line, _ := loc.Locate(scp); file != "changes.yaml" || line != 7 {
+		t.Errorf("SCP cause: %s:%d", file, line)
+	}
+	for where, want := range map[string]string{
+		"identity policy Read of arn:aws:iam::1:role/R": "arn:aws:iam::1:role/R",
+		"grants of " + keyA:                             keyA,
+		"RCP p-1 (Perimeter)":                           "p-1",
+		"something else":                                "",
+	} {
+		if got := causeTarget(where); got != want {
+			t.Errorf("causeTarget(%q) = %q, want %q", where, got, want)
+		}
+	}
+}
