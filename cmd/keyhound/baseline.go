@@ -66,27 +66,39 @@ func (d *diffOutput) prepare() error {
 	return nil
 }
 
-// failOnItems says which items --fail-on cond fails on (nil for no gate).
+// diffGate is --fail-on as the baseline sees it: the condition's name,
+// for messages, and which items it fails on (fails is nil without a gate).
 // Conditions are predicates on items, so that a baseline can accept some
 // of what they match.
-func failOnItems(cond string) func(baseline.Item) bool {
+type diffGate struct {
+	name  string
+	fails func(baseline.Item) bool
+}
+
+// failOnGate is the gate of --fail-on cond ("" for none).
+func failOnGate(cond string) diffGate {
+	g := diffGate{name: cond}
 	switch cond {
 	case "new-access":
-		return func(it baseline.Item) bool { return it.Kind == baseline.NewAccess || it.Kind == baseline.NewExternal }
+		g.fails = func(it baseline.Item) bool { return it.Kind == baseline.NewAccess || it.Kind == baseline.NewExternal }
 	case "new-external":
-		return func(it baseline.Item) bool { return it.Kind == baseline.NewExternal }
+		g.fails = func(it baseline.Item) bool { return it.Kind == baseline.NewExternal }
 	case "any":
-		return func(baseline.Item) bool { return true }
+		g.fails = func(baseline.Item) bool { return true }
 	}
-	return nil
+	return g
 }
 
 // finish judges the report's items against the baseline, writes the
 // report in its format, and fails the gate (exit 1) when an item it fails
 // on is not accepted or its acceptance expired. artifact is the snapshot
 // SARIF results are located at.
-func (d *diffOutput) finish(cmd *cobra.Command, r *diff.Report, old, cur *graph.Graph, artifact, failOn string) error {
-	o := baseline.Judge(baseline.Items(r), d.baseline, clock(cmd.Context()), failOnItems(failOn))
+func (d *diffOutput) finish(cmd *cobra.Command, r *diff.Report, old, cur *graph.Graph, artifact string, gate diffGate) error {
+	o := baseline.Judge(baseline.Items(r), d.baseline, clock(cmd.Context()), gate.fails)
+	failOn := ""
+	if gate.fails != nil {
+		failOn = gate.name
+	}
 	w, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	var err error
 	switch d.format {

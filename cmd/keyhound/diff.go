@@ -62,7 +62,7 @@ starter file). --format sarif or markdown writes for CI (docs/ci.md).`,
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}
-			return out.finish(cmd, r, old, cur, args[1], failOn)
+			return out.finish(cmd, r, old, cur, args[1], failOnGate(failOn))
 		},
 	}
 	f := cmd.Flags()
