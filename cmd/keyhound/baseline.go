@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/keyhound/keyhound/baseline"
 	"github.com/keyhound/keyhound/graph"
@@ -38,14 +37,26 @@ type diffOutput struct {
 // diffFormats are --format's values.
 var diffFormats = []string{"text", "json", "sarif", "markdown"}
 
-func (d *diffOutput) register(f *pflag.FlagSet) {
-	f.StringVar(&d.format, "format", "text", "output: text, json, sarif (SARIF 2.1.0 for code scanning) or markdown (a pull-request comment)")
-	f.BoolVar(&d.asJSON, "json", false, "print {summary, changes, keys, new_findings, resolved_findings, gate} as JSON (--format json)")
+// register adds --format and --baseline to cmd (which has --json), and
+// checks them, reading the baseline, before cmd runs: a bad file fails at
+// once, not after the diff.
+func (d *diffOutput) register(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&d.format, "format", "text", "output: text, json (as --json), sarif (SARIF 2.1.0 for code scanning) or markdown (a pull-request comment)")
 	f.StringVar(&d.baselinePath, "baseline", "", "accepted risks (YAML or JSON): matching items are reported as accepted and do not fail --fail-on; expired entries fail it")
+	pre := cmd.PreRunE
+	cmd.PreRunE = func(cmd *cobra.Command, args []string) error {
+		if pre != nil {
+			if err := pre(cmd, args); err != nil {
+				return err
+			}
+		}
+		d.asJSON, _ = cmd.Flags().GetBool("json")
+		return d.prepare()
+	}
 }
 
-// prepare checks the flags and reads the baseline before the diff is
-// computed: a bad file fails at once, not after the diff.
+// prepare checks the flags and reads the baseline.
 func (d *diffOutput) prepare() error {
 	switch {
 	case d.asJSON && d.format != "text" && d.format != "json":

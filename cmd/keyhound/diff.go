@@ -18,9 +18,10 @@ const exitDiffFails = 1
 func newDiffCmd() *cobra.Command {
 	var (
 		failOn string
-		out    diffOutput
+		asJSON bool
 		o      diff.Options
 	)
+	var out diffOutput
 	cmd := &cobra.Command{
 		Use:   "diff OLD NEW",
 		Short: "Effective-access changes between two snapshots, with the policy changes behind them",
@@ -33,22 +34,15 @@ explain it. Grouped by account and key or resource.
 
 --fail-on makes it a CI gate: exit 1 when the diff has new-access (any wider
 access), new-external (wider access for a principal outside the organization,
-or the public), or any change at all. --baseline FILE accepts known risks:
-what its entries match is reported as accepted and does not fail the gate;
-an entry past its expiry fails it (keyhound baseline --from-diff writes a
-starter file). --format sarif or markdown writes for CI (docs/ci.md).`,
+or the public), or any change at all.`,
 		Example: `  keyhound diff yesterday.json.gz today.json.gz
-  keyhound diff --fail-on new-external --json base.json.gz pr.json.gz
-  keyhound diff --fail-on new-external --baseline .keyhound-baseline.yaml --format sarif base.json.gz pr.json.gz`,
+  keyhound diff --fail-on new-external --json base.json.gz pr.json.gz`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch failOn {
 			case "", "new-access", "new-external", "any":
 			default:
 				return &exitError{code: exitBadInput, err: fmt.Errorf("--fail-on %q: want new-access, new-external or any", failOn)}
-			}
-			if err := out.prepare(); err != nil {
-				return err
 			}
 			old, err := loadGraph(args[0], cmd.ErrOrStderr())
 			if err != nil {
@@ -67,8 +61,9 @@ starter file). --format sarif or markdown writes for CI (docs/ci.md).`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&failOn, "fail-on", "", "exit 1 when the diff has new-access, new-external or any change")
-	out.register(f)
+	f.BoolVar(&asJSON, "json", false, "print {summary, changes, keys, new_findings, resolved_findings} as JSON")
 	f.IntVar(&o.ChainDepth, "chain-depth", 0, "role-chain hops to follow (default 5)")
+	out.register(cmd)
 	f.IntVar(&o.Workers, "workers", 2, "who-can computations in parallel")
 	return cmd
 }
