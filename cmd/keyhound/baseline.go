@@ -102,9 +102,15 @@ func failOnGate(cond string) diffGate {
 
 // finish judges the report's items against the baseline, writes the
 // report in its format, and fails the gate (exit 1) when an item it fails
-// on is not accepted or its acceptance expired. artifact is the snapshot
-// SARIF results are located at.
-func (d *diffOutput) finish(cmd *cobra.Command, r *diff.Report, old, cur *graph.Graph, artifact string, gate diffGate) error {
+// on is not accepted or its acceptance expired. SARIF results the locator
+// cannot place are located at the snapshot: --snapshot BASE's, else NEW.
+func (d *diffOutput) finish(cmd *cobra.Command, r *diff.Report, old, cur *graph.Graph, args []string, gate diffGate) error {
+	artifact := ""
+	if f := cmd.Flags().Lookup("snapshot"); f != nil && f.Value.String() != "" {
+		artifact = f.Value.String()
+	} else if len(args) > 0 {
+		artifact = args[len(args)-1]
+	}
 	o := baseline.Judge(baseline.Items(r), d.baseline, clock(cmd.Context()), gate.fails)
 	failOn := ""
 	if gate.fails != nil {

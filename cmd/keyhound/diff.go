@@ -56,7 +56,7 @@ or the public), or any change at all.`,
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}
-			return out.finish(cmd, r, old, cur, args[1], failOnGate(failOn))
+			return out.finish(cmd, r, old, cur, args, failOnGate(failOn))
 		},
 	}
 	f := cmd.Flags()
