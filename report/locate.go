@@ -6,12 +6,6 @@ import (
 	"github.com/keyhound/keyhound/baseline"
 )
 
-// Source is where a change comes from: a file and its 1-based line.
-type Source struct {
-	File string
-	Line int
-}
-
 // Targets locates items by what a change source (a plan, a change file)
 // changes: the ARN of each key, principal, role, resource or managed
 // policy it changes, and the ID of each SCP or RCP, with where that change
@@ -21,7 +15,7 @@ type Source struct {
 type Targets map[string]Source
 
 // Locate implements Locator.
-func (t Targets) Locate(it baseline.Item) (string, int, bool) {
+func (t Targets) Locate(it baseline.Item) (Source, bool) {
 	var ids []string
 	if it.Access != nil {
 		for _, c := range it.Access.Causes {
@@ -36,10 +30,10 @@ func (t Targets) Locate(it baseline.Item) (string, int, bool) {
 	ids = append(ids, it.Key, it.Resource, it.Principal)
 	for _, id := range ids {
 		if s, ok := t[id]; ok && id != "" {
-			return s.File, s.Line, true
+			return s, true
 		}
 	}
-	return "", 0, false
+	return Source{}, false
 }
 
 // causeTarget is what a cause's policy belongs to: the ARN in "key policy

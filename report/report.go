@@ -11,17 +11,26 @@ import (
 )
 
 // Locator says where in a change source (a Terraform plan, a change file)
-// an item comes from: the file and its 1-based line. ok is false when it
-// cannot tell; the item is then located at the snapshot file.
+// an item comes from. ok is false when it cannot tell; the item is then
+// located at the snapshot file.
 type Locator interface {
-	Locate(it baseline.Item) (file string, line int, ok bool)
+	Locate(it baseline.Item) (src Source, ok bool)
 }
 
 // LocatorFunc is a function as a Locator.
-type LocatorFunc func(it baseline.Item) (file string, line int, ok bool)
+type LocatorFunc func(it baseline.Item) (Source, bool)
 
 // Locate calls f.
-func (f LocatorFunc) Locate(it baseline.Item) (string, int, bool) { return f(it) }
+func (f LocatorFunc) Locate(it baseline.Item) (Source, bool) { return f(it) }
+
+// Source is where a change comes from: a file, its 1-based line (0 when
+// the source does not tell, as in a Terraform plan) and the address of
+// what it changes there (a plan's resource address, "aws_kms_key.reports").
+type Source struct {
+	File    string
+	Line    int
+	Address string
+}
 
 // acceptance says, for people, which entry accepts (or accepted) an item.
 func acceptance(d *baseline.Decision, file string) string {

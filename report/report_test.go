@@ -93,11 +93,14 @@ accepted:
 
 func TestSARIF(t *testing.T) {
 	_, o := sample(t)
-	loc := LocatorFunc(func(it baseline.Item) (string, int, bool) {
-		if it.Resource == bucket {
-			return "plan.json", 42, true
+	loc := LocatorFunc(func(it baseline.Item) (Source, bool) {
+		switch {
+		case it.Resource == bucket:
+			return Source{File: "changes.yaml", Line: 42}, true
+		case it.Principal == "*":
+			return Source{File: "plan.json", Address: "aws_kms_key.secrets"}, true
 		}
-		return "", 0, false
+		return Source{}, false
 	})
 	var b bytes.Buffer
 	if err := WriteSARIF(&b, o, SARIFOptions{ToolVersion: "1.2.3", Artifact: "committed.json.gz", Locator: loc, Baseline: ".keyhound-baseline.yaml"}); err != nil {
@@ -170,8 +173,8 @@ func TestSARIF(t *testing.T) {
 	}
 	want := []string{
 		"new-access warning committed.json.gz:1 suppressed:external/accepted", // entry 1
-		"new-external-access error plan.json:42",                              // entry 2 expired; line 42 from the locator
-		"new-external-access error committed.json.gz:1",                       // the public: not accepted
+		"new-external-access error changes.yaml:42",                           // entry 2 expired; line 42 from the locator
+		"new-external-access error plan.json:1",                               // the public: not accepted; a plan gives addresses, not lines
 		"key-policy-public error committed.json.gz:1 suppressed:external/accepted",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
@@ -252,9 +255,9 @@ func TestTargetsLocate(t *testing.T) {
 	r, _ := sample(t)
 	items := baseline.Items(r)
 	loc := Targets{
-		keyA:                                   {"plan.json", 120}, // the key policy the plan changes
-		"p-dataperimeter":                      {"changes.yaml", 7},
-		"arn:aws:iam::111111111111:role/Other": {"plan.json", 9},
+		keyA:                                   {File: "plan.json", Line: 120}, // the key policy the plan changes
+		"p-dataperimeter":                      {File: "changes.yaml", Line: 7},
+		"arn:aws:iam::111111111111:role/Other": {File: "plan.json", Line: 9},
 	}
 	for _, tc := range []struct {
 		it   baseline.Item
@@ -265,15 +268,15 @@ func TestTargetsLocate(t *testing.T) {
 		{items[1], "", 0},            // the bucket's policy is not in the plan
 		{items[6], "plan.json", 120}, // a finding about keyA
 	} {
-		file, line, ok := loc.Locate(tc.it)
-		if file != tc.file || line != tc.line || ok != (tc.file != "") {
-			t.Errorf("%s: %s:%d %v, want %s:%d", tc.it.Text, file, line, ok, tc.file, tc.line)
+		src, ok := loc.Locate(tc.it)
+		if src.File != tc.file || src.Line != tc.line || ok != (tc.file != "") {
+			t.Errorf("%s: %s:%d %v, want %s:%d", tc.it.Text, src.File, src.Line, ok, tc.file, tc.line)
 		}
 	}
 	// An SCP's cause is located by the policy's ID.
 	scp := baseline.AccessItem(&diff.Change{Change: diff.NewAccess, Principal: copier, Target: bucket, Causes: []diff.Cause{{Where: "SCP p-dataperimeter (DataPerimeter)", Change: "statement removed"}}})
-	if file, line, _ := loc.Locate(scp); file != "changes.yaml" || line != 7 {
-		t.Errorf("SCP cause: %s:%d", file, line)
+	if src, _ := loc.Locate(scp); src.File != "changes.yaml" || src.Line != 7 {
+		t.Errorf("SCP cause: %+v", src)
 	}
 	for where, want := range map[string]string{
 		"identity policy Read of arn:aws:iam::1:role/R": "arn:aws:iam::1:role/R",

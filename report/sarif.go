@@ -135,16 +135,21 @@ func WriteSARIF(w io.Writer, o *baseline.Outcome, opts SARIFOptions) error {
 			continue
 		}
 		res.Message.Text = message(d, opts.Baseline)
-		file, line, found := "", 0, false
+		var src Source
+		found := false
 		if opts.Locator != nil {
-			file, line, found = opts.Locator.Locate(d.Item)
+			src, found = opts.Locator.Locate(d.Item)
 		}
-		if !found || file == "" {
-			file, line = opts.Artifact, 1
+		if !found || src.File == "" {
+			src = Source{File: opts.Artifact, Line: 1}
 		}
-		loc := sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: file}, Region: sarifRegion{StartLine: max(line, 1)}}}
+		loc := sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: src.File}, Region: sarifRegion{StartLine: max(src.Line, 1)}}}
+		if src.Address != "" { // the plan's resource that makes the change
+			loc.LogicalLocations = append(loc.LogicalLocations, sarifLogical{FullyQualifiedName: src.Address, Kind: "resource"})
+			res.Message.Text += " (" + src.Address + " in " + src.File + ")"
+		}
 		if t := d.Target(); t != "" {
-			loc.LogicalLocations = []sarifLogical{{FullyQualifiedName: t, Kind: "resource"}}
+			loc.LogicalLocations = append(loc.LogicalLocations, sarifLogical{FullyQualifiedName: t, Kind: "resource"})
 		}
 		res.Locations = []sarifLocation{loc}
 		sum := sha256.Sum256([]byte(strings.Join([]string{d.Kind, d.Principal, d.Key, d.Resource, d.Action, d.Rule}, "\x00")))
