@@ -21,6 +21,10 @@ type MarkdownOptions struct {
 	MaxRows int
 	// Label names a key, resource or principal for people (nil: its ARN).
 	Label func(id string) string
+	// Locator, when set, says which change makes each wider access or new
+	// finding: a change file's line or a plan's resource address, shown
+	// after its causes.
+	Locator Locator
 }
 
 // WriteMarkdown writes a summary of r fit for a pull-request comment: the
@@ -168,7 +172,11 @@ func (m *markdown) changes(title string, cs []*diff.Change) {
 		for _, cause := range c.Causes {
 			causes = append(causes, cause.Where+": "+cause.Change)
 		}
-		cells := []string{who, code(c.Action), code(m.opts.Label(c.Target)), decision, capList(causes, 2)}
+		cause := capList(causes, 2)
+		if src := m.source(c); src != "" {
+			cause = strings.TrimPrefix(cause+" — from "+src, " — ")
+		}
+		cells := []string{who, code(c.Action), code(m.opts.Label(c.Target)), decision, cause}
 		if m.withStatus() {
 			cells = append(cells, m.status(m.o.OfChange(c)))
 		}
@@ -195,6 +203,24 @@ func (m *markdown) findings(title string, fs []graph.Finding) {
 		}
 		return row(cells...)
 	})
+}
+
+// source says where in a change source the change comes from: "plan.json
+// (aws_kms_key.reports)", "changes.yaml:12"; "" when no locator can tell.
+func (m *markdown) source(c *diff.Change) string {
+	if m.opts.Locator == nil || !c.Wider() {
+		return ""
+	}
+	src, ok := m.opts.Locator.Locate(baseline.AccessItem(c))
+	switch {
+	case !ok || src.File == "":
+		return ""
+	case src.Address != "":
+		return code(src.Address) + " in " + code(src.File)
+	case src.Line > 0:
+		return code(fmt.Sprintf("%s:%d", src.File, src.Line))
+	}
+	return code(src.File)
 }
 
 // rows writes up to MaxRows rows, then says how many more there are.

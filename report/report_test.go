@@ -201,6 +201,24 @@ func TestMarkdown(t *testing.T) {
 	}
 	golden(t, "diff.md", b.String())
 
+	// With a locator, wider access says which change makes it.
+	b.Reset()
+	loc := Targets{keyA: {File: "plan.json", Address: "aws_kms_key.secrets"}, bucket: {File: "changes.yaml", Line: 12}}
+	if err := WriteMarkdown(&b, r, o, MarkdownOptions{FailOn: "new-access", Label: label, Locator: loc}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"statement added — from `aws_kms_key.secrets` in `plan.json` |",
+		"statement added — from `changes.yaml:12` |",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("located summary lacks %q:\n%s", want, b.String())
+		}
+	}
+	if strings.Count(b.String(), "— from") != 3 { // the two key accesses and the bucket's; not the narrower ones
+		t.Errorf("%d located rows:\n%s", strings.Count(b.String(), "— from"), b.String())
+	}
+
 	// Tables are capped; no gate, no baseline: no gate column or verdict.
 	b.Reset()
 	if err := WriteMarkdown(&b, r, baseline.Judge(baseline.Items(r), nil, now, nil), MarkdownOptions{MaxRows: 1}); err != nil {

@@ -134,7 +134,7 @@ func (d *diffOutput) finish(cmd *cobra.Command, r *diff.Report, old, cur *graph.
 		}
 		err = report.WriteSARIF(w, o, report.SARIFOptions{ToolVersion: version.String(), Artifact: filepath.ToSlash(artifact), Locator: d.locator, Baseline: d.baselinePath})
 	case "markdown":
-		err = report.WriteMarkdown(w, r, o, report.MarkdownOptions{FailOn: failOn, Baseline: d.baselinePath, Label: diffLabel(cur, old)})
+		err = report.WriteMarkdown(w, r, o, report.MarkdownOptions{FailOn: failOn, Baseline: d.baselinePath, Label: diffLabel(cur, old), Locator: d.locator})
 	default:
 		if err = writeDiff(w, r, cur, old); err == nil && (failOn != "" || d.baseline != nil) {
 			err = d.writeGate(w, o, failOn)
