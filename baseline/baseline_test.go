@@ -220,6 +220,13 @@ func TestStarterRoundTrip(t *testing.T) {
 	if !strings.Contains(b.String(), "# * (public) can kms:Decrypt") || !strings.Contains(b.String(), `principal: \*`) {
 		t.Errorf("starter file:\n%s", b.String())
 	}
+	if n := len(back.Unfinished()); n != len(items) {
+		t.Errorf("%d unfinished entries, want %d", n, len(items))
+	}
+	back.Entries[0].Owner, back.Entries[0].Reason = "me", "Because."
+	if n := len(back.Unfinished()); n != len(items)-1 {
+		t.Errorf("%d unfinished entries after one was filled in", n)
+	}
 	// Past the expiry, the same file fails the gate on every item.
 	if o := Judge(items, back, now.Add(StarterValidity), func(Item) bool { return true }); len(o.With(Expired, true)) != len(items) {
 		t.Errorf("%d expired", len(o.With(Expired, true)))

@@ -1,6 +1,7 @@
 package baseline
 
 import (
+	"strings"
 	"time"
 )
 
@@ -30,4 +31,19 @@ func Starter(name string, items []Item, now time.Time) (f *File, comments []stri
 		comments = append(comments, it.Text)
 	}
 	return f, comments
+}
+
+// Unfinished lists the entries whose owner or reason is still a starter
+// file's placeholder: they accept, but nobody has said why.
+func (f *File) Unfinished() []Entry {
+	var out []Entry
+	if f == nil {
+		return out
+	}
+	for _, e := range f.Entries {
+		if strings.HasPrefix(e.Owner, PlaceholderOwner) || strings.HasPrefix(e.Reason, PlaceholderReason) {
+			out = append(out, e)
+		}
+	}
+	return out
 }

@@ -77,6 +77,14 @@ func (d *diffOutput) prepare() error {
 	return nil
 }
 
+// warnUnfinished says which entries still have a starter file's
+// placeholders: they accept risks nobody has answered for.
+func (d *diffOutput) warnUnfinished(w io.Writer) {
+	if u := d.baseline.Unfinished(); len(u) > 0 {
+		_, _ = fmt.Fprintf(w, "keyhound: warning: baseline %s: %s still TODO (owner or reason), starting with %s\n", d.baselinePath, plural.Form(len(u), "entry is", "entries are"), u[0])
+	}
+}
+
 // diffGate is --fail-on as the baseline sees it: the condition's name,
 // for messages, and which items it fails on (fails is nil without a gate).
 // Conditions are predicates on items, so that a baseline can accept some
@@ -143,6 +151,7 @@ func (d *diffOutput) finish(cmd *cobra.Command, r *diff.Report, old, cur *graph.
 	if err != nil {
 		return err
 	}
+	d.warnUnfinished(stderr)
 	if d.format != "text" {
 		for _, e := range o.Unmatched {
 			_, _ = fmt.Fprintf(stderr, "keyhound: warning: baseline %s %s matches nothing in this diff\n", d.baselinePath, e)

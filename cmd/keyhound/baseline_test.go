@@ -105,11 +105,10 @@ func TestDiffBaselineGate(t *testing.T) {
 		code    int
 		stderr  string
 		notErr  string
-		format  string
 		outHave string
 	}{
 		{name: "no baseline", args: []string{"--fail-on", "new-external"}, code: exitDiffFails, stderr: "--fail-on new-external: the diff has 1 such change (1 not accepted)"},
-		{name: "accepted", args: []string{"--fail-on", "new-external", "--baseline", accepting}, code: 0, outHave: "✓ accepted  arn:aws:iam::555555555555:role/Auditor (external) can kms:Decrypt"},
+		{name: "accepted", args: []string{"--fail-on", "new-external", "--baseline", accepting}, code: 0, notErr: "warning", outHave: "✓ accepted  arn:aws:iam::555555555555:role/Auditor (external) can kms:Decrypt"},
 		{name: "accepted new-access", args: []string{"--fail-on", "new-access", "--baseline", accepting}, code: 0},
 		{name: "any fails on what is not accepted", args: []string{"--fail-on", "any", "--baseline", accepting}, code: exitDiffFails},
 		{name: "expired", args: []string{"--fail-on", "new-external", "--baseline", expired}, code: exitDiffFails, stderr: "entry 1 (line 3) until 2026-12-06, expired", outHave: "✗ expired"},
@@ -124,7 +123,7 @@ func TestDiffBaselineGate(t *testing.T) {
 		{name: "markdown with accepted", args: []string{"--fail-on", "new-external", "--format", "markdown", "--baseline", accepting}, code: 0, outHave: "✅ **Gate passed**"},
 	} {
 		code, out, errOut := runCLIAt(t, testNow, append(append([]string{"diff"}, tc.args...), old, cur)...)
-		if code != tc.code || !strings.Contains(errOut, tc.stderr) || !strings.Contains(out, tc.outHave) {
+		if code != tc.code || !strings.Contains(errOut, tc.stderr) || !strings.Contains(out, tc.outHave) || (tc.notErr != "" && strings.Contains(errOut, tc.notErr)) {
 			t.Errorf("%s: exit %d (want %d)\nstderr %q (want %q)\nstdout:\n%s\n(want %q)", tc.name, code, tc.code, errOut, tc.stderr, out, tc.outHave)
 		}
 	}
@@ -171,7 +170,8 @@ func TestBaselineFromDiffRoundTrip(t *testing.T) {
 	golden(t, "baseline-from-diff.yaml", string(data))
 
 	for _, gate := range []string{"new-external", "new-access", "any"} {
-		if code, _, errOut := runCLIAt(t, testNow, "diff", "--fail-on", gate, "--baseline", path, old, cur); code != 0 {
+		code, _, errOut := runCLIAt(t, testNow, "diff", "--fail-on", gate, "--baseline", path, old, cur)
+		if code != 0 || !strings.Contains(errOut, "warning: baseline "+path+": 2 entries are still TODO (owner or reason), starting with entry 1 (line 8)") {
 			t.Errorf("--fail-on %s with the starter baseline: exit %d: %s", gate, code, errOut)
 		}
 	}
