@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -23,6 +22,7 @@ func newDiffCmd() *cobra.Command {
 		esc    escalationFlags
 		o      diff.Options
 	)
+	var out diffOutput
 	cmd := &cobra.Command{
 		Use:   "diff OLD NEW",
 		Short: "Effective-access changes between two snapshots, with the policy changes behind them",
@@ -65,18 +65,7 @@ separate values with commas, for several gates: any of them fails the diff.`,
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}
-			if asJSON {
-				err = writeJSON(cmd.OutOrStdout(), r)
-			} else {
-				err = writeDiff(cmd.OutOrStdout(), r, cur, old)
-			}
-			if err != nil {
-				return err
-			}
-			if fails := gateFailures(r, gates); len(fails) > 0 {
-				return &exitError{code: exitDiffFails, err: errors.New("--fail-on " + strings.Join(fails, "; "))}
-			}
-			return nil
+			return out.finish(cmd, r, old, cur, args, gateOf(gates))
 		},
 	}
 	f := cmd.Flags()
@@ -84,6 +73,7 @@ separate values with commas, for several gates: any of them fails the diff.`,
 	f.BoolVar(&asJSON, "json", false, "print {summary, changes, keys, new_findings, resolved_findings, escalations} as JSON")
 	esc.register(cmd, "also compare escalation paths (an escalation search per key in each snapshot: slower)")
 	f.IntVar(&o.ChainDepth, "chain-depth", 0, "role-chain hops to follow (default 5)")
+	out.register(cmd)
 	f.IntVar(&o.Workers, "workers", 2, "who-can computations in parallel")
 	return cmd
 }

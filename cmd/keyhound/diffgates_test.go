@@ -151,3 +151,37 @@ func TestDiffGates(t *testing.T) {
 		}
 	}
 }
+
+// A baseline accepts a new escalation path as it accepts new access: the
+// new-escalation gate passes with it, and fails again once it expired.
+func TestDiffBaselineAcceptsEscalation(t *testing.T) {
+	dir := t.TempDir()
+	old := writeDemoWith(t, dir, "old.json")
+	esc := writeDemoWith(t, dir, "esc.json", readerPutKeyPolicy)
+	entry := `version: 1
+accepted:
+  - match:
+      change: new-escalation
+      principal: arn:aws:iam::111111111111:role/ReportsReader
+    reason: Break-glass rotation job.
+    owner: security@example.com
+    expires: EXPIRES
+`
+	accept := writeFile(t, "accept.yaml", strings.Replace(entry, "EXPIRES", "2027-03-01", 1))
+	expired := writeFile(t, "expired.yaml", strings.Replace(entry, "EXPIRES", "2026-12-01", 1))
+	other := writeFile(t, "other.yaml", strings.Replace(strings.Replace(entry, "EXPIRES", "2027-03-01", 1), "new-escalation", "new-access", 1))
+	for _, tc := range []struct {
+		baseline string
+		code     int
+		stderr   string
+	}{
+		{accept, 0, ""},
+		{expired, exitDiffFails, "until 2026-12-01, expired"},
+		{other, exitDiffFails, "new-escalation: 1 new escalation path"},
+	} {
+		code, _, errOut := runCLIAt(t, testNow, "diff", "--fail-on", "new-escalation", "--baseline", tc.baseline, old, esc)
+		if code != tc.code || !strings.Contains(errOut, tc.stderr) {
+			t.Errorf("baseline %s: exit %d (%q), want %d (%q)", tc.baseline, code, errOut, tc.code, tc.stderr)
+		}
+	}
+}

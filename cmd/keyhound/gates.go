@@ -3,10 +3,12 @@ package main
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/keyhound/keyhound/baseline"
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/diff"
 	"github.com/keyhound/keyhound/internal/plural"
@@ -78,39 +80,75 @@ func diffGates(cmd *cobra.Command, failOn []string, esc escalationFlags, o *diff
 	return gates, nil
 }
 
-// gateFailures says, for each gate the report fails, why ("new-access: 3
-// wider accesses"); none when it passes.
-func gateFailures(r *diff.Report, gates []gate) []string {
+// fails reports whether the gate fails on an item of the report (unless a
+// baseline accepts it): wider access, new external access, a new or
+// widened escalation path, a new finding of the gate's severity or worse,
+// or anything at all.
+func (g gate) fails(it baseline.Item) bool {
+	switch g.kind {
+	case "new-access":
+		return it.Kind == baseline.NewAccess || it.Kind == baseline.NewExternal
+	case "new-external":
+		return it.Kind == baseline.NewExternal
+	case "new-escalation":
+		return it.Kind == baseline.NewEscalation
+	case "finding":
+		sev, ok := graph.ParseSeverity(it.Severity)
+		return it.Kind == baseline.Finding && ok && sev <= g.severity // most severe first
+	case "any":
+		return true
+	}
+	return false
+}
+
+// gateOf is --fail-on's gates as one, for the baseline: an item fails it
+// when it fails any of them (fails is nil without a gate).
+func gateOf(gates []gate) diffGate {
+	if len(gates) == 0 {
+		return diffGate{}
+	}
+	names := make([]string, len(gates))
+	for i, g := range gates {
+		names[i] = g.name
+	}
+	return diffGate{
+		name: strings.Join(names, ","),
+		fails: func(it baseline.Item) bool {
+			return slices.ContainsFunc(gates, func(g gate) bool { return g.fails(it) })
+		},
+		explain: func(failing []baseline.Item) string { return explainGates(gates, failing) },
+	}
+}
+
+// explainGates says, for each gate some of the failing items fail, how
+// many and of what: "new-access: 3 wider accesses; finding:high: 1 new
+// finding of high or worse".
+func explainGates(gates []gate, failing []baseline.Item) string {
 	var out []string
 	for _, g := range gates {
-		switch g.kind {
-		case "new-access":
-			if n := r.Summary.Wider; n > 0 {
-				out = append(out, g.name+": "+plural.Form(n, "wider access", "wider accesses"))
-			}
-		case "new-external":
-			if n := r.Summary.NewExternal + r.Summary.NewPublic; n > 0 {
-				out = append(out, g.name+": "+plural.Form(n, "new external or public access", "new external or public accesses"))
-			}
-		case "new-escalation":
-			if s := r.Summary.Escalation; s != nil && s.Wider > 0 {
-				out = append(out, g.name+": "+plural.Count(s.Wider, "new escalation path"))
-			}
-		case "finding":
-			n := 0
-			for _, f := range r.NewFindings {
-				if f.Severity <= g.severity { // most severe first
-					n++
-				}
-			}
-			if n > 0 {
-				out = append(out, fmt.Sprintf("%s: %s of %s or worse", g.name, plural.Count(n, "new finding"), g.severity))
-			}
-		case "any":
-			if !r.Empty() {
-				out = append(out, g.name+": the diff has changes")
+		n := 0
+		for _, it := range failing {
+			if g.fails(it) {
+				n++
 			}
 		}
+		if n == 0 {
+			continue
+		}
+		var what string
+		switch g.kind {
+		case "new-access":
+			what = plural.Form(n, "wider access", "wider accesses")
+		case "new-external":
+			what = plural.Form(n, "new external or public access", "new external or public accesses")
+		case "new-escalation":
+			what = plural.Count(n, "new escalation path")
+		case "finding":
+			what = fmt.Sprintf("%s of %s or worse", plural.Count(n, "new finding"), g.severity)
+		default:
+			what = "the diff has changes"
+		}
+		out = append(out, g.name+": "+what)
 	}
-	return out
+	return strings.Join(out, "; ")
 }

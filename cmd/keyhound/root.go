@@ -30,7 +30,7 @@ happened and what the smallest fix is.`,
 	}
 	// --version prints the line `keyhound version` prints.
 	root.SetVersionTemplate("keyhound {{.Version}}\n")
-	root.AddCommand(newTUICmd(), newScanCmd(), newExportCmd(), newDiffCmd(), newDeniedCmd(), newEvalCmd(), newCanCmd(), newWhoCanCmd(), newWhatCanCmd(), newFindingsCmd(), newStatsCmd(), newUsageCmd(), newDemoCmd(), newGenCmd(), newVersionCmd())
+	root.AddCommand(newTUICmd(), newScanCmd(), newExportCmd(), newDiffCmd(), newBaselineCmd(), newDeniedCmd(), newEvalCmd(), newCanCmd(), newWhoCanCmd(), newWhatCanCmd(), newFindingsCmd(), newStatsCmd(), newUsageCmd(), newDemoCmd(), newGenCmd(), newVersionCmd())
 	return root
 }
 
