@@ -120,6 +120,7 @@ func (a *applier) keyPolicy(c *Change) error {
 		Grants: []snapshot.Grant{},
 	}
 	a.setPolicy(c, &k, account)
+	a.unknown(c, "target", keyARN, "a new key whose ID is unknown until apply: named by its address")
 	kms := a.kms(account, region)
 	kms.Keys = append(kms.Keys, k)
 	a.keys.add(keyARN)

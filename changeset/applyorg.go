@@ -20,6 +20,10 @@ func (a *applier) orgPolicy(c *Change) error {
 		typ = snapshot.PolicyTypeRCP
 	}
 	attachOnly := len(c.Attach) > 0 && c.Document == "" && !c.IsUnknown("document")
+	if attachOnly && c.IsUnknown("target") {
+		a.unplaced(c, "the policy attached is unknown until apply")
+		return nil
+	}
 	i := slices.IndexFunc(a.out.Organization.Policies, func(p snapshot.OrgPolicy) bool {
 		s := p.PolicySummary
 		return (attachOnly || s.Type == typ) && (s.ID == c.Target || (s.Arn != "" && s.Arn == c.Target) || s.Name == c.Target)
@@ -48,6 +52,7 @@ func (a *applier) orgPolicy(c *Change) error {
 			Targets:       targets(nil, c.Attach, true),
 		})
 		a.orgPols.add(id)
+		a.unknown(c, "target", id, "a new policy whose ID is unknown until apply: named "+id)
 		a.entry(c, id, true)
 		return nil
 	}

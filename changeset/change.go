@@ -142,8 +142,10 @@ func (c *Change) String() string {
 	if len(c.Attach) > 0 {
 		fmt.Fprintf(&b, " attach=%s", strings.Join(c.Attach, ","))
 	}
-	if c.Grant != nil {
-		fmt.Fprintf(&b, " grantee=%s ops=%s", c.Grant.GranteePrincipal, strings.Join(c.Grant.Operations, ","))
+	if g := c.Grant; g != nil && g.GranteePrincipal != "" {
+		fmt.Fprintf(&b, " grantee=%s ops=%s", g.GranteePrincipal, strings.Join(g.Operations, ","))
+	} else if g != nil && g.GrantID != "" {
+		fmt.Fprintf(&b, " grant=%s", g.GrantID)
 	}
 	if c.Document != "" {
 		b.WriteString(" +document")

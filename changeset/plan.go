@@ -110,6 +110,8 @@ type resource struct {
 	before  map[string]any
 	after   map[string]any
 	unknown map[string]any
+	// allUnknown: after_unknown is true, every value is unknown.
+	allUnknown bool
 }
 
 // values decodes a resource change; nil for a no-op or a read.
@@ -134,7 +136,7 @@ func (p *planReader) values(rc *resourceChange, path string) (*resource, error) 
 		field string
 		raw   json.RawMessage
 		dst   *map[string]any
-	}{{"before", rc.Change.Before, &r.before}, {"after", rc.Change.After, &r.after}, {"after_unknown", rc.Change.AfterUnknown, &r.unknown}} {
+	}{{"before", rc.Change.Before, &r.before}, {"after", rc.Change.After, &r.after}} {
 		if len(v.raw) == 0 || string(v.raw) == "null" {
 			continue
 		}
@@ -142,7 +144,23 @@ func (p *planReader) values(rc *resourceChange, path string) (*resource, error) 
 			return nil, jsonError(p.file, path+".change."+v.field, v.raw, err)
 		}
 	}
-	if r.op != OpRemove && r.after == nil {
+	// after_unknown mirrors after, true where a value is unknown; it is a
+	// bare false (or true) when after is null (or wholly unknown).
+	if raw := rc.Change.AfterUnknown; len(raw) > 0 && string(raw) != "null" {
+		var u any
+		if err := json.Unmarshal(raw, &u); err != nil {
+			return nil, jsonError(p.file, path+".change.after_unknown", raw, err)
+		}
+		switch t := u.(type) {
+		case map[string]any:
+			r.unknown = t
+		case bool:
+			r.allUnknown = t
+		default:
+			return nil, &Error{File: p.file, Path: path + ".change.after_unknown", Err: errors.New("want an object or a boolean")}
+		}
+	}
+	if r.op != OpRemove && r.after == nil && !r.allUnknown {
 		return nil, &Error{File: p.file, Path: path + ".change.after", Err: fmt.Errorf("missing for %s", strings.Join(a, ","))}
 	}
 	if r.op == OpRemove && r.before == nil {
@@ -164,6 +182,9 @@ func (r *resource) vals() map[string]any {
 func (r *resource) unknownAt(path ...any) bool {
 	if r.op == OpRemove {
 		return false
+	}
+	if r.allUnknown {
+		return true
 	}
 	var v any = r.unknown
 	for _, p := range path {

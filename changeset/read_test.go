@@ -1,0 +1,60 @@
+package changeset
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// describe lists changes one a line, with their sources.
+func describe(changes []Change) string {
+	var b strings.Builder
+	for _, c := range changes {
+		b.WriteString(c.Source.String() + ": " + c.String() + "\n")
+	}
+	return b.String()
+}
+
+func readFile(t *testing.T, name string) ([]Change, error) {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = f.Close() }()
+	return Read(f, name)
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs (go test -run %s -update):\n--- got\n%s--- want\n%s", name, t.Name(), got, want)
+	}
+}
+
+// Each file of testdata reads to the changes its golden file lists.
+func TestReadGolden(t *testing.T) {
+	for _, name := range []string{"plan-all.json", "changes.json", "changes.yaml"} {
+		t.Run(name, func(t *testing.T) {
+			changes, err := readFile(t, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, strings.TrimSuffix(name, filepath.Ext(name))+"."+strings.TrimPrefix(filepath.Ext(name), ".")+".golden", describe(changes))
+		})
+	}
+}
