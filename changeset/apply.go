@@ -291,7 +291,7 @@ func arnParts(s string) (service, region, account, resource string, ok bool) {
 }
 
 func (a *applier) apply(c *Change) error {
-	if c.IsUnknown("target") && c.Op != OpAdd {
+	if c.IsUnknown("target") && (c.Op != OpAdd || !creates(c.Kind)) {
 		a.unplaced(c, "its target is unknown until apply")
 		return nil
 	}
@@ -316,6 +316,17 @@ func (a *applier) apply(c *Change) error {
 		return a.secret(c)
 	}
 	return fmt.Errorf("unknown change kind %q", c.Kind)
+}
+
+// creates reports whether an add of the kind creates its target (a key,
+// a role, an organization policy, a secret), which may then be named by
+// the source's address while its ID is unknown.
+func creates(k Kind) bool {
+	switch k {
+	case KindKeyPolicy, KindTrustPolicy, KindSCP, KindRCP, KindSecret:
+		return true
+	}
+	return false
 }
 
 // docOrUnknown is the document to store for c: UnknownDocument when it

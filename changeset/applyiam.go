@@ -128,9 +128,11 @@ func (a *applier) identityPolicy(c *Change) error {
 	}
 	iam := a.iam(account)
 	remove := c.Op == OpRemove
-	var doc string
-	if c.PolicyARN == "" && !remove {
-		doc = a.docOrUnknown(c, c.Target)
+	doc := func(arn string) string {
+		if c.PolicyARN != "" || remove {
+			return ""
+		}
+		return a.docOrUnknown(c, arn)
 	}
 	var arn string
 	switch p.kind {
@@ -141,7 +143,7 @@ func (a *applier) identityPolicy(c *Change) error {
 		if c.PolicyARN != "" {
 			u.AttachedManagedPolicies = attach(u.AttachedManagedPolicies, c.PolicyARN, remove)
 		} else {
-			u.UserPolicyList = putInline(u.UserPolicyList, c.Name, doc, remove)
+			u.UserPolicyList = putInline(u.UserPolicyList, c.Name, doc(arn), remove)
 		}
 	case "group":
 		i := slices.IndexFunc(iam.GroupDetailList, func(g snapshot.GroupDetail) bool { return g.GroupName == p.name })
@@ -150,7 +152,7 @@ func (a *applier) identityPolicy(c *Change) error {
 		if c.PolicyARN != "" {
 			g.AttachedManagedPolicies = attach(g.AttachedManagedPolicies, c.PolicyARN, remove)
 		} else {
-			g.GroupPolicyList = putInline(g.GroupPolicyList, c.Name, doc, remove)
+			g.GroupPolicyList = putInline(g.GroupPolicyList, c.Name, doc(arn), remove)
 		}
 		// The group's members' access changes.
 		for _, u := range iam.UserDetailList {
@@ -165,7 +167,7 @@ func (a *applier) identityPolicy(c *Change) error {
 		if c.PolicyARN != "" {
 			r.AttachedManagedPolicies = attach(r.AttachedManagedPolicies, c.PolicyARN, remove)
 		} else {
-			r.RolePolicyList = putInline(r.RolePolicyList, c.Name, doc, remove)
+			r.RolePolicyList = putInline(r.RolePolicyList, c.Name, doc(arn), remove)
 		}
 	}
 	a.princ.add(arn)

@@ -29,6 +29,16 @@ var snapshotJSON []byte
 // Snapshot returns the demo organization's snapshot (keyhound.snapshot/v1).
 func Snapshot() []byte { return snapshotJSON }
 
+//go:embed demo-plan.json
+var planJSON []byte
+
+// Plan returns a sample Terraform plan (`terraform show -json`) against
+// the demo organization: it adds a statement to alias/reports' key policy
+// that lets the management account (999999999999) decrypt — an access
+// the base snapshot does not have (keyhound diff --snapshot @demo
+// --change @demo-plan, issue #17).
+func Plan() []byte { return planJSON }
+
 // Key names of the demo, for tours and tests.
 const (
 	ReportsKey = "arn:aws:kms:us-east-1:111111111111:alias/reports"
