@@ -61,7 +61,15 @@ func TestApplyOpensReports(t *testing.T) {
 			t.Errorf("%s: %s, want %s", file, d, want)
 		}
 	}
-	// The demo's sample plan does the same, and the tour relies on it.
+	if d := decision(t, base, partnerRoot, "kms:Decrypt", demo.ReportsKey); d != eval.Deny {
+		t.Errorf("base after Apply: %s, want DENY (the base must not change)", d)
+	}
+}
+
+// The demo's sample plan opens alias/reports to an account outside the
+// organization (key policy and RCP exception): the tour relies on it.
+func TestApplyDemoPlan(t *testing.T) {
+	base := demoSnapshot(t)
 	changes, err := Read(bytes.NewReader(demo.Plan()), "demo-plan.json")
 	if err != nil {
 		t.Fatal(err)
@@ -70,14 +78,16 @@ func TestApplyOpensReports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := decision(t, out, partnerRoot, "kms:Decrypt", demo.ReportsKey); d != eval.Allow {
-		t.Errorf("demo plan: %s, want ALLOW", d)
+	for s, want := range map[*snapshot.Snapshot]eval.Verdict{base: eval.Deny, out: eval.Allow} {
+		if d := decision(t, s, demo.PartnerRoot, "kms:Decrypt", demo.ReportsKey); d != want {
+			t.Errorf("partner decrypts: %s, want %s", d, want)
+		}
 	}
-	if len(applied.Keys) != 1 || applied.Keys[0] != demo.ReportsKeyID {
-		t.Errorf("demo plan touched keys %v, want only %s", applied.Keys, demo.ReportsKeyID)
+	if strings.Join(applied.Keys, " ") != demo.ReportsKeyID || strings.Join(applied.OrgPolicies, " ") != "p-dataperimeter" {
+		t.Errorf("demo plan touched keys %v, org policies %v", applied.Keys, applied.OrgPolicies)
 	}
-	if d := decision(t, base, partnerRoot, "kms:Decrypt", demo.ReportsKey); d != eval.Deny {
-		t.Errorf("base after Apply: %s, want DENY (the base must not change)", d)
+	if len(applied.Unknowns) != 0 || len(applied.Unplaced()) != 0 {
+		t.Errorf("demo plan: unknowns %v, unplaced %v", applied.Unknowns, applied.Unplaced())
 	}
 }
 
