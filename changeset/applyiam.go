@@ -209,7 +209,8 @@ func (a *applier) managedPolicy(c *Change, p principalRef, account string, exist
 			versions = append(versions, v)
 		}
 		id := "v" + itoa(len(m.PolicyVersionList)+1) + "-proposed"
-		m.PolicyVersionList = append(versions, snapshot.PolicyVersion{Document: doc, VersionID: id, IsDefaultVersion: true})
+		versions = append(versions, snapshot.PolicyVersion{Document: doc, VersionID: id, IsDefaultVersion: true})
+		m.PolicyVersionList = versions
 		m.DefaultVersionID = id
 		a.entry(c, arn, false)
 	}

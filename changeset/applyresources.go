@@ -181,10 +181,9 @@ func (a *applier) secret(c *Change) error {
 	}
 	s := &a.secrets(loc.account, loc.region).Secrets[loc.index]
 	a.res.add(s.ARN)
-	switch {
-	case c.Op == OpRemove:
+	if c.Op == OpRemove {
 		s.ResourcePolicy = nil
-	default:
+	} else {
 		if c.IsUnknown("key") {
 			a.unknown(c, "key", s.ARN, "the secret's key is unknown until apply: left as collected")
 		} else if c.Key != "" || !found {

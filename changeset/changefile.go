@@ -86,8 +86,8 @@ func readYAML(data []byte, file string) ([]Change, error) {
 	out := make([]Change, 0, len(changes.Content))
 	for i, n := range changes.Content {
 		path := "changes[" + strconv.Itoa(i) + "]"
-		var v any
-		if err := n.Decode(&v); err != nil {
+		v, err := nodeValue(n)
+		if err != nil {
 			return nil, &Error{File: file, Path: path, Line: n.Line, Err: err}
 		}
 		raw, err := json.Marshal(v)
@@ -101,6 +101,55 @@ func readYAML(data []byte, file string) ([]Change, error) {
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// nodeValue is a YAML value as JSON would hold it. Plain scalars keep
+// their text unless YAML reads them as a number, boolean or null: a
+// policy's Version: 2012-10-17 stays a string, where decoding into any
+// would make it a time.
+func nodeValue(n *yaml.Node) (any, error) {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			return nil, nil
+		}
+		return nodeValue(n.Content[0])
+	case yaml.AliasNode:
+		return nodeValue(n.Alias)
+	case yaml.SequenceNode:
+		out := make([]any, 0, len(n.Content))
+		for _, c := range n.Content {
+			v, err := nodeValue(c)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+		}
+		return out, nil
+	case yaml.MappingNode:
+		out := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode {
+				return nil, fmt.Errorf("line %d: a mapping key must be a string", k.Line)
+			}
+			v, err := nodeValue(n.Content[i+1])
+			if err != nil {
+				return nil, err
+			}
+			out[k.Value] = v
+		}
+		return out, nil
+	}
+	switch n.ShortTag() {
+	case "!!int", "!!float", "!!bool", "!!null":
+		var v any
+		if err := n.Decode(&v); err != nil {
+			return nil, fmt.Errorf("line %d: %w", n.Line, err)
+		}
+		return v, nil
+	}
+	return n.Value, nil
 }
 
 // parseEntry checks one change file entry and makes it a Change.

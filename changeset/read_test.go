@@ -58,3 +58,20 @@ func TestReadGolden(t *testing.T) {
 		})
 	}
 }
+
+// YAML documents become the JSON they spell: an unquoted date stays a
+// string (a policy's Version), true a boolean, a block scalar its text.
+func TestReadYAMLDocument(t *testing.T) {
+	changes, err := readFile(t, "changes.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"Version":"2012-10-17"`, `"Bool":{"aws:SecureTransport":true}`, `"Action":["kms:Decrypt","kms:DescribeKey"]`} {
+		if !strings.Contains(changes[0].Document, want) {
+			t.Errorf("document %s lacks %s", changes[0].Document, want)
+		}
+	}
+	if !strings.HasPrefix(changes[1].Document, `{"Version": "2012-10-17",`) {
+		t.Errorf("block scalar document: %s", changes[1].Document)
+	}
+}
