@@ -165,7 +165,18 @@ func TestApplyPlanAll(t *testing.T) {
 			t.Errorf("sandbox SCP still attached: %v", p.Targets)
 		}
 	}
-	// The changed snapshot builds; the unknown trust policy is an issue.
+	// Values unknown until apply that refer to resources the plan creates
+	// name them: the alias is on the new key, dilip has the new policy.
+	fresh := out.Accounts["222222222222"].Regions["us-east-1"].KMS.Keys
+	if k := fresh[len(fresh)-1]; len(k.Aliases) != 1 || k.Aliases[0].AliasName != "alias/fresh" {
+		t.Errorf("new key's aliases %+v", k.Aliases)
+	}
+	for _, u := range out.Accounts["222222222222"].IAM.UserDetailList {
+		if u.UserName == "dilip" && (len(u.AttachedManagedPolicies) != 1 || u.AttachedManagedPolicies[0].PolicyArn != "arn:aws:iam::222222222222:policy/ops") {
+			t.Errorf("dilip's managed policies %+v", u.AttachedManagedPolicies)
+		}
+	}
+	// The changed snapshot builds.
 	g := graph.Build(out, nil)
 	if g.Key(demo.ReportsKeyID) == nil {
 		t.Fatal("reports key lost")

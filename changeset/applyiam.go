@@ -128,6 +128,12 @@ func (a *applier) identityPolicy(c *Change) error {
 	}
 	iam := a.iam(account)
 	remove := c.Op == OpRemove
+	if strings.HasPrefix(c.PolicyARN, "policy/") {
+		// A managed policy the same changes create, named before its ARN is known.
+		c2 := *c
+		c2.PolicyARN = parsePrincipalRef(c.PolicyARN).arn(a.partition, account)
+		c = &c2
+	}
 	doc := func(arn string) string {
 		if c.PolicyARN != "" || remove {
 			return ""

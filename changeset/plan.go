@@ -14,6 +14,9 @@ import (
 // (https://developer.hashicorp.com/terraform/internals/json-format).
 type resourceChange struct {
 	Address string `json:"address"`
+	// Deposed is set on an old object kept by create_before_destroy; its
+	// replacement is the change that counts.
+	Deposed string `json:"deposed"`
 	Mode    string `json:"mode"`
 	Type    string `json:"type"`
 	Name    string `json:"name"`
@@ -31,6 +34,9 @@ type planReader struct {
 	// region is the aws provider's region when the plan's configuration
 	// gives one constant region for every aws provider.
 	region string
+	// refs links unknown values to resources the plan creates; nil while
+	// the first pass finds what the plan creates.
+	refs *planRefs
 }
 
 // readPlan reads a Terraform plan's resource_changes.
@@ -42,28 +48,43 @@ func readPlan(data []byte, top map[string]json.RawMessage, file string) ([]Chang
 			return nil, jsonError(file, "resource_changes", data, err)
 		}
 	}
-	var out []Change
+	var rs []*resource
 	for i, raw := range items {
 		path := "resource_changes[" + strconv.Itoa(i) + "]"
 		var rc resourceChange
 		if err := json.Unmarshal(raw, &rc); err != nil {
 			return nil, jsonError(file, path, raw, err)
 		}
-		if rc.Mode == "data" || !strings.HasPrefix(rc.Type, "aws_") {
+		if _, ok := resourceMappers[rc.Type]; !ok || rc.Mode == "data" || rc.Deposed != "" {
 			continue
 		}
 		r, err := p.values(&rc, path)
 		if err != nil {
 			return nil, err
 		}
-		if r == nil {
+		if r != nil {
+			rs = append(rs, r)
+		}
+	}
+	// First pass: what the plan creates, and how its changes name it.
+	refs := readRefs(top["configuration"])
+	for _, r := range rs {
+		ca := configAddress(r.address)
+		refs.instances[ca]++
+		if r.op != OpAdd {
 			continue
 		}
-		mapper, ok := resourceMappers[rc.Type]
-		if !ok {
-			continue
+		if cs := resourceMappers[r.typ](r); len(cs) > 0 {
+			refs.created[ca] = cs[len(cs)-1].Target
+			if r.typ == "aws_iam_role" {
+				refs.created[ca] = cs[0].Target
+			}
 		}
-		out = append(out, mapper(r)...)
+	}
+	p.refs = refs
+	var out []Change
+	for _, r := range rs {
+		out = append(out, resourceMappers[r.typ](r)...)
 	}
 	return out, nil
 }
@@ -225,10 +246,12 @@ func containsTrue(v any) bool {
 	return false
 }
 
-// str is a string attribute of vals; ok false when unknown until apply.
+// str is a string attribute of vals; ok false when unknown until apply
+// (unless it refers to a resource the plan creates: then that resource's
+// name in the changes).
 func (r *resource) str(attr string) (string, bool) {
 	if r.unknownAt(attr) {
-		return "", false
+		return r.p.refs.resolve(r.address, attr)
 	}
 	s, _ := r.vals()[attr].(string)
 	return s, true
@@ -273,6 +296,9 @@ func (r *resource) change(kind Kind) Change {
 // unknown marks the change's field unknown when the attribute is.
 func (r *resource) markUnknown(c *Change, field, attr string) bool {
 	if !r.unknownAt(attr) {
+		return false
+	}
+	if _, ok := r.p.refs.resolve(r.address, attr); ok {
 		return false
 	}
 	c.Unknown = append(c.Unknown, Unknown{Field: field, Attribute: r.address + "." + attr})

@@ -2,6 +2,7 @@ package changeset
 
 import (
 	"encoding/json"
+	"strings"
 
 	"github.com/keyhound/keyhound/graph/snapshot"
 )
@@ -241,7 +242,7 @@ func inlinePolicy(kind string) func(*resource) []Change {
 	return func(r *resource) []Change {
 		c := r.change(KindIdentityPolicy)
 		r.target(&c, kind)
-		if !c.IsUnknown("target") {
+		if !c.IsUnknown("target") && !strings.HasPrefix(c.Target, kind+"/") {
 			c.Target = kind + "/" + c.Target
 		}
 		if !r.markUnknown(&c, "name", "name") {
@@ -268,7 +269,7 @@ func policyAttachment(kind string) func(*resource) []Change {
 			c.Op = OpAdd
 		}
 		r.target(&c, kind)
-		if !c.IsUnknown("target") {
+		if !c.IsUnknown("target") && !strings.HasPrefix(c.Target, kind+"/") {
 			c.Target = kind + "/" + c.Target
 		}
 		if !r.markUnknown(&c, "policy", "policy_arn") {

@@ -23,7 +23,7 @@ rc("aws_kms_key_policy", "legacy", ["update"], {"key_id": K[-35:]+"6", "policy":
 rc("aws_kms_grant", "partner", ["create"], None, {"key_id": K+"1", "name": "partner", "grantee_principal": "arn:aws:iam::777777777777:root",
    "operations": ["Decrypt", "DescribeKey"], "retiring_principal": None, "constraints": [{"encryption_context_equals": {"dept": "finance"}, "encryption_context_subset": None}], "grant_creation_tokens": None},
    {"grant_id": True, "grant_token": True, "id": True, "constraints": [{}]})
-rc("aws_kms_grant", "auditor", ["delete"], {"key_id": K+"1", "name": "auditor-export", "grant_id": "5a7e0000000000000000000000000000000000000000000000000000000000a2", "grantee_principal": "arn:aws:iam::555555555555:root", "operations": ["Decrypt"]}, None, False)
+rc("aws_kms_grant", "auditor", ["delete"], {"key_id": K+"1", "name": "auditor-export", "grant_id": "5a7e0000000000000000000000000000000000000000000000000000000000a2", "grantee_principal": "arn:aws:iam::555555555555:root", "operations": ["Decrypt"]}, None, {})
 rc("aws_kms_alias", "v2", ["create"], None, {"name": "alias/reports-v2", "target_key_id": K[-35:]+"1"}, {"arn": True, "id": True, "target_key_arn": True})
 rc("aws_kms_alias", "pending", ["create"], None, {"name": "alias/fresh"}, {"arn": True, "id": True, "target_key_arn": True, "target_key_id": True})
 rc("aws_iam_role", "reader", ["update"],
@@ -57,7 +57,15 @@ rc("aws_kms_key", "rds", ["delete"], {"arn": K+"3", "key_id": K[-35:]+"3", "poli
 rc("aws_kms_key", "unchanged", ["no-op"], {"arn": K+"2"}, {"arn": K+"2"}, {})
 rc("aws_kms_key", "lookup", ["read"], None, {"arn": K+"2"}, {}, mode="data")
 rc("aws_instance", "web", ["create"], None, {"ami": "ami-1"}, {"id": True})
+# A deposed object (create_before_destroy) is the old half of a replace: skipped.
+rcs.append(dict(rcs[0], deposed="00000001", change=dict(rcs[0]["change"], actions=["delete"], after=None)))
+refs = {
+  "aws_kms_alias.pending": {"target_key_id": {"references": ["aws_kms_key.fresh.key_id", "aws_kms_key.fresh"]}, "name": {"constant_value": "alias/fresh"}},
+  "aws_iam_user_policy_attachment.dilip": {"policy_arn": {"references": ["aws_iam_policy.ops.arn", "aws_iam_policy.ops"]}, "user": {"constant_value": "dilip"}},
+  "aws_organizations_policy_attachment.nodelete": {"policy_id": {"references": ["aws_organizations_policy.nodelete.id", "aws_organizations_policy.nodelete"]}, "target_id": {"constant_value": "r-kh01"}},
+}
+config_resources = [{"address": a, "mode": "managed", "type": a.split(".")[0], "name": a.split(".")[1], "provider_config_key": "aws", "expressions": e, "schema_version": 0} for a, e in refs.items()]
 plan = {"format_version": "1.2", "terraform_version": "1.9.8", "planned_values": {"root_module": {}}, "resource_changes": rcs,
-  "configuration": {"provider_config": {"aws": {"name": "aws", "full_name": P, "expressions": {"region": {"constant_value": "us-east-1"}}}}, "root_module": {}},
+  "configuration": {"provider_config": {"aws": {"name": "aws", "full_name": P, "expressions": {"region": {"constant_value": "us-east-1"}}}}, "root_module": {"resources": config_resources}},
   "timestamp": "2026-12-06T08:00:00Z", "applyable": True, "complete": True, "errored": False}
 json.dump(plan, open("plan-all.json", "w"), indent=2)
