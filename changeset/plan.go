@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -84,9 +85,60 @@ func readPlan(data []byte, top map[string]json.RawMessage, file string) ([]Chang
 	p.refs = refs
 	var out []Change
 	for _, r := range rs {
+		if r.op == OpReplace && !r.replace && r.unchanged(accessAttributes[r.typ]...) {
+			continue // an update of tags or a description: no access changes
+		}
 		out = append(out, resourceMappers[r.typ](r)...)
 	}
 	return out, nil
+}
+
+// accessAttributes are the attributes of each resource type that decide
+// access; an update that changes none of them is not a change to keyhound.
+var accessAttributes = map[string][]string{
+	"aws_kms_key":                                        {"policy", "arn", "key_id"},
+	"aws_kms_key_policy":                                 {"policy", "key_id"},
+	"aws_kms_grant":                                      {"key_id", "grantee_principal", "operations", "constraints", "retiring_principal"},
+	"aws_kms_alias":                                      {"name", "target_key_id"},
+	"aws_iam_role":                                       {"assume_role_policy", "inline_policy", "name", "arn"},
+	"aws_iam_role_policy":                                {"policy", "role", "name"},
+	"aws_iam_user_policy":                                {"policy", "user", "name"},
+	"aws_iam_group_policy":                               {"policy", "group", "name"},
+	"aws_iam_role_policy_attachment":                     {"role", "policy_arn"},
+	"aws_iam_user_policy_attachment":                     {"user", "policy_arn"},
+	"aws_iam_group_policy_attachment":                    {"group", "policy_arn"},
+	"aws_iam_policy":                                     {"policy", "arn", "name"},
+	"aws_organizations_policy":                           {"content", "type", "id"},
+	"aws_organizations_policy_attachment":                {"policy_id", "target_id"},
+	"aws_s3_bucket_policy":                               {"policy", "bucket"},
+	"aws_s3_bucket_server_side_encryption_configuration": {"rule", "bucket"},
+	"aws_snapshot_create_volume_permission":              {"snapshot_id", "account_id"},
+	"aws_secretsmanager_secret":                          {"kms_key_id", "policy", "arn", "name"},
+	"aws_secretsmanager_secret_policy":                   {"policy", "secret_arn"},
+}
+
+// unchanged reports whether every attribute is known and the same before
+// and after (policy documents compared compacted).
+func (r *resource) unchanged(attrs ...string) bool {
+	if len(attrs) == 0 {
+		return false
+	}
+	for _, a := range attrs {
+		if r.unknownAt(a) {
+			return false
+		}
+		b, x := r.before[a], r.after[a]
+		if bs, ok := b.(string); ok {
+			b = compactJSON(bs)
+		}
+		if xs, ok := x.(string); ok {
+			x = compactJSON(xs)
+		}
+		if !reflect.DeepEqual(b, x) {
+			return false
+		}
+	}
+	return true
 }
 
 // providerRegion is the aws provider's constant region in the plan's

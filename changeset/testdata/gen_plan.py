@@ -56,6 +56,8 @@ rc("aws_secretsmanager_secret_policy", "db", ["create"], None, {"secret_arn": "a
 rc("aws_kms_key", "rds", ["delete"], {"arn": K+"3", "key_id": K[-35:]+"3", "policy": "{}"}, None, False)
 rc("aws_kms_key", "unchanged", ["no-op"], {"arn": K+"2"}, {"arn": K+"2"}, {})
 rc("aws_kms_key", "lookup", ["read"], None, {"arn": K+"2"}, {}, mode="data")
+ebs = dict(arn=K+"2", key_id=K[-35:]+"2", policy=pol("Own", "arn:aws:iam::111111111111:root", "kms:*"), tags={"team": "a"})
+rc("aws_kms_key", "tagsonly", ["update"], ebs, dict(ebs, tags={"team": "b"}, policy=json.dumps(json.loads(ebs["policy"]))), {})
 rc("aws_instance", "web", ["create"], None, {"ami": "ami-1"}, {"id": True})
 # A deposed object (create_before_destroy) is the old half of a replace: skipped.
 rcs.append(dict(rcs[0], deposed="00000001", change=dict(rcs[0]["change"], actions=["delete"], after=None)))
