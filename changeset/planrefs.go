@@ -15,6 +15,9 @@ import (
 type planRefs struct {
 	// refs: configuration address → attribute → references.
 	refs map[string]map[string][]string
+	// set: configuration address → the attributes its configuration sets
+	// (an absent address: configuration not in the plan).
+	set map[string]map[string]bool
 	// created: configuration address → the target a created resource is
 	// named by in its changes (its address while its ID is unknown, or its name).
 	created map[string]string
@@ -35,7 +38,7 @@ type configModule struct {
 
 // readRefs reads the configuration's references.
 func readRefs(raw json.RawMessage) *planRefs {
-	p := &planRefs{refs: map[string]map[string][]string{}, created: map[string]string{}, instances: map[string]int{}}
+	p := &planRefs{refs: map[string]map[string][]string{}, set: map[string]map[string]bool{}, created: map[string]string{}, instances: map[string]int{}}
 	var cfg struct {
 		RootModule configModule `json:"root_module"`
 	}
@@ -49,7 +52,9 @@ func readRefs(raw json.RawMessage) *planRefs {
 func (p *planRefs) addModule(prefix string, m *configModule) {
 	for _, r := range m.Resources {
 		attrs := map[string][]string{}
+		set := map[string]bool{}
 		for attr, raw := range r.Expressions {
+			set[attr] = true
 			var e struct {
 				References []string `json:"references"`
 			}
@@ -58,6 +63,7 @@ func (p *planRefs) addModule(prefix string, m *configModule) {
 			}
 		}
 		p.refs[prefix+r.Address] = attrs
+		p.set[prefix+r.Address] = set
 	}
 	for name, call := range m.ModuleCalls {
 		p.addModule(prefix+"module."+name+".", &call.Module)
@@ -95,4 +101,15 @@ func (p *planRefs) resolve(addr, attr string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// notConfigured reports whether the plan's configuration shows the
+// resource at addr and it does not set attr: a computed value is then the
+// provider's default, not one the configuration will give.
+func (p *planRefs) notConfigured(addr, attr string) bool {
+	if p == nil {
+		return false
+	}
+	set, ok := p.set[configAddress(addr)]
+	return ok && !set[attr]
 }

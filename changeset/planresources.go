@@ -56,6 +56,10 @@ func kmsKey(r *resource) []Change {
 		return []Change{old, c}
 	}
 	r.target(&c, "arn", "key_id")
+	if c.Op == OpAdd && r.unknownAt("policy") && r.p.refs.notConfigured(r.address, "policy") {
+		// No policy configured: KMS gives the default key policy (Document "").
+		return []Change{c}
+	}
 	if c.Op != OpRemove {
 		r.document(&c, "policy")
 		if c.Op == OpReplace && c.Document == "" && !c.IsUnknown("document") {

@@ -75,3 +75,25 @@ func TestReadYAMLDocument(t *testing.T) {
 		t.Errorf("block scalar document: %s", changes[1].Document)
 	}
 }
+
+// A key created without a policy in its configuration gets the default key
+// policy; with a policy the plan does not know yet, the policy is unknown.
+func TestReadKeyDefaultPolicy(t *testing.T) {
+	plan := func(expressions string) string {
+		return `{"format_version":"1.2","resource_changes":[{"address":"aws_kms_key.k","mode":"managed","type":"aws_kms_key","name":"k",
+		 "change":{"actions":["create"],"before":null,"after":{"description":"k"},"after_unknown":{"arn":true,"key_id":true,"policy":true}}}],
+		 "configuration":{"root_module":{"resources":[{"address":"aws_kms_key.k","mode":"managed","type":"aws_kms_key","name":"k","expressions":` + expressions + `}]}}}`
+	}
+	for expr, want := range map[string]bool{
+		`{"description":{"constant_value":"k"}}`: false,
+		`{"policy":{"references":["data.aws_iam_policy_document.p.json","data.aws_iam_policy_document.p"]}}`: true,
+	} {
+		changes, err := Read(strings.NewReader(plan(expr)), "p.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(changes) != 1 || changes[0].IsUnknown("document") != want || changes[0].Document != "" {
+			t.Errorf("%s: %s, want document unknown %v", expr, describe(changes), want)
+		}
+	}
+}
