@@ -43,6 +43,10 @@ type Entry struct {
 	// Target is what the change was applied to, resolved: an ARN, or an
 	// organization policy's ID; the change's own Target when unplaced.
 	Target string `json:"target"`
+	// Detail names what in the target changed, when the change says: an
+	// inline policy's or grant's name, a managed policy's ARN, a key, a
+	// grantee, the organization targets attached or detached.
+	Detail string `json:"detail,omitempty"`
 	// Added: the target was not in the snapshot and was created.
 	Added bool `json:"added,omitempty"`
 	// Unplaced: the change could not be applied (Note says why): its

@@ -238,13 +238,34 @@ func regionIDs(acc *snapshot.Account) []string {
 
 // entry records a change's outcome.
 func (a *applier) entry(c *Change, target string, added bool) {
-	a.entries = append(a.entries, Entry{Source: c.Source, Kind: c.Kind, Op: c.Op, Target: target, Added: added})
+	a.entries = append(a.entries, Entry{Source: c.Source, Kind: c.Kind, Op: c.Op, Target: target, Detail: detail(c), Added: added})
+}
+
+// detail names what in the target a change is about.
+func detail(c *Change) string {
+	switch {
+	case c.PolicyARN != "":
+		return "managed policy " + c.PolicyARN
+	case c.Kind == KindIdentityPolicy && c.Name != "":
+		return "inline policy " + c.Name
+	case c.Kind == KindGrant && c.Grant != nil && c.Grant.GranteePrincipal != "":
+		return "grant to " + c.Grant.GranteePrincipal
+	case c.Kind == KindGrant && c.Name != "":
+		return "grant " + c.Name
+	case len(c.Attach) > 0:
+		return "targets " + strings.Join(c.Attach, ", ")
+	case c.Key != "":
+		return "key " + c.Key
+	case c.Grantee != "":
+		return "shared with " + c.Grantee
+	}
+	return ""
 }
 
 // unplaced records a change that could not be applied.
 func (a *applier) unplaced(c *Change, format string, args ...any) {
 	note := fmt.Sprintf(format, args...)
-	a.entries = append(a.entries, Entry{Source: c.Source, Kind: c.Kind, Op: c.Op, Target: c.Target, Unplaced: true, Note: note})
+	a.entries = append(a.entries, Entry{Source: c.Source, Kind: c.Kind, Op: c.Op, Target: c.Target, Detail: detail(c), Unplaced: true, Note: note})
 	for _, u := range c.Unknown {
 		a.unknowns = append(a.unknowns, UnknownValue{Source: c.Source, Target: c.Target, Unknown: u, Effect: "change not applied: " + note})
 	}

@@ -147,7 +147,7 @@ func (a *applier) grant(c *Change) error {
 			return (id != "" && g.GrantID == id) || (id == "" && name != "" && g.Name == name)
 		})
 		if i < 0 {
-			a.entries = append(a.entries, Entry{Source: c.Source, Kind: c.Kind, Op: c.Op, Target: k.KeyMetadata.Arn, Note: "no such grant on the key"})
+			a.entries = append(a.entries, Entry{Source: c.Source, Kind: c.Kind, Op: c.Op, Target: k.KeyMetadata.Arn, Detail: detail(c), Note: "no such grant on the key"})
 			return nil
 		}
 		k.Grants = slices.Delete(slices.Clone(k.Grants), i, i+1)

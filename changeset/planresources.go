@@ -207,6 +207,47 @@ func iamRole(r *resource) []Change {
 			out = append(out, ic)
 		}
 	}
+	return append(out, r.managedPolicyARNs(c)...)
+}
+
+// managedPolicyARNs: aws_iam_role's managed_policy_arns (exclusive: the
+// ARNs that went are detached, those that came attached), when configured.
+func (r *resource) managedPolicyARNs(c Change) []Change {
+	if _, ok := r.after["managed_policy_arns"]; !ok || r.unknownAt("managed_policy_arns") {
+		if r.unknownAt("managed_policy_arns") && r.op == OpReplace {
+			mc := r.change(KindIdentityPolicy)
+			mc.Target = c.Target
+			mc.Unknown = append(targetUnknowns(c.Unknown), Unknown{Field: "policy", Attribute: r.address + ".managed_policy_arns"})
+			return []Change{mc}
+		}
+		return nil
+	}
+	list := func(v map[string]any) map[string]bool {
+		out := map[string]bool{}
+		l, _ := v["managed_policy_arns"].([]any)
+		for _, x := range l {
+			if s, ok := x.(string); ok {
+				out[s] = true
+			}
+		}
+		return out
+	}
+	before, after := list(r.before), list(r.after)
+	var out []Change
+	for _, arn := range sortedKeys(after) {
+		if !before[arn] {
+			mc := r.change(KindIdentityPolicy)
+			mc.Op, mc.Target, mc.PolicyARN, mc.Unknown = OpAdd, c.Target, arn, targetUnknowns(c.Unknown)
+			out = append(out, mc)
+		}
+	}
+	for _, arn := range sortedKeys(before) {
+		if !after[arn] {
+			mc := r.change(KindIdentityPolicy)
+			mc.Op, mc.Target, mc.PolicyARN, mc.Unknown = OpRemove, c.Target, arn, targetUnknowns(c.Unknown)
+			out = append(out, mc)
+		}
+	}
 	return out
 }
 

@@ -27,8 +27,8 @@ rc("aws_kms_grant", "auditor", ["delete"], {"key_id": K+"1", "name": "auditor-ex
 rc("aws_kms_alias", "v2", ["create"], None, {"name": "alias/reports-v2", "target_key_id": K[-35:]+"1"}, {"arn": True, "id": True, "target_key_arn": True})
 rc("aws_kms_alias", "pending", ["create"], None, {"name": "alias/fresh"}, {"arn": True, "id": True, "target_key_arn": True, "target_key_id": True})
 rc("aws_iam_role", "reader", ["update"],
-   {"name": "ReportsReader", "arn": "arn:aws:iam::111111111111:role/ReportsReader", "path": "/", "assume_role_policy": pol("Old", "arn:aws:iam::222222222222:root", "sts:AssumeRole"), "inline_policy": [{"name": "gone", "policy": idpol("kms:Decrypt")}]},
-   {"name": "ReportsReader", "arn": "arn:aws:iam::111111111111:role/ReportsReader", "path": "/", "assume_role_policy": pol("New", "arn:aws:iam::777777777777:root", "sts:AssumeRole"), "inline_policy": [{"name": "read", "policy": idpol("kms:Decrypt")}]},
+   {"name": "ReportsReader", "arn": "arn:aws:iam::111111111111:role/ReportsReader", "path": "/", "assume_role_policy": pol("Old", "arn:aws:iam::222222222222:root", "sts:AssumeRole"), "inline_policy": [{"name": "gone", "policy": idpol("kms:Decrypt")}], "managed_policy_arns": ["arn:aws:iam::aws:policy/ReadOnlyAccess"]},
+   {"name": "ReportsReader", "arn": "arn:aws:iam::111111111111:role/ReportsReader", "path": "/", "assume_role_policy": pol("New", "arn:aws:iam::777777777777:root", "sts:AssumeRole"), "inline_policy": [{"name": "read", "policy": idpol("kms:Decrypt")}], "managed_policy_arns": ["arn:aws:iam::aws:policy/AWSKeyManagementServicePowerUser"]},
    {"inline_policy": [{}]})
 rc("aws_iam_role", "analyst", ["create"], None,
    {"name": "Analyst", "path": "/team/", "assume_role_policy": pol("Trust", "arn:aws:iam::222222222222:root", "sts:AssumeRole"), "inline_policy": [{"name": "kms"}], "permissions_boundary": None},

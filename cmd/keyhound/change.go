@@ -79,7 +79,11 @@ func loadChanged(base string, c changeFlags, stderr io.Writer) (old, cur *graph.
 func writeApplied(w io.Writer, a *changeset.Applied) {
 	var b strings.Builder
 	for _, e := range a.Unplaced() {
-		fmt.Fprintf(&b, "keyhound: %s: %s %s %s not applied: %s\n", e.Source, e.Op, e.Kind, e.Target, e.Note)
+		what := e.Target
+		if e.Detail != "" {
+			what += " (" + e.Detail + ")"
+		}
+		fmt.Fprintf(&b, "keyhound: %s: %s %s %s not applied: %s\n", e.Source, e.Op, e.Kind, what, e.Note)
 	}
 	for _, u := range a.Unknowns {
 		if strings.HasPrefix(u.Effect, "change not applied") {

@@ -71,7 +71,7 @@ func TestChangeUnknownsOnStderr(t *testing.T) {
 	}
 	for _, want := range []string{
 		"plan.json (aws_kms_key_policy.r): document of " + demo.ReportsKeyID + " unknown until apply",
-		"plan.json (aws_kms_grant.g): add grant aws_kms_grant.g not applied: its target is unknown until apply",
+		"plan.json (aws_kms_grant.g): add grant aws_kms_grant.g (grant to x) not applied: its target is unknown until apply",
 	} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut)
