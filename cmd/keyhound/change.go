@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -130,10 +131,42 @@ func readSnapshot(path string) (*snapshot.Snapshot, []snapshot.LoadError, error)
 	return s, loadErrs, nil
 }
 
-// diffGraphs is diff's two graphs: OLD and NEW, or BASE and BASE with the changes.
-func diffGraphs(args []string, base string, c changeFlags, stderr io.Writer) (old, cur *graph.Graph, err error) {
-	if len(c.files) > 0 {
-		old, cur, _, err = loadChanged(base, c, stderr)
+// diffChange is diff's --snapshot BASE --change FILE: its flags, help and
+// argument check are added to the command here, so that diff.go only asks
+// for the two graphs.
+type diffChange struct {
+	base string
+	changeFlags
+}
+
+// register adds the flags, the help and the argument check to diff.
+func (d *diffChange) register(cmd *cobra.Command) {
+	cmd.Use += " | diff --snapshot BASE --change FILE…"
+	cmd.Long += `
+
+--snapshot BASE --change FILE compares BASE with BASE as the changes would
+leave it, before they are applied: a Terraform plan (terraform show -json
+plan.out) or a keyhound change file (docs/cli.md); --change repeats. Values
+the plan knows only after apply are said on stderr, never guessed.`
+	cmd.Example += "\n  keyhound diff --snapshot @demo --change @demo-plan"
+	cmd.Flags().StringVar(&d.base, "snapshot", "", "base snapshot the --change files apply to (instead of OLD NEW)")
+	d.add(cmd)
+	positional := cmd.Args
+	cmd.Args = func(cmd *cobra.Command, args []string) error {
+		if d.base == "" && len(d.files) == 0 {
+			return positional(cmd, args)
+		}
+		if len(args) != 0 || d.base == "" || len(d.files) == 0 {
+			return &exitError{code: exitBadInput, err: errors.New("--snapshot BASE and --change FILE go together, without OLD NEW")}
+		}
+		return nil
+	}
+}
+
+// graphs is diff's two graphs: OLD and NEW, or BASE and BASE with the changes.
+func (d *diffChange) graphs(args []string, stderr io.Writer) (old, cur *graph.Graph, err error) {
+	if len(d.files) > 0 {
+		old, cur, _, err = loadChanged(d.base, d.changeFlags, stderr)
 		return old, cur, err
 	}
 	if old, err = loadGraph(args[0], stderr); err != nil {

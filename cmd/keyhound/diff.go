@@ -20,11 +20,10 @@ func newDiffCmd() *cobra.Command {
 		failOn string
 		asJSON bool
 		o      diff.Options
-		base   string
-		change changeFlags
+		dc     diffChange
 	)
 	cmd := &cobra.Command{
-		Use:   "diff OLD NEW | diff --snapshot BASE --change FILE…",
+		Use:   "diff OLD NEW",
 		Short: "Effective-access changes between two snapshots, with the policy changes behind them",
 		Long: `Compare who can use which key, read which resource and assume which role in two
 snapshots (files, or @demo): access that appeared or went, decisions that
@@ -35,31 +34,17 @@ explain it. Grouped by account and key or resource.
 
 --fail-on makes it a CI gate: exit 1 when the diff has new-access (any wider
 access), new-external (wider access for a principal outside the organization,
-or the public), or any change at all.
-
---snapshot BASE --change FILE compares BASE with BASE as the changes would
-leave it, before they are applied: a Terraform plan (terraform show -json
-plan.out) or a keyhound change file (docs/cli.md); --change repeats. Values
-the plan knows only after apply are said on stderr, never guessed.`,
+or the public), or any change at all.`,
 		Example: `  keyhound diff yesterday.json.gz today.json.gz
-  keyhound diff --fail-on new-external --json base.json.gz pr.json.gz
-  keyhound diff --snapshot @demo --change @demo-plan`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if base != "" || len(change.files) > 0 {
-				if len(args) != 0 || base == "" || len(change.files) == 0 {
-					return &exitError{code: exitBadInput, err: fmt.Errorf("--snapshot BASE and --change FILE go together, without OLD NEW")}
-				}
-				return nil
-			}
-			return cobra.ExactArgs(2)(cmd, args)
-		},
+  keyhound diff --fail-on new-external --json base.json.gz pr.json.gz`,
+		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch failOn {
 			case "", "new-access", "new-external", "any":
 			default:
 				return &exitError{code: exitBadInput, err: fmt.Errorf("--fail-on %q: want new-access, new-external or any", failOn)}
 			}
-			old, cur, err := diffGraphs(args, base, change, cmd.ErrOrStderr())
+			old, cur, err := dc.graphs(args, cmd.ErrOrStderr())
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}
@@ -95,8 +80,7 @@ the plan knows only after apply are said on stderr, never guessed.`,
 	f.BoolVar(&asJSON, "json", false, "print {summary, changes, keys, new_findings, resolved_findings} as JSON")
 	f.IntVar(&o.ChainDepth, "chain-depth", 0, "role-chain hops to follow (default 5)")
 	f.IntVar(&o.Workers, "workers", 2, "who-can computations in parallel")
-	f.StringVar(&base, "snapshot", "", "base snapshot the --change files apply to (instead of OLD NEW)")
-	change.add(cmd)
+	dc.register(cmd)
 	return cmd
 }
 
