@@ -12,6 +12,7 @@ import (
 
 func newCanCmd() *cobra.Command {
 	var (
+		change              changeFlags
 		snapPath, region    string
 		asJSON, complete    bool
 		chainDepth          int
@@ -45,7 +46,7 @@ Exit codes: 0 ALLOW, 1 DENY, 2 CONDITIONAL, 3 bad input.`,
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}
-			g, err := loadGraph(snapPath, cmd.ErrOrStderr())
+			g, err := loadGraphChanged(snapPath, change, cmd.ErrOrStderr())
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}
@@ -81,6 +82,7 @@ Exit codes: 0 ALLOW, 1 DENY, 2 CONDITIONAL, 3 bad input.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&snapPath, "snapshot", "", "snapshot file (JSON, optionally gzip-compressed)")
+	change.add(cmd)
 	f.StringVar(&region, "region", "", "Region for a key ID or alias name")
 	f.BoolVar(&asJSON, "json", false, "print the answer as JSON (docs/cli.md)")
 	f.BoolVar(&complete, "context-complete", false, "the given context is the whole request: keys not given are absent")

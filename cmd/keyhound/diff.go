@@ -21,6 +21,7 @@ func newDiffCmd() *cobra.Command {
 		asJSON bool
 		esc    escalationFlags
 		o      diff.Options
+		dc     diffChange
 	)
 	var out diffOutput
 	cmd := &cobra.Command{
@@ -53,11 +54,7 @@ separate values with commas, for several gates: any of them fails the diff.`,
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}
-			old, err := loadGraph(args[0], cmd.ErrOrStderr())
-			if err != nil {
-				return &exitError{code: exitBadInput, err: err}
-			}
-			cur, err := loadGraph(args[1], cmd.ErrOrStderr())
+			old, cur, err := dc.graphs(args, cmd.ErrOrStderr())
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}
@@ -75,6 +72,7 @@ separate values with commas, for several gates: any of them fails the diff.`,
 	f.IntVar(&o.ChainDepth, "chain-depth", 0, "role-chain hops to follow (default 5)")
 	out.register(cmd)
 	f.IntVar(&o.Workers, "workers", 2, "who-can computations in parallel")
+	dc.register(cmd)
 	return cmd
 }
 

@@ -13,6 +13,7 @@ import (
 
 func newWhoCanCmd() *cobra.Command {
 	var (
+		change           changeFlags
 		snapPath, region string
 		asJSON           bool
 		chainDepth       int
@@ -47,7 +48,7 @@ Decrypt". On a resource, the paths to its key whose caller may already read it.`
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}
-			g, err := loadGraph(snapPath, cmd.ErrOrStderr())
+			g, err := loadGraphChanged(snapPath, change, cmd.ErrOrStderr())
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}
@@ -94,6 +95,7 @@ Decrypt". On a resource, the paths to its key whose caller may already read it.`
 	}
 	f := cmd.Flags()
 	f.StringVar(&snapPath, "snapshot", "", "snapshot file (JSON, optionally gzip-compressed)")
+	change.add(cmd)
 	f.StringVar(&region, "region", "", "Region for a key ID")
 	f.BoolVar(&asJSON, "json", false, "print the answer as JSON (docs/cli.md)")
 	f.IntVar(&chainDepth, "chain-depth", graph.DefaultChainDepth, "follow role chains up to this many hops; 0: principals acting as themselves")

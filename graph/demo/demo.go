@@ -29,12 +29,25 @@ var snapshotJSON []byte
 // Snapshot returns the demo organization's snapshot (keyhound.snapshot/v1).
 func Snapshot() []byte { return snapshotJSON }
 
+//go:embed demo-plan.json
+var planJSON []byte
+
+// Plan returns a sample Terraform plan (`terraform show -json`) against
+// the demo organization, as a pull request opening alias/reports to a
+// partner outside the organization would make it: a key policy statement
+// for PartnerRoot, and an exception for its account in the RCP data
+// perimeter (which would deny it otherwise). keyhound diff --snapshot
+// @demo --change @demo-plan shows the new external access (issue #17).
+func Plan() []byte { return planJSON }
+
 // Key names of the demo, for tours and tests.
 const (
 	ReportsKey = "arn:aws:kms:us-east-1:111111111111:alias/reports"
 	Dilip      = "arn:aws:iam::222222222222:user/dilip"
 	// Deployer can give itself decrypt (keyhound who-can decrypt KEY --escalation).
 	Deployer = "arn:aws:iam::222222222222:role/Deployer"
+	// PartnerRoot is the outside account Plan opens alias/reports to.
+	PartnerRoot = "arn:aws:iam::777777777777:root"
 	// ReportsKeyID is alias/reports' key.
 	ReportsKeyID = "arn:aws:kms:us-east-1:111111111111:key/1d6a2f4e-0000-4000-8000-00000000a001"
 )

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/keyhound/keyhound/changeset"
+	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/graph/demo"
+	"github.com/keyhound/keyhound/graph/snapshot"
+	"github.com/keyhound/keyhound/internal/plural"
+)
+
+// demoPlanName stands for the demo organization's sample Terraform plan.
+const demoPlanName = "@demo-plan"
+
+// changeFlags are the --change flags of diff, can and who-can.
+type changeFlags struct {
+	files   []string
+	account string
+}
+
+// add registers the flags on cmd.
+func (c *changeFlags) add(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringArrayVar(&c.files, "change", nil, "proposed changes applied to the snapshot first: a Terraform plan (terraform show -json) or a change file, JSON or YAML (repeat; @demo-plan: the demo's sample plan)")
+	f.StringVar(&c.account, "change-account", "", "account for changes that name none the snapshot can place (a plan's new role)")
+}
+
+// loadGraphChanged is loadGraph with the changes applied, when there are any.
+func loadGraphChanged(path string, c changeFlags, stderr io.Writer) (*graph.Graph, error) {
+	if len(c.files) == 0 {
+		return loadGraph(path, stderr)
+	}
+	_, cur, _, err := loadChanged(path, c, stderr)
+	return cur, err
+}
+
+// loadChanged loads the base snapshot, reads the change files and applies
+// them: the base graph, the changed graph and what changed. What could not
+// be applied and what is unknown until apply are said on stderr. A bad
+// change file is an error naming the file and the JSON path (exit 3).
+func loadChanged(base string, c changeFlags, stderr io.Writer) (old, cur *graph.Graph, applied *changeset.Applied, err error) {
+	var changes []changeset.Change
+	for _, name := range c.files {
+		cs, err := readChanges(name)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		changes = append(changes, cs...)
+	}
+	s, loadErrs, err := readSnapshot(base)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var opts []changeset.Option
+	if c.account != "" {
+		opts = append(opts, changeset.WithAccount(c.account))
+	}
+	changed, applied, err := changeset.Apply(s, changes, opts...)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	old = graph.Build(s, loadErrs)
+	if n := len(old.Issues); n > 0 {
+		_, _ = fmt.Fprintf(stderr, "keyhound: %s: %s (parts that could not be read or parsed, or that contradict each other); answers that depend on them say so\n", base, plural.Form(n, "snapshot issue", "snapshot issues"))
+	}
+	cur = graph.Build(changed, loadErrs)
+	writeApplied(stderr, applied)
+	return old, cur, applied, nil
+}
+
+// writeApplied tells what the changes could not do.
+func writeApplied(w io.Writer, a *changeset.Applied) {
+	var b strings.Builder
+	for _, e := range a.Unplaced() {
+		what := e.Target
+		if e.Detail != "" {
+			what += " (" + e.Detail + ")"
+		}
+		fmt.Fprintf(&b, "keyhound: %s: %s %s %s not applied: %s\n", e.Source, e.Op, e.Kind, what, e.Note)
+	}
+	for _, u := range a.Unknowns {
+		if strings.HasPrefix(u.Effect, "change not applied") {
+			continue // said above
+		}
+		fmt.Fprintf(&b, "keyhound: %s: %s of %s unknown until apply: %s\n", u.Source, u.Field, u.Target, u.Effect)
+	}
+	_, _ = io.WriteString(w, b.String())
+}
+
+// readChanges reads one change file (or the demo's plan).
+func readChanges(name string) ([]changeset.Change, error) {
+	if name == demoPlanName {
+		return changeset.Read(bytes.NewReader(demo.Plan()), name)
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("open change file: %w", err)
+	}
+	defer func() { _ = f.Close() }()
+	return changeset.Read(f, name)
+}
+
+// readSnapshot loads a snapshot file (or @demo) without building its graph.
+func readSnapshot(path string) (*snapshot.Snapshot, []snapshot.LoadError, error) {
+	var r io.Reader
+	switch path {
+	case "":
+		return nil, nil, fmt.Errorf("--snapshot FILE is required with --change (try --snapshot @demo --change %s)", demoPlanName)
+	case demoName:
+		r = bytes.NewReader(demo.Snapshot())
+	default:
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, nil, fmt.Errorf("open snapshot: %w", err)
+		}
+		defer func() { _ = f.Close() }()
+		r = f
+	}
+	s, loadErrs, err := snapshot.Load(r)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return s, loadErrs, nil
+}
+
+// diffChange is diff's --snapshot BASE --change FILE: its flags, help and
+// argument check are added to the command here, so that diff.go only asks
+// for the two graphs.
+type diffChange struct {
+	base string
+	changeFlags
+}
+
+// register adds the flags, the help and the argument check to diff.
+func (d *diffChange) register(cmd *cobra.Command) {
+	cmd.Use += " | diff --snapshot BASE --change FILE…"
+	cmd.Long += `
+
+--snapshot BASE --change FILE compares BASE with BASE as the changes would
+leave it, before they are applied: a Terraform plan (terraform show -json
+plan.out) or a keyhound change file (docs/cli.md); --change repeats. Values
+the plan knows only after apply are said on stderr, never guessed.`
+	cmd.Example += "\n  keyhound diff --snapshot @demo --change @demo-plan"
+	cmd.Flags().StringVar(&d.base, "snapshot", "", "base snapshot the --change files apply to (instead of OLD NEW)")
+	d.add(cmd)
+	positional := cmd.Args
+	cmd.Args = func(cmd *cobra.Command, args []string) error {
+		if d.base == "" && len(d.files) == 0 {
+			return positional(cmd, args)
+		}
+		if len(args) != 0 || d.base == "" || len(d.files) == 0 {
+			return &exitError{code: exitBadInput, err: errors.New("--snapshot BASE and --change FILE go together, without OLD NEW")}
+		}
+		return nil
+	}
+}
+
+// graphs is diff's two graphs: OLD and NEW, or BASE and BASE with the changes.
+func (d *diffChange) graphs(args []string, stderr io.Writer) (old, cur *graph.Graph, err error) {
+	if len(d.files) > 0 {
+		old, cur, _, err = loadChanged(d.base, d.changeFlags, stderr)
+		return old, cur, err
+	}
+	if old, err = loadGraph(args[0], stderr); err != nil {
+		return nil, nil, err
+	}
+	if cur, err = loadGraph(args[1], stderr); err != nil {
+		return nil, nil, err
+	}
+	return old, cur, nil
+}
