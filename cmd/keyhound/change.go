@@ -15,6 +15,7 @@ import (
 	"github.com/keyhound/keyhound/graph/demo"
 	"github.com/keyhound/keyhound/graph/snapshot"
 	"github.com/keyhound/keyhound/internal/plural"
+	"github.com/keyhound/keyhound/report"
 )
 
 // demoPlanName stands for the demo organization's sample Terraform plan.
@@ -163,17 +164,34 @@ the plan knows only after apply are said on stderr, never guessed.`
 	}
 }
 
-// graphs is diff's two graphs: OLD and NEW, or BASE and BASE with the changes.
-func (d *diffChange) graphs(args []string, stderr io.Writer) (old, cur *graph.Graph, err error) {
+// graphs is diff's two graphs: OLD and NEW, or BASE and BASE with the
+// changes (applied says what they did; nil for OLD NEW).
+func (d *diffChange) graphs(args []string, stderr io.Writer) (old, cur *graph.Graph, applied *changeset.Applied, err error) {
 	if len(d.files) > 0 {
-		old, cur, _, err = loadChanged(d.base, d.changeFlags, stderr)
-		return old, cur, err
+		return loadChanged(d.base, d.changeFlags, stderr)
 	}
 	if old, err = loadGraph(args[0], stderr); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if cur, err = loadGraph(args[1], stderr); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return old, cur, nil
+	return old, cur, nil, nil
+}
+
+// locatorOf places diff items at the change that touched what they are
+// about (SARIF's file and line, Markdown's source column): each target the
+// changes were applied to, at its first change. Unplaced changes place
+// nothing.
+func locatorOf(a *changeset.Applied) report.Targets {
+	t := report.Targets{}
+	for _, e := range a.Entries {
+		if e.Unplaced || e.Target == "" {
+			continue
+		}
+		if _, ok := t[e.Target]; !ok {
+			t[e.Target] = report.Source{File: e.Source.File, Line: e.Source.Line, Address: e.Source.Address}
+		}
+	}
+	return t
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -76,5 +77,42 @@ func TestChangeUnknownsOnStderr(t *testing.T) {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut)
 		}
+	}
+}
+
+// SARIF results of diff --change point at the change that causes them: the
+// line of the change file's entry (the key-policy entry at line 3, the
+// identity-policy entry at line 19 of changeset/testdata/changes.json).
+func TestDiffChangeSARIFLocations(t *testing.T) {
+	file := filepath.Join("..", "..", "changeset", "testdata", "changes.json")
+	code, out, errOut := runCLI(t, "", "diff", "--snapshot", demoName, "--change", file, "--format", "sarif")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var log struct {
+		Runs []struct {
+			Results []struct {
+				RuleID    string `json:"ruleId"`
+				Locations []struct {
+					PhysicalLocation struct {
+						ArtifactLocation struct{ URI string }    `json:"artifactLocation"`
+						Region           struct{ StartLine int } `json:"region"`
+					} `json:"physicalLocation"`
+				} `json:"locations"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(out), &log); err != nil {
+		t.Fatal(err)
+	}
+	lines := map[int]bool{}
+	for _, r := range log.Runs[0].Results {
+		loc := r.Locations[0].PhysicalLocation
+		if loc.ArtifactLocation.URI == filepath.ToSlash(file) {
+			lines[loc.Region.StartLine] = true
+		}
+	}
+	if !lines[3] || !lines[19] {
+		t.Errorf("results at lines %v of %s, want 3 (key policy) and 19 (identity policy):\n%s", lines, file, out)
 	}
 }

@@ -54,9 +54,12 @@ separate values with commas, for several gates: any of them fails the diff.`,
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}
-			old, cur, err := dc.graphs(args, cmd.ErrOrStderr())
+			old, cur, applied, err := dc.graphs(args, cmd.ErrOrStderr())
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}
+			}
+			if applied != nil {
+				out.locator = locatorOf(applied)
 			}
 			r, err := diff.Compare(old, cur, o)
 			if err != nil {
