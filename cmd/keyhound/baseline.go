@@ -258,33 +258,23 @@ func clock(ctx context.Context) time.Time {
 	return time.Now()
 }
 
-// compareSnapshots loads diff's two snapshots and compares them.
-func compareSnapshots(cmd *cobra.Command, args []string, o diff.Options) (r *diff.Report, old, cur *graph.Graph, err error) {
-	if old, err = loadGraph(args[0], cmd.ErrOrStderr()); err != nil {
-		return nil, nil, nil, &exitError{code: exitBadInput, err: err}
-	}
-	if cur, err = loadGraph(args[1], cmd.ErrOrStderr()); err != nil {
-		return nil, nil, nil, &exitError{code: exitBadInput, err: err}
-	}
-	if r, err = diff.Compare(old, cur, o); err != nil {
-		return nil, nil, nil, &exitError{code: exitBadInput, err: err}
-	}
-	return r, old, cur, nil
-}
-
 func newBaselineCmd() *cobra.Command {
 	var (
 		fromDiff bool
 		out      string
 		force    bool
 		o        diff.Options
+		esc      escalationFlags
+		dc       diffChange
 	)
 	cmd := &cobra.Command{
 		Use:   "baseline --from-diff OLD NEW [-o FILE]",
 		Short: "Write a starter file of accepted risks from a diff, for keyhound diff --baseline",
 		Long: `Write a baseline of accepted risks accepting everything keyhound diff reports
-for the same arguments: one entry per change (access, key, finding) matching
-exactly it, with "TODO" for owner and reason and an expiry 90 days out. Fill
+for the same arguments (OLD NEW, or --snapshot BASE --change FILE…; with
+--escalation, escalation paths too): one entry per change (access, key,
+escalation path, finding) matching exactly it, with "TODO" for owner and
+reason and an expiry 90 days out. Fill
 in who answers for each risk and why, narrow or widen the patterns, delete
 what should fail, and pass the file to keyhound diff --baseline.
 
@@ -303,9 +293,18 @@ existing file is kept unless --force.`,
 					return &exitError{code: exitBadInput, err: err}
 				}
 			}
-			r, _, _, err := compareSnapshots(cmd, args, o)
+			eo, err := esc.options("")
 			if err != nil {
-				return err
+				return &exitError{code: exitBadInput, err: err}
+			}
+			o.Escalation, o.EscalationDepth = esc.on, eo.Depth
+			old, cur, _, err := dc.graphs(args, cmd.ErrOrStderr())
+			if err != nil {
+				return &exitError{code: exitBadInput, err: err}
+			}
+			r, err := diff.Compare(old, cur, o)
+			if err != nil {
+				return &exitError{code: exitBadInput, err: err}
 			}
 			name := out
 			if name == "" {
@@ -333,5 +332,7 @@ existing file is kept unless --force.`,
 	f.BoolVar(&force, "force", false, "replace an existing -o FILE")
 	f.IntVar(&o.ChainDepth, "chain-depth", 0, "role-chain hops to follow (default 5), as in keyhound diff")
 	f.IntVar(&o.Workers, "workers", 2, "who-can computations in parallel")
+	esc.register(cmd, "also accept the escalation paths the diff reports, as keyhound diff --escalation")
+	dc.register(cmd, "baseline --from-diff")
 	return cmd
 }

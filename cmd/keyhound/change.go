@@ -140,16 +140,17 @@ type diffChange struct {
 	changeFlags
 }
 
-// register adds the flags, the help and the argument check to diff.
-func (d *diffChange) register(cmd *cobra.Command) {
-	cmd.Use += " | diff --snapshot BASE --change FILE…"
+// register adds the flags, the help and the argument check to diff (or
+// baseline --from-diff): alt is the command as the other form starts.
+func (d *diffChange) register(cmd *cobra.Command, alt string) {
+	cmd.Use += " | " + alt + " --snapshot BASE --change FILE…"
 	cmd.Long += `
 
---snapshot BASE --change FILE compares BASE with BASE as the changes would
+--snapshot BASE --change FILE takes the diff of BASE with BASE as the changes would
 leave it, before they are applied: a Terraform plan (terraform show -json
 plan.out) or a keyhound change file (docs/cli.md); --change repeats. Values
 the plan knows only after apply are said on stderr, never guessed.`
-	cmd.Example += "\n  keyhound diff --snapshot @demo --change @demo-plan"
+	cmd.Example += "\n  keyhound " + alt + " --snapshot @demo --change @demo-plan"
 	cmd.Flags().StringVar(&d.base, "snapshot", "", "base snapshot the --change files apply to (instead of OLD NEW)")
 	d.add(cmd)
 	positional := cmd.Args

@@ -116,3 +116,23 @@ func TestDiffChangeSARIFLocations(t *testing.T) {
 		t.Errorf("results at lines %v of %s, want 3 (key policy) and 19 (identity policy):\n%s", lines, file, out)
 	}
 }
+
+// baseline --from-diff takes diff's --snapshot BASE --change FILE form: the
+// starter file it writes for the demo plan accepts everything that plan's
+// diff reports, so the gates that fail without it pass with it.
+func TestBaselineFromDiffWithChange(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "accept.yaml")
+	if code, _, errOut := runCLIAt(t, testNow, "baseline", "--from-diff", "--snapshot", demoName, "--change", "@demo-plan", "-o", file); code != 0 {
+		t.Fatalf("baseline: exit %d: %s", code, errOut)
+	}
+	gate := []string{"diff", "--snapshot", demoName, "--change", "@demo-plan", "--fail-on", "new-external,finding:high"}
+	if code, _, _ := runCLIAt(t, testNow, gate...); code != exitDiffFails {
+		t.Fatalf("without the baseline: exit %d, want %d", code, exitDiffFails)
+	}
+	if code, _, errOut := runCLIAt(t, testNow, append(gate, "--baseline", file)...); code != 0 {
+		t.Errorf("with the starter baseline: exit %d, want 0: %s", code, errOut)
+	}
+	if code, _, errOut := runCLIAt(t, testNow, "baseline", "--from-diff", "--snapshot", demoName, "old.json", "-o", file+"2"); code != exitBadInput {
+		t.Errorf("--snapshot without --change: exit %d, want %d: %s", code, exitBadInput, errOut)
+	}
+}

@@ -75,7 +75,7 @@ separate values with commas, for several gates: any of them fails the diff.`,
 	f.IntVar(&o.ChainDepth, "chain-depth", 0, "role-chain hops to follow (default 5)")
 	out.register(cmd)
 	f.IntVar(&o.Workers, "workers", 2, "who-can computations in parallel")
-	dc.register(cmd)
+	dc.register(cmd, "diff")
 	return cmd
 }
 
