@@ -71,6 +71,7 @@ Try next:
   keyhound who-can --snapshot @demo decrypt ` + demo.ReportsKey + ` --escalation   # who can give themselves access
   keyhound usage --snapshot @demo --cloudtrail @demo    # who did: access nobody used, a grant never used, a use the snapshot cannot explain
   keyhound denied --snapshot @demo --cloudtrail @demo   # a month's AccessDenied events grouped by root cause
+  keyhound diff --snapshot @demo --change @demo-plan --fail-on new-external   # a Terraform plan opening alias/reports to an outside account: the new access, and the gate failing
   keyhound demo --write demo.json    # the snapshot, to read or edit
 `)
 			_, err = io.WriteString(cmd.OutOrStdout(), out.String())
