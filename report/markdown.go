@@ -74,6 +74,7 @@ func WriteMarkdown(w io.Writer, r *diff.Report, o *baseline.Outcome, opts Markdo
 			return row(k.Change, code(opts.Label(k.Key)), state)
 		})
 	}
+	m.escalations(r.Escalations)
 	m.findings("New findings", r.NewFindings)
 	m.findings("Resolved findings", r.ResolvedFindings)
 	m.baseline()
@@ -179,6 +180,39 @@ func (m *markdown) changes(title string, cs []*diff.Change) {
 		cells := []string{who, code(c.Action), code(m.opts.Label(c.Target)), decision, cause}
 		if m.withStatus() {
 			cells = append(cells, m.status(m.o.OfChange(c)))
+		}
+		return row(cells...)
+	})
+}
+
+// escalations writes the escalation paths that appeared, went or changed
+// (diff --escalation), each with its steps in a line.
+func (m *markdown) escalations(es []diff.EscalationChange) {
+	if len(es) == 0 {
+		return
+	}
+	b := &m.b
+	fmt.Fprintf(b, "\n#### Escalation paths (%d)\n\n", len(es))
+	head := []string{"Change", "Who", "Key", "Decision", "Path"}
+	if m.withStatus() {
+		head = append(head, "Gate")
+	}
+	b.WriteString(row(head...) + strings.Repeat("|---", len(head)) + "|\n")
+	m.rows(len(es), func(i int) string {
+		e := &es[i]
+		who := code(m.opts.Label(e.Principal))
+		if e.External {
+			who = "⚠️ external " + who
+		}
+		decision := e.New
+		if e.Old != "" && e.New != "" {
+			decision = e.Old + " → " + e.New
+		} else if e.New == "" {
+			decision = "was " + e.Old
+		}
+		cells := []string{e.Change, who, code(m.opts.Label(e.Key)), decision, e.Text}
+		if m.withStatus() {
+			cells = append(cells, m.status(m.o.OfEscalation(e)))
 		}
 		return row(cells...)
 	})

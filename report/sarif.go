@@ -166,6 +166,9 @@ func WriteSARIF(w io.Writer, o *baseline.Outcome, opts SARIFOptions) error {
 		if d.Found != nil {
 			props["evidence"] = d.Found.Evidence
 		}
+		if d.Escalation != nil {
+			props["steps"] = d.Escalation.Steps
+		}
 		res.Properties = props
 		if d.Status == baseline.Accepted {
 			res.Suppressions = []sarifSuppression{{Kind: "external", Status: "accepted", Justification: acceptance(d, opts.Baseline)}}

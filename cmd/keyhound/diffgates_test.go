@@ -185,3 +185,44 @@ accepted:
 		}
 	}
 }
+
+// diff --escalation's CI formats carry the new path: a Markdown table row
+// with its steps, and a SARIF new-escalation result with the steps as
+// properties.
+func TestDiffEscalationCIFormats(t *testing.T) {
+	dir := t.TempDir()
+	old := writeDemoWith(t, dir, "old.json")
+	esc := writeDemoWith(t, dir, "esc.json", readerPutKeyPolicy)
+	code, out, errOut := runCLI(t, "", "diff", "--fail-on", "new-escalation", "--format", "markdown", old, esc)
+	if code != exitDiffFails {
+		t.Fatalf("markdown: exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"#### Escalation paths (1)", "| new-escalation | `arn:aws:iam::111111111111:role/ReportsReader`", "PutKeyPolicy on the key, then Decrypt", "❌ fails gate"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, out)
+		}
+	}
+	_, out, _ = runCLI(t, "", "diff", "--escalation", "--format", "sarif", old, esc)
+	var log struct {
+		Runs []struct {
+			Results []struct {
+				RuleID     string `json:"ruleId"`
+				Properties struct {
+					Steps []struct{ Action string } `json:"steps"`
+				} `json:"properties"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(out), &log); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range log.Runs[0].Results {
+		if r.RuleID == "new-escalation" && len(r.Properties.Steps) == 2 && r.Properties.Steps[0].Action == "kms:PutKeyPolicy" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no new-escalation result with its two steps:\n%s", out)
+	}
+}
