@@ -1,0 +1,111 @@
+package changeset
+
+import (
+	"slices"
+	"strings"
+)
+
+// pseudo returns c with the pseudo parameters a CloudFormation template
+// left in its values (pseudoValue) filled in: the partition is the
+// snapshot's, the account WithAccount's or the snapshot's only account,
+// the Region WithRegion's or the snapshot's only scanned Region. A value
+// that needs one of them when it is not known becomes unknown, never
+// guessed. c itself is not modified; without pseudo parameters it is
+// returned as it is.
+func (a *applier) pseudo(c *Change) *Change {
+	if !hasPseudo(c) {
+		return c
+	}
+	account := a.opts.account
+	if account == "" && len(a.base.Accounts) == 1 {
+		account = sortedKeys(a.base.Accounts)[0]
+	}
+	suffix := "amazonaws.com"
+	if a.partition == "aws-cn" {
+		suffix = "amazonaws.com.cn"
+	}
+	values := map[string]string{
+		"AWS::AccountId": account, "AWS::Region": a.opts.region,
+		"AWS::Partition": a.partition, "AWS::URLSuffix": suffix,
+	}
+	n := *c
+	n.Unknown = slices.Clone(c.Unknown)
+	n.Attach = slices.Clone(c.Attach)
+	fill := func(field string, s *string, clear bool) {
+		out, missing := fillPseudo(*s, values)
+		if missing == "" {
+			*s = out
+			return
+		}
+		if !n.IsUnknown(field) {
+			n.Unknown = append(n.Unknown, Unknown{Field: field, Attribute: missing + " (the account or Region the stack is deployed to: not known from the snapshot, give it)"})
+		}
+		if clear {
+			*s = ""
+		} else {
+			*s = readablePseudo(*s)
+		}
+	}
+	fill("target", &n.Target, false)
+	fill("name", &n.Name, false)
+	fill("document", &n.Document, true)
+	fill("policy", &n.PolicyARN, true)
+	fill("key", &n.Key, true)
+	fill("grantee", &n.Grantee, true)
+	fill("account", &n.Account, true)
+	fill("region", &n.Region, true)
+	for i := range n.Attach {
+		fill("attach", &n.Attach[i], false)
+	}
+	if n.IsUnknown("attach") {
+		n.Attach = nil
+	}
+	return &n
+}
+
+func hasPseudo(c *Change) bool {
+	for _, s := range []string{c.Target, c.Name, c.Document, c.PolicyARN, c.Key, c.Grantee, c.Account, c.Region} {
+		if strings.Contains(s, pseudoMark) {
+			return true
+		}
+	}
+	return slices.ContainsFunc(c.Attach, func(s string) bool { return strings.Contains(s, pseudoMark) })
+}
+
+// fillPseudo replaces the pseudo parameters in s; missing names the first
+// one without a value (s is then returned as it was).
+func fillPseudo(s string, values map[string]string) (out, missing string) {
+	var b strings.Builder
+	rest := s
+	for {
+		i := strings.Index(rest, pseudoMark)
+		if i < 0 {
+			b.WriteString(rest)
+			return b.String(), ""
+		}
+		j := strings.Index(rest[i+len(pseudoMark):], pseudoMark)
+		if j < 0 {
+			b.WriteString(rest)
+			return b.String(), ""
+		}
+		name := rest[i+len(pseudoMark) : i+len(pseudoMark)+j]
+		v := values[name]
+		if v == "" {
+			return s, name
+		}
+		b.WriteString(rest[:i] + v)
+		rest = rest[i+2*len(pseudoMark)+j:]
+	}
+}
+
+// readablePseudo writes the pseudo parameters left in s as ${AWS::…}, for messages.
+func readablePseudo(s string) string {
+	var b strings.Builder
+	for i, part := range strings.Split(s, pseudoMark) {
+		if i%2 == 1 {
+			part = "${" + part + "}"
+		}
+		b.WriteString(part)
+	}
+	return b.String()
+}
