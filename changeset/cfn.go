@@ -23,6 +23,7 @@ type template struct {
 	mappings  *tnode // Mappings
 	resources map[string]*cfnResource
 	order     []*cfnResource
+	steps     int // values resolved (maxResolveSteps)
 }
 
 // cfnResource is one entry of a template's Resources.

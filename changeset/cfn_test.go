@@ -1,17 +1,28 @@
 package changeset
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/keyhound/keyhound/graph/demo"
+	"github.com/keyhound/keyhound/graph/snapshot"
 )
 
 // describeCFN lists changes as describe does, the pseudo parameters left
-// for Apply written ${AWS::…}, with each unknown's attribute.
+// for Apply written ${AWS::…}, with each unknown's attribute. The stack's
+// account and Region, which every change but an organization policy's
+// has (TestReadTemplateResolves), are left out.
 func describeCFN(changes []Change) string {
 	var b strings.Builder
 	for _, c := range changes {
-		b.WriteString(c.Source.String() + " " + c.Source.Address + ": " + c.String() + "\n")
+		line := c.Source.String() + " " + c.Source.Address + ": " + c.String() + "\n"
+		b.WriteString(strings.Replace(readablePseudo(line), " account=${AWS::AccountId} region=${AWS::Region}", "", 1))
 		for _, u := range c.Unknown {
 			b.WriteString("    unknown " + u.Field + ": " + u.Attribute + "\n")
 		}
@@ -81,6 +92,12 @@ func TestReadTemplateResolves(t *testing.T) {
 	if role[3].PolicyARN != "policy/team/reports-read" {
 		t.Errorf("AppRole's !Ref ReadPolicy: %q, want the policy the template creates", role[3].PolicyARN)
 	}
+	for _, c := range changes {
+		stack := c.Account == pseudoValue("AWS::AccountId") && c.Region == pseudoValue("AWS::Region")
+		if org := c.Kind == KindSCP || c.Kind == KindRCP; stack == org {
+			t.Errorf("%s: account %q, region %q", c.Source.Address, c.Account, c.Region)
+		}
+	}
 	if sp := byAddress(t, changes, "AppSecretPolicy")[0]; sp.Target != "app/db" || !strings.Contains(sp.Document, ":role/app/AppRole") {
 		t.Errorf("secret policy: %s %s", sp.Target, sp.Document)
 	}
@@ -111,5 +128,50 @@ func TestReadTemplateErrors(t *testing.T) {
 				t.Errorf("error %v (%T), want an *Error with %q", err, err, tc.want)
 			}
 		})
+	}
+}
+
+// Reading a template never panics and fails only with an *Error; Apply
+// takes what it reads.
+func FuzzReadTemplate(f *testing.F) {
+	for _, name := range []string{"cfn-all.yaml", "cfn-all.json", "cfn-dilip.yaml"} {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte("Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      Path: !ImportValue p\n      AssumeRolePolicyDocument: {}\n"))
+	f.Add([]byte("Resources:\n  A:\n    Type: AWS::KMS::Alias\n    Properties: {AliasName: !Ref A, TargetKeyId: !GetAtt A.Arn}\n"))
+	base, _, err := snapshot.Decode(demo.Snapshot())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		changes, err := Read(bytes.NewReader(data), "f")
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("error %v (%T) is not an *Error", err, err)
+			}
+			return
+		}
+		_, _, _ = Apply(base, changes, WithAccount("111111111111"))
+	})
+}
+
+// YAML anchors nested in anchors are not expanded without bound: a
+// document that would be exponential is an error, soon.
+func TestReadTemplateAliasBomb(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("x0: &x0 [a, a, a, a, a, a, a, a, a, a]\n")
+	for i := 1; i < 12; i++ {
+		p := "*x" + strconv.Itoa(i-1)
+		fmt.Fprintf(&b, "x%d: &x%d [%s, %s, %s, %s, %s, %s, %s, %s, %s, %s]\n", i, i, p, p, p, p, p, p, p, p, p, p)
+	}
+	b.WriteString("Resources:\n  K:\n    Type: AWS::KMS::Key\n    Properties:\n      KeyPolicy: {Statement: *x11}\n")
+	_, err := Read(strings.NewReader(b.String()), "bomb.yaml")
+	if err == nil || !strings.Contains(err.Error(), "bomb.yaml:") || !strings.Contains(err.Error(), "aliases are expanded") {
+		t.Errorf("error %v, want one about the aliases", err)
 	}
 }

@@ -10,8 +10,9 @@ import (
 // snapshot's, the account WithAccount's or the snapshot's only account,
 // the Region WithRegion's or the snapshot's only scanned Region. A value
 // that needs one of them when it is not known becomes unknown, never
-// guessed. c itself is not modified; without pseudo parameters it is
-// returned as it is.
+// guessed; a change's own account or Region left unknown is "", so that
+// Apply places it as any change that names none. c itself is not
+// modified; without pseudo parameters it is returned as it is.
 func (a *applier) pseudo(c *Change) *Change {
 	if !hasPseudo(c) {
 		return c
@@ -35,6 +36,10 @@ func (a *applier) pseudo(c *Change) *Change {
 		out, missing := fillPseudo(*s, values)
 		if missing == "" {
 			*s = out
+			return
+		}
+		if field == "account" || field == "region" {
+			*s = "" // placed as a change that names none
 			return
 		}
 		if !n.IsUnknown(field) {

@@ -32,6 +32,10 @@ func pseudoValue(name string) string { return pseudoMark + name + pseudoMark }
 // pseudoParams are the pseudo parameters Apply can fill in.
 var pseudoParams = map[string]bool{"AWS::AccountId": true, "AWS::Region": true, "AWS::Partition": true, "AWS::URLSuffix": true}
 
+// maxResolveSteps bounds the values resolve visits in one template: YAML
+// anchors nested in anchors would otherwise expand exponentially.
+const maxResolveSteps = 1 << 20
+
 // isFunction reports whether a one-key mapping's key names an intrinsic function.
 func isFunction(k string) bool { return k == "Ref" || strings.HasPrefix(k, "Fn::") }
 
@@ -41,6 +45,9 @@ func isFunction(k string) bool { return k == "Ref" || strings.HasPrefix(k, "Fn::
 func (t *template) resolve(n *tnode, path string) (any, error) {
 	if n == nil {
 		return nil, nil
+	}
+	if t.steps++; t.steps > maxResolveSteps {
+		return nil, t.fail(n, path, fmt.Errorf("more than %d values once YAML aliases are expanded", maxResolveSteps))
 	}
 	switch n.kind {
 	case tSeq:

@@ -38,9 +38,14 @@ type cfnRes struct {
 func (b cfnRes) path(prop string) string { return "Resources." + b.r.id + ".Properties." + prop }
 
 // change starts a change of the resource: add-or-replace, its source the
-// resource's line and logical ID.
+// resource's line and logical ID, in the account and Region the stack is
+// deployed to (filled in by Apply when it knows them; else Apply places
+// the change as it places any change that names no account).
 func (b cfnRes) change(kind Kind) Change {
-	return Change{Kind: kind, Op: OpReplace, Source: Source{File: b.t.file, Line: b.r.line, Address: b.r.id}}
+	return Change{
+		Kind: kind, Op: OpReplace, Source: Source{File: b.t.file, Line: b.r.line, Address: b.r.id},
+		Account: pseudoValue("AWS::AccountId"), Region: pseudoValue("AWS::Region"),
+	}
 }
 
 // generated marks a change's target as named by the resource's logical
@@ -244,7 +249,7 @@ func cfnRole(b cfnRes) ([]Change, error) {
 	} else if unk {
 		name = b.r.id
 	}
-	path, err := b.t.iamPath(b.r)
+	path, err := b.iamPath(&c)
 	if err != nil {
 		return nil, err
 	}
@@ -338,6 +343,15 @@ func (b cfnRes) principals(c Change) ([]Change, error) {
 	return out, nil
 }
 
+// iamPath is the resource's Path; when it is unknown, so is c's target.
+func (b cfnRes) iamPath(c *Change) (string, error) {
+	p, err := b.t.iamPath(b.r)
+	if unk, err := unknownFor(c, "target", err); unk || err != nil {
+		return "/", err
+	}
+	return p, nil
+}
+
 // cfnPolicy: AWS::IAM::Policy puts the inline policy PolicyName on each
 // of its Roles, Users and Groups.
 func cfnPolicy(b cfnRes) ([]Change, error) {
@@ -361,7 +375,7 @@ func cfnManagedPolicy(b cfnRes) ([]Change, error) {
 	} else if unk {
 		name = b.r.id
 	}
-	path, err := b.t.iamPath(b.r)
+	path, err := b.iamPath(&c)
 	if err != nil {
 		return nil, err
 	}
@@ -446,6 +460,7 @@ func cfnOrgPolicy(b cfnRes) ([]Change, error) {
 		return nil, nil
 	}
 	c := b.change(kind)
+	c.Account, c.Region = "", "" // the organization's
 	if err := b.str(&c, "target", "Name", true, &c.Target); err != nil {
 		return nil, err
 	}
@@ -465,7 +480,7 @@ func cfnOrgPolicy(b cfnRes) ([]Change, error) {
 		}
 		// An attachment unknown until deployed: said, not applied.
 		ac := b.change(kind)
-		ac.Op, ac.Target = OpAdd, c.Target
+		ac.Op, ac.Target, ac.Account, ac.Region = OpAdd, c.Target, "", ""
 		_, _ = unknownFor(&ac, "attach", it.unknown)
 		out = append(out, ac)
 	}

@@ -55,23 +55,42 @@ func (n *tnode) str() (string, bool) {
 	return s, ok
 }
 
-// yamlTree converts a YAML node (a template in YAML) into a tnode.
+// yamlTree converts a YAML node (a template in YAML) into a tnode. An
+// alias shares its anchor's tnode: anchors nested in anchors are not
+// expanded into an exponential tree here (resolve counts its steps).
 func yamlTree(n *yaml.Node) (*tnode, error) {
+	return yamlConverter{}.tree(n)
+}
+
+type yamlConverter map[*yaml.Node]*tnode
+
+func (y yamlConverter) tree(n *yaml.Node) (*tnode, error) {
 	switch n.Kind {
 	case yaml.DocumentNode:
 		if len(n.Content) == 0 {
 			return &tnode{line: n.Line}, nil
 		}
-		return yamlTree(n.Content[0])
+		return y.tree(n.Content[0])
 	case yaml.AliasNode:
-		return yamlTree(n.Alias)
+		if t, ok := y[n.Alias]; ok {
+			return t, nil
+		}
+		if n.Alias == nil {
+			return nil, fmt.Errorf("line %d: an alias to nothing", n.Line)
+		}
+		t, err := y.tree(n.Alias)
+		if err != nil {
+			return nil, err
+		}
+		y[n.Alias] = t
+		return t, nil
 	}
 	t := &tnode{line: n.Line}
 	switch n.Kind {
 	case yaml.SequenceNode:
 		t.kind = tSeq
 		for _, c := range n.Content {
-			v, err := yamlTree(c)
+			v, err := y.tree(c)
 			if err != nil {
 				return nil, err
 			}
@@ -84,7 +103,7 @@ func yamlTree(n *yaml.Node) (*tnode, error) {
 			if k.Kind != yaml.ScalarNode {
 				return nil, fmt.Errorf("line %d: a mapping key must be a string", k.Line)
 			}
-			v, err := yamlTree(n.Content[i+1])
+			v, err := y.tree(n.Content[i+1])
 			if err != nil {
 				return nil, err
 			}
