@@ -32,7 +32,7 @@ func (a *applier) pseudo(c *Change) *Change {
 	n := *c
 	n.Unknown = slices.Clone(c.Unknown)
 	n.Attach = slices.Clone(c.Attach)
-	fill := func(field string, s *string, clear bool) {
+	fill := func(field string, s *string, drop bool) {
 		out, missing := fillPseudo(*s, values)
 		if missing == "" {
 			*s = out
@@ -45,7 +45,7 @@ func (a *applier) pseudo(c *Change) *Change {
 		if !n.IsUnknown(field) {
 			n.Unknown = append(n.Unknown, Unknown{Field: field, Attribute: missing + " (the account or Region the stack is deployed to: not known from the snapshot, give it)"})
 		}
-		if clear {
+		if drop {
 			*s = ""
 		} else {
 			*s = readablePseudo(*s)
