@@ -43,7 +43,7 @@ func (a *applier) pseudo(c *Change) *Change {
 			return
 		}
 		if !n.IsUnknown(field) {
-			n.Unknown = append(n.Unknown, Unknown{Field: field, Attribute: missing + " (the account or Region the stack is deployed to: not known from the snapshot, give it)"})
+			n.Unknown = append(n.Unknown, Unknown{Field: field, Attribute: missing + pseudoWhy[missing]})
 		}
 		if drop {
 			*s = ""
@@ -66,6 +66,12 @@ func (a *applier) pseudo(c *Change) *Change {
 		n.Attach = nil
 	}
 	return &n
+}
+
+// pseudoWhy says why a pseudo parameter is not known.
+var pseudoWhy = map[string]string{
+	"AWS::AccountId": " (the account the stack is deployed to: the snapshot has several, give it with WithAccount, --change-account)",
+	"AWS::Region":    " (the Region the stack is deployed to: the snapshot has several, give it with WithRegion)",
 }
 
 func hasPseudo(c *Change) bool {
