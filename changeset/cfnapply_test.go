@@ -33,24 +33,28 @@ func TestApplyTemplateGrantsDecrypt(t *testing.T) {
 	}
 }
 
-// In a snapshot of several accounts, a template's new resources need
-// WithAccount: without it the new key and managed policy are not placed
-// and the managed policy attached to dilip-no-policy is one keyhound has
-// not got, so his answer is CONDITIONAL, not a guess.
-func TestApplyTemplateNoAccount(t *testing.T) {
+// In a snapshot of several accounts, a template's account is the one
+// that holds what it changes: cfn-all.json's policy for dilip-no-policy
+// places its stack in 222222222222, new key and managed policy included.
+// cfn-all.yaml changes ann (111111111111) and dilip-no-policy
+// (222222222222): its account is not known, its new key not placed.
+func TestApplyTemplateStackAccount(t *testing.T) {
 	out, applied := apply(t, demoSnapshot(t), "cfn-all.json")
-	if d := decision(t, out, dilipNoPolicy, "kms:Decrypt", demo.ReportsKey); d != eval.Conditional {
-		t.Errorf("dilip-no-policy decrypts: %s, want CONDITIONAL", d)
+	keys := out.Accounts["222222222222"].Regions["us-east-1"].KMS.Keys
+	if k := keys[len(keys)-2]; k.KeyMetadata.Arn != "arn:aws:kms:us-east-1:222222222222:key/ExportKey" || k.Policy == nil || !strings.Contains(*k.Policy, `"arn:aws:iam::222222222222:root"`) {
+		t.Errorf("ExportKey: %s, policy %v", k.KeyMetadata.Arn, k.Policy)
 	}
+	if d := decision(t, out, dilipNoPolicy, "kms:Encrypt", "arn:aws:kms:us-east-1:222222222222:key/ExportKey"); d != eval.Allow {
+		t.Errorf("dilip-no-policy encrypts with ExportKey: %s, want ALLOW (%+v)", d, applied.Entries)
+	}
+
+	_, applied = apply(t, demoSnapshot(t), "cfn-all.yaml")
 	var notes []string
 	for _, e := range applied.Unplaced() {
 		notes = append(notes, e.Source.Address+": "+e.Note)
 	}
-	got := strings.Join(notes, "\n")
-	for _, want := range []string{"ExportKey: a new key, in an account or Region not known", "ExportPolicy: policy ExportPolicy: in no account", "Scp: what it is attached to is unknown"} {
-		if !strings.Contains(got, want) {
-			t.Errorf("unplaced lack %q:\n%s", want, got)
-		}
+	if got := strings.Join(notes, "\n"); !strings.Contains(got, "AppKey: a new key, in an account or Region not known") {
+		t.Errorf("unplaced:\n%s", got)
 	}
 }
 
@@ -112,6 +116,9 @@ func TestApplyTemplateUnknown(t *testing.T) {
 			"    Properties:\n      UserName: dilip-no-policy\n      PolicyName: p\n      PolicyDocument:\n        Version: '2012-10-17'\n" +
 			"        Statement: [{Effect: Allow, Action: kms:Decrypt, Resource: " + resource + "}]\n"
 	}
+	// ann is in 111111111111, dilip-no-policy in 222222222222: a template
+	// changing both does not tell its account.
+	const alsoAnn = "  A:\n    Type: AWS::IAM::UserPolicy\n    Properties: {UserName: ann, PolicyName: p, PolicyDocument: {Statement: []}}\n"
 	// The stack's account, from the caller's account: ALLOW when known.
 	const inAccount = "'*', Condition: {StringEquals: {aws:PrincipalAccount: !Ref AWS::AccountId}}"
 	base := demoSnapshot(t)
@@ -123,8 +130,9 @@ func TestApplyTemplateUnknown(t *testing.T) {
 		{"literal", policy(demo.ReportsKeyID, ""), nil, eval.Allow},
 		{"Fn::ImportValue", policy("!ImportValue shared-key", ""), nil, eval.Conditional},
 		{"Condition", policy(demo.ReportsKeyID, "    Condition: IsProd\n"), nil, eval.Conditional},
-		{"AWS::AccountId unknown", policy(inAccount, ""), nil, eval.Conditional},
-		{"AWS::AccountId given", policy(inAccount, ""), []Option{WithAccount("222222222222")}, eval.Allow},
+		{"AWS::AccountId unknown", policy(inAccount, "") + alsoAnn, nil, eval.Conditional},
+		{"AWS::AccountId given", policy(inAccount, "") + alsoAnn, []Option{WithAccount("222222222222")}, eval.Allow},
+		{"AWS::AccountId from dilip-no-policy's account", policy(inAccount, ""), nil, eval.Allow},
 		{"another account given", policy(demo.ReportsKeyID, ""), []Option{WithAccount("111111111111")}, eval.Deny},
 		{"AWS::Region from the snapshot", policy("!Sub 'arn:${AWS::Partition}:kms:${AWS::Region}:111111111111:key/*'", ""), nil, eval.Allow},
 	} {
