@@ -85,7 +85,7 @@ func TestApplyTemplateNewKey(t *testing.T) {
 
 // A new key in YAML: the partner named through a parameter's Default
 // may decrypt with it; the default-policy key gives no one outside its
-// account anything.
+// account anything; a bucket is encrypted with the new key.
 func TestApplyTemplateYAML(t *testing.T) {
 	base := demoSnapshot(t)
 	out, _ := apply(t, base, "cfn-all.yaml", WithAccount("111111111111"))
@@ -98,6 +98,14 @@ func TestApplyTemplateYAML(t *testing.T) {
 	}
 	if d := decision(t, out, "arn:aws:iam::999999999999:root", "kms:Decrypt", "arn:aws:kms:us-east-1:111111111111:alias/reports-app"); d != eval.Allow {
 		t.Errorf("partner decrypts with AppKey by its new alias: %s, want ALLOW", d)
+	}
+	// The bucket's encryption names the new key by its ARN (Fn::GetAtt).
+	for _, bk := range out.Accounts["111111111111"].Regions["us-east-1"].S3.Buckets {
+		if bk.Name == "kh-demo-reports" {
+			if c := bk.ServerSideEncryptionConfiguration; c == nil || c.Rules[0].ApplyServerSideEncryptionByDefault.KMSMasterKeyID != appKey || !c.Rules[0].BucketKeyEnabled {
+				t.Errorf("kh-demo-reports encryption: %+v", c)
+			}
+		}
 	}
 	// The auditor (named through Fn::FindInMap) is outside the organization:
 	// the RCP data perimeter still denies it.
