@@ -175,3 +175,20 @@ func TestReadTemplateAliasBomb(t *testing.T) {
 		t.Errorf("error %v, want one about the aliases", err)
 	}
 }
+
+// !Ref AWS::NoValue leaves a list item or a property out: a key whose
+// KeyPolicy is AWS::NoValue gets the default key policy.
+func TestReadTemplateNoValue(t *testing.T) {
+	body := "Resources:\n  K:\n    Type: AWS::KMS::Key\n    Properties: {KeyPolicy: !Ref AWS::NoValue}\n" +
+		"  P:\n    Type: AWS::IAM::Policy\n    Properties:\n      PolicyName: p\n      Users: [ann, !Ref AWS::NoValue]\n      PolicyDocument: {Statement: [{Effect: Allow, Action: 's3:*', Resource: '*', Condition: !Ref AWS::NoValue}]}\n"
+	changes, err := Read(strings.NewReader(body), "t.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := describeCFN(changes)
+	want := "t.yaml:2 K: add key-policy K unknown:target\n    unknown target: Resources.K (the key ID is generated when deployed: named by its logical ID)\n" +
+		"t.yaml:5 P: replace identity-policy user/ann name=p +document\n"
+	if got != want || changes[1].Document != `{"Statement":[{"Action":"s3:*","Effect":"Allow","Resource":"*"}]}` {
+		t.Errorf("got\n%s%s\nwant\n%s", got, changes[1].Document, want)
+	}
+}

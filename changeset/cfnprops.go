@@ -99,6 +99,8 @@ func (b cfnRes) docAt(c *Change, n *tnode, path string) error {
 		return err
 	}
 	switch d := v.(type) {
+	case noValueT:
+		return nil // !Ref AWS::NoValue: as if absent
 	case string:
 		var buf bytes.Buffer
 		if err := json.Compact(&buf, []byte(d)); err != nil {
@@ -143,19 +145,26 @@ func (b cfnRes) list(prop string) ([]item, error) {
 	if n == nil {
 		return nil, nil
 	}
-	one := func(n *tnode, path string) (item, error) {
+	one := func(n *tnode, path string) (item, bool, error) {
 		s, ok, err := b.t.link(n)
 		if err == nil && !ok {
-			s, err = b.t.resolveString(n, path)
+			var v any
+			if v, err = b.t.resolve(n, path); v == noValue {
+				return item{}, false, nil // !Ref AWS::NoValue: no item
+			} else if err == nil {
+				if s, ok = scalarText(v); !ok {
+					err = b.t.fail(n, path, fmt.Errorf("want a string, got %s", describeValue(v)))
+				}
+			}
 		}
 		var u *unresolved
 		switch {
 		case errors.As(err, &u):
-			return item{unknown: u}, nil
+			return item{unknown: u}, true, nil
 		case err != nil:
-			return item{}, err
+			return item{}, false, err
 		}
-		return item{s: s}, nil
+		return item{s: s}, true, nil
 	}
 	if n.kind != tSeq {
 		v, err := b.t.resolve(n, path)
@@ -182,11 +191,13 @@ func (b cfnRes) list(prop string) ([]item, error) {
 	}
 	var out []item
 	for i, x := range n.items {
-		it, err := one(x, path+"["+strconv.Itoa(i)+"]")
+		it, ok, err := one(x, path+"["+strconv.Itoa(i)+"]")
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, it)
+		if ok {
+			out = append(out, it)
+		}
 	}
 	return out, nil
 }
