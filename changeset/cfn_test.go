@@ -192,3 +192,17 @@ func TestReadTemplateNoValue(t *testing.T) {
 		t.Errorf("got\n%s%s\nwant\n%s", got, changes[1].Document, want)
 	}
 }
+
+// docs/cli.md names every CloudFormation type a template is read for.
+func TestCloudFormationTypesDocumented(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "cli.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, typ := range CloudFormationTypes() {
+		short := typ[strings.LastIndex(typ, "::")+2:]
+		if !strings.Contains(string(doc), "`"+typ+"`") && !strings.Contains(string(doc), "`"+short+"`") {
+			t.Errorf("docs/cli.md does not name %s", typ)
+		}
+	}
+}
