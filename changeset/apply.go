@@ -43,7 +43,7 @@ func Apply(snap *snapshot.Snapshot, changes []Change, opts ...Option) (*snapshot
 	}
 	a := newApplier(snap, opts)
 	for i := range changes {
-		if err := a.apply(&changes[i]); err != nil {
+		if err := a.apply(a.pseudo(changes, i)); err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", changes[i].Source, err)
 		}
 	}
@@ -69,6 +69,7 @@ type applier struct {
 	orgPols  set
 	unknowns []UnknownValue
 	grantSeq int
+	stacks   map[string]string // a template's account, by file (cfnpseudo.go)
 }
 
 func newApplier(snap *snapshot.Snapshot, opts []Option) *applier {

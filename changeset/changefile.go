@@ -61,7 +61,8 @@ func readJSONChangeFile(data []byte, file string) ([]Change, error) {
 	return out, nil
 }
 
-// readYAML reads a change file in YAML, keeping each entry's line.
+// readYAML reads a change file (or a CloudFormation template) in YAML,
+// keeping each entry's line.
 func readYAML(data []byte, file string) ([]Change, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
@@ -77,8 +78,11 @@ func readYAML(data []byte, file string) ([]Change, error) {
 			changes = root.Content[i+1]
 		}
 	}
+	if changes == nil && yamlHasTemplateKeys(root) {
+		return readTemplateYAML(root, file)
+	}
 	if changes == nil {
-		return nil, &Error{File: file, Line: root.Line, Err: errors.New("neither a Terraform plan nor a change file (no changes)")}
+		return nil, &Error{File: file, Line: root.Line, Err: errors.New("neither a Terraform plan, a change file (no changes) nor a CloudFormation template (no Resources)")}
 	}
 	if changes.Kind != yaml.SequenceNode {
 		return nil, &Error{File: file, Path: "changes", Line: changes.Line, Err: errors.New("want a list of changes")}

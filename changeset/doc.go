@@ -1,6 +1,6 @@
 // Package changeset reads proposed changes — a Terraform plan in JSON
-// (`terraform show -json plan.out`) or a keyhound change file in JSON or
-// YAML — and applies them to a snapshot in memory, so that the base graph
+// (`terraform show -json plan.out`), a keyhound change file in JSON or
+// YAML, or a CloudFormation template in JSON or YAML — and applies them to a snapshot in memory, so that the base graph
 // and the changed one can be compared (`keyhound diff --snapshot BASE
 // --change FILE`, issue #17).
 //

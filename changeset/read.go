@@ -10,7 +10,9 @@ import (
 
 // Read reads the changes in one file: a Terraform plan in JSON
 // (`terraform show -json`, told by its resource_changes or format_version)
-// or a keyhound change file in JSON or YAML (told by its changes). name is
+// a keyhound change file in JSON or YAML (told by its changes), or a
+// CloudFormation template in JSON or YAML (told by its
+// AWSTemplateFormatVersion, or Resources of Type AWS::…). name is
 // the file's name, for Source and errors. Bad input is an *Error naming
 // the file and the JSON path of the bad value.
 func Read(r io.Reader, name string) ([]Change, error) {
@@ -21,7 +23,7 @@ func Read(r io.Reader, name string) ([]Change, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 {
-		return nil, &Error{File: name, Err: errors.New("empty file: want a Terraform plan (terraform show -json) or a change file ({changes: [...]})")}
+		return nil, &Error{File: name, Err: errors.New("empty file: want a Terraform plan (terraform show -json), a change file ({changes: [...]}) or a CloudFormation template")}
 	}
 	if trimmed[0] != '{' {
 		return readYAML(data, name)
@@ -35,8 +37,10 @@ func Read(r io.Reader, name string) ([]Change, error) {
 		return readPlan(data, top, name)
 	case top["changes"] != nil:
 		return readJSONChangeFile(data, name)
+	case top["AWSTemplateFormatVersion"] != nil || top["Resources"] != nil:
+		return readTemplateJSON(data, name)
 	}
-	return nil, &Error{File: name, Err: errors.New("neither a Terraform plan (no resource_changes) nor a change file (no changes)")}
+	return nil, &Error{File: name, Err: errors.New("neither a Terraform plan (no resource_changes), a change file (no changes) nor a CloudFormation template (no Resources)")}
 }
 
 // jsonError turns encoding/json's errors into an *Error with the line of

@@ -30,7 +30,7 @@ type changeFlags struct {
 // add registers the flags on cmd.
 func (c *changeFlags) add(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringArrayVar(&c.files, "change", nil, "proposed changes applied to the snapshot first: a Terraform plan (terraform show -json) or a change file, JSON or YAML (repeat; @demo-plan: the demo's sample plan)")
+	f.StringArrayVar(&c.files, "change", nil, "proposed changes applied to the snapshot first: a Terraform plan (terraform show -json), a change file or a CloudFormation template, JSON or YAML (repeat; @demo-plan: the demo's sample plan)")
 	f.StringVar(&c.account, "change-account", "", "account for changes that name none the snapshot can place (a plan's new role)")
 }
 
@@ -148,7 +148,7 @@ func (d *diffChange) register(cmd *cobra.Command, alt string) {
 
 --snapshot BASE --change FILE takes the diff of BASE with BASE as the changes would
 leave it, before they are applied: a Terraform plan (terraform show -json
-plan.out) or a keyhound change file (docs/cli.md); --change repeats. Values
+plan.out), a keyhound change file or a CloudFormation template (docs/cli.md); --change repeats. Values
 the plan knows only after apply are said on stderr, never guessed.`
 	cmd.Example += "\n  keyhound " + alt + " --snapshot @demo --change @demo-plan"
 	cmd.Flags().StringVar(&d.base, "snapshot", "", "base snapshot the --change files apply to (instead of OLD NEW)")
