@@ -112,18 +112,30 @@ func readYAML(data []byte, file string) ([]Change, error) {
 // policy's Version: 2012-10-17 stays a string, where decoding into any
 // would make it a time.
 func nodeValue(n *yaml.Node) (any, error) {
+	b := valueBudget{left: maxResolveSteps}
+	return b.value(n)
+}
+
+// valueBudget bounds how many values a YAML document expands to: aliases
+// of anchors that hold aliases grow exponentially ("billion laughs").
+type valueBudget struct{ left int }
+
+func (b *valueBudget) value(n *yaml.Node) (any, error) {
+	if b.left--; b.left < 0 {
+		return nil, fmt.Errorf("line %d: more than %d values once YAML aliases are expanded", n.Line, maxResolveSteps)
+	}
 	switch n.Kind {
 	case yaml.DocumentNode:
 		if len(n.Content) == 0 {
 			return nil, nil
 		}
-		return nodeValue(n.Content[0])
+		return b.value(n.Content[0])
 	case yaml.AliasNode:
-		return nodeValue(n.Alias)
+		return b.value(n.Alias)
 	case yaml.SequenceNode:
 		out := make([]any, 0, len(n.Content))
 		for _, c := range n.Content {
-			v, err := nodeValue(c)
+			v, err := b.value(c)
 			if err != nil {
 				return nil, err
 			}
@@ -137,7 +149,7 @@ func nodeValue(n *yaml.Node) (any, error) {
 			if k.Kind != yaml.ScalarNode {
 				return nil, fmt.Errorf("line %d: a mapping key must be a string", k.Line)
 			}
-			v, err := nodeValue(n.Content[i+1])
+			v, err := b.value(n.Content[i+1])
 			if err != nil {
 				return nil, err
 			}
