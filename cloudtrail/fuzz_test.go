@@ -73,7 +73,7 @@ func FuzzFastRecord(f *testing.F) {
 			return
 		}
 		var fast, slow record
-		in := interner{}
+		in := newInterner()
 		if parseRecord(b, &fast, in) != nil {
 			return
 		}

@@ -6,35 +6,67 @@ package cloudtrail
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"strings"
+	"math/bits"
 	"time"
 	"unicode/utf8"
 )
 
 // interner shares the strings records repeat (services, operations,
-// Regions, accounts, role ARNs, key IDs), bounded.
-type interner map[string]string
+// Regions, accounts, role ARNs, key IDs), bounded. A direct-mapped cache of
+// recent strings, indexed by a hash of a few of their bytes, answers most
+// lookups with one comparison, before the map's hash of the whole string.
+type interner struct {
+	m      map[string]string
+	recent [1 << recentBits]string
+}
 
-const maxInterned = 1 << 16
+const (
+	maxInterned = 1 << 16
+	recentBits  = 12
+)
 
-func (in interner) get(b []byte) string {
-	if s, ok := in[string(b)]; ok {
+func newInterner() *interner { return &interner{m: map[string]string{}} }
+
+func (in *interner) get(b []byte) string {
+	h := quickHash(b)
+	if s := in.recent[h]; s == string(b) {
 		return s
 	}
-	s := string(b)
-	if len(in) < maxInterned {
-		in[s] = s
+	s, ok := in.m[string(b)]
+	if !ok {
+		s = string(b)
+		if len(in.m) < maxInterned {
+			in.m[s] = s
+		}
 	}
+	in.recent[h] = s
 	return s
+}
+
+// quickHash hashes b's length and its first and last 8 bytes (strings that
+// share them, ARNs of one account, collide in the cache: they then go to
+// the map) to recentBits bits.
+func quickHash(b []byte) uint64 {
+	var x uint64
+	if len(b) >= 8 {
+		x = binary.LittleEndian.Uint64(b) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(b[len(b)-8:]), 29)
+	} else {
+		for _, c := range b {
+			x = x<<8 | uint64(c)
+		}
+	}
+	x ^= uint64(len(b)) << 56
+	return (x * 0x9e3779b97f4a7c15) >> (64 - recentBits)
 }
 
 // rp parses one record's bytes.
 type rp struct {
 	b  []byte
 	i  int
-	in interner
+	in *interner
 }
 
 func (p *rp) ws() {
@@ -51,7 +83,7 @@ func (p *rp) ws() {
 // null reads null when it is next.
 func (p *rp) null() bool {
 	p.ws()
-	if bytes.HasPrefix(p.b[p.i:], []byte("null")) {
+	if p.i < len(p.b) && p.b[p.i] == 'n' && bytes.HasPrefix(p.b[p.i:], []byte("null")) {
 		p.i += 4
 		return true
 	}
@@ -78,15 +110,12 @@ func (p *rp) strBytes() ([]byte, error) {
 	if p.i >= len(p.b) || p.b[p.i] != '"' {
 		return nil, errSlow
 	}
-	end := stringEnd(p.b, p.i)
-	if end < 0 {
+	// encoding/json replaces invalid UTF-8 and reads escapes: its job.
+	end, plain := scanString(p.b, p.i)
+	if end < 0 || !plain {
 		return nil, errSlow
 	}
 	v := p.b[p.i+1 : end]
-	// encoding/json replaces invalid UTF-8 and reads escapes: its job.
-	if bytes.IndexByte(v, '\\') >= 0 || !utf8.Valid(v) {
-		return nil, errSlow
-	}
 	p.i = end + 1
 	return v, nil
 }
@@ -188,40 +217,58 @@ func (p *rp) skip() error {
 	return err
 }
 
-// foldSet holds field names lower-cased: encoding/json matches names
-// without regard to case, so a key that is one of them in another case
-// is left to it.
-type foldSet map[string]bool
+// foldSet holds field names by length: encoding/json matches names
+// without regard to case, so a key that is one of them in another case is
+// left to it. By length, most keys are ruled out without a comparison.
+type foldSet [maxFoldLen][]string
 
-func newFoldSet(names ...string) foldSet {
-	s := foldSet{}
+const maxFoldLen = 32
+
+func newFoldSet(names ...string) *foldSet {
+	s := &foldSet{}
 	for _, n := range names {
-		s[strings.ToLower(n)] = true
+		s[len(n)] = append(s[len(n)], n)
 	}
 	return s
 }
 
+// has reports whether k (ASCII) is one of s's names in any case.
+func (s *foldSet) has(k []byte) bool {
+	if len(k) >= maxFoldLen {
+		return false
+	}
+	for _, n := range s[len(k)] {
+		if asciiEqualFold(k, n) {
+			return true
+		}
+	}
+	return false
+}
+
+func asciiEqualFold(k []byte, n string) bool {
+	for i := range len(k) {
+		a, b := k[i], n[i]
+		if a == b {
+			continue
+		}
+		// Bytes that differ match only as the two cases of a letter.
+		if c := a | 0x20; c != b|0x20 || c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return true
+}
+
 // other skips the value of key k, not one of s's names as spelled; a name
 // of s in another case is left to encoding/json.
-func (p *rp) other(k []byte, s foldSet) error {
-	var buf [64]byte
-	if len(k) <= len(buf) {
-		for i, c := range k {
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			buf[i] = c
-		}
-		if s[string(buf[:len(k)])] {
-			return errSlow
-		}
-	} else if bytes.IndexByte(k, '\\') >= 0 || !utf8.Valid(k) {
-		return errSlow
-	}
+func (p *rp) other(k []byte, s *foldSet) error {
 	for _, c := range k {
-		if c >= 0x80 { // a non-ASCII letter may fold to ASCII (the Kelvin sign)
+		if c >= utf8.RuneSelf { // a non-ASCII letter may fold to ASCII (the Kelvin sign)
 			return errSlow
 		}
+	}
+	if s.has(k) {
+		return errSlow
 	}
 	return p.skip()
 }
@@ -233,7 +280,7 @@ func valueEnd(b []byte, i int) (int, error) {
 	}
 	switch b[i] {
 	case '"':
-		e := stringEnd(b, i)
+		e, _ := scanString(b, i)
 		if e < 0 {
 			return 0, errSlow
 		}
@@ -243,7 +290,7 @@ func valueEnd(b []byte, i int) (int, error) {
 		for k := i; k < len(b); k++ {
 			switch b[k] {
 			case '"':
-				e := stringEnd(b, k)
+				e, _ := scanString(b, k)
 				if e < 0 {
 					return 0, errSlow
 				}

@@ -110,7 +110,7 @@ type reader struct {
 	name    string
 	gzipped bool
 	lx      *lexer
-	in      interner
+	in      *interner
 	opts    Options
 	fn      func(*usage.Event) error
 	stats   Stats
@@ -128,7 +128,7 @@ func Read(ctx context.Context, name string, r io.Reader, opts Options, fn func(*
 // state is what one goroutine reuses from file to file: a month of an
 // organization's trail is hundreds of thousands of small files.
 type state struct {
-	in  interner
+	in  *interner
 	buf []byte
 	br  *bufio.Reader
 	zr  *gzip.Reader
@@ -139,7 +139,7 @@ const maxKeptBuffer = 4 << 20
 
 func (st *state) read(ctx context.Context, name string, r io.Reader, opts Options, fn func(*usage.Event) error) (Stats, error) {
 	if st.in == nil {
-		st.in = interner{}
+		st.in = newInterner()
 	}
 	if st.br == nil {
 		st.br = bufio.NewReaderSize(r, 64<<10)
