@@ -85,3 +85,39 @@ func BenchmarkUnusedGrants(b *testing.B) {
 	b.ReportMetric(float64(grants), "grants")
 	b.ReportMetric(float64(len(uses)), "uses")
 }
+
+// TestUnexplainedAnswersBounded: only the maxAnswers busiest groups carry
+// keyhound's answer (each is kilobytes); every group has its cause.
+func TestUnexplainedAnswersBounded(t *testing.T) {
+	g := graph.Build(gen.Organization(gen.Options{Accounts: 10, Regions: 1, RolesPerAccount: 20, KeysPerRegion: 1, ResourcesPerKey: 1, Seed: 1}), nil)
+	j := New(g)
+	var key *graph.Key
+	for _, k := range g.Keys() {
+		if k.Manager() != eval.KeyManagerAWS {
+			key = k
+			break
+		}
+	}
+	for i, p := range g.Principals() {
+		for c := range i%7 + 1 {
+			e := Event{
+				Time: time.Date(2026, 11, 1, 0, 0, c, 0, time.UTC), Source: "kms.amazonaws.com", Name: "Decrypt", Region: key.Region,
+				Identity:  Identity{Type: "IAMUser", ARN: p.ARN, AccountID: p.Account},
+				Resources: []Resource{{ARN: key.ARN, Type: "AWS::KMS::Key"}},
+			}
+			j.Add(&e)
+		}
+	}
+	r, err := j.Report(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Unexplained) <= maxAnswers {
+		t.Fatalf("%d groups, want more than %d", len(r.Unexplained), maxAnswers)
+	}
+	for i, u := range r.Unexplained {
+		if (u.Answer != nil) != (i < maxAnswers) || u.Layer == "" || u.Layer == "error" || i > 0 && u.Calls > r.Unexplained[i-1].Calls {
+			t.Errorf("group %d: %d calls, layer %q, answer %v", i, u.Calls, u.Layer, u.Answer != nil)
+		}
+	}
+}

@@ -35,10 +35,17 @@ type Unexplained struct {
 	// Examples are the group's busiest uses (at most 20), most calls first.
 	Examples []UnexplainedUse `json:"examples"`
 	// Answer is keyhound's answer for the group's first use (in key,
-	// operation order); Error when it could not answer.
+	// operation order), for the maxAnswers busiest groups (an answer is
+	// kilobytes; a month of a large organization can have tens of
+	// thousands of groups); Error when it could not answer.
 	Answer *graph.Answer `json:"answer,omitempty"`
 	Error  string        `json:"error,omitempty"`
+
+	query graph.Query // the first use's question
 }
+
+// maxAnswers bounds the unexplained groups that carry keyhound's answer.
+const maxAnswers = 100
 
 // UnexplainedUse is one use of an unexplained group.
 type UnexplainedUse struct {
@@ -107,12 +114,9 @@ func (j *Joiner) unexplained(uses []Use) []Unexplained {
 			}
 			g := groups[gk]
 			if g == nil {
-				g = &Unexplained{Principal: u.Principal, ViaService: viaService, Layer: gk.layer, Statement: gk.statement, First: u.First, Last: u.Last}
+				g = &Unexplained{Principal: u.Principal, ViaService: viaService, Layer: gk.layer, Statement: gk.statement, First: u.First, Last: u.Last, query: q}
 				if err != nil {
 					g.Error = err.Error()
-				} else {
-					a.Request = nil // the evaluated request: large, and not printed
-					g.Answer = a
 				}
 				groups[gk] = g
 			}
@@ -131,6 +135,18 @@ func (j *Joiner) unexplained(uses []Use) []Unexplained {
 		return cmp.Or(b.Calls-a.Calls, strings.Compare(a.Principal, b.Principal), strings.Compare(a.ViaService, b.ViaService),
 			strings.Compare(a.Layer, b.Layer), strings.Compare(a.Statement, b.Statement))
 	})
+	// The answers, asked again for the busiest groups only: keeping one per
+	// group as they were found held them all.
+	for i := range out[:min(maxAnswers, len(out))] {
+		g := &out[i]
+		if g.Error != "" {
+			continue
+		}
+		if a, err := j.g.Can(g.query); err == nil {
+			a.Request = nil // the evaluated request: large, and not printed
+			g.Answer = a
+		}
+	}
 	return out
 }
 
