@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"math/bits"
 	"time"
-	"unicode/utf8"
 )
 
 // interner shares the strings records repeat (services, operations,
@@ -70,7 +69,8 @@ type rp struct {
 }
 
 func (p *rp) ws() {
-	for p.i < len(p.b) {
+	// Records are mostly compact: one comparison rules whitespace out.
+	for p.i < len(p.b) && p.b[p.i] <= ' ' {
 		switch p.b[p.i] {
 		case ' ', '\t', '\n', '\r':
 			p.i++
@@ -120,6 +120,20 @@ func (p *rp) strBytes() ([]byte, error) {
 	return v, nil
 }
 
+// key reads an object's key, the whitespace before it skipped.
+func (p *rp) key() ([]byte, error) {
+	if p.i >= len(p.b) || p.b[p.i] != '"' {
+		return nil, errSlow
+	}
+	end, plain := scanString(p.b, p.i)
+	if end < 0 || !plain {
+		return nil, errSlow
+	}
+	k := p.b[p.i+1 : end]
+	p.i = end + 1
+	return k, nil
+}
+
 func (p *rp) str() (string, error) {
 	v, err := p.strBytes()
 	return string(v), err
@@ -134,7 +148,8 @@ func (p *rp) istr() (string, error) {
 }
 
 // object calls fn for each key of the object next (none for null); fn
-// must read the key's value.
+// must read the key's value, whitespace before it included (as null, raw
+// and strBytes do).
 func (p *rp) object(fn func(key []byte) error) error {
 	if p.null() {
 		return nil
@@ -148,17 +163,18 @@ func (p *rp) object(fn func(key []byte) error) error {
 		p.i++
 		return nil
 	}
+	// Whitespace is skipped after '{' and ',' (next), and by each reader
+	// of a value before it, not again here.
 	for {
-		k, err := p.strBytes()
-		if err != nil || k == nil {
-			return errSlow
+		k, err := p.key()
+		if err != nil {
+			return err
 		}
 		p.ws()
 		if p.i >= len(p.b) || p.b[p.i] != ':' {
 			return errSlow
 		}
 		p.i++
-		p.ws()
 		if err := fn(k); err != nil {
 			return err
 		}
@@ -168,7 +184,8 @@ func (p *rp) object(fn func(key []byte) error) error {
 	}
 }
 
-// array calls fn for each element of the array next (none for null).
+// array calls fn for each element of the array next (none for null); fn
+// must read it, whitespace before it included.
 func (p *rp) array(fn func() error) error {
 	if p.null() {
 		return nil
@@ -183,7 +200,6 @@ func (p *rp) array(fn func() error) error {
 		return nil
 	}
 	for {
-		p.ws()
 		if err := fn(); err != nil {
 			return err
 		}
@@ -262,12 +278,7 @@ func asciiEqualFold(k []byte, n string) bool {
 // other skips the value of key k, not one of s's names as spelled; a name
 // of s in another case is left to encoding/json.
 func (p *rp) other(k []byte, s *foldSet) error {
-	for _, c := range k {
-		if c >= utf8.RuneSelf { // a non-ASCII letter may fold to ASCII (the Kelvin sign)
-			return errSlow
-		}
-	}
-	if s.has(k) {
+	if !isASCII(k) || s.has(k) { // a non-ASCII letter may fold to ASCII (the Kelvin sign)
 		return errSlow
 	}
 	return p.skip()

@@ -52,6 +52,22 @@ func scanString(b []byte, k int) (int, bool) {
 	return -1, false
 }
 
+// isASCII reports whether b is ASCII, eight bytes at a time.
+func isASCII(b []byte) bool {
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		if binary.LittleEndian.Uint64(b[i:])&msb != 0 {
+			return false
+		}
+	}
+	for ; i < len(b); i++ {
+		if b[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
 // slowString is scanString for a string with escapes or UTF-8.
 func slowString(b []byte, k int) (int, bool) {
 	end := stringEnd(b, k)
