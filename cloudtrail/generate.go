@@ -167,7 +167,10 @@ func (gn *Generator) Append(b []byte) []byte {
 		p, k, name, via, denied = c.p, gn.keys[c.ki], kmsOps[c.op].name, c.via, c.kind == genDenied
 	}
 	cross := k.Account != p.Account
-	ownerCopy := cross && r.IntN(2) == 0
+	// The key owner's copy names the caller by unique ID only; a call
+	// through a service is written as the caller's copy, which says so
+	// (invokedBy).
+	ownerCopy := cross && r.IntN(2) == 0 && via < 0
 
 	b = append(b, `{"eventVersion":"1.11","userIdentity":{`...)
 	switch {
