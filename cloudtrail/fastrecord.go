@@ -20,7 +20,7 @@ var (
 
 // parseRecord decodes a record's bytes into rec, the fields encoding/json
 // would set. Any surprise returns errSlow.
-func parseRecord(b []byte, rec *record, in interner) error {
+func parseRecord(b []byte, rec *record, in *interner) error {
 	n, err := parseRecordPrefix(b, rec, in)
 	if err != nil {
 		return err
@@ -35,7 +35,7 @@ func parseRecord(b []byte, rec *record, in interner) error {
 
 // parseRecordPrefix decodes the record at the start of b and returns its
 // length; errSlow when b ends before it does.
-func parseRecordPrefix(b []byte, rec *record, in interner) (int, error) {
+func parseRecordPrefix(b []byte, rec *record, in *interner) (int, error) {
 	p := &rp{b: b, in: in}
 	err := p.object(func(k []byte) error {
 		var err error
@@ -168,7 +168,7 @@ func (p *rp) identity(rec *record) error {
 }
 
 // parseKMSRequest decodes a KMS event's requestParameters.
-func parseKMSRequest(b []byte, r *kmsRequest, in interner) error {
+func parseKMSRequest(b []byte, r *kmsRequest, in *interner) error {
 	p := &rp{b: b, in: in}
 	return p.object(func(k []byte) error {
 		var err error

@@ -1,6 +1,7 @@
 package cloudtrail
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -66,6 +67,11 @@ func FuzzFastRecord(f *testing.F) {
 	}
 	for line := range strings.Lines(string(data)) {
 		f.Add([]byte(line))
+		// And with whitespace between every token.
+		var indented bytes.Buffer
+		if json.Indent(&indented, []byte(line), " ", "\t") == nil {
+			f.Add(indented.Bytes())
+		}
 	}
 	f.Add([]byte(`{"eventTime":"2026-11-01T00:00:00Z","userIdentity":null,"resources":null,"requestParameters":{"keyId":"k","encryptionContext":{"a":"b"},"operations":["Decrypt"]},"eventSource":"kms.amazonaws.com"}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -73,7 +79,7 @@ func FuzzFastRecord(f *testing.F) {
 			return
 		}
 		var fast, slow record
-		in := interner{}
+		in := newInterner()
 		if parseRecord(b, &fast, in) != nil {
 			return
 		}

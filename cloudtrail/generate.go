@@ -19,27 +19,39 @@ type GenOptions struct {
 	Days  int       // default 30
 	// Total is the number of events the times spread over (default 1,000,000).
 	Total int
+	// Unexplained is the share of KMS events that are successful calls the
+	// graph denies (default 0.005), Denied the share that are AccessDenied
+	// by a caller the graph denies (default 0.015); a negative share is none.
+	Unexplained, Denied float64
 }
 
 // Generator writes realistic CloudTrail records for an organization's
 // principals and keys, deterministically from its seed: Zipf-distributed
 // callers (a few busy roles, many quiet ones), mostly their own account's
-// keys, cross-account calls in both copies (caller's and key owner's,
-// linked by sharedEventID), calls through S3, EBS, RDS, Secrets Manager,
-// DynamoDB and Lambda with their encryption contexts, role sessions with
-// and without sessionContext, keys named by ARN, alias or key ID, 1.5%
-// AccessDenied, and a fifth of events from other services. Each record is
-// about as long as a real one (1–1.5 KB).
+// keys, and mostly calls the graph allows — by a principal who-can lists
+// for the key and operation, through a service only where the key allows
+// it — with GenOptions' small shares of calls the snapshot cannot explain
+// and of AccessDenied by callers it denies; cross-account calls in both
+// copies (caller's and key owner's, linked by sharedEventID), calls through
+// S3, EBS, RDS, Secrets Manager, DynamoDB and Lambda with their encryption
+// contexts, role sessions with and without sessionContext, keys named by
+// ARN, alias or key ID, and a fifth of events from other services. Each
+// record is about as long as a real one (1–1.5 KB). It streams: what it
+// keeps grows with the organization (who may use each key, the questions
+// asked of the graph), not with the events written.
 type Generator struct {
+	g          *graph.Graph
 	rng        *rand.Rand
-	zipf       *rand.Zipf
+	zipf       *rand.Zipf // over principals
+	keyZipf    *rand.Zipf // over keys
 	o          GenOptions
 	principals []*graph.Principal
 	keys       []*graph.Key
 	byAccount  map[string][]int // indices into keys
-	// users are, per key, the principals who-can says may decrypt with
-	// it (ALLOW or CONDITIONAL, as themselves): most calls are theirs.
-	users [][]*graph.Principal
+	// users are, per key and operation (kmsOps), the principals who-can
+	// says may make it (ALLOW or CONDITIONAL, as themselves).
+	users [][][]*graph.Principal
+	asked map[genQuery]bool
 	n     int
 }
 
@@ -54,7 +66,19 @@ func NewGenerator(g *graph.Graph, o GenOptions) (*Generator, error) {
 	if o.Total == 0 {
 		o.Total = 1_000_000
 	}
-	gn := &Generator{rng: rand.New(rand.NewPCG(o.Seed, 0x6b68)), o: o, byAccount: map[string][]int{}} //nolint:gosec // deterministic test data, not secrets
+	switch {
+	case o.Unexplained == 0:
+		o.Unexplained = 0.005
+	case o.Unexplained < 0:
+		o.Unexplained = 0
+	}
+	switch {
+	case o.Denied == 0:
+		o.Denied = 0.015
+	case o.Denied < 0:
+		o.Denied = 0
+	}
+	gn := &Generator{g: g, rng: rand.New(rand.NewPCG(o.Seed, 0x6b68)), o: o, byAccount: map[string][]int{}, asked: map[genQuery]bool{}} //nolint:gosec // deterministic test data, not secrets
 	for _, p := range g.Principals() {
 		if !p.ServiceLinked() {
 			gn.principals = append(gn.principals, p)
@@ -63,22 +87,16 @@ func NewGenerator(g *graph.Graph, o GenOptions) (*Generator, error) {
 	for _, k := range g.Keys() {
 		gn.keys = append(gn.keys, k)
 		gn.byAccount[k.Account] = append(gn.byAccount[k.Account], len(gn.keys)-1)
-		whos, err := g.WhoCan("kms:Decrypt", k.ARN, k.Region, 0)
-		if err != nil {
-			return nil, fmt.Errorf("generate events: %w", err)
-		}
-		var users []*graph.Principal
-		for _, w := range whos {
-			if p := g.Principal(w.Principal); p != nil && !p.ServiceLinked() {
-				users = append(users, p)
-			}
-		}
-		gn.users = append(gn.users, users)
 	}
 	if len(gn.principals) == 0 || len(gn.keys) == 0 {
 		return nil, fmt.Errorf("generate events: the organization has %d principals and %d keys", len(gn.principals), len(gn.keys))
 	}
+	var err error
+	if gn.users, err = whoMay(g, gn.keys); err != nil {
+		return nil, err
+	}
 	gn.zipf = rand.NewZipf(gn.rng, 1.2, 4, uint64(len(gn.principals)-1)) //nolint:gosec // a length, not negative
+	gn.keyZipf = rand.NewZipf(gn.rng, 1.2, 4, uint64(len(gn.keys)-1))    //nolint:gosec // a length, not negative
 	return gn, nil
 }
 
@@ -132,40 +150,27 @@ func (gn *Generator) Append(b []byte) []byte {
 	gn.n++
 	span := time.Duration(gn.o.Days) * 24 * time.Hour
 	t := gn.o.Start.Add(time.Duration(int64(span) / int64(gn.o.Total) * int64(i%gn.o.Total)))
-	// 97% of calls by a principal the key's policies allow (busy keys and
-	// busy callers Zipf-distributed), 3% by anyone: denials and the uses a
-	// snapshot cannot explain.
 	p := gn.principals[gn.zipf.Uint64()]
-	ki := r.IntN(len(gn.keys))
-	if own := gn.byAccount[p.Account]; len(own) > 0 && r.IntN(100) < 80 {
-		ki = own[r.IntN(len(own))]
-	}
-	if users := gn.users[ki]; len(users) > 0 && r.IntN(100) < 97 {
-		p = users[min(gn.zipf.Uint64(), uint64(len(users)-1))] //nolint:gosec // a length, not negative
-	}
-	k := gn.keys[ki]
 	session := "s-" + strconv.Itoa(r.IntN(1000))
 	source, name := "kms.amazonaws.com", ""
+	var k *graph.Key
+	via, denied := -1, false
 	if r.IntN(100) < 20 {
 		ev := otherEvents[r.IntN(len(otherEvents))]
 		source, name = ev.source, ev.name
-	} else {
-		x := r.IntN(100)
-		for _, op := range kmsOps {
-			if x < op.pct {
-				name = op.name
-				break
-			}
-			x -= op.pct
+		k = gn.keys[r.IntN(len(gn.keys))]
+		if own := gn.byAccount[p.Account]; len(own) > 0 {
+			k = gn.keys[own[r.IntN(len(own))]]
 		}
+	} else {
+		c := gn.drawCall(p, gn.kindOf())
+		p, k, name, via, denied = c.p, gn.keys[c.ki], kmsOps[c.op].name, c.via, c.kind == genDenied
 	}
 	cross := k.Account != p.Account
-	ownerCopy := cross && r.IntN(2) == 0
-	via := -1
-	if source == "kms.amazonaws.com" && name != "DescribeKey" && r.IntN(2) == 0 {
-		via = r.IntN(len(viaServices))
-	}
-	denied := r.IntN(1000) < 15
+	// The key owner's copy names the caller by unique ID only; a call
+	// through a service is written as the caller's copy, which says so
+	// (invokedBy).
+	ownerCopy := cross && r.IntN(2) == 0 && via < 0
 
 	b = append(b, `{"eventVersion":"1.11","userIdentity":{`...)
 	switch {

@@ -95,7 +95,8 @@ func TestDemoUsage(t *testing.T) {
 	if len(r.Unexplained) != 1 {
 		t.Fatalf("unexplained: %+v", r.Unexplained)
 	}
-	if u := r.Unexplained[0]; u.Principal != "arn:aws:iam::222222222222:user/dilip-no-policy" || u.Key != reportsKey || u.Calls != 1 || u.ViaService != "" || u.Answer == nil || u.Answer.Decision != eval.Deny {
+	if u := r.Unexplained[0]; u.Principal != "arn:aws:iam::222222222222:user/dilip-no-policy" || u.Uses != 1 || len(u.Examples) != 1 || u.Examples[0].Key != reportsKey ||
+		u.Calls != 1 || u.ViaService != "" || u.Answer == nil || u.Answer.Decision != eval.Deny {
 		t.Errorf("unexplained: %+v", u)
 	}
 

@@ -6,39 +6,71 @@ package cloudtrail
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"strings"
+	"math/bits"
 	"time"
-	"unicode/utf8"
 )
 
 // interner shares the strings records repeat (services, operations,
-// Regions, accounts, role ARNs, key IDs), bounded.
-type interner map[string]string
+// Regions, accounts, role ARNs, key IDs), bounded. A direct-mapped cache of
+// recent strings, indexed by a hash of a few of their bytes, answers most
+// lookups with one comparison, before the map's hash of the whole string.
+type interner struct {
+	m      map[string]string
+	recent [1 << recentBits]string
+}
 
-const maxInterned = 1 << 16
+const (
+	maxInterned = 1 << 16
+	recentBits  = 12
+)
 
-func (in interner) get(b []byte) string {
-	if s, ok := in[string(b)]; ok {
+func newInterner() *interner { return &interner{m: map[string]string{}} }
+
+func (in *interner) get(b []byte) string {
+	h := quickHash(b)
+	if s := in.recent[h]; s == string(b) {
 		return s
 	}
-	s := string(b)
-	if len(in) < maxInterned {
-		in[s] = s
+	s, ok := in.m[string(b)]
+	if !ok {
+		s = string(b)
+		if len(in.m) < maxInterned {
+			in.m[s] = s
+		}
 	}
+	in.recent[h] = s
 	return s
+}
+
+// quickHash hashes b's length and its first and last 8 bytes (strings that
+// share them, ARNs of one account, collide in the cache: they then go to
+// the map) to recentBits bits.
+func quickHash(b []byte) uint64 {
+	var x uint64
+	if len(b) >= 8 {
+		x = binary.LittleEndian.Uint64(b) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(b[len(b)-8:]), 29)
+	} else {
+		for _, c := range b {
+			x = x<<8 | uint64(c)
+		}
+	}
+	x ^= uint64(len(b)) << 56
+	return (x * 0x9e3779b97f4a7c15) >> (64 - recentBits)
 }
 
 // rp parses one record's bytes.
 type rp struct {
 	b  []byte
 	i  int
-	in interner
+	in *interner
 }
 
 func (p *rp) ws() {
-	for p.i < len(p.b) {
+	// Records are mostly compact: one comparison rules whitespace out.
+	for p.i < len(p.b) && p.b[p.i] <= ' ' {
 		switch p.b[p.i] {
 		case ' ', '\t', '\n', '\r':
 			p.i++
@@ -51,7 +83,7 @@ func (p *rp) ws() {
 // null reads null when it is next.
 func (p *rp) null() bool {
 	p.ws()
-	if bytes.HasPrefix(p.b[p.i:], []byte("null")) {
+	if p.i < len(p.b) && p.b[p.i] == 'n' && bytes.HasPrefix(p.b[p.i:], []byte("null")) {
 		p.i += 4
 		return true
 	}
@@ -78,17 +110,28 @@ func (p *rp) strBytes() ([]byte, error) {
 	if p.i >= len(p.b) || p.b[p.i] != '"' {
 		return nil, errSlow
 	}
-	end := stringEnd(p.b, p.i)
-	if end < 0 {
+	// encoding/json replaces invalid UTF-8 and reads escapes: its job.
+	end, plain := scanString(p.b, p.i)
+	if end < 0 || !plain {
 		return nil, errSlow
 	}
 	v := p.b[p.i+1 : end]
-	// encoding/json replaces invalid UTF-8 and reads escapes: its job.
-	if bytes.IndexByte(v, '\\') >= 0 || !utf8.Valid(v) {
-		return nil, errSlow
-	}
 	p.i = end + 1
 	return v, nil
+}
+
+// key reads an object's key, the whitespace before it skipped.
+func (p *rp) key() ([]byte, error) {
+	if p.i >= len(p.b) || p.b[p.i] != '"' {
+		return nil, errSlow
+	}
+	end, plain := scanString(p.b, p.i)
+	if end < 0 || !plain {
+		return nil, errSlow
+	}
+	k := p.b[p.i+1 : end]
+	p.i = end + 1
+	return k, nil
 }
 
 func (p *rp) str() (string, error) {
@@ -105,7 +148,8 @@ func (p *rp) istr() (string, error) {
 }
 
 // object calls fn for each key of the object next (none for null); fn
-// must read the key's value.
+// must read the key's value, whitespace before it included (as null, raw
+// and strBytes do).
 func (p *rp) object(fn func(key []byte) error) error {
 	if p.null() {
 		return nil
@@ -119,17 +163,18 @@ func (p *rp) object(fn func(key []byte) error) error {
 		p.i++
 		return nil
 	}
+	// Whitespace is skipped after '{' and ',' (next), and by each reader
+	// of a value before it, not again here.
 	for {
-		k, err := p.strBytes()
-		if err != nil || k == nil {
-			return errSlow
+		k, err := p.key()
+		if err != nil {
+			return err
 		}
 		p.ws()
 		if p.i >= len(p.b) || p.b[p.i] != ':' {
 			return errSlow
 		}
 		p.i++
-		p.ws()
 		if err := fn(k); err != nil {
 			return err
 		}
@@ -139,7 +184,8 @@ func (p *rp) object(fn func(key []byte) error) error {
 	}
 }
 
-// array calls fn for each element of the array next (none for null).
+// array calls fn for each element of the array next (none for null); fn
+// must read it, whitespace before it included.
 func (p *rp) array(fn func() error) error {
 	if p.null() {
 		return nil
@@ -154,7 +200,6 @@ func (p *rp) array(fn func() error) error {
 		return nil
 	}
 	for {
-		p.ws()
 		if err := fn(); err != nil {
 			return err
 		}
@@ -188,40 +233,53 @@ func (p *rp) skip() error {
 	return err
 }
 
-// foldSet holds field names lower-cased: encoding/json matches names
-// without regard to case, so a key that is one of them in another case
-// is left to it.
-type foldSet map[string]bool
+// foldSet holds field names by length: encoding/json matches names
+// without regard to case, so a key that is one of them in another case is
+// left to it. By length, most keys are ruled out without a comparison.
+type foldSet [maxFoldLen][]string
 
-func newFoldSet(names ...string) foldSet {
-	s := foldSet{}
+const maxFoldLen = 32
+
+func newFoldSet(names ...string) *foldSet {
+	s := &foldSet{}
 	for _, n := range names {
-		s[strings.ToLower(n)] = true
+		s[len(n)] = append(s[len(n)], n)
 	}
 	return s
 }
 
+// has reports whether k (ASCII) is one of s's names in any case.
+func (s *foldSet) has(k []byte) bool {
+	if len(k) >= maxFoldLen {
+		return false
+	}
+	for _, n := range s[len(k)] {
+		if asciiEqualFold(k, n) {
+			return true
+		}
+	}
+	return false
+}
+
+func asciiEqualFold(k []byte, n string) bool {
+	for i := range len(k) {
+		a, b := k[i], n[i]
+		if a == b {
+			continue
+		}
+		// Bytes that differ match only as the two cases of a letter.
+		if c := a | 0x20; c != b|0x20 || c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return true
+}
+
 // other skips the value of key k, not one of s's names as spelled; a name
 // of s in another case is left to encoding/json.
-func (p *rp) other(k []byte, s foldSet) error {
-	var buf [64]byte
-	if len(k) <= len(buf) {
-		for i, c := range k {
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			buf[i] = c
-		}
-		if s[string(buf[:len(k)])] {
-			return errSlow
-		}
-	} else if bytes.IndexByte(k, '\\') >= 0 || !utf8.Valid(k) {
+func (p *rp) other(k []byte, s *foldSet) error {
+	if !isASCII(k) || s.has(k) { // a non-ASCII letter may fold to ASCII (the Kelvin sign)
 		return errSlow
-	}
-	for _, c := range k {
-		if c >= 0x80 { // a non-ASCII letter may fold to ASCII (the Kelvin sign)
-			return errSlow
-		}
 	}
 	return p.skip()
 }
@@ -233,7 +291,7 @@ func valueEnd(b []byte, i int) (int, error) {
 	}
 	switch b[i] {
 	case '"':
-		e := stringEnd(b, i)
+		e, _ := scanString(b, i)
 		if e < 0 {
 			return 0, errSlow
 		}
@@ -243,7 +301,7 @@ func valueEnd(b []byte, i int) (int, error) {
 		for k := i; k < len(b); k++ {
 			switch b[k] {
 			case '"':
-				e := stringEnd(b, k)
+				e, _ := scanString(b, k)
 				if e < 0 {
 					return 0, errSlow
 				}

@@ -20,7 +20,8 @@ import (
 //	SELECT eventTime, eventSource, eventName, awsRegion, userIdentity,
 //	       requestParameters, resources, errorCode, errorMessage,
 //	       recipientAccountId, sharedEventID, eventID FROM <store> WHERE …
-func (rd *reader) lakeRow(path string) error {
+func (rd *reader) lakeRow(at elemPath) error {
+	path := at.String()
 	start := rd.lx.offset()
 	v, err := rd.lx.value()
 	if err != nil {
@@ -38,7 +39,7 @@ func (rd *reader) lakeRow(path string) error {
 			}
 		}
 	}
-	return rd.emit(start, &rec, path)
+	return rd.emit(start, &rec, at)
 }
 
 func setColumn(rec *record, col, v string) error {

@@ -110,7 +110,7 @@ type reader struct {
 	name    string
 	gzipped bool
 	lx      *lexer
-	in      interner
+	in      *interner
 	opts    Options
 	fn      func(*usage.Event) error
 	stats   Stats
@@ -128,7 +128,7 @@ func Read(ctx context.Context, name string, r io.Reader, opts Options, fn func(*
 // state is what one goroutine reuses from file to file: a month of an
 // organization's trail is hundreds of thousands of small files.
 type state struct {
-	in  interner
+	in  *interner
 	buf []byte
 	br  *bufio.Reader
 	zr  *gzip.Reader
@@ -139,7 +139,7 @@ const maxKeptBuffer = 4 << 20
 
 func (st *state) read(ctx context.Context, name string, r io.Reader, opts Options, fn func(*usage.Event) error) (Stats, error) {
 	if st.in == nil {
-		st.in = interner{}
+		st.in = newInterner()
 	}
 	if st.br == nil {
 		st.br = bufio.NewReaderSize(r, 64<<10)
@@ -228,7 +228,7 @@ func (rd *reader) top() error {
 				records = true
 				rd.form(FormRecords)
 			}
-			err = rd.record(path)
+			err = rd.record(elemPath{path, -1})
 		case c == '{':
 			err = rd.container(path)
 		case records:
@@ -309,7 +309,7 @@ func (rd *reader) container(path string) error {
 }
 
 // array reads an array (or null) of elements.
-func (rd *reader) array(path string, each func(string) error) error {
+func (rd *reader) array(path string, each func(elemPath) error) error {
 	c, ok := rd.lx.peek()
 	switch {
 	case ok && c == 'n':
@@ -330,14 +330,28 @@ func (rd *reader) array(path string, each func(string) error) error {
 	return rd.fail(path, rd.lx.readErr())
 }
 
+// elemPath is a value's JSON path, formatted only for an error (a path
+// string per record was an allocation per record).
+type elemPath struct {
+	parent string
+	i      int // -1: the parent is the path
+}
+
+func (p elemPath) String() string {
+	if p.i < 0 {
+		return p.parent
+	}
+	return p.parent + "[" + strconv.Itoa(p.i) + "]"
+}
+
 // elements reads an array's elements, its '[' read.
-func (rd *reader) elements(path string, each func(string) error) error {
+func (rd *reader) elements(path string, each func(elemPath) error) error {
 	if c, ok := rd.lx.peek(); ok && c == ']' {
 		rd.lx.pos++
 		return nil
 	}
 	for i := 0; ; i++ {
-		if err := each(path + "[" + strconv.Itoa(i) + "]"); err != nil {
+		if err := each(elemPath{path, i}); err != nil {
 			return err
 		}
 		more, err := rd.lx.next(']')
@@ -352,7 +366,7 @@ func (rd *reader) elements(path string, each func(string) error) error {
 
 // record reads one record: parsed in place when the buffer holds it whole,
 // else read whole first.
-func (rd *reader) record(path string) error {
+func (rd *reader) record(at elemPath) error {
 	lx := rd.lx
 	if c, ok := lx.peek(); ok && c == '{' {
 		if len(lx.buf)-lx.pos < 64<<10 {
@@ -363,36 +377,37 @@ func (rd *reader) record(path string) error {
 		if n, err := parseRecordPrefix(lx.buf[lx.pos:], rec, rd.in); err == nil {
 			start := lx.offset()
 			lx.pos += n
-			return rd.emit(start, rec, path)
+			return rd.emit(start, rec, at)
 		}
 	}
 	start := rd.lx.offset()
 	v, err := rd.lx.value()
 	if err != nil {
-		return rd.failAt(start, path, err)
+		return rd.failAt(start, at.String(), err)
 	}
-	return rd.decode(start, path, v)
+	return rd.decode(start, at, v)
 }
 
 // decode decodes a record's bytes and passes the event on.
-func (rd *reader) decode(start int64, path string, v []byte) error {
+func (rd *reader) decode(start int64, at elemPath, v []byte) error {
 	if v[0] != '{' {
-		return rd.failAt(start, path, fmt.Errorf("expected a record object, found %.20s", v))
+		return rd.failAt(start, at.String(), fmt.Errorf("expected a record object, found %.20s", v))
 	}
 	rec := &rd.rec
 	rec.reset()
 	if parseRecord(v, rec, rd.in) != nil {
 		*rec = record{}
 		if err := json.Unmarshal(v, rec); err != nil {
-			return rd.failAt(start, path, err)
+			return rd.failAt(start, at.String(), err)
 		}
 	}
-	return rd.emit(start, rec, path)
+	return rd.emit(start, rec, at)
 }
 
 // lookup reads one of lookup-events' Events: the record is the string
 // CloudTrailEvent.
-func (rd *reader) lookup(path string) error {
+func (rd *reader) lookup(at elemPath) error {
+	path := at.String()
 	start := rd.lx.offset()
 	v, err := rd.lx.value()
 	if err != nil {
@@ -413,13 +428,13 @@ func (rd *reader) lookup(path string) error {
 		var rec record
 		return rd.failAt(start, path, fmt.Errorf("the record: %w", json.Unmarshal(inner, &rec)))
 	}
-	return rd.decode(start, path, bytes.TrimSpace(inner))
+	return rd.decode(start, elemPath{path, -1}, bytes.TrimSpace(inner))
 }
 
 // emit converts a record and passes it on when within the window.
-func (rd *reader) emit(start int64, rec *record, path string) error {
+func (rd *reader) emit(start int64, rec *record, at elemPath) error {
 	if err := rec.event(&rd.ev, rd.in); err != nil {
-		return rd.failAt(start, path, err)
+		return rd.failAt(start, at.String(), err)
 	}
 	if !rd.opts.keep(rd.ev.Time) {
 		rd.stats.Skipped++
@@ -432,7 +447,7 @@ func (rd *reader) emit(start int64, rec *record, path string) error {
 		}
 	}
 	if err := rd.fn(&rd.ev); err != nil {
-		return fmt.Errorf("%s: %s: %w", rd.name, path, err)
+		return fmt.Errorf("%s: %s: %w", rd.name, at, err)
 	}
 	return nil
 }

@@ -106,7 +106,7 @@ func parseTime(s string) (time.Time, error) {
 
 // event converts a record into e; the error
 // names the field at fault.
-func (r *record) event(e *usage.Event, in interner) error {
+func (r *record) event(e *usage.Event, in *interner) error {
 	*e = usage.Event{
 		Source: r.EventSource, Name: r.EventName, Region: r.AWSRegion,
 		SourceIP: r.SourceIPAddress, UserAgent: r.UserAgent,

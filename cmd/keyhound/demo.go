@@ -38,7 +38,7 @@ for the demo organization; --write FILE saves it as a snapshot file.`,
 				return err
 			}
 			if isTerminal(cmd.OutOrStdout()) && !tour {
-				return runTUI(cmd, demoName, "", cloudtrail.Options{})
+				return runTUI(cmd, demoName, "", cloudtrail.Options{}, nil)
 			}
 			g, err := loadGraph(demoName, cmd.ErrOrStderr())
 			if err != nil {

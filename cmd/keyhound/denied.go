@@ -23,6 +23,7 @@ func newDeniedCmd() *cobra.Command {
 		aws          trailAWS
 		o            graph.DeniedOptions
 		asJSON       bool
+		limit        int
 	)
 	cmd := &cobra.Command{
 		Use:   `denied ["MESSAGE"] [--snapshot FILE]`,
@@ -59,7 +60,7 @@ conditional, 3 bad input (and 0 when the message is only parsed, without
 				if err != nil {
 					return &exitError{code: exitBadInput, err: err}
 				}
-				return runDeniedTrail(cmd, snapPath, trailPath, to, &aws, asJSON)
+				return runDeniedTrail(cmd, snapPath, trailPath, to, &aws, asJSON, limit)
 			}
 			text := strings.Join(args, " ")
 			if text == "" || text == "-" {
@@ -121,6 +122,7 @@ conditional, 3 bad input (and 0 when the message is only parsed, without
 	f.StringVar(&trailPath, "cloudtrail", "", "explain every AccessDenied or KMS error event in these CloudTrail events (a file, a directory or s3://bucket/prefix, as usage reads) and group them by root cause")
 	f.StringVar(&since, "since", "", "with --cloudtrail: keep events at or after this date, time or age (30d)")
 	f.StringVar(&until, "until", "", "with --cloudtrail: keep events before this date, time or age")
+	f.IntVar(&limit, "limit", defaultLimit, "with --cloudtrail: list at most this many groups (0: all); --json lists all unless given")
 	aws.register(f)
 	f.BoolVar(&asJSON, "json", false, "print {message, request, decision, denied_by, reasons, message_layer, agrees_with_message, also_denying, explanations, fixes} as JSON")
 	return cmd

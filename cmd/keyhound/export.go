@@ -37,6 +37,7 @@ func newExportCmd() *cobra.Command {
 		snapPath, format, out, severity string
 		trailPath                       string
 		trailOpts                       func() (cloudtrail.Options, error)
+		aws                             trailAWS
 		o                               export.Options
 		decisions                       []string
 	)
@@ -84,7 +85,8 @@ func newExportCmd() *cobra.Command {
 				if err != nil {
 					return &exitError{code: exitBadInput, err: err}
 				}
-				if o.Usage, err = edgeUsage(cmd.Context(), g, trailPath, w); err != nil {
+				aws.stderr = cmd.ErrOrStderr()
+				if o.Usage, err = edgeUsage(cmd.Context(), g, trailPath, w, &aws); err != nil {
 					return &exitError{code: exitBadInput, err: err}
 				}
 			}
@@ -112,6 +114,7 @@ func newExportCmd() *cobra.Command {
 	f.BoolVar(&o.Escalation, "escalation", false, "add can-escalate-to edges: who can make themselves able to use each key, and the API calls (steps)")
 	f.IntVar(&o.EscalationDepth, "escalation-depth", 0, "steps an escalation path may take before the action on the key (default 3)")
 	trailOpts = trailWindow(f)
+	aws.register(f)
 	f.StringVar(&trailPath, "cloudtrail", "", "CloudTrail events (as keyhound usage reads them, or @demo): uses and last_used on the access edges (json)")
 	f.IntVar(&o.Workers, "workers", runtime.GOMAXPROCS(0), "who-can computations in parallel (default: the CPUs Go may use)")
 	return cmd

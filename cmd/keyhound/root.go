@@ -25,7 +25,7 @@ happened and what the smallest fix is.`,
 			if !isTerminal(cmd.OutOrStdout()) {
 				return cmd.Help()
 			}
-			return runTUI(cmd, demoName, "", cloudtrail.Options{})
+			return runTUI(cmd, demoName, "", cloudtrail.Options{}, nil)
 		},
 	}
 	// --version prints the line `keyhound version` prints.

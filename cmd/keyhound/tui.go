@@ -15,6 +15,7 @@ import (
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/diff"
 	"github.com/keyhound/keyhound/graph/snapshot"
+	"github.com/keyhound/keyhound/scanner"
 	"github.com/keyhound/keyhound/ui"
 )
 
@@ -67,7 +68,9 @@ and the explanation; i: paste an error).`,
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}
-			return runTUI(cmd, snap, trail, o)
+			// s3:// trails are read with the credentials flags scan takes.
+			aws := &trailAWS{ao: scanner.AWSOptions{Profile: sf.ao.Profile, Region: sf.ao.Region, EndpointURL: sf.ao.EndpointURL}, workers: cloudtrail.DefaultS3Workers}
+			return runTUI(cmd, snap, trail, o, aws)
 		},
 	}
 	cmd.Flags().StringVar(&snap, "snapshot", "", "snapshot file to browse (@demo: the built-in demo organization)")
@@ -83,7 +86,7 @@ and the explanation; i: paste an error).`,
 // runTUI loads a snapshot and runs the TUI on it until the user quits.
 // With trail, the CloudTrail events are read and joined behind the loading
 // frame too.
-func runTUI(cmd *cobra.Command, path, trail string, window cloudtrail.Options) error {
+func runTUI(cmd *cobra.Command, path, trail string, window cloudtrail.Options, aws *trailAWS) error {
 	if !isTerminal(cmd.OutOrStdout()) {
 		return &exitError{code: exitBadInput, err: fmt.Errorf("the TUI needs a terminal; for scripts use who-can, can, what-can, findings with --json")}
 	}
@@ -104,7 +107,7 @@ func runTUI(cmd *cobra.Command, path, trail string, window cloudtrail.Options) e
 		if err != nil || trail == "" {
 			return g, nil, err
 		}
-		r, err := loadUsage(ctx, g, trail, window, progress)
+		r, err := loadUsage(ctx, g, trail, window, aws, progress)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -24,9 +24,10 @@ const trailStage = "reading CloudTrail events"
 // reports.
 const progressEvery = 1 << 14
 
-// loadUsage reads the events under path and joins them to g, as
-// `keyhound usage` does, telling progress how many events it has read.
-func loadUsage(ctx context.Context, g *graph.Graph, path string, o cloudtrail.Options, progress func(ui.LoadProgress)) (*usage.Report, error) {
+// loadUsage reads the events under path (s3://… through aws, the default
+// credentials when nil) and joins them to g, as `keyhound usage` does,
+// telling progress how many events it has read.
+func loadUsage(ctx context.Context, g *graph.Graph, path string, o cloudtrail.Options, aws *trailAWS, progress func(ui.LoadProgress)) (*usage.Report, error) {
 	progress(ui.LoadProgress{Stage: trailStage, Unit: "events"})
 	js := make([]*usage.Joiner, runtime.GOMAXPROCS(0))
 	counts := make([]int, len(js))
@@ -36,9 +37,14 @@ func loadUsage(ctx context.Context, g *graph.Graph, path string, o cloudtrail.Op
 	var read atomic.Int64
 	readEvents := cloudtrail.ReadConcurrent
 	if cloudtrail.IsS3(path) {
-		// The default credentials; no progress line on stderr, which the
-		// TUI owns: the loading frame counts the events.
-		readEvents = defaultTrailAWS().readS3
+		// No progress line on stderr, which the TUI owns: the loading
+		// frame counts the events.
+		quiet := trailAWS{workers: cloudtrail.DefaultS3Workers}
+		if aws != nil {
+			quiet = *aws
+		}
+		quiet.stderr = nil
+		readEvents = quiet.readS3
 	}
 	st, err := readEvents(ctx, path, o, len(js), func(w int, e *usage.Event) error {
 		js[w].Add(e)
@@ -58,25 +64,22 @@ func loadUsage(ctx context.Context, g *graph.Graph, path string, o cloudtrail.Op
 	return js[0].Report(usage.Options{})
 }
 
-// defaultTrailAWS reads s3:// trails with the default credentials chain
-// (AWS_PROFILE and the rest) and no progress line.
-func defaultTrailAWS() *trailAWS { return &trailAWS{workers: cloudtrail.DefaultS3Workers} }
-
-// trailWindow registers --since and --until for a command that reads
-// CloudTrail events besides its main work (tui, export), as keyhound usage
-// reads them; get gives the window.
+// trailWindow registers --since, --until and --unused-for for a command
+// that reads CloudTrail events besides its main work (tui, export), as
+// keyhound usage reads them; get gives the window.
 func trailWindow(f *pflag.FlagSet) (get func() (cloudtrail.Options, error)) {
-	var since, until string
+	var since, until, unusedFor string
 	f.StringVar(&since, "since", "", "with --cloudtrail: keep events at or after this date, time or age (30d)")
 	f.StringVar(&until, "until", "", "with --cloudtrail: keep events before this date, time or age")
-	return func() (cloudtrail.Options, error) { return window(since, until, "", time.Now()) }
+	f.StringVar(&unusedFor, "unused-for", "", "with --cloudtrail: the window is this long before --until (90d), as for keyhound usage")
+	return func() (cloudtrail.Options, error) { return window(since, until, unusedFor, time.Now()) }
 }
 
 // edgeUsage reads the events under path and joins them to g, as keyhound
 // usage does, by access edge for export --cloudtrail: per principal, key
 // and action, and per principal and key (any action).
-func edgeUsage(ctx context.Context, g *graph.Graph, path string, o cloudtrail.Options) (map[export.UseKey]export.EdgeUse, error) {
-	j, err := joinTrail(ctx, g, path, o, defaultTrailAWS())
+func edgeUsage(ctx context.Context, g *graph.Graph, path string, o cloudtrail.Options, aws *trailAWS) (map[export.UseKey]export.EdgeUse, error) {
+	j, err := joinTrail(ctx, g, path, o, aws)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/pflag"
+
 	"github.com/keyhound/keyhound/cloudtrail"
 	"github.com/keyhound/keyhound/ui"
 )
@@ -21,7 +23,7 @@ func TestLoadUsageReportsTheEvents(t *testing.T) {
 	}
 	var stages []string
 	last := map[string]ui.LoadProgress{}
-	r, err := loadUsage(context.Background(), g, cloudtrail.Demo, cloudtrail.Options{}, func(p ui.LoadProgress) {
+	r, err := loadUsage(context.Background(), g, cloudtrail.Demo, cloudtrail.Options{}, nil, func(p ui.LoadProgress) {
 		if len(stages) == 0 || stages[len(stages)-1] != p.Stage {
 			stages = append(stages, p.Stage)
 		}
@@ -39,7 +41,7 @@ func TestLoadUsageReportsTheEvents(t *testing.T) {
 	if len(r.Uses) == 0 || len(r.Denials) == 0 {
 		t.Errorf("no uses or denials: %+v", r.Stats)
 	}
-	if _, err := loadUsage(context.Background(), g, t.TempDir()+"/missing", cloudtrail.Options{}, func(ui.LoadProgress) {}); err == nil {
+	if _, err := loadUsage(context.Background(), g, t.TempDir()+"/missing", cloudtrail.Options{}, nil, func(ui.LoadProgress) {}); err == nil {
 		t.Error("a missing path reads")
 	}
 }
@@ -89,7 +91,7 @@ func TestCloudTrailWindowInTUIAndExport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	all, err := loadUsage(context.Background(), g, cloudtrail.Demo, cloudtrail.Options{}, func(ui.LoadProgress) {})
+	all, err := loadUsage(context.Background(), g, cloudtrail.Demo, cloudtrail.Options{}, nil, func(ui.LoadProgress) {})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +99,7 @@ func TestCloudTrailWindowInTUIAndExport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	early, err := loadUsage(context.Background(), g, cloudtrail.Demo, w, func(ui.LoadProgress) {})
+	early, err := loadUsage(context.Background(), g, cloudtrail.Demo, w, nil, func(ui.LoadProgress) {})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,5 +112,26 @@ func TestCloudTrailWindowInTUIAndExport(t *testing.T) {
 	}
 	if code, _, errOut := runCLI(t, "", "export", "--snapshot", "@demo", "--format", "json", "--cloudtrail", "@demo", "--since", "someday"); code != exitBadInput || !strings.Contains(errOut, "--since") {
 		t.Errorf("a bad --since: exit %d: %s", code, errOut)
+	}
+}
+
+// TestTrailWindowUnusedFor: tui and export take --unused-for as usage does.
+func TestTrailWindowUnusedFor(t *testing.T) {
+	f := pflag.NewFlagSet("x", pflag.ContinueOnError)
+	get := trailWindow(f)
+	if err := f.Parse([]string{"--until", "2026-12-01", "--unused-for", "90d"}); err != nil {
+		t.Fatal(err)
+	}
+	o, err := get()
+	if err != nil || !o.Since.Equal(time.Date(2026, 9, 2, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("--until 2026-12-01 --unused-for 90d: %+v %v", o, err)
+	}
+	f = pflag.NewFlagSet("x", pflag.ContinueOnError)
+	get = trailWindow(f)
+	if err := f.Parse([]string{"--since", "30d", "--unused-for", "90d"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := get(); err == nil || !strings.Contains(err.Error(), "not both") {
+		t.Errorf("--since with --unused-for: %v", err)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"runtime"
 	"strconv"
 	"strings"
@@ -15,13 +14,13 @@ import (
 	"github.com/keyhound/keyhound/cloudtrail"
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/usage"
-	"github.com/keyhound/keyhound/internal/plural"
 )
 
 func newUsageCmd() *cobra.Command {
 	var (
 		snapPath, trailPath, since, until, unusedFor string
 		asJSON, awsManaged                           bool
+		limit                                        int
 		aws                                          trailAWS
 	)
 	cmd := &cobra.Command{
@@ -77,9 +76,12 @@ Exit codes: 0 done, 3 bad input (the error names the file, byte and JSON path).`
 				return err
 			}
 			if asJSON {
+				if cmd.Flags().Changed("limit") {
+					r.Limit(limit)
+				}
 				return writeJSON(cmd.OutOrStdout(), r)
 			}
-			return writeUsage(cmd.OutOrStdout(), g, r)
+			return writeUsage(cmd.OutOrStdout(), g, r, limit)
 		},
 	}
 	f := cmd.Flags()
@@ -90,6 +92,7 @@ Exit codes: 0 done, 3 bad input (the error names the file, byte and JSON path).`
 	f.StringVar(&unusedFor, "unused-for", "", "the window for unused access: --since this long before --until (90d)")
 	f.BoolVar(&awsManaged, "aws-managed", false, "list unused access to AWS managed keys too (their policies cannot be edited)")
 	f.BoolVar(&asJSON, "json", false, "print {stats, uses, unused, unused_grants, unused_keys, unexplained, denials} as JSON")
+	f.IntVar(&limit, "limit", defaultLimit, "list at most this many entries per section (0: all); --json lists all unless given")
 	aws.register(f)
 	_ = cmd.MarkFlagRequired("snapshot")
 	_ = cmd.MarkFlagRequired("cloudtrail")
@@ -199,100 +202,9 @@ func keyName(g *graph.Graph, arn string) string {
 
 func day(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
 
-func writeUsage(w io.Writer, g *graph.Graph, r *usage.Report) error {
-	var b strings.Builder
-	s := r.Stats
-	fmt.Fprintf(&b, "%d events (%d KMS, %d other services)", s.Events, s.KMS, s.Other)
-	if s.Events > 0 {
-		fmt.Fprintf(&b, " from %s to %s", day(s.First), day(s.Last))
-	}
-	fmt.Fprintf(&b, "; %d failed KMS calls, %d with keys not in the snapshot\n", s.Failed, s.KeyUnknown)
-
-	fmt.Fprintf(&b, "\nused: %d (principal, key, operation)\n", len(r.Uses))
-	key := ""
-	for _, u := range r.Uses {
-		if u.Key != key {
-			key = u.Key
-			fmt.Fprintf(&b, "  %s\n", keyName(g, key))
-		}
-		fmt.Fprintf(&b, "    %-34s %s  %s  %s – %s%s\n", u.Action, u.Principal, plural.Count(u.Count, "call"), day(u.First), day(u.Last), viaText(u))
-	}
-
-	fmt.Fprintf(&b, "\nunused access: %d (ALLOW or CONDITIONAL, no call in the window) — what to cut\n", len(r.Unused))
-	key, account := "", ""
-	for _, e := range r.Unused {
-		if e.Key != key {
-			key, account = e.Key, ""
-			fmt.Fprintf(&b, "  %s\n", keyName(g, key))
-		}
-		if e.Account != account || account == "" {
-			account = e.Account
-			if account == "" {
-				fmt.Fprintf(&b, "    anyone (a statement names \"*\")\n")
-			} else {
-				fmt.Fprintf(&b, "    account %s\n", account)
-			}
-		}
-		fmt.Fprintf(&b, "      %-11s %s  %s\n", e.Decision, e.Principal, strings.Join(e.Actions, ", "))
-		if len(e.Because) > 0 {
-			fmt.Fprintf(&b, "                  given by %s\n", strings.Join(e.Because, "; "))
-		}
-	}
-	fmt.Fprintf(&b, "\ngrants never used: %d (KMS does not log which grant allowed a call: a grant counts as used when its grantee made one of its operations on its key)\n", len(r.UnusedGrants))
-	for _, gr := range r.UnusedGrants {
-		name := ""
-		if gr.Name != "" {
-			name = " (" + gr.Name + ")"
-		}
-		fmt.Fprintf(&b, "  %s grant %s%s to %s: %s\n", keyName(g, gr.Key), gr.GrantID, name, gr.Grantee, strings.Join(gr.Operations, ", "))
-	}
-	fmt.Fprintf(&b, "\nkeys with no call in the window: %d\n", len(r.UnusedKeys))
-	for _, k := range r.UnusedKeys {
-		last := "GetKeyLastUsage not collected"
-		switch lu := k.LastUsage; {
-		case lu != nil && lu.Timestamp != "":
-			last = "GetKeyLastUsage: " + lu.Operation + " at " + lu.Timestamp
-		case lu != nil:
-			last = "GetKeyLastUsage: no use since tracking began"
-		}
-		fmt.Fprintf(&b, "  %s  %s  %s\n", keyName(g, k.Key), k.State, last)
-	}
-	fmt.Fprintf(&b, "\nused but not explained by the snapshot: %d\n", len(r.Unexplained))
-	for _, u := range r.Unexplained {
-		how := "directly"
-		if u.ViaService != "" {
-			how = "through " + u.ViaService
-		}
-		fmt.Fprintf(&b, "  %s %s on %s: %s %s, %s – %s\n", u.Principal, u.Action, keyName(g, u.Key), plural.Count(u.Calls, "call"), how, day(u.First), day(u.Last))
-		switch {
-		case u.Error != "":
-			fmt.Fprintf(&b, "    keyhound cannot answer: %s\n", u.Error)
-		case u.Answer != nil:
-			var layers []string
-			for _, d := range u.Answer.DeniedBy {
-				layers = append(layers, d.Layer.String())
-			}
-			fmt.Fprintf(&b, "    keyhound: %s (denied by %s) — a stale snapshot, a path keyhound does not model, or a finding\n", u.Answer.Decision, strings.Join(layers, ", "))
-		}
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
-func viaText(u usage.Use) string {
-	var parts []string
-	for _, v := range u.Via {
-		parts = append(parts, v.Service+" "+strconv.Itoa(v.Count))
-	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return "  via " + strings.Join(parts, ", ")
-}
-
 // runDeniedTrail is `keyhound denied --cloudtrail PATH`: every AccessDenied
 // or KMS error event, explained and grouped by root cause.
-func runDeniedTrail(cmd *cobra.Command, snapPath, trailPath string, o cloudtrail.Options, aws *trailAWS, asJSON bool) error {
+func runDeniedTrail(cmd *cobra.Command, snapPath, trailPath string, o cloudtrail.Options, aws *trailAWS, asJSON bool, limit int) error {
 	if snapPath == "" {
 		return &exitError{code: exitBadInput, err: errors.New("--cloudtrail needs --snapshot")}
 	}
@@ -307,28 +219,10 @@ func runDeniedTrail(cmd *cobra.Command, snapPath, trailPath string, o cloudtrail
 	}
 	groups := j.Denials()
 	if asJSON {
+		if cmd.Flags().Changed("limit") {
+			groups = firstN(groups, limit)
+		}
 		return writeJSON(cmd.OutOrStdout(), map[string]any{"stats": j.Stats(), "groups": groups})
 	}
-	var b strings.Builder
-	n := 0
-	for _, gr := range groups {
-		n += gr.Count
-	}
-	fmt.Fprintf(&b, "%d denials in %d groups, most frequent first\n", n, len(groups))
-	for _, gr := range groups {
-		fmt.Fprintf(&b, "\n%d × %s by %s", gr.Count, gr.Action, gr.Principal)
-		if gr.Key != "" {
-			fmt.Fprintf(&b, " on %s", keyName(g, gr.Key))
-		}
-		fmt.Fprintf(&b, "\n  %s: %s\n", gr.Layer, gr.Statement)
-		if gr.Fix != "" {
-			fmt.Fprintf(&b, "  fix: %s\n", gr.Fix)
-		}
-		if gr.Error != "" {
-			fmt.Fprintf(&b, "  %s\n", gr.Error)
-		}
-		fmt.Fprintf(&b, "  %s – %s · %s\n", day(gr.First), day(gr.Last), strings.Join(gr.Codes, ", "))
-	}
-	_, err = io.WriteString(cmd.OutOrStdout(), b.String())
-	return err
+	return writeDenialGroups(cmd.OutOrStdout(), g, groups, limit)
 }

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -15,6 +16,8 @@ import (
 
 	"github.com/keyhound/keyhound/cloudtrail"
 	"github.com/keyhound/keyhound/internal/mototest"
+	"github.com/keyhound/keyhound/scanner"
+	"github.com/keyhound/keyhound/ui"
 )
 
 // seedTrailBucket puts the demo AWSLogs tree (digest files included) into
@@ -63,6 +66,8 @@ func TestUsageFromS3(t *testing.T) {
 		{"usage", "--snapshot", "@demo", "--json"},
 		{"denied", "--snapshot", "@demo"},
 		{"denied", "--snapshot", "@demo", "--since", "2026-11-10", "--json"},
+		// export takes the S3 flags too.
+		{"export", "--snapshot", "@demo", "--format", "json", "--unused-for", "30d", "--until", "2026-11-20"},
 	}
 	for _, args := range cases {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
@@ -78,6 +83,20 @@ func TestUsageFromS3(t *testing.T) {
 				}
 			}
 		})
+	}
+	// tui --cloudtrail s3://… reads with scan's --profile, --region and
+	// --endpoint-url.
+	g, err := loadGraph(demoName, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	local, err := loadUsage(context.Background(), g, trailFixtures+"AWSLogs", cloudtrail.Options{}, nil, func(ui.LoadProgress) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromS3, err := loadUsage(context.Background(), g, "s3://kh-trail/AWSLogs/", cloudtrail.Options{}, &trailAWS{ao: scanner.AWSOptions{EndpointURL: endpoint}, workers: 2}, func(ui.LoadProgress) {})
+	if err != nil || !reflect.DeepEqual(local.Uses, fromS3.Uses) {
+		t.Errorf("tui's usage from S3: %v\n got %+v\nwant %+v", err, fromS3, local)
 	}
 	code, _, errOut := runCLI(t, "", "usage", "--snapshot", "@demo", "--cloudtrail", "s3://no-such-bucket/AWSLogs/", "--endpoint-url", endpoint)
 	if code != exitBadInput || !strings.Contains(errOut, "s3://no-such-bucket/AWSLogs/") || !strings.Contains(errOut, "NoSuchBucket") {

@@ -19,6 +19,10 @@ func TestUsageGolden(t *testing.T) {
 		{"usage-demo.txt", []string{"usage", "--snapshot", "@demo", "--cloudtrail", trailFixtures + "AWSLogs"}},
 		{"usage-demo-november.txt", []string{"usage", "--snapshot", "@demo", "--cloudtrail", trailFixtures + "demo-trail.json", "--since", "2026-11-01", "--until", "2026-12-01"}},
 		{"denied-cloudtrail.txt", []string{"denied", "--snapshot", "@demo", "--cloudtrail", trailFixtures + "demo-lake.json"}},
+		// Every section cut to 2 entries, each saying how many it left out.
+		{"usage-demo-limit.txt", []string{"usage", "--snapshot", "@demo", "--cloudtrail", trailFixtures + "AWSLogs", "--limit", "2"}},
+		{"usage-demo-all.txt", []string{"usage", "--snapshot", "@demo", "--cloudtrail", trailFixtures + "AWSLogs", "--limit", "0"}},
+		{"denied-cloudtrail-limit.txt", []string{"denied", "--snapshot", "@demo", "--cloudtrail", trailFixtures + "demo-lake.json", "--limit", "2"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -43,6 +47,7 @@ func TestUsageJSON(t *testing.T) {
 		UnusedGrants []struct{ Name string } `json:"unused_grants"`
 		Unexplained  []struct {
 			Principal string
+			Uses      int
 			Answer    struct{ Decision string }
 		}
 		Denials []struct{ Count int }
@@ -51,8 +56,13 @@ func TestUsageJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	if r.Stats.Events != 19 || len(r.Uses) != 8 || len(r.Unused) == 0 || len(r.UnusedGrants) != 1 || len(r.Unexplained) != 1 ||
-		r.Unexplained[0].Answer.Decision != "DENY" || len(r.Denials) != 5 || r.Denials[0].Count != 3 {
+		r.Unexplained[0].Uses != 1 || r.Unexplained[0].Answer.Decision != "DENY" || len(r.Denials) != 5 || r.Denials[0].Count != 3 {
 		t.Errorf("usage --json: %+v", r)
+	}
+	// --json lists everything unless --limit is given.
+	code, out, errOut = runCLI(t, "", "usage", "--snapshot", "@demo", "--cloudtrail", trailFixtures+"demo-records.jsonl", "--json", "--limit", "2")
+	if err := json.Unmarshal([]byte(out), &r); code != 0 || err != nil || len(r.Uses) != 2 || len(r.Unused) != 2 || r.Stats.Events != 19 {
+		t.Errorf("usage --json --limit 2: exit %d %s %v %+v", code, errOut, err, r)
 	}
 	code, out, errOut = runCLI(t, "", "denied", "--snapshot", "@demo", "--cloudtrail", trailFixtures+"demo-trail.json", "--json")
 	if code != 0 || !strings.Contains(out, `"groups"`) || !strings.Contains(out, `"layer": "scp"`) {
@@ -99,7 +109,7 @@ func TestUsageDemo(t *testing.T) {
 	if demoOut != treeOut {
 		t.Errorf("@demo and the fixture tree differ:\n%s\n---\n%s", demoOut, treeOut)
 	}
-	for _, want := range []string{"grants never used: 1 ", "used but not explained by the snapshot: 1\n"} {
+	for _, want := range []string{"grants never used: 1 ", "used but not explained by the snapshot: 1 use in 1 group"} {
 		if !strings.Contains(demoOut, want) {
 			t.Errorf("the demo's usage lacks %q", want)
 		}

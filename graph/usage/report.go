@@ -70,17 +70,6 @@ type UnusedKey struct {
 	LastUsage *snapshot.KeyLastUsageData `json:"last_usage,omitempty"`
 }
 
-// Unexplained is a use the graph says the caller cannot make.
-type Unexplained struct {
-	Use
-	// ViaService is the path asked about ("" for direct calls) and Calls
-	// the calls made that way.
-	ViaService string        `json:"via_service,omitempty"`
-	Calls      int           `json:"calls"`
-	Answer     *graph.Answer `json:"answer,omitempty"`
-	Error      string        `json:"error,omitempty"`
-}
-
 // Report computes the unused access, the unexplained uses and the denial
 // groups.
 func (j *Joiner) Report(o Options) (*Report, error) {
@@ -99,6 +88,7 @@ func (j *Joiner) Report(o Options) (*Report, error) {
 		usedByAnyone[Triple{Key: u.Key, Action: u.Action}] = true
 		keyUsed[u.Key] = true
 	}
+	grants := newGrantIndex(r.Uses)
 	for _, k := range j.g.Keys() {
 		if k.Manager() == eval.KeyManagerAWS && !o.AWSManaged {
 			continue
@@ -144,7 +134,7 @@ func (j *Joiner) Report(o Options) (*Report, error) {
 		if !keyUsed[k.ARN] {
 			r.UnusedKeys = append(r.UnusedKeys, UnusedKey{Key: k.ARN, Aliases: k.Aliases, State: k.State(), LastUsage: k.LastUsage})
 		}
-		r.UnusedGrants = append(r.UnusedGrants, j.unusedGrants(k, r.Uses)...)
+		r.UnusedGrants = append(r.UnusedGrants, j.unusedGrants(k, grants)...)
 	}
 	slices.SortStableFunc(r.Unused, func(a, b UnusedEdge) int {
 		return cmp.Or(strings.Compare(a.Key, b.Key), strings.Compare(a.Account, b.Account), strings.Compare(a.Principal, b.Principal))
@@ -154,70 +144,48 @@ func (j *Joiner) Report(o Options) (*Report, error) {
 	return r, nil
 }
 
-func (j *Joiner) unusedGrants(k *graph.Key, uses []Use) []UnusedGrant {
+// grantIndex answers whether a grant was used without scanning the uses
+// (once per grant, that was grants × uses).
+type grantIndex struct {
+	used map[Triple]bool
+	// vias are the services calls came through per (key, operation).
+	vias map[Triple][]string
+}
+
+func newGrantIndex(uses []Use) grantIndex {
+	x := grantIndex{used: make(map[Triple]bool, len(uses)), vias: map[Triple][]string{}}
+	for _, u := range uses {
+		x.used[u.Triple] = true
+		ka := Triple{Key: u.Key, Action: u.Action}
+		for _, v := range u.Via {
+			if !slices.Contains(x.vias[ka], v.Service) {
+				x.vias[ka] = append(x.vias[ka], v.Service)
+			}
+		}
+	}
+	return x
+}
+
+// unusedGrants lists k's grants no call used: a grant counts as used when
+// its grantee (or the grantee service as itself) made one of its
+// operations on k, or such a call came through the grantee service.
+func (j *Joiner) unusedGrants(k *graph.Key, x grantIndex) []UnusedGrant {
 	var out []UnusedGrant
 	for _, gr := range k.Grants {
 		grantee := gr.GranteePrincipal
 		if p := j.g.Principal(grantee); p != nil {
 			grantee = p.ARN
 		}
-		usedIt := false
-		for i := range uses {
-			u := &uses[i]
-			if u.Key != k.ARN || !slices.ContainsFunc(gr.Operations, func(op string) bool { return "kms:"+op == u.Action }) {
-				continue
-			}
-			if u.Principal == grantee || u.Principal == servicePrefix+grantee ||
-				slices.ContainsFunc(u.Via, func(v ViaCount) bool {
-					return strings.HasPrefix(grantee, strings.TrimSuffix(v.Service, "amazonaws.com"))
-				}) {
-				usedIt = true
-				break
-			}
-		}
+		usedIt := slices.ContainsFunc(gr.Operations, func(op string) bool {
+			a := "kms:" + op
+			return x.used[Triple{Principal: grantee, Key: k.ARN, Action: a}] ||
+				x.used[Triple{Principal: servicePrefix + grantee, Key: k.ARN, Action: a}] ||
+				slices.ContainsFunc(x.vias[Triple{Key: k.ARN, Action: a}], func(v string) bool {
+					return strings.HasPrefix(grantee, strings.TrimSuffix(v, "amazonaws.com"))
+				})
+		})
 		if !usedIt {
 			out = append(out, UnusedGrant{Key: k.ARN, GrantID: gr.GrantID, Name: gr.Name, Grantee: gr.GranteePrincipal, Operations: gr.Operations})
-		}
-	}
-	return out
-}
-
-// unexplained asks the graph once per (triple, via service) whether the
-// caller can: a DENY is a use the snapshot does not explain.
-func (j *Joiner) unexplained(uses []Use) []Unexplained {
-	var out []Unexplained
-	for _, u := range uses {
-		if u.service {
-			continue
-		}
-		vias := []ViaCount{}
-		if u.Direct > 0 {
-			vias = append(vias, ViaCount{Count: u.Direct})
-		}
-		vias = append(vias, u.Via...)
-		for _, v := range vias {
-			via := v.Service
-			q := graph.Query{Principal: u.Principal, Action: u.Action, Resource: u.Key}
-			ux := Unexplained{Use: u, Calls: v.Count}
-			if via != "" {
-				svc, _, _ := strings.Cut(via, ".")
-				region := keyRegion(u.Key)
-				ux.ViaService = svc + "." + region + ".amazonaws.com"
-				q.Context = map[string][]string{"kms:ViaService": {ux.ViaService}, "aws:ViaAWSService": {"true"}}
-			} else {
-				q.Context = map[string][]string{"kms:ViaService": nil, "aws:ViaAWSService": {"false"}}
-			}
-			a, err := j.g.Can(q)
-			switch {
-			case err != nil:
-				ux.Error = err.Error()
-			case a.Decision != eval.Deny:
-				continue
-			default:
-				a.Request = nil // the evaluated request: large, and not printed
-				ux.Answer = a
-			}
-			out = append(out, ux)
 		}
 	}
 	return out
@@ -229,4 +197,18 @@ func keyRegion(keyARN string) string {
 		return ""
 	}
 	return parts[3]
+}
+
+// Limit keeps the first n entries of each list (none when n is 0 or less);
+// Stats still count them all.
+func (r *Report) Limit(n int) {
+	if n <= 0 {
+		return
+	}
+	r.Uses = r.Uses[:min(n, len(r.Uses))]
+	r.Unused = r.Unused[:min(n, len(r.Unused))]
+	r.UnusedGrants = r.UnusedGrants[:min(n, len(r.UnusedGrants))]
+	r.UnusedKeys = r.UnusedKeys[:min(n, len(r.UnusedKeys))]
+	r.Unexplained = r.Unexplained[:min(n, len(r.Unexplained))]
+	r.Denials = r.Denials[:min(n, len(r.Denials))]
 }
