@@ -3,6 +3,7 @@ package export
 import (
 	"encoding/csv"
 	"io"
+	"strconv"
 	"strings"
 )
 
@@ -22,7 +23,7 @@ type neo4jCSV struct {
 func NewNeo4jCSV(nodes, rels io.Writer) Writer {
 	w := &neo4jCSV{nodes: csv.NewWriter(nodes), rels: csv.NewWriter(rels), relsOut: rels, ids: map[string]bool{}}
 	_ = w.nodes.Write([]string{"id:ID", "kind", "label", "account", "attrs", ":LABEL"})
-	_ = w.rels.Write([]string{":START_ID", ":END_ID", ":TYPE", "action", "decision", "conditions", "via", "because", "attrs"})
+	_ = w.rels.Write([]string{":START_ID", ":END_ID", ":TYPE", "action", "decision", "conditions", "via", "because", "attrs", "uses:int", "last_used"})
 	return w
 }
 
@@ -41,7 +42,7 @@ func (w *neo4jCSV) rel(c *csv.Writer, e *Edge) error {
 	if e.Action != "" {
 		decision = e.Decision.String()
 	}
-	return c.Write([]string{e.From, e.To, cypherType(e.Kind), e.Action, decision, conditionsText(*e), strings.Join(e.Via, " -> "), strings.Join(e.Because, "; "), attrsText(e.Attrs)})
+	return c.Write([]string{e.From, e.To, cypherType(e.Kind), e.Action, decision, conditionsText(*e), strings.Join(e.Via, " -> "), strings.Join(e.Because, "; "), attrsText(e.Attrs), usesText(e), e.LastUsed})
 }
 
 // EncodeEdges and WriteEncoded let Walk encode rows on its workers.
@@ -65,4 +66,13 @@ func (w *neo4jCSV) Close() error {
 		return err
 	}
 	return w.rels.Error()
+}
+
+// usesText is an access edge's uses in the events read (export
+// --cloudtrail), "" when usage was not read or the edge is not an access.
+func usesText(e *Edge) string {
+	if e.Uses == nil {
+		return ""
+	}
+	return strconv.Itoa(*e.Uses)
 }

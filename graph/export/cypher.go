@@ -137,7 +137,7 @@ func (c *cypherWriter) Edge(e Edge) error {
 
 func cypherEdgeStmt(kind string) string {
 	return "UNWIND $rows AS row MERGE (a:Node {id: row.from}) MERGE (b:Node {id: row.to}) MERGE (a)-[r:" + cypherType(kind) +
-		" {key: row.key}]->(b) SET r.action = row.action, r.decision = row.decision, r.conditions = row.conditions, r.via = row.via, r.because = row.because, r.attrs = row.attrs"
+		" {key: row.key}]->(b) SET r.action = row.action, r.decision = row.decision, r.conditions = row.conditions, r.via = row.via, r.because = row.because, r.attrs = row.attrs, r.uses = toInteger(row.uses), r.last_used = row.last_used"
 }
 
 func cypherEdgeRow(e *Edge) string { return string(appendCypherEdgeRow(nil, e)) }
@@ -148,7 +148,8 @@ func appendCypherEdgeRow(b []byte, e *Edge) []byte {
 		decision = e.Decision.String()
 	}
 	return appendCypherMap(b, "from", e.From, "to", e.To, "key", edgeKey(*e), "action", e.Action, "decision", decision,
-		"conditions", conditionsText(*e), "via", strings.Join(e.Via, " -> "), "because", strings.Join(e.Because, "; "), "attrs", attrsText(e.Attrs))
+		"conditions", conditionsText(*e), "via", strings.Join(e.Via, " -> "), "because", strings.Join(e.Because, "; "), "attrs", attrsText(e.Attrs),
+		"uses", usesText(e), "last_used", e.LastUsed)
 }
 
 // EncodeEdges encodes each edge as its kind, \x01, its row, \x00 (a row

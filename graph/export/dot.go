@@ -61,6 +61,12 @@ func (d *dotWriter) Edge(e Edge) error {
 	if len(e.Via) > 0 {
 		attrs = append(attrs, "via="+dotQuote(strings.Join(e.Via, " -> ")))
 	}
+	if u := usesText(&e); u != "" {
+		attrs = append(attrs, "uses="+u)
+	}
+	if e.LastUsed != "" {
+		attrs = append(attrs, "last_used="+dotQuote(e.LastUsed))
+	}
 	_, err := d.w.WriteString("  " + dotQuote(e.From) + " -> " + dotQuote(e.To) + " [" + strings.Join(attrs, ", ") + "];\n")
 	return err
 }

@@ -174,7 +174,7 @@ func TestGraphMLExport(t *testing.T) {
 			}
 			keys := map[string]string{}
 			for _, k := range doc.Keys {
-				if k.Type != "string" || k.Name == "" {
+				if (k.Type != "string" && k.Type != "int") || k.Name == "" { // GraphML attr.type: boolean, int, long, float, double, string
 					t.Errorf("key %+v", k)
 				}
 				keys[k.ID] = k.For

@@ -12,18 +12,20 @@ import (
 
 // graphmlKeys are the attributes a GraphML export declares, for nodes and
 // for edges.
-var graphmlKeys = []struct{ id, on, name string }{
-	{"kind", "node", "kind"},
-	{"label", "node", "label"},
-	{"account", "node", "account"},
-	{"attrs", "node", "attrs"},
-	{"ekind", "edge", "kind"},
-	{"action", "edge", "action"},
-	{"decision", "edge", "decision"},
-	{"conditions", "edge", "conditions"},
-	{"via", "edge", "via"},
-	{"because", "edge", "because"},
-	{"eattrs", "edge", "attrs"},
+var graphmlKeys = []struct{ id, on, name, typ string }{
+	{"kind", "node", "kind", "string"},
+	{"label", "node", "label", "string"},
+	{"account", "node", "account", "string"},
+	{"attrs", "node", "attrs", "string"},
+	{"ekind", "edge", "kind", "string"},
+	{"action", "edge", "action", "string"},
+	{"decision", "edge", "decision", "string"},
+	{"conditions", "edge", "conditions", "string"},
+	{"via", "edge", "via", "string"},
+	{"because", "edge", "because", "string"},
+	{"eattrs", "edge", "attrs", "string"},
+	{"uses", "edge", "uses", "int"},
+	{"last_used", "edge", "last_used", "string"},
 }
 
 type graphmlWriter struct {
@@ -38,7 +40,7 @@ func NewGraphML(w io.Writer) Writer {
 	_, _ = bw.WriteString(xml.Header)
 	_, _ = bw.WriteString(`<graphml xmlns="http://graphml.graphdrawing.org/xmlns" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">` + "\n")
 	for _, k := range graphmlKeys {
-		_, _ = bw.WriteString(`  <key id="` + k.id + `" for="` + k.on + `" attr.name="` + k.name + `" attr.type="string"/>` + "\n")
+		_, _ = bw.WriteString(`  <key id="` + k.id + `" for="` + k.on + `" attr.name="` + k.name + `" attr.type="` + k.typ + `"/>` + "\n")
 	}
 	_, _ = bw.WriteString(`  <graph id="keyhound" edgedefault="directed">` + "\n")
 	return &graphmlWriter{w: bw}
@@ -86,6 +88,8 @@ func graphmlEdge(w sw, e *Edge) error {
 	graphmlData(w, "via", strings.Join(e.Via, " → "))
 	graphmlData(w, "because", strings.Join(e.Because, "; "))
 	graphmlData(w, "eattrs", attrsText(e.Attrs))
+	graphmlData(w, "uses", usesText(e))
+	graphmlData(w, "last_used", e.LastUsed)
 	_, err := w.WriteString("</edge>\n")
 	return err
 }

@@ -2,7 +2,9 @@ package export
 
 import (
 	"encoding/json"
+	"io"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -73,6 +75,40 @@ func TestUsageOnAccessEdges(t *testing.T) {
 	for _, e := range doc.Edges {
 		if e.Uses != nil || e.LastUsed != "" {
 			t.Fatalf("usage without Options.Usage: %+v", e)
+		}
+	}
+}
+
+// TestUsageInEveryFormat: GraphML, Cypher, neo4j CSV and DOT carry an
+// access edge's uses and last use as JSON does (export --cloudtrail), and
+// none of them has either without usage.
+func TestUsageInEveryFormat(t *testing.T) {
+	g := graphs(t)["demo"]
+	const (
+		dilip   = "arn:aws:iam::222222222222:user/dilip"
+		reports = "arn:aws:kms:us-east-1:111111111111:key/1d6a2f4e-0000-4000-8000-00000000a001"
+	)
+	o := Options{Usage: map[UseKey]EdgeUse{
+		{Principal: dilip, Key: reports, Action: "kms:Decrypt"}: {Count: 7, Last: time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC)},
+	}}
+	for name, tc := range map[string]struct {
+		newW func(io.Writer) Writer
+		want []string
+	}{
+		"graphml":   {NewGraphML, []string{`<key id="uses" for="edge" attr.name="uses" attr.type="int"/>`, `<data key="uses">7</data><data key="last_used">2026-11-20T09:30:00Z</data>`}},
+		"cypher":    {NewCypher, []string{`r.uses = toInteger(row.uses)`, `uses: "7", last_used: "2026-11-20T09:30:00Z"`}},
+		"neo4j-csv": {func(w io.Writer) Writer { return NewNeo4jCSV(io.Discard, w) }, []string{`uses:int,last_used`, `,7,2026-11-20T09:30:00Z`}},
+		"dot":       {NewDOT, []string{`uses=7, last_used="2026-11-20T09:30:00Z"`}},
+	} {
+		with := string(export(t, g, o, tc.newW))
+		for _, w := range tc.want {
+			if !strings.Contains(with, w) {
+				t.Errorf("%s lacks %q", name, w)
+			}
+		}
+		without := string(export(t, g, Options{}, tc.newW))
+		if strings.Contains(without, "2026-11-20T09:30:00Z") || strings.Contains(without, "uses=") || strings.Contains(without, `<data key="uses">`) {
+			t.Errorf("%s has usage without Options.Usage", name)
 		}
 	}
 }
