@@ -16,12 +16,15 @@ import (
 // (load-s), then the answer (answer-s: apply, the changed graph as
 // graph.Rebuild gives it, build-s, and Compare). KEYHOUND_BENCH_SNAPSHOT names the snapshot and
 // KEYHOUND_BENCH_CHANGE the change files (comma-separated); without them
-// the benchmark is skipped. Run:
+// the benchmark is skipped. KEYHOUND_BENCH_FULL=1 times the diff as it was
+// before graph.Rebuild: the changed graph built in full, every target and
+// finding compared. Run:
 //
 //	KEYHOUND_BENCH_SNAPSHOT=org1000.json.gz KEYHOUND_BENCH_CHANGE=onekey.yaml \
 //	  go test -run '^$' -bench Change -benchtime 1x ./graph/diff/
 func BenchmarkChange(b *testing.B) {
 	path, changes := os.Getenv("KEYHOUND_BENCH_SNAPSHOT"), os.Getenv("KEYHOUND_BENCH_CHANGE")
+	full := os.Getenv("KEYHOUND_BENCH_FULL") != ""
 	if path == "" || changes == "" {
 		b.Skip("KEYHOUND_BENCH_SNAPSHOT and KEYHOUND_BENCH_CHANGE not set")
 	}
@@ -58,9 +61,12 @@ func BenchmarkChange(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		cur := graph.Rebuild(old, changed, loadErrs)
+		cur, o := graph.Rebuild(old, changed, loadErrs), Options{}
+		if full {
+			cur, o = graph.Build(changed, loadErrs), Options{Full: true}
+		}
 		built := time.Since(start)
-		r, err := Compare(old, cur, Options{})
+		r, err := Compare(old, cur, o)
 		if err != nil {
 			b.Fatal(err)
 		}
