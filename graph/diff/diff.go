@@ -11,6 +11,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/eval"
@@ -189,7 +190,14 @@ func Compare(old, cur *graph.Graph, o Options) (*Report, error) {
 	}
 	r.Keys = keyChanges(old, cur)
 	r.Summary.KeysChanged = len(r.Keys)
-	r.NewFindings, r.ResolvedFindings = findingChanges(sc.findings(old), sc.findings(cur))
+	// The two graphs' findings side by side: each is a pass over the
+	// organization's policies, on one core.
+	var was []graph.Finding
+	var wg sync.WaitGroup
+	wg.Go(func() { was = sc.findings(old) })
+	is := sc.findings(cur)
+	wg.Wait()
+	r.NewFindings, r.ResolvedFindings = findingChanges(was, is)
 	r.Summary.NewFindings = len(r.NewFindings)
 	if o.Escalation {
 		r.summarizeEscalations()
