@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"maps"
 	"reflect"
 	"slices"
 
@@ -24,7 +23,12 @@ func Delta(old, cur *Graph) (keys, resources []string, ok bool) {
 	if old.ix != cur.ix || old.Org != cur.Org || old.partition != cur.partition {
 		return nil, nil, false
 	}
-	if !sameEntries(old.endpoints, cur.endpoints) || !reflect.DeepEqual(old.leftOut, cur.leftOut) {
+	sameEndpoint := func(x, y *endpoint) bool {
+		a, b := *x, *y
+		a.Policy, b.Policy = nil, nil
+		return samePolicy(x.Policy, y.Policy) && reflect.DeepEqual(a, b)
+	}
+	if len(changedEntries(old.endpoints, cur.endpoints, sameEndpoint)) > 0 || !reflect.DeepEqual(old.leftOut, cur.leftOut) {
 		return nil, nil, false
 	}
 	keys = changedEntries(old.keys, cur.keys, func(x, y *Key) bool {
@@ -75,11 +79,6 @@ func changedEntries[V comparable](a, b map[string]V, same func(x, y V) bool) []s
 	}
 	slices.Sort(out)
 	return out
-}
-
-// sameEntries reports whether a and b hold the same values.
-func sameEntries[V comparable](a, b map[string]V) bool {
-	return maps.EqualFunc(a, b, func(x, y V) bool { return x == y || reflect.DeepEqual(x, y) })
 }
 
 // samePolicy reports whether two parsed policies are the same document
