@@ -76,16 +76,34 @@ var principalScopingKeys = []string{
 }
 
 // Findings returns the snapshot's findings, most severe first.
-func (g *Graph) Findings() []Finding {
+func (g *Graph) Findings() []Finding { return g.findings(nil) }
+
+// FindingsAbout returns the findings of Findings about these keys,
+// resources, principals or accounts' roots (ARNs, as Finding.Resource
+// names them), most severe first, computed for them alone: what a change
+// to a few of them adds or resolves, without the organization's.
+func (g *Graph) FindingsAbout(ids []string) []Finding {
+	in := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		in[id] = true
+	}
+	return g.findings(in)
+}
+
+// findings returns the findings about the ARNs in (all of them: nil).
+func (g *Graph) findings(in map[string]bool) []Finding {
+	about := func(id string) bool { return in == nil || in[id] }
 	var out []Finding
 	for _, k := range g.Keys() {
-		out = append(out, g.keyFindings(k)...)
+		if about(k.ARN) {
+			out = append(out, g.keyFindings(k)...)
+		}
 	}
-	out = append(out, g.resourceFindings()...)
-	out = append(out, g.principalFindings()...)
-	out = append(out, g.regionFindings()...)
+	out = append(out, g.resourceFindings(about)...)
+	out = append(out, g.principalFindings(about)...)
+	out = append(out, g.regionFindings(about)...)
 	for _, iss := range g.Issues {
-		if strings.HasPrefix(iss.Message, "unparseable policy") {
+		if strings.HasPrefix(iss.Message, "unparseable policy") && about(iss.Item) {
 			out = append(out, Finding{
 				Rule: "unparseable-policy", Severity: Medium, Title: "A policy does not parse: answers that depend on it are uncertain",
 				Account: iss.Account, Region: iss.Region, Resource: iss.Item, Evidence: []Evidence{{Statement: -1, Ref: iss.Path, Resource: iss.Item, Name: g.itemName(iss.Item), Detail: iss.Message}},
@@ -169,9 +187,12 @@ func scopesPrincipal(st *policy.Statement) bool {
 	return false
 }
 
-func (g *Graph) resourceFindings() []Finding {
+func (g *Graph) resourceFindings(about func(string) bool) []Finding {
 	var out []Finding
 	for _, r := range g.resources {
+		if !about(r.ARN) {
+			continue
+		}
 		k := g.keys[r.Key]
 		shared := slices.ContainsFunc(r.SharedWith, func(a string) bool { return a != r.Account })
 		awsManaged := (k != nil && k.Manager() == eval.KeyManagerAWS) || (k == nil && isAWSManagedAlias(r.KeyRef))
@@ -253,9 +274,12 @@ func setOpEvidence(ev Evidence, c *policy.Condition) Evidence {
 	return ev
 }
 
-func (g *Graph) principalFindings() []Finding {
+func (g *Graph) principalFindings(about func(string) bool) []Finding {
 	var out []Finding
 	for _, p := range g.Principals() {
+		if !about(p.ARN) {
+			continue
+		}
 		for _, np := range p.Policies {
 			for i := range np.Policy.Statements {
 				st := &np.Policy.Statements[i]

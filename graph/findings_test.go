@@ -1,7 +1,11 @@
 package graph
 
 import (
+	"reflect"
+	"slices"
 	"testing"
+
+	"github.com/keyhound/keyhound/graph/gen"
 
 	"github.com/keyhound/keyhound/graph/demo"
 	"github.com/keyhound/keyhound/graph/eval"
@@ -145,6 +149,51 @@ func TestForAllValuesOnSingleValuedKey(t *testing.T) {
 			a, err := g.Can(Query{Principal: "arn:aws:iam::" + acct + ":role/app", Action: "kms:Decrypt", Resource: "arn:aws:kms:us-east-1:" + acct + ":key/k", ContextComplete: true})
 			if err != nil || a.Decision != eval.Allow {
 				t.Errorf("Decrypt without an encryption context: %v %v, want ALLOW (the finding's claim)", a.Decision, err)
+			}
+		}
+	}
+}
+
+// FindingsAbout gives, for any set of ARNs, the findings of Findings about
+// them: the same findings in the same order, computed for them alone.
+func TestFindingsAbout(t *testing.T) {
+	s, errs, err := snapshot.Decode(demo.Snapshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	graphs := map[string]*Graph{
+		"demo": Build(s, errs),
+		"gen":  Build(gen.Organization(gen.Options{Accounts: 4, Regions: 1, RolesPerAccount: 10, KeysPerRegion: 3, ResourcesPerKey: 2, Seed: 1, EscalationShare: 0.3}), nil),
+	}
+	for name, g := range graphs {
+		all := g.Findings()
+		var ids []string
+		seen := map[string]bool{}
+		for _, f := range all {
+			if !seen[f.Resource] {
+				seen[f.Resource] = true
+				ids = append(ids, f.Resource)
+			}
+		}
+		if len(ids) < 3 {
+			t.Fatalf("%s: findings about %d things, too few to test with", name, len(ids))
+		}
+		about := func(ids []string) []Finding {
+			var out []Finding
+			for _, f := range all {
+				if slices.Contains(ids, f.Resource) {
+					out = append(out, f)
+				}
+			}
+			return out
+		}
+		sets := [][]string{ids, ids[:len(ids)/2], ids[len(ids)/2:], {"arn:aws:kms:us-east-1:000000000000:key/none"}}
+		for _, id := range ids {
+			sets = append(sets, []string{id})
+		}
+		for _, set := range sets {
+			if got, want := g.FindingsAbout(set), about(set); !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: FindingsAbout(%v) = %d findings, want %d", name, set, len(got), len(want))
 			}
 		}
 	}

@@ -119,16 +119,21 @@ func (g *Graph) Principals() []*Principal { return slices.Clip(g.sortedPrincipal
 // sortLists fills the sorted lists Keys and Principals return; Build calls
 // it once everything is added.
 func (g *Graph) sortLists() {
-	g.sortedKeys = make([]*Key, 0, len(g.keys))
-	for _, k := range g.keys {
-		g.sortedKeys = append(g.sortedKeys, k)
-	}
-	slices.SortFunc(g.sortedKeys, func(a, b *Key) int { return cmpString(a.ARN, b.ARN) })
+	g.sortKeys()
 	g.sortedPrincipals = make([]*Principal, 0, len(g.principals))
 	for _, p := range g.principals {
 		g.sortedPrincipals = append(g.sortedPrincipals, p)
 	}
 	slices.SortFunc(g.sortedPrincipals, func(a, b *Principal) int { return cmpString(a.ARN, b.ARN) })
+}
+
+// sortKeys fills the sorted list Keys returns.
+func (g *Graph) sortKeys() {
+	g.sortedKeys = make([]*Key, 0, len(g.keys))
+	for _, k := range g.keys {
+		g.sortedKeys = append(g.sortedKeys, k)
+	}
+	slices.SortFunc(g.sortedKeys, func(a, b *Key) int { return cmpString(a.ARN, b.ARN) })
 }
 
 // InSnapshot reports whether account's IAM was collected.

@@ -37,9 +37,12 @@ var allowAll = func() eval.NamedPolicy {
 }()
 
 // regionFindings reports, per account, the enabled Regions its SCPs forbid.
-func (g *Graph) regionFindings() []Finding {
+func (g *Graph) regionFindings(about func(string) bool) []Finding {
 	var out []Finding
 	for _, id := range sortedKeys(g.Snapshot.Accounts) {
+		if !about(arn.AccountRoot(g.partition, id)) {
+			continue
+		}
 		a := g.Snapshot.Accounts[id]
 		regions := a.EnabledRegions
 		if regions == nil {

@@ -227,42 +227,63 @@ func (b *builder) buildResources(account, region string, reg *snapshot.Region, b
 func (b *builder) resolveResources() {
 	g := b.g
 	for _, r := range g.resources {
-		if r.KeyRef != "" {
-			// Key IDs and alias names resolve in the resource's own account and Region.
-			if k, err := g.ResolveKey(r.KeyRef, r.Account, r.Region); err == nil && (strings.HasPrefix(r.KeyRef, "arn:") || k.Account == r.Account) {
-				r.Key = k.ARN
-			} else {
-				r.KeyUnresolved = true
-			}
-		}
-		if r.Policy != nil {
-			for _, st := range r.Policy.Policy.Statements {
-				if st.Effect != 0 || st.Principal == nil || st.NotPrincipal {
-					continue
-				}
-				if st.Principal.Any {
-					r.SharedWith = append(r.SharedWith, "all")
-				}
-				for _, e := range st.Principal.AWS {
-					if e == "*" {
-						r.SharedWith = append(r.SharedWith, "all")
-					} else if p, err := arn.ParsePrincipal(e); err == nil && p.AccountID != "" && p.AccountID != r.Account {
-						r.SharedWith = append(r.SharedWith, p.AccountID)
-					}
-				}
-			}
-		}
-		slices.Sort(r.SharedWith)
-		r.SharedWith = slices.Compact(r.SharedWith)
+		r.Key, r.KeyUnresolved = g.resolvedKey(r)
+		r.SharedWith = sharedWith(r)
 	}
+	g.sortResources()
+}
+
+// sortResources sorts the resources by ARN and indexes them.
+func (g *Graph) sortResources() {
 	slices.SortFunc(g.resources, func(a, b *Resource) int { return strings.Compare(a.ARN, b.ARN) })
 	for _, r := range g.resources {
 		g.resourceARNs[r.ARN] = r
 	}
 }
 
+// resolvedKey is the key ARN r's key reference resolves to ("" and
+// unresolved true when it resolves to none): key IDs and alias names
+// resolve in the resource's own account and Region.
+func (g *Graph) resolvedKey(r *Resource) (key string, unresolved bool) {
+	if r.KeyRef == "" {
+		return "", false
+	}
+	if k, err := g.ResolveKey(r.KeyRef, r.Account, r.Region); err == nil && (strings.HasPrefix(r.KeyRef, "arn:") || k.Account == r.Account) {
+		return k.ARN, false
+	}
+	return "", true
+}
+
+// sharedWith is r's sharing attributes (SharedWith as built) with the
+// accounts its resource policy names, sorted.
+func sharedWith(r *Resource) []string {
+	out := r.SharedWith
+	if r.Policy != nil {
+		for _, st := range r.Policy.Policy.Statements {
+			if st.Effect != 0 || st.Principal == nil || st.NotPrincipal {
+				continue
+			}
+			if st.Principal.Any {
+				out = append(out, "all")
+			}
+			for _, e := range st.Principal.AWS {
+				if e == "*" {
+					out = append(out, "all")
+				} else if p, err := arn.ParsePrincipal(e); err == nil && p.AccountID != "" && p.AccountID != r.Account {
+					out = append(out, p.AccountID)
+				}
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 // Resources returns the encrypted (or sharable) resources, sorted by ARN.
 func (g *Graph) Resources() []*Resource { return g.resources }
+
+// Resource returns the resource with that ARN, or nil.
+func (g *Graph) Resource(arn string) *Resource { return g.resourceARNs[arn] }
 
 // AWS-managed key aliases ("alias/aws/s3") name keys that exist in every
 // account and Region even when the scanner's ListKeys did not return them.

@@ -72,7 +72,8 @@ func loadChanged(base string, c changeFlags, stderr io.Writer) (old, cur *graph.
 	if n := len(old.Issues); n > 0 {
 		_, _ = fmt.Fprintf(stderr, "keyhound: %s: %s (parts that could not be read or parsed, or that contradict each other); answers that depend on them say so\n", base, plural.Form(n, "snapshot issue", "snapshot issues"))
 	}
-	cur = graph.Build(changed, loadErrs)
+	// Only what the changes touched is built again (the rest is old's).
+	cur = graph.Rebuild(old, changed, loadErrs)
 	writeApplied(stderr, applied)
 	return old, cur, applied, nil
 }

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/eval"
@@ -34,6 +35,11 @@ type Options struct {
 	// steps of a path (0: escalation.DefaultDepth).
 	Escalation      bool
 	EscalationDepth int
+	// Full compares every target and finding even when the graphs say
+	// only some keys and resources differ (graph.Delta: a changed graph
+	// from graph.Rebuild), where Compare otherwise compares only those.
+	// The report is the same either way; Full is for checking that.
+	Full bool
 }
 
 // Change is one access that appeared, went, or changed decision.
@@ -110,8 +116,11 @@ type Report struct {
 // The two snapshots' access edges are computed side by side and compared
 // target by target (role, key and action, resource), in the order both
 // exports give them: memory holds one target's edges at a time, not the
-// organization's, whatever its size.
+// organization's, whatever its size. When cur is old rebuilt with a few
+// keys and resources changed (graph.Rebuild, graph.Delta), only their
+// targets and findings are computed: the others cannot differ.
 func Compare(old, cur *graph.Graph, o Options) (*Report, error) {
+	sc := scopeOf(old, cur, o)
 	pc := policyChanges(old, cur)
 	r := &Report{Changes: []Change{}, Keys: []KeyChange{}, NewFindings: []graph.Finding{}, ResolvedFindings: []graph.Finding{}}
 	if o.Escalation {
@@ -153,7 +162,7 @@ func Compare(old, cur *graph.Graph, o Options) (*Report, error) {
 			}
 		}
 	}
-	if err := mergeTargets(old, cur, o, compare); err != nil {
+	if err := mergeTargets(old, cur, o, sc, compare); err != nil {
 		return nil, err
 	}
 	slices.SortFunc(r.Changes, func(x, y Change) int {
@@ -181,7 +190,14 @@ func Compare(old, cur *graph.Graph, o Options) (*Report, error) {
 	}
 	r.Keys = keyChanges(old, cur)
 	r.Summary.KeysChanged = len(r.Keys)
-	r.NewFindings, r.ResolvedFindings = findingChanges(old.Findings(), cur.Findings())
+	// The two graphs' findings side by side: each is a pass over the
+	// organization's policies, on one core.
+	var was []graph.Finding
+	var wg sync.WaitGroup
+	wg.Go(func() { was = sc.findings(old) })
+	is := sc.findings(cur)
+	wg.Wait()
+	r.NewFindings, r.ResolvedFindings = findingChanges(was, is)
 	r.Summary.NewFindings = len(r.NewFindings)
 	if o.Escalation {
 		r.summarizeEscalations()
@@ -271,15 +287,22 @@ func (g *grouper) flush() error {
 	return nil
 }
 
-// targets runs an export of g and gives its targets in order; the channel
-// closes at the end, and *errp then holds the export's error.
-func targets(g *graph.Graph, o Options, done <-chan struct{}, errp *error) <-chan *target {
+// targets runs an export of g (of the scope's keys, when there is a scope)
+// and gives its targets in order; the channel closes at the end, and *errp
+// then holds the export's error.
+func targets(g *graph.Graph, o Options, sc *scope, done <-chan struct{}, errp *error) <-chan *target {
 	ch := make(chan *target, 64)
 	actions := []string{"kms:Decrypt"}
+	eo := export.Options{ChainDepth: o.ChainDepth, Workers: o.Workers, Actions: actions, Escalation: o.Escalation, EscalationDepth: o.EscalationDepth}
+	if sc != nil {
+		if eo.Keys = sc.keysIn(g); len(eo.Keys) == 0 {
+			close(ch) // none of the keys is g's: no target
+			return ch
+		}
+	}
 	go func() {
 		defer close(ch)
 		gr := &grouper{out: ch, done: done, actions: actions}
-		eo := export.Options{ChainDepth: o.ChainDepth, Workers: o.Workers, Actions: actions, Escalation: o.Escalation, EscalationDepth: o.EscalationDepth}
 		err := export.Walk(g, eo, gr)
 		if err == nil {
 			err = gr.flush()
@@ -291,10 +314,10 @@ func targets(g *graph.Graph, o Options, done <-chan struct{}, errp *error) <-cha
 
 // mergeTargets walks both exports in step and calls compare with each
 // target's edges in old and in cur (either may be empty).
-func mergeTargets(old, cur *graph.Graph, o Options, compare func(a, b []export.Edge)) error {
+func mergeTargets(old, cur *graph.Graph, o Options, sc *scope, compare func(a, b []export.Edge)) error {
 	done := make(chan struct{})
 	var errA, errB error
-	ca, cb := targets(old, o, done, &errA), targets(cur, o, done, &errB)
+	ca, cb := targets(old, o, sc, done, &errA), targets(cur, o, sc, done, &errB)
 	defer func() {
 		close(done)
 		for range ca {
@@ -329,10 +352,8 @@ func targetAccount(g *graph.Graph, id string) string {
 	if p := g.Principal(id); p != nil {
 		return p.Account
 	}
-	for _, r := range g.Resources() {
-		if r.ARN == id {
-			return r.Account
-		}
+	if r := g.Resource(id); r != nil {
+		return r.Account
 	}
 	return ""
 }
