@@ -1,6 +1,7 @@
 package escalation_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -64,4 +65,32 @@ func BenchmarkPaths(b *testing.B) {
 		})
 	}
 	_ = graph.DefaultChainDepth
+}
+
+// BenchmarkFindings compares escalation.Findings with the export of the
+// same organization's escalation edges' cost per key: graph.Findings
+// ("plain") and escalation.Findings ("escalation") on a generated
+// organization with keyhound gen's default share of escalation
+// permissions.
+// Run: go test -run '^$' -bench 'Findings/100' -benchtime 1x ./graph/escalation/
+func BenchmarkFindings(b *testing.B) {
+	for _, accounts := range []int{20, 100, 300} {
+		b.Run(strconv.Itoa(accounts), func(b *testing.B) {
+			g := build(b, gen.Organization(gen.Options{Accounts: accounts, Regions: 2, RolesPerAccount: 100, KeysPerRegion: 10, ResourcesPerKey: 5, Seed: 1, EscalationShare: 0.02}))
+			b.Run("plain", func(b *testing.B) {
+				for b.Loop() {
+					b.ReportMetric(float64(len(g.Findings())), "findings")
+				}
+			})
+			b.Run("escalation", func(b *testing.B) {
+				for b.Loop() {
+					fs, err := escalation.Findings(g, escalation.Options{})
+					if err != nil {
+						b.Fatal(err)
+					}
+					b.ReportMetric(float64(len(fs)), "findings")
+				}
+			})
+		})
+	}
 }

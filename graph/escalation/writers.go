@@ -3,6 +3,7 @@ package escalation
 import (
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/arn"
@@ -15,9 +16,13 @@ import (
 // so only principals of the target's account are asked, and only those
 // whose identity policies may allow the call (graph.Capable).
 type writers struct {
-	g     *graph.Graph
-	cache map[string][]write // by target ARN
-	keys  map[string]int     // keys named so far in each decrypter's finding
+	g *graph.Graph
+	// targets are the principals some writer's policies may allow a write
+	// on (a cheap, generous filter before of): most principals have none.
+	targets map[string]bool
+	mu      sync.Mutex
+	cache   map[string][]write // by target ARN, guarded by mu
+	keys    map[string]int     // keys named so far in each decrypter's finding
 }
 
 // write is one principal allowed one write on a target.
@@ -26,13 +31,45 @@ type write struct {
 }
 
 func newWriters(g *graph.Graph) *writers {
-	return &writers{g: g, cache: map[string][]write{}, keys: map[string]int{}}
+	w := &writers{g: g, targets: map[string]bool{}, cache: map[string][]write{}, keys: map[string]int{}}
+	var actions []string
+	for _, k := range kinds {
+		if writesPrincipal(k, arn.KindRole) || writesPrincipal(k, arn.KindUser) {
+			actions = append(actions, k.Actions[0])
+		}
+	}
+	g.PrepareCapable(actions)
+	for _, k := range kinds {
+		if !writesPrincipal(k, arn.KindRole) && !writesPrincipal(k, arn.KindUser) {
+			continue
+		}
+		for account, ps := range g.CapableByAccount(k.Actions[0]) {
+			for _, t := range g.PrincipalsOf(account) {
+				if w.targets[t.ARN] || !writesPrincipal(k, t.Kind) {
+					continue
+				}
+				for _, p := range ps {
+					if p != t && mayAllow(p, k.Actions[0], t.ARN) {
+						w.targets[t.ARN] = true
+						break
+					}
+				}
+			}
+		}
+	}
+	return w
 }
 
 // of lists the writes other principals may make on target, by writer then
-// kind (the table's order).
+// kind (the table's order). It may be called from many goroutines.
 func (w *writers) of(target *graph.Principal) []write {
-	if ws, ok := w.cache[target.ARN]; ok {
+	if !w.targets[target.ARN] {
+		return nil
+	}
+	w.mu.Lock()
+	ws, ok := w.cache[target.ARN]
+	w.mu.Unlock()
+	if ok {
 		return ws
 	}
 	var out []write
@@ -40,8 +77,8 @@ func (w *writers) of(target *graph.Principal) []write {
 		if !writesPrincipal(k, target.Kind) {
 			continue
 		}
-		for _, p := range w.g.Capable(k.Actions[0]) {
-			if p == target || p.Account != target.Account {
+		for _, p := range w.g.CapableByAccount(k.Actions[0])[target.Account] {
+			if p == target {
 				continue
 			}
 			a, err := w.g.Can(graph.Query{Principal: p.ARN, Action: k.Actions[0], Resource: target.ARN, ChainDepth: -1})
@@ -67,7 +104,9 @@ func (w *writers) of(target *graph.Principal) []write {
 		}
 		return 0
 	})
+	w.mu.Lock()
 	w.cache[target.ARN] = out
+	w.mu.Unlock()
 	return out
 }
 
@@ -82,18 +121,25 @@ func writesPrincipal(k Kind, pk arn.PrincipalKind) bool {
 	return (k.Target == TargetRole && pk == arn.KindRole) || (k.Target == TargetUser && pk == arn.KindUser)
 }
 
-// add records, for each user or role of the snapshot that can use key
-// itself now (who), the principals that cannot but may write it, in the
-// finding of that decrypter (by its ARN): one finding per decrypter,
-// naming each key it can use, at the severity of the widest.
-func (w *writers) add(k *graph.Key, who []graph.Who, reach Reach, out map[string]*graph.Finding) {
-	can := map[string]bool{}
+// writableDecrypter is a user or role of the snapshot that can use a key
+// itself now (x), with the writes on it by principals that cannot (ws).
+type writableDecrypter struct {
+	p  *graph.Principal
+	x  graph.Who
+	ws []write
+}
+
+// decrypters lists, in who's order, the users and roles of who that can
+// use the key themselves and that principals not in can (who-can's
+// answer, by ARN) may write. It may be called from many goroutines.
+func (w *writers) decrypters(who []graph.Who, can map[string]bool) []writableDecrypter {
+	var out []writableDecrypter
 	for _, x := range who {
-		can[x.Principal] = true
-	}
-	for _, x := range who {
+		if !w.targets[x.Principal] || !direct(x) {
+			continue
+		}
 		p := w.g.Principal(x.Principal)
-		if p == nil || !direct(x) {
+		if p == nil {
 			continue
 		}
 		var ws []write
@@ -102,9 +148,20 @@ func (w *writers) add(k *graph.Key, who []graph.Who, reach Reach, out map[string
 				ws = append(ws, wr)
 			}
 		}
-		if len(ws) == 0 {
-			continue
+		if len(ws) > 0 {
+			out = append(out, writableDecrypter{p: p, x: x, ws: ws})
 		}
+	}
+	return out
+}
+
+// add records, for each writable decrypter of key k (decrypters), the
+// principals that cannot use it but may write it, in the finding of that
+// decrypter (by its ARN): one finding per decrypter, naming each key it
+// can use, at the severity of the widest.
+func (w *writers) add(k *graph.Key, found []writableDecrypter, reach Reach, out map[string]*graph.Finding) {
+	for _, d := range found {
+		p, x, ws := d.p, d.x, d.ws
 		f := out[p.ARN]
 		if f == nil {
 			f = &graph.Finding{
