@@ -81,6 +81,9 @@ type assumer struct {
 // them.
 func (s *Searcher) enteredPrincipals(only map[string]bool) []*graph.Principal {
 	set := map[*graph.Principal]bool{}
+	// The kinds whose callers an account has, by account: each principal
+	// of those accounts is then looked at once, not once per kind.
+	entries := map[string][]entering{}
 	for _, k := range kinds {
 		if k.Effect == EffectFunction {
 			s.enteredByFunctions(k, only, set)
@@ -93,19 +96,45 @@ func (s *Searcher) enteredPrincipals(only map[string]bool) []*graph.Principal {
 			on = k.Actions[1]
 		}
 		for account, callers := range s.capableBy(on) {
+			entries[account] = append(entries[account], entering{k, on, callers})
+		}
+	}
+	visit := func(y *graph.Principal, es []entering) {
+		if set[y] {
+			return
+		}
+		var asked []string // the calls on y already asked of the callers (all failed)
+		for _, e := range es {
+			k := e.k
+			if (k.Target == TargetUser) != (y.Kind == arn.KindUser) {
+				continue
+			}
+			if k.Effect == EffectCompute && (k.Service == "ec2.amazonaws.com" && !s.profiles[y.ARN] || !trustMayName(y, k.Service)) {
+				continue // as expandCompute: the service cannot run as it
+			}
+			if slices.Contains(asked, e.on) {
+				continue // the compute kinds share iam:PassRole
+			}
+			for _, x := range e.callers {
+				if x != y && mayAllow(x, e.on, y.ARN) {
+					set[y] = true
+					return
+				}
+			}
+			asked = append(asked, e.on)
+		}
+	}
+	if only != nil {
+		// Fewer principals than the accounts' (who-can's, for one key).
+		for a := range only {
+			if y := s.g.Principal(a); y != nil && len(entries[y.Account]) > 0 {
+				visit(y, entries[y.Account])
+			}
+		}
+	} else {
+		for account, es := range entries {
 			for _, y := range s.g.PrincipalsOf(account) {
-				if set[y] || (k.Target == TargetUser) != (y.Kind == arn.KindUser) || only != nil && !only[y.ARN] {
-					continue
-				}
-				if k.Effect == EffectCompute && (k.Service == "ec2.amazonaws.com" && !s.profiles[y.ARN] || !trustMayName(y, k.Service)) {
-					continue // as expandCompute: the service cannot run as it
-				}
-				for _, x := range callers {
-					if x != y && mayAllow(x, on, y.ARN) {
-						set[y] = true
-						break
-					}
-				}
+				visit(y, es)
 			}
 		}
 	}
@@ -115,6 +144,14 @@ func (s *Searcher) enteredPrincipals(only map[string]bool) []*graph.Principal {
 	}
 	slices.SortFunc(out, func(a, b *graph.Principal) int { return cmp.Compare(a.ARN, b.ARN) })
 	return out
+}
+
+// entering is a kind of step other than an assumption that may enter a
+// principal of an account: the call on the principal and its callers there.
+type entering struct {
+	k       Kind
+	on      string
+	callers []*graph.Principal
 }
 
 // idle reports whether expanding n would add nothing: a chain state no

@@ -71,7 +71,7 @@ func (s *search) expandCredentials(n *node, k Kind) {
 		return
 	}
 	for _, x := range s.capableIn(k.Actions[0], y.Account) {
-		if x == y || !mayAllow(x, k.Actions[0], y.ARN) {
+		if x == y || s.redundant(x, n.st.goal) || !mayAllow(x, k.Actions[0], y.ARN) {
 			continue
 		}
 		q := graph.Query{Principal: x.ARN, Action: k.Actions[0], Resource: y.ARN}
@@ -97,7 +97,7 @@ func (s *search) expandCompute(n *node, k Kind) {
 	res := s.computeResource(k, y.Account)
 	var callers []*graph.Principal
 	for _, x := range candidates {
-		ok := x != y && mayAllow(x, pass, y.ARN) && mayAllow(x, create, res)
+		ok := x != y && !s.redundant(x, n.st.goal) && mayAllow(x, pass, y.ARN) && mayAllow(x, create, res)
 		for _, a := range run {
 			ok = ok && mayAllow(x, a, res)
 		}
@@ -150,10 +150,12 @@ func trustMayName(y *graph.Principal, service string) bool {
 	}
 	for i := range y.Trust.Policy.Statements {
 		st := &y.Trust.Policy.Statements[i]
-		if st.Effect != policy.Allow || !st.MatchesAction("sts:assumerole") {
+		if st.Effect != policy.Allow {
 			continue
 		}
-		if st.Principal == nil || st.NotPrincipal || st.Principal.Any || slices.Contains(st.Principal.Service, service) || slices.Contains(st.Principal.Service, "*") {
+		// The principal first: most trust policies name no service, and
+		// matching the action costs more.
+		if (st.Principal == nil || st.NotPrincipal || st.Principal.Any || slices.Contains(st.Principal.Service, service) || slices.Contains(st.Principal.Service, "*")) && st.MatchesAction("sts:assumerole") {
 			return true
 		}
 	}
@@ -179,7 +181,7 @@ func (s *search) expandTrust(n *node, k Kind) {
 		return
 	}
 	for _, x := range s.capableIn(k.Actions[0], y.Account) {
-		if x == y || !mayAllow(x, k.Actions[0], y.ARN) {
+		if x == y || s.redundant(x, n.st.goal) || !mayAllow(x, k.Actions[0], y.ARN) {
 			continue
 		}
 		q1 := graph.Query{Principal: x.ARN, Action: k.Actions[0], Resource: y.ARN}
@@ -246,6 +248,13 @@ func (s *search) expandWrite(n *node, k Kind) {
 	if k.ViaStack {
 		s.writeViaStack(n, k, rest, resources)
 	}
+}
+
+// redundant reports whether a state of x with goal g would be turned away
+// by add whatever its steps (x acts on the key itself): a step into it
+// need not be evaluated.
+func (s *search) redundant(x *graph.Principal, g goal) bool {
+	return g == (goal{}) && s.direct[x]
 }
 
 // noContext is an incomplete, empty context: every condition key unknown.

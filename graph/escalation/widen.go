@@ -162,8 +162,17 @@ func (s *Searcher) successors(p *graph.Principal) []*graph.Principal {
 		if !slices.Contains(s.capableIn(on, p.Account), p) {
 			continue
 		}
+		if k.Effect == EffectCompute && !slices.Contains(s.capableIn(k.Actions[0], p.Account), p) {
+			continue // it may not create the resource (expandCompute asks)
+		}
 		for _, t := range s.g.PrincipalsOf(p.Account) {
-			if (k.Target == TargetUser) == (t.Kind == arn.KindUser) && mayAllow(p, on, t.ARN) {
+			if (k.Target == TargetUser) != (t.Kind == arn.KindUser) {
+				continue
+			}
+			if k.Effect == EffectCompute && (k.Service == "ec2.amazonaws.com" && !s.profiles[t.ARN] || !trustMayName(t, k.Service)) {
+				continue // as expandCompute: the service cannot run as it
+			}
+			if mayAllow(p, on, t.ARN) {
 				out = append(out, t)
 			}
 		}
