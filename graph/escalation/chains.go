@@ -104,12 +104,16 @@ func (s *Searcher) enteredPrincipals(only map[string]bool) []*graph.Principal {
 			return
 		}
 		var asked []string // the calls on y already asked of the callers (all failed)
+		trust, read := uint16(0), false
 		for _, e := range es {
 			k := e.k
 			if (k.Target == TargetUser) != (y.Kind == arn.KindUser) {
 				continue
 			}
-			if k.Effect == EffectCompute && (k.Service == "ec2.amazonaws.com" && !s.profiles[y.ARN] || !trustMayName(y, k.Service)) {
+			if k.Effect == EffectCompute && !read {
+				trust, read = trustMask(y), true
+			}
+			if k.Effect == EffectCompute && (k.Service == "ec2.amazonaws.com" && !s.profiles[y.ARN] || trust&serviceBit(k.Service) == 0) {
 				continue // as expandCompute: the service cannot run as it
 			}
 			if slices.Contains(asked, e.on) {

@@ -42,12 +42,16 @@ func (s *search) expand(n *node) {
 			}
 		}
 	}
+	trust := uint16(0) // y's trust policy, read once for every compute kind
+	if y.Kind == arn.KindRole {
+		trust = trustMask(y)
+	}
 	for _, k := range kinds {
 		switch k.Effect {
 		case EffectCredentials:
 			s.expandCredentials(n, k)
 		case EffectCompute:
-			s.expandCompute(n, k)
+			s.expandCompute(n, k, trust)
 		case EffectFunction:
 			s.expandFunction(n, k)
 		case EffectTrust:
@@ -83,15 +87,16 @@ func (s *search) expandCredentials(n *node, k Kind) {
 
 // expandCompute: x creates a function, an instance, a task, a job, a build
 // project, a notebook or a training job that runs as role y, passing y to
-// the service (same account only: IAM UG, id_roles_use_passrole).
-func (s *search) expandCompute(n *node, k Kind) {
+// the service (same account only: IAM UG, id_roles_use_passrole); trust
+// is y's trustMask.
+func (s *search) expandCompute(n *node, k Kind, trust uint16) {
 	y := n.st.p
 	if y.Kind != arn.KindRole || k.Service == "ec2.amazonaws.com" && !s.profiles[y.ARN] {
 		return
 	}
 	create, pass, run := k.Actions[0], k.Actions[1], k.Actions[2:]
 	candidates := s.capableIn(pass, y.Account)
-	if len(candidates) == 0 || !trustMayName(y, k.Service) {
+	if len(candidates) == 0 || trust&serviceBit(k.Service) == 0 {
 		return // no one may pass it, or its trust policy names no such service
 	}
 	res := s.computeResource(k, y.Account)
@@ -145,9 +150,28 @@ func (s *search) passStep(x, y *graph.Principal, k Kind) (Step, eval.Verdict) {
 // sts:AssumeRole naming the service, or anyone (a role whose trust policy
 // is not known may).
 func trustMayName(y *graph.Principal, service string) bool {
+	if b := serviceBit(service); b != 0 {
+		return trustMask(y)&b != 0
+	}
 	if y.Trust == nil || y.Trust.Policy == nil {
 		return true
 	}
+	for i := range y.Trust.Policy.Statements {
+		st := &y.Trust.Policy.Statements[i]
+		if st.Effect == policy.Allow && (namesAnyone(st) || slices.Contains(st.Principal.Service, service)) && st.MatchesAction("sts:assumerole") {
+			return true
+		}
+	}
+	return false
+}
+
+// trustMask is trustMayName for every service of the table at once, as
+// bits (serviceBit): one reading of the trust policy for them all.
+func trustMask(y *graph.Principal) uint16 {
+	if y.Trust == nil || y.Trust.Policy == nil {
+		return allServices
+	}
+	var m uint16
 	for i := range y.Trust.Policy.Statements {
 		st := &y.Trust.Policy.Statements[i]
 		if st.Effect != policy.Allow {
@@ -155,11 +179,52 @@ func trustMayName(y *graph.Principal, service string) bool {
 		}
 		// The principal first: most trust policies name no service, and
 		// matching the action costs more.
-		if (st.Principal == nil || st.NotPrincipal || st.Principal.Any || slices.Contains(st.Principal.Service, service) || slices.Contains(st.Principal.Service, "*")) && st.MatchesAction("sts:assumerole") {
-			return true
+		anyone := namesAnyone(st)
+		var bits uint16
+		if !anyone {
+			for _, sv := range st.Principal.Service {
+				bits |= serviceBit(sv)
+			}
+			if bits&^m == 0 {
+				continue // no service, or none not already named
+			}
+		}
+		if !st.MatchesAction("sts:assumerole") {
+			continue
+		}
+		if anyone {
+			return allServices
+		}
+		m |= bits
+	}
+	return m
+}
+
+// namesAnyone reports whether a trust statement's principal may be any
+// service.
+func namesAnyone(st *policy.Statement) bool {
+	return st.Principal == nil || st.NotPrincipal || st.Principal.Any || slices.Contains(st.Principal.Service, "*")
+}
+
+// services are the services the table's steps pass roles to (and Lambda,
+// for existing functions); serviceBit is a service's bit, 0 for another.
+var services = func() []string {
+	out := []string{"lambda.amazonaws.com"}
+	for _, k := range kinds {
+		if k.Service != "" && !slices.Contains(out, k.Service) {
+			out = append(out, k.Service)
 		}
 	}
-	return false
+	return out
+}()
+
+var allServices = uint16(1)<<len(services) - 1
+
+func serviceBit(service string) uint16 {
+	if i := slices.Index(services, service); i >= 0 && i < 16 {
+		return 1 << i
+	}
+	return 0
 }
 
 // computeResource is the ARN a compute step's create call is asked on: the
