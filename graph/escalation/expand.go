@@ -75,7 +75,7 @@ func (s *search) expandCredentials(n *node, k Kind) {
 		return
 	}
 	for _, x := range s.capableIn(k.Actions[0], y.Account) {
-		if x == y || s.redundant(x, n.st.goal) || !mayAllow(x, k.Actions[0], y.ARN) {
+		if x == y || s.redundant(x, n.st.goal) || s.settled(x, n.st.goal, n.level+1) || !mayAllow(x, k.Actions[0], y.ARN) {
 			continue
 		}
 		q := graph.Query{Principal: x.ARN, Action: k.Actions[0], Resource: y.ARN}
@@ -102,7 +102,7 @@ func (s *search) expandCompute(n *node, k Kind, trust uint16) {
 	res := s.computeResource(k, y.Account)
 	var callers []*graph.Principal
 	for _, x := range candidates {
-		ok := x != y && !s.redundant(x, n.st.goal) && mayAllow(x, pass, y.ARN) && mayAllow(x, create, res)
+		ok := x != y && !s.redundant(x, n.st.goal) && !s.settled(x, n.st.goal, n.level+1) && mayAllow(x, pass, y.ARN) && mayAllow(x, create, res)
 		for _, a := range run {
 			ok = ok && mayAllow(x, a, res)
 		}
@@ -246,7 +246,7 @@ func (s *search) expandTrust(n *node, k Kind) {
 		return
 	}
 	for _, x := range s.capableIn(k.Actions[0], y.Account) {
-		if x == y || s.redundant(x, n.st.goal) || !mayAllow(x, k.Actions[0], y.ARN) {
+		if x == y || s.redundant(x, n.st.goal) || s.settled(x, n.st.goal, n.level+2) || !mayAllow(x, k.Actions[0], y.ARN) {
 			continue
 		}
 		q1 := graph.Query{Principal: x.ARN, Action: k.Actions[0], Resource: y.ARN}
@@ -289,6 +289,9 @@ func (s *search) expandWrite(n *node, k Kind) {
 	if rest.mods == 0 {
 		rest = goal{}
 	}
+	if s.redundant(y, rest) || s.settled(y, rest, n.level+1) {
+		return // a write would add nothing, nor one through a stack (two steps)
+	}
 	resources := s.resources(k, t)
 	switch k.Effect {
 	case EffectGroup:
@@ -320,6 +323,15 @@ func (s *search) expandWrite(n *node, k Kind) {
 // need not be evaluated.
 func (s *search) redundant(x *graph.Principal, g goal) bool {
 	return g == (goal{}) && s.direct[x]
+}
+
+// settled reports whether a state of x with goal g reached at level would
+// be turned away by add whatever its verdict: it has an ALLOW path as
+// short, or a shorter one (add keeps the first of equals). A step into it
+// need not be evaluated.
+func (s *search) settled(x *graph.Principal, g goal, level int) bool {
+	old := s.best[state{x, g}]
+	return old != nil && (old.level < level || old.level == level && old.verdict == eval.Allow)
 }
 
 // noContext is an incomplete, empty context: every condition key unknown.

@@ -51,7 +51,7 @@ func (s *search) expandFunction(n *node, k Kind) {
 	asked := false
 	for _, fn := range fns {
 		for _, x := range s.capableIn(k.Actions[0], fn.account) {
-			ok := x != y && !s.redundant(x, n.st.goal)
+			ok := x != y && !s.redundant(x, n.st.goal) && !s.settled(x, n.st.goal, n.level+1)
 			for _, a := range k.Actions {
 				ok = ok && mayAllow(x, a, fn.arn)
 			}
