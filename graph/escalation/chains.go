@@ -29,16 +29,32 @@ func (s *search) entryChains() {
 	// assume one within the depth: the others are left out from the start.
 	var frontier []*graph.Principal
 	seen := map[*graph.Principal]bool{}
-	list := s.enteredList
-	if !s.enteredReady {
-		list = s.enteredPrincipals(s.excluded)
-	}
 	s.entered = map[*graph.Principal]bool{}
-	for _, p := range list {
-		if s.excluded[p.ARN] {
+	enter := func(p *graph.Principal) {
+		if !seen[p] {
 			s.entered[p] = true
 			frontier = append(frontier, p)
 			seen[p] = true
+		}
+	}
+	switch {
+	case !s.enteredReady:
+		for _, p := range s.enteredPrincipals(s.excluded) {
+			enter(p)
+		}
+	case len(s.whoPs) < len(s.enteredList):
+		// Fewer of who-can's than of those entered (most keys): the order
+		// of the frontier changes nothing (chainAssumers are sorted).
+		for _, p := range s.whoPs {
+			if s.enteredSet[p] {
+				enter(p)
+			}
+		}
+	default:
+		for _, p := range s.enteredList {
+			if s.excluded[p] {
+				enter(p)
+			}
 		}
 	}
 	for hop := 1; hop < s.depth && len(frontier) > 0; hop++ {
@@ -53,7 +69,7 @@ func (s *search) entryChains() {
 					continue
 				}
 				s.chainAssumers[r] = append(s.chainAssumers[r], assumer{x, a})
-				if !seen[r] && s.excluded[r.ARN] {
+				if !seen[r] && s.excluded[r] {
 					seen[r] = true
 					next = append(next, r)
 				}
@@ -79,7 +95,7 @@ type assumer struct {
 // (expandCredentials, expandCompute, expandTrust, expandFunction), on the
 // cheap filter: one of their account's principals may make the call on
 // them.
-func (s *Searcher) enteredPrincipals(only map[string]bool) []*graph.Principal {
+func (s *Searcher) enteredPrincipals(only map[*graph.Principal]bool) []*graph.Principal {
 	set := map[*graph.Principal]bool{}
 	// The kinds whose callers an account has, by account: each principal
 	// of those accounts is then looked at once, not once per kind.
@@ -130,8 +146,8 @@ func (s *Searcher) enteredPrincipals(only map[string]bool) []*graph.Principal {
 	}
 	if only != nil {
 		// Fewer principals than the accounts' (who-can's, for one key).
-		for a := range only {
-			if y := s.g.Principal(a); y != nil && len(entries[y.Account]) > 0 {
+		for y := range only {
+			if len(entries[y.Account]) > 0 {
 				visit(y, entries[y.Account])
 			}
 		}

@@ -57,10 +57,12 @@ type node struct {
 type search struct {
 	*Searcher
 	key      *graph.Key
-	excluded map[string]bool // who-can's answer: they need no escalation
-	direct   map[*graph.Principal]bool
-	best     map[state]*node
-	levels   [][]*node
+	excluded map[*graph.Principal]bool // who-can's answer: they need no escalation
+	// whoPs are who-can's principals of the snapshot, in its order.
+	whoPs  []*graph.Principal
+	direct map[*graph.Principal]bool
+	best   map[state]*node
+	levels [][]*node
 	// entered are who-can's principals a step other than an assumption
 	// may enter (entryChains).
 	entered map[*graph.Principal]bool
@@ -96,7 +98,7 @@ func (sr *Searcher) newSearch(keyARN string) (*search, error) {
 	}
 	s := &search{
 		Searcher: sr, key: key,
-		excluded: map[string]bool{}, direct: map[*graph.Principal]bool{}, best: map[state]*node{},
+		excluded: map[*graph.Principal]bool{}, direct: map[*graph.Principal]bool{}, best: map[state]*node{},
 		memo: map[string]eval.Verdict{}, trusted: map[string]bool{}, groupWriters: map[*graph.Principal][]*graph.Principal{},
 		versionWriters: map[*graph.Principal][]*graph.Principal{},
 	}
@@ -266,15 +268,19 @@ func (s *search) seedDirect() {
 			return
 		}
 	}
-	s.excluded = make(map[string]bool, len(who))
+	s.excluded = make(map[*graph.Principal]bool, len(who))
 	s.direct = make(map[*graph.Principal]bool, len(who))
 	s.pending = make([]directSeed, 0, len(who))
+	s.whoPs = make([]*graph.Principal, 0, len(who))
 	for _, w := range who {
-		s.excluded[w.Principal] = true
+		// Only principals of the snapshot are ever asked about: accounts
+		// outside it and the public are left out.
 		p := s.g.Principal(w.Principal)
 		if p == nil {
 			continue
 		}
+		s.excluded[p] = true
+		s.whoPs = append(s.whoPs, p)
 		for _, path := range w.Paths {
 			if len(path.Via) == 1 {
 				s.direct[p] = true

@@ -51,6 +51,7 @@ type Searcher struct {
 	// enteredList is enteredPrincipals' answer for every principal, when
 	// enteredReady (prepareEntered).
 	enteredList  []*graph.Principal
+	enteredSet   map[*graph.Principal]bool
 	enteredReady bool
 
 	// mu guards what searches fill in as they go.
@@ -127,6 +128,10 @@ func newSearcher(g *graph.Graph, opts Options) *Searcher {
 // search lists only who-can's, entryChains).
 func (sr *Searcher) prepareEntered() *Searcher {
 	sr.enteredList = sr.enteredPrincipals(nil)
+	sr.enteredSet = make(map[*graph.Principal]bool, len(sr.enteredList))
+	for _, p := range sr.enteredList {
+		sr.enteredSet[p] = true
+	}
 	sr.enteredReady = true
 	return sr
 }

@@ -25,8 +25,9 @@ type writers struct {
 	keys    map[string]int     // keys named so far in each decrypter's finding
 }
 
-// write is one principal allowed one write on a target.
+// write is one principal (p) allowed one write on a target.
 type write struct {
+	p    *graph.Principal
 	step Step
 }
 
@@ -92,7 +93,7 @@ func (w *writers) of(target *graph.Principal) []write {
 				}
 			}
 			st.Conditions = a.Conditions
-			out = append(out, write{step: st})
+			out = append(out, write{p: p, step: st})
 		}
 	}
 	slices.SortStableFunc(out, func(a, b write) int {
@@ -131,8 +132,8 @@ type writableDecrypter struct {
 
 // decrypters lists, in who's order, the users and roles of who that can
 // use the key themselves and that principals not in can (who-can's
-// answer, by ARN) may write. It may be called from many goroutines.
-func (w *writers) decrypters(who []graph.Who, can map[string]bool) []writableDecrypter {
+// answer) may write. It may be called from many goroutines.
+func (w *writers) decrypters(who []graph.Who, can map[*graph.Principal]bool) []writableDecrypter {
 	var out []writableDecrypter
 	for _, x := range who {
 		if !w.targets[x.Principal] || !direct(x) {
@@ -144,7 +145,7 @@ func (w *writers) decrypters(who []graph.Who, can map[string]bool) []writableDec
 		}
 		var ws []write
 		for _, wr := range w.of(p) {
-			if !can[wr.step.Principal] {
+			if !can[wr.p] {
 				ws = append(ws, wr)
 			}
 		}
