@@ -127,7 +127,7 @@ func (s *Searcher) enteredPrincipals(only map[*graph.Principal]bool) []*graph.Pr
 				continue
 			}
 			if k.Effect == EffectCompute && !read {
-				trust, read = trustMask(y), true
+				trust, read = s.trustOf(y), true
 			}
 			if k.Effect == EffectCompute && (k.Service == "ec2.amazonaws.com" && !s.profiles[y.ARN] || trust&serviceBit(k.Service) == 0) {
 				continue // as expandCompute: the service cannot run as it

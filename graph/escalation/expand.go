@@ -44,7 +44,7 @@ func (s *search) expand(n *node) {
 	}
 	trust := uint16(0) // y's trust policy, read once for every compute kind
 	if y.Kind == arn.KindRole {
-		trust = trustMask(y)
+		trust = s.trustOf(y)
 	}
 	for _, k := range kinds {
 		switch k.Effect {
@@ -91,22 +91,12 @@ func (s *search) expandCredentials(n *node, k Kind) {
 // is y's trustMask.
 func (s *search) expandCompute(n *node, k Kind, trust uint16) {
 	y := n.st.p
-	if y.Kind != arn.KindRole || k.Service == "ec2.amazonaws.com" && !s.profiles[y.ARN] {
-		return
+	if y.Kind != arn.KindRole || trust&serviceBit(k.Service) == 0 || k.Service == "ec2.amazonaws.com" && !s.profiles[y.ARN] {
+		return // its trust policy names no such service (the cheapest test first)
 	}
-	create, pass, run := k.Actions[0], k.Actions[1], k.Actions[2:]
-	candidates := s.capableIn(pass, y.Account)
-	if len(candidates) == 0 || trust&serviceBit(k.Service) == 0 {
-		return // no one may pass it, or its trust policy names no such service
-	}
-	res := s.computeResource(k, y.Account)
 	var callers []*graph.Principal
-	for _, x := range candidates {
-		ok := x != y && !s.redundant(x, n.st.goal) && !s.settled(x, n.st.goal, n.level+1) && mayAllow(x, pass, y.ARN) && mayAllow(x, create, res)
-		for _, a := range run {
-			ok = ok && mayAllow(x, a, res)
-		}
-		if ok {
+	for _, x := range s.creators(k, y.Account) {
+		if x != y && !s.redundant(x, n.st.goal) && !s.settled(x, n.st.goal, n.level+1) && mayAllow(x, k.Actions[1], y.ARN) {
 			callers = append(callers, x)
 		}
 	}
@@ -120,6 +110,37 @@ func (s *search) expandCompute(n *node, k Kind, trust uint16) {
 		}
 	}
 }
+
+// creators are the principals of account that may, on the cheap filter,
+// pass a role (to anything) and make kind k's calls on its new resource
+// in the key's Region: the callers of k in account whatever the role,
+// once per search.
+func (s *search) creators(k Kind, account string) []*graph.Principal {
+	key := creatorsKey{k.Name, account}
+	if out, ok := s.creatorsOf[key]; ok {
+		return out
+	}
+	var out []*graph.Principal
+	if candidates := s.capableIn(k.Actions[1], account); len(candidates) > 0 {
+		res := s.computeResource(k, account)
+		for _, x := range candidates {
+			ok := true
+			for _, a := range slices.Concat(k.Actions[:1], k.Actions[2:]) {
+				ok = ok && mayAllow(x, a, res)
+			}
+			if ok {
+				out = append(out, x)
+			}
+		}
+	}
+	if s.creatorsOf == nil {
+		s.creatorsOf = map[creatorsKey][]*graph.Principal{}
+	}
+	s.creatorsOf[key] = out
+	return out
+}
+
+type creatorsKey struct{ kind, account string }
 
 // passStep is x's create call of kind k with role y passed to its service
 // (and the calls that run the code), evaluated.

@@ -89,6 +89,8 @@ type search struct {
 	who []graph.Who
 	// widen is the identity policy a widening adds: the action on the key.
 	widen eval.NamedPolicy
+	// creatorsOf caches creators.
+	creatorsOf map[creatorsKey][]*graph.Principal
 }
 
 func (sr *Searcher) newSearch(keyARN string) (*search, error) {

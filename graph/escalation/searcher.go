@@ -53,6 +53,9 @@ type Searcher struct {
 	enteredList  []*graph.Principal
 	enteredSet   map[*graph.Principal]bool
 	enteredReady bool
+	// trustMasks are, for a Searcher that serves many keys, the roles'
+	// trustMask in accounts where some principal may pass a role.
+	trustMasks map[*graph.Principal]uint16
 
 	// mu guards what searches fill in as they go.
 	mu         sync.Mutex
@@ -127,6 +130,14 @@ func newSearcher(g *graph.Graph, opts Options) *Searcher {
 // principals a step other than an assumption may enter, once (a single
 // search lists only who-can's, entryChains).
 func (sr *Searcher) prepareEntered() *Searcher {
+	sr.trustMasks = map[*graph.Principal]uint16{}
+	for account := range sr.capableBy("iam:PassRole") {
+		for _, y := range sr.g.PrincipalsOf(account) {
+			if y.Kind == arn.KindRole {
+				sr.trustMasks[y] = trustMask(y)
+			}
+		}
+	}
 	sr.enteredList = sr.enteredPrincipals(nil)
 	sr.enteredSet = make(map[*graph.Principal]bool, len(sr.enteredList))
 	for _, p := range sr.enteredList {
@@ -134,6 +145,14 @@ func (sr *Searcher) prepareEntered() *Searcher {
 	}
 	sr.enteredReady = true
 	return sr
+}
+
+// trustOf is trustMask(y), read once for a Searcher that serves many keys.
+func (sr *Searcher) trustOf(y *graph.Principal) uint16 {
+	if m, ok := sr.trustMasks[y]; ok {
+		return m
+	}
+	return trustMask(y)
 }
 
 // Paths is Paths(g, keyARN, opts) for the searcher's graph and options.
