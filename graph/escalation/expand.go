@@ -114,13 +114,15 @@ func (s *search) expandCompute(n *node, k Kind, trust uint16) {
 // creators are the principals of account that may, on the cheap filter,
 // pass a role (to anything) and make kind k's calls on its new resource
 // in the key's Region: the callers of k in account whatever the role,
-// once per search.
+// once per Searcher.
 func (s *search) creators(k Kind, account string) []*graph.Principal {
-	key := creatorsKey{k.Name, account}
-	if out, ok := s.creatorsOf[key]; ok {
+	key := creatorsKey{k.Name, account, s.key.Region}
+	s.mu.Lock()
+	out, ok := s.creatorsOf[key]
+	s.mu.Unlock()
+	if ok {
 		return out
 	}
-	var out []*graph.Principal
 	if candidates := s.capableIn(k.Actions[1], account); len(candidates) > 0 {
 		res := s.computeResource(k, account)
 		for _, x := range candidates {
@@ -133,14 +135,13 @@ func (s *search) creators(k Kind, account string) []*graph.Principal {
 			}
 		}
 	}
-	if s.creatorsOf == nil {
-		s.creatorsOf = map[creatorsKey][]*graph.Principal{}
-	}
+	s.mu.Lock()
 	s.creatorsOf[key] = out
+	s.mu.Unlock()
 	return out
 }
 
-type creatorsKey struct{ kind, account string }
+type creatorsKey struct{ kind, account, region string }
 
 // passStep is x's create call of kind k with role y passed to its service
 // (and the calls that run the code), evaluated.
@@ -251,12 +252,8 @@ func serviceBit(service string) uint16 {
 // computeResource is the ARN a compute step's create call is asked on: the
 // kind's new resource in the key's Region and the role's account.
 func (s *search) computeResource(k Kind, account string) string {
-	part := "aws"
-	if a, err := arn.Parse(s.key.ARN); err == nil {
-		part = a.Partition
-	}
 	svc, _, _ := strings.Cut(k.Actions[0], ":")
-	return "arn:" + part + ":" + svc + ":" + s.key.Region + ":" + account + ":" + k.Resource
+	return "arn:" + s.partition + ":" + svc + ":" + s.key.Region + ":" + account + ":" + k.Resource
 }
 
 // expandTrust: x rewrites role y's trust policy to name itself, then

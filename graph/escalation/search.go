@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/graph/arn"
 	"github.com/keyhound/keyhound/graph/eval"
 )
 
@@ -89,8 +90,8 @@ type search struct {
 	who []graph.Who
 	// widen is the identity policy a widening adds: the action on the key.
 	widen eval.NamedPolicy
-	// creatorsOf caches creators.
-	creatorsOf map[creatorsKey][]*graph.Principal
+	// partition is the key's ARN's.
+	partition string
 }
 
 func (sr *Searcher) newSearch(keyARN string) (*search, error) {
@@ -105,6 +106,10 @@ func (sr *Searcher) newSearch(keyARN string) (*search, error) {
 		versionWriters: map[*graph.Principal][]*graph.Principal{},
 	}
 	s.levels = make([][]*node, s.depth+1)
+	s.partition = "aws"
+	if a, err := arn.Parse(key.ARN); err == nil {
+		s.partition = a.Partition
+	}
 	w, err := allowPolicy(s.action, key.ARN)
 	if err != nil {
 		return nil, err

@@ -64,6 +64,7 @@ type Searcher struct {
 	trusts     map[string]*policy.Policy              // trust policies a rewrite would put
 	sharedMemo map[string]eval.Verdict                // search.can's answers not about the key
 	explained  map[string]explanation                 // explain's, likewise
+	creatorsOf map[creatorsKey][]*graph.Principal     // creators'
 }
 
 // NewSearcher prepares searches of g with opts (the depth and action of
@@ -81,7 +82,7 @@ func newSearcher(g *graph.Graph, opts Options) *Searcher {
 		reachSet: map[*graph.Principal]map[*graph.Principal]bool{}, writers: map[*graph.Principal][]*graph.Principal{},
 		avail: map[*graph.Principal]mods{}, succ: map[*graph.Principal][]*graph.Principal{},
 		oneHop: map[*graph.Principal][]graph.Assumable{}, trustNamed: map[string]map[string]bool{}, trusts: map[string]*policy.Policy{},
-		sharedMemo: map[string]eval.Verdict{}, explained: map[string]explanation{},
+		sharedMemo: map[string]eval.Verdict{}, explained: map[string]explanation{}, creatorsOf: map[creatorsKey][]*graph.Principal{},
 	}
 	// Every action the search asks Capable about, indexed in one pass.
 	actions := []string{"sts:AssumeRole"}
