@@ -232,6 +232,33 @@ func (s *search) can(q graph.Query, tag string) eval.Verdict {
 	return v
 }
 
+// keyStep is the action on the key by p under w, evaluated as can does
+// (tag likewise): the last step of a path. Unless DENY it is explained at
+// once, from the same evaluation (explain would ask again), when can has
+// not asked it before.
+func (s *search) keyStep(p string, w *graph.WhatIf, tag string) Step {
+	q := s.keyQuery(p, w)
+	k := q.Principal + "\x00" + q.Action + "\x00" + q.Resource + "\x00" + tag
+	if v, ok := s.memo[k]; ok {
+		return step(p, s.action, "", s.key.ARN, v, q)
+	}
+	q.ChainDepth = -1
+	d, err := ask(s.g, q)
+	v := eval.Deny
+	if err == nil {
+		v = d.Verdict
+	}
+	s.memo[k] = v
+	st := step(p, s.action, "", s.key.ARN, v, q)
+	if v != eval.Deny {
+		e := explanationOf(d)
+		st.Reasons = append(st.Reasons, e.reasons...)
+		st.Conditions = append(st.Conditions, e.conditions...)
+		st.queries = nil
+	}
+	return st
+}
+
 // ask evaluates q: through graph.Can, but a call on a resource the caller
 // creates, or on an existing one whose identity side alone is asked
 // (WhatIf.NewResource: an existing function, expandFunction), is the
@@ -370,8 +397,8 @@ func (s *search) seedKeySteps() {
 			if v1 == eval.Deny {
 				continue
 			}
-			v2 := s.can(s.keyQuery(p.ARN, after), k.Name)
-			end := &node{verdict: v2, steps: []Step{step(p.ARN, s.action, "", s.key.ARN, v2, s.keyQuery(p.ARN, after))}}
+			last := s.keyStep(p.ARN, after, k.Name)
+			end := &node{verdict: last.Decision, steps: []Step{last}}
 			s.link(end, p, goal{}, step(p.ARN, k.Actions[0], k.Name, s.key.ARN, v1, q))
 		}
 	}

@@ -106,11 +106,11 @@ func (s *search) seedVersionsBy(k Kind) {
 						s.versionWriters[t] = append(s.versionWriters[t], w)
 					}
 					after := &graph.WhatIf{IdentityPolicies: []eval.NamedPolicy{v.np}}
-					verdict := s.can(s.keyQuery(t.ARN, after), "version "+v.policy+" "+v.id)
-					if verdict == eval.Deny {
+					last := s.keyStep(t.ARN, after, "version "+v.policy+" "+v.id)
+					if last.Decision == eval.Deny {
 						continue
 					}
-					s.add(&node{st: state{t, goal{target: t, mods: modVersion, version: v}}, verdict: verdict, steps: []Step{step(t.ARN, s.action, "", s.key.ARN, verdict, s.keyQuery(t.ARN, after))}})
+					s.add(&node{st: state{t, goal{target: t, mods: modVersion, version: v}}, verdict: last.Decision, steps: []Step{last}})
 				}
 			}
 		}

@@ -32,12 +32,12 @@ func (s *search) seedWidenings() {
 				continue // not available, or a smaller widening already works
 			}
 			w := s.whatIf(try)
-			v := s.can(s.keyQuery(t.ARN, w), "widen"+strconvMods(try))
-			if v == eval.Deny {
+			last := s.keyStep(t.ARN, w, "widen"+strconvMods(try))
+			if last.Decision == eval.Deny {
 				continue
 			}
 			works = try
-			s.add(&node{st: state{t, goal{target: t, mods: try}}, verdict: v, steps: []Step{step(t.ARN, s.action, "", s.key.ARN, v, s.keyQuery(t.ARN, w))}})
+			s.add(&node{st: state{t, goal{target: t, mods: try}}, verdict: last.Decision, steps: []Step{last}})
 		}
 	}
 }
@@ -81,11 +81,11 @@ func (s *search) seedGroupsBy(k Kind) {
 						s.groupWriters[t] = append(s.groupWriters[t], w)
 					}
 					after := &graph.WhatIf{IdentityPolicies: gr.policies}
-					v := s.can(s.keyQuery(t.ARN, after), "group "+gr.arn)
-					if v == eval.Deny {
+					last := s.keyStep(t.ARN, after, "group "+gr.arn)
+					if last.Decision == eval.Deny {
 						continue
 					}
-					s.add(&node{st: state{t, goal{target: t, mods: modGroup, group: gr}}, verdict: v, steps: []Step{step(t.ARN, s.action, "", s.key.ARN, v, s.keyQuery(t.ARN, after))}})
+					s.add(&node{st: state{t, goal{target: t, mods: modGroup, group: gr}}, verdict: last.Decision, steps: []Step{last}})
 				}
 			}
 		}
