@@ -97,43 +97,30 @@ type assumer struct {
 // them.
 func (s *Searcher) enteredPrincipals(only map[*graph.Principal]bool) []*graph.Principal {
 	set := map[*graph.Principal]bool{}
-	// The kinds whose callers an account has, by account: each principal
-	// of those accounts is then looked at once, not once per kind.
+	// The kinds other than compute whose callers an account has, by
+	// account: each principal of those accounts is then looked at once,
+	// not once per kind. Compute steps start from the roles whose trust
+	// may name their service (the graph's index): few.
 	entries := map[string][]entering{}
 	for _, k := range kinds {
-		if k.Effect == EffectFunction {
+		switch k.Effect {
+		case EffectFunction:
 			s.enteredByFunctions(k, only, set)
-		}
-		if k.Effect != EffectCredentials && k.Effect != EffectCompute && k.Effect != EffectTrust {
-			continue
-		}
-		on := k.Actions[0]
-		if k.Effect == EffectCompute {
-			on = k.Actions[1]
-		}
-		for account, callers := range s.capableBy(on) {
-			entries[account] = append(entries[account], entering{k, on, callers})
+		case EffectCompute:
+			s.enteredByCompute(k, only, set)
+		case EffectCredentials, EffectTrust:
+			for account, callers := range s.capableBy(k.Actions[0]) {
+				entries[account] = append(entries[account], entering{k, k.Actions[0], callers})
+			}
 		}
 	}
 	visit := func(y *graph.Principal, es []entering) {
 		if set[y] {
 			return
 		}
-		var asked []string // the calls on y already asked of the callers (all failed)
-		trust, read := uint16(0), false
 		for _, e := range es {
-			k := e.k
-			if (k.Target == TargetUser) != (y.Kind == arn.KindUser) {
+			if (e.k.Target == TargetUser) != (y.Kind == arn.KindUser) {
 				continue
-			}
-			if k.Effect == EffectCompute && !read {
-				trust, read = s.trustOf(y), true
-			}
-			if k.Effect == EffectCompute && (k.Service == "ec2.amazonaws.com" && !s.profiles[y.ARN] || trust&serviceBit(k.Service) == 0) {
-				continue // as expandCompute: the service cannot run as it
-			}
-			if slices.Contains(asked, e.on) {
-				continue // the compute kinds share iam:PassRole
 			}
 			for _, x := range e.callers {
 				if x != y && mayAllow(x, e.on, y.ARN) {
@@ -141,10 +128,9 @@ func (s *Searcher) enteredPrincipals(only map[*graph.Principal]bool) []*graph.Pr
 					return
 				}
 			}
-			asked = append(asked, e.on)
 		}
 	}
-	if only != nil {
+	if only != nil && len(only) < len(entries)*64 {
 		// Fewer principals than the accounts' (who-can's, for one key).
 		for y := range only {
 			if len(entries[y.Account]) > 0 {
@@ -154,7 +140,9 @@ func (s *Searcher) enteredPrincipals(only map[*graph.Principal]bool) []*graph.Pr
 	} else {
 		for account, es := range entries {
 			for _, y := range s.g.PrincipalsOf(account) {
-				visit(y, es)
+				if only == nil || only[y] {
+					visit(y, es)
+				}
 			}
 		}
 	}
@@ -164,6 +152,32 @@ func (s *Searcher) enteredPrincipals(only map[*graph.Principal]bool) []*graph.Pr
 	}
 	slices.SortFunc(out, func(a, b *graph.Principal) int { return cmp.Compare(a.ARN, b.ARN) })
 	return out
+}
+
+// enteredByCompute adds to set the roles (of only, when not nil) a
+// principal of their account may pass to kind k's service, on the cheap
+// filter, as expandCompute asks: the service may run as the role, and the
+// caller may pass it.
+func (s *Searcher) enteredByCompute(k Kind, only, set map[*graph.Principal]bool) {
+	pass := k.Actions[1]
+	callers := s.capableBy(pass)
+	if len(callers) == 0 {
+		return
+	}
+	named, anyService := s.g.ServiceTrusting(k.Service)
+	for _, list := range [][]*graph.Principal{named, anyService} {
+		for _, y := range list {
+			if set[y] || only != nil && !only[y] || len(callers[y.Account]) == 0 || k.Service == "ec2.amazonaws.com" && !s.profiles[y.ARN] || !trustMayName(y, k.Service) {
+				continue
+			}
+			for _, x := range callers[y.Account] {
+				if x != y && mayAllow(x, pass, y.ARN) {
+					set[y] = true
+					break
+				}
+			}
+		}
+	}
 }
 
 // entering is a kind of step other than an assumption that may enter a

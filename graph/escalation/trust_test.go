@@ -1,10 +1,13 @@
 package escalation
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/graph/arn"
 	"github.com/keyhound/keyhound/graph/eval"
+	"github.com/keyhound/keyhound/graph/gen"
 	"github.com/keyhound/keyhound/graph/policy"
 )
 
@@ -50,5 +53,46 @@ func TestTrustMask(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The graph's index of service trusts (graph.ServiceTrusting) holds every
+// role whose trust policy trustMayName reads as letting a service assume
+// it: the compute steps start from it.
+func TestServiceTrustingHoldsTrustMayName(t *testing.T) {
+	s := gen.Organization(gen.Options{Accounts: 4, Regions: 1, RolesPerAccount: 30, KeysPerRegion: 2, Seed: 4, EscalationShare: 0.2})
+	roles := s.Accounts["100000000001"].IAM.RoleDetailList
+	for i, trust := range []string{
+		`{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"}]}`,
+		`{"Statement":[{"Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"sts:AssumeRole"}]}`,
+		`{"Statement":[{"Effect":"Allow","Principal":{"Service":"*"},"Action":"sts:AssumeRole"}]}`,
+		`{"Statement":[{"Effect":"Allow","Principal":{"Service":"glue.amazonaws.com"},"Action":"sts:TagSession"},{"Effect":"Allow","Principal":{"Service":["codebuild.amazonaws.com","ecs-tasks.amazonaws.com"]},"Action":"sts:*"}]}`,
+		"",
+		"not a policy",
+	} {
+		roles[i].AssumeRolePolicyDocument = trust
+	}
+	g := graph.Build(s, nil)
+	for _, sv := range append(services, "states.amazonaws.com") {
+		named, anyService := g.ServiceTrusting(sv)
+		in := map[*graph.Principal]bool{}
+		for _, p := range slices.Concat(named, anyService) {
+			if in[p] {
+				t.Errorf("%s: %s listed twice", sv, p.ARN)
+			}
+			in[p] = true
+		}
+		n := 0
+		for _, p := range g.Principals() {
+			if p.Kind == arn.KindRole && trustMayName(p, sv) {
+				n++
+				if !in[p] {
+					t.Errorf("%s may be assumed by %s, not in the index", p.ARN, sv)
+				}
+			}
+		}
+		if n == 0 {
+			t.Errorf("no role trusts %s", sv)
+		}
 	}
 }
