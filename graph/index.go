@@ -22,6 +22,9 @@ type index struct {
 	// it ("*": any service, anyone, no principal, or a trust policy not
 	// known), in the order of Principals.
 	serviceTrusts map[string][]*Principal
+	// trustNamed holds the user and role ARNs a trust policy's Allow
+	// statement for sts:AssumeRole names, as written.
+	trustNamed map[string]bool
 	// byAccount lists each account's users and roles, sorted by ARN.
 	byAccount map[string][]*Principal
 	// assumers are the principals with an identity-policy statement that can
@@ -173,7 +176,7 @@ func (g *Graph) CapableByAccount(action string) map[string][]*Principal {
 }
 
 func (g *Graph) buildIndex() {
-	ix := &index{trusts: map[string][]*Principal{}, serviceTrusts: map[string][]*Principal{}, byAccount: map[string][]*Principal{}, assumers: map[*Principal]bool{}, assumersBy: map[string][]*Principal{}, assumeLiteral: map[string][]*Principal{}, assumeWild: map[string][]*Principal{}, capable: map[string]map[*Principal]bool{}, capableSorted: map[string][]*Principal{}, capableBy: map[string]map[string][]*Principal{}, noContext: policy.NewContext(false)}
+	ix := &index{trusts: map[string][]*Principal{}, serviceTrusts: map[string][]*Principal{}, trustNamed: map[string]bool{}, byAccount: map[string][]*Principal{}, assumers: map[*Principal]bool{}, assumersBy: map[string][]*Principal{}, assumeLiteral: map[string][]*Principal{}, assumeWild: map[string][]*Principal{}, capable: map[string]map[*Principal]bool{}, capableSorted: map[string][]*Principal{}, capableBy: map[string]map[string][]*Principal{}, noContext: policy.NewContext(false)}
 	for _, p := range g.Principals() {
 		ix.byAccount[p.Account] = append(ix.byAccount[p.Account], p)
 		for _, np := range p.Policies {
@@ -218,6 +221,9 @@ func (g *Graph) buildIndex() {
 				default:
 					if a, err := arn.Parse(e); err == nil && a.AccountID != "" {
 						named[a.AccountID] = true
+						if a.Resource != "root" {
+							ix.trustNamed[e] = true
+						}
 					}
 				}
 			}
@@ -255,6 +261,11 @@ func (ix *index) indexServiceTrust(p *Principal) {
 		ix.serviceTrusts[s] = append(ix.serviceTrusts[s], p)
 	}
 }
+
+// NamedInTrust reports whether some role's trust policy names principal
+// (a user's or role's ARN, as the policy writes it) in an Allow statement
+// for sts:AssumeRole.
+func (g *Graph) NamedInTrust(principal string) bool { return g.ix.trustNamed[principal] }
 
 // ServiceTrusting returns the roles whose trust policy may let service
 // (a service principal, "lambda.amazonaws.com") assume them, on a cheap

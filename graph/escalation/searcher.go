@@ -60,7 +60,6 @@ type Searcher struct {
 	// mu guards what searches fill in as they go.
 	mu         sync.Mutex
 	oneHop     map[*graph.Principal][]graph.Assumable // assumables' cache
-	trustNamed map[string]map[string]bool             // mayAssumeSome's index, by account
 	trusts     map[string]*policy.Policy              // trust policies a rewrite would put
 	sharedMemo map[string]eval.Verdict                // search.can's answers not about the key
 	explained  map[string]explanation                 // explain's, likewise
@@ -81,7 +80,7 @@ func newSearcher(g *graph.Graph, opts Options) *Searcher {
 		capable:   map[string]map[string][]*graph.Principal{}, reached: map[*graph.Principal][]*graph.Principal{},
 		reachSet: map[*graph.Principal]map[*graph.Principal]bool{}, writers: map[*graph.Principal][]*graph.Principal{},
 		avail: map[*graph.Principal]mods{}, succ: map[*graph.Principal][]*graph.Principal{},
-		oneHop: map[*graph.Principal][]graph.Assumable{}, trustNamed: map[string]map[string]bool{}, trusts: map[string]*policy.Policy{},
+		oneHop: map[*graph.Principal][]graph.Assumable{}, trusts: map[string]*policy.Policy{},
 		sharedMemo: map[string]eval.Verdict{}, explained: map[string]explanation{}, creatorsOf: map[creatorsKey][]*graph.Principal{},
 	}
 	// Every action the search asks Capable about, indexed in one pass.
@@ -272,34 +271,13 @@ func (sr *Searcher) trustNaming(principal string) *policy.Policy {
 
 // mayAssumeSome is a cheap filter before asking the graph which roles p
 // may assume: p needs an identity statement for sts:AssumeRole, unless a
-// role of its own account names it in its trust policy (that suffices in
-// the same account; the graph asks the same of its candidates), or its
-// policies are not all known.
+// role's trust policy names it (in the same account that suffices; the
+// graph asks the same of its candidates), or its policies are not all
+// known.
 func (sr *Searcher) mayAssumeSome(p *graph.Principal) bool {
-	if len(p.Issues) > 0 || slices.Contains(sr.capableIn("sts:AssumeRole", p.Account), p) {
+	if len(p.Issues) > 0 || slices.Contains(sr.capableIn("sts:AssumeRole", p.Account), p) || sr.g.NamedInTrust(p.ARN) {
 		return true
 	}
-	sr.mu.Lock()
-	named, ok := sr.trustNamed[p.Account]
-	sr.mu.Unlock()
-	if !ok {
-		named = map[string]bool{}
-		for _, r := range sr.g.PrincipalsOf(p.Account) {
-			if r.Trust == nil {
-				continue
-			}
-			for _, st := range r.Trust.Policy.Statements {
-				if st.Principal != nil {
-					for _, e := range st.Principal.AWS {
-						named[e] = true
-					}
-				}
-			}
-		}
-		sr.mu.Lock()
-		sr.trustNamed[p.Account] = named
-		sr.mu.Unlock()
-	}
 	// A role may be named without its path.
-	return named[p.ARN] || p.Kind == arn.KindRole && named[strings.TrimSuffix(p.ARN, p.Path[1:]+p.Name)+p.Name]
+	return p.Kind == arn.KindRole && p.Path != "/" && sr.g.NamedInTrust(strings.TrimSuffix(p.ARN, p.Path[1:]+p.Name)+p.Name)
 }

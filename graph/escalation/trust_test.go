@@ -96,3 +96,23 @@ func TestServiceTrustingHoldsTrustMayName(t *testing.T) {
 		}
 	}
 }
+
+// graph.NamedInTrust says which principals a trust policy names for
+// sts:AssumeRole (mayAssumeSome's filter): not those of a Deny, nor an
+// account's root.
+func TestNamedInTrust(t *testing.T) {
+	s := gen.Organization(gen.Options{Accounts: 2, Regions: 1, RolesPerAccount: 6, KeysPerRegion: 1, Seed: 4})
+	roles := s.Accounts["100000000001"].IAM.RoleDetailList
+	roles[0].AssumeRolePolicyDocument = `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::100000000001:role/role-3"},"Action":"sts:AssumeRole"},{"Effect":"Deny","Principal":{"AWS":"arn:aws:iam::100000000001:role/role-4"},"Action":"sts:AssumeRole"}]}`
+	g := graph.Build(s, nil)
+	for arn, want := range map[string]bool{
+		"arn:aws:iam::100000000001:role/role-3": true,
+		"arn:aws:iam::100000000001:role/role-4": false,
+		"arn:aws:iam::100000000001:root":        false,
+		"arn:aws:iam::100000000002:role/role-0": true, // data-reader's trust names its peer's role-0
+	} {
+		if got := g.NamedInTrust(arn); got != want {
+			t.Errorf("NamedInTrust(%s) = %v, want %v", arn, got, want)
+		}
+	}
+}
