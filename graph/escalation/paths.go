@@ -76,7 +76,13 @@ func Paths(g *graph.Graph, keyARN string, opts Options) ([]Path, error) {
 	}()
 	sr := newSearcher(g, opts)
 	<-done
-	return sr.PathsWith(keyARN, who)
+	s, err := sr.newSearch(keyARN)
+	if err != nil {
+		return nil, err
+	}
+	s.who, s.alone = who, true
+	s.run()
+	return s.paths(), nil
 }
 
 // paths turns the search's states into answers: each principal's own

@@ -92,6 +92,9 @@ type search struct {
 	widen eval.NamedPolicy
 	// partition is the key's ARN's.
 	partition string
+	// alone: the only search of its Searcher (Paths), which may then use
+	// a second goroutine.
+	alone bool
 }
 
 func (sr *Searcher) newSearch(keyARN string) (*search, error) {
@@ -121,11 +124,26 @@ func (sr *Searcher) newSearch(keyARN string) (*search, error) {
 // run seeds the search and visits its levels in order.
 func (s *search) run() {
 	s.seedDirect()
-	s.entryChains()
-	s.addDirect()
-	s.seedKeySteps()
-	s.seedWidenings()
-	s.seedVersions()
+	if s.alone {
+		// entryChains shares nothing the other seeds write (it lists
+		// chains; they add states, none a direct one): side by side.
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			s.entryChains()
+		}()
+		s.seedKeySteps()
+		s.seedWidenings()
+		s.seedVersions()
+		<-done
+		s.addDirect()
+	} else {
+		s.entryChains()
+		s.addDirect()
+		s.seedKeySteps()
+		s.seedWidenings()
+		s.seedVersions()
+	}
 	for level := 0; level < s.depth; level++ {
 		// Chain states that nothing enters expand to nothing: left out
 		// before the sort (there are as many as who-can's principals).
