@@ -23,8 +23,8 @@ import (
 // a share above zero changes nothing but the roles it picks, the trust of
 // the service roles (serviceTrusted), the accounts' Lambda functions (one
 // per Region for each role Lambda may run as) and a second, non-default
-// version of KmsReadOnly that also allows kms:Decrypt (a draft never made
-// the default).
+// version of KmsReadOnly that also allows kms:Decrypt on the account's
+// keys (a draft never made the default).
 
 // escalationProfiles are the permissions a picked role is given, by
 // profile, and their names (the inline policy's name).
@@ -115,7 +115,7 @@ func addEscalation(o Options, i int, a *snapshot.Account) {
 	}
 	id := acct(i)
 	rng := rand.New(rand.NewPCG(o.Seed, 0x657363+uint64(i))) //nolint:gosec // G404: repeatable synthetic data
-	addDraftVersion(a)
+	addDraftVersion(id, a)
 	for r := range o.RolesPerAccount {
 		rd := &a.IAM.RoleDetailList[r]
 		service := serviceTrusted(r)
@@ -137,16 +137,18 @@ func addEscalation(o Options, i int, a *snapshot.Account) {
 }
 
 // addDraftVersion gives the account's KmsReadOnly policy a second,
-// non-default version that also allows kms:Decrypt: what
-// iam:SetDefaultPolicyVersion may make its default.
-func addDraftVersion(a *snapshot.Account) {
+// non-default version that also allows kms:Decrypt on the account's own
+// keys: what iam:SetDefaultPolicyVersion may make its default.
+func addDraftVersion(id string, a *snapshot.Account) {
 	for i := range a.IAM.Policies {
 		mp := &a.IAM.Policies[i]
 		if mp.PolicyName != "KmsReadOnly" {
 			continue
 		}
 		mp.PolicyVersionList = append(mp.PolicyVersionList, snapshot.PolicyVersion{
-			VersionID: "v2", Document: policy(stmt("Allow", m{"Action": []string{"kms:Describe*", "kms:List*", "kms:Decrypt"}, "Resource": "*"})),
+			VersionID: "v2", Document: policy(
+				stmt("Allow", m{"Action": []string{"kms:Describe*", "kms:List*"}, "Resource": "*"}),
+				stmt("Allow", m{"Action": "kms:Decrypt", "Resource": "arn:aws:kms:*:" + id + ":key/*"})),
 		})
 	}
 }
