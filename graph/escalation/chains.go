@@ -29,7 +29,6 @@ func (s *search) entryChains() {
 	// assume one within the depth: the others are left out from the start.
 	var frontier []*graph.Principal
 	seen := map[*graph.Principal]bool{}
-	s.entered = map[*graph.Principal]bool{}
 	enter := func(p *graph.Principal) {
 		if !seen[p] {
 			s.entered[p] = true

@@ -175,6 +175,7 @@ func keyFindings(g *graph.Graph, sr *Searcher, w *writers, k *graph.Key, res []*
 	r := keyResult{reach: keyReach(k, res, who)}
 	// Who can use the key now is the search's excluded set.
 	r.writable = w.decrypters(who, s.excluded)
+	s.release()
 	if f := keyPolicyRewrite(k, paths, r.reach); f != nil {
 		r.found = append(r.found, *f)
 	}

@@ -82,6 +82,7 @@ func Paths(g *graph.Graph, keyARN string, opts Options) ([]Path, error) {
 	}
 	s.who, s.alone = who, true
 	s.run()
+	defer s.release()
 	return s.paths(), nil
 }
 

@@ -95,6 +95,44 @@ type search struct {
 	// alone: the only search of its Searcher (Paths), which may then use
 	// a second goroutine.
 	alone bool
+	// bufs are where the maps and lists above come from (release).
+	bufs *buffers
+}
+
+// buffers are a search's sets and lists of who-can's principals, kept for
+// the Searcher's next search (release): an organization-wide key's hold
+// every principal of the organization, and building them anew for each
+// key is much of what the garbage collector then has to do.
+type buffers struct {
+	excluded, direct, entered map[*graph.Principal]bool
+	whoPs                     []*graph.Principal
+	pending                   []directSeed
+}
+
+// release gives the search's buffers, emptied, to the Searcher's next
+// search; the search is not to be used again. The sets hold only
+// who-can's principals: they are emptied entry by entry (clear would
+// cost as much for a small key as for the largest the maps have held).
+func (s *search) release() {
+	b := s.bufs
+	if b == nil {
+		return
+	}
+	s.bufs = nil
+	for _, p := range s.whoPs {
+		delete(b.excluded, p)
+		delete(b.direct, p)
+		delete(b.entered, p)
+	}
+	if len(b.excluded) > 0 || len(b.direct) > 0 || len(b.entered) > 0 {
+		return // not only who-can's (not expected): not kept
+	}
+	clear(s.whoPs)
+	b.whoPs = s.whoPs[:0]
+	if s.pending != nil {
+		b.pending = s.pending[:0]
+	}
+	s.Searcher.pool.Put(b)
 }
 
 func (sr *Searcher) newSearch(keyARN string) (*search, error) {
@@ -102,10 +140,14 @@ func (sr *Searcher) newSearch(keyARN string) (*search, error) {
 	if key == nil {
 		return nil, fmt.Errorf("key %s is not in the snapshot", keyARN)
 	}
+	b, _ := sr.pool.Get().(*buffers)
+	if b == nil {
+		b = &buffers{excluded: map[*graph.Principal]bool{}, direct: map[*graph.Principal]bool{}, entered: map[*graph.Principal]bool{}}
+	}
 	s := &search{
-		Searcher: sr, key: key,
-		excluded: map[*graph.Principal]bool{}, direct: map[*graph.Principal]bool{}, best: map[state]*node{},
-		memo: map[string]eval.Verdict{}, trusted: map[string]bool{}, groupWriters: map[*graph.Principal][]*graph.Principal{},
+		Searcher: sr, key: key, bufs: b,
+		excluded: b.excluded, direct: b.direct, entered: b.entered, whoPs: b.whoPs[:0], pending: b.pending[:0],
+		best: map[state]*node{}, memo: map[string]eval.Verdict{}, trusted: map[string]bool{}, groupWriters: map[*graph.Principal][]*graph.Principal{},
 		versionWriters: map[*graph.Principal][]*graph.Principal{},
 	}
 	s.levels = make([][]*node, s.depth+1)
@@ -320,10 +362,8 @@ func (s *search) seedDirect() {
 			return
 		}
 	}
-	s.excluded = make(map[*graph.Principal]bool, len(who))
-	s.direct = make(map[*graph.Principal]bool, len(who))
-	s.pending = make([]directSeed, 0, len(who))
-	s.whoPs = make([]*graph.Principal, 0, len(who))
+	s.pending = slices.Grow(s.pending[:0], len(who))
+	s.whoPs = slices.Grow(s.whoPs[:0], len(who))
 	for _, w := range who {
 		// Only principals of the snapshot are ever asked about: accounts
 		// outside it and the public are left out.

@@ -57,6 +57,9 @@ type Searcher struct {
 	// trustMask in accounts where some principal may pass a role.
 	trustMasks map[*graph.Principal]uint16
 
+	// pool keeps searches' buffers for the next (search.release).
+	pool sync.Pool
+
 	// mu guards what searches fill in as they go.
 	mu         sync.Mutex
 	oneHop     map[*graph.Principal][]graph.Assumable // assumables' cache
@@ -170,6 +173,7 @@ func (sr *Searcher) PathsWith(keyARN string, who []graph.Who) ([]Path, error) {
 	}
 	s.who = who
 	s.run()
+	defer s.release()
 	return s.paths(), nil
 }
 

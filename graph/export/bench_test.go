@@ -154,7 +154,16 @@ func BenchmarkExportEscalationRatio(b *testing.B) {
 	for _, accounts := range []int{20, 100, 300} {
 		b.Run(itoa(accounts)+"-accounts", func(b *testing.B) {
 			g := graph.Build(gen.Organization(gen.Options{Accounts: accounts, Regions: 2, RolesPerAccount: 100, KeysPerRegion: 10, ResourcesPerKey: 5, Seed: 1, EscalationShare: 0.02}), nil)
+			var cycles [2]float64
 			export := func(esc bool) (wall, cpu, gc time.Duration) {
+				c0 := gcCycles()
+				defer func() {
+					if esc {
+						cycles[1] += gcCycles() - c0
+					} else {
+						cycles[0] += gcCycles() - c0
+					}
+				}()
 				start, cpu0, gc0 := time.Now(), processCPU(), gcCPU()
 				out, _ := counting(NewJSON(io.Discard))
 				if err := Walk(g, Options{Workers: runtime.GOMAXPROCS(0), Escalation: esc}, out); err != nil {
@@ -171,6 +180,8 @@ func BenchmarkExportEscalationRatio(b *testing.B) {
 				r.plainGC, r.escGC = append(r.plainGC, pg.Seconds()), append(r.escGC, eg.Seconds())
 			}
 			r.report(b)
+			b.ReportMetric(cycles[0]/float64(len(r.wall)), "plain-gc-cycles")
+			b.ReportMetric(cycles[1]/float64(len(r.wall)), "escalation-gc-cycles")
 		})
 	}
 }

@@ -16,6 +16,16 @@ type ratios struct {
 	plainGC, escGC []float64
 }
 
+// gcCycles is how many GC cycles have completed.
+func gcCycles() float64 {
+	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return float64(s[0].Value.Uint64())
+}
+
 // gcCPU is the runtime's estimate of the CPU time its GC has used.
 func gcCPU() time.Duration {
 	s := []metrics.Sample{{Name: "/cpu/classes/gc/total:cpu-seconds"}}
