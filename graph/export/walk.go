@@ -376,11 +376,14 @@ func (w *walker) access() error {
 				if werr != nil {
 					return func() {}
 				}
-				edges := w.whoEdges(who, k.ARN, k.Account, EdgeCanUseKey, action, k.ARN)
+				// The escalation edges first, so that the slice of edges
+				// is made once, with room for them (an organization-wide
+				// key's has every principal's).
+				var more []Edge
 				if sr := esc[action]; sr != nil {
-					edges = append(edges, w.escalationEdges(sr, k, action, who)...)
+					more = w.escalationEdges(sr, k, action, who)
 				}
-				return encode(edges)
+				return encode(append(w.whoEdges(who, len(more), k.ARN, k.Account, EdgeCanUseKey, action, k.ARN), more...))
 			})
 		}
 	}
@@ -393,21 +396,21 @@ func (w *walker) access() error {
 			if werr != nil {
 				return func() {}
 			}
-			return encode(w.whoEdges(who, r.ARN, r.Account, EdgeCanRead, "read", r.Key))
+			return encode(w.whoEdges(who, 0, r.ARN, r.Account, EdgeCanRead, "read", r.Key))
 		})
 	}
 	s.Wait()
 	return err
 }
 
-// whoEdges are the access edges of who to `to`; key is the key whose
-// usage they carry (Options.Usage).
-func (w *walker) whoEdges(who []graph.Who, to, toAccount, kind, action, key string) []Edge {
+// whoEdges are the access edges of who to `to`, in a slice with room for
+// as many more; key is the key whose usage they carry (Options.Usage).
+func (w *walker) whoEdges(who []graph.Who, room int, to, toAccount, kind, action, key string) []Edge {
 	usageAction := action
 	if kind == EdgeCanRead {
 		usageAction = "" // the resource's key, any operation
 	}
-	edges := make([]Edge, 0, len(who))
+	edges := make([]Edge, 0, len(who)+room)
 	for i := range who {
 		x := &who[i]
 		if x.Principal == graph.AnyGrantee || !w.f.access(x.Principal, x.Account, toAccount, x.Decision) {
