@@ -319,9 +319,20 @@ func (w *walker) assume() error {
 }
 
 // access computes who can use each key (per action) and read each resource,
-// on o.Workers goroutines, and gives the edges in order.
+// on o.Workers goroutines (four times as many with escalation edges), and
+// gives the edges in order.
 func (w *walker) access() error {
-	s := stream.New().WithMaxGoroutines(w.o.Workers)
+	// The stream keeps at most one task more than its goroutines ahead of
+	// the one whose edges are written next: a slow key holds back the
+	// others. A key's escalation search makes its time vary much more (an
+	// organization-wide key's is the slowest), so with escalation edges
+	// more keys are under way at once, on as many goroutines (the runtime
+	// shares the processors among them).
+	n := w.o.Workers
+	if w.o.Escalation {
+		n *= 4
+	}
+	s := stream.New().WithMaxGoroutines(n)
 	var err error
 	// A writer that can encode edges on the workers (JSON) gets them encoded,
 	// in order: the ordered part is then a copy.
