@@ -108,12 +108,16 @@ func Findings(g *graph.Graph, opts Options) ([]graph.Finding, error) {
 	sr := NewSearcher(g, opts)
 	action := cmp.Or(opts.Action, "kms:Decrypt")
 	resources := resourcesByKey(g)
-	// Keys are searched on a pool of GOMAXPROCS workers (the graph, the
+	// Keys are searched on a pool of workers (the graph, the
 	// Searcher and the writers are read-only there, or guarded); what a key
 	// adds is merged in key order, on one goroutine, so the answer is the
 	// sequential one. The merge does little: a key's work, who-can's
 	// answer included, stays on its worker.
-	pool := stream.New().WithMaxGoroutines(runtime.GOMAXPROCS(0))
+	// The stream keeps at most one task more than its goroutines ahead of
+	// the one merged next: with as many goroutines as processors, a slow
+	// key (an organization-wide one) would hold the others back. Four
+	// times as many keep the processors busy (the runtime shares them).
+	pool := stream.New().WithMaxGoroutines(4 * runtime.GOMAXPROCS(0))
 	var firstErr error
 	for _, k := range g.Keys() {
 		if k.Manager() == eval.KeyManagerAWS || k.Policy == nil {
