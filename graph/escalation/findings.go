@@ -178,7 +178,7 @@ func keyFindings(g *graph.Graph, sr *Searcher, w *writers, k *graph.Key, res []*
 	paths := s.paths()
 	r := keyResult{reach: keyReach(k, res, who)}
 	// Who can use the key now is the search's excluded set.
-	r.writable = w.decrypters(who, s.excluded)
+	r.writable = w.decrypters(s)
 	s.release()
 	if f := keyPolicyRewrite(k, paths, r.reach); f != nil {
 		r.found = append(r.found, *f)

@@ -59,8 +59,10 @@ type search struct {
 	*Searcher
 	key      *graph.Key
 	excluded map[*graph.Principal]bool // who-can's answer: they need no escalation
-	// whoPs are who-can's principals of the snapshot, in its order.
+	// whoPs are who-can's principals of the snapshot, in its order;
+	// whoIdx their places in who.
 	whoPs  []*graph.Principal
+	whoIdx []int32
 	direct map[*graph.Principal]bool
 	best   map[state]*node
 	levels [][]*node
@@ -106,6 +108,7 @@ type search struct {
 type buffers struct {
 	excluded, direct, entered map[*graph.Principal]bool
 	whoPs                     []*graph.Principal
+	whoIdx                    []int32
 	pending                   []directSeed
 }
 
@@ -128,7 +131,7 @@ func (s *search) release() {
 		return // not only who-can's (not expected): not kept
 	}
 	clear(s.whoPs)
-	b.whoPs = s.whoPs[:0]
+	b.whoPs, b.whoIdx = s.whoPs[:0], s.whoIdx[:0]
 	if s.pending != nil {
 		b.pending = s.pending[:0]
 	}
@@ -146,7 +149,7 @@ func (sr *Searcher) newSearch(keyARN string) (*search, error) {
 	}
 	s := &search{
 		Searcher: sr, key: key, bufs: b,
-		excluded: b.excluded, direct: b.direct, entered: b.entered, whoPs: b.whoPs[:0], pending: b.pending[:0],
+		excluded: b.excluded, direct: b.direct, entered: b.entered, whoPs: b.whoPs[:0], whoIdx: b.whoIdx[:0], pending: b.pending[:0],
 		best: map[state]*node{}, memo: map[string]eval.Verdict{}, trusted: map[string]bool{}, groupWriters: map[*graph.Principal][]*graph.Principal{},
 		versionWriters: map[*graph.Principal][]*graph.Principal{},
 	}
@@ -364,7 +367,9 @@ func (s *search) seedDirect() {
 	}
 	s.pending = slices.Grow(s.pending[:0], len(who))
 	s.whoPs = slices.Grow(s.whoPs[:0], len(who))
-	for _, w := range who {
+	s.whoIdx = slices.Grow(s.whoIdx[:0], len(who))
+	s.who = who
+	for i, w := range who {
 		// Only principals of the snapshot are ever asked about: accounts
 		// outside it and the public are left out.
 		p := s.g.Principal(w.Principal)
@@ -373,6 +378,7 @@ func (s *search) seedDirect() {
 		}
 		s.excluded[p] = true
 		s.whoPs = append(s.whoPs, p)
+		s.whoIdx = append(s.whoIdx, int32(i))
 		for _, path := range w.Paths {
 			if len(path.Via) == 1 {
 				s.direct[p] = true

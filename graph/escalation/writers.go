@@ -19,7 +19,7 @@ type writers struct {
 	g *graph.Graph
 	// targets are the principals some writer's policies may allow a write
 	// on (a cheap, generous filter before of): most principals have none.
-	targets map[string]bool
+	targets map[*graph.Principal]bool
 	mu      sync.Mutex
 	cache   map[string][]write // by target ARN, guarded by mu
 	keys    map[string]int     // keys named so far in each decrypter's finding
@@ -32,7 +32,7 @@ type write struct {
 }
 
 func newWriters(g *graph.Graph) *writers {
-	w := &writers{g: g, targets: map[string]bool{}, cache: map[string][]write{}, keys: map[string]int{}}
+	w := &writers{g: g, targets: map[*graph.Principal]bool{}, cache: map[string][]write{}, keys: map[string]int{}}
 	var actions []string
 	for _, k := range kinds {
 		if writesPrincipal(k, arn.KindRole) || writesPrincipal(k, arn.KindUser) {
@@ -46,12 +46,12 @@ func newWriters(g *graph.Graph) *writers {
 		}
 		for account, ps := range g.CapableByAccount(k.Actions[0]) {
 			for _, t := range g.PrincipalsOf(account) {
-				if w.targets[t.ARN] || !writesPrincipal(k, t.Kind) {
+				if w.targets[t] || !writesPrincipal(k, t.Kind) {
 					continue
 				}
 				for _, p := range ps {
 					if p != t && mayAllow(p, k.Actions[0], t.ARN) {
-						w.targets[t.ARN] = true
+						w.targets[t] = true
 						break
 					}
 				}
@@ -64,7 +64,7 @@ func newWriters(g *graph.Graph) *writers {
 // of lists the writes other principals may make on target, by writer then
 // kind (the table's order). It may be called from many goroutines.
 func (w *writers) of(target *graph.Principal) []write {
-	if !w.targets[target.ARN] {
+	if !w.targets[target] {
 		return nil
 	}
 	w.mu.Lock()
@@ -130,22 +130,22 @@ type writableDecrypter struct {
 	ws []write
 }
 
-// decrypters lists, in who's order, the users and roles of who that can
-// use the key themselves and that principals not in can (who-can's
-// answer) may write. It may be called from many goroutines.
-func (w *writers) decrypters(who []graph.Who, can map[*graph.Principal]bool) []writableDecrypter {
+// decrypters lists, in who-can's order, the users and roles of a
+// search's who-can answer that can use the key themselves and that
+// principals not in it may write. It may be called from many goroutines.
+func (w *writers) decrypters(s *search) []writableDecrypter {
 	var out []writableDecrypter
-	for _, x := range who {
-		if !w.targets[x.Principal] || !direct(x) {
+	for i, p := range s.whoPs {
+		if !w.targets[p] {
 			continue
 		}
-		p := w.g.Principal(x.Principal)
-		if p == nil {
+		x := s.who[s.whoIdx[i]]
+		if !direct(x) {
 			continue
 		}
 		var ws []write
 		for _, wr := range w.of(p) {
-			if !can[wr.p] {
+			if !s.excluded[wr.p] {
 				ws = append(ws, wr)
 			}
 		}
