@@ -135,7 +135,7 @@ func (s *search) release() {
 	if s.pending != nil {
 		b.pending = s.pending[:0]
 	}
-	s.Searcher.pool.Put(b)
+	s.pool.Put(b)
 }
 
 func (sr *Searcher) newSearch(keyARN string) (*search, error) {
