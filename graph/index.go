@@ -177,7 +177,8 @@ func (g *Graph) CapableByAccount(action string) map[string][]*Principal {
 
 func (g *Graph) buildIndex() {
 	ix := &index{trusts: map[string][]*Principal{}, serviceTrusts: map[string][]*Principal{}, trustNamed: map[string]bool{}, byAccount: map[string][]*Principal{}, assumers: map[*Principal]bool{}, assumersBy: map[string][]*Principal{}, assumeLiteral: map[string][]*Principal{}, assumeWild: map[string][]*Principal{}, capable: map[string]map[*Principal]bool{}, capableSorted: map[string][]*Principal{}, capableBy: map[string]map[string][]*Principal{}, noContext: policy.NewContext(false)}
-	for _, p := range g.Principals() {
+	for i, p := range g.Principals() {
+		p.seq = int32(i + 1) //nolint:gosec // G115: fewer principals than 2^31
 		ix.byAccount[p.Account] = append(ix.byAccount[p.Account], p)
 		for _, np := range p.Policies {
 			for i := range np.Policy.Statements {

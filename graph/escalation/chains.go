@@ -31,14 +31,14 @@ func (s *search) entryChains() {
 	seen := map[*graph.Principal]bool{}
 	enter := func(p *graph.Principal) {
 		if !seen[p] {
-			s.entered[p] = true
+			s.entered.add(p)
 			frontier = append(frontier, p)
 			seen[p] = true
 		}
 	}
 	switch {
 	case !s.enteredReady:
-		for _, p := range s.enteredPrincipals(s.excluded) {
+		for _, p := range s.enteredPrincipals(s.whoPs, s.excluded) {
 			enter(p)
 		}
 	case len(s.whoPs) < len(s.enteredList):
@@ -51,7 +51,7 @@ func (s *search) entryChains() {
 		}
 	default:
 		for _, p := range s.enteredList {
-			if s.excluded[p] {
+			if s.excluded.has(p) {
 				enter(p)
 			}
 		}
@@ -68,7 +68,7 @@ func (s *search) entryChains() {
 					continue
 				}
 				s.chainAssumers[r] = append(s.chainAssumers[r], assumer{x, a})
-				if !seen[r] && s.excluded[r] {
+				if !seen[r] && s.excluded.has(r) {
 					seen[r] = true
 					next = append(next, r)
 				}
@@ -94,7 +94,7 @@ type assumer struct {
 // (expandCredentials, expandCompute, expandTrust, expandFunction), on the
 // cheap filter: one of their account's principals may make the call on
 // them.
-func (s *Searcher) enteredPrincipals(only map[*graph.Principal]bool) []*graph.Principal {
+func (s *Searcher) enteredPrincipals(onlyList []*graph.Principal, only *pset) []*graph.Principal {
 	set := map[*graph.Principal]bool{}
 	// The kinds other than compute whose callers an account has, by
 	// account: each principal of those accounts is then looked at once,
@@ -129,9 +129,9 @@ func (s *Searcher) enteredPrincipals(only map[*graph.Principal]bool) []*graph.Pr
 			}
 		}
 	}
-	if only != nil && len(only) < len(entries)*64 {
+	if only != nil && len(onlyList) < len(entries)*64 {
 		// Fewer principals than the accounts' (who-can's, for one key).
-		for y := range only {
+		for _, y := range onlyList {
 			if len(entries[y.Account]) > 0 {
 				visit(y, entries[y.Account])
 			}
@@ -139,7 +139,7 @@ func (s *Searcher) enteredPrincipals(only map[*graph.Principal]bool) []*graph.Pr
 	} else {
 		for account, es := range entries {
 			for _, y := range s.g.PrincipalsOf(account) {
-				if only == nil || only[y] {
+				if only == nil || only.has(y) {
 					visit(y, es)
 				}
 			}
@@ -157,7 +157,7 @@ func (s *Searcher) enteredPrincipals(only map[*graph.Principal]bool) []*graph.Pr
 // principal of their account may pass to kind k's service, on the cheap
 // filter, as expandCompute asks: the service may run as the role, and the
 // caller may pass it.
-func (s *Searcher) enteredByCompute(k Kind, only, set map[*graph.Principal]bool) {
+func (s *Searcher) enteredByCompute(k Kind, only *pset, set map[*graph.Principal]bool) {
 	pass := k.Actions[1]
 	callers := s.capableBy(pass)
 	if len(callers) == 0 {
@@ -166,7 +166,7 @@ func (s *Searcher) enteredByCompute(k Kind, only, set map[*graph.Principal]bool)
 	named, anyService := s.g.ServiceTrusting(k.Service)
 	for _, list := range [][]*graph.Principal{named, anyService} {
 		for _, y := range list {
-			if set[y] || only != nil && !only[y] || len(callers[y.Account]) == 0 || k.Service == "ec2.amazonaws.com" && !s.profiles[y.ARN] || !trustMayName(y, k.Service) {
+			if set[y] || only != nil && !only.has(y) || len(callers[y.Account]) == 0 || k.Service == "ec2.amazonaws.com" && !s.profiles[y.ARN] || !trustMayName(y, k.Service) {
 				continue
 			}
 			for _, x := range callers[y.Account] {
@@ -190,5 +190,5 @@ type entering struct {
 // idle reports whether expanding n would add nothing: a chain state no
 // step but an assumption enters, and that no listed assumer assumes.
 func (s *search) idle(n *node) bool {
-	return !s.exhaustive && n.chain && !s.entered[n.st.p] && len(s.chainAssumers[n.st.p]) == 0
+	return !s.exhaustive && n.chain && !s.entered.has(n.st.p) && len(s.chainAssumers[n.st.p]) == 0
 }

@@ -340,7 +340,7 @@ func (s *search) expandWrite(n *node, k Kind) {
 // by add whatever its steps (x acts on the key itself): a step into it
 // need not be evaluated.
 func (s *search) redundant(x *graph.Principal, g goal) bool {
-	return g == (goal{}) && s.direct[x]
+	return g == (goal{}) && s.direct.has(x)
 }
 
 // settled reports whether a state of x with goal g reached at level would

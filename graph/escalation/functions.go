@@ -96,10 +96,10 @@ func (sr *Searcher) functionRoles(p *graph.Principal, k Kind) []*graph.Principal
 
 // enteredByFunctions adds to set the roles of functions a principal of the
 // function's account may update, on the cheap filter (enteredPrincipals).
-func (sr *Searcher) enteredByFunctions(k Kind, only map[*graph.Principal]bool, set map[*graph.Principal]bool) {
+func (sr *Searcher) enteredByFunctions(k Kind, only *pset, set map[*graph.Principal]bool) {
 	for role, fns := range sr.functions {
 		y := sr.g.Principal(role)
-		if y == nil || set[y] || only != nil && !only[y] || !trustMayName(y, "lambda.amazonaws.com") {
+		if y == nil || set[y] || only != nil && !only.has(y) || !trustMayName(y, "lambda.amazonaws.com") {
 			continue
 		}
 	callers:

@@ -91,7 +91,7 @@ func Paths(g *graph.Graph, keyARN string, opts Options) ([]Path, error) {
 func (s *search) paths() []Path {
 	var out []Path
 	for st, n := range s.best {
-		if st.goal != (goal{}) || n.level == 0 || s.excluded[st.p] {
+		if st.goal != (goal{}) || n.level == 0 || s.excluded.has(st.p) {
 			continue
 		}
 		out = append(out, Path{Principal: st.p.ARN, Decision: n.verdict, Steps: slices.Clone(s.stepsOf(n))})

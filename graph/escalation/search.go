@@ -58,17 +58,17 @@ type node struct {
 type search struct {
 	*Searcher
 	key      *graph.Key
-	excluded map[*graph.Principal]bool // who-can's answer: they need no escalation
+	excluded *pset // who-can's answer: they need no escalation
 	// whoPs are who-can's principals of the snapshot, in its order;
 	// whoIdx their places in who.
 	whoPs  []*graph.Principal
 	whoIdx []int32
-	direct map[*graph.Principal]bool
+	direct *pset
 	best   map[state]*node
 	levels [][]*node
 	// entered are who-can's principals a step other than an assumption
 	// may enter (entryChains).
-	entered map[*graph.Principal]bool
+	entered *pset
 	// groupWriters are, per user, the writers that may add it to a group
 	// that may let it use the key (seedGroups; useful reads them with the
 	// Searcher's writers).
@@ -106,30 +106,20 @@ type search struct {
 // every principal of the organization, and building them anew for each
 // key is much of what the garbage collector then has to do.
 type buffers struct {
-	excluded, direct, entered map[*graph.Principal]bool
+	excluded, direct, entered pset
 	whoPs                     []*graph.Principal
 	whoIdx                    []int32
 	pending                   []directSeed
 }
 
-// release gives the search's buffers, emptied, to the Searcher's next
-// search; the search is not to be used again. The sets hold only
-// who-can's principals: they are emptied entry by entry (clear would
-// cost as much for a small key as for the largest the maps have held).
+// release gives the search's buffers to the Searcher's next search; the
+// search is not to be used again.
 func (s *search) release() {
 	b := s.bufs
 	if b == nil {
 		return
 	}
 	s.bufs = nil
-	for _, p := range s.whoPs {
-		delete(b.excluded, p)
-		delete(b.direct, p)
-		delete(b.entered, p)
-	}
-	if len(b.excluded) > 0 || len(b.direct) > 0 || len(b.entered) > 0 {
-		return // not only who-can's (not expected): not kept
-	}
 	clear(s.whoPs)
 	b.whoPs, b.whoIdx = s.whoPs[:0], s.whoIdx[:0]
 	if s.pending != nil {
@@ -145,11 +135,15 @@ func (sr *Searcher) newSearch(keyARN string) (*search, error) {
 	}
 	b, _ := sr.pool.Get().(*buffers)
 	if b == nil {
-		b = &buffers{excluded: map[*graph.Principal]bool{}, direct: map[*graph.Principal]bool{}, entered: map[*graph.Principal]bool{}}
+		b = &buffers{}
 	}
+	n := len(sr.g.Principals())
+	b.excluded.reset(n)
+	b.direct.reset(n)
+	b.entered.reset(n)
 	s := &search{
 		Searcher: sr, key: key, bufs: b,
-		excluded: b.excluded, direct: b.direct, entered: b.entered, whoPs: b.whoPs[:0], whoIdx: b.whoIdx[:0], pending: b.pending[:0],
+		excluded: &b.excluded, direct: &b.direct, entered: &b.entered, whoPs: b.whoPs[:0], whoIdx: b.whoIdx[:0], pending: b.pending[:0],
 		best: map[state]*node{}, memo: map[string]eval.Verdict{}, trusted: map[string]bool{}, groupWriters: map[*graph.Principal][]*graph.Principal{},
 		versionWriters: map[*graph.Principal][]*graph.Principal{},
 	}
@@ -227,7 +221,7 @@ func (s *search) add(n *node) {
 	if n.level > s.depth || n.verdict == eval.Deny || n.st.goal.target != nil && !s.useful(n.st.p, n.st.goal.target) {
 		return
 	}
-	if n.level > 0 && n.st.goal == (goal{}) && s.direct[n.st.p] {
+	if n.level > 0 && n.st.goal == (goal{}) && s.direct.has(n.st.p) {
 		return // it acts on the key itself (level 0)
 	}
 	if old := s.best[n.st]; old != nil && (old.level < n.level || old.level == n.level && rank(old.verdict) <= rank(n.verdict)) {
@@ -376,12 +370,12 @@ func (s *search) seedDirect() {
 		if p == nil {
 			continue
 		}
-		s.excluded[p] = true
+		s.excluded.add(p)
 		s.whoPs = append(s.whoPs, p)
 		s.whoIdx = append(s.whoIdx, int32(i))
 		for _, path := range w.Paths {
 			if len(path.Via) == 1 {
-				s.direct[p] = true
+				s.direct.add(p)
 				s.pending = append(s.pending, directSeed{p, path.Decision})
 			}
 		}
@@ -395,7 +389,7 @@ func (s *search) seedDirect() {
 func (s *search) addDirect() {
 	var nodes []node // one allocation for those added
 	for _, d := range s.pending {
-		if !s.exhaustive && !s.entered[d.p] && len(s.chainAssumers[d.p]) == 0 {
+		if !s.exhaustive && !s.entered.has(d.p) && len(s.chainAssumers[d.p]) == 0 {
 			continue // idle
 		}
 		if nodes == nil {
@@ -432,7 +426,7 @@ func (s *search) seedKeySteps() {
 		}
 		for _, w := range who {
 			p := s.g.Principal(w.Principal)
-			if p == nil || s.direct[p] {
+			if p == nil || s.direct.has(p) {
 				continue // a step to what it can do already
 			}
 			// The caller makes the call itself: not through a service.

@@ -141,7 +141,7 @@ func (sr *Searcher) prepareEntered() *Searcher {
 			}
 		}
 	}
-	sr.enteredList = sr.enteredPrincipals(nil)
+	sr.enteredList = sr.enteredPrincipals(nil, nil)
 	sr.enteredSet = make(map[*graph.Principal]bool, len(sr.enteredList))
 	for _, p := range sr.enteredList {
 		sr.enteredSet[p] = true

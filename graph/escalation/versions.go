@@ -95,7 +95,7 @@ func (s *search) seedVersionsBy(k Kind) {
 		}
 		for _, w := range s.capableBy(k.Actions[0])[account] {
 			for _, t := range s.reach(w) {
-				if t.Account != account || t.Kind != arn.KindUser && t.Kind != arn.KindRole || s.direct[t] {
+				if t.Account != account || t.Kind != arn.KindUser && t.Kind != arn.KindRole || s.direct.has(t) {
 					continue
 				}
 				for _, v := range versions {

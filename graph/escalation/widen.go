@@ -22,7 +22,7 @@ import (
 func (s *search) seedWidenings() {
 	s.seedGroups()
 	for _, t := range s.targets {
-		if s.direct[t] || !s.keyTrusts(t.Account) {
+		if s.direct.has(t) || !s.keyTrusts(t.Account) {
 			continue // needs no widening, or the key policy cannot let it in
 		}
 		m := s.avail[t]
@@ -70,7 +70,7 @@ func (s *search) seedGroupsBy(k Kind) {
 		}
 		for _, w := range s.capableBy(k.Actions[0])[account] {
 			for _, t := range s.reach(w) {
-				if t.Account != account || t.Kind != arn.KindUser || s.direct[t] {
+				if t.Account != account || t.Kind != arn.KindUser || s.direct.has(t) {
 					continue
 				}
 				for _, gr := range groups {

@@ -145,7 +145,7 @@ func (w *writers) decrypters(s *search) []writableDecrypter {
 		}
 		var ws []write
 		for _, wr := range w.of(p) {
-			if !s.excluded[wr.p] {
+			if !s.excluded.has(wr.p) {
 				ws = append(ws, wr)
 			}
 		}
