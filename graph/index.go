@@ -17,6 +17,14 @@ type index struct {
 	// an Allow statement for sts:AssumeRole naming that account or one of its
 	// principals (or anyone).
 	trusts map[string][]*Principal
+	// serviceTrusts maps a service principal ("lambda.amazonaws.com"), or
+	// "*", to the roles whose trust policy has an Allow statement naming
+	// it ("*": any service, anyone, no principal, or a trust policy not
+	// known), in the order of Principals.
+	serviceTrusts map[string][]*Principal
+	// trustNamed holds the user and role ARNs a trust policy's Allow
+	// statement for sts:AssumeRole names, as written.
+	trustNamed map[string]bool
 	// byAccount lists each account's users and roles, sorted by ARN.
 	byAccount map[string][]*Principal
 	// assumers are the principals with an identity-policy statement that can
@@ -168,8 +176,9 @@ func (g *Graph) CapableByAccount(action string) map[string][]*Principal {
 }
 
 func (g *Graph) buildIndex() {
-	ix := &index{trusts: map[string][]*Principal{}, byAccount: map[string][]*Principal{}, assumers: map[*Principal]bool{}, assumersBy: map[string][]*Principal{}, assumeLiteral: map[string][]*Principal{}, assumeWild: map[string][]*Principal{}, capable: map[string]map[*Principal]bool{}, capableSorted: map[string][]*Principal{}, capableBy: map[string]map[string][]*Principal{}, noContext: policy.NewContext(false)}
-	for _, p := range g.Principals() {
+	ix := &index{trusts: map[string][]*Principal{}, serviceTrusts: map[string][]*Principal{}, trustNamed: map[string]bool{}, byAccount: map[string][]*Principal{}, assumers: map[*Principal]bool{}, assumersBy: map[string][]*Principal{}, assumeLiteral: map[string][]*Principal{}, assumeWild: map[string][]*Principal{}, capable: map[string]map[*Principal]bool{}, capableSorted: map[string][]*Principal{}, capableBy: map[string]map[string][]*Principal{}, noContext: policy.NewContext(false)}
+	for i, p := range g.Principals() {
+		p.seq = int32(i + 1) //nolint:gosec // G115: fewer principals than 2^31
 		ix.byAccount[p.Account] = append(ix.byAccount[p.Account], p)
 		for _, np := range p.Policies {
 			for i := range np.Policy.Statements {
@@ -188,6 +197,9 @@ func (g *Graph) buildIndex() {
 			} else {
 				ix.assumeWild[p.Account] = append(ix.assumeWild[p.Account], p)
 			}
+		}
+		if p.Kind == arn.KindRole {
+			ix.indexServiceTrust(p)
 		}
 		if p.Kind != arn.KindRole || p.Trust == nil {
 			continue
@@ -210,6 +222,9 @@ func (g *Graph) buildIndex() {
 				default:
 					if a, err := arn.Parse(e); err == nil && a.AccountID != "" {
 						named[a.AccountID] = true
+						if a.Resource != "root" {
+							ix.trustNamed[e] = true
+						}
 					}
 				}
 			}
@@ -219,6 +234,47 @@ func (g *Graph) buildIndex() {
 		}
 	}
 	g.ix = ix
+}
+
+// indexServiceTrust adds role p to serviceTrusts.
+func (ix *index) indexServiceTrust(p *Principal) {
+	if p.Trust == nil || p.Trust.Policy == nil {
+		ix.serviceTrusts["*"] = append(ix.serviceTrusts["*"], p)
+		return
+	}
+	var named []string
+	for i := range p.Trust.Policy.Statements {
+		st := &p.Trust.Policy.Statements[i]
+		if st.Effect != policy.Allow {
+			continue
+		}
+		if st.Principal == nil || st.Principal.Any || st.NotPrincipal || slices.Contains(st.Principal.Service, "*") {
+			ix.serviceTrusts["*"] = append(ix.serviceTrusts["*"], p)
+			return
+		}
+		for _, s := range st.Principal.Service {
+			if !slices.Contains(named, s) {
+				named = append(named, s)
+			}
+		}
+	}
+	for _, s := range named {
+		ix.serviceTrusts[s] = append(ix.serviceTrusts[s], p)
+	}
+}
+
+// NamedInTrust reports whether some role's trust policy names principal
+// (a user's or role's ARN, as the policy writes it) in an Allow statement
+// for sts:AssumeRole.
+func (g *Graph) NamedInTrust(principal string) bool { return g.ix.trustNamed[principal] }
+
+// ServiceTrusting returns the roles whose trust policy may let service
+// (a service principal, "lambda.amazonaws.com") assume them, on a cheap
+// filter: an Allow statement naming the service, any service or anyone
+// (for any action), or a trust policy not known. Each role once; the
+// slices are the graph's.
+func (g *Graph) ServiceTrusting(service string) (named, anyService []*Principal) {
+	return slices.Clip(g.ix.serviceTrusts[service]), slices.Clip(g.ix.serviceTrusts["*"])
 }
 
 // assumeCandidates returns the roles whose trust policy may let caller

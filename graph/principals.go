@@ -44,7 +44,14 @@ type Principal struct {
 	outside bool
 	// assumers caches assumersOf.
 	assumers atomic.Pointer[[]*Principal]
+	// seq is its place in Principals, from 1 (Seq).
+	seq int32
 }
+
+// Seq is the principal's place among its graph's principals (Principals'
+// order), from 1 to their number: callers may index a slice by it. 0 for a
+// principal not of a built graph.
+func (p *Principal) Seq() int { return int(p.seq) }
 
 type tagKey struct {
 	key   policy.Key

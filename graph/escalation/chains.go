@@ -29,16 +29,31 @@ func (s *search) entryChains() {
 	// assume one within the depth: the others are left out from the start.
 	var frontier []*graph.Principal
 	seen := map[*graph.Principal]bool{}
-	list := s.enteredList
-	if !s.enteredReady {
-		list = s.enteredPrincipals(s.excluded)
-	}
-	s.entered = map[*graph.Principal]bool{}
-	for _, p := range list {
-		if s.excluded[p.ARN] {
-			s.entered[p] = true
+	enter := func(p *graph.Principal) {
+		if !seen[p] {
+			s.entered.add(p)
 			frontier = append(frontier, p)
 			seen[p] = true
+		}
+	}
+	switch {
+	case !s.enteredReady:
+		for _, p := range s.enteredPrincipals(s.whoPs, s.excluded) {
+			enter(p)
+		}
+	case len(s.whoPs) < len(s.enteredList):
+		// Fewer of who-can's than of those entered (most keys): the order
+		// of the frontier changes nothing (chainAssumers are sorted).
+		for _, p := range s.whoPs {
+			if s.enteredSet[p] {
+				enter(p)
+			}
+		}
+	default:
+		for _, p := range s.enteredList {
+			if s.excluded.has(p) {
+				enter(p)
+			}
 		}
 	}
 	for hop := 1; hop < s.depth && len(frontier) > 0; hop++ {
@@ -53,7 +68,7 @@ func (s *search) entryChains() {
 					continue
 				}
 				s.chainAssumers[r] = append(s.chainAssumers[r], assumer{x, a})
-				if !seen[r] && s.excluded[r.ARN] {
+				if !seen[r] && s.excluded.has(r) {
 					seen[r] = true
 					next = append(next, r)
 				}
@@ -79,32 +94,53 @@ type assumer struct {
 // (expandCredentials, expandCompute, expandTrust, expandFunction), on the
 // cheap filter: one of their account's principals may make the call on
 // them.
-func (s *Searcher) enteredPrincipals(only map[string]bool) []*graph.Principal {
+func (s *Searcher) enteredPrincipals(onlyList []*graph.Principal, only *pset) []*graph.Principal {
 	set := map[*graph.Principal]bool{}
+	// The kinds other than compute whose callers an account has, by
+	// account: each principal of those accounts is then looked at once,
+	// not once per kind. Compute steps start from the roles whose trust
+	// may name their service (the graph's index): few.
+	entries := map[string][]entering{}
 	for _, k := range kinds {
-		if k.Effect == EffectFunction {
+		switch k.Effect {
+		case EffectFunction:
 			s.enteredByFunctions(k, only, set)
+		case EffectCompute:
+			s.enteredByCompute(k, only, set)
+		case EffectCredentials, EffectTrust:
+			for account, callers := range s.capableBy(k.Actions[0]) {
+				entries[account] = append(entries[account], entering{k, k.Actions[0], callers})
+			}
 		}
-		if k.Effect != EffectCredentials && k.Effect != EffectCompute && k.Effect != EffectTrust {
-			continue
+	}
+	visit := func(y *graph.Principal, es []entering) {
+		if set[y] {
+			return
 		}
-		on := k.Actions[0]
-		if k.Effect == EffectCompute {
-			on = k.Actions[1]
+		for _, e := range es {
+			if (e.k.Target == TargetUser) != (y.Kind == arn.KindUser) {
+				continue
+			}
+			for _, x := range e.callers {
+				if x != y && mayAllow(x, e.on, y.ARN) {
+					set[y] = true
+					return
+				}
+			}
 		}
-		for account, callers := range s.capableBy(on) {
+	}
+	if only != nil && len(onlyList) < len(entries)*64 {
+		// Fewer principals than the accounts' (who-can's, for one key).
+		for _, y := range onlyList {
+			if len(entries[y.Account]) > 0 {
+				visit(y, entries[y.Account])
+			}
+		}
+	} else {
+		for account, es := range entries {
 			for _, y := range s.g.PrincipalsOf(account) {
-				if set[y] || (k.Target == TargetUser) != (y.Kind == arn.KindUser) || only != nil && !only[y.ARN] {
-					continue
-				}
-				if k.Effect == EffectCompute && (k.Service == "ec2.amazonaws.com" && !s.profiles[y.ARN] || !trustMayName(y, k.Service)) {
-					continue // as expandCompute: the service cannot run as it
-				}
-				for _, x := range callers {
-					if x != y && mayAllow(x, on, y.ARN) {
-						set[y] = true
-						break
-					}
+				if only == nil || only.has(y) {
+					visit(y, es)
 				}
 			}
 		}
@@ -117,8 +153,42 @@ func (s *Searcher) enteredPrincipals(only map[string]bool) []*graph.Principal {
 	return out
 }
 
+// enteredByCompute adds to set the roles (of only, when not nil) a
+// principal of their account may pass to kind k's service, on the cheap
+// filter, as expandCompute asks: the service may run as the role, and the
+// caller may pass it.
+func (s *Searcher) enteredByCompute(k Kind, only *pset, set map[*graph.Principal]bool) {
+	pass := k.Actions[1]
+	callers := s.capableBy(pass)
+	if len(callers) == 0 {
+		return
+	}
+	named, anyService := s.g.ServiceTrusting(k.Service)
+	for _, list := range [][]*graph.Principal{named, anyService} {
+		for _, y := range list {
+			if set[y] || only != nil && !only.has(y) || len(callers[y.Account]) == 0 || k.Service == "ec2.amazonaws.com" && !s.profiles[y.ARN] || !trustMayName(y, k.Service) {
+				continue
+			}
+			for _, x := range callers[y.Account] {
+				if x != y && mayAllow(x, pass, y.ARN) {
+					set[y] = true
+					break
+				}
+			}
+		}
+	}
+}
+
+// entering is a kind of step other than an assumption that may enter a
+// principal of an account: the call on the principal and its callers there.
+type entering struct {
+	k       Kind
+	on      string
+	callers []*graph.Principal
+}
+
 // idle reports whether expanding n would add nothing: a chain state no
 // step but an assumption enters, and that no listed assumer assumes.
 func (s *search) idle(n *node) bool {
-	return !s.exhaustive && n.chain && !s.entered[n.st.p] && len(s.chainAssumers[n.st.p]) == 0
+	return !s.exhaustive && n.chain && !s.entered.has(n.st.p) && len(s.chainAssumers[n.st.p]) == 0
 }

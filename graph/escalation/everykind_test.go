@@ -379,3 +379,48 @@ func TestCreateStack(t *testing.T) {
 		})
 	}
 }
+
+// Every row of the table again, with alice's permissions not in her own
+// inline policy but in a group she is in, or in a customer managed policy
+// attached to her: the search's candidates (graph.Capable, the cheap
+// filters) read every identity policy of a principal, so the path is
+// still found.
+func TestEveryKindThroughAGroupOrAManagedPolicy(t *testing.T) {
+	for _, k := range escalation.Kinds() {
+		for _, via := range []string{"group", "managed"} {
+			t.Run(k.Name+"/"+via, func(t *testing.T) {
+				w := kindWorld(k)
+				var perms string
+				w.editUser(alice, func(u *snapshot.UserDetail) {
+					if len(u.UserPolicyList) != 1 {
+						t.Fatalf("alice has %d inline policies, want 1", len(u.UserPolicyList))
+					}
+					perms, u.UserPolicyList = u.UserPolicyList[0].PolicyDocument, nil
+				})
+				if via == "group" {
+					w.group(acctA, "perms", perms, alice)
+				} else {
+					w.managed(acctA, "perms", perms)
+					w.editUser(alice, func(u *snapshot.UserDetail) {
+						u.AttachedManagedPolicies = append(u.AttachedManagedPolicies, snapshot.AttachedPolicy{PolicyName: "perms", PolicyArn: "arn:aws:iam::111111111111:policy/perms"})
+					})
+				}
+				paths, err := escalation.Paths(w.graph(t), keyARN, escalation.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				p := find(paths, alice)
+				if p == nil {
+					t.Fatalf("no path for alice")
+				}
+				uses := false
+				for _, s := range p.Steps {
+					uses = uses || s.Kind == k.Name
+				}
+				if !uses || p.Decision != eval.Allow {
+					t.Errorf("got %s (%s), want a path through %s", describe(*p), p.Decision, k.Name)
+				}
+			})
+		}
+	}
+}

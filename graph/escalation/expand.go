@@ -42,12 +42,16 @@ func (s *search) expand(n *node) {
 			}
 		}
 	}
+	trust := uint16(0) // y's trust policy, read once for every compute kind
+	if y.Kind == arn.KindRole {
+		trust = s.trustOf(y)
+	}
 	for _, k := range kinds {
 		switch k.Effect {
 		case EffectCredentials:
 			s.expandCredentials(n, k)
 		case EffectCompute:
-			s.expandCompute(n, k)
+			s.expandCompute(n, k, trust)
 		case EffectFunction:
 			s.expandFunction(n, k)
 		case EffectTrust:
@@ -71,7 +75,7 @@ func (s *search) expandCredentials(n *node, k Kind) {
 		return
 	}
 	for _, x := range s.capableIn(k.Actions[0], y.Account) {
-		if x == y || !mayAllow(x, k.Actions[0], y.ARN) {
+		if x == y || s.redundant(x, n.st.goal) || s.settled(x, n.st.goal, n.level+1) || !mayAllow(x, k.Actions[0], y.ARN) {
 			continue
 		}
 		q := graph.Query{Principal: x.ARN, Action: k.Actions[0], Resource: y.ARN}
@@ -83,25 +87,16 @@ func (s *search) expandCredentials(n *node, k Kind) {
 
 // expandCompute: x creates a function, an instance, a task, a job, a build
 // project, a notebook or a training job that runs as role y, passing y to
-// the service (same account only: IAM UG, id_roles_use_passrole).
-func (s *search) expandCompute(n *node, k Kind) {
+// the service (same account only: IAM UG, id_roles_use_passrole); trust
+// is y's trustMask.
+func (s *search) expandCompute(n *node, k Kind, trust uint16) {
 	y := n.st.p
-	if y.Kind != arn.KindRole || k.Service == "ec2.amazonaws.com" && !s.profiles[y.ARN] {
-		return
+	if y.Kind != arn.KindRole || trust&serviceBit(k.Service) == 0 || k.Service == "ec2.amazonaws.com" && !s.profiles[y.ARN] {
+		return // its trust policy names no such service (the cheapest test first)
 	}
-	create, pass, run := k.Actions[0], k.Actions[1], k.Actions[2:]
-	candidates := s.capableIn(pass, y.Account)
-	if len(candidates) == 0 || !trustMayName(y, k.Service) {
-		return // no one may pass it, or its trust policy names no such service
-	}
-	res := s.computeResource(k, y.Account)
 	var callers []*graph.Principal
-	for _, x := range candidates {
-		ok := x != y && mayAllow(x, pass, y.ARN) && mayAllow(x, create, res)
-		for _, a := range run {
-			ok = ok && mayAllow(x, a, res)
-		}
-		if ok {
+	for _, x := range s.creators(k, y.Account) {
+		if x != y && !s.redundant(x, n.st.goal) && !s.settled(x, n.st.goal, n.level+1) && mayAllow(x, k.Actions[1], y.ARN) {
 			callers = append(callers, x)
 		}
 	}
@@ -115,6 +110,38 @@ func (s *search) expandCompute(n *node, k Kind) {
 		}
 	}
 }
+
+// creators are the principals of account that may, on the cheap filter,
+// pass a role (to anything) and make kind k's calls on its new resource
+// in the key's Region: the callers of k in account whatever the role,
+// once per Searcher.
+func (s *search) creators(k Kind, account string) []*graph.Principal {
+	key := creatorsKey{k.Name, account, s.key.Region}
+	s.mu.Lock()
+	out, ok := s.creatorsOf[key]
+	s.mu.Unlock()
+	if ok {
+		return out
+	}
+	if candidates := s.capableIn(k.Actions[1], account); len(candidates) > 0 {
+		res := s.computeResource(k, account)
+		for _, x := range candidates {
+			ok := true
+			for _, a := range slices.Concat(k.Actions[:1], k.Actions[2:]) {
+				ok = ok && mayAllow(x, a, res)
+			}
+			if ok {
+				out = append(out, x)
+			}
+		}
+	}
+	s.mu.Lock()
+	s.creatorsOf[key] = out
+	s.mu.Unlock()
+	return out
+}
+
+type creatorsKey struct{ kind, account, region string }
 
 // passStep is x's create call of kind k with role y passed to its service
 // (and the calls that run the code), evaluated.
@@ -145,30 +172,88 @@ func (s *search) passStep(x, y *graph.Principal, k Kind) (Step, eval.Verdict) {
 // sts:AssumeRole naming the service, or anyone (a role whose trust policy
 // is not known may).
 func trustMayName(y *graph.Principal, service string) bool {
+	if b := serviceBit(service); b != 0 {
+		return trustMask(y)&b != 0
+	}
 	if y.Trust == nil || y.Trust.Policy == nil {
 		return true
 	}
 	for i := range y.Trust.Policy.Statements {
 		st := &y.Trust.Policy.Statements[i]
-		if st.Effect != policy.Allow || !st.MatchesAction("sts:assumerole") {
-			continue
-		}
-		if st.Principal == nil || st.NotPrincipal || st.Principal.Any || slices.Contains(st.Principal.Service, service) || slices.Contains(st.Principal.Service, "*") {
+		if st.Effect == policy.Allow && (namesAnyone(st) || slices.Contains(st.Principal.Service, service)) && st.MatchesAction("sts:assumerole") {
 			return true
 		}
 	}
 	return false
 }
 
+// trustMask is trustMayName for every service of the table at once, as
+// bits (serviceBit): one reading of the trust policy for them all.
+func trustMask(y *graph.Principal) uint16 {
+	if y.Trust == nil || y.Trust.Policy == nil {
+		return allServices
+	}
+	var m uint16
+	for i := range y.Trust.Policy.Statements {
+		st := &y.Trust.Policy.Statements[i]
+		if st.Effect != policy.Allow {
+			continue
+		}
+		// The principal first: most trust policies name no service, and
+		// matching the action costs more.
+		anyone := namesAnyone(st)
+		var bits uint16
+		if !anyone {
+			for _, sv := range st.Principal.Service {
+				bits |= serviceBit(sv)
+			}
+			if bits&^m == 0 {
+				continue // no service, or none not already named
+			}
+		}
+		if !st.MatchesAction("sts:assumerole") {
+			continue
+		}
+		if anyone {
+			return allServices
+		}
+		m |= bits
+	}
+	return m
+}
+
+// namesAnyone reports whether a trust statement's principal may be any
+// service.
+func namesAnyone(st *policy.Statement) bool {
+	return st.Principal == nil || st.NotPrincipal || st.Principal.Any || slices.Contains(st.Principal.Service, "*")
+}
+
+// services are the services the table's steps pass roles to (and Lambda,
+// for existing functions); serviceBit is a service's bit, 0 for another.
+var services = func() []string {
+	out := []string{"lambda.amazonaws.com"}
+	for _, k := range kinds {
+		if k.Service != "" && !slices.Contains(out, k.Service) {
+			out = append(out, k.Service)
+		}
+	}
+	return out
+}()
+
+var allServices = uint16(1)<<len(services) - 1
+
+func serviceBit(service string) uint16 {
+	if i := slices.Index(services, service); i >= 0 && i < 16 {
+		return 1 << i
+	}
+	return 0
+}
+
 // computeResource is the ARN a compute step's create call is asked on: the
 // kind's new resource in the key's Region and the role's account.
 func (s *search) computeResource(k Kind, account string) string {
-	part := "aws"
-	if a, err := arn.Parse(s.key.ARN); err == nil {
-		part = a.Partition
-	}
 	svc, _, _ := strings.Cut(k.Actions[0], ":")
-	return "arn:" + part + ":" + svc + ":" + s.key.Region + ":" + account + ":" + k.Resource
+	return "arn:" + s.partition + ":" + svc + ":" + s.key.Region + ":" + account + ":" + k.Resource
 }
 
 // expandTrust: x rewrites role y's trust policy to name itself, then
@@ -179,7 +264,7 @@ func (s *search) expandTrust(n *node, k Kind) {
 		return
 	}
 	for _, x := range s.capableIn(k.Actions[0], y.Account) {
-		if x == y || !mayAllow(x, k.Actions[0], y.ARN) {
+		if x == y || s.redundant(x, n.st.goal) || s.settled(x, n.st.goal, n.level+2) || !mayAllow(x, k.Actions[0], y.ARN) {
 			continue
 		}
 		q1 := graph.Query{Principal: x.ARN, Action: k.Actions[0], Resource: y.ARN}
@@ -222,6 +307,9 @@ func (s *search) expandWrite(n *node, k Kind) {
 	if rest.mods == 0 {
 		rest = goal{}
 	}
+	if s.redundant(y, rest) || s.settled(y, rest, n.level+1) {
+		return // a write would add nothing, nor one through a stack (two steps)
+	}
 	resources := s.resources(k, t)
 	switch k.Effect {
 	case EffectGroup:
@@ -246,6 +334,22 @@ func (s *search) expandWrite(n *node, k Kind) {
 	if k.ViaStack {
 		s.writeViaStack(n, k, rest, resources)
 	}
+}
+
+// redundant reports whether a state of x with goal g would be turned away
+// by add whatever its steps (x acts on the key itself): a step into it
+// need not be evaluated.
+func (s *search) redundant(x *graph.Principal, g goal) bool {
+	return g == (goal{}) && s.direct.has(x)
+}
+
+// settled reports whether a state of x with goal g reached at level would
+// be turned away by add whatever its verdict: it has an ALLOW path as
+// short, or a shorter one (add keeps the first of equals). A step into it
+// need not be evaluated.
+func (s *search) settled(x *graph.Principal, g goal, level int) bool {
+	old := s.best[state{x, g}]
+	return old != nil && (old.level < level || old.level == level && old.verdict == eval.Allow)
 }
 
 // noContext is an incomplete, empty context: every condition key unknown.

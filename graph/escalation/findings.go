@@ -61,17 +61,38 @@ func (r Reach) String() string {
 
 // KeyReach is the blast radius of key, given who can decrypt with it now.
 func KeyReach(g *graph.Graph, key *graph.Key, who []graph.Who) Reach {
+	return keyReach(key, g.ResourcesOf(key.ARN), who)
+}
+
+// keyReach is KeyReach given the key's resources.
+func keyReach(key *graph.Key, res []*graph.Resource, who []graph.Who) Reach {
 	accounts := map[string]bool{key.Account: true}
-	res := g.ResourcesOf(key.ARN)
 	for _, r := range res {
 		accounts[r.Account] = true
 	}
+	last := key.Account
 	for _, w := range who {
-		if w.Account != "" {
+		// who-can lists an account's principals together: one insertion
+		// per run of them, not per principal (an organization-wide key
+		// lists every principal of the organization).
+		if w.Account != "" && w.Account != last {
 			accounts[w.Account] = true
+			last = w.Account
 		}
 	}
 	return Reach{Resources: len(res), Accounts: len(accounts)}
+}
+
+// resourcesByKey is graph.ResourcesOf for every key, in one pass (it
+// reads every resource of the snapshot each time it is asked).
+func resourcesByKey(g *graph.Graph) map[string][]*graph.Resource {
+	out := map[string][]*graph.Resource{}
+	for _, r := range g.Resources() {
+		if r.Key != "" {
+			out[r.Key] = append(out[r.Key], r)
+		}
+	}
+	return out
 }
 
 // Findings lists the escalation findings of the snapshot's customer managed
@@ -86,24 +107,31 @@ func Findings(g *graph.Graph, opts Options) ([]graph.Finding, error) {
 	// prepared once, not per key (24,000 keys at 1,000 accounts).
 	sr := NewSearcher(g, opts)
 	action := cmp.Or(opts.Action, "kms:Decrypt")
-	// Keys are searched on a pool of GOMAXPROCS workers (the graph and the
-	// Searcher are read-only there); what a key adds is merged in key
-	// order, on one goroutine, so the answer is the sequential one.
-	pool := stream.New().WithMaxGoroutines(runtime.GOMAXPROCS(0))
+	resources := resourcesByKey(g)
+	// Keys are searched on a pool of workers (the graph, the
+	// Searcher and the writers are read-only there, or guarded); what a key
+	// adds is merged in key order, on one goroutine, so the answer is the
+	// sequential one. The merge does little: a key's work, who-can's
+	// answer included, stays on its worker.
+	// The stream keeps at most one task more than its goroutines ahead of
+	// the one merged next: with as many goroutines as processors, a slow
+	// key (an organization-wide one) would hold the others back. Four
+	// times as many keep the processors busy (the runtime shares them).
+	pool := stream.New().WithMaxGoroutines(4 * runtime.GOMAXPROCS(0))
 	var firstErr error
 	for _, k := range g.Keys() {
 		if k.Manager() == eval.KeyManagerAWS || k.Policy == nil {
 			continue
 		}
 		pool.Go(func() stream.Callback {
-			r := keyFindings(g, sr, k, action)
+			r := keyFindings(g, sr, w, k, resources[k.ARN], action)
 			return func() {
 				if r.err != nil {
 					firstErr = cmp.Or(firstErr, r.err)
 					return
 				}
 				out = append(out, r.found...)
-				w.add(k, r.who, r.reach, writable)
+				w.add(k, r.writable, r.reach, writable)
 			}
 		})
 	}
@@ -123,15 +151,16 @@ func Findings(g *graph.Graph, opts Options) ([]graph.Finding, error) {
 
 // keyResult is what one key gives Findings.
 type keyResult struct {
-	who   []graph.Who
-	reach Reach
-	found []graph.Finding
-	err   error
+	writable []writableDecrypter
+	reach    Reach
+	found    []graph.Finding
+	err      error
 }
 
 // keyFindings searches one key's escalation paths and its key-level
-// findings; it only reads, and runs on Findings' workers.
-func keyFindings(g *graph.Graph, sr *Searcher, k *graph.Key, action string) keyResult {
+// findings, and lists its writable decrypters; it only reads (the writers'
+// cache is guarded), and runs on Findings' workers.
+func keyFindings(g *graph.Graph, sr *Searcher, w *writers, k *graph.Key, res []*graph.Resource, action string) keyResult {
 	who, err := g.WhoCan(action, k.ARN, "", graph.DefaultChainDepth)
 	if err != nil {
 		return keyResult{err: fmt.Errorf("who can use %s: %w", k.ARN, err)}
@@ -140,11 +169,17 @@ func keyFindings(g *graph.Graph, sr *Searcher, k *graph.Key, action string) keyR
 	// depth: who reaches the key through a chain of 4 or 5 roles can use it
 	// now, and is no escalation (as export --escalation does). One who-can
 	// per key, not two: who-can is a third of the time here.
-	paths, err := sr.PathsWith(k.ARN, who)
+	s, err := sr.newSearch(k.ARN)
 	if err != nil {
 		return keyResult{err: fmt.Errorf("escalation paths to %s: %w", k.ARN, err)}
 	}
-	r := keyResult{who: who, reach: KeyReach(g, k, who)}
+	s.who = who
+	s.run()
+	paths := s.paths()
+	r := keyResult{reach: keyReach(k, res, who)}
+	// Who can use the key now is the search's excluded set.
+	r.writable = w.decrypters(s)
+	s.release()
 	if f := keyPolicyRewrite(k, paths, r.reach); f != nil {
 		r.found = append(r.found, *f)
 	}

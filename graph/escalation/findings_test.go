@@ -62,6 +62,17 @@ func TestFindings(t *testing.T) {
 			w.role(acctA, "Reader", trusts("arn:aws:iam::111111111111:root"), doc(allow("kms:Decrypt", keyARN))).
 				user(acctA, "alice", doc(allow("iam:PutRolePolicy", role(acctA, "Reader"))))
 		}, []string{"escalation-writable-decrypter medium Reader"}},
+		{"a role that can decrypt, writable by a user through its group", func(w *world) {
+			w.role(acctA, "Reader", trusts("arn:aws:iam::111111111111:root"), doc(allow("kms:Decrypt", keyARN))).
+				user(acctA, "alice").group(acctA, "admins", doc(allow("iam:PutRolePolicy", role(acctA, "Reader"))), user(acctA, "alice"))
+		}, []string{"escalation-writable-decrypter medium Reader"}},
+		{"a role that can decrypt, writable by a user through a managed policy", func(w *world) {
+			w.role(acctA, "Reader", trusts("arn:aws:iam::111111111111:root"), doc(allow("kms:Decrypt", keyARN))).
+				managed(acctA, "writer", doc(allow("iam:AttachRolePolicy", role(acctA, "Reader")))).user(acctA, "alice")
+			w.editUser(user(acctA, "alice"), func(u *snapshot.UserDetail) {
+				u.AttachedManagedPolicies = []snapshot.AttachedPolicy{{PolicyName: "writer", PolicyArn: "arn:aws:iam::111111111111:policy/writer"}}
+			})
+		}, []string{"escalation-writable-decrypter medium Reader"}},
 		{"a writer that can decrypt itself is not reported", func(w *world) {
 			w.role(acctA, "Reader", trusts("arn:aws:iam::111111111111:root"), doc(allow("kms:Decrypt", keyARN))).
 				user(acctA, "alice", doc(allow("iam:PutRolePolicy", role(acctA, "Reader")), allow("kms:Decrypt", keyARN)))

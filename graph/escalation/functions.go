@@ -51,7 +51,7 @@ func (s *search) expandFunction(n *node, k Kind) {
 	asked := false
 	for _, fn := range fns {
 		for _, x := range s.capableIn(k.Actions[0], fn.account) {
-			ok := x != y
+			ok := x != y && !s.redundant(x, n.st.goal) && !s.settled(x, n.st.goal, n.level+1)
 			for _, a := range k.Actions {
 				ok = ok && mayAllow(x, a, fn.arn)
 			}
@@ -96,10 +96,10 @@ func (sr *Searcher) functionRoles(p *graph.Principal, k Kind) []*graph.Principal
 
 // enteredByFunctions adds to set the roles of functions a principal of the
 // function's account may update, on the cheap filter (enteredPrincipals).
-func (sr *Searcher) enteredByFunctions(k Kind, only map[string]bool, set map[*graph.Principal]bool) {
+func (sr *Searcher) enteredByFunctions(k Kind, only *pset, set map[*graph.Principal]bool) {
 	for role, fns := range sr.functions {
 		y := sr.g.Principal(role)
-		if y == nil || set[y] || only != nil && !only[role] || !trustMayName(y, "lambda.amazonaws.com") {
+		if y == nil || set[y] || only != nil && !only.has(y) || !trustMayName(y, "lambda.amazonaws.com") {
 			continue
 		}
 	callers:

@@ -76,7 +76,14 @@ func Paths(g *graph.Graph, keyARN string, opts Options) ([]Path, error) {
 	}()
 	sr := newSearcher(g, opts)
 	<-done
-	return sr.PathsWith(keyARN, who)
+	s, err := sr.newSearch(keyARN)
+	if err != nil {
+		return nil, err
+	}
+	s.who, s.alone = who, true
+	s.run()
+	defer s.release()
+	return s.paths(), nil
 }
 
 // paths turns the search's states into answers: each principal's own
@@ -84,15 +91,28 @@ func Paths(g *graph.Graph, keyARN string, opts Options) ([]Path, error) {
 func (s *search) paths() []Path {
 	var out []Path
 	for st, n := range s.best {
-		if st.goal != (goal{}) || n.level == 0 || s.excluded[st.p.ARN] {
+		if st.goal != (goal{}) || n.level == 0 || s.excluded.has(st.p) {
 			continue
 		}
 		out = append(out, Path{Principal: st.p.ARN, Decision: n.verdict, Steps: slices.Clone(s.stepsOf(n))})
 	}
+	// Paths through the same state share its steps (their requests are
+	// the same slice): each such step is explained once, and its
+	// explanation copied to the others.
 	var steps []*Step
+	var copies []*Step
+	first := map[*graph.Query]*Step{}
 	for i := range out {
 		for j := range out[i].Steps {
-			steps = append(steps, &out[i].Steps[j])
+			st := &out[i].Steps[j]
+			if len(st.queries) > 0 {
+				if f := first[&st.queries[0]]; f != nil {
+					copies = append(copies, st)
+					continue
+				}
+				first[&st.queries[0]] = st
+			}
+			steps = append(steps, st)
 		}
 	}
 	// Explaining is evaluating again, each step on its own: with many,
@@ -112,6 +132,10 @@ func (s *search) paths() []Path {
 		}()
 	}
 	wg.Wait()
+	for _, st := range copies {
+		f := first[&st.queries[0]]
+		st.Reasons, st.Conditions, st.queries = slices.Clone(f.Reasons), slices.Clone(f.Conditions), nil
+	}
 	slices.SortFunc(out, func(a, b Path) int {
 		return cmp.Or(cmp.Compare(len(a.Steps), len(b.Steps)), cmp.Compare(rank(a.Decision), rank(b.Decision)), cmp.Compare(a.Principal, b.Principal))
 	})
@@ -139,13 +163,7 @@ func (s *search) explain(st *Step) {
 		if err != nil {
 			continue
 		}
-		var e explanation
-		for _, r := range a.Reasons {
-			if (r.Outcome == eval.OutcomeAllows || r.Outcome == eval.OutcomeConditional) && r.Layer != eval.LayerSCP && r.Layer != eval.LayerRCP {
-				e.reasons = append(e.reasons, r)
-			}
-		}
-		e.conditions = a.Conditions
+		e := explanationOf(a)
 		st.Reasons = append(st.Reasons, e.reasons...)
 		st.Conditions = append(st.Conditions, e.conditions...)
 		if k != "" {
@@ -161,6 +179,19 @@ func (s *search) explain(st *Step) {
 type explanation struct {
 	reasons    []eval.Reason
 	conditions []eval.Residual
+}
+
+// explanationOf is what explains an answer: the statements and grants
+// that allow it (or may), SCPs and RCPs aside, and its conditions.
+func explanationOf(a *eval.Decision) explanation {
+	var e explanation
+	for _, r := range a.Reasons {
+		if (r.Outcome == eval.OutcomeAllows || r.Outcome == eval.OutcomeConditional) && r.Layer != eval.LayerSCP && r.Layer != eval.LayerRCP {
+			e.reasons = append(e.reasons, r)
+		}
+	}
+	e.conditions = a.Conditions
+	return e
 }
 
 func rank(v eval.Verdict) int {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/graph/arn"
 	"github.com/keyhound/keyhound/graph/eval"
 )
 
@@ -57,13 +58,17 @@ type node struct {
 type search struct {
 	*Searcher
 	key      *graph.Key
-	excluded map[string]bool // who-can's answer: they need no escalation
-	direct   map[*graph.Principal]bool
-	best     map[state]*node
-	levels   [][]*node
+	excluded *pset // who-can's answer: they need no escalation
+	// whoPs are who-can's principals of the snapshot, in its order;
+	// whoIdx their places in who.
+	whoPs  []*graph.Principal
+	whoIdx []int32
+	direct *pset
+	best   map[state]*node
+	levels [][]*node
 	// entered are who-can's principals a step other than an assumption
 	// may enter (entryChains).
-	entered map[*graph.Principal]bool
+	entered *pset
 	// groupWriters are, per user, the writers that may add it to a group
 	// that may let it use the key (seedGroups; useful reads them with the
 	// Searcher's writers).
@@ -87,6 +92,40 @@ type search struct {
 	who []graph.Who
 	// widen is the identity policy a widening adds: the action on the key.
 	widen eval.NamedPolicy
+	// partition is the key's ARN's.
+	partition string
+	// alone: the only search of its Searcher (Paths), which may then use
+	// a second goroutine.
+	alone bool
+	// bufs are where the maps and lists above come from (release).
+	bufs *buffers
+}
+
+// buffers are a search's sets and lists of who-can's principals, kept for
+// the Searcher's next search (release): an organization-wide key's hold
+// every principal of the organization, and building them anew for each
+// key is much of what the garbage collector then has to do.
+type buffers struct {
+	excluded, direct, entered pset
+	whoPs                     []*graph.Principal
+	whoIdx                    []int32
+	pending                   []directSeed
+}
+
+// release gives the search's buffers to the Searcher's next search; the
+// search is not to be used again.
+func (s *search) release() {
+	b := s.bufs
+	if b == nil {
+		return
+	}
+	s.bufs = nil
+	clear(s.whoPs)
+	b.whoPs, b.whoIdx = s.whoPs[:0], s.whoIdx[:0]
+	if s.pending != nil {
+		b.pending = s.pending[:0]
+	}
+	s.pool.Put(b)
 }
 
 func (sr *Searcher) newSearch(keyARN string) (*search, error) {
@@ -94,13 +133,25 @@ func (sr *Searcher) newSearch(keyARN string) (*search, error) {
 	if key == nil {
 		return nil, fmt.Errorf("key %s is not in the snapshot", keyARN)
 	}
+	b, _ := sr.pool.Get().(*buffers)
+	if b == nil {
+		b = &buffers{}
+	}
+	n := len(sr.g.Principals())
+	b.excluded.reset(n)
+	b.direct.reset(n)
+	b.entered.reset(n)
 	s := &search{
-		Searcher: sr, key: key,
-		excluded: map[string]bool{}, direct: map[*graph.Principal]bool{}, best: map[state]*node{},
-		memo: map[string]eval.Verdict{}, trusted: map[string]bool{}, groupWriters: map[*graph.Principal][]*graph.Principal{},
+		Searcher: sr, key: key, bufs: b,
+		excluded: &b.excluded, direct: &b.direct, entered: &b.entered, whoPs: b.whoPs[:0], whoIdx: b.whoIdx[:0], pending: b.pending[:0],
+		best: map[state]*node{}, memo: map[string]eval.Verdict{}, trusted: map[string]bool{}, groupWriters: map[*graph.Principal][]*graph.Principal{},
 		versionWriters: map[*graph.Principal][]*graph.Principal{},
 	}
 	s.levels = make([][]*node, s.depth+1)
+	s.partition = "aws"
+	if a, err := arn.Parse(key.ARN); err == nil {
+		s.partition = a.Partition
+	}
 	w, err := allowPolicy(s.action, key.ARN)
 	if err != nil {
 		return nil, err
@@ -112,11 +163,26 @@ func (sr *Searcher) newSearch(keyARN string) (*search, error) {
 // run seeds the search and visits its levels in order.
 func (s *search) run() {
 	s.seedDirect()
-	s.entryChains()
-	s.addDirect()
-	s.seedKeySteps()
-	s.seedWidenings()
-	s.seedVersions()
+	if s.alone {
+		// entryChains shares nothing the other seeds write (it lists
+		// chains; they add states, none a direct one): side by side.
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			s.entryChains()
+		}()
+		s.seedKeySteps()
+		s.seedWidenings()
+		s.seedVersions()
+		<-done
+		s.addDirect()
+	} else {
+		s.entryChains()
+		s.addDirect()
+		s.seedKeySteps()
+		s.seedWidenings()
+		s.seedVersions()
+	}
 	for level := 0; level < s.depth; level++ {
 		// Chain states that nothing enters expand to nothing: left out
 		// before the sort (there are as many as who-can's principals).
@@ -155,7 +221,7 @@ func (s *search) add(n *node) {
 	if n.level > s.depth || n.verdict == eval.Deny || n.st.goal.target != nil && !s.useful(n.st.p, n.st.goal.target) {
 		return
 	}
-	if n.level > 0 && n.st.goal == (goal{}) && s.direct[n.st.p] {
+	if n.level > 0 && n.st.goal == (goal{}) && s.direct.has(n.st.p) {
 		return // it acts on the key itself (level 0)
 	}
 	if old := s.best[n.st]; old != nil && (old.level < n.level || old.level == n.level && rank(old.verdict) <= rank(n.verdict)) {
@@ -223,6 +289,33 @@ func (s *search) can(q graph.Query, tag string) eval.Verdict {
 	return v
 }
 
+// keyStep is the action on the key by p under w, evaluated as can does
+// (tag likewise): the last step of a path. Unless DENY it is explained at
+// once, from the same evaluation (explain would ask again), when can has
+// not asked it before.
+func (s *search) keyStep(p string, w *graph.WhatIf, tag string) Step {
+	q := s.keyQuery(p, w)
+	k := q.Principal + "\x00" + q.Action + "\x00" + q.Resource + "\x00" + tag
+	if v, ok := s.memo[k]; ok {
+		return step(p, s.action, "", s.key.ARN, v, q)
+	}
+	q.ChainDepth = -1
+	d, err := ask(s.g, q)
+	v := eval.Deny
+	if err == nil {
+		v = d.Verdict
+	}
+	s.memo[k] = v
+	st := step(p, s.action, "", s.key.ARN, v, q)
+	if v != eval.Deny {
+		e := explanationOf(d)
+		st.Reasons = append(st.Reasons, e.reasons...)
+		st.Conditions = append(st.Conditions, e.conditions...)
+		st.queries = nil
+	}
+	return st
+}
+
 // ask evaluates q: through graph.Can, but a call on a resource the caller
 // creates, or on an existing one whose identity side alone is asked
 // (WhatIf.NewResource: an existing function, expandFunction), is the
@@ -266,18 +359,23 @@ func (s *search) seedDirect() {
 			return
 		}
 	}
-	s.excluded = make(map[string]bool, len(who))
-	s.direct = make(map[*graph.Principal]bool, len(who))
-	s.pending = make([]directSeed, 0, len(who))
-	for _, w := range who {
-		s.excluded[w.Principal] = true
+	s.pending = slices.Grow(s.pending[:0], len(who))
+	s.whoPs = slices.Grow(s.whoPs[:0], len(who))
+	s.whoIdx = slices.Grow(s.whoIdx[:0], len(who))
+	s.who = who
+	for i, w := range who {
+		// Only principals of the snapshot are ever asked about: accounts
+		// outside it and the public are left out.
 		p := s.g.Principal(w.Principal)
 		if p == nil {
 			continue
 		}
+		s.excluded.add(p)
+		s.whoPs = append(s.whoPs, p)
+		s.whoIdx = append(s.whoIdx, int32(i))
 		for _, path := range w.Paths {
 			if len(path.Via) == 1 {
-				s.direct[p] = true
+				s.direct.add(p)
 				s.pending = append(s.pending, directSeed{p, path.Decision})
 			}
 		}
@@ -291,7 +389,7 @@ func (s *search) seedDirect() {
 func (s *search) addDirect() {
 	var nodes []node // one allocation for those added
 	for _, d := range s.pending {
-		if !s.exhaustive && !s.entered[d.p] && len(s.chainAssumers[d.p]) == 0 {
+		if !s.exhaustive && !s.entered.has(d.p) && len(s.chainAssumers[d.p]) == 0 {
 			continue // idle
 		}
 		if nodes == nil {
@@ -328,7 +426,7 @@ func (s *search) seedKeySteps() {
 		}
 		for _, w := range who {
 			p := s.g.Principal(w.Principal)
-			if p == nil || s.direct[p] {
+			if p == nil || s.direct.has(p) {
 				continue // a step to what it can do already
 			}
 			// The caller makes the call itself: not through a service.
@@ -357,8 +455,8 @@ func (s *search) seedKeySteps() {
 			if v1 == eval.Deny {
 				continue
 			}
-			v2 := s.can(s.keyQuery(p.ARN, after), k.Name)
-			end := &node{verdict: v2, steps: []Step{step(p.ARN, s.action, "", s.key.ARN, v2, s.keyQuery(p.ARN, after))}}
+			last := s.keyStep(p.ARN, after, k.Name)
+			end := &node{verdict: last.Decision, steps: []Step{last}}
 			s.link(end, p, goal{}, step(p.ARN, k.Actions[0], k.Name, s.key.ARN, v1, q))
 		}
 	}

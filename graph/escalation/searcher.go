@@ -51,15 +51,22 @@ type Searcher struct {
 	// enteredList is enteredPrincipals' answer for every principal, when
 	// enteredReady (prepareEntered).
 	enteredList  []*graph.Principal
+	enteredSet   map[*graph.Principal]bool
 	enteredReady bool
+	// trustMasks are, for a Searcher that serves many keys, the roles'
+	// trustMask in accounts where some principal may pass a role.
+	trustMasks map[*graph.Principal]uint16
+
+	// pool keeps searches' buffers for the next (search.release).
+	pool sync.Pool
 
 	// mu guards what searches fill in as they go.
 	mu         sync.Mutex
 	oneHop     map[*graph.Principal][]graph.Assumable // assumables' cache
-	trustNamed map[string]map[string]bool             // mayAssumeSome's index, by account
 	trusts     map[string]*policy.Policy              // trust policies a rewrite would put
 	sharedMemo map[string]eval.Verdict                // search.can's answers not about the key
 	explained  map[string]explanation                 // explain's, likewise
+	creatorsOf map[creatorsKey][]*graph.Principal     // creators'
 }
 
 // NewSearcher prepares searches of g with opts (the depth and action of
@@ -76,8 +83,8 @@ func newSearcher(g *graph.Graph, opts Options) *Searcher {
 		capable:   map[string]map[string][]*graph.Principal{}, reached: map[*graph.Principal][]*graph.Principal{},
 		reachSet: map[*graph.Principal]map[*graph.Principal]bool{}, writers: map[*graph.Principal][]*graph.Principal{},
 		avail: map[*graph.Principal]mods{}, succ: map[*graph.Principal][]*graph.Principal{},
-		oneHop: map[*graph.Principal][]graph.Assumable{}, trustNamed: map[string]map[string]bool{}, trusts: map[string]*policy.Policy{},
-		sharedMemo: map[string]eval.Verdict{}, explained: map[string]explanation{},
+		oneHop: map[*graph.Principal][]graph.Assumable{}, trusts: map[string]*policy.Policy{},
+		sharedMemo: map[string]eval.Verdict{}, explained: map[string]explanation{}, creatorsOf: map[creatorsKey][]*graph.Principal{},
 	}
 	// Every action the search asks Capable about, indexed in one pass.
 	actions := []string{"sts:AssumeRole"}
@@ -126,9 +133,29 @@ func newSearcher(g *graph.Graph, opts Options) *Searcher {
 // principals a step other than an assumption may enter, once (a single
 // search lists only who-can's, entryChains).
 func (sr *Searcher) prepareEntered() *Searcher {
-	sr.enteredList = sr.enteredPrincipals(nil)
+	sr.trustMasks = map[*graph.Principal]uint16{}
+	for account := range sr.capableBy("iam:PassRole") {
+		for _, y := range sr.g.PrincipalsOf(account) {
+			if y.Kind == arn.KindRole {
+				sr.trustMasks[y] = trustMask(y)
+			}
+		}
+	}
+	sr.enteredList = sr.enteredPrincipals(nil, nil)
+	sr.enteredSet = make(map[*graph.Principal]bool, len(sr.enteredList))
+	for _, p := range sr.enteredList {
+		sr.enteredSet[p] = true
+	}
 	sr.enteredReady = true
 	return sr
+}
+
+// trustOf is trustMask(y), read once for a Searcher that serves many keys.
+func (sr *Searcher) trustOf(y *graph.Principal) uint16 {
+	if m, ok := sr.trustMasks[y]; ok {
+		return m
+	}
+	return trustMask(y)
 }
 
 // Paths is Paths(g, keyARN, opts) for the searcher's graph and options.
@@ -146,6 +173,7 @@ func (sr *Searcher) PathsWith(keyARN string, who []graph.Who) ([]Path, error) {
 	}
 	s.who = who
 	s.run()
+	defer s.release()
 	return s.paths(), nil
 }
 
@@ -247,34 +275,13 @@ func (sr *Searcher) trustNaming(principal string) *policy.Policy {
 
 // mayAssumeSome is a cheap filter before asking the graph which roles p
 // may assume: p needs an identity statement for sts:AssumeRole, unless a
-// role of its own account names it in its trust policy (that suffices in
-// the same account; the graph asks the same of its candidates), or its
-// policies are not all known.
+// role's trust policy names it (in the same account that suffices; the
+// graph asks the same of its candidates), or its policies are not all
+// known.
 func (sr *Searcher) mayAssumeSome(p *graph.Principal) bool {
-	if len(p.Issues) > 0 || slices.Contains(sr.capableIn("sts:AssumeRole", p.Account), p) {
+	if len(p.Issues) > 0 || slices.Contains(sr.capableIn("sts:AssumeRole", p.Account), p) || sr.g.NamedInTrust(p.ARN) {
 		return true
 	}
-	sr.mu.Lock()
-	named, ok := sr.trustNamed[p.Account]
-	sr.mu.Unlock()
-	if !ok {
-		named = map[string]bool{}
-		for _, r := range sr.g.PrincipalsOf(p.Account) {
-			if r.Trust == nil {
-				continue
-			}
-			for _, st := range r.Trust.Policy.Statements {
-				if st.Principal != nil {
-					for _, e := range st.Principal.AWS {
-						named[e] = true
-					}
-				}
-			}
-		}
-		sr.mu.Lock()
-		sr.trustNamed[p.Account] = named
-		sr.mu.Unlock()
-	}
 	// A role may be named without its path.
-	return named[p.ARN] || p.Kind == arn.KindRole && named[strings.TrimSuffix(p.ARN, p.Path[1:]+p.Name)+p.Name]
+	return p.Kind == arn.KindRole && p.Path != "/" && sr.g.NamedInTrust(strings.TrimSuffix(p.ARN, p.Path[1:]+p.Name)+p.Name)
 }

@@ -62,6 +62,9 @@ func (sr *Searcher) prepareStacks() {
 		pass := k.Actions[1]
 		for _, account := range sortedAccounts(sr.capableBy(pass)) {
 			for _, x := range sr.capableBy(pass)[account] {
+				if !slices.Contains(sr.capableIn(k.Actions[0], account), x) {
+					continue // it may not create a stack (writeViaStack asks)
+				}
 				for _, y := range sr.g.PrincipalsOf(account) {
 					if y != x && y.Kind == arn.KindRole && trustMayName(y, k.Service) && mayAllow(x, pass, y.ARN) {
 						sr.stackTargets(x, y)

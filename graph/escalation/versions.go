@@ -95,7 +95,7 @@ func (s *search) seedVersionsBy(k Kind) {
 		}
 		for _, w := range s.capableBy(k.Actions[0])[account] {
 			for _, t := range s.reach(w) {
-				if t.Account != account || t.Kind != arn.KindUser && t.Kind != arn.KindRole || s.direct[t] {
+				if t.Account != account || t.Kind != arn.KindUser && t.Kind != arn.KindRole || s.direct.has(t) {
 					continue
 				}
 				for _, v := range versions {
@@ -106,11 +106,11 @@ func (s *search) seedVersionsBy(k Kind) {
 						s.versionWriters[t] = append(s.versionWriters[t], w)
 					}
 					after := &graph.WhatIf{IdentityPolicies: []eval.NamedPolicy{v.np}}
-					verdict := s.can(s.keyQuery(t.ARN, after), "version "+v.policy+" "+v.id)
-					if verdict == eval.Deny {
+					last := s.keyStep(t.ARN, after, "version "+v.policy+" "+v.id)
+					if last.Decision == eval.Deny {
 						continue
 					}
-					s.add(&node{st: state{t, goal{target: t, mods: modVersion, version: v}}, verdict: verdict, steps: []Step{step(t.ARN, s.action, "", s.key.ARN, verdict, s.keyQuery(t.ARN, after))}})
+					s.add(&node{st: state{t, goal{target: t, mods: modVersion, version: v}}, verdict: last.Decision, steps: []Step{last}})
 				}
 			}
 		}

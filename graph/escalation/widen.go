@@ -22,7 +22,7 @@ import (
 func (s *search) seedWidenings() {
 	s.seedGroups()
 	for _, t := range s.targets {
-		if s.direct[t] || !s.keyTrusts(t.Account) {
+		if s.direct.has(t) || !s.keyTrusts(t.Account) {
 			continue // needs no widening, or the key policy cannot let it in
 		}
 		m := s.avail[t]
@@ -32,12 +32,12 @@ func (s *search) seedWidenings() {
 				continue // not available, or a smaller widening already works
 			}
 			w := s.whatIf(try)
-			v := s.can(s.keyQuery(t.ARN, w), "widen"+strconvMods(try))
-			if v == eval.Deny {
+			last := s.keyStep(t.ARN, w, "widen"+strconvMods(try))
+			if last.Decision == eval.Deny {
 				continue
 			}
 			works = try
-			s.add(&node{st: state{t, goal{target: t, mods: try}}, verdict: v, steps: []Step{step(t.ARN, s.action, "", s.key.ARN, v, s.keyQuery(t.ARN, w))}})
+			s.add(&node{st: state{t, goal{target: t, mods: try}}, verdict: last.Decision, steps: []Step{last}})
 		}
 	}
 }
@@ -70,7 +70,7 @@ func (s *search) seedGroupsBy(k Kind) {
 		}
 		for _, w := range s.capableBy(k.Actions[0])[account] {
 			for _, t := range s.reach(w) {
-				if t.Account != account || t.Kind != arn.KindUser || s.direct[t] {
+				if t.Account != account || t.Kind != arn.KindUser || s.direct.has(t) {
 					continue
 				}
 				for _, gr := range groups {
@@ -81,11 +81,11 @@ func (s *search) seedGroupsBy(k Kind) {
 						s.groupWriters[t] = append(s.groupWriters[t], w)
 					}
 					after := &graph.WhatIf{IdentityPolicies: gr.policies}
-					v := s.can(s.keyQuery(t.ARN, after), "group "+gr.arn)
-					if v == eval.Deny {
+					last := s.keyStep(t.ARN, after, "group "+gr.arn)
+					if last.Decision == eval.Deny {
 						continue
 					}
-					s.add(&node{st: state{t, goal{target: t, mods: modGroup, group: gr}}, verdict: v, steps: []Step{step(t.ARN, s.action, "", s.key.ARN, v, s.keyQuery(t.ARN, after))}})
+					s.add(&node{st: state{t, goal{target: t, mods: modGroup, group: gr}}, verdict: last.Decision, steps: []Step{last}})
 				}
 			}
 		}
@@ -162,8 +162,17 @@ func (s *Searcher) successors(p *graph.Principal) []*graph.Principal {
 		if !slices.Contains(s.capableIn(on, p.Account), p) {
 			continue
 		}
+		if k.Effect == EffectCompute && !slices.Contains(s.capableIn(k.Actions[0], p.Account), p) {
+			continue // it may not create the resource (expandCompute asks)
+		}
 		for _, t := range s.g.PrincipalsOf(p.Account) {
-			if (k.Target == TargetUser) == (t.Kind == arn.KindUser) && mayAllow(p, on, t.ARN) {
+			if (k.Target == TargetUser) != (t.Kind == arn.KindUser) {
+				continue
+			}
+			if k.Effect == EffectCompute && (k.Service == "ec2.amazonaws.com" && !s.profiles[t.ARN] || !trustMayName(t, k.Service)) {
+				continue // as expandCompute: the service cannot run as it
+			}
+			if mayAllow(p, on, t.ARN) {
 				out = append(out, t)
 			}
 		}

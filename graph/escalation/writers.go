@@ -3,6 +3,7 @@ package escalation
 import (
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/arn"
@@ -15,24 +16,61 @@ import (
 // so only principals of the target's account are asked, and only those
 // whose identity policies may allow the call (graph.Capable).
 type writers struct {
-	g     *graph.Graph
-	cache map[string][]write // by target ARN
-	keys  map[string]int     // keys named so far in each decrypter's finding
+	g *graph.Graph
+	// targets are the principals some writer's policies may allow a write
+	// on (a cheap, generous filter before of): most principals have none.
+	targets map[*graph.Principal]bool
+	mu      sync.Mutex
+	cache   map[string][]write // by target ARN, guarded by mu
+	keys    map[string]int     // keys named so far in each decrypter's finding
 }
 
-// write is one principal allowed one write on a target.
+// write is one principal (p) allowed one write on a target.
 type write struct {
+	p    *graph.Principal
 	step Step
 }
 
 func newWriters(g *graph.Graph) *writers {
-	return &writers{g: g, cache: map[string][]write{}, keys: map[string]int{}}
+	w := &writers{g: g, targets: map[*graph.Principal]bool{}, cache: map[string][]write{}, keys: map[string]int{}}
+	var actions []string
+	for _, k := range kinds {
+		if writesPrincipal(k, arn.KindRole) || writesPrincipal(k, arn.KindUser) {
+			actions = append(actions, k.Actions[0])
+		}
+	}
+	g.PrepareCapable(actions)
+	for _, k := range kinds {
+		if !writesPrincipal(k, arn.KindRole) && !writesPrincipal(k, arn.KindUser) {
+			continue
+		}
+		for account, ps := range g.CapableByAccount(k.Actions[0]) {
+			for _, t := range g.PrincipalsOf(account) {
+				if w.targets[t] || !writesPrincipal(k, t.Kind) {
+					continue
+				}
+				for _, p := range ps {
+					if p != t && mayAllow(p, k.Actions[0], t.ARN) {
+						w.targets[t] = true
+						break
+					}
+				}
+			}
+		}
+	}
+	return w
 }
 
 // of lists the writes other principals may make on target, by writer then
-// kind (the table's order).
+// kind (the table's order). It may be called from many goroutines.
 func (w *writers) of(target *graph.Principal) []write {
-	if ws, ok := w.cache[target.ARN]; ok {
+	if !w.targets[target] {
+		return nil
+	}
+	w.mu.Lock()
+	ws, ok := w.cache[target.ARN]
+	w.mu.Unlock()
+	if ok {
 		return ws
 	}
 	var out []write
@@ -40,8 +78,8 @@ func (w *writers) of(target *graph.Principal) []write {
 		if !writesPrincipal(k, target.Kind) {
 			continue
 		}
-		for _, p := range w.g.Capable(k.Actions[0]) {
-			if p == target || p.Account != target.Account {
+		for _, p := range w.g.CapableByAccount(k.Actions[0])[target.Account] {
+			if p == target {
 				continue
 			}
 			a, err := w.g.Can(graph.Query{Principal: p.ARN, Action: k.Actions[0], Resource: target.ARN, ChainDepth: -1})
@@ -55,7 +93,7 @@ func (w *writers) of(target *graph.Principal) []write {
 				}
 			}
 			st.Conditions = a.Conditions
-			out = append(out, write{step: st})
+			out = append(out, write{p: p, step: st})
 		}
 	}
 	slices.SortStableFunc(out, func(a, b write) int {
@@ -67,7 +105,9 @@ func (w *writers) of(target *graph.Principal) []write {
 		}
 		return 0
 	})
+	w.mu.Lock()
 	w.cache[target.ARN] = out
+	w.mu.Unlock()
 	return out
 }
 
@@ -82,29 +122,47 @@ func writesPrincipal(k Kind, pk arn.PrincipalKind) bool {
 	return (k.Target == TargetRole && pk == arn.KindRole) || (k.Target == TargetUser && pk == arn.KindUser)
 }
 
-// add records, for each user or role of the snapshot that can use key
-// itself now (who), the principals that cannot but may write it, in the
-// finding of that decrypter (by its ARN): one finding per decrypter,
-// naming each key it can use, at the severity of the widest.
-func (w *writers) add(k *graph.Key, who []graph.Who, reach Reach, out map[string]*graph.Finding) {
-	can := map[string]bool{}
-	for _, x := range who {
-		can[x.Principal] = true
-	}
-	for _, x := range who {
-		p := w.g.Principal(x.Principal)
-		if p == nil || !direct(x) {
+// writableDecrypter is a user or role of the snapshot that can use a key
+// itself now (x), with the writes on it by principals that cannot (ws).
+type writableDecrypter struct {
+	p  *graph.Principal
+	x  graph.Who
+	ws []write
+}
+
+// decrypters lists, in who-can's order, the users and roles of a
+// search's who-can answer that can use the key themselves and that
+// principals not in it may write. It may be called from many goroutines.
+func (w *writers) decrypters(s *search) []writableDecrypter {
+	var out []writableDecrypter
+	for i, p := range s.whoPs {
+		if !w.targets[p] {
+			continue
+		}
+		x := s.who[s.whoIdx[i]]
+		if !direct(x) {
 			continue
 		}
 		var ws []write
 		for _, wr := range w.of(p) {
-			if !can[wr.step.Principal] {
+			if !s.excluded.has(wr.p) {
 				ws = append(ws, wr)
 			}
 		}
-		if len(ws) == 0 {
-			continue
+		if len(ws) > 0 {
+			out = append(out, writableDecrypter{p: p, x: x, ws: ws})
 		}
+	}
+	return out
+}
+
+// add records, for each writable decrypter of key k (decrypters), the
+// principals that cannot use it but may write it, in the finding of that
+// decrypter (by its ARN): one finding per decrypter, naming each key it
+// can use, at the severity of the widest.
+func (w *writers) add(k *graph.Key, found []writableDecrypter, reach Reach, out map[string]*graph.Finding) {
+	for _, d := range found {
+		p, x, ws := d.p, d.x, d.ws
 		f := out[p.ARN]
 		if f == nil {
 			f = &graph.Finding{

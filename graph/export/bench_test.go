@@ -143,3 +143,45 @@ func BenchmarkExportEscalation(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkExportEscalationRatio exports the same organization as
+// BenchmarkExportEscalation, without and with escalation edges, in turn
+// within each iteration (so that a busy machine slows both alike), and
+// reports the medians of each's wall and CPU time (the process's, GC
+// included) and of their ratios.
+// Run: go test -run '^$' -bench ExportEscalationRatio/100 -benchtime 5x ./graph/export/
+func BenchmarkExportEscalationRatio(b *testing.B) {
+	for _, accounts := range []int{20, 100, 300} {
+		b.Run(itoa(accounts)+"-accounts", func(b *testing.B) {
+			g := graph.Build(gen.Organization(gen.Options{Accounts: accounts, Regions: 2, RolesPerAccount: 100, KeysPerRegion: 10, ResourcesPerKey: 5, Seed: 1, EscalationShare: 0.02}), nil)
+			var cycles [2]float64
+			export := func(esc bool) (wall, cpu, gc time.Duration) {
+				c0 := gcCycles()
+				defer func() {
+					if esc {
+						cycles[1] += gcCycles() - c0
+					} else {
+						cycles[0] += gcCycles() - c0
+					}
+				}()
+				start, cpu0, gc0 := time.Now(), processCPU(), gcCPU()
+				out, _ := counting(NewJSON(io.Discard))
+				if err := Walk(g, Options{Workers: runtime.GOMAXPROCS(0), Escalation: esc}, out); err != nil {
+					b.Fatal(err)
+				}
+				_ = out.Close()
+				return time.Since(start), processCPU() - cpu0, gcCPU() - gc0
+			}
+			var r ratios
+			for b.Loop() {
+				pw, pc, pg := export(false)
+				ew, ec, eg := export(true)
+				r.add(pw, ew, pc, ec)
+				r.plainGC, r.escGC = append(r.plainGC, pg.Seconds()), append(r.escGC, eg.Seconds())
+			}
+			r.report(b)
+			b.ReportMetric(cycles[0]/float64(len(r.wall)), "plain-gc-cycles")
+			b.ReportMetric(cycles[1]/float64(len(r.wall)), "escalation-gc-cycles")
+		})
+	}
+}

@@ -319,9 +319,20 @@ func (w *walker) assume() error {
 }
 
 // access computes who can use each key (per action) and read each resource,
-// on o.Workers goroutines, and gives the edges in order.
+// on o.Workers goroutines (four times as many with escalation edges), and
+// gives the edges in order.
 func (w *walker) access() error {
-	s := stream.New().WithMaxGoroutines(w.o.Workers)
+	// The stream keeps at most one task more than its goroutines ahead of
+	// the one whose edges are written next: a slow key holds back the
+	// others. A key's escalation search makes its time vary much more (an
+	// organization-wide key's is the slowest), so with escalation edges
+	// more keys are under way at once, on as many goroutines (the runtime
+	// shares the processors among them).
+	n := w.o.Workers
+	if w.o.Escalation {
+		n *= 4
+	}
+	s := stream.New().WithMaxGoroutines(n)
 	var err error
 	// A writer that can encode edges on the workers (JSON) gets them encoded,
 	// in order: the ordered part is then a copy.
@@ -376,11 +387,14 @@ func (w *walker) access() error {
 				if werr != nil {
 					return func() {}
 				}
-				edges := w.whoEdges(who, k.ARN, k.Account, EdgeCanUseKey, action, k.ARN)
+				// The escalation edges first, so that the slice of edges
+				// is made once, with room for them (an organization-wide
+				// key's has every principal's).
+				var more []Edge
 				if sr := esc[action]; sr != nil {
-					edges = append(edges, w.escalationEdges(sr, k, action, who)...)
+					more = w.escalationEdges(sr, k, action, who)
 				}
-				return encode(edges)
+				return encode(append(w.whoEdges(who, len(more), k.ARN, k.Account, EdgeCanUseKey, action, k.ARN), more...))
 			})
 		}
 	}
@@ -393,21 +407,21 @@ func (w *walker) access() error {
 			if werr != nil {
 				return func() {}
 			}
-			return encode(w.whoEdges(who, r.ARN, r.Account, EdgeCanRead, "read", r.Key))
+			return encode(w.whoEdges(who, 0, r.ARN, r.Account, EdgeCanRead, "read", r.Key))
 		})
 	}
 	s.Wait()
 	return err
 }
 
-// whoEdges are the access edges of who to `to`; key is the key whose
-// usage they carry (Options.Usage).
-func (w *walker) whoEdges(who []graph.Who, to, toAccount, kind, action, key string) []Edge {
+// whoEdges are the access edges of who to `to`, in a slice with room for
+// as many more; key is the key whose usage they carry (Options.Usage).
+func (w *walker) whoEdges(who []graph.Who, room int, to, toAccount, kind, action, key string) []Edge {
 	usageAction := action
 	if kind == EdgeCanRead {
 		usageAction = "" // the resource's key, any operation
 	}
-	edges := make([]Edge, 0, len(who))
+	edges := make([]Edge, 0, len(who)+room)
 	for i := range who {
 		x := &who[i]
 		if x.Principal == graph.AnyGrantee || !w.f.access(x.Principal, x.Account, toAccount, x.Decision) {

@@ -178,7 +178,8 @@ func TestEscalationShare(t *testing.T) {
 	if n := EscalationCounts(without); len(n) != 0 {
 		t.Errorf("share 0 gave %v", n)
 	}
-	// Only the picked roles' policies and the Lambda roles' trust differ.
+	// Only the picked roles' policies, the service roles' trust, the
+	// Lambda functions and KmsReadOnly's draft version differ.
 	for id, aw := range with.Accounts {
 		ao := without.Accounts[id]
 		if len(aw.IAM.RoleDetailList) != len(ao.IAM.RoleDetailList) || len(aw.IAM.UserDetailList) != len(ao.IAM.UserDetailList) {
@@ -189,9 +190,21 @@ func TestEscalationShare(t *testing.T) {
 			if rw.RolePolicyList[0] != ro.RolePolicyList[0] || rw.Arn != ro.Arn {
 				t.Fatalf("%s: %s changed beyond its escalation policy", id, rw.Arn)
 			}
-			if rw.AssumeRolePolicyDocument != ro.AssumeRolePolicyDocument && !lambdaTrusted(r) {
+			if rw.AssumeRolePolicyDocument != ro.AssumeRolePolicyDocument && !lambdaTrusted(r) && serviceTrusted(r) == "" {
 				t.Errorf("%s: trust changed", rw.Arn)
 			}
+		}
+		if id == acct(0) {
+			continue // the management account has none
+		}
+		if len(aw.IAM.Policies[0].PolicyVersionList) != 2 || aw.IAM.Policies[0].PolicyVersionList[1].IsDefaultVersion {
+			t.Errorf("%s: no draft version of %s", id, aw.IAM.Policies[0].Arn)
+		}
+		for name, reg := range aw.Regions {
+			if reg.Lambda == nil || len(reg.Lambda.Functions) != o.RolesPerAccount/10 {
+				t.Errorf("%s %s: functions %v", id, name, reg.Lambda)
+			}
+			reg.Lambda = nil // compared without them
 		}
 		var kw, ko bytes.Buffer
 		if err := json.NewEncoder(&kw).Encode(aw.Regions); err != nil {
