@@ -26,9 +26,12 @@ cross-account trusts and role chains, grants with constraints, SCPs and RCPs,
 AWS managed keys, and buckets, secrets and queues encrypted with the keys.
 A share of the roles (--escalation-share, 2% by default) may escalate to a
 key: IAM writers of their account's roles, Lambda deployers with
-iam:PassRole, key administrators (kms:PutKeyPolicy, kms:CreateGrant) and
-roles that may assume any role. The same flags and seed always give the same file. A name ending in .gz is
-gzip-compressed.`,
+iam:PassRole, key administrators (kms:PutKeyPolicy, kms:CreateGrant), roles
+that may assume any role, data and ML engineers (Glue, SageMaker), CI
+builders (CodeBuild, ECS), stack deployers (CloudFormation) and policy
+managers (iam:SetDefaultPolicyVersion); some roles trust those services, and
+Lambda functions run as some. The same flags and seed always give the same
+file. A name ending in .gz is gzip-compressed.`,
 		Example: `  keyhound gen --accounts 1000 --regions 2 --roles-per-account 100 --keys-per-region 10 --resources-per-key 5 -o org.json.gz`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
