@@ -82,9 +82,14 @@ func LoadReporting(r io.Reader, progress func(done, total int)) (*Snapshot, []Lo
 func Decode(data []byte) (*Snapshot, []LoadError, error) { return decode(data, nil) }
 
 func decode(data []byte, progress func(done, total int)) (*Snapshot, []LoadError, error) {
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(data, &top); err != nil {
-		return nil, nil, fmt.Errorf("%w: %w", ErrNotSnapshot, jsonErr(err))
+	top, accounts, split := splitSnapshot(data)
+	if !split {
+		// Not JSON, not an object, or (a splitter bug) valid after all:
+		// encoding/json decides.
+		if err := json.Unmarshal(data, &top); err != nil {
+			return nil, nil, fmt.Errorf("%w: %w", ErrNotSnapshot, jsonErr(err))
+		}
+		accounts = nil
 	}
 	var format string
 	if err := json.Unmarshal(top["format"], &format); err != nil || format == "" {
@@ -103,23 +108,25 @@ func decode(data []byte, progress func(done, total int)) (*Snapshot, []LoadError
 		s.Organization = &Organization{}
 		d.structFields(raw, "organization", s.Organization)
 	}
-	var accounts map[string]json.RawMessage
-	if raw := top["accounts"]; !isNull(raw) {
-		if err := json.Unmarshal(raw, &accounts); err != nil {
+	if raw := top["accounts"]; !isNull(raw) && accounts == nil {
+		var err error
+		if accounts, err = d.ix.splitObject(raw, nil); err != nil {
 			d.fail(LoadError{Path: "accounts", Err: jsonErr(err)})
 		}
 	}
-	for i, id := range sortedKeys(accounts) {
-		d.account = id
-		s.Accounts[id] = d.decodeAccount(accounts[id], "accounts["+strconv.Quote(id)+"]")
+	ids := sortedKeys(accounts)
+	decodeAccounts(ids, accounts, func(i int, a *Account, errs []LoadError) {
+		s.Accounts[ids[i]] = a
+		d.errs = append(d.errs, errs...)
 		if progress != nil {
-			progress(i+1, len(accounts))
+			progress(i+1, len(ids))
 		}
-	}
+	})
 	return s, d.errs, nil
 }
 
 type decoder struct {
+	ix      *index // the account's, while one is decoded
 	errs    []LoadError
 	account string
 	region  string
@@ -149,8 +156,8 @@ func (d *decoder) field(obj map[string]json.RawMessage, name, path string, dst a
 
 func (d *decoder) decodeAccount(raw json.RawMessage, path string) *Account {
 	a := &Account{}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &obj); err != nil {
+	obj, err := d.ix.splitObject(raw, nil)
+	if err != nil {
 		d.fail(LoadError{Path: path, Err: jsonErr(err)})
 		return a
 	}
@@ -176,7 +183,7 @@ func (d *decoder) decodeAccount(raw json.RawMessage, path string) *Account {
 	}
 	var regions map[string]json.RawMessage
 	if raw := obj["regions"]; !isNull(raw) {
-		if err := json.Unmarshal(raw, &regions); err != nil {
+		if regions, err = d.ix.splitObject(raw, nil); err != nil {
 			d.fail(LoadError{Path: path + ".regions", Err: jsonErr(err)})
 		}
 	}
@@ -187,8 +194,8 @@ func (d *decoder) decodeAccount(raw json.RawMessage, path string) *Account {
 		d.region = name
 		rp := path + ".regions[" + strconv.Quote(name) + "]"
 		reg := &Region{}
-		var svcs map[string]json.RawMessage
-		if err := json.Unmarshal(regions[name], &svcs); err != nil {
+		svcs, err := d.ix.splitObject(regions[name], nil)
+		if err != nil {
 			d.fail(LoadError{Path: rp, Err: jsonErr(err)})
 		}
 		// Each service section decodes on its own: a bad one is left out
@@ -215,8 +222,8 @@ func (d *decoder) decodeAccount(raw json.RawMessage, path string) *Account {
 // list field is decoded item by item, so one bad item is left out with a
 // LoadError and its neighbours load. It reports whether raw was an object.
 func (d *decoder) structFields(raw json.RawMessage, path string, dst any) bool {
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &obj); err != nil {
+	obj, err := d.ix.splitObject(raw, nil)
+	if err != nil {
 		d.fail(LoadError{Path: path, Err: jsonErr(err)})
 		return false
 	}
@@ -244,8 +251,8 @@ func (d *decoder) structFields(raw json.RawMessage, path string, dst any) bool {
 
 // decodeSlice decodes a JSON array item by item into a slice of type st.
 func (d *decoder) decodeSlice(raw json.RawMessage, path string, st reflect.Type) reflect.Value {
-	var items []json.RawMessage
-	if err := json.Unmarshal(raw, &items); err != nil {
+	items, err := d.ix.splitArray(raw)
+	if err != nil {
 		d.fail(LoadError{Path: path, Err: jsonErr(err)})
 		return reflect.Zero(st)
 	}
