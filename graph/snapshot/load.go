@@ -71,11 +71,37 @@ func LoadReporting(r io.Reader, progress func(done, total int)) (*Snapshot, []Lo
 	} else {
 		r = br
 	}
-	data, err := io.ReadAll(r)
+	data, err := readAll(r)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read snapshot: %w", err)
 	}
 	return decode(data, progress)
+}
+
+// readAll is io.ReadAll without its growing copies (a large snapshot is
+// hundreds of megabytes once uncompressed): it reads into chunks, then
+// joins them once.
+func readAll(r io.Reader) ([]byte, error) {
+	var chunks [][]byte
+	size := 64 << 10
+	for {
+		chunk := make([]byte, 0, size)
+		for len(chunk) < cap(chunk) {
+			n, err := r.Read(chunk[len(chunk):cap(chunk)])
+			chunk = chunk[:len(chunk)+n]
+			if err == io.EOF {
+				if len(chunks) == 0 {
+					return chunk, nil
+				}
+				return bytes.Join(append(chunks, chunk), nil), nil
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+		chunks = append(chunks, chunk)
+		size = min(2*size, 16<<20)
+	}
 }
 
 // Decode is Load for uncompressed bytes.
