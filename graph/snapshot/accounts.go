@@ -12,7 +12,7 @@ import (
 // CPU), and hands each to done in the order of ids, from the caller's
 // goroutine: the snapshot, its load errors and the progress told are the
 // same as one account after the other.
-func decodeAccounts(ids []string, accounts map[string]json.RawMessage, done func(i int, a *Account, errs []LoadError)) {
+func decodeAccounts(ids []string, accounts map[string]json.RawMessage, in *interner, done func(i int, a *Account, errs []LoadError)) {
 	type result struct {
 		a     *Account
 		errs  []LoadError
@@ -36,6 +36,7 @@ func decodeAccounts(ids []string, accounts map[string]json.RawMessage, done func
 		d := &decoder{account: ids[i], ix: ix}
 		r.a = d.decodeAccount(accounts[ids[i]], "accounts["+strconv.Quote(ids[i])+"]")
 		r.errs = d.errs
+		in.account(r.a)
 	})
 	for i := range results {
 		r := &results[i]

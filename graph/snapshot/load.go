@@ -141,7 +141,7 @@ func decode(data []byte, progress func(done, total int)) (*Snapshot, []LoadError
 		}
 	}
 	ids := sortedKeys(accounts)
-	decodeAccounts(ids, accounts, func(i int, a *Account, errs []LoadError) {
+	decodeAccounts(ids, accounts, &interner{}, func(i int, a *Account, errs []LoadError) {
 		s.Accounts[ids[i]] = a
 		d.errs = append(d.errs, errs...)
 		if progress != nil {
