@@ -282,16 +282,22 @@ func (d *decoder) decodeSlice(raw json.RawMessage, path string, st reflect.Type)
 		d.fail(LoadError{Path: path, Err: jsonErr(err)})
 		return reflect.Zero(st)
 	}
-	out := reflect.MakeSlice(st, 0, len(items))
+	out := reflect.MakeSlice(st, len(items), len(items))
+	n := 0 // items decoded
 	for i, it := range items {
-		ip := path + "[" + strconv.Itoa(i) + "]"
-		ev := reflect.New(st.Elem())
-		if err := json.Unmarshal(it, ev.Interface()); err != nil {
-			d.fail(LoadError{Path: withField(ip, err), Item: itemName(it), Err: jsonErr(err)})
-			continue
+		ev := out.Index(n)
+		if !fastItem(it, ev) {
+			ev.SetZero()
+			if err := json.Unmarshal(it, ev.Addr().Interface()); err != nil {
+				ev.SetZero()
+				ip := path + "[" + strconv.Itoa(i) + "]"
+				d.fail(LoadError{Path: withField(ip, err), Item: itemName(it), Err: jsonErr(err)})
+				continue
+			}
 		}
-		out = reflect.Append(out, ev.Elem())
+		n++
 	}
+	out = out.Slice3(0, n, n)
 	return out
 }
 
