@@ -54,11 +54,17 @@ type builder struct {
 	g         *Graph
 	partition string
 	cache     map[string]parsed // policy documents already parsed
+	misses    int               // documents parsed as the build met them, not by preparse
 }
 
 // Build builds the graph of a loaded snapshot; loadErrs are the snapshot's
 // load errors, kept as issues.
 func Build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError) *Graph {
+	g, _ := build(s, loadErrs)
+	return g
+}
+
+func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError) (*Graph, *builder) {
 	g := &Graph{
 		Snapshot: s, principals: map[string]*Principal{}, roles: map[string]*Principal{},
 		keys: map[string]*Key{}, keyIDs: map[string]*Key{}, aliases: map[string]*Key{}, endpoints: map[string]*endpoint{}, resourceARNs: map[string]*Resource{},
@@ -71,6 +77,7 @@ func Build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError) *Graph {
 		g.Issues = append(g.Issues, Issue{Account: e.Account, Region: e.Region, Item: e.Item, Path: e.Path, Message: e.Message})
 	}
 	b := &builder{g: g, partition: g.partition, cache: map[string]parsed{}}
+	b.preparse(s)
 	b.buildOrg(s.Organization)
 	for _, id := range sortedKeys(s.Accounts) {
 		a := s.Accounts[id]
@@ -96,7 +103,7 @@ func Build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError) *Graph {
 		}
 		return 0
 	})
-	return g
+	return g, b
 }
 
 // Principal returns the IAM user or role with that ARN, or nil.
