@@ -27,13 +27,7 @@ func decodeAccounts(ids []string, accounts map[string]json.RawMessage, in *inter
 		r := &results[i]
 		defer close(r.ready)
 		defer func() { r.panic = recover() }()
-		ends := endsPool.Get().(*[]int32)
-		defer endsPool.Put(ends)
-		ix := newIndex(accounts[ids[i]], *ends)
-		if ix != nil {
-			*ends = ix.ends
-		}
-		d := &decoder{account: ids[i], ix: ix}
+		d := &decoder{account: ids[i], ix: newIndex(accounts[ids[i]])}
 		r.a = d.decodeAccount(accounts[ids[i]], "accounts["+strconv.Quote(ids[i])+"]")
 		r.errs = d.errs
 		in.account(r.a)
@@ -48,9 +42,6 @@ func decodeAccounts(ids []string, accounts map[string]json.RawMessage, in *inter
 		*r = result{}
 	}
 }
-
-// endsPool holds the workers' index buffers.
-var endsPool = sync.Pool{New: func() any { return new([]int32) }}
 
 // parallel calls fn(0) … fn(n-1), as many at once as there are CPUs, and
 // returns when all have returned.

@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"slices"
 )
 
 // errNotJSON is raised (as a panic) by the splitter on bytes that are not
@@ -245,44 +246,54 @@ func splitSnapshot(data []byte) (top, accounts map[string]json.RawMessage, split
 	return top, accounts, true
 }
 
-// index holds where each object and array of a document ends, so that the
-// splitter skips a value at once, whatever the level: an account is
-// indexed once and split down to its items. The values split from the
-// document are slices of it that keep its capacity, which tells their
-// offset in it.
+// index holds where the objects and arrays of a document end, down to the
+// depth of items (an account's items are its sixth level:
+// regions/Region/section/list/item), so that the splitter skips a value at
+// once, whatever the level: an account is indexed once and split down to
+// its items. It takes 8 bytes an object or array above that depth, however
+// large the account. The values split from the document are slices of it
+// that keep its capacity, which tells their offset in it.
 type index struct {
-	doc  []byte
-	ends []int32 // by offset of '{' or '['
+	doc          []byte
+	starts, ends []int32 // offsets, in order
 }
+
+// indexDepth is how deep index records objects and arrays.
+const indexDepth = 6
 
 // newIndex indexes a validated document; nil when it is too large for
 // int32 offsets (then values are skipped byte by byte).
-func newIndex(doc []byte, ends []int32) *index {
+func newIndex(doc []byte) *index {
 	if cap(doc) >= math.MaxInt32 {
 		return nil
 	}
-	if cap(ends) < len(doc) {
-		ends = make([]int32, len(doc))
-	}
-	ends = ends[:len(doc)]
-	var open []int32
+	ix := &index{doc: doc}
+	var open []int // by depth: where in starts, or -1 when not recorded
 	for i := 0; i < len(doc); {
 		switch doc[i] {
 		case '"':
 			i = stringEnd(doc, i)
 			continue
 		case '{', '[':
-			open = append(open, int32(i))
+			if len(open) < indexDepth {
+				open = append(open, len(ix.starts))
+				ix.starts = append(ix.starts, int32(i))
+				ix.ends = append(ix.ends, 0)
+			} else {
+				open = append(open, -1)
+			}
 		case '}', ']':
 			if len(open) == 0 {
 				notJSON()
 			}
-			ends[open[len(open)-1]] = int32(i + 1)
+			if k := open[len(open)-1]; k >= 0 {
+				ix.ends[k] = int32(i + 1)
+			}
 			open = open[:len(open)-1]
 		}
 		i++
 	}
-	return &index{doc: doc, ends: ends}
+	return ix
 }
 
 // end returns the end of the object or array at data[i], data a slice of
@@ -292,10 +303,14 @@ func (ix *index) end(data []byte, i int) (int, bool) {
 		return 0, false
 	}
 	base := cap(ix.doc) - cap(data)
-	if base < 0 || base+i >= len(ix.ends) {
+	if base < 0 || base+i >= len(ix.doc) || &ix.doc[base+i] != &data[i] {
 		return 0, false
 	}
-	end := int(ix.ends[base+i]) - base
+	k, found := slices.BinarySearch(ix.starts, int32(base+i))
+	if !found {
+		return 0, false
+	}
+	end := int(ix.ends[k]) - base
 	if end <= i || end > len(data) {
 		return 0, false
 	}
