@@ -263,14 +263,14 @@ func fastName(data []byte, i int) (string, int, bool) {
 }
 
 // next reads what follows a member or item: a comma (and the space after
-// it) or close; it returns the index after it.
-func next(data []byte, i int, close byte) (int, bool) {
+// it) or end; it returns the index after it.
+func next(data []byte, i int, end byte) (int, bool) {
 	i = skipSpace(data, i)
 	if i >= len(data) {
 		return i, false
 	}
 	switch data[i] {
-	case close:
+	case end:
 		return i + 1, true
 	case ',':
 		return skipSpace(data, i+1), true
@@ -340,15 +340,34 @@ func fastString(data []byte, i int) (string, int, bool) {
 			if k+4 >= len(raw) {
 				return "", j, false
 			}
-			r, err := strconv.ParseUint(string(raw[k+1:k+5]), 16, 32)
-			if err != nil || utf16.IsSurrogate(rune(r)) {
+			r, ok := hex4(raw[k+1 : k+5])
+			if !ok || utf16.IsSurrogate(r) {
 				return "", j, false
 			}
-			b.WriteRune(rune(r))
+			b.WriteRune(r)
 			k += 4
 		default:
 			return "", j, false
 		}
 	}
 	return b.String(), j + 1, true
+}
+
+// hex4 reads the four hex digits of a \u escape.
+func hex4(h []byte) (rune, bool) {
+	var r rune
+	for _, c := range h {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c -= 'a' - 10
+		case 'A' <= c && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
 }

@@ -10,6 +10,7 @@ package snapshot
 // encoding/json, so their values and errors are encoding/json's.
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"math"
@@ -306,7 +307,7 @@ func (ix *index) end(data []byte, i int) (int, bool) {
 	if base < 0 || base+i >= len(ix.doc) || &ix.doc[base+i] != &data[i] {
 		return 0, false
 	}
-	k, found := slices.BinarySearch(ix.starts, int32(base+i))
+	k, found := slices.BinarySearchFunc(ix.starts, base+i, func(s int32, off int) int { return cmp.Compare(int(s), off) })
 	if !found {
 		return 0, false
 	}
