@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -61,21 +62,62 @@ func Load(r io.Reader) (*Snapshot, []LoadError, error) {
 // takes seconds, and a UI can say so.
 func LoadReporting(r io.Reader, progress func(done, total int)) (*Snapshot, []LoadError, error) {
 	br := bufio.NewReader(r)
+	var data []byte
 	if head, err := br.Peek(2); err == nil && bytes.Equal(head, gzipMagic) {
-		zr, err := gzip.NewReader(br)
+		// The compressed stream is read whole first (a tenth of the
+		// size or less): its trailer tells the uncompressed size, so the
+		// snapshot is read into one buffer of that size, not copied
+		// between growing ones.
+		comp, err := readAll(br)
+		if err != nil {
+			return nil, nil, fmt.Errorf("read snapshot: %w", err)
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(comp))
 		if err != nil {
 			return nil, nil, fmt.Errorf("%w: bad gzip stream: %w", ErrNotSnapshot, err)
 		}
 		defer func() { _ = zr.Close() }()
-		r = zr
+		if data, err = readSized(zr, gzipSize(comp)); err != nil {
+			return nil, nil, fmt.Errorf("read snapshot: %w", err)
+		}
 	} else {
-		r = br
-	}
-	data, err := readAll(r)
-	if err != nil {
-		return nil, nil, fmt.Errorf("read snapshot: %w", err)
+		var err error
+		if data, err = readAll(br); err != nil {
+			return nil, nil, fmt.Errorf("read snapshot: %w", err)
+		}
 	}
 	return decode(data, progress)
+}
+
+// gzipSize is the uncompressed size a gzip stream's trailer tells (RFC
+// 1952: ISIZE, the size modulo 2³², of its last member), as a hint: at
+// most 64 times the compressed size, since a truncated or odd stream's
+// trailer may tell anything.
+func gzipSize(comp []byte) int {
+	if len(comp) < 18 {
+		return 0
+	}
+	size := uint64(binary.LittleEndian.Uint32(comp[len(comp)-4:]))
+	return int(min(size, 64*uint64(len(comp))))
+}
+
+// readSized reads r to its end into a buffer of size bytes, grown if r
+// holds more.
+func readSized(r io.Reader, size int) ([]byte, error) {
+	buf := make([]byte, 0, size+1) // +1: EOF is then read without growing
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 }
 
 // readAll is io.ReadAll without its growing copies (a large snapshot is
