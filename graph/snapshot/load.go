@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"reflect"
 	"slices"
 	"strconv"
@@ -91,14 +92,14 @@ func LoadReporting(r io.Reader, progress func(done, total int)) (*Snapshot, []Lo
 
 // gzipSize is the uncompressed size a gzip stream's trailer tells (RFC
 // 1952: ISIZE, the size modulo 2³², of its last member), as a hint: at
-// most 64 times the compressed size, since a truncated or odd stream's
-// trailer may tell anything.
+// most 64 times the compressed size (and 2 GiB), since a truncated or odd
+// stream's trailer may tell anything.
 func gzipSize(comp []byte) int {
 	if len(comp) < 18 {
 		return 0
 	}
-	size := uint64(binary.LittleEndian.Uint32(comp[len(comp)-4:]))
-	return int(min(size, 64*uint64(len(comp))))
+	size := int64(binary.LittleEndian.Uint32(comp[len(comp)-4:]))
+	return int(min(size, 64*int64(len(comp)), math.MaxInt32))
 }
 
 // readSized reads r to its end into a buffer of size bytes, grown if r
