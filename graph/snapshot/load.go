@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"reflect"
 	"slices"
 	"strconv"
@@ -61,30 +63,102 @@ func Load(r io.Reader) (*Snapshot, []LoadError, error) {
 // takes seconds, and a UI can say so.
 func LoadReporting(r io.Reader, progress func(done, total int)) (*Snapshot, []LoadError, error) {
 	br := bufio.NewReader(r)
+	var data []byte
 	if head, err := br.Peek(2); err == nil && bytes.Equal(head, gzipMagic) {
-		zr, err := gzip.NewReader(br)
+		// The compressed stream is read whole first (a tenth of the
+		// size or less): its trailer tells the uncompressed size, so the
+		// snapshot is read into one buffer of that size, not copied
+		// between growing ones.
+		comp, err := readAll(br)
+		if err != nil {
+			return nil, nil, fmt.Errorf("read snapshot: %w", err)
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(comp))
 		if err != nil {
 			return nil, nil, fmt.Errorf("%w: bad gzip stream: %w", ErrNotSnapshot, err)
 		}
 		defer func() { _ = zr.Close() }()
-		r = zr
+		if data, err = readSized(zr, gzipSize(comp)); err != nil {
+			return nil, nil, fmt.Errorf("read snapshot: %w", err)
+		}
 	} else {
-		r = br
-	}
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, nil, fmt.Errorf("read snapshot: %w", err)
+		var err error
+		if data, err = readAll(br); err != nil {
+			return nil, nil, fmt.Errorf("read snapshot: %w", err)
+		}
 	}
 	return decode(data, progress)
+}
+
+// gzipSize is the uncompressed size a gzip stream's trailer tells (RFC
+// 1952: ISIZE, the size modulo 2³², of its last member), as a hint: at
+// most 64 times the compressed size (and 2 GiB), since a truncated or odd
+// stream's trailer may tell anything.
+func gzipSize(comp []byte) int {
+	if len(comp) < 18 {
+		return 0
+	}
+	size := int64(binary.LittleEndian.Uint32(comp[len(comp)-4:]))
+	return int(min(size, 64*int64(len(comp)), math.MaxInt32))
+}
+
+// readSized reads r to its end into a buffer of size bytes, grown if r
+// holds more.
+func readSized(r io.Reader, size int) ([]byte, error) {
+	buf := make([]byte, 0, size+1) // +1: EOF is then read without growing
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// readAll is io.ReadAll without its growing copies (a large snapshot is
+// hundreds of megabytes once uncompressed): it reads into chunks, then
+// joins them once.
+func readAll(r io.Reader) ([]byte, error) {
+	var chunks [][]byte
+	size := 64 << 10
+	for {
+		chunk := make([]byte, 0, size)
+		for len(chunk) < cap(chunk) {
+			n, err := r.Read(chunk[len(chunk):cap(chunk)])
+			chunk = chunk[:len(chunk)+n]
+			if err == io.EOF {
+				if len(chunks) == 0 {
+					return chunk, nil
+				}
+				return bytes.Join(append(chunks, chunk), nil), nil
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+		chunks = append(chunks, chunk)
+		size = min(2*size, 16<<20)
+	}
 }
 
 // Decode is Load for uncompressed bytes.
 func Decode(data []byte) (*Snapshot, []LoadError, error) { return decode(data, nil) }
 
 func decode(data []byte, progress func(done, total int)) (*Snapshot, []LoadError, error) {
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(data, &top); err != nil {
-		return nil, nil, fmt.Errorf("%w: %w", ErrNotSnapshot, jsonErr(err))
+	top, accounts, split := splitSnapshot(data)
+	if !split {
+		// Not JSON, not an object, or (a splitter bug) valid after all:
+		// encoding/json decides.
+		if err := json.Unmarshal(data, &top); err != nil {
+			return nil, nil, fmt.Errorf("%w: %w", ErrNotSnapshot, jsonErr(err))
+		}
+		accounts = nil
 	}
 	var format string
 	if err := json.Unmarshal(top["format"], &format); err != nil || format == "" {
@@ -103,23 +177,25 @@ func decode(data []byte, progress func(done, total int)) (*Snapshot, []LoadError
 		s.Organization = &Organization{}
 		d.structFields(raw, "organization", s.Organization)
 	}
-	var accounts map[string]json.RawMessage
-	if raw := top["accounts"]; !isNull(raw) {
-		if err := json.Unmarshal(raw, &accounts); err != nil {
+	if raw := top["accounts"]; !isNull(raw) && accounts == nil {
+		var err error
+		if accounts, err = d.ix.splitObject(raw, nil); err != nil {
 			d.fail(LoadError{Path: "accounts", Err: jsonErr(err)})
 		}
 	}
-	for i, id := range sortedKeys(accounts) {
-		d.account = id
-		s.Accounts[id] = d.decodeAccount(accounts[id], "accounts["+strconv.Quote(id)+"]")
+	ids := sortedKeys(accounts)
+	decodeAccounts(ids, accounts, &interner{}, func(i int, a *Account, errs []LoadError) {
+		s.Accounts[ids[i]] = a
+		d.errs = append(d.errs, errs...)
 		if progress != nil {
-			progress(i+1, len(accounts))
+			progress(i+1, len(ids))
 		}
-	}
+	})
 	return s, d.errs, nil
 }
 
 type decoder struct {
+	ix      *index // the account's, while one is decoded
 	errs    []LoadError
 	account string
 	region  string
@@ -149,8 +225,8 @@ func (d *decoder) field(obj map[string]json.RawMessage, name, path string, dst a
 
 func (d *decoder) decodeAccount(raw json.RawMessage, path string) *Account {
 	a := &Account{}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &obj); err != nil {
+	obj, err := d.ix.splitObject(raw, nil)
+	if err != nil {
 		d.fail(LoadError{Path: path, Err: jsonErr(err)})
 		return a
 	}
@@ -176,7 +252,7 @@ func (d *decoder) decodeAccount(raw json.RawMessage, path string) *Account {
 	}
 	var regions map[string]json.RawMessage
 	if raw := obj["regions"]; !isNull(raw) {
-		if err := json.Unmarshal(raw, &regions); err != nil {
+		if regions, err = d.ix.splitObject(raw, nil); err != nil {
 			d.fail(LoadError{Path: path + ".regions", Err: jsonErr(err)})
 		}
 	}
@@ -187,8 +263,8 @@ func (d *decoder) decodeAccount(raw json.RawMessage, path string) *Account {
 		d.region = name
 		rp := path + ".regions[" + strconv.Quote(name) + "]"
 		reg := &Region{}
-		var svcs map[string]json.RawMessage
-		if err := json.Unmarshal(regions[name], &svcs); err != nil {
+		svcs, err := d.ix.splitObject(regions[name], nil)
+		if err != nil {
 			d.fail(LoadError{Path: rp, Err: jsonErr(err)})
 		}
 		// Each service section decodes on its own: a bad one is left out
@@ -215,8 +291,8 @@ func (d *decoder) decodeAccount(raw json.RawMessage, path string) *Account {
 // list field is decoded item by item, so one bad item is left out with a
 // LoadError and its neighbours load. It reports whether raw was an object.
 func (d *decoder) structFields(raw json.RawMessage, path string, dst any) bool {
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &obj); err != nil {
+	obj, err := d.ix.splitObject(raw, nil)
+	if err != nil {
 		d.fail(LoadError{Path: path, Err: jsonErr(err)})
 		return false
 	}
@@ -244,21 +320,27 @@ func (d *decoder) structFields(raw json.RawMessage, path string, dst any) bool {
 
 // decodeSlice decodes a JSON array item by item into a slice of type st.
 func (d *decoder) decodeSlice(raw json.RawMessage, path string, st reflect.Type) reflect.Value {
-	var items []json.RawMessage
-	if err := json.Unmarshal(raw, &items); err != nil {
+	items, err := d.ix.splitArray(raw)
+	if err != nil {
 		d.fail(LoadError{Path: path, Err: jsonErr(err)})
 		return reflect.Zero(st)
 	}
-	out := reflect.MakeSlice(st, 0, len(items))
+	out := reflect.MakeSlice(st, len(items), len(items))
+	n := 0 // items decoded
 	for i, it := range items {
-		ip := path + "[" + strconv.Itoa(i) + "]"
-		ev := reflect.New(st.Elem())
-		if err := json.Unmarshal(it, ev.Interface()); err != nil {
-			d.fail(LoadError{Path: withField(ip, err), Item: itemName(it), Err: jsonErr(err)})
-			continue
+		ev := out.Index(n)
+		if !fastItem(it, ev) {
+			ev.SetZero()
+			if err := json.Unmarshal(it, ev.Addr().Interface()); err != nil {
+				ev.SetZero()
+				ip := path + "[" + strconv.Itoa(i) + "]"
+				d.fail(LoadError{Path: withField(ip, err), Item: itemName(it), Err: jsonErr(err)})
+				continue
+			}
 		}
-		out = reflect.Append(out, ev.Elem())
+		n++
 	}
+	out = out.Slice3(0, n, n)
 	return out
 }
 
