@@ -21,6 +21,7 @@ import (
 	"github.com/keyhound/keyhound/graph/demo"
 	"github.com/keyhound/keyhound/graph/gen"
 	"github.com/keyhound/keyhound/graph/snapshot"
+	"github.com/keyhound/keyhound/internal/sarif"
 )
 
 func graphs(t *testing.T) map[string]*graph.Graph {
@@ -352,7 +353,7 @@ func TestSARIFExport(t *testing.T) {
 				t.Fatal(err)
 			}
 			validate(t, schema, buf.Bytes())
-			var log sarifLog
+			var log sarif.Log
 			if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
 				t.Fatal(err)
 			}
