@@ -99,7 +99,8 @@ type Result struct {
 // this keyhound), else from its JSON, writing the cache for next time. An
 // error is the snapshot's (it cannot be read, or is not a snapshot:
 // nothing is written) or ctx's; a cache that cannot be read, written or
-// trusted is never one.
+// trusted is never one. Errors name the file; one that is not a snapshot
+// wraps snapshot.ErrNotSnapshot.
 func Load(ctx context.Context, path string, o Options) (*snapshot.Snapshot, []snapshot.LoadError, Result, error) {
 	report := func(p Progress) {
 		if o.Progress != nil {
@@ -112,13 +113,13 @@ func Load(ctx context.Context, path string, o Options) (*snapshot.Snapshot, []sn
 	}
 	var res Result
 	if o.Disabled {
-		s, errs, err := decodeJSON(data, report)
+		s, errs, err := decodeJSON(path, data, report)
 		return s, errs, res, err
 	}
 	dir, err := o.dir()
 	if err != nil {
 		res.Warning = err
-		s, errs, err := decodeJSON(data, report)
+		s, errs, err := decodeJSON(path, data, report)
 		return s, errs, res, err
 	}
 	// The key is the hash of the bytes decoded below: a file changed
@@ -145,7 +146,7 @@ func Load(ctx context.Context, path string, o Options) (*snapshot.Snapshot, []sn
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		res.Status, res.Reason = Rebuilt, err.Error()
 	}
-	s, errs, err := decodeJSON(data, report)
+	s, errs, err := decodeJSON(path, data, report)
 	if err != nil {
 		return nil, nil, res, err
 	}
@@ -156,11 +157,17 @@ func Load(ctx context.Context, path string, o Options) (*snapshot.Snapshot, []sn
 	return s, errs, res, nil
 }
 
-func decodeJSON(data []byte, report func(Progress)) (*snapshot.Snapshot, []snapshot.LoadError, error) {
+// decodeJSON decodes the snapshot's bytes (gzip-compressed or not); an
+// error names the file.
+func decodeJSON(path string, data []byte, report func(Progress)) (*snapshot.Snapshot, []snapshot.LoadError, error) {
 	report(Progress{Stage: StageParsingJSON})
-	return snapshot.LoadReporting(bytes.NewReader(data), func(done, total int) {
+	s, errs, err := snapshot.LoadReporting(bytes.NewReader(data), func(done, total int) {
 		report(Progress{Stage: StageDecodingAccounts, Done: int64(done), Total: int64(total), Unit: "accounts"})
 	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return s, errs, nil
 }
 
 // dir is the cache directory, created 0700 when absent.
@@ -235,7 +242,7 @@ func readFile(ctx context.Context, path string, report func(Progress)) ([]byte, 
 			return buf, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read snapshot: %w", err)
+			return nil, fmt.Errorf("%s: read snapshot: %w", path, err)
 		}
 	}
 }
