@@ -181,7 +181,7 @@ func decUint(d *decoder, v reflect.Value) {
 	v.SetUint(x)
 }
 
-func encString(e *encoder, v reflect.Value) { e.uvarint(uint64(e.strs.ref(v.String()))) }
+func encString(e *encoder, v reflect.Value) { e.uvarint(e.strs.ref(v.String())) }
 
 func decString(d *decoder, v reflect.Value) { v.SetString(d.string()) }
 
@@ -217,7 +217,7 @@ func sliceFuncs(t reflect.Type, elem *codec) (func(*encoder, reflect.Value), fun
 			return
 		}
 		n := v.Len()
-		e.uvarint(uint64(n) + 1)
+		e.uvarint(ulen(n) + 1)
 		for i := range n {
 			elem.enc(e, v.Index(i))
 		}
@@ -254,10 +254,10 @@ func mapFuncs(t reflect.Type, elem *codec) (func(*encoder, reflect.Value), func(
 			keys = append(keys, it.Key().String())
 		}
 		slices.Sort(keys)
-		e.uvarint(uint64(len(keys)) + 1)
+		e.uvarint(ulen(len(keys)) + 1)
 		kv := reflect.New(t.Key()).Elem()
 		for _, k := range keys {
-			e.uvarint(uint64(e.strs.ref(k)))
+			e.uvarint(e.strs.ref(k))
 			kv.SetString(k)
 			elem.enc(e, v.MapIndex(kv))
 		}

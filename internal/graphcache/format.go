@@ -116,7 +116,7 @@ func encodeFile(w io.Writer, s *snapshot.Snapshot, errs []snapshot.LoadError, id
 	add := func(name string, c *codec, v any) {
 		start := len(e.buf)
 		c.enc(e, reflect.ValueOf(v))
-		secs = append(secs, section{Name: name, Off: uint64(start), Len: uint64(len(e.buf) - start), CRC: crc32.Checksum(e.buf[start:], castagnoli)})
+		secs = append(secs, section{Name: name, Off: ulen(start), Len: ulen(len(e.buf) - start), CRC: crc32.Checksum(e.buf[start:], castagnoli)})
 	}
 	m := meta{Format: s.Format, CollectedAt: s.CollectedAt, Partition: s.Partition, Tool: s.Tool, Scope: s.Scope}
 	if s.Accounts != nil {
@@ -140,7 +140,7 @@ func encodeFile(w io.Writer, s *snapshot.Snapshot, errs []snapshot.LoadError, id
 	}
 	start := len(e.buf)
 	e.buf = append(e.buf, strs.encode()...)
-	secs = append(secs, section{Name: sectionStrings, Off: uint64(start), Len: uint64(len(e.buf) - start), CRC: crc32.Checksum(e.buf[start:], castagnoli)})
+	secs = append(secs, section{Name: sectionStrings, Off: ulen(start), Len: ulen(len(e.buf) - start), CRC: crc32.Checksum(e.buf[start:], castagnoli)})
 	if _, err := w.Write(marshalHeader(id, secs)); err != nil {
 		return err
 	}
@@ -152,14 +152,14 @@ func encodeFile(w io.Writer, s *snapshot.Snapshot, errs []snapshot.LoadError, id
 // (uint32 LE), the body, and the CRC-32C of all of it before (uint32 LE).
 func marshalHeader(id identity, secs []section) []byte {
 	var body []byte
-	body = binary.AppendUvarint(body, uint64(len(id.Version)))
+	body = binary.AppendUvarint(body, ulen(len(id.Version)))
 	body = append(body, id.Version...)
-	body = binary.AppendUvarint(body, uint64(len(id.Fingerprint)))
+	body = binary.AppendUvarint(body, ulen(len(id.Fingerprint)))
 	body = append(body, id.Fingerprint...)
 	body = append(body, id.Snapshot[:]...)
-	body = binary.AppendUvarint(body, uint64(len(secs)))
+	body = binary.AppendUvarint(body, ulen(len(secs)))
 	for _, s := range secs {
-		body = binary.AppendUvarint(body, uint64(len(s.Name)))
+		body = binary.AppendUvarint(body, ulen(len(s.Name)))
 		body = append(body, s.Name...)
 		body = binary.AppendUvarint(body, s.Off)
 		body = binary.AppendUvarint(body, s.Len)
@@ -167,7 +167,7 @@ func marshalHeader(id identity, secs []section) []byte {
 	}
 	h := append([]byte(magic), 0, 0, 0, 0, 0, 0, 0, 0)
 	binary.LittleEndian.PutUint32(h[len(magic):], FormatVersion)
-	binary.LittleEndian.PutUint32(h[len(magic)+4:], uint32(len(body)))
+	binary.LittleEndian.PutUint32(h[len(magic)+4:], uint32(len(body))) //nolint:gosec // G115: a header of 4 GiB would be of 100 million sections
 	h = append(h, body...)
 	return binary.LittleEndian.AppendUint32(h, crc32.Checksum(h, castagnoli))
 }
@@ -184,10 +184,10 @@ func parseHeader(b []byte) (identity, map[string]section, []byte, error) {
 		return id, nil, nil, &StaleError{Reason: fmt.Sprintf("cache format %d, this keyhound writes %d", v, FormatVersion)}
 	}
 	n := uint64(binary.LittleEndian.Uint32(b[len(magic)+4:]))
-	if n > uint64(len(b)-fixed-4) {
+	if n > ulen(len(b)-fixed-4) {
 		return id, nil, nil, corrupt("header", "truncated")
 	}
-	end := fixed + int(n)
+	end := fixed + int(n) //nolint:gosec // G115: bounded by len(b) just above
 	if got, want := binary.LittleEndian.Uint32(b[end:]), crc32.Checksum(b[:end], castagnoli); got != want {
 		return id, nil, nil, corrupt("header", "checksum %08x, want %08x", got, want)
 	}
@@ -197,7 +197,7 @@ func parseHeader(b []byte) (identity, map[string]section, []byte, error) {
 	copy(id.Snapshot[:], d.bytes(len(id.Snapshot)))
 	// Each entry takes at least 7 bytes (an empty name).
 	count := d.uvarint()
-	if count > uint64(len(d.b)-d.off)/7 {
+	if count > ulen(len(d.b)-d.off)/7 {
 		d.fail("section count past the end")
 		count = 0
 	}
@@ -212,7 +212,7 @@ func parseHeader(b []byte) (identity, map[string]section, []byte, error) {
 		if _, dup := secs[s.Name]; dup {
 			return id, nil, nil, corrupt("header", "section %q twice", s.Name)
 		}
-		if s.Off > uint64(len(data)) || s.Len > uint64(len(data))-s.Off {
+		if s.Off > ulen(len(data)) || s.Len > ulen(len(data))-s.Off {
 			return id, nil, nil, corrupt(s.Name, "past the end of the file (truncated?)")
 		}
 		secs[s.Name] = s

@@ -57,7 +57,7 @@ func FuzzDecodeAccount(f *testing.F) {
 		f.Add(e.strs.encode(), e.buf)
 	}
 	f.Add([]byte{0}, []byte{1, 0xff, 0xff, 0xff, 0x0f})
-	f.Fuzz(func(t *testing.T, table, b []byte) {
+	f.Fuzz(func(_ *testing.T, table, b []byte) {
 		strs, err := decodeStrings(table)
 		if err != nil {
 			strs = nil

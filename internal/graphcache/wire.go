@@ -14,36 +14,41 @@ type encoder struct {
 }
 
 func (e *encoder) uvarint(x uint64) { e.buf = binary.AppendUvarint(e.buf, x) }
-func (e *encoder) varint(x int64)   { e.buf = binary.AppendVarint(e.buf, x) }
+
+// ulen converts a length or an index, never negative.
+func ulen(n int) uint64 {
+	return uint64(n) //nolint:gosec // G115: lengths are not negative
+}
+func (e *encoder) varint(x int64) { e.buf = binary.AppendVarint(e.buf, x) }
 
 // stringTable numbers the distinct strings of a file in their order of
 // first use.
 type stringTable struct {
-	index map[string]uint32
+	index map[string]int
 	list  []string
 	size  int // the bytes of list
 }
 
-func newStringTable() *stringTable { return &stringTable{index: map[string]uint32{}} }
+func newStringTable() *stringTable { return &stringTable{index: map[string]int{}} }
 
-func (t *stringTable) ref(s string) uint32 {
+func (t *stringTable) ref(s string) uint64 {
 	if i, ok := t.index[s]; ok {
-		return i
+		return ulen(i)
 	}
-	i := uint32(len(t.list))
+	i := len(t.list)
 	t.index[s] = i
 	t.list = append(t.list, s)
 	t.size += len(s)
-	return i
+	return ulen(i)
 }
 
 // encode writes the table: its count, each string's length, then every
 // string's bytes one after the other.
 func (t *stringTable) encode() []byte {
 	buf := make([]byte, 0, t.size+2*len(t.list)+binary.MaxVarintLen64)
-	buf = binary.AppendUvarint(buf, uint64(len(t.list)))
+	buf = binary.AppendUvarint(buf, ulen(len(t.list)))
 	for _, s := range t.list {
-		buf = binary.AppendUvarint(buf, uint64(len(s)))
+		buf = binary.AppendUvarint(buf, ulen(len(s)))
 	}
 	for _, s := range t.list {
 		buf = append(buf, s...)
@@ -56,7 +61,7 @@ func (t *stringTable) encode() []byte {
 func decodeStrings(b []byte) ([]string, error) {
 	d := &decoder{b: b}
 	n := d.uvarint()
-	if d.err == nil && n > uint64(len(b)-d.off) {
+	if d.err == nil && n > ulen(len(b)-d.off) {
 		d.fail("string count past the end")
 	}
 	if d.err != nil {
@@ -69,11 +74,11 @@ func decodeStrings(b []byte) ([]string, error) {
 		if d.err != nil {
 			return nil, d.err
 		}
-		if l > uint64(len(b)-d.off) {
-			return nil, errors.New("string length past the end")
+		if l > ulen(len(b)-d.off-total) {
+			return nil, errors.New("strings past the end")
 		}
-		lens[i] = int(l)
-		total += int(l)
+		lens[i] = int(l) //nolint:gosec // G115: bounded by len(b) just above
+		total += lens[i]
 		if total > len(b)-d.off {
 			return nil, errors.New("strings past the end")
 		}
@@ -166,11 +171,11 @@ func (d *decoder) count(minSize int) (n int, ok bool) {
 		return 0, false
 	}
 	x--
-	if left := uint64(len(d.b) - d.off); x > left/uint64(max(minSize, 1)) {
+	if left := ulen(len(d.b) - d.off); x > left/ulen(max(minSize, 1)) {
 		d.fail(fmt.Sprintf("count %d past the end", x))
 		return 0, false
 	}
-	return int(x), true
+	return int(x), true //nolint:gosec // G115: bounded by len(d.b) just above
 }
 
 // rawString reads a uvarint length and that many bytes (the header's
@@ -180,12 +185,13 @@ func (d *decoder) rawString() string {
 	if d.err != nil {
 		return ""
 	}
-	if l > uint64(len(d.b)-d.off) {
+	if l > ulen(len(d.b)-d.off) {
 		d.fail("string past the end")
 		return ""
 	}
-	s := string(d.b[d.off : d.off+int(l)])
-	d.off += int(l)
+	n := int(l) //nolint:gosec // G115: bounded by len(d.b) just above
+	s := string(d.b[d.off : d.off+n])
+	d.off += n
 	return s
 }
 
