@@ -116,3 +116,33 @@ func TestUnwritableCacheWarns(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
 }
+
+// TestCorruptCacheIsRebuilt: a damaged cache file changes nothing in the
+// answer, and is written again whole.
+func TestCorruptCacheIsRebuilt(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "cache")
+	t.Setenv(graphcache.EnvDir, dir)
+	path := writeGenSnapshot(t)
+	_, want, _ := runCLI(t, "", "stats", "--snapshot", path)
+	names := cacheEntries(t, dir)
+	if len(names) != 1 {
+		t.Fatalf("cache directory holds %q", names)
+	}
+	file := filepath.Join(dir, names[0])
+	good, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := slices.Clone(good)
+	bad[len(bad)/2] ^= 0xff
+	if err := os.WriteFile(file, bad, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, "", "stats", "--snapshot", path)
+	if code != 0 || out != want || errOut != "" {
+		t.Errorf("exit %d, stderr %q, output differs: %v", code, errOut, out != want)
+	}
+	if now, err := os.ReadFile(file); err != nil || !slices.Equal(now, good) {
+		t.Error("the corrupt cache was not written again")
+	}
+}
