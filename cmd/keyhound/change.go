@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"github.com/keyhound/keyhound/graph/snapshot"
 	"github.com/keyhound/keyhound/internal/plural"
 	"github.com/keyhound/keyhound/report"
+	"github.com/keyhound/keyhound/ui"
 )
 
 // demoPlanName stands for the demo organization's sample Terraform plan.
@@ -112,25 +114,11 @@ func readChanges(name string) ([]changeset.Change, error) {
 
 // readSnapshot loads a snapshot file (or @demo) without building its graph.
 func readSnapshot(path string) (*snapshot.Snapshot, []snapshot.LoadError, error) {
-	var r io.Reader
-	switch path {
-	case "":
+	if path == "" {
 		return nil, nil, fmt.Errorf("--snapshot FILE is required with --change (try --snapshot @demo --change %s)", demoPlanName)
-	case demoName:
-		r = bytes.NewReader(demo.Snapshot())
-	default:
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, nil, fmt.Errorf("open snapshot: %w", err)
-		}
-		defer func() { _ = f.Close() }()
-		r = f
 	}
-	s, loadErrs, err := snapshot.Load(r)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return s, loadErrs, nil
+	s, loadErrs, _, err := readSnapshotCached(context.Background(), path, func(ui.LoadProgress) {})
+	return s, loadErrs, err
 }
 
 // diffChange is diff's --snapshot BASE --change FILE: its flags, help and

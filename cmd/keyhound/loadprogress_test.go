@@ -10,6 +10,7 @@ import (
 
 	"github.com/keyhound/keyhound/graph/gen"
 	"github.com/keyhound/keyhound/graph/snapshot"
+	"github.com/keyhound/keyhound/internal/graphcache"
 	"github.com/keyhound/keyhound/ui"
 )
 
@@ -34,6 +35,7 @@ func writeGenSnapshot(t *testing.T) string {
 // in order — the file read to its size, the JSON parsed, every account
 // decoded, the graph built — and the graph is the one loadGraph builds.
 func TestReadGraphReportsEachStage(t *testing.T) {
+	t.Setenv(graphcache.EnvDir, t.TempDir()) // the first load: a miss
 	path := writeGenSnapshot(t)
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -50,7 +52,7 @@ func TestReadGraphReportsEachStage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"reading org.json.gz", "parsing the JSON", "decoding accounts", "building the access graph"}
+	want := []string{"reading org.json.gz", "parsing the JSON", "decoding accounts", "writing the cache", "building the access graph"}
 	if !slices.Equal(stages, want) {
 		t.Errorf("stages = %q, want %q", stages, want)
 	}
@@ -83,6 +85,7 @@ func TestReadGraphStopsWhenCancelled(t *testing.T) {
 // loading frame, each stage named for its side, then compares them; the
 // TUI gets the newer graph and the diff view as an option.
 func TestLoadDiffNamesEachSide(t *testing.T) {
+	t.Setenv(graphcache.EnvDir, t.TempDir())
 	path := writeGenSnapshot(t)
 	var stages []string
 	g, opts, err := loadDiff(context.Background(), path, demoName, func(p ui.LoadProgress) {
@@ -93,7 +96,7 @@ func TestLoadDiffNamesEachSide(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"old: reading org.json.gz", "old: parsing the JSON", "old: decoding accounts", "old: building the access graph", "new: decoding accounts", "new: building the access graph", "comparing effective access"}
+	want := []string{"old: reading org.json.gz", "old: parsing the JSON", "old: decoding accounts", "old: writing the cache", "old: building the access graph", "new: decoding accounts", "new: building the access graph", "comparing effective access"}
 	if !slices.Equal(stages, want) {
 		t.Errorf("stages = %q\nwant     %q", stages, want)
 	}

@@ -6,12 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/demo"
 	"github.com/keyhound/keyhound/graph/snapshot"
+	"github.com/keyhound/keyhound/internal/graphcache"
 	"github.com/keyhound/keyhound/internal/plural"
 	"github.com/keyhound/keyhound/ui"
 )
@@ -20,9 +19,12 @@ import (
 // do not stop it: they become the graph's issues, counted on stderr.
 // The name @demo stands for the built-in demo organization.
 func loadGraph(path string, stderr io.Writer) (*graph.Graph, error) {
-	g, err := readGraph(context.Background(), path, nil)
+	g, res, err := readGraphCached(context.Background(), path, nil)
 	if err != nil {
 		return nil, err
+	}
+	if res.Warning != nil {
+		_, _ = fmt.Fprintf(stderr, "keyhound: %s: the graph cache was not written (%v); the next command will decode the JSON again (--no-cache to skip it)\n", path, res.Warning)
 	}
 	if n := len(g.Issues); n > 0 {
 		_, _ = fmt.Fprintf(stderr, "keyhound: %s: %s (parts that could not be read or parsed, or that contradict each other); answers that depend on them say so\n", path, plural.Form(n, "snapshot issue", "snapshot issues"))
@@ -32,64 +34,57 @@ func loadGraph(path string, stderr io.Writer) (*graph.Graph, error) {
 
 // readGraph loads a snapshot file and builds its access graph, telling
 // progress (when not nil) what it is doing: reading the file (bytes of its
-// size), decoding its accounts, building the graph. The TUI shows it while
-// a large organization opens.
+// size), reading the cache or parsing the JSON, decoding its accounts,
+// writing the cache, building the graph. The TUI shows it while a large
+// organization opens.
 func readGraph(ctx context.Context, path string, progress func(ui.LoadProgress)) (*graph.Graph, error) {
+	g, _, err := readGraphCached(ctx, path, progress)
+	return g, err
+}
+
+// readGraphCached is readGraph telling what the graph cache did.
+func readGraphCached(ctx context.Context, path string, progress func(ui.LoadProgress)) (*graph.Graph, graphcache.Result, error) {
 	report := func(p ui.LoadProgress) {
 		if progress != nil {
 			progress(p)
 		}
 	}
-	var r io.Reader
-	switch path {
-	case "":
-		return nil, errors.New("--snapshot FILE is required (try --snapshot @demo, the built-in demo organization)")
-	case demoName:
-		r = bytes.NewReader(demo.Snapshot())
-	default:
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, fmt.Errorf("open snapshot: %w", err)
-		}
-		defer func() { _ = f.Close() }()
-		r = f
-		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
-			r = &readProgress{ctx: ctx, r: f, p: ui.LoadProgress{Stage: "reading " + filepath.Base(path), Total: fi.Size(), Unit: "bytes"}, report: report}
-		}
-	}
-	s, loadErrs, err := snapshot.LoadReporting(r, func(done, total int) {
-		report(ui.LoadProgress{Stage: "decoding accounts", Done: int64(done), Total: int64(total), Unit: "accounts"})
-	})
+	s, loadErrs, res, err := readSnapshotCached(ctx, path, report)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, res, err
 	}
 	report(ui.LoadProgress{Stage: "building the access graph"})
-	return graph.Build(s, loadErrs), nil
+	return graph.Build(s, loadErrs), res, nil
 }
 
-// readProgress counts the bytes read from a file for readGraph's progress,
-// and stops reading once ctx is done (the user quit the loading TUI).
-type readProgress struct {
-	ctx    context.Context
-	r      io.Reader
-	p      ui.LoadProgress
-	report func(ui.LoadProgress)
+// readSnapshotCached loads a snapshot file through the graph cache (unless
+// --no-cache), or the demo organization.
+func readSnapshotCached(ctx context.Context, path string, report func(ui.LoadProgress)) (*snapshot.Snapshot, []snapshot.LoadError, graphcache.Result, error) {
+	switch path {
+	case "":
+		return nil, nil, graphcache.Result{}, errors.New("--snapshot FILE is required (try --snapshot @demo, the built-in demo organization)")
+	case demoName:
+		s, loadErrs, err := snapshot.LoadReporting(bytes.NewReader(demo.Snapshot()), func(done, total int) {
+			report(ui.LoadProgress{Stage: graphcache.StageDecodingAccounts, Done: int64(done), Total: int64(total), Unit: "accounts"})
+		})
+		if err != nil {
+			return nil, nil, graphcache.Result{}, fmt.Errorf("%s: %w", path, err)
+		}
+		return s, loadErrs, graphcache.Result{}, nil
+	}
+	s, loadErrs, res, err := graphcache.Load(ctx, path, graphcache.Options{
+		Disabled: noCache,
+		Progress: func(p graphcache.Progress) {
+			report(ui.LoadProgress{Stage: p.Stage, Done: p.Done, Total: p.Total, Unit: p.Unit})
+		},
+	})
+	return s, loadErrs, res, err
 }
 
-func (r *readProgress) Read(b []byte) (int, error) {
-	if err := r.ctx.Err(); err != nil {
-		return 0, err
-	}
-	n, err := r.r.Read(b)
-	r.p.Done += int64(n)
-	r.report(r.p)
-	if errors.Is(err, io.EOF) {
-		// Read whole: what comes before the first account is decoded
-		// is parsing the document's JSON.
-		r.report(ui.LoadProgress{Stage: "parsing the JSON"})
-	}
-	return n, err
-}
+// noCache is the root's --no-cache, bound afresh by each newRootCmd (so
+// each run, the tests' included, starts from its default): load snapshots
+// from their JSON, neither reading nor writing the graph cache.
+var noCache bool
 
 // demoName is the --snapshot value for the built-in demo organization.
 const demoName = "@demo"

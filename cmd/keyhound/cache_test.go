@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/keyhound/keyhound/internal/graphcache"
+	"github.com/keyhound/keyhound/ui"
+)
+
+// TestMain points the graph cache at a temporary directory: the tests
+// never write into the user's cache.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "keyhound-cache-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if err := os.Setenv(graphcache.EnvDir, dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func cacheEntries(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// TestSecondRunHitsTheCache: a command's second run on a snapshot reads
+// the cache its first wrote, and prints the same.
+func TestSecondRunHitsTheCache(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "cache")
+	t.Setenv(graphcache.EnvDir, dir)
+	path := writeGenSnapshot(t)
+	for _, args := range [][]string{
+		{"stats", "--snapshot", path},
+		{"findings", "--snapshot", path, "--json"},
+	} {
+		code1, out1, err1 := runCLI(t, "", args...)
+		names := cacheEntries(t, dir)
+		if len(names) != 1 || !strings.HasSuffix(names[0], graphcache.Ext) {
+			t.Fatalf("%v: cache directory holds %q", args, names)
+		}
+		code2, out2, err2 := runCLI(t, "", args...)
+		if code1 != code2 || out1 != out2 || err1 != err2 || out1 == "" {
+			t.Errorf("%v: second run differs: exit %d/%d\n%s\n---\n%s\nstderr %q / %q", args, code1, code2, out1, out2, err1, err2)
+		}
+		code3, out3, _ := runCLI(t, "", append(args, "--no-cache")...)
+		if code3 != code1 || out3 != out1 {
+			t.Errorf("%v --no-cache differs", args)
+		}
+	}
+	var stages []string
+	if _, err := readGraph(context.Background(), path, func(p ui.LoadProgress) {
+		if len(stages) == 0 || stages[len(stages)-1] != p.Stage {
+			stages = append(stages, p.Stage)
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"reading org.json.gz", "reading the cache", "decoding accounts", "building the access graph"}
+	if !slices.Equal(stages, want) {
+		t.Errorf("cached stages = %q, want %q", stages, want)
+	}
+}
+
+// TestNoCacheWritesNothing: with --no-cache no cache file appears.
+func TestNoCacheWritesNothing(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "cache")
+	t.Setenv(graphcache.EnvDir, dir)
+	path := writeGenSnapshot(t)
+	if code, _, errOut := runCLI(t, "", "stats", "--no-cache", "--snapshot", path); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if names := cacheEntries(t, dir); len(names) != 0 {
+		t.Errorf("--no-cache wrote %q", names)
+	}
+	// The flag lasts one run: the next writes the cache.
+	if code, _, errOut := runCLI(t, "", "stats", "--snapshot", path); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if names := cacheEntries(t, dir); len(names) != 1 {
+		t.Errorf("cache directory holds %q", names)
+	}
+}
+
+// TestUnwritableCacheWarns: a cache that cannot be written is one line on
+// stderr; the answer is the same.
+func TestUnwritableCacheWarns(t *testing.T) {
+	notDir := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(notDir, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	path := writeGenSnapshot(t)
+	_, want, _ := runCLI(t, "", "stats", "--no-cache", "--snapshot", path)
+	t.Setenv(graphcache.EnvDir, filepath.Join(notDir, "cache"))
+	code, out, errOut := runCLI(t, "", "stats", "--snapshot", path)
+	if code != 0 || out != want || !strings.Contains(errOut, "the graph cache was not written") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}
+
+// TestCorruptCacheIsRebuilt: a damaged cache file changes nothing in the
+// answer, and is written again whole.
+func TestCorruptCacheIsRebuilt(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "cache")
+	t.Setenv(graphcache.EnvDir, dir)
+	path := writeGenSnapshot(t)
+	_, want, _ := runCLI(t, "", "stats", "--snapshot", path)
+	names := cacheEntries(t, dir)
+	if len(names) != 1 {
+		t.Fatalf("cache directory holds %q", names)
+	}
+	file := filepath.Join(dir, names[0])
+	good, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := slices.Clone(good)
+	bad[len(bad)/2] ^= 0xff
+	if err := os.WriteFile(file, bad, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, "", "stats", "--snapshot", path)
+	if code != 0 || out != want || errOut != "" {
+		t.Errorf("exit %d, stderr %q, output differs: %v", code, errOut, out != want)
+	}
+	if now, err := os.ReadFile(file); err != nil || !slices.Equal(now, good) {
+		t.Error("the corrupt cache was not written again")
+	}
+}

@@ -1,0 +1,276 @@
+package graphcache
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/keyhound/keyhound/graph/snapshot"
+	"github.com/keyhound/keyhound/internal/atomicfile"
+	"github.com/keyhound/keyhound/internal/version"
+)
+
+// EnvDir names the environment variable that overrides the cache
+// directory.
+const EnvDir = "KEYHOUND_CACHE_DIR"
+
+// Ext ends every cache file's name.
+const Ext = ".khc"
+
+// Options say where the cache is and whether to use it.
+type Options struct {
+	// Dir is the cache directory; "" is $KEYHOUND_CACHE_DIR, else
+	// os.UserCacheDir()/keyhound. It is created with mode 0700.
+	Dir string
+	// Disabled loads the snapshot's JSON and neither reads nor writes a
+	// cache.
+	Disabled bool
+	// Progress, when not nil, is told each stage: reading the snapshot
+	// (bytes), reading the cache, parsing the JSON, decoding accounts,
+	// writing the cache. It is called from Load's goroutine.
+	Progress func(Progress)
+	// Version is the keyhound version a cache must be written by; ""
+	// is version.Full(). Tests set it.
+	Version string
+}
+
+// Progress is one step of Load.
+type Progress struct {
+	Stage       string
+	Done, Total int64
+	Unit        string // "bytes", "accounts", or "" when nothing is counted
+}
+
+// Stages Load reports (besides "reading NAME").
+const (
+	StageReadingCache     = "reading the cache"
+	StageParsingJSON      = "parsing the JSON"
+	StageDecodingAccounts = "decoding accounts"
+	StageWritingCache     = "writing the cache"
+)
+
+// Status is what Load did with the cache.
+type Status int
+
+const (
+	// Disabled is a load that neither read nor wrote the cache.
+	Disabled Status = iota
+	// Hit is a snapshot read from the cache.
+	Hit
+	// Miss is a snapshot with no cache file: the JSON was decoded (and a
+	// cache written unless Result.Warning says why not).
+	Miss
+	// Rebuilt is a cache file there but not usable (Result.Reason): the
+	// JSON was decoded and the cache written again.
+	Rebuilt
+)
+
+func (s Status) String() string {
+	return [...]string{"disabled", "hit", "miss", "rebuilt"}[s]
+}
+
+// Result says what Load did.
+type Result struct {
+	Status Status
+	// Path is the cache file ("" when Disabled).
+	Path string
+	// Reason is why a cache file was not used (Rebuilt): a *StaleError or
+	// *CorruptError's text.
+	Reason string
+	// Warning is a cache that could not be written (or its directory
+	// made): the snapshot loaded all the same.
+	Warning error
+}
+
+// Load reads the snapshot file path and returns it with its load errors,
+// from the cache when a sound one was written for these very bytes (and
+// this keyhound), else from its JSON, writing the cache for next time. An
+// error is the snapshot's (it cannot be read, or is not a snapshot:
+// nothing is written) or ctx's; a cache that cannot be read, written or
+// trusted is never one. Errors name the file; one that is not a snapshot
+// wraps snapshot.ErrNotSnapshot.
+func Load(ctx context.Context, path string, o Options) (*snapshot.Snapshot, []snapshot.LoadError, Result, error) {
+	report := func(p Progress) {
+		if o.Progress != nil {
+			o.Progress(p)
+		}
+	}
+	data, err := readFile(ctx, path, report)
+	if err != nil {
+		return nil, nil, Result{}, err
+	}
+	var res Result
+	if o.Disabled {
+		s, errs, err := decodeJSON(path, data, report)
+		return s, errs, res, err
+	}
+	dir, err := o.dir()
+	if err != nil {
+		res.Warning = err
+		s, errs, err := decodeJSON(path, data, report)
+		return s, errs, res, err
+	}
+	// The key is the hash of the bytes decoded below: a file changed
+	// while it was read gets a cache of what was read.
+	id := identity{Version: o.Version, Fingerprint: Fingerprint(), Snapshot: sha256.Sum256(data)}
+	if id.Version == "" {
+		id.Version = version.Full()
+	}
+	res.Path = filepath.Join(dir, hex.EncodeToString(id.Snapshot[:])+Ext)
+	res.Status = Miss
+	if cached, err := os.ReadFile(res.Path); err == nil {
+		report(Progress{Stage: StageReadingCache})
+		s, errs, err := decodeFile(ctx, cached, id, func(done, total int) {
+			report(Progress{Stage: StageDecodingAccounts, Done: int64(done), Total: int64(total), Unit: "accounts"})
+		})
+		if err == nil {
+			res.Status = Hit
+			return s, errs, res, nil
+		}
+		if ctx.Err() != nil {
+			return nil, nil, res, ctx.Err()
+		}
+		res.Status, res.Reason = Rebuilt, err.Error()
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		res.Status, res.Reason = Rebuilt, err.Error()
+	}
+	s, errs, err := decodeJSON(path, data, report)
+	if err != nil {
+		return nil, nil, res, err
+	}
+	report(Progress{Stage: StageWritingCache})
+	if err := writeCache(res.Path, s, errs, id); err != nil {
+		res.Warning = err
+	}
+	return s, errs, res, nil
+}
+
+// decodeJSON decodes the snapshot's bytes (gzip-compressed or not); an
+// error names the file.
+func decodeJSON(path string, data []byte, report func(Progress)) (*snapshot.Snapshot, []snapshot.LoadError, error) {
+	report(Progress{Stage: StageParsingJSON})
+	s, errs, err := snapshot.LoadReporting(bytes.NewReader(data), func(done, total int) {
+		report(Progress{Stage: StageDecodingAccounts, Done: int64(done), Total: int64(total), Unit: "accounts"})
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return s, errs, nil
+}
+
+// dir is the cache directory, created 0700 when absent.
+func (o Options) dir() (string, error) {
+	dir := o.Dir
+	if dir == "" {
+		dir = os.Getenv(EnvDir)
+	}
+	if dir == "" {
+		base, err := os.UserCacheDir()
+		if err != nil {
+			return "", fmt.Errorf("cache directory: %w (set %s)", err, EnvDir)
+		}
+		dir = filepath.Join(base, "keyhound")
+	}
+	// The directory is the user's choice (option, environment) or theirs
+	// by default: nothing to sanitize.
+	if err := os.MkdirAll(dir, 0o700); err != nil { //nolint:gosec // G703: see above
+		return "", fmt.Errorf("cache directory: %w", err)
+	}
+	return dir, nil
+}
+
+// writeCache writes the cache file atomically: a reader sees no file or
+// the whole of it; on failure nothing is left.
+func writeCache(path string, s *snapshot.Snapshot, errs []snapshot.LoadError, id identity) error {
+	f, err := atomicfile.Create(path)
+	if err != nil {
+		return fmt.Errorf("write cache: %w", err)
+	}
+	defer f.Abort()
+	w := bufio.NewWriterSize(f, 1<<20)
+	if err := encodeFile(w, s, errs, id); err != nil {
+		return fmt.Errorf("write cache %s: %w", path, err)
+	}
+	if err := w.Flush(); err != nil {
+		return fmt.Errorf("write cache %s: %w", path, err)
+	}
+	if err := f.Commit(); err != nil {
+		return fmt.Errorf("write cache: %w", err)
+	}
+	return nil
+}
+
+// readFile reads path whole, telling progress in bytes of its size, and
+// stops once ctx is done.
+func readFile(ctx context.Context, path string, report func(Progress)) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open snapshot: %w", err)
+	}
+	defer func() { _ = f.Close() }()
+	var size int64
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		size = fi.Size()
+	}
+	p := Progress{Stage: "reading " + filepath.Base(path), Total: size, Unit: "bytes"}
+	buf := make([]byte, 0, size+1)
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, max(cap(buf), 1<<20))
+		}
+		chunk := buf[len(buf):min(cap(buf), len(buf)+4<<20)]
+		n, err := f.Read(chunk)
+		buf = buf[:len(buf)+n]
+		p.Done += int64(n)
+		if size > 0 {
+			report(p)
+		}
+		if errors.Is(err, io.EOF) {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: read snapshot: %w", path, err)
+		}
+	}
+}
+
+var fingerprint = sync.OnceValue(func() string {
+	var parts []string
+	seen := map[reflect.Type]bool{}
+	for _, v := range []any{meta{}, (*snapshot.Organization)(nil), []loadError(nil), (*snapshot.Account)(nil)} {
+		layout(reflect.TypeOf(v), seen, &parts)
+	}
+	slices.Sort(parts)
+	sum := sha256.Sum256([]byte(fmt.Sprintf("format %d\n%s", FormatVersion, strings.Join(parts, "\n"))))
+	return hex.EncodeToString(sum[:8])
+})
+
+// Fingerprint identifies the layout of the types a cache file holds
+// (every field's name and type, found by reflection): a build whose
+// snapshot types differ rejects the other's cache even when their version
+// strings are the same (two dev builds).
+func Fingerprint() string { return fingerprint() }
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
