@@ -22,7 +22,7 @@ func ParseString(doc string) (*Policy, error) {
 		}
 		trimmed = strings.TrimSpace(dec)
 	}
-	p, err := Parse([]byte(trimmed))
+	p, err := parseText(trimmed)
 	if err == nil {
 		p.Text = trimmed
 	}
@@ -31,6 +31,24 @@ func ParseString(doc string) (*Policy, error) {
 
 // Parse parses a JSON policy document.
 func Parse(data []byte) (*Policy, error) {
+	if v, ok := readJSON(string(data)); ok {
+		return FromJSON(v)
+	}
+	return parseSlow(data)
+}
+
+// parseText is Parse of a document held as a string: the decoded tree's
+// strings share its memory.
+func parseText(doc string) (*Policy, error) {
+	if v, ok := readJSON(doc); ok {
+		return FromJSON(v)
+	}
+	return parseSlow([]byte(doc))
+}
+
+// parseSlow decodes with encoding/json: the documents readJSON does not
+// accept, so that errors say what encoding/json says.
+func parseSlow(data []byte) (*Policy, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var v any
