@@ -50,13 +50,62 @@ type token struct {
 // CompilePattern compiles s. withVars says whether `${…}` is a policy variable
 // (policies of Version 2012-10-17) or literal text (older versions).
 func CompilePattern(s string, withVars bool) (Pattern, error) {
-	p := Pattern{raw: s}
-	var lit strings.Builder
+	return compilePattern(s, withVars, nil)
+}
+
+// tokenBound is at most how many tokens the pattern of s has.
+func tokenBound(s string) int {
+	n := 1
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '*', '?', '$':
+			n += 2
+		}
+	}
+	return n
+}
+
+// tokenSlab hands out the token slices of an element's patterns from one
+// allocation.
+type tokenSlab []token
+
+func newTokenSlab(n int) tokenSlab { return make(tokenSlab, n) }
+
+// take returns an empty slice with room for the tokens of s.
+func (t *tokenSlab) take(s string) []token {
+	n := tokenBound(s)
+	if t == nil || len(*t) < n {
+		return make([]token, 0, n)
+	}
+	toks := (*t)[:0:n]
+	*t = (*t)[n:]
+	return toks
+}
+
+// compilePattern is CompilePattern with the tokens appended to toks, which
+// has room for them (or is nil).
+func compilePattern(s string, withVars bool, toks []token) (Pattern, error) {
+	p := Pattern{raw: s, toks: toks}
+	if p.toks == nil {
+		p.toks = make([]token, 0, tokenBound(s))
+	}
+	// The pending literal text is s[from:to], a substring of s, until an
+	// escape such as ${*} joins other text to it: then it is in lit.
+	var (
+		lit      strings.Builder
+		inLit    bool
+		from, to int
+	)
 	flush := func() {
-		if lit.Len() > 0 {
+		switch {
+		case inLit:
 			p.toks = append(p.toks, token{kind: tokLit, lit: lit.String()})
 			lit.Reset()
+			inLit = false
+		case to > from:
+			p.toks = append(p.toks, token{kind: tokLit, lit: s[from:to]})
 		}
+		from, to = 0, 0
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -74,9 +123,13 @@ func CompilePattern(s string, withVars bool) (Pattern, error) {
 			}
 			body := s[i+2 : i+2+end]
 			i += 2 + end
-			switch strings.TrimSpace(body) {
+			switch esc := strings.TrimSpace(body); esc {
 			case "*", "?", "$":
-				lit.WriteString(strings.TrimSpace(body))
+				if !inLit {
+					lit.WriteString(s[from:to])
+					inLit = true
+				}
+				lit.WriteString(esc)
 				continue
 			}
 			tok, err := parseVariable(body)
@@ -88,14 +141,21 @@ func CompilePattern(s string, withVars bool) (Pattern, error) {
 			p.toks = append(p.toks, tok)
 			p.nvars++
 		default:
-			lit.WriteByte(c)
+			switch {
+			case inLit:
+				lit.WriteByte(c)
+			case to > from:
+				to = i + 1
+			default:
+				from, to = i, i+1
+			}
 		}
 	}
 	flush()
 	p.simple = len(p.toks) == 1 && p.toks[0].kind == tokLit
 	if len(p.toks) == 0 {
 		p.simple = true
-		p.toks = []token{{kind: tokLit}}
+		p.toks = append(p.toks, token{kind: tokLit})
 	}
 	switch {
 	case len(p.toks) == 1 && p.toks[0].kind == tokStar:
