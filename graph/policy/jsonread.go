@@ -2,6 +2,7 @@ package policy
 
 import (
 	"encoding/json"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -17,7 +18,32 @@ import (
 // never accepts a document encoding/json rejects, and the differential tests
 // and FuzzJSONRead hold it to the same trees.
 func readJSON(s string) (any, bool) {
-	r := jsonReader{s: s}
+	var r jsonReader
+	return r.read(s)
+}
+
+// readers holds jsonReaders between documents, with the maps of the trees
+// they decoded: the tree of a policy is garbage once FromJSON has built the
+// policy, and its maps, cleared, serve the next document.
+var readers = sync.Pool{New: func() any { return new(jsonReader) }}
+
+// parseJSON decodes doc with a pooled reader and builds its policy; ok is
+// false when the reader does not accept doc.
+func parseJSON(doc string) (p *Policy, ok bool, err error) {
+	r := readers.Get().(*jsonReader)
+	r.recycle = true
+	v, ok := r.read(doc)
+	if ok {
+		// FromJSON keeps no map or slice of v, only strings.
+		p, err = FromJSON(v)
+	}
+	r.release()
+	readers.Put(r)
+	return p, ok, err
+}
+
+func (r *jsonReader) read(s string) (any, bool) {
+	r.s, r.i, r.depth = s, 0, 0
 	v, ok := r.value()
 	if !ok {
 		return nil, false
@@ -27,6 +53,40 @@ func readJSON(s string) (any, bool) {
 		return nil, false
 	}
 	return v, true
+}
+
+// maxFreeMaps bounds how many maps a pooled reader keeps.
+const maxFreeMaps = 256
+
+// release forgets the document and clears the maps of its tree for reuse.
+func (r *jsonReader) release() {
+	r.s = ""
+	clear(r.stack[:cap(r.stack)])
+	r.stack = r.stack[:0]
+	for i, m := range r.used {
+		// A map of more than 8 entries has grown past one group of slots.
+		if len(m) <= 8 && len(r.free) < maxFreeMaps {
+			clear(m)
+			r.free = append(r.free, m)
+		}
+		r.used[i] = nil
+	}
+	r.used = r.used[:0]
+}
+
+func (r *jsonReader) newMap() map[string]any {
+	if !r.recycle {
+		return make(map[string]any)
+	}
+	var m map[string]any
+	if n := len(r.free); n > 0 {
+		m = r.free[n-1]
+		r.free = r.free[:n-1]
+	} else {
+		m = make(map[string]any, 8)
+	}
+	r.used = append(r.used, m)
+	return m
 }
 
 // maxReadDepth bounds the reader's recursion; deeper documents (encoding/json
@@ -42,6 +102,10 @@ type jsonReader struct {
 	stack []any
 	// buf is scratch space for unescaping strings.
 	buf []byte
+	// recycle says whether the maps of the tree are reused once it has
+	// been read: used holds them, free those cleared for reuse.
+	recycle    bool
+	used, free []map[string]any
 }
 
 func (r *jsonReader) skipSpace() {
@@ -95,7 +159,7 @@ func (r *jsonReader) object() (any, bool) {
 		return nil, false
 	}
 	r.i++ // {
-	m := make(map[string]any)
+	m := r.newMap()
 	r.skipSpace()
 	if r.i < len(r.s) && r.s[r.i] == '}' {
 		r.i++

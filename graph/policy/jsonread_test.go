@@ -115,11 +115,18 @@ func parseRef(doc string) (*Policy, error) {
 	return p, err
 }
 
-// checkParse compares ParseString with the parser as it was.
-func checkParse(t *testing.T, name, doc string) {
+// checkParse compares ParseString with the parser as it was, and returns
+// the policy.
+func checkParse(t *testing.T, name, doc string) *Policy {
+	t.Helper()
+	got, err := ParseString(doc)
+	checkParsed(t, name, doc, got, err)
+	return got
+}
+
+func checkParsed(t *testing.T, name, doc string, got *Policy, err error) {
 	t.Helper()
 	want, werr := parseRef(doc)
-	got, err := ParseString(doc)
 	if !reflect.DeepEqual(err, werr) {
 		t.Errorf("%s: ParseString(%.80q) error = %v, want %v", name, doc, err, werr)
 		return
@@ -152,24 +159,33 @@ func TestReadJSONTricky(t *testing.T) {
 // Every policy of the repository's fixtures and of a generated organization
 // reads as encoding/json reads it, and parses as the parser did before.
 func TestReadJSONFixtures(t *testing.T) {
-	n := 0
+	type parsed struct {
+		name, doc string
+		p         *Policy
+	}
+	var all []parsed
 	for name, data := range fixtureFiles(t) {
 		checkRead(t, name, string(data))
 		for _, doc := range policyTexts(data) {
 			checkRead(t, name, doc)
-			checkParse(t, name, doc)
-			n++
+			all = append(all, parsed{name, doc, checkParse(t, name, doc)})
 		}
 	}
 	for _, doc := range append(policySeeds, generatedTexts(t, gen.Options{Accounts: 4, Regions: 2, RolesPerAccount: 20, KeysPerRegion: 3, ResourcesPerKey: 2, Seed: 1, EscalationShare: 0.2})...) {
 		checkRead(t, "generated", doc)
-		checkParse(t, "generated", doc)
-		n++
+		all = append(all, parsed{"generated", doc, checkParse(t, "generated", doc)})
 	}
-	if n < 100 {
-		t.Fatalf("only %d policy texts", n)
+	if len(all) < 100 {
+		t.Fatalf("only %d policy texts", len(all))
 	}
-	t.Logf("%d policy texts", n)
+	// The policies are still what they were after the readers' maps served
+	// the documents that followed.
+	for _, e := range all {
+		if e.p != nil {
+			checkParsed(t, e.name+" (later)", e.doc, e.p, nil)
+		}
+	}
+	t.Logf("%d policy texts", len(all))
 }
 
 // FuzzJSONRead: readJSON gives encoding/json's tree or declines, and

@@ -31,8 +31,8 @@ func ParseString(doc string) (*Policy, error) {
 
 // Parse parses a JSON policy document.
 func Parse(data []byte) (*Policy, error) {
-	if v, ok := readJSON(string(data)); ok {
-		return FromJSON(v)
+	if p, ok, err := parseJSON(string(data)); ok {
+		return p, err
 	}
 	return parseSlow(data)
 }
@@ -40,8 +40,8 @@ func Parse(data []byte) (*Policy, error) {
 // parseText is Parse of a document held as a string: the decoded tree's
 // strings share its memory.
 func parseText(doc string) (*Policy, error) {
-	if v, ok := readJSON(doc); ok {
-		return FromJSON(v)
+	if p, ok, err := parseJSON(doc); ok {
+		return p, err
 	}
 	return parseSlow([]byte(doc))
 }
@@ -62,7 +62,8 @@ func parseSlow(data []byte) (*Policy, error) {
 }
 
 // FromJSON builds a policy from a decoded JSON value (map[string]any, as
-// encoding/json produces; json.Number or float64 numbers).
+// encoding/json produces; json.Number or float64 numbers). The policy keeps
+// no map or slice of v (Parse reuses the maps of the trees it decodes).
 func FromJSON(v any) (*Policy, error) {
 	obj, ok := v.(map[string]any)
 	if !ok {
