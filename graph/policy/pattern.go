@@ -11,13 +11,14 @@ import (
 // Whether `*` and `?` act as wildcards is decided when matching: StringLike and
 // the Resource element treat them as wildcards, StringEquals as plain text.
 type Pattern struct {
-	raw    string
-	toks   []token
-	nvars  int
+	raw   string
+	toks  []token
+	fixed string // the literal part of shapePrefix / shapeSuffix
+	// The small fields last, in 64 bytes: a policy holds many patterns.
+	nvars  int32
 	simple bool // one literal token, no variables, no wildcards
 	// shape is a fast path for the commonest wildcard patterns.
 	shape shape
-	fixed string // the literal part of shapePrefix / shapeSuffix
 }
 
 type shape uint8
@@ -39,12 +40,13 @@ const (
 )
 
 type token struct {
+	lit  string // tokLit: the text; tokVar: the default, if hasDef
+	key  string // tokVar: lower-case context key
+	name string // tokVar: key as written
+	// The small fields last, in 56 bytes: patterns hold many tokens.
+	vidx   int32 // tokVar: index among the pattern's variables
 	kind   tokKind
-	lit    string // tokLit: the text; tokVar: the default, if hasDef
-	key    string // tokVar: lower-case context key
-	name   string // tokVar: key as written
 	hasDef bool
-	vidx   int // tokVar: index among the pattern's variables
 }
 
 // CompilePattern compiles s. withVars says whether `${…}` is a policy variable
