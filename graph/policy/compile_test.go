@@ -17,7 +17,7 @@ func checkCompile(t *testing.T, s string) {
 	t.Helper()
 	for _, withVars := range []bool{false, true} {
 		got, err := CompilePattern(s, withVars)
-		want, werr := CompilePatternRef(s, withVars)
+		want, werr := compilePatternRef(s, withVars)
 		if !reflect.DeepEqual(err, werr) || !reflect.DeepEqual(got, want) {
 			t.Errorf("CompilePattern(%q, %v) = %#v, %v; want %#v, %v", s, withVars, got, err, want, werr)
 		}

@@ -107,7 +107,7 @@ type Condition struct {
 
 // parseConditionBlock parses a Condition element. Conditions are returned in
 // a stable order: by operator, then key, as written.
-func parseConditionBlock(v any, path at, withVars bool) ([]Condition, error) {
+func parseConditionBlock(v any, path jsonPath, withVars bool) ([]Condition, error) {
 	block, ok := v.(map[string]any)
 	if !ok {
 		return nil, errAt(path.String(), "must be an object, not %s", jsonKind(v))
@@ -189,7 +189,7 @@ func cutPrefixFold(s, prefix string) (string, bool) {
 }
 
 // conditionValues reads a condition value: a string, number or boolean, or an array of them.
-func conditionValues(v any, path at) ([]string, error) {
+func conditionValues(v any, path jsonPath) ([]string, error) {
 	// scalar reads e, the i-th value of an array, or the value itself when i < 0.
 	scalar := func(e any, i int) (string, error) {
 		switch t := e.(type) {
@@ -228,7 +228,7 @@ func conditionValues(v any, path at) ([]string, error) {
 }
 
 // compile converts the values to the operator's type, so that matching never parses.
-func (c *Condition) compile(path at, raw any, withVars bool) error {
+func (c *Condition) compile(path jsonPath, raw any, withVars bool) error {
 	at := func(i int) string { return elemPath(path, raw, i) }
 	switch c.Family {
 	case OpStringEquals, OpStringEqualsIgnoreCase, OpStringLike:

@@ -93,12 +93,11 @@ func generatedTexts(t testing.TB, opts gen.Options) []string {
 	t.Helper()
 	var raw []byte
 	if path := os.Getenv("KEYHOUND_BENCH_SNAPSHOT"); path != "" {
-		f, err := os.Open(path)
+		gz, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer f.Close()
-		zr, err := gzip.NewReader(f)
+		zr, err := gzip.NewReader(bytes.NewReader(gz))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -55,14 +55,25 @@ func (r *jsonReader) read(s string) (any, bool) {
 	return v, true
 }
 
-// maxFreeMaps bounds how many maps a pooled reader keeps.
-const maxFreeMaps = 256
+// maxFreeMaps bounds how many maps a pooled reader keeps, maxKeep the
+// capacity of its other buffers.
+const (
+	maxFreeMaps = 256
+	maxKeep     = 4096
+)
 
 // release forgets the document and clears the maps of its tree for reuse.
 func (r *jsonReader) release() {
 	r.s = ""
 	clear(r.stack[:cap(r.stack)])
 	r.stack = r.stack[:0]
+	// Drop what an outsized document grew.
+	if cap(r.stack) > maxKeep {
+		r.stack = nil
+	}
+	if cap(r.buf) > maxKeep {
+		r.buf = nil
+	}
 	for i, m := range r.used {
 		// A map of more than 8 entries has grown past one group of slots.
 		if len(m) <= 8 && len(r.free) < maxFreeMaps {
@@ -72,6 +83,9 @@ func (r *jsonReader) release() {
 		r.used[i] = nil
 	}
 	r.used = r.used[:0]
+	if cap(r.used) > maxKeep {
+		r.used = nil
+	}
 }
 
 func (r *jsonReader) newMap() map[string]any {
@@ -320,7 +334,8 @@ func (r *jsonReader) str() (string, bool) {
 // a lone surrogate and each byte of invalid UTF-8 replaced by U+FFFD.
 func (r *jsonReader) unescape(start, i int) (string, bool) {
 	s := r.s
-	b := append(r.buf[:0], s[start:i]...)
+	r.buf = append(r.buf[:0], s[start:i]...)
+	b := r.buf
 	for i < len(s) {
 		c := s[i]
 		switch {

@@ -108,7 +108,7 @@ func parseRef(doc string) (*Policy, error) {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, &ParseError{Msg: "invalid JSON: data after the policy document"}
 	}
-	p, err := FromJSONRef(v)
+	p, err := fromJSONRef(v)
 	if err == nil {
 		p.Text = trimmed
 	}

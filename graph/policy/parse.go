@@ -101,7 +101,7 @@ func FromJSON(v any) (*Policy, error) {
 	withVars := p.Version == Version2012
 	switch st := raw.(type) {
 	case map[string]any:
-		s, err := parseStatement(st, at{stmt: -1}, 0, withVars)
+		s, err := parseStatement(st, jsonPath{stmt: -1}, 0, withVars)
 		if err != nil {
 			return nil, err
 		}
@@ -113,7 +113,7 @@ func FromJSON(v any) (*Policy, error) {
 			if !ok {
 				return nil, errAt(index("Statement", i), "statement must be an object, not %s", jsonKind(e))
 			}
-			s, err := parseStatement(m, at{stmt: i}, i, withVars)
+			s, err := parseStatement(m, jsonPath{stmt: i}, i, withVars)
 			if err != nil {
 				return nil, err
 			}
@@ -125,7 +125,7 @@ func FromJSON(v any) (*Policy, error) {
 	return p, nil
 }
 
-func parseStatement(m map[string]any, path at, idx int, withVars bool) (Statement, error) {
+func parseStatement(m map[string]any, path jsonPath, idx int, withVars bool) (Statement, error) {
 	s := Statement{Index: idx}
 	var haveEffect, haveAction bool
 	var kb [16]string
@@ -226,14 +226,14 @@ func parseStatement(m map[string]any, path at, idx int, withVars bool) (Statemen
 }
 
 // elemPath is the path of the i-th value of an element that may be a string or an array.
-func elemPath(path at, v any, i int) string {
+func elemPath(path jsonPath, v any, i int) string {
 	if _, ok := v.([]any); ok {
 		return index(path.String(), i)
 	}
 	return path.String()
 }
 
-func parsePrincipals(v any, path at) (*Principals, error) {
+func parsePrincipals(v any, path jsonPath) (*Principals, error) {
 	switch t := v.(type) {
 	case string:
 		if t != "*" {
@@ -284,7 +284,7 @@ func parsePrincipals(v any, path at) (*Principals, error) {
 }
 
 // stringList reads a string or an array of strings, appended to dst.
-func stringList(dst []string, v any, path at) ([]string, error) {
+func stringList(dst []string, v any, path jsonPath) ([]string, error) {
 	switch t := v.(type) {
 	case string:
 		return append(dst, t), nil
