@@ -107,30 +107,40 @@ type Condition struct {
 
 // parseConditionBlock parses a Condition element. Conditions are returned in
 // a stable order: by operator, then key, as written.
-func parseConditionBlock(v any, path string, withVars bool) ([]Condition, error) {
+func parseConditionBlock(v any, path jsonPath, withVars bool) ([]Condition, error) {
 	block, ok := v.(map[string]any)
 	if !ok {
-		return nil, errAt(path, "must be an object, not %s", jsonKind(v))
+		return nil, errAt(path.String(), "must be an object, not %s", jsonKind(v))
 	}
 	var out []Condition
-	for _, op := range sortedKeys(block) {
-		opPath := field(path, op)
+	n := 0
+	for _, keys := range block {
+		if keys, ok := keys.(map[string]any); ok {
+			n += len(keys)
+		}
+	}
+	if n > 0 {
+		out = make([]Condition, 0, n)
+	}
+	var ob, kb [8]string
+	for _, op := range appendSortedKeys(ob[:0], block) {
+		opPath := path.key(op)
 		keys, ok := block[op].(map[string]any)
 		if !ok {
-			return nil, errAt(opPath, "must be an object of condition keys, not %s", jsonKind(block[op]))
+			return nil, errAt(opPath.String(), "must be an object of condition keys, not %s", jsonKind(block[op]))
 		}
 		base, set, ifExists, info, err := parseOperator(op)
 		if err != nil {
-			return nil, errAt(opPath, "%v", err)
+			return nil, errAt(opPath.String(), "%v", err)
 		}
 		_ = base
 		if len(keys) == 0 {
-			return nil, errAt(opPath, "must name at least one condition key")
+			return nil, errAt(opPath.String(), "must name at least one condition key")
 		}
-		for _, k := range sortedKeys(keys) {
-			kp := field(opPath, k)
+		for _, k := range appendSortedKeys(kb[:0], keys) {
+			kp := opPath.key(k)
 			if strings.TrimSpace(k) == "" {
-				return nil, errAt(kp, "empty condition key")
+				return nil, errAt(kp.String(), "empty condition key")
 			}
 			vals, err := conditionValues(keys[k], kp)
 			if err != nil {
@@ -179,8 +189,9 @@ func cutPrefixFold(s, prefix string) (string, bool) {
 }
 
 // conditionValues reads a condition value: a string, number or boolean, or an array of them.
-func conditionValues(v any, path string) ([]string, error) {
-	scalar := func(e any, p string) (string, error) {
+func conditionValues(v any, path jsonPath) ([]string, error) {
+	// scalar reads e, the i-th value of an array, or the value itself when i < 0.
+	scalar := func(e any, i int) (string, error) {
 		switch t := e.(type) {
 		case string:
 			return t, nil
@@ -191,13 +202,17 @@ func conditionValues(v any, path string) ([]string, error) {
 		case float64:
 			return strconv.FormatFloat(t, 'f', -1, 64), nil
 		default:
+			p := path.String()
+			if i >= 0 {
+				p = index(p, i)
+			}
 			return "", errAt(p, "condition value must be a string, number or boolean, not %s", jsonKind(e))
 		}
 	}
 	if arr, ok := v.([]any); ok {
 		out := make([]string, len(arr))
 		for i, e := range arr {
-			s, err := scalar(e, index(path, i))
+			s, err := scalar(e, i)
 			if err != nil {
 				return nil, err
 			}
@@ -205,7 +220,7 @@ func conditionValues(v any, path string) ([]string, error) {
 		}
 		return out, nil
 	}
-	s, err := scalar(v, path)
+	s, err := scalar(v, -1)
 	if err != nil {
 		return nil, err
 	}
@@ -213,7 +228,7 @@ func conditionValues(v any, path string) ([]string, error) {
 }
 
 // compile converts the values to the operator's type, so that matching never parses.
-func (c *Condition) compile(path string, raw any, withVars bool) error {
+func (c *Condition) compile(path jsonPath, raw any, withVars bool) error {
 	at := func(i int) string { return elemPath(path, raw, i) }
 	switch c.Family {
 	case OpStringEquals, OpStringEqualsIgnoreCase, OpStringLike:
@@ -228,7 +243,8 @@ func (c *Condition) compile(path string, raw any, withVars bool) error {
 	case OpArnEquals, OpArnLike:
 		c.arns = make([][]Pattern, len(c.Values))
 		for i, v := range c.Values {
-			parts := splitARNPattern(v)
+			var pb [6]string
+			parts := splitARNPattern(pb[:0], v)
 			segs := make([]Pattern, len(parts))
 			for j, part := range parts {
 				p, err := CompilePattern(part, withVars)

@@ -22,7 +22,7 @@ func ParseString(doc string) (*Policy, error) {
 		}
 		trimmed = strings.TrimSpace(dec)
 	}
-	p, err := Parse([]byte(trimmed))
+	p, err := parseText(trimmed)
 	if err == nil {
 		p.Text = trimmed
 	}
@@ -31,6 +31,24 @@ func ParseString(doc string) (*Policy, error) {
 
 // Parse parses a JSON policy document.
 func Parse(data []byte) (*Policy, error) {
+	if p, ok, err := parseJSON(string(data)); ok {
+		return p, err
+	}
+	return parseSlow(data)
+}
+
+// parseText is Parse of a document held as a string: the decoded tree's
+// strings share its memory.
+func parseText(doc string) (*Policy, error) {
+	if p, ok, err := parseJSON(doc); ok {
+		return p, err
+	}
+	return parseSlow([]byte(doc))
+}
+
+// parseSlow decodes with encoding/json: the documents readJSON does not
+// accept, so that errors say what encoding/json says.
+func parseSlow(data []byte) (*Policy, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var v any
@@ -44,14 +62,16 @@ func Parse(data []byte) (*Policy, error) {
 }
 
 // FromJSON builds a policy from a decoded JSON value (map[string]any, as
-// encoding/json produces; json.Number or float64 numbers).
+// encoding/json produces; json.Number or float64 numbers). The policy keeps
+// no map or slice of v (Parse reuses the maps of the trees it decodes).
 func FromJSON(v any) (*Policy, error) {
 	obj, ok := v.(map[string]any)
 	if !ok {
 		return nil, errAt("", "policy must be a JSON object, not %s", jsonKind(v))
 	}
 	p := &Policy{}
-	for _, k := range sortedKeys(obj) {
+	var kb [8]string
+	for _, k := range appendSortedKeys(kb[:0], obj) {
 		val := obj[k]
 		switch k {
 		case "Version":
@@ -81,7 +101,7 @@ func FromJSON(v any) (*Policy, error) {
 	withVars := p.Version == Version2012
 	switch st := raw.(type) {
 	case map[string]any:
-		s, err := parseStatement(st, "Statement", 0, withVars)
+		s, err := parseStatement(st, jsonPath{stmt: -1}, 0, withVars)
 		if err != nil {
 			return nil, err
 		}
@@ -89,12 +109,11 @@ func FromJSON(v any) (*Policy, error) {
 	case []any:
 		p.Statements = make([]Statement, 0, len(st))
 		for i, e := range st {
-			path := index("Statement", i)
 			m, ok := e.(map[string]any)
 			if !ok {
-				return nil, errAt(path, "statement must be an object, not %s", jsonKind(e))
+				return nil, errAt(index("Statement", i), "statement must be an object, not %s", jsonKind(e))
 			}
-			s, err := parseStatement(m, path, i, withVars)
+			s, err := parseStatement(m, jsonPath{stmt: i}, i, withVars)
 			if err != nil {
 				return nil, err
 			}
@@ -106,23 +125,25 @@ func FromJSON(v any) (*Policy, error) {
 	return p, nil
 }
 
-func parseStatement(m map[string]any, path string, idx int, withVars bool) (Statement, error) {
+func parseStatement(m map[string]any, path jsonPath, idx int, withVars bool) (Statement, error) {
 	s := Statement{Index: idx}
 	var haveEffect, haveAction bool
-	for _, k := range sortedKeys(m) {
+	var kb [16]string
+	var lb [8]string
+	for _, k := range appendSortedKeys(kb[:0], m) {
 		v := m[k]
-		fp := field(path, k)
+		fp := path.key(k)
 		switch k {
 		case "Sid":
 			str, ok := v.(string)
 			if !ok {
-				return s, errAt(fp, "must be a string, not %s", jsonKind(v))
+				return s, errAt(fp.String(), "must be a string, not %s", jsonKind(v))
 			}
 			s.Sid = str
 		case "Effect":
 			str, ok := v.(string)
 			if !ok {
-				return s, errAt(fp, "must be a string, not %s", jsonKind(v))
+				return s, errAt(fp.String(), "must be a string, not %s", jsonKind(v))
 			}
 			switch str {
 			case "Allow":
@@ -130,12 +151,12 @@ func parseStatement(m map[string]any, path string, idx int, withVars bool) (Stat
 			case "Deny":
 				s.Effect = Deny
 			default:
-				return s, errAt(fp, "must be \"Allow\" or \"Deny\", not %s", quote(str))
+				return s, errAt(fp.String(), "must be \"Allow\" or \"Deny\", not %s", quote(str))
 			}
 			haveEffect = true
 		case "Principal", "NotPrincipal":
 			if s.Principal != nil {
-				return s, errAt(fp, "a statement cannot have both Principal and NotPrincipal")
+				return s, errAt(fp.String(), "a statement cannot have both Principal and NotPrincipal")
 			}
 			pr, err := parsePrincipals(v, fp)
 			if err != nil {
@@ -144,18 +165,19 @@ func parseStatement(m map[string]any, path string, idx int, withVars bool) (Stat
 			s.Principal, s.NotPrincipal = pr, k == "NotPrincipal"
 		case "Action", "NotAction":
 			if haveAction {
-				return s, errAt(fp, "a statement cannot have both Action and NotAction")
+				return s, errAt(fp.String(), "a statement cannot have both Action and NotAction")
 			}
-			list, err := stringList(v, fp)
+			list, err := stringList(lb[:0], v, fp)
 			if err != nil {
 				return s, err
 			}
 			if len(list) == 0 {
-				return s, errAt(fp, "must not be empty")
+				return s, errAt(fp.String(), "must not be empty")
 			}
 			s.Actions = make([]Action, len(list))
+			slab := newTokenSlab(actionBound(list))
 			for i, a := range list {
-				act, err := compileAction(a)
+				act, err := compileAction(a, &slab)
 				if err != nil {
 					return s, errAt(elemPath(fp, v, i), "%v", err)
 				}
@@ -164,18 +186,20 @@ func parseStatement(m map[string]any, path string, idx int, withVars bool) (Stat
 			s.NotAction, haveAction = k == "NotAction", true
 		case "Resource", "NotResource":
 			if s.HasResource {
-				return s, errAt(fp, "a statement cannot have both Resource and NotResource")
+				return s, errAt(fp.String(), "a statement cannot have both Resource and NotResource")
 			}
-			list, err := stringList(v, fp)
+			list, err := stringList(lb[:0], v, fp)
 			if err != nil {
 				return s, err
 			}
 			if len(list) == 0 {
-				return s, errAt(fp, "must not be empty")
+				return s, errAt(fp.String(), "must not be empty")
 			}
 			s.Resources = make([]Resource, len(list))
+			ntoks, nsegs := resourceBounds(list)
+			slab, segs := newTokenSlab(ntoks), make([]Pattern, nsegs)
 			for i, r := range list {
-				res, err := compileResource(r, withVars)
+				res, err := compileResourceIn(r, withVars, &slab, &segs)
 				if err != nil {
 					return s, errAt(elemPath(fp, v, i), "%v", err)
 				}
@@ -189,39 +213,41 @@ func parseStatement(m map[string]any, path string, idx int, withVars bool) (Stat
 			}
 			s.Conditions = conds
 		default:
-			return s, errAt(fp, "unknown statement element %s", quote(k))
+			return s, errAt(fp.String(), "unknown statement element %s", quote(k))
 		}
 	}
 	if !haveEffect {
-		return s, errAt(field(path, "Effect"), "missing")
+		return s, errAt(path.key("Effect").String(), "missing")
 	}
 	if !haveAction {
-		return s, errAt(field(path, "Action"), "missing (a statement needs Action or NotAction)")
+		return s, errAt(path.key("Action").String(), "missing (a statement needs Action or NotAction)")
 	}
 	return s, nil
 }
 
 // elemPath is the path of the i-th value of an element that may be a string or an array.
-func elemPath(path string, v any, i int) string {
+func elemPath(path jsonPath, v any, i int) string {
 	if _, ok := v.([]any); ok {
-		return index(path, i)
+		return index(path.String(), i)
 	}
-	return path
+	return path.String()
 }
 
-func parsePrincipals(v any, path string) (*Principals, error) {
+func parsePrincipals(v any, path jsonPath) (*Principals, error) {
 	switch t := v.(type) {
 	case string:
 		if t != "*" {
-			return nil, errAt(path, "must be \"*\" or an object such as {\"AWS\": ...}, not the string %s", quote(t))
+			return nil, errAt(path.String(), "must be \"*\" or an object such as {\"AWS\": ...}, not the string %s", quote(t))
 		}
 		return &Principals{Any: true}, nil
 	case map[string]any:
 		p := &Principals{}
-		for _, k := range sortedKeys(t) {
+		var kb [8]string
+		var lb [8]string
+		for _, k := range appendSortedKeys(kb[:0], t) {
 			val := t[k]
-			fp := field(path, k)
-			list, err := stringList(val, fp)
+			fp := path.key(k)
+			list, err := stringList(lb[:0], val, fp)
 			if err != nil {
 				return nil, err
 			}
@@ -245,46 +271,74 @@ func parsePrincipals(v any, path string) (*Principals, error) {
 			case "CanonicalUser":
 				p.CanonicalUser = append(p.CanonicalUser, list...)
 			default:
-				return nil, errAt(fp, "unknown principal type %s (want AWS, Service, Federated or CanonicalUser)", quote(k))
+				return nil, errAt(fp.String(), "unknown principal type %s (want AWS, Service, Federated or CanonicalUser)", quote(k))
 			}
 		}
 		if len(t) == 0 {
-			return nil, errAt(path, "must not be empty")
+			return nil, errAt(path.String(), "must not be empty")
 		}
 		return p, nil
 	default:
-		return nil, errAt(path, "must be \"*\" or an object, not %s", jsonKind(v))
+		return nil, errAt(path.String(), "must be \"*\" or an object, not %s", jsonKind(v))
 	}
 }
 
-// stringList reads a string or an array of strings.
-func stringList(v any, path string) ([]string, error) {
+// stringList reads a string or an array of strings, appended to dst.
+func stringList(dst []string, v any, path jsonPath) ([]string, error) {
 	switch t := v.(type) {
 	case string:
-		return []string{t}, nil
+		return append(dst, t), nil
 	case []any:
-		out := make([]string, len(t))
+		if cap(dst)-len(dst) < len(t) {
+			dst = append(make([]string, 0, len(dst)+len(t)), dst...)
+		}
 		for i, e := range t {
 			s, ok := e.(string)
 			if !ok {
-				return nil, errAt(index(path, i), "must be a string, not %s", jsonKind(e))
+				return nil, errAt(index(path.String(), i), "must be a string, not %s", jsonKind(e))
 			}
-			out[i] = s
+			dst = append(dst, s)
 		}
-		return out, nil
+		return dst, nil
 	default:
-		return nil, errAt(path, "must be a string or an array of strings, not %s", jsonKind(v))
+		return nil, errAt(path.String(), "must be a string or an array of strings, not %s", jsonKind(v))
 	}
 }
 
-func compileAction(s string) (Action, error) {
+// actionBound is at most how many tokens the patterns of actions have.
+func actionBound(actions []string) int {
+	n := 0
+	for _, s := range actions {
+		n += tokenBound(s)
+	}
+	return n
+}
+
+// resourceBounds is at most how many tokens and ARN segments the patterns
+// of resources have.
+func resourceBounds(resources []string) (toks, segs int) {
+	for _, s := range resources {
+		switch {
+		case s == "*":
+		case strings.HasPrefix(s, "arn:"):
+			// Each of at most six segments adds a literal token.
+			toks += tokenBound(s) + 5
+			segs += 6
+		default:
+			toks += tokenBound(s)
+		}
+	}
+	return toks, segs
+}
+
+func compileAction(s string, slab *tokenSlab) (Action, error) {
 	if s == "" {
 		return Action{}, &valueError{msg: "empty action"}
 	}
 	if s != "*" && !strings.Contains(s, ":") {
 		return Action{}, &valueError{msg: "action " + quote(s) + " must be \"*\" or \"service:Action\""}
 	}
-	p, err := CompilePattern(strings.ToLower(s), false)
+	p, err := compilePattern(strings.ToLower(s), false, slab.take(s))
 	if err != nil {
 		return Action{}, err
 	}
@@ -292,6 +346,12 @@ func compileAction(s string) (Action, error) {
 }
 
 func compileResource(s string, withVars bool) (Resource, error) {
+	return compileResourceIn(s, withVars, nil, nil)
+}
+
+// compileResourceIn is compileResource with the patterns' tokens taken from
+// slab and the ARN segments from the front of segs, when they are not nil.
+func compileResourceIn(s string, withVars bool, slab *tokenSlab, segs *[]Pattern) (Resource, error) {
 	if s == "" {
 		return Resource{}, &valueError{msg: "empty resource"}
 	}
@@ -301,11 +361,17 @@ func compileResource(s string, withVars bool) (Resource, error) {
 		return r, nil
 	}
 	if strings.HasPrefix(s, "arn:") {
-		parts := splitARNPattern(s)
+		var pb [6]string
+		parts := splitARNPattern(pb[:0], s)
 		r.arn = true
-		r.segs = make([]Pattern, len(parts))
+		if segs != nil && len(*segs) >= len(parts) {
+			r.segs = (*segs)[:len(parts):len(parts)]
+			*segs = (*segs)[len(parts):]
+		} else {
+			r.segs = make([]Pattern, len(parts))
+		}
 		for i, part := range parts {
-			p, err := CompilePattern(part, withVars)
+			p, err := compilePattern(part, withVars, slab.take(part))
 			if err != nil {
 				return Resource{}, err
 			}
@@ -313,7 +379,7 @@ func compileResource(s string, withVars bool) (Resource, error) {
 		}
 		return r, nil
 	}
-	p, err := CompilePattern(s, withVars)
+	p, err := compilePattern(s, withVars, slab.take(s))
 	if err != nil {
 		return Resource{}, err
 	}
@@ -341,9 +407,10 @@ func jsonKind(v any) string {
 }
 
 // splitARNPattern splits an ARN pattern into at most six colon-separated
-// segments, ignoring colons inside policy variables (`${aws:username}`).
-func splitARNPattern(s string) []string {
-	parts := make([]string, 0, 6)
+// segments, ignoring colons inside policy variables (`${aws:username}`),
+// appended to parts.
+func splitARNPattern(parts []string, s string) []string {
+	parts = parts[:0]
 	start, depth := 0, 0
 	for i := 0; i < len(s) && len(parts) < 5; i++ {
 		switch {
@@ -360,12 +427,13 @@ func splitARNPattern(s string) []string {
 	return append(parts, s[start:])
 }
 
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
+// appendSortedKeys appends the keys of m to keys, in order.
+func appendSortedKeys(keys []string, m map[string]any) []string {
+	start := len(keys)
 	for k := range m {
 		keys = append(keys, k)
 	}
-	slices.Sort(keys)
+	slices.Sort(keys[start:])
 	return keys
 }
 

@@ -11,13 +11,14 @@ import (
 // Whether `*` and `?` act as wildcards is decided when matching: StringLike and
 // the Resource element treat them as wildcards, StringEquals as plain text.
 type Pattern struct {
-	raw    string
-	toks   []token
-	nvars  int
+	raw   string
+	toks  []token
+	fixed string // the literal part of shapePrefix / shapeSuffix
+	// The small fields last, in 64 bytes: a policy holds many patterns.
+	nvars  int32
 	simple bool // one literal token, no variables, no wildcards
 	// shape is a fast path for the commonest wildcard patterns.
 	shape shape
-	fixed string // the literal part of shapePrefix / shapeSuffix
 }
 
 type shape uint8
@@ -39,24 +40,74 @@ const (
 )
 
 type token struct {
+	lit  string // tokLit: the text; tokVar: the default, if hasDef
+	key  string // tokVar: lower-case context key
+	name string // tokVar: key as written
+	// The small fields last, in 56 bytes: patterns hold many tokens.
+	vidx   int32 // tokVar: index among the pattern's variables
 	kind   tokKind
-	lit    string // tokLit: the text; tokVar: the default, if hasDef
-	key    string // tokVar: lower-case context key
-	name   string // tokVar: key as written
 	hasDef bool
-	vidx   int // tokVar: index among the pattern's variables
 }
 
 // CompilePattern compiles s. withVars says whether `${…}` is a policy variable
 // (policies of Version 2012-10-17) or literal text (older versions).
 func CompilePattern(s string, withVars bool) (Pattern, error) {
-	p := Pattern{raw: s}
-	var lit strings.Builder
+	return compilePattern(s, withVars, nil)
+}
+
+// tokenBound is at most how many tokens the pattern of s has.
+func tokenBound(s string) int {
+	n := 1
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '*', '?', '$':
+			n += 2
+		}
+	}
+	return n
+}
+
+// tokenSlab hands out the token slices of an element's patterns from one
+// allocation.
+type tokenSlab []token
+
+func newTokenSlab(n int) tokenSlab { return make(tokenSlab, n) }
+
+// take returns an empty slice with room for the tokens of s.
+func (t *tokenSlab) take(s string) []token {
+	n := tokenBound(s)
+	if t == nil || len(*t) < n {
+		return make([]token, 0, n)
+	}
+	toks := (*t)[:0:n]
+	*t = (*t)[n:]
+	return toks
+}
+
+// compilePattern is CompilePattern with the tokens appended to toks, which
+// has room for them (or is nil).
+func compilePattern(s string, withVars bool, toks []token) (Pattern, error) {
+	p := Pattern{raw: s, toks: toks}
+	if p.toks == nil {
+		p.toks = make([]token, 0, tokenBound(s))
+	}
+	// The pending literal text is s[from:to], a substring of s, until an
+	// escape such as ${*} joins other text to it: then it is in lit.
+	var (
+		lit      strings.Builder
+		inLit    bool
+		from, to int
+	)
 	flush := func() {
-		if lit.Len() > 0 {
+		switch {
+		case inLit:
 			p.toks = append(p.toks, token{kind: tokLit, lit: lit.String()})
 			lit.Reset()
+			inLit = false
+		case to > from:
+			p.toks = append(p.toks, token{kind: tokLit, lit: s[from:to]})
 		}
+		from, to = 0, 0
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -74,9 +125,13 @@ func CompilePattern(s string, withVars bool) (Pattern, error) {
 			}
 			body := s[i+2 : i+2+end]
 			i += 2 + end
-			switch strings.TrimSpace(body) {
+			switch esc := strings.TrimSpace(body); esc {
 			case "*", "?", "$":
-				lit.WriteString(strings.TrimSpace(body))
+				if !inLit {
+					lit.WriteString(s[from:to])
+					inLit = true
+				}
+				lit.WriteString(esc)
 				continue
 			}
 			tok, err := parseVariable(body)
@@ -88,14 +143,21 @@ func CompilePattern(s string, withVars bool) (Pattern, error) {
 			p.toks = append(p.toks, tok)
 			p.nvars++
 		default:
-			lit.WriteByte(c)
+			switch {
+			case inLit:
+				lit.WriteByte(c)
+			case to > from:
+				to = i + 1
+			default:
+				from, to = i, i+1
+			}
 		}
 	}
 	flush()
 	p.simple = len(p.toks) == 1 && p.toks[0].kind == tokLit
 	if len(p.toks) == 0 {
 		p.simple = true
-		p.toks = []token{{kind: tokLit}}
+		p.toks = append(p.toks, token{kind: tokLit})
 	}
 	switch {
 	case len(p.toks) == 1 && p.toks[0].kind == tokStar:
