@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/keyhound/keyhound/graph/snapshot"
 	"github.com/keyhound/keyhound/internal/atomicfile"
@@ -92,6 +93,9 @@ type Result struct {
 	// Warning is a cache that could not be written (or its directory
 	// made): the snapshot loaded all the same.
 	Warning error
+	// Pruned counts the other cache files removed after this one was
+	// written (prune.go: unused for KeepFor, or beyond KeepMax).
+	Pruned int
 }
 
 // Load reads the snapshot file path and returns it with its load errors,
@@ -137,6 +141,7 @@ func Load(ctx context.Context, path string, o Options) (*snapshot.Snapshot, []sn
 		})
 		if err == nil {
 			res.Status = Hit
+			touch(res.Path, time.Now())
 			return s, errs, res, nil
 		}
 		if ctx.Err() != nil {
@@ -153,6 +158,8 @@ func Load(ctx context.Context, path string, o Options) (*snapshot.Snapshot, []sn
 	report(Progress{Stage: StageWritingCache})
 	if err := writeCache(res.Path, s, errs, id); err != nil {
 		res.Warning = err
+	} else {
+		res.Pruned = prune(dir, res.Path, time.Now())
 	}
 	return s, errs, res, nil
 }

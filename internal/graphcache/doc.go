@@ -73,5 +73,12 @@
 //
 // A cache that cannot be written (a read-only or full disk) is a warning
 // in Result, never an error; a snapshot that does not load writes none.
-// Old cache files are not removed (stage 1).
+//
+// # Retention
+//
+// Reading a cache file marks it used (its modification time). Writing one
+// removes the directory's other cache files not used for KeepFor (14
+// days), then the least recently used beyond KeepMax (16 in all), and
+// temporary files of writes that died; only names the cache writes are
+// touched (prune.go).
 package graphcache
