@@ -121,13 +121,20 @@ func (s *search) paths() []Path {
 	if len(steps) >= 64 && runtime.GOMAXPROCS(0) > 1 {
 		workers = 2
 	}
+	decs := []*graph.Decider{s.decider()}
+	if workers > 1 {
+		if s.bufs.dec2 == nil {
+			s.bufs.dec2 = s.g.Decider()
+		}
+		decs = append(decs, s.bufs.dec2)
+	}
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := w; i < len(steps); i += workers {
-				s.explain(steps[i])
+				s.explain(steps[i], decs[w])
 			}
 		}()
 	}
@@ -142,10 +149,10 @@ func (s *search) paths() []Path {
 	return out
 }
 
-// explain fills a step's reasons and conditions from its requests.
-// A step on anything but the key reads the same for every key: its
-// explanation is kept for the Searcher's other searches.
-func (s *search) explain(st *Step) {
+// explain fills a step's reasons and conditions from its requests,
+// evaluated with d. A step on anything but the key reads the same for
+// every key: its explanation is kept for the Searcher's other searches.
+func (s *search) explain(st *Step, d *graph.Decider) {
 	for i, q := range st.queries {
 		var k string
 		if q.Resource != s.key.ARN {
@@ -159,7 +166,7 @@ func (s *search) explain(st *Step) {
 				continue
 			}
 		}
-		a, err := ask(s.g, q)
+		a, err := d.Decide(q)
 		if err != nil {
 			continue
 		}
@@ -182,15 +189,25 @@ type explanation struct {
 }
 
 // explanationOf is what explains an answer: the statements and grants
-// that allow it (or may), SCPs and RCPs aside, and its conditions.
+// that allow it (or may), SCPs and RCPs aside, and its conditions. They
+// are copied: a Decider's decision is overwritten by its next.
 func explanationOf(a *eval.Decision) explanation {
 	var e explanation
 	for _, r := range a.Reasons {
 		if (r.Outcome == eval.OutcomeAllows || r.Outcome == eval.OutcomeConditional) && r.Layer != eval.LayerSCP && r.Layer != eval.LayerRCP {
+			if len(r.Conditions) > 0 {
+				cs := slices.Clone(r.Conditions)
+				for i := range cs {
+					cs[i].Context, cs[i].NotIn = slices.Clone(cs[i].Context), slices.Clone(cs[i].NotIn)
+				}
+				r.Conditions = cs
+			}
 			e.reasons = append(e.reasons, r)
 		}
 	}
-	e.conditions = a.Conditions
+	if len(a.Conditions) > 0 {
+		e.conditions = slices.Clone(a.Conditions)
+	}
 	return e
 }
 

@@ -110,6 +110,9 @@ type buffers struct {
 	whoPs                     []*graph.Principal
 	whoIdx                    []int32
 	pending                   []directSeed
+	// dec evaluates the search's requests (decider); dec2, explain's
+	// second goroutine's.
+	dec, dec2 *graph.Decider
 }
 
 // release gives the search's buffers to the Searcher's next search; the
@@ -277,7 +280,7 @@ func (s *search) can(q graph.Query, tag string) eval.Verdict {
 	}
 	q.ChainDepth = -1
 	v := eval.Deny
-	if d, err := ask(s.g, q); err == nil {
+	if d, err := s.decider().Decide(q); err == nil {
 		v = d.Verdict
 	}
 	s.memo[k] = v
@@ -300,7 +303,7 @@ func (s *search) keyStep(p string, w *graph.WhatIf, tag string) Step {
 		return step(p, s.action, "", s.key.ARN, v, q)
 	}
 	q.ChainDepth = -1
-	d, err := ask(s.g, q)
+	d, err := s.decider().Decide(q)
 	v := eval.Deny
 	if err == nil {
 		v = d.Verdict
@@ -316,24 +319,14 @@ func (s *search) keyStep(p string, w *graph.WhatIf, tag string) Step {
 	return st
 }
 
-// ask evaluates q: through graph.Can, but a call on a resource the caller
-// creates, or on an existing one whose identity side alone is asked
-// (WhatIf.NewResource: an existing function, expandFunction), is the
-// request the graph builds for it, evaluated as it is — graph.Can would
-// read an existing resource's ARN as a question about the data under it.
-func ask(g *graph.Graph, q graph.Query) (*eval.Decision, error) {
-	if q.WhatIf == nil || !q.WhatIf.NewResource {
-		a, err := g.Can(q)
-		if err != nil {
-			return nil, err
-		}
-		return &eval.Decision{Verdict: a.Decision, Reasons: a.Reasons, Conditions: a.Conditions}, nil
+// decider is the search's graph.Decider (its evaluations reuse one
+// request and decision): kept with its buffers for the Searcher's next
+// search.
+func (s *search) decider() *graph.Decider {
+	if s.bufs.dec == nil {
+		s.bufs.dec = s.g.Decider()
 	}
-	r, _, err := g.Request(q)
-	if err != nil {
-		return nil, err
-	}
-	return eval.Evaluate(r)
+	return s.bufs.dec
 }
 
 // step is a step evaluated as q.
