@@ -69,10 +69,11 @@ func Paths(g *graph.Graph, keyARN string, opts Options) ([]Path, error) {
 	// Who-can's answer and the Searcher's preparation do not depend on
 	// each other: they are computed side by side.
 	var who []graph.Who
+	var whoPs []*graph.Principal
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		who, _ = g.WhoCan(cmp.Or(opts.Action, "kms:Decrypt"), keyARN, "", cmp.Or(opts.Depth, DefaultDepth))
+		who, whoPs, _ = g.WhoCanPrincipals(cmp.Or(opts.Action, "kms:Decrypt"), keyARN, "", cmp.Or(opts.Depth, DefaultDepth))
 	}()
 	sr := newSearcher(g, opts)
 	<-done
@@ -80,7 +81,7 @@ func Paths(g *graph.Graph, keyARN string, opts Options) ([]Path, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.who, s.alone = who, true
+	s.who, s.whoOf, s.alone = who, whoPs, true
 	s.run()
 	defer s.release()
 	return s.paths(), nil

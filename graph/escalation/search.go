@@ -88,8 +88,10 @@ type search struct {
 	// trusted caches keyTrusts by account (keyside.go).
 	trusted map[string]bool
 	// who, when set, is who-can's answer for the action on the key, given
-	// by a caller that has it (export).
-	who []graph.Who
+	// by a caller that has it (export); whoOf, when set, its answers'
+	// principals (graph.WhoCanPrincipals).
+	who   []graph.Who
+	whoOf []*graph.Principal
 	// widen is the identity policy a widening adds: the action on the key.
 	widen eval.NamedPolicy
 	// partition is the key's ARN's.
@@ -345,12 +347,15 @@ func (s *search) keyQuery(p string, w *graph.WhatIf) graph.Query {
 // seedDirect starts from who-can: its principals need no escalation, and
 // those that can act on the key themselves are where paths end.
 func (s *search) seedDirect() {
-	who := s.who
+	who, whoOf := s.who, s.whoOf
 	if who == nil {
 		var err error
-		if who, err = s.g.WhoCan(s.action, s.key.ARN, "", s.depth); err != nil {
+		if who, whoOf, err = s.g.WhoCanPrincipals(s.action, s.key.ARN, "", s.depth); err != nil {
 			return
 		}
+	}
+	if len(whoOf) != len(who) {
+		whoOf = nil
 	}
 	s.pending = slices.Grow(s.pending[:0], len(who))
 	s.whoPs = slices.Grow(s.whoPs[:0], len(who))
@@ -359,9 +364,14 @@ func (s *search) seedDirect() {
 	for i, w := range who {
 		// Only principals of the snapshot are ever asked about: accounts
 		// outside it and the public are left out.
-		p := s.g.Principal(w.Principal)
+		var p *graph.Principal
+		if whoOf != nil {
+			p = whoOf[i]
+		}
 		if p == nil {
-			continue
+			if p = s.g.Principal(w.Principal); p == nil {
+				continue
+			}
 		}
 		s.excluded.add(p)
 		s.whoPs = append(s.whoPs, p)
