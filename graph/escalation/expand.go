@@ -125,9 +125,10 @@ func (s *search) creators(k Kind, account string) []*graph.Principal {
 	}
 	if candidates := s.capableIn(k.Actions[1], account); len(candidates) > 0 {
 		res := s.computeResource(k, account)
+		calls := slices.Concat(k.Actions[:1], k.Actions[2:])
 		for _, x := range candidates {
 			ok := true
-			for _, a := range slices.Concat(k.Actions[:1], k.Actions[2:]) {
+			for _, a := range calls {
 				ok = ok && mayAllow(x, a, res)
 			}
 			if ok {
@@ -363,7 +364,7 @@ func mayAllow(p *graph.Principal, action, res string) bool {
 	if len(p.Issues) > 0 {
 		return true
 	}
-	action = strings.ToLower(action)
+	action = lowerAction(action)
 	for _, np := range p.Policies {
 		for i := range np.Policy.Statements {
 			st := &np.Policy.Statements[i]
@@ -373,4 +374,25 @@ func mayAllow(p *graph.Principal, action, res string) bool {
 		}
 	}
 	return false
+}
+
+// lowered are the table's actions in lower case, as statements match
+// them: mayAllow asks about them for most states the search expands.
+var lowered = func() map[string]string {
+	out := map[string]string{}
+	for _, k := range kinds {
+		for _, a := range k.Actions {
+			out[a] = strings.ToLower(a)
+		}
+	}
+	return out
+}()
+
+// lowerAction is strings.ToLower(action), without allocating for the
+// table's actions.
+func lowerAction(action string) string {
+	if l, ok := lowered[action]; ok {
+		return l
+	}
+	return strings.ToLower(action)
 }

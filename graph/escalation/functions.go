@@ -44,7 +44,7 @@ func functionsOf(account string, regions map[string]*snapshot.Region, out map[st
 func (s *search) expandFunction(n *node, k Kind) {
 	y := n.st.p
 	fns := s.functions[y.ARN]
-	if y.Kind != arn.KindRole || len(fns) == 0 || !trustMayName(y, "lambda.amazonaws.com") {
+	if y.Kind != arn.KindRole || len(fns) == 0 || !s.trustMayName(y, "lambda.amazonaws.com") {
 		return
 	}
 	trusted := eval.Verdict(0)
@@ -99,7 +99,7 @@ func (sr *Searcher) functionRoles(p *graph.Principal, k Kind) []*graph.Principal
 func (sr *Searcher) enteredByFunctions(k Kind, only *pset, set map[*graph.Principal]bool) {
 	for role, fns := range sr.functions {
 		y := sr.g.Principal(role)
-		if y == nil || set[y] || only != nil && !only.has(y) || !trustMayName(y, "lambda.amazonaws.com") {
+		if y == nil || set[y] || only != nil && !only.has(y) || !sr.trustMayName(y, "lambda.amazonaws.com") {
 			continue
 		}
 	callers:

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/arn"
@@ -113,9 +114,14 @@ type buffers struct {
 	whoIdx                    []int32
 	pending                   []directSeed
 	// dec evaluates the search's requests (decider); dec2, explain's
-	// second goroutine's.
+	// second goroutine's; both of graph g.
 	dec, dec2 *graph.Decider
+	g         *graph.Graph
 }
+
+// bufferPool keeps searches' buffers for the next search, of any
+// Searcher: Paths makes a Searcher per call.
+var bufferPool sync.Pool
 
 // release gives the search's buffers to the Searcher's next search; the
 // search is not to be used again.
@@ -130,7 +136,7 @@ func (s *search) release() {
 	if s.pending != nil {
 		b.pending = s.pending[:0]
 	}
-	s.pool.Put(b)
+	bufferPool.Put(b)
 }
 
 func (sr *Searcher) newSearch(keyARN string) (*search, error) {
@@ -138,9 +144,12 @@ func (sr *Searcher) newSearch(keyARN string) (*search, error) {
 	if key == nil {
 		return nil, fmt.Errorf("key %s is not in the snapshot", keyARN)
 	}
-	b, _ := sr.pool.Get().(*buffers)
+	b, _ := bufferPool.Get().(*buffers)
 	if b == nil {
 		b = &buffers{}
+	}
+	if b.g != sr.g {
+		b.g, b.dec, b.dec2 = sr.g, nil, nil
 	}
 	n := len(sr.g.Principals())
 	b.excluded.reset(n)

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/arn"
@@ -53,12 +54,9 @@ type Searcher struct {
 	enteredList  []*graph.Principal
 	enteredSet   map[*graph.Principal]bool
 	enteredReady bool
-	// trustMasks are, for a Searcher that serves many keys, the roles'
-	// trustMask in accounts where some principal may pass a role.
-	trustMasks map[*graph.Principal]uint16
-
-	// pool keeps searches' buffers for the next (search.release).
-	pool sync.Pool
+	// trustMasks are the principals' trustMask, by graph.Principal.Seq,
+	// each read once (trustOf): with the mask's bits, trustRead.
+	trustMasks []atomic.Uint32
 
 	// mu guards what searches fill in as they go.
 	mu         sync.Mutex
@@ -79,8 +77,8 @@ func newSearcher(g *graph.Graph, opts Options) *Searcher {
 	sr := &Searcher{
 		g: g, action: cmp.Or(opts.Action, "kms:Decrypt"), depth: cmp.Or(opts.Depth, DefaultDepth),
 		groups: map[string][]string{}, accountGroups: map[string][]*group{}, profiles: map[string]bool{}, versions: map[string][]*version{},
-		functions: map[string][]function{},
-		capable:   map[string]map[string][]*graph.Principal{}, reached: map[*graph.Principal][]*graph.Principal{},
+		functions: map[string][]function{}, trustMasks: make([]atomic.Uint32, len(g.Principals())+1),
+		capable: map[string]map[string][]*graph.Principal{}, reached: map[*graph.Principal][]*graph.Principal{},
 		reachSet: map[*graph.Principal]map[*graph.Principal]bool{}, writers: map[*graph.Principal][]*graph.Principal{},
 		avail: map[*graph.Principal]mods{}, succ: map[*graph.Principal][]*graph.Principal{},
 		oneHop: map[*graph.Principal][]graph.Assumable{}, trusts: map[string]*policy.Policy{},
@@ -133,14 +131,6 @@ func newSearcher(g *graph.Graph, opts Options) *Searcher {
 // principals a step other than an assumption may enter, once (a single
 // search lists only who-can's, entryChains).
 func (sr *Searcher) prepareEntered() *Searcher {
-	sr.trustMasks = map[*graph.Principal]uint16{}
-	for account := range sr.capableBy("iam:PassRole") {
-		for _, y := range sr.g.PrincipalsOf(account) {
-			if y.Kind == arn.KindRole {
-				sr.trustMasks[y] = trustMask(y)
-			}
-		}
-	}
 	sr.enteredList = sr.enteredPrincipals(nil, nil)
 	sr.enteredSet = make(map[*graph.Principal]bool, len(sr.enteredList))
 	for _, p := range sr.enteredList {
@@ -150,12 +140,30 @@ func (sr *Searcher) prepareEntered() *Searcher {
 	return sr
 }
 
-// trustOf is trustMask(y), read once for a Searcher that serves many keys.
+// trustOf is trustMask(y), read once per principal (the Searcher's
+// searches may run on many goroutines: reading it twice does no harm).
 func (sr *Searcher) trustOf(y *graph.Principal) uint16 {
-	if m, ok := sr.trustMasks[y]; ok {
-		return m
+	q := y.Seq()
+	if q <= 0 || q >= len(sr.trustMasks) {
+		return trustMask(y)
 	}
-	return trustMask(y)
+	if v := sr.trustMasks[q].Load(); v&trustRead != 0 {
+		return uint16(v) //nolint:gosec // G115: the mask's 16 bits
+	}
+	m := trustMask(y)
+	sr.trustMasks[q].Store(uint32(m) | trustRead)
+	return m
+}
+
+// trustRead marks a trustMasks entry as read.
+const trustRead = 1 << 16
+
+// trustMayName is trustMayName(y, service), y's trust policy read once.
+func (sr *Searcher) trustMayName(y *graph.Principal, service string) bool {
+	if b := serviceBit(service); b != 0 {
+		return sr.trustOf(y)&b != 0
+	}
+	return trustMayName(y, service)
 }
 
 // Paths is Paths(g, keyARN, opts) for the searcher's graph and options.
