@@ -80,7 +80,7 @@ func (s *search) expandCredentials(n *node, k Kind) {
 		}
 		q := graph.Query{Principal: x.ARN, Action: k.Actions[0], Resource: y.ARN}
 		if v := s.can(q, ""); v != eval.Deny {
-			s.link(n, x, n.st.goal, step(x.ARN, k.Actions[0], k.Name, y.ARN, v, q))
+			s.link(n, x, n.st.goal, s.withExplanations(step(x.ARN, k.Actions[0], k.Name, y.ARN, v, q), ""))
 		}
 	}
 }
@@ -158,14 +158,12 @@ func (s *search) passStep(x, y *graph.Principal, k Kind) (Step, eval.Verdict) {
 		qs = append(qs, graph.Query{Principal: x.ARN, Action: a, Resource: res, WhatIf: &graph.WhatIf{NewResource: true}})
 	}
 	v := eval.Allow
+	tags := make([]string, len(qs))
+	tags[1] = k.Service
 	for i, q := range qs {
-		tag := ""
-		if i == 1 {
-			tag = k.Service
-		}
-		v = v.And(s.can(q, tag))
+		v = v.And(s.can(q, tags[i]))
 	}
-	return step(x.ARN, strings.Join(k.Actions, "+"), k.Name, y.ARN, v, qs...), v
+	return s.withExplanations(step(x.ARN, strings.Join(k.Actions, "+"), k.Name, y.ARN, v, qs...), tags...), v
 }
 
 // trustMayName is a cheap, sound filter before asking whether service may
@@ -283,8 +281,8 @@ func (s *search) expandTrust(n *node, k Kind) {
 			continue
 		}
 		s.link(n, x, n.st.goal,
-			step(x.ARN, k.Actions[0], k.Name, y.ARN, v1, q1),
-			step(x.ARN, "sts:AssumeRole", "AssumeRole", y.ARN, v2, q2))
+			s.withExplanations(step(x.ARN, k.Actions[0], k.Name, y.ARN, v1, q1), ""),
+			s.withExplanations(step(x.ARN, "sts:AssumeRole", "AssumeRole", y.ARN, v2, q2), "trust"))
 	}
 }
 
@@ -324,7 +322,7 @@ func (s *search) expandWrite(n *node, k Kind) {
 		}
 		q := graph.Query{Principal: y.ARN, Action: k.Actions[0], Resource: res}
 		if v := s.can(q, ""); v != eval.Deny {
-			st := step(y.ARN, k.Actions[0], k.Name, res, v, q)
+			st := s.withExplanations(step(y.ARN, k.Actions[0], k.Name, res, v, q), "")
 			st.Widens = t.ARN
 			if k.Effect == EffectVersion {
 				st.Version = n.st.goal.version.id

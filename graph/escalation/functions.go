@@ -73,7 +73,8 @@ func (s *search) expandFunction(n *node, k Kind) {
 				v = v.And(s.can(q, "identity"))
 			}
 			if v != eval.Deny {
-				s.link(n, x, n.st.goal, step(x.ARN, strings.Join(k.Actions, "+"), k.Name, fn.arn, v, qs...))
+				st := step(x.ARN, strings.Join(k.Actions, "+"), k.Name, fn.arn, v, qs...)
+				s.link(n, x, n.st.goal, s.withExplanations(st, slices.Repeat([]string{"identity"}, len(qs))...))
 			}
 		}
 	}

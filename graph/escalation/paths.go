@@ -46,8 +46,10 @@ type Step struct {
 	Reasons    []eval.Reason   `json:"reasons,omitempty"`
 	Conditions []eval.Residual `json:"conditions,omitempty"`
 	// queries are the requests the step was evaluated as (two for
-	// compute), asked again for Reasons once the path is chosen.
+	// compute), asked again for Reasons once the path is chosen, unless
+	// expl (by query) has their explanations already.
 	queries []graph.Query
+	expl    []*explanation
 }
 
 // Path is how one principal that cannot use the key now can make itself
@@ -142,7 +144,7 @@ func (s *search) paths() []Path {
 	wg.Wait()
 	for _, st := range copies {
 		f := first[&st.queries[0]]
-		st.Reasons, st.Conditions, st.queries = slices.Clone(f.Reasons), slices.Clone(f.Conditions), nil
+		st.Reasons, st.Conditions, st.queries, st.expl = slices.Clone(f.Reasons), slices.Clone(f.Conditions), nil, nil
 	}
 	slices.SortFunc(out, func(a, b Path) int {
 		return cmp.Or(cmp.Compare(len(a.Steps), len(b.Steps)), cmp.Compare(rank(a.Decision), rank(b.Decision)), cmp.Compare(a.Principal, b.Principal))
@@ -155,6 +157,11 @@ func (s *search) paths() []Path {
 // every key: its explanation is kept for the Searcher's other searches.
 func (s *search) explain(st *Step, d *graph.Decider) {
 	for i, q := range st.queries {
+		if i < len(st.expl) && st.expl[i] != nil {
+			st.Reasons = append(st.Reasons, st.expl[i].reasons...)
+			st.Conditions = append(st.Conditions, st.expl[i].conditions...)
+			continue
+		}
 		var k string
 		if q.Resource != s.key.ARN {
 			k = q.Principal + "\x00" + q.Action + "\x00" + q.Resource + "\x00" + st.Kind + "\x00" + strconv.Itoa(i)
@@ -180,7 +187,7 @@ func (s *search) explain(st *Step, d *graph.Decider) {
 			s.mu.Unlock()
 		}
 	}
-	st.queries = nil
+	st.queries, st.expl = nil, nil
 }
 
 // explanation is what explain keeps of a request's answer.

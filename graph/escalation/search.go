@@ -79,8 +79,9 @@ type search struct {
 	versionWriters map[*graph.Principal][]*graph.Principal
 	// pending are who-can's direct states until addDirect.
 	pending []directSeed
-	// memo holds verdicts already asked, by request.
-	memo map[string]eval.Verdict
+	// memo holds verdicts already asked, by request, with their
+	// explanations.
+	memo map[string]answer
 	// exhaustive turns off the pruning of chain states (tests compare).
 	exhaustive bool
 	// chainAssumers lists, per role, the assumers a chain state links
@@ -158,7 +159,7 @@ func (sr *Searcher) newSearch(keyARN string) (*search, error) {
 	s := &search{
 		Searcher: sr, key: key, bufs: b,
 		excluded: &b.excluded, direct: &b.direct, entered: &b.entered, whoPs: b.whoPs[:0], whoIdx: b.whoIdx[:0], pending: b.pending[:0],
-		best: map[state]*node{}, memo: map[string]eval.Verdict{}, trusted: map[string]bool{}, groupWriters: map[*graph.Principal][]*graph.Principal{},
+		best: map[state]*node{}, memo: map[string]answer{}, trusted: map[string]bool{}, groupWriters: map[*graph.Principal][]*graph.Principal{},
 		versionWriters: map[*graph.Principal][]*graph.Principal{},
 	}
 	s.levels = make([][]*node, s.depth+1)
@@ -274,33 +275,67 @@ func (s *search) stepsOf(n *node) []Step {
 // A request on anything but the key (an IAM write, a role's trust, a new
 // function) does not depend on the key: its answer is kept for every
 // search of the Searcher.
+//
+// Unless DENY, the answer's explanation is kept with it: a step made of
+// q is explained from it (withExplanations), not asked again.
 func (s *search) can(q graph.Query, tag string) eval.Verdict {
-	k := q.Principal + "\x00" + q.Action + "\x00" + q.Resource + "\x00" + tag
-	if v, ok := s.memo[k]; ok {
-		return v
+	return s.canAnswer(q, tag).v
+}
+
+// answer is a verdict of can's and, unless DENY, its explanation.
+type answer struct {
+	v eval.Verdict
+	e *explanation
+}
+
+func (s *search) canAnswer(q graph.Query, tag string) answer {
+	k := memoKey(q, tag)
+	if a, ok := s.memo[k]; ok {
+		return a
 	}
 	shared := q.Resource != s.key.ARN
 	if shared {
 		s.mu.Lock()
-		v, ok := s.sharedMemo[k]
+		a, ok := s.sharedMemo[k]
 		s.mu.Unlock()
 		if ok {
-			s.memo[k] = v
-			return v
+			s.memo[k] = a
+			return a
 		}
 	}
 	q.ChainDepth = -1
-	v := eval.Deny
+	a := answer{v: eval.Deny}
 	if d, err := s.decider().Decide(q); err == nil {
-		v = d.Verdict
+		a.v = d.Verdict
+		if a.v != eval.Deny {
+			e := explanationOf(d)
+			a.e = &e
+		}
 	}
-	s.memo[k] = v
+	s.memo[k] = a
 	if shared {
 		s.mu.Lock()
-		s.sharedMemo[k] = v
+		s.sharedMemo[k] = a
 		s.mu.Unlock()
 	}
-	return v
+	return a
+}
+
+// memoKey is can's key of q asked with tag.
+func memoKey(q graph.Query, tag string) string {
+	return q.Principal + "\x00" + q.Action + "\x00" + q.Resource + "\x00" + tag
+}
+
+// withExplanations gives st, made of requests can asked (with tags, in order),
+// their explanations: explain need not ask them again.
+func (s *search) withExplanations(st Step, tags ...string) Step {
+	st.expl = make([]*explanation, len(st.queries))
+	for i, q := range st.queries {
+		if i < len(tags) {
+			st.expl[i] = s.memo[memoKey(q, tags[i])].e
+		}
+	}
+	return st
 }
 
 // keyStep is the action on the key by p under w, evaluated as can does
@@ -309,9 +344,9 @@ func (s *search) can(q graph.Query, tag string) eval.Verdict {
 // not asked it before.
 func (s *search) keyStep(p string, w *graph.WhatIf, tag string) Step {
 	q := s.keyQuery(p, w)
-	k := q.Principal + "\x00" + q.Action + "\x00" + q.Resource + "\x00" + tag
-	if v, ok := s.memo[k]; ok {
-		return step(p, s.action, "", s.key.ARN, v, q)
+	k := memoKey(q, tag)
+	if a, ok := s.memo[k]; ok {
+		return s.withExplanations(step(p, s.action, "", s.key.ARN, a.v, q), tag)
 	}
 	q.ChainDepth = -1
 	d, err := s.decider().Decide(q)
@@ -319,14 +354,16 @@ func (s *search) keyStep(p string, w *graph.WhatIf, tag string) Step {
 	if err == nil {
 		v = d.Verdict
 	}
-	s.memo[k] = v
 	st := step(p, s.action, "", s.key.ARN, v, q)
+	a := answer{v: v}
 	if v != eval.Deny {
 		e := explanationOf(d)
+		a.e = &e
 		st.Reasons = append(st.Reasons, e.reasons...)
 		st.Conditions = append(st.Conditions, e.conditions...)
 		st.queries = nil
 	}
+	s.memo[k] = a
 	return st
 }
 
@@ -469,7 +506,7 @@ func (s *search) seedKeySteps() {
 			}
 			last := s.keyStep(p.ARN, after, k.Name)
 			end := &node{verdict: last.Decision, steps: []Step{last}}
-			s.link(end, p, goal{}, step(p.ARN, k.Actions[0], k.Name, s.key.ARN, v1, q))
+			s.link(end, p, goal{}, s.withExplanations(step(p.ARN, k.Actions[0], k.Name, s.key.ARN, v1, q), k.Name))
 		}
 	}
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/arn"
-	"github.com/keyhound/keyhound/graph/eval"
 	"github.com/keyhound/keyhound/graph/policy"
 )
 
@@ -62,7 +61,7 @@ type Searcher struct {
 	mu         sync.Mutex
 	oneHop     map[*graph.Principal][]graph.Assumable // assumables' cache
 	trusts     map[string]*policy.Policy              // trust policies a rewrite would put
-	sharedMemo map[string]eval.Verdict                // search.can's answers not about the key
+	sharedMemo map[string]answer                      // search.can's answers not about the key
 	explained  map[string]explanation                 // explain's, likewise
 	creatorsOf map[creatorsKey][]*graph.Principal     // creators'
 }
@@ -82,7 +81,7 @@ func newSearcher(g *graph.Graph, opts Options) *Searcher {
 		reachSet: map[*graph.Principal]map[*graph.Principal]bool{}, writers: map[*graph.Principal][]*graph.Principal{},
 		avail: map[*graph.Principal]mods{}, succ: map[*graph.Principal][]*graph.Principal{},
 		oneHop: map[*graph.Principal][]graph.Assumable{}, trusts: map[string]*policy.Policy{},
-		sharedMemo: map[string]eval.Verdict{}, explained: map[string]explanation{}, creatorsOf: map[creatorsKey][]*graph.Principal{},
+		sharedMemo: map[string]answer{}, explained: map[string]explanation{}, creatorsOf: map[creatorsKey][]*graph.Principal{},
 	}
 	// Every action the search asks Capable about, indexed in one pass.
 	actions := []string{"sts:AssumeRole"}

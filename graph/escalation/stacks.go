@@ -43,7 +43,7 @@ func (s *search) writeViaStack(n *node, k Kind, rest goal, resources []string) {
 				if cv == eval.Deny {
 					continue
 				}
-				write := step(y.ARN, k.Actions[0], k.Name, res, v, q)
+				write := s.withExplanations(step(y.ARN, k.Actions[0], k.Name, res, v, q), "")
 				write.Widens = t.ARN
 				s.link(n, x, rest, create, write)
 			}
