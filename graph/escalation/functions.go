@@ -98,9 +98,9 @@ func (sr *Searcher) functionRoles(p *graph.Principal, k Kind) []*graph.Principal
 // enteredByFunctions adds to set the roles of functions a principal of the
 // function's account may update, on the cheap filter (enteredPrincipals).
 func (sr *Searcher) enteredByFunctions(k Kind, only *pset, set map[*graph.Principal]bool) {
-	for role, fns := range sr.functions {
-		y := sr.g.Principal(role)
-		if y == nil || set[y] || only != nil && !only.has(y) || !sr.trustMayName(y, "lambda.amazonaws.com") {
+	for _, y := range sr.runAs {
+		fns := sr.functions[y.ARN]
+		if only != nil && !only.has(y) || set[y] || !sr.trustMayName(y, "lambda.amazonaws.com") {
 			continue
 		}
 	callers:

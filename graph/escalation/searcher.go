@@ -36,6 +36,8 @@ type Searcher struct {
 	// lambda:UpdateFunctionCode, the Lambda functions by their role's ARN
 	// (functions.go).
 	functions map[string][]function
+	// runAs are the roles of the snapshot those functions run as.
+	runAs []*graph.Principal
 	// capable is graph.CapableByAccount for every action of the table, by
 	// the action as the kinds spell it.
 	capable map[string]map[string][]*graph.Principal
@@ -120,6 +122,11 @@ func newSearcher(g *graph.Graph, opts Options) *Searcher {
 			if len(r.InstanceProfileList) > 0 {
 				sr.profiles[r.Arn] = true
 			}
+		}
+	}
+	for role := range sr.functions {
+		if y := g.Principal(role); y != nil {
+			sr.runAs = append(sr.runAs, y)
 		}
 	}
 	sr.prepareWidenings()
