@@ -42,6 +42,19 @@ const AnyGrantee = "(any grantee)"
 // chainDepth hops, the principals that can assume a role that has access
 // (found through the trust index).
 func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, error) {
+	who, _, err := g.whoCan(action, resource, region, chainDepth, false)
+	return who, err
+}
+
+// WhoCanPrincipals is WhoCan with, for each answer, its principal of the
+// snapshot (nil for an account outside it, the public and AnyGrantee): for
+// a caller that would look each up by ARN (an organization-wide key's
+// answer lists every principal of the organization).
+func (g *Graph) WhoCanPrincipals(action, resource, region string, chainDepth int) ([]Who, []*Principal, error) {
+	return g.whoCan(action, resource, region, chainDepth, true)
+}
+
+func (g *Graph) whoCan(action, resource, region string, chainDepth int, withPrincipals bool) ([]Who, []*Principal, error) {
 	var outside []string
 	target := resource
 	accounts := map[string]bool{}
@@ -63,7 +76,7 @@ func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, 
 			open, everyone = true, true
 		}
 		if _, err := g.decide(Query{Principal: arn.AccountRoot(g.partition, res.Account), Action: action, Resource: resource}); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		accounts[res.Account] = true
 		for _, a := range res.SharedWith {
@@ -87,7 +100,7 @@ func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, 
 		}
 		k, err := g.ResolveKey(resource, "", region)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		key = k
 		target = key.ARN
@@ -273,9 +286,17 @@ func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, 
 		}
 		frontier = next
 	}
-	permute(whos, sortedAnswers(whos, direct))
+	perm := sortedAnswers(whos, direct)
+	var ps []*Principal
+	if withPrincipals {
+		ps = make([]*Principal, len(perm))
+		for i, k := range perm {
+			ps[i] = whoP[k]
+		}
+	}
+	permute(whos, perm)
 	out := slices.Clip(whos)
-	return out, nil
+	return out, ps, nil
 }
 
 // anyGranteeIssue is the gap behind who-can's AnyGrantee entry.

@@ -166,7 +166,8 @@ func (s *Searcher) enteredByCompute(k Kind, only *pset, set map[*graph.Principal
 	named, anyService := s.g.ServiceTrusting(k.Service)
 	for _, list := range [][]*graph.Principal{named, anyService} {
 		for _, y := range list {
-			if set[y] || only != nil && !only.has(y) || len(callers[y.Account]) == 0 || k.Service == "ec2.amazonaws.com" && !s.profiles[y.ARN] || !trustMayName(y, k.Service) {
+			// The cheapest tests first: most roles are not who-can's.
+			if only != nil && !only.has(y) || set[y] || len(callers[y.Account]) == 0 || k.Service == "ec2.amazonaws.com" && !s.profiles[y.ARN] || !s.trustMayName(y, k.Service) {
 				continue
 			}
 			for _, x := range callers[y.Account] {

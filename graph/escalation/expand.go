@@ -80,7 +80,7 @@ func (s *search) expandCredentials(n *node, k Kind) {
 		}
 		q := graph.Query{Principal: x.ARN, Action: k.Actions[0], Resource: y.ARN}
 		if v := s.can(q, ""); v != eval.Deny {
-			s.link(n, x, n.st.goal, step(x.ARN, k.Actions[0], k.Name, y.ARN, v, q))
+			s.link(n, x, n.st.goal, s.withExplanations(step(x.ARN, k.Actions[0], k.Name, y.ARN, v, q), ""))
 		}
 	}
 }
@@ -125,9 +125,10 @@ func (s *search) creators(k Kind, account string) []*graph.Principal {
 	}
 	if candidates := s.capableIn(k.Actions[1], account); len(candidates) > 0 {
 		res := s.computeResource(k, account)
+		calls := slices.Concat(k.Actions[:1], k.Actions[2:])
 		for _, x := range candidates {
 			ok := true
-			for _, a := range slices.Concat(k.Actions[:1], k.Actions[2:]) {
+			for _, a := range calls {
 				ok = ok && mayAllow(x, a, res)
 			}
 			if ok {
@@ -157,14 +158,12 @@ func (s *search) passStep(x, y *graph.Principal, k Kind) (Step, eval.Verdict) {
 		qs = append(qs, graph.Query{Principal: x.ARN, Action: a, Resource: res, WhatIf: &graph.WhatIf{NewResource: true}})
 	}
 	v := eval.Allow
+	tags := make([]string, len(qs))
+	tags[1] = k.Service
 	for i, q := range qs {
-		tag := ""
-		if i == 1 {
-			tag = k.Service
-		}
-		v = v.And(s.can(q, tag))
+		v = v.And(s.can(q, tags[i]))
 	}
-	return step(x.ARN, strings.Join(k.Actions, "+"), k.Name, y.ARN, v, qs...), v
+	return s.withExplanations(step(x.ARN, strings.Join(k.Actions, "+"), k.Name, y.ARN, v, qs...), tags...), v
 }
 
 // trustMayName is a cheap, sound filter before asking whether service may
@@ -282,8 +281,8 @@ func (s *search) expandTrust(n *node, k Kind) {
 			continue
 		}
 		s.link(n, x, n.st.goal,
-			step(x.ARN, k.Actions[0], k.Name, y.ARN, v1, q1),
-			step(x.ARN, "sts:AssumeRole", "AssumeRole", y.ARN, v2, q2))
+			s.withExplanations(step(x.ARN, k.Actions[0], k.Name, y.ARN, v1, q1), ""),
+			s.withExplanations(step(x.ARN, "sts:AssumeRole", "AssumeRole", y.ARN, v2, q2), "trust"))
 	}
 }
 
@@ -323,7 +322,7 @@ func (s *search) expandWrite(n *node, k Kind) {
 		}
 		q := graph.Query{Principal: y.ARN, Action: k.Actions[0], Resource: res}
 		if v := s.can(q, ""); v != eval.Deny {
-			st := step(y.ARN, k.Actions[0], k.Name, res, v, q)
+			st := s.withExplanations(step(y.ARN, k.Actions[0], k.Name, res, v, q), "")
 			st.Widens = t.ARN
 			if k.Effect == EffectVersion {
 				st.Version = n.st.goal.version.id
@@ -363,7 +362,7 @@ func mayAllow(p *graph.Principal, action, res string) bool {
 	if len(p.Issues) > 0 {
 		return true
 	}
-	action = strings.ToLower(action)
+	action = lowerAction(action)
 	for _, np := range p.Policies {
 		for i := range np.Policy.Statements {
 			st := &np.Policy.Statements[i]
@@ -373,4 +372,25 @@ func mayAllow(p *graph.Principal, action, res string) bool {
 		}
 	}
 	return false
+}
+
+// lowered are the table's actions in lower case, as statements match
+// them: mayAllow asks about them for most states the search expands.
+var lowered = func() map[string]string {
+	out := map[string]string{}
+	for _, k := range kinds {
+		for _, a := range k.Actions {
+			out[a] = strings.ToLower(a)
+		}
+	}
+	return out
+}()
+
+// lowerAction is strings.ToLower(action), without allocating for the
+// table's actions.
+func lowerAction(action string) string {
+	if l, ok := lowered[action]; ok {
+		return l
+	}
+	return strings.ToLower(action)
 }

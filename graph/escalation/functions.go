@@ -44,7 +44,7 @@ func functionsOf(account string, regions map[string]*snapshot.Region, out map[st
 func (s *search) expandFunction(n *node, k Kind) {
 	y := n.st.p
 	fns := s.functions[y.ARN]
-	if y.Kind != arn.KindRole || len(fns) == 0 || !trustMayName(y, "lambda.amazonaws.com") {
+	if y.Kind != arn.KindRole || len(fns) == 0 || !s.trustMayName(y, "lambda.amazonaws.com") {
 		return
 	}
 	trusted := eval.Verdict(0)
@@ -73,7 +73,8 @@ func (s *search) expandFunction(n *node, k Kind) {
 				v = v.And(s.can(q, "identity"))
 			}
 			if v != eval.Deny {
-				s.link(n, x, n.st.goal, step(x.ARN, strings.Join(k.Actions, "+"), k.Name, fn.arn, v, qs...))
+				st := step(x.ARN, strings.Join(k.Actions, "+"), k.Name, fn.arn, v, qs...)
+				s.link(n, x, n.st.goal, s.withExplanations(st, slices.Repeat([]string{"identity"}, len(qs))...))
 			}
 		}
 	}
@@ -97,9 +98,9 @@ func (sr *Searcher) functionRoles(p *graph.Principal, k Kind) []*graph.Principal
 // enteredByFunctions adds to set the roles of functions a principal of the
 // function's account may update, on the cheap filter (enteredPrincipals).
 func (sr *Searcher) enteredByFunctions(k Kind, only *pset, set map[*graph.Principal]bool) {
-	for role, fns := range sr.functions {
-		y := sr.g.Principal(role)
-		if y == nil || set[y] || only != nil && !only.has(y) || !trustMayName(y, "lambda.amazonaws.com") {
+	for _, y := range sr.runAs {
+		fns := sr.functions[y.ARN]
+		if only != nil && !only.has(y) || set[y] || !sr.trustMayName(y, "lambda.amazonaws.com") {
 			continue
 		}
 	callers:

@@ -46,8 +46,10 @@ type Step struct {
 	Reasons    []eval.Reason   `json:"reasons,omitempty"`
 	Conditions []eval.Residual `json:"conditions,omitempty"`
 	// queries are the requests the step was evaluated as (two for
-	// compute), asked again for Reasons once the path is chosen.
+	// compute), asked again for Reasons once the path is chosen, unless
+	// expl (by query) has their explanations already.
 	queries []graph.Query
+	expl    []*explanation
 }
 
 // Path is how one principal that cannot use the key now can make itself
@@ -69,10 +71,11 @@ func Paths(g *graph.Graph, keyARN string, opts Options) ([]Path, error) {
 	// Who-can's answer and the Searcher's preparation do not depend on
 	// each other: they are computed side by side.
 	var who []graph.Who
+	var whoPs []*graph.Principal
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		who, _ = g.WhoCan(cmp.Or(opts.Action, "kms:Decrypt"), keyARN, "", cmp.Or(opts.Depth, DefaultDepth))
+		who, whoPs, _ = g.WhoCanPrincipals(cmp.Or(opts.Action, "kms:Decrypt"), keyARN, "", cmp.Or(opts.Depth, DefaultDepth))
 	}()
 	sr := newSearcher(g, opts)
 	<-done
@@ -80,7 +83,7 @@ func Paths(g *graph.Graph, keyARN string, opts Options) ([]Path, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.who, s.alone = who, true
+	s.who, s.whoOf, s.alone = who, whoPs, true
 	s.run()
 	defer s.release()
 	return s.paths(), nil
@@ -121,20 +124,27 @@ func (s *search) paths() []Path {
 	if len(steps) >= 64 && runtime.GOMAXPROCS(0) > 1 {
 		workers = 2
 	}
+	decs := []*graph.Decider{s.decider()}
+	if workers > 1 {
+		if s.bufs.dec2 == nil {
+			s.bufs.dec2 = s.g.Decider()
+		}
+		decs = append(decs, s.bufs.dec2)
+	}
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := w; i < len(steps); i += workers {
-				s.explain(steps[i])
+				s.explain(steps[i], decs[w])
 			}
 		}()
 	}
 	wg.Wait()
 	for _, st := range copies {
 		f := first[&st.queries[0]]
-		st.Reasons, st.Conditions, st.queries = slices.Clone(f.Reasons), slices.Clone(f.Conditions), nil
+		st.Reasons, st.Conditions, st.queries, st.expl = slices.Clone(f.Reasons), slices.Clone(f.Conditions), nil, nil
 	}
 	slices.SortFunc(out, func(a, b Path) int {
 		return cmp.Or(cmp.Compare(len(a.Steps), len(b.Steps)), cmp.Compare(rank(a.Decision), rank(b.Decision)), cmp.Compare(a.Principal, b.Principal))
@@ -142,11 +152,16 @@ func (s *search) paths() []Path {
 	return out
 }
 
-// explain fills a step's reasons and conditions from its requests.
-// A step on anything but the key reads the same for every key: its
-// explanation is kept for the Searcher's other searches.
-func (s *search) explain(st *Step) {
+// explain fills a step's reasons and conditions from its requests,
+// evaluated with d. A step on anything but the key reads the same for
+// every key: its explanation is kept for the Searcher's other searches.
+func (s *search) explain(st *Step, d *graph.Decider) {
 	for i, q := range st.queries {
+		if i < len(st.expl) && st.expl[i] != nil {
+			st.Reasons = append(st.Reasons, st.expl[i].reasons...)
+			st.Conditions = append(st.Conditions, st.expl[i].conditions...)
+			continue
+		}
 		var k string
 		if q.Resource != s.key.ARN {
 			k = q.Principal + "\x00" + q.Action + "\x00" + q.Resource + "\x00" + st.Kind + "\x00" + strconv.Itoa(i)
@@ -159,7 +174,7 @@ func (s *search) explain(st *Step) {
 				continue
 			}
 		}
-		a, err := ask(s.g, q)
+		a, err := d.Decide(q)
 		if err != nil {
 			continue
 		}
@@ -172,7 +187,7 @@ func (s *search) explain(st *Step) {
 			s.mu.Unlock()
 		}
 	}
-	st.queries = nil
+	st.queries, st.expl = nil, nil
 }
 
 // explanation is what explain keeps of a request's answer.
@@ -182,15 +197,25 @@ type explanation struct {
 }
 
 // explanationOf is what explains an answer: the statements and grants
-// that allow it (or may), SCPs and RCPs aside, and its conditions.
+// that allow it (or may), SCPs and RCPs aside, and its conditions. They
+// are copied: a Decider's decision is overwritten by its next.
 func explanationOf(a *eval.Decision) explanation {
 	var e explanation
 	for _, r := range a.Reasons {
 		if (r.Outcome == eval.OutcomeAllows || r.Outcome == eval.OutcomeConditional) && r.Layer != eval.LayerSCP && r.Layer != eval.LayerRCP {
+			if len(r.Conditions) > 0 {
+				cs := slices.Clone(r.Conditions)
+				for i := range cs {
+					cs[i].Context, cs[i].NotIn = slices.Clone(cs[i].Context), slices.Clone(cs[i].NotIn)
+				}
+				r.Conditions = cs
+			}
 			e.reasons = append(e.reasons, r)
 		}
 	}
-	e.conditions = a.Conditions
+	if len(a.Conditions) > 0 {
+		e.conditions = slices.Clone(a.Conditions)
+	}
 	return e
 }
 

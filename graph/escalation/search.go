@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/arn"
@@ -78,8 +79,9 @@ type search struct {
 	versionWriters map[*graph.Principal][]*graph.Principal
 	// pending are who-can's direct states until addDirect.
 	pending []directSeed
-	// memo holds verdicts already asked, by request.
-	memo map[string]eval.Verdict
+	// memo holds verdicts already asked, by request, with their
+	// explanations.
+	memo map[string]answer
 	// exhaustive turns off the pruning of chain states (tests compare).
 	exhaustive bool
 	// chainAssumers lists, per role, the assumers a chain state links
@@ -88,8 +90,10 @@ type search struct {
 	// trusted caches keyTrusts by account (keyside.go).
 	trusted map[string]bool
 	// who, when set, is who-can's answer for the action on the key, given
-	// by a caller that has it (export).
-	who []graph.Who
+	// by a caller that has it (export); whoOf, when set, its answers'
+	// principals (graph.WhoCanPrincipals).
+	who   []graph.Who
+	whoOf []*graph.Principal
 	// widen is the identity policy a widening adds: the action on the key.
 	widen eval.NamedPolicy
 	// partition is the key's ARN's.
@@ -110,7 +114,15 @@ type buffers struct {
 	whoPs                     []*graph.Principal
 	whoIdx                    []int32
 	pending                   []directSeed
+	// dec evaluates the search's requests (decider); dec2, explain's
+	// second goroutine's; both of graph g.
+	dec, dec2 *graph.Decider
+	g         *graph.Graph
 }
+
+// bufferPool keeps searches' buffers for the next search, of any
+// Searcher: Paths makes a Searcher per call.
+var bufferPool sync.Pool
 
 // release gives the search's buffers to the Searcher's next search; the
 // search is not to be used again.
@@ -125,7 +137,7 @@ func (s *search) release() {
 	if s.pending != nil {
 		b.pending = s.pending[:0]
 	}
-	s.pool.Put(b)
+	bufferPool.Put(b)
 }
 
 func (sr *Searcher) newSearch(keyARN string) (*search, error) {
@@ -133,9 +145,12 @@ func (sr *Searcher) newSearch(keyARN string) (*search, error) {
 	if key == nil {
 		return nil, fmt.Errorf("key %s is not in the snapshot", keyARN)
 	}
-	b, _ := sr.pool.Get().(*buffers)
+	b, _ := bufferPool.Get().(*buffers)
 	if b == nil {
 		b = &buffers{}
+	}
+	if b.g != sr.g {
+		b.g, b.dec, b.dec2 = sr.g, nil, nil
 	}
 	n := len(sr.g.Principals())
 	b.excluded.reset(n)
@@ -144,7 +159,7 @@ func (sr *Searcher) newSearch(keyARN string) (*search, error) {
 	s := &search{
 		Searcher: sr, key: key, bufs: b,
 		excluded: &b.excluded, direct: &b.direct, entered: &b.entered, whoPs: b.whoPs[:0], whoIdx: b.whoIdx[:0], pending: b.pending[:0],
-		best: map[state]*node{}, memo: map[string]eval.Verdict{}, trusted: map[string]bool{}, groupWriters: map[*graph.Principal][]*graph.Principal{},
+		best: map[state]*node{}, memo: map[string]answer{}, trusted: map[string]bool{}, groupWriters: map[*graph.Principal][]*graph.Principal{},
 		versionWriters: map[*graph.Principal][]*graph.Principal{},
 	}
 	s.levels = make([][]*node, s.depth+1)
@@ -260,33 +275,67 @@ func (s *search) stepsOf(n *node) []Step {
 // A request on anything but the key (an IAM write, a role's trust, a new
 // function) does not depend on the key: its answer is kept for every
 // search of the Searcher.
+//
+// Unless DENY, the answer's explanation is kept with it: a step made of
+// q is explained from it (withExplanations), not asked again.
 func (s *search) can(q graph.Query, tag string) eval.Verdict {
-	k := q.Principal + "\x00" + q.Action + "\x00" + q.Resource + "\x00" + tag
-	if v, ok := s.memo[k]; ok {
-		return v
+	return s.canAnswer(q, tag).v
+}
+
+// answer is a verdict of can's and, unless DENY, its explanation.
+type answer struct {
+	v eval.Verdict
+	e *explanation
+}
+
+func (s *search) canAnswer(q graph.Query, tag string) answer {
+	k := memoKey(q, tag)
+	if a, ok := s.memo[k]; ok {
+		return a
 	}
 	shared := q.Resource != s.key.ARN
 	if shared {
 		s.mu.Lock()
-		v, ok := s.sharedMemo[k]
+		a, ok := s.sharedMemo[k]
 		s.mu.Unlock()
 		if ok {
-			s.memo[k] = v
-			return v
+			s.memo[k] = a
+			return a
 		}
 	}
 	q.ChainDepth = -1
-	v := eval.Deny
-	if d, err := ask(s.g, q); err == nil {
-		v = d.Verdict
+	a := answer{v: eval.Deny}
+	if d, err := s.decider().Decide(q); err == nil {
+		a.v = d.Verdict
+		if a.v != eval.Deny {
+			e := explanationOf(d)
+			a.e = &e
+		}
 	}
-	s.memo[k] = v
+	s.memo[k] = a
 	if shared {
 		s.mu.Lock()
-		s.sharedMemo[k] = v
+		s.sharedMemo[k] = a
 		s.mu.Unlock()
 	}
-	return v
+	return a
+}
+
+// memoKey is can's key of q asked with tag.
+func memoKey(q graph.Query, tag string) string {
+	return q.Principal + "\x00" + q.Action + "\x00" + q.Resource + "\x00" + tag
+}
+
+// withExplanations gives st, made of requests can asked (with tags, in order),
+// their explanations: explain need not ask them again.
+func (s *search) withExplanations(st Step, tags ...string) Step {
+	st.expl = make([]*explanation, len(st.queries))
+	for i, q := range st.queries {
+		if i < len(tags) {
+			st.expl[i] = s.memo[memoKey(q, tags[i])].e
+		}
+	}
+	return st
 }
 
 // keyStep is the action on the key by p under w, evaluated as can does
@@ -295,45 +344,37 @@ func (s *search) can(q graph.Query, tag string) eval.Verdict {
 // not asked it before.
 func (s *search) keyStep(p string, w *graph.WhatIf, tag string) Step {
 	q := s.keyQuery(p, w)
-	k := q.Principal + "\x00" + q.Action + "\x00" + q.Resource + "\x00" + tag
-	if v, ok := s.memo[k]; ok {
-		return step(p, s.action, "", s.key.ARN, v, q)
+	k := memoKey(q, tag)
+	if a, ok := s.memo[k]; ok {
+		return s.withExplanations(step(p, s.action, "", s.key.ARN, a.v, q), tag)
 	}
 	q.ChainDepth = -1
-	d, err := ask(s.g, q)
+	d, err := s.decider().Decide(q)
 	v := eval.Deny
 	if err == nil {
 		v = d.Verdict
 	}
-	s.memo[k] = v
 	st := step(p, s.action, "", s.key.ARN, v, q)
+	a := answer{v: v}
 	if v != eval.Deny {
 		e := explanationOf(d)
+		a.e = &e
 		st.Reasons = append(st.Reasons, e.reasons...)
 		st.Conditions = append(st.Conditions, e.conditions...)
 		st.queries = nil
 	}
+	s.memo[k] = a
 	return st
 }
 
-// ask evaluates q: through graph.Can, but a call on a resource the caller
-// creates, or on an existing one whose identity side alone is asked
-// (WhatIf.NewResource: an existing function, expandFunction), is the
-// request the graph builds for it, evaluated as it is — graph.Can would
-// read an existing resource's ARN as a question about the data under it.
-func ask(g *graph.Graph, q graph.Query) (*eval.Decision, error) {
-	if q.WhatIf == nil || !q.WhatIf.NewResource {
-		a, err := g.Can(q)
-		if err != nil {
-			return nil, err
-		}
-		return &eval.Decision{Verdict: a.Decision, Reasons: a.Reasons, Conditions: a.Conditions}, nil
+// decider is the search's graph.Decider (its evaluations reuse one
+// request and decision): kept with its buffers for the Searcher's next
+// search.
+func (s *search) decider() *graph.Decider {
+	if s.bufs.dec == nil {
+		s.bufs.dec = s.g.Decider()
 	}
-	r, _, err := g.Request(q)
-	if err != nil {
-		return nil, err
-	}
-	return eval.Evaluate(r)
+	return s.bufs.dec
 }
 
 // step is a step evaluated as q.
@@ -352,12 +393,15 @@ func (s *search) keyQuery(p string, w *graph.WhatIf) graph.Query {
 // seedDirect starts from who-can: its principals need no escalation, and
 // those that can act on the key themselves are where paths end.
 func (s *search) seedDirect() {
-	who := s.who
+	who, whoOf := s.who, s.whoOf
 	if who == nil {
 		var err error
-		if who, err = s.g.WhoCan(s.action, s.key.ARN, "", s.depth); err != nil {
+		if who, whoOf, err = s.g.WhoCanPrincipals(s.action, s.key.ARN, "", s.depth); err != nil {
 			return
 		}
+	}
+	if len(whoOf) != len(who) {
+		whoOf = nil
 	}
 	s.pending = slices.Grow(s.pending[:0], len(who))
 	s.whoPs = slices.Grow(s.whoPs[:0], len(who))
@@ -366,9 +410,14 @@ func (s *search) seedDirect() {
 	for i, w := range who {
 		// Only principals of the snapshot are ever asked about: accounts
 		// outside it and the public are left out.
-		p := s.g.Principal(w.Principal)
+		var p *graph.Principal
+		if whoOf != nil {
+			p = whoOf[i]
+		}
 		if p == nil {
-			continue
+			if p = s.g.Principal(w.Principal); p == nil {
+				continue
+			}
 		}
 		s.excluded.add(p)
 		s.whoPs = append(s.whoPs, p)
@@ -457,7 +506,7 @@ func (s *search) seedKeySteps() {
 			}
 			last := s.keyStep(p.ARN, after, k.Name)
 			end := &node{verdict: last.Decision, steps: []Step{last}}
-			s.link(end, p, goal{}, step(p.ARN, k.Actions[0], k.Name, s.key.ARN, v1, q))
+			s.link(end, p, goal{}, s.withExplanations(step(p.ARN, k.Actions[0], k.Name, s.key.ARN, v1, q), k.Name))
 		}
 	}
 }

@@ -5,10 +5,10 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/arn"
-	"github.com/keyhound/keyhound/graph/eval"
 	"github.com/keyhound/keyhound/graph/policy"
 )
 
@@ -36,6 +36,8 @@ type Searcher struct {
 	// lambda:UpdateFunctionCode, the Lambda functions by their role's ARN
 	// (functions.go).
 	functions map[string][]function
+	// runAs are the roles of the snapshot those functions run as.
+	runAs []*graph.Principal
 	// capable is graph.CapableByAccount for every action of the table, by
 	// the action as the kinds spell it.
 	capable map[string]map[string][]*graph.Principal
@@ -53,18 +55,15 @@ type Searcher struct {
 	enteredList  []*graph.Principal
 	enteredSet   map[*graph.Principal]bool
 	enteredReady bool
-	// trustMasks are, for a Searcher that serves many keys, the roles'
-	// trustMask in accounts where some principal may pass a role.
-	trustMasks map[*graph.Principal]uint16
-
-	// pool keeps searches' buffers for the next (search.release).
-	pool sync.Pool
+	// trustMasks are the principals' trustMask, by graph.Principal.Seq,
+	// each read once (trustOf): with the mask's bits, trustRead.
+	trustMasks []atomic.Uint32
 
 	// mu guards what searches fill in as they go.
 	mu         sync.Mutex
 	oneHop     map[*graph.Principal][]graph.Assumable // assumables' cache
 	trusts     map[string]*policy.Policy              // trust policies a rewrite would put
-	sharedMemo map[string]eval.Verdict                // search.can's answers not about the key
+	sharedMemo map[string]answer                      // search.can's answers not about the key
 	explained  map[string]explanation                 // explain's, likewise
 	creatorsOf map[creatorsKey][]*graph.Principal     // creators'
 }
@@ -79,12 +78,12 @@ func newSearcher(g *graph.Graph, opts Options) *Searcher {
 	sr := &Searcher{
 		g: g, action: cmp.Or(opts.Action, "kms:Decrypt"), depth: cmp.Or(opts.Depth, DefaultDepth),
 		groups: map[string][]string{}, accountGroups: map[string][]*group{}, profiles: map[string]bool{}, versions: map[string][]*version{},
-		functions: map[string][]function{},
-		capable:   map[string]map[string][]*graph.Principal{}, reached: map[*graph.Principal][]*graph.Principal{},
+		functions: map[string][]function{}, trustMasks: make([]atomic.Uint32, len(g.Principals())+1),
+		capable: map[string]map[string][]*graph.Principal{}, reached: map[*graph.Principal][]*graph.Principal{},
 		reachSet: map[*graph.Principal]map[*graph.Principal]bool{}, writers: map[*graph.Principal][]*graph.Principal{},
 		avail: map[*graph.Principal]mods{}, succ: map[*graph.Principal][]*graph.Principal{},
 		oneHop: map[*graph.Principal][]graph.Assumable{}, trusts: map[string]*policy.Policy{},
-		sharedMemo: map[string]eval.Verdict{}, explained: map[string]explanation{}, creatorsOf: map[creatorsKey][]*graph.Principal{},
+		sharedMemo: map[string]answer{}, explained: map[string]explanation{}, creatorsOf: map[creatorsKey][]*graph.Principal{},
 	}
 	// Every action the search asks Capable about, indexed in one pass.
 	actions := []string{"sts:AssumeRole"}
@@ -125,6 +124,11 @@ func newSearcher(g *graph.Graph, opts Options) *Searcher {
 			}
 		}
 	}
+	for role := range sr.functions {
+		if y := g.Principal(role); y != nil {
+			sr.runAs = append(sr.runAs, y)
+		}
+	}
 	sr.prepareWidenings()
 	return sr
 }
@@ -133,14 +137,6 @@ func newSearcher(g *graph.Graph, opts Options) *Searcher {
 // principals a step other than an assumption may enter, once (a single
 // search lists only who-can's, entryChains).
 func (sr *Searcher) prepareEntered() *Searcher {
-	sr.trustMasks = map[*graph.Principal]uint16{}
-	for account := range sr.capableBy("iam:PassRole") {
-		for _, y := range sr.g.PrincipalsOf(account) {
-			if y.Kind == arn.KindRole {
-				sr.trustMasks[y] = trustMask(y)
-			}
-		}
-	}
 	sr.enteredList = sr.enteredPrincipals(nil, nil)
 	sr.enteredSet = make(map[*graph.Principal]bool, len(sr.enteredList))
 	for _, p := range sr.enteredList {
@@ -150,12 +146,30 @@ func (sr *Searcher) prepareEntered() *Searcher {
 	return sr
 }
 
-// trustOf is trustMask(y), read once for a Searcher that serves many keys.
+// trustOf is trustMask(y), read once per principal (the Searcher's
+// searches may run on many goroutines: reading it twice does no harm).
 func (sr *Searcher) trustOf(y *graph.Principal) uint16 {
-	if m, ok := sr.trustMasks[y]; ok {
-		return m
+	q := y.Seq()
+	if q <= 0 || q >= len(sr.trustMasks) {
+		return trustMask(y)
 	}
-	return trustMask(y)
+	if v := sr.trustMasks[q].Load(); v&trustRead != 0 {
+		return uint16(v) //nolint:gosec // G115: the mask's 16 bits
+	}
+	m := trustMask(y)
+	sr.trustMasks[q].Store(uint32(m) | trustRead)
+	return m
+}
+
+// trustRead marks a trustMasks entry as read.
+const trustRead = 1 << 16
+
+// trustMayName is trustMayName(y, service), y's trust policy read once.
+func (sr *Searcher) trustMayName(y *graph.Principal, service string) bool {
+	if b := serviceBit(service); b != 0 {
+		return sr.trustOf(y)&b != 0
+	}
+	return trustMayName(y, service)
 }
 
 // Paths is Paths(g, keyARN, opts) for the searcher's graph and options.

@@ -27,7 +27,7 @@ func (s *search) writeViaStack(n *node, k Kind, rest goal, resources []string) {
 			continue
 		}
 		for _, y := range s.capableIn(k.Actions[0], t.Account) {
-			if y == x || y.Kind != arn.KindRole || y.Account != x.Account || !trustMayName(y, sk.Service) || !mayAllow(x, sk.Actions[1], y.ARN) || !mayAllow(x, sk.Actions[0], s.computeResource(sk, y.Account)) {
+			if y == x || y.Kind != arn.KindRole || y.Account != x.Account || !s.trustMayName(y, sk.Service) || !mayAllow(x, sk.Actions[1], y.ARN) || !mayAllow(x, sk.Actions[0], s.computeResource(sk, y.Account)) {
 				continue
 			}
 			for _, res := range resources {
@@ -43,7 +43,7 @@ func (s *search) writeViaStack(n *node, k Kind, rest goal, resources []string) {
 				if cv == eval.Deny {
 					continue
 				}
-				write := step(y.ARN, k.Actions[0], k.Name, res, v, q)
+				write := s.withExplanations(step(y.ARN, k.Actions[0], k.Name, res, v, q), "")
 				write.Widens = t.ARN
 				s.link(n, x, rest, create, write)
 			}
@@ -66,7 +66,7 @@ func (sr *Searcher) prepareStacks() {
 					continue // it may not create a stack (writeViaStack asks)
 				}
 				for _, y := range sr.g.PrincipalsOf(account) {
-					if y != x && y.Kind == arn.KindRole && trustMayName(y, k.Service) && mayAllow(x, pass, y.ARN) {
+					if y != x && y.Kind == arn.KindRole && sr.trustMayName(y, k.Service) && mayAllow(x, pass, y.ARN) {
 						sr.stackTargets(x, y)
 					}
 				}

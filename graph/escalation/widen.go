@@ -169,7 +169,7 @@ func (s *Searcher) successors(p *graph.Principal) []*graph.Principal {
 			if (k.Target == TargetUser) != (t.Kind == arn.KindUser) {
 				continue
 			}
-			if k.Effect == EffectCompute && (k.Service == "ec2.amazonaws.com" && !s.profiles[t.ARN] || !trustMayName(t, k.Service)) {
+			if k.Effect == EffectCompute && (k.Service == "ec2.amazonaws.com" && !s.profiles[t.ARN] || !s.trustMayName(t, k.Service)) {
 				continue // as expandCompute: the service cannot run as it
 			}
 			if mayAllow(p, on, t.ARN) {
