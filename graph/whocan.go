@@ -42,6 +42,13 @@ const AnyGrantee = "(any grantee)"
 // chainDepth hops, the principals that can assume a role that has access
 // (found through the trust index).
 func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, error) {
+	return g.whoCan(action, resource, region, chainDepth, nil)
+}
+
+// whoCan is WhoCan, or with among WhoCanAmong: among's members are the only
+// principals of the snapshot it evaluates, and its answer keeps those of
+// among's accounts.
+func (g *Graph) whoCan(action, resource, region string, chainDepth int, among *Among) ([]Who, error) {
 	var outside []string
 	target := resource
 	accounts := map[string]bool{}
@@ -130,16 +137,24 @@ func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, 
 	// Direct access: only principals that IAM could allow (an identity
 	// statement for the action) or that the resource side names itself.
 	var pool []*Principal
-	if everyone {
+	switch {
+	case everyone && among != nil:
+		pool = among.sorted
+	case everyone:
 		pool = g.Principals()
-	} else {
+	default:
 		for _, a := range sortedKeys(accounts) {
+			if among != nil {
+				pool = append(pool, among.byAccount[a]...)
+				continue
+			}
 			pool = append(pool, g.ix.byAccount[a]...)
 		}
 	}
 	var candidates []*Principal
 	if key != nil {
-		candidates = g.keyCandidates(everyone, pool, action, key, named, open)
+		// The whole snapshot's pool is read through g.lite: not a part of it.
+		candidates = g.keyCandidates(everyone && among == nil, pool, action, key, named, open)
 	} else {
 		capable := g.capableOf(capAction)
 		res := g.resourceFor(resource)
@@ -205,6 +220,9 @@ func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, 
 			}
 			principal, kind, account = pr.ARN, pr.Kind.String(), pr.AccountID
 		}
+		if among != nil && !among.accounts[account] {
+			continue
+		}
 		a, err := g.Can(Query{Principal: principal, Action: action, Resource: target, ChainDepth: -1})
 		if err != nil || a.Decision == eval.Deny {
 			continue
@@ -249,7 +267,7 @@ func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, 
 		var next []reach
 		for _, r := range frontier {
 			for _, p := range g.assumersOf(r.role) {
-				if p == r.role || seen[[2]*Principal{p, r.role}] {
+				if p == r.role || seen[[2]*Principal{p, r.role}] || (among != nil && !among.members[p]) {
 					continue
 				}
 				seen[[2]*Principal{p, r.role}] = true
@@ -274,6 +292,9 @@ func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, 
 		frontier = next
 	}
 	permute(whos, sortedAnswers(whos, direct))
+	if among != nil {
+		whos = slices.DeleteFunc(whos, func(w Who) bool { return !among.accounts[w.Account] })
+	}
 	out := slices.Clip(whos)
 	return out, nil
 }
