@@ -81,6 +81,27 @@ func (m *Among) Members() int { return len(m.members) }
 // accounts (Who.Account): the same entries, in the same order, with the
 // same paths, decisions and conditions, evaluating among's members only.
 // For one account of a large organization it is a small part of the work.
+// When none of among's principals can be in the answer it returns none at
+// once: without WhoCan's error, for a resource keyhound cannot evaluate.
 func (g *Graph) WhoCanAmong(action, resource, region string, chainDepth int, among *Among) ([]Who, error) {
 	return g.whoCan(action, resource, region, chainDepth, among)
+}
+
+// anyOf reports whether some of who-can's principals outside the snapshot
+// ("*", account roots, principals) are of among's accounts.
+func (m *Among) anyOf(outside []string) bool {
+	for _, name := range outside {
+		account := ""
+		if name != "*" {
+			pr, err := arn.ParsePrincipal(name)
+			if err != nil {
+				continue
+			}
+			account = pr.AccountID
+		}
+		if m.accounts[account] {
+			return true
+		}
+	}
+	return false
 }

@@ -69,9 +69,6 @@ func (g *Graph) whoCan(action, resource, region string, chainDepth int, among *A
 			// A policy (or sharing attribute) not known may name anyone.
 			open, everyone = true, true
 		}
-		if _, err := g.decide(Query{Principal: arn.AccountRoot(g.partition, res.Account), Action: action, Resource: resource}); err != nil {
-			return nil, err
-		}
 		accounts[res.Account] = true
 		for _, a := range res.SharedWith {
 			switch {
@@ -149,6 +146,15 @@ func (g *Graph) whoCan(action, resource, region string, chainDepth int, among *A
 				continue
 			}
 			pool = append(pool, g.ix.byAccount[a]...)
+		}
+	}
+	if among != nil && len(pool) == 0 && !among.anyOf(outside) {
+		return nil, nil // none of among's principals can be in the answer
+	}
+	if res := g.resourceFor(resource); res != nil {
+		// A resource keyhound cannot evaluate is an error.
+		if _, err := g.decide(Query{Principal: arn.AccountRoot(g.partition, res.Account), Action: action, Resource: resource}); err != nil {
+			return nil, err
 		}
 	}
 	var candidates []*Principal
