@@ -19,12 +19,15 @@ type Among struct {
 	// the order of g.ix.byAccount: who-can's pools, restricted.
 	sorted    []*Principal
 	byAccount map[string][]*Principal
+	// entered are the roles a principal of the accounts may assume, in a
+	// hop.
+	entered map[*Principal]bool
 }
 
 // AmongAccounts makes the Among of some accounts (of the snapshot or
 // outside it). It asks every role who may assume it, once for the graph.
 func (g *Graph) AmongAccounts(accounts []string) *Among {
-	m := &Among{accounts: map[string]bool{}, members: map[*Principal]bool{}, byAccount: map[string][]*Principal{}}
+	m := &Among{accounts: map[string]bool{}, members: map[*Principal]bool{}, byAccount: map[string][]*Principal{}, entered: map[*Principal]bool{}}
 	var queue []*Principal
 	for _, a := range accounts {
 		if m.accounts[a] {
@@ -46,6 +49,11 @@ func (g *Graph) AmongAccounts(accounts []string) *Among {
 			if p != r {
 				assumes[p] = append(assumes[p], r)
 			}
+		}
+	}
+	for _, p := range queue {
+		for _, r := range assumes[p] {
+			m.entered[r] = true
 		}
 	}
 	for len(queue) > 0 {
@@ -73,6 +81,10 @@ func (g *Graph) AmongAccounts(accounts []string) *Among {
 	m.sorted = slices.Clip(m.sorted)
 	return m
 }
+
+// MayAssume reports whether a principal of among's accounts may assume
+// role in a hop: when it may not, AssumedBy lists none of them.
+func (m *Among) MayAssume(role *Principal) bool { return m.entered[role] }
 
 // Members are how many principals of the snapshot an Among holds.
 func (m *Among) Members() int { return len(m.members) }

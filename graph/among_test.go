@@ -40,6 +40,7 @@ func TestWhoCanAmongIsWhoCanRestricted(t *testing.T) {
 	}
 	for name, g := range graphs {
 		t.Run(name, func(t *testing.T) {
+			entered := 0 // roles assumed across accounts: MayAssume checked
 			for _, accounts := range amongAccountSets(g) {
 				among := g.AmongAccounts(accounts)
 				keep := map[string]bool{}
@@ -82,6 +83,25 @@ func TestWhoCanAmongIsWhoCanRestricted(t *testing.T) {
 						check("read", r.ARN, graph.DefaultChainDepth)
 					}
 				}
+				for _, role := range g.Principals() {
+					if role.Kind != arn.KindRole {
+						continue
+					}
+					from := false
+					for _, a := range g.AssumedBy(role.ARN) {
+						from = from || keep[g.Principal(a.Via[0]).Account]
+					}
+					if from && !among.MayAssume(role) {
+						t.Errorf("%v: MayAssume(%s) false, but AssumedBy lists a principal of the accounts", accounts, role.ARN)
+					}
+					if from && !keep[role.Account] {
+						entered++
+					}
+				}
+
+			}
+			if entered == 0 {
+				t.Error("no role assumed from another account: MayAssume is not checked")
 			}
 		})
 	}

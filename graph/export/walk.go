@@ -310,6 +310,9 @@ func (w *walker) assume() error {
 		if p.Kind != arn.KindRole {
 			continue
 		}
+		if w.f.accounts != nil && !w.f.accounts[p.Account] && !w.o.wholeWhoCan && !w.among().MayAssume(p) {
+			continue // no edge from the accounts: none to write
+		}
 		for _, a := range w.g.AssumedBy(p.ARN) {
 			from := a.Via[0]
 			if !w.f.access(from, accountOf(from), p.Account, a.Decision) {
