@@ -38,6 +38,19 @@ func TestWhoCanAmongIsWhoCanRestricted(t *testing.T) {
 		graphs["generated-"+string(rune('0'+seed))] = graph.Build(gen.Organization(o), nil)
 		graphs["chained-"+string(rune('0'+seed))] = graph.Build(chainedOrganization(o), nil)
 	}
+	// An account whose IAM, keys' grants and a key's policy were not
+	// collected: who-can lists "any grantee" of its account, and no other
+	// of its principals, for that key.
+	gaps := gen.Organization(gen.Options{Accounts: 3, Regions: 1, RolesPerAccount: 5, KeysPerRegion: 2, ResourcesPerKey: 1, Seed: 4})
+	last := gaps.Accounts["100000000003"]
+	last.IAM = nil
+	for _, r := range last.Regions {
+		for i := range r.KMS.Keys {
+			r.KMS.Keys[i].Grants = nil
+		}
+		r.KMS.Keys[0].Policy = nil
+	}
+	graphs["gaps"] = graph.Build(gaps, nil)
 	for name, g := range graphs {
 		t.Run(name, func(t *testing.T) {
 			entered := 0 // roles assumed across accounts: MayAssume checked

@@ -148,7 +148,8 @@ func (g *Graph) whoCan(action, resource, region string, chainDepth int, among *A
 			pool = append(pool, g.ix.byAccount[a]...)
 		}
 	}
-	if among != nil && len(pool) == 0 && !among.anyOf(outside) {
+	anyGrantee := key != nil && !key.GrantsKnown
+	if among != nil && len(pool) == 0 && !among.anyOf(outside) && !(anyGrantee && among.accounts[key.Account]) {
 		return nil, nil // none of among's principals can be in the answer
 	}
 	if res := g.resourceFor(resource); res != nil {
@@ -247,7 +248,7 @@ func (g *Graph) whoCan(action, resource, region string, chainDepth int, among *A
 	}
 	// Grants not collected: any principal may hold one. Rather than listing
 	// every principal of the organization, one entry says so.
-	if key != nil && !key.GrantsKnown {
+	if anyGrantee {
 		record(Who{
 			Principal: AnyGrantee, Kind: "grantee", Account: key.Account, External: true, Decision: eval.Conditional,
 			Paths:    []Path{{Via: []string{AnyGrantee}, Decision: eval.Conditional}},
