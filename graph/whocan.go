@@ -149,7 +149,7 @@ func (g *Graph) whoCan(action, resource, region string, chainDepth int, among *A
 		}
 	}
 	anyGrantee := key != nil && !key.GrantsKnown
-	if among != nil && len(pool) == 0 && !among.anyOf(outside) && !(anyGrantee && among.accounts[key.Account]) {
+	if among != nil && len(pool) == 0 && !among.anyOf(outside) && (!anyGrantee || !among.accounts[key.Account]) {
 		return nil, nil // none of among's principals can be in the answer
 	}
 	if res := g.resourceFor(resource); res != nil {
