@@ -42,7 +42,7 @@ const AnyGrantee = "(any grantee)"
 // chainDepth hops, the principals that can assume a role that has access
 // (found through the trust index).
 func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, error) {
-	who, _, err := g.whoCan(action, resource, region, chainDepth, false)
+	who, _, err := g.whoCan(action, resource, region, chainDepth, nil, false)
 	return who, err
 }
 
@@ -51,10 +51,14 @@ func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, 
 // a caller that would look each up by ARN (an organization-wide key's
 // answer lists every principal of the organization).
 func (g *Graph) WhoCanPrincipals(action, resource, region string, chainDepth int) ([]Who, []*Principal, error) {
-	return g.whoCan(action, resource, region, chainDepth, true)
+	return g.whoCan(action, resource, region, chainDepth, nil, true)
 }
 
-func (g *Graph) whoCan(action, resource, region string, chainDepth int, withPrincipals bool) ([]Who, []*Principal, error) {
+// whoCan is WhoCan, or with among WhoCanAmong: among's members are the only
+// principals of the snapshot it evaluates, and its answer keeps those of
+// among's accounts. withPrincipals also returns each answer's principal
+// (WhoCanPrincipals).
+func (g *Graph) whoCan(action, resource, region string, chainDepth int, among *Among, withPrincipals bool) ([]Who, []*Principal, error) {
 	var outside []string
 	target := resource
 	accounts := map[string]bool{}
@@ -74,9 +78,6 @@ func (g *Graph) whoCan(action, resource, region string, chainDepth int, withPrin
 		if res.PolicyGap != nil {
 			// A policy (or sharing attribute) not known may name anyone.
 			open, everyone = true, true
-		}
-		if _, err := g.decide(Query{Principal: arn.AccountRoot(g.partition, res.Account), Action: action, Resource: resource}); err != nil {
-			return nil, nil, err
 		}
 		accounts[res.Account] = true
 		for _, a := range res.SharedWith {
@@ -143,16 +144,34 @@ func (g *Graph) whoCan(action, resource, region string, chainDepth int, withPrin
 	// Direct access: only principals that IAM could allow (an identity
 	// statement for the action) or that the resource side names itself.
 	var pool []*Principal
-	if everyone {
+	switch {
+	case everyone && among != nil:
+		pool = among.sorted
+	case everyone:
 		pool = g.Principals()
-	} else {
+	default:
 		for _, a := range sortedKeys(accounts) {
+			if among != nil {
+				pool = append(pool, among.byAccount[a]...)
+				continue
+			}
 			pool = append(pool, g.ix.byAccount[a]...)
+		}
+	}
+	anyGrantee := key != nil && !key.GrantsKnown
+	if among != nil && len(pool) == 0 && !among.anyOf(outside) && (!anyGrantee || !among.accounts[key.Account]) {
+		return nil, nil, nil // none of among's principals can be in the answer
+	}
+	if res := g.resourceFor(resource); res != nil {
+		// A resource keyhound cannot evaluate is an error.
+		if _, err := g.decide(Query{Principal: arn.AccountRoot(g.partition, res.Account), Action: action, Resource: resource}); err != nil {
+			return nil, nil, err
 		}
 	}
 	var candidates []*Principal
 	if key != nil {
-		candidates = g.keyCandidates(everyone, pool, action, key, named, open)
+		// The whole snapshot's pool is read through g.lite: not a part of it.
+		candidates = g.keyCandidates(everyone && among == nil, pool, action, key, named, open)
 	} else {
 		capable := g.capableOf(capAction)
 		res := g.resourceFor(resource)
@@ -218,6 +237,9 @@ func (g *Graph) whoCan(action, resource, region string, chainDepth int, withPrin
 			}
 			principal, kind, account = pr.ARN, pr.Kind.String(), pr.AccountID
 		}
+		if among != nil && !among.accounts[account] {
+			continue
+		}
 		a, err := g.Can(Query{Principal: principal, Action: action, Resource: target, ChainDepth: -1})
 		if err != nil || a.Decision == eval.Deny {
 			continue
@@ -236,7 +258,7 @@ func (g *Graph) whoCan(action, resource, region string, chainDepth int, withPrin
 	}
 	// Grants not collected: any principal may hold one. Rather than listing
 	// every principal of the organization, one entry says so.
-	if key != nil && !key.GrantsKnown {
+	if anyGrantee {
 		record(Who{
 			Principal: AnyGrantee, Kind: "grantee", Account: key.Account, External: true, Decision: eval.Conditional,
 			Paths:    []Path{{Via: []string{AnyGrantee}, Decision: eval.Conditional}},
@@ -262,7 +284,7 @@ func (g *Graph) whoCan(action, resource, region string, chainDepth int, withPrin
 		var next []reach
 		for _, r := range frontier {
 			for _, p := range g.assumersOf(r.role) {
-				if p == r.role || seen[[2]*Principal{p, r.role}] {
+				if p == r.role || seen[[2]*Principal{p, r.role}] || (among != nil && !among.members[p]) {
 					continue
 				}
 				seen[[2]*Principal{p, r.role}] = true
@@ -295,6 +317,23 @@ func (g *Graph) whoCan(action, resource, region string, chainDepth int, withPrin
 		}
 	}
 	permute(whos, perm)
+	if among != nil {
+		kept := 0
+		for i, w := range whos {
+			if !among.accounts[w.Account] {
+				continue
+			}
+			whos[kept] = w
+			if ps != nil {
+				ps[kept] = ps[i]
+			}
+			kept++
+		}
+		whos = whos[:kept]
+		if ps != nil {
+			ps = ps[:kept]
+		}
+	}
 	out := slices.Clip(whos)
 	return out, ps, nil
 }

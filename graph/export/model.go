@@ -124,6 +124,11 @@ type Options struct {
 	// action (can-use-key) and by principal and key, any action ("",
 	// can-read).
 	Usage map[UseKey]EdgeUse
+
+	// wholeWhoCan asks who-can the whole answer for every target, as an
+	// export did before graph.WhoCanAmong: the reference its tests compare
+	// a filtered export with.
+	wholeWhoCan bool
 }
 
 func (o *Options) normalize(g *graph.Graph) error {

@@ -28,6 +28,7 @@ func Walk(g *graph.Graph, o Options, v Visitor) error {
 	}
 	f := newFilter(&o)
 	w := &walker{g: g, o: o, f: f, v: v}
+	w.among = sync.OnceValue(func() *graph.Among { return g.AmongAccounts(o.Accounts) })
 	if len(o.Keys) == 0 && len(o.Principals) == 0 && len(o.Accounts) == 0 {
 		// Nodes first, holding the structure edges (as many as the nodes);
 		// then the access edges, streamed.
@@ -90,6 +91,10 @@ type walker struct {
 	// edges touch (touched, once the access edges are known).
 	focus   bool
 	touched map[string]bool
+	// among is the part of the organization who-can evaluates for targets
+	// outside the accounts of an account filter, made once when first
+	// needed (whoCan).
+	among func() *graph.Among
 }
 
 func (w *walker) org() error {
@@ -305,6 +310,9 @@ func (w *walker) assume() error {
 		if p.Kind != arn.KindRole {
 			continue
 		}
+		if w.f.accounts != nil && !w.f.accounts[p.Account] && !w.o.wholeWhoCan && !w.among().MayAssume(p) {
+			continue // no edge from the accounts: none to write
+		}
 		for _, a := range w.g.AssumedBy(p.ARN) {
 			from := a.Via[0]
 			if !w.f.access(from, accountOf(from), p.Account, a.Decision) {
@@ -383,7 +391,8 @@ func (w *walker) access() error {
 		}
 		for _, action := range w.o.Actions {
 			s.Go(func() stream.Callback {
-				who, werr := w.g.WhoCan(action, k.ARN, "", w.o.ChainDepth)
+				// The escalation search reads who-can's whole answer.
+				who, werr := w.whoCan(action, k.ARN, k.Account, esc[action] == nil)
 				if werr != nil {
 					return func() {}
 				}
@@ -403,7 +412,7 @@ func (w *walker) access() error {
 			continue
 		}
 		s.Go(func() stream.Callback {
-			who, werr := w.g.WhoCan("read", r.ARN, "", w.o.ChainDepth)
+			who, werr := w.whoCan("read", r.ARN, r.Account, true)
 			if werr != nil {
 				return func() {}
 			}
@@ -412,6 +421,18 @@ func (w *walker) access() error {
 	}
 	s.Wait()
 	return err
+}
+
+// whoCan is who-can's answer for action on target, of account toAccount,
+// as far as the export keeps it. With an account filter, the edges to a
+// target outside the accounts are those from their principals: when part
+// may be true, who-can answers for those principals only, evaluating their
+// part of the organization (graph.WhoCanAmong: the same answers).
+func (w *walker) whoCan(action, target, toAccount string, part bool) ([]graph.Who, error) {
+	if part && !w.o.wholeWhoCan && w.f.accounts != nil && !w.f.accounts[toAccount] {
+		return w.g.WhoCanAmong(action, target, "", w.o.ChainDepth, w.among())
+	}
+	return w.g.WhoCan(action, target, "", w.o.ChainDepth)
 }
 
 // whoEdges are the access edges of who to `to`, in a slice with room for

@@ -1,0 +1,120 @@
+package graph
+
+import (
+	"slices"
+
+	"github.com/keyhound/keyhound/graph/arn"
+)
+
+// Among is the part of the snapshot a who-can question restricted to some
+// accounts needs (WhoCanAmong): the principals of those accounts and every
+// role they may reach by sts:AssumeRole, however many hops, on the index
+// who-can follows chains with (assumersOf). A chain that who-can can find
+// to one of them goes through members only: the rest of the organization
+// need not be evaluated.
+type Among struct {
+	accounts map[string]bool
+	members  map[*Principal]bool
+	// sorted are the members in the order of g.Principals(); byAccount, in
+	// the order of g.ix.byAccount: who-can's pools, restricted.
+	sorted    []*Principal
+	byAccount map[string][]*Principal
+	// entered are the roles a principal of the accounts may assume, in a
+	// hop.
+	entered map[*Principal]bool
+}
+
+// AmongAccounts makes the Among of some accounts (of the snapshot or
+// outside it). It asks every role who may assume it, once for the graph.
+func (g *Graph) AmongAccounts(accounts []string) *Among {
+	m := &Among{accounts: map[string]bool{}, members: map[*Principal]bool{}, byAccount: map[string][]*Principal{}, entered: map[*Principal]bool{}}
+	var queue []*Principal
+	for _, a := range accounts {
+		if m.accounts[a] {
+			continue
+		}
+		m.accounts[a] = true
+		for _, p := range g.ix.byAccount[a] {
+			m.members[p] = true
+			queue = append(queue, p)
+		}
+	}
+	// The roles each principal may assume: who-can's index, turned round.
+	assumes := map[*Principal][]*Principal{}
+	for _, r := range g.sortedPrincipals {
+		if r.Kind != arn.KindRole {
+			continue
+		}
+		for _, p := range g.assumersOf(r) {
+			if p != r {
+				assumes[p] = append(assumes[p], r)
+			}
+		}
+	}
+	for _, p := range queue {
+		for _, r := range assumes[p] {
+			m.entered[r] = true
+		}
+	}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		for _, r := range assumes[p] {
+			if !m.members[r] {
+				m.members[r] = true
+				queue = append(queue, r)
+			}
+		}
+	}
+	for _, p := range g.sortedPrincipals {
+		if m.members[p] {
+			m.sorted = append(m.sorted, p)
+		}
+	}
+	for a, ps := range g.ix.byAccount {
+		for _, p := range ps {
+			if m.members[p] {
+				m.byAccount[a] = append(m.byAccount[a], p)
+			}
+		}
+	}
+	m.sorted = slices.Clip(m.sorted)
+	return m
+}
+
+// MayAssume reports whether a principal of among's accounts may assume
+// role in a hop: when it may not, AssumedBy lists none of them.
+func (m *Among) MayAssume(role *Principal) bool { return m.entered[role] }
+
+// Members are how many principals of the snapshot an Among holds.
+func (m *Among) Members() int { return len(m.members) }
+
+// WhoCanAmong is WhoCan's answer restricted to the principals of among's
+// accounts (Who.Account): the same entries, in the same order, with the
+// same paths, decisions and conditions, evaluating among's members only.
+// For one account of a large organization it is a small part of the work.
+// When none of among's principals can be in the answer it returns none at
+// once: without WhoCan's error, for a resource keyhound cannot evaluate.
+func (g *Graph) WhoCanAmong(action, resource, region string, chainDepth int, among *Among) ([]Who, error) {
+	who, _, err := g.whoCan(action, resource, region, chainDepth, among, false)
+	return who, err
+}
+
+// anyOf reports whether some of who-can's principals outside the snapshot
+// ("*", account roots, principals) are of among's accounts.
+func (m *Among) anyOf(outside []string) bool {
+	for _, name := range outside {
+		account := ""
+		if name != "*" {
+			pr, err := arn.ParsePrincipal(name)
+			if err != nil {
+				continue
+			}
+			account = pr.AccountID
+		}
+		if m.accounts[account] {
+			return true
+		}
+	}
+	return false
+}

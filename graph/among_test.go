@@ -1,0 +1,171 @@
+package graph_test
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/graph/arn"
+	"github.com/keyhound/keyhound/graph/demo"
+	"github.com/keyhound/keyhound/graph/gen"
+	"github.com/keyhound/keyhound/graph/snapshot"
+)
+
+// WhoCanAmong evaluates only the principals of some accounts and the roles
+// they may reach: its answer must be WhoCan's, entry for entry, keeping
+// those of the accounts.
+func TestWhoCanAmongIsWhoCanRestricted(t *testing.T) {
+	graphs := map[string]*graph.Graph{}
+	s, errs, err := snapshot.Decode(demo.Snapshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	graphs["demo"] = graph.Build(s, errs)
+	f, err := os.ReadFile(filepath.Join("testdata", "small.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, errs, err = snapshot.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	graphs["small"] = graph.Build(s, errs)
+	for _, seed := range []uint64{1, 2} {
+		o := gen.Options{Accounts: 5, Regions: 1, RolesPerAccount: 10, KeysPerRegion: 4, ResourcesPerKey: 3, Seed: seed, EscalationShare: 0.1}
+		graphs["generated-"+string(rune('0'+seed))] = graph.Build(gen.Organization(o), nil)
+		graphs["chained-"+string(rune('0'+seed))] = graph.Build(chainedOrganization(o), nil)
+	}
+	// An account whose IAM, keys' grants and a key's policy were not
+	// collected: who-can lists "any grantee" of its account, and no other
+	// of its principals, for that key.
+	gaps := gen.Organization(gen.Options{Accounts: 3, Regions: 1, RolesPerAccount: 5, KeysPerRegion: 2, ResourcesPerKey: 1, Seed: 4})
+	last := gaps.Accounts["100000000003"]
+	last.IAM = nil
+	for _, r := range last.Regions {
+		for i := range r.KMS.Keys {
+			r.KMS.Keys[i].Grants = nil
+		}
+		r.KMS.Keys[0].Policy = nil
+	}
+	graphs["gaps"] = graph.Build(gaps, nil)
+	for name, g := range graphs {
+		t.Run(name, func(t *testing.T) {
+			entered := 0 // roles assumed across accounts: MayAssume checked
+			for _, accounts := range amongAccountSets(g) {
+				among := g.AmongAccounts(accounts)
+				keep := map[string]bool{}
+				for _, a := range accounts {
+					keep[a] = true
+				}
+				check := func(action, target string, depth int) {
+					t.Helper()
+					full, ferr := g.WhoCan(action, target, "", depth)
+					got, gerr := g.WhoCanAmong(action, target, "", depth, among)
+					if ferr != nil && gerr == nil && len(got) == 0 {
+						return // nothing to list: no question asked
+					}
+					if (ferr == nil) != (gerr == nil) {
+						t.Fatalf("%v %s %s: errors %v and %v", accounts, action, target, ferr, gerr)
+					}
+					var want []graph.Who
+					for _, w := range full {
+						if keep[w.Account] {
+							want = append(want, w)
+						}
+					}
+					if len(want) != len(got) {
+						t.Fatalf("%v %s %s depth %d: %d answers, want %d", accounts, action, target, depth, len(got), len(want))
+					}
+					for i := range want {
+						if !reflect.DeepEqual(want[i], got[i]) {
+							t.Fatalf("%v %s %s depth %d: answer %d\n got %+v\nwant %+v", accounts, action, target, depth, i, got[i], want[i])
+						}
+					}
+				}
+				for _, k := range g.Keys() {
+					for _, action := range []string{"kms:Decrypt", "kms:GenerateDataKey"} {
+						check(action, k.ARN, graph.DefaultChainDepth)
+					}
+					check("kms:Decrypt", k.ARN, 1)
+				}
+				for _, r := range g.Resources() {
+					if r.Key != "" {
+						check("read", r.ARN, graph.DefaultChainDepth)
+					}
+				}
+				for _, role := range g.Principals() {
+					if role.Kind != arn.KindRole {
+						continue
+					}
+					from := false
+					for _, a := range g.AssumedBy(role.ARN) {
+						from = from || keep[g.Principal(a.Via[0]).Account]
+					}
+					if from && !among.MayAssume(role) {
+						t.Errorf("%v: MayAssume(%s) false, but AssumedBy lists a principal of the accounts", accounts, role.ARN)
+					}
+					if from && !keep[role.Account] {
+						entered++
+					}
+				}
+
+			}
+			if entered == 0 {
+				t.Error("no role assumed from another account: MayAssume is not checked")
+			}
+		})
+	}
+}
+
+// chainedOrganization is a generated organization whose data-reader roles
+// read their own account's keys only and can assume the next account's:
+// role chains of many hops across accounts (role-0 → data-reader →
+// data-reader …).
+func chainedOrganization(o gen.Options) *snapshot.Snapshot {
+	s := gen.Organization(o)
+	var ids []string
+	for id := range s.Accounts {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for i, id := range ids {
+		next, prev := ids[(i+1)%len(ids)], ids[(i+len(ids)-1)%len(ids)]
+		roles := s.Accounts[id].IAM.RoleDetailList
+		for j := range roles {
+			if roles[j].RoleName != "data-reader" {
+				continue
+			}
+			roles[j].AssumeRolePolicyDocument = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::` + prev + `:role/role-0","arn:aws:iam::` + prev + `:role/data-reader"]},"Action":"sts:AssumeRole"}]}`
+			roles[j].RolePolicyList = []snapshot.PolicyDetail{{PolicyName: "read", PolicyDocument: `{"Version":"2012-10-17","Statement":[` +
+				`{"Effect":"Allow","Action":["kms:Decrypt","s3:GetObject"],"Resource":["arn:aws:kms:*:` + id + `:key/*","arn:aws:s3:::*"]},` +
+				`{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::` + next + `:role/data-reader"}]}`}}
+		}
+	}
+	return s
+}
+
+// amongAccountSets are each account of a graph alone, the first two
+// together, and each account outside the snapshot that its keys name.
+func amongAccountSets(g *graph.Graph) [][]string {
+	var accounts []string
+	for id := range g.Snapshot.Accounts {
+		accounts = append(accounts, id)
+	}
+	slices.Sort(accounts)
+	var out [][]string
+	for _, a := range accounts {
+		out = append(out, []string{a})
+	}
+	if len(accounts) > 1 {
+		out = append(out, accounts[:2])
+	}
+	for _, id := range g.OutsidePrincipals() {
+		if p, err := arn.ParsePrincipal(id); err == nil && !g.InSnapshot(p.AccountID) {
+			out = append(out, []string{p.AccountID})
+		}
+	}
+	return out
+}
