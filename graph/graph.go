@@ -55,6 +55,10 @@ type builder struct {
 	partition string
 	cache     map[string]parsed // policy documents already parsed
 	misses    int               // documents parsed as the build met them, not by preparse
+	// tagSets shares principals' tag maps by their tags, tagSig its
+	// lookup key's buffer (principals.go).
+	tagSets map[string]map[string]string
+	tagSig  []byte
 }
 
 // Build builds the graph of a loaded snapshot; loadErrs are the snapshot's
