@@ -20,6 +20,7 @@ func main() {
 
 // run executes the CLI and returns the process exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	defer startProfile(stderr)()
 	cmd := newRootCmd()
 	defer func() { noCache = false }() // the flag is this run's
 	cmd.SetArgs(args)
