@@ -39,7 +39,19 @@ func (g *Graph) WhoCanReadData(action, keyARN string, chainDepth int) ([]Resourc
 		return nil, nil
 	}
 	var out []ResourceAccess
-	for _, r := range g.ResourcesOf(keyARN) {
+	resources := g.ResourcesOf(keyARN)
+	// Each service's read action is asked of every principal's policies
+	// (capableOf): one pass for them all, not one per service (three
+	// passes over 505,000 principals were 1.5 s of who-can on a
+	// 5,000-account organization's key).
+	var reads []string
+	for _, r := range resources {
+		if sp, ok := servicePaths[r.Type]; ok {
+			reads = append(reads, sp.read)
+		}
+	}
+	g.PrepareCapable(reads)
+	for _, r := range resources {
 		sp, ok := servicePaths[r.Type]
 		if !ok {
 			continue
