@@ -58,7 +58,7 @@ func loadChanged(base string, c changeFlags, stderr io.Writer) (old, cur *graph.
 		}
 		changes = append(changes, cs...)
 	}
-	s, loadErrs, err := readSnapshot(base)
+	s, loadErrs, err := readSnapshot(base, stderr)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -113,11 +113,14 @@ func readChanges(name string) ([]changeset.Change, error) {
 }
 
 // readSnapshot loads a snapshot file (or @demo) without building its graph.
-func readSnapshot(path string) (*snapshot.Snapshot, []snapshot.LoadError, error) {
+func readSnapshot(path string, stderr io.Writer) (*snapshot.Snapshot, []snapshot.LoadError, error) {
 	if path == "" {
 		return nil, nil, fmt.Errorf("--snapshot FILE is required with --change (try --snapshot @demo --change %s)", demoPlanName)
 	}
-	s, loadErrs, _, err := readSnapshotCached(context.Background(), path, func(ui.LoadProgress) {})
+	s, loadErrs, res, err := readSnapshotCached(context.Background(), path, func(ui.LoadProgress) {})
+	if err == nil {
+		warnCache(stderr, path, res)
+	}
 	return s, loadErrs, err
 }
 

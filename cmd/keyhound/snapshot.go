@@ -23,13 +23,19 @@ func loadGraph(path string, stderr io.Writer) (*graph.Graph, error) {
 	if err != nil {
 		return nil, err
 	}
-	if res.Warning != nil {
-		_, _ = fmt.Fprintf(stderr, "keyhound: %s: the graph cache was not written (%v); the next command will decode the JSON again (--no-cache to skip it)\n", path, res.Warning)
-	}
+	warnCache(stderr, path, res)
 	if n := len(g.Issues); n > 0 {
 		_, _ = fmt.Fprintf(stderr, "keyhound: %s: %s (parts that could not be read or parsed, or that contradict each other); answers that depend on them say so\n", path, plural.Form(n, "snapshot issue", "snapshot issues"))
 	}
 	return g, nil
+}
+
+// warnCache says on stderr that the graph cache could not be used or
+// written, once per snapshot load.
+func warnCache(stderr io.Writer, path string, res graphcache.Result) {
+	if res.Warning != nil {
+		_, _ = fmt.Fprintf(stderr, "keyhound: %s: the graph cache was not written (%v); the next command will decode the JSON again (--no-cache to skip it)\n", path, res.Warning)
+	}
 }
 
 // readGraph loads a snapshot file and builds its access graph, telling

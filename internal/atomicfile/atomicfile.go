@@ -163,6 +163,31 @@ func (f *File) CommitNew(path string) error {
 	return nil
 }
 
+// CommitAs is Commit under a name in the temporary file's directory,
+// replacing the directory entry of that name: a symbolic link there is
+// replaced, never followed (rename(2) does not follow its target). For
+// files in a directory keyhound keeps (the graph cache), where a link is
+// nobody's choice of target.
+func (f *File) CommitAs(path string) error {
+	if f.done {
+		return fmt.Errorf("write %s: already committed or aborted", path)
+	}
+	if filepath.Dir(filepath.Clean(path)) != f.dir {
+		return fmt.Errorf("write %s: not in directory %s", path, f.dir)
+	}
+	if err := f.finish(); err != nil {
+		f.Abort()
+		return err
+	}
+	if err := os.Rename(f.f.Name(), path); err != nil {
+		f.Abort()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	f.done, f.path = true, path
+	SyncDir(f.dir)
+	return nil
+}
+
 // Abort removes the temporary file; the target is untouched. It does
 // nothing once the file is committed, so it can be deferred.
 func (f *File) Abort() {

@@ -218,3 +218,40 @@ func TestCommitNew(t *testing.T) {
 		t.Errorf("temporary files left: %v", l)
 	}
 }
+
+// CommitAs replaces a link under its name, never the file the link names,
+// and refuses a name in another directory.
+func TestCommitAsReplacesLinks(t *testing.T) {
+	dir, other := t.TempDir(), t.TempDir()
+	victim := filepath.Join(other, "victim")
+	if err := os.WriteFile(victim, []byte("keep"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	name := filepath.Join(dir, "cache")
+	if err := os.Symlink(victim, name); err != nil {
+		t.Skip(err)
+	}
+	f, err := CreateIn(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.CommitAs(filepath.Join(other, "elsewhere")); err == nil {
+		t.Error("CommitAs wrote outside the temporary file's directory")
+	}
+	if _, err := f.Write([]byte("new")); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.CommitAs(name); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "keep" {
+		t.Errorf("the linked file was replaced: %q", b)
+	}
+	fi, err := os.Lstat(name)
+	if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm() != Mode {
+		t.Fatalf("not a regular 0600 file under the name: %v %v", fi.Mode(), err)
+	}
+	if b, _ := os.ReadFile(name); string(b) != "new" {
+		t.Errorf("content %q", b)
+	}
+}

@@ -130,11 +130,11 @@ func Load(ctx context.Context, path string, o Options) (*snapshot.Snapshot, []sn
 	// while it was read gets a cache of what was read.
 	id := identity{Version: o.Version, Fingerprint: Fingerprint(), Snapshot: sha256.Sum256(data)}
 	if id.Version == "" {
-		id.Version = version.Full()
+		id.Version = buildID()
 	}
-	res.Path = filepath.Join(dir, hex.EncodeToString(id.Snapshot[:])+Ext)
+	res.Path = filepath.Join(dir, fileName(id))
 	res.Status = Miss
-	if cached, err := os.ReadFile(res.Path); err == nil {
+	if cached, err := readCacheFile(res.Path, len(data)); err == nil {
 		report(Progress{Stage: StageReadingCache})
 		s, errs, err := decodeFile(ctx, cached, id, func(done, total int) {
 			report(Progress{Stage: StageDecodingAccounts, Done: int64(done), Total: int64(total), Unit: "accounts"})
@@ -195,13 +195,16 @@ func (o Options) dir() (string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil { //nolint:gosec // G703: see above
 		return "", fmt.Errorf("cache directory: %w", err)
 	}
+	if err := checkDir(dir); err != nil {
+		return "", fmt.Errorf("cache directory not used: %w", err)
+	}
 	return dir, nil
 }
 
 // writeCache writes the cache file atomically: a reader sees no file or
 // the whole of it; on failure nothing is left.
 func writeCache(path string, s *snapshot.Snapshot, errs []snapshot.LoadError, id identity) error {
-	f, err := atomicfile.Create(path)
+	f, err := atomicfile.CreateIn(filepath.Dir(path))
 	if err != nil {
 		return fmt.Errorf("write cache: %w", err)
 	}
@@ -213,7 +216,9 @@ func writeCache(path string, s *snapshot.Snapshot, errs []snapshot.LoadError, id
 	if err := w.Flush(); err != nil {
 		return fmt.Errorf("write cache %s: %w", path, err)
 	}
-	if err := f.Commit(); err != nil {
+	// A link or anything else planted under the cache file's name is
+	// replaced, not followed.
+	if err := f.CommitAs(path); err != nil {
 		return fmt.Errorf("write cache: %w", err)
 	}
 	return nil
@@ -259,7 +264,7 @@ func readFile(ctx context.Context, path string, report func(Progress)) ([]byte, 
 var fingerprint = sync.OnceValue(func() string {
 	var parts []string
 	seen := map[reflect.Type]bool{}
-	for _, v := range []any{meta{}, (*snapshot.Organization)(nil), []loadError(nil), (*snapshot.Account)(nil)} {
+	for _, v := range []any{meta{}, (*snapshot.Organization)(nil), []loadError(nil), snapshot.LoadError{}, (*snapshot.Account)(nil)} {
 		layout(reflect.TypeOf(v), seen, &parts)
 	}
 	slices.Sort(parts)
@@ -280,4 +285,70 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// maxCacheRatio bounds a cache file's size by its snapshot's: a cache is
+// smaller than the snapshot's JSON (a fifth of it), and the JSON is at
+// most a few hundred times its gzip; a larger file is not ours.
+const maxCacheRatio = 1024
+
+// readCacheFile reads a cache file that openCacheFile accepts and whose
+// size is plausible for a snapshot of snapshotSize bytes.
+func readCacheFile(path string, snapshotSize int) ([]byte, error) {
+	f, size, err := openCacheFile(path)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = f.Close() }()
+	if limit := int64(snapshotSize)*maxCacheRatio + 1<<20; size > limit {
+		return nil, fmt.Errorf("%s: %d bytes, more than a cache of this snapshot can be", path, size)
+	}
+	buf := make([]byte, size)
+	if _, err := io.ReadFull(f, buf); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return buf, nil
+}
+
+// fileName is a cache file's name: the snapshot's SHA-256, then a short
+// hash of the keyhound that writes it (version and type fingerprint), so
+// that two keyhounds used in turn on one snapshot keep a file each rather
+// than rewriting one.
+func fileName(id identity) string {
+	build := sha256.Sum256([]byte(id.Version + "\x00" + id.Fingerprint))
+	return hex.EncodeToString(id.Snapshot[:]) + "-" + hex.EncodeToString(build[:buildHashLen/2]) + Ext
+}
+
+// buildHashLen is the number of hex digits of the build's hash in a name.
+const buildHashLen = 12
+
+// buildID names this keyhound in a cache file: its version, and when the
+// version does not name its code exactly (a dev build, a dirty tree, a
+// build without version control) the SHA-256 of its own executable too, so
+// that a build of changed code never trusts a cache an earlier one wrote.
+var buildID = sync.OnceValue(func() string {
+	v := version.Full()
+	if exactVersion(v) {
+		return v
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return v + " (executable unknown)"
+	}
+	f, err := os.Open(exe) //nolint:gosec // G304: our own executable
+	if err != nil {
+		return v + " (executable unreadable)"
+	}
+	defer func() { _ = f.Close() }()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return v + " (executable unreadable)"
+	}
+	return v + " (executable " + hex.EncodeToString(h.Sum(nil)[:8]) + ")"
+})
+
+// exactVersion reports whether v, version.Full()'s, names released code:
+// not "dev", not a dirty tree.
+func exactVersion(v string) bool {
+	return !strings.HasPrefix(v, "dev") && !strings.Contains(v, "dirty")
 }

@@ -196,15 +196,35 @@ func TestOtherVersionRebuilds(t *testing.T) {
 	path := writeOrg(t, 1)
 	want, _ := fromJSON(t, path)
 	dir := t.TempDir()
-	load(t, path, Options{Dir: dir, Version: "v1.0.0 (commit aaaaaaa)"})
-	s, _, res := load(t, path, Options{Dir: dir, Version: "v1.1.0 (commit bbbbbbb)"})
+	v1, v2 := Options{Dir: dir, Version: "v1.0.0 (commit aaaaaaa)"}, Options{Dir: dir, Version: "v1.1.0 (commit bbbbbbb)"}
+	_, _, first := load(t, path, v1)
+	// Two versions used in turn keep a file each: no rewriting.
+	if _, _, res := load(t, path, v2); res.Status != Miss || res.Path == first.Path {
+		t.Fatalf("other version, first load: %+v (v1's %s)", res, first.Path)
+	}
+	for _, o := range []Options{v1, v2} {
+		if _, _, res := load(t, path, o); res.Status != Hit {
+			t.Errorf("%s in turn: %+v", o.Version, res)
+		}
+	}
+	// One version's file under the other's name is told apart by the
+	// version it holds.
+	_, _, second := load(t, path, v2)
+	old, err := os.ReadFile(first.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(second.Path, old, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, _, res := load(t, path, v2)
 	if res.Status != Rebuilt || !strings.Contains(res.Reason, "written by keyhound v1.0.0") {
-		t.Fatalf("other version: %+v", res)
+		t.Fatalf("other version's file: %+v", res)
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Error("other version's cache differs")
 	}
-	if _, _, res = load(t, path, Options{Dir: dir, Version: "v1.1.0 (commit bbbbbbb)"}); res.Status != Hit {
+	if _, _, res = load(t, path, v2); res.Status != Hit {
 		t.Errorf("after the rebuild: %+v", res)
 	}
 }

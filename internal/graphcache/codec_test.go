@@ -282,3 +282,19 @@ func TestLayoutSeesFieldChanges(t *testing.T) {
 		t.Errorf("Fingerprint() = %q", Fingerprint())
 	}
 }
+
+// Every field of snapshot.LoadError has its place in the file's mirror
+// type (Err as its text): a field added to LoadError must be added there
+// too, or this fails, rather than be dropped from every cached load.
+func TestLoadErrorFieldsMirrored(t *testing.T) {
+	mirror := reflect.TypeFor[loadError]()
+	for f := range reflect.TypeFor[snapshot.LoadError]().Fields() {
+		name := f.Name
+		if name == "Err" {
+			name = "ErrText"
+		}
+		if _, ok := mirror.FieldByName(name); !ok {
+			t.Errorf("snapshot.LoadError.%s is not kept in a cache file (loadError has no %s)", f.Name, name)
+		}
+	}
+}

@@ -10,10 +10,19 @@
 // os.UserCacheDir()/keyhound (~/.cache/keyhound on Linux), created 0700.
 // A snapshot's cache file is named for the SHA-256 of the snapshot file's
 // bytes, as read in this run (the bytes hashed are the bytes decoded: no
-// window between checking and reading), plus ".khc"; it is written 0600,
+// window between checking and reading), "-", a short hash of the keyhound
+// writing it (its build ID and the type fingerprint below: two versions
+// used in turn keep a file each), and ".khc"; it is written 0600,
 // atomically (a temporary file in the same directory, synced, renamed),
 // so a reader never sees half of one, and concurrent writers of the same
 // snapshot leave one whole file.
+//
+// The directory must be this user's and writable by no one else (Unix),
+// or it is not used (a warning): a file planted there could decode into
+// any snapshot. Nothing under a cache file's name is followed: a symbolic
+// link, FIFO or device there is neither read (O_NOFOLLOW, O_NONBLOCK, then
+// fstat: a regular file of this user, of a size a cache of the snapshot
+// can have) nor written through (the rename replaces the link itself).
 //
 // # File format
 //
@@ -61,15 +70,18 @@
 //
 //   - its magic and FormatVersion are this package's;
 //   - its header's CRC matches;
-//   - it was written by this keyhound (version.Full(), which names the
-//     commit and whether the tree was dirty);
+//   - it was written by this keyhound: version.Full() for a release; for a
+//     dev build or a dirty tree, whose version does not name its code, the
+//     SHA-256 of the executable as well;
 //   - its type fingerprint (a hash of every snapshot type's field names
 //     and types) is this build's, so two dev builds with the same version
 //     string but other snapshot types do not share caches;
 //   - it was written for a snapshot file with the same SHA-256 (a changed
 //     snapshot has another name anyway; this catches a renamed file);
-//   - every section it needs is present, within the file, matches its
-//     CRC and decodes to its exact end.
+//   - its sections cover its data exactly, each byte in one section (no
+//     overlap: a small file cannot decode into a huge snapshot), and every
+//     section it needs is present, matches its CRC and decodes to its exact
+//     end.
 //
 // A cache that cannot be written (a read-only or full disk) is a warning
 // in Result, never an error; a snapshot that does not load writes none.

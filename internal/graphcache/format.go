@@ -2,11 +2,13 @@ package graphcache
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
 	"io"
 	"reflect"
+	"slices"
 
 	"github.com/keyhound/keyhound/graph/snapshot"
 )
@@ -223,6 +225,9 @@ func parseHeader(b []byte) (identity, map[string]section, []byte, error) {
 	if d.err != nil {
 		return id, nil, nil, &CorruptError{Section: "header", Err: d.err}
 	}
+	if err := tiled(secs, len(data)); err != nil {
+		return id, nil, nil, err
+	}
 	return id, secs, data, nil
 }
 
@@ -265,6 +270,29 @@ func checkIdentity(got, want identity) error {
 		return &StaleError{Reason: "written for other snapshot types (fingerprint " + got.Fingerprint + ")"}
 	case got.Snapshot != want.Snapshot:
 		return &StaleError{Reason: "written for another snapshot"}
+	}
+	return nil
+}
+
+// tiled checks that the sections cover the data exactly, each byte in one
+// section: a crafted table pointing many sections at the same bytes would
+// make a small file decode into a huge snapshot, and bytes in no section
+// are not what the writer wrote.
+func tiled(secs map[string]section, size int) error {
+	list := make([]section, 0, len(secs))
+	for _, s := range secs {
+		list = append(list, s)
+	}
+	slices.SortFunc(list, func(a, b section) int { return cmp.Or(cmp.Compare(a.Off, b.Off), cmp.Compare(a.Len, b.Len)) })
+	var next uint64
+	for _, s := range list {
+		if s.Off != next {
+			return corrupt(s.Name, "starts at %d, where %d was expected (sections overlap or leave a gap)", s.Off, next)
+		}
+		next = s.Off + s.Len
+	}
+	if next != ulen(size) {
+		return corrupt("header", "sections end at %d of %d bytes", next, size)
 	}
 	return nil
 }

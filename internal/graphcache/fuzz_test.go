@@ -3,6 +3,7 @@ package graphcache
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"reflect"
 	"testing"
 
@@ -57,6 +58,8 @@ func FuzzDecodeAccount(f *testing.F) {
 		f.Add(e.strs.encode(), e.buf)
 	}
 	f.Add([]byte{0}, []byte{1, 0xff, 0xff, 0xff, 0x0f})
+	// A string length near 2⁶⁴ (TestHugeStringLengthRefused).
+	f.Add(append(binary.AppendUvarint([]byte{0x02, 0x12}, 1<<64-10), make([]byte, 8)...), []byte{1})
 	f.Fuzz(func(_ *testing.T, table, b []byte) {
 		strs, err := decodeStrings(table)
 		if err != nil {

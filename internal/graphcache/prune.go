@@ -14,7 +14,7 @@ import (
 // (its modification time); writing one removes the others not used for
 // KeepFor, then the least recently used beyond KeepMax, and temporary files
 // left by writes that died (older than an hour). Only names the cache
-// writes are removed: KEYHOUND_CACHE_DIR may be a shared directory.
+// writes are removed: KEYHOUND_CACHE_DIR may hold other files.
 const (
 	KeepFor = 14 * 24 * time.Hour
 	KeepMax = 16
@@ -80,14 +80,19 @@ func prune(dir, keep string, now time.Time) int {
 	return removed
 }
 
-// isCacheName reports whether name is a cache file's: 64 lower-case hex
-// digits (a SHA-256) and Ext.
+// isCacheName reports whether name is a cache file's (fileName): 64
+// lower-case hex digits (the snapshot's SHA-256), "-", buildHashLen more,
+// and Ext.
 func isCacheName(name string) bool {
-	hexPart, ok := strings.CutSuffix(name, Ext)
-	if !ok || len(hexPart) != 64 {
+	stem, ok := strings.CutSuffix(name, Ext)
+	if !ok || len(stem) != 64+1+buildHashLen || stem[64] != '-' {
 		return false
 	}
-	for _, c := range []byte(hexPart) {
+	return isHex(stem[:64]) && isHex(stem[65:])
+}
+
+func isHex(s string) bool {
+	for _, c := range []byte(s) {
 		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
 			return false
 		}

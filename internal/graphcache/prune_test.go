@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-func cacheName(i int) string { return fmt.Sprintf("%064x", i) + Ext }
+func cacheName(i int) string { return fmt.Sprintf("%064x-%012x", i, i) + Ext }
 
 func writeAged(t *testing.T, dir, name string, age time.Duration, now time.Time) string {
 	t.Helper()

@@ -68,22 +68,19 @@ func decodeStrings(b []byte) ([]string, error) {
 		return nil, d.err
 	}
 	lens := make([]int, n)
-	total := 0
+	var total uint64 // in uint64: a length near 2⁶⁴ must not wrap an int
 	for i := range lens {
 		l := d.uvarint()
 		if d.err != nil {
 			return nil, d.err
 		}
-		if l > ulen(len(b)-d.off-total) {
+		if l > ulen(len(b)) || total+l > ulen(len(b)-d.off) {
 			return nil, errors.New("strings past the end")
 		}
-		lens[i] = int(l) //nolint:gosec // G115: bounded by len(b) just above
-		total += lens[i]
-		if total > len(b)-d.off {
-			return nil, errors.New("strings past the end")
-		}
+		lens[i] = int(l) //nolint:gosec // G115: at most len(b), checked just above
+		total += l
 	}
-	if total != len(b)-d.off {
+	if total != ulen(len(b)-d.off) {
 		return nil, fmt.Errorf("string table holds %d bytes, its strings %d", len(b)-d.off, total)
 	}
 	all := string(b[d.off:])
