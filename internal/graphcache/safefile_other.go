@@ -28,7 +28,7 @@ func openCacheFile(path string) (*os.File, int64, error) {
 // checkDir checks that the cache directory is a directory; ownership and
 // modes are the operating system's ACLs here.
 func checkDir(dir string) error {
-	fi, err := os.Stat(dir)
+	fi, err := os.Stat(dir) //nolint:gosec // G703: the user's cache directory (option, environment or default)
 	if err != nil {
 		return err
 	}

@@ -37,7 +37,7 @@ func openCacheFile(path string) (*os.File, int64, error) {
 // checkDir refuses a cache directory another user could write to: it
 // could plant a cache file that decodes into any snapshot.
 func checkDir(dir string) error {
-	fi, err := os.Stat(dir)
+	fi, err := os.Stat(dir) //nolint:gosec // G703: the user's cache directory (option, environment or default)
 	if err != nil {
 		return err
 	}
