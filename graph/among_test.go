@@ -51,6 +51,11 @@ func TestWhoCanAmongIsWhoCanRestricted(t *testing.T) {
 		r.KMS.Keys[0].Policy = nil
 	}
 	graphs["gaps"] = graph.Build(gaps, nil)
+	openOrg, openRole := openTrustOrganization()
+	graphs["open-trust"] = graph.Build(openOrg, nil)
+	if !entersOpenRole(t, graphs["open-trust"], openRole) {
+		t.Fatal("open-trust: no answer reaches a key through the role that trusts everyone")
+	}
 	for name, g := range graphs {
 		t.Run(name, func(t *testing.T) {
 			entered := 0 // roles assumed across accounts: MayAssume checked
@@ -89,7 +94,9 @@ func TestWhoCanAmongIsWhoCanRestricted(t *testing.T) {
 					for _, action := range []string{"kms:Decrypt", "kms:GenerateDataKey"} {
 						check(action, k.ARN, graph.DefaultChainDepth)
 					}
-					check("kms:Decrypt", k.ARN, 1)
+					for _, depth := range []int{0, 1, 2, 3} {
+						check("kms:Decrypt", k.ARN, depth)
+					}
 				}
 				for _, r := range g.Resources() {
 					if r.Key != "" {
@@ -162,10 +169,62 @@ func amongAccountSets(g *graph.Graph) [][]string {
 	if len(accounts) > 1 {
 		out = append(out, accounts[:2])
 	}
+	// A snapshot account with one outside it.
+	out = append(out, []string{accounts[0], "999999999999"})
 	for _, id := range g.OutsidePrincipals() {
 		if p, err := arn.ParsePrincipal(id); err == nil && !g.InSnapshot(p.AccountID) {
 			out = append(out, []string{p.AccountID})
 		}
 	}
 	return out
+}
+
+// openTrustOrganization is a chained organization where the first member
+// account's role-1 (returned) trusts everyone ("*") and every role-0 may
+// assume any role: chains that enter an account from anywhere.
+func openTrustOrganization() (*snapshot.Snapshot, string) {
+	s := chainedOrganization(gen.Options{Accounts: 4, Regions: 1, RolesPerAccount: 6, KeysPerRegion: 3, ResourcesPerKey: 2, Seed: 3})
+	var ids []string
+	for id := range s.Accounts {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids) // ids[0] is the management account
+	open := "arn:aws:iam::" + ids[1] + ":role/role-1"
+	for _, id := range ids {
+		roles := s.Accounts[id].IAM.RoleDetailList
+		for j := range roles {
+			switch {
+			case roles[j].Arn == open:
+				roles[j].AssumeRolePolicyDocument = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}`
+			case roles[j].RoleName == "role-0":
+				roles[j].RolePolicyList = append(roles[j].RolePolicyList, snapshot.PolicyDetail{
+					PolicyName:     "assume-any",
+					PolicyDocument: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}`,
+				})
+			}
+		}
+	}
+	return s, open
+}
+
+// entersOpenRole reports whether some who-can answer of g comes from
+// another account through open, the role that trusts "*": the case
+// openTrustOrganization is for.
+func entersOpenRole(t *testing.T, g *graph.Graph, open string) bool {
+	t.Helper()
+	acct := g.Principal(open).Account
+	for _, k := range g.Keys() {
+		who, err := g.WhoCan("kms:Decrypt", k.ARN, "", graph.DefaultChainDepth)
+		if err != nil {
+			continue
+		}
+		for _, w := range who {
+			for _, p := range w.Paths {
+				if w.Account != acct && slices.Contains(p.Via, open) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
