@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"errors"
 	"slices"
 
 	"github.com/keyhound/keyhound/graph/arn"
@@ -13,6 +14,7 @@ import (
 // to one of them goes through members only: the rest of the organization
 // need not be evaluated.
 type Among struct {
+	g        *Graph // the graph whose principals it holds
 	accounts map[string]bool
 	members  map[*Principal]bool
 	// sorted are the members in the order of g.Principals(); byAccount, in
@@ -27,7 +29,7 @@ type Among struct {
 // AmongAccounts makes the Among of some accounts (of the snapshot or
 // outside it). It asks every role who may assume it, once for the graph.
 func (g *Graph) AmongAccounts(accounts []string) *Among {
-	m := &Among{accounts: map[string]bool{}, members: map[*Principal]bool{}, byAccount: map[string][]*Principal{}, entered: map[*Principal]bool{}}
+	m := &Among{g: g, accounts: map[string]bool{}, members: map[*Principal]bool{}, byAccount: map[string][]*Principal{}, entered: map[*Principal]bool{}}
 	var queue []*Principal
 	for _, a := range accounts {
 		if m.accounts[a] {
@@ -95,7 +97,12 @@ func (m *Among) Members() int { return len(m.members) }
 // For one account of a large organization it is a small part of the work.
 // When none of among's principals can be in the answer it returns none at
 // once: without WhoCan's error, for a resource keyhound cannot evaluate.
+// among must be of g (AmongAccounts): another graph's is an error, since
+// its principals are not g's.
 func (g *Graph) WhoCanAmong(action, resource, region string, chainDepth int, among *Among) ([]Who, error) {
+	if among == nil || among.g != g {
+		return nil, errors.New("WhoCanAmong: the Among was made for another graph")
+	}
 	who, _, err := g.whoCan(action, resource, region, chainDepth, among, false)
 	return who, err
 }

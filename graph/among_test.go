@@ -228,3 +228,24 @@ func entersOpenRole(t *testing.T, g *graph.Graph, open string) bool {
 	}
 	return false
 }
+
+// An Among holds one graph's principals: asking another graph with it is
+// an error, never an answer about the wrong principals.
+func TestWhoCanAmongOtherGraph(t *testing.T) {
+	s, errs, err := snapshot.Decode(demo.Snapshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g1, g2 := graph.Build(s, errs), graph.Build(s, errs)
+	among := g1.AmongAccounts([]string{"111111111111"})
+	key := g1.Keys()[0].ARN
+	if _, err := g1.WhoCanAmong("kms:Decrypt", key, "", graph.DefaultChainDepth, among); err != nil {
+		t.Fatalf("its own graph: %v", err)
+	}
+	if _, err := g2.WhoCanAmong("kms:Decrypt", key, "", graph.DefaultChainDepth, among); err == nil {
+		t.Error("another graph's Among was accepted")
+	}
+	if _, err := g1.WhoCanAmong("kms:Decrypt", key, "", graph.DefaultChainDepth, nil); err == nil {
+		t.Error("a nil Among was accepted")
+	}
+}
