@@ -36,7 +36,7 @@ func TestWhoCanAmongIsWhoCanRestricted(t *testing.T) {
 	for _, seed := range []uint64{1, 2} {
 		o := gen.Options{Accounts: 5, Regions: 1, RolesPerAccount: 10, KeysPerRegion: 4, ResourcesPerKey: 3, Seed: seed, EscalationShare: 0.1}
 		graphs["generated-"+string(rune('0'+seed))] = graph.Build(gen.Organization(o), nil)
-		graphs["chained-"+string(rune('0'+seed))] = graph.Build(chainedOrganization(o), nil)
+		graphs["chained-"+string(rune('0'+seed))] = graph.Build(gen.Chained(o), nil)
 	}
 	// An account whose IAM, keys' grants and a key's policy were not
 	// collected: who-can lists "any grantee" of its account, and no other
@@ -127,33 +127,6 @@ func TestWhoCanAmongIsWhoCanRestricted(t *testing.T) {
 	}
 }
 
-// chainedOrganization is a generated organization whose data-reader roles
-// read their own account's keys only and can assume the next account's:
-// role chains of many hops across accounts (role-0 → data-reader →
-// data-reader …).
-func chainedOrganization(o gen.Options) *snapshot.Snapshot {
-	s := gen.Organization(o)
-	var ids []string
-	for id := range s.Accounts {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	for i, id := range ids {
-		next, prev := ids[(i+1)%len(ids)], ids[(i+len(ids)-1)%len(ids)]
-		roles := s.Accounts[id].IAM.RoleDetailList
-		for j := range roles {
-			if roles[j].RoleName != "data-reader" {
-				continue
-			}
-			roles[j].AssumeRolePolicyDocument = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::` + prev + `:role/role-0","arn:aws:iam::` + prev + `:role/data-reader"]},"Action":"sts:AssumeRole"}]}`
-			roles[j].RolePolicyList = []snapshot.PolicyDetail{{PolicyName: "read", PolicyDocument: `{"Version":"2012-10-17","Statement":[` +
-				`{"Effect":"Allow","Action":["kms:Decrypt","s3:GetObject"],"Resource":["arn:aws:kms:*:` + id + `:key/*","arn:aws:s3:::*"]},` +
-				`{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::` + next + `:role/data-reader"}]}`}}
-		}
-	}
-	return s
-}
-
 // amongAccountSets are each account of a graph alone, the first two
 // together, and each account outside the snapshot that its keys name.
 func amongAccountSets(g *graph.Graph) [][]string {
@@ -183,7 +156,7 @@ func amongAccountSets(g *graph.Graph) [][]string {
 // account's role-1 (returned) trusts everyone ("*") and every role-0 may
 // assume any role: chains that enter an account from anywhere.
 func openTrustOrganization() (*snapshot.Snapshot, string) {
-	s := chainedOrganization(gen.Options{Accounts: 4, Regions: 1, RolesPerAccount: 6, KeysPerRegion: 3, ResourcesPerKey: 2, Seed: 3})
+	s := gen.Chained(gen.Options{Accounts: 4, Regions: 1, RolesPerAccount: 6, KeysPerRegion: 3, ResourcesPerKey: 2, Seed: 3})
 	var ids []string
 	for id := range s.Accounts {
 		ids = append(ids, id)

@@ -10,7 +10,6 @@ import (
 	"github.com/keyhound/keyhound/graph/arn"
 	"github.com/keyhound/keyhound/graph/eval"
 	"github.com/keyhound/keyhound/graph/gen"
-	"github.com/keyhound/keyhound/graph/snapshot"
 )
 
 // A filtered export asks who-can, for a target outside an account filter's
@@ -22,7 +21,7 @@ func TestFilteredExportComputesOnlyWhatItWrites(t *testing.T) {
 	for _, seed := range []uint64{1, 2} {
 		o := gen.Options{Accounts: 5, Regions: 1, RolesPerAccount: 10, KeysPerRegion: 4, ResourcesPerKey: 3, Seed: seed, EscalationShare: 0.1}
 		gs["generated-"+itoa(int(seed))] = graph.Build(gen.Organization(o), nil)
-		gs["chained-"+itoa(int(seed))] = graph.Build(chainedOrganization(o), nil)
+		gs["chained-"+itoa(int(seed))] = graph.Build(gen.Chained(o), nil)
 	}
 	for name, g := range gs {
 		withEdges := 0
@@ -162,33 +161,6 @@ func describe(o Options) string {
 	}
 	if o.Escalation {
 		s += "--escalation "
-	}
-	return s
-}
-
-// chainedOrganization is a generated organization whose data-reader roles
-// read their own account's keys only and can assume the next account's:
-// role chains of many hops across accounts (role-0 → data-reader →
-// data-reader …). graph's tests have the same.
-func chainedOrganization(o gen.Options) *snapshot.Snapshot {
-	s := gen.Organization(o)
-	var ids []string
-	for id := range s.Accounts {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	for i, id := range ids {
-		next, prev := ids[(i+1)%len(ids)], ids[(i+len(ids)-1)%len(ids)]
-		roles := s.Accounts[id].IAM.RoleDetailList
-		for j := range roles {
-			if roles[j].RoleName != "data-reader" {
-				continue
-			}
-			roles[j].AssumeRolePolicyDocument = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::` + prev + `:role/role-0","arn:aws:iam::` + prev + `:role/data-reader"]},"Action":"sts:AssumeRole"}]}`
-			roles[j].RolePolicyList = []snapshot.PolicyDetail{{PolicyName: "read", PolicyDocument: `{"Version":"2012-10-17","Statement":[` +
-				`{"Effect":"Allow","Action":["kms:Decrypt","s3:GetObject"],"Resource":["arn:aws:kms:*:` + id + `:key/*","arn:aws:s3:::*"]},` +
-				`{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::` + next + `:role/data-reader"}]}`}}
-		}
 	}
 	return s
 }

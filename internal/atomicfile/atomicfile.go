@@ -123,14 +123,7 @@ func (f *File) Commit() error {
 // error wrapping fs.ErrExist and keeps the written bytes, so the caller can
 // try another name.
 func (f *File) CommitNew(path string) error {
-	if f.done {
-		return fmt.Errorf("write %s: already committed or aborted", path)
-	}
-	if filepath.Dir(filepath.Clean(path)) != f.dir {
-		return fmt.Errorf("write %s: not in directory %s", path, f.dir)
-	}
-	if err := f.finish(); err != nil {
-		f.Abort()
+	if err := f.finishIn(path); err != nil {
 		return err
 	}
 	// link(2) fails with EEXIST rather than replace: the name appears only
@@ -169,6 +162,22 @@ func (f *File) CommitNew(path string) error {
 // files in a directory keyhound keeps (the graph cache), where a link is
 // nobody's choice of target.
 func (f *File) CommitAs(path string) error {
+	if err := f.finishIn(path); err != nil {
+		return err
+	}
+	if err := os.Rename(f.f.Name(), path); err != nil {
+		f.Abort()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	f.done, f.path = true, path
+	SyncDir(f.dir)
+	return nil
+}
+
+// finishIn checks that path may be committed to (a file not yet committed
+// or aborted; a name in its directory) and syncs and closes the temporary
+// file. A wrong name leaves the file to write on; a failed sync aborts it.
+func (f *File) finishIn(path string) error {
 	if f.done {
 		return fmt.Errorf("write %s: already committed or aborted", path)
 	}
@@ -179,12 +188,6 @@ func (f *File) CommitAs(path string) error {
 		f.Abort()
 		return err
 	}
-	if err := os.Rename(f.f.Name(), path); err != nil {
-		f.Abort()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	f.done, f.path = true, path
-	SyncDir(f.dir)
 	return nil
 }
 

@@ -278,15 +278,6 @@ var fingerprint = sync.OnceValue(func() string {
 // strings are the same (two dev builds).
 func Fingerprint() string { return fingerprint() }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
-
 // maxCacheRatio bounds a cache file's size by its snapshot's: a cache is
 // smaller than the snapshot's JSON (a fifth of it), and the JSON is at
 // most a few hundred times its gzip; a larger file is not ours.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"maps"
 	"reflect"
 	"slices"
 
@@ -122,7 +123,10 @@ func encodeFile(w io.Writer, s *snapshot.Snapshot, errs []snapshot.LoadError, id
 	}
 	m := meta{Format: s.Format, CollectedAt: s.CollectedAt, Partition: s.Partition, Tool: s.Tool, Scope: s.Scope}
 	if s.Accounts != nil {
-		m.Accounts = sortedKeys(s.Accounts)
+		// Not nil for an empty map: the decoder makes the accounts map from
+		// this list, and an empty map is not a nil one.
+		m.Accounts = slices.AppendSeq(make([]string, 0, len(s.Accounts)), maps.Keys(s.Accounts))
+		slices.Sort(m.Accounts)
 	}
 	add(sectionMeta, rc.meta, m)
 	add(sectionOrganization, rc.org, s.Organization)
