@@ -95,8 +95,10 @@ func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError) (*Graph, *builde
 			b.buildResources(id, region, a.Regions[region], rb)
 		}
 	}
-	b.resolveResources()
+	// Keys sorted first: ResolveKey scans them for a key ID or alias name
+	// of a resource in an empty Region (or account), as it does later.
 	g.sortLists()
+	b.resolveResources()
 	g.buildIndex()
 	g.classes()
 	slices.SortStableFunc(g.Issues, func(a, b Issue) int {
@@ -146,7 +148,7 @@ func (g *Graph) Keys() []*Key { return slices.Clip(g.sortedKeys) }
 func (g *Graph) Principals() []*Principal { return slices.Clip(g.sortedPrincipals) }
 
 // sortLists fills the sorted lists Keys and Principals return; Build calls
-// it once everything is added.
+// it once every principal and key is added, before resources resolve keys.
 func (g *Graph) sortLists() {
 	g.sortKeys()
 	g.sortedPrincipals = make([]*Principal, 0, len(g.principals))

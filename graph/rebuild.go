@@ -62,6 +62,9 @@ func Rebuild(old *Graph, s *snapshot.Snapshot, loadErrs []snapshot.LoadError) *G
 		b.buildEndpoints(account, region, reg.EC2, rb+".ec2")
 		b.buildResources(account, region, reg, rb)
 	}
+	// The keys are sorted before any reference resolves: ResolveKey scans
+	// them (a key ID or alias name in an empty Region), as it does later.
+	g.sortKeys()
 	// The new Regions' resources resolve their keys and policies as Build's
 	// do; the others keep theirs unless their key reference resolves
 	// otherwise now (an alias ARN of a rebuilt Region): those are copied,
@@ -80,7 +83,6 @@ func Rebuild(old *Graph, s *snapshot.Snapshot, loadErrs []snapshot.LoadError) *G
 	}
 	g.resourceARNs = make(map[string]*Resource, len(g.resources))
 	g.sortResources()
-	g.sortKeys()
 	g.traits = maps.Clone(old.traits)
 	for _, k := range g.sortedKeys {
 		if in(k.Account, k.Region) {
