@@ -5,18 +5,25 @@ import (
 	"slices"
 
 	"github.com/keyhound/keyhound/graph/arn"
+	"github.com/keyhound/keyhound/graph/eval"
 )
 
 // Among is the part of the snapshot a who-can question restricted to some
-// accounts needs (WhoCanAmong): the principals of those accounts and every
+// accounts, or some principals, needs (WhoCanAmong): those principals and every
 // role they may reach by sts:AssumeRole, however many hops, on the index
 // who-can follows chains with (assumersOf). A chain that who-can can find
 // to one of them goes through members only: the rest of the organization
 // need not be evaluated.
 type Among struct {
-	g        *Graph // the graph whose principals it holds
+	g *Graph // the graph whose principals it holds
+	// accounts are the accounts whose answers are kept (AmongAccounts), or
+	// those whose principals outside the snapshot are asked about
+	// (AmongPrincipals).
 	accounts map[string]bool
-	members  map[*Principal]bool
+	// keep, for AmongPrincipals, are the principals whose answers are
+	// kept; nil for AmongAccounts (those of the accounts).
+	keep    map[*Principal]bool
+	members map[*Principal]bool
 	// sorted are the members in the order of g.Principals(); byAccount, in
 	// the order of g.ix.byAccount: who-can's pools, restricted.
 	sorted    []*Principal
@@ -41,6 +48,36 @@ func (g *Graph) AmongAccounts(accounts []string) *Among {
 			queue = append(queue, p)
 		}
 	}
+	m.close(queue)
+	return m
+}
+
+// AmongPrincipals makes the Among of some principals of the snapshot
+// (ARNs; those it does not have are ignored) and, of the principals
+// outside it (who-can's account roots, principals and "*", the public
+// standing for no account), those of outsideAccounts: WhoCanAmong keeps
+// their answers. A comparison whose change can reach those principals
+// only asks it of both graphs (graph/diff).
+func (g *Graph) AmongPrincipals(principals, outsideAccounts []string) *Among {
+	m := &Among{g: g, accounts: map[string]bool{}, keep: map[*Principal]bool{}, members: map[*Principal]bool{}, byAccount: map[string][]*Principal{}, entered: map[*Principal]bool{}}
+	for _, a := range outsideAccounts {
+		m.accounts[a] = true
+	}
+	var queue []*Principal
+	for _, arn := range principals {
+		if p := g.principals[arn]; p != nil && !m.members[p] {
+			m.keep[p], m.members[p] = true, true
+			queue = append(queue, p)
+		}
+	}
+	m.close(queue)
+	return m
+}
+
+// close adds to m's members every role the queue's principals may reach,
+// in any number of hops, and fills its pools.
+func (m *Among) close(queue []*Principal) {
+	g := m.g
 	// The roles each principal may assume: who-can's index, turned round.
 	assumes := map[*Principal][]*Principal{}
 	for _, r := range g.sortedPrincipals {
@@ -81,19 +118,23 @@ func (g *Graph) AmongAccounts(accounts []string) *Among {
 		}
 	}
 	m.sorted = slices.Clip(m.sorted)
-	return m
 }
 
 // MayAssume reports whether a principal of among's accounts may assume
 // role in a hop: when it may not, AssumedBy lists none of them.
 func (m *Among) MayAssume(role *Principal) bool { return m.entered[role] }
 
+// Of reports whether m was made for g.
+func (m *Among) Of(g *Graph) bool { return m != nil && m.g == g }
+
 // Members are how many principals of the snapshot an Among holds.
 func (m *Among) Members() int { return len(m.members) }
 
-// WhoCanAmong is WhoCan's answer restricted to the principals of among's
-// accounts (Who.Account): the same entries, in the same order, with the
-// same paths, decisions and conditions, evaluating among's members only.
+// WhoCanAmong is WhoCan's answer restricted to among's principals: those
+// of its accounts (Who.Account; AmongAccounts), or its principals and, of
+// the answers outside the snapshot, its accounts' (AmongPrincipals). The
+// same entries, in the same order, with the same paths, decisions and
+// conditions, evaluating among's members only.
 // For one account of a large organization it is a small part of the work.
 // When none of among's principals can be in the answer it returns none at
 // once: without WhoCan's error, for a resource keyhound cannot evaluate.
@@ -105,6 +146,41 @@ func (g *Graph) WhoCanAmong(action, resource, region string, chainDepth int, amo
 	}
 	who, _, err := g.whoCan(action, resource, region, chainDepth, among, false)
 	return who, err
+}
+
+// keeps reports whether WhoCanAmong keeps an answer, of principal p of
+// the snapshot (nil for one outside it).
+func (m *Among) keeps(w *Who, p *Principal) bool {
+	switch {
+	case m.keep == nil:
+		return m.accounts[w.Account]
+	case p != nil:
+		return m.keep[p]
+	}
+	return w.Principal != AnyGrantee && m.accounts[w.Account]
+}
+
+// AssumedByAmong is AssumedBy's answer restricted to among's principals
+// (AmongPrincipals; of its accounts for AmongAccounts): the same entries,
+// in the same order, evaluating those only.
+func (g *Graph) AssumedByAmong(roleARN string, among *Among) ([]Assumable, error) {
+	if among == nil || among.g != g {
+		return nil, errors.New("AssumedByAmong: the Among was made for another graph")
+	}
+	role := g.principals[roleARN]
+	if role == nil || role.Kind != arn.KindRole {
+		return nil, nil
+	}
+	var out []Assumable
+	for _, p := range g.assumersOf(role) {
+		if p == role || !among.keeps(&Who{Account: p.Account}, p) {
+			continue
+		}
+		if v := g.canAssume(p.ARN, role); v != eval.Deny {
+			out = append(out, Assumable{Role: role.ARN, Via: []string{p.ARN, role.ARN}, Decision: v})
+		}
+	}
+	return out, nil
 }
 
 // anyOf reports whether some of who-can's principals outside the snapshot

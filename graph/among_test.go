@@ -14,10 +14,12 @@ import (
 	"github.com/keyhound/keyhound/graph/snapshot"
 )
 
-// WhoCanAmong evaluates only the principals of some accounts and the roles
-// they may reach: its answer must be WhoCan's, entry for entry, keeping
-// those of the accounts.
-func TestWhoCanAmongIsWhoCanRestricted(t *testing.T) {
+// amongGraphs are the graphs WhoCanAmong's tests ask: the demo, the small
+// test snapshot, generated and chained organizations, one with gaps (IAM,
+// grants and a key policy not collected) and one where a role trusts
+// everyone.
+func amongGraphs(t *testing.T) map[string]*graph.Graph {
+	t.Helper()
 	graphs := map[string]*graph.Graph{}
 	s, errs, err := snapshot.Decode(demo.Snapshot())
 	if err != nil {
@@ -56,6 +58,14 @@ func TestWhoCanAmongIsWhoCanRestricted(t *testing.T) {
 	if !entersOpenRole(t, graphs["open-trust"], openRole) {
 		t.Fatal("open-trust: no answer reaches a key through the role that trusts everyone")
 	}
+	return graphs
+}
+
+// WhoCanAmong evaluates only the principals of some accounts and the roles
+// they may reach: its answer must be WhoCan's, entry for entry, keeping
+// those of the accounts.
+func TestWhoCanAmongIsWhoCanRestricted(t *testing.T) {
+	graphs := amongGraphs(t)
 	for name, g := range graphs {
 		t.Run(name, func(t *testing.T) {
 			entered := 0 // roles assumed across accounts: MayAssume checked

@@ -159,7 +159,7 @@ func (g *Graph) whoCan(action, resource, region string, chainDepth int, among *A
 		}
 	}
 	anyGrantee := key != nil && !key.GrantsKnown
-	if among != nil && len(pool) == 0 && !among.anyOf(outside) && (!anyGrantee || !among.accounts[key.Account]) {
+	if among != nil && len(pool) == 0 && !among.anyOf(outside) && (!anyGrantee || among.keep != nil || !among.accounts[key.Account]) {
 		return nil, nil, nil // none of among's principals can be in the answer
 	}
 	if res := g.resourceFor(resource); res != nil {
@@ -310,7 +310,7 @@ func (g *Graph) whoCan(action, resource, region string, chainDepth int, among *A
 	}
 	perm := sortedAnswers(whos, direct)
 	var ps []*Principal
-	if withPrincipals {
+	if withPrincipals || among != nil {
 		ps = make([]*Principal, len(perm))
 		for i, k := range perm {
 			ps[i] = whoP[k]
@@ -319,20 +319,17 @@ func (g *Graph) whoCan(action, resource, region string, chainDepth int, among *A
 	permute(whos, perm)
 	if among != nil {
 		kept := 0
-		for i, w := range whos {
-			if !among.accounts[w.Account] {
+		for i := range whos {
+			if !among.keeps(&whos[i], ps[i]) {
 				continue
 			}
-			whos[kept] = w
-			if ps != nil {
-				ps[kept] = ps[i]
-			}
+			whos[kept], ps[kept] = whos[i], ps[i]
 			kept++
 		}
-		whos = whos[:kept]
-		if ps != nil {
-			ps = ps[:kept]
-		}
+		whos, ps = whos[:kept], ps[:kept]
+	}
+	if !withPrincipals {
+		ps = nil
 	}
 	out := slices.Clip(whos)
 	return out, ps, nil

@@ -292,9 +292,17 @@ func (g *grouper) flush() error {
 // then holds the export's error.
 func targets(g *graph.Graph, o Options, sc *scope, done <-chan struct{}, errp *error) <-chan *target {
 	ch := make(chan *target, 64)
-	actions := []string{"kms:Decrypt"}
+	actions := keyActions
 	eo := export.Options{ChainDepth: o.ChainDepth, Workers: o.Workers, Actions: actions, Escalation: o.Escalation, EscalationDepth: o.EscalationDepth}
-	if sc != nil {
+	switch {
+	case sc == nil:
+	case sc.org != nil:
+		if len(sc.org.Principals) == 0 && len(sc.org.Accounts) == 0 {
+			close(ch) // no principal's answers may differ: no target
+			return ch
+		}
+		eo.Among = g.AmongPrincipals(sc.org.Principals, sc.org.Accounts)
+	default:
 		if eo.Keys = sc.keysIn(g); len(eo.Keys) == 0 {
 			close(ch) // none of the keys is g's: no target
 			return ch

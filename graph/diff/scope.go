@@ -12,20 +12,34 @@ import (
 // and of the keys of those resources, with the resources they encrypt, and
 // the findings about them all. Every other target's edges and every other
 // finding are the same in both graphs, so they add no change.
+//
+// When the graphs differ only in the organization's SCPs (graph.OrgDelta),
+// the scope is instead the principals whose answers may differ: every
+// target's edges from them, computed for them alone (graph.AmongPrincipals),
+// and the findings about the changed accounts and policies. Every other
+// principal's edges are the same in both graphs.
 type scope struct {
 	keys  []string // the keys whose targets are compared, sorted
-	about []string // the keys and resources whose findings are compared
+	about []string // the keys, resources and accounts whose findings are compared
+	org   *graph.OrgChange
 }
+
+// keyActions are the key actions a diff compares.
+var keyActions = []string{"kms:Decrypt"}
 
 // scopeOf returns the scope of a comparison, or nil to compare everything:
 // when Options.Full or Options.Escalation say so (escalation paths cross
-// keys and principals), or when more than keys and resources may differ.
+// keys and principals), or when more than keys and resources, or SCPs,
+// may differ.
 func scopeOf(old, cur *graph.Graph, o Options) *scope {
 	if o.Full || o.Escalation {
 		return nil
 	}
 	keys, resources, ok := graph.Delta(old, cur)
 	if !ok {
+		if oc, ok := graph.OrgDelta(old, cur, keyActions); ok {
+			return &scope{org: oc, about: oc.About}
+		}
 		return nil
 	}
 	ks := map[string]bool{}

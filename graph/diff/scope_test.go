@@ -24,6 +24,11 @@ type changeCase struct {
 	name     string
 	changes  []changeset.Change
 	keysOnly bool
+	// orgOnly: only SCPs change, so that a diff compares the principals
+	// they may reach (graph.OrgDelta); reach says how many may: "none",
+	// "some" (or "": not checked).
+	orgOnly bool
+	reach   string
 }
 
 func readChanges(t *testing.T, name, text string) []changeset.Change {
@@ -51,12 +56,12 @@ func demoCases(t *testing.T) []changeCase {
 		}
 		all := readChanges(t, file, string(b))
 		for i, c := range all {
-			out = append(out, changeCase{name: fmt.Sprintf("%s/%d-%s", file, i, c.Kind), changes: []changeset.Change{c}, keysOnly: keyLevel[c.Kind]})
+			out = append(out, changeCase{name: fmt.Sprintf("%s/%d-%s", file, i, c.Kind), changes: []changeset.Change{c}, keysOnly: keyLevel[c.Kind], orgOnly: c.Kind == changeset.KindSCP})
 		}
 		out = append(out, changeCase{name: file + "/all", changes: all})
 	}
 	out = append(out, changeCase{name: "demo-plan", changes: readChanges(t, "plan.json", string(demo.Plan()))})
-	return out
+	return append(out, demoSCPCases(t)...)
 }
 
 // genCases change a small generated organization: a key policy, a grant,
@@ -131,9 +136,9 @@ func genCases(t *testing.T, s *snapshot.Snapshot) []changeCase {
 	}
 	var out []changeCase
 	for _, c := range cases {
-		out = append(out, changeCase{name: "gen/" + c.name, changes: readChanges(t, c.name+".yaml", c.text), keysOnly: c.keysOnly})
+		out = append(out, changeCase{name: "gen/" + c.name, changes: readChanges(t, c.name+".yaml", c.text), keysOnly: c.keysOnly, orgOnly: c.name == "scp"})
 	}
-	return out
+	return append(out, scpCases(t)...)
 }
 
 func exportJSON(t *testing.T, g *graph.Graph) []byte {
@@ -158,7 +163,13 @@ func exportJSON(t *testing.T, g *graph.Graph) []byte {
 func checkCases(t *testing.T, s *snapshot.Snapshot, cases []changeCase) {
 	t.Helper()
 	old := graph.Build(s, nil)
-	someScoped, someChange := false, false
+	someScoped, someChange, someOrgChange := false, false, false
+	orgCases := 0
+	for _, c := range cases {
+		if c.orgOnly {
+			orgCases++
+		}
+	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			changed, _, err := changeset.Apply(s, c.changes)
@@ -181,9 +192,14 @@ func checkCases(t *testing.T, s *snapshot.Snapshot, cases []changeCase) {
 				t.Errorf("principals shared with the base graph: %v, want %v", shared, c.keysOnly)
 			}
 			sc := scopeOf(old, cur, Options{})
-			if (sc != nil) != c.keysOnly {
-				t.Errorf("scoped comparison: %v, want %v", sc != nil, c.keysOnly)
-			} else if sc != nil {
+			switch {
+			case (sc != nil && sc.org == nil) != c.keysOnly:
+				t.Errorf("comparison scoped by keys: %v, want %v", sc != nil && sc.org == nil, c.keysOnly)
+			case (sc != nil && sc.org != nil) != c.orgOnly:
+				t.Errorf("comparison scoped by principals: %v, want %v", sc != nil && sc.org != nil, c.orgOnly)
+			case c.orgOnly && c.reach != "" && (len(sc.org.Principals) == 0) != (c.reach == "none"):
+				t.Errorf("principals whose answers may differ: %d, want %s", len(sc.org.Principals), c.reach)
+			case sc != nil:
 				someScoped = true
 			}
 			scoped, err := Compare(old, cur, Options{})
@@ -200,7 +216,13 @@ func checkCases(t *testing.T, s *snapshot.Snapshot, cases []changeCase) {
 				t.Errorf("scoped diff differs from the full diff:\n%s\nfull:\n%s", a, b)
 			}
 			someChange = someChange || len(full.Changes) > 0 && sc != nil
+			if sc != nil && sc.org != nil && len(full.Changes) > 0 {
+				someOrgChange = true
+			}
 		})
+	}
+	if orgCases > 0 && !someOrgChange {
+		t.Error("no SCP change was compared by principals with access changes: the test checks nothing of it")
 	}
 	if !someScoped || !someChange {
 		t.Errorf("no case was compared in scope with access changes (scoped %v, changes %v): the test checks nothing", someScoped, someChange)

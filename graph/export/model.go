@@ -10,6 +10,7 @@
 package export
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -124,6 +125,12 @@ type Options struct {
 	// action (can-use-key) and by principal and key, any action ("",
 	// can-read).
 	Usage map[UseKey]EdgeUse
+	// Among, when set, keeps only the access edges from its principals
+	// (graph.AmongPrincipals or AmongAccounts, of the graph exported),
+	// computing those alone (graph.WhoCanAmong, AssumedByAmong): what a
+	// comparison needs when only they may answer otherwise (graph/diff).
+	// Not with Escalation, whose searches read whole answers.
+	Among *graph.Among
 
 	// wholeWhoCan asks who-can the whole answer for every target, as an
 	// export did before graph.WhoCanAmong: the reference its tests compare
@@ -143,6 +150,12 @@ func (o *Options) normalize(g *graph.Graph) error {
 	}
 	if o.Workers <= 0 {
 		o.Workers = 2
+	}
+	if o.Among != nil && o.Escalation {
+		return errors.New("export: Among does not go with escalation edges")
+	}
+	if o.Among != nil && !o.Among.Of(g) {
+		return errors.New("export: the Among was made for another graph")
 	}
 	for i, k := range o.Keys {
 		key, err := g.ResolveKey(k, "", "")

@@ -313,7 +313,14 @@ func (w *walker) assume() error {
 		if w.f.accounts != nil && !w.f.accounts[p.Account] && !w.o.wholeWhoCan && !w.among().MayAssume(p) {
 			continue // no edge from the accounts: none to write
 		}
-		for _, a := range w.g.AssumedBy(p.ARN) {
+		assumers := w.g.AssumedBy
+		if w.o.Among != nil {
+			assumers = func(role string) []graph.Assumable {
+				out, _ := w.g.AssumedByAmong(role, w.o.Among) // of w.g: normalize checked
+				return out
+			}
+		}
+		for _, a := range assumers(p.ARN) {
 			from := a.Via[0]
 			if !w.f.access(from, accountOf(from), p.Account, a.Decision) {
 				continue
@@ -429,6 +436,9 @@ func (w *walker) access() error {
 // may be true, who-can answers for those principals only, evaluating their
 // part of the organization (graph.WhoCanAmong: the same answers).
 func (w *walker) whoCan(action, target, toAccount string, part bool) ([]graph.Who, error) {
+	if w.o.Among != nil {
+		return w.g.WhoCanAmong(action, target, "", w.o.ChainDepth, w.o.Among)
+	}
 	if part && !w.o.wholeWhoCan && w.f.accounts != nil && !w.f.accounts[toAccount] {
 		return w.g.WhoCanAmong(action, target, "", w.o.ChainDepth, w.among())
 	}
