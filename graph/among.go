@@ -21,9 +21,11 @@ type Among struct {
 	// (AmongPrincipals).
 	accounts map[string]bool
 	// keep, for AmongPrincipals, are the principals whose answers are
-	// kept; nil for AmongAccounts (those of the accounts).
-	keep    map[*Principal]bool
-	members map[*Principal]bool
+	// kept; nil for AmongAccounts (those of the accounts). allOutside
+	// keeps every answer outside the snapshot.
+	keep       map[*Principal]bool
+	allOutside bool
+	members    map[*Principal]bool
 	// sorted are the members in the order of g.Principals(); byAccount, in
 	// the order of g.ix.byAccount: who-can's pools, restricted.
 	sorted    []*Principal
@@ -55,11 +57,11 @@ func (g *Graph) AmongAccounts(accounts []string) *Among {
 // AmongPrincipals makes the Among of some principals of the snapshot
 // (ARNs; those it does not have are ignored) and, of the principals
 // outside it (who-can's account roots, principals and "*", the public
-// standing for no account), those of outsideAccounts: WhoCanAmong keeps
-// their answers. A comparison whose change can reach those principals
-// only asks it of both graphs (graph/diff).
-func (g *Graph) AmongPrincipals(principals, outsideAccounts []string) *Among {
-	m := &Among{g: g, accounts: map[string]bool{}, keep: map[*Principal]bool{}, members: map[*Principal]bool{}, byAccount: map[string][]*Principal{}, entered: map[*Principal]bool{}}
+// standing for no account), those of outsideAccounts, or all of them with
+// allOutside: WhoCanAmong keeps their answers. A comparison whose change
+// can reach those principals only asks it of both graphs (graph/diff).
+func (g *Graph) AmongPrincipals(principals, outsideAccounts []string, allOutside bool) *Among {
+	m := &Among{g: g, accounts: map[string]bool{}, keep: map[*Principal]bool{}, members: map[*Principal]bool{}, byAccount: map[string][]*Principal{}, entered: map[*Principal]bool{}, allOutside: allOutside}
 	for _, a := range outsideAccounts {
 		m.accounts[a] = true
 	}
@@ -157,8 +159,12 @@ func (m *Among) keeps(w *Who, p *Principal) bool {
 	case p != nil:
 		return m.keep[p]
 	}
-	return w.Principal != AnyGrantee && m.accounts[w.Account]
+	return w.Principal != AnyGrantee && m.asksOutside(w.Account)
 }
+
+// asksOutside reports whether WhoCanAmong asks about the principals
+// outside the snapshot of account ("" for the public).
+func (m *Among) asksOutside(account string) bool { return m.allOutside || m.accounts[account] }
 
 // AssumedByAmong is AssumedBy's answer restricted to among's principals
 // (AmongPrincipals; of its accounts for AmongAccounts): the same entries,
@@ -195,7 +201,7 @@ func (m *Among) anyOf(outside []string) bool {
 			}
 			account = pr.AccountID
 		}
-		if m.accounts[account] {
+		if m.asksOutside(account) {
 			return true
 		}
 	}

@@ -18,7 +18,7 @@ func TestWhoCanAmongPrincipalsIsWhoCanRestricted(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			chained := 0 // kept answers reached through a role chain
 			for _, set := range amongPrincipalSets(g) {
-				among := g.AmongPrincipals(set.principals, set.accounts)
+				among := g.AmongPrincipals(set.principals, set.accounts, set.allOutside)
 				keep, accounts := map[string]bool{}, map[string]bool{}
 				for _, p := range set.principals {
 					keep[p] = true
@@ -30,7 +30,7 @@ func TestWhoCanAmongPrincipalsIsWhoCanRestricted(t *testing.T) {
 					if g.Principal(w.Principal) != nil {
 						return keep[w.Principal]
 					}
-					return w.Principal != graph.AnyGrantee && accounts[w.Account]
+					return w.Principal != graph.AnyGrantee && (set.allOutside || accounts[w.Account])
 				}
 				check := func(action, target string, depth int) {
 					t.Helper()
@@ -97,12 +97,14 @@ func TestWhoCanAmongPrincipalsIsWhoCanRestricted(t *testing.T) {
 type principalSet struct {
 	name                 string
 	principals, accounts []string
+	allOutside           bool
 }
 
 // amongPrincipalSets are, for a graph: every third principal (three ways),
 // the roles someone may assume with the principals that may assume them,
-// one role alone, and nobody but the accounts outside the snapshot that
-// who-can names, the public ("") included.
+// one role alone, nobody but the accounts outside the snapshot that
+// who-can names, the public ("") included, and the first third with every
+// answer outside the snapshot.
 func amongPrincipalSets(g *graph.Graph) []principalSet {
 	var out []principalSet
 	ps := g.Principals()
@@ -132,5 +134,7 @@ func amongPrincipalSets(g *graph.Graph) []principalSet {
 			outside.accounts = append(outside.accounts, p.AccountID)
 		}
 	}
-	return append(out, outside)
+	third := out[0]
+	third.name, third.allOutside = "every third, all outside", true
+	return append(out, outside, third)
 }

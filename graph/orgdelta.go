@@ -13,42 +13,48 @@ import (
 )
 
 // OrgChange is what may differ between two graphs whose snapshots differ
-// only in the organization's SCPs (OrgDelta).
+// only in the organization's SCPs and RCPs (OrgDelta).
 type OrgChange struct {
 	// Principals (ARNs, sorted) are the principals of the snapshot whose
-	// answers may differ: those an added or removed SCP statement may
-	// apply to, and those that may assume one of their roles. Every other
+	// answers may differ: those an added or removed statement may apply
+	// to, and those that may assume one of their roles. Every other
 	// principal's answers are the same in both graphs.
 	Principals []string
 	// Accounts are the accounts whose IAM was not collected, whose roots
 	// (who-can's principals outside the snapshot, standing for theirs) may
-	// answer otherwise.
+	// answer otherwise; Outside says every principal outside the snapshot
+	// may (an RCP applies to every caller, the public included).
 	Accounts []string
+	Outside  bool
 	// About are the IDs whose findings may differ (Graph.FindingsAbout):
 	// the changed accounts' roots and the policies whose issues differ.
 	About []string
 }
 
 // OrgDelta says what differs between old and cur when their snapshots
-// differ only in the organization's SCPs: their documents and where they
-// are attached. keyActions are the actions asked of keys (who-can's and
-// export's); the actions of resource reads (the services' paths) and of
-// role chains (sts:AssumeRole) are added to them.
+// differ only in the organization's SCPs and RCPs: their documents and
+// where they are attached. keyActions are the actions asked of keys
+// (who-can's and export's); the actions of resource reads (the services'
+// paths) and of role chains (sts:AssumeRole) are added to them.
 //
 // The SCP layer of a request is decided by the statements of the caller's
 // account's levels that can match it (every level must allow, no
-// statement may deny: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html).
+// statement may deny: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html);
+// the RCP layer, likewise, by those of the resource's account's levels,
+// whoever the caller (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps_evaluation.html).
 // A statement present in one graph's level and not in the other's can
 // change a principal's answers only when it matches one of the actions
 // asked and its conditions are not definitely false for the principal
-// (its tags and identity, as a request sets them); a principal's chains
-// go through the roles it may assume, so whoever may assume a role whose
-// answers may differ is added too. SCPs do not apply to principals outside
-// the organization, nor to the public.
+// (its tags and identity, as a request sets them): an SCP's for the
+// principals of the accounts under it, an RCP's for every principal. A
+// principal's chains go through the roles it may assume, so whoever may
+// assume a role whose answers may differ is added too. SCPs do not apply
+// to principals outside the organization, nor to the public; RCPs do.
 //
-// ok is false when more than SCPs differ (IAM, keys, resources, the
-// organization's structure, or RCPs, which apply to resources and not to
-// callers): then anything may.
+// ok is false when more than SCPs and RCPs differ (IAM, keys, resources,
+// the organization's structure), or when an RCP's levels change as a
+// whole (an account moved, a type enabled, a policy not known): then
+// anything may.
 func OrgDelta(old, cur *Graph, keyActions []string) (*OrgChange, bool) {
 	if old.Org == nil || cur.Org == nil || old.partition != cur.partition || !sameOutsideOrg(old.Snapshot, cur.Snapshot) {
 		return nil, false
@@ -61,12 +67,17 @@ func OrgDelta(old, cur *Graph, keyActions []string) (*OrgChange, bool) {
 	canon := map[string][]string{} // canonical statements, by document text
 	changed := map[string][]*policy.Statement{}
 	whole := map[string]bool{} // accounts whose SCP layer's gaps differ
+	rcps := map[*policy.Statement]bool{}
 	var accounts []string
 	for _, a := range orgAccounts(old.Snapshot, cur.Snapshot) {
 		ra, ia := old.Org.levels(a, snapshot.PolicyTypeRCP)
 		rb, ib := cur.Org.levels(a, snapshot.PolicyTypeRCP)
-		if sts, all := changedStatements(ra, rb, canon); all || len(sts) > 0 || !sameIssues(ia, ib) {
+		rsts, rall := changedStatements(ra, rb, canon)
+		if rall || !sameIssues(ia, ib) {
 			return nil, false
+		}
+		for _, st := range rsts {
+			rcps[st] = true
 		}
 		sa, ja := old.Org.levels(a, snapshot.PolicyTypeSCP)
 		sb, jb := cur.Org.levels(a, snapshot.PolicyTypeSCP)
@@ -76,10 +87,16 @@ func OrgDelta(old, cur *Graph, keyActions []string) (*OrgChange, bool) {
 		}
 		if len(sts) > 0 || whole[a] {
 			changed[a] = sts
+		}
+		if len(sts) > 0 || whole[a] || len(rsts) > 0 {
 			accounts = append(accounts, a)
 		}
 	}
-	oc := &OrgChange{About: issuesAbout}
+	rcpStmts := make([]*policy.Statement, 0, len(rcps))
+	for st := range rcps {
+		rcpStmts = append(rcpStmts, st)
+	}
+	oc := &OrgChange{About: issuesAbout, Outside: slices.ContainsFunc(rcpStmts, func(st *policy.Statement) bool { return matchesAny(st, actions) })}
 	for _, a := range accounts {
 		oc.About = append(oc.About, arn.AccountRoot(old.partition, a))
 		if old.InSnapshot(a) && cur.InSnapshot(a) {
@@ -96,11 +113,11 @@ func OrgDelta(old, cur *Graph, keyActions []string) (*OrgChange, bool) {
 	var queue []*Principal
 	ctx := policy.NewContextSize(false, 16)
 	for _, p := range old.sortedPrincipals {
-		sts, ok := changed[p.Account]
-		if !ok {
+		scps, ok := changed[p.Account]
+		if !ok && len(rcpStmts) == 0 {
 			continue
 		}
-		if whole[p.Account] || old.mayApply(ctx, p, sts, actions) {
+		if whole[p.Account] || old.mayApply(ctx, p, actions, scps, rcpStmts) {
 			tainted[p] = true
 			queue = append(queue, p)
 		}
@@ -153,10 +170,10 @@ func matchesAny(st *policy.Statement, lowerActions []string) bool {
 	return slices.ContainsFunc(lowerActions, st.MatchesAction)
 }
 
-// mayApply reports whether one of sts may match a request of p for one of
-// actions: the action matches, and its conditions are not false given
+// mayApply reports whether a statement of the lists may match a request
+// of p for one of actions: the action matches, and its conditions are not false given
 // what every request of p's tells (callerSide's tags, principalFacts).
-func (g *Graph) mayApply(ctx *policy.Context, p *Principal, sts []*policy.Statement, actions []string) bool {
+func (g *Graph) mayApply(ctx *policy.Context, p *Principal, actions []string, lists ...[]*policy.Statement) bool {
 	g.principalFacts(ctx, p)
 	for _, t := range p.tagKeys {
 		ctx.SetKey(t.key, t.value)
@@ -164,9 +181,11 @@ func (g *Graph) mayApply(ctx *policy.Context, p *Principal, sts []*policy.Statem
 	if p.Tags == nil {
 		ctx.SetPrefixKnown("aws:PrincipalTag/")
 	}
-	for _, st := range sts {
-		if matchesAny(st, actions) && st.EvalConditions(ctx, nil) != policy.False {
-			return true
+	for _, sts := range lists {
+		for _, st := range sts {
+			if matchesAny(st, actions) && st.EvalConditions(ctx, nil) != policy.False {
+				return true
+			}
 		}
 	}
 	return false

@@ -104,8 +104,29 @@ func TestOrgDeltaPrincipals(t *testing.T) {
 		}
 	}
 
-	// More than SCPs: declined.
-	rcp := withOrgPolicy(base, snapshot.PolicyTypeRCP, "p-r", `{"Statement":[{"Effect":"Deny","Principal":"*","Action":"kms:Decrypt","Resource":"*"}]}`, "r-gen1")
+	// An RCP applies to every caller of the resources under it: a
+	// statement for callers outside the organization reaches those alone
+	// (and every answer outside the snapshot); one for all, everyone. At
+	// an OU with no RCP attached, any RCP leaves the level allowing
+	// nothing: everyone too.
+	// https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps_evaluation.html
+	orgID := base.Organization.Organization.ID
+	perimeter := `{"Statement":[{"Effect":"Deny","Principal":"*","Action":"kms:Decrypt","Resource":"*","Condition":{"StringNotEqualsIfExists":{"aws:PrincipalOrgID":"` + orgID + `"}}}]}`
+	oc, ok = delta(withOrgPolicy(base, snapshot.PolicyTypeRCP, "p-r", perimeter, "r-gen1"))
+	if !ok || !oc.Outside {
+		t.Fatalf("a perimeter RCP: ok %v, outside %v", ok, oc != nil && oc.Outside)
+	}
+	for _, p := range old.Principals() {
+		if member, in := old.Org.Member(p.Account), slices.Contains(oc.Principals, p.ARN); member == in {
+			t.Errorf("%s (member: %v): among the principals a perimeter RCP may reach: %v", p.ARN, member, in)
+		}
+	}
+	oc, ok = delta(withOrgPolicy(base, snapshot.PolicyTypeRCP, "p-r", `{"Statement":[{"Effect":"Deny","Principal":"*","Action":"kms:Decrypt","Resource":"*"}]}`, "ou-gen1-00000002"))
+	if !ok || len(oc.Principals) != len(old.Principals()) {
+		t.Errorf("an RCP for every caller: ok %v, %d principals of %d", ok, len(oc.Principals), len(old.Principals()))
+	}
+
+	// More than SCPs and RCPs: declined.
 	iam := withOrgPolicy(base, scp, "p-x", team2, "r-gen1")
 	acct := *iam.Accounts["100000000001"]
 	i := *acct.IAM
@@ -121,9 +142,9 @@ func TestOrgDeltaPrincipals(t *testing.T) {
 	morg.Accounts = slices.Clone(morg.Accounts)
 	morg.Accounts[1].ParentID = "ou-gen1-00000005"
 	moved.Organization = &morg
-	for name, s := range map[string]*snapshot.Snapshot{"an RCP": rcp, "a role removed": iam, "an account moved": moved} {
+	for name, s := range map[string]*snapshot.Snapshot{"a role removed": iam, "an account moved": moved} {
 		if _, ok := delta(s); ok {
-			t.Errorf("%s: scoped as an SCP change", name)
+			t.Errorf("%s: scoped as an organization policy change", name)
 		}
 	}
 	if _, ok := delta(base); !ok {

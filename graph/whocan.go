@@ -237,7 +237,7 @@ func (g *Graph) whoCan(action, resource, region string, chainDepth int, among *A
 			}
 			principal, kind, account = pr.ARN, pr.Kind.String(), pr.AccountID
 		}
-		if among != nil && !among.accounts[account] {
+		if among != nil && !among.asksOutside(account) {
 			continue
 		}
 		a, err := g.Can(Query{Principal: principal, Action: action, Resource: target, ChainDepth: -1})

@@ -297,11 +297,11 @@ func targets(g *graph.Graph, o Options, sc *scope, done <-chan struct{}, errp *e
 	switch {
 	case sc == nil:
 	case sc.org != nil:
-		if len(sc.org.Principals) == 0 && len(sc.org.Accounts) == 0 {
+		if len(sc.org.Principals) == 0 && len(sc.org.Accounts) == 0 && !sc.org.Outside {
 			close(ch) // no principal's answers may differ: no target
 			return ch
 		}
-		eo.Among = g.AmongPrincipals(sc.org.Principals, sc.org.Accounts)
+		eo.Among = g.AmongPrincipals(sc.org.Principals, sc.org.Accounts, sc.org.Outside)
 	default:
 		if eo.Keys = sc.keysIn(g); len(eo.Keys) == 0 {
 			close(ch) // none of the keys is g's: no target

@@ -13,7 +13,7 @@ import (
 // the findings about them all. Every other target's edges and every other
 // finding are the same in both graphs, so they add no change.
 //
-// When the graphs differ only in the organization's SCPs (graph.OrgDelta),
+// When the graphs differ only in the organization's SCPs and RCPs (graph.OrgDelta),
 // the scope is instead the principals whose answers may differ: every
 // target's edges from them, computed for them alone (graph.AmongPrincipals),
 // and the findings about the changed accounts and policies. Every other
@@ -29,8 +29,8 @@ var keyActions = []string{"kms:Decrypt"}
 
 // scopeOf returns the scope of a comparison, or nil to compare everything:
 // when Options.Full or Options.Escalation say so (escalation paths cross
-// keys and principals), or when more than keys and resources, or SCPs,
-// may differ.
+// keys and principals), or when more than keys and resources, or SCPs and
+// RCPs, may differ.
 func scopeOf(old, cur *graph.Graph, o Options) *scope {
 	if o.Full || o.Escalation {
 		return nil

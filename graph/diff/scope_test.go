@@ -56,7 +56,7 @@ func demoCases(t *testing.T) []changeCase {
 		}
 		all := readChanges(t, file, string(b))
 		for i, c := range all {
-			out = append(out, changeCase{name: fmt.Sprintf("%s/%d-%s", file, i, c.Kind), changes: []changeset.Change{c}, keysOnly: keyLevel[c.Kind], orgOnly: c.Kind == changeset.KindSCP})
+			out = append(out, changeCase{name: fmt.Sprintf("%s/%d-%s", file, i, c.Kind), changes: []changeset.Change{c}, keysOnly: keyLevel[c.Kind], orgOnly: c.Kind == changeset.KindSCP || c.Kind == changeset.KindRCP})
 		}
 		out = append(out, changeCase{name: file + "/all", changes: all})
 	}

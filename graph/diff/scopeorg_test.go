@@ -38,7 +38,7 @@ func demoSCPCases(t *testing.T) []changeCase {
 	}
 }
 
-// scpCases change a generated organization's SCPs only, each compared by
+// scpCases change a generated organization's SCPs or RCPs only, each compared by
 // the principals they may reach (graph.OrgDelta) and checked against the
 // full comparison by checkCases. How SCPs combine:
 // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html
@@ -52,7 +52,7 @@ func scpCases(t *testing.T) []changeCase {
 	cases := []struct {
 		name, text string
 		nobody     bool // no principal's answers may differ
-		org        bool // compared by principals (false: an RCP, compared in full)
+		org        bool // compared by principals
 	}{
 		{"scp-tag-nobody", `changes:
   - kind: scp
@@ -121,7 +121,28 @@ func scpCases(t *testing.T) []changeCase {
     document:
       Statement:
         - {Effect: Deny, Principal: "*", Action: kms:Decrypt, Resource: "*"}
-`, false, false},
+`, false, true},
+		{"rcp-perimeter", `changes:
+  - kind: rcp
+    op: replace
+    target: p-perimeter
+    document:
+      Statement:
+        - Effect: Deny
+          Principal: "*"
+          Action: ["kms:*", "s3:*", "sqs:*"]
+          Resource: "*"
+          Condition: {StringNotEqualsIfExists: {aws:PrincipalOrgID: o-gen0000001}, Bool: {aws:PrincipalIsAWSService: "false"}}
+`, true, true},
+		{"rcp-tag", `changes:
+  - kind: rcp
+    op: add
+    target: p-rcp-team
+    attach: [r-gen1]
+    document:
+      Statement:
+        - {Effect: Deny, Principal: "*", Action: s3:GetObject, Resource: "*", Condition: {StringEquals: {aws:PrincipalTag/team: team-3}}}
+`, false, true},
 	}
 	var out []changeCase
 	for _, c := range cases {
