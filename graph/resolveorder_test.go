@@ -27,7 +27,7 @@ func checkKeysResolved(t *testing.T, g *Graph) (resolved int) {
 		var want string
 		if r.KeyRef != "" {
 			k, err := g.ResolveKey(r.KeyRef, r.Account, r.Region)
-			if err == nil && (strings.HasPrefix(r.KeyRef, "arn:") || k.Account == r.Account) {
+			if err == nil && (strings.HasPrefix(strings.TrimSpace(r.KeyRef), "arn:") || k.Account == r.Account) {
 				want = k.ARN
 			}
 		}
@@ -175,7 +175,7 @@ func edgeKeyRefs() *snapshot.Snapshot {
 		edgeOtherID, "alias/other", keyARN(edgeOther, edgeRegion, edgeOtherID), aliasARN(edgeOther, edgeRegion, "alias/other"),
 		edgeLeftID, "alias/left", "alias/twin", edgeEmptyID, "alias/empty", "alias/nowhere", "",
 		keyARN(edgeAccount, "ap-south-1", edgeKeyID), aliasARN(edgeAccount, "ap-south-1", "alias/main"),
-		"arn:aws:s3:::not-a-key", " " + edgeKeyID,
+		"arn:aws:s3:::not-a-key", " " + edgeKeyID, " " + keyARN(edgeOther, edgeRegion, edgeOtherID),
 	}
 	return &snapshot.Snapshot{
 		Format: snapshot.Format, Partition: "aws",

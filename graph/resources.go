@@ -248,7 +248,7 @@ func (g *Graph) resolvedKey(r *Resource) (key string, unresolved bool) {
 	if r.KeyRef == "" {
 		return "", false
 	}
-	if k, err := g.ResolveKey(r.KeyRef, r.Account, r.Region); err == nil && (strings.HasPrefix(r.KeyRef, "arn:") || k.Account == r.Account) {
+	if k, err := g.ResolveKey(r.KeyRef, r.Account, r.Region); err == nil && (strings.HasPrefix(strings.TrimSpace(r.KeyRef), "arn:") || k.Account == r.Account) {
 		return k.ARN, false
 	}
 	return "", true
