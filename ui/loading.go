@@ -134,8 +134,18 @@ func (m *Model) finishLoad(msg loadDoneMsg) (tea.Model, tea.Cmd) {
 	if n := len(msg.g.Issues); n > 0 {
 		text += " · " + plural.Form(n, "snapshot issue", "snapshot issues") + " (unreadable parts): answers that depend on them say so"
 	}
+	for _, n := range m.notices {
+		text += " · " + n
+	}
+	m.notices = nil
 	m.status, m.isErr = text, false
 	return m, cmd
+}
+
+// WithNotice adds a warning the load gave (a graph cache not written) to
+// what the status line says once the graph opens (WithLoader).
+func WithNotice(text string) Option {
+	return func(m *Model) { m.notices = append(m.notices, text) }
 }
 
 // loadingView is the loading frame: each stage, the current one with a

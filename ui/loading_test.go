@@ -259,3 +259,18 @@ func TestRoundTook(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadNoticeInStatus: a warning the load gave (a graph cache not
+// written) is in the status line the graph opens with, as the CLI says it
+// on stderr.
+func TestLoadNoticeInStatus(t *testing.T) {
+	g := demoGraph(t)
+	m := loadingModel(t, func(context.Context, func(LoadProgress)) (*graph.Graph, []Option, error) {
+		return g, []Option{WithNotice("the graph cache was not written (disk full)")}, nil
+	}, 200, 40)
+	_, cmd := m.Update(m.load.start()())
+	(&driver{t: t, m: m}).run(cmd)
+	if got := screenText(m); !strings.Contains(got, "the graph cache was not written (disk full)") || !strings.Contains(got, "opened in") {
+		t.Errorf("no notice in the status line:\n%s", got)
+	}
+}

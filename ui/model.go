@@ -55,6 +55,7 @@ type Model struct {
 	jumpm    jumpMatcher // the completions of jump (jump.go)
 	picker   *exportPicker
 	status   string
+	notices  []string // the load's warnings, for the status line it opens with
 	isErr    bool
 	findings *findingsMsg
 	scan     *scanScreen

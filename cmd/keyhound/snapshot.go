@@ -34,8 +34,14 @@ func loadGraph(path string, stderr io.Writer) (*graph.Graph, error) {
 // written, once per snapshot load.
 func warnCache(stderr io.Writer, path string, res graphcache.Result) {
 	if res.Warning != nil {
-		_, _ = fmt.Fprintf(stderr, "keyhound: %s: the graph cache was not written (%v); the next command will decode the JSON again (--no-cache to skip it)\n", path, res.Warning)
+		_, _ = fmt.Fprintf(stderr, "keyhound: %s: %s\n", path, cacheNotice(res.Warning))
 	}
+}
+
+// cacheNotice says that the graph cache could not be written, and what
+// that costs: on stderr, or in the TUI's status line.
+func cacheNotice(err error) string {
+	return fmt.Sprintf("the graph cache was not written (%v); the next command will decode the JSON again (--no-cache to skip it)", err)
 }
 
 // readGraph loads a snapshot file and builds its access graph, telling

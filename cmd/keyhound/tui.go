@@ -103,15 +103,22 @@ func runTUI(cmd *cobra.Command, path, trail string, window cloudtrail.Options, a
 		}
 	}
 	load := func(ctx context.Context, progress func(ui.LoadProgress)) (*graph.Graph, []ui.Option, error) {
-		g, err := readGraph(ctx, path, progress)
-		if err != nil || trail == "" {
-			return g, nil, err
+		g, res, err := readGraphCached(ctx, path, progress)
+		if err != nil {
+			return nil, nil, err
+		}
+		var opts []ui.Option
+		if res.Warning != nil {
+			opts = append(opts, ui.WithNotice(cacheNotice(res.Warning)))
+		}
+		if trail == "" {
+			return g, opts, nil
 		}
 		r, err := loadUsage(ctx, g, trail, window, aws, progress)
 		if err != nil {
 			return nil, nil, err
 		}
-		return g, []ui.Option{ui.WithUsage(r)}, nil
+		return g, append(opts, ui.WithUsage(r)), nil
 	}
 	return runProgram(cmd, emptyGraph(), sourceName(path), ui.WithLoader(load))
 }
@@ -171,11 +178,19 @@ func loadDiff(ctx context.Context, oldPath, newPath string, progress func(ui.Loa
 			progress(p)
 		}
 	}
-	old, err := readGraph(ctx, oldPath, side("old"))
+	var opts []ui.Option
+	read := func(path, name string) (*graph.Graph, error) {
+		g, res, err := readGraphCached(ctx, path, side(name))
+		if err == nil && res.Warning != nil {
+			opts = append(opts, ui.WithNotice(name+": "+cacheNotice(res.Warning)))
+		}
+		return g, err
+	}
+	old, err := read(oldPath, "old")
 	if err != nil {
 		return nil, nil, err
 	}
-	cur, err := readGraph(ctx, newPath, side("new"))
+	cur, err := read(newPath, "new")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -184,7 +199,7 @@ func loadDiff(ctx context.Context, oldPath, newPath string, progress func(ui.Loa
 	if err != nil {
 		return nil, nil, err
 	}
-	return cur, []ui.Option{ui.WithDiff(r, sourceName(oldPath))}, nil
+	return cur, append(opts, ui.WithDiff(r, sourceName(oldPath))), nil
 }
 
 func runProgram(cmd *cobra.Command, g *graph.Graph, source string, opts ...ui.Option) error {
