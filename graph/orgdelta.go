@@ -96,6 +96,11 @@ func OrgDelta(old, cur *Graph, keyActions []string) (*OrgChange, bool) {
 	for st := range rcps {
 		rcpStmts = append(rcpStmts, st)
 	}
+	if old.rcpReachesServices(rcpStmts) {
+		// Every reader's answer for such a resource hangs on the service's
+		// own call: not a matter of principals.
+		return nil, false
+	}
 	oc := &OrgChange{About: issuesAbout, Outside: slices.ContainsFunc(rcpStmts, func(st *policy.Statement) bool { return matchesAny(st, actions) })}
 	for _, a := range accounts {
 		oc.About = append(oc.About, arn.AccountRoot(old.partition, a))
@@ -175,6 +180,10 @@ func matchesAny(st *policy.Statement, lowerActions []string) bool {
 // what every request of p's tells (callerSide's tags, principalFacts).
 func (g *Graph) mayApply(ctx *policy.Context, p *Principal, actions []string, lists ...[]*policy.Statement) bool {
 	g.principalFacts(ctx, p)
+	// A request sets kms:CallerAccount for KMS calls only (eval's Prepare):
+	// for the others it is absent, not the account.
+	ctx.DeleteKey(factCallerAccount)
+	ctx.SetKey(keyPrincipalIsAWSService, "false")
 	for _, t := range p.tagKeys {
 		ctx.SetKey(t.key, t.value)
 	}
@@ -186,6 +195,41 @@ func (g *Graph) mayApply(ctx *policy.Context, p *Principal, actions []string, li
 			if matchesAny(st, actions) && st.EvalConditions(ctx, nil) != policy.False {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// rcpReachesServices reports whether one of the RCP statements may apply
+// to a call a service makes as itself (a service path's asService: the
+// logs service decrypting a log group's data) on a resource of the
+// snapshot: RCPs apply to service principals too, whose requests tell
+// aws:PrincipalIsAWSService (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html).
+func (g *Graph) rcpReachesServices(sts []*policy.Statement) bool {
+	if len(sts) == 0 {
+		return false
+	}
+	var calls []string
+	types := map[string]bool{}
+	for typ, sp := range servicePaths {
+		if !sp.asService {
+			continue
+		}
+		types[typ] = true
+		for _, cs := range sp.calls {
+			for _, c := range cs {
+				calls = append(calls, strings.ToLower(c))
+			}
+		}
+	}
+	if !slices.ContainsFunc(g.resources, func(r *Resource) bool { return types[r.Type] }) {
+		return false
+	}
+	ctx := policy.NewContextSize(false, 2)
+	ctx.SetKey(keyPrincipalIsAWSService, "true")
+	for _, st := range sts {
+		if matchesAny(st, calls) && st.EvalConditions(ctx, nil) != policy.False {
+			return true
 		}
 	}
 	return false
@@ -228,7 +272,8 @@ func changedStatements(a, b [][]eval.NamedPolicy, canon map[string][]string) (ou
 					st := &np.Policy.Statements[j]
 					k := "\x00" + text + "\x00" + strconv.Itoa(j) // not matched to its canonical text: by place
 					if len(cs) == len(np.Policy.Statements) {
-						k = cs[j]
+						// The Version decides whether policy variables are read.
+						k = np.Policy.Version + "\x00" + cs[j]
 					}
 					count[k] += d
 					if first[k] == nil {

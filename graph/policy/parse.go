@@ -447,10 +447,16 @@ func CanonicalStatements(doc string) []string {
 	if json.Unmarshal([]byte(doc), &raw) != nil {
 		return nil
 	}
+	// Numbers keep their text: conditions compare it, so 1.0 is not 1.
+	decode := func(v any) error {
+		d := json.NewDecoder(bytes.NewReader(raw.Statement))
+		d.UseNumber()
+		return d.Decode(v)
+	}
 	var list []any
-	if json.Unmarshal(raw.Statement, &list) != nil {
+	if decode(&list) != nil {
 		var one any
-		if json.Unmarshal(raw.Statement, &one) != nil {
+		if decode(&one) != nil {
 			return nil
 		}
 		list = []any{one}
