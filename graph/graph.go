@@ -53,8 +53,15 @@ type Graph struct {
 type builder struct {
 	g         *Graph
 	partition string
-	cache     map[string]parsed // policy documents already parsed
-	misses    int               // documents parsed as the build met them, not by preparse
+	// cache holds the documents preparse parsed, read-only once the
+	// accounts are built (by two builders at once); local, those a
+	// builder parsed as it met them (misses counts them).
+	cache  map[string]parsed
+	local  map[string]parsed
+	misses int
+	// issues are the issues the builder met, added to the graph's once
+	// it is done (Build, Rebuild).
+	issues []Issue
 	// tagSets shares principals' tag maps by their tags, tagSig its
 	// lookup key's buffer (principals.go).
 	tagSets map[string]map[string]string
@@ -84,23 +91,42 @@ func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError) (*Graph, *builde
 	b := &builder{g: g, partition: g.partition, cache: map[string]parsed{}}
 	b.preparse(s)
 	b.buildOrg(s.Organization)
-	for _, id := range sortedKeys(s.Accounts) {
+	g.Issues = append(g.Issues, b.issues...)
+	// Principals on one goroutine, keys and resources on this one: they
+	// share nothing but what is read-only by now (the snapshot, the
+	// organization, preparse's documents), and each builder keeps its own
+	// issues and late documents.
+	accounts := sortedKeys(s.Accounts)
+	bp, bk := b.fork(), b.fork()
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for _, id := range accounts {
+			bp.buildPrincipals(id, s.Accounts[id].IAM, "accounts["+strconv.Quote(id)+"].iam")
+		}
+		g.sortPrincipals()
+		g.buildIndex()
+		g.classes()
+	})
+	for _, id := range accounts {
 		a := s.Accounts[id]
-		base := "accounts[" + strconv.Quote(id) + "]"
-		b.buildPrincipals(id, a.IAM, base+".iam")
 		for _, region := range sortedKeys(a.Regions) {
-			rb := base + ".regions[" + strconv.Quote(region) + "]"
-			b.buildKeys(id, region, a.Regions[region].KMS, rb+".kms")
-			b.buildEndpoints(id, region, a.Regions[region].EC2, rb+".ec2")
-			b.buildResources(id, region, a.Regions[region], rb)
+			rb := "accounts[" + strconv.Quote(id) + "].regions[" + strconv.Quote(region) + "]"
+			bk.buildKeys(id, region, a.Regions[region].KMS, rb+".kms")
+			bk.buildEndpoints(id, region, a.Regions[region].EC2, rb+".ec2")
+			bk.buildResources(id, region, a.Regions[region], rb)
 		}
 	}
 	// Keys sorted first: ResolveKey scans them for a key ID or alias name
 	// of a resource in an empty Region (or account), as it does later.
-	g.sortLists()
-	b.resolveResources()
-	g.buildIndex()
-	g.classes()
+	g.sortKeys()
+	bk.resolveResources()
+	wg.Wait()
+	g.resourceTraits()
+	b.misses += bp.misses + bk.misses
+	// The issues, sorted by path below: those of one path come from one
+	// builder, in the order it met them, as a build on one goroutine would.
+	g.Issues = append(g.Issues, bp.issues...)
+	g.Issues = append(g.Issues, bk.issues...)
 	slices.SortStableFunc(g.Issues, func(a, b Issue) int {
 		switch {
 		case a.Path < b.Path:
@@ -147,10 +173,17 @@ func (g *Graph) Keys() []*Key { return slices.Clip(g.sortedKeys) }
 // shared: callers must not change its elements (appending copies).
 func (g *Graph) Principals() []*Principal { return slices.Clip(g.sortedPrincipals) }
 
-// sortLists fills the sorted lists Keys and Principals return; Build calls
-// it once every principal and key is added, before resources resolve keys.
-func (g *Graph) sortLists() {
-	g.sortKeys()
+// fork is a builder for part of b's build, on another goroutine: the
+// same graph and preparsed documents, its own issues and late documents.
+func (b *builder) fork() *builder {
+	return &builder{g: b.g, partition: b.partition, cache: b.cache}
+}
+
+// issue records an issue the build met.
+func (b *builder) issue(iss Issue) { b.issues = append(b.issues, iss) }
+
+// sortPrincipals fills the sorted list Principals returns.
+func (g *Graph) sortPrincipals() {
 	g.sortedPrincipals = make([]*Principal, 0, len(g.principals))
 	for _, p := range g.principals {
 		g.sortedPrincipals = append(g.sortedPrincipals, p)

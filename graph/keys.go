@@ -87,7 +87,7 @@ func (b *builder) buildKeys(account, region string, kms *snapshot.KMS, base stri
 		m := sk.KeyMetadata
 		who := b.identify(account, region, m, kp)
 		if who.issue != nil {
-			b.g.Issues = append(b.g.Issues, *who.issue)
+			b.issue(*who.issue)
 		}
 		if who.left {
 			for _, a := range sk.Aliases {
@@ -115,7 +115,7 @@ func (b *builder) buildKeys(account, region string, kms *snapshot.KMS, base stri
 				Account: account, Region: region, Item: k.ARN, Path: kp + ".Policy",
 				Message: "key policy not collected (" + why("GetKeyPolicy", "unreadable by the scanning role?") + "): who can use this key is unknown",
 			}
-			b.g.Issues = append(b.g.Issues, iss)
+			b.issue(iss)
 			k.PolicyIssue = &iss
 		}
 		if e := failed.of("DescribeKey", names...); e != nil && m.KeyState == "" {
@@ -123,7 +123,7 @@ func (b *builder) buildKeys(account, region string, kms *snapshot.KMS, base stri
 				Account: account, Region: region, Item: k.ARN, Path: kp + ".KeyMetadata",
 				Message: "key metadata not collected (" + describeFailure(e) + "): the key's state is unknown, so an operation some state refuses cannot be ALLOW",
 			}
-			b.g.Issues = append(b.g.Issues, iss)
+			b.issue(iss)
 			k.StateIssue = &iss
 		}
 		if sk.Grants == nil {

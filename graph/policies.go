@@ -20,9 +20,15 @@ import (
 func (b *builder) parsePolicy(doc, name, arn, account, region, item, path string) (*eval.NamedPolicy, *Issue) {
 	c, ok := b.cache[doc]
 	if !ok {
+		c, ok = b.local[doc]
+	}
+	if !ok {
 		b.misses++
 		c.p, c.err = policy.ParseString(doc)
-		b.cache[doc] = c
+		if b.local == nil {
+			b.local = map[string]parsed{}
+		}
+		b.local[doc] = c
 	}
 	p, err := c.p, c.err
 	if err != nil {
@@ -32,7 +38,7 @@ func (b *builder) parsePolicy(doc, name, arn, account, region, item, path string
 			iss.Path = path + " → " + pe.Path
 			iss.Message = "unparseable policy: " + pe.Msg
 		}
-		b.g.Issues = append(b.g.Issues, iss)
+		b.issue(iss)
 		return nil, &iss
 	}
 	return &eval.NamedPolicy{Name: name, ARN: arn, Policy: p}, nil

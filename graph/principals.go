@@ -75,7 +75,7 @@ func (b *builder) buildPrincipals(account string, iam *snapshot.IAM, base string
 		doc, ok := mp.DefaultDocument()
 		if !ok {
 			iss := Issue{Account: account, Item: mp.Arn, Path: path, Message: "managed policy has no default version"}
-			b.g.Issues = append(b.g.Issues, iss)
+			b.issue(iss)
 			managedIssue[mp.Arn] = &iss
 			continue
 		}

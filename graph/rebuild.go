@@ -92,6 +92,7 @@ func Rebuild(old *Graph, s *snapshot.Snapshot, loadErrs []snapshot.LoadError) *G
 	for _, r := range g.resources[len(kept):] {
 		g.addTraits(r.Policy)
 	}
+	g.Issues = append(g.Issues, b.issues...)
 	slices.SortStableFunc(g.Issues, func(a, b Issue) int { return strings.Compare(a.Path, b.Path) })
 	return g
 }

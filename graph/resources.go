@@ -58,7 +58,7 @@ func (b *builder) buildResources(account, region string, reg *snapshot.Region, b
 			why += " (" + describeFailure(e) + ")"
 		}
 		iss := Issue{Account: account, Region: region, Item: r.ARN, Path: path, Message: "the " + what + " of " + r.ARN + " was " + why + ": answers through it are unknown"}
-		b.g.Issues = append(b.g.Issues, iss)
+		b.issue(iss)
 		return &iss
 	}
 	// policyOf sets r's resource policy; a failed read (e) or a policy

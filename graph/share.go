@@ -167,6 +167,18 @@ type class struct {
 	reach sync.Map
 }
 
+// resourceTraits adds the resource side's policies (keys', resources') to
+// the traits classes knows: every query's sharer reads them. Build calls
+// it once classes and the resources are done (on two goroutines).
+func (g *Graph) resourceTraits() {
+	for _, k := range g.sortedKeys {
+		g.addTraits(k.Policy)
+	}
+	for _, r := range g.resources {
+		g.addTraits(r.Policy)
+	}
+}
+
 // classes assigns every principal its class; run once the organization is built.
 func (g *Graph) classes() {
 	g.traits = map[*policy.Policy]policyTraits{}
@@ -180,13 +192,6 @@ func (g *Graph) classes() {
 			g.traits[np.Policy] = t
 		}
 		return t
-	}
-	// The resource side's policies too, read by every query's sharer.
-	for _, k := range g.sortedKeys {
-		of(k.Policy)
-	}
-	for _, r := range g.resources {
-		of(r.Policy)
 	}
 	ids := map[*policy.Policy]int{}
 	pid := func(np *eval.NamedPolicy) string {
