@@ -38,6 +38,9 @@ func indexFailures(errs []snapshot.CollectionError) failures {
 
 // of returns the error of operation on any of the resource's names, or nil.
 func (f failures) of(operation string, names ...string) *snapshot.CollectionError {
+	if len(f) == 0 {
+		return nil // most Regions: no key to build
+	}
 	for _, n := range names {
 		if e := f[operation+"\x00"+n]; e != nil && n != "" {
 			return e

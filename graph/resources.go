@@ -236,6 +236,9 @@ func (b *builder) resolveResources() {
 // sortResources sorts the resources by ARN and indexes them.
 func (g *Graph) sortResources() {
 	slices.SortFunc(g.resources, func(a, b *Resource) int { return strings.Compare(a.ARN, b.ARN) })
+	if len(g.resourceARNs) == 0 {
+		g.resourceARNs = make(map[string]*Resource, len(g.resources)) // at its size: no growing
+	}
 	for _, r := range g.resources {
 		g.resourceARNs[r.ARN] = r
 	}
