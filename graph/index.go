@@ -5,6 +5,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/keyhound/keyhound/graph/eval"
+
 	"github.com/keyhound/keyhound/graph/arn"
 	"github.com/keyhound/keyhound/graph/policy"
 )
@@ -62,23 +64,7 @@ func (g *Graph) capableOf(action string) map[*Principal]bool {
 	if c, ok := g.ix.capable[action]; ok {
 		return c
 	}
-	c := map[*Principal]bool{}
-	for _, p := range g.principals {
-		if len(p.Issues) > 0 {
-			c[p] = true // unknown policies may allow anything
-			continue
-		}
-	stmts:
-		for _, np := range p.Policies {
-			for i := range np.Policy.Statements {
-				st := &np.Policy.Statements[i]
-				if st.Effect == policy.Allow && st.MatchesAction(action) {
-					c[p] = true
-					break stmts
-				}
-			}
-		}
-	}
+	c := g.capableSets([]string{action})[0]
 	g.ix.capable[action] = c
 	return c
 }
@@ -100,34 +86,77 @@ func (g *Graph) PrepareCapable(actions []string) {
 	if len(todo) == 0 {
 		return
 	}
-	sets := make([]map[*Principal]bool, len(todo))
-	for i := range sets {
-		sets[i] = map[*Principal]bool{}
-	}
-	for _, p := range g.principals {
-		if len(p.Issues) > 0 {
-			for i := range sets {
-				sets[i][p] = true
-			}
-			continue
-		}
-		for _, np := range p.Policies {
-			for j := range np.Policy.Statements {
-				st := &np.Policy.Statements[j]
-				if st.Effect != policy.Allow {
-					continue
-				}
-				for i, a := range todo {
-					if !sets[i][p] && st.MatchesAction(a) {
-						sets[i][p] = true
-					}
-				}
-			}
-		}
-	}
+	sets := g.capableSets(todo)
 	for i, a := range todo {
 		g.ix.capable[a] = sets[i]
 	}
+}
+
+// capableSets computes capableOf's sets for lower-case actions in one pass
+// over the principals. Their policies decide, so principals of one shared
+// class (the same policies) are matched once for the class.
+func (g *Graph) capableSets(actions []string) []map[*Principal]bool {
+	sets := make([]map[*Principal]bool, len(actions))
+	for i := range sets {
+		sets[i] = map[*Principal]bool{}
+	}
+	for lo := 0; lo < len(actions); lo += 64 {
+		chunk := actions[lo:min(lo+64, len(actions))]
+		masks := make([]uint64, g.numClasses+1)
+		known := make([]bool, g.numClasses+1)
+		for _, p := range g.sortedPrincipals {
+			if len(p.Issues) > 0 {
+				for i := range chunk {
+					sets[lo+i][p] = true // unknown policies may allow anything
+				}
+				continue
+			}
+			c := p.class
+			shared := c != nil && c.id > 0 && int(c.id) < len(known)
+			var mask uint64
+			if shared && known[c.id] {
+				mask = masks[c.id]
+			} else {
+				mask = allowMask(p.Policies, chunk)
+				if shared {
+					masks[c.id], known[c.id] = mask, true
+				}
+			}
+			for i := range chunk {
+				if mask&(1<<i) != 0 {
+					sets[lo+i][p] = true
+				}
+			}
+		}
+	}
+	return sets
+}
+
+// allowMask has bit i set when an Allow statement of policies matches
+// actions[i] (at most 64, lower case).
+func allowMask(policies []eval.NamedPolicy, actions []string) uint64 {
+	var mask uint64
+	all := uint64(1)<<len(actions) - 1
+	if len(actions) == 64 {
+		all = ^uint64(0)
+	}
+	for _, np := range policies {
+		for j := range np.Policy.Statements {
+			st := &np.Policy.Statements[j]
+			if st.Effect != policy.Allow {
+				continue
+			}
+			for i, a := range actions {
+				if mask&(1<<i) == 0 && st.MatchesAction(a) {
+					mask |= 1 << i
+				}
+			}
+			if mask == all {
+				return mask
+			}
+		}
+	}
+	return mask
 }
 
 // Capable returns the principals whose identity policies have an Allow
