@@ -99,7 +99,9 @@ func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError) (*Graph, *builde
 	accounts := sortedKeys(s.Accounts)
 	bp, bk := b.fork(), b.fork()
 	var wg sync.WaitGroup
+	var panicked any // a panic there is Build's caller's, as on one goroutine
 	wg.Go(func() {
+		defer func() { panicked = recover() }()
 		for _, id := range accounts {
 			bp.buildPrincipals(id, s.Accounts[id].IAM, "accounts["+strconv.Quote(id)+"].iam")
 		}
@@ -121,6 +123,9 @@ func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError) (*Graph, *builde
 	g.sortKeys()
 	bk.resolveResources()
 	wg.Wait()
+	if panicked != nil {
+		panic(panicked)
+	}
 	g.resourceTraits()
 	b.misses += bp.misses + bk.misses
 	// The issues, sorted by path below: those of one path come from one

@@ -81,6 +81,7 @@ func Rebuild(old *Graph, s *snapshot.Snapshot, loadErrs []snapshot.LoadError) *G
 			g.resources[i] = &c
 		}
 	}
+	added := slices.Clone(g.resources[len(kept):]) // before the sort mixes them in
 	g.resourceARNs = make(map[string]*Resource, len(g.resources))
 	g.sortResources()
 	g.traits = maps.Clone(old.traits)
@@ -89,7 +90,7 @@ func Rebuild(old *Graph, s *snapshot.Snapshot, loadErrs []snapshot.LoadError) *G
 			g.addTraits(k.Policy)
 		}
 	}
-	for _, r := range g.resources[len(kept):] {
+	for _, r := range added {
 		g.addTraits(r.Policy)
 	}
 	g.Issues = append(g.Issues, b.issues...)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/keyhound/keyhound/graph/demo"
+	"github.com/keyhound/keyhound/graph/gen"
 	"github.com/keyhound/keyhound/graph/snapshot"
 )
 
@@ -60,6 +61,15 @@ func TestRebuildAsBuild(t *testing.T) {
 		if !reflect.DeepEqual(got.Findings(), want.Findings()) {
 			t.Errorf("findings:\n%v\nwant\n%v", got.Findings(), want.Findings())
 		}
+		// Every resource-side policy has the traits sharing reads (a review
+		// found the rebuilt Region's resources' missing after the sort).
+		for _, r := range got.Resources() {
+			if r.Policy != nil && r.Policy.Policy != nil {
+				if _, ok := got.traits[r.Policy.Policy]; !ok {
+					t.Errorf("%s: its policy has no traits", r.ARN)
+				}
+			}
+		}
 		p := old.Principals()[0]
 		if got.Principal(p.ARN) != p {
 			t.Error("the principals are built again: Rebuild fell back to Build")
@@ -74,5 +84,33 @@ func TestRebuildAsBuild(t *testing.T) {
 	}
 	if _, _, ok := Delta(old, Build(s, loadErrs)); ok {
 		t.Error("Delta of two graphs built apart says what differs")
+	}
+}
+
+// A rebuilt Region's resources sort among the kept ones: each of their
+// policies still gets the traits sharing reads, as Build gives them (a
+// review found those of resources sorted away from the end left out).
+func TestRebuildTraitsOfRebuiltResources(t *testing.T) {
+	s := gen.Organization(gen.Options{Accounts: 4, Regions: 2, RolesPerAccount: 3, KeysPerRegion: 2, ResourcesPerKey: 2, Seed: 3})
+	old := Build(s, nil)
+	changed := withKeyPolicy(s, "100000000001", "us-east-1", `{"Statement":[]}`)
+	got := Rebuild(old, changed, nil)
+	if p := old.Principals()[0]; got.Principal(p.ARN) != p {
+		t.Fatal("Rebuild fell back to Build")
+	}
+	checked := 0
+	for _, r := range got.Resources() {
+		if r.Policy == nil || r.Policy.Policy == nil {
+			continue
+		}
+		if _, ok := got.traits[r.Policy.Policy]; !ok {
+			t.Errorf("%s: its policy has no traits", r.ARN)
+		}
+		if r.Account == "100000000001" && r.Region == "us-east-1" {
+			checked++
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no resource with a policy in the rebuilt Region: nothing checked")
 	}
 }
