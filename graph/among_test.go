@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -77,28 +78,7 @@ func TestWhoCanAmongIsWhoCanRestricted(t *testing.T) {
 				}
 				check := func(action, target string, depth int) {
 					t.Helper()
-					full, ferr := g.WhoCan(action, target, "", depth)
-					got, gerr := g.WhoCanAmong(action, target, "", depth, among)
-					if ferr != nil && gerr == nil && len(got) == 0 {
-						return // nothing to list: no question asked
-					}
-					if (ferr == nil) != (gerr == nil) {
-						t.Fatalf("%v %s %s: errors %v and %v", accounts, action, target, ferr, gerr)
-					}
-					var want []graph.Who
-					for _, w := range full {
-						if keep[w.Account] {
-							want = append(want, w)
-						}
-					}
-					if len(want) != len(got) {
-						t.Fatalf("%v %s %s depth %d: %d answers, want %d", accounts, action, target, depth, len(got), len(want))
-					}
-					for i := range want {
-						if !reflect.DeepEqual(want[i], got[i]) {
-							t.Fatalf("%v %s %s depth %d: answer %d\n got %+v\nwant %+v", accounts, action, target, depth, i, got[i], want[i])
-						}
-					}
+					checkAmong(t, g, among, fmt.Sprint(accounts), action, target, depth, func(w graph.Who) bool { return keep[w.Account] })
 				}
 				for _, k := range g.Keys() {
 					for _, action := range []string{"kms:Decrypt", "kms:GenerateDataKey"} {
@@ -231,4 +211,39 @@ func TestWhoCanAmongOtherGraph(t *testing.T) {
 	if _, err := g1.WhoCanAmong("kms:Decrypt", key, "", graph.DefaultChainDepth, nil); err == nil {
 		t.Error("a nil Among was accepted")
 	}
+}
+
+// checkAmong checks that WhoCanAmong's answer for action on target is
+// WhoCan's, entry for entry, keeping those kept says; it returns how many
+// kept answers' paths go through a role chain.
+func checkAmong(t *testing.T, g *graph.Graph, among *graph.Among, name, action, target string, depth int, kept func(graph.Who) bool) (chained int) {
+	t.Helper()
+	full, ferr := g.WhoCan(action, target, "", depth)
+	got, gerr := g.WhoCanAmong(action, target, "", depth, among)
+	if ferr != nil && gerr == nil && len(got) == 0 {
+		return 0 // nothing to list: no question asked
+	}
+	if (ferr == nil) != (gerr == nil) {
+		t.Fatalf("%s %s %s: errors %v and %v", name, action, target, ferr, gerr)
+	}
+	var want []graph.Who
+	for _, w := range full {
+		if kept(w) {
+			want = append(want, w)
+			for _, p := range w.Paths {
+				if len(p.Via) > 1 {
+					chained++
+				}
+			}
+		}
+	}
+	if len(want) != len(got) {
+		t.Fatalf("%s %s %s depth %d: %d answers, want %d", name, action, target, depth, len(got), len(want))
+	}
+	for i := range want {
+		if !reflect.DeepEqual(want[i], got[i]) {
+			t.Fatalf("%s %s %s depth %d: answer %d\n got %+v\nwant %+v", name, action, target, depth, i, got[i], want[i])
+		}
+	}
+	return chained
 }
