@@ -5,59 +5,71 @@ import "github.com/keyhound/keyhound/graph"
 // A filtered export (--account, --key, --principal): the neighbourhood the
 // filters select, and what the walk keeps of the organization for it.
 
+// heldEdges is how many access edges a focused export holds in memory
+// before it gives them up and computes them again after the nodes
+// (Options.heldEdges overrides it): a filtered export of a large
+// organization's busiest account has millions.
+const heldEdges = 500_000
+
 // focused exports the neighbourhood of some accounts, keys or principals:
-// the access edges first (held in memory: they are those of a part of the
-// organization), then the nodes the filters select or the edges touch, then
-// the edges. No edge names a node the export does not have.
+// the access edges first, then the nodes the filters select or the edges
+// touch, then the edges. No edge names a node the export does not have.
+// The edges are held in memory up to a bound; past it, only the nodes they
+// touch are kept, and the edges are computed again, in the same order, as
+// they are written: memory bounded, for twice the computing.
 func (w *walker) focused() error {
-	var access []Edge
-	mem := &collect{edges: &access}
-	out := w.v
-	w.v = mem
-	w.focus = true
-	switch {
-	case len(w.o.Principals) > 0:
-		if err := w.principalEdges(); err != nil {
-			return err
-		}
-	default:
-		if len(w.o.Keys) == 0 {
-			// Accounts: the roles assumed from them, or in them.
-			if err := w.assume(); err != nil {
-				return err
-			}
-		}
-		if err := w.access(); err != nil {
-			return err
-		}
-	}
-	if err := w.keys(); err != nil { // the selected keys' grants
-		return err
-	}
-	w.touched = map[string]bool{}
+	// What the edges touch; w.touched only once they are all known (the
+	// first pass reads it nil: keepKey keeps the selected keys' grants).
+	touched := map[string]bool{}
 	touch := func(id string) {
-		w.touched[id] = true
+		touched[id] = true
 		if p := w.g.Principal(id); p != nil {
-			w.touched[p.Account] = true
+			touched[p.Account] = true
 		} else if k := w.g.Key(id); k != nil {
-			w.touched[k.Account] = true
+			touched[k.Account] = true
 		}
 	}
-	for _, e := range access {
+	limit := w.o.heldEdges
+	if limit <= 0 {
+		limit = heldEdges
+	}
+	mem := &collect{limit: limit, touch: func(e Edge) {
 		touch(e.From)
 		touch(e.To)
 		for _, v := range e.Via {
 			touch(v)
 		}
+	}}
+	out := w.v
+	w.v = mem
+	w.focus = true
+	edges := func() error {
+		switch {
+		case len(w.o.Principals) > 0:
+			return w.principalEdges()
+		case len(w.o.Keys) == 0:
+			// Accounts: the roles assumed from them, or in them.
+			if err := w.assume(); err != nil {
+				return err
+			}
+		}
+		return w.access()
+	}
+	if err := edges(); err != nil {
+		return err
+	}
+	if err := w.keys(); err != nil { // the selected keys' grants
+		return err
 	}
 	for _, r := range w.g.Resources() {
-		if w.touched[r.ARN] {
-			w.touched[r.Account] = true
+		if touched[r.ARN] {
+			touched[r.Account] = true
 		}
 	}
 	for _, p := range w.o.Principals {
 		touch(p)
 	}
+	w.touched = touched
 	guard := &complete{v: out, ids: map[string]bool{}}
 	ph := &phased{v: guard}
 	w.v = ph
@@ -69,8 +81,14 @@ func (w *walker) focused() error {
 	if err := ph.flush(); err != nil {
 		return err
 	}
-	for _, e := range access {
-		if e.Kind != EdgeGrant {
+	if mem.over {
+		w.v = guard
+		return edges()
+	}
+	for _, e := range mem.edges {
+		// The selected keys' edges (contains, grants) were written with
+		// the nodes: the access edges only.
+		if e.Kind != EdgeGrant && e.Kind != EdgeContains {
 			if err := guard.Edge(e); err != nil {
 				return err
 			}
@@ -179,8 +197,25 @@ func (w *walker) principalEdges() error {
 	return nil
 }
 
-// collect is a Visitor that keeps edges in memory.
-type collect struct{ edges *[]Edge }
+// collect is a Visitor that tells touch of every edge and keeps them in
+// memory, up to limit: past it (over), it keeps none.
+type collect struct {
+	edges []Edge
+	limit int
+	over  bool
+	touch func(Edge)
+}
 
-func (c *collect) Node(Node) error   { return nil }
-func (c *collect) Edge(e Edge) error { *c.edges = append(*c.edges, e); return nil }
+func (c *collect) Node(Node) error { return nil }
+
+func (c *collect) Edge(e Edge) error {
+	c.touch(e)
+	switch {
+	case c.over:
+	case len(c.edges) >= c.limit:
+		c.over, c.edges = true, nil
+	default:
+		c.edges = append(c.edges, e)
+	}
+	return nil
+}

@@ -136,6 +136,10 @@ type Options struct {
 	// export did before graph.WhoCanAmong: the reference its tests compare
 	// a filtered export with.
 	wholeWhoCan bool
+	// heldEdges, when positive, bounds the access edges a filtered export
+	// holds in memory (heldEdges, the constant, otherwise): tests set it
+	// low to take the path past the bound.
+	heldEdges int
 }
 
 func (o *Options) normalize(g *graph.Graph) error {
