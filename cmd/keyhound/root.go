@@ -32,7 +32,7 @@ happened and what the smallest fix is.`,
 	// --version prints the line `keyhound version` prints.
 	root.SetVersionTemplate("keyhound {{.Version}}\n")
 	root.PersistentFlags().BoolVar(&noCache, "no-cache", false, "load snapshots from their JSON, neither reading nor writing the graph cache (in $"+graphcache.EnvDir+", else the user cache directory)")
-	root.AddCommand(newTUICmd(), newScanCmd(), newExportCmd(), newDiffCmd(), newBaselineCmd(), newDeniedCmd(), newEvalCmd(), newCanCmd(), newWhoCanCmd(), newWhatCanCmd(), newFindingsCmd(), newStatsCmd(), newUsageCmd(), newDemoCmd(), newGenCmd(), newVersionCmd())
+	root.AddCommand(newTUICmd(), newScanCmd(), newExportCmd(), newDiffCmd(), newBaselineCmd(), newDeniedCmd(), newEvalCmd(), newCanCmd(), newWhoCanCmd(), newWhatCanCmd(), newFindingsCmd(), newStatsCmd(), newUsageCmd(), newDemoCmd(), newGenCmd(), newCacheCmd(), newVersionCmd())
 	return root
 }
 

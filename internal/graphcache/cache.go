@@ -179,6 +179,24 @@ func decodeJSON(path string, data []byte, report func(Progress)) (*snapshot.Snap
 
 // dir is the cache directory, created 0700 when absent.
 func (o Options) dir() (string, error) {
+	dir, err := o.dirName()
+	if err != nil {
+		return "", err
+	}
+	// The directory is the user's choice (option, environment) or theirs
+	// by default: nothing to sanitize.
+	if err := os.MkdirAll(dir, 0o700); err != nil { //nolint:gosec // G703: see above
+		return "", fmt.Errorf("cache directory: %w", err)
+	}
+	if err := checkDir(dir); err != nil {
+		return "", fmt.Errorf("cache directory not used: %w", err)
+	}
+	return dir, nil
+}
+
+// dirName is the cache directory's name: o.Dir, $KEYHOUND_CACHE_DIR, else
+// os.UserCacheDir()/keyhound.
+func (o Options) dirName() (string, error) {
 	dir := o.Dir
 	if dir == "" {
 		dir = os.Getenv(EnvDir)
@@ -189,14 +207,6 @@ func (o Options) dir() (string, error) {
 			return "", fmt.Errorf("cache directory: %w (set %s)", err, EnvDir)
 		}
 		dir = filepath.Join(base, "keyhound")
-	}
-	// The directory is the user's choice (option, environment) or theirs
-	// by default: nothing to sanitize.
-	if err := os.MkdirAll(dir, 0o700); err != nil { //nolint:gosec // G703: see above
-		return "", fmt.Errorf("cache directory: %w", err)
-	}
-	if err := checkDir(dir); err != nil {
-		return "", fmt.Errorf("cache directory not used: %w", err)
 	}
 	return dir, nil
 }
