@@ -53,18 +53,22 @@ func List(o Options) (dir string, entries []Entry, err error) {
 	return dir, entries, nil
 }
 
-// Clear removes every cache file and leftover temporary file from the
-// cache directory (List's), and returns those it removed: the cache holds
-// copies of snapshots' contents, which a user may want gone at once rather
-// than after KeepFor. Other files stay. A write under way when Clear runs
-// fails to commit and warns, as a full disk would.
+// Clear removes every cache file, and every temporary file a dead write
+// left (older than an hour, as prune says), from the cache directory
+// (List's), and returns those it removed: the cache holds copies of
+// snapshots' contents, which a user may want gone at once rather than
+// after KeepFor. Other files stay, and so does a write under way.
 func Clear(o Options) (dir string, removed []Entry, err error) {
 	dir, entries, err := List(o)
 	if err != nil {
 		return dir, nil, err
 	}
+	now := time.Now()
 	var errs []error
 	for _, e := range entries {
+		if e.Temp && now.Sub(e.Used) <= staleTemp {
+			continue // a write under way (perhaps not the cache's)
+		}
 		if err := os.Remove(filepath.Join(dir, e.Name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, err)
 			continue
