@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -32,7 +33,7 @@ type leftOutKey struct {
 // caller's account says so and names the ARNs the snapshot has for it.
 func (g *Graph) ResolveKey(ref, account, region string) (*Key, error) {
 	ref = strings.TrimSpace(ref)
-	if a, err := arn.Parse(ref); err == nil {
+	if a, err := parseIfARN(ref); err == nil {
 		if a.Service != "kms" {
 			return nil, fmt.Errorf("%s is not a KMS key or alias ARN", ref)
 		}
@@ -202,4 +203,17 @@ func scopedName(r, name, account, region string) bool {
 // err is the error for asking about a key left out, by ref.
 func (lo *leftOutKey) err(ref string) error {
 	return fmt.Errorf("%s is not answered: %s", ref, lo.issue)
+}
+
+// errNotARNPrefix is parseIfARN's error for what does not start as an ARN.
+var errNotARNPrefix = errors.New("not an ARN")
+
+// parseIfARN is arn.Parse for what starts as an ARN: a key ID or alias
+// name, which the build resolves for every resource, gets a shared error
+// instead of one formatted and dropped (6% of a build's allocations).
+func parseIfARN(s string) (arn.ARN, error) {
+	if !strings.HasPrefix(s, "arn:") {
+		return arn.ARN{}, errNotARNPrefix
+	}
+	return arn.Parse(s)
 }

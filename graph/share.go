@@ -194,9 +194,11 @@ func (g *Graph) classes() {
 		return t
 	}
 	ids := map[*policy.Policy]int{}
-	pid := func(np *eval.NamedPolicy) string {
+	// writePid writes a policy's identity in a class's key.
+	writePid := func(sb *strings.Builder, np *eval.NamedPolicy) {
 		if np == nil {
-			return "-"
+			sb.WriteString("-")
+			return
 		}
 		id, ok := ids[np.Policy]
 		if !ok {
@@ -205,11 +207,22 @@ func (g *Graph) classes() {
 		}
 		// Not its ARN: answers name policies by name (a managed policy's ARN
 		// holds its account, and would keep every account's roles apart).
-		return np.Name + "\x00" + strconv.Itoa(id)
+		sb.WriteString(np.Name)
+		sb.WriteByte(0)
+		sb.WriteString(strconv.Itoa(id))
 	}
+	pid := func(np *eval.NamedPolicy) string {
+		var sb strings.Builder
+		writePid(&sb, np)
+		return sb.String()
+	}
+	// Accounts alike (the same signature) share classes: a number stands
+	// for the signature in the principals' keys, not the long text.
+	sigIDs := map[string]string{}
 	// What a principal's account gives it: SCPs, enabled Regions, membership.
 	type acctInfo struct {
 		sig    string
+		sigID  string // stands for sig in the principals' class keys
 		traits policyTraits
 		index  int32
 	}
@@ -244,6 +257,10 @@ func (g *Graph) classes() {
 			sb.WriteString("\x02member")
 		}
 		a.sig = sb.String()
+		if a.sigID = sigIDs[a.sig]; a.sigID == "" {
+			a.sigID = strconv.Itoa(len(sigIDs) + 1)
+			sigIDs[a.sig] = a.sigID
+		}
 		accts[id] = a
 		g.accountIndex[id] = a.index
 		// The account-level facts of its principals, read (never written)
@@ -266,9 +283,16 @@ func (g *Graph) classes() {
 		a := account(p.Account)
 		p.accountIndex = a.index
 		sb.Reset()
-		sb.WriteString(a.sig + "\x01" + p.Kind.String() + "\x01" + p.Path + "\x01" + pid(p.Boundary))
+		sb.WriteString(a.sigID)
+		sb.WriteByte(1)
+		sb.WriteString(p.Kind.String())
+		sb.WriteByte(1)
+		sb.WriteString(p.Path)
+		sb.WriteByte(1)
+		writePid(&sb, p.Boundary)
 		for i := range p.Policies {
-			sb.WriteString("\x01" + pid(&p.Policies[i]))
+			sb.WriteByte(1)
+			writePid(&sb, &p.Policies[i])
 		}
 		k := sb.String()
 		c := byKey[k]
