@@ -18,18 +18,7 @@ import (
 // Identical documents are parsed once and share one immutable *policy.Policy:
 // organizations repeat their policies (trust policies, templates) thousands of times.
 func (b *builder) parsePolicy(doc, name, arn, account, region, item, path string) (*eval.NamedPolicy, *Issue) {
-	c, ok := b.cache[doc]
-	if !ok {
-		c, ok = b.local[doc]
-	}
-	if !ok {
-		b.misses++
-		c.p, c.err = policy.ParseString(doc)
-		if b.local == nil {
-			b.local = map[string]parsed{}
-		}
-		b.local[doc] = c
-	}
+	c := b.lookup(doc)
 	p, err := c.p, c.err
 	if err != nil {
 		iss := Issue{Account: account, Region: region, Item: item, Path: path, Message: "unparseable policy: " + err.Error()}
@@ -42,6 +31,23 @@ func (b *builder) parsePolicy(doc, name, arn, account, region, item, path string
 		return nil, &iss
 	}
 	return &eval.NamedPolicy{Name: name, ARN: arn, Policy: p}, nil
+}
+
+// lookup is doc parsed: preparse's, or parsed now (and kept).
+func (b *builder) lookup(doc string) parsed {
+	c, ok := b.cache[doc]
+	if !ok {
+		c, ok = b.local[doc]
+	}
+	if !ok {
+		b.misses++
+		c.p, c.err = policy.ParseString(doc)
+		if b.local == nil {
+			b.local = map[string]parsed{}
+		}
+		b.local[doc] = c
+	}
+	return c
 }
 
 // parsed is a cached parse result.

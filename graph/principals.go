@@ -102,14 +102,18 @@ func (b *builder) buildPrincipals(account string, iam *snapshot.IAM, base string
 			})
 		}
 	}
-	inline := func(p *Principal, list []snapshot.PolicyDetail, path string) {
+	// inline adds the principal's inline policies: those of list, the
+	// element kind[index].listName of the IAM section (its path, made for
+	// an issue only: half a million roles' paths were garbage).
+	inline := func(p *Principal, list []snapshot.PolicyDetail, kind string, index int, listName string) {
 		for i, pd := range list {
-			np, iss := b.parsePolicy(pd.PolicyDocument, pd.PolicyName, "", account, "", p.ARN, path+"["+strconv.Itoa(i)+"].PolicyDocument")
-			if iss != nil {
-				p.Issues = append(p.Issues, *iss)
+			if c := b.lookup(pd.PolicyDocument); c.err == nil {
+				p.Policies = append(p.Policies, eval.NamedPolicy{Name: pd.PolicyName, Policy: c.p})
 				continue
 			}
-			p.Policies = append(p.Policies, *np)
+			path := base + "." + kind + "[" + strconv.Itoa(index) + "]." + listName + "[" + strconv.Itoa(i) + "].PolicyDocument"
+			_, iss := b.parsePolicy(pd.PolicyDocument, pd.PolicyName, "", account, "", p.ARN, path)
+			p.Issues = append(p.Issues, *iss)
 		}
 	}
 	boundary := func(p *Principal, pb *snapshot.AttachedPermissionsBoundary) {
@@ -132,14 +136,14 @@ func (b *builder) buildPrincipals(account string, iam *snapshot.IAM, base string
 	for i := range iam.GroupDetailList {
 		gd := &iam.GroupDetailList[i]
 		g := &Principal{ARN: gd.Arn, Name: gd.GroupName, Account: account}
-		inline(g, gd.GroupPolicyList, base+".GroupDetailList["+strconv.Itoa(i)+"].GroupPolicyList")
+		inline(g, gd.GroupPolicyList, "GroupDetailList", i, "GroupPolicyList")
 		attach(g, gd.AttachedManagedPolicies)
 		groups[gd.GroupName] = g
 	}
 	for i := range iam.UserDetailList {
 		ud := &iam.UserDetailList[i]
 		p := &Principal{ARN: ud.Arn, Kind: arn.KindUser, Account: account, Name: ud.UserName, Path: ud.Path, ID: ud.UserID, Tags: b.tagMap(ud.Tags)}
-		inline(p, ud.UserPolicyList, base+".UserDetailList["+strconv.Itoa(i)+"].UserPolicyList")
+		inline(p, ud.UserPolicyList, "UserDetailList", i, "UserPolicyList")
 		attach(p, ud.AttachedManagedPolicies)
 		for _, gn := range ud.GroupList {
 			if g := groups[gn]; g != nil {
@@ -154,17 +158,17 @@ func (b *builder) buildPrincipals(account string, iam *snapshot.IAM, base string
 	}
 	for i := range iam.RoleDetailList {
 		rd := &iam.RoleDetailList[i]
-		rp := base + ".RoleDetailList[" + strconv.Itoa(i) + "]"
 		p := &Principal{ARN: rd.Arn, Kind: arn.KindRole, Account: account, Name: rd.RoleName, Path: rd.Path, ID: rd.RoleID, Tags: b.tagMap(rd.Tags)}
-		inline(p, rd.RolePolicyList, rp+".RolePolicyList")
+		inline(p, rd.RolePolicyList, "RoleDetailList", i, "RolePolicyList")
 		attach(p, rd.AttachedManagedPolicies)
 		boundary(p, rd.PermissionsBoundary)
-		if rd.AssumeRolePolicyDocument != "" {
-			np, iss := b.parsePolicy(rd.AssumeRolePolicyDocument, "trust policy", "", account, "", rd.Arn, rp+".AssumeRolePolicyDocument")
-			if iss != nil {
+		if doc := rd.AssumeRolePolicyDocument; doc != "" {
+			if c := b.lookup(doc); c.err == nil {
+				p.Trust = &eval.NamedPolicy{Name: "trust policy", Policy: c.p}
+			} else {
+				_, iss := b.parsePolicy(doc, "trust policy", "", account, "", rd.Arn, base+".RoleDetailList["+strconv.Itoa(i)+"].AssumeRolePolicyDocument")
 				p.Issues = append(p.Issues, *iss)
 			}
-			p.Trust = np
 		}
 		b.addPrincipal(p)
 	}

@@ -1,0 +1,51 @@
+package graph
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/keyhound/keyhound/graph/gen"
+	"github.com/keyhound/keyhound/graph/snapshot"
+)
+
+// A principal's policy that does not parse is an issue at its path in the
+// snapshot (a role's inline and trust policies, a user's and a group's
+// inline ones), on the principal too, and the policies that parse are
+// kept. The paths are made only for issues (buildPrincipals).
+func TestUnparseablePrincipalPolicyPaths(t *testing.T) {
+	s := gen.Organization(gen.Options{Accounts: 3, Regions: 1, RolesPerAccount: 4, KeysPerRegion: 1, ResourcesPerKey: 1, Seed: 3})
+	a := s.Accounts["100000000002"]
+	a.IAM.RoleDetailList[1].RolePolicyList[0].PolicyDocument = "{"
+	a.IAM.RoleDetailList[2].AssumeRolePolicyDocument = "nope"
+	a.IAM.UserDetailList = append(a.IAM.UserDetailList, snapshot.UserDetail{
+		UserName: "u", Arn: "arn:aws:iam::100000000002:user/u", GroupList: []string{"g"},
+		UserPolicyList: []snapshot.PolicyDetail{{PolicyName: "ok", PolicyDocument: `{"Statement":[]}`}, {PolicyName: "bad", PolicyDocument: "["}},
+	})
+	a.IAM.GroupDetailList = append(a.IAM.GroupDetailList, snapshot.GroupDetail{
+		GroupName: "g", Arn: "arn:aws:iam::100000000002:group/g",
+		GroupPolicyList: []snapshot.PolicyDetail{{PolicyName: "gbad", PolicyDocument: "{]"}},
+	})
+	g := Build(s, nil)
+	const iam = `accounts["100000000002"].iam.`
+	want := []string{
+		iam + "GroupDetailList[0].GroupPolicyList[0].PolicyDocument",
+		iam + "RoleDetailList[1].RolePolicyList[0].PolicyDocument",
+		iam + "RoleDetailList[2].AssumeRolePolicyDocument",
+		iam + "UserDetailList[0].UserPolicyList[1].PolicyDocument",
+	}
+	var got []string
+	for _, iss := range g.Issues {
+		got = append(got, iss.Path)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("issue paths:\n%q\nwant\n%q", got, want)
+	}
+	role1, role2 := g.Principal("arn:aws:iam::100000000002:role/role-1"), g.Principal("arn:aws:iam::100000000002:role/role-2")
+	if len(role1.Issues) != 1 || role2.Trust != nil || len(role2.Issues) != 1 || len(role2.Policies) == 0 {
+		t.Errorf("role-1: %d issues; role-2: trust %v, %d issues, %d policies", len(role1.Issues), role2.Trust, len(role2.Issues), len(role2.Policies))
+	}
+	u := g.Principal("arn:aws:iam::100000000002:user/u")
+	if len(u.Policies) != 1 || len(u.Issues) != 2 { // its bad inline one and its group's
+		t.Errorf("user: %d policies, %d issues", len(u.Policies), len(u.Issues))
+	}
+}
