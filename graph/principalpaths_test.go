@@ -49,3 +49,37 @@ func TestUnparseablePrincipalPolicyPaths(t *testing.T) {
 		t.Errorf("user: %d policies, %d issues", len(u.Policies), len(u.Issues))
 	}
 }
+
+// A resource policy that does not parse is an issue at its path (a bucket's
+// Policy, a secret's ResourcePolicy, a queue's Attributes.Policy) and the
+// resource's policy gap; the others keep their policies.
+func TestUnparseableResourcePolicyPaths(t *testing.T) {
+	s := gen.Organization(gen.Options{Accounts: 3, Regions: 1, RolesPerAccount: 3, KeysPerRegion: 2, ResourcesPerKey: 3, Seed: 3})
+	r := s.Accounts["100000000002"].Regions["us-east-1"]
+	bad := "{"
+	r.S3.Buckets[0].Policy = &bad
+	r.SecretsManager.Secrets[0].ResourcePolicy = &bad
+	r.SQS.Queues[0].Attributes["Policy"] = "["
+	g := Build(s, nil)
+	const reg = `accounts["100000000002"].regions["us-east-1"].`
+	want := []string{reg + "s3.Buckets[0].Policy", reg + "secretsmanager.Secrets[0].ResourcePolicy", reg + "sqs.Queues[0].Attributes.Policy"}
+	var got []string
+	for _, iss := range g.Issues {
+		got = append(got, iss.Path)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("issue paths:\n%q\nwant\n%q", got, want)
+	}
+	gaps, policies := 0, 0
+	for _, res := range g.Resources() {
+		switch {
+		case res.PolicyGap != nil && res.Policy == nil:
+			gaps++
+		case res.Policy != nil && res.Policy.Name == "resource policy":
+			policies++
+		}
+	}
+	if gaps != 3 || policies == 0 {
+		t.Errorf("%d policy gaps (want 3), %d parsed resource policies", gaps, policies)
+	}
+}

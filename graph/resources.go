@@ -61,15 +61,20 @@ func (b *builder) buildResources(account, region string, reg *snapshot.Region, b
 		b.issue(iss)
 		return &iss
 	}
-	// policyOf sets r's resource policy; a failed read (e) or a policy
-	// that does not parse is a gap.
-	policyOf := func(r *Resource, doc *string, path string, e *snapshot.CollectionError) {
+	// policyOf sets r's resource policy, at r.Path+suffix in the snapshot;
+	// a failed read (e) or a policy that does not parse is a gap. The path
+	// is made for an issue only.
+	policyOf := func(r *Resource, doc *string, suffix string, e *snapshot.CollectionError) {
 		switch {
 		case e != nil:
-			r.PolicyGap = gap(r, path, "resource policy", e)
+			r.PolicyGap = gap(r, r.Path+suffix, "resource policy", e)
 		case doc == nil || *doc == "":
 		default:
-			r.Policy, r.PolicyGap = b.parsePolicy(*doc, "resource policy", "", account, region, r.ARN, path)
+			if c := b.lookup(*doc); c.err == nil {
+				r.Policy = &eval.NamedPolicy{Name: "resource policy", Policy: c.p}
+				return
+			}
+			r.Policy, r.PolicyGap = b.parsePolicy(*doc, "resource policy", "", account, region, r.ARN, r.Path+suffix)
 		}
 	}
 	if s3 := reg.S3; s3 != nil {
@@ -89,7 +94,7 @@ func (b *builder) buildResources(account, region string, reg *snapshot.Region, b
 					}
 				}
 			}
-			policyOf(r, bk.Policy, p+".Policy", failed.of("GetBucketPolicy", r.ARN, "arn:aws:s3:::"+bk.Name))
+			policyOf(r, bk.Policy, ".Policy", failed.of("GetBucketPolicy", r.ARN, "arn:aws:s3:::"+bk.Name))
 			add(r)
 			b.bucketBlock(r, &s3.Buckets[i], failed)
 		}
@@ -154,7 +159,7 @@ func (b *builder) buildResources(account, region string, reg *snapshot.Region, b
 		for i, s := range sm.Secrets {
 			p := base + ".secretsmanager.Secrets[" + strconv.Itoa(i) + "]"
 			r := &Resource{ARN: s.ARN, Type: "secretsmanager:secret", KeyRef: orDefault(s.KmsKeyID, "alias/aws/secretsmanager"), Path: p}
-			policyOf(r, s.ResourcePolicy, p+".ResourcePolicy", failed.of("GetResourcePolicy", s.ARN))
+			policyOf(r, s.ResourcePolicy, ".ResourcePolicy", failed.of("GetResourcePolicy", s.ARN))
 			add(r)
 		}
 	}
@@ -166,7 +171,7 @@ func (b *builder) buildResources(account, region string, reg *snapshot.Region, b
 				r.ARN = q.QueueURL
 			}
 			if pol, ok := q.Attributes["Policy"]; ok {
-				policyOf(r, &pol, p+".Attributes.Policy", nil)
+				policyOf(r, &pol, ".Attributes.Policy", nil)
 			}
 			if e := failed.of("GetQueueAttributes", q.QueueURL, r.ARN); e != nil || q.Attributes == nil {
 				// Its policy and its key are attributes.
@@ -181,7 +186,7 @@ func (b *builder) buildResources(account, region string, reg *snapshot.Region, b
 			p := base + ".sns.Topics[" + strconv.Itoa(i) + "]"
 			r := &Resource{ARN: tp.TopicArn, Type: "sns:topic", KeyRef: tp.Attributes["KmsMasterKeyId"], Path: p}
 			if pol, ok := tp.Attributes["Policy"]; ok {
-				policyOf(r, &pol, p+".Attributes.Policy", nil)
+				policyOf(r, &pol, ".Attributes.Policy", nil)
 			}
 			if e := failed.of("GetTopicAttributes", tp.TopicArn); e != nil || tp.Attributes == nil {
 				r.PolicyGap = gap(r, p+".Attributes", "policy", e)
@@ -201,7 +206,7 @@ func (b *builder) buildResources(account, region string, reg *snapshot.Region, b
 				// that could not be described may use any.
 				r.KeyGap = gap(r, r.Path+".SSEDescription", "encryption", e)
 			}
-			policyOf(r, t.ResourcePolicy, r.Path+".ResourcePolicy", failed.of("GetResourcePolicy", t.TableArn))
+			policyOf(r, t.ResourcePolicy, ".ResourcePolicy", failed.of("GetResourcePolicy", t.TableArn))
 			add(r)
 		}
 	}
@@ -209,7 +214,7 @@ func (b *builder) buildResources(account, region string, reg *snapshot.Region, b
 		for i, f := range lam.Functions {
 			p := base + ".lambda.Functions[" + strconv.Itoa(i) + "]"
 			r := &Resource{ARN: f.FunctionArn, Type: "lambda:function", KeyRef: f.KMSKeyArn, Path: p}
-			policyOf(r, f.Policy, p+".Policy", failed.of("GetPolicy", f.FunctionArn))
+			policyOf(r, f.Policy, ".Policy", failed.of("GetPolicy", f.FunctionArn))
 			add(r)
 		}
 	}
