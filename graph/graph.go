@@ -64,7 +64,7 @@ type builder struct {
 	issues []Issue
 	// tagSets shares principals' tag maps by their tags, tagSig its
 	// lookup key's buffer (principals.go).
-	tagSets map[string]map[string]string
+	tagSets map[string]tagSet
 	tagSig  []byte
 }
 

@@ -1,7 +1,9 @@
 package graph
 
 import (
+	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 
 	"github.com/keyhound/keyhound/graph/arn"
@@ -142,7 +144,8 @@ func (b *builder) buildPrincipals(account string, iam *snapshot.IAM, base string
 	}
 	for i := range iam.UserDetailList {
 		ud := &iam.UserDetailList[i]
-		p := &Principal{ARN: ud.Arn, Kind: arn.KindUser, Account: account, Name: ud.UserName, Path: ud.Path, ID: ud.UserID, Tags: b.tagMap(ud.Tags)}
+		p := &Principal{ARN: ud.Arn, Kind: arn.KindUser, Account: account, Name: ud.UserName, Path: ud.Path, ID: ud.UserID}
+		p.Tags, p.tagKeys = b.tags(ud.Tags)
 		inline(p, ud.UserPolicyList, "UserDetailList", i, "UserPolicyList")
 		attach(p, ud.AttachedManagedPolicies)
 		for _, gn := range ud.GroupList {
@@ -158,7 +161,8 @@ func (b *builder) buildPrincipals(account string, iam *snapshot.IAM, base string
 	}
 	for i := range iam.RoleDetailList {
 		rd := &iam.RoleDetailList[i]
-		p := &Principal{ARN: rd.Arn, Kind: arn.KindRole, Account: account, Name: rd.RoleName, Path: rd.Path, ID: rd.RoleID, Tags: b.tagMap(rd.Tags)}
+		p := &Principal{ARN: rd.Arn, Kind: arn.KindRole, Account: account, Name: rd.RoleName, Path: rd.Path, ID: rd.RoleID}
+		p.Tags, p.tagKeys = b.tags(rd.Tags)
 		inline(p, rd.RolePolicyList, "RoleDetailList", i, "RolePolicyList")
 		attach(p, rd.AttachedManagedPolicies)
 		boundary(p, rd.PermissionsBoundary)
@@ -182,10 +186,13 @@ func (b *builder) addPrincipal(p *Principal) {
 		p.parsed = pp
 	}
 	if p.Kind == arn.KindRole {
-		p.plainARN = "arn:" + b.g.partition + ":iam::" + p.Account + ":role/" + p.Name
+		p.plainARN = p.ARN // a role of path "/": its ARN, not a copy
+		if !isPlainRoleARN(p.ARN, b.g.partition, p.Account, p.Name) {
+			p.plainARN = "arn:" + b.g.partition + ":iam::" + p.Account + ":role/" + p.Name
+		}
 	}
-	for _, k := range sortedKeys(p.Tags) {
-		p.tagKeys = append(p.tagKeys, tagKey{policy.MakeKey("aws:PrincipalTag/" + k), p.Tags[k]})
+	if p.tagKeys == nil && len(p.Tags) > 0 {
+		p.tagKeys = tagKeysOf(p.Tags)
 	}
 	b.g.principals[p.ARN] = p
 	if p.Kind == arn.KindRole {
@@ -198,8 +205,22 @@ func (b *builder) addPrincipal(p *Principal) {
 // (ABAC), and half a million small maps were 157 MB of a 5,000-account
 // graph. Nothing changes a principal's Tags once built.
 func (b *builder) tagMap(tags []snapshot.Tag) map[string]string {
+	m, _ := b.tags(tags)
+	return m
+}
+
+// tagSet is a set of tags as a map and as aws:PrincipalTag/ keys, in key
+// order: both shared by the principals that carry it.
+type tagSet struct {
+	m    map[string]string
+	keys []tagKey
+}
+
+// tags is tagMap with the tags as context keys (Principal.tagKeys), shared
+// too: half a million principals made as many key slices.
+func (b *builder) tags(tags []snapshot.Tag) (map[string]string, []tagKey) {
 	if len(tags) == 0 {
-		return nil
+		return nil, nil
 	}
 	sig := b.tagSig[:0]
 	for _, t := range tags {
@@ -212,18 +233,29 @@ func (b *builder) tagMap(tags []snapshot.Tag) map[string]string {
 		sig = append(sig, t.Value...)
 	}
 	b.tagSig = sig
-	if m, ok := b.tagSets[string(sig)]; ok {
-		return m
+	if ts, ok := b.tagSets[string(sig)]; ok {
+		return ts.m, ts.keys
 	}
 	m := make(map[string]string, len(tags))
 	for _, t := range tags {
 		m[t.Key] = t.Value
 	}
+	ts := tagSet{m: m, keys: tagKeysOf(m)}
 	if b.tagSets == nil {
-		b.tagSets = map[string]map[string]string{}
+		b.tagSets = map[string]tagSet{}
 	}
-	b.tagSets[string(sig)] = m
-	return m
+	b.tagSets[string(sig)] = ts
+	return ts.m, ts.keys
+}
+
+// tagKeysOf is a tag map as aws:PrincipalTag/ context keys, in key order
+// (clipped: shared, never appended to in place).
+func tagKeysOf(tags map[string]string) []tagKey {
+	var out []tagKey
+	for _, k := range sortedKeys(tags) {
+		out = append(out, tagKey{policy.MakeKey("aws:PrincipalTag/" + k), tags[k]})
+	}
+	return slices.Clip(out)
 }
 
 func lastSegment(s string) string {
@@ -233,4 +265,17 @@ func lastSegment(s string) string {
 		}
 	}
 	return s
+}
+
+// isPlainRoleARN reports whether s is "arn:PARTITION:iam::ACCOUNT:role/NAME"
+// (the ARN of a role of path "/"), without making that string.
+func isPlainRoleARN(s, partition, account, name string) bool {
+	for _, part := range [...]string{"arn:", partition, ":iam::", account, ":role/", name} {
+		rest, ok := strings.CutPrefix(s, part)
+		if !ok {
+			return false
+		}
+		s = rest
+	}
+	return s == ""
 }
