@@ -163,6 +163,9 @@ func (b *builder) buildPrincipals(account string, iam *snapshot.IAM, base string
 		rd := &iam.RoleDetailList[i]
 		p := &Principal{ARN: rd.Arn, Kind: arn.KindRole, Account: account, Name: rd.RoleName, Path: rd.Path, ID: rd.RoleID}
 		p.Tags, p.tagKeys = b.tags(rd.Tags)
+		if n := len(rd.RolePolicyList) + len(rd.AttachedManagedPolicies); n > 0 {
+			p.Policies = make([]eval.NamedPolicy, 0, n) // at once, not grown
+		}
 		inline(p, rd.RolePolicyList, "RoleDetailList", i, "RolePolicyList")
 		attach(p, rd.AttachedManagedPolicies)
 		boundary(p, rd.PermissionsBoundary)
