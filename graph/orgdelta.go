@@ -52,8 +52,10 @@ type OrgChange struct {
 // to principals outside the organization, nor to the public; RCPs do.
 //
 // ok is false when more than SCPs and RCPs differ (IAM, keys, resources,
-// the organization's structure), or when an RCP's levels change as a
-// whole (an account moved, a type enabled, a policy not known): then
+// the organization's structure), when an RCP's levels change as a whole
+// (an account moved, a type enabled, a policy not known), or when a
+// changed RCP statement may reach a service calling KMS as itself
+// (rcpReachesServices: every reader's answer hangs on that call): then
 // anything may.
 func OrgDelta(old, cur *Graph, keyActions []string) (*OrgChange, bool) {
 	if old.Org == nil || cur.Org == nil || old.partition != cur.partition || !sameOutsideOrg(old.Snapshot, cur.Snapshot) {
