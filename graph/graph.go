@@ -62,6 +62,8 @@ type builder struct {
 	// issues are the issues the builder met, added to the graph's once
 	// it is done (Build, Rebuild).
 	issues []Issue
+	// order holds the principals in the order they were added.
+	order []*Principal
 	// tagSets shares principals' tag maps by their tags, tagSig its
 	// lookup key's buffer (principals.go).
 	tagSets map[string]tagSet
@@ -98,6 +100,7 @@ func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError) (*Graph, *builde
 	// issues and late documents.
 	accounts := sortedKeys(s.Accounts)
 	bp, bk := b.fork(), b.fork()
+	bp.order = make([]*Principal, 0, principals)
 	var wg sync.WaitGroup
 	var panicked any // a panic there is Build's caller's, as on one goroutine
 	wg.Go(func() {
@@ -105,7 +108,7 @@ func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError) (*Graph, *builde
 		for _, id := range accounts {
 			bp.buildPrincipals(id, s.Accounts[id].IAM, "accounts["+strconv.Quote(id)+"].iam")
 		}
-		g.sortPrincipals()
+		g.sortPrincipals(bp.order)
 		g.buildIndex()
 		g.classes()
 	})
@@ -187,13 +190,38 @@ func (b *builder) fork() *builder {
 // issue records an issue the build met.
 func (b *builder) issue(iss Issue) { b.issues = append(b.issues, iss) }
 
-// sortPrincipals fills the sorted list Principals returns.
-func (g *Graph) sortPrincipals() {
-	g.sortedPrincipals = make([]*Principal, 0, len(g.principals))
-	for _, p := range g.principals {
-		g.sortedPrincipals = append(g.sortedPrincipals, p)
+// sortPrincipals fills the sorted list Principals returns, from the
+// principals in the order they were built (one account after the other,
+// in account order). An account's ARNs share its prefix, so sorting each
+// account's run sorts them all: checked, and sorted whole when it does not
+// (an ARN of another account, or of another partition, among them).
+// Sorting half a million ARNs at once was 0.7 s of a 5,000-account build.
+func (g *Graph) sortPrincipals(built []*Principal) {
+	byARN := func(a, b *Principal) int { return cmpString(a.ARN, b.ARN) }
+	out := make([]*Principal, 0, len(g.principals))
+	for _, p := range built {
+		if g.principals[p.ARN] == p { // not one a later ARN replaced
+			out = append(out, p)
+		}
 	}
-	slices.SortFunc(g.sortedPrincipals, func(a, b *Principal) int { return cmpString(a.ARN, b.ARN) })
+	if len(out) != len(g.principals) { // some not built through here
+		out = out[:0]
+		for _, p := range g.principals {
+			out = append(out, p)
+		}
+	}
+	for start := 0; start < len(out); {
+		end := start + 1
+		for end < len(out) && out[end].Account == out[start].Account {
+			end++
+		}
+		slices.SortFunc(out[start:end], byARN)
+		start = end
+	}
+	if !slices.IsSortedFunc(out, byARN) {
+		slices.SortFunc(out, byARN)
+	}
+	g.sortedPrincipals = out
 }
 
 // sortKeys fills the sorted list Keys returns.

@@ -83,3 +83,35 @@ func TestUnparseableResourcePolicyPaths(t *testing.T) {
 		t.Errorf("%d policy gaps (want 3), %d parsed resource policies", gaps, policies)
 	}
 }
+
+// Principals() is every principal, sorted by ARN, whatever the snapshot:
+// sortPrincipals sorts each account's run and checks the whole, so an ARN
+// filed under another account, of another partition, or twice, must still
+// come out in order, once.
+func TestPrincipalsSortedWhateverTheSnapshot(t *testing.T) {
+	s := gen.Organization(gen.Options{Accounts: 4, Regions: 1, RolesPerAccount: 5, KeysPerRegion: 1, ResourcesPerKey: 1, Seed: 2})
+	roles := s.Accounts["100000000002"].IAM.RoleDetailList
+	roles[1].Arn = "arn:aws:iam::100000000004:role/misfiled"                // another account's ARN
+	roles[2].Arn = "arn:aws-cn:iam::100000000002:role/" + roles[2].RoleName // another partition
+	roles[3].Arn = roles[0].Arn                                             // twice
+	g := Build(s, nil)
+	got := g.Principals()
+	if len(got) != len(g.principals) {
+		t.Fatalf("%d principals listed, %d known", len(got), len(g.principals))
+	}
+	if !slices.IsSortedFunc(got, func(a, b *Principal) int { return cmpString(a.ARN, b.ARN) }) {
+		t.Error("not sorted by ARN")
+	}
+	for _, p := range got {
+		if g.principals[p.ARN] != p {
+			t.Errorf("%s listed, but another principal has its ARN", p.ARN)
+		}
+	}
+	var arns []string
+	for _, p := range got {
+		arns = append(arns, p.ARN)
+	}
+	if !slices.Contains(arns, "arn:aws:iam::100000000004:role/misfiled") || !slices.Contains(arns, roles[2].Arn) {
+		t.Error("a misfiled principal is missing")
+	}
+}

@@ -198,6 +198,7 @@ func (b *builder) addPrincipal(p *Principal) {
 		p.tagKeys = tagKeysOf(p.Tags)
 	}
 	b.g.principals[p.ARN] = p
+	b.order = append(b.order, p)
 	if p.Kind == arn.KindRole {
 		b.g.roles[p.Account+"/"+p.Name] = p
 	}
