@@ -5,7 +5,6 @@ import (
 	"slices"
 
 	"github.com/keyhound/keyhound/graph/arn"
-	"github.com/keyhound/keyhound/graph/eval"
 )
 
 // Among is the part of the snapshot a who-can question restricted to some
@@ -173,20 +172,7 @@ func (g *Graph) AssumedByAmong(roleARN string, among *Among) ([]Assumable, error
 	if among == nil || among.g != g {
 		return nil, errors.New("AssumedByAmong: the Among was made for another graph")
 	}
-	role := g.principals[roleARN]
-	if role == nil || role.Kind != arn.KindRole {
-		return nil, nil
-	}
-	var out []Assumable
-	for _, p := range g.assumersOf(role) {
-		if p == role || !among.keeps(&Who{Account: p.Account}, p) {
-			continue
-		}
-		if v := g.canAssume(p.ARN, role); v != eval.Deny {
-			out = append(out, Assumable{Role: role.ARN, Via: []string{p.ARN, role.ARN}, Decision: v})
-		}
-	}
-	return out, nil
+	return g.assumedBy(roleARN, among), nil
 }
 
 // anyOf reports whether some of who-can's principals outside the snapshot

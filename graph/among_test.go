@@ -2,8 +2,6 @@ package graph_test
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"testing"
@@ -21,21 +19,7 @@ import (
 // everyone.
 func amongGraphs(t *testing.T) map[string]*graph.Graph {
 	t.Helper()
-	graphs := map[string]*graph.Graph{}
-	s, errs, err := snapshot.Decode(demo.Snapshot())
-	if err != nil {
-		t.Fatal(err)
-	}
-	graphs["demo"] = graph.Build(s, errs)
-	f, err := os.ReadFile(filepath.Join("testdata", "small.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, errs, err = snapshot.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	graphs["small"] = graph.Build(s, errs)
+	graphs := fixtureGraphs(t)
 	for _, seed := range []uint64{1, 2} {
 		o := gen.Options{Accounts: 5, Regions: 1, RolesPerAccount: 10, KeysPerRegion: 4, ResourcesPerKey: 3, Seed: seed, EscalationShare: 0.1}
 		graphs["generated-"+string(rune('0'+seed))] = graph.Build(gen.Organization(o), nil)

@@ -368,12 +368,7 @@ func (g *Graph) callerSide(r *eval.Request, ctx *policy.Context, principal strin
 					r.MarkUnknown(eval.LayerIdentityPolicy)
 				}
 			}
-			for _, t := range ent.tagKeys {
-				ctx.SetKey(t.key, t.value)
-			}
-			if ent.Tags == nil {
-				ctx.SetPrefixKnown("aws:PrincipalTag/")
-			}
+			setPrincipalTags(ctx, ent)
 			if p.Kind == arn.KindAssumedRole {
 				// aws:PrincipalArn of a session is its role's ARN, path included.
 				ctx.Set("aws:PrincipalArn", ent.ARN)
@@ -392,6 +387,19 @@ func (g *Graph) callerSide(r *eval.Request, ctx *policy.Context, principal strin
 		r.PrincipalEnabledRegions = a.EnabledRegions
 	}
 	return unknowns, nil
+}
+
+// setPrincipalTags sets what a request of p tells of its tags: each as
+// aws:PrincipalTag/KEY, and, for a principal with none, that every such
+// key is absent. Requests (callerSide) and OrgDelta's pre-filter read the
+// principal alike through it.
+func setPrincipalTags(ctx *policy.Context, p *Principal) {
+	for _, t := range p.tagKeys {
+		ctx.SetKey(t.key, t.value)
+	}
+	if p.Tags == nil {
+		ctx.SetPrefixKnown("aws:PrincipalTag/")
+	}
 }
 
 // orgSide fills SCP levels (caller's account), RCP levels (resource's

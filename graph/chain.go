@@ -157,14 +157,18 @@ func (g *Graph) Assumables(principal string, depth int) []Assumable {
 
 // AssumedBy lists the principals of the snapshot that can assume role
 // directly (one hop), with their decisions, sorted by ARN.
-func (g *Graph) AssumedBy(roleARN string) []Assumable {
+func (g *Graph) AssumedBy(roleARN string) []Assumable { return g.assumedBy(roleARN, nil) }
+
+// assumedBy is AssumedBy, keeping among's principals when among is not nil
+// (AssumedByAmong).
+func (g *Graph) assumedBy(roleARN string, among *Among) []Assumable {
 	role := g.principals[roleARN]
 	if role == nil || role.Kind != arn.KindRole {
 		return nil
 	}
 	var out []Assumable
 	for _, p := range g.assumersOf(role) {
-		if p == role {
+		if p == role || (among != nil && !among.keeps(&Who{Account: p.Account}, p)) {
 			continue
 		}
 		if v := g.canAssume(p.ARN, role); v != eval.Deny {

@@ -47,19 +47,30 @@ func Delta(old, cur *Graph) (keys, resources []string, ok bool) {
 	}
 	// Issues are about keys, resources and endpoints; one about anything
 	// else that differs says more changed than Delta can name.
-	count := map[Issue]int{}
-	for _, iss := range old.Issues {
-		count[iss]++
-	}
-	for _, iss := range cur.Issues {
-		count[iss]--
-	}
-	for iss, n := range count {
-		if n != 0 && !about[iss.Item] {
+	for _, iss := range issuesDiffering(old.Issues, cur.Issues) {
+		if !about[iss.Item] {
 			return nil, nil, false
 		}
 	}
 	return keys, resources, true
+}
+
+// issuesDiffering are the issues one list holds more often than the other.
+func issuesDiffering(a, b []Issue) []Issue {
+	count := map[Issue]int{}
+	for _, iss := range a {
+		count[iss]++
+	}
+	for _, iss := range b {
+		count[iss]--
+	}
+	var out []Issue
+	for iss, n := range count {
+		if n != 0 {
+			out = append(out, iss)
+		}
+	}
+	return out
 }
 
 // changedEntries lists, sorted, the names whose values differ between a

@@ -186,12 +186,7 @@ func (g *Graph) mayApply(ctx *policy.Context, p *Principal, actions []string, li
 	// for the others it is absent, not the account.
 	ctx.DeleteKey(factCallerAccount)
 	ctx.SetKey(keyPrincipalIsAWSService, "false")
-	for _, t := range p.tagKeys {
-		ctx.SetKey(t.key, t.value)
-	}
-	if p.Tags == nil {
-		ctx.SetPrefixKnown("aws:PrincipalTag/")
-	}
+	setPrincipalTags(ctx, p)
 	for _, sts := range lists {
 		for _, st := range sts {
 			if matchesAny(st, actions) && st.EvalConditions(ctx, nil) != policy.False {
@@ -309,17 +304,7 @@ func sameIssues(a, b []Issue) bool {
 // about the organization's policies (their paths), whose items are
 // returned; ok is false when another differs.
 func policyIssuesDiffer(a, b []Issue) (items []string, ok bool) {
-	count := map[Issue]int{}
-	for _, iss := range a {
-		count[iss]++
-	}
-	for _, iss := range b {
-		count[iss]--
-	}
-	for iss, n := range count {
-		if n == 0 {
-			continue
-		}
+	for _, iss := range issuesDiffering(a, b) {
 		if !strings.HasPrefix(iss.Path, "organization.Policies[") {
 			return nil, false
 		}

@@ -19,21 +19,7 @@ import (
 // answer (every principal asked, one by one, chains followed forwards) is not
 // DENY, with the same decision.
 func TestWhoCanMatchesEveryPrincipalEvaluated(t *testing.T) {
-	graphs := map[string]*graph.Graph{}
-	s, errs, err := snapshot.Decode(demo.Snapshot())
-	if err != nil {
-		t.Fatal(err)
-	}
-	graphs["demo"] = graph.Build(s, errs)
-	f, err := os.ReadFile(filepath.Join("testdata", "small.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, errs, err = snapshot.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	graphs["small"] = graph.Build(s, errs)
+	graphs := fixtureGraphs(t)
 	graphs["generated"] = graph.Build(gen.Organization(gen.Options{Accounts: 6, Regions: 2, RolesPerAccount: 10, KeysPerRegion: 3, ResourcesPerKey: 1, Seed: 3}), nil)
 
 	for name, g := range graphs {
@@ -168,4 +154,25 @@ func TestWhoCanReadMatchesEveryPrincipalEvaluated(t *testing.T) {
 			}
 		})
 	}
+}
+
+// fixtureGraphs are the graphs of the demo and of testdata/small.json, by
+// name ("demo", "small"), for tests that ask them and more.
+func fixtureGraphs(t *testing.T) map[string]*graph.Graph {
+	t.Helper()
+	graphs := map[string]*graph.Graph{}
+	s, errs, err := snapshot.Decode(demo.Snapshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	graphs["demo"] = graph.Build(s, errs)
+	f, err := os.ReadFile(filepath.Join("testdata", "small.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, errs, err = snapshot.Decode(f); err != nil {
+		t.Fatal(err)
+	}
+	graphs["small"] = graph.Build(s, errs)
+	return graphs
 }

@@ -203,6 +203,11 @@ func amount(n int64, unit string) string {
 	if unit != "bytes" {
 		return plural.Form(n, strings.TrimSuffix(unit, "s"), unit)
 	}
+	return ByteSize(n)
+}
+
+// ByteSize is a size as people read it: "5.4 MB", "1.2 GB", "310 bytes".
+func ByteSize(n int64) string {
 	switch {
 	case n >= 1<<30:
 		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))

@@ -10,6 +10,7 @@ import (
 
 	"github.com/keyhound/keyhound/internal/graphcache"
 	"github.com/keyhound/keyhound/internal/plural"
+	"github.com/keyhound/keyhound/ui"
 )
 
 // cacheReport is what `keyhound cache` and `cache clear` say: the cache
@@ -77,7 +78,7 @@ func writeCacheReport(w io.Writer, asJSON bool, r cacheReport, verb string) erro
 	if asJSON {
 		return writeJSON(w, r)
 	}
-	if _, err := fmt.Fprintf(w, "%s: %s%s, %s\n", r.Dir, verb, plural.Form(len(r.Files), "file", "files"), megabytes(r.Bytes)); err != nil {
+	if _, err := fmt.Fprintf(w, "%s: %s%s, %s\n", r.Dir, verb, plural.Form(len(r.Files), "file", "files"), ui.ByteSize(r.Bytes)); err != nil {
 		return err
 	}
 	rows := make([]string, 0, len(r.Files))
@@ -86,12 +87,10 @@ func writeCacheReport(w io.Writer, asJSON bool, r cacheReport, verb string) erro
 		if e.Temp {
 			kind = "unfinished write"
 		}
-		rows = append(rows, strings.Join([]string{e.Name, megabytes(e.Size), "used " + e.Used.Format(time.DateTime), kind}, "\t"))
+		rows = append(rows, strings.Join([]string{e.Name, ui.ByteSize(e.Size), "used " + e.Used.Format(time.DateTime), kind}, "\t"))
 	}
 	if len(rows) == 0 {
 		return nil
 	}
 	return writeTable(w, rows)
 }
-
-func megabytes(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/(1<<20)) }

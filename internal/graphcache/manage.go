@@ -85,16 +85,10 @@ func (o Options) existingDir() (dir string, ok bool, err error) {
 	if err != nil {
 		return "", false, err
 	}
-	info, err := os.Stat(dir)
-	switch {
+	switch err := checkDir(dir); {
 	case errors.Is(err, fs.ErrNotExist):
 		return dir, false, nil
 	case err != nil:
-		return dir, false, fmt.Errorf("cache directory: %w", err)
-	case !info.IsDir():
-		return dir, false, fmt.Errorf("cache directory %s is not a directory", dir)
-	}
-	if err := checkDir(dir); err != nil {
 		return dir, false, fmt.Errorf("cache directory not used: %w", err)
 	}
 	return dir, true, nil
