@@ -240,7 +240,7 @@ func (b *builder) resolveResources() {
 
 // sortResources sorts the resources by ARN and indexes them.
 func (g *Graph) sortResources() {
-	slices.SortFunc(g.resources, func(a, b *Resource) int { return strings.Compare(a.ARN, b.ARN) })
+	sortByARN(g.resources, func(r *Resource) string { return r.ARN })
 	if len(g.resourceARNs) == 0 {
 		g.resourceARNs = make(map[string]*Resource, len(g.resources)) // at its size: no growing
 	}

@@ -56,6 +56,7 @@ func readGraph(ctx context.Context, path string, progress func(ui.LoadProgress))
 
 // readGraphCached is readGraph telling what the graph cache did.
 func readGraphCached(ctx context.Context, path string, progress func(ui.LoadProgress)) (*graph.Graph, graphcache.Result, error) {
+	defer gcForLoad()()
 	report := func(p ui.LoadProgress) {
 		if progress != nil {
 			progress(p)
