@@ -36,11 +36,7 @@ func Delta(old, cur *Graph) (keys, resources []string, ok bool) {
 		a.Policy, b.Policy = nil, nil
 		return samePolicy(x.Policy, y.Policy) && reflect.DeepEqual(a, b)
 	})
-	resources = changedEntries(old.resourceARNs, cur.resourceARNs, func(x, y *Resource) bool {
-		a, b := *x, *y
-		a.Policy, b.Policy = nil, nil
-		return samePolicy(x.Policy, y.Policy) && reflect.DeepEqual(a, b)
-	})
+	resources = changedEntries(old.resourceARNs, cur.resourceARNs, sameResource)
 	about := map[string]bool{}
 	for _, id := range slices.Concat(keys, resources) {
 		about[id] = true
@@ -90,6 +86,18 @@ func changedEntries[V comparable](a, b map[string]V, same func(x, y V) bool) []s
 	}
 	slices.Sort(out)
 	return out
+}
+
+// sameResource says whether two resources are the same, policies parsed
+// (compared by their text) and Block Public Access worked out.
+func sameResource(x, y *Resource) bool {
+	if !samePolicy(x.Policy(), y.Policy()) || !reflect.DeepEqual(x.PolicyGap(), y.PolicyGap()) || !slices.Equal(x.SharedWith(), y.SharedWith()) {
+		return false
+	}
+	a, b := *x, *y
+	a.side, b.side = nil, nil
+	a.block, b.block = x.blockOf(), y.blockOf()
+	return reflect.DeepEqual(a, b)
 }
 
 // samePolicy reports whether two parsed policies are the same document

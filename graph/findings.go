@@ -194,22 +194,25 @@ func (g *Graph) resourceFindings(about func(string) bool) []Finding {
 			continue
 		}
 		k := g.keys[r.Key]
-		shared := slices.ContainsFunc(r.SharedWith, func(a string) bool { return a != r.Account })
 		awsManaged := (k != nil && k.Manager() == eval.KeyManagerAWS) || (k == nil && isAWSManagedAlias(r.KeyRef))
+		keyNotARN := r.Type == "s3:bucket" && r.KeyRef != "" && !strings.HasPrefix(r.KeyRef, "arn:") && !isAWSManagedAlias(r.KeyRef)
+		// Whom it is shared with matters to the first two findings only:
+		// its policy is not parsed for the others.
+		shared := (awsManaged || keyNotARN) && slices.ContainsFunc(r.SharedWith(), func(a string) bool { return a != r.Account })
 		switch {
 		case shared && awsManaged:
 			out = append(out, Finding{
 				Rule: "shared-with-aws-managed-key", Severity: Medium,
 				Title:   "Shared across accounts but encrypted with an AWS managed key: readable by nobody outside its account",
 				Account: r.Account, Region: r.Region, Resource: r.ARN,
-				Evidence: []Evidence{{Statement: -1, Ref: r.Path, Resource: r.ARN, Name: resourceName(r), Detail: fmt.Sprintf("shared with %s; encrypted with %s, which AWS never lets another account use (re-encrypt with a customer managed key and share that)", strings.Join(r.SharedWith, ", "), r.KeyRef)}},
+				Evidence: []Evidence{{Statement: -1, Ref: r.Path, Resource: r.ARN, Name: resourceName(r), Detail: fmt.Sprintf("shared with %s; encrypted with %s, which AWS never lets another account use (re-encrypt with a customer managed key and share that)", strings.Join(r.SharedWith(), ", "), r.KeyRef)}},
 			})
-		case r.Type == "s3:bucket" && shared && r.KeyRef != "" && !strings.HasPrefix(r.KeyRef, "arn:") && !isAWSManagedAlias(r.KeyRef):
+		case keyNotARN && shared:
 			out = append(out, Finding{
 				Rule: "s3-key-not-arn", Severity: Medium,
 				Title:   "Bucket encryption names its key by alias or ID: other accounts' requests resolve it in their own account",
 				Account: r.Account, Region: r.Region, Resource: r.ARN,
-				Evidence: []Evidence{{Statement: -1, Ref: r.Path, Resource: r.ARN, Name: resourceName(r), Detail: "KMSMasterKeyID is " + r.KeyRef + "; use the full key ARN (S3 UG, bucket-encryption) — the bucket is shared with " + strings.Join(r.SharedWith, ", ")}},
+				Evidence: []Evidence{{Statement: -1, Ref: r.Path, Resource: r.ARN, Name: resourceName(r), Detail: "KMSMasterKeyID is " + r.KeyRef + "; use the full key ARN (S3 UG, bucket-encryption) — the bucket is shared with " + strings.Join(r.SharedWith(), ", ")}},
 			})
 		case k != nil && (k.State() == "PendingDeletion" || k.State() == "PendingReplicaDeletion"):
 			out = append(out, Finding{

@@ -73,11 +73,28 @@ type builder struct {
 // Build builds the graph of a loaded snapshot; loadErrs are the snapshot's
 // load errors, kept as issues.
 func Build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError) *Graph {
-	g, _ := build(s, loadErrs)
+	g, _ := build(s, loadErrs, BuildOptions{})
 	return g
 }
 
-func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError) (*Graph, *builder) {
+// BuildOptions change what Build does when, never what the graph answers.
+type BuildOptions struct {
+	// KnownIssues says Issues are the graph's issues as Build made them
+	// for the same snapshot and load errors (in an earlier run of the same
+	// keyhound: the graph cache keeps them). The graph takes them as they
+	// are, and each resource's policy is parsed when an answer first asks
+	// for it (resourcepolicy.go) instead of all of them by Build.
+	KnownIssues bool
+	Issues      []Issue
+}
+
+// BuildWith is Build with options.
+func BuildWith(s *snapshot.Snapshot, loadErrs []snapshot.LoadError, o BuildOptions) *Graph {
+	g, _ := build(s, loadErrs, o)
+	return g
+}
+
+func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError, o BuildOptions) (*Graph, *builder) {
 	principals, keys := sizes(s)
 	g := &Graph{
 		Snapshot: s, principals: make(map[string]*Principal, principals), roles: make(map[string]*Principal, principals),
@@ -91,7 +108,7 @@ func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError) (*Graph, *builde
 		g.Issues = append(g.Issues, Issue{Account: e.Account, Region: e.Region, Item: e.Item, Path: e.Path, Message: e.Message})
 	}
 	b := &builder{g: g, partition: g.partition, cache: map[string]parsed{}}
-	b.preparse(s)
+	b.preparse(s, !o.KnownIssues)
 	b.buildOrg(s.Organization)
 	g.Issues = append(g.Issues, b.issues...)
 	// Principals on one goroutine, keys and resources on this one: they
@@ -125,11 +142,14 @@ func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError) (*Graph, *builde
 	// of a resource in an empty Region (or account), as it does later.
 	g.sortKeys()
 	bk.resolveResources()
+	if !o.KnownIssues {
+		bk.resolvePolicies(g.resources)
+	}
 	wg.Wait()
 	if panicked != nil {
 		panic(panicked)
 	}
-	g.resourceTraits()
+	g.resourceTraits(!o.KnownIssues)
 	b.misses += bp.misses + bk.misses
 	// The issues, sorted by path below: those of one path come from one
 	// builder, in the order it met them, as a build on one goroutine would.
@@ -144,6 +164,9 @@ func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError) (*Graph, *builde
 		}
 		return 0
 	})
+	if o.KnownIssues {
+		g.Issues = slices.Clone(o.Issues)
+	}
 	return g, b
 }
 

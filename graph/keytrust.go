@@ -154,6 +154,7 @@ func (g *Graph) namedOutside(key *Key) []string {
 // name, accounts resources are shared with, and "*" when a key or resource is
 // open to everyone. Sorted.
 func (g *Graph) OutsidePrincipals() []string {
+	g.ParseResourcePolicies() // each resource's sharing reads its policy
 	seen := map[string]bool{}
 	for _, k := range g.sortedKeys {
 		for _, p := range g.namedOutside(k) {
@@ -161,7 +162,7 @@ func (g *Graph) OutsidePrincipals() []string {
 		}
 	}
 	for _, r := range g.resources {
-		for _, a := range r.SharedWith {
+		for _, a := range r.SharedWith() {
 			switch {
 			case a == "all":
 				seen["*"] = true

@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"errors"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -19,18 +18,12 @@ import (
 // organizations repeat their policies (trust policies, templates) thousands of times.
 func (b *builder) parsePolicy(doc, name, arn, account, region, item, path string) (*eval.NamedPolicy, *Issue) {
 	c := b.lookup(doc)
-	p, err := c.p, c.err
-	if err != nil {
-		iss := Issue{Account: account, Region: region, Item: item, Path: path, Message: "unparseable policy: " + err.Error()}
-		var pe *policy.ParseError
-		if errors.As(err, &pe) && pe.Path != "" {
-			iss.Path = path + " → " + pe.Path
-			iss.Message = "unparseable policy: " + pe.Msg
-		}
-		b.issue(iss)
-		return nil, &iss
+	if c.err != nil {
+		iss := policyIssue(c.err, account, region, item, path)
+		b.issue(*iss)
+		return nil, iss
 	}
-	return &eval.NamedPolicy{Name: name, ARN: arn, Policy: p}, nil
+	return &eval.NamedPolicy{Name: name, ARN: arn, Policy: c.p}, nil
 }
 
 // lookup is doc parsed: preparse's, or parsed now (and kept).
@@ -61,7 +54,9 @@ type parsed struct {
 // (a generated organization of 1,000 accounts holds 54,000 distinct
 // documents) and each document parses alone. The cache then holds what
 // parsePolicy would have put in it, one document after the other.
-func (b *builder) preparse(s *snapshot.Snapshot) {
+// Resources' documents are left out when they are parsed on first use
+// (resources false: resourcepolicy.go).
+func (b *builder) preparse(s *snapshot.Snapshot, resources bool) {
 	// At about its size: roles share documents, keys have their own
 	// (growing it was a third of this pass at 5,000 accounts).
 	principals, keys := sizes(s)
@@ -116,34 +111,36 @@ func (b *builder) preparse(s *snapshot.Snapshot) {
 					addPtr(k.Policy)
 				}
 			}
-			if r.S3 != nil {
-				for _, bk := range r.S3.Buckets {
-					addPtr(bk.Policy)
+			if resources {
+				if r.S3 != nil {
+					for _, bk := range r.S3.Buckets {
+						addPtr(bk.Policy)
+					}
 				}
-			}
-			if r.SecretsManager != nil {
-				for _, sc := range r.SecretsManager.Secrets {
-					addPtr(sc.ResourcePolicy)
+				if r.SecretsManager != nil {
+					for _, sc := range r.SecretsManager.Secrets {
+						addPtr(sc.ResourcePolicy)
+					}
 				}
-			}
-			if r.SQS != nil {
-				for _, q := range r.SQS.Queues {
-					add(q.Attributes["Policy"])
+				if r.SQS != nil {
+					for _, q := range r.SQS.Queues {
+						add(q.Attributes["Policy"])
+					}
 				}
-			}
-			if r.SNS != nil {
-				for _, t := range r.SNS.Topics {
-					add(t.Attributes["Policy"])
+				if r.SNS != nil {
+					for _, t := range r.SNS.Topics {
+						add(t.Attributes["Policy"])
+					}
 				}
-			}
-			if r.DynamoDB != nil {
-				for _, t := range r.DynamoDB.Tables {
-					addPtr(t.ResourcePolicy)
+				if r.DynamoDB != nil {
+					for _, t := range r.DynamoDB.Tables {
+						addPtr(t.ResourcePolicy)
+					}
 				}
-			}
-			if r.Lambda != nil {
-				for _, f := range r.Lambda.Functions {
-					addPtr(f.Policy)
+				if r.Lambda != nil {
+					for _, f := range r.Lambda.Functions {
+						addPtr(f.Policy)
+					}
 				}
 			}
 			if r.EC2 != nil {

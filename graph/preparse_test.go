@@ -39,7 +39,7 @@ func TestPreparseCoversTheBuild(t *testing.T) {
 		}
 	}
 	for name, s := range snaps {
-		_, b := build(s, nil)
+		_, b := build(s, nil, BuildOptions{})
 		if b.misses > 0 || len(b.cache) == 0 {
 			t.Errorf("%s: %d documents parsed by the build, %d by preparse", name, b.misses, len(b.cache))
 		}

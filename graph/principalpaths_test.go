@@ -73,9 +73,9 @@ func TestUnparseableResourcePolicyPaths(t *testing.T) {
 	gaps, policies := 0, 0
 	for _, res := range g.Resources() {
 		switch {
-		case res.PolicyGap != nil && res.Policy == nil:
+		case res.PolicyGap() != nil && res.Policy() == nil:
 			gaps++
-		case res.Policy != nil && res.Policy.Name == "resource policy":
+		case res.Policy() != nil && res.Policy().Name == "resource policy":
 			policies++
 		}
 	}

@@ -72,7 +72,6 @@ func Rebuild(old *Graph, s *snapshot.Snapshot, loadErrs []snapshot.LoadError) *G
 	for i, r := range g.resources {
 		if i >= len(kept) {
 			r.Key, r.KeyUnresolved = g.resolvedKey(r)
-			r.SharedWith = sharedWith(r)
 			continue
 		}
 		if key, unresolved := g.resolvedKey(r); key != r.Key || unresolved != r.KeyUnresolved {
@@ -82,6 +81,7 @@ func Rebuild(old *Graph, s *snapshot.Snapshot, loadErrs []snapshot.LoadError) *G
 		}
 	}
 	added := slices.Clone(g.resources[len(kept):]) // before the sort mixes them in
+	b.resolvePolicies(added)
 	g.resourceARNs = make(map[string]*Resource, len(g.resources))
 	g.sortResources()
 	g.traits = maps.Clone(old.traits)
@@ -91,7 +91,7 @@ func Rebuild(old *Graph, s *snapshot.Snapshot, loadErrs []snapshot.LoadError) *G
 		}
 	}
 	for _, r := range added {
-		g.addTraits(r.Policy)
+		g.addTraits(r.Policy())
 	}
 	g.Issues = append(g.Issues, b.issues...)
 	slices.SortStableFunc(g.Issues, func(a, b Issue) int { return strings.Compare(a.Path, b.Path) })

@@ -64,8 +64,8 @@ func TestRebuildAsBuild(t *testing.T) {
 		// Every resource-side policy has the traits sharing reads (a review
 		// found the rebuilt Region's resources' missing after the sort).
 		for _, r := range got.Resources() {
-			if r.Policy != nil && r.Policy.Policy != nil {
-				if _, ok := got.traits[r.Policy.Policy]; !ok {
+			if r.Policy() != nil && r.Policy().Policy != nil {
+				if _, ok := got.traits[r.Policy().Policy]; !ok {
 					t.Errorf("%s: its policy has no traits", r.ARN)
 				}
 			}
@@ -100,10 +100,10 @@ func TestRebuildTraitsOfRebuiltResources(t *testing.T) {
 	}
 	checked := 0
 	for _, r := range got.Resources() {
-		if r.Policy == nil || r.Policy.Policy == nil {
+		if r.Policy() == nil || r.Policy().Policy == nil {
 			continue
 		}
-		if _, ok := got.traits[r.Policy.Policy]; !ok {
+		if _, ok := got.traits[r.Policy().Policy]; !ok {
 			t.Errorf("%s: its policy has no traits", r.ARN)
 		}
 		if r.Account == "100000000001" && r.Region == "us-east-1" {

@@ -22,23 +22,24 @@ type Resource struct {
 	// Key is the resolved key ARN; "" when unresolved (see KeyUnresolved).
 	Key           string `json:"key,omitempty"`
 	KeyUnresolved bool   `json:"key_unresolved,omitempty"`
-	// SharedWith lists the accounts the resource is shared with through its
-	// sharing attributes (snapshot permissions) or its resource policy;
-	// "all" means public.
-	SharedWith []string          `json:"shared_with,omitempty"`
-	Policy     *eval.NamedPolicy `json:"-"`
 	// BucketKey is set for S3 buckets with an S3 Bucket Key: the encryption
 	// context then names the bucket, not the object.
 	BucketKey bool `json:"bucket_key,omitempty"`
-	// PolicyGap says the resource's policy (for a snapshot, its sharing
-	// attribute) was not collected or does not parse; KeyGap that its
-	// encryption (which key, if any) was not collected. Nil: known. Answers
-	// through the resource are then never ALLOW on their account, and name them.
-	PolicyGap *Issue `json:"policy_gap,omitempty"`
-	KeyGap    *Issue `json:"key_gap,omitempty"`
+	// KeyGap says its encryption (which key, if any) was not collected;
+	// nil: known. Answers through the resource are then never ALLOW on
+	// their account, and name it.
+	KeyGap *Issue `json:"key_gap,omitempty"`
 	// Path is the resource's JSON path in the snapshot.
 	Path string `json:"path"`
-	// block is a bucket's S3 Block Public Access (s3block.go).
+	// attrShared lists the accounts its sharing attributes (snapshot
+	// permissions) share it with; collGap is its policy's (or sharing
+	// attribute's) collection gap.
+	attrShared []string
+	collGap    *Issue
+	// side is what its policy document makes of it, worked out when first
+	// asked (resourcepolicy.go): Policy, PolicyGap, SharedWith.
+	side *resourceSide
+	// block is a bucket's S3 Block Public Access (s3block.go): use blockOf.
 	block *publicBlock
 }
 
@@ -49,6 +50,7 @@ func (b *builder) buildResources(account, region string, reg *snapshot.Region, b
 	}
 	add := func(r *Resource) {
 		r.Account, r.Region = account, region
+		r.attrShared = sharedWith(r, nil) // sorted
 		b.g.resources = append(b.g.resources, r)
 	}
 	// gap records what was not collected about r (what: "policy", "key"…).
@@ -61,20 +63,16 @@ func (b *builder) buildResources(account, region string, reg *snapshot.Region, b
 		b.issue(iss)
 		return &iss
 	}
-	// policyOf sets r's resource policy, at r.Path+suffix in the snapshot;
-	// a failed read (e) or a policy that does not parse is a gap. The path
-	// is made for an issue only.
+	// policyOf gives r its resource policy document, at r.Path+suffix in
+	// the snapshot, parsed when first asked (resourcepolicy.go); a failed
+	// read (e) is a gap.
 	policyOf := func(r *Resource, doc *string, suffix string, e *snapshot.CollectionError) {
 		switch {
 		case e != nil:
-			r.PolicyGap = gap(r, r.Path+suffix, "resource policy", e)
+			r.collGap = gap(r, r.Path+suffix, "resource policy", e)
 		case doc == nil || *doc == "":
 		default:
-			if c := b.lookup(*doc); c.err == nil {
-				r.Policy = &eval.NamedPolicy{Name: "resource policy", Policy: c.p}
-				return
-			}
-			r.Policy, r.PolicyGap = b.parsePolicy(*doc, "resource policy", "", account, region, r.ARN, r.Path+suffix)
+			r.side = &resourceSide{doc: *doc, path: r.Path + suffix}
 		}
 	}
 	if s3 := reg.S3; s3 != nil {
@@ -115,13 +113,13 @@ func (b *builder) buildResources(account, region string, reg *snapshot.Region, b
 			}
 			for _, p := range s.CreateVolumePermissions {
 				if p.Group == "all" {
-					r.SharedWith = append(r.SharedWith, "all")
+					r.attrShared = append(r.attrShared, "all")
 				} else if p.UserID != "" {
-					r.SharedWith = append(r.SharedWith, p.UserID)
+					r.attrShared = append(r.attrShared, p.UserID)
 				}
 			}
 			if e := failed.of("DescribeSnapshotAttribute", s.SnapshotID, r.ARN); e != nil || s.CreateVolumePermissions == nil {
-				r.PolicyGap = gap(r, r.Path+".CreateVolumePermissions", "createVolumePermission", e)
+				r.collGap = gap(r, r.Path+".CreateVolumePermissions", "createVolumePermission", e)
 			}
 			add(r)
 		}
@@ -137,9 +135,9 @@ func (b *builder) buildResources(account, region string, reg *snapshot.Region, b
 			if s.Encrypted {
 				r.KeyRef = orDefault(s.KmsKeyID, "alias/aws/rds")
 			}
-			r.SharedWith = restoreAttribute(s.Attributes)
+			r.attrShared = restoreAttribute(s.Attributes)
 			if e := failed.of("DescribeDBSnapshotAttributes", s.DBSnapshotArn, s.DBSnapshotIdentifier); e != nil || s.Attributes == nil {
-				r.PolicyGap = gap(r, r.Path+".Attributes", "restore attribute", e)
+				r.collGap = gap(r, r.Path+".Attributes", "restore attribute", e)
 			}
 			add(r)
 		}
@@ -148,9 +146,9 @@ func (b *builder) buildResources(account, region string, reg *snapshot.Region, b
 			if s.StorageEncrypted {
 				r.KeyRef = orDefault(s.KmsKeyID, "alias/aws/rds")
 			}
-			r.SharedWith = restoreAttribute(s.Attributes)
+			r.attrShared = restoreAttribute(s.Attributes)
 			if e := failed.of("DescribeDBClusterSnapshotAttributes", s.DBClusterSnapshotArn, s.DBClusterSnapshotIdentifier); e != nil || s.Attributes == nil {
-				r.PolicyGap = gap(r, r.Path+".Attributes", "restore attribute", e)
+				r.collGap = gap(r, r.Path+".Attributes", "restore attribute", e)
 			}
 			add(r)
 		}
@@ -175,7 +173,7 @@ func (b *builder) buildResources(account, region string, reg *snapshot.Region, b
 			}
 			if e := failed.of("GetQueueAttributes", q.QueueURL, r.ARN); e != nil || q.Attributes == nil {
 				// Its policy and its key are attributes.
-				r.PolicyGap = gap(r, p+".Attributes", "policy", e)
+				r.collGap = gap(r, p+".Attributes", "policy", e)
 				r.KeyGap = gap(r, p+".Attributes", "encryption", e)
 			}
 			add(r)
@@ -189,7 +187,7 @@ func (b *builder) buildResources(account, region string, reg *snapshot.Region, b
 				policyOf(r, &pol, ".Attributes.Policy", nil)
 			}
 			if e := failed.of("GetTopicAttributes", tp.TopicArn); e != nil || tp.Attributes == nil {
-				r.PolicyGap = gap(r, p+".Attributes", "policy", e)
+				r.collGap = gap(r, p+".Attributes", "policy", e)
 				r.KeyGap = gap(r, p+".Attributes", "encryption", e)
 			}
 			add(r)
@@ -227,13 +225,12 @@ func (b *builder) buildResources(account, region string, reg *snapshot.Region, b
 	}
 }
 
-// resolveResources links every resource to its key, and adds the accounts
-// its resource policy names to SharedWith. Runs once all keys are known.
+// resolveResources links every resource to its key. Runs once all keys
+// are known.
 func (b *builder) resolveResources() {
 	g := b.g
 	for _, r := range g.resources {
 		r.Key, r.KeyUnresolved = g.resolvedKey(r)
-		r.SharedWith = sharedWith(r)
 	}
 	g.sortResources()
 }
@@ -262,12 +259,12 @@ func (g *Graph) resolvedKey(r *Resource) (key string, unresolved bool) {
 	return "", true
 }
 
-// sharedWith is r's sharing attributes (SharedWith as built) with the
-// accounts its resource policy names, sorted.
-func sharedWith(r *Resource) []string {
-	out := r.SharedWith
-	if r.Policy != nil {
-		for _, st := range r.Policy.Policy.Statements {
+// sharedWith is a resource's sharing attributes (attrShared) with the
+// accounts its resource policy (np, or nil) names, sorted.
+func sharedWith(r *Resource, np *eval.NamedPolicy) []string {
+	out := slices.Clone(r.attrShared)
+	if np != nil {
+		for _, st := range np.Policy.Statements {
 			if st.Effect != 0 || st.Principal == nil || st.NotPrincipal {
 				continue
 			}

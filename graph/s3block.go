@@ -60,26 +60,34 @@ func (b *builder) bucketBlock(r *Resource, bk *snapshot.Bucket, failed failures)
 			pb.restrict, pb.level = policy.True, "account"
 		}
 	}
-	switch {
-	case r.PolicyGap != nil:
-		pb.public = policy.Unknown // and the resource policy layer is unknown anyway
-	case r.Policy != nil:
-		pb.public = publicPolicy(r.Policy.Policy)
+	r.block = pb
+	if r.side == nil { // no policy to parse (or not collected)
+		pb.policyPart(r, nil, r.collGap != nil)
 	}
-	if pb.public == policy.Unknown && r.PolicyGap == nil {
+}
+
+// policyPart works out whether the bucket's policy (np: nil when it has
+// none or gapped says it is not known) is public, once it is parsed.
+func (pb *publicBlock) policyPart(r *Resource, np *eval.NamedPolicy, gapped bool) {
+	switch {
+	case gapped:
+		pb.public = policy.Unknown // and the resource policy layer is unknown anyway
+	case np != nil:
+		pb.public = publicPolicy(np.Policy)
+	}
+	if pb.public == policy.Unknown && !gapped {
 		pb.gaps = append(pb.gaps, Issue{
 			Account: r.Account, Region: r.Region, Item: r.ARN, Path: r.Path + ".Policy",
-			Message: "whether S3 counts the policy of bucket " + bk.Name + " as public is not certain (a statement open to everyone whose conditions S3's list of restricting keys does not settle)",
+			Message: "whether S3 counts the policy of bucket " + bucketName(r) + " as public is not certain (a statement open to everyone whose conditions S3's list of restricting keys does not settle)",
 		})
 	}
-	r.block = pb
 }
 
 // blockPublic adds to a bucket answer the step Block Public Access takes:
 // for a caller of another account (not an AWS service), a bucket with a
 // public policy and RestrictPublicBuckets on is closed.
 func (g *Graph) blockPublic(dr *direct, res *Resource, caller arn.Principal, principal, action, target string) {
-	pb := res.block
+	pb := res.blockOf()
 	if pb == nil || caller.Kind == arn.KindService || caller.AccountID == res.Account {
 		return
 	}
@@ -235,4 +243,10 @@ func isBadAction(a string) bool {
 		}
 	}
 	return a == "s3:abortmultipartupload" || a == "s3:restoreobject"
+}
+
+// bucketName is a bucket resource's name (its ARN's last part).
+func bucketName(r *Resource) string {
+	_, name, _ := strings.Cut(r.ARN, ":::")
+	return name
 }

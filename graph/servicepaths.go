@@ -274,16 +274,16 @@ func (g *Graph) resourceRequest(q Query, res *Resource) (*eval.Request, []Issue,
 	case res.Type == "ec2:snapshot" || res.Type == "rds:snapshot" || res.Type == "rds:cluster-snapshot":
 		r.ResourcePolicy = sharingPolicy(res)
 		// A sharing attribute only grants, and only to other accounts.
-		if res.PolicyGap != nil && p.AccountID != res.Account {
+		if res.PolicyGap() != nil && p.AccountID != res.Account {
 			r.MarkUnknown(eval.LayerResourcePolicy)
-			gaps = append(gaps, *res.PolicyGap)
+			gaps = append(gaps, *res.PolicyGap())
 		}
-	case res.PolicyGap != nil:
+	case res.PolicyGap() != nil:
 		// A resource policy may allow or deny anyone, its own account's principals too.
 		r.MarkUnknown(eval.LayerResourcePolicy)
-		gaps = append(gaps, *res.PolicyGap)
-	case res.Policy != nil:
-		r.ResourcePolicy = res.Policy
+		gaps = append(gaps, *res.PolicyGap())
+	case res.Policy() != nil:
+		r.ResourcePolicy = res.Policy()
 	}
 	unknowns, err := g.callerSide(r, ctx, q.Principal)
 	if err != nil {
@@ -312,7 +312,7 @@ func (g *Graph) resourceRequest(q Query, res *Resource) (*eval.Request, []Issue,
 // to: the accounts it names (or everyone, for "all") may use the snapshot.
 func sharingPolicy(res *Resource) *eval.NamedPolicy {
 	var principals []string
-	for _, a := range res.SharedWith {
+	for _, a := range res.SharedWith() {
 		if a == "all" {
 			principals = append(principals, "*")
 		} else {

@@ -167,15 +167,20 @@ type class struct {
 	reach sync.Map
 }
 
-// resourceTraits adds the resource side's policies (keys', resources') to
-// the traits classes knows: every query's sharer reads them. Build calls
-// it once classes and the resources are done (on two goroutines).
-func (g *Graph) resourceTraits() {
+// resourceTraits adds the resource side's policies (keys', and resources'
+// when they are parsed: withResources) to the traits classes knows: every
+// query's sharer reads them, and works out those of a policy not there.
+// Build calls it once classes and the resources are done (on two
+// goroutines).
+func (g *Graph) resourceTraits(withResources bool) {
 	for _, k := range g.sortedKeys {
 		g.addTraits(k.Policy)
 	}
+	if !withResources {
+		return
+	}
 	for _, r := range g.resources {
-		g.addTraits(r.Policy)
+		g.addTraits(r.Policy())
 	}
 }
 

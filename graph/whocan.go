@@ -71,16 +71,16 @@ func (g *Graph) whoCan(action, resource, region string, chainDepth int, among *A
 		if sp, ok := servicePaths[res.Type]; ok && (capAction == "" || strings.EqualFold(capAction, "decrypt") || strings.EqualFold(capAction, "read")) {
 			capAction = sp.read
 		}
-		if res.Policy != nil {
-			open = namesPrincipals(res.Policy, named)
+		if res.Policy() != nil {
+			open = namesPrincipals(res.Policy(), named)
 			everyone = open || everyone
 		}
-		if res.PolicyGap != nil {
+		if res.PolicyGap() != nil {
 			// A policy (or sharing attribute) not known may name anyone.
 			open, everyone = true, true
 		}
 		accounts[res.Account] = true
-		for _, a := range res.SharedWith {
+		for _, a := range res.SharedWith() {
 			switch {
 			case a == "all":
 				outside, everyone = append(outside, "*"), true
@@ -189,14 +189,14 @@ func (g *Graph) whoCan(action, resource, region string, chainDepth int, among *A
 		sh = g.newSharer([]*eval.NamedPolicy{key.Policy}, []string{key.Account}, key.Grants)
 	} else {
 		res := g.resourceFor(resource)
-		side, rcps := []*eval.NamedPolicy{res.Policy}, []string{res.Account}
+		side, rcps := []*eval.NamedPolicy{res.Policy()}, []string{res.Account}
 		var grants []eval.Grant
 		if k := g.keys[res.Key]; k != nil {
 			side, rcps, grants = append(side, k.Policy), append(rcps, k.Account), k.Grants
 		}
 		sh = g.newSharer(side, rcps, grants)
 		// A snapshot's sharing attribute names accounts only (sharingPolicy).
-		for _, a := range res.SharedWith {
+		for _, a := range res.SharedWith() {
 			sh.nameAccount(g, a)
 		}
 	}

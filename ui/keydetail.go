@@ -60,7 +60,7 @@ func newKeyScreen(c *Common, k *graph.Key) *keyScreen {
 
 	var res []row
 	for _, r := range c.Graph.ResourcesOf(k.ARN) {
-		res = append(res, row{id: r.ARN, cells: []string{r.Type, lastPart(r.ARN), sharedLabel(c, r.SharedWith)}, ref: r})
+		res = append(res, row{id: r.ARN, cells: []string{r.Type, lastPart(r.ARN), sharedLabel(c, r.SharedWith())}, ref: r})
 	}
 	s.lists[tabResources].l.SetRows(res)
 

@@ -25,11 +25,12 @@ func newResourcesScreen(c *Common) *resourcesScreen {
 
 // resourceRows is a row per encrypted resource of c's graph; it only reads.
 func resourceRows(c *Common) []row {
+	c.Graph.ParseResourcePolicies() // each row says whom it is shared with
 	var rows []row
 	for _, r := range c.Graph.Resources() {
 		rows = append(rows, row{
-			id: r.ARN, cells: []string{r.Type, lastPart(r.ARN), c.accountName(r.Account), keyLabel(c, r), sharedLabel(c, r.SharedWith)},
-			search: strings.ToLower(r.Type + " " + r.ARN + " " + c.accountLabel(r.Account) + " " + keyLabel(c, r) + " " + r.Key + " " + strings.Join(r.SharedWith, " ")),
+			id: r.ARN, cells: []string{r.Type, lastPart(r.ARN), c.accountName(r.Account), keyLabel(c, r), sharedLabel(c, r.SharedWith())},
+			search: strings.ToLower(r.Type + " " + r.ARN + " " + c.accountLabel(r.Account) + " " + keyLabel(c, r) + " " + r.Key + " " + strings.Join(r.SharedWith(), " ")),
 			ref:    r,
 		})
 	}
@@ -120,7 +121,7 @@ func resourceWhoCmd(g *graph.Graph, res *graph.Resource) tea.Cmd {
 		for _, w := range who {
 			listed[w.Principal] = true
 		}
-		for _, acct := range res.SharedWith {
+		for _, acct := range res.SharedWith() {
 			if acct == res.Account {
 				continue
 			}
@@ -194,8 +195,8 @@ func (s *resourceScreen) head() string {
 	st := s.c.Styles
 	r := s.res
 	shared := "not shared"
-	if len(r.SharedWith) > 0 {
-		shared = "shared with " + sharedLabel(s.c, r.SharedWith)
+	if len(r.SharedWith()) > 0 {
+		shared = "shared with " + sharedLabel(s.c, r.SharedWith())
 	}
 	head := st.Bold.Render(r.ARN) + "\n" +
 		r.Type + " · account " + s.c.accountLabel(r.Account) + " · " + r.Region + " · key " + keyLabel(s.c, r) + " · " + shared + "\n"
@@ -204,9 +205,9 @@ func (s *resourceScreen) head() string {
 		head += st.Error.Render("✗ " + s.err.Error())
 	case s.denied > 0:
 		head += st.Denied.Render("✗ shared, but "+strconv.Itoa(s.denied)+" principals of the accounts it is shared with cannot read it") + st.Muted.Render(" (enter on one: why, and the fix)")
-	case r.PolicyGap != nil || r.KeyGap != nil:
+	case r.PolicyGap() != nil || r.KeyGap != nil:
 		// What the scan could not read about it: no answer through it is ALLOW.
-		gap := r.PolicyGap
+		gap := r.PolicyGap()
 		if gap == nil {
 			gap = r.KeyGap
 		}

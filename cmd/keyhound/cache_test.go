@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/keyhound/keyhound/graph/gen"
+	"github.com/keyhound/keyhound/graph/snapshot"
 	"github.com/keyhound/keyhound/internal/graphcache"
 	"github.com/keyhound/keyhound/ui"
 )
@@ -144,5 +147,71 @@ func TestCorruptCacheIsRebuilt(t *testing.T) {
 	}
 	if now, err := os.ReadFile(file); err != nil || !slices.Equal(now, good) {
 		t.Error("the corrupt cache was not written again")
+	}
+}
+
+// TestCachedIssuesAnswerAsBuilt: the cache keeps the graph's issues, and a
+// load that hits takes them instead of parsing every resource's policy
+// (derived.go): the count on stderr, the findings, the counts and the
+// answers through a resource whose policy does not parse are the ones the
+// JSON gives.
+func TestCachedIssuesAnswerAsBuilt(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "cache")
+	t.Setenv(graphcache.EnvDir, dir)
+	s := gen.Organization(gen.Options{Accounts: 4, Regions: 1, RolesPerAccount: 3, KeysPerRegion: 2, ResourcesPerKey: 2, Seed: 5})
+	reg := s.Accounts["100000000002"].Regions["us-east-1"]
+	bad := "{"
+	reg.S3.Buckets[0].Policy = &bad
+	reg.SecretsManager.Secrets[0].ResourcePolicy = &bad
+	bucket := "arn:aws:s3:::" + reg.S3.Buckets[0].Name
+	path := filepath.Join(t.TempDir(), "org.json")
+	var buf bytes.Buffer
+	if err := snapshot.Write(&buf, s, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"findings", "--json"},
+		{"stats"},
+		{"who-can", "decrypt", bucket},
+	} {
+		args = append(args, "--snapshot", path)
+		code0, want, wantErr := runCLI(t, "", append(args, "--no-cache")...)
+		if !strings.Contains(wantErr, "2 snapshot issues") {
+			t.Fatalf("%v: stderr %q does not count the two policies", args, wantErr)
+		}
+		for run := range 2 { // the miss, then the hit
+			code, out, errOut := runCLI(t, "", args...)
+			if code != code0 || out != want || errOut != wantErr {
+				t.Errorf("%v, run %d: exit %d/%d, stderr %q/%q, output differs: %v", args, run, code, code0, errOut, wantErr, out != want)
+			}
+		}
+	}
+	g, _, res, err := loadCached(context.Background(), path, func(ui.LoadProgress) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	issues, ok := decodeIssues(res.Derived)
+	if res.Status != graphcache.Hit || !ok || len(issues) != 2 || !slices.Equal(g.Issues, issues) {
+		t.Errorf("hit: status %v, issues kept %v (%v), graph's %v", res.Status, issues, ok, g.Issues)
+	}
+}
+
+// decodeIssues takes nothing, or what does not decode, as unknown: the
+// graph is then built whole.
+func TestDecodeIssues(t *testing.T) {
+	for _, b := range [][]byte{nil, []byte("{"), []byte("null"), []byte(`{"path":"x"}`)} {
+		if _, ok := decodeIssues(b); ok {
+			t.Errorf("decodeIssues(%q): ok", b)
+		}
+	}
+	b, err := encodeIssues(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if issues, ok := decodeIssues(b); !ok || len(issues) != 0 {
+		t.Errorf("no issues: decoded %v, %v; want known, none", issues, ok)
 	}
 }

@@ -58,10 +58,11 @@ func loadChanged(base string, c changeFlags, stderr io.Writer) (old, cur *graph.
 		}
 		changes = append(changes, cs...)
 	}
-	s, loadErrs, err := readSnapshot(base, stderr)
+	old, loadErrs, err := readSnapshotGraph(base, stderr)
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	s := old.Snapshot
 	var opts []changeset.Option
 	if c.account != "" {
 		opts = append(opts, changeset.WithAccount(c.account))
@@ -70,7 +71,6 @@ func loadChanged(base string, c changeFlags, stderr io.Writer) (old, cur *graph.
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	old = graph.Build(s, loadErrs)
 	if n := len(old.Issues); n > 0 {
 		_, _ = fmt.Fprintf(stderr, "keyhound: %s: %s (parts that could not be read or parsed, or that contradict each other); answers that depend on them say so\n", base, plural.Form(n, "snapshot issue", "snapshot issues"))
 	}
@@ -112,16 +112,17 @@ func readChanges(name string) ([]changeset.Change, error) {
 	return changeset.Read(f, name)
 }
 
-// readSnapshot loads a snapshot file (or @demo) without building its graph.
-func readSnapshot(path string, stderr io.Writer) (*snapshot.Snapshot, []snapshot.LoadError, error) {
+// readSnapshotGraph loads a snapshot file (or @demo) and builds its graph,
+// with its load errors, which Rebuild needs.
+func readSnapshotGraph(path string, stderr io.Writer) (*graph.Graph, []snapshot.LoadError, error) {
 	if path == "" {
 		return nil, nil, fmt.Errorf("--snapshot FILE is required with --change (try --snapshot @demo --change %s)", demoPlanName)
 	}
-	s, loadErrs, res, err := readSnapshotCached(context.Background(), path, func(ui.LoadProgress) {})
+	g, loadErrs, res, err := loadCached(context.Background(), path, func(ui.LoadProgress) {})
 	if err == nil {
 		warnCache(stderr, path, res)
 	}
-	return s, loadErrs, err
+	return g, loadErrs, err
 }
 
 // diffChange is diff's --snapshot BASE --change FILE: its flags, help and

@@ -52,7 +52,9 @@ func TestReadGraphReportsEachStage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"reading org.json.gz", "parsing the JSON", "decoding accounts", "writing the cache", "building the access graph"}
+	// The first load builds the graph before it writes the cache, which
+	// keeps the graph's issues (derived.go).
+	want := []string{"reading org.json.gz", "parsing the JSON", "decoding accounts", "building the access graph", "writing the cache"}
 	if !slices.Equal(stages, want) {
 		t.Errorf("stages = %q, want %q", stages, want)
 	}
@@ -96,7 +98,7 @@ func TestLoadDiffNamesEachSide(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"old: reading org.json.gz", "old: parsing the JSON", "old: decoding accounts", "old: writing the cache", "old: building the access graph", "new: decoding accounts", "new: building the access graph", "comparing effective access"}
+	want := []string{"old: reading org.json.gz", "old: parsing the JSON", "old: decoding accounts", "old: building the access graph", "old: writing the cache", "new: decoding accounts", "new: building the access graph", "comparing effective access"}
 	if !slices.Equal(stages, want) {
 		t.Errorf("stages = %q\nwant     %q", stages, want)
 	}

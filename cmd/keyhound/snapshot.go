@@ -56,23 +56,47 @@ func readGraph(ctx context.Context, path string, progress func(ui.LoadProgress))
 
 // readGraphCached is readGraph telling what the graph cache did.
 func readGraphCached(ctx context.Context, path string, progress func(ui.LoadProgress)) (*graph.Graph, graphcache.Result, error) {
-	defer gcForLoad()()
 	report := func(p ui.LoadProgress) {
 		if progress != nil {
 			progress(p)
 		}
 	}
-	s, loadErrs, res, err := readSnapshotCached(ctx, path, report)
+	g, _, res, err := loadCached(ctx, path, report)
+	return g, res, err
+}
+
+// stageBuilding is the load stage of building the graph.
+const stageBuilding = "building the access graph"
+
+// loadCached loads a snapshot file through the graph cache (unless
+// --no-cache), or the demo organization, and builds its graph. The cache
+// keeps the graph's issues beside the snapshot (derived.go): from a cache
+// hit, Build takes them as they are and parses each resource's policy
+// when an answer first asks for it.
+func loadCached(ctx context.Context, path string, report func(ui.LoadProgress)) (*graph.Graph, []snapshot.LoadError, graphcache.Result, error) {
+	defer gcForLoad()()
+	var built *graph.Graph // on a miss, by Derive
+	s, loadErrs, res, err := readSnapshotCached(ctx, path, report, func(s *snapshot.Snapshot, loadErrs []snapshot.LoadError) ([]byte, error) {
+		report(ui.LoadProgress{Stage: stageBuilding})
+		built = graph.Build(s, loadErrs)
+		return encodeIssues(built.Issues)
+	})
 	if err != nil {
-		return nil, res, err
+		return nil, nil, res, err
 	}
-	report(ui.LoadProgress{Stage: "building the access graph"})
-	return graph.Build(s, loadErrs), res, nil
+	if built != nil {
+		return built, loadErrs, res, nil
+	}
+	report(ui.LoadProgress{Stage: stageBuilding})
+	if issues, ok := decodeIssues(res.Derived); ok {
+		return graph.BuildWith(s, loadErrs, graph.BuildOptions{KnownIssues: true, Issues: issues}), loadErrs, res, nil
+	}
+	return graph.Build(s, loadErrs), loadErrs, res, nil
 }
 
 // readSnapshotCached loads a snapshot file through the graph cache (unless
-// --no-cache), or the demo organization.
-func readSnapshotCached(ctx context.Context, path string, report func(ui.LoadProgress)) (*snapshot.Snapshot, []snapshot.LoadError, graphcache.Result, error) {
+// --no-cache), or the demo organization; derive is the cache's Derive.
+func readSnapshotCached(ctx context.Context, path string, report func(ui.LoadProgress), derive func(*snapshot.Snapshot, []snapshot.LoadError) ([]byte, error)) (*snapshot.Snapshot, []snapshot.LoadError, graphcache.Result, error) {
 	switch path {
 	case "":
 		return nil, nil, graphcache.Result{}, errors.New("--snapshot FILE is required (try --snapshot @demo, the built-in demo organization)")
@@ -87,6 +111,7 @@ func readSnapshotCached(ctx context.Context, path string, report func(ui.LoadPro
 	}
 	s, loadErrs, res, err := graphcache.Load(ctx, path, graphcache.Options{
 		Disabled: noCache,
+		Derive:   derive,
 		Progress: func(p graphcache.Progress) {
 			report(ui.LoadProgress{Stage: p.Stage, Done: p.Done, Total: p.Total, Unit: p.Unit})
 		},

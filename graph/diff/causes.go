@@ -149,9 +149,9 @@ func policyChanges(old, cur *graph.Graph) *changes {
 	for _, r := range cur.Resources() {
 		var ot string
 		if o := ra[r.ARN]; o != nil {
-			ot = text(o.Policy)
+			ot = text(o.Policy())
 		}
-		if cs := stmtDiff("resource policy of "+r.ARN, ot, text(r.Policy)); len(cs) > 0 {
+		if cs := stmtDiff("resource policy of "+r.ARN, ot, text(r.Policy())); len(cs) > 0 {
 			c.resources[r.ARN] = cs
 		}
 	}

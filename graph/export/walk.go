@@ -267,14 +267,17 @@ func (w *walker) keys() error {
 }
 
 func (w *walker) resources() error {
+	if !w.focus {
+		w.g.ParseResourcePolicies() // each resource's sharing reads its policy
+	}
 	unresolved := map[string]bool{}
 	for _, r := range w.g.Resources() {
 		if !w.keepResource(r) {
 			continue
 		}
 		attrs := map[string]string{"type": r.Type, "region": r.Region}
-		if len(r.SharedWith) > 0 {
-			attrs["shared_with"] = strings.Join(r.SharedWith, " ")
+		if len(r.SharedWith()) > 0 {
+			attrs["shared_with"] = strings.Join(r.SharedWith(), " ")
 		}
 		if err := w.v.Node(Node{ID: r.ARN, Kind: KindResource, Label: label(r.ARN), Account: r.Account, Attrs: attrs}); err != nil {
 			return err

@@ -45,6 +45,18 @@ type Options struct {
 	// Version is the keyhound version a cache must be written by; ""
 	// is version.Full(). Tests set it.
 	Version string
+	// Derive, when not nil, is called on a Miss or a Rebuilt, once the
+	// JSON is decoded and before the cache file is written, from Load's
+	// goroutine: the bytes it returns (a small result derived from the
+	// snapshot, opaque to the cache) are kept in the file, section
+	// "derived", checked like the others, and given back as
+	// Result.Derived by a later Load that hits. It must not modify the
+	// snapshot or its load errors: they are written after it returns. A
+	// nil slice or an error writes the file without the section (the
+	// error is the caller's to report); an empty non-nil slice is kept
+	// as an empty section. It is not called when the cache is disabled
+	// or its directory cannot be used.
+	Derive func(*snapshot.Snapshot, []snapshot.LoadError) ([]byte, error)
 }
 
 // Progress is one step of Load.
@@ -96,6 +108,11 @@ type Result struct {
 	// Pruned counts the other cache files removed after this one was
 	// written (prune.go: unused for KeepFor, or beyond KeepMax).
 	Pruned int
+	// Derived is, on a Hit, a copy of the bytes Options.Derive returned
+	// when the file was written (empty, not nil, when they were empty);
+	// nil when the file has no such section (Derive was nil, returned
+	// nil or an error) and on any other Status.
+	Derived []byte
 }
 
 // Load reads the snapshot file path and returns it with its load errors,
@@ -136,11 +153,11 @@ func Load(ctx context.Context, path string, o Options) (*snapshot.Snapshot, []sn
 	res.Status = Miss
 	if cached, err := readCacheFile(res.Path, len(data)); err == nil {
 		report(Progress{Stage: StageReadingCache})
-		s, errs, err := decodeFile(ctx, cached, id, func(done, total int) {
+		s, errs, derived, err := decodeFile(ctx, cached, id, func(done, total int) {
 			report(Progress{Stage: StageDecodingAccounts, Done: int64(done), Total: int64(total), Unit: "accounts"})
 		})
 		if err == nil {
-			res.Status = Hit
+			res.Status, res.Derived = Hit, derived
 			touch(res.Path, time.Now())
 			return s, errs, res, nil
 		}
@@ -155,8 +172,14 @@ func Load(ctx context.Context, path string, o Options) (*snapshot.Snapshot, []sn
 	if err != nil {
 		return nil, nil, res, err
 	}
+	var derived []byte
+	if o.Derive != nil {
+		if d, err := o.Derive(s, errs); err == nil {
+			derived = d
+		}
+	}
 	report(Progress{Stage: StageWritingCache})
-	if err := writeCache(res.Path, s, errs, id); err != nil {
+	if err := writeCache(res.Path, s, errs, derived, id); err != nil {
 		res.Warning = err
 	} else {
 		res.Pruned = prune(dir, res.Path, time.Now())
@@ -211,16 +234,17 @@ func (o Options) dirName() (string, error) {
 	return dir, nil
 }
 
-// writeCache writes the cache file atomically: a reader sees no file or
-// the whole of it; on failure nothing is left.
-func writeCache(path string, s *snapshot.Snapshot, errs []snapshot.LoadError, id identity) error {
+// writeCache writes the cache file atomically (derived as its "derived"
+// section unless nil): a reader sees no file or the whole of it; on
+// failure nothing is left.
+func writeCache(path string, s *snapshot.Snapshot, errs []snapshot.LoadError, derived []byte, id identity) error {
 	f, err := atomicfile.CreateIn(filepath.Dir(path))
 	if err != nil {
 		return fmt.Errorf("write cache: %w", err)
 	}
 	defer f.Abort()
 	w := bufio.NewWriterSize(f, 1<<20)
-	if err := encodeFile(w, s, errs, id); err != nil {
+	if err := encodeFile(w, s, errs, derived, id); err != nil {
 		return fmt.Errorf("write cache %s: %w", path, err)
 	}
 	if err := w.Flush(); err != nil {

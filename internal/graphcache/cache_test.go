@@ -245,7 +245,7 @@ func TestOtherTypeFingerprintRebuilds(t *testing.T) {
 	}
 	id.Fingerprint = "0123456789abcdef"
 	var buf bytes.Buffer
-	if err := encodeFile(&buf, want, wantErrs, id); err != nil {
+	if err := encodeFile(&buf, want, wantErrs, nil, id); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(res.Path, buf.Bytes(), 0o600); err != nil {
@@ -261,13 +261,15 @@ func TestOtherTypeFingerprintRebuilds(t *testing.T) {
 }
 
 // TestCorruptCacheRebuilds flips a byte in the header and in each
-// section, and cuts the file short at several places: each is detected
-// (the section named), the snapshot loads as from its JSON, and the cache
-// is written again.
+// section (a derived one too), and cuts the file short at several places:
+// each is detected (the section named), the snapshot loads as from its
+// JSON, and the cache is written again.
 func TestCorruptCacheRebuilds(t *testing.T) {
 	path := writeOrg(t, 3)
 	want, wantErrs := fromJSON(t, path)
-	o := Options{Dir: t.TempDir()}
+	o := Options{Dir: t.TempDir(), Derive: func(*snapshot.Snapshot, []snapshot.LoadError) ([]byte, error) {
+		return []byte("derived"), nil
+	}}
 	_, _, res := load(t, path, o)
 	good, err := os.ReadFile(res.Path)
 	if err != nil {

@@ -20,10 +20,10 @@ var testID = identity{Version: "test", Fingerprint: Fingerprint(), Snapshot: sha
 func roundTrip(t testing.TB, s *snapshot.Snapshot, errs []snapshot.LoadError) (*snapshot.Snapshot, []snapshot.LoadError) {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := encodeFile(&buf, s, errs, testID); err != nil {
+	if err := encodeFile(&buf, s, errs, nil, testID); err != nil {
 		t.Fatal(err)
 	}
-	got, gotErrs, err := decodeFile(context.Background(), buf.Bytes(), testID, nil)
+	got, gotErrs, _, err := decodeFile(context.Background(), buf.Bytes(), testID, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,12 +190,12 @@ func (e errString) Error() string { return string(e) }
 func TestEncodingIsDeterministic(t *testing.T) {
 	org := gen.Organization(gen.Options{Accounts: 10, Regions: 2, RolesPerAccount: 3, KeysPerRegion: 2, ResourcesPerKey: 1, Seed: 3})
 	var a, b bytes.Buffer
-	if err := encodeFile(&a, org, nil, testID); err != nil {
+	if err := encodeFile(&a, org, nil, nil, testID); err != nil {
 		t.Fatal(err)
 	}
 	for range 5 {
 		b.Reset()
-		if err := encodeFile(&b, org, nil, testID); err != nil {
+		if err := encodeFile(&b, org, nil, nil, testID); err != nil {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(a.Bytes(), b.Bytes()) {

@@ -40,7 +40,7 @@ func craft(id identity, secs []section, data []byte) []byte {
 func TestSectionsMustTile(t *testing.T) {
 	var good bytes.Buffer
 	s, errs := fromJSON(t, writeOrg(t, 1))
-	if err := encodeFile(&good, s, errs, testID); err != nil {
+	if err := encodeFile(&good, s, errs, nil, testID); err != nil {
 		t.Fatal(err)
 	}
 	_, secs, data, err := parseHeader(good.Bytes())
@@ -69,7 +69,7 @@ func TestSectionsMustTile(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			secs, data := mk()
 			file := craft(testID, secs, data)
-			_, _, err := decodeFile(context.Background(), file, testID, nil)
+			_, _, _, err := decodeFile(context.Background(), file, testID, nil)
 			var ce *CorruptError
 			if !errors.As(err, &ce) {
 				t.Fatalf("accepted (err %v)", err)
@@ -77,7 +77,7 @@ func TestSectionsMustTile(t *testing.T) {
 		})
 	}
 	// The file as written still decodes.
-	if _, _, err := decodeFile(context.Background(), good.Bytes(), testID, nil); err != nil {
+	if _, _, _, err := decodeFile(context.Background(), good.Bytes(), testID, nil); err != nil {
 		t.Fatal(err)
 	}
 }

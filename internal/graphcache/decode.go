@@ -1,6 +1,7 @@
 package graphcache
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"runtime"
@@ -11,44 +12,45 @@ import (
 	"github.com/keyhound/keyhound/graph/snapshot"
 )
 
-// decodeFile decodes a cache file written for want. Any error means the
-// file is not to be trusted: a *StaleError or a *CorruptError (or ctx's).
+// decodeFile decodes a cache file written for want, and returns a copy of
+// its "derived" section (nil when it has none). Any error means the file
+// is not to be trusted: a *StaleError or a *CorruptError (or ctx's).
 // progress, when not nil, is told after each account, from the caller's
 // goroutine.
-func decodeFile(ctx context.Context, b []byte, want identity, progress func(done, total int)) (*snapshot.Snapshot, []snapshot.LoadError, error) {
+func decodeFile(ctx context.Context, b []byte, want identity, progress func(done, total int)) (*snapshot.Snapshot, []snapshot.LoadError, []byte, error) {
 	rc, err := rootCodecs()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	got, secs, data, err := parseHeader(b)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if err := checkIdentity(got, want); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	sb, err := sectionBytes(data, secs, sectionStrings)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	strs, err := decodeStrings(sb)
 	if err != nil {
-		return nil, nil, &CorruptError{Section: sectionStrings, Err: err}
+		return nil, nil, nil, &CorruptError{Section: sectionStrings, Err: err}
 	}
 	var m meta
 	if err := decodeSection(data, secs, sectionMeta, strs, rc.meta, &m); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if !slices.IsSorted(m.Accounts) || len(slices.Compact(slices.Clone(m.Accounts))) != len(m.Accounts) {
-		return nil, nil, corrupt(sectionMeta, "account IDs not sorted or repeated")
+		return nil, nil, nil, corrupt(sectionMeta, "account IDs not sorted or repeated")
 	}
 	s := &snapshot.Snapshot{Format: m.Format, CollectedAt: m.CollectedAt, Partition: m.Partition, Tool: m.Tool, Scope: m.Scope}
 	if err := decodeSection(data, secs, sectionOrganization, strs, rc.org, &s.Organization); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	var les []loadError
 	if err := decodeSection(data, secs, sectionLoadErrors, strs, rc.loadErrs, &les); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	var errs []snapshot.LoadError
 	if les != nil {
@@ -60,9 +62,19 @@ func decodeFile(ctx context.Context, b []byte, want identity, progress func(done
 			errs[i].Err = errors.New(le.ErrText)
 		}
 	}
+	// Checked like every section, and copied: the caller keeps it, and
+	// must not keep the whole file alive with it.
+	var derived []byte
+	if _, ok := secs[sectionDerived]; ok {
+		db, err := sectionBytes(data, secs, sectionDerived)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		derived = bytes.Clone(db)
+	}
 	accounts, err := decodeAccounts(ctx, data, secs, strs, rc.account, m.Accounts, progress)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if m.Accounts != nil {
 		s.Accounts = make(map[string]*snapshot.Account, len(m.Accounts))
@@ -70,7 +82,7 @@ func decodeFile(ctx context.Context, b []byte, want identity, progress func(done
 			s.Accounts[id] = accounts[i]
 		}
 	}
-	return s, errs, nil
+	return s, errs, derived, nil
 }
 
 // decodeAccounts decodes the sections of the accounts ids, as many at once

@@ -42,7 +42,15 @@
 // The sections are "meta" (format, collected_at, partition, tool, scope,
 // and the sorted account IDs), "organization", "load-errors" (the
 // snapshot's LoadErrors, which become graph issues: a cache must not
-// lose them), one "account/ID" per account, and "strings". Every string
+// lose them), one "account/ID" per account, "derived" (optional), and
+// "strings". "derived" holds the bytes Options.Derive returned when the
+// file was written: a small result the caller derived from the snapshot
+// (the graph's issues), opaque here and kept raw, not through the string
+// table, so that a later hit gets it back (Result.Derived, a copy) and
+// can put work off. It is absent when Derive is nil, failed or returned
+// nil, and a hit then has no Derived; its CRC is checked like every
+// section's. Only the build that wrote a file reads it (Invalidation), so
+// those bytes need no version of their own. Every string
 // of the file is written once, in "strings" (its count, each length, then
 // all the bytes), and referred to by its index (uvarint): a decoder turns
 // the table into one string allocation and slices the others from it.
@@ -81,7 +89,7 @@
 //   - its sections cover its data exactly, each byte in one section (no
 //     overlap: a small file cannot decode into a huge snapshot), and every
 //     section it needs is present, matches its CRC and decodes to its exact
-//     end.
+//     end ("derived", when present, matches its CRC too).
 //
 // A cache that cannot be written (a read-only or full disk) is a warning
 // in Result, never an error; a snapshot that does not load writes none.

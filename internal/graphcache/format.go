@@ -27,6 +27,7 @@ const (
 	sectionMeta         = "meta"
 	sectionOrganization = "organization"
 	sectionLoadErrors   = "load-errors"
+	sectionDerived      = "derived"
 	sectionStrings      = "strings"
 	accountPrefix       = "account/"
 )
@@ -107,8 +108,10 @@ func corrupt(section string, format string, args ...any) error {
 	return &CorruptError{Section: section, Err: fmt.Errorf(format, args...)}
 }
 
-// encodeFile writes the cache file of s and its load errors to w.
-func encodeFile(w io.Writer, s *snapshot.Snapshot, errs []snapshot.LoadError, id identity) error {
+// encodeFile writes the cache file of s and its load errors to w, and
+// derived as its "derived" section unless nil (an empty slice is an empty
+// section).
+func encodeFile(w io.Writer, s *snapshot.Snapshot, errs []snapshot.LoadError, derived []byte, id identity) error {
 	rc, err := rootCodecs()
 	if err != nil {
 		return err
@@ -116,10 +119,13 @@ func encodeFile(w io.Writer, s *snapshot.Snapshot, errs []snapshot.LoadError, id
 	strs := newStringTable()
 	e := &encoder{strs: strs}
 	var secs []section
+	added := func(name string, start int) {
+		secs = append(secs, section{Name: name, Off: ulen(start), Len: ulen(len(e.buf) - start), CRC: crc32.Checksum(e.buf[start:], castagnoli)})
+	}
 	add := func(name string, c *codec, v any) {
 		start := len(e.buf)
 		c.enc(e, reflect.ValueOf(v))
-		secs = append(secs, section{Name: name, Off: ulen(start), Len: ulen(len(e.buf) - start), CRC: crc32.Checksum(e.buf[start:], castagnoli)})
+		added(name, start)
 	}
 	m := meta{Format: s.Format, CollectedAt: s.CollectedAt, Partition: s.Partition, Tool: s.Tool, Scope: s.Scope}
 	if s.Accounts != nil {
@@ -144,9 +150,15 @@ func encodeFile(w io.Writer, s *snapshot.Snapshot, errs []snapshot.LoadError, id
 	for _, id := range m.Accounts {
 		add(accountPrefix+id, rc.account, s.Accounts[id])
 	}
+	if derived != nil {
+		// Opaque to the cache: raw bytes, not through the string table.
+		start := len(e.buf)
+		e.buf = append(e.buf, derived...)
+		added(sectionDerived, start)
+	}
 	start := len(e.buf)
 	e.buf = append(e.buf, strs.encode()...)
-	secs = append(secs, section{Name: sectionStrings, Off: ulen(start), Len: ulen(len(e.buf) - start), CRC: crc32.Checksum(e.buf[start:], castagnoli)})
+	added(sectionStrings, start)
 	if _, err := w.Write(marshalHeader(id, secs)); err != nil {
 		return err
 	}

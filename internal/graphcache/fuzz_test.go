@@ -11,10 +11,12 @@ import (
 	"github.com/keyhound/keyhound/graph/snapshot"
 )
 
-func fuzzSeed(t testing.TB) []byte {
+// fuzzSeed is a small cache file, with a "derived" section when derived is
+// not nil.
+func fuzzSeed(t testing.TB, derived []byte) []byte {
 	org := gen.Organization(gen.Options{Accounts: 2, Regions: 1, RolesPerAccount: 2, KeysPerRegion: 1, ResourcesPerKey: 1, Seed: 1})
 	var buf bytes.Buffer
-	if err := encodeFile(&buf, org, []snapshot.LoadError{{Path: "p", Message: "m"}}, testID); err != nil {
+	if err := encodeFile(&buf, org, []snapshot.LoadError{{Path: "p", Message: "m"}}, derived, testID); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
@@ -23,22 +25,27 @@ func fuzzSeed(t testing.TB) []byte {
 // FuzzDecodeFile: no bytes make the cache reader panic or hang; bytes it
 // accepts decode to a snapshot that encodes back to them.
 func FuzzDecodeFile(f *testing.F) {
-	seed := fuzzSeed(f)
+	seed := fuzzSeed(f, nil)
 	f.Add(seed)
 	f.Add(seed[:len(seed)/2])
+	f.Add(fuzzSeed(f, []byte("derived bytes")))
+	f.Add(fuzzSeed(f, []byte{}))
 	f.Add([]byte(magic))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		s, errs, err := decodeFile(context.Background(), b, testID, nil)
+		s, errs, derived, err := decodeFile(context.Background(), b, testID, nil)
 		if err != nil {
 			return
 		}
 		var again bytes.Buffer
-		if err := encodeFile(&again, s, errs, testID); err != nil {
+		if err := encodeFile(&again, s, errs, derived, testID); err != nil {
 			t.Fatal(err)
 		}
-		s2, _, err := decodeFile(context.Background(), again.Bytes(), testID, nil)
+		s2, _, derived2, err := decodeFile(context.Background(), again.Bytes(), testID, nil)
 		if err != nil || !reflect.DeepEqual(s, s2) {
 			t.Fatalf("accepted bytes do not round-trip: %v", err)
+		}
+		if !bytes.Equal(derived, derived2) || (derived == nil) != (derived2 == nil) {
+			t.Fatalf("derived %q (nil %t) comes back %q (nil %t)", derived, derived == nil, derived2, derived2 == nil)
 		}
 	})
 }
