@@ -37,6 +37,7 @@ type Among struct {
 // AmongAccounts makes the Among of some accounts (of the snapshot or
 // outside it). It asks every role who may assume it, once for the graph.
 func (g *Graph) AmongAccounts(accounts []string) *Among {
+	g.wait()
 	m := &Among{g: g, accounts: map[string]bool{}, members: map[*Principal]bool{}, byAccount: map[string][]*Principal{}, entered: map[*Principal]bool{}}
 	var queue []*Principal
 	for _, a := range accounts {
@@ -60,6 +61,7 @@ func (g *Graph) AmongAccounts(accounts []string) *Among {
 // allOutside: WhoCanAmong keeps their answers. A comparison whose change
 // can reach those principals only asks it of both graphs (graph/diff).
 func (g *Graph) AmongPrincipals(principals, outsideAccounts []string, allOutside bool) *Among {
+	g.wait()
 	m := &Among{g: g, accounts: map[string]bool{}, keep: map[*Principal]bool{}, members: map[*Principal]bool{}, byAccount: map[string][]*Principal{}, entered: map[*Principal]bool{}, allOutside: allOutside}
 	for _, a := range outsideAccounts {
 		m.accounts[a] = true
@@ -142,6 +144,7 @@ func (m *Among) Members() int { return len(m.members) }
 // among must be of g (AmongAccounts): another graph's is an error, since
 // its principals are not g's.
 func (g *Graph) WhoCanAmong(action, resource, region string, chainDepth int, among *Among) ([]Who, error) {
+	g.wait()
 	if among == nil || among.g != g {
 		return nil, errors.New("WhoCanAmong: the Among was made for another graph")
 	}
@@ -169,6 +172,7 @@ func (m *Among) asksOutside(account string) bool { return m.allOutside || m.acco
 // (AmongPrincipals; of its accounts for AmongAccounts): the same entries,
 // in the same order, evaluating those only.
 func (g *Graph) AssumedByAmong(roleARN string, among *Among) ([]Assumable, error) {
+	g.wait()
 	if among == nil || among.g != g {
 		return nil, errors.New("AssumedByAmong: the Among was made for another graph")
 	}

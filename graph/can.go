@@ -65,6 +65,7 @@ type Path struct {
 
 // Can answers a query about a KMS key.
 func (g *Graph) Can(q Query) (*Answer, error) {
+	g.wait()
 	return g.can(q, nil)
 }
 
@@ -157,6 +158,7 @@ func (g *Graph) decide(q Query) (*direct, error) {
 // open unless the query says. Everything else only a live request carries
 // stays unknown.
 func (g *Graph) Request(q Query) (*eval.Request, []Issue, error) {
+	g.wait()
 	return g.request(q, nil)
 }
 

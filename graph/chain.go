@@ -147,6 +147,7 @@ type Assumable struct {
 // depth hops (0: DefaultChainDepth), each by its shortest chain, nearest
 // first.
 func (g *Graph) Assumables(principal string, depth int) []Assumable {
+	g.wait()
 	hops := g.chains(principal, chainDepth(depth))
 	out := make([]Assumable, len(hops))
 	for i, h := range hops {
@@ -157,7 +158,10 @@ func (g *Graph) Assumables(principal string, depth int) []Assumable {
 
 // AssumedBy lists the principals of the snapshot that can assume role
 // directly (one hop), with their decisions, sorted by ARN.
-func (g *Graph) AssumedBy(roleARN string) []Assumable { return g.assumedBy(roleARN, nil) }
+func (g *Graph) AssumedBy(roleARN string) []Assumable {
+	g.wait()
+	return g.assumedBy(roleARN, nil)
+}
 
 // assumedBy is AssumedBy, keeping among's principals when among is not nil
 // (AssumedByAmong).

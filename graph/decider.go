@@ -12,7 +12,10 @@ type Decider struct {
 }
 
 // Decider returns a Decider of g.
-func (g *Graph) Decider() *Decider { return &Decider{g: g} }
+func (g *Graph) Decider() *Decider {
+	g.wait()
+	return &Decider{g: g}
+}
 
 // Decide evaluates q for its principal itself, as Can answers with
 // ChainDepth -1 — or, when q.WhatIf.NewResource, the request Request(q)

@@ -80,6 +80,7 @@ type DeniedReport struct {
 // that it could not use a KMS key (KindServiceKMS) is answered by the KMS
 // calls the service makes for the caller.
 func (g *Graph) ExplainDenied(m *accessdenied.Message, o DeniedOptions) (*DeniedReport, error) {
+	g.wait()
 	m, err := resolveOperation(m, o)
 	if err != nil {
 		return nil, err

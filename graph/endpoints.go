@@ -97,6 +97,7 @@ var sourceVPCKeys = map[string]bool{"aws:sourcevpce": true, "aws:sourcevpc": tru
 // "s3") in region that satisfy each residual condition on aws:SourceVpce or
 // aws:SourceVpc, in the conditions' order; other conditions are skipped.
 func (g *Graph) EndpointsFor(conditions []eval.Residual, service, region string) []EndpointMatch {
+	g.wait()
 	var out []EndpointMatch
 	var eps []*endpoint
 	for _, c := range conditions {

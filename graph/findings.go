@@ -76,13 +76,17 @@ var principalScopingKeys = []string{
 }
 
 // Findings returns the snapshot's findings, most severe first.
-func (g *Graph) Findings() []Finding { return g.findings(nil) }
+func (g *Graph) Findings() []Finding {
+	g.wait()
+	return g.findings(nil)
+}
 
 // FindingsAbout returns the findings of Findings about these keys,
 // resources, principals or accounts' roots (ARNs, as Finding.Resource
 // names them), most severe first, computed for them alone: what a change
 // to a few of them adds or resolves, without the organization's.
 func (g *Graph) FindingsAbout(ids []string) []Finding {
+	g.wait()
 	in := make(map[string]bool, len(ids))
 	for _, id := range ids {
 		in[id] = true

@@ -56,6 +56,7 @@ type statementJSON struct {
 // would allow it: for each failing step (a resource's own permission, each
 // KMS call), each layer that denies, one fix (and alternatives).
 func (g *Graph) Fixes(a *Answer) []Fix {
+	g.wait()
 	if a == nil || a.DirectDecision == eval.Allow {
 		return nil
 	}

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"cmp"
 	"slices"
 	"strconv"
 	"sync"
@@ -48,6 +49,10 @@ type Graph struct {
 	// stmtDeps says, for each identity-policy statement, how the key
 	// filter's answer for it depends on the principal; read-only once built.
 	stmtDeps map[*policy.Statement]stmtDep
+	// pending, when not nil, is closed once a background build of the
+	// principals is done (panicked: what it panicked with); wait.
+	pending  chan struct{}
+	panicked any
 }
 
 type builder struct {
@@ -86,6 +91,15 @@ type BuildOptions struct {
 	// for it (resourcepolicy.go) instead of all of them by Build.
 	KnownIssues bool
 	Issues      []Issue
+	// Background, with KnownIssues, returns once the organization, the
+	// keys and the resources are built; the principals, their index and
+	// classes are built on a goroutine of their own, and every method that
+	// reads them waits for it (pending.go). The TUI lists the keys meanwhile.
+	Background bool
+	// Hold, when not nil, keeps a background build from starting the
+	// principals and resources until it is closed: a test sees the graph
+	// as it is while they are built.
+	Hold <-chan struct{}
 }
 
 // BuildWith is Build with options.
@@ -108,7 +122,10 @@ func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError, o BuildOptions) 
 		g.Issues = append(g.Issues, Issue{Account: e.Account, Region: e.Region, Item: e.Item, Path: e.Path, Message: e.Message})
 	}
 	b := &builder{g: g, partition: g.partition, cache: map[string]parsed{}}
-	b.preparse(s, !o.KnownIssues)
+	background := o.Background && o.KnownIssues
+	// In the background the principals' builder parses its own documents,
+	// as it meets them, so that the keys do not wait for them.
+	b.preparse(s, !background, !o.KnownIssues)
 	b.buildOrg(s.Organization)
 	g.Issues = append(g.Issues, b.issues...)
 	// Principals on one goroutine, keys and resources on this one: they
@@ -119,9 +136,15 @@ func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError, o BuildOptions) 
 	bp, bk := b.fork(), b.fork()
 	bp.order = make([]*Principal, 0, principals)
 	var wg sync.WaitGroup
-	var panicked any // a panic there is Build's caller's, as on one goroutine
+	var panicked, panickedR any // a panic there is Build's caller's, as on one goroutine
 	wg.Go(func() {
 		defer func() { panicked = recover() }()
+		if principalsHook != nil {
+			principalsHook()
+		}
+		if background && o.Hold != nil {
+			<-o.Hold
+		}
 		for _, id := range accounts {
 			bp.buildPrincipals(id, s.Accounts[id].IAM, "accounts["+strconv.Quote(id)+"].iam")
 		}
@@ -129,6 +152,42 @@ func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError, o BuildOptions) 
 		g.buildIndex()
 		g.classes()
 	})
+	if background {
+		// The keys now, the resources beside the principals: the TUI
+		// lists the keys while both are built (pending.go).
+		for _, id := range accounts {
+			a := s.Accounts[id]
+			for _, region := range sortedKeys(a.Regions) {
+				rb := "accounts[" + strconv.Quote(id) + "].regions[" + strconv.Quote(region) + "]"
+				bk.buildKeys(id, region, a.Regions[region].KMS, rb+".kms")
+				bk.buildEndpoints(id, region, a.Regions[region].EC2, rb+".ec2")
+			}
+		}
+		g.sortKeys()
+		g.Issues = slices.Clone(o.Issues)
+		g.pending = make(chan struct{})
+		wg.Go(func() {
+			defer func() { panickedR = recover() }()
+			if o.Hold != nil {
+				<-o.Hold
+			}
+			for _, id := range accounts {
+				a := s.Accounts[id]
+				for _, region := range sortedKeys(a.Regions) {
+					bk.buildResources(id, region, a.Regions[region], "accounts["+strconv.Quote(id)+"].regions["+strconv.Quote(region)+"]")
+				}
+			}
+			bk.resolveResources()
+		})
+		go func() {
+			wg.Wait()
+			if g.panicked = cmp.Or(panicked, panickedR); g.panicked == nil {
+				g.resourceTraits(false)
+			}
+			close(g.pending)
+		}()
+		return g, b
+	}
 	for _, id := range accounts {
 		a := s.Accounts[id]
 		for _, region := range sortedKeys(a.Regions) {
@@ -188,10 +247,16 @@ func sizes(s *snapshot.Snapshot) (principals, keys int) {
 }
 
 // Principal returns the IAM user or role with that ARN, or nil.
-func (g *Graph) Principal(arn string) *Principal { return g.principals[arn] }
+func (g *Graph) Principal(arn string) *Principal {
+	g.wait()
+	return g.principals[arn]
+}
 
 // Role returns the role of that name in account, or nil.
-func (g *Graph) Role(account, name string) *Principal { return g.roles[account+"/"+name] }
+func (g *Graph) Role(account, name string) *Principal {
+	g.wait()
+	return g.roles[account+"/"+name]
+}
 
 // Key returns the key with that ARN, or nil.
 func (g *Graph) Key(arn string) *Key { return g.keys[arn] }
@@ -202,7 +267,10 @@ func (g *Graph) Keys() []*Key { return slices.Clip(g.sortedKeys) }
 
 // Principals returns every IAM user and role, sorted by ARN. The slice is
 // shared: callers must not change its elements (appending copies).
-func (g *Graph) Principals() []*Principal { return slices.Clip(g.sortedPrincipals) }
+func (g *Graph) Principals() []*Principal {
+	g.wait()
+	return slices.Clip(g.sortedPrincipals)
+}
 
 // fork is a builder for part of b's build, on another goroutine: the
 // same graph and preparsed documents, its own issues and late documents.
@@ -304,5 +372,6 @@ func sortedKeys[V any](m map[string]V) []string {
 // PrincipalsOf returns an account's users and roles, sorted by ARN. The
 // slice is shared: callers must not change its elements.
 func (g *Graph) PrincipalsOf(account string) []*Principal {
+	g.wait()
 	return slices.Clip(g.ix.byAccount[account])
 }

@@ -74,6 +74,7 @@ func (g *Graph) capableOf(action string) map[*Principal]bool {
 // pass, not the matching, is what costs in a large organization. The
 // escalation search asks about twenty actions at once.
 func (g *Graph) PrepareCapable(actions []string) {
+	g.wait()
 	g.ix.capableMu.Lock()
 	defer g.ix.capableMu.Unlock()
 	var todo []string
@@ -164,6 +165,7 @@ func allowMask(policies []eval.NamedPolicy, actions []string) uint64 {
 // are not all known, sorted by ARN: the only ones IAM can allow it without
 // a resource-based policy naming them. The slice is the caller's.
 func (g *Graph) Capable(action string) []*Principal {
+	g.wait()
 	action = strings.ToLower(action)
 	c := g.capableOf(action)
 	g.ix.capableMu.Lock()
@@ -184,6 +186,7 @@ func (g *Graph) Capable(action string) []*Principal {
 // computed once per action and shared: callers must not modify it. The
 // escalation search asks it for every state it expands.
 func (g *Graph) CapableByAccount(action string) map[string][]*Principal {
+	g.wait()
 	action = strings.ToLower(action)
 	g.ix.capableMu.Lock()
 	m, ok := g.ix.capableBy[action]
@@ -206,7 +209,7 @@ func (g *Graph) CapableByAccount(action string) map[string][]*Principal {
 
 func (g *Graph) buildIndex() {
 	ix := &index{trusts: map[string][]*Principal{}, serviceTrusts: map[string][]*Principal{}, trustNamed: map[string]bool{}, byAccount: map[string][]*Principal{}, assumers: map[*Principal]bool{}, assumersBy: map[string][]*Principal{}, assumeLiteral: map[string][]*Principal{}, assumeWild: map[string][]*Principal{}, capable: map[string]map[*Principal]bool{}, capableSorted: map[string][]*Principal{}, capableBy: map[string]map[string][]*Principal{}, noContext: policy.NewContext(false)}
-	for i, p := range g.Principals() {
+	for i, p := range g.sortedPrincipals { // not Principals: it waits for this build
 		p.seq = int32(i + 1) //nolint:gosec // G115: fewer principals than 2^31
 		ix.byAccount[p.Account] = append(ix.byAccount[p.Account], p)
 		for _, np := range p.Policies {
@@ -295,7 +298,10 @@ func (ix *index) indexServiceTrust(p *Principal) {
 // NamedInTrust reports whether some role's trust policy names principal
 // (a user's or role's ARN, as the policy writes it) in an Allow statement
 // for sts:AssumeRole.
-func (g *Graph) NamedInTrust(principal string) bool { return g.ix.trustNamed[principal] }
+func (g *Graph) NamedInTrust(principal string) bool {
+	g.wait()
+	return g.ix.trustNamed[principal]
+}
 
 // ServiceTrusting returns the roles whose trust policy may let service
 // (a service principal, "lambda.amazonaws.com") assume them, on a cheap
@@ -303,6 +309,7 @@ func (g *Graph) NamedInTrust(principal string) bool { return g.ix.trustNamed[pri
 // (for any action), or a trust policy not known. Each role once; the
 // slices are the graph's.
 func (g *Graph) ServiceTrusting(service string) (named, anyService []*Principal) {
+	g.wait()
 	return slices.Clip(g.ix.serviceTrusts[service]), slices.Clip(g.ix.serviceTrusts["*"])
 }
 

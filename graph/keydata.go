@@ -19,6 +19,7 @@ type ResourceAccess struct {
 // ResourcesOf returns the resources of the snapshot encrypted with the key
 // keyARN, in the graph's resource order.
 func (g *Graph) ResourcesOf(keyARN string) []*Resource {
+	g.wait()
 	var out []*Resource
 	for _, r := range g.resources {
 		if r.Key == keyARN {
@@ -35,6 +36,7 @@ func (g *Graph) ResourcesOf(keyARN string) []*Resource {
 // itself is CONDITIONAL on kms:ViaService, and these answers say who gets
 // the plaintext. Other actions (encrypting, signing) read no data: nil.
 func (g *Graph) WhoCanReadData(action, keyARN string, chainDepth int) ([]ResourceAccess, error) {
+	g.wait()
 	if !strings.EqualFold(action, "decrypt") && !strings.EqualFold(action, "kms:Decrypt") {
 		return nil, nil
 	}

@@ -85,7 +85,10 @@ func namesPrincipals(np *eval.NamedPolicy, named map[string]bool) bool {
 
 // External reports whether account is outside the organization (or, with
 // no organization scanned, outside the snapshot).
-func (g *Graph) External(account string) bool { return g.external(account) }
+func (g *Graph) External(account string) bool {
+	g.wait()
+	return g.external(account)
+}
 
 func (g *Graph) external(account string) bool {
 	if account == "" {
@@ -154,6 +157,7 @@ func (g *Graph) namedOutside(key *Key) []string {
 // name, accounts resources are shared with, and "*" when a key or resource is
 // open to everyone. Sorted.
 func (g *Graph) OutsidePrincipals() []string {
+	g.wait()
 	g.ParseResourcePolicies() // each resource's sharing reads its policy
 	seen := map[string]bool{}
 	for _, k := range g.sortedKeys {

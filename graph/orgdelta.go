@@ -58,6 +58,8 @@ type OrgChange struct {
 // (rcpReachesServices: every reader's answer hangs on that call): then
 // anything may.
 func OrgDelta(old, cur *Graph, keyActions []string) (*OrgChange, bool) {
+	old.wait()
+	cur.wait()
 	if old.Org == nil || cur.Org == nil || old.partition != cur.partition || !sameOutsideOrg(old.Snapshot, cur.Snapshot) {
 		return nil, false
 	}

@@ -54,9 +54,10 @@ type parsed struct {
 // (a generated organization of 1,000 accounts holds 54,000 distinct
 // documents) and each document parses alone. The cache then holds what
 // parsePolicy would have put in it, one document after the other.
-// Resources' documents are left out when they are parsed on first use
-// (resources false: resourcepolicy.go).
-func (b *builder) preparse(s *snapshot.Snapshot, resources bool) {
+// IAM's documents are left out when the principals are built in the
+// background (includeIAM false), resources' when they are parsed on first
+// use (resources false: resourcepolicy.go).
+func (b *builder) preparse(s *snapshot.Snapshot, includeIAM, resources bool) {
 	// At about its size: roles share documents, keys have their own
 	// (growing it was a third of this pass at 5,000 accounts).
 	principals, keys := sizes(s)
@@ -82,7 +83,7 @@ func (b *builder) preparse(s *snapshot.Snapshot, resources bool) {
 		}
 	}
 	for _, a := range s.Accounts {
-		if iam := a.IAM; iam != nil {
+		if iam := a.IAM; iam != nil && includeIAM {
 			for _, r := range iam.RoleDetailList {
 				add(r.AssumeRolePolicyDocument)
 				for _, p := range r.RolePolicyList {

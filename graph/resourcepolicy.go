@@ -81,6 +81,7 @@ func (r *Resource) blockOf() *publicBlock {
 // resources with whom each is shared), which would otherwise parse them
 // one after the other as it meets them.
 func (g *Graph) ParseResourcePolicies() {
+	g.wait()
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {

@@ -285,10 +285,16 @@ func sharedWith(r *Resource, np *eval.NamedPolicy) []string {
 }
 
 // Resources returns the encrypted (or sharable) resources, sorted by ARN.
-func (g *Graph) Resources() []*Resource { return g.resources }
+func (g *Graph) Resources() []*Resource {
+	g.wait()
+	return g.resources
+}
 
 // Resource returns the resource with that ARN, or nil.
-func (g *Graph) Resource(arn string) *Resource { return g.resourceARNs[arn] }
+func (g *Graph) Resource(arn string) *Resource {
+	g.wait()
+	return g.resourceARNs[arn]
+}
 
 // AWS-managed key aliases ("alias/aws/s3") name keys that exist in every
 // account and Region even when the scanner's ListKeys did not return them.

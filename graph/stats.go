@@ -30,6 +30,7 @@ type Stats struct {
 // Stats counts the graph's accounts, principals, keys, resources, issues,
 // collection errors and findings.
 func (g *Graph) Stats() Stats {
+	g.wait()
 	s := g.Counts()
 	s.Findings = map[string]int{}
 	for _, f := range g.Findings() {
@@ -41,7 +42,16 @@ func (g *Graph) Stats() Stats {
 // Counts is Stats without the findings (nil): what is cheap to count, for a
 // status line drawn before the findings are computed.
 func (g *Graph) Counts() Stats {
-	s := Stats{
+	g.wait()
+	s, _ := g.CountsSoFar()
+	return s
+}
+
+// CountsSoFar is Counts without waiting for a background build (Ready):
+// complete is false, and the users, roles and resources not counted, while
+// it runs.
+func (g *Graph) CountsSoFar() (s Stats, complete bool) {
+	s = Stats{
 		Accounts: len(g.Snapshot.Accounts), KeysByState: map[string]int{}, Resources: map[string]int{}, Issues: len(g.Issues),
 		CollectionErrors: len(g.Snapshot.CollectionErrors()), RegionsSkipped: len(g.Snapshot.SkippedRegions()),
 	}
@@ -51,11 +61,13 @@ func (g *Graph) Counts() Stats {
 			s.Accounts = n
 		}
 	}
-	for _, p := range g.principals {
-		if p.Kind == arn.KindUser {
-			s.Users++
-		} else {
-			s.Roles++
+	if complete = g.Ready(); complete {
+		for _, p := range g.principals {
+			if p.Kind == arn.KindUser {
+				s.Users++
+			} else {
+				s.Roles++
+			}
 		}
 	}
 	for _, k := range g.keys {
@@ -68,11 +80,13 @@ func (g *Graph) Counts() Stats {
 		s.KeysByState[k.State()]++
 		s.Grants += len(k.Grants)
 	}
-	for _, r := range g.resources {
-		s.Resources[r.Type]++
-		if r.KeyUnresolved {
-			s.UnresolvedKeyRefs++
+	if complete {
+		for _, r := range g.resources {
+			s.Resources[r.Type]++
+			if r.KeyUnresolved {
+				s.UnresolvedKeyRefs++
+			}
 		}
 	}
-	return s
+	return s, complete
 }

@@ -24,6 +24,7 @@ type What struct {
 // WhatCan lists the keys on which principal's answer for action is ALLOW or
 // CONDITIONAL, directly or through the roles it can assume: ALLOW first.
 func (g *Graph) WhatCan(principal, action string, depth int) ([]What, error) {
+	g.wait()
 	p, err := arn.ParsePrincipal(principal)
 	if err != nil {
 		return nil, err
@@ -61,6 +62,7 @@ func (g *Graph) WhatCan(principal, action string, depth int) ([]What, error) {
 // scanned), and the Regions of its account whose keys were not collected.
 // An empty answer from WhatCan with gaps means "no key known", not "none".
 func (g *Graph) WhatCanGaps(principal string) []Issue {
+	g.wait()
 	p, err := arn.ParsePrincipal(principal)
 	if err != nil || p.AccountID == "" {
 		return nil

@@ -42,6 +42,7 @@ const AnyGrantee = "(any grantee)"
 // chainDepth hops, the principals that can assume a role that has access
 // (found through the trust index).
 func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, error) {
+	g.wait()
 	who, _, err := g.whoCan(action, resource, region, chainDepth, nil, false)
 	return who, err
 }
@@ -51,6 +52,7 @@ func (g *Graph) WhoCan(action, resource, region string, chainDepth int) ([]Who, 
 // a caller that would look each up by ARN (an organization-wide key's
 // answer lists every principal of the organization).
 func (g *Graph) WhoCanPrincipals(action, resource, region string, chainDepth int) ([]Who, []*Principal, error) {
+	g.wait()
 	return g.whoCan(action, resource, region, chainDepth, nil, true)
 }
 

@@ -24,8 +24,11 @@ type Common struct {
 	// findings, once computed in the background; nil until then.
 	findings *findingsMsg
 	// summary is what the status line says when idle, for summaryOf.
-	summary   string
-	summaryOf *graph.Graph
+	// summaryPartial says it was made while the graph's principals were
+	// still built: it is made again once they are (graph.Graph.Ready).
+	summary        string
+	summaryOf      *graph.Graph
+	summaryPartial bool
 	// spinFrame is the spinner's current frame, for a pane that is
 	// computing what it shows (the root turns it: see busier).
 	spinFrame string

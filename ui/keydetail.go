@@ -58,11 +58,11 @@ func newKeyScreen(c *Common, k *graph.Key) *keyScreen {
 		s.lists[tabGrants].l.empty = "grants were not collected: any principal may hold one"
 	}
 
-	var res []row
-	for _, r := range c.Graph.ResourcesOf(k.ARN) {
-		res = append(res, row{id: r.ARN, cells: []string{r.Type, lastPart(r.ARN), sharedLabel(c, r.SharedWith())}, ref: r})
+	if c.Graph.Ready() {
+		s.lists[tabResources].l.SetRows(keyResourceRows(c, k))
+	} else { // its resources are still built: Init lists them
+		s.lists[tabResources].l.empty = "listing the resources…"
 	}
-	s.lists[tabResources].l.SetRows(res)
 
 	var gr []row
 	for i := range k.Grants {
@@ -127,7 +127,24 @@ func whoCmd(g *graph.Graph, action, target string) tea.Cmd {
 	}
 }
 
-func (s *keyScreen) Init() tea.Cmd { return whoCmd(s.c.Graph, "kms:Decrypt", s.key.ARN) }
+func (s *keyScreen) Init() tea.Cmd {
+	cmd := whoCmd(s.c.Graph, "kms:Decrypt", s.key.ARN)
+	if !s.c.Graph.Ready() {
+		c, k := s.c, s.key
+		cmd = tea.Batch(cmd, rowsCmd(s, func() []row { return keyResourceRows(c, k) }))
+	}
+	return cmd
+}
+
+// keyResourceRows lists the resources k encrypts (waiting for a graph
+// still built).
+func keyResourceRows(c *Common, k *graph.Key) []row {
+	var res []row
+	for _, r := range c.Graph.ResourcesOf(k.ARN) {
+		res = append(res, row{id: r.ARN, cells: []string{r.Type, lastPart(r.ARN), sharedLabel(c, r.SharedWith())}, ref: r})
+	}
+	return res
+}
 
 // whoRows are the rows of who-can lists; key is the key whose usage the
 // USES and LAST USED cells count (when usage is loaded).
@@ -190,6 +207,12 @@ func glyphFor(decision string) string {
 
 func (s *keyScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 	switch msg := msg.(type) {
+	case rowsMsg:
+		if msg.owner == screen(s) {
+			s.lists[tabResources].l.empty = "no resource in the snapshot is encrypted by this key"
+			s.lists[tabResources].l.SetRows(msg.rows)
+		}
+		return s, nil
 	case whoMsg:
 		if msg.target != s.key.ARN {
 			return s, nil

@@ -48,11 +48,11 @@ func newKeysScreen(c *Common, findings map[string]int) *keysScreen {
 		{"EXT", 3, 0},
 		{"FIND", 4, 0},
 	}, "no keys in this snapshot")}
-	resources := map[string]int{}
-	for _, r := range c.Graph.Resources() {
-		if r.Key != "" {
-			resources[r.Key]++
-		}
+	// A graph whose resources are still built (graph.Graph.Ready) says
+	// "…" until resourceCounts comes back.
+	var resources map[string]int
+	if c.Graph.Ready() {
+		resources = resourceCounts(c.Graph)
 	}
 	keys := c.Graph.Keys()
 	rows := make([]row, len(keys))
@@ -78,7 +78,7 @@ func newKeysScreen(c *Common, findings map[string]int) *keysScreen {
 			id: k.ARN,
 			cells: []string{
 				alias, c.accountName(k.Account), k.Region, mgr, k.State(), rot,
-				"…", strconv.Itoa(resources[k.ARN]), "…", countOrDash(findings, k.ARN),
+				"…", countOrDash(resources, k.ARN), "…", countOrDash(findings, k.ARN),
 			},
 			search: strings.ToLower(strings.Join(k.Aliases, " ") + " " + k.ARN + " " + c.accountLabel(k.Account) + " " + k.Region + " " + k.State() + " " + strings.Join(tags, " ")),
 			ref:    k,
@@ -129,7 +129,34 @@ func countBatch(g *graph.Graph, from int, budget time.Duration) tea.Cmd {
 	}
 }
 
-func (s *keysScreen) Init() tea.Cmd { return countBatch(s.c.Graph, 0, 40*time.Millisecond) }
+func (s *keysScreen) Init() tea.Cmd {
+	cmd := countBatch(s.c.Graph, 0, 40*time.Millisecond)
+	if g := s.c.Graph; !g.Ready() {
+		return tea.Batch(cmd, func() tea.Msg {
+			<-g.Built()
+			return keyResourcesMsg{g: g, counts: resourceCounts(g)}
+		})
+	}
+	return cmd
+}
+
+// keyResourcesMsg carries how many resources each key of g encrypts, once
+// its resources are built.
+type keyResourcesMsg struct {
+	g      *graph.Graph
+	counts map[string]int
+}
+
+// resourceCounts counts the resources of g each key encrypts.
+func resourceCounts(g *graph.Graph) map[string]int {
+	out := map[string]int{}
+	for _, r := range g.Resources() {
+		if r.Key != "" {
+			out[r.Key]++
+		}
+	}
+	return out
+}
 
 func (s *keysScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 	switch msg := msg.(type) {
@@ -143,6 +170,13 @@ func (s *keysScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 		s.counted = msg.next
 		if msg.next < len(s.l.rows) && msg.next > msg.from {
 			return s, countBatch(s.c.Graph, msg.next, 40*time.Millisecond)
+		}
+		return s, nil
+	case keyResourcesMsg:
+		if msg.g == s.c.Graph {
+			for arn, i := range s.rowOf {
+				s.l.rows[i].cells[keyColResources] = strconv.Itoa(msg.counts[arn])
+			}
 		}
 		return s, nil
 	case findingsMsg:

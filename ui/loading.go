@@ -130,6 +130,9 @@ func (m *Model) finishLoad(msg loadDoneMsg) (tea.Model, tea.Cmd) {
 		m.sec = secDiff
 	}
 	cmd := m.browse(msg.g, msg.g.Snapshot)
+	if !msg.g.Ready() { // its principals are built behind the keys list
+		cmd = tea.Batch(cmd, builtCmd(msg.g))
+	}
 	text := "opened in " + roundTook(took) + ": " + sourceSummary(m.c)
 	if n := len(msg.g.Issues); n > 0 {
 		text += " · " + plural.Form(n, "snapshot issue", "snapshot issues") + " (unreadable parts): answers that depend on them say so"
@@ -140,6 +143,17 @@ func (m *Model) finishLoad(msg loadDoneMsg) (tea.Model, tea.Cmd) {
 	m.notices = nil
 	m.status, m.isErr = text, false
 	return m, cmd
+}
+
+// builtMsg says a graph's principals are built (graph.BuildOptions.Background).
+type builtMsg struct{ g *graph.Graph }
+
+// builtCmd waits for g's principals.
+func builtCmd(g *graph.Graph) tea.Cmd {
+	return func() tea.Msg {
+		<-g.Built()
+		return builtMsg{g}
+	}
 }
 
 // WithNotice adds a warning the load gave (a graph cache not written) to

@@ -91,6 +91,11 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			}
 		}
 		return m, tea.Batch(cmd, status("access graph ready: "+sourceSummary(m.c), false))
+	case builtMsg:
+		if msg.g != m.c.Graph {
+			return m, nil
+		}
+		return m, status("principals built: "+sourceSummary(m.c), false)
 	case jumpAccountMsg:
 		return m.showAccount(msg.account)
 	case jumpIndexMsg:

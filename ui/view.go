@@ -178,22 +178,26 @@ func (m *Model) helpColumns(groups [][]key.Binding) string {
 // sourceSummary says what is being browsed, and how many calls the scan
 // behind it could not complete.
 func sourceSummary(c *Common) string {
-	if c.summaryOf == c.Graph && c.summary != "" {
+	if c.summaryOf == c.Graph && c.summary != "" && (!c.summaryPartial || !c.Graph.Ready()) {
 		return c.summary
 	}
-	st := c.Graph.Counts()
+	st, complete := c.Graph.CountsSoFar()
 	org := "no organization"
 	if c.Graph.Org != nil {
 		org = "organization " + c.Graph.Org.ID
 	}
-	c.summary = c.Source + " · " + org + " · " + strconv.Itoa(st.Accounts) + " accounts · " + strconv.Itoa(st.Keys) + " keys · " + strconv.Itoa(st.Users+st.Roles) + " principals"
+	principals := strconv.Itoa(st.Users+st.Roles) + " principals"
+	if !complete {
+		principals = "principals: building…" // (Ready), drawn again once built
+	}
+	summary := c.Source + " · " + org + " · " + strconv.Itoa(st.Accounts) + " accounts · " + strconv.Itoa(st.Keys) + " keys · " + principals
 	switch n := st.CollectionErrors; {
 	case n == 1:
-		c.summary += " · ? 1 collection error: answers that depend on it are CONDITIONAL"
+		summary += " · ? 1 collection error: answers that depend on it are CONDITIONAL"
 	case n > 1:
-		c.summary += " · ? " + strconv.Itoa(n) + " collection errors: answers that depend on them are CONDITIONAL"
+		summary += " · ? " + strconv.Itoa(n) + " collection errors: answers that depend on them are CONDITIONAL"
 	}
-	c.summaryOf = c.Graph
+	c.summary, c.summaryOf, c.summaryPartial = summary, c.Graph, !complete
 	return c.summary
 }
 

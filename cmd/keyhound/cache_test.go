@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -189,13 +190,22 @@ func TestCachedIssuesAnswerAsBuilt(t *testing.T) {
 			}
 		}
 	}
-	g, _, res, err := loadCached(context.Background(), path, func(ui.LoadProgress) {})
+	g, _, res, err := loadCached(context.Background(), path, func(ui.LoadProgress) {}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	issues, ok := decodeIssues(res.Derived)
 	if res.Status != graphcache.Hit || !ok || len(issues) != 2 || !slices.Equal(g.Issues, issues) {
 		t.Errorf("hit: status %v, issues kept %v (%v), graph's %v", res.Status, issues, ok, g.Issues)
+	}
+	// The TUI's load: its principals and resources are built behind it.
+	lg, _, err := readGraphListing(context.Background(), path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-lg.Built()
+	if !reflect.DeepEqual(lg.Counts(), g.Counts()) || !slices.Equal(lg.Issues, g.Issues) {
+		t.Errorf("the TUI's graph: %+v, want %+v", lg.Counts(), g.Counts())
 	}
 }
 

@@ -118,7 +118,7 @@ func readSnapshotGraph(path string, stderr io.Writer) (*graph.Graph, []snapshot.
 	if path == "" {
 		return nil, nil, fmt.Errorf("--snapshot FILE is required with --change (try --snapshot @demo --change %s)", demoPlanName)
 	}
-	g, loadErrs, res, err := loadCached(context.Background(), path, func(ui.LoadProgress) {})
+	g, loadErrs, res, err := loadCached(context.Background(), path, func(ui.LoadProgress) {}, false)
 	if err == nil {
 		warnCache(stderr, path, res)
 	}

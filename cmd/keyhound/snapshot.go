@@ -61,7 +61,19 @@ func readGraphCached(ctx context.Context, path string, progress func(ui.LoadProg
 			progress(p)
 		}
 	}
-	g, _, res, err := loadCached(ctx, path, report)
+	g, _, res, err := loadCached(ctx, path, report, false)
+	return g, res, err
+}
+
+// readGraphListing is readGraphCached for the TUI: from a cache hit, the
+// graph comes back once its keys and resources are built, and its
+// principals are built behind the keys list (graph.BuildOptions.Background).
+func readGraphListing(ctx context.Context, path string, progress func(ui.LoadProgress)) (*graph.Graph, graphcache.Result, error) {
+	g, _, res, err := loadCached(ctx, path, func(p ui.LoadProgress) {
+		if progress != nil {
+			progress(p)
+		}
+	}, true)
 	return g, res, err
 }
 
@@ -72,8 +84,9 @@ const stageBuilding = "building the access graph"
 // --no-cache), or the demo organization, and builds its graph. The cache
 // keeps the graph's issues beside the snapshot (derived.go): from a cache
 // hit, Build takes them as they are and parses each resource's policy
-// when an answer first asks for it.
-func loadCached(ctx context.Context, path string, report func(ui.LoadProgress)) (*graph.Graph, []snapshot.LoadError, graphcache.Result, error) {
+// when an answer first asks for it, and with background builds the
+// principals behind the graph's return.
+func loadCached(ctx context.Context, path string, report func(ui.LoadProgress), background bool) (*graph.Graph, []snapshot.LoadError, graphcache.Result, error) {
 	defer gcForLoad()()
 	var built *graph.Graph // on a miss, by Derive
 	s, loadErrs, res, err := readSnapshotCached(ctx, path, report, func(s *snapshot.Snapshot, loadErrs []snapshot.LoadError) ([]byte, error) {
@@ -89,7 +102,7 @@ func loadCached(ctx context.Context, path string, report func(ui.LoadProgress)) 
 	}
 	report(ui.LoadProgress{Stage: stageBuilding})
 	if issues, ok := decodeIssues(res.Derived); ok {
-		return graph.BuildWith(s, loadErrs, graph.BuildOptions{KnownIssues: true, Issues: issues}), loadErrs, res, nil
+		return graph.BuildWith(s, loadErrs, graph.BuildOptions{KnownIssues: true, Issues: issues, Background: background}), loadErrs, res, nil
 	}
 	return graph.Build(s, loadErrs), loadErrs, res, nil
 }

@@ -105,7 +105,7 @@ func runTUI(cmd *cobra.Command, path, trail string, window cloudtrail.Options, a
 		}
 	}
 	load := func(ctx context.Context, progress func(ui.LoadProgress)) (*graph.Graph, []ui.Option, error) {
-		g, res, err := readGraphCached(ctx, path, progress)
+		g, res, err := readGraphListing(ctx, path, progress)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -1,0 +1,53 @@
+package graph
+
+// A graph built with BuildOptions.Background answers about its keys at
+// once (Keys, Key, ResolveKey, Endpoint, Endpoints, InSnapshot,
+// SCPDeniedRegions, the organization), while its principals, their index
+// and classes, and its resources are built on goroutines of their own.
+// Every other exported method, and Delta, OrgDelta and Rebuild, calls wait
+// first: nothing reads what is still being built (pending_test.go asks
+// every one during the build, under the race detector). Code that runs
+// in the build calls none of them (buildIndex reads sortedPrincipals, not
+// Principals).
+
+// principalsHook, when not nil, runs first on the principals' goroutine:
+// a test makes the build panic there.
+var principalsHook func()
+
+// wait blocks until the principals are built, and panics as their build
+// did.
+func (g *Graph) wait() {
+	if g.pending == nil {
+		return
+	}
+	<-g.pending
+	if g.panicked != nil {
+		panic(g.panicked)
+	}
+}
+
+// Built is closed once the graph's principals are built: at once, but
+// while a background build runs.
+func (g *Graph) Built() <-chan struct{} {
+	if g.pending == nil {
+		return closedChan
+	}
+	return g.pending
+}
+
+// closedChan is Built's channel for a graph built whole.
+var closedChan = func() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}()
+
+// Ready reports whether the principals are built, without waiting.
+func (g *Graph) Ready() bool {
+	select {
+	case <-g.Built():
+		return true
+	default:
+		return false
+	}
+}

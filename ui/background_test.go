@@ -1,0 +1,46 @@
+package ui
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/keyhound/keyhound/graph"
+	"github.com/keyhound/keyhound/graph/gen"
+)
+
+// TestLoadWhilePrincipalsBuild: a graph whose principals and resources are
+// still built (the TUI's load from the cache, graph.BuildOptions.Background)
+// opens on its keys at once; the status line says the principals are being
+// built, the resources column waits, and once built the keys list has each
+// key's resources and the status line its principals, as a whole build's.
+func TestLoadWhilePrincipalsBuild(t *testing.T) {
+	s := gen.Organization(gen.Options{Accounts: 60, Regions: 2, RolesPerAccount: 40, KeysPerRegion: 3, ResourcesPerKey: 2, Seed: 4})
+	whole := graph.Build(s, nil)
+	hold := make(chan struct{})
+	g := graph.BuildWith(s, nil, graph.BuildOptions{KnownIssues: true, Issues: whole.Issues, Background: true, Hold: hold})
+	m := loadingModel(t, func(context.Context, func(LoadProgress)) (*graph.Graph, []Option, error) { return g, nil, nil }, 200, 40)
+	_, cmd := m.Update(m.load.start()())
+	got := screenText(m)
+	if !strings.Contains(got, "principals: building…") || !strings.Contains(got, "alias/app-0") {
+		t.Errorf("the first frame does not list the keys and say the principals are being built:\n%s", got)
+	}
+	ks := m.sections[secKeys].(*keysScreen)
+	if i := ks.rowOf[g.Keys()[0].ARN]; ks.l.rows[i].cells[keyColResources] != "…" {
+		t.Errorf("RES %q before the resources are built", ks.l.rows[i].cells[keyColResources])
+	}
+	close(hold)
+	(&driver{t: t, m: m}).run(cmd)
+	ks = m.sections[secKeys].(*keysScreen)
+	want := resourceCounts(whole)
+	for arn, i := range ks.rowOf {
+		if got := ks.l.rows[i].cells[keyColResources]; got != strconv.Itoa(want[arn]) {
+			t.Errorf("%s: RES %q, want %d", arn, got, want[arn])
+		}
+	}
+	st := whole.Counts()
+	if got := screenText(m); !strings.Contains(got, strconv.Itoa(st.Users+st.Roles)+" principals") {
+		t.Errorf("once built, the status line does not count the %d principals:\n%s", st.Users+st.Roles, got)
+	}
+}
