@@ -326,11 +326,11 @@ func (g *Graph) keySide(r *eval.Request, key *Key) []Issue {
 	var unknowns []Issue
 	r.Resource, r.ResourceAccount = key.ARN, key.Account
 	r.KeyState, r.KeyManager, r.Grants = key.State(), key.Manager(), key.Grants
-	if key.Policy != nil {
-		r.ResourcePolicy = key.Policy
+	if key.Policy() != nil {
+		r.ResourcePolicy = key.Policy()
 	} else {
 		r.MarkUnknown(eval.LayerKeyPolicy)
-		unknowns = append(unknowns, *key.PolicyIssue)
+		unknowns = append(unknowns, *key.PolicyIssue())
 	}
 	if !key.GrantsKnown {
 		r.MarkUnknown(eval.LayerGrant)

@@ -300,9 +300,9 @@ func (g *Graph) serviceKeyFilter(res *Resource, action string) func(*Principal) 
 		return all
 	}
 	named := map[string]bool{}
-	open := key.Policy == nil
-	if key.Policy != nil {
-		open = namesPrincipals(key.Policy, named)
+	open := key.Policy() == nil
+	if key.Policy() != nil {
+		open = namesPrincipals(key.Policy(), named)
 	}
 	for _, gr := range key.Grants {
 		named[gr.GranteePrincipal] = true

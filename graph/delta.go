@@ -34,9 +34,12 @@ func Delta(old, cur *Graph) (keys, resources []string, ok bool) {
 		return nil, nil, false
 	}
 	keys = changedEntries(old.keys, cur.keys, func(x, y *Key) bool {
+		if !samePolicy(x.Policy(), y.Policy()) || !reflect.DeepEqual(x.PolicyIssue(), y.PolicyIssue()) {
+			return false
+		}
 		a, b := *x, *y
-		a.Policy, b.Policy = nil, nil
-		return samePolicy(x.Policy, y.Policy) && reflect.DeepEqual(a, b)
+		a.pol, b.pol = nil, nil // compared above, parsed
+		return reflect.DeepEqual(a, b)
 	})
 	resources = changedEntries(old.resourceARNs, cur.resourceARNs, sameResource)
 	about := map[string]bool{}

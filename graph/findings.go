@@ -97,6 +97,9 @@ func (g *Graph) FindingsAbout(ids []string) []Finding {
 // findings returns the findings about the ARNs in (all of them: nil).
 func (g *Graph) findings(in map[string]bool) []Finding {
 	about := func(id string) bool { return in == nil || in[id] }
+	if in == nil {
+		g.ParseKeyPolicies() // each key's findings read its policy
+	}
 	var out []Finding
 	for _, k := range g.Keys() {
 		if about(k.ARN) {
@@ -135,8 +138,8 @@ func (g *Graph) keyFindings(k *Key) []Finding {
 		out = append(out, Finding{Rule: rule, Severity: sev, Title: title, Account: k.Account, Region: k.Region, Resource: k.ARN, Evidence: ev})
 	}
 	customer := k.Manager() == eval.KeyManagerCustomer
-	if k.Policy != nil {
-		for _, st := range k.Policy.Policy.Statements {
+	if k.Policy() != nil {
+		for _, st := range k.Policy().Policy.Statements {
 			if st.Effect != policy.Allow || st.Principal == nil {
 				continue
 			}

@@ -202,6 +202,7 @@ func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError, o BuildOptions) 
 	g.sortKeys()
 	bk.resolveResources()
 	if !o.KnownIssues {
+		bk.resolveKeyPolicies(g.sortedKeys)
 		bk.resolvePolicies(g.resources)
 	}
 	wg.Wait()

@@ -15,10 +15,11 @@ type Key struct {
 	Account string
 	Region  string
 	Meta    snapshot.KeyMetadata
-	// Policy is the key policy; nil when unreadable, not collected or
-	// unparseable (PolicyIssue says which).
-	Policy      *eval.NamedPolicy
-	PolicyIssue *Issue
+	// pol is the key policy document, parsed when first asked
+	// (keypolicy.go: Policy, PolicyIssue); nil when not collected
+	// (collIssue says why).
+	pol       *lazyDoc
+	collIssue *Issue
 	// PolicyText is the key policy document as collected ("" when not).
 	PolicyText string
 	// Grants are the key's grants; GrantsKnown is false when they were not collected.
@@ -108,15 +109,14 @@ func (b *builder) buildKeys(account, region string, kms *snapshot.KMS, base stri
 		}
 		if sk.Policy != nil {
 			k.PolicyText = *sk.Policy
-			np, iss := b.parsePolicy(*sk.Policy, "key policy", "", account, region, k.ARN, kp+".Policy")
-			k.Policy, k.PolicyIssue = np, iss
+			k.pol = &lazyDoc{doc: *sk.Policy, path: kp + ".Policy"}
 		} else {
 			iss := Issue{
 				Account: account, Region: region, Item: k.ARN, Path: kp + ".Policy",
 				Message: "key policy not collected (" + why("GetKeyPolicy", "unreadable by the scanning role?") + "): who can use this key is unknown",
 			}
 			b.issue(iss)
-			k.PolicyIssue = &iss
+			k.collIssue = &iss
 		}
 		if e := failed.of("DescribeKey", names...); e != nil && m.KeyState == "" {
 			iss := Issue{

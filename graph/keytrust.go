@@ -25,8 +25,8 @@ func (g *Graph) keyTrusts(k *Key, accounts map[string]bool) bool {
 			}
 		}
 	}
-	if k.Policy != nil {
-		for _, st := range k.Policy.Policy.Statements {
+	if k.Policy() != nil {
+		for _, st := range k.Policy().Policy.Statements {
 			if st.Principal == nil || st.Principal.Any || st.NotPrincipal {
 				if st.Effect != 0 {
 					continue
@@ -123,8 +123,8 @@ func (g *Graph) namedOutside(key *Key) []string {
 			}
 		}
 	}
-	if key.Policy != nil {
-		for _, st := range key.Policy.Policy.Statements {
+	if key.Policy() != nil {
+		for _, st := range key.Policy().Policy.Statements {
 			if st.Effect != 0 || st.Principal == nil || st.NotPrincipal {
 				continue
 			}
@@ -158,7 +158,8 @@ func (g *Graph) namedOutside(key *Key) []string {
 // open to everyone. Sorted.
 func (g *Graph) OutsidePrincipals() []string {
 	g.wait()
-	g.ParseResourcePolicies() // each resource's sharing reads its policy
+	g.ParseKeyPolicies() // each key's and resource's policy is read
+	g.ParseResourcePolicies()
 	seen := map[string]bool{}
 	for _, k := range g.sortedKeys {
 		for _, p := range g.namedOutside(k) {

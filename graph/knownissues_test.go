@@ -54,6 +54,10 @@ func knownIssuesFixtures(t *testing.T) map[string]knownIssuesFixture {
 		Service: "sqs", Region: "us-east-1", Operation: "GetQueueAttributes", Resource: r.SQS.Queues[1].QueueURL, Code: "Throttling",
 	})
 	s.Accounts["100000000003"].S3Control = nil
+	// A key policy that does not parse, one not collected.
+	keys := s.Accounts["100000000004"].Regions["us-east-1"].KMS.Keys
+	keys[len(keys)-1].Policy = &bad
+	keys[len(keys)-2].Policy = nil
 	out["generated"] = knownIssuesFixture{s, nil}
 	return out
 }
@@ -66,9 +70,15 @@ func buildKnown(fx knownIssuesFixture) (whole, known *Graph) {
 	return whole, known
 }
 
-// parsedDocs counts the resources whose policy document was parsed.
+// parsedDocs counts the keys and resources whose policy document was
+// parsed.
 func parsedDocs(g *Graph) int {
 	n := 0
+	for _, k := range g.sortedKeys {
+		if k.pol != nil && k.pol.done {
+			n++
+		}
+	}
 	for _, r := range g.resources {
 		if r.side != nil && r.side.done {
 			n++
@@ -88,7 +98,19 @@ func TestKnownIssuesAnswerAsBuild(t *testing.T) {
 			t.Errorf("%s: issues differ:\n%v\nwant\n%v", name, known.Issues, whole.Issues)
 		}
 		if n := parsedDocs(known); n != 0 {
-			t.Errorf("%s: Build parsed %d resource policies; none should be until asked", name, n)
+			t.Errorf("%s: Build parsed %d key and resource policies; none should be until asked", name, n)
+		}
+		// Each key's policy and issue first, on a graph of its own.
+		for what, same := range map[string]func(wk, kk *Key) bool{
+			"policy":       func(wk, kk *Key) bool { return samePolicy(kk.Policy(), wk.Policy()) },
+			"policy issue": func(wk, kk *Key) bool { return reflect.DeepEqual(kk.PolicyIssue(), wk.PolicyIssue()) },
+		} {
+			_, known := buildKnown(fx)
+			for i, k := range whole.Keys() {
+				if !same(k, known.Keys()[i]) {
+					t.Errorf("%s: %s: key %s differs", name, k.ARN, what)
+				}
+			}
 		}
 		for _, k := range whole.Keys() {
 			want, werr := whole.WhoCan("kms:Decrypt", k.ARN, "", DefaultChainDepth)
@@ -97,8 +119,10 @@ func TestKnownIssuesAnswerAsBuild(t *testing.T) {
 				t.Errorf("%s: who-can kms:Decrypt %s differs", name, k.ARN)
 			}
 		}
-		if n := parsedDocs(known); n != 0 {
-			t.Errorf("%s: who-can on the keys parsed %d resource policies; it reads none", name, n)
+		for _, r := range known.resources {
+			if r.side != nil && r.side.done {
+				t.Errorf("%s: who-can on the keys parsed the policy of %s; it reads none", name, r.ARN)
+			}
 		}
 		for _, k := range whole.Keys() {
 			want, werr := whole.WhoCanReadData("decrypt", k.ARN, DefaultChainDepth)
@@ -138,7 +162,7 @@ func TestKnownIssuesAnswerAsBuild(t *testing.T) {
 	}
 }
 
-// Reading the data under a key parses the policies of that key's
+// Reading the data under a key parses the policies of that key and of its
 // resources, none of the others'.
 func TestKnownIssuesParseOnlyWhatIsAsked(t *testing.T) {
 	fx := knownIssuesFixtures(t)["generated"]
@@ -159,6 +183,11 @@ func TestKnownIssuesParseOnlyWhatIsAsked(t *testing.T) {
 	for _, r := range known.resources {
 		if r.side != nil && r.side.done != (r.Key == key.ARN) {
 			t.Errorf("%s (key %s): parsed %v after reading the data under %s", r.ARN, r.Key, r.side.done, key.ARN)
+		}
+	}
+	for _, k := range known.sortedKeys {
+		if k.pol != nil && k.pol.done && k != key {
+			t.Errorf("key %s: its policy parsed after reading the data under %s", k.ARN, key.ARN)
 		}
 	}
 }
@@ -182,5 +211,30 @@ func TestKnownIssuesConcurrentFirstUse(t *testing.T) {
 		if !slices.Equal(known.Resources()[i].SharedWith(), r.SharedWith()) {
 			t.Errorf("%s: shared with %v, want %v", r.ARN, known.Resources()[i].SharedWith(), r.SharedWith())
 		}
+	}
+}
+
+// A walk over every key parses each distinct policy text once: keys that
+// share a text share its parse (parseEach).
+func TestParseKeyPoliciesOncePerText(t *testing.T) {
+	fx := knownIssuesFixtures(t)["generated"]
+	_, known := buildKnown(fx)
+	known.ParseKeyPolicies()
+	byText := map[string]*Key{}
+	shared := 0
+	for _, k := range known.sortedKeys {
+		if k.pol == nil || k.Policy() == nil {
+			continue
+		}
+		if other, ok := byText[k.PolicyText]; ok {
+			shared++
+			if other.Policy().Policy != k.Policy().Policy {
+				t.Errorf("%s and %s: one policy text, parsed twice", other.ARN, k.ARN)
+			}
+		}
+		byText[k.PolicyText] = k
+	}
+	if shared == 0 {
+		t.Fatal("no two keys share a policy text: the test shows nothing")
 	}
 }

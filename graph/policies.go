@@ -55,8 +55,8 @@ type parsed struct {
 // documents) and each document parses alone. The cache then holds what
 // parsePolicy would have put in it, one document after the other.
 // IAM's documents are left out when the principals are built in the
-// background (includeIAM false), resources' when they are parsed on first
-// use (resources false: resourcepolicy.go).
+// background (includeIAM false), keys' and resources' when they are parsed
+// on first use (resources false: lazydoc.go).
 func (b *builder) preparse(s *snapshot.Snapshot, includeIAM, resources bool) {
 	// At about its size: roles share documents, keys have their own
 	// (growing it was a third of this pass at 5,000 accounts).
@@ -107,7 +107,7 @@ func (b *builder) preparse(s *snapshot.Snapshot, includeIAM, resources bool) {
 			}
 		}
 		for _, r := range a.Regions {
-			if r.KMS != nil {
+			if r.KMS != nil && resources {
 				for _, k := range r.KMS.Keys {
 					addPtr(k.Policy)
 				}

@@ -85,11 +85,16 @@ func Rebuild(old *Graph, s *snapshot.Snapshot, loadErrs []snapshot.LoadError) *G
 	b.resolvePolicies(added)
 	g.resourceARNs = make(map[string]*Resource, len(g.resources))
 	g.sortResources()
-	g.traits = maps.Clone(old.traits)
+	var rebuilt []*Key
 	for _, k := range g.sortedKeys {
 		if in(k.Account, k.Region) {
-			g.addTraits(k.Policy)
+			rebuilt = append(rebuilt, k)
 		}
+	}
+	b.resolveKeyPolicies(rebuilt)
+	g.traits = maps.Clone(old.traits)
+	for _, k := range rebuilt {
+		g.addTraits(k.Policy())
 	}
 	for _, r := range added {
 		g.addTraits(r.Policy())

@@ -167,17 +167,17 @@ type class struct {
 	reach sync.Map
 }
 
-// resourceTraits adds the resource side's policies (keys', and resources'
-// when they are parsed: withResources) to the traits classes knows: every
+// resourceTraits adds the resource side's policies (keys' and resources')
+// to the traits classes knows when Build parsed them (parsed): every
 // query's sharer reads them, and works out those of a policy not there.
 // Build calls it once classes and the resources are done (on two
 // goroutines).
-func (g *Graph) resourceTraits(withResources bool) {
-	for _, k := range g.sortedKeys {
-		g.addTraits(k.Policy)
-	}
-	if !withResources {
+func (g *Graph) resourceTraits(parsed bool) {
+	if !parsed {
 		return
+	}
+	for _, k := range g.sortedKeys {
+		g.addTraits(k.Policy())
 	}
 	for _, r := range g.resources {
 		g.addTraits(r.Policy())

@@ -162,7 +162,7 @@ func TestShareKeySeparatesWhatEvaluationReads(t *testing.T) {
 	if key == nil {
 		t.Fatal("no customer managed key in " + acct)
 	}
-	sh := g.newSharer([]*eval.NamedPolicy{key.Policy}, []string{key.Account}, key.Grants)
+	sh := g.newSharer([]*eval.NamedPolicy{key.Policy()}, []string{key.Account}, key.Grants)
 	keyOf := func(name string) (shareKey, bool) {
 		t.Helper()
 		p := g.Principal("arn:aws:iam::" + acct + ":" + name)

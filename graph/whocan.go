@@ -109,11 +109,11 @@ func (g *Graph) whoCan(action, resource, region string, chainDepth int, among *A
 		target = key.ARN
 		capAction = action
 		outside = g.namedOutside(key)
-		everyone = g.keyTrusts(key, accounts) || key.Policy == nil
+		everyone = g.keyTrusts(key, accounts) || key.Policy() == nil
 		// A key policy not known may name anyone of the key's account.
-		open = key.Policy == nil
-		if key.Policy != nil {
-			open = namesPrincipals(key.Policy, named)
+		open = key.Policy() == nil
+		if key.Policy() != nil {
+			open = namesPrincipals(key.Policy(), named)
 		}
 		for _, gr := range key.Grants {
 			named[gr.GranteePrincipal] = true
@@ -188,13 +188,13 @@ func (g *Graph) whoCan(action, resource, region string, chainDepth int, among *A
 	var sh *sharer // answers principals alike once (share.go)
 	if key != nil {
 		s = &scratch{}
-		sh = g.newSharer([]*eval.NamedPolicy{key.Policy}, []string{key.Account}, key.Grants)
+		sh = g.newSharer([]*eval.NamedPolicy{key.Policy()}, []string{key.Account}, key.Grants)
 	} else {
 		res := g.resourceFor(resource)
 		side, rcps := []*eval.NamedPolicy{res.Policy()}, []string{res.Account}
 		var grants []eval.Grant
 		if k := g.keys[res.Key]; k != nil {
-			side, rcps, grants = append(side, k.Policy), append(rcps, k.Account), k.Grants
+			side, rcps, grants = append(side, k.Policy()), append(rcps, k.Account), k.Grants
 		}
 		sh = g.newSharer(side, rcps, grants)
 		// A snapshot's sharing attribute names accounts only (sharingPolicy).

@@ -100,6 +100,7 @@ func resourcesByKey(g *graph.Graph) map[string][]*graph.Resource {
 // graph.Findings sorts: each key's paths (Paths with opts) and its readers
 // now (who-can) are asked once.
 func Findings(g *graph.Graph, opts Options) ([]graph.Finding, error) {
+	g.ParseKeyPolicies() // each key's findings read its policy
 	var out []graph.Finding
 	writable := map[string]*graph.Finding{} // by decrypter
 	w := newWriters(g)
@@ -120,7 +121,7 @@ func Findings(g *graph.Graph, opts Options) ([]graph.Finding, error) {
 	pool := stream.New().WithMaxGoroutines(4 * runtime.GOMAXPROCS(0))
 	var firstErr error
 	for _, k := range g.Keys() {
-		if k.Manager() == eval.KeyManagerAWS || k.Policy == nil {
+		if k.Manager() == eval.KeyManagerAWS || k.Policy() == nil {
 			continue
 		}
 		pool.Go(func() stream.Callback {
@@ -275,11 +276,11 @@ func anyGrant(g *graph.Graph, principal string, k *graph.Key) bool {
 // are "account/kind/name" (principalName).
 func KeyAdmins(k *graph.Key) map[string]bool {
 	admins := map[string]bool{}
-	if k.Policy == nil || k.Policy.Policy == nil {
+	if k.Policy() == nil || k.Policy().Policy == nil {
 		return admins
 	}
-	for i := range k.Policy.Policy.Statements {
-		st := &k.Policy.Policy.Statements[i]
+	for i := range k.Policy().Policy.Statements {
+		st := &k.Policy().Policy.Statements[i]
 		if st.Effect != policy.Allow || st.Principal == nil || st.NotPrincipal || st.NotAction || !st.MatchesAction("kms:putkeypolicy") {
 			continue
 		}

@@ -26,7 +26,7 @@ func (s *search) keyTrusts(account string) bool {
 
 func (s *search) keyMayName(account string) bool {
 	k := s.key
-	if k.Policy == nil || k.Policy.Policy == nil || !k.GrantsKnown {
+	if k.Policy() == nil || k.Policy().Policy == nil || !k.GrantsKnown {
 		return true // not known: it may
 	}
 	for _, g := range k.Grants {
@@ -34,8 +34,8 @@ func (s *search) keyMayName(account string) bool {
 			return true
 		}
 	}
-	for i := range k.Policy.Policy.Statements {
-		st := &k.Policy.Policy.Statements[i]
+	for i := range k.Policy().Policy.Statements {
+		st := &k.Policy().Policy.Statements[i]
 		if st.Effect != policy.Allow {
 			continue
 		}
@@ -62,7 +62,7 @@ func (s *search) keyMayName(account string) bool {
 // allow the action (KMS DG, key-policies.html), or a grant may allow it.
 func (s *search) keyMayAllowSome(action string) bool {
 	k := s.key
-	if k.Policy == nil || k.Policy.Policy == nil || !k.GrantsKnown {
+	if k.Policy() == nil || k.Policy().Policy == nil || !k.GrantsKnown {
 		return true
 	}
 	op := strings.TrimPrefix(action, "kms:")
@@ -74,8 +74,8 @@ func (s *search) keyMayAllowSome(action string) bool {
 		}
 	}
 	lower := strings.ToLower(action)
-	for i := range k.Policy.Policy.Statements {
-		st := &k.Policy.Policy.Statements[i]
+	for i := range k.Policy().Policy.Statements {
+		st := &k.Policy().Policy.Statements[i]
 		if st.Effect != policy.Allow || !st.MatchesAction(lower) {
 			continue
 		}

@@ -220,6 +220,9 @@ func (w *walker) outside() error {
 }
 
 func (w *walker) keys() error {
+	if !w.focus {
+		w.g.ParseKeyPolicies() // each key's node reads its policy
+	}
 	for _, k := range w.g.Keys() {
 		if !w.keepKey(k) {
 			continue
@@ -231,7 +234,7 @@ func (w *walker) keys() error {
 		if k.Rotation != nil {
 			attrs["rotation"] = boolText(*k.Rotation)
 		}
-		if k.Policy == nil {
+		if k.Policy() == nil {
 			attrs["policy_unknown"] = "true"
 		}
 		if !k.GrantsKnown {

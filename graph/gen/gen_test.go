@@ -110,7 +110,7 @@ func BenchmarkScale1000(b *testing.B) {
 	styles := map[string][]string{}
 	for _, k := range g.Keys() {
 		style := "account"
-		for _, st := range k.Policy.Policy.Statements {
+		for _, st := range k.Policy().Policy.Statements {
 			switch st.Sid {
 			case "Org":
 				style = "org-wide"
