@@ -16,6 +16,28 @@ import (
 //
 //	go test -run '^$' -bench 'Build$' -benchmem ./graph/
 func BenchmarkBuild(b *testing.B) {
+	s, errs := benchSnapshot(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		graph.Build(s, errs)
+	}
+}
+
+// BenchmarkBuildKnownIssues builds as from a cache hit: the issues known,
+// key and resource policies left to parse when asked
+// (graph.BuildOptions.KnownIssues). Same snapshot as BenchmarkBuild.
+func BenchmarkBuildKnownIssues(b *testing.B) {
+	s, errs := benchSnapshot(b)
+	o := graph.BuildOptions{KnownIssues: true, Issues: graph.Build(s, errs).Issues}
+	b.ReportAllocs()
+	for b.Loop() {
+		graph.BuildWith(s, errs, o)
+	}
+}
+
+// benchSnapshot is the snapshot the build benchmarks build.
+func benchSnapshot(b *testing.B) (*snapshot.Snapshot, []snapshot.LoadError) {
+	b.Helper()
 	var s *snapshot.Snapshot
 	var errs []snapshot.LoadError
 	if path := os.Getenv("KEYHOUND_BENCH_SNAPSHOT"); path != "" {
@@ -37,8 +59,5 @@ func BenchmarkBuild(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	b.ReportAllocs()
-	for b.Loop() {
-		graph.Build(s, errs)
-	}
+	return s, errs
 }

@@ -91,10 +91,13 @@ type BuildOptions struct {
 	// for it (resourcepolicy.go) instead of all of them by Build.
 	KnownIssues bool
 	Issues      []Issue
-	// Background, with KnownIssues, returns once the organization, the
-	// keys and the resources are built; the principals, their index and
-	// classes are built on a goroutine of their own, and every method that
-	// reads them waits for it (pending.go). The TUI lists the keys meanwhile.
+	// Background, with KnownIssues, returns once the organization and the
+	// keys are built; the principals (their index and classes) and the
+	// resources are built on goroutines of their own, and every method that
+	// reads them waits for them (pending.go). The TUI lists the keys
+	// meanwhile.
+	// The build goes on reading the snapshot: it must not change (it never
+	// does once loaded; changeset.Apply copies).
 	Background bool
 	// Hold, when not nil, keeps a background build from starting the
 	// principals and resources until it is closed: a test sees the graph

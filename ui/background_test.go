@@ -20,7 +20,9 @@ func TestLoadWhilePrincipalsBuild(t *testing.T) {
 	whole := graph.Build(s, nil)
 	hold := make(chan struct{})
 	g := graph.BuildWith(s, nil, graph.BuildOptions{KnownIssues: true, Issues: whole.Issues, Background: true, Hold: hold})
-	m := loadingModel(t, func(context.Context, func(LoadProgress)) (*graph.Graph, []Option, error) { return g, nil, nil }, 200, 40)
+	m := loadingModel(t, func(context.Context, func(LoadProgress)) (*graph.Graph, []Option, error) {
+		return g, []Option{WithNotice("cache note")}, nil
+	}, 300, 40)
 	_, cmd := m.Update(m.load.start()())
 	got := screenText(m)
 	if !strings.Contains(got, "principals: building…") || !strings.Contains(got, "alias/app-0") {
@@ -40,7 +42,7 @@ func TestLoadWhilePrincipalsBuild(t *testing.T) {
 		}
 	}
 	st := whole.Counts()
-	if got := screenText(m); !strings.Contains(got, strconv.Itoa(st.Users+st.Roles)+" principals") {
-		t.Errorf("once built, the status line does not count the %d principals:\n%s", st.Users+st.Roles, got)
+	if got := screenText(m); !strings.Contains(got, strconv.Itoa(st.Users+st.Roles)+" principals") || !strings.Contains(got, "cache note") || !strings.Contains(got, "opened in") {
+		t.Errorf("once built, the status line does not count the %d principals, or lost what the load said:\n%s", st.Users+st.Roles, got)
 	}
 }

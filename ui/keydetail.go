@@ -42,10 +42,13 @@ type keyScreen struct {
 	// escBusy says their search runs.
 	esc              []escalation.Path
 	escDone, escBusy bool
-	escErr           error
-	err              error
-	width            int
-	height           int
+	// resPending says the graph's resources were still built when the
+	// screen was made: Init lists them when they are.
+	resPending bool
+	escErr     error
+	err        error
+	width      int
+	height     int
 }
 
 func newKeyScreen(c *Common, k *graph.Key) *keyScreen {
@@ -58,7 +61,7 @@ func newKeyScreen(c *Common, k *graph.Key) *keyScreen {
 		s.lists[tabGrants].l.empty = "grants were not collected: any principal may hold one"
 	}
 
-	if c.Graph.Ready() {
+	if s.resPending = !c.Graph.Ready(); !s.resPending {
 		s.lists[tabResources].l.SetRows(keyResourceRows(c, k))
 	} else { // its resources are still built: Init lists them
 		s.lists[tabResources].l.empty = "listing the resources…"
@@ -129,9 +132,9 @@ func whoCmd(g *graph.Graph, action, target string) tea.Cmd {
 
 func (s *keyScreen) Init() tea.Cmd {
 	cmd := whoCmd(s.c.Graph, "kms:Decrypt", s.key.ARN)
-	if !s.c.Graph.Ready() {
-		c, k := s.c, s.key
-		cmd = tea.Batch(cmd, rowsCmd(s, func() []row { return keyResourceRows(c, k) }))
+	if s.resPending {
+		c, k := *s.c, s.key // the root may swap c.Graph meanwhile
+		cmd = tea.Batch(cmd, rowsCmd(s, func() []row { return keyResourceRows(&c, k) }))
 	}
 	return cmd
 }

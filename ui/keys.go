@@ -19,6 +19,9 @@ type keysScreen struct {
 	// counted says how many keys' decrypt counts are known: they are
 	// computed in the background, a batch at a time.
 	counted int
+	// resPending says the graph's resources were still built when the
+	// rows were made: Init counts them when they are.
+	resPending bool
 }
 
 // Columns of the keys list.
@@ -51,7 +54,7 @@ func newKeysScreen(c *Common, findings map[string]int) *keysScreen {
 	// A graph whose resources are still built (graph.Graph.Ready) says
 	// "…" until resourceCounts comes back.
 	var resources map[string]int
-	if c.Graph.Ready() {
+	if s.resPending = !c.Graph.Ready(); !s.resPending {
 		resources = resourceCounts(c.Graph)
 	}
 	keys := c.Graph.Keys()
@@ -131,7 +134,7 @@ func countBatch(g *graph.Graph, from int, budget time.Duration) tea.Cmd {
 
 func (s *keysScreen) Init() tea.Cmd {
 	cmd := countBatch(s.c.Graph, 0, 40*time.Millisecond)
-	if g := s.c.Graph; !g.Ready() {
+	if g := s.c.Graph; s.resPending {
 		return tea.Batch(cmd, func() tea.Msg {
 			<-g.Built()
 			return keyResourcesMsg{g: g, counts: resourceCounts(g)}

@@ -133,19 +133,35 @@ func (m *Model) finishLoad(msg loadDoneMsg) (tea.Model, tea.Cmd) {
 	if !msg.g.Ready() { // its principals are built behind the keys list
 		cmd = tea.Batch(cmd, builtCmd(msg.g))
 	}
-	text := "opened in " + roundTook(took) + ": " + sourceSummary(m.c)
+	var notes string
 	if n := len(msg.g.Issues); n > 0 {
-		text += " · " + plural.Form(n, "snapshot issue", "snapshot issues") + " (unreadable parts): answers that depend on them say so"
+		notes += " · " + plural.Form(n, "snapshot issue", "snapshot issues") + " (unreadable parts): answers that depend on them say so"
 	}
 	for _, n := range m.notices {
-		text += " · " + n
+		notes += " · " + n
 	}
 	m.notices = nil
-	m.status, m.isErr = text, false
+	m.opened = openedStatus{took: roundTook(took), notes: notes}
+	m.status, m.isErr = m.opened.line(m.c), false
+	m.opened.text = m.status
 	return m, cmd
 }
 
-// builtMsg says a graph's principals are built (graph.BuildOptions.Background).
+// openedStatus is the status line a load leaves: how long it took, what
+// was opened, its issues and notices. A graph whose principals were still
+// built says so; builtMsg writes the line again once they are, unless
+// another has replaced it.
+type openedStatus struct {
+	took, notes string
+	text        string // the line as written
+}
+
+func (o openedStatus) line(c *Common) string {
+	return "opened in " + o.took + ": " + sourceSummary(c) + o.notes
+}
+
+// builtMsg says a graph's principals and resources are built
+// (graph.BuildOptions.Background).
 type builtMsg struct{ g *graph.Graph }
 
 // builtCmd waits for g's principals.

@@ -56,6 +56,7 @@ type Model struct {
 	picker   *exportPicker
 	status   string
 	notices  []string // the load's warnings, for the status line it opens with
+	opened   openedStatus
 	isErr    bool
 	findings *findingsMsg
 	scan     *scanScreen

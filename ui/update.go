@@ -92,10 +92,11 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, tea.Batch(cmd, status("access graph ready: "+sourceSummary(m.c), false))
 	case builtMsg:
-		if msg.g != m.c.Graph {
-			return m, nil
+		if msg.g == m.c.Graph && m.status == m.opened.text && m.opened.text != "" {
+			m.status = m.opened.line(m.c) // now with the principals
+			m.opened.text = m.status
 		}
-		return m, status("principals built: "+sourceSummary(m.c), false)
+		return m, nil
 	case jumpAccountMsg:
 		return m.showAccount(msg.account)
 	case jumpIndexMsg:
