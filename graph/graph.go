@@ -53,6 +53,9 @@ type Graph struct {
 	// principals is done (panicked: what it panicked with); wait.
 	pending  chan struct{}
 	panicked any
+	// docs parses the key and resource policies left for later, each
+	// distinct text once (lazydoc.go).
+	docs *docTable
 }
 
 type builder struct {
@@ -116,7 +119,7 @@ func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError, o BuildOptions) 
 	g := &Graph{
 		Snapshot: s, principals: make(map[string]*Principal, principals), roles: make(map[string]*Principal, principals),
 		keys: make(map[string]*Key, keys), keyIDs: make(map[string]*Key, keys), aliases: map[string]*Key{}, endpoints: map[string]*endpoint{}, resourceARNs: map[string]*Resource{},
-		partition: s.Partition,
+		partition: s.Partition, docs: &docTable{},
 	}
 	if g.partition == "" {
 		g.partition = "aws"

@@ -9,7 +9,7 @@ func (k *Key) Policy() *eval.NamedPolicy {
 	if k.pol == nil {
 		return nil
 	}
-	k.resolve(parseLate)
+	k.resolve(k.pol.table.parse)
 	return k.pol.np
 }
 
@@ -19,7 +19,7 @@ func (k *Key) PolicyIssue() *Issue {
 	if k.pol == nil {
 		return k.collIssue
 	}
-	k.resolve(parseLate)
+	k.resolve(k.pol.table.parse)
 	return k.pol.gap
 }
 
@@ -32,8 +32,8 @@ func (k *Key) resolve(parse func(string) parsed) (did bool) {
 // ParseKeyPolicies parses, on every CPU, each key's policy not parsed yet:
 // for a walk that reads them all (the findings, an export).
 func (g *Graph) ParseKeyPolicies() {
-	parseEach(len(g.sortedKeys), func(i int) *lazyDoc { return g.sortedKeys[i].pol },
-		func(i int, parse func(string) parsed) { g.sortedKeys[i].resolve(parse) })
+	parseEach(len(g.sortedKeys), func(i int) bool { return g.sortedKeys[i].pol != nil },
+		func(i int) { k := g.sortedKeys[i]; k.resolve(k.pol.table.parse) })
 }
 
 // resolveKeyPolicies parses the keys' policies, Build's documents first,

@@ -109,7 +109,7 @@ func (b *builder) buildKeys(account, region string, kms *snapshot.KMS, base stri
 		}
 		if sk.Policy != nil {
 			k.PolicyText = *sk.Policy
-			k.pol = &lazyDoc{doc: *sk.Policy, path: kp + ".Policy"}
+			k.pol = &lazyDoc{doc: *sk.Policy, path: kp + ".Policy", table: b.g.docs}
 		} else {
 			iss := Issue{
 				Account: account, Region: region, Item: k.ARN, Path: kp + ".Policy",

@@ -18,7 +18,7 @@ func (r *Resource) Policy() *eval.NamedPolicy {
 	if r.side == nil {
 		return nil
 	}
-	r.resolve(parseLate)
+	r.resolve(r.side.table.parse)
 	return r.side.np
 }
 
@@ -32,7 +32,7 @@ func (r *Resource) PolicyGap() *Issue {
 	if r.side == nil {
 		return nil
 	}
-	r.resolve(parseLate)
+	r.resolve(r.side.table.parse)
 	return r.side.gap
 }
 
@@ -43,14 +43,14 @@ func (r *Resource) SharedWith() []string {
 	if r.side == nil {
 		return r.attrShared
 	}
-	r.resolve(parseLate)
+	r.resolve(r.side.table.parse)
 	return r.side.shared
 }
 
 // blockOf is a bucket's Block Public Access, its policy's part worked out.
 func (r *Resource) blockOf() *publicBlock {
 	if r.block != nil && r.side != nil {
-		r.resolve(parseLate)
+		r.resolve(r.side.table.parse)
 	}
 	return r.block
 }
@@ -60,12 +60,8 @@ func (r *Resource) blockOf() *publicBlock {
 // resources with whom each is shared).
 func (g *Graph) ParseResourcePolicies() {
 	g.wait()
-	parseEach(len(g.resources), func(i int) *lazyDoc {
-		if sd := g.resources[i].side; sd != nil {
-			return &sd.lazyDoc
-		}
-		return nil
-	}, func(i int, parse func(string) parsed) { g.resources[i].resolve(parse) })
+	parseEach(len(g.resources), func(i int) bool { return g.resources[i].side != nil },
+		func(i int) { r := g.resources[i]; r.resolve(r.side.table.parse) })
 }
 
 // resolve parses the resource's document through parse, once, and works

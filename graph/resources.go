@@ -72,7 +72,7 @@ func (b *builder) buildResources(account, region string, reg *snapshot.Region, b
 			r.collGap = gap(r, r.Path+suffix, "resource policy", e)
 		case doc == nil || *doc == "":
 		default:
-			r.side = &resourceSide{lazyDoc: lazyDoc{doc: *doc, path: r.Path + suffix}}
+			r.side = &resourceSide{lazyDoc: lazyDoc{doc: *doc, path: r.Path + suffix, table: b.g.docs}}
 		}
 	}
 	if s3 := reg.S3; s3 != nil {

@@ -38,7 +38,8 @@ func userGOGC() bool {
 // setGCBase sets the collector's target outside loads: main gives a
 // one-shot command loadGCPercent for its whole run; the TUI, which lives
 // on, the runtime's default once its loads are done, and so do scan and
-// gen, whose heaps grow with the organization they write.
+// gen, whose heaps grow with the organization they write, and export,
+// whose heap is answers written and dropped.
 func setGCBase(percent int) {
 	if userGOGC() {
 		return
