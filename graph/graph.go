@@ -161,14 +161,10 @@ func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError, o BuildOptions) 
 	if background {
 		// The keys now, the resources beside the principals: the TUI
 		// lists the keys while both are built (pending.go).
-		for _, id := range accounts {
-			a := s.Accounts[id]
-			for _, region := range sortedKeys(a.Regions) {
-				rb := "accounts[" + strconv.Quote(id) + "].regions[" + strconv.Quote(region) + "]"
-				bk.buildKeys(id, region, a.Regions[region].KMS, rb+".kms")
-				bk.buildEndpoints(id, region, a.Regions[region].EC2, rb+".ec2")
-			}
-		}
+		eachRegion(s, accounts, func(id, region string, reg *snapshot.Region, rb string) {
+			bk.buildKeys(id, region, reg.KMS, rb+".kms")
+			bk.buildEndpoints(id, region, reg.EC2, rb+".ec2")
+		})
 		g.sortKeys()
 		g.Issues = slices.Clone(o.Issues)
 		g.pending = make(chan struct{})
@@ -177,12 +173,7 @@ func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError, o BuildOptions) 
 			if o.Hold != nil {
 				<-o.Hold
 			}
-			for _, id := range accounts {
-				a := s.Accounts[id]
-				for _, region := range sortedKeys(a.Regions) {
-					bk.buildResources(id, region, a.Regions[region], "accounts["+strconv.Quote(id)+"].regions["+strconv.Quote(region)+"]")
-				}
-			}
+			eachRegion(s, accounts, bk.buildResources)
 			bk.resolveResources()
 		})
 		go func() {
@@ -194,15 +185,11 @@ func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError, o BuildOptions) 
 		}()
 		return g, b
 	}
-	for _, id := range accounts {
-		a := s.Accounts[id]
-		for _, region := range sortedKeys(a.Regions) {
-			rb := "accounts[" + strconv.Quote(id) + "].regions[" + strconv.Quote(region) + "]"
-			bk.buildKeys(id, region, a.Regions[region].KMS, rb+".kms")
-			bk.buildEndpoints(id, region, a.Regions[region].EC2, rb+".ec2")
-			bk.buildResources(id, region, a.Regions[region], rb)
-		}
-	}
+	eachRegion(s, accounts, func(id, region string, reg *snapshot.Region, rb string) {
+		bk.buildKeys(id, region, reg.KMS, rb+".kms")
+		bk.buildEndpoints(id, region, reg.EC2, rb+".ec2")
+		bk.buildResources(id, region, reg, rb)
+	})
 	// Keys sorted first: ResolveKey scans them for a key ID or alias name
 	// of a resource in an empty Region (or account), as it does later.
 	g.sortKeys()
@@ -234,6 +221,17 @@ func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError, o BuildOptions) 
 		g.Issues = slices.Clone(o.Issues)
 	}
 	return g, b
+}
+
+// eachRegion calls do for each Region of the accounts, in order, with its
+// JSON path.
+func eachRegion(s *snapshot.Snapshot, accounts []string, do func(account, region string, reg *snapshot.Region, path string)) {
+	for _, id := range accounts {
+		a := s.Accounts[id]
+		for _, region := range sortedKeys(a.Regions) {
+			do(id, region, a.Regions[region], "accounts["+strconv.Quote(id)+"].regions["+strconv.Quote(region)+"]")
+		}
+	}
 }
 
 // sizes counts the snapshot's users and roles, and keys, to make the

@@ -16,10 +16,7 @@ import (
 // built, the resources column waits, and once built the keys list has each
 // key's resources and the status line its principals, as a whole build's.
 func TestLoadWhilePrincipalsBuild(t *testing.T) {
-	s := gen.Organization(gen.Options{Accounts: 60, Regions: 2, RolesPerAccount: 40, KeysPerRegion: 3, ResourcesPerKey: 2, Seed: 4})
-	whole := graph.Build(s, nil)
-	hold := make(chan struct{})
-	g := graph.BuildWith(s, nil, graph.BuildOptions{KnownIssues: true, Issues: whole.Issues, Background: true, Hold: hold})
+	whole, g, hold := heldGraph(gen.Options{Accounts: 60, Regions: 2, RolesPerAccount: 40, KeysPerRegion: 3, ResourcesPerKey: 2, Seed: 4})
 	m := loadingModel(t, func(context.Context, func(LoadProgress)) (*graph.Graph, []Option, error) {
 		return g, []Option{WithNotice("cache note")}, nil
 	}, 300, 40)
@@ -45,4 +42,15 @@ func TestLoadWhilePrincipalsBuild(t *testing.T) {
 	if got := screenText(m); !strings.Contains(got, strconv.Itoa(st.Users+st.Roles)+" principals") || !strings.Contains(got, "cache note") || !strings.Contains(got, "opened in") {
 		t.Errorf("once built, the status line does not count the %d principals, or lost what the load said:\n%s", st.Users+st.Roles, got)
 	}
+}
+
+// heldGraph is a generated organization built whole, and built again as
+// the TUI builds from a cache hit, its principals and resources held until
+// hold is closed.
+func heldGraph(o gen.Options) (whole, g *graph.Graph, hold chan struct{}) {
+	s := gen.Organization(o)
+	whole = graph.Build(s, nil)
+	hold = make(chan struct{})
+	g = graph.BuildWith(s, nil, graph.BuildOptions{KnownIssues: true, Issues: whole.Issues, Background: true, Hold: hold})
+	return whole, g, hold
 }

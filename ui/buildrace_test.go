@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strconv"
 	"testing"
 
 	"github.com/keyhound/keyhound/graph"
@@ -11,10 +12,7 @@ import (
 // they are (push's command and message hop in between), still lists the
 // key's resources (a review found it did not: Ready was asked twice).
 func TestKeyScreenBuiltBetweenNewAndInit(t *testing.T) {
-	s := gen.Organization(gen.Options{Accounts: 4, Regions: 1, RolesPerAccount: 3, KeysPerRegion: 2, ResourcesPerKey: 2, Seed: 4})
-	whole := graph.Build(s, nil)
-	hold := make(chan struct{})
-	g := graph.BuildWith(s, nil, graph.BuildOptions{KnownIssues: true, Issues: whole.Issues, Background: true, Hold: hold})
+	whole, g, hold := heldGraph(gen.Options{Accounts: 4, Regions: 1, RolesPerAccount: 3, KeysPerRegion: 2, ResourcesPerKey: 2, Seed: 4})
 	d := &driver{t: t, m: New(g, g.Snapshot, "test")}
 	var k *graph.Key
 	for _, kk := range g.Keys() {
@@ -38,10 +36,7 @@ func TestKeyScreenBuiltBetweenNewAndInit(t *testing.T) {
 
 // The same for the keys list's RES column: it fills in.
 func TestKeysScreenBuiltBetweenNewAndInit(t *testing.T) {
-	s := gen.Organization(gen.Options{Accounts: 4, Regions: 1, RolesPerAccount: 3, KeysPerRegion: 2, ResourcesPerKey: 2, Seed: 4})
-	whole := graph.Build(s, nil)
-	hold := make(chan struct{})
-	g := graph.BuildWith(s, nil, graph.BuildOptions{KnownIssues: true, Issues: whole.Issues, Background: true, Hold: hold})
+	whole, g, hold := heldGraph(gen.Options{Accounts: 4, Regions: 1, RolesPerAccount: 3, KeysPerRegion: 2, ResourcesPerKey: 2, Seed: 4})
 	d := &driver{t: t, m: New(g, g.Snapshot, "test")}
 	ks := newKeysScreen(d.m.c, nil)
 	close(hold)
@@ -49,9 +44,10 @@ func TestKeysScreenBuiltBetweenNewAndInit(t *testing.T) {
 	d.m.sections[secKeys] = ks
 	d.m.stack = []screen{ks}
 	d.run(ks.Init())
+	want := resourceCounts(whole)
 	for arn, i := range ks.rowOf {
-		if got := ks.l.rows[i].cells[keyColResources]; got == "…" {
-			t.Fatalf("%s: RES still %q after the build", arn, got)
+		if got := ks.l.rows[i].cells[keyColResources]; got != strconv.Itoa(want[arn]) {
+			t.Fatalf("%s: RES %q after the build, want %d", arn, got, want[arn])
 		}
 	}
 }

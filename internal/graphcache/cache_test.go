@@ -271,14 +271,7 @@ func TestCorruptCacheRebuilds(t *testing.T) {
 		return []byte("derived"), nil
 	}}
 	_, _, res := load(t, path, o)
-	good, err := os.ReadFile(res.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, secs, data, err := parseHeader(good)
-	if err != nil {
-		t.Fatal(err)
-	}
+	good, secs, data := cacheSections(t, res.Path)
 	dataStart := len(good) - len(data)
 	type damage struct {
 		name    string

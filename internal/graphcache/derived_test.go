@@ -105,14 +105,7 @@ func TestDerivedCorruptRebuilds(t *testing.T) {
 	derive, calls := counted(t, want, wantErrs, payload, nil)
 	o := Options{Dir: t.TempDir(), Derive: derive}
 	_, _, res := load(t, path, o)
-	good, err := os.ReadFile(res.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, secs, data, err := parseHeader(good)
-	if err != nil {
-		t.Fatal(err)
-	}
+	good, secs, data := cacheSections(t, res.Path)
 	sec, ok := secs[sectionDerived]
 	if !ok || sec.Len != uint64(len(payload)) {
 		t.Fatalf("derived section %+v (present %t)", sec, ok)
@@ -183,4 +176,19 @@ func TestDeriveNotCalledWithoutCache(t *testing.T) {
 			t.Errorf("%+v: %v, %+v", o, err, res)
 		}
 	}
+}
+
+// cacheSections reads the cache file at path: its bytes, its sections and
+// their data.
+func cacheSections(t *testing.T, path string) (file []byte, secs map[string]section, data []byte) {
+	t.Helper()
+	file, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, secs, data, err = parseHeader(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return file, secs, data
 }
