@@ -8,6 +8,7 @@ import (
 
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/gen"
+	"github.com/keyhound/keyhound/graph/snapshot"
 )
 
 // TestLoadWhilePrincipalsBuild: a graph whose principals and resources are
@@ -48,7 +49,11 @@ func TestLoadWhilePrincipalsBuild(t *testing.T) {
 // the TUI builds from a cache hit, its principals and resources held until
 // hold is closed.
 func heldGraph(o gen.Options) (whole, g *graph.Graph, hold chan struct{}) {
-	s := gen.Organization(o)
+	return heldGraphOf(gen.Organization(o))
+}
+
+// heldGraphOf is heldGraph for a snapshot.
+func heldGraphOf(s *snapshot.Snapshot) (whole, g *graph.Graph, hold chan struct{}) {
 	whole = graph.Build(s, nil)
 	hold = make(chan struct{})
 	g = graph.BuildWith(s, nil, graph.BuildOptions{KnownIssues: true, Issues: whole.Issues, Background: true, Hold: hold})

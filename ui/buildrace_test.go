@@ -2,10 +2,14 @@ package ui
 
 import (
 	"strconv"
+	"strings"
 	"testing"
+
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/gen"
+	"github.com/keyhound/keyhound/graph/snapshot"
 )
 
 // A key screen made while the resources are built, whose Init runs after
@@ -49,5 +53,32 @@ func TestKeysScreenBuiltBetweenNewAndInit(t *testing.T) {
 		if got := ks.l.rows[i].cells[keyColResources]; got != strconv.Itoa(want[arn]) {
 			t.Fatalf("%s: RES %q after the build, want %d", arn, got, want[arn])
 		}
+	}
+}
+
+// A grant's screen opened while the principals are built does not wait
+// for them in Update (the TUI would freeze): it says so, then shows the
+// grantee once they are.
+func TestGrantScreenWhilePrincipalsBuild(t *testing.T) {
+	s := gen.Organization(gen.Options{Accounts: 4, Regions: 1, RolesPerAccount: 3, KeysPerRegion: 2, ResourcesPerKey: 2, Seed: 4})
+	sk := &s.Accounts["100000000002"].Regions["us-east-1"].KMS.Keys[0]
+	role := s.Accounts["100000000002"].IAM.RoleDetailList[0].Arn
+	sk.Grants = append(sk.Grants, snapshot.Grant{GrantID: "g-1", GranteePrincipal: role, Operations: []string{"Decrypt"}})
+	_, g, hold := heldGraphOf(s)
+	k := g.Key(sk.KeyMetadata.Arn)
+	if k == nil || len(k.Grants) == 0 {
+		t.Fatal("no key with the grant")
+	}
+	d := &driver{t: t, m: New(g, g.Snapshot, "test")}
+	d.send(tea.WindowSizeMsg{Width: 120, Height: 40})
+	gs := newGrantScreen(d.m.c, k, &k.Grants[0]) // would block here if it waited
+	_, initCmd := d.m.Update(pushMsg{gs})
+	if got := screenText(d.m); !strings.Contains(got, "still being built") {
+		t.Errorf("the grant screen does not say the principals are being built:\n%s", got)
+	}
+	close(hold)
+	d.run(initCmd)
+	if gs.grantee != k.Grants[0].GranteePrincipal || strings.Contains(screenText(d.m), "still being built") {
+		t.Errorf("once built: grantee %q, screen:\n%s", gs.grantee, screenText(d.m))
 	}
 }

@@ -21,21 +21,42 @@ type grantScreen struct {
 	g   *eval.Grant
 	// grantee is the principal enter opens, "" for none.
 	grantee string
+	// waiting says the graph's principals were still built when the
+	// screen opened: what it says of them waits for builtMsg.
+	waiting bool
 	pane
 }
 
 func newGrantScreen(c *Common, k *graph.Key, g *eval.Grant) *grantScreen {
-	s := &grantScreen{c: c, key: k, g: g}
-	if c.Graph.Principal(g.GranteePrincipal) != nil {
-		s.grantee = g.GranteePrincipal
+	s := &grantScreen{c: c, key: k, g: g, waiting: !c.Graph.Ready()}
+	if !s.waiting {
+		s.findGrantee()
 	}
 	s.pane = newPane(c, s.render)
 	return s
 }
 
-func (s *grantScreen) Init() tea.Cmd { return nil }
+// findGrantee sets the grantee when the snapshot has it.
+func (s *grantScreen) findGrantee() {
+	if s.c.Graph.Principal(s.g.GranteePrincipal) != nil {
+		s.grantee = s.g.GranteePrincipal
+	}
+}
+
+func (s *grantScreen) Init() tea.Cmd {
+	if !s.waiting {
+		return nil
+	}
+	return builtCmd(s.c.Graph)
+}
 
 func (s *grantScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
+	if m, ok := msg.(builtMsg); ok && s.waiting && m.g == s.c.Graph {
+		s.waiting = false
+		s.findGrantee()
+		s.refresh()
+		return s, nil
+	}
 	if _, ok := msg.(tea.BackgroundColorMsg); ok {
 		s.refresh()
 		return s, nil
@@ -53,6 +74,9 @@ func (s *grantScreen) render(w int) []string {
 	st := s.c.Styles
 	out := wrap(st.Bold.Render("Grant "+s.g.GrantID), w)
 	out = append(out, "")
+	if s.waiting { // its grantee and what it allows name principals
+		return append(out, st.Muted.Render("the principals are still being built…"))
+	}
 	out = append(out, grantFields(s.c, s.key, s.g, w)...)
 	out = append(out, "", st.Header.Render("What it allows"))
 	for _, r := range grantReading(s.c, s.key, s.g) {

@@ -96,7 +96,7 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.status = m.opened.line(m.c) // now with the principals
 			m.opened.text = m.status
 		}
-		return m, nil
+		return m, m.broadcast(msg) // a screen may wait for it (a grant's)
 	case jumpAccountMsg:
 		return m.showAccount(msg.account)
 	case jumpIndexMsg:
