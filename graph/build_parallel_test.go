@@ -56,14 +56,8 @@ func TestBuildIsDeterministic(t *testing.T) {
 		}
 		v.Findings = g.Findings()
 		var b bytes.Buffer
-		w := export.NewJSON(&b)
-		if err := export.Walk(g, export.Options{}, w); err != nil {
+		if err := export.Write(g, export.Options{}, export.NewJSON(&b)); err != nil {
 			t.Fatal(err)
-		}
-		if c, ok := w.(interface{ Close() error }); ok {
-			if err := c.Close(); err != nil {
-				t.Fatal(err)
-			}
 		}
 		v.Export = b.String()
 		return v

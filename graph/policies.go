@@ -107,12 +107,12 @@ func (b *builder) preparse(s *snapshot.Snapshot, includeIAM, resources bool) {
 			}
 		}
 		for _, r := range a.Regions {
-			if r.KMS != nil && resources {
-				for _, k := range r.KMS.Keys {
-					addPtr(k.Policy)
+			if resources { // keys' and resources'
+				if r.KMS != nil {
+					for _, k := range r.KMS.Keys {
+						addPtr(k.Policy)
+					}
 				}
-			}
-			if resources {
 				if r.S3 != nil {
 					for _, bk := range r.S3.Buckets {
 						addPtr(bk.Policy)

@@ -112,10 +112,7 @@ func neighbourhoodCmd(g *graph.Graph, dir string, p *exportPicker, format string
 			default:
 				x = export.NewJSON(w)
 			}
-			if err := export.Walk(g, o, x); err != nil {
-				return err
-			}
-			return x.Close()
+			return export.Write(g, o, x)
 		})
 		if err != nil {
 			return statusMsg{"export " + label + ": " + err.Error(), true}

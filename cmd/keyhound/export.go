@@ -156,11 +156,7 @@ func exportNeo4jCSV(g *graph.Graph, o export.Options, dir string) error {
 	}
 	defer rels.Abort()
 	nb, rb := bufio.NewWriter(nodes), bufio.NewWriter(rels)
-	w := export.NewNeo4jCSV(nb, rb)
-	if err := export.Walk(g, o, w); err != nil {
-		return err
-	}
-	if err := w.Close(); err != nil {
+	if err := export.Write(g, o, export.NewNeo4jCSV(nb, rb)); err != nil {
 		return err
 	}
 	if err := nb.Flush(); err != nil {
@@ -216,8 +212,5 @@ func exportTo(dst io.Writer, g *graph.Graph, format, snapPath string, o export.O
 	default:
 		return fmt.Errorf("--format %q: want json, graphml, dot, cypher, neo4j-csv, mermaid, sarif, findings-csv or who-csv", format)
 	}
-	if err := export.Walk(g, o, w); err != nil {
-		return err
-	}
-	return w.Close()
+	return export.Write(g, o, w)
 }

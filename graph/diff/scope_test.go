@@ -144,14 +144,8 @@ func genCases(t *testing.T, s *snapshot.Snapshot) []changeCase {
 func exportJSON(t *testing.T, g *graph.Graph) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	w := export.NewJSON(&b)
-	if err := export.Walk(g, export.Options{}, w); err != nil {
+	if err := export.Write(g, export.Options{}, export.NewJSON(&b)); err != nil {
 		t.Fatal(err)
-	}
-	if c, ok := w.(interface{ Close() error }); ok {
-		if err := c.Close(); err != nil {
-			t.Fatal(err)
-		}
 	}
 	return b.Bytes()
 }

@@ -4,12 +4,22 @@ import (
 	"bufio"
 	"encoding/json"
 	"io"
+
+	"github.com/keyhound/keyhound/graph"
 )
 
 // Writer is a Visitor that writes a format; Close ends the document.
 type Writer interface {
 	Visitor
 	Close() error
+}
+
+// Write walks g into w (Walk) and ends the document.
+func Write(g *graph.Graph, o Options, w Writer) error {
+	if err := Walk(g, o, w); err != nil {
+		return err
+	}
+	return w.Close()
 }
 
 // EdgeEncoder is a Writer whose edges Walk may encode on its workers, in
