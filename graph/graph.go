@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/keyhound/keyhound/graph/policy"
 	"github.com/keyhound/keyhound/graph/snapshot"
@@ -53,6 +54,7 @@ type Graph struct {
 	// principals is done (panicked: what it panicked with); wait.
 	pending  chan struct{}
 	panicked any
+	built    atomic.Bool // pending closed, nothing panicked: wait's fast path
 	// docs parses the key and resource policies left for later, each
 	// distinct text once (lazydoc.go).
 	docs *docTable
@@ -178,9 +180,8 @@ func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError, o BuildOptions) 
 		})
 		go func() {
 			wg.Wait()
-			if g.panicked = cmp.Or(panicked, panickedR); g.panicked == nil {
-				g.resourceTraits(false)
-			}
+			g.panicked = cmp.Or(panicked, panickedR)
+			g.built.Store(g.panicked == nil)
 			close(g.pending)
 		}()
 		return g, b
@@ -202,8 +203,12 @@ func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError, o BuildOptions) 
 	if panicked != nil {
 		panic(panicked)
 	}
-	g.resourceTraits(!o.KnownIssues)
 	b.misses += bp.misses + bk.misses
+	if o.KnownIssues {
+		g.Issues = slices.Clone(o.Issues)
+		return g, b
+	}
+	g.resourceTraits()
 	// The issues, sorted by path below: those of one path come from one
 	// builder, in the order it met them, as a build on one goroutine would.
 	g.Issues = append(g.Issues, bp.issues...)
@@ -217,9 +222,6 @@ func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError, o BuildOptions) 
 		}
 		return 0
 	})
-	if o.KnownIssues {
-		g.Issues = slices.Clone(o.Issues)
-	}
 	return g, b
 }
 

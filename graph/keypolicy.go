@@ -32,8 +32,11 @@ func (k *Key) resolve(parse func(string) parsed) (did bool) {
 // ParseKeyPolicies parses, on every CPU, each key's policy not parsed yet:
 // for a walk that reads them all (the findings, an export).
 func (g *Graph) ParseKeyPolicies() {
-	parseEach(len(g.sortedKeys), func(i int) bool { return g.sortedKeys[i].pol != nil },
-		func(i int) { k := g.sortedKeys[i]; k.resolve(k.pol.table.parse) })
+	forEach(len(g.sortedKeys), func(i int) {
+		if k := g.sortedKeys[i]; k.pol != nil {
+			k.resolve(k.pol.table.parse)
+		}
+	})
 }
 
 // resolveKeyPolicies parses the keys' policies, Build's documents first,

@@ -75,22 +75,13 @@ func (t *docTable) parse(doc string) parsed {
 	return e.c
 }
 
-// parseEach resolves the documents of n items (has: whether item i has
-// one) on every CPU, before a walk that reads them all, which would
-// otherwise parse them one after the other as it meets them.
-func parseEach(n int, has func(i int) bool, resolve func(i int)) {
-	forEach(n, func(i int) {
-		if has(i) {
-			resolve(i)
-		}
-	})
-}
-
-// forEach calls do(i) for i below n, on every CPU.
+// forEach calls do(i) for i below n, on every CPU (at most n goroutines):
+// preparse's documents, and those a walk that reads them all resolves
+// first, which would otherwise parse them one after the other.
 func forEach(n int, do func(i int)) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
+	for range min(runtime.GOMAXPROCS(0), n) {
 		wg.Go(func() {
 			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
 				do(i)

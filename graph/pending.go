@@ -17,7 +17,7 @@ var principalsHook func()
 // wait blocks until the principals are built, and panics as their build
 // did.
 func (g *Graph) wait() {
-	if g.pending == nil {
+	if g.pending == nil || g.built.Load() { // without the channel's lock: queries call it per principal
 		return
 	}
 	<-g.pending

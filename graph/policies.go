@@ -1,10 +1,6 @@
 package graph
 
 import (
-	"runtime"
-	"sync"
-	"sync/atomic"
-
 	"github.com/keyhound/keyhound/graph/eval"
 	"github.com/keyhound/keyhound/graph/policy"
 	"github.com/keyhound/keyhound/graph/snapshot"
@@ -152,16 +148,7 @@ func (b *builder) preparse(s *snapshot.Snapshot, includeIAM, resources bool) {
 		}
 	}
 	results := make([]parsed, len(docs))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(docs)) {
-		wg.Go(func() {
-			for i := int(next.Add(1)) - 1; i < len(docs); i = int(next.Add(1)) - 1 {
-				results[i].p, results[i].err = policy.ParseString(docs[i])
-			}
-		})
-	}
-	wg.Wait()
+	forEach(len(docs), func(i int) { results[i].p, results[i].err = policy.ParseString(docs[i]) })
 	for i, doc := range docs {
 		b.cache[doc] = results[i]
 	}

@@ -60,8 +60,11 @@ func (r *Resource) blockOf() *publicBlock {
 // resources with whom each is shared).
 func (g *Graph) ParseResourcePolicies() {
 	g.wait()
-	parseEach(len(g.resources), func(i int) bool { return g.resources[i].side != nil },
-		func(i int) { r := g.resources[i]; r.resolve(r.side.table.parse) })
+	forEach(len(g.resources), func(i int) {
+		if r := g.resources[i]; r.side != nil {
+			r.resolve(r.side.table.parse)
+		}
+	})
 }
 
 // resolve parses the resource's document through parse, once, and works

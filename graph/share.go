@@ -168,14 +168,10 @@ type class struct {
 }
 
 // resourceTraits adds the resource side's policies (keys' and resources')
-// to the traits classes knows when Build parsed them (parsed): every
-// query's sharer reads them, and works out those of a policy not there.
-// Build calls it once classes and the resources are done (on two
-// goroutines).
-func (g *Graph) resourceTraits(parsed bool) {
-	if !parsed {
-		return
-	}
+// to the traits classes knows, when Build parsed them: every query's
+// sharer reads them, and works out those of a policy not there. Build
+// calls it once classes and the resources are done (on two goroutines).
+func (g *Graph) resourceTraits() {
 	for _, k := range g.sortedKeys {
 		g.addTraits(k.Policy())
 	}

@@ -190,7 +190,7 @@ func TestCachedIssuesAnswerAsBuilt(t *testing.T) {
 			}
 		}
 	}
-	g, _, res, err := loadCached(context.Background(), path, func(ui.LoadProgress) {}, false)
+	g, _, res, err := loadCached(context.Background(), path, nil, false)
 	if err != nil {
 		t.Fatal(err)
 	}

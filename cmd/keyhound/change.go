@@ -17,7 +17,6 @@ import (
 	"github.com/keyhound/keyhound/graph/snapshot"
 	"github.com/keyhound/keyhound/internal/plural"
 	"github.com/keyhound/keyhound/report"
-	"github.com/keyhound/keyhound/ui"
 )
 
 // demoPlanName stands for the demo organization's sample Terraform plan.
@@ -118,7 +117,7 @@ func readSnapshotGraph(path string, stderr io.Writer) (*graph.Graph, []snapshot.
 	if path == "" {
 		return nil, nil, fmt.Errorf("--snapshot FILE is required with --change (try --snapshot @demo --change %s)", demoPlanName)
 	}
-	g, loadErrs, res, err := loadCached(context.Background(), path, func(ui.LoadProgress) {}, false)
+	g, loadErrs, res, err := loadCached(context.Background(), path, nil, false)
 	if err == nil {
 		warnCache(stderr, path, res)
 	}

@@ -56,12 +56,7 @@ func readGraph(ctx context.Context, path string, progress func(ui.LoadProgress))
 
 // readGraphCached is readGraph telling what the graph cache did.
 func readGraphCached(ctx context.Context, path string, progress func(ui.LoadProgress)) (*graph.Graph, graphcache.Result, error) {
-	report := func(p ui.LoadProgress) {
-		if progress != nil {
-			progress(p)
-		}
-	}
-	g, _, res, err := loadCached(ctx, path, report, false)
+	g, _, res, err := loadCached(ctx, path, progress, false)
 	return g, res, err
 }
 
@@ -69,11 +64,7 @@ func readGraphCached(ctx context.Context, path string, progress func(ui.LoadProg
 // graph comes back once its keys and resources are built, and its
 // principals are built behind the keys list (graph.BuildOptions.Background).
 func readGraphListing(ctx context.Context, path string, progress func(ui.LoadProgress)) (*graph.Graph, graphcache.Result, error) {
-	g, _, res, err := loadCached(ctx, path, func(p ui.LoadProgress) {
-		if progress != nil {
-			progress(p)
-		}
-	}, true)
+	g, _, res, err := loadCached(ctx, path, progress, true)
 	return g, res, err
 }
 
@@ -86,8 +77,13 @@ const stageBuilding = "building the access graph"
 // hit, Build takes them as they are and parses each resource's policy
 // when an answer first asks for it, and with background builds the
 // principals behind the graph's return.
-func loadCached(ctx context.Context, path string, report func(ui.LoadProgress), background bool) (*graph.Graph, []snapshot.LoadError, graphcache.Result, error) {
+func loadCached(ctx context.Context, path string, progress func(ui.LoadProgress), background bool) (*graph.Graph, []snapshot.LoadError, graphcache.Result, error) {
 	defer gcForLoad()()
+	report := func(p ui.LoadProgress) {
+		if progress != nil {
+			progress(p)
+		}
+	}
 	var built *graph.Graph // on a miss, by Derive
 	s, loadErrs, res, err := readSnapshotCached(ctx, path, report, func(s *snapshot.Snapshot, loadErrs []snapshot.LoadError) ([]byte, error) {
 		report(ui.LoadProgress{Stage: stageBuilding})
