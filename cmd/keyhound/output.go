@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/eval"
@@ -16,29 +15,6 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
-}
-
-// writeTable writes tab-separated rows as aligned columns, without trailing spaces.
-func writeTable(w io.Writer, rows []string) error {
-	var b strings.Builder
-	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
-	if _, err := io.WriteString(tw, strings.Join(rows, "\n")+"\n"); err != nil {
-		return err
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	return writeTrimmed(w, b.String())
-}
-
-// writeTrimmed writes text with trailing spaces removed from every line.
-func writeTrimmed(w io.Writer, text string) error {
-	lines := strings.Split(text, "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimRight(l, " ")
-	}
-	_, err := io.WriteString(w, strings.Join(lines, "\n"))
-	return err
 }
 
 // answerNotes says, in a table cell, how an answer comes about: the role
