@@ -7,10 +7,17 @@ import (
 	"testing"
 )
 
-// KEYHOUND_CPUPROFILE writes a CPU profile of the run, 0600.
+// KEYHOUND_CPUPROFILE writes a CPU profile of the run, 0600; so does
+// KEYHOUND_MEMPROFILE a heap profile.
 func TestCPUProfile(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "cpu.prof")
-	t.Setenv(envCPUProfile, path)
+	for _, env := range []string{envCPUProfile, envMemProfile} {
+		t.Run(env, func(t *testing.T) { testProfile(t, env) })
+	}
+}
+
+func testProfile(t *testing.T, env string) {
+	path := filepath.Join(t.TempDir(), "run.prof")
+	t.Setenv(env, path)
 	var out, errb bytes.Buffer
 	if code := run(t.Context(), []string{"stats", "--snapshot", "@demo"}, nil, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
