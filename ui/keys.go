@@ -60,6 +60,10 @@ func newKeysScreen(c *Common, findings map[string]int) *keysScreen {
 	keys := c.Graph.Keys()
 	rows := make([]row, len(keys))
 	s.rowOf = make(map[string]int, len(keys))
+	// An account's name and label once, not once per key: the rows of
+	// 120,000 keys are made before the first frame.
+	accounts := map[string][2]string{}
+	var sb strings.Builder
 	for i, k := range keys {
 		alias := "-"
 		if len(k.Aliases) > 0 {
@@ -67,23 +71,51 @@ func newKeysScreen(c *Common, findings map[string]int) *keysScreen {
 		}
 		rot := "-"
 		if k.Rotation != nil {
-			rot = map[bool]string{true: "yes", false: "no"}[*k.Rotation]
+			rot = "no"
+			if *k.Rotation {
+				rot = "yes"
+			}
 		}
 		mgr := "CUST"
 		if k.Manager() == eval.KeyManagerAWS {
 			mgr = "AWS"
 		}
-		var tags []string
+		acct, ok := accounts[k.Account]
+		if !ok {
+			acct = [2]string{c.accountName(k.Account), c.accountLabel(k.Account)}
+			accounts[k.Account] = acct
+		}
+		state := k.State()
+		// What the filter matches: aliases, ARN, account, Region, state, tags.
+		sb.Reset()
+		for j, a := range k.Aliases {
+			if j > 0 {
+				sb.WriteByte(' ')
+			}
+			sb.WriteString(a)
+		}
+		for _, w := range [...]string{k.ARN, acct[1], k.Region, state} {
+			sb.WriteByte(' ')
+			sb.WriteString(w)
+		}
+		sb.WriteByte(' ')
+		first := true
 		for t, v := range k.Tags {
-			tags = append(tags, t+"="+v)
+			if !first {
+				sb.WriteByte(' ')
+			}
+			first = false
+			sb.WriteString(t)
+			sb.WriteByte('=')
+			sb.WriteString(v)
 		}
 		rows[i] = row{
 			id: k.ARN,
 			cells: []string{
-				alias, c.accountName(k.Account), k.Region, mgr, k.State(), rot,
+				alias, acct[0], k.Region, mgr, state, rot,
 				"…", countOrDash(resources, k.ARN), "…", countOrDash(findings, k.ARN),
 			},
-			search: strings.ToLower(strings.Join(k.Aliases, " ") + " " + k.ARN + " " + c.accountLabel(k.Account) + " " + k.Region + " " + k.State() + " " + strings.Join(tags, " ")),
+			search: strings.ToLower(sb.String()),
 			ref:    k,
 		}
 		s.rowOf[k.ARN] = i
