@@ -55,6 +55,10 @@ type Graph struct {
 	pending  chan struct{}
 	panicked any
 	built    atomic.Bool // pending closed, nothing panicked: wait's fast path
+	// start, when not nil, is closed when the background build may begin
+	// (Start); startOnce closes it.
+	start     chan struct{}
+	startOnce sync.Once
 	// docs parses the key and resource policies left for later, each
 	// distinct text once (lazydoc.go).
 	docs *docTable
@@ -72,8 +76,10 @@ type builder struct {
 	// issues are the issues the builder met, added to the graph's once
 	// it is done (Build, Rebuild).
 	issues []Issue
-	// order holds the principals in the order they were added.
-	order []*Principal
+	// order holds the principals in the order they were added, keyOrder
+	// the keys.
+	order    []*Principal
+	keyOrder []*Key
 	// tagSets shares principals' tag maps by their tags, tagSig its
 	// lookup key's buffer (principals.go).
 	tagSets map[string]tagSet
@@ -98,9 +104,9 @@ type BuildOptions struct {
 	Issues      []Issue
 	// Background, with KnownIssues, returns once the organization and the
 	// keys are built; the principals (their index and classes) and the
-	// resources are built on goroutines of their own, and every method that
-	// reads them waits for them (pending.go). The TUI lists the keys
-	// meanwhile.
+	// resources are built on goroutines of their own, from the first call
+	// to Start, Built or a method that reads them (which waits for them,
+	// pending.go). The TUI draws the keys list first, with both CPUs.
 	// The build goes on reading the snapshot: it must not change (it never
 	// does once loaded; changeset.Apply copies).
 	Background bool
@@ -143,10 +149,18 @@ func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError, o BuildOptions) 
 	accounts := sortedKeys(s.Accounts)
 	bp, bk := b.fork(), b.fork()
 	bp.order = make([]*Principal, 0, principals)
+	var start chan struct{} // nil: at once
+	if background {
+		start = make(chan struct{})
+		g.start = start
+	}
 	var wg sync.WaitGroup
 	var panicked, panickedR any // a panic there is Build's caller's, as on one goroutine
 	wg.Go(func() {
 		defer func() { panicked = recover() }()
+		if start != nil {
+			<-start
+		}
 		if principalsHook != nil {
 			principalsHook()
 		}
@@ -166,11 +180,12 @@ func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError, o BuildOptions) 
 			bk.buildKeys(id, region, reg.KMS, rb+".kms")
 			bk.buildEndpoints(id, region, reg.EC2, rb+".ec2")
 		})
-		g.sortKeys()
+		g.sortKeys(bk.keyOrder)
 		g.Issues = slices.Clone(o.Issues)
 		g.pending = make(chan struct{})
 		wg.Go(func() {
 			defer func() { panickedR = recover() }()
+			<-start
 			if o.Hold != nil {
 				<-o.Hold
 			}
@@ -192,7 +207,7 @@ func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError, o BuildOptions) 
 	})
 	// Keys sorted first: ResolveKey scans them for a key ID or alias name
 	// of a resource in an empty Region (or account), as it does later.
-	g.sortKeys()
+	g.sortKeys(bk.keyOrder)
 	bk.resolveResources()
 	if !o.KnownIssues {
 		bk.resolveKeyPolicies(g.sortedKeys)
@@ -342,13 +357,48 @@ func (g *Graph) sortPrincipals(built []*Principal) {
 	g.sortedPrincipals = out
 }
 
-// sortKeys fills the sorted list Keys returns.
-func (g *Graph) sortKeys() {
-	g.sortedKeys = make([]*Key, 0, len(g.keys))
-	for _, k := range g.keys {
-		g.sortedKeys = append(g.sortedKeys, k)
+// sortKeys fills the sorted list Keys returns, from the keys in the order
+// they were built (one account and Region after the other) when built
+// holds them all. A key ARN orders by Region, then account: each account
+// and Region's run is sorted, then the runs by their first ARN, which
+// sorts them all when each run's ARNs share their prefix — checked, and
+// sorted whole when they do not. Sorting 120,000 key ARNs in a map's order
+// was 0.25 s of the TUI's first frame at 5,000 accounts.
+func (g *Graph) sortKeys(built []*Key) {
+	arnOf := func(k *Key) string { return k.ARN }
+	out := make([]*Key, 0, len(g.keys))
+	for _, k := range built {
+		if g.keys[k.ARN] == k { // not one a later ARN replaced
+			out = append(out, k)
+		}
 	}
-	sortByARN(g.sortedKeys, func(k *Key) string { return k.ARN })
+	if len(out) != len(g.keys) { // some not built through here (Rebuild)
+		out = out[:0]
+		for _, k := range g.keys {
+			out = append(out, k)
+		}
+		sortByARN(out, arnOf)
+		g.sortedKeys = out
+		return
+	}
+	var runs [][]*Key
+	for start := 0; start < len(out); {
+		end := start + 1
+		for end < len(out) && out[end].Account == out[start].Account && out[end].Region == out[start].Region {
+			end++
+		}
+		sortByARN(out[start:end], arnOf)
+		runs = append(runs, out[start:end])
+		start = end
+	}
+	sortByARN(runs, func(r []*Key) string { return r[0].ARN })
+	g.sortedKeys = make([]*Key, 0, len(out))
+	for _, r := range runs {
+		g.sortedKeys = append(g.sortedKeys, r...)
+	}
+	if !slices.IsSortedFunc(g.sortedKeys, func(a, b *Key) int { return cmpString(a.ARN, b.ARN) }) {
+		sortByARN(g.sortedKeys, arnOf)
+	}
 }
 
 // sortByARN sorts items by the ARN arnOf gives through a slice of (ARN,

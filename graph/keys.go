@@ -157,6 +157,7 @@ func (b *builder) buildKeys(account, region string, kms *snapshot.KMS, base stri
 			b.g.aliases[account+"/"+region+"/"+a.AliasName] = k
 		}
 		b.g.keys[k.ARN] = k
+		b.keyOrder = append(b.keyOrder, k)
 		b.g.keyIDs[account+"/"+region+"/"+k.ID] = k
 	}
 }

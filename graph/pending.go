@@ -9,29 +9,44 @@ package graph
 // every one during the build, under the race detector). Code that runs
 // in the build calls none of them (buildIndex reads sortedPrincipals, not
 // Principals).
+//
+// That build begins at Start, Built or the first wait, not at Build's
+// return: the TUI makes the keys list's rows and draws its first frame
+// with both CPUs, then starts it (they took a third of the CPU each while
+// the principals and resources were built beside them).
 
 // principalsHook, when not nil, runs first on the principals' goroutine:
 // a test makes the build panic there.
 var principalsHook func()
 
-// wait blocks until the principals are built, and panics as their build
-// did.
+// wait blocks until the principals are built, starting their build, and
+// panics as it did.
 func (g *Graph) wait() {
 	if g.pending == nil || g.built.Load() { // without the channel's lock: queries call it per principal
 		return
 	}
+	g.Start()
 	<-g.pending
 	if g.panicked != nil {
 		panic(g.panicked)
 	}
 }
 
+// Start begins a background build (BuildOptions.Background) not begun
+// yet; otherwise it does nothing.
+func (g *Graph) Start() {
+	if g.start != nil {
+		g.startOnce.Do(func() { close(g.start) })
+	}
+}
+
 // Built is closed once the graph's principals are built: at once, but
-// while a background build runs.
+// while a background build runs, which it starts.
 func (g *Graph) Built() <-chan struct{} {
 	if g.pending == nil {
 		return closedChan
 	}
+	g.Start()
 	return g.pending
 }
 
@@ -42,10 +57,14 @@ var closedChan = func() chan struct{} {
 	return c
 }()
 
-// Ready reports whether the principals are built, without waiting.
+// Ready reports whether the principals are built, without waiting or
+// starting their build.
 func (g *Graph) Ready() bool {
+	if g.pending == nil {
+		return true
+	}
 	select {
-	case <-g.Built():
+	case <-g.pending:
 		return true
 	default:
 		return false

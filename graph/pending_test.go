@@ -178,3 +178,38 @@ func TestBackgroundBuildPanicReachesTheWaiter(t *testing.T) {
 	g.Principals()
 	t.Error("Principals returned after the build panicked")
 }
+
+// A background build begins only when asked: Start, Built or a method that
+// waits for it; the keys, Ready and CountsSoFar leave it be, so that the
+// TUI draws the keys list with both CPUs.
+func TestBackgroundBuildStartsWhenAsked(t *testing.T) {
+	fx := knownIssuesFixtures(t)["demo"]
+	whole := Build(fx.s, fx.errs)
+	key := whole.Keys()[0]
+	for name, begin := range map[string]func(g *Graph){
+		"Start":      func(g *Graph) { g.Start(); g.Start() }, // twice: once is enough
+		"Built":      func(g *Graph) { <-g.Built() },
+		"Principals": func(g *Graph) { _ = g.Principals() },
+		"WhoCan":     func(g *Graph) { _, _ = g.WhoCan("kms:Decrypt", key.ARN, "", DefaultChainDepth) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			started := make(chan struct{})
+			principalsHook = func() { close(started) }
+			defer func() { principalsHook = nil }()
+			g := BuildWith(fx.s, fx.errs, BuildOptions{KnownIssues: true, Issues: whole.Issues, Background: true})
+			_, _, _ = g.Keys(), g.Key(key.ARN), g.Ready()
+			_, _ = g.CountsSoFar()
+			select {
+			case <-started:
+				t.Fatal("the build began before anything asked for it")
+			case <-time.After(50 * time.Millisecond):
+			}
+			begin(g)
+			<-started
+			<-g.Built()
+			if !g.Ready() || len(g.Principals()) != len(whole.Principals()) {
+				t.Errorf("after %s: ready %v, %d principals, want %d", name, g.Ready(), len(g.Principals()), len(whole.Principals()))
+			}
+		})
+	}
+}

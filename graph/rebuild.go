@@ -65,7 +65,7 @@ func Rebuild(old *Graph, s *snapshot.Snapshot, loadErrs []snapshot.LoadError) *G
 	}
 	// The keys are sorted before any reference resolves: ResolveKey scans
 	// them (a key ID or alias name in an empty Region), as it does later.
-	g.sortKeys()
+	g.sortKeys(nil)
 	// The new Regions' resources resolve their keys and policies as Build's
 	// do; the others keep theirs unless their key reference resolves
 	// otherwise now (an alias ARN of a rebuilt Region): those are copied,
