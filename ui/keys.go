@@ -1,8 +1,10 @@
 package ui
 
 import (
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -59,69 +61,83 @@ func newKeysScreen(c *Common, findings map[string]int) *keysScreen {
 	}
 	keys := c.Graph.Keys()
 	rows := make([]row, len(keys))
+	// The rows of 120,000 keys are made before the first frame: on every
+	// CPU, each part of the keys with its own accounts' names.
+	parts := min(runtime.GOMAXPROCS(0), max(len(keys)/1024, 1))
+	var wg sync.WaitGroup
+	for p := range parts {
+		wg.Go(func() {
+			accounts := map[string][2]string{} // name, label
+			for i := p * len(keys) / parts; i < (p+1)*len(keys)/parts; i++ {
+				rows[i] = keyRow(c, keys[i], accounts, resources, findings)
+			}
+		})
+	}
+	wg.Wait()
 	s.rowOf = make(map[string]int, len(keys))
-	// An account's name and label once, not once per key: the rows of
-	// 120,000 keys are made before the first frame.
-	accounts := map[string][2]string{}
-	var sb strings.Builder
 	for i, k := range keys {
-		alias := "-"
-		if len(k.Aliases) > 0 {
-			alias = k.Aliases[0]
-		}
-		rot := "-"
-		if k.Rotation != nil {
-			rot = "no"
-			if *k.Rotation {
-				rot = "yes"
-			}
-		}
-		mgr := "CUST"
-		if k.Manager() == eval.KeyManagerAWS {
-			mgr = "AWS"
-		}
-		acct, ok := accounts[k.Account]
-		if !ok {
-			acct = [2]string{c.accountName(k.Account), c.accountLabel(k.Account)}
-			accounts[k.Account] = acct
-		}
-		state := k.State()
-		// What the filter matches: aliases, ARN, account, Region, state, tags.
-		sb.Reset()
-		for j, a := range k.Aliases {
-			if j > 0 {
-				sb.WriteByte(' ')
-			}
-			sb.WriteString(a)
-		}
-		for _, w := range [...]string{k.ARN, acct[1], k.Region, state} {
-			sb.WriteByte(' ')
-			sb.WriteString(w)
-		}
-		sb.WriteByte(' ')
-		first := true
-		for t, v := range k.Tags {
-			if !first {
-				sb.WriteByte(' ')
-			}
-			first = false
-			sb.WriteString(t)
-			sb.WriteByte('=')
-			sb.WriteString(v)
-		}
-		rows[i] = row{
-			id: k.ARN,
-			cells: []string{
-				alias, acct[0], k.Region, mgr, state, rot,
-				"…", countOrDash(resources, k.ARN), "…", countOrDash(findings, k.ARN),
-			},
-			search: strings.ToLower(sb.String()),
-			ref:    k,
-		}
 		s.rowOf[k.ARN] = i
 	}
 	s.l.SetRows(rows)
 	return s
+}
+
+// keyRow is a key's row in the keys list; accounts keeps the names and
+// labels of the accounts it has met.
+func keyRow(c *Common, k *graph.Key, accounts map[string][2]string, resources, findings map[string]int) row {
+	alias := "-"
+	if len(k.Aliases) > 0 {
+		alias = k.Aliases[0]
+	}
+	rot := "-"
+	if k.Rotation != nil {
+		rot = "no"
+		if *k.Rotation {
+			rot = "yes"
+		}
+	}
+	mgr := "CUST"
+	if k.Manager() == eval.KeyManagerAWS {
+		mgr = "AWS"
+	}
+	acct, ok := accounts[k.Account]
+	if !ok {
+		acct = [2]string{c.accountName(k.Account), c.accountLabel(k.Account)}
+		accounts[k.Account] = acct
+	}
+	state := k.State()
+	// What the filter matches: aliases, ARN, account, Region, state, tags.
+	var sb strings.Builder
+	for j, a := range k.Aliases {
+		if j > 0 {
+			sb.WriteByte(' ')
+		}
+		sb.WriteString(a)
+	}
+	for _, w := range [...]string{k.ARN, acct[1], k.Region, state} {
+		sb.WriteByte(' ')
+		sb.WriteString(w)
+	}
+	sb.WriteByte(' ')
+	first := true
+	for t, v := range k.Tags {
+		if !first {
+			sb.WriteByte(' ')
+		}
+		first = false
+		sb.WriteString(t)
+		sb.WriteByte('=')
+		sb.WriteString(v)
+	}
+	return row{
+		id: k.ARN,
+		cells: []string{
+			alias, acct[0], k.Region, mgr, state, rot,
+			"…", countOrDash(resources, k.ARN), "…", countOrDash(findings, k.ARN),
+		},
+		search: strings.ToLower(sb.String()),
+		ref:    k,
+	}
 }
 
 func countOrDash(m map[string]int, k string) string {
