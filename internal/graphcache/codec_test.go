@@ -298,3 +298,77 @@ func TestLoadErrorFieldsMirrored(t *testing.T) {
 		}
 	}
 }
+
+// TestIntegerKinds: every integer width round-trips at its bounds, and a
+// value one past them is refused, not wrapped.
+func TestIntegerKinds(t *testing.T) {
+	type ints struct {
+		I8  int8
+		I16 int16
+		I32 int32
+		I64 int64
+		I   int
+		U8  uint8
+		U16 uint16
+		U32 uint32
+		U64 uint64
+		U   uint
+		B   bool
+		S   string
+	}
+	c, err := codecFor(reflect.TypeOf(ints{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	roundTrip := func(in ints) (ints, error) {
+		e := &encoder{strs: newStringTable()}
+		c.enc(e, reflect.ValueOf(in))
+		strs, err := decodeStrings(e.strs.encode())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out ints
+		d := &decoder{b: e.buf, strs: strs}
+		c.dec(d, reflect.ValueOf(&out).Elem())
+		return out, d.err
+	}
+	for _, in := range []ints{
+		{},
+		{I8: -128, I16: -32768, I32: -1 << 31, I64: -1 << 63, I: -1 << 63, B: true, S: "s"},
+		{I8: 127, I16: 32767, I32: 1<<31 - 1, I64: 1<<63 - 1, I: 1<<63 - 1, U8: 255, U16: 65535, U32: 1<<32 - 1, U64: 1<<64 - 1, U: 1<<64 - 1},
+	} {
+		if out, err := roundTrip(in); err != nil || out != in {
+			t.Errorf("%+v: got %+v, %v", in, out, err)
+		}
+	}
+	// One past the bounds: an int16 and a uint16 encoded where an int8 and
+	// a uint8 are read.
+	type wide struct{ A, B int16 }
+	type narrow struct{ A, B int8 }
+	type wideU struct{ A, B uint16 }
+	type narrowU struct{ A, B uint8 }
+	for _, tc := range []struct {
+		in, out any
+		want    string
+	}{
+		{wide{A: 128}, &narrow{}, "int overflows int8"},
+		{wide{A: 1, B: -129}, &narrow{}, "int overflows int8"},
+		{wideU{A: 256}, &narrowU{}, "uint overflows uint8"},
+	} {
+		wc, err := codecFor(reflect.TypeOf(tc.in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		nc, err := codecFor(reflect.TypeOf(tc.out).Elem())
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := &encoder{strs: newStringTable()}
+		wc.enc(e, reflect.ValueOf(tc.in))
+		d := &decoder{b: e.buf}
+		nc.dec(d, reflect.ValueOf(tc.out).Elem())
+		if d.err == nil || !strings.Contains(d.err.Error(), tc.want) {
+			t.Errorf("%+v into %T: %v, want %q", tc.in, tc.out, d.err, tc.want)
+		}
+	}
+}
