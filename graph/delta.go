@@ -20,8 +20,8 @@ import (
 // a key left out or an issue about something else differs. Then anything
 // may differ.
 func Delta(old, cur *Graph) (keys, resources []string, ok bool) {
-	old.wait()
-	cur.wait()
+	old.needResources()
+	cur.needResources()
 	if old.ix != cur.ix || old.Org != cur.Org || old.partition != cur.partition {
 		return nil, nil, false
 	}

@@ -120,6 +120,7 @@ func (g *Graph) itemName(item string) string {
 
 // resourceByARN is the resource with ARN arn, or nil.
 func (g *Graph) resourceByARN(arn string) *Resource {
+	g.needResources()
 	i, ok := slices.BinarySearchFunc(g.resources, arn, func(r *Resource, a string) int { return strings.Compare(r.ARN, a) })
 	if !ok {
 		return nil

@@ -195,6 +195,7 @@ func scopesPrincipal(st *policy.Statement) bool {
 }
 
 func (g *Graph) resourceFindings(about func(string) bool) []Finding {
+	g.needResources()
 	var out []Finding
 	for _, r := range g.resources {
 		if !about(r.ARN) {

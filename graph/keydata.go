@@ -19,7 +19,7 @@ type ResourceAccess struct {
 // ResourcesOf returns the resources of the snapshot encrypted with the key
 // keyARN, in the graph's resource order.
 func (g *Graph) ResourcesOf(keyARN string) []*Resource {
-	g.wait()
+	g.needResources()
 	var out []*Resource
 	for _, r := range g.resources {
 		if r.Key == keyARN {

@@ -157,7 +157,7 @@ func (g *Graph) namedOutside(key *Key) []string {
 // name, accounts resources are shared with, and "*" when a key or resource is
 // open to everyone. Sorted.
 func (g *Graph) OutsidePrincipals() []string {
-	g.wait()
+	g.needResources()
 	g.ParseKeyPolicies() // each key's and resource's policy is read
 	g.ParseResourcePolicies()
 	seen := map[string]bool{}

@@ -221,6 +221,7 @@ func (g *Graph) rcpReachesServices(sts []*policy.Statement) bool {
 			}
 		}
 	}
+	g.needResources()
 	if !slices.ContainsFunc(g.resources, func(r *Resource) bool { return types[r.Type] }) {
 		return false
 	}

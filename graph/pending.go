@@ -70,3 +70,17 @@ func (g *Graph) Ready() bool {
 		return false
 	}
 }
+
+// needResources builds the resources of a graph built with
+// BuildOptions.LazyResources the first time an answer reads them (and
+// waits for a background build): every reader of g.resources and
+// g.resourceARNs calls it first (lazyresources_test.go asks each exported
+// method of a graph of its own). A KMS key's ARN is never a resource's
+// (resourceFor), so that can, who-can and denied about a principal and a
+// key never build them.
+func (g *Graph) needResources() {
+	g.wait()
+	if g.resBuild != nil {
+		g.resOnce.Do(g.resBuild)
+	}
+}

@@ -22,7 +22,7 @@ import (
 // build, not the organization's. Otherwise Rebuild is Build. Either way the
 // graph answers as Build(s, loadErrs) would: old is read, never changed.
 func Rebuild(old *Graph, s *snapshot.Snapshot, loadErrs []snapshot.LoadError) *Graph {
-	old.wait()
+	old.needResources()
 	regions, ok := changedRegions(old.Snapshot, s)
 	if !ok {
 		return Build(s, loadErrs)

@@ -59,7 +59,7 @@ func (r *Resource) blockOf() *publicBlock {
 // parsed yet: for a walk that reads them all (an export, the list of
 // resources with whom each is shared).
 func (g *Graph) ParseResourcePolicies() {
-	g.wait()
+	g.needResources()
 	forEach(len(g.resources), func(i int) {
 		if r := g.resources[i]; r.side != nil {
 			r.resolve(r.side.table.parse)

@@ -286,13 +286,13 @@ func sharedWith(r *Resource, np *eval.NamedPolicy) []string {
 
 // Resources returns the encrypted (or sharable) resources, sorted by ARN.
 func (g *Graph) Resources() []*Resource {
-	g.wait()
+	g.needResources()
 	return g.resources
 }
 
 // Resource returns the resource with that ARN, or nil.
 func (g *Graph) Resource(arn string) *Resource {
-	g.wait()
+	g.needResources()
 	return g.resourceARNs[arn]
 }
 

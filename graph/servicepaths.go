@@ -87,8 +87,14 @@ var servicePaths = map[string]servicePath{
 }
 
 // resourceFor finds the resource a query names: its ARN, or an S3 object ARN
-// (arn:aws:s3:::bucket/key) of a bucket in the snapshot.
+// (arn:aws:s3:::bucket/key) of a bucket in the snapshot. A KMS ARN names a
+// key or an alias, never a resource (whatever a resource's own fields
+// claim), so that a question about a key does not build the resources.
 func (g *Graph) resourceFor(ref string) *Resource {
+	if a, err := parseIfARN(ref); err == nil && a.Service == "kms" {
+		return nil
+	}
+	g.needResources()
 	if r := g.resourceARNs[ref]; r != nil {
 		return r
 	}

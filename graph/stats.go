@@ -81,6 +81,7 @@ func (g *Graph) CountsSoFar() (s Stats, complete bool) {
 		s.Grants += len(k.Grants)
 	}
 	if complete {
+		g.needResources()
 		for _, r := range g.resources {
 			s.Resources[r.Type]++
 			if r.KeyUnresolved {

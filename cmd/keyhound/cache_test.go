@@ -173,10 +173,17 @@ func TestCachedIssuesAnswerAsBuilt(t *testing.T) {
 	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	key := reg.KMS.Keys[0].KeyMetadata.Arn
+	role := s.Accounts["100000000002"].IAM.RoleDetailList[0].Arn
 	for _, args := range [][]string{
 		{"findings", "--json"},
 		{"stats"},
 		{"who-can", "decrypt", bucket},
+		// About a principal and a key: the resources are left unbuilt.
+		{"can", role, "kms:Decrypt", key},
+		{"can", role, "kms:Decrypt", key, "--json"},
+		{"can", role, "s3:GetObject", bucket + "/o"},
+		{"denied", "User: " + role + " is not authorized to perform: kms:Decrypt on resource: " + key + " because no identity-based policy allows the kms:Decrypt action"},
 	} {
 		args = append(args, "--snapshot", path)
 		code0, want, wantErr := runCLI(t, "", append(args, "--no-cache")...)
@@ -190,7 +197,7 @@ func TestCachedIssuesAnswerAsBuilt(t *testing.T) {
 			}
 		}
 	}
-	g, _, res, err := loadCached(context.Background(), path, nil, false)
+	g, _, res, err := loadCached(context.Background(), path, nil, buildWhole)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,5 +230,24 @@ func TestDecodeIssues(t *testing.T) {
 	}
 	if issues, ok := decodeIssues(b); !ok || len(issues) != 0 {
 		t.Errorf("no issues: decoded %v, %v; want known, none", issues, ok)
+	}
+}
+
+// aboutKey tells a key or alias from another service's resource: only the
+// former leave the graph's resources unbuilt (buildForKey).
+func TestAboutKey(t *testing.T) {
+	for ref, want := range map[string]bool{
+		"arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab": true,
+		"arn:aws-cn:kms:cn-north-1:111111111111:alias/app":                            true,
+		"alias/app":                            true,
+		"1234abcd-12ab-34cd-56ef-1234567890ab": true,
+		"arn:aws:s3:::bucket/key":              false,
+		"arn:aws:sqs:us-east-1:111111111111:q": false,
+		"arn:aws:kms":                          false,
+		"":                                     false,
+	} {
+		if got := aboutKey(ref); got != want {
+			t.Errorf("aboutKey(%q) = %v, want %v", ref, got, want)
+		}
 	}
 }

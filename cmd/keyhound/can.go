@@ -46,7 +46,11 @@ Exit codes: 0 ALLOW, 1 DENY, 2 CONDITIONAL, 3 bad input.`,
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}
-			g, err := loadGraphChanged(snapPath, change, cmd.ErrOrStderr())
+			mode := buildWhole
+			if aboutKey(args[2]) {
+				mode = buildForKey
+			}
+			g, err := loadGraphChangedAs(snapPath, change, mode, cmd.ErrOrStderr())
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}

@@ -37,8 +37,14 @@ func (c *changeFlags) add(cmd *cobra.Command) {
 
 // loadGraphChanged is loadGraph with the changes applied, when there are any.
 func loadGraphChanged(path string, c changeFlags, stderr io.Writer) (*graph.Graph, error) {
+	return loadGraphChangedAs(path, c, buildWhole, stderr)
+}
+
+// loadGraphChangedAs is loadGraphChanged building the graph as mode says
+// when there is no change to apply.
+func loadGraphChangedAs(path string, c changeFlags, mode buildMode, stderr io.Writer) (*graph.Graph, error) {
 	if len(c.files) == 0 {
-		return loadGraph(path, stderr)
+		return loadGraphAs(path, mode, stderr)
 	}
 	_, cur, _, err := loadChanged(path, c, stderr)
 	return cur, err
@@ -117,7 +123,7 @@ func readSnapshotGraph(path string, stderr io.Writer) (*graph.Graph, []snapshot.
 	if path == "" {
 		return nil, nil, fmt.Errorf("--snapshot FILE is required with --change (try --snapshot @demo --change %s)", demoPlanName)
 	}
-	g, loadErrs, res, err := loadCached(context.Background(), path, nil, false)
+	g, loadErrs, res, err := loadCached(context.Background(), path, nil, buildWhole)
 	if err == nil {
 		warnCache(stderr, path, res)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/demo"
@@ -19,7 +20,13 @@ import (
 // do not stop it: they become the graph's issues, counted on stderr.
 // The name @demo stands for the built-in demo organization.
 func loadGraph(path string, stderr io.Writer) (*graph.Graph, error) {
-	g, res, err := readGraphCached(context.Background(), path, nil)
+	return loadGraphAs(path, buildWhole, stderr)
+}
+
+// loadGraphAs is loadGraph building the graph from a cache hit as mode
+// says.
+func loadGraphAs(path string, mode buildMode, stderr io.Writer) (*graph.Graph, error) {
+	g, _, res, err := loadCached(context.Background(), path, nil, mode)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +63,7 @@ func readGraph(ctx context.Context, path string, progress func(ui.LoadProgress))
 
 // readGraphCached is readGraph telling what the graph cache did.
 func readGraphCached(ctx context.Context, path string, progress func(ui.LoadProgress)) (*graph.Graph, graphcache.Result, error) {
-	g, _, res, err := loadCached(ctx, path, progress, false)
+	g, _, res, err := loadCached(ctx, path, progress, buildWhole)
 	return g, res, err
 }
 
@@ -64,8 +71,38 @@ func readGraphCached(ctx context.Context, path string, progress func(ui.LoadProg
 // graph comes back once its keys and resources are built, and its
 // principals are built behind the keys list (graph.BuildOptions.Background).
 func readGraphListing(ctx context.Context, path string, progress func(ui.LoadProgress)) (*graph.Graph, graphcache.Result, error) {
-	g, _, res, err := loadCached(ctx, path, progress, true)
+	g, _, res, err := loadCached(ctx, path, progress, buildListing)
 	return g, res, err
+}
+
+// buildMode is how loadCached builds a graph from a cache hit (a miss,
+// --no-cache and @demo build it whole, finding its issues). The answers
+// are the same; what is built before the graph comes back differs.
+type buildMode int
+
+const (
+	// buildWhole builds every part before returning.
+	buildWhole buildMode = iota
+	// buildListing returns once the keys are built, the principals and
+	// resources built in the background from the first question (the
+	// TUI: graph.BuildOptions.Background).
+	buildListing
+	// buildForKey leaves the resources until an answer reads them: a
+	// question about a principal and a key never does (can, denied;
+	// graph.BuildOptions.LazyResources).
+	buildForKey
+)
+
+// aboutKey reports whether ref, a question's resource, names a KMS key or
+// alias (a key or alias ARN, an alias name, a key ID) rather than another
+// service's resource: its answer reads no resource, and the graph can
+// leave them unbuilt (buildForKey).
+func aboutKey(ref string) bool {
+	if !strings.HasPrefix(ref, "arn:") {
+		return ref != ""
+	}
+	parts := strings.SplitN(ref, ":", 4)
+	return len(parts) == 4 && parts[2] == "kms"
 }
 
 // stageBuilding is the load stage of building the graph.
@@ -77,7 +114,7 @@ const stageBuilding = "building the access graph"
 // hit, Build takes them as they are and parses each resource's policy
 // when an answer first asks for it, and with background builds the
 // principals behind the graph's return.
-func loadCached(ctx context.Context, path string, progress func(ui.LoadProgress), background bool) (*graph.Graph, []snapshot.LoadError, graphcache.Result, error) {
+func loadCached(ctx context.Context, path string, progress func(ui.LoadProgress), mode buildMode) (*graph.Graph, []snapshot.LoadError, graphcache.Result, error) {
 	defer gcForLoad()()
 	report := func(p ui.LoadProgress) {
 		if progress != nil {
@@ -98,7 +135,8 @@ func loadCached(ctx context.Context, path string, progress func(ui.LoadProgress)
 	}
 	report(ui.LoadProgress{Stage: stageBuilding})
 	if issues, ok := decodeIssues(res.Derived); ok {
-		return graph.BuildWith(s, loadErrs, graph.BuildOptions{KnownIssues: true, Issues: issues, Background: background}), loadErrs, res, nil
+		o := graph.BuildOptions{KnownIssues: true, Issues: issues, Background: mode == buildListing, LazyResources: mode == buildForKey}
+		return graph.BuildWith(s, loadErrs, o), loadErrs, res, nil
 	}
 	return graph.Build(s, loadErrs), loadErrs, res, nil
 }
