@@ -3,6 +3,7 @@ package graph
 import (
 	"reflect"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/keyhound/keyhound/graph/accessdenied"
@@ -193,23 +194,28 @@ func TestBackgroundBuildStartsWhenAsked(t *testing.T) {
 		"WhoCan":     func(g *Graph) { _, _ = g.WhoCan("kms:Decrypt", key.ARN, "", DefaultChainDepth) },
 	} {
 		t.Run(name, func(t *testing.T) {
-			started := make(chan struct{})
-			principalsHook = func() { close(started) }
-			defer func() { principalsHook = nil }()
-			g := BuildWith(fx.s, fx.errs, BuildOptions{KnownIssues: true, Issues: whole.Issues, Background: true})
-			_, _, _ = g.Keys(), g.Key(key.ARN), g.Ready()
-			_, _ = g.CountsSoFar()
-			select {
-			case <-started:
-				t.Fatal("the build began before anything asked for it")
-			case <-time.After(50 * time.Millisecond):
-			}
-			begin(g)
-			<-started
-			<-g.Built()
-			if !g.Ready() || len(g.Principals()) != len(whole.Principals()) {
-				t.Errorf("after %s: ready %v, %d principals, want %d", name, g.Ready(), len(g.Principals()), len(whole.Principals()))
-			}
+			// In a bubble: Wait returns once every goroutine of the build
+			// is blocked, so a build that began would have begun by then.
+			synctest.Test(t, func(t *testing.T) {
+				started := make(chan struct{})
+				principalsHook = func() { close(started) }
+				defer func() { principalsHook = nil }()
+				g := BuildWith(fx.s, fx.errs, BuildOptions{KnownIssues: true, Issues: whole.Issues, Background: true})
+				_, _, _ = g.Keys(), g.Key(key.ARN), g.Ready()
+				_, _ = g.CountsSoFar()
+				synctest.Wait()
+				select {
+				case <-started:
+					t.Fatal("the build began before anything asked for it")
+				default:
+				}
+				begin(g)
+				<-started
+				<-g.Built()
+				if !g.Ready() || len(g.Principals()) != len(whole.Principals()) {
+					t.Errorf("after %s: ready %v, %d principals, want %d", name, g.Ready(), len(g.Principals()), len(whole.Principals()))
+				}
+			})
 		})
 	}
 }

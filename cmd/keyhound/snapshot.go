@@ -68,8 +68,9 @@ func readGraphCached(ctx context.Context, path string, progress func(ui.LoadProg
 }
 
 // readGraphListing is readGraphCached for the TUI: from a cache hit, the
-// graph comes back once its keys and resources are built, and its
-// principals are built behind the keys list (graph.BuildOptions.Background).
+// graph comes back once its keys are built, and its principals and
+// resources are built behind the keys list from the first question
+// (graph.BuildOptions.Background).
 func readGraphListing(ctx context.Context, path string, progress func(ui.LoadProgress)) (*graph.Graph, graphcache.Result, error) {
 	g, _, res, err := loadCached(ctx, path, progress, buildListing)
 	return g, res, err

@@ -159,7 +159,7 @@ func whoRows(who []graph.Who, indent string) []string {
 			notes = append(notes, "external")
 		}
 		notes = append(notes, answerNotes(x.Paths, x.Conditions, x.Unknowns)...)
-		rows = append(rows, fmt.Sprintf("%s%s\t%s\t%s\t%s", indent, x.Decision, x.Kind, x.Principal, strings.Join(notes, "; ")))
+		rows = append(rows, indent+x.Decision.String()+"\t"+x.Kind+"\t"+x.Principal+"\t"+strings.Join(notes, "; "))
 	}
 	return rows
 }

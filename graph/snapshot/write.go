@@ -18,7 +18,8 @@ import (
 // snapshot (TestWriteIsTheEncoders holds it to that), but it is made one
 // account at a time: the encoder holds the whole document twice, compact
 // and indented, which at 10,000 accounts was 7 GB of a generator's 11 GB
-// and most of its time.
+// and most of its time. On an error, w may have part of the text: write
+// to an atomic file, as every caller does.
 func Write(w io.Writer, s *Snapshot, compress bool) error {
 	if s.Format == "" {
 		s.Format = Format
@@ -104,7 +105,11 @@ func writeJSON(w *bufio.Writer, s *Snapshot) error {
 			if err := json.Indent(&item, compact, "  ", " "); err != nil {
 				return err
 			}
-			_, _ = w.Write(item.Bytes())
+			// The writer's first error stops the walk: the accounts after
+			// it would be encoded for nothing.
+			if _, err := w.Write(item.Bytes()); err != nil {
+				return err
+			}
 		}
 		_, _ = w.WriteString("\n }")
 	}

@@ -13,7 +13,9 @@ import (
 type codec struct {
 	typ reflect.Type
 	enc func(e *encoder, v reflect.Value)
-	// dec decodes into v, settable and holding its type's zero value.
+	// dec decodes into v, settable and holding its type's zero value. On
+	// a failure (d.err) v may hold part of the value, a list its length
+	// with zero items at the end: the caller drops it.
 	dec func(d *decoder, v reflect.Value)
 	// minSize is the fewest bytes a value takes encoded (at least 1 for
 	// every type compile accepts): a count read from the input is
