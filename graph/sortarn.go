@@ -4,80 +4,67 @@ import "slices"
 
 // sortPrincipals fills the sorted list Principals returns, from the
 // principals in the order they were built (one account after the other,
-// in account order). An account's ARNs share its prefix, so sorting each
-// account's run sorts them all: checked, and sorted whole when it does not
-// (an ARN of another account, or of another partition, among them).
-// Sorting half a million ARNs at once was 0.7 s of a 5,000-account build.
+// in account order): an account's ARNs share its prefix. Sorting half a
+// million ARNs at once was 0.7 s of a 5,000-account build.
 func (g *Graph) sortPrincipals(built []*Principal) {
-	byARN := func(a, b *Principal) int { return cmpString(a.ARN, b.ARN) }
-	out := make([]*Principal, 0, len(g.principals))
-	for _, p := range built {
-		if g.principals[p.ARN] == p { // not one a later ARN replaced
-			out = append(out, p)
-		}
-	}
-	if len(out) != len(g.principals) { // some not built through here
-		out = out[:0]
-		for _, p := range g.principals {
-			out = append(out, p)
-		}
-	}
-	for start := 0; start < len(out); {
-		end := start + 1
-		for end < len(out) && out[end].Account == out[start].Account {
-			end++
-		}
-		slices.SortFunc(out[start:end], byARN)
-		start = end
-	}
-	if !slices.IsSortedFunc(out, byARN) {
-		slices.SortFunc(out, byARN)
-	}
-	g.sortedPrincipals = out
+	g.sortedPrincipals = sortBuilt(g.principals, built, func(p *Principal) string { return p.ARN }, func(a, b *Principal) bool {
+		return a.Account == b.Account
+	})
 }
 
 // sortKeys fills the sorted list Keys returns, from the keys in the order
-// they were built (one account and Region after the other) when built
-// holds them all. A key ARN orders by Region, then account: each account
-// and Region's run is sorted, then the runs by their first ARN, which
-// sorts them all when each run's ARNs share their prefix — checked, and
-// sorted whole when they do not. Sorting 120,000 key ARNs in a map's order
-// was 0.25 s of the TUI's first frame at 5,000 accounts.
+// they were built (one account and Region after the other): a key ARN
+// orders by Region, then account, and an account and Region's ARNs share
+// their prefix. Sorting 120,000 key ARNs in a map's order was 0.25 s of
+// the TUI's first frame at 5,000 accounts.
 func (g *Graph) sortKeys(built []*Key) {
-	arnOf := func(k *Key) string { return k.ARN }
-	out := make([]*Key, 0, len(g.keys))
-	for _, k := range built {
-		if g.keys[k.ARN] == k { // not one a later ARN replaced
-			out = append(out, k)
+	g.sortedKeys = sortBuilt(g.keys, built, func(k *Key) string { return k.ARN }, func(a, b *Key) bool {
+		return a.Account == b.Account && a.Region == b.Region
+	})
+}
+
+// sortBuilt returns the items of byARN sorted by ARN, from built, the
+// order they were built in, when it holds them all (a later item of one
+// ARN replaces an earlier one, as in the map): each run of items sameRun
+// keeps together is sorted, then the runs by their first ARN, which sorts
+// them all when each run's ARNs share a prefix no other run's has —
+// checked, and sorted whole when they do not (an ARN of another account,
+// Region or partition among them). When built does not hold them all
+// (Rebuild builds only some), the map's items are sorted whole.
+func sortBuilt[T comparable](byARN map[string]T, built []T, arnOf func(T) string, sameRun func(a, b T) bool) []T {
+	out := make([]T, 0, len(byARN))
+	for _, it := range built {
+		if byARN[arnOf(it)] == it { // not one a later ARN replaced
+			out = append(out, it)
 		}
 	}
-	if len(out) != len(g.keys) { // some not built through here (Rebuild)
+	if len(out) != len(byARN) {
 		out = out[:0]
-		for _, k := range g.keys {
-			out = append(out, k)
+		for _, it := range byARN {
+			out = append(out, it)
 		}
 		sortByARN(out, arnOf)
-		g.sortedKeys = out
-		return
+		return out
 	}
-	var runs [][]*Key
+	var runs [][]T
 	for start := 0; start < len(out); {
 		end := start + 1
-		for end < len(out) && out[end].Account == out[start].Account && out[end].Region == out[start].Region {
+		for end < len(out) && sameRun(out[end], out[start]) {
 			end++
 		}
 		sortByARN(out[start:end], arnOf)
 		runs = append(runs, out[start:end])
 		start = end
 	}
-	sortByARN(runs, func(r []*Key) string { return r[0].ARN })
-	g.sortedKeys = make([]*Key, 0, len(out))
+	sortByARN(runs, func(r []T) string { return arnOf(r[0]) })
+	sorted := make([]T, 0, len(out))
 	for _, r := range runs {
-		g.sortedKeys = append(g.sortedKeys, r...)
+		sorted = append(sorted, r...)
 	}
-	if !slices.IsSortedFunc(g.sortedKeys, func(a, b *Key) int { return cmpString(a.ARN, b.ARN) }) {
-		sortByARN(g.sortedKeys, arnOf)
+	if !slices.IsSortedFunc(sorted, func(a, b T) int { return cmpString(arnOf(a), arnOf(b)) }) {
+		sortByARN(sorted, arnOf)
 	}
+	return sorted
 }
 
 // sortByARN sorts items by the ARN arnOf gives through a slice of (ARN,

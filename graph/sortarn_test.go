@@ -164,3 +164,35 @@ func TestSortKeysSortsAsASort(t *testing.T) {
 		}
 	}
 }
+
+// sortPrincipals as sortKeys: by account runs, and when an ARN names
+// another account than the one it was built in, or some were not built
+// through it.
+func TestSortPrincipalsSortsAsASort(t *testing.T) {
+	p := func(acct, arn string) *Principal { return &Principal{ARN: arn, Account: acct} }
+	for name, ps := range map[string][]*Principal{
+		"runs": {
+			p("1", "arn:aws:iam::1:role/b"), p("1", "arn:aws:iam::1:role/a"), p("1", "arn:aws:iam::1:user/a"),
+			p("2", "arn:aws:iam::2:role/z"), p("2", "arn:aws:iam::2:role/a"),
+		},
+		"an ARN of another account": {
+			p("1", "arn:aws:iam::1:role/a"), p("1", "arn:aws:iam::3:role/a"),
+			p("2", "arn:aws:iam::2:role/a"),
+		},
+	} {
+		for _, built := range []string{"all", "none"} {
+			g := &Graph{principals: map[string]*Principal{}}
+			for _, x := range ps {
+				g.principals[x.ARN] = x
+			}
+			order := ps
+			if built == "none" {
+				order = nil
+			}
+			g.sortPrincipals(order)
+			if len(g.sortedPrincipals) != len(ps) || !slices.IsSortedFunc(g.sortedPrincipals, func(a, b *Principal) int { return strings.Compare(a.ARN, b.ARN) }) {
+				t.Errorf("%s, built %s: not every principal, sorted", name, built)
+			}
+		}
+	}
+}
