@@ -206,7 +206,7 @@ func TestCachedIssuesAnswerAsBuilt(t *testing.T) {
 		t.Errorf("hit: status %v, issues kept %v (%v), graph's %v", res.Status, issues, ok, g.Issues)
 	}
 	// The TUI's load: its principals and resources are built behind it.
-	lg, _, err := readGraphListing(context.Background(), path, nil)
+	lg, _, _, err := loadCached(context.Background(), path, nil, buildListing)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,7 +50,7 @@ Exit codes: 0 ALLOW, 1 DENY, 2 CONDITIONAL, 3 bad input.`,
 			if aboutKey(args[2]) {
 				mode = buildForKey
 			}
-			g, err := loadGraphChangedAs(snapPath, change, mode, cmd.ErrOrStderr())
+			g, err := loadGraphChanged(snapPath, change, mode, cmd.ErrOrStderr())
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}

@@ -35,14 +35,9 @@ func (c *changeFlags) add(cmd *cobra.Command) {
 	f.StringVar(&c.account, "change-account", "", "account for changes that name none the snapshot can place (a plan's new role)")
 }
 
-// loadGraphChanged is loadGraph with the changes applied, when there are any.
-func loadGraphChanged(path string, c changeFlags, stderr io.Writer) (*graph.Graph, error) {
-	return loadGraphChangedAs(path, c, buildWhole, stderr)
-}
-
-// loadGraphChangedAs is loadGraphChanged building the graph as mode says
-// when there is no change to apply.
-func loadGraphChangedAs(path string, c changeFlags, mode buildMode, stderr io.Writer) (*graph.Graph, error) {
+// loadGraphChanged is loadGraphAs with the changes applied, when there are
+// any (the graph is then built whole).
+func loadGraphChanged(path string, c changeFlags, mode buildMode, stderr io.Writer) (*graph.Graph, error) {
 	if len(c.files) == 0 {
 		return loadGraphAs(path, mode, stderr)
 	}

@@ -57,23 +57,8 @@ func cacheNotice(err error) string {
 // writing the cache, building the graph. The TUI shows it while a large
 // organization opens.
 func readGraph(ctx context.Context, path string, progress func(ui.LoadProgress)) (*graph.Graph, error) {
-	g, _, err := readGraphCached(ctx, path, progress)
+	g, _, _, err := loadCached(ctx, path, progress, buildWhole)
 	return g, err
-}
-
-// readGraphCached is readGraph telling what the graph cache did.
-func readGraphCached(ctx context.Context, path string, progress func(ui.LoadProgress)) (*graph.Graph, graphcache.Result, error) {
-	g, _, res, err := loadCached(ctx, path, progress, buildWhole)
-	return g, res, err
-}
-
-// readGraphListing is readGraphCached for the TUI: from a cache hit, the
-// graph comes back once its keys are built, and its principals and
-// resources are built behind the keys list from the first question
-// (graph.BuildOptions.Background).
-func readGraphListing(ctx context.Context, path string, progress func(ui.LoadProgress)) (*graph.Graph, graphcache.Result, error) {
-	g, _, res, err := loadCached(ctx, path, progress, buildListing)
-	return g, res, err
 }
 
 // buildMode is how loadCached builds a graph from a cache hit (a miss,

@@ -105,7 +105,7 @@ func runTUI(cmd *cobra.Command, path, trail string, window cloudtrail.Options, a
 		}
 	}
 	load := func(ctx context.Context, progress func(ui.LoadProgress)) (*graph.Graph, []ui.Option, error) {
-		g, res, err := readGraphListing(ctx, path, progress)
+		g, _, res, err := loadCached(ctx, path, progress, buildListing)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -182,7 +182,7 @@ func loadDiff(ctx context.Context, oldPath, newPath string, progress func(ui.Loa
 	}
 	var opts []ui.Option
 	read := func(path, name string) (*graph.Graph, error) {
-		g, res, err := readGraphCached(ctx, path, side(name))
+		g, _, res, err := loadCached(ctx, path, side(name), buildWhole)
 		if err == nil && res.Warning != nil {
 			opts = append(opts, ui.WithNotice(name+": "+cacheNotice(res.Warning)))
 		}

@@ -48,7 +48,7 @@ Decrypt". On a resource, the paths to its key whose caller may already read it.`
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}
-			g, err := loadGraphChanged(snapPath, change, cmd.ErrOrStderr())
+			g, err := loadGraphChanged(snapPath, change, buildWhole, cmd.ErrOrStderr())
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}
