@@ -63,6 +63,9 @@ type Graph struct {
 	// an answer first reads them (needResources).
 	resBuild func()
 	resOnce  sync.Once
+	// kres builds, before them all, the resources of one key at a time,
+	// with BuildOptions.ResourceIndex (keyresources.go).
+	kres *keyResources
 	// docs parses the key and resource policies left for later, each
 	// distinct text once (lazydoc.go).
 	docs *docTable
@@ -84,6 +87,8 @@ type builder struct {
 	// the keys.
 	order    []*Principal
 	keyOrder []*Key
+	// resources are those it built, in that order (buildResources).
+	resources []*Resource
 	// tagSets shares principals' tag maps by their tags, tagSig its
 	// lookup key's buffer (principals.go).
 	tagSets map[string]tagSet
@@ -123,6 +128,11 @@ type BuildOptions struct {
 	// build and its memory. A question that reads them then builds them
 	// after the principals instead of beside them.
 	LazyResources bool
+	// ResourceIndex, with LazyResources, is what ResourceIndex returned
+	// for a graph of the same snapshot built by the same keyhound (the
+	// graph cache keeps it): ResourcesOf a key then builds the resources
+	// of its Regions only, before (or without) the others.
+	ResourceIndex []byte
 	// Hold, when not nil, keeps a background build from starting the
 	// principals and resources until it is closed: a test sees the graph
 	// as it is while they are built.
@@ -233,6 +243,10 @@ func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError, o BuildOptions) 
 			br := &builder{g: g, partition: g.partition}
 			eachRegion(s, accounts, br.buildResources)
 			br.resolveResources()
+			g.kres.adopt(g)
+		}
+		if len(o.ResourceIndex) > 0 {
+			g.kres = &keyResources{index: o.ResourceIndex}
 		}
 	} else {
 		bk.resolveResources()

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -19,6 +20,9 @@ type ResourceAccess struct {
 // ResourcesOf returns the resources of the snapshot encrypted with the key
 // keyARN, in the graph's resource order.
 func (g *Graph) ResourcesOf(keyARN string) []*Resource {
+	if rs, ok := g.kres.of(g, g.keys[keyARN]); ok {
+		return slices.Clone(rs)
+	}
 	g.needResources()
 	var out []*Resource
 	for _, r := range g.resources {

@@ -50,8 +50,7 @@ func Rebuild(old *Graph, s *snapshot.Snapshot, loadErrs []snapshot.LoadError) *G
 			kept = append(kept, r)
 		}
 	}
-	g.resources = kept
-	b := &builder{g: g, partition: g.partition, cache: map[string]parsed{}}
+	b := &builder{g: g, partition: g.partition, cache: map[string]parsed{}, resources: kept}
 	for _, ar := range sortedKeys(regions) {
 		account, region, _ := strings.Cut(ar, "/")
 		reg := s.Accounts[account].Regions[region]
@@ -63,6 +62,7 @@ func Rebuild(old *Graph, s *snapshot.Snapshot, loadErrs []snapshot.LoadError) *G
 		b.buildEndpoints(account, region, reg.EC2, rb+".ec2")
 		b.buildResources(account, region, reg, rb)
 	}
+	g.resources = b.resources
 	// The keys are sorted before any reference resolves: ResolveKey scans
 	// them (a key ID or alias name in an empty Region), as it does later.
 	g.sortKeys(nil)

@@ -51,7 +51,7 @@ func (b *builder) buildResources(account, region string, reg *snapshot.Region, b
 	add := func(r *Resource) {
 		r.Account, r.Region = account, region
 		r.attrShared = sharedWith(r, nil) // sorted
-		b.g.resources = append(b.g.resources, r)
+		b.resources = append(b.resources, r)
 	}
 	// gap records what was not collected about r (what: "policy", "key"…).
 	gap := func(r *Resource, path, what string, e *snapshot.CollectionError) *Issue {
@@ -225,10 +225,11 @@ func (b *builder) buildResources(account, region string, reg *snapshot.Region, b
 	}
 }
 
-// resolveResources links every resource to its key. Runs once all keys
-// are known.
+// resolveResources makes the resources b built the graph's, and links
+// each to its key. Runs once all keys are known.
 func (b *builder) resolveResources() {
 	g := b.g
+	g.resources = b.resources
 	for _, r := range g.resources {
 		r.Key, r.KeyUnresolved = g.resolvedKey(r)
 	}

@@ -94,13 +94,22 @@ func (g *Graph) resourceFor(ref string) *Resource {
 	if a, err := parseIfARN(ref); err == nil && a.Service == "kms" {
 		return nil
 	}
+	if r := g.kres.resource(g, ref); r != nil {
+		return r // built for its key, before the others (keyresources.go)
+	}
 	g.needResources()
-	if r := g.resourceARNs[ref]; r != nil {
+	return lookupResource(g.resourceARNs, ref, g.partition)
+}
+
+// lookupResource finds in byARN the resource ref names: by its ARN, or an
+// S3 object's bucket.
+func lookupResource(byARN map[string]*Resource, ref, partition string) *Resource {
+	if r := byARN[ref]; r != nil {
 		return r
 	}
-	if rest, ok := strings.CutPrefix(ref, "arn:"+g.partition+":s3:::"); ok {
+	if rest, ok := strings.CutPrefix(ref, "arn:"+partition+":s3:::"); ok {
 		bucket, _, _ := strings.Cut(rest, "/")
-		return g.resourceARNs["arn:"+g.partition+":s3:::"+bucket]
+		return byARN["arn:"+partition+":s3:::"+bucket]
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/gen"
 	"github.com/keyhound/keyhound/graph/snapshot"
 	"github.com/keyhound/keyhound/internal/graphcache"
@@ -179,6 +180,9 @@ func TestCachedIssuesAnswerAsBuilt(t *testing.T) {
 		{"findings", "--json"},
 		{"stats"},
 		{"who-can", "decrypt", bucket},
+		// On a key: the resources of its Regions only (the resource index).
+		{"who-can", "decrypt", key},
+		{"who-can", "decrypt", key, "--json"},
 		// About a principal and a key: the resources are left unbuilt.
 		{"can", role, "kms:Decrypt", key},
 		{"can", role, "kms:Decrypt", key, "--json"},
@@ -201,7 +205,11 @@ func TestCachedIssuesAnswerAsBuilt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	issues, ok := decodeIssues(res.Derived)
+	d, ok := decodeDerived(res.Derived)
+	issues := d.Issues
+	if len(d.ResourceIndex) == 0 {
+		t.Error("the cache kept no resource index")
+	}
 	if res.Status != graphcache.Hit || !ok || len(issues) != 2 || !slices.Equal(g.Issues, issues) {
 		t.Errorf("hit: status %v, issues kept %v (%v), graph's %v", res.Status, issues, ok, g.Issues)
 	}
@@ -216,20 +224,21 @@ func TestCachedIssuesAnswerAsBuilt(t *testing.T) {
 	}
 }
 
-// decodeIssues takes nothing, or what does not decode, as unknown: the
+// decodeDerived takes nothing, or what does not decode, as unknown: the
 // graph is then built whole.
-func TestDecodeIssues(t *testing.T) {
-	for _, b := range [][]byte{nil, []byte("{"), []byte("null"), []byte(`{"path":"x"}`)} {
-		if _, ok := decodeIssues(b); ok {
-			t.Errorf("decodeIssues(%q): ok", b)
+func TestDecodeDerived(t *testing.T) {
+	for _, b := range [][]byte{nil, []byte("{"), []byte("null"), []byte(`{"path":"x"}`), []byte(`[]`), []byte(`{"resource_index":"AQ=="}`)} {
+		if _, ok := decodeDerived(b); ok {
+			t.Errorf("decodeDerived(%q): ok", b)
 		}
 	}
-	b, err := encodeIssues(nil)
+	g := graph.Build(&snapshot.Snapshot{}, nil)
+	b, err := encodeDerived(g)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if issues, ok := decodeIssues(b); !ok || len(issues) != 0 {
-		t.Errorf("no issues: decoded %v, %v; want known, none", issues, ok)
+	if d, ok := decodeDerived(b); !ok || len(d.Issues) != 0 || !bytes.Equal(d.ResourceIndex, g.ResourceIndex()) {
+		t.Errorf("no issues: decoded %+v, %v; want known, none, the graph's index", d, ok)
 	}
 }
 

@@ -75,7 +75,9 @@ const (
 	buildListing
 	// buildForKey leaves the resources until an answer reads them: a
 	// question about a principal and a key never does (can, denied;
-	// graph.BuildOptions.LazyResources).
+	// graph.BuildOptions.LazyResources), and one about who reads the data
+	// under a key (who-can) builds those of its Regions only, through the
+	// cache's resource index (derived.go).
 	buildForKey
 )
 
@@ -111,7 +113,7 @@ func loadCached(ctx context.Context, path string, progress func(ui.LoadProgress)
 	s, loadErrs, res, err := readSnapshotCached(ctx, path, report, func(s *snapshot.Snapshot, loadErrs []snapshot.LoadError) ([]byte, error) {
 		report(ui.LoadProgress{Stage: stageBuilding})
 		built = graph.Build(s, loadErrs)
-		return encodeIssues(built.Issues)
+		return encodeDerived(built)
 	})
 	if err != nil {
 		return nil, nil, res, err
@@ -120,8 +122,11 @@ func loadCached(ctx context.Context, path string, progress func(ui.LoadProgress)
 		return built, loadErrs, res, nil
 	}
 	report(ui.LoadProgress{Stage: stageBuilding})
-	if issues, ok := decodeIssues(res.Derived); ok {
-		o := graph.BuildOptions{KnownIssues: true, Issues: issues, Background: mode == buildListing, LazyResources: mode == buildForKey}
+	if d, ok := decodeDerived(res.Derived); ok {
+		o := graph.BuildOptions{KnownIssues: true, Issues: d.Issues, Background: mode == buildListing, LazyResources: mode == buildForKey}
+		if mode == buildForKey {
+			o.ResourceIndex = d.ResourceIndex
+		}
 		return graph.BuildWith(s, loadErrs, o), loadErrs, res, nil
 	}
 	return graph.Build(s, loadErrs), loadErrs, res, nil

@@ -48,7 +48,11 @@ Decrypt". On a resource, the paths to its key whose caller may already read it.`
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}
-			g, err := loadGraphChanged(snapPath, change, buildWhole, cmd.ErrOrStderr())
+			mode := buildWhole
+			if aboutKey(args[1]) {
+				mode = buildForKey // the resources under the key only
+			}
+			g, err := loadGraphChanged(snapPath, change, mode, cmd.ErrOrStderr())
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}

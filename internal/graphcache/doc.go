@@ -45,9 +45,9 @@
 // lose them), one "account/ID" per account, "derived" (optional), and
 // "strings". "derived" holds the bytes Options.Derive returned when the
 // file was written: a small result the caller derived from the snapshot
-// (the graph's issues), opaque here and kept raw, not through the string
-// table, so that a later hit gets it back (Result.Derived, a copy) and
-// can put work off. It is absent when Derive is nil, failed or returned
+// (the graph's issues and resource index), opaque here and kept raw, not
+// through the string table, so that a later hit gets it back
+// (Result.Derived, a copy) and can put work off. It is absent when Derive is nil, failed or returned
 // nil, and a hit then has no Derived; its CRC is checked like every
 // section's. Only the build that wrote a file reads it (Invalidation), so
 // those bytes need no version of their own. Every string
