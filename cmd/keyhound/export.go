@@ -62,7 +62,7 @@ func newExportCmd() *cobra.Command {
 			// Its heap is answers made and written, not kept: the default
 			// target but while it loads (loadgc.go; 400 cost 10% more memory
 			// and no time at 5,000 accounts).
-			setGCBase(defaultGCPercent)
+			setGCBase(longRun)
 			for i, a := range o.Actions {
 				ca, err := keyAction("export", a)
 				if err != nil {

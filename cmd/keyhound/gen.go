@@ -35,7 +35,7 @@ file. A name ending in .gz is gzip-compressed.`,
 		Example: `  keyhound gen --accounts 1000 --regions 2 --roles-per-account 100 --keys-per-region 10 --resources-per-key 5 -o org.json.gz`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			setGCBase(defaultGCPercent) // its memory stays linear in the organization: loadgc.go
+			setGCBase(longRun) // its memory stays linear in the organization: loadgc.go
 			if out == "" {
 				return &exitError{code: exitBadInput, err: fmt.Errorf("-o FILE is required")}
 			}

@@ -1,68 +1,114 @@
 package main
 
 import (
+	"math"
 	"os"
+	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"sync"
 )
 
-// loadGCPercent is the garbage collector's target for a one-shot command,
-// and for the TUI while a snapshot loads: nearly everything a load and a
-// graph build allocate stays live (the snapshot, parsed policies,
-// principals, keys, resources), so each collection marks a heap that only
-// grows and frees little. At 400 the collector runs about a third as often.
-// Measured at 5,000 generated accounts (cached `keyhound stats`, three runs
-// alternated): 6.7–8.0 s wall and 10.2–11.7 s CPU at the default 100,
-// 5.0–5.7 s and 6.1–6.9 s at 400; peak RSS 2.15 → 2.25 GB.
+// gcPolicy is how the garbage collector runs: at a target percent (GOGC)
+// above a heap floor.
+type gcPolicy struct {
+	// percent is the collector's target: the heap grows by that percent
+	// of what the last collection kept before the next.
+	percent int
+	// floor, when not 0, is a heap size below which the collector does
+	// not run at all: the runtime's memory limit, with GOGC off, raised
+	// after each collection to the percent's goal when that is higher
+	// (armFloor). A heap that never reaches it is never collected.
+	floor int64
+}
+
+// loadGCPercent is the collector's target for a one-shot command, and
+// for the TUI while a snapshot loads, above heapFloor: nearly everything
+// a load and a graph build allocate stays live (the snapshot, parsed
+// policies, principals, keys, resources), so each collection marks a heap
+// that only grows and frees little. At 400 the collector runs about a
+// third as often as at 100. Measured at 5,000 generated accounts (cached
+// `keyhound stats`, three runs alternated, before heapFloor): 6.7–8.0 s
+// wall and 10.2–11.7 s CPU at the default 100, 5.0–5.7 s and 6.1–6.9 s
+// at 400; peak RSS 2.15 → 2.25 GB.
 const loadGCPercent = 400
+
+// heapFloor is the heap a one-shot command (and a load) grows to before
+// its first collection. Without it the first collection came at five
+// times the heap after reading the cache file (207 MB: 1 GB), in the
+// middle of the graph build, and marked a gigabyte to free a tenth of it:
+// 0.5 s of CPU of a 5,000-account who-can. Measured there (cached, two
+// runs each, alternated, with GOGC=off and GOMEMLIMIT=1900MiB standing in
+// for the floor): who-can 4.31–5.00 → 3.17–3.42 s, peak 1.40 → 1.70 GB;
+// can 3.38–3.90 → 2.64–3.10 s. 1.8 GiB keeps a 5,000-account question
+// within the 2 GB it is allowed, and 1,000 accounts (0.4 GB) never
+// collect. stats and findings, whose heaps pass it, collect there once.
+const heapFloor = 1800 << 20
 
 // defaultGCPercent is the runtime's target when GOGC is not set.
 const defaultGCPercent = 100
 
+// oneShot is a one-shot command's policy (main) and a load's; longRun is
+// for runs that live on or stream (the TUI once loaded, scan, gen,
+// export): the runtime's default.
+var (
+	oneShot = gcPolicy{percent: loadGCPercent, floor: heapFloor}
+	longRun = gcPolicy{percent: defaultGCPercent}
+)
+
 // gcTarget counts the loads under way (diff and the TUI load two
-// snapshots at once), which run at loadGCPercent, and keeps the target to
-// put back when the last ends.
+// snapshots at once), which run at oneShot, and keeps the policy to put
+// back when the last ends; gen counts the policies applied, so that a
+// floor's hook from an earlier one stops.
 var gcTarget struct {
 	sync.Mutex
 	loads int
-	saved int
+	saved gcPolicy
+	cur   gcPolicy
+	gen   uint64
 }
 
-// userGOGC reports whether the user set GOGC: then keyhound leaves the
-// collector alone.
-func userGOGC() bool {
-	_, set := os.LookupEnv("GOGC")
-	return set
+// userGC reports whether the user set GOGC or GOMEMLIMIT: then keyhound
+// leaves the collector alone.
+func userGC() bool {
+	_, gogc := os.LookupEnv("GOGC")
+	_, limit := os.LookupEnv("GOMEMLIMIT")
+	return gogc || limit
 }
 
-// setGCBase sets the collector's target outside loads: main gives a
-// one-shot command loadGCPercent for its whole run; the TUI, which lives
-// on, the runtime's default once its loads are done, and so do scan and
-// gen, whose heaps grow with the organization they write, and export,
-// whose heap is answers written and dropped.
-func setGCBase(percent int) {
-	if userGOGC() {
+// setGCBase sets the collector's policy outside loads: main gives a
+// one-shot command oneShot for its whole run; the TUI, which lives on,
+// longRun once its loads are done, and so do scan and gen, whose heaps
+// grow with the organization they write, and export, whose heap is
+// answers written and dropped.
+func setGCBase(p gcPolicy) {
+	if userGC() {
 		return
 	}
 	gcTarget.Lock()
 	defer gcTarget.Unlock()
 	if gcTarget.loads > 0 {
-		gcTarget.saved = percent
+		gcTarget.saved = p
 		return
 	}
-	debug.SetGCPercent(percent)
+	applyGC(p)
 }
 
-// gcForLoad raises the collector's target for a load and returns what
-// puts it back when the last load under way ends.
+// gcForLoad sets oneShot for a load and returns what puts the policy
+// back when the last load under way ends.
 func gcForLoad() (release func()) {
-	if userGOGC() {
+	if userGC() {
 		return func() {}
 	}
 	gcTarget.Lock()
 	defer gcTarget.Unlock()
 	if gcTarget.loads == 0 {
-		gcTarget.saved = debug.SetGCPercent(loadGCPercent)
+		gcTarget.saved = gcTarget.cur
+		if gcTarget.gen == 0 { // nothing applied yet: the runtime's
+			gcTarget.saved = gcPolicy{percent: debug.SetGCPercent(-1)}
+			debug.SetGCPercent(gcTarget.saved.percent)
+		}
+		applyGC(oneShot)
 	}
 	gcTarget.loads++
 	var once sync.Once
@@ -71,8 +117,66 @@ func gcForLoad() (release func()) {
 			gcTarget.Lock()
 			defer gcTarget.Unlock()
 			if gcTarget.loads--; gcTarget.loads == 0 {
-				debug.SetGCPercent(gcTarget.saved)
+				applyGC(gcTarget.saved)
 			}
 		})
 	}
+}
+
+// applyGC sets the runtime for p; gcTarget is locked.
+func applyGC(p gcPolicy) {
+	gcTarget.cur = p
+	gcTarget.gen++
+	if p.floor == 0 {
+		debug.SetMemoryLimit(math.MaxInt64)
+		debug.SetGCPercent(p.percent)
+		return
+	}
+	debug.SetGCPercent(-1)
+	debug.SetMemoryLimit(max(p.floor, floorGoal(p)))
+	armFloor(gcTarget.gen)
+}
+
+// floorGoal is p's goal for the heap the last collection kept (0 before
+// any).
+func floorGoal(p gcPolicy) int64 {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	live := s[0].Value.Uint64()
+	if live > math.MaxInt64/uint64(100+p.percent) { //nolint:gosec // G115: the percents are positive constants
+		return math.MaxInt64
+	}
+	return int64(live) * int64(100+p.percent) / 100 //nolint:gosec // G115: bounded above
+}
+
+// gcSentinel is what armFloor lets go: big enough not to share a tiny
+// allocation with anything that lives on.
+type gcSentinel struct{ _ [32]byte }
+
+// armFloor runs, after the next collection, what raises the memory limit
+// to the policy's goal above the floor, and arms itself again — until
+// another policy is applied (gen).
+func armFloor(gen uint64) {
+	runtime.AddCleanup(new(gcSentinel), afterGC, gen)
+}
+
+// afterGCHook, when not nil, is called first by each afterGC (tests).
+var afterGCHook func()
+
+// afterGC is armFloor's hook.
+func afterGC(gen uint64) {
+	if afterGCHook != nil {
+		afterGCHook()
+	}
+	gcTarget.Lock()
+	defer gcTarget.Unlock()
+	if gen != gcTarget.gen {
+		return
+	}
+	p := gcTarget.cur
+	debug.SetMemoryLimit(max(p.floor, floorGoal(p)))
+	armFloor(gen)
 }

@@ -1,80 +1,140 @@
 package main
 
 import (
+	"math"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"testing"
+	"time"
 )
 
-// gcPercent reads the collector's target.
-func gcPercent() int {
-	v := debug.SetGCPercent(-1)
-	debug.SetGCPercent(v)
-	return v
+// gcState reads the collector's target and the memory limit.
+func gcState() (percent int, limit int64) {
+	percent = debug.SetGCPercent(-1)
+	debug.SetGCPercent(percent)
+	return percent, debug.SetMemoryLimit(-1)
 }
 
-// unsetGOGC unsets GOGC for the test (t.Setenv puts it back after).
-func unsetGOGC(t *testing.T) {
-	t.Setenv("GOGC", "")
-	if err := os.Unsetenv("GOGC"); err != nil {
-		t.Fatal(err)
+// freshGC unsets GOGC and GOMEMLIMIT for the test, starts it at percent
+// with no limit and no policy applied, and puts everything back after.
+func freshGC(t *testing.T, percent int) {
+	for _, v := range []string{"GOGC", "GOMEMLIMIT"} {
+		t.Setenv(v, "")
+		if err := os.Unsetenv(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	origPercent, origLimit := debug.SetGCPercent(percent), debug.SetMemoryLimit(math.MaxInt64)
+	gcTarget.Lock()
+	loads, saved, cur, gen := gcTarget.loads, gcTarget.saved, gcTarget.cur, gcTarget.gen
+	gcTarget.loads, gcTarget.saved, gcTarget.cur, gcTarget.gen = 0, gcPolicy{}, gcPolicy{}, 0
+	gcTarget.Unlock()
+	t.Cleanup(func() {
+		gcTarget.Lock()
+		gcTarget.loads, gcTarget.saved, gcTarget.cur, gcTarget.gen = loads, saved, cur, gen+1
+		gcTarget.Unlock()
+		debug.SetGCPercent(origPercent)
+		debug.SetMemoryLimit(origLimit)
+	})
+}
+
+// onFloor reports whether the collector is off below the floor.
+func onFloor(t *testing.T) {
+	t.Helper()
+	if percent, limit := gcState(); percent != -1 || limit < heapFloor || limit == math.MaxInt64 {
+		t.Fatalf("GC percent %d, memory limit %d: want off below a floor of %d", percent, limit, int64(heapFloor))
 	}
 }
 
-// gcForLoad raises the collector's target while loads are under way and
-// puts the previous one back when the last ends, however they overlap.
+// gcForLoad puts a load on the one-shot policy while loads are under way
+// and puts the previous one back when the last ends, however they overlap.
 func TestGCForLoadRestoresTheTarget(t *testing.T) {
-	unsetGOGC(t)
-	orig := debug.SetGCPercent(137)
-	defer debug.SetGCPercent(orig)
-
+	freshGC(t, 137)
 	a := gcForLoad()
-	if got := gcPercent(); got != loadGCPercent {
-		t.Fatalf("during a load: GC percent %d, want %d", got, loadGCPercent)
-	}
+	onFloor(t)
 	b := gcForLoad()
 	a()
 	a() // twice: counted once
-	if got := gcPercent(); got != loadGCPercent {
-		t.Fatalf("one of two loads ended: GC percent %d, want %d", got, loadGCPercent)
-	}
+	onFloor(t)
 	b()
-	if got := gcPercent(); got != 137 {
-		t.Fatalf("after both loads: GC percent %d, want the previous 137", got)
+	if percent, limit := gcState(); percent != 137 || limit != math.MaxInt64 {
+		t.Fatalf("after both loads: GC percent %d, limit %d; want the previous 137, none", percent, limit)
 	}
 }
 
-// The TUI sets its target while a load is under way (main's one-shot
-// target, then the TUI's default): the load ends on the TUI's.
+// The TUI sets its policy while a load is under way (main's one-shot,
+// then the long run's): the load ends on the TUI's.
 func TestGCBaseSetDuringALoad(t *testing.T) {
-	unsetGOGC(t)
-	orig := debug.SetGCPercent(loadGCPercent)
-	defer debug.SetGCPercent(orig)
+	freshGC(t, 100)
+	setGCBase(oneShot)
+	onFloor(t)
 	release := gcForLoad()
-	setGCBase(defaultGCPercent)
-	if got := gcPercent(); got != loadGCPercent {
-		t.Fatalf("during a load: GC percent %d, want %d", got, loadGCPercent)
-	}
+	setGCBase(longRun)
+	onFloor(t)
 	release()
-	if got := gcPercent(); got != defaultGCPercent {
-		t.Fatalf("after the load: GC percent %d, want the TUI's %d", got, defaultGCPercent)
+	if percent, limit := gcState(); percent != defaultGCPercent || limit != math.MaxInt64 {
+		t.Fatalf("after the load: GC percent %d, limit %d; want the TUI's %d, none", percent, limit, defaultGCPercent)
 	}
-	setGCBase(loadGCPercent)
-	if got := gcPercent(); got != loadGCPercent {
-		t.Fatalf("no load: setGCBase(%d) gave %d", loadGCPercent, got)
+	setGCBase(oneShot)
+	onFloor(t)
+}
+
+// A GOGC or GOMEMLIMIT the user set is theirs.
+func TestGCForLoadLeavesUsersSettings(t *testing.T) {
+	for _, v := range []string{"GOGC", "GOMEMLIMIT"} {
+		freshGC(t, 61)
+		t.Setenv(v, "50")
+		release := gcForLoad()
+		p1, l1 := gcState()
+		release()
+		setGCBase(oneShot)
+		p2, l2 := gcState()
+		if p1 != 61 || p2 != 61 || l1 != math.MaxInt64 || l2 != math.MaxInt64 {
+			t.Fatalf("%s set: the collector changed (%d/%d during the load, %d/%d after setGCBase)", v, p1, l1, p2, l2)
+		}
 	}
 }
 
-// A GOGC the user set is theirs.
-func TestGCForLoadLeavesUsersGOGC(t *testing.T) {
-	t.Setenv("GOGC", "50")
-	orig := debug.SetGCPercent(61)
-	defer debug.SetGCPercent(orig)
-	release := gcForLoad()
-	during := gcPercent()
-	release()
-	setGCBase(loadGCPercent)
-	if during != 61 || gcPercent() != 61 {
-		t.Fatalf("GOGC set: GC percent changed (%d during the load, %d after setGCBase)", during, gcPercent())
+// Above the floor the policy's percent rules: after a collection that
+// keeps more than the floor over 1+percent/100, the memory limit is the
+// percent's goal; once another policy is applied, the floor's hook stops.
+func TestHeapFloorFollowsTheLiveHeap(t *testing.T) {
+	freshGC(t, 100)
+	ran := make(chan struct{}, 16)
+	afterGCHook = func() { ran <- struct{}{} }
+	defer func() { afterGCHook = nil }()
+	p := gcPolicy{percent: 400, floor: 4 << 20}
+	gcTarget.Lock()
+	applyGC(p)
+	gcTarget.Unlock()
+	if _, limit := gcState(); limit < 4<<20 || limit == math.MaxInt64 {
+		t.Fatalf("limit %d before any collection, want the floor", limit)
+	}
+	live := make([]byte, 16<<20)
+	deadline := time.After(30 * time.Second)
+	for {
+		runtime.GC()
+		select {
+		case <-ran:
+		case <-deadline:
+			t.Fatal("the floor's hook never ran")
+		}
+		if _, limit := gcState(); limit >= 5*16<<20 && limit < math.MaxInt64 {
+			break
+		}
+	}
+	runtime.KeepAlive(live)
+	gcTarget.Lock()
+	applyGC(longRun)
+	gcTarget.Unlock()
+	runtime.GC()
+	select {
+	case <-ran: // the last armed hook, now stale
+	case <-deadline:
+		t.Fatal("the floor's last hook never ran")
+	}
+	if percent, limit := gcState(); percent != defaultGCPercent || limit != math.MaxInt64 {
+		t.Fatalf("after the floor: GC percent %d, limit %d; the stale hook changed them", percent, limit)
 	}
 }

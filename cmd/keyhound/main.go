@@ -12,7 +12,7 @@ import (
 )
 
 func main() {
-	setGCBase(loadGCPercent) // one command's run; the TUI sets its own (loadgc.go)
+	setGCBase(oneShot) // one command's run; the TUI sets its own (loadgc.go)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()

@@ -176,7 +176,7 @@ Exit codes: 0 complete, 4 partial (written; some calls failed), 3 failed.`,
   keyhound scan --org --role-name KeyhoundAudit,OrganizationAccountAccessRole -o org.json.gz`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			setGCBase(defaultGCPercent) // a long run that keeps what it reads: loadgc.go
+			setGCBase(longRun) // a long run that keeps what it reads: loadgc.go
 			stderr := cmd.ErrOrStderr()
 			p := &progress{w: stderr, live: isTerminal(stderr), json: jsonP, quiet: quiet}
 			if check {

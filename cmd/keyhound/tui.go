@@ -91,7 +91,7 @@ func runTUI(cmd *cobra.Command, path, trail string, window cloudtrail.Options, a
 		return &exitError{code: exitBadInput, err: fmt.Errorf("the TUI needs a terminal; for scripts use who-can, can, what-can, findings with --json")}
 	}
 	// It lives on: the collector's default target but while it loads.
-	setGCBase(defaultGCPercent)
+	setGCBase(longRun)
 	// A file that cannot be opened fails before the screen changes; the
 	// rest of the load runs behind the TUI's loading frame.
 	if path != demoName {
