@@ -173,6 +173,13 @@ func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError, o BuildOptions) 
 	accounts := sortedKeys(s.Accounts)
 	bp, bk := b.fork(), b.fork()
 	bp.order = make([]*Principal, 0, principals)
+	// One-shot, the keys' goroutine helps with the principals once done
+	// (principalwork.go); in the background it builds the resources.
+	var work *principalWork
+	var bh *builder // the helper's
+	if !background {
+		work, bh = newPrincipalWork(s, accounts), b.fork()
+	}
 	var start chan struct{} // nil: at once
 	if background {
 		start = make(chan struct{})
@@ -191,10 +198,21 @@ func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError, o BuildOptions) 
 		if background && o.Hold != nil {
 			<-o.Hold
 		}
-		for _, id := range accounts {
-			bp.buildPrincipals(id, s.Accounts[id].IAM, "accounts["+strconv.Quote(id)+"].iam")
+		order := bp.order
+		if work != nil {
+			work.claim(bp)
+			var ok bool
+			if order, ok = work.order(principals); !ok {
+				return // the helper panicked: Build panics with it
+			}
+		} else {
+			for _, id := range accounts {
+				bp.buildPrincipals(id, s.Accounts[id].IAM, "accounts["+strconv.Quote(id)+"].iam")
+			}
+			order = bp.order
 		}
-		g.sortPrincipals(bp.order)
+		g.addPrincipals(order)
+		g.sortPrincipals(order)
 		indexAndClasses(g)
 	})
 	if background {
@@ -255,11 +273,12 @@ func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError, o BuildOptions) 
 		bk.resolveKeyPolicies(g.sortedKeys)
 		bk.resolvePolicies(g.resources)
 	}
+	work.help(bh)
 	wg.Wait()
 	if panicked != nil {
 		panic(panicked)
 	}
-	b.misses += bp.misses + bk.misses
+	b.misses += bp.misses + bk.misses + bh.misses
 	if o.KnownIssues {
 		g.Issues = slices.Clone(o.Issues)
 		return g, b
@@ -268,6 +287,7 @@ func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError, o BuildOptions) 
 	// The issues, sorted by path below: those of one path come from one
 	// builder, in the order it met them, as a build on one goroutine would.
 	g.Issues = append(g.Issues, bp.issues...)
+	g.Issues = append(g.Issues, bh.issues...)
 	g.Issues = append(g.Issues, bk.issues...)
 	slices.SortStableFunc(g.Issues, func(a, b Issue) int {
 		switch {

@@ -197,11 +197,7 @@ func (b *builder) addPrincipal(p *Principal) {
 	if p.tagKeys == nil && len(p.Tags) > 0 {
 		p.tagKeys = tagKeysOf(p.Tags)
 	}
-	b.g.principals[p.ARN] = p
-	b.order = append(b.order, p)
-	if p.Kind == arn.KindRole {
-		b.g.roles[p.Account+"/"+p.Name] = p
-	}
+	b.order = append(b.order, p) // the graph's maps: addPrincipals
 }
 
 // tagMap is a principal's tags as a map, shared read-only with every

@@ -1,0 +1,115 @@
+package graph
+
+import (
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/keyhound/keyhound/graph/arn"
+	"github.com/keyhound/keyhound/graph/snapshot"
+)
+
+// principalWork shares the accounts' principals between the goroutine
+// that builds them and the keys' once that is done with its own (a
+// one-shot build: the keys took a third of the principals' time and the
+// keys' goroutine then sat idle). Each claims the next account and builds
+// it with a builder of its own; an account's principals go to its slot,
+// and the order is the slots' in account order: the order one goroutine
+// builds them in. The builders share preparse's documents (a one-shot
+// build parses every IAM document first), so a document is one policy
+// whichever builder met it, and build nothing else of the graph's: the
+// maps are filled after (addPrincipals).
+type principalWork struct {
+	s        *snapshot.Snapshot
+	accounts []string
+	next     atomic.Int64
+	finished atomic.Int64
+	slots    [][]*Principal
+	// done is closed once every account is built; abort when a helper
+	// panicked (the build panics with it: nothing waits for done then).
+	done, abort chan struct{}
+	abortOnce   sync.Once
+}
+
+// claimedHook, when not nil, runs after each account a builder built
+// (tests).
+var claimedHook func()
+
+func newPrincipalWork(s *snapshot.Snapshot, accounts []string) *principalWork {
+	w := &principalWork{s: s, accounts: accounts, slots: make([][]*Principal, len(accounts)), done: make(chan struct{}), abort: make(chan struct{})}
+	if len(accounts) == 0 {
+		close(w.done)
+	}
+	return w
+}
+
+// claim builds accounts with b until none is left to claim.
+func (w *principalWork) claim(b *builder) {
+	for {
+		i := int(w.next.Add(1)) - 1
+		if i >= len(w.accounts) {
+			return
+		}
+		id := w.accounts[i]
+		mark := len(b.order)
+		b.buildPrincipals(id, w.s.Accounts[id].IAM, "accounts["+strconv.Quote(id)+"].iam")
+		w.slots[i] = b.order[mark:len(b.order):len(b.order)]
+		if claimedHook != nil {
+			claimedHook()
+		}
+		if int(w.finished.Add(1)) == len(w.accounts) {
+			close(w.done)
+		}
+	}
+}
+
+// help is claim for a helper: a panic aborts the work, then goes on.
+func (w *principalWork) help(b *builder) {
+	defer func() {
+		if r := recover(); r != nil {
+			w.abortOnce.Do(func() { close(w.abort) })
+			panic(r)
+		}
+	}()
+	w.claim(b)
+}
+
+// order waits for every account and returns the principals in build
+// order, of n in all; ok is false when a helper panicked.
+func (w *principalWork) order(n int) (out []*Principal, ok bool) {
+	select {
+	case <-w.done:
+	case <-w.abort:
+		return nil, false
+	}
+	out = make([]*Principal, 0, n)
+	for _, s := range w.slots {
+		out = append(out, s...)
+	}
+	return out, true
+}
+
+// addPrincipals indexes the principals by ARN and the roles by account and
+// name, in build order (a later principal of one ARN replaces an earlier
+// one): the two maps at once. A panic in either is the caller's.
+func (g *Graph) addPrincipals(order []*Principal) {
+	var wg sync.WaitGroup
+	var panicked any
+	wg.Go(func() {
+		defer func() { panicked = recover() }()
+		for _, p := range order {
+			if p.Kind == arn.KindRole {
+				g.roles[p.Account+"/"+p.Name] = p
+			}
+		}
+	})
+	func() {
+		defer wg.Wait()
+		for _, p := range order {
+			g.principals[p.ARN] = p
+		}
+	}()
+	if panicked != nil {
+		panic(panicked)
+	}
+}
