@@ -63,6 +63,7 @@ type Graph struct {
 	// an answer first reads them (needResources).
 	resBuild func()
 	resOnce  sync.Once
+	resBuilt atomic.Bool // resBuild done
 	// kres builds, before them all, the resources of one key at a time,
 	// with BuildOptions.ResourceIndex (keyresources.go).
 	kres *keyResources
@@ -198,7 +199,7 @@ func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError, o BuildOptions) 
 		if background && o.Hold != nil {
 			<-o.Hold
 		}
-		order := bp.order
+		var order []*Principal
 		if work != nil {
 			work.claim(bp)
 			var ok bool

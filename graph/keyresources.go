@@ -47,8 +47,9 @@ func (g *Graph) ResourceIndex() []byte {
 	for i, k := range g.sortedKeys {
 		keyAt[k.ARN] = i
 	}
-	regionAt := map[string]int{}
-	for i, r := range regionsOf(g) {
+	regions := regionsOf(g)
+	regionAt := make(map[regionRef]int, len(regions))
+	for i, r := range regions {
 		regionAt[r] = i
 	}
 	perKey := make([][]int, len(g.sortedKeys))
@@ -57,7 +58,7 @@ func (g *Graph) ResourceIndex() []byte {
 			continue
 		}
 		ki, ok := keyAt[r.Key]
-		ri, ok2 := regionAt[regionName(r.Account, r.Region)]
+		ri, ok2 := regionAt[regionRef{r.Account, r.Region}]
 		if !ok || !ok2 {
 			return nil // never: every key a resource resolves to is the graph's, in a Region of its build
 		}
@@ -65,7 +66,7 @@ func (g *Graph) ResourceIndex() []byte {
 	}
 	out := []byte{resourceIndexVersion}
 	out = binary.AppendUvarint(out, uint64(len(g.sortedKeys)))
-	out = binary.AppendUvarint(out, uint64(len(regionAt)))
+	out = binary.AppendUvarint(out, uint64(len(regions)))
 	for _, rs := range perKey {
 		slices.Sort(rs)
 		rs = slices.Compact(rs)
@@ -79,34 +80,37 @@ func (g *Graph) ResourceIndex() []byte {
 	return out
 }
 
-// regionsOf lists the snapshot's Regions in build order, as regionName
-// spells them.
-func regionsOf(g *Graph) []string {
-	var out []string
+// regionRef is an account's Region.
+type regionRef struct{ account, region string }
+
+// regionsOf lists the snapshot's Regions in build order.
+func regionsOf(g *Graph) []regionRef {
+	var out []regionRef
 	eachRegion(g.Snapshot, sortedKeys(g.Snapshot.Accounts), func(account, region string, _ *snapshot.Region, _ string) {
-		out = append(out, regionName(account, region))
+		out = append(out, regionRef{account, region})
 	})
 	return out
 }
-
-func regionName(account, region string) string { return account + "/" + region }
 
 // keyResources are the resources a LazyResources graph built one key at a
 // time, through its resource index, before (or instead of) all of them.
 // Once the graph builds them all (needResources), it adopts these: one
 // resource, one *Resource, whichever way it was first reached.
 type keyResources struct {
-	index []byte // BuildOptions.ResourceIndex, read when first needed
+	index []byte // BuildOptions.ResourceIndex, read whole when first needed
 	mu    sync.Mutex
 	// closed is set once the whole build adopted these: ResourcesOf and
 	// resourceFor then read the graph's.
 	closed bool
-	// bad is set when the index does not fit the graph (never, from the
-	// cache of the same snapshot and keyhound): every key then builds them all.
-	bad     bool
-	regions []string // regionsOf, once read
-	byKey   map[string][]*Resource
-	byARN   map[string]*Resource
+	// read is set once the index was read; bad when it does not fit the
+	// graph (never, from the cache of the same snapshot and keyhound):
+	// every key then builds them all.
+	read, bad bool
+	regions   []regionRef
+	// key i's Regions are regionIDs[starts[i]:starts[i+1]].
+	starts, regionIDs []int32
+	byKey             map[string][]*Resource
+	byARN             map[string]*Resource
 }
 
 // of returns the resources encrypted with key k, sorted by ARN, built from
@@ -118,6 +122,13 @@ func (kr *keyResources) of(g *Graph, k *Key) (out []*Resource, ok bool) {
 	}
 	kr.mu.Lock()
 	defer kr.mu.Unlock()
+	if !kr.read {
+		kr.read = true
+		kr.regions = regionsOf(g)
+		var valid bool
+		kr.starts, kr.regionIDs, valid = decodeIndex(kr.index, len(g.sortedKeys), len(kr.regions))
+		kr.bad = !valid
+	}
 	if kr.closed || kr.bad {
 		return nil, false
 	}
@@ -128,26 +139,20 @@ func (kr *keyResources) of(g *Graph, k *Key) (out []*Resource, ok bool) {
 	if !found {
 		return nil, false
 	}
-	if kr.regions == nil {
-		kr.regions = regionsOf(g)
-	}
-	regions, valid := indexedRegions(kr.index, len(g.sortedKeys), len(kr.regions), at)
-	if !valid {
-		kr.bad = true
-		return nil, false
-	}
-	want := make(map[string]bool, len(regions))
-	for _, r := range regions {
+	want := make(map[regionRef]bool)
+	for _, r := range kr.regionIDs[kr.starts[at]:kr.starts[at+1]] {
 		want[kr.regions[r]] = true
 	}
 	// A builder of its own, as the whole lazy build's: the same code, so
 	// the same resources, keys and paths; its issues are the cache's.
 	br := &builder{g: g, partition: g.partition}
-	eachRegion(g.Snapshot, sortedKeys(g.Snapshot.Accounts), func(account, region string, reg *snapshot.Region, path string) {
-		if want[regionName(account, region)] {
-			br.buildResources(account, region, reg, path)
-		}
-	})
+	if len(want) > 0 {
+		eachRegion(g.Snapshot, sortedKeys(g.Snapshot.Accounts), func(account, region string, reg *snapshot.Region, path string) {
+			if want[regionRef{account, region}] {
+				br.buildResources(account, region, reg, path)
+			}
+		})
+	}
 	for _, r := range br.resources {
 		if r.Key, r.KeyUnresolved = g.resolvedKey(r); r.Key == k.ARN {
 			out = append(out, r)
@@ -201,12 +206,13 @@ func (kr *keyResources) adopt(g *Graph) {
 	kr.byKey, kr.byARN = nil, nil
 }
 
-// indexedRegions reads key at's Regions from a resource index made for a
-// graph of keys keys and regions Regions; valid is false when the index is
-// not one.
-func indexedRegions(index []byte, keys, regions, at int) (out []int, valid bool) {
-	if len(index) == 0 || index[0] != resourceIndexVersion {
-		return nil, false
+// decodeIndex reads a resource index made for a graph of keys keys and
+// regions Regions, whole: key i's Regions are regionIDs[starts[i]:
+// starts[i+1]], ascending, each below regions. ok is false when the bytes
+// are not such an index, to their end.
+func decodeIndex(index []byte, keys, regions int) (starts, regionIDs []int32, ok bool) {
+	if len(index) == 0 || index[0] != resourceIndexVersion || keys < 0 || regions < 0 || keys > math.MaxInt32 || regions > math.MaxInt32 {
+		return nil, nil, false
 	}
 	b := index[1:]
 	next := func() (int, bool) {
@@ -219,25 +225,28 @@ func indexedRegions(index []byte, keys, regions, at int) (out []int, valid bool)
 	}
 	nk, ok1 := next()
 	nr, ok2 := next()
-	if !ok1 || !ok2 || nk != keys || nr != regions {
-		return nil, false
+	if !ok1 || !ok2 || nk != keys || nr != regions || keys > len(b) {
+		return nil, nil, false // each key takes a byte at least
 	}
-	for i := 0; i <= at; i++ {
+	starts = make([]int32, 0, keys+1)
+	for range keys {
+		starts = append(starts, int32(len(regionIDs))) //nolint:gosec // G115: at most the index's length
 		n, ok := next()
-		if !ok || n > regions {
-			return nil, false
+		if !ok || n > regions || n > len(b) {
+			return nil, nil, false
 		}
-		r := 0
+		r := 0 // the first is a number, the others differences
 		for j := range n {
 			d, ok := next()
-			if !ok || (j > 0 && d == 0) || r+d >= regions {
-				return nil, false
+			if !ok || (j > 0 && d == 0) || d >= regions-r {
+				return nil, nil, false
 			}
 			r += d
-			if i == at {
-				out = append(out, r)
-			}
+			regionIDs = append(regionIDs, int32(r)) //nolint:gosec // G115: below regions
 		}
 	}
-	return out, true
+	if len(b) != 0 {
+		return nil, nil, false
+	}
+	return append(starts, int32(len(regionIDs))), regionIDs, true //nolint:gosec // G115: as above
 }

@@ -1,8 +1,10 @@
 package graph
 
 import (
+	"encoding/binary"
 	"fmt"
 	"reflect"
+	"slices"
 	"sync"
 	"testing"
 
@@ -140,14 +142,19 @@ func TestResourceIndexRefused(t *testing.T) {
 	good := whole.ResourceIndex()
 	for name, index := range map[string][]byte{
 		"another snapshot's": Build(dup, nil).ResourceIndex(),
-		"cut short":          good[:len(good)/2],
+		"cut short":          good[:len(good)-1],
 		"another version":    append([]byte{resourceIndexVersion + 1}, good[1:]...),
-		"a Region too far":   badRegion(good),
+		"a Region too far":   badRegion(t, good, len(whole.sortedKeys), len(regionsOf(whole))),
+		"a byte too many":    append(slices.Clone(good), 0),
 	} {
 		g := BuildWith(fx.s, fx.errs, BuildOptions{KnownIssues: true, Issues: whole.Issues, LazyResources: true, ResourceIndex: index})
+		// The first key first: a bad index is not read for any.
 		for _, k := range whole.Keys() {
 			if got, want := describeResources(g.ResourcesOf(k.ARN)), describeResources(whole.ResourcesOf(k.ARN)); !reflect.DeepEqual(got, want) {
 				t.Errorf("%s index: ResourcesOf(%s) = %v, want %v", name, k.ARN, got, want)
+			}
+			if !g.ResourcesBuilt() {
+				t.Fatalf("%s index: read for %s", name, k.ARN)
 			}
 		}
 		if g.resources == nil {
@@ -156,12 +163,33 @@ func TestResourceIndexRefused(t *testing.T) {
 	}
 }
 
-// badRegion is index with its last key's last Region one past the end.
-func badRegion(index []byte) []byte {
-	out := append([]byte{}, index...)
-	// The last key of the generated fixture has Regions: bump its last
-	// difference to reach past every Region.
-	out[len(out)-1] = 0x7f
+// badRegion is index with the last Region of its first key that has any
+// one past the last Region.
+func badRegion(t *testing.T, index []byte, keys, regions int) []byte {
+	t.Helper()
+	starts, ids, ok := decodeIndex(index, keys, regions)
+	if !ok {
+		t.Fatal("the good index does not decode")
+	}
+	out := []byte{resourceIndexVersion}
+	out = binary.AppendUvarint(out, uint64(keys))
+	out = binary.AppendUvarint(out, uint64(regions))
+	bumped := false
+	for k := range keys {
+		rs := slices.Clone(ids[starts[k]:starts[k+1]])
+		if len(rs) > 0 && !bumped {
+			rs[len(rs)-1], bumped = int32(regions), true
+		}
+		out = binary.AppendUvarint(out, uint64(len(rs)))
+		prev := int32(0)
+		for _, r := range rs {
+			out = binary.AppendUvarint(out, uint64(r-prev))
+			prev = r
+		}
+	}
+	if !bumped {
+		t.Fatal("no key has Regions")
+	}
 	return out
 }
 
@@ -194,23 +222,35 @@ func TestResourceIndexConcurrent(t *testing.T) {
 	}
 }
 
-// indexedRegions reads any bytes without panicking, and what it accepts
-// is a list of Regions in range, ascending.
-func FuzzIndexedRegions(f *testing.F) {
+// decodeIndex reads any bytes without panicking, and what it accepts
+// gives each key a list of Regions in range, ascending, and reads every
+// byte. The seeds hold a Region one past the end, a repeated one and a
+// trailing byte, which it refuses.
+func FuzzDecodeIndex(f *testing.F) {
 	g := Build(gen.Organization(gen.Options{Accounts: 3, Regions: 2, RolesPerAccount: 1, KeysPerRegion: 2, ResourcesPerKey: 2, Seed: 3}), nil)
-	f.Add(g.ResourceIndex(), len(g.sortedKeys), len(regionsOf(g)), 3)
-	f.Add([]byte{1, 2, 3, 1, 0, 2, 0, 1}, 2, 3, 1)
-	f.Fuzz(func(t *testing.T, index []byte, keys, regions, at int) {
-		if keys < 0 || regions < 0 || at < 0 || at >= keys || keys > 1<<20 {
+	f.Add(g.ResourceIndex(), len(g.sortedKeys), len(regionsOf(g)))
+	f.Add([]byte{1, 2, 3, 1, 0, 2, 0, 1}, 2, 3) // key 0: Region 0; key 1: Regions 0 and 1
+	f.Add([]byte{1, 2, 3, 1, 3, 0}, 2, 3)       // Region 3 of 3
+	f.Add([]byte{1, 2, 3, 2, 1, 0, 0}, 2, 3)    // Region 1 twice
+	f.Add([]byte{1, 2, 3, 1, 2, 1, 0, 0}, 2, 3) // a byte after the last key
+	f.Add([]byte{1, 1, 3, 2, 2, 1}, 1, 3)       // Regions 2 then 3 of 3
+	f.Fuzz(func(t *testing.T, index []byte, keys, regions int) {
+		if keys > 1<<16 || regions > 1<<16 {
 			return
 		}
-		out, ok := indexedRegions(index, keys, regions, at)
+		starts, ids, ok := decodeIndex(index, keys, regions)
 		if !ok {
 			return
 		}
-		for i, r := range out {
-			if r < 0 || r >= regions || (i > 0 && r <= out[i-1]) {
-				t.Fatalf("Regions %v out of range or order (of %d)", out, regions)
+		if len(starts) != keys+1 || starts[0] != 0 || int(starts[keys]) != len(ids) {
+			t.Fatalf("starts %v for %d keys and %d Regions", starts, keys, len(ids))
+		}
+		for k := range keys {
+			rs := ids[starts[k]:starts[k+1]]
+			for i, r := range rs {
+				if r < 0 || int(r) >= regions || (i > 0 && r <= rs[i-1]) {
+					t.Fatalf("key %d: Regions %v out of range or order (of %d)", k, rs, regions)
+				}
 			}
 		}
 	})

@@ -23,9 +23,22 @@ func TestLazyResourcesAnswerAsBuilt(t *testing.T) {
 			}
 			return g
 		}
+		// With the resource index, after the resources of a key: those
+		// built, the others not yet (keyresources.go).
+		indexed := func() *Graph {
+			g := BuildWith(fx.s, fx.errs, BuildOptions{KnownIssues: true, Issues: whole.Issues, LazyResources: true, ResourceIndex: whole.ResourceIndex()})
+			if len(g.ResourcesOf(key.ARN)) == 0 || g.ResourcesBuilt() {
+				t.Fatalf("%s: the key's resources through the index: none, or all built", name)
+			}
+			return g
+		}
 		for call, ask := range waitingCalls(key, role, bucket) {
-			if got, want := ask(lazy()), ask(whole); !reflect.DeepEqual(got, want) {
+			want := ask(whole)
+			if got := ask(lazy()); !reflect.DeepEqual(got, want) {
 				t.Errorf("%s: %s on a graph whose resources were not built yet: %v\nwant %v", name, call, got, want)
+			}
+			if got := ask(indexed()); !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: %s on a graph that built a key's resources only: %v\nwant %v", name, call, got, want)
 			}
 		}
 		// Rebuild, Delta and OrgDelta read them too.
@@ -36,13 +49,14 @@ func TestLazyResourcesAnswerAsBuilt(t *testing.T) {
 			}
 			return out
 		}
-		old := lazy()
-		rebuilt := Rebuild(old, fx.s, fx.errs)
-		if !reflect.DeepEqual(arns(rebuilt.Resources()), arns(whole.Resources())) {
-			t.Errorf("%s: Rebuild of a lazy graph: its resources differ", name)
-		}
-		if keys, resources, ok := Delta(old, rebuilt); !ok || len(keys)+len(resources) != 0 {
-			t.Errorf("%s: Delta of a lazy graph and its rebuild for one snapshot: %v %v %v", name, keys, resources, ok)
+		for label, old := range map[string]*Graph{"lazy": lazy(), "indexed": indexed()} {
+			rebuilt := Rebuild(old, fx.s, fx.errs)
+			if !reflect.DeepEqual(arns(rebuilt.Resources()), arns(whole.Resources())) {
+				t.Errorf("%s: Rebuild of a %s graph: its resources differ", name, label)
+			}
+			if keys, resources, ok := Delta(old, rebuilt); !ok || len(keys)+len(resources) != 0 {
+				t.Errorf("%s: Delta of a %s graph and its rebuild for one snapshot: %v %v %v", name, label, keys, resources, ok)
+			}
 		}
 		if _, ok := OrgDelta(lazy(), lazy(), []string{"kms:decrypt"}); !ok {
 			t.Errorf("%s: OrgDelta of two lazy graphs of one snapshot", name)

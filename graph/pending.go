@@ -81,6 +81,20 @@ func (g *Graph) Ready() bool {
 func (g *Graph) needResources() {
 	g.wait()
 	if g.resBuild != nil {
-		g.resOnce.Do(g.resBuild)
+		g.resOnce.Do(func() {
+			g.resBuild()
+			g.resBuilt.Store(true)
+		})
 	}
+}
+
+// ResourcesBuilt reports whether every resource is built, without
+// building them: a graph built with BuildOptions.LazyResources builds
+// them when an answer first reads them (and, with a ResourceIndex, a
+// key's own before), one built in the background with the principals.
+func (g *Graph) ResourcesBuilt() bool {
+	if g.resBuild != nil {
+		return g.resBuilt.Load()
+	}
+	return g.Ready()
 }

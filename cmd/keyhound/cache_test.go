@@ -174,7 +174,17 @@ func TestCachedIssuesAnswerAsBuilt(t *testing.T) {
 	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	key := reg.KMS.Keys[0].KeyMetadata.Arn
+	key := "" // one with data under it
+	whole := graph.Build(s, nil)
+	for _, k := range whole.Keys() {
+		if k.Account == "100000000002" && len(whole.ResourcesOf(k.ARN)) > 0 {
+			key = k.ARN
+			break
+		}
+	}
+	if key == "" {
+		t.Fatal("no key of the account encrypts a resource")
+	}
 	role := s.Accounts["100000000002"].IAM.RoleDetailList[0].Arn
 	for _, args := range [][]string{
 		{"findings", "--json"},
@@ -212,6 +222,15 @@ func TestCachedIssuesAnswerAsBuilt(t *testing.T) {
 	}
 	if res.Status != graphcache.Hit || !ok || len(issues) != 2 || !slices.Equal(g.Issues, issues) {
 		t.Errorf("hit: status %v, issues kept %v (%v), graph's %v", res.Status, issues, ok, g.Issues)
+	}
+	// A question about a key: the resources under it only, through the
+	// cache's resource index.
+	kg, _, _, err := loadCached(context.Background(), path, nil, modeFor(key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if data, err := kg.WhoCanReadData("kms:Decrypt", key, graph.DefaultChainDepth); err != nil || len(data) == 0 || kg.ResourcesBuilt() {
+		t.Errorf("who reads the data under the key: %d resources, err %v; every resource built: %v", len(data), err, kg.ResourcesBuilt())
 	}
 	// The TUI's load: its principals and resources are built behind it.
 	lg, _, _, err := loadCached(context.Background(), path, nil, buildListing)
@@ -257,6 +276,9 @@ func TestAboutKey(t *testing.T) {
 	} {
 		if got := aboutKey(ref); got != want {
 			t.Errorf("aboutKey(%q) = %v, want %v", ref, got, want)
+		}
+		if got := modeFor(ref); (got == buildForKey) != want || (got != buildForKey && got != buildWhole) {
+			t.Errorf("modeFor(%q) = %v", ref, got)
 		}
 	}
 }

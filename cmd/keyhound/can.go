@@ -46,11 +46,7 @@ Exit codes: 0 ALLOW, 1 DENY, 2 CONDITIONAL, 3 bad input.`,
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}
-			mode := buildWhole
-			if aboutKey(args[2]) {
-				mode = buildForKey
-			}
-			g, err := loadGraphChanged(snapPath, change, mode, cmd.ErrOrStderr())
+			g, err := loadGraphChanged(snapPath, change, modeFor(args[2]), cmd.ErrOrStderr())
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}

@@ -92,11 +92,7 @@ conditional, 3 bad input (and 0 when the message is only parsed, without
 					return &exitError{code: exitBadInput, err: fmt.Errorf("the message's action: %w", err)}
 				}
 			}
-			mode := buildWhole
-			if aboutKey(m.Resource) {
-				mode = buildForKey
-			}
-			g, err := loadGraphAs(snapPath, mode, cmd.ErrOrStderr())
+			g, err := loadGraphAs(snapPath, modeFor(m.Resource), cmd.ErrOrStderr())
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}

@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"sync"
+	"sync/atomic"
 )
 
 // gcPolicy is how the garbage collector runs: at a target percent (GOGC)
@@ -58,14 +59,16 @@ var (
 
 // gcTarget counts the loads under way (diff and the TUI load two
 // snapshots at once), which run at oneShot, and keeps the policy to put
-// back when the last ends; gen counts the policies applied, so that a
-// floor's hook from an earlier one stops.
+// back when the last ends; gen counts the policies applied (it only
+// grows), so that a floor's hook from an earlier one stops; applied says
+// cur is one (else the runtime's own settings are in force).
 var gcTarget struct {
 	sync.Mutex
-	loads int
-	saved gcPolicy
-	cur   gcPolicy
-	gen   uint64
+	loads   int
+	saved   gcPolicy
+	cur     gcPolicy
+	gen     uint64
+	applied bool
 }
 
 // userGC reports whether the user set GOGC or GOMEMLIMIT: then keyhound
@@ -104,7 +107,7 @@ func gcForLoad() (release func()) {
 	defer gcTarget.Unlock()
 	if gcTarget.loads == 0 {
 		gcTarget.saved = gcTarget.cur
-		if gcTarget.gen == 0 { // nothing applied yet: the runtime's
+		if !gcTarget.applied { // the runtime's own
 			gcTarget.saved = gcPolicy{percent: debug.SetGCPercent(-1)}
 			debug.SetGCPercent(gcTarget.saved.percent)
 		}
@@ -125,7 +128,7 @@ func gcForLoad() (release func()) {
 
 // applyGC sets the runtime for p; gcTarget is locked.
 func applyGC(p gcPolicy) {
-	gcTarget.cur = p
+	gcTarget.cur, gcTarget.applied = p, true
 	gcTarget.gen++
 	if p.floor == 0 {
 		debug.SetMemoryLimit(math.MaxInt64)
@@ -163,20 +166,23 @@ func armFloor(gen uint64) {
 	runtime.AddCleanup(new(gcSentinel), afterGC, gen)
 }
 
-// afterGCHook, when not nil, is called first by each afterGC (tests).
-var afterGCHook func()
+// afterGCHook, when set, is called by each afterGC once it is done
+// (tests: a hook armed by an earlier test may run as a later one sets it).
+var afterGCHook atomic.Pointer[func()]
 
 // afterGC is armFloor's hook.
 func afterGC(gen uint64) {
-	if afterGCHook != nil {
-		afterGCHook()
-	}
+	defer func() {
+		if h := afterGCHook.Load(); h != nil {
+			(*h)()
+		}
+	}()
 	gcTarget.Lock()
 	defer gcTarget.Unlock()
-	if gen != gcTarget.gen {
+	p := gcTarget.cur
+	if gen != gcTarget.gen || p.floor == 0 {
 		return
 	}
-	p := gcTarget.cur
 	debug.SetMemoryLimit(max(p.floor, floorGoal(p)))
 	armFloor(gen)
 }

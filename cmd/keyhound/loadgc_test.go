@@ -27,12 +27,15 @@ func freshGC(t *testing.T, percent int) {
 	}
 	origPercent, origLimit := debug.SetGCPercent(percent), debug.SetMemoryLimit(math.MaxInt64)
 	gcTarget.Lock()
-	loads, saved, cur, gen := gcTarget.loads, gcTarget.saved, gcTarget.cur, gcTarget.gen
-	gcTarget.loads, gcTarget.saved, gcTarget.cur, gcTarget.gen = 0, gcPolicy{}, gcPolicy{}, 0
+	loads, saved, cur, applied := gcTarget.loads, gcTarget.saved, gcTarget.cur, gcTarget.applied
+	// gen only grows: a hook armed before (or by the test) stays stale.
+	gcTarget.loads, gcTarget.saved, gcTarget.cur, gcTarget.applied = 0, gcPolicy{}, gcPolicy{}, false
+	gcTarget.gen++
 	gcTarget.Unlock()
 	t.Cleanup(func() {
 		gcTarget.Lock()
-		gcTarget.loads, gcTarget.saved, gcTarget.cur, gcTarget.gen = loads, saved, cur, gen+1
+		gcTarget.loads, gcTarget.saved, gcTarget.cur, gcTarget.applied = loads, saved, cur, applied
+		gcTarget.gen++
 		gcTarget.Unlock()
 		debug.SetGCPercent(origPercent)
 		debug.SetMemoryLimit(origLimit)
@@ -102,8 +105,14 @@ func TestGCForLoadLeavesUsersSettings(t *testing.T) {
 func TestHeapFloorFollowsTheLiveHeap(t *testing.T) {
 	freshGC(t, 100)
 	ran := make(chan struct{}, 16)
-	afterGCHook = func() { ran <- struct{}{} }
-	defer func() { afterGCHook = nil }()
+	hook := func() {
+		select {
+		case ran <- struct{}{}:
+		default:
+		}
+	}
+	afterGCHook.Store(&hook)
+	defer afterGCHook.Store(nil)
 	p := gcPolicy{percent: 400, floor: 4 << 20}
 	gcTarget.Lock()
 	applyGC(p)
@@ -111,17 +120,22 @@ func TestHeapFloorFollowsTheLiveHeap(t *testing.T) {
 	if _, limit := gcState(); limit < 4<<20 || limit == math.MaxInt64 {
 		t.Fatalf("limit %d before any collection, want the floor", limit)
 	}
-	live := make([]byte, 16<<20)
 	deadline := time.After(30 * time.Second)
-	for {
-		runtime.GC()
-		select {
-		case <-ran:
-		case <-deadline:
-			t.Fatal("the floor's hook never ran")
-		}
-		if _, limit := gcState(); limit >= 5*16<<20 && limit < math.MaxInt64 {
-			break
+	// The limit follows the live heap up, collection after collection:
+	// each hook arms the next.
+	var live [][]byte
+	for _, size := range []int64{16 << 20, 64 << 20} {
+		live = append(live, make([]byte, size))
+		for {
+			runtime.GC()
+			select {
+			case <-ran:
+			case <-deadline:
+				t.Fatalf("the floor's hook did not run after the collection with %d MB more", size>>20)
+			}
+			if _, limit := gcState(); limit >= 5*size && limit < math.MaxInt64 {
+				break
+			}
 		}
 	}
 	runtime.KeepAlive(live)

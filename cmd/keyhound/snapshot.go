@@ -81,6 +81,15 @@ const (
 	buildForKey
 )
 
+// modeFor is the build mode of a question about resource ref (can,
+// who-can, denied): buildForKey about a KMS key or alias.
+func modeFor(ref string) buildMode {
+	if aboutKey(ref) {
+		return buildForKey
+	}
+	return buildWhole
+}
+
 // aboutKey reports whether ref, a question's resource, names a KMS key or
 // alias (a key or alias ARN, an alias name, a key ID) rather than another
 // service's resource: its answer reads no resource, and the graph can

@@ -48,11 +48,7 @@ Decrypt". On a resource, the paths to its key whose caller may already read it.`
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}
-			mode := buildWhole
-			if aboutKey(args[1]) {
-				mode = buildForKey // the resources under the key only
-			}
-			g, err := loadGraphChanged(snapPath, change, mode, cmd.ErrOrStderr())
+			g, err := loadGraphChanged(snapPath, change, modeFor(args[1]), cmd.ErrOrStderr())
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}
