@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"reflect"
 	"slices"
@@ -56,7 +57,7 @@ func TestBuildIsDeterministic(t *testing.T) {
 		}
 		v.Findings = g.Findings()
 		var b bytes.Buffer
-		if err := export.Write(g, export.Options{}, export.NewJSON(&b)); err != nil {
+		if err := export.Write(context.Background(), g, export.Options{}, export.NewJSON(&b)); err != nil {
 			t.Fatal(err)
 		}
 		v.Export = b.String()

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -112,7 +113,9 @@ func neighbourhoodCmd(g *graph.Graph, dir string, p *exportPicker, format string
 			default:
 				x = export.NewJSON(w)
 			}
-			return export.Write(g, o, x)
+			// One key's or principal's neighbourhood: seconds at most, and
+			// the TUI waits for it behind its status line; nothing cancels it.
+			return export.Write(context.Background(), g, o, x)
 		})
 		if err != nil {
 			return statusMsg{"export " + label + ": " + err.Error(), true}

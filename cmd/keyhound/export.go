@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -129,9 +130,9 @@ func runExport(cmd *cobra.Command, g *graph.Graph, format, out, snapPath string,
 		if out == "" {
 			return fmt.Errorf("--format neo4j-csv writes two files: give -o DIR")
 		}
-		return exportNeo4jCSV(g, o, out)
+		return exportNeo4jCSV(cmd.Context(), g, o, out)
 	}
-	emit := func(dst io.Writer) error { return exportTo(dst, g, format, snapPath, o, floor) }
+	emit := func(dst io.Writer) error { return exportTo(cmd.Context(), dst, g, format, snapPath, o, floor) }
 	if out == "" || out == "-" {
 		return emit(cmd.OutOrStdout())
 	}
@@ -141,7 +142,7 @@ func runExport(cmd *cobra.Command, g *graph.Graph, format, out, snapPath string,
 // exportNeo4jCSV writes nodes.csv and relationships.csv into dir, each
 // atomically (mode 0600): an export that fails leaves both files as they
 // were.
-func exportNeo4jCSV(g *graph.Graph, o export.Options, dir string) error {
+func exportNeo4jCSV(ctx context.Context, g *graph.Graph, o export.Options, dir string) error {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return err
 	}
@@ -156,7 +157,7 @@ func exportNeo4jCSV(g *graph.Graph, o export.Options, dir string) error {
 	}
 	defer rels.Abort()
 	nb, rb := bufio.NewWriter(nodes), bufio.NewWriter(rels)
-	if err := export.Write(g, o, export.NewNeo4jCSV(nb, rb)); err != nil {
+	if err := export.Write(ctx, g, o, export.NewNeo4jCSV(nb, rb)); err != nil {
 		return err
 	}
 	if err := nb.Flush(); err != nil {
@@ -172,7 +173,7 @@ func exportNeo4jCSV(g *graph.Graph, o export.Options, dir string) error {
 }
 
 // exportTo writes one export format to dst.
-func exportTo(dst io.Writer, g *graph.Graph, format, snapPath string, o export.Options, floor graph.Severity) error {
+func exportTo(ctx context.Context, dst io.Writer, g *graph.Graph, format, snapPath string, o export.Options, floor graph.Severity) error {
 	findings := func() []graph.Finding {
 		var fs []graph.Finding
 		for _, f := range g.Findings() {
@@ -212,5 +213,5 @@ func exportTo(dst io.Writer, g *graph.Graph, format, snapPath string, o export.O
 	default:
 		return fmt.Errorf("--format %q: want json, graphml, dot, cypher, neo4j-csv, mermaid, sarif, findings-csv or who-csv", format)
 	}
-	return export.Write(g, o, w)
+	return export.Write(ctx, g, o, w)
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -95,5 +97,28 @@ func TestExportEscalation(t *testing.T) {
 	}
 	if code, out, _ := runCLI(t, "", "export", "--snapshot", path, "--format", "json"); code != 0 || strings.Contains(out, "can-escalate-to") {
 		t.Errorf("without --escalation: exit %d, escalation edges present", code)
+	}
+}
+
+// An interrupt (main's context, done on SIGINT) stops an export: it fails,
+// says why, and leaves no file where -o pointed, nor a good one replaced.
+func TestExportStopsWhenInterrupted(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "graph.json")
+	if err := os.WriteFile(out, []byte("good"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stdout, stderr bytes.Buffer
+	code := run(ctx, []string{"export", "--snapshot", "@demo", "--format", "json", "-o", out}, strings.NewReader(""), &stdout, &stderr)
+	if code == 0 || !strings.Contains(stderr.String(), "export stopped") {
+		t.Errorf("interrupted export: exit %d, stderr %q", code, stderr.String())
+	}
+	if b, err := os.ReadFile(out); err != nil || string(b) != "good" {
+		t.Errorf("the file -o named: %q, %v; want it as it was", b, err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("the directory holds %d files, want the one there before", len(entries))
 	}
 }

@@ -8,6 +8,7 @@ package diff
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"slices"
 	"strings"
@@ -311,7 +312,9 @@ func targets(g *graph.Graph, o Options, sc *scope, done <-chan struct{}, errp *e
 	go func() {
 		defer close(ch)
 		gr := &grouper{out: ch, done: done, actions: actions}
-		err := export.Walk(g, eo, gr)
+		// Compare takes no context yet: done (a closed comparison) stops
+		// the walk through gr's error.
+		err := export.Walk(context.Background(), g, eo, gr)
 		if err == nil {
 			err = gr.flush()
 		}

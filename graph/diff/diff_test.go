@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"context"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -147,7 +148,7 @@ func dropRCPs(s *snapshot.Snapshot) {
 func allEdges(t *testing.T, g *graph.Graph) map[string]export.Edge {
 	t.Helper()
 	c := &collect{edges: map[string]export.Edge{}}
-	if err := export.Walk(g, export.Options{}, c); err != nil {
+	if err := export.Walk(context.Background(), g, export.Options{}, c); err != nil {
 		t.Fatal(err)
 	}
 	return c.edges

@@ -2,6 +2,7 @@ package diff
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -144,7 +145,7 @@ func genCases(t *testing.T, s *snapshot.Snapshot) []changeCase {
 func exportJSON(t *testing.T, g *graph.Graph) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	if err := export.Write(g, export.Options{}, export.NewJSON(&b)); err != nil {
+	if err := export.Write(context.Background(), g, export.Options{}, export.NewJSON(&b)); err != nil {
 		t.Fatal(err)
 	}
 	return b.Bytes()

@@ -1,6 +1,7 @@
 package export
 
 import (
+	"context"
 	"io"
 	"runtime"
 	"sync/atomic"
@@ -81,7 +82,7 @@ func BenchmarkExportJSON(b *testing.B) {
 			var edges int64
 			for b.Loop() {
 				out, w := counting(NewJSON(io.Discard))
-				if err := Walk(g, Options{Workers: runtime.GOMAXPROCS(0)}, out); err != nil {
+				if err := Walk(context.Background(), g, Options{Workers: runtime.GOMAXPROCS(0)}, out); err != nil {
 					b.Fatal(err)
 				}
 				_ = out.Close()
@@ -131,7 +132,7 @@ func BenchmarkExportEscalation(b *testing.B) {
 					var edges int64
 					for b.Loop() {
 						out, w := counting(NewJSON(io.Discard))
-						if err := Walk(g, Options{Workers: runtime.GOMAXPROCS(0), Escalation: esc}, out); err != nil {
+						if err := Walk(context.Background(), g, Options{Workers: runtime.GOMAXPROCS(0), Escalation: esc}, out); err != nil {
 							b.Fatal(err)
 						}
 						_ = out.Close()
@@ -166,7 +167,7 @@ func BenchmarkExportEscalationRatio(b *testing.B) {
 				}()
 				start, cpu0, gc0 := time.Now(), processCPU(), gcCPU()
 				out, _ := counting(NewJSON(io.Discard))
-				if err := Walk(g, Options{Workers: runtime.GOMAXPROCS(0), Escalation: esc}, out); err != nil {
+				if err := Walk(context.Background(), g, Options{Workers: runtime.GOMAXPROCS(0), Escalation: esc}, out); err != nil {
 					b.Fatal(err)
 				}
 				_ = out.Close()

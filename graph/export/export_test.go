@@ -2,6 +2,7 @@ package export
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"encoding/xml"
@@ -39,7 +40,7 @@ func export(t *testing.T, g *graph.Graph, o Options, newW func(io.Writer) Writer
 	t.Helper()
 	var buf bytes.Buffer
 	w := newW(&buf)
-	if err := Walk(g, o, w); err != nil {
+	if err := Walk(context.Background(), g, o, w); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.Close(); err != nil {
@@ -304,7 +305,7 @@ func TestNeo4jCSVExport(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			var nodes, rels bytes.Buffer
 			w := NewNeo4jCSV(&nodes, &rels)
-			if err := Walk(g, Options{}, w); err != nil {
+			if err := Walk(context.Background(), g, Options{}, w); err != nil {
 				t.Fatal(err)
 			}
 			if err := w.Close(); err != nil {

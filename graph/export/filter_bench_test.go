@@ -1,6 +1,7 @@
 package export
 
 import (
+	"context"
 	"io"
 	"runtime"
 	"slices"
@@ -45,7 +46,7 @@ func BenchmarkExportFiltered(b *testing.B) {
 				o.Keys = append([]string(nil), c.o.Keys...)
 				o.Workers = runtime.GOMAXPROCS(0)
 				out, w := counting(NewJSON(io.Discard))
-				if err := Walk(g, o, out); err != nil {
+				if err := Walk(context.Background(), g, o, out); err != nil {
 					b.Fatal(err)
 				}
 				_ = out.Close()

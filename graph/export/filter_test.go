@@ -2,6 +2,7 @@ package export
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"slices"
 	"testing"
@@ -79,7 +80,7 @@ func exportAll(t *testing.T, g *graph.Graph, o Options) map[string][]byte {
 	bufs["neo4j-nodes"], bufs["neo4j-rels"] = &bytes.Buffer{}, &bytes.Buffer{}
 	tee = append(tee, NewNeo4jCSV(bufs["neo4j-nodes"], bufs["neo4j-rels"]))
 	o.Keys = slices.Clone(o.Keys)
-	if err := Walk(g, o, tee); err != nil {
+	if err := Walk(context.Background(), g, o, tee); err != nil {
 		t.Fatal(err)
 	}
 	for _, w := range tee {

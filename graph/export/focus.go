@@ -164,6 +164,9 @@ func (w *walker) keepResource(r *graph.Resource) bool {
 // they can assume.
 func (w *walker) principalEdges() error {
 	for _, p := range w.o.Principals {
+		if err := w.canceled(); err != nil {
+			return err
+		}
 		for _, action := range w.o.Actions {
 			what, err := w.g.WhatCan(p, action, w.o.ChainDepth)
 			if err != nil {

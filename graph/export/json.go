@@ -2,6 +2,7 @@ package export
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"io"
 
@@ -15,8 +16,8 @@ type Writer interface {
 }
 
 // Write walks g into w (Walk) and ends the document.
-func Write(g *graph.Graph, o Options, w Writer) error {
-	if err := Walk(g, o, w); err != nil {
+func Write(ctx context.Context, g *graph.Graph, o Options, w Writer) error {
+	if err := Walk(ctx, g, o, w); err != nil {
 		return err
 	}
 	return w.Close()

@@ -1,8 +1,11 @@
 package export
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/sourcegraph/conc/stream"
 
@@ -20,13 +23,16 @@ type Visitor interface {
 // deterministic order: the organization's structure, principals, outside
 // principals, keys with their grants, resources, then the access edges
 // (can-assume, can-use-key per action, can-read), computed by o.Workers
-// goroutines and delivered in order.
-func Walk(g *graph.Graph, o Options, v Visitor) error {
+// goroutines and delivered in order. It stops at v's first error and
+// when ctx is done (an interrupt: a whole organization's export runs for
+// minutes), with no more work begun: the access edges' workers finish the
+// key or resource each is on.
+func Walk(ctx context.Context, g *graph.Graph, o Options, v Visitor) error {
 	if err := o.normalize(g); err != nil {
 		return err
 	}
 	f := newFilter(&o)
-	w := &walker{g: g, o: o, f: f, v: v}
+	w := &walker{ctx: ctx, g: g, o: o, f: f, v: v}
 	w.among = sync.OnceValue(func() *graph.Among { return g.AmongAccounts(o.Accounts) })
 	if len(o.Keys) == 0 && len(o.Principals) == 0 && len(o.Accounts) == 0 {
 		// Nodes first, holding the structure edges (as many as the nodes);
@@ -34,7 +40,7 @@ func Walk(g *graph.Graph, o Options, v Visitor) error {
 		ph := &phased{v: v}
 		w.v = ph
 		for _, step := range []func() error{w.org, w.principals, w.outside, w.keys, w.resources} {
-			if err := step(); err != nil {
+			if err := w.step(step); err != nil {
 				return err
 			}
 		}
@@ -42,13 +48,33 @@ func Walk(g *graph.Graph, o Options, v Visitor) error {
 			return err
 		}
 		for _, step := range []func() error{w.assume, w.access} {
-			if err := step(); err != nil {
+			if err := w.step(step); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	return w.focused()
+	return w.step(w.focused)
+}
+
+// step runs one step of the walk unless ctx is done, and gives ctx's error
+// for one it cut short.
+func (w *walker) step(do func() error) error {
+	if err := w.canceled(); err != nil {
+		return err
+	}
+	if err := do(); err != nil {
+		return err
+	}
+	return w.canceled()
+}
+
+// canceled is ctx's error, wrapped, once it is done.
+func (w *walker) canceled() error {
+	if err := w.ctx.Err(); err != nil {
+		return fmt.Errorf("export stopped: %w", err)
+	}
+	return nil
 }
 
 // phased passes nodes on at once and holds edges until flush: every node
@@ -81,10 +107,11 @@ func (p *phased) flush() error {
 }
 
 type walker struct {
-	g *graph.Graph
-	o Options
-	f *filter
-	v Visitor
+	ctx context.Context
+	g   *graph.Graph
+	o   Options
+	f   *filter
+	v   Visitor
 	// focus is set for a filtered export (some accounts, keys or
 	// principals): its nodes are those the filters select and those its
 	// edges touch (touched, once the access edges are known).
@@ -311,7 +338,10 @@ func (w *walker) resources() error {
 }
 
 func (w *walker) assume() error {
-	for _, p := range w.g.Principals() {
+	for i, p := range w.g.Principals() {
+		if i%4096 == 0 && w.ctx.Err() != nil {
+			return w.canceled()
+		}
 		if p.Kind != arn.KindRole {
 			continue
 		}
@@ -354,6 +384,18 @@ func (w *walker) access() error {
 	}
 	s := stream.New().WithMaxGoroutines(n)
 	var err error
+	// stop is set at the writer's first error (err, in a callback) and
+	// read by the loops and tasks: none begins after it, nor after ctx is
+	// done (a write error on a full disk went on computing who-can for
+	// every key and resource of the organization).
+	var stop atomic.Bool
+	halted := func() bool { return stop.Load() || w.ctx.Err() != nil }
+	written := func(e error) {
+		if e != nil {
+			err = e
+			stop.Store(true)
+		}
+	}
 	// A writer that can encode edges on the workers (JSON) gets them encoded,
 	// in order: the ordered part is then a copy.
 	var enc EdgeEncoder
@@ -363,7 +405,7 @@ func (w *walker) access() error {
 	emit := func(edges []Edge) {
 		for _, e := range edges {
 			if err == nil {
-				err = w.v.Edge(e)
+				written(w.v.Edge(e))
 			}
 		}
 	}
@@ -385,9 +427,9 @@ func (w *walker) access() error {
 			switch {
 			case err != nil:
 			case eerr != nil:
-				err = eerr
+				written(eerr)
 			default:
-				err = enc.WriteEncoded(b, len(edges))
+				written(enc.WriteEncoded(b, len(edges)))
 			}
 			if cap(b) <= 64<<20 { // keep ordinary buffers, not a rare giant
 				bufs.Put(&b)
@@ -398,11 +440,17 @@ func (w *walker) access() error {
 	// the edges that touch the selected accounts).
 	esc := w.escalators()
 	for _, k := range w.g.Keys() {
+		if halted() {
+			break
+		}
 		if w.f.keys != nil && !w.f.keys[k.ARN] {
 			continue
 		}
 		for _, action := range w.o.Actions {
 			s.Go(func() stream.Callback {
+				if halted() {
+					return func() {}
+				}
 				// The escalation search reads who-can's whole answer.
 				who, werr := w.whoCan(action, k.ARN, k.Account, esc[action] == nil)
 				if werr != nil {
@@ -420,10 +468,16 @@ func (w *walker) access() error {
 		}
 	}
 	for _, r := range w.g.Resources() {
+		if halted() {
+			break
+		}
 		if r.Key == "" || (w.f.keys != nil && !w.f.keys[r.Key]) {
 			continue
 		}
 		s.Go(func() stream.Callback {
+			if halted() {
+				return func() {}
+			}
 			who, werr := w.whoCan("read", r.ARN, r.Account, true)
 			if werr != nil {
 				return func() {}
@@ -432,7 +486,10 @@ func (w *walker) access() error {
 		})
 	}
 	s.Wait()
-	return err
+	if err != nil {
+		return err
+	}
+	return w.canceled()
 }
 
 func accountOf(principal string) string {
