@@ -173,7 +173,9 @@ func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError, o BuildOptions) 
 	// issues and late documents.
 	accounts := sortedKeys(s.Accounts)
 	bp, bk := b.fork(), b.fork()
-	bp.order = make([]*Principal, 0, principals)
+	if background {
+		bp.order = make([]*Principal, 0, principals) // one-shot, the two builders share them
+	}
 	// One-shot, the keys' goroutine helps with the principals once done
 	// (principalwork.go); in the background it builds the resources.
 	var work *principalWork
@@ -274,10 +276,10 @@ func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError, o BuildOptions) 
 		bk.resolveKeyPolicies(g.sortedKeys)
 		bk.resolvePolicies(g.resources)
 	}
-	work.help(bh)
+	helped := work.help(bh)
 	wg.Wait()
-	if panicked != nil {
-		panic(panicked)
+	if p := cmp.Or(helped, panicked); p != nil {
+		panic(p)
 	}
 	b.misses += bp.misses + bk.misses + bh.misses
 	if o.KnownIssues {

@@ -43,9 +43,15 @@ func newPrincipalWork(s *snapshot.Snapshot, accounts []string) *principalWork {
 	return w
 }
 
-// claim builds accounts with b until none is left to claim.
+// claim builds accounts with b until none is left to claim, or the other
+// builder panicked.
 func (w *principalWork) claim(b *builder) {
 	for {
+		select {
+		case <-w.abort:
+			return
+		default:
+		}
 		i := int(w.next.Add(1)) - 1
 		if i >= len(w.accounts) {
 			return
@@ -63,15 +69,16 @@ func (w *principalWork) claim(b *builder) {
 	}
 }
 
-// help is claim for a helper: a panic aborts the work, then goes on.
-func (w *principalWork) help(b *builder) {
+// help is claim for a helper; a panic there aborts the work and is
+// returned, for Build to panic with once the principals' goroutine is done.
+func (w *principalWork) help(b *builder) (panicked any) {
 	defer func() {
-		if r := recover(); r != nil {
+		if panicked = recover(); panicked != nil {
 			w.abortOnce.Do(func() { close(w.abort) })
-			panic(r)
 		}
 	}()
 	w.claim(b)
+	return nil
 }
 
 // order waits for every account and returns the principals in build

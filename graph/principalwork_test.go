@@ -33,7 +33,8 @@ func TestPrincipalsBuiltByTwoAsByOne(t *testing.T) {
 	// A role listed in two accounts under one ARN: the later account's
 	// wins, in build order.
 	dup := knownIssuesFixtures(t)["generated"]
-	dup.s.Accounts["100000000009"].IAM.RoleDetailList[0].Arn = dup.s.Accounts["100000000002"].IAM.RoleDetailList[0].Arn
+	twice := dup.s.Accounts["100000000002"].IAM.RoleDetailList[0]
+	dup.s.Accounts["100000000009"].IAM.RoleDetailList[0].Arn = twice.Arn
 	fixtures["one ARN twice"] = dup
 	for name, fx := range fixtures {
 		one := Build(fx.s, fx.errs) // before the hooks: as it comes
@@ -73,6 +74,18 @@ func TestPrincipalsBuiltByTwoAsByOne(t *testing.T) {
 		}
 		if !reflect.DeepEqual(stripPointers(describePrincipals(two)), stripPointers(want)) {
 			t.Errorf("%s: the helped build's principals differ from one goroutine's", name)
+		}
+		if name == "one ARN twice" {
+			// The later account's, by the ARN; each account's, by name.
+			other := dup.s.Accounts["100000000009"].IAM.RoleDetailList[0].RoleName
+			for _, g := range []*Graph{one, two, bg} {
+				if p := g.Principal(twice.Arn); p == nil || p.Account != "100000000009" {
+					t.Errorf("%s: the principal of the ARN listed twice is not account 100000000009's", name)
+				}
+				if g.Role("100000000002", twice.RoleName) == nil || g.Role("100000000009", other) == nil {
+					t.Errorf("%s: a role of the ARN listed twice is not found by account and name", name)
+				}
+			}
 		}
 	}
 }

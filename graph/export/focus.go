@@ -167,6 +167,7 @@ func (w *walker) principalEdges() error {
 		if err := w.canceled(); err != nil {
 			return err
 		}
+		begin()
 		for _, action := range w.o.Actions {
 			what, err := w.g.WhatCan(p, action, w.o.ChainDepth)
 			if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"sync/atomic"
 	"testing"
 
@@ -11,66 +12,89 @@ import (
 	"github.com/keyhound/keyhound/graph/gen"
 )
 
-// stopWriter is the JSON writer with a sink that fails (a full disk) or a
-// context it cancels once the first access edges are written; it counts
-// the access tasks whose edges were encoded (a task computes who-can on a
-// key or resource, then encodes: one that begins after the stop is work
-// thrown away).
-type stopWriter struct {
-	Writer
-	enc     EdgeEncoder
-	encoded atomic.Int64
-	fail    error
-	cancel  context.CancelFunc
+// failAfter is a sink that fails (a full disk) once n bytes are written.
+type failAfter struct {
+	n      int
+	err    error
+	failed atomic.Bool
 }
 
-func (s *stopWriter) EncodeEdges(dst []byte, edges []Edge) ([]byte, error) {
-	s.encoded.Add(1)
-	return s.enc.EncodeEdges(dst, edges)
-}
-
-func (s *stopWriter) WriteEncoded(b []byte, n int) error {
-	if s.cancel != nil {
-		s.cancel()
+func (f *failAfter) Write(b []byte) (int, error) {
+	if len(b) > f.n {
+		f.failed.Store(true)
+		return 0, f.err
 	}
-	if s.fail != nil {
-		return s.fail
-	}
-	return s.enc.WriteEncoded(b, n)
+	f.n -= len(b)
+	return len(b), nil
 }
 
 // An export stops at its writer's first error, and when its context is
 // done, without computing who-can for the keys and resources left (a
 // whole organization's export on a full disk went on for eleven minutes):
-// at most the tasks under way then, one per worker and one ahead, are
-// encoded after it.
+// after the stop, at most the tasks under way (one per worker, one ahead)
+// begin; whole and focused, through a writer that encodes on the workers
+// (JSON) and one that does not (DOT).
 func TestWalkStopsAtTheFirstWriteErrorOrCancel(t *testing.T) {
 	g := graph.Build(gen.Organization(gen.Options{Accounts: 6, Regions: 2, RolesPerAccount: 5, KeysPerRegion: 4, ResourcesPerKey: 2, Seed: 3}), nil)
 	tasks := len(g.Keys()) + len(g.Resources())
 	full := errors.New("no space left on device")
+	var principals []string
+	for _, p := range g.Principals()[:12] {
+		principals = append(principals, p.ARN)
+	}
 	for _, tc := range []struct {
-		name   string
-		fail   error
-		cancel bool
-		want   error
+		name    string
+		format  func(io.Writer) Writer
+		o       Options
+		fail    bool // the sink fails once the nodes are written
+		cancel  bool // the context is canceled as the first work begins
+		want    error
+		atMost  int
+		toBegin int // without the stop
 	}{
-		{name: "write error", fail: full, want: full},
-		{name: "canceled", cancel: true, want: context.Canceled},
+		{name: "json, write error", format: NewJSON, fail: true, want: full, atMost: 2*2 + 2, toBegin: tasks},
+		{name: "dot (edges one by one), write error", format: NewDOT, fail: true, want: full, atMost: 2*2 + 2, toBegin: tasks},
+		{name: "json, canceled", format: NewJSON, cancel: true, want: context.Canceled, atMost: 2*2 + 2, toBegin: tasks},
+		{name: "focused on accounts, canceled", format: NewJSON, o: Options{Accounts: []string{"100000000002"}}, cancel: true, want: context.Canceled, atMost: 2*2 + 2, toBegin: tasks},
+		{name: "focused on principals, canceled", format: NewJSON, o: Options{Principals: principals}, cancel: true, want: context.Canceled, atMost: 1, toBegin: len(principals)},
 	} {
+		o := tc.o
+		o.Workers = 2
 		ctx, cancel := context.WithCancel(context.Background())
-		jw := NewJSON(&bytes.Buffer{})
-		w := &stopWriter{Writer: jw, enc: jw.(EdgeEncoder), fail: tc.fail}
-		if tc.cancel {
-			w.cancel = cancel
+		var sink io.Writer = &bytes.Buffer{}
+		var failing *failAfter
+		if tc.fail {
+			// Room for half the export: the nodes and some access edges.
+			var whole bytes.Buffer
+			if err := Write(context.Background(), g, o, tc.format(&whole)); err != nil {
+				t.Fatal(err)
+			}
+			failing = &failAfter{n: whole.Len() / 2, err: full}
+			sink = failing
 		}
-		o := Options{Workers: 2}
-		err := Write(ctx, g, o, w)
+		var before, after atomic.Int64 // units of work begun before and after the stop
+		workHook = func() {
+			switch {
+			case tc.cancel && before.Load() == 0:
+				before.Add(1)
+				cancel()
+			case ctx.Err() != nil, failing != nil && failing.failed.Load():
+				after.Add(1)
+			default:
+				before.Add(1)
+			}
+		}
+		err := Write(ctx, g, o, tc.format(sink))
+		workHook = nil
 		cancel()
 		if !errors.Is(err, tc.want) {
 			t.Errorf("%s: Write = %v, want %v", tc.name, err, tc.want)
 		}
-		if n := w.encoded.Load(); n > int64(2*o.Workers+2) {
-			t.Errorf("%s: %d of %d access tasks encoded after the first write: the walk went on", tc.name, n, tasks)
+		if before.Load() == 0 || before.Load() >= int64(tc.toBegin) {
+			t.Fatalf("%s: %d of %d units of work begun before the stop: it did not come during them", tc.name, before.Load(), tc.toBegin)
+		}
+		if n := after.Load(); n > int64(tc.atMost) {
+			t.Errorf("%s: %d of %d units of work begun after the stop: the walk went on", tc.name, n, tc.toBegin)
 		}
 	}
 	// Canceled before: nothing is walked.

@@ -2,10 +2,8 @@ package export
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/sourcegraph/conc/stream"
 
@@ -55,26 +53,6 @@ func Walk(ctx context.Context, g *graph.Graph, o Options, v Visitor) error {
 		return nil
 	}
 	return w.step(w.focused)
-}
-
-// step runs one step of the walk unless ctx is done, and gives ctx's error
-// for one it cut short.
-func (w *walker) step(do func() error) error {
-	if err := w.canceled(); err != nil {
-		return err
-	}
-	if err := do(); err != nil {
-		return err
-	}
-	return w.canceled()
-}
-
-// canceled is ctx's error, wrapped, once it is done.
-func (w *walker) canceled() error {
-	if err := w.ctx.Err(); err != nil {
-		return fmt.Errorf("export stopped: %w", err)
-	}
-	return nil
 }
 
 // phased passes nodes on at once and holds edges until flush: every node
@@ -383,19 +361,11 @@ func (w *walker) access() error {
 		n *= 4
 	}
 	s := stream.New().WithMaxGoroutines(n)
-	var err error
-	// stop is set at the writer's first error (err, in a callback) and
-	// read by the loops and tasks: none begins after it, nor after ctx is
-	// done (a write error on a full disk went on computing who-can for
-	// every key and resource of the organization).
-	var stop atomic.Bool
-	halted := func() bool { return stop.Load() || w.ctx.Err() != nil }
-	written := func(e error) {
-		if e != nil {
-			err = e
-			stop.Store(true)
-		}
-	}
+	// The first error, in a callback; once set (or ctx done) no task
+	// begins (stop.go).
+	var st stopper
+	st.ctx = w.ctx
+	halted, written := st.halted, st.written
 	// A writer that can encode edges on the workers (JSON) gets them encoded,
 	// in order: the ordered part is then a copy.
 	var enc EdgeEncoder
@@ -404,7 +374,7 @@ func (w *walker) access() error {
 	}
 	emit := func(edges []Edge) {
 		for _, e := range edges {
-			if err == nil {
+			if st.err == nil {
 				written(w.v.Edge(e))
 			}
 		}
@@ -425,7 +395,7 @@ func (w *walker) access() error {
 		b, eerr := enc.EncodeEdges(buf, edges)
 		return func() {
 			switch {
-			case err != nil:
+			case st.err != nil:
 			case eerr != nil:
 				written(eerr)
 			default:
@@ -451,6 +421,7 @@ func (w *walker) access() error {
 				if halted() {
 					return func() {}
 				}
+				begin()
 				// The escalation search reads who-can's whole answer.
 				who, werr := w.whoCan(action, k.ARN, k.Account, esc[action] == nil)
 				if werr != nil {
@@ -478,6 +449,7 @@ func (w *walker) access() error {
 			if halted() {
 				return func() {}
 			}
+			begin()
 			who, werr := w.whoCan("read", r.ARN, r.Account, true)
 			if werr != nil {
 				return func() {}
@@ -486,8 +458,8 @@ func (w *walker) access() error {
 		})
 	}
 	s.Wait()
-	if err != nil {
-		return err
+	if st.err != nil {
+		return st.err
 	}
 	return w.canceled()
 }
