@@ -208,7 +208,7 @@ func TestSectionRowsArriveInTheBackground(t *testing.T) {
 // graph — tui --diff opens on the Diff section once both snapshots are in.
 func TestLoadOptionsOpenTheDiff(t *testing.T) {
 	g := demoGraph(t)
-	r, err := diff.Compare(g, g, diff.Options{})
+	r, err := diff.Compare(context.Background(), g, g, diff.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

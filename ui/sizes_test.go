@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -94,7 +95,7 @@ var fullDemo = sync.OnceValues(func() (*graph.Graph, *diff.Report) {
 		}
 	}
 	cur := graph.Build(s, nil)
-	r, err := diff.Compare(old, cur, diff.Options{})
+	r, err := diff.Compare(context.Background(), old, cur, diff.Options{})
 	if err != nil {
 		panic(err)
 	}

@@ -115,7 +115,7 @@ func TestDiffView(t *testing.T) {
 		}
 	}
 	cur := graph.Build(s, nil)
-	r, err := diff.Compare(old, cur, diff.Options{})
+	r, err := diff.Compare(context.Background(), old, cur, diff.Options{})
 	if err != nil || len(r.Changes) != 1 {
 		t.Fatalf("diff: %v, %d changes", err, len(r.Changes))
 	}

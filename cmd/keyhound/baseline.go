@@ -302,7 +302,7 @@ existing file is kept unless --force.`,
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}
-			r, err := diff.Compare(old, cur, o)
+			r, err := diff.Compare(cmd.Context(), old, cur, o)
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}

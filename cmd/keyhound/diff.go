@@ -61,7 +61,7 @@ separate values with commas, for several gates: any of them fails the diff.`,
 			if applied != nil {
 				out.locator = locatorOf(applied)
 			}
-			r, err := diff.Compare(old, cur, o)
+			r, err := diff.Compare(cmd.Context(), old, cur, o)
 			if err != nil {
 				return &exitError{code: exitBadInput, err: err}
 			}

@@ -112,7 +112,7 @@ func TestExportStopsWhenInterrupted(t *testing.T) {
 	cancel()
 	var stdout, stderr bytes.Buffer
 	code := run(ctx, []string{"export", "--snapshot", "@demo", "--format", "json", "-o", out}, strings.NewReader(""), &stdout, &stderr)
-	if code == 0 || !strings.Contains(stderr.String(), "export stopped") {
+	if code != exitInterrupted || !strings.Contains(stderr.String(), "export stopped") {
 		t.Errorf("interrupted export: exit %d, stderr %q", code, stderr.String())
 	}
 	if b, err := os.ReadFile(out); err != nil || string(b) != "good" {
@@ -120,5 +120,17 @@ func TestExportStopsWhenInterrupted(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 		t.Errorf("the directory holds %d files, want the one there before", len(entries))
+	}
+}
+
+// So does a diff: it exits as interrupted, not as bad input, and says why.
+func TestDiffStopsWhenInterrupted(t *testing.T) {
+	old, cur := writeDemoExternal(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stdout, stderr bytes.Buffer
+	code := run(ctx, []string{"diff", old, cur}, strings.NewReader(""), &stdout, &stderr)
+	if code != exitInterrupted || !strings.Contains(stderr.String(), "comparison stopped") {
+		t.Errorf("interrupted diff: exit %d, stderr %q", code, stderr.String())
 	}
 }

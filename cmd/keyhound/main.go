@@ -32,6 +32,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err == nil {
 		return 0
 	}
+	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		// Interrupted (SIGINT): what the command was doing stopped, and
+		// said so; a file it was writing is left as it was.
+		_, _ = fmt.Fprintln(stderr, "keyhound:", err)
+		return exitInterrupted
+	}
 	var ex *exitError
 	if errors.As(err, &ex) {
 		if ex.err != nil {
@@ -49,6 +55,8 @@ const (
 	exitDeny        = 1
 	exitConditional = 2
 	exitBadInput    = 3
+	// exitInterrupted is a run stopped by SIGINT (128 + 2, as shells give).
+	exitInterrupted = 130
 )
 
 // exitError carries an exit code out of a command; err, if set, is printed.

@@ -197,7 +197,7 @@ func loadDiff(ctx context.Context, oldPath, newPath string, progress func(ui.Loa
 		return nil, nil, err
 	}
 	progress(ui.LoadProgress{Stage: "comparing effective access"})
-	r, err := diff.Compare(old, cur, diff.Options{})
+	r, err := diff.Compare(ctx, old, cur, diff.Options{})
 	if err != nil {
 		return nil, nil, err
 	}

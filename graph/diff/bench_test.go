@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"context"
 	"os"
 	"strings"
 	"testing"
@@ -66,7 +67,7 @@ func BenchmarkChange(b *testing.B) {
 			cur, o = graph.Build(changed, loadErrs), Options{Full: true}
 		}
 		built := time.Since(start)
-		r, err := Compare(old, cur, o)
+		r, err := Compare(context.Background(), old, cur, o)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -10,6 +10,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -120,7 +121,10 @@ type Report struct {
 // organization's, whatever its size. When cur is old rebuilt with a few
 // keys and resources changed (graph.Rebuild, graph.Delta), only their
 // targets and findings are computed: the others cannot differ.
-func Compare(old, cur *graph.Graph, o Options) (*Report, error) {
+//
+// It stops when ctx is done (an interrupt: two whole organizations' access
+// takes minutes), with ctx's error.
+func Compare(ctx context.Context, old, cur *graph.Graph, o Options) (*Report, error) {
 	sc := scopeOf(old, cur, o)
 	pc := policyChanges(old, cur)
 	r := &Report{Changes: []Change{}, Keys: []KeyChange{}, NewFindings: []graph.Finding{}, ResolvedFindings: []graph.Finding{}}
@@ -163,7 +167,10 @@ func Compare(old, cur *graph.Graph, o Options) (*Report, error) {
 			}
 		}
 	}
-	if err := mergeTargets(old, cur, o, sc, compare); err != nil {
+	if err := mergeTargets(ctx, old, cur, o, sc, compare); err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("comparison stopped: %w", ctx.Err())
+		}
 		return nil, err
 	}
 	slices.SortFunc(r.Changes, func(x, y Change) int {
@@ -291,7 +298,7 @@ func (g *grouper) flush() error {
 // targets runs an export of g (of the scope's keys, when there is a scope)
 // and gives its targets in order; the channel closes at the end, and *errp
 // then holds the export's error.
-func targets(g *graph.Graph, o Options, sc *scope, done <-chan struct{}, errp *error) <-chan *target {
+func targets(ctx context.Context, g *graph.Graph, o Options, sc *scope, done <-chan struct{}, errp *error) <-chan *target {
 	ch := make(chan *target, 64)
 	actions := keyActions
 	eo := export.Options{ChainDepth: o.ChainDepth, Workers: o.Workers, Actions: actions, Escalation: o.Escalation, EscalationDepth: o.EscalationDepth}
@@ -312,9 +319,9 @@ func targets(g *graph.Graph, o Options, sc *scope, done <-chan struct{}, errp *e
 	go func() {
 		defer close(ch)
 		gr := &grouper{out: ch, done: done, actions: actions}
-		// Compare takes no context yet: done (a closed comparison) stops
-		// the walk through gr's error.
-		err := export.Walk(context.Background(), g, eo, gr)
+		// ctx stops the walk; so does done (a comparison closed early),
+		// through gr's error.
+		err := export.Walk(ctx, g, eo, gr)
 		if err == nil {
 			err = gr.flush()
 		}
@@ -325,10 +332,10 @@ func targets(g *graph.Graph, o Options, sc *scope, done <-chan struct{}, errp *e
 
 // mergeTargets walks both exports in step and calls compare with each
 // target's edges in old and in cur (either may be empty).
-func mergeTargets(old, cur *graph.Graph, o Options, sc *scope, compare func(a, b []export.Edge)) error {
+func mergeTargets(ctx context.Context, old, cur *graph.Graph, o Options, sc *scope, compare func(a, b []export.Edge)) error {
 	done := make(chan struct{})
 	var errA, errB error
-	ca, cb := targets(old, o, sc, done, &errA), targets(cur, o, sc, done, &errB)
+	ca, cb := targets(ctx, old, o, sc, done, &errA), targets(ctx, cur, o, sc, done, &errB)
 	defer func() {
 		close(done)
 		for range ca {

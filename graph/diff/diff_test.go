@@ -57,7 +57,7 @@ func TestOneStatementAdded(t *testing.T) {
 	s := load(t)
 	const stmt = `{"Sid":"CopierDecrypts","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::222222222222:role/SnapshotCopier"},"Action":"kms:Decrypt","Resource":"*"}`
 	addKeyStatement(t, s, secretsKey, stmt)
-	r, err := Compare(old, graph.Build(s, nil), Options{})
+	r, err := Compare(context.Background(), old, graph.Build(s, nil), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestOneStatementAdded(t *testing.T) {
 		t.Fatalf("summary %+v, keys %v", r.Summary, r.Keys)
 	}
 	// The other way round: the access is removed.
-	back, err := Compare(graph.Build(s, nil), old, Options{})
+	back, err := Compare(context.Background(), graph.Build(s, nil), old, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestOneStatementAdded(t *testing.T) {
 
 func TestSameSnapshotNoChange(t *testing.T) {
 	g := graph.Build(load(t), nil)
-	r, err := Compare(g, graph.Build(load(t), nil), Options{})
+	r, err := Compare(context.Background(), g, graph.Build(load(t), nil), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +111,7 @@ func TestExternalAccessAndKeyState(t *testing.T) {
 			keys[i].KeyMetadata.KeyState, keys[i].KeyMetadata.Enabled = "Disabled", false
 		}
 	}
-	r, err := Compare(old, graph.Build(s, nil), Options{})
+	r, err := Compare(context.Background(), old, graph.Build(s, nil), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +197,7 @@ func TestStreamedCompareMatchesWholeExports(t *testing.T) {
 			}
 		}
 		old, cur := graph.Build(a, nil), graph.Build(b, nil)
-		r, err := Compare(old, cur, Options{})
+		r, err := Compare(context.Background(), old, cur, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -16,7 +17,7 @@ const putKeyPolicy = `{"Sid":"ReaderAdmin","Effect":"Allow","Principal":{"AWS":"
 
 func escalations(t *testing.T, old, cur *graph.Graph) *Report {
 	t.Helper()
-	r, err := Compare(old, cur, Options{Escalation: true})
+	r, err := Compare(context.Background(), old, cur, Options{Escalation: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +105,7 @@ func TestAccessBecomingEscalation(t *testing.T) {
 // (the JSON of earlier versions); with it, empty ones when nothing changed.
 func TestEscalationFieldsOnlyWhenAsked(t *testing.T) {
 	g := graph.Build(load(t), nil)
-	r, err := Compare(g, g, Options{})
+	r, err := Compare(context.Background(), g, g, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -197,11 +197,11 @@ func checkCases(t *testing.T, s *snapshot.Snapshot, cases []changeCase) {
 			case sc != nil:
 				someScoped = true
 			}
-			scoped, err := Compare(old, cur, Options{})
+			scoped, err := Compare(context.Background(), old, cur, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			full, err := Compare(old, cur, Options{Full: true})
+			full, err := Compare(context.Background(), old, cur, Options{Full: true})
 			if err != nil {
 				t.Fatal(err)
 			}

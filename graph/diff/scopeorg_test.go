@@ -2,6 +2,7 @@ package diff
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -230,11 +231,11 @@ func checkPair(t *testing.T, name string, old, cur *snapshot.Snapshot) {
 		if sc := scopeOf(og, cg, Options{}); sc == nil || sc.org == nil {
 			t.Fatal("not compared by principals")
 		}
-		scoped, err := Compare(og, cg, Options{})
+		scoped, err := Compare(context.Background(), og, cg, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		full, err := Compare(og, cg, Options{Full: true})
+		full, err := Compare(context.Background(), og, cg, Options{Full: true})
 		if err != nil {
 			t.Fatal(err)
 		}
