@@ -34,27 +34,31 @@ type gcPolicy struct {
 // at 400; peak RSS 2.15 → 2.25 GB.
 const loadGCPercent = 400
 
-// heapFloor is the heap a one-shot command (and a load) grows to before
-// its first collection. Without it the first collection came at five
+// heapFloor is the heap a question about a key (can, who-can, denied
+// on a key: buildForKey) grows to before its first collection. Without it the first collection came at five
 // times the heap after reading the cache file (207 MB: 1 GB), in the
 // middle of the graph build, and marked a gigabyte to free a tenth of it:
 // 0.5 s of CPU of a 5,000-account who-can. Measured there (cached, two
 // runs each, alternated, with GOGC=off and GOMEMLIMIT=1900MiB standing in
 // for the floor): who-can 4.31–5.00 → 3.17–3.42 s, peak 1.40 → 1.70 GB;
 // can 3.38–3.90 → 2.64–3.10 s. 1.8 GiB keeps a 5,000-account question
-// within the 2 GB it is allowed, and 1,000 accounts (0.4 GB) never
-// collect. stats and findings, whose heaps pass it, collect there once.
+// within the 2 GB it is allowed. A whole build (stats, findings, export)
+// passes it anyway, and its one collection there marked a third more
+// than at 1 GB: stats took 0.3–0.5 s longer (4.80–5.98 s against
+// 4.53–5.02 s, alternated); they keep loadGCPercent from the start.
 const heapFloor = 1800 << 20
 
 // defaultGCPercent is the runtime's target when GOGC is not set.
 const defaultGCPercent = 100
 
-// oneShot is a one-shot command's policy (main) and a load's; longRun is
-// for runs that live on or stream (the TUI once loaded, scan, gen,
-// export): the runtime's default.
+// oneShot is a one-shot command's policy (main) and a load's; keyQuestion
+// a question about a key's, load and answer (loadCached, buildForKey);
+// longRun is for runs that live on or stream (the TUI once loaded, scan,
+// gen, export): the runtime's default.
 var (
-	oneShot = gcPolicy{percent: loadGCPercent, floor: heapFloor}
-	longRun = gcPolicy{percent: defaultGCPercent}
+	oneShot     = gcPolicy{percent: loadGCPercent}
+	keyQuestion = gcPolicy{percent: loadGCPercent, floor: heapFloor}
+	longRun     = gcPolicy{percent: defaultGCPercent}
 )
 
 // gcTarget counts the loads under way (diff and the TUI load two
@@ -97,9 +101,10 @@ func setGCBase(p gcPolicy) {
 	applyGC(p)
 }
 
-// gcForLoad sets oneShot for a load and returns what puts the policy
-// back when the last load under way ends.
-func gcForLoad() (release func()) {
+// gcForLoad sets p for a load (oneShot, or keyQuestion) and returns what
+// puts the policy back when the last load under way ends; a load that
+// begins while another is under way runs at the first's.
+func gcForLoad(p gcPolicy) (release func()) {
 	if userGC() {
 		return func() {}
 	}
@@ -111,7 +116,7 @@ func gcForLoad() (release func()) {
 			gcTarget.saved = gcPolicy{percent: debug.SetGCPercent(-1)}
 			debug.SetGCPercent(gcTarget.saved.percent)
 		}
-		applyGC(oneShot)
+		applyGC(p)
 	}
 	gcTarget.loads++
 	var once sync.Once

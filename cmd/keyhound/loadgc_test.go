@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"math"
 	"os"
 	"runtime"
@@ -54,9 +55,9 @@ func onFloor(t *testing.T) {
 // and puts the previous one back when the last ends, however they overlap.
 func TestGCForLoadRestoresTheTarget(t *testing.T) {
 	freshGC(t, 137)
-	a := gcForLoad()
+	a := gcForLoad(keyQuestion)
 	onFloor(t)
-	b := gcForLoad()
+	b := gcForLoad(keyQuestion)
 	a()
 	a() // twice: counted once
 	onFloor(t)
@@ -70,17 +71,21 @@ func TestGCForLoadRestoresTheTarget(t *testing.T) {
 // then the long run's): the load ends on the TUI's.
 func TestGCBaseSetDuringALoad(t *testing.T) {
 	freshGC(t, 100)
-	setGCBase(oneShot)
+	setGCBase(keyQuestion)
 	onFloor(t)
-	release := gcForLoad()
+	release := gcForLoad(keyQuestion)
 	setGCBase(longRun)
 	onFloor(t)
 	release()
 	if percent, limit := gcState(); percent != defaultGCPercent || limit != math.MaxInt64 {
 		t.Fatalf("after the load: GC percent %d, limit %d; want the TUI's %d, none", percent, limit, defaultGCPercent)
 	}
-	setGCBase(oneShot)
+	setGCBase(keyQuestion)
 	onFloor(t)
+	setGCBase(oneShot)
+	if percent, limit := gcState(); percent != loadGCPercent || limit != math.MaxInt64 {
+		t.Fatalf("one-shot: GC percent %d, limit %d; want %d, no floor", percent, limit, loadGCPercent)
+	}
 }
 
 // A GOGC or GOMEMLIMIT the user set is theirs.
@@ -88,10 +93,10 @@ func TestGCForLoadLeavesUsersSettings(t *testing.T) {
 	for _, v := range []string{"GOGC", "GOMEMLIMIT"} {
 		freshGC(t, 61)
 		t.Setenv(v, "50")
-		release := gcForLoad()
+		release := gcForLoad(keyQuestion)
 		p1, l1 := gcState()
 		release()
-		setGCBase(oneShot)
+		setGCBase(keyQuestion)
 		p2, l2 := gcState()
 		if p1 != 61 || p2 != 61 || l1 != math.MaxInt64 || l2 != math.MaxInt64 {
 			t.Fatalf("%s set: the collector changed (%d/%d during the load, %d/%d after setGCBase)", v, p1, l1, p2, l2)
@@ -151,4 +156,21 @@ func TestHeapFloorFollowsTheLiveHeap(t *testing.T) {
 	if percent, limit := gcState(); percent != defaultGCPercent || limit != math.MaxInt64 {
 		t.Fatalf("after the floor: GC percent %d, limit %d; the stale hook changed them", percent, limit)
 	}
+}
+
+// A question about a key runs on the floor, load and answer; one that
+// builds the whole graph does not (its heap passes the floor anyway).
+func TestKeyQuestionsRunOnTheFloor(t *testing.T) {
+	freshGC(t, 100)
+	setGCBase(oneShot)
+	if _, _, _, err := loadCached(context.Background(), demoName, nil, buildWhole); err != nil {
+		t.Fatal(err)
+	}
+	if percent, limit := gcState(); percent != loadGCPercent || limit != math.MaxInt64 {
+		t.Fatalf("after a whole build: GC percent %d, limit %d; want %d, no floor", percent, limit, loadGCPercent)
+	}
+	if _, _, _, err := loadCached(context.Background(), demoName, nil, buildForKey); err != nil {
+		t.Fatal(err)
+	}
+	onFloor(t)
 }

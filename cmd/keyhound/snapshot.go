@@ -112,7 +112,13 @@ const stageBuilding = "building the access graph"
 // when an answer first asks for it, and with background builds the
 // principals behind the graph's return.
 func loadCached(ctx context.Context, path string, progress func(ui.LoadProgress), mode buildMode) (*graph.Graph, []snapshot.LoadError, graphcache.Result, error) {
-	defer gcForLoad()()
+	load := oneShot
+	if mode == buildForKey {
+		// The answer's heap too stays under the floor: the whole run's.
+		setGCBase(keyQuestion)
+		load = keyQuestion
+	}
+	defer gcForLoad(load)()
 	report := func(p ui.LoadProgress) {
 		if progress != nil {
 			progress(p)
