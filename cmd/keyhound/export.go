@@ -17,6 +17,7 @@ import (
 	"github.com/keyhound/keyhound/graph/eval"
 	"github.com/keyhound/keyhound/graph/export"
 	"github.com/keyhound/keyhound/internal/atomicfile"
+	"github.com/keyhound/keyhound/internal/plural"
 	"github.com/keyhound/keyhound/internal/version"
 )
 
@@ -126,6 +127,9 @@ func newExportCmd() *cobra.Command {
 }
 
 func runExport(cmd *cobra.Command, g *graph.Graph, format, out, snapPath string, o export.Options, floor graph.Severity) error {
+	var un unanswered
+	o.Unanswered = un.add
+	defer un.report(cmd.ErrOrStderr())
 	if format == "neo4j-csv" {
 		if out == "" {
 			return fmt.Errorf("--format neo4j-csv writes two files: give -o DIR")
@@ -137,6 +141,39 @@ func runExport(cmd *cobra.Command, g *graph.Graph, format, out, snapPath string,
 		return emit(cmd.OutOrStdout())
 	}
 	return writeOutput(out, emit)
+}
+
+// unanswered collects the keys and resources an export wrote no access
+// edges for (export.Options.Unanswered: who-can on them failed, as on a
+// resource type keyhound does not answer through), to say so on stderr.
+type unanswered struct {
+	seen  map[string]bool
+	lines []string // "target: why", in the walk's order
+}
+
+func (u *unanswered) add(target string, err error) {
+	if u.seen == nil {
+		u.seen = map[string]bool{}
+	}
+	if !u.seen[target] {
+		u.seen[target] = true
+		u.lines = append(u.lines, err.Error())
+	}
+}
+
+// report writes what add collected, the first few whole.
+func (u *unanswered) report(w io.Writer) {
+	if len(u.lines) == 0 {
+		return
+	}
+	_, _ = fmt.Fprintf(w, "keyhound: export: no access edges for %s keyhound cannot answer through:\n", plural.Form(len(u.lines), "key or resource", "keys or resources"))
+	for i, l := range u.lines {
+		if i == 5 {
+			_, _ = fmt.Fprintf(w, "  … and %d more\n", len(u.lines)-i)
+			break
+		}
+		_, _ = fmt.Fprintf(w, "  %s\n", l)
+	}
 }
 
 // exportNeo4jCSV writes nodes.csv and relationships.csv into dir, each

@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/keyhound/keyhound/graph/gen"
+	"github.com/keyhound/keyhound/graph/snapshot"
 )
 
 // Every format from the command line, on the demo organization; the
@@ -132,5 +135,33 @@ func TestDiffStopsWhenInterrupted(t *testing.T) {
 	code := run(ctx, []string{"diff", old, cur}, strings.NewReader(""), &stdout, &stderr)
 	if code != exitInterrupted || !strings.Contains(stderr.String(), "comparison stopped") {
 		t.Errorf("interrupted diff: exit %d, stderr %q", code, stderr.String())
+	}
+}
+
+// An export says on stderr which keys or resources it wrote no access
+// edges for, and why (an RDS DB instance: keyhound does not answer
+// through it); the export itself succeeds.
+func TestExportNamesWhatItCannotAnswer(t *testing.T) {
+	s := gen.Organization(gen.Options{Accounts: 2, Regions: 1, RolesPerAccount: 2, KeysPerRegion: 2, ResourcesPerKey: 1, Seed: 4})
+	var db string
+	for region, r := range s.Accounts["100000000001"].Regions {
+		k := r.KMS.Keys[0].KeyMetadata
+		db = "arn:aws:rds:" + region + ":" + k.AWSAccountID + ":db:orders"
+		r.RDS = &snapshot.RDS{DBInstances: []snapshot.DBInstance{{DBInstanceIdentifier: "orders", DBInstanceArn: db, StorageEncrypted: true, KmsKeyID: k.Arn}}}
+	}
+	path := filepath.Join(t.TempDir(), "org.json")
+	var buf bytes.Buffer
+	if err := snapshot.Write(&buf, s, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, "", "export", "--snapshot", path, "--format", "who-csv", "--no-cache")
+	if code != 0 || out == "" {
+		t.Fatalf("export: exit %d, %d bytes", code, len(out))
+	}
+	if !strings.Contains(errOut, "no access edges for 1 key or resource keyhound cannot answer through") || !strings.Contains(errOut, db) {
+		t.Errorf("stderr %q does not name %s", errOut, db)
 	}
 }

@@ -131,6 +131,13 @@ type Options struct {
 	// comparison needs when only they may answer otherwise (graph/diff).
 	// Not with Escalation, whose searches read whole answers.
 	Among *graph.Among
+	// Unanswered, when not nil, is told of each key or resource whose
+	// access edges could not be made (who-can on it failed: a resource
+	// type keyhound does not answer through, as an RDS DB instance): its
+	// node is written, its access edges are not. Called on one goroutine
+	// at a time, in the walk's order; a filtered export past its held
+	// edges may tell of one twice.
+	Unanswered func(target string, err error)
 
 	// wholeWhoCan asks who-can the whole answer for every target, as an
 	// export did before graph.WhoCanAmong: the reference its tests compare

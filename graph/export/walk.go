@@ -425,7 +425,7 @@ func (w *walker) access() error {
 				// The escalation search reads who-can's whole answer.
 				who, werr := w.whoCan(action, k.ARN, k.Account, esc[action] == nil)
 				if werr != nil {
-					return func() {}
+					return func() { w.unanswered(k.ARN, werr) }
 				}
 				// The escalation edges first, so that the slice of edges
 				// is made once, with room for them (an organization-wide
@@ -452,7 +452,7 @@ func (w *walker) access() error {
 			begin()
 			who, werr := w.whoCan("read", r.ARN, r.Account, true)
 			if werr != nil {
-				return func() {}
+				return func() { w.unanswered(r.ARN, werr) }
 			}
 			return encode(w.whoEdges(who, 0, r.ARN, r.Account, EdgeCanRead, "read", r.Key))
 		})

@@ -21,6 +21,14 @@ func (w *walker) whoCan(action, target, toAccount string, part bool) ([]graph.Wh
 	return w.g.WhoCan(action, target, "", w.o.ChainDepth)
 }
 
+// unanswered tells Options.Unanswered of a target whose access edges could
+// not be made: never silently none.
+func (w *walker) unanswered(target string, err error) {
+	if w.o.Unanswered != nil {
+		w.o.Unanswered(target, err)
+	}
+}
+
 // whoEdges are the access edges of who to `to`, in a slice with room for
 // as many more; key is the key whose usage they carry (Options.Usage).
 func (w *walker) whoEdges(who []graph.Who, room int, to, toAccount, kind, action, key string) []Edge {
