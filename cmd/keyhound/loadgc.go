@@ -34,11 +34,12 @@ type gcPolicy struct {
 // at 400; peak RSS 2.15 → 2.25 GB.
 const loadGCPercent = 400
 
-// heapFloor is the heap a question about a key (can, who-can, denied
-// on a key: buildForKey) grows to before its first collection. Without it the first collection came at five
-// times the heap after reading the cache file (207 MB: 1 GB), in the
-// middle of the graph build, and marked a gigabyte to free a tenth of it:
-// 0.5 s of CPU of a 5,000-account who-can. Measured there (cached, two
+// heapFloor is the heap a question about a key (can, who-can, denied on
+// a key: buildForKey) grows to before its first collection. Without it
+// the first collection came at five times the heap after reading the
+// cache file (207 MB: 1 GB), in the middle of the graph build, and marked
+// a gigabyte to free a tenth of it: 0.5 s of CPU of a 5,000-account
+// who-can. Measured there (cached, two
 // runs each, alternated, with GOGC=off and GOMEMLIMIT=1900MiB standing in
 // for the floor): who-can 4.31–5.00 → 3.17–3.42 s, peak 1.40 → 1.70 GB;
 // can 3.38–3.90 → 2.64–3.10 s. 1.8 GiB keeps a 5,000-account question
