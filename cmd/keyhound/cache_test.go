@@ -166,14 +166,7 @@ func TestCachedIssuesAnswerAsBuilt(t *testing.T) {
 	reg.S3.Buckets[0].Policy = &bad
 	reg.SecretsManager.Secrets[0].ResourcePolicy = &bad
 	bucket := "arn:aws:s3:::" + reg.S3.Buckets[0].Name
-	path := filepath.Join(t.TempDir(), "org.json")
-	var buf bytes.Buffer
-	if err := snapshot.Write(&buf, s, false); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	path := writeSnapshotFile(t, s)
 	key := "" // one with data under it
 	whole := graph.Build(s, nil)
 	for _, k := range whole.Keys() {

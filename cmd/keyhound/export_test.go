@@ -149,6 +149,20 @@ func TestExportNamesWhatItCannotAnswer(t *testing.T) {
 		db = "arn:aws:rds:" + region + ":" + k.AWSAccountID + ":db:orders"
 		r.RDS = &snapshot.RDS{DBInstances: []snapshot.DBInstance{{DBInstanceIdentifier: "orders", DBInstanceArn: db, StorageEncrypted: true, KmsKeyID: k.Arn}}}
 	}
+	path := writeSnapshotFile(t, s)
+	code, out, errOut := runCLI(t, "", "export", "--snapshot", path, "--format", "who-csv", "--no-cache")
+	if code != 0 || out == "" {
+		t.Fatalf("export: exit %d, %d bytes", code, len(out))
+	}
+	if !strings.Contains(errOut, "no access edges for 1 key or resource keyhound cannot answer through") || !strings.Contains(errOut, db) {
+		t.Errorf("stderr %q does not name %s", errOut, db)
+	}
+}
+
+// writeSnapshotFile writes s as a snapshot file in a new directory and
+// returns its path.
+func writeSnapshotFile(t *testing.T, s *snapshot.Snapshot) string {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "org.json")
 	var buf bytes.Buffer
 	if err := snapshot.Write(&buf, s, false); err != nil {
@@ -157,11 +171,5 @@ func TestExportNamesWhatItCannotAnswer(t *testing.T) {
 	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errOut := runCLI(t, "", "export", "--snapshot", path, "--format", "who-csv", "--no-cache")
-	if code != 0 || out == "" {
-		t.Fatalf("export: exit %d, %d bytes", code, len(out))
-	}
-	if !strings.Contains(errOut, "no access edges for 1 key or resource keyhound cannot answer through") || !strings.Contains(errOut, db) {
-		t.Errorf("stderr %q does not name %s", errOut, db)
-	}
+	return path
 }
