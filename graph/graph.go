@@ -173,15 +173,14 @@ func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError, o BuildOptions) 
 	// issues and late documents.
 	accounts := sortedKeys(s.Accounts)
 	bp, bk := b.fork(), b.fork()
-	if background {
-		bp.order = make([]*Principal, 0, principals) // one-shot, the two builders share them
-	}
 	// One-shot, the keys' goroutine helps with the principals once done
-	// (principalwork.go); in the background it builds the resources.
-	var work *principalWork
-	var bh *builder // the helper's
-	if !background {
-		work, bh = newPrincipalWork(s, accounts), b.fork()
+	// (principalwork.go, bh); in the background it builds the resources.
+	work := newPrincipalWork(s, accounts)
+	var bh *builder
+	if background {
+		bp.order = make([]*Principal, 0, principals) // all of them
+	} else {
+		bh = b.fork()
 	}
 	var start chan struct{} // nil: at once
 	if background {
@@ -201,18 +200,10 @@ func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError, o BuildOptions) 
 		if background && o.Hold != nil {
 			<-o.Hold
 		}
-		var order []*Principal
-		if work != nil {
-			work.claim(bp)
-			var ok bool
-			if order, ok = work.order(principals); !ok {
-				return // the helper panicked: Build panics with it
-			}
-		} else {
-			for _, id := range accounts {
-				bp.buildPrincipals(id, s.Accounts[id].IAM, "accounts["+strconv.Quote(id)+"].iam")
-			}
-			order = bp.order
+		work.claim(bp)
+		order, ok := work.order(principals)
+		if !ok {
+			return // the helper panicked: Build panics with it
 		}
 		g.addPrincipals(order)
 		g.sortPrincipals(order)
@@ -331,9 +322,14 @@ func eachRegion(s *snapshot.Snapshot, accounts []string, do func(account, region
 	for _, id := range accounts {
 		a := s.Accounts[id]
 		for _, region := range sortedKeys(a.Regions) {
-			do(id, region, a.Regions[region], "accounts["+strconv.Quote(id)+"].regions["+strconv.Quote(region)+"]")
+			do(id, region, a.Regions[region], regionPath(id, region))
 		}
 	}
+}
+
+// regionPath is the JSON path of an account's Region in the snapshot.
+func regionPath(account, region string) string {
+	return "accounts[" + strconv.Quote(account) + "].regions[" + strconv.Quote(region) + "]"
 }
 
 // sizes counts the snapshot's users and roles, and keys, to make the

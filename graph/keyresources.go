@@ -139,19 +139,13 @@ func (kr *keyResources) of(g *Graph, k *Key) (out []*Resource, ok bool) {
 	if !found {
 		return nil, false
 	}
-	want := make(map[regionRef]bool)
-	for _, r := range kr.regionIDs[kr.starts[at]:kr.starts[at+1]] {
-		want[kr.regions[r]] = true
-	}
 	// A builder of its own, as the whole lazy build's: the same code, so
-	// the same resources, keys and paths; its issues are the cache's.
+	// the same resources, keys and paths; its issues are the cache's. The
+	// Regions in build order: they are numbered so.
 	br := &builder{g: g, partition: g.partition}
-	if len(want) > 0 {
-		eachRegion(g.Snapshot, sortedKeys(g.Snapshot.Accounts), func(account, region string, reg *snapshot.Region, path string) {
-			if want[regionRef{account, region}] {
-				br.buildResources(account, region, reg, path)
-			}
-		})
+	for _, r := range kr.regionIDs[kr.starts[at]:kr.starts[at+1]] {
+		ref := kr.regions[r]
+		br.buildResources(ref.account, ref.region, g.Snapshot.Accounts[ref.account].Regions[ref.region], regionPath(ref.account, ref.region))
 	}
 	for _, r := range br.resources {
 		if r.Key, r.KeyUnresolved = g.resolvedKey(r); r.Key == k.ARN {

@@ -18,7 +18,8 @@ import (
 // builds them in. The builders share preparse's documents (a one-shot
 // build parses every IAM document first), so a document is one policy
 // whichever builder met it, and build nothing else of the graph's: the
-// maps are filled after (addPrincipals).
+// maps are filled after (addPrincipals). A background build (the TUI's)
+// has no helper: its principals' goroutine claims every account.
 type principalWork struct {
 	s        *snapshot.Snapshot
 	accounts []string

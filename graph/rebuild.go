@@ -163,7 +163,7 @@ func keptIssues(old []Issue, loadErrs []snapshot.LoadError, regions map[string]b
 	var prefixes []string
 	for ar := range regions {
 		account, region, _ := strings.Cut(ar, "/")
-		prefixes = append(prefixes, "accounts["+strconv.Quote(account)+"].regions["+strconv.Quote(region)+"]")
+		prefixes = append(prefixes, regionPath(account, region))
 	}
 	var out []Issue // nil when none, as Build's
 	for _, iss := range old {
