@@ -56,10 +56,16 @@ func sortBuilt[T comparable](byARN map[string]T, built []T, arnOf func(T) string
 		runs = append(runs, out[start:end])
 		start = end
 	}
-	sortByARN(runs, func(r []T) string { return arnOf(r[0]) })
-	sorted := make([]T, 0, len(out))
-	for _, r := range runs {
-		sorted = append(sorted, r...)
+	// The runs' ARNs are unique (out holds one item an ARN); built in
+	// order (the principals, account after account), out is sorted as it is.
+	sorted := out
+	firstARN := func(r []T) string { return arnOf(r[0]) }
+	if !slices.IsSortedFunc(runs, func(a, b []T) int { return cmpString(firstARN(a), firstARN(b)) }) {
+		sortByARN(runs, firstARN)
+		sorted = make([]T, 0, len(out))
+		for _, r := range runs {
+			sorted = append(sorted, r...)
+		}
 	}
 	if !slices.IsSortedFunc(sorted, func(a, b T) int { return cmpString(arnOf(a), arnOf(b)) }) {
 		sortByARN(sorted, arnOf)

@@ -117,7 +117,9 @@ func gcForLoad(p gcPolicy) (release func()) {
 			gcTarget.saved = gcPolicy{percent: debug.SetGCPercent(-1)}
 			debug.SetGCPercent(gcTarget.saved.percent)
 		}
-		applyGC(p)
+		if !gcTarget.applied || gcTarget.cur != p { // not the base already (keyQuestion)
+			applyGC(p)
+		}
 	}
 	gcTarget.loads++
 	var once sync.Once
