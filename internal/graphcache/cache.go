@@ -151,9 +151,9 @@ func Load(ctx context.Context, path string, o Options) (*snapshot.Snapshot, []sn
 	}
 	res.Path = filepath.Join(dir, fileName(id))
 	res.Status = Miss
-	if cached, err := readCacheFile(res.Path, len(data)); err == nil {
+	if cached, mapped, err := readCacheFile(res.Path, len(data)); err == nil {
 		report(Progress{Stage: StageReadingCache})
-		s, errs, derived, err := decodeFile(ctx, cached, id, func(done, total int) {
+		s, errs, derived, err := decodeFile(ctx, cached, mapped, id, func(done, total int) {
 			report(Progress{Stage: StageDecodingAccounts, Done: int64(done), Total: int64(total), Unit: "accounts"})
 		})
 		if err == nil {
@@ -317,22 +317,29 @@ func Fingerprint() string { return fingerprint() }
 // most a few hundred times its gzip; a larger file is not ours.
 const maxCacheRatio = 1024
 
-// readCacheFile reads a cache file that openCacheFile accepts and whose
-// size is plausible for a snapshot of snapshotSize bytes.
-func readCacheFile(path string, snapshotSize int) ([]byte, error) {
+// readCacheFile returns the bytes of a cache file that openCacheFile
+// accepts and whose size is plausible for a snapshot of snapshotSize
+// bytes: mapped read-only where the system can (mapped true: they never
+// change, and the decoded strings can be them, mapFile), else read into
+// memory. Mapping a 5,000-account organization's cache saves reading
+// 180 MB into the heap and copying its 140 MB of strings out again.
+func readCacheFile(path string, snapshotSize int) (b []byte, mapped bool, err error) {
 	f, size, err := openCacheFile(path)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	defer func() { _ = f.Close() }()
 	if limit := int64(snapshotSize)*maxCacheRatio + 1<<20; size > limit {
-		return nil, fmt.Errorf("%s: %d bytes, more than a cache of this snapshot can be", path, size)
+		return nil, false, fmt.Errorf("%s: %d bytes, more than a cache of this snapshot can be", path, size)
+	}
+	if b, err := mapFile(f, size); err == nil {
+		return b, true, nil
 	}
 	buf := make([]byte, size)
 	if _, err := io.ReadFull(f, buf); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, false, fmt.Errorf("%s: %w", path, err)
 	}
-	return buf, nil
+	return buf, false, nil
 }
 
 // fileName is a cache file's name: the snapshot's SHA-256, then a short

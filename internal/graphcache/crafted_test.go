@@ -19,7 +19,7 @@ func TestHugeStringLengthRefused(t *testing.T) {
 	table := []byte{0x02, 0x12}
 	table = binary.AppendUvarint(table, 1<<64-10)
 	table = append(table, make([]byte, 8)...)
-	if _, err := decodeStrings(table); err == nil {
+	if _, err := decodeStrings(table, false); err == nil {
 		t.Fatal("a string table with a length past its end was accepted")
 	}
 }
@@ -69,7 +69,7 @@ func TestSectionsMustTile(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			secs, data := mk()
 			file := craft(testID, secs, data)
-			_, _, _, err := decodeFile(context.Background(), file, testID, nil)
+			_, _, _, err := decodeFile(context.Background(), file, false, testID, nil)
 			var ce *CorruptError
 			if !errors.As(err, &ce) {
 				t.Fatalf("accepted (err %v)", err)
@@ -77,7 +77,7 @@ func TestSectionsMustTile(t *testing.T) {
 		})
 	}
 	// The file as written still decodes.
-	if _, _, _, err := decodeFile(context.Background(), good.Bytes(), testID, nil); err != nil {
+	if _, _, _, err := decodeFile(context.Background(), good.Bytes(), false, testID, nil); err != nil {
 		t.Fatal(err)
 	}
 }

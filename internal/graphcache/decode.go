@@ -16,8 +16,9 @@ import (
 // its "derived" section (nil when it has none). Any error means the file
 // is not to be trusted: a *StaleError or a *CorruptError (or ctx's).
 // progress, when not nil, is told after each account, from the caller's
-// goroutine.
-func decodeFile(ctx context.Context, b []byte, want identity, progress func(done, total int)) (*snapshot.Snapshot, []snapshot.LoadError, []byte, error) {
+// goroutine. keep says b never changes and may be kept (a read-only
+// mapping): the snapshot's strings are then b's own bytes, not a copy.
+func decodeFile(ctx context.Context, b []byte, keep bool, want identity, progress func(done, total int)) (*snapshot.Snapshot, []snapshot.LoadError, []byte, error) {
 	rc, err := rootCodecs()
 	if err != nil {
 		return nil, nil, nil, err
@@ -33,7 +34,7 @@ func decodeFile(ctx context.Context, b []byte, want identity, progress func(done
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	strs, err := decodeStrings(sb)
+	strs, err := decodeStrings(sb, keep)
 	if err != nil {
 		return nil, nil, nil, &CorruptError{Section: sectionStrings, Err: err}
 	}

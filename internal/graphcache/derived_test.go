@@ -146,7 +146,7 @@ func TestDerivedIsACopy(t *testing.T) {
 		t.Fatal(err)
 	}
 	file := buf.Bytes()
-	_, _, derived, err := decodeFile(context.Background(), file, testID, nil)
+	_, _, derived, err := decodeFile(context.Background(), file, false, testID, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

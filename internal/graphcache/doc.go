@@ -52,8 +52,11 @@
 // section's. Only the build that wrote a file reads it (Invalidation), so
 // those bytes need no version of their own. Every string
 // of the file is written once, in "strings" (its count, each length, then
-// all the bytes), and referred to by its index (uvarint): a decoder turns
-// the table into one string allocation and slices the others from it.
+// all the bytes), and referred to by its index (uvarint). A hit maps the
+// file read-only where the system can (mmap_unix.go; the mapping is kept
+// for the process's life) and the strings are the file's own bytes; read
+// into memory instead, the table is copied into one string allocation
+// and the strings sliced from it.
 // Accounts decode in parallel, one worker a CPU, each checking its own
 // section's CRC. A reader looks sections up by name and ignores names it
 // does not know, so a later format can add sections (parsed policies,

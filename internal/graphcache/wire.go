@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"unsafe"
 )
 
 // encoder appends encoded values to buf; strings go to strs, shared by
@@ -56,9 +57,11 @@ func (t *stringTable) encode() []byte {
 	return buf
 }
 
-// decodeStrings reads a table encode wrote: the strings share one
-// allocation, the bytes copied once.
-func decodeStrings(b []byte) ([]string, error) {
+// decodeStrings reads a table encode wrote. With keep (b never changes
+// and lives as long as the strings: a read-only mapping of the file), the
+// strings are b's own bytes; else they share one copy of them. The
+// lengths are read twice, checked then used, rather than kept.
+func decodeStrings(b []byte, keep bool) ([]string, error) {
 	d := &decoder{b: b}
 	n := d.uvarint()
 	if d.err == nil && n > ulen(len(b)-d.off) {
@@ -67,9 +70,9 @@ func decodeStrings(b []byte) ([]string, error) {
 	if d.err != nil {
 		return nil, d.err
 	}
-	lens := make([]int, n)
+	lens := d.off
 	var total uint64 // in uint64: a length near 2⁶⁴ must not wrap an int
-	for i := range lens {
+	for range n {
 		l := d.uvarint()
 		if d.err != nil {
 			return nil, d.err
@@ -77,16 +80,24 @@ func decodeStrings(b []byte) ([]string, error) {
 		if l > ulen(len(b)) || total+l > ulen(len(b)-d.off) {
 			return nil, errors.New("strings past the end")
 		}
-		lens[i] = int(l) //nolint:gosec // G115: at most len(b), checked just above
 		total += l
 	}
 	if total != ulen(len(b)-d.off) {
 		return nil, fmt.Errorf("string table holds %d bytes, its strings %d", len(b)-d.off, total)
 	}
-	all := string(b[d.off:])
+	var all string
+	switch rest := b[d.off:]; {
+	case len(rest) == 0:
+	case keep:
+		all = unsafe.String(&rest[0], len(rest)) //nolint:gosec // G103: b is read-only and outlives the strings (keep)
+	default:
+		all = string(rest)
+	}
 	strs := make([]string, n)
+	d.off = lens
 	off := 0
-	for i, l := range lens {
+	for i := range strs {
+		l := int(d.uvarint()) //nolint:gosec // G115: checked above, at most len(b)
 		strs[i] = all[off : off+l]
 		off += l
 	}

@@ -1,0 +1,42 @@
+//go:build unix
+
+package graphcache
+
+import (
+	"fmt"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// mapFile maps the first size bytes of f read-only. The mapping is never
+// removed: a snapshot decoded from it keeps its strings there
+// (decodeStrings), for as long as anything holds one. Its pages are the
+// page cache's: nothing is copied, the kernel reads them in as they are
+// first touched, and may drop them again under memory pressure.
+//
+// Cache files are only ever replaced whole (written aside, then renamed):
+// a mapping keeps the file it mapped, even once another process has
+// replaced or removed it. Only a process truncating the file in place
+// could take the pages away (SIGBUS); the directory is this user's alone
+// (checkDir).
+func mapFile(f *os.File, size int64) ([]byte, error) {
+	if size <= 0 || int64(int(size)) != size {
+		return nil, fmt.Errorf("cannot map %d bytes", size)
+	}
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	var b []byte
+	var mapErr error
+	if err := rc.Control(func(fd uintptr) {
+		b, mapErr = unix.Mmap(int(fd), 0, int(size), unix.PROT_READ, unix.MAP_SHARED) //nolint:gosec // G115: a file descriptor fits an int
+	}); err != nil {
+		return nil, err
+	}
+	if mapErr != nil {
+		return nil, fmt.Errorf("map %s: %w", f.Name(), mapErr)
+	}
+	return b, nil
+}
