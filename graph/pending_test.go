@@ -181,8 +181,9 @@ func TestBackgroundBuildPanicReachesTheWaiter(t *testing.T) {
 }
 
 // A background build begins only when asked: Start, Built or a method that
-// waits for it; the keys, Ready and CountsSoFar leave it be, so that the
-// TUI draws the keys list with both CPUs.
+// waits for it; the keys, Ready, CountsSoFar and Finished leave it be, so
+// that the TUI draws the keys list with both CPUs. Finished is closed once
+// it is done.
 func TestBackgroundBuildStartsWhenAsked(t *testing.T) {
 	fx := knownIssuesFixtures(t)["demo"]
 	whole := Build(fx.s, fx.errs)
@@ -203,6 +204,7 @@ func TestBackgroundBuildStartsWhenAsked(t *testing.T) {
 				g := BuildWith(fx.s, fx.errs, BuildOptions{KnownIssues: true, Issues: whole.Issues, Background: true})
 				_, _, _ = g.Keys(), g.Key(key.ARN), g.Ready()
 				_, _ = g.CountsSoFar()
+				finished := g.Finished()
 				synctest.Wait()
 				select {
 				case <-started:
@@ -212,6 +214,7 @@ func TestBackgroundBuildStartsWhenAsked(t *testing.T) {
 				begin(g)
 				<-started
 				<-g.Built()
+				<-finished
 				if !g.Ready() || len(g.Principals()) != len(whole.Principals()) {
 					t.Errorf("after %s: ready %v, %d principals, want %d", name, g.Ready(), len(g.Principals()), len(whole.Principals()))
 				}

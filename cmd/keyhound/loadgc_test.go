@@ -4,10 +4,14 @@ import (
 	"context"
 	"math"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"testing"
 	"time"
+
+	"github.com/keyhound/keyhound/graph/demo"
+	"github.com/keyhound/keyhound/internal/graphcache"
 )
 
 // gcState reads the collector's target and the memory limit.
@@ -173,4 +177,36 @@ func TestKeyQuestionsRunOnTheFloor(t *testing.T) {
 		t.Fatal(err)
 	}
 	onFloor(t)
+}
+
+// The TUI's load runs on the floor until the graph's background build is
+// done, which the TUI starts after its first frame; then on the TUI's own
+// policy.
+func TestListingRunsOnTheFloorUntilBuilt(t *testing.T) {
+	freshGC(t, 100)
+	t.Setenv(graphcache.EnvDir, t.TempDir())
+	path := filepath.Join(t.TempDir(), "demo.json")
+	if err := os.WriteFile(path, demo.Snapshot(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	setGCBase(longRun)
+	if _, _, _, err := loadCached(context.Background(), path, nil, buildWhole); err != nil { // writes the cache
+		t.Fatal(err)
+	}
+	g, _, res, err := loadCached(context.Background(), path, nil, buildListing)
+	if err != nil || res.Status != graphcache.Hit || g.Ready() {
+		t.Fatalf("want a hit whose principals are built in the background: %v, %+v", err, res)
+	}
+	onFloor(t)
+	g.Start()
+	<-g.Built()
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(time.Millisecond) {
+		if percent, limit := gcState(); percent == defaultGCPercent && limit == math.MaxInt64 {
+			break
+		}
+		if time.Now().After(deadline) {
+			percent, limit := gcState()
+			t.Fatalf("once built: GC percent %d, limit %d; want the TUI's %d, no limit", percent, limit, defaultGCPercent)
+		}
+	}
 }

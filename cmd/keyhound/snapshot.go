@@ -113,12 +113,20 @@ const stageBuilding = "building the access graph"
 // principals behind the graph's return.
 func loadCached(ctx context.Context, path string, progress func(ui.LoadProgress), mode buildMode) (*graph.Graph, []snapshot.LoadError, graphcache.Result, error) {
 	load := oneShot
-	if mode == buildForKey {
+	switch mode {
+	case buildForKey:
 		// The answer's heap too stays under the floor: the whole run's.
 		setGCBase(keyQuestion)
 		load = keyQuestion
+	case buildListing:
+		load = listing
 	}
-	defer gcForLoad(load)()
+	release := gcForLoad(load)
+	defer func() {
+		if release != nil {
+			release()
+		}
+	}()
 	report := func(p ui.LoadProgress) {
 		if progress != nil {
 			progress(p)
@@ -142,7 +150,17 @@ func loadCached(ctx context.Context, path string, progress func(ui.LoadProgress)
 		if mode == buildForKey {
 			o.ResourceIndex = d.ResourceIndex
 		}
-		return graph.BuildWith(s, loadErrs, o), loadErrs, res, nil
+		g := graph.BuildWith(s, loadErrs, o)
+		if !g.Ready() {
+			// The listing's policy holds until its background build is
+			// done (loadgc.go), which the TUI starts after its first frame.
+			go func(done func()) {
+				<-g.Finished()
+				done()
+			}(release)
+			release = nil
+		}
+		return g, loadErrs, res, nil
 	}
 	return graph.Build(s, loadErrs), loadErrs, res, nil
 }
