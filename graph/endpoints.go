@@ -31,7 +31,7 @@ func (b *builder) buildEndpoints(account, region string, ec2 *snapshot.EC2, base
 			ep.Policy, ep.Issue = b.parsePolicy(ve.PolicyDocument, ve.VpcEndpointID, "", account, region, ve.VpcEndpointID,
 				base+".VpcEndpoints["+strconv.Itoa(i)+"].PolicyDocument")
 		}
-		b.g.endpoints[ep.ID] = ep
+		b.endpoints = append(b.endpoints, ep)
 	}
 }
 

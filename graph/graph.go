@@ -85,9 +85,12 @@ type builder struct {
 	// it is done (Build, Rebuild).
 	issues []Issue
 	// order holds the principals in the order they were added, keyOrder
-	// the keys.
-	order    []*Principal
-	keyOrder []*Key
+	// the keys; endpoints and leftOut are the VPC endpoints and left-out
+	// keys it built, all of them put in the graph by addKeys.
+	order     []*Principal
+	keyOrder  []*Key
+	endpoints []*endpoint
+	leftOut   []leftOutKey
 	// resources are those it built, in that order (buildResources).
 	resources []*Resource
 	// tagSets shares principals' tag maps by their tags, tagSig its
@@ -210,13 +213,10 @@ func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError, o BuildOptions) 
 		indexAndClasses(g)
 	})
 	if background {
-		// The keys now, the resources beside the principals: the TUI
-		// lists the keys while both are built (pending.go).
-		eachRegion(s, accounts, func(id, region string, reg *snapshot.Region, rb string) {
-			bk.buildKeys(id, region, reg.KMS, rb+".kms")
-			bk.buildEndpoints(id, region, reg.EC2, rb+".ec2")
-		})
-		g.sortKeys(bk.keyOrder)
+		// The keys now, on every CPU (keywork.go), the resources beside
+		// the principals: the TUI lists the keys while both are built
+		// (pending.go).
+		g.sortKeys(buildKeysOnEveryCPU(b, s, accounts))
 		g.Issues = slices.Clone(o.Issues)
 		g.pending = make(chan struct{})
 		wg.Go(func() {
@@ -246,6 +246,7 @@ func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError, o BuildOptions) 
 	})
 	// Keys sorted first: ResolveKey scans them for a key ID or alias name
 	// of a resource in an empty Region (or account), as it does later.
+	bk.addKeys()
 	g.sortKeys(bk.keyOrder)
 	if lazy {
 		g.resBuild = func() {

@@ -94,7 +94,7 @@ func (b *builder) buildKeys(account, region string, kms *snapshot.KMS, base stri
 			for _, a := range sk.Aliases {
 				who.refs = append(who.refs, account+"/"+region+"/"+a.AliasName)
 			}
-			b.g.leftOut = append(b.g.leftOut, leftOutKey{refs: who.refs, issue: *who.issue})
+			b.leftOut = append(b.leftOut, leftOutKey{refs: who.refs, issue: *who.issue})
 			continue
 		}
 		k := &Key{ARN: who.arn, ID: who.id, Account: account, Region: region, Meta: m, Rotation: sk.KeyRotationEnabled, LastUsage: sk.KeyLastUsage}
@@ -154,10 +154,25 @@ func (b *builder) buildKeys(account, region string, kms *snapshot.KMS, base stri
 		}
 		for _, a := range sk.Aliases {
 			k.Aliases = append(k.Aliases, a.AliasName)
-			b.g.aliases[account+"/"+region+"/"+a.AliasName] = k
 		}
-		b.g.keys[k.ARN] = k
 		b.keyOrder = append(b.keyOrder, k)
-		b.g.keyIDs[account+"/"+region+"/"+k.ID] = k
 	}
+}
+
+// addKeys puts the keys, VPC endpoints and left-out keys b built in the
+// graph's maps and list, in the order it built them: a later key of an
+// ARN, key ID or alias replaces an earlier one.
+func (b *builder) addKeys() {
+	g := b.g
+	for _, k := range b.keyOrder {
+		for _, a := range k.Aliases {
+			g.aliases[k.Account+"/"+k.Region+"/"+a] = k
+		}
+		g.keys[k.ARN] = k
+		g.keyIDs[k.Account+"/"+k.Region+"/"+k.ID] = k
+	}
+	for _, ep := range b.endpoints {
+		g.endpoints[ep.ID] = ep
+	}
+	g.leftOut = append(g.leftOut, b.leftOut...)
 }

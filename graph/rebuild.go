@@ -63,6 +63,7 @@ func Rebuild(old *Graph, s *snapshot.Snapshot, loadErrs []snapshot.LoadError) *G
 		b.buildResources(account, region, reg, rb)
 	}
 	g.resources = b.resources
+	b.addKeys()
 	// The keys are sorted before any reference resolves: ResolveKey scans
 	// them (a key ID or alias name in an empty Region), as it does later.
 	g.sortKeys(nil)
