@@ -60,6 +60,17 @@ func load(t *testing.T, path string, o Options) (*snapshot.Snapshot, []snapshot.
 	return s, errs, res
 }
 
+// writeCacheOf loads path once into dir, which writes its cache file, and
+// returns that file's path.
+func writeCacheOf(t *testing.T, path, dir string) string {
+	t.Helper()
+	_, _, res := load(t, path, Options{Dir: dir})
+	if res.Status != Miss || res.Path == "" {
+		t.Fatalf("first load: %+v", res)
+	}
+	return res.Path
+}
+
 func cacheFiles(t *testing.T, dir string) []string {
 	t.Helper()
 	entries, err := os.ReadDir(dir)

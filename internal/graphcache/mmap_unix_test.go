@@ -12,15 +12,14 @@ import (
 // is replaced and removed: the mapping keeps the file it mapped, and
 // keyhound only ever replaces cache files whole (renamed over, removed).
 func TestMappedCacheOutlivesItsFile(t *testing.T) {
-	path := writeOrg(t, 1)
+	path, dir := writeOrg(t, 1), t.TempDir()
+	name := writeCacheOf(t, path, dir)
 	want, wantErrs := fromJSON(t, path)
-	dir := t.TempDir()
-	_, _, first := load(t, path, Options{Dir: dir})
 	fi, err := os.Stat(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, mapped, err := readCacheFile(first.Path, int(fi.Size())); err != nil || !mapped {
+	if _, mapped, err := readCacheFile(name, int(fi.Size())); err != nil || !mapped {
 		t.Fatalf("cache file not mapped: %v", err)
 	}
 	s, errs, res := load(t, path, Options{Dir: dir})
@@ -30,13 +29,11 @@ func TestMappedCacheOutlivesItsFile(t *testing.T) {
 
 	// Replaced by another file (as a concurrent writer's rename does), then
 	// removed (as prune and cache clear do).
-	other := writeOrg(t, 2)
-	otherDir := t.TempDir()
-	_, _, o := load(t, other, Options{Dir: otherDir})
-	if err := os.Rename(o.Path, first.Path); err != nil {
+	other, otherDir := writeOrg(t, 2), t.TempDir()
+	if err := os.Rename(writeCacheOf(t, other, otherDir), name); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Remove(first.Path); err != nil {
+	if err := os.Remove(name); err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(s, want) || !reflect.DeepEqual(errs, wantErrs) {

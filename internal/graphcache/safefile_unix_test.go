@@ -19,8 +19,7 @@ func TestPlantedCacheFilesAreNotFollowed(t *testing.T) {
 	path := writeOrg(t, 1)
 	want, _ := fromJSON(t, path)
 	dir := t.TempDir()
-	_, _, first := load(t, path, Options{Dir: dir})
-	name := first.Path
+	name := writeCacheOf(t, path, dir)
 
 	victim := filepath.Join(t.TempDir(), "authorized_keys")
 	if err := os.WriteFile(victim, []byte("ssh-ed25519 AAAA\n"), 0o600); err != nil {
