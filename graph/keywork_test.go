@@ -53,10 +53,10 @@ func TestKeysOnEveryCPUAreOneBuildersKeys(t *testing.T) {
 		case 0: // the same key listed twice in a Region, with an alias each: the later wins
 			dup := keys[0]
 			dup.Aliases = []snapshot.Alias{{AliasName: "alias/second-" + id}}
-			r.KMS.Keys = append(keys, dup)
+			r.KMS.Keys = append(r.KMS.Keys, dup)
 		case 1: // a key listed under another account than its ARN's: left out
 			other := regionOf(ids[i]).KMS.Keys[0]
-			r.KMS.Keys = append(keys, other)
+			r.KMS.Keys = append(r.KMS.Keys, other)
 		case 2: // two keys with one alias: the later wins
 			keys[1].Aliases = append(keys[1].Aliases, snapshot.Alias{AliasName: "alias/shared"})
 			keys[0].Aliases = append(keys[0].Aliases, snapshot.Alias{AliasName: "alias/shared"})
