@@ -23,6 +23,26 @@ func (g *Graph) assumersOf(role *Principal) []*Principal {
 	return out
 }
 
+// assumersOfAll finds the assumers of the roles among ps (nil for
+// principals outside the snapshot) on every CPU, when there are many:
+// assumersOf keeps each role's, and whoCan then asks for them all, to
+// follow role chains (113,000 roles for the organization-wide key at
+// 5,000 accounts: 0.2 s of CPU).
+func (g *Graph) assumersOfAll(ps []*Principal) {
+	if len(ps) < assumersAtOnce {
+		return
+	}
+	forEach(len(ps), func(i int) {
+		if p := ps[i]; p != nil && p.Kind == arn.KindRole {
+			g.assumersOf(p)
+		}
+	})
+}
+
+// assumersAtOnce is the number of principals from which assumersOfAll
+// works on every CPU (a variable: a test takes it down).
+var assumersAtOnce = 4096
+
 func (g *Graph) computeAssumers(role *Principal) []*Principal {
 	accounts := map[string]bool{}
 	for _, st := range role.Trust.Policy.Statements {

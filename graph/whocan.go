@@ -273,6 +273,9 @@ func (g *Graph) whoCan(action, resource, region string, chainDepth int, among *A
 		verdict eval.Verdict
 		via     []string // from this role to the access
 	}
+	if chainDepth > 0 {
+		g.assumersOfAll(whoP)
+	}
 	var frontier []reach
 	for i, p := range whoP {
 		// Only roles someone may assume can start a chain.
