@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -59,12 +60,24 @@ Decrypt". On a resource, the paths to its key whose caller may already read it.`
 			}
 			// On a key, who reads the data under it through the resources it
 			// encrypts: for a key used only through its services, that is
-			// where its readers are.
+			// where its readers are. Found beside the rest (escalation, the
+			// table's rows: 113,116 at 5,000 accounts), read below.
+			dataDone := make(chan struct{})
 			var data []graph.ResourceAccess
-			if k, err := g.ResolveKey(args[1], "", region); err == nil {
-				if data, err = g.WhoCanReadData(action, k.ARN, depth); err != nil {
-					return &exitError{code: exitBadInput, err: err}
+			var dataErr error
+			go func() {
+				defer close(dataDone)
+				if k, err := g.ResolveKey(args[1], "", region); err == nil {
+					data, dataErr = g.WhoCanReadData(action, k.ARN, depth)
 				}
+			}()
+			defer func() { <-dataDone }() // nothing left running after an error
+			dataFound := func() ([]graph.ResourceAccess, error) {
+				<-dataDone
+				if dataErr != nil {
+					return nil, &exitError{code: exitBadInput, err: dataErr}
+				}
+				return data, nil
 			}
 			var esc []escalation.Path
 			if escFlags.on {
@@ -77,6 +90,10 @@ Decrypt". On a resource, the paths to its key whose caller may already read it.`
 				}
 			}
 			if asJSON {
+				data, err := dataFound()
+				if err != nil {
+					return err
+				}
 				principals := make([]any, 0, len(who)+len(esc))
 				for _, w := range who {
 					principals = append(principals, w)
@@ -90,7 +107,7 @@ Decrypt". On a resource, the paths to its key whose caller may already read it.`
 				}
 				return writeJSON(cmd.OutOrStdout(), out)
 			}
-			return writeWhoWithData(cmd.OutOrStdout(), who, escalationRows(g, esc), data)
+			return writeWhoWithData(cmd.OutOrStdout(), who, escalationRows(g, esc), dataFound)
 		},
 	}
 	f := cmd.Flags()
@@ -112,27 +129,47 @@ func writeWho(w io.Writer, who []graph.Who) error {
 }
 
 // writeWhoWithData writes who can use a key, then who can read the data
-// under it through each resource it encrypts.
-// Escalation rows (escalationRows) follow those who can now, in the same table.
-func writeWhoWithData(w io.Writer, who []graph.Who, esc []string, data []graph.ResourceAccess) error {
-	readers := 0
-	for _, d := range data {
-		readers += len(d.Principals)
+// under it through each resource it encrypts (data: the table of who can
+// is made while it is found, and nothing is written when it fails).
+// Escalation rows (escalationRows) follow those who can now, in the same
+// table.
+func writeWhoWithData(w io.Writer, who []graph.Who, esc []string, data func() ([]graph.ResourceAccess, error)) error {
+	if len(who) == 0 && len(esc) == 0 {
+		// "nobody" or "nobody can use the key itself": what the data says.
+		data, err := data()
+		if err != nil {
+			return err
+		}
+		readers := 0
+		for _, d := range data {
+			readers += len(d.Principals)
+		}
+		msg := "nobody"
+		if readers > 0 {
+			msg = "nobody can use the key itself"
+		}
+		if _, err := fmt.Fprintln(w, msg); err != nil {
+			return err
+		}
+		return writeDataUnder(w, data)
 	}
-	switch {
-	case len(who) == 0 && len(esc) == 0 && readers > 0:
-		if _, err := fmt.Fprintln(w, "nobody can use the key itself"); err != nil {
-			return err
-		}
-	case len(esc) == 0:
-		if err := writeWho(w, who); err != nil {
-			return err
-		}
-	default:
-		if err := writeTable(w, append(whoRows(who, ""), esc...)); err != nil {
-			return err
-		}
+	var head bytes.Buffer
+	if err := writeTable(&head, append(whoRows(who, ""), esc...)); err != nil {
+		return err
 	}
+	under, err := data()
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(head.Bytes()); err != nil {
+		return err
+	}
+	return writeDataUnder(w, under)
+}
+
+// writeDataUnder writes who can read the data under a key through each
+// resource it encrypts.
+func writeDataUnder(w io.Writer, data []graph.ResourceAccess) error {
 	if len(data) == 0 {
 		return nil
 	}
