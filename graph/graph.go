@@ -164,6 +164,14 @@ func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError, o BuildOptions) 
 	}
 	b := &builder{g: g, partition: g.partition, cache: map[string]parsed{}}
 	background := o.Background && o.KnownIssues
+	accounts := sortedKeys(s.Accounts)
+	bp, bk := b.fork(), b.fork()
+	// One-shot, the keys are built while the documents are parsed and the
+	// organization built: they need neither (keywork.go).
+	var waitKeys func() any
+	if !background {
+		waitKeys = keysAhead(bk, s, accounts)
+	}
 	// In the background the principals' builder parses its own documents,
 	// as it meets them, so that the keys do not wait for them.
 	b.preparse(s, !background, !o.KnownIssues)
@@ -174,8 +182,6 @@ func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError, o BuildOptions) 
 	// share nothing but what is read-only by now (the snapshot, the
 	// organization, preparse's documents), and each builder keeps its own
 	// issues and late documents.
-	accounts := sortedKeys(s.Accounts)
-	bp, bk := b.fork(), b.fork()
 	// One-shot, the keys' goroutine helps with the principals once done
 	// (principalwork.go, bh); in the background it builds the resources.
 	work := newPrincipalWork(s, accounts)
@@ -237,8 +243,11 @@ func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError, o BuildOptions) 
 		return g, b
 	}
 	lazy := o.KnownIssues && o.LazyResources
+	if p := waitKeys(); p != nil {
+		wg.Wait() // nothing goes on writing
+		panic(p)
+	}
 	eachRegion(s, accounts, func(id, region string, reg *snapshot.Region, rb string) {
-		bk.buildKeys(id, region, reg.KMS, rb+".kms")
 		bk.buildEndpoints(id, region, reg.EC2, rb+".ec2")
 		if !lazy {
 			bk.buildResources(id, region, reg, rb)

@@ -60,3 +60,31 @@ func buildKeysOnEveryCPU(b *builder, s *snapshot.Snapshot, accounts []string) []
 	}
 	return order
 }
+
+// keysAhead builds the keys of the accounts (not their VPC endpoints,
+// whose policies are preparse's documents) with bk on a goroutine of its
+// own, and returns what waits for them and returns its panic (nil when
+// none). A one-shot build's keys need neither the documents nor the
+// organization, and parsing the documents has a part on one CPU (finding
+// the 56,181 distinct ones of 5,000 generated accounts: 0.1 s).
+func keysAhead(bk *builder, s *snapshot.Snapshot, accounts []string) (wait func() any) {
+	done := make(chan struct{})
+	var panicked any
+	go func() {
+		defer close(done)
+		defer func() { panicked = recover() }()
+		if keysHook != nil {
+			keysHook()
+		}
+		eachRegion(s, accounts, func(id, region string, reg *snapshot.Region, rb string) {
+			bk.buildKeys(id, region, reg.KMS, rb+".kms")
+		})
+	}()
+	return func() any {
+		<-done
+		return panicked
+	}
+}
+
+// keysHook, when not nil, runs first on keysAhead's goroutine (tests).
+var keysHook func()

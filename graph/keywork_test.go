@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"slices"
 	"testing"
+	"testing/synctest"
 
 	"github.com/keyhound/keyhound/graph/gen"
 	"github.com/keyhound/keyhound/graph/snapshot"
@@ -90,4 +91,22 @@ func TestKeysOnEveryCPUAreOneBuildersKeys(t *testing.T) {
 		bg.Start()
 		<-bg.Built()
 	}
+}
+
+// A panic building the keys ahead of the documents reaches Build's caller,
+// once the principals' goroutine has stopped (in a bubble: nothing of the
+// build is left running when the test ends).
+func TestKeysAheadPanicReachesTheCaller(t *testing.T) {
+	fx := knownIssuesFixtures(t)["generated"]
+	synctest.Test(t, func(t *testing.T) {
+		keysHook = func() { panic("boom") }
+		defer func() { keysHook = nil }()
+		defer func() {
+			if r := recover(); r != "boom" {
+				t.Errorf("recovered %v, want the keys' panic", r)
+			}
+		}()
+		Build(fx.s, fx.errs)
+		t.Error("Build returned after the keys' build panicked")
+	})
 }
