@@ -27,16 +27,16 @@ func TestLoadWhilePrincipalsBuild(t *testing.T) {
 		t.Errorf("the first frame does not list the keys and say the principals are being built:\n%s", got)
 	}
 	ks := m.sections[secKeys].(*keysScreen)
-	if i := ks.rowOf[g.Keys()[0].ARN]; ks.l.rows[i].cells[keyColResources] != "…" {
-		t.Errorf("RES %q before the resources are built", ks.l.rows[i].cells[keyColResources])
+	if got := ks.l.rows[0].cells[keyColResources]; ks.l.rows[0].id != g.Keys()[0].ARN || got != "…" {
+		t.Errorf("RES %q before the resources are built", got)
 	}
 	close(hold)
 	(&driver{t: t, m: m}).run(cmd)
 	ks = m.sections[secKeys].(*keysScreen)
 	want := resourceCounts(whole)
-	for arn, i := range ks.rowOf {
-		if got := ks.l.rows[i].cells[keyColResources]; got != strconv.Itoa(want[arn]) {
-			t.Errorf("%s: RES %q, want %d", arn, got, want[arn])
+	for _, r := range ks.l.rows {
+		if got := r.cells[keyColResources]; got != strconv.Itoa(want[r.id]) {
+			t.Errorf("%s: RES %q, want %d", r.id, got, want[r.id])
 		}
 	}
 	st := whole.Counts()

@@ -49,9 +49,9 @@ func TestKeysScreenBuiltBetweenNewAndInit(t *testing.T) {
 	d.m.stack = []screen{ks}
 	d.run(ks.Init())
 	want := resourceCounts(whole)
-	for arn, i := range ks.rowOf {
-		if got := ks.l.rows[i].cells[keyColResources]; got != strconv.Itoa(want[arn]) {
-			t.Fatalf("%s: RES %q after the build, want %d", arn, got, want[arn])
+	for _, r := range ks.l.rows {
+		if got := r.cells[keyColResources]; got != strconv.Itoa(want[r.id]) {
+			t.Fatalf("%s: RES %q after the build, want %d", r.id, got, want[r.id])
 		}
 	}
 }
@@ -80,5 +80,39 @@ func TestGrantScreenWhilePrincipalsBuild(t *testing.T) {
 	d.run(initCmd)
 	if gs.grantee != k.Grants[0].GranteePrincipal || strings.Contains(screenText(d.m), "still being built") {
 		t.Errorf("once built: grantee %q, screen:\n%s", gs.grantee, screenText(d.m))
+	}
+}
+
+// Each key's DECR and EXT, counted a batch at a time after the first
+// frame, land on that key's row, whatever order the list shows meanwhile.
+func TestKeyCountsLandOnTheirRows(t *testing.T) {
+	g := graph.Build(gen.Organization(gen.Options{Accounts: 4, Regions: 2, RolesPerAccount: 3, KeysPerRegion: 3, ResourcesPerKey: 1, Seed: 5}), nil)
+	d := &driver{t: t, m: New(g, g.Snapshot, "test")}
+	ks := newKeysScreen(d.m.c, nil)
+	ks.l.CycleSort() // by alias: shown in another order than the rows
+	ks.l.CycleSort()
+	// Batches of one key each (no time budget), the last first.
+	for i := len(g.Keys()) - 1; i >= 0; i-- {
+		msg := countBatch(g, i, 0)().(keyCountsMsg)
+		if msg.from != i || msg.next != i+1 {
+			t.Fatalf("batch from %d counted %d to %d", i, msg.from, msg.next)
+		}
+		ks.Update(msg)
+	}
+	for i, k := range g.Keys() {
+		who, err := g.WhoCan("kms:Decrypt", k.ARN, "", graph.DefaultChainDepth)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ext := 0
+		for _, w := range who {
+			if w.External {
+				ext++
+			}
+		}
+		r := ks.l.rows[i]
+		if r.id != k.ARN || r.cells[keyColDecrypt] != strconv.Itoa(len(who)) || r.cells[keyColExternal] != strconv.Itoa(ext) {
+			t.Errorf("row %d (%s): DECR %s EXT %s, want %d %d for %s", i, r.id, r.cells[keyColDecrypt], r.cells[keyColExternal], len(who), ext, k.ARN)
+		}
 	}
 }

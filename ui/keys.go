@@ -17,7 +17,9 @@ import (
 // keysScreen lists every key of the organization with who can decrypt it.
 type keysScreen struct {
 	listView
-	rowOf map[string]int // key ARN → row index
+	// The rows are the graph's keys in Keys' order (row i is key i; a sort
+	// or a filter orders only what is shown): a key's row is found by its
+	// index, or by the ARN in its id.
 	// counted says how many keys' decrypt counts are known: they are
 	// computed in the background, a batch at a time.
 	counted int
@@ -74,10 +76,6 @@ func newKeysScreen(c *Common, findings map[string]int) *keysScreen {
 		})
 	}
 	wg.Wait()
-	s.rowOf = make(map[string]int, len(keys))
-	for i, k := range keys {
-		s.rowOf[k.ARN] = i
-	}
 	s.l.SetRows(rows)
 	return s
 }
@@ -212,8 +210,9 @@ func resourceCounts(g *graph.Graph) map[string]int {
 func (s *keysScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case keyCountsMsg:
-		for arn, n := range msg.counts {
-			if i, ok := s.rowOf[arn]; ok {
+		// The batch counted the keys from from to next, in Keys' order.
+		for i := msg.from; i < min(msg.next, len(s.l.rows)); i++ {
+			if n, ok := msg.counts[s.l.rows[i].id]; ok {
 				s.l.rows[i].cells[keyColDecrypt] = strconv.Itoa(n[0])
 				s.l.rows[i].cells[keyColExternal] = strconv.Itoa(n[1])
 			}
@@ -225,14 +224,14 @@ func (s *keysScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 		return s, nil
 	case keyResourcesMsg:
 		if msg.g == s.c.Graph {
-			for arn, i := range s.rowOf {
-				s.l.rows[i].cells[keyColResources] = strconv.Itoa(msg.counts[arn])
+			for i := range s.l.rows {
+				s.l.rows[i].cells[keyColResources] = strconv.Itoa(msg.counts[s.l.rows[i].id])
 			}
 		}
 		return s, nil
 	case findingsMsg:
-		for arn, i := range s.rowOf {
-			s.l.rows[i].cells[keyColFindings] = strconv.Itoa(msg.byResource[arn])
+		for i := range s.l.rows {
+			s.l.rows[i].cells[keyColFindings] = strconv.Itoa(msg.byResource[s.l.rows[i].id])
 		}
 		return s, nil
 	}
