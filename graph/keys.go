@@ -3,6 +3,7 @@ package graph
 import (
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/keyhound/keyhound/graph/eval"
 	"github.com/keyhound/keyhound/graph/snapshot"
@@ -161,18 +162,35 @@ func (b *builder) buildKeys(account, region string, kms *snapshot.KMS, base stri
 
 // addKeys puts the keys, VPC endpoints and left-out keys b built in the
 // graph's maps and list, in the order it built them: a later key of an
-// ARN, key ID or alias replaces an earlier one.
+// ARN, key ID or alias replaces an earlier one. The key IDs and aliases
+// go in on a goroutine of their own, beside the ARNs (120,000 keys at
+// 5,000 accounts: 0.15 s on one); a panic there is the caller's, once
+// both are done.
 func (b *builder) addKeys() {
 	g := b.g
-	for _, k := range b.keyOrder {
-		for _, a := range k.Aliases {
-			g.aliases[k.Account+"/"+k.Region+"/"+a] = k
+	var wg sync.WaitGroup
+	var panicked any
+	wg.Go(func() {
+		defer func() { panicked = recover() }()
+		for _, k := range b.keyOrder {
+			in := k.Account + "/" + k.Region + "/"
+			for _, a := range k.Aliases {
+				g.aliases[in+a] = k
+			}
+			g.keyIDs[in+k.ID] = k
 		}
-		g.keys[k.ARN] = k
-		g.keyIDs[k.Account+"/"+k.Region+"/"+k.ID] = k
+	})
+	func() {
+		defer wg.Wait()
+		for _, k := range b.keyOrder {
+			g.keys[k.ARN] = k
+		}
+		for _, ep := range b.endpoints {
+			g.endpoints[ep.ID] = ep
+		}
+		g.leftOut = append(g.leftOut, b.leftOut...)
+	}()
+	if panicked != nil {
+		panic(panicked)
 	}
-	for _, ep := range b.endpoints {
-		g.endpoints[ep.ID] = ep
-	}
-	g.leftOut = append(g.leftOut, b.leftOut...)
 }
