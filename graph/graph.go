@@ -141,6 +141,11 @@ type BuildOptions struct {
 	// principals and resources until it is closed: a test sees the graph
 	// as it is while they are built.
 	Hold <-chan struct{}
+	// Done, when not nil, is called once a background build is done (or
+	// panicked), before Built's channel is closed: whoever sees it closed
+	// knows Done has run. The TUI keeps its load's collector policy until
+	// then (cmd/keyhound loadCached). Never called without Background.
+	Done func()
 }
 
 // BuildWith is Build with options.
@@ -174,8 +179,18 @@ func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError, o BuildOptions) 
 	}
 	// In the background the principals' builder parses its own documents,
 	// as it meets them, so that the keys do not wait for them.
-	b.preparse(s, !background, !o.KnownIssues)
-	b.buildOrg(s.Organization)
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				if waitKeys != nil {
+					waitKeys() // the keys stop before Build's caller gets the panic
+				}
+				panic(p)
+			}
+		}()
+		b.preparse(s, !background, !o.KnownIssues)
+		b.buildOrg(s.Organization)
+	}()
 	g.Issues = append(g.Issues, b.issues...)
 	// Principals on one goroutine, keys and resources on this one (the
 	// resources on a third later, with LazyResources or Background): they
@@ -238,13 +253,17 @@ func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError, o BuildOptions) 
 			wg.Wait()
 			g.panicked = cmp.Or(panicked, panickedR)
 			g.built.Store(g.panicked == nil)
+			if o.Done != nil {
+				o.Done()
+			}
 			close(g.pending)
 		}()
 		return g, b
 	}
 	lazy := o.KnownIssues && o.LazyResources
 	if p := waitKeys(); p != nil {
-		wg.Wait() // nothing goes on writing
+		work.stop() // the principals' goroutine claims no more accounts
+		wg.Wait()   // nothing goes on writing
 		panic(p)
 	}
 	eachRegion(s, accounts, func(id, region string, reg *snapshot.Region, rb string) {
@@ -311,19 +330,7 @@ func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError, o BuildOptions) 
 // rest), and they were a third of the principals' side of a 5,000-account
 // build, one after the other. A panic in either is the caller's.
 func indexAndClasses(g *Graph) {
-	var wg sync.WaitGroup
-	var panicked any
-	wg.Go(func() {
-		defer func() { panicked = recover() }()
-		g.buildIndex()
-	})
-	func() {
-		defer wg.Wait() // after a panic in classes too: nothing goes on writing
-		g.classes()
-	}()
-	if panicked != nil {
-		panic(panicked)
-	}
+	runBoth(g.buildIndex, g.classes)
 }
 
 // eachRegion calls do for each Region of the accounts, in order, with its

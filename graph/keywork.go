@@ -1,10 +1,6 @@
 package graph
 
 import (
-	"runtime"
-	"sync"
-	"sync/atomic"
-
 	"github.com/keyhound/keyhound/graph/snapshot"
 )
 
@@ -13,52 +9,29 @@ import (
 // (addKeys), and returns the keys in the order they were built, as one
 // builder going through the accounts would have: each account is built
 // by a builder of its own, forked from b, and its results are added once
-// every account is built. It is the background build's (the TUI's first
-// frame waits for the keys, while the other CPU had nothing to do); the
-// builders' issues are dropped, as a background build knows its issues
-// (BuildOptions.KnownIssues). A panic on a worker is the caller's, once
-// the others have stopped.
+// every account is built, all at once. It is the background build's (the
+// TUI's first frame waits for the keys, while the other CPU had nothing to
+// do); the builders' issues are dropped, as a background build knows its
+// issues (BuildOptions.KnownIssues). A panic on a worker is the caller's,
+// once the others have stopped (forEach).
 func buildKeysOnEveryCPU(b *builder, s *snapshot.Snapshot, accounts []string) []*Key {
 	slots := make([]*builder, len(accounts))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	var (
-		once     sync.Once
-		panicked any
-		stop     atomic.Bool
-	)
-	for range min(runtime.GOMAXPROCS(0), max(len(accounts), 1)) {
-		wg.Go(func() {
-			defer func() {
-				if p := recover(); p != nil {
-					once.Do(func() { panicked = p })
-					stop.Store(true)
-				}
-			}()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(accounts) || stop.Load() {
-					return
-				}
-				ab := b.fork()
-				eachRegion(s, accounts[i:i+1], func(id, region string, reg *snapshot.Region, rb string) {
-					ab.buildKeys(id, region, reg.KMS, rb+".kms")
-					ab.buildEndpoints(id, region, reg.EC2, rb+".ec2")
-				})
-				slots[i] = ab
-			}
+	forEach(len(accounts), func(i int) {
+		ab := b.fork()
+		eachRegion(s, accounts[i:i+1], func(id, region string, reg *snapshot.Region, rb string) {
+			ab.buildKeys(id, region, reg.KMS, rb+".kms")
+			ab.buildEndpoints(id, region, reg.EC2, rb+".ec2")
 		})
-	}
-	wg.Wait()
-	if stop.Load() {
-		panic(panicked)
-	}
-	var order []*Key
+		slots[i] = ab
+	})
+	all := &builder{g: b.g}
 	for _, ab := range slots {
-		ab.addKeys()
-		order = append(order, ab.keyOrder...)
+		all.keyOrder = append(all.keyOrder, ab.keyOrder...)
+		all.endpoints = append(all.endpoints, ab.endpoints...)
+		all.leftOut = append(all.leftOut, ab.leftOut...)
 	}
-	return order
+	all.addKeys()
+	return all.keyOrder
 }
 
 // keysAhead builds the keys of the accounts (not their VPC endpoints,

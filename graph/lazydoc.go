@@ -2,9 +2,7 @@ package graph
 
 import (
 	"errors"
-	"runtime"
 	"sync"
-	"sync/atomic"
 
 	"github.com/keyhound/keyhound/graph/eval"
 	"github.com/keyhound/keyhound/graph/policy"
@@ -73,22 +71,6 @@ func (t *docTable) parse(doc string) parsed {
 	e := v.(*docEntry)
 	e.once.Do(func() { e.c.p, e.c.err = policy.ParseString(doc) })
 	return e.c
-}
-
-// forEach calls do(i) for i below n, on every CPU (at most n goroutines):
-// preparse's documents, and those a walk that reads them all resolves
-// first, which would otherwise parse them one after the other.
-func forEach(n int, do func(i int)) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), n) {
-		wg.Go(func() {
-			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
-				do(i)
-			}
-		})
-	}
-	wg.Wait()
 }
 
 // policyIssue is the issue of a policy document that does not parse (err),

@@ -57,16 +57,6 @@ var closedChan = func() chan struct{} {
 	return c
 }()
 
-// Finished is closed once the graph's principals are built, as Built is,
-// but does not start a background build: for what waits on the build
-// without wanting it sooner (the TUI's collector policy, loadCached).
-func (g *Graph) Finished() <-chan struct{} {
-	if g.pending == nil {
-		return closedChan
-	}
-	return g.pending
-}
-
 // Ready reports whether the principals are built, without waiting or
 // starting their build.
 func (g *Graph) Ready() bool {

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"reflect"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -181,9 +182,8 @@ func TestBackgroundBuildPanicReachesTheWaiter(t *testing.T) {
 }
 
 // A background build begins only when asked: Start, Built or a method that
-// waits for it; the keys, Ready, CountsSoFar and Finished leave it be, so
-// that the TUI draws the keys list with both CPUs. Finished is closed once
-// it is done.
+// waits for it; the keys, Ready and CountsSoFar leave it be, so that the
+// TUI draws the keys list with both CPUs.
 func TestBackgroundBuildStartsWhenAsked(t *testing.T) {
 	fx := knownIssuesFixtures(t)["demo"]
 	whole := Build(fx.s, fx.errs)
@@ -204,7 +204,6 @@ func TestBackgroundBuildStartsWhenAsked(t *testing.T) {
 				g := BuildWith(fx.s, fx.errs, BuildOptions{KnownIssues: true, Issues: whole.Issues, Background: true})
 				_, _, _ = g.Keys(), g.Key(key.ARN), g.Ready()
 				_, _ = g.CountsSoFar()
-				finished := g.Finished()
 				synctest.Wait()
 				select {
 				case <-started:
@@ -214,9 +213,36 @@ func TestBackgroundBuildStartsWhenAsked(t *testing.T) {
 				begin(g)
 				<-started
 				<-g.Built()
-				<-finished
 				if !g.Ready() || len(g.Principals()) != len(whole.Principals()) {
 					t.Errorf("after %s: ready %v, %d principals, want %d", name, g.Ready(), len(g.Principals()), len(whole.Principals()))
+				}
+			})
+		})
+	}
+}
+
+// BuildOptions.Done runs once a background build is done, panicked or not,
+// and before Built's channel is closed; not before the build is started.
+func TestBackgroundBuildDone(t *testing.T) {
+	fx := knownIssuesFixtures(t)["demo"]
+	whole := Build(fx.s, fx.errs)
+	for name, boom := range map[string]bool{"built": false, "panicked": true} {
+		t.Run(name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				if boom {
+					principalsHook = func() { panic("boom") }
+					defer func() { principalsHook = nil }()
+				}
+				var done atomic.Int32
+				g := BuildWith(fx.s, fx.errs, BuildOptions{KnownIssues: true, Issues: whole.Issues, Background: true, Done: func() { done.Add(1) }})
+				synctest.Wait()
+				if n := done.Load(); n != 0 {
+					t.Fatalf("Done ran %d times before the build began", n)
+				}
+				g.Start()
+				<-g.Built()
+				if n := done.Load(); n != 1 {
+					t.Fatalf("Done ran %d times once Built was closed, want 1", n)
 				}
 			})
 		})

@@ -75,12 +75,16 @@ func (w *principalWork) claim(b *builder) {
 func (w *principalWork) help(b *builder) (panicked any) {
 	defer func() {
 		if panicked = recover(); panicked != nil {
-			w.abortOnce.Do(func() { close(w.abort) })
+			w.stop()
 		}
 	}()
 	w.claim(b)
 	return nil
 }
+
+// stop aborts the work: no account is claimed after, and order reports
+// it (Build panics: nothing waits for done).
+func (w *principalWork) stop() { w.abortOnce.Do(func() { close(w.abort) }) }
 
 // order waits for every account and returns the principals in build
 // order, of n in all; ok is false when a helper panicked.
@@ -101,23 +105,15 @@ func (w *principalWork) order(n int) (out []*Principal, ok bool) {
 // name, in build order (a later principal of one ARN replaces an earlier
 // one): the two maps at once. A panic in either is the caller's.
 func (g *Graph) addPrincipals(order []*Principal) {
-	var wg sync.WaitGroup
-	var panicked any
-	wg.Go(func() {
-		defer func() { panicked = recover() }()
+	runBoth(func() {
 		for _, p := range order {
 			if p.Kind == arn.KindRole {
 				g.roles[p.Account+"/"+p.Name] = p
 			}
 		}
-	})
-	func() {
-		defer wg.Wait()
+	}, func() {
 		for _, p := range order {
 			g.principals[p.ARN] = p
 		}
-	}()
-	if panicked != nil {
-		panic(panicked)
-	}
+	})
 }

@@ -36,7 +36,7 @@ func (g *Graph) sortKeys(built []*Key) {
 // 5,000 accounts: no lookup each, 0.1 s).
 func sortBuilt[T comparable](byARN map[string]T, built []T, arnOf func(T) string, sameRun func(a, b T) bool) []T {
 	out := built
-	if len(built) != len(byARN) {
+	if len(built) != len(byARN) || built == nil { // nil: none built, or an empty graph's (a list, not nil)
 		out = make([]T, 0, len(byARN))
 		for _, it := range built {
 			if byARN[arnOf(it)] == it { // not one a later ARN replaced

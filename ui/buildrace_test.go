@@ -116,3 +116,16 @@ func TestKeyCountsLandOnTheirRows(t *testing.T) {
 		}
 	}
 }
+
+// A batch of another graph's decrypt counts (one from before a scan or a
+// rebuild replaced the graph) changes no row and starts no next batch.
+func TestKeyCountsOfAnotherGraphAreIgnored(t *testing.T) {
+	opts := gen.Options{Accounts: 2, Regions: 1, RolesPerAccount: 2, KeysPerRegion: 3, ResourcesPerKey: 1, Seed: 5}
+	g, other := graph.Build(gen.Organization(opts), nil), graph.Build(gen.Organization(opts), nil)
+	d := &driver{t: t, m: New(g, g.Snapshot, "test")}
+	ks := newKeysScreen(d.m.c, nil)
+	before := ks.l.rows[0].cells[keyColDecrypt]
+	if _, cmd := ks.Update(countBatch(other, 0, 0)()); cmd != nil || ks.l.rows[0].cells[keyColDecrypt] != before || ks.counted != 0 {
+		t.Errorf("another graph's batch: DECR %q (was %q), counted %d, next batch %v", ks.l.rows[0].cells[keyColDecrypt], before, ks.counted, cmd != nil)
+	}
+}

@@ -145,8 +145,10 @@ func countOrDash(m map[string]int, k string) string {
 	return strconv.Itoa(m[k])
 }
 
-// keyCountsMsg carries decrypt counts for a batch of keys, from from on.
+// keyCountsMsg carries decrypt counts for a batch of g's keys, from from
+// on.
 type keyCountsMsg struct {
+	g          *graph.Graph
 	from, next int
 	counts     map[string][2]int // key ARN → principals that can decrypt, external ones
 }
@@ -157,7 +159,7 @@ func countBatch(g *graph.Graph, from int, budget time.Duration) tea.Cmd {
 	return func() tea.Msg {
 		keys := g.Keys()
 		start := time.Now()
-		out := keyCountsMsg{from: from, counts: map[string][2]int{}}
+		out := keyCountsMsg{g: g, from: from, counts: map[string][2]int{}}
 		i := from
 		for ; i < len(keys) && (i == from || time.Since(start) < budget); i++ {
 			who, err := g.WhoCan("kms:Decrypt", keys[i].ARN, "", graph.DefaultChainDepth)
@@ -210,6 +212,9 @@ func resourceCounts(g *graph.Graph) map[string]int {
 func (s *keysScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case keyCountsMsg:
+		if msg.g != s.c.Graph {
+			return s, nil // an earlier graph's: its counts, and its next batch, are not this list's
+		}
 		// The batch counted the keys from from to next, in Keys' order.
 		for i := msg.from; i < min(msg.next, len(s.l.rows)); i++ {
 			if n, ok := msg.counts[s.l.rows[i].id]; ok {

@@ -150,17 +150,13 @@ func loadCached(ctx context.Context, path string, progress func(ui.LoadProgress)
 		if mode == buildForKey {
 			o.ResourceIndex = d.ResourceIndex
 		}
-		g := graph.BuildWith(s, loadErrs, o)
-		if !g.Ready() {
+		if mode == buildListing {
 			// The listing's policy holds until its background build is
-			// done (loadgc.go), which the TUI starts after its first frame.
-			go func(done func()) {
-				<-g.Finished()
-				done()
-			}(release)
-			release = nil
+			// done (loadgc.go), which the TUI starts with its first frame;
+			// a listing never started keeps it.
+			o.Done, release = release, nil
 		}
-		return g, loadErrs, res, nil
+		return graph.BuildWith(s, loadErrs, o), loadErrs, res, nil
 	}
 	return graph.Build(s, loadErrs), loadErrs, res, nil
 }

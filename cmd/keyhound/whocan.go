@@ -86,6 +86,9 @@ Decrypt". On a resource, the paths to its key whose caller may already read it.`
 					return &exitError{code: exitBadInput, err: err}
 				}
 				if esc, err = whoCanEscalation(g, action, args[1], region, who, opts); err != nil {
+					if _, derr := dataFound(); derr != nil {
+						return derr // the data's error first, as when it was found first
+					}
 					return &exitError{code: exitBadInput, err: err}
 				}
 			}
