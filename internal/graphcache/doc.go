@@ -53,10 +53,10 @@
 // those bytes need no version of their own. Every string
 // of the file is written once, in "strings" (its count, each length, then
 // all the bytes), and referred to by its index (uvarint). A hit maps the
-// file read-only where the system can (mmap_unix.go; the mapping is kept
-// for the process's life) and the strings are the file's own bytes; read
-// into memory instead, the table is copied into one string allocation
-// and the strings sliced from it.
+// file read-only when it is on a local file system of Linux or macOS
+// (mmap_map.go; the mapping is kept for the process's life) and the
+// strings are the file's own bytes; read into memory instead, the table
+// is copied into one string allocation and the strings sliced from it.
 // Accounts decode in parallel, one worker a CPU, each checking its own
 // section's CRC. A reader looks sections up by name and ignores names it
 // does not know, so a later format can add sections (parsed policies,

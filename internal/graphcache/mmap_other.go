@@ -1,4 +1,4 @@
-//go:build !unix
+//go:build !linux && !darwin
 
 package graphcache
 
@@ -7,5 +7,6 @@ import (
 	"os"
 )
 
-// mapFile is not used here: cache files are read into memory.
+// mapFile is not used here: cache files are read into memory (which
+// file systems a mapping survives on is known for Linux and macOS only).
 func mapFile(*os.File, int64) ([]byte, error) { return nil, errors.ErrUnsupported }

@@ -1,4 +1,4 @@
-//go:build unix
+//go:build linux || darwin
 
 package graphcache
 
@@ -16,10 +16,13 @@ import (
 // first touched, and may drop them again under memory pressure.
 //
 // Cache files are only ever replaced whole (written aside, then renamed):
-// a mapping keeps the file it mapped, even once another process has
-// replaced or removed it. Only a process truncating the file in place
-// could take the pages away (SIGBUS); the directory is this user's alone
-// (checkDir).
+// on a local file system a mapping keeps the file it mapped, even once
+// another process has replaced or removed it. Not on a network one (a
+// home directory on NFS): another host removing the file leaves the
+// mapping's pages unreadable, a SIGBUS where a string is read, so a file
+// there is read into memory (localFS). Only a process writing the file in
+// place could change or take the pages away; the directory is this
+// user's alone (checkDir).
 func mapFile(f *os.File, size int64) ([]byte, error) {
 	if size <= 0 || int64(int(size)) != size {
 		return nil, fmt.Errorf("cannot map %d bytes", size)
@@ -31,7 +34,13 @@ func mapFile(f *os.File, size int64) ([]byte, error) {
 	var b []byte
 	var mapErr error
 	if err := rc.Control(func(fd uintptr) {
-		b, mapErr = unix.Mmap(int(fd), 0, int(size), unix.PROT_READ, unix.MAP_SHARED) //nolint:gosec // G115: a file descriptor fits an int
+		var local bool
+		if local, mapErr = localFS(int(fd)); mapErr == nil && !local { //nolint:gosec // G115: a file descriptor fits an int
+			mapErr = fmt.Errorf("%s is not on a local file system", f.Name())
+		}
+		if mapErr == nil {
+			b, mapErr = unix.Mmap(int(fd), 0, int(size), unix.PROT_READ, unix.MAP_SHARED) //nolint:gosec // G115: a file descriptor fits an int
+		}
 	}); err != nil {
 		return nil, err
 	}
