@@ -3,7 +3,6 @@ package graph
 import (
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/keyhound/keyhound/graph/eval"
@@ -57,7 +56,7 @@ func Rebuild(old *Graph, s *snapshot.Snapshot, loadErrs []snapshot.LoadError) *G
 		if reg == nil {
 			continue // the Region went
 		}
-		rb := "accounts[" + strconv.Quote(account) + "].regions[" + strconv.Quote(region) + "]"
+		rb := regionPath(account, region)
 		b.buildKeys(account, region, reg.KMS, rb+".kms")
 		b.buildEndpoints(account, region, reg.EC2, rb+".ec2")
 		b.buildResources(account, region, reg, rb)
