@@ -215,7 +215,8 @@ func TestShareKeySeparatesWhatEvaluationReads(t *testing.T) {
 }
 
 // sortedAnswers orders by decision, then principal, whether or not the
-// direct answers come sorted, against a plain sort.
+// direct answers come sorted (and whether or not that is known), against a
+// plain sort.
 func TestSortedAnswers(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for round := range 500 {
@@ -228,7 +229,10 @@ func TestSortedAnswers(t *testing.T) {
 		if n > 0 {
 			direct = rng.IntN(n + 1)
 		}
-		if round%2 == 0 { // the usual case: the direct ones in principal order
+		// The usual case: the direct ones in principal order, which the
+		// caller may know (ordered) or not.
+		ordered := round%4 == 0
+		if round%2 == 0 {
 			slices.SortFunc(whos[:direct], func(a, b Who) int { return strings.Compare(a.Principal, b.Principal) })
 		}
 		want := slices.Clone(whos)
@@ -239,7 +243,7 @@ func TestSortedAnswers(t *testing.T) {
 			return strings.Compare(a.Principal, b.Principal)
 		})
 		var got []Who
-		for _, k := range sortedAnswers(whos, direct) {
+		for _, k := range sortedAnswers(whos, direct, ordered) {
 			got = append(got, whos[k])
 		}
 		if !reflect.DeepEqual(got, want) && (len(got) > 0 || len(want) > 0) {

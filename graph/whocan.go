@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"cmp"
 	"slices"
 	"strconv"
 	"strings"
@@ -120,13 +121,34 @@ func (g *Graph) whoCan(action, resource, region string, chainDepth int, among *A
 		}
 	}
 
-	// whos holds the answers in the order found; index finds one by principal.
+	// whos holds the answers in the order found; found finds one by
+	// principal (p, when one of the snapshot): among the direct answers by
+	// binary search when they are in Principals' order (ordered), else
+	// through index, which holds the others.
 	var whos []Who
-	index := map[string]int32{}
+	var index map[string]int32
 	var whoP []*Principal // whos[i]'s principal, when it is one of the snapshot
+	direct, ordered := 0, false
+	found := func(principal string, p *Principal) *Who {
+		if ordered {
+			var i int
+			var ok bool
+			if p != nil {
+				i, ok = slices.BinarySearchFunc(whoP[:direct], p.seq, func(q *Principal, seq int32) int { return cmp.Compare(q.seq, seq) })
+			} else {
+				i, ok = slices.BinarySearchFunc(whos[:direct], principal, func(w Who, name string) int { return strings.Compare(w.Principal, name) })
+			}
+			if ok {
+				return &whos[i]
+			}
+		}
+		if i, ok := index[principal]; ok {
+			return &whos[i]
+		}
+		return nil
+	}
 	record := func(w Who, p *Principal) {
-		if i, ok := index[w.Principal]; ok {
-			old := &whos[i]
+		if old := found(w.Principal, p); old != nil {
 			old.Paths = append(old.Paths, w.Paths...)
 			if verdictRank(w.Decision) < verdictRank(old.Decision) {
 				old.Decision = w.Decision
@@ -136,12 +158,6 @@ func (g *Graph) whoCan(action, resource, region string, chainDepth int, among *A
 		index[w.Principal] = int32(len(whos)) //nolint:gosec // G115: fewer answers than principals
 		whos = append(whos, w)
 		whoP = append(whoP, p)
-	}
-	found := func(principal string) *Who {
-		if i, ok := index[principal]; ok {
-			return &whos[i]
-		}
-		return nil
 	}
 	// Direct access: only principals that IAM could allow (an identity
 	// statement for the action) or that the resource side names itself.
@@ -204,7 +220,15 @@ func (g *Graph) whoCan(action, resource, region string, chainDepth int, among *A
 	}
 	whos = make([]Who, 0, len(candidates)+len(outside)+1)
 	whoP = make([]*Principal, 0, cap(whos))
-	index = make(map[string]int32, len(candidates))
+	// Candidates come in pool order, which is Principals' order: then the
+	// direct answers need no index (an organization-wide key's are most
+	// of the organization's principals).
+	ordered = inPrincipalsOrder(candidates)
+	if ordered {
+		index = map[string]int32{}
+	} else {
+		index = make(map[string]int32, len(candidates))
+	}
 	// A path and its one-principal chain per candidate, allocated at once
 	// (three-index slices: a later append copies).
 	paths, vias := make([]Path, len(candidates)), make([]string, len(candidates))
@@ -223,13 +247,19 @@ func (g *Graph) whoCan(action, resource, region string, chainDepth int, among *A
 		}
 		vias[i] = p.ARN
 		paths[i] = Path{Via: vias[i : i+1 : i+1], Decision: a.verdict}
-		record(Who{
+		w := Who{
 			Principal: p.ARN, Kind: p.Kind.String(), Account: p.Account, External: p.outside,
 			Decision: a.verdict, Paths: paths[i : i+1 : i+1], Conditions: a.conditions, Unknowns: a.unknowns,
 			Because: a.because,
-		}, p)
+		}
+		if !ordered {
+			record(w, p)
+			continue
+		}
+		// In strict principal order: no answer so far has this principal.
+		whos, whoP = append(whos, w), append(whoP, p)
 	}
-	direct := len(whos) // the answers so far are in pool order
+	direct = len(whos) // the answers so far are in pool order
 	for _, name := range outside {
 		principal, kind, account := "*", "public", ""
 		if name != "*" {
@@ -293,7 +323,7 @@ func (g *Graph) whoCan(action, resource, region string, chainDepth int, among *A
 					continue
 				}
 				seen[[2]*Principal{p, r.role}] = true
-				if w := found(p.ARN); w != nil && w.Decision == eval.Allow {
+				if w := found(p.ARN, p); w != nil && w.Decision == eval.Allow {
 					continue
 				}
 				v := g.canAssumeIn(p.ARN, r.role, &cs)
@@ -313,7 +343,7 @@ func (g *Graph) whoCan(action, resource, region string, chainDepth int, among *A
 		}
 		frontier = next
 	}
-	perm := sortedAnswers(whos, direct)
+	perm := sortedAnswers(whos, direct, ordered)
 	var ps []*Principal
 	if withPrincipals || among != nil {
 		ps = make([]*Principal, len(perm))
@@ -352,67 +382,6 @@ func anyGranteeIssue(key *Key) Issue {
 	}
 	iss.Message += ": any principal may hold a grant for this operation"
 	return iss
-}
-
-// permute puts whos in the order perm gives (whos[perm[0]] first), in place,
-// cycle by cycle: an organization-wide answer is tens of thousands of
-// entries, not worth copying. perm is used up.
-func permute(whos []Who, perm []int32) {
-	for i := range perm {
-		if perm[i] < 0 {
-			continue
-		}
-		tmp := whos[i]
-		j := i
-		for {
-			k := int(perm[j])
-			perm[j] = -1
-			if k == i {
-				whos[j] = tmp
-				break
-			}
-			whos[j] = whos[k]
-			j = k
-		}
-	}
-}
-
-// sortedAnswers returns the order of whos by decision, then principal
-// (unique: a total order), as indexes. The first direct answers come in
-// pool order, which is principal order: when they are, only the rest is
-// sorted, and merged in; a stable pass by decision ends it.
-func sortedAnswers(whos []Who, direct int) []int32 {
-	n := len(whos)
-	byPrincipal := func(a, b int32) int { return strings.Compare(whos[a].Principal, whos[b].Principal) }
-	perm := make([]int32, n)
-	for i := range perm {
-		perm[i] = int32(i) //nolint:gosec // G115: fewer answers than principals
-	}
-	if !slices.IsSortedFunc(perm[:direct], byPrincipal) {
-		slices.SortFunc(perm, byPrincipal)
-	} else if direct < n {
-		slices.SortFunc(perm[direct:], byPrincipal)
-		merged := make([]int32, 0, n)
-		i, j := 0, direct
-		for i < direct && j < n {
-			if byPrincipal(perm[i], perm[j]) <= 0 {
-				merged, i = append(merged, perm[i]), i+1
-			} else {
-				merged, j = append(merged, perm[j]), j+1
-			}
-		}
-		perm = append(append(merged, perm[i:direct]...), perm[j:]...)
-	}
-	// Stable by decision: ALLOW, CONDITIONAL, then any other.
-	out := make([]int32, 0, n)
-	for rank := range 3 {
-		for _, k := range perm {
-			if verdictRank(whos[k].Decision) == rank {
-				out = append(out, k)
-			}
-		}
-	}
-	return out
 }
 
 // quick is a principal's own answer as who-can keeps it.
