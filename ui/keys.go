@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -20,9 +19,8 @@ type keysScreen struct {
 	// The rows are the graph's keys in Keys' order (row i is key i; a sort
 	// or a filter orders only what is shown): a key's row is found by its
 	// index, or by the ARN in its id.
-	// counted says how many keys' decrypt counts are known: they are
-	// computed in the background, a batch at a time.
-	counted int
+	// counts are the DECR and EXT columns' (keycounts.go).
+	counts keyCounts
 	// resPending says the graph's resources were still built when the
 	// rows were made: Init counts them when they are.
 	resPending bool
@@ -77,6 +75,7 @@ func newKeysScreen(c *Common, findings map[string]int) *keysScreen {
 	}
 	wg.Wait()
 	s.l.SetRows(rows)
+	s.counts.known = make([]bool, len(rows))
 	return s
 }
 
@@ -145,43 +144,8 @@ func countOrDash(m map[string]int, k string) string {
 	return strconv.Itoa(m[k])
 }
 
-// keyCountsMsg carries decrypt counts for a batch of g's keys, from from
-// on.
-type keyCountsMsg struct {
-	g          *graph.Graph
-	from, next int
-	counts     map[string][2]int // key ARN → principals that can decrypt, external ones
-}
-
-// countBatch counts, off the update loop, who can decrypt keys from from on,
-// for about budget of time.
-func countBatch(g *graph.Graph, from int, budget time.Duration) tea.Cmd {
-	return func() tea.Msg {
-		keys := g.Keys()
-		start := time.Now()
-		out := keyCountsMsg{g: g, from: from, counts: map[string][2]int{}}
-		i := from
-		for ; i < len(keys) && (i == from || time.Since(start) < budget); i++ {
-			who, err := g.WhoCan("kms:Decrypt", keys[i].ARN, "", graph.DefaultChainDepth)
-			if err != nil {
-				continue
-			}
-			n, ext := 0, 0
-			for _, w := range who {
-				n++
-				if w.External {
-					ext++
-				}
-			}
-			out.counts[keys[i].ARN] = [2]int{n, ext}
-		}
-		out.next = i
-		return out
-	}
-}
-
 func (s *keysScreen) Init() tea.Cmd {
-	cmd := countBatch(s.c.Graph, 0, 40*time.Millisecond)
+	cmd := s.follow()
 	if g := s.c.Graph; s.resPending {
 		return tea.Batch(cmd, func() tea.Msg {
 			<-g.Built()
@@ -212,21 +176,9 @@ func resourceCounts(g *graph.Graph) map[string]int {
 func (s *keysScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case keyCountsMsg:
-		if msg.g != s.c.Graph {
-			return s, nil // an earlier graph's: its counts, and its next batch, are not this list's
-		}
-		// The batch counted the keys from from to next, in Keys' order.
-		for i := msg.from; i < min(msg.next, len(s.l.rows)); i++ {
-			if n, ok := msg.counts[s.l.rows[i].id]; ok {
-				s.l.rows[i].cells[keyColDecrypt] = strconv.Itoa(n[0])
-				s.l.rows[i].cells[keyColExternal] = strconv.Itoa(n[1])
-			}
-		}
-		s.counted = msg.next
-		if msg.next < len(s.l.rows) && msg.next > msg.from {
-			return s, countBatch(s.c.Graph, msg.next, 40*time.Millisecond)
-		}
-		return s, nil
+		return s, s.countsIn(msg)
+	case builtMsg:
+		return s, s.follow()
 	case keyResourcesMsg:
 		if msg.g == s.c.Graph {
 			for i := range s.l.rows {
@@ -253,8 +205,8 @@ func (s *keysScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 
 func (s *keysScreen) View() string {
 	line := s.filterLine()
-	if s.counted < len(s.l.rows) {
-		line += "  " + s.c.pending("counting who can decrypt: "+strconv.Itoa(s.counted)+"/"+strconv.Itoa(len(s.l.rows)))
+	if c := s.countsLine(); c != "" {
+		line += "  " + c
 	}
 	return line + "\n" + s.l.View()
 }

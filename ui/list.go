@@ -303,6 +303,29 @@ func (l *list) Selected() *row {
 	return &l.rows[l.shown[l.cursor]]
 }
 
+// SelectedIndex returns the index into the rows given of the row under the
+// cursor, or -1.
+func (l *list) SelectedIndex() int {
+	if len(l.shown) == 0 {
+		return -1
+	}
+	return l.shown[l.cursor]
+}
+
+// OnScreen returns the rows on screen, as indices into the rows given, in
+// display order.
+func (l *list) OnScreen() []int {
+	return l.shown[l.offset:min(l.offset+l.Page(), len(l.shown))]
+}
+
+// Resort sorts the rows shown again, by the column sorted by, for cells
+// that changed since; the cursor stays on its row.
+func (l *list) Resort() {
+	keep := l.SelectedID()
+	l.sortIndices(l.shown)
+	l.SelectID(keep)
+}
+
 // SelectedID returns the id of the row under the cursor, or "".
 func (l *list) SelectedID() string {
 	if r := l.Selected(); r != nil {

@@ -49,12 +49,21 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	default:
 		_, cmd = m.update(msg)
 	}
+	if f, ok := m.top().(follower); ok && m.load == nil {
+		cmd = tea.Batch(cmd, f.follow())
+	}
 	if !m.spinning && m.busy() {
 		m.spinning = true
 		cmd = tea.Batch(cmd, m.spin.Tick)
 	}
 	return m, cmd
 }
+
+// follower is a screen whose background work follows what it shows (the
+// keys list counts who can decrypt the keys on screen): after each
+// message, the root lets the screen on top start what it now needs, if
+// anything.
+type follower interface{ follow() tea.Cmd }
 
 // busy reports whether something on screen is being computed.
 func (m *Model) busy() bool {
@@ -77,8 +86,8 @@ func (s *keyScreen) Busy() bool {
 	return !s.loaded || s.escBusy || (s.tab == tabFindings && s.c.findings == nil)
 }
 
-// Busy: who can decrypt each key is being counted.
-func (s *keysScreen) Busy() bool { return s.counted < len(s.l.rows) }
+// Busy: who can decrypt the keys shown is being counted.
+func (s *keysScreen) Busy() bool { return s.counts.busy }
 
 // Busy: the findings are being computed.
 func (s *findingsScreen) Busy() bool { return !s.loaded }
