@@ -189,7 +189,7 @@ func TestListingRunsOnTheFloorUntilBuilt(t *testing.T) {
 	if err := os.WriteFile(path, demo.Snapshot(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	setGCBase(longRun)
+	setGCBase(browsing)
 	if _, _, _, err := loadCached(context.Background(), path, nil, buildWhole); err != nil { // writes the cache
 		t.Fatal(err)
 	}
@@ -200,7 +200,11 @@ func TestListingRunsOnTheFloorUntilBuilt(t *testing.T) {
 	onFloor(t)
 	g.Start()
 	<-g.Built() // the policy is put back before it is closed
-	if percent, limit := gcState(); percent != defaultGCPercent || limit != math.MaxInt64 {
-		t.Fatalf("once built: GC percent %d, limit %d; want the TUI's %d, no limit", percent, limit, defaultGCPercent)
+	onFloor(t)
+	gcTarget.Lock()
+	cur := gcTarget.cur
+	gcTarget.Unlock()
+	if cur != browsing {
+		t.Fatalf("once built: policy %+v, want the TUI's %+v", cur, browsing)
 	}
 }

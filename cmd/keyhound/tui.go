@@ -90,8 +90,8 @@ func runTUI(cmd *cobra.Command, path, trail string, window cloudtrail.Options, a
 	if !isTerminal(cmd.OutOrStdout()) {
 		return &exitError{code: exitBadInput, err: fmt.Errorf("the TUI needs a terminal; for scripts use who-can, can, what-can, findings with --json")}
 	}
-	// It lives on: the collector's default target but while it loads.
-	setGCBase(longRun)
+	// It lives on, on its graph: browsing but while it loads.
+	setGCBase(browsing)
 	// A file that cannot be opened fails before the screen changes; the
 	// rest of the load runs behind the TUI's loading frame.
 	if path != demoName {
