@@ -73,14 +73,18 @@ var (
 // heapFloor: the graph is nearly all of the heap and lives as long as the
 // TUI, while what browsing allocates is garbage at once (an
 // organization-wide key's who-can answer is 30 MB at 5,000 accounts). At
-// the default 100 the heap settled at twice the graph. Measured at 5,000
-// generated accounts (tmux, one run each), RSS after paging through 30
-// screens of the keys list, and the paging's CPU: 3,335 MiB and 21.6 s
-// at 100; 2,470 MiB and 23.5 s at 50; 2,006 MiB and 29.8 s at 25, a
-// collection every second or so while paging and none when idle.
-// Opening an organization-wide key (112,902 decrypters) took 1.4–2.0 s
-// at each.
-const browsingGCPercent = 25
+// the default 100 the heap settled at twice the graph. The target is the
+// memory limit's, which counts all the runtime's memory (at 5,000
+// accounts, a third of a GB beside the heap's objects): at 25 that left
+// the heap a tenth of its size to grow in, and listing the 600,000
+// resources collected without end. Measured there (tmux, one run each):
+// RSS after paging through 30 screens of keys, and their CPU; then
+// opening the Resources section:
+//
+//	100: 3,335 MiB, 21.6 s; 3.9 s, 3,018 MiB
+//	 50: 2,470 MiB, 23.5 s; 4.4 s, 2,762 MiB
+//	 25: 2,006 MiB, 29.8 s; 8.4 s, 2,728 MiB
+const browsingGCPercent = 50
 
 // gcTarget counts the loads under way (diff and the TUI load two
 // snapshots at once), which run at oneShot, and keeps the policy to put
