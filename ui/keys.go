@@ -1,10 +1,8 @@
 package ui
 
 import (
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -60,20 +58,12 @@ func newKeysScreen(c *Common, findings map[string]int) *keysScreen {
 		resources = resourceCounts(c.Graph)
 	}
 	keys := c.Graph.Keys()
-	rows := make([]row, len(keys))
-	// The rows of 120,000 keys are made before the first frame: on every
-	// CPU, each part of the keys with its own accounts' names.
-	parts := min(runtime.GOMAXPROCS(0), max(len(keys)/1024, 1))
-	var wg sync.WaitGroup
-	for p := range parts {
-		wg.Go(func() {
-			accounts := map[string][2]string{} // name, label
-			for i := p * len(keys) / parts; i < (p+1)*len(keys)/parts; i++ {
-				rows[i] = keyRow(c, keys[i], accounts, resources, findings)
-			}
-		})
-	}
-	wg.Wait()
+	// The rows of 120,000 keys are made before the first frame, each part
+	// with its own accounts' names.
+	rows := rowsOnEveryCPU(len(keys), func() func(int) row {
+		accounts := map[string][2]string{} // name, label
+		return func(i int) row { return keyRow(c, keys[i], accounts, resources, findings) }
+	})
 	s.l.SetRows(rows)
 	s.counts.known = make([]bool, len(rows))
 	return s

@@ -28,24 +28,25 @@ func newPrincipalsScreen(c *Common) *principalsScreen {
 // principalRows is a row per principal of c's graph; it only reads.
 func principalRows(c *Common) []row {
 	ps := c.Graph.Principals()
-	rows := make([]row, len(ps))
-	for i, p := range ps {
-		var tags []string
-		for k, v := range p.Tags {
-			tags = append(tags, k+"="+v)
-		}
-		slices.Sort(tags)
-		pol := strconv.Itoa(len(p.Policies))
-		if len(p.Issues) > 0 {
-			pol += " ⚠"
-		}
-		rows[i] = row{
-			id: p.ARN, cells: []string{shortPrincipal(p.ARN), c.accountName(p.Account), pol, strings.Join(tags, ",")},
-			search: strings.ToLower(p.ARN + " " + c.accountLabel(p.Account) + " " + strings.Join(tags, " ")),
-			ref:    p,
-		}
+	return rowsOnEveryCPU(len(ps), func() func(int) row { return func(i int) row { return principalRow(c, ps[i]) } })
+}
+
+// principalRow is a principal's row in the principals list.
+func principalRow(c *Common, p *graph.Principal) row {
+	var tags []string
+	for k, v := range p.Tags {
+		tags = append(tags, k+"="+v)
 	}
-	return rows
+	slices.Sort(tags)
+	pol := strconv.Itoa(len(p.Policies))
+	if len(p.Issues) > 0 {
+		pol += " ⚠"
+	}
+	return row{
+		id: p.ARN, cells: []string{shortPrincipal(p.ARN), c.accountName(p.Account), pol, strings.Join(tags, ",")},
+		search: strings.ToLower(p.ARN + " " + c.accountLabel(p.Account) + " " + strings.Join(tags, " ")),
+		ref:    p,
+	}
 }
 
 // rowsMsg carries a list's rows built in the background, for owner.

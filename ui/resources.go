@@ -26,15 +26,18 @@ func newResourcesScreen(c *Common) *resourcesScreen {
 // resourceRows is a row per encrypted resource of c's graph; it only reads.
 func resourceRows(c *Common) []row {
 	c.Graph.ParseResourcePolicies() // each row says whom it is shared with
-	var rows []row
-	for _, r := range c.Graph.Resources() {
-		rows = append(rows, row{
-			id: r.ARN, cells: []string{r.Type, lastPart(r.ARN), c.accountName(r.Account), keyLabel(c, r), sharedLabel(c, r.SharedWith())},
-			search: strings.ToLower(r.Type + " " + r.ARN + " " + c.accountLabel(r.Account) + " " + keyLabel(c, r) + " " + r.Key + " " + strings.Join(r.SharedWith(), " ")),
-			ref:    r,
-		})
-	}
-	return rows
+	rs := c.Graph.Resources()
+	return rowsOnEveryCPU(len(rs), func() func(int) row {
+		return func(i int) row {
+			r := rs[i]
+			key := keyLabel(c, r)
+			return row{
+				id: r.ARN, cells: []string{r.Type, lastPart(r.ARN), c.accountName(r.Account), key, sharedLabel(c, r.SharedWith())},
+				search: strings.ToLower(r.Type + " " + r.ARN + " " + c.accountLabel(r.Account) + " " + key + " " + r.Key + " " + strings.Join(r.SharedWith(), " ")),
+				ref:    r,
+			}
+		}
+	})
 }
 
 // keyLabel names a resource's key by alias when it has one.
