@@ -14,18 +14,7 @@ import (
 // listed backwards, as a pool of them is read.
 func TestWhoCanCandidatesInAnyOrder(t *testing.T) {
 	g := Build(gen.Chained(gen.Options{Accounts: 4, Regions: 1, RolesPerAccount: 8, KeysPerRegion: 4, ResourcesPerKey: 2, Seed: 9}), nil)
-	ask := func() map[string][]Who {
-		out := map[string][]Who{}
-		for _, k := range g.Keys() {
-			who, err := g.WhoCan("kms:Decrypt", k.ARN, "", DefaultChainDepth)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out[k.ARN] = who
-		}
-		return out
-	}
-	inOrder := ask()
+	inOrder := decryptersOfEveryKey(t, g)
 	for a, ps := range g.ix.byAccount {
 		rev := slices.Clone(ps)
 		slices.Reverse(rev)
@@ -34,7 +23,7 @@ func TestWhoCanCandidatesInAnyOrder(t *testing.T) {
 		}
 		g.ix.byAccount[a] = rev
 	}
-	backwards := ask()
+	backwards := decryptersOfEveryKey(t, g)
 	chained := 0
 	for k, want := range inOrder {
 		if got := backwards[k]; !reflect.DeepEqual(got, want) {

@@ -10,7 +10,8 @@ import (
 // rowsOnEveryCPU makes row i at index i, each once, whatever the number of
 // rows and parts; each part has a maker of its own.
 func TestRowsOnEveryCPU(t *testing.T) {
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	procs := runtime.GOMAXPROCS(4) // four parts, whatever the machine
+	t.Cleanup(func() { runtime.GOMAXPROCS(procs) })
 	for _, n := range []int{0, 1, 1023, 1024, 4097, 65537} {
 		var makers atomic.Int32
 		rows := rowsOnEveryCPU(n, func() func(int) row {
