@@ -12,9 +12,10 @@ import (
 // Who can decrypt each key (the keys list's DECR and EXT) is counted for
 // the rows the list shows, as they come on screen, and for every row it
 // shows once it is sorted by one of those columns. An organization-wide
-// key's answer is most of the organization's principals: at 5,000
-// accounts, counting all 120,000 keys would keep a CPU busy for minutes
-// and the heap churning, for rows nobody looks at.
+// key's answer is most of the organization's principals (70 ms and 30 MB
+// of who-can at 5,000 accounts): counting all 120,000 keys there kept a
+// CPU busy for over an hour, and the heap churning, for rows nobody
+// looked at. A key whose who-can fails shows "?".
 
 // keyCounts is what the keys list knows of its DECR and EXT columns.
 type keyCounts struct {
