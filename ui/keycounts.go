@@ -19,9 +19,8 @@ import (
 
 // keyCounts is what the keys list knows of its DECR and EXT columns.
 type keyCounts struct {
-	// known[i] says row i (key i) is counted; counted is how many are.
-	known   []bool
-	counted int
+	// known[i] says row i (key i) is counted.
+	known []bool
 	// busy: a batch is being counted (one at a time).
 	busy bool
 }
@@ -122,7 +121,6 @@ func (s *keysScreen) countsIn(msg keyCountsMsg) tea.Cmd {
 			continue
 		}
 		s.counts.known[i] = true
-		s.counts.counted++
 		n := msg.counts[j]
 		cells := s.l.rows[i].cells
 		if n[0] < 0 {

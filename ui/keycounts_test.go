@@ -48,8 +48,8 @@ func TestKeyCountsLandOnTheirRows(t *testing.T) {
 			t.Errorf("row %d (%s): DECR %s EXT %s, want %v for %s", i, r.id, r.cells[keyColDecrypt], r.cells[keyColExternal], want, k.ARN)
 		}
 	}
-	if ks.counts.counted != len(g.Keys()) || ks.Busy() {
-		t.Errorf("counted %d of %d, busy %v", ks.counts.counted, len(g.Keys()), ks.Busy())
+	if countedKeys(ks) != len(g.Keys()) || ks.Busy() {
+		t.Errorf("counted %d of %d, busy %v", countedKeys(ks), len(g.Keys()), ks.Busy())
 	}
 }
 
@@ -61,8 +61,8 @@ func TestKeyCountsOfAnotherGraphAreIgnored(t *testing.T) {
 	d := &driver{t: t, m: New(g, g.Snapshot, "test")}
 	ks := newKeysScreen(d.m.c, nil)
 	before := ks.l.rows[0].cells[keyColDecrypt]
-	if _, cmd := ks.Update(countBatch(other, []int{0}, 0)()); cmd != nil || ks.l.rows[0].cells[keyColDecrypt] != before || ks.counts.counted != 0 {
-		t.Errorf("another graph's batch: DECR %q (was %q), counted %d, next batch %v", ks.l.rows[0].cells[keyColDecrypt], before, ks.counts.counted, cmd != nil)
+	if _, cmd := ks.Update(countBatch(other, []int{0}, 0)()); cmd != nil || ks.l.rows[0].cells[keyColDecrypt] != before || countedKeys(ks) != 0 {
+		t.Errorf("another graph's batch: DECR %q (was %q), counted %d, next batch %v", ks.l.rows[0].cells[keyColDecrypt], before, countedKeys(ks), cmd != nil)
 	}
 }
 
@@ -91,8 +91,8 @@ func TestKeysListCountsWhatItShows(t *testing.T) {
 				t.Errorf("%s: row %s on screen: DECR %s EXT %s, want %v", when, r.id, r.cells[keyColDecrypt], r.cells[keyColExternal], want)
 			}
 		}
-		if ks.counts.counted != wantCounted || ks.Busy() {
-			t.Errorf("%s: %d keys counted, busy %v; want %d", when, ks.counts.counted, ks.Busy(), wantCounted)
+		if countedKeys(ks) != wantCounted || ks.Busy() {
+			t.Errorf("%s: %d keys counted, busy %v; want %d", when, countedKeys(ks), ks.Busy(), wantCounted)
 		}
 	}
 	check("first frame", page)
@@ -117,4 +117,15 @@ func TestKeysListCountsWhatItShows(t *testing.T) {
 	if first, last := ks.l.rows[ks.l.shown[0]].cells[keyColDecrypt], ks.l.rows[ks.l.shown[len(keys)-1]].cells[keyColDecrypt]; first == last {
 		t.Errorf("every key has %s decrypters: the order says nothing", first)
 	}
+}
+
+// countedKeys is how many of the list's keys are counted.
+func countedKeys(s *keysScreen) int {
+	n := 0
+	for _, k := range s.counts.known {
+		if k {
+			n++
+		}
+	}
+	return n
 }
