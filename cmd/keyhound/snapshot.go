@@ -112,6 +112,9 @@ const stageBuilding = "building the access graph"
 // when an answer first asks for it, and with background builds the
 // principals behind the graph's return.
 func loadCached(ctx context.Context, path string, progress func(ui.LoadProgress), mode buildMode) (*graph.Graph, []snapshot.LoadError, graphcache.Result, error) {
+	if path != "" && path != demoName {
+		reserveLoadHeap(path) // before the load's collector policy: it collects once
+	}
 	load := oneShot
 	switch mode {
 	case buildForKey:
