@@ -174,7 +174,7 @@ func (g *Graph) keyFindings(k *Key) []Finding {
 				Evidence{Statement: -1, Grant: gr.GrantID, Detail: gr.GranteePrincipal + " may " + strings.Join(gr.Operations, ", ")})
 		}
 	}
-	if customer && k.State() == "Enabled" && k.Meta.KeySpec == "SYMMETRIC_DEFAULT" && (k.Meta.Origin == "" || k.Meta.Origin == "AWS_KMS") && k.Rotation != nil && !*k.Rotation {
+	if customer && k.State() == "Enabled" && k.meta().KeySpec == "SYMMETRIC_DEFAULT" && (k.meta().Origin == "" || k.meta().Origin == "AWS_KMS") && k.Rotation != nil && !*k.Rotation {
 		add("rotation-off", Low, "Automatic rotation is off on a customer managed symmetric key", Evidence{Statement: -1, Detail: "KeyRotationEnabled is false"})
 	}
 	return out
@@ -226,7 +226,7 @@ func (g *Graph) resourceFindings(about func(string) bool) []Finding {
 			out = append(out, Finding{
 				Rule: "key-pending-deletion-in-use", Severity: High, Title: "A key pending deletion still encrypts a resource",
 				Account: r.Account, Region: r.Region, Resource: r.ARN,
-				Evidence: []Evidence{{Statement: -1, Ref: k.ARN, Resource: k.ARN, Name: keyLabel(k), Detail: "key deletion date " + k.Meta.DeletionDate + ": the data becomes unrecoverable"}},
+				Evidence: []Evidence{{Statement: -1, Ref: k.ARN, Resource: k.ARN, Name: keyLabel(k), Detail: "key deletion date " + k.meta().DeletionDate + ": the data becomes unrecoverable"}},
 			})
 		case k != nil && k.State() == "Disabled":
 			out = append(out, Finding{

@@ -157,8 +157,7 @@ func BuildWith(s *snapshot.Snapshot, loadErrs []snapshot.LoadError, o BuildOptio
 func build(s *snapshot.Snapshot, loadErrs []snapshot.LoadError, o BuildOptions) (*Graph, *builder) {
 	principals, keys := sizes(s)
 	g := &Graph{
-		Snapshot: s, principals: make(map[string]*Principal, principals), roles: make(map[string]*Principal, principals),
-		keys: make(map[string]*Key, keys), keyIDs: make(map[string]*Key, keys), aliases: map[string]*Key{}, endpoints: map[string]*endpoint{}, resourceARNs: map[string]*Resource{},
+		Snapshot: s, keys: make(map[string]*Key, keys), keyIDs: make(map[string]*Key, keys), aliases: map[string]*Key{}, endpoints: map[string]*endpoint{}, resourceARNs: map[string]*Resource{},
 		partition: s.Partition, docs: &docTable{},
 	}
 	if g.partition == "" {

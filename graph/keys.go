@@ -14,7 +14,10 @@ type Key struct {
 	ID      string
 	Account string
 	Region  string
-	Meta    snapshot.KeyMetadata
+	// Meta is the key's metadata (DescribeKey) as the snapshot holds it:
+	// the snapshot's own, read-only (a copy in each key was 400 bytes of
+	// its 600); nil reads as empty (meta).
+	Meta *snapshot.KeyMetadata
 	// pol is the key policy document, parsed when first asked
 	// (keypolicy.go: Policy, PolicyIssue); nil when not collected
 	// (collIssue says why).
@@ -40,12 +43,23 @@ type Key struct {
 	grantsWhy   string // the cause GrantsIssue names
 }
 
+// noMetadata is a key's metadata when it has none: read-only.
+var noMetadata snapshot.KeyMetadata
+
+// meta returns k's metadata, empty when it has none.
+func (k *Key) meta() *snapshot.KeyMetadata {
+	if k.Meta != nil {
+		return k.Meta
+	}
+	return &noMetadata
+}
+
 // Manager returns "AWS" or "CUSTOMER". When the snapshot does not say, a
 // key with an alias under alias/aws/ is an AWS managed key: that prefix is
 // reserved for them (KMS DG, "Create aliases"), and each has one.
 func (k *Key) Manager() string {
-	if k.Meta.KeyManager != "" {
-		return k.Meta.KeyManager
+	if m := k.meta(); m.KeyManager != "" {
+		return m.KeyManager
 	}
 	for _, a := range k.Aliases {
 		if strings.HasPrefix(a, "alias/aws/") {
@@ -62,13 +76,14 @@ const StateUnknown = "unknown"
 // State returns the key state ("Enabled" when the snapshot does not say;
 // StateUnknown when DescribeKey failed).
 func (k *Key) State() string {
-	if k.Meta.KeyState != "" {
-		return k.Meta.KeyState
+	m := k.meta()
+	if m.KeyState != "" {
+		return m.KeyState
 	}
 	if k.StateIssue != nil {
 		return StateUnknown
 	}
-	if !k.Meta.Enabled {
+	if !m.Enabled {
 		return "Disabled"
 	}
 	return "Enabled"
@@ -85,8 +100,8 @@ func (b *builder) buildKeys(account, region string, kms *snapshot.KMS, base stri
 	for i := range kms.Keys {
 		sk := &kms.Keys[i]
 		kp := base + ".Keys[" + strconv.Itoa(i) + "]"
-		m := sk.KeyMetadata
-		who := b.identify(account, region, m, kp)
+		m := &sk.KeyMetadata
+		who := b.identify(account, region, *m, kp) // a copy: identify fills in what the ARN says
 		if who.issue != nil {
 			b.issue(*who.issue)
 		}

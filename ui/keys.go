@@ -61,17 +61,18 @@ func newKeysScreen(c *Common, findings map[string]int) *keysScreen {
 	// The rows of 120,000 keys are made before the first frame, each part
 	// with its own accounts' names.
 	rows := rowsOnEveryCPU(len(keys), func() func(int) row {
-		accounts := map[string][2]string{} // name, label
+		accounts := map[string]string{} // names
 		return func(i int) row { return keyRow(c, keys[i], accounts, resources, findings) }
 	})
+	s.l.searchOf = func(r *row) string { return keySearch(c, r.ref.(*graph.Key)) }
 	s.l.SetRows(rows)
 	s.counts.known = make([]bool, len(rows))
 	return s
 }
 
-// keyRow is a key's row in the keys list; accounts keeps the names and
-// labels of the accounts it has met.
-func keyRow(c *Common, k *graph.Key, accounts map[string][2]string, resources, findings map[string]int) row {
+// keyRow is a key's row in the keys list; accounts keeps the names of the
+// accounts it has met. The filter's text is keySearch's.
+func keyRow(c *Common, k *graph.Key, accounts map[string]string, resources, findings map[string]int) row {
 	alias := "-"
 	if len(k.Aliases) > 0 {
 		alias = k.Aliases[0]
@@ -89,11 +90,22 @@ func keyRow(c *Common, k *graph.Key, accounts map[string][2]string, resources, f
 	}
 	acct, ok := accounts[k.Account]
 	if !ok {
-		acct = [2]string{c.accountName(k.Account), c.accountLabel(k.Account)}
+		acct = c.accountName(k.Account)
 		accounts[k.Account] = acct
 	}
-	state := k.State()
-	// What the filter matches: aliases, ARN, account, Region, state, tags.
+	return row{
+		id: k.ARN,
+		cells: []string{
+			alias, acct, k.Region, mgr, k.State(), rot,
+			"…", countOrDash(resources, k.ARN), "…", countOrDash(findings, k.ARN),
+		},
+		ref: k,
+	}
+}
+
+// keySearch is what the filter matches in a key's row: aliases, ARN,
+// account, Region, state, tags.
+func keySearch(c *Common, k *graph.Key) string {
 	var sb strings.Builder
 	for j, a := range k.Aliases {
 		if j > 0 {
@@ -101,7 +113,7 @@ func keyRow(c *Common, k *graph.Key, accounts map[string][2]string, resources, f
 		}
 		sb.WriteString(a)
 	}
-	for _, w := range [...]string{k.ARN, acct[1], k.Region, state} {
+	for _, w := range [...]string{k.ARN, c.accountLabel(k.Account), k.Region, k.State()} {
 		sb.WriteByte(' ')
 		sb.WriteString(w)
 	}
@@ -116,15 +128,7 @@ func keyRow(c *Common, k *graph.Key, accounts map[string][2]string, resources, f
 		sb.WriteByte('=')
 		sb.WriteString(v)
 	}
-	return row{
-		id: k.ARN,
-		cells: []string{
-			alias, acct[0], k.Region, mgr, state, rot,
-			"…", countOrDash(resources, k.ARN), "…", countOrDash(findings, k.ARN),
-		},
-		search: strings.ToLower(sb.String()),
-		ref:    k,
-	}
+	return strings.ToLower(sb.String())
 }
 
 func countOrDash(m map[string]int, k string) string {
