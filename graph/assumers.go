@@ -69,14 +69,14 @@ func (g *Graph) computeAssumers(role *Principal) []*Principal {
 	var out []*Principal
 	for _, a := range sortedKeys(accounts) {
 		for _, p := range g.ix.assumeWild[a] {
-			if trustMayName(role, p) && g.mayAssume(p, p.parsed, role) {
+			if trustMayName(role, p) && g.mayAssume(p, p.arnParsed(), role) {
 				out = append(out, p)
 			}
 		}
 	}
 	for _, name := range []string{role.ARN, role.plainARN} {
 		for _, p := range g.ix.assumeLiteral[name] {
-			if accounts[p.Account] && trustMayName(role, p) && !slices.Contains(out, p) && g.mayAssume(p, p.parsed, role) {
+			if accounts[p.Account] && trustMayName(role, p) && !slices.Contains(out, p) && g.mayAssume(p, p.arnParsed(), role) {
 				out = append(out, p)
 			}
 		}
@@ -95,7 +95,7 @@ func (g *Graph) computeAssumers(role *Principal) []*Principal {
 					p = g.Role(a.AccountID, lastSegment(a.Resource))
 				}
 			}
-			if p != nil && p.Account == role.Account && !slices.Contains(out, p) && g.mayAssume(p, p.parsed, role) {
+			if p != nil && p.Account == role.Account && !slices.Contains(out, p) && g.mayAssume(p, p.arnParsed(), role) {
 				out = append(out, p)
 			}
 		}
@@ -109,7 +109,7 @@ func (g *Graph) computeAssumers(role *Principal) []*Principal {
 // or a role's path-less ARN). NotPrincipal statements may match anyone.
 // Principals no statement can match need no evaluation.
 func trustMayName(role, p *Principal) bool {
-	root := "arn:" + p.parsed.Partition + ":iam::" + p.Account + ":root"
+	root := "arn:" + p.arnPartition() + ":iam::" + p.Account + ":root"
 	for i := range role.Trust.Policy.Statements {
 		st := &role.Trust.Policy.Statements[i]
 		if st.Effect != policy.Allow || st.Principal == nil {
@@ -138,7 +138,7 @@ func (g *Graph) anyAssumers(role *Principal) []*Principal {
 			continue
 		}
 		for _, p := range g.ix.assumersBy[a] {
-			if g.mayAssume(p, p.parsed, role) {
+			if g.mayAssume(p, p.arnParsed(), role) {
 				out = append(out, p)
 			}
 		}

@@ -20,7 +20,7 @@ type hop struct {
 // sessionOf returns the ARN keyhound uses for a session of role, in the
 // role's partition (a GovCloud role's session is arn:aws-us-gov:sts::…).
 func sessionOf(role *Principal) string {
-	return "arn:" + cmp.Or(role.parsed.Partition, "aws") + ":sts::" + role.Account + ":assumed-role/" + role.Name + "/keyhound"
+	return "arn:" + cmp.Or(role.arnPartition(), "aws") + ":sts::" + role.Account + ":assumed-role/" + role.Name + "/keyhound"
 }
 
 // canAssume evaluates whether caller can call sts:AssumeRole on role: the
