@@ -10,6 +10,8 @@ import (
 
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/escalation"
+	"github.com/keyhound/keyhound/graph/eval"
+	"github.com/keyhound/keyhound/internal/plural"
 )
 
 func newWhoCanCmd() *cobra.Command {
@@ -190,16 +192,63 @@ func writeDataUnder(w io.Writer, data []graph.ResourceAccess) error {
 	return writeTable(w, rows)
 }
 
-// whoRows are who-can answers as table rows, each line starting with indent.
+// whoRows are who-can answers as table rows, each line starting with indent:
+// whoRow's, with the text of each distinct list of conditions made once
+// (who-can shares one list among the principals it answers alike: an
+// organization-wide key's 112,000 rows had 112,000 copies of one clause).
 func whoRows(who []graph.Who, indent string) []string {
 	rows := make([]string, 0, len(who))
-	for _, x := range who {
-		var notes []string
-		if x.External {
-			notes = append(notes, "external")
-		}
-		notes = append(notes, answerNotes(x.Paths, x.Conditions, x.Unknowns)...)
-		rows = append(rows, indent+x.Decision.String()+"\t"+x.Kind+"\t"+x.Principal+"\t"+strings.Join(notes, "; "))
+	clauses := map[conditionsID]string{}
+	for i := range who {
+		rows = append(rows, whoRow(&who[i], indent, clauses))
 	}
 	return rows
+}
+
+// conditionsID tells a list of conditions by its memory.
+type conditionsID struct {
+	first *eval.Residual
+	n     int
+}
+
+// whoRow is one who-can answer as a table row: decision, kind, principal
+// and the notes answerNotes gives ("; " between), "external" first;
+// clauses keeps the conditions' text by list.
+func whoRow(x *graph.Who, indent string, clauses map[conditionsID]string) string {
+	var b strings.Builder
+	b.Grow(len(indent) + len(x.Principal) + 48)
+	b.WriteString(indent)
+	b.WriteString(x.Decision.String())
+	b.WriteByte('\t')
+	b.WriteString(x.Kind)
+	b.WriteByte('\t')
+	b.WriteString(x.Principal)
+	b.WriteByte('\t')
+	sep := ""
+	note := func(s string) {
+		b.WriteString(sep)
+		b.WriteString(s)
+		sep = "; "
+	}
+	if x.External {
+		note("external")
+	}
+	if len(x.Paths) > 0 && len(x.Paths[0].Via) > 1 {
+		note("via " + strings.Join(x.Paths[0].Via[1:], " → "))
+	}
+	if len(x.Conditions) > 0 {
+		id := conditionsID{&x.Conditions[0], len(x.Conditions)}
+		text, ok := clauses[id]
+		if !ok {
+			text = strings.Join(answerNotes(nil, x.Conditions, nil), "; ")
+			clauses[id] = text
+		}
+		if text != "" {
+			note(text)
+		}
+	}
+	if len(x.Unknowns) > 0 {
+		note(plural.Count(len(x.Unknowns), "unknown"))
+	}
+	return b.String()
 }

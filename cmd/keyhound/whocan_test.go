@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 
@@ -56,5 +57,66 @@ func TestWriteWhoWithDataWaitsForTheData(t *testing.T) {
 				at += i + len(w)
 			}
 		})
+	}
+}
+
+// whoRows writes each answer as answerNotes describes it, with the text of
+// a list of conditions shared among answers made once: every demo key's
+// who-can (external principals, role chains, conditions, unknowns), and
+// one list shared by two answers.
+func TestWhoRowsAreAnswerNotes(t *testing.T) {
+	g, err := loadGraph(demoName, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reference := func(x graph.Who, indent string) string {
+		var notes []string
+		if x.External {
+			notes = append(notes, "external")
+		}
+		notes = append(notes, answerNotes(x.Paths, x.Conditions, x.Unknowns)...)
+		return indent + x.Decision.String() + "\t" + x.Kind + "\t" + x.Principal + "\t" + strings.Join(notes, "; ")
+	}
+	var all []graph.Who
+	for _, k := range g.Keys() {
+		who, err := g.WhoCan("kms:Decrypt", k.ARN, "", 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, who...)
+	}
+	// The demo's decrypters have no unknown layer: one with two.
+	unknown := all[0]
+	unknown.Unknowns = []graph.Issue{{Message: "a"}, {Message: "b"}}
+	all = append(all, unknown)
+	var shared []graph.Who
+	kinds := map[string]bool{}
+	for _, x := range all {
+		if len(x.Conditions) > 0 && len(shared) < 2 {
+			shared = append(shared, x)
+		}
+		if x.External {
+			kinds["external"] = true
+		}
+		if len(x.Paths) > 0 && len(x.Paths[0].Via) > 1 {
+			kinds["via"] = true
+		}
+		if len(x.Conditions) > 0 {
+			kinds["conditions"] = true
+		}
+		if len(x.Unknowns) > 0 {
+			kinds["unknowns"] = true
+		}
+	}
+	if len(kinds) != 4 || len(shared) != 2 {
+		t.Fatalf("the demo's answers lack a kind of note: %v, %d with conditions", kinds, len(shared))
+	}
+	shared[1].Conditions = shared[0].Conditions // one list, two answers
+	all = append(all, shared...)
+	rows := whoRows(all, "  ")
+	for i, x := range all {
+		if want := reference(x, "  "); rows[i] != want {
+			t.Errorf("row %d:\n got %q\nwant %q", i, rows[i], want)
+		}
 	}
 }
