@@ -32,14 +32,14 @@ func freshGC(t *testing.T, percent int) {
 	}
 	origPercent, origLimit := debug.SetGCPercent(percent), debug.SetMemoryLimit(math.MaxInt64)
 	gcTarget.Lock()
-	loads, saved, cur, applied := gcTarget.loads, gcTarget.saved, gcTarget.cur, gcTarget.applied
+	base, loads, saved, cur, applied := gcTarget.base, gcTarget.loads, gcTarget.saved, gcTarget.cur, gcTarget.applied
 	// gen only grows: a hook armed before (or by the test) stays stale.
-	gcTarget.loads, gcTarget.saved, gcTarget.cur, gcTarget.applied = 0, gcPolicy{}, gcPolicy{}, false
+	gcTarget.base, gcTarget.loads, gcTarget.saved, gcTarget.cur, gcTarget.applied = gcPolicy{}, 0, gcPolicy{}, gcPolicy{}, false
 	gcTarget.gen++
 	gcTarget.Unlock()
 	t.Cleanup(func() {
 		gcTarget.Lock()
-		gcTarget.loads, gcTarget.saved, gcTarget.cur, gcTarget.applied = loads, saved, cur, applied
+		gcTarget.base, gcTarget.loads, gcTarget.saved, gcTarget.cur, gcTarget.applied = base, loads, saved, cur, applied
 		gcTarget.gen++
 		gcTarget.Unlock()
 		debug.SetGCPercent(origPercent)
@@ -206,5 +206,25 @@ func TestListingRunsOnTheFloorUntilBuilt(t *testing.T) {
 	gcTarget.Unlock()
 	if cur != browsing {
 		t.Fatalf("once built: policy %+v, want the TUI's %+v", cur, browsing)
+	}
+}
+
+// The runs that live on after their load are the TUI's and an export's,
+// whatever GOGC the user set: their loads' huge pages end with the load.
+func TestLongLivedRuns(t *testing.T) {
+	freshGC(t, 100)
+	for _, tc := range []struct {
+		base gcPolicy
+		want bool
+	}{{oneShot, false}, {keyQuestion, false}, {browsing, true}, {longRun, true}} {
+		setGCBase(tc.base)
+		if got := longLived(); got != tc.want {
+			t.Errorf("base %+v: longLived %v, want %v", tc.base, got, tc.want)
+		}
+	}
+	t.Setenv("GOGC", "200")
+	setGCBase(browsing)
+	if !longLived() {
+		t.Error("under the user's GOGC, the TUI's run is not long-lived")
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/keyhound/keyhound/graph/demo"
 	"github.com/keyhound/keyhound/graph/snapshot"
 	"github.com/keyhound/keyhound/internal/graphcache"
+	"github.com/keyhound/keyhound/internal/hugeheap"
 	"github.com/keyhound/keyhound/internal/plural"
 	"github.com/keyhound/keyhound/ui"
 )
@@ -115,6 +116,18 @@ func loadCached(ctx context.Context, path string, progress func(ui.LoadProgress)
 	if path != "" && path != demoName {
 		reserveLoadHeap(path) // before the load's collector policy: it collects once
 	}
+	// A run that lives on has huge pages for its load only
+	// (internal/hugeheap, longLived): a listing's end with its background
+	// build.
+	var settle func()
+	if longLived() {
+		settle = hugeheap.Settle
+	}
+	defer func() {
+		if settle != nil {
+			settle()
+		}
+	}()
 	load := oneShot
 	switch mode {
 	case buildForKey:
@@ -157,7 +170,13 @@ func loadCached(ctx context.Context, path string, progress func(ui.LoadProgress)
 			// The listing's policy holds until its background build is
 			// done (loadgc.go), which the TUI starts with its first frame;
 			// a listing never started keeps it.
-			o.Done, release = release, nil
+			done, settled := release, settle
+			o.Done, release, settle = func() {
+				done()
+				if settled != nil {
+					settled()
+				}
+			}, nil, nil
 		}
 		return graph.BuildWith(s, loadErrs, o), loadErrs, res, nil
 	}

@@ -52,11 +52,16 @@ type Result struct {
 	Skipped string
 }
 
-// reserved says the process has had its one reservation.
+// reserved says the process has had its one reservation, and holds the
+// ranges advised until Settle.
 var reserved struct {
 	sync.Mutex
-	done bool
+	done  bool
+	spans []span
 }
+
+// span is a range of memory: n bytes at addr.
+type span struct{ addr, n uintptr }
 
 // Reserve advises transparent huge pages for the next n bytes the heap
 // grows by, once per process (a later call reports "already reserved"):
@@ -69,7 +74,26 @@ func Reserve(n int64) Result {
 		return Result{Skipped: "already reserved"}
 	}
 	reserved.done = true
-	return reserve(n, readSystem())
+	res, spans := reserve(n, readSystem())
+	reserved.spans = spans
+	return res
+}
+
+// Settle ends the advice once the load is done: the heap's later growth
+// gets the kernel's small pages, and khugepaged leaves the ranges alone.
+// Pages already huge stay so. Under the kernel's default max_ptes_none
+// (511), khugepaged refills a huge page the runtime has partly returned
+// (a collection frees memory, the scavenger hands it back), so a heap
+// that collects and returns memory for long — the TUI browsing, an
+// export — would grow back what it returned. Safe to call when nothing
+// was reserved, and more than once.
+func Settle() {
+	reserved.Lock()
+	defer reserved.Unlock()
+	if len(reserved.spans) > 0 {
+		settle(reserved.spans)
+		reserved.spans = nil
+	}
 }
 
 // system is what decides whether and how much to reserve.

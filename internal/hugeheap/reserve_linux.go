@@ -71,14 +71,15 @@ func thpMode(enabled string) string {
 const reserveChunk = 4 << 20
 
 // reserve allocates what plan allows, advises huge pages over the whole
-// huge pages of its contiguous ranges, and frees it (package doc).
-func reserve(n int64, s system) Result {
+// huge pages of its contiguous ranges, and frees it (package doc); it
+// returns the ranges advised.
+func reserve(n int64, s system) (Result, []span) {
 	n, why := plan(n, s)
 	if n == 0 {
-		return Result{Skipped: why}
+		return Result{Skipped: why}, nil
 	}
 	if unsafe.Sizeof(uintptr(0)) < 8 {
-		return Result{Skipped: "a 32-bit address space"}
+		return Result{Skipped: "a 32-bit address space"}, nil
 	}
 	blocks := make([][]byte, 0, n/reserveChunk+1)
 	for got := int64(0); got < n; got += reserveChunk {
@@ -86,15 +87,17 @@ func reserve(n int64, s system) Result {
 	}
 	page := uintptr(s.hugePage) //nolint:gosec // G115: plan checked it positive
 	var advised uintptr
+	var spans []span
 	var err error
 	for _, r := range contiguous(blocks) {
 		beg, end := alignedRange(r.addr, r.n, page)
 		if end <= beg {
 			continue
 		}
-		if err = madviseHuge(r.addr+beg, end-beg); err != nil {
+		if err = madvise(r.addr+beg, end-beg, unix.MADV_HUGEPAGE); err != nil {
 			break
 		}
+		spans = append(spans, span{r.addr + beg, end - beg})
 		advised += end - beg
 	}
 	runtime.KeepAlive(blocks) // their last use: the collection below frees them
@@ -106,11 +109,15 @@ func reserve(n int64, s system) Result {
 	case advised == 0:
 		res.Skipped = "too little to reserve"
 	}
-	return res
+	return res, spans
 }
 
-// span is a range of memory: n bytes at addr.
-type span struct{ addr, n uintptr }
+// settle advises no huge pages over spans (Settle).
+func settle(spans []span) {
+	for _, s := range spans {
+		_ = madvise(s.addr, s.n, unix.MADV_NOHUGEPAGE) // advice: nothing to do when refused
+	}
+}
 
 // contiguous returns blocks' memory as the fewest spans: blocks adjacent
 // in memory are one.
@@ -131,11 +138,10 @@ func contiguous(blocks [][]byte) []span {
 	return out
 }
 
-// madviseHuge advises huge pages for n bytes at addr, which may span
-// several heap blocks (so it is no one Go slice); the caller keeps them
-// alive.
-func madviseHuge(addr, n uintptr) error {
-	if _, _, e := unix.Syscall(unix.SYS_MADVISE, addr, n, unix.MADV_HUGEPAGE); e != 0 {
+// madvise gives advice for n bytes at addr, which may span several heap
+// blocks (so it is no one Go slice).
+func madvise(addr, n uintptr, advice int) error {
+	if _, _, e := unix.Syscall(unix.SYS_MADVISE, addr, n, uintptr(advice)); e != 0 {
 		return e
 	}
 	return nil

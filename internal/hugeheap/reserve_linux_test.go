@@ -29,6 +29,7 @@ func TestThpMode(t *testing.T) {
 type vma struct {
 	start, end uintptr
 	huge       bool // VmFlags has hg: madvise(MADV_HUGEPAGE)
+	noHuge     bool // nh: MADV_NOHUGEPAGE
 }
 
 // mappings reads the process's mappings and their huge-page advice.
@@ -45,6 +46,7 @@ func mappings(t *testing.T) []vma {
 		line := sc.Text()
 		if flags, ok := strings.CutPrefix(line, "VmFlags:"); ok && len(out) > 0 {
 			out[len(out)-1].huge = strings.Contains(" "+flags+" ", " hg ")
+			out[len(out)-1].noHuge = strings.Contains(" "+flags+" ", " nh ")
 			continue
 		}
 		span, _, _ := strings.Cut(line, " ")
@@ -61,14 +63,20 @@ func mappings(t *testing.T) []vma {
 	return out
 }
 
-// advised reports whether addr lies in a mapping advised for huge pages.
-func advised(maps []vma, addr uintptr) bool {
-	for _, m := range maps {
-		if m.start <= addr && addr < m.end {
-			return m.huge
+// mappingAt returns the mapping holding addr, or nil.
+func mappingAt(maps []vma, addr uintptr) *vma {
+	for i := range maps {
+		if maps[i].start <= addr && addr < maps[i].end {
+			return &maps[i]
 		}
 	}
-	return false
+	return nil
+}
+
+// advised reports whether addr lies in a mapping advised for huge pages.
+func advised(maps []vma, addr uintptr) bool {
+	m := mappingAt(maps, addr)
+	return m != nil && m.huge
 }
 
 // releasedHeap is the heap the runtime has returned to the kernel.
@@ -88,7 +96,7 @@ func TestReserveAdvisesTheHeapALoadGrowsInto(t *testing.T) {
 	s.env, s.godebug = "", ""
 	const n = 256 << 20
 	before := releasedHeap()
-	res := reserve(n, s)
+	res, spans := reserve(n, s)
 	if res.Reserved < n-2*s.hugePage {
 		t.Fatalf("reserve(%d) = %+v", n, res)
 	}
@@ -112,6 +120,19 @@ func TestReserveAdvisesTheHeapALoadGrowsInto(t *testing.T) {
 	if in < len(objs)/2 {
 		t.Errorf("%d of %d objects allocated after Reserve lie in memory advised for huge pages", in, len(objs))
 	}
+
+	// Settled, the ranges are advised against huge pages: khugepaged
+	// leaves them be.
+	settle(spans)
+	maps = mappings(t)
+	for _, sp := range spans {
+		for _, addr := range []uintptr{sp.addr, sp.addr + sp.n - 1} {
+			if m := mappingAt(maps, addr); m == nil || m.huge || !m.noHuge {
+				t.Errorf("%#x after settle: %+v, want advised against huge pages", addr, m)
+			}
+		}
+	}
+	runtime.KeepAlive(objs)
 }
 
 // peakRSS is the most memory the process has had resident (VmHWM).
@@ -151,7 +172,7 @@ func TestReserveTouchesNothing(t *testing.T) {
 	runtime.GC()
 	const n = 1 << 30
 	before := peakRSS(t)
-	res := reserve(n, s)
+	res, _ := reserve(n, s)
 	if res.Reserved == 0 {
 		t.Fatalf("reserve: %+v", res)
 	}
