@@ -100,8 +100,10 @@ func TestReserveAdvisesTheHeapALoadGrowsInto(t *testing.T) {
 	if res.Reserved < n-2*s.hugePage {
 		t.Fatalf("reserve(%d) = %+v", n, res)
 	}
-	if got := releasedHeap() - before; got < res.Reserved {
-		t.Errorf("released heap grew by %d, want the %d reserved handed back", got, res.Reserved)
+	// Handed back, but what else runs (the collector, the race detector)
+	// may have taken a little of it since.
+	if got := releasedHeap() - before; got < res.Reserved-16<<20 {
+		t.Errorf("released heap grew by %d, want about the %d reserved handed back", got, res.Reserved)
 	}
 
 	// A load: many small objects, as a graph's are.
