@@ -69,8 +69,10 @@ type list struct {
 	// searchOf, when set, makes the search text of a row given without
 	// one (else its cells and id); searched says every row has its text.
 	// Made on the first filter, on every CPU, not with the rows: the
-	// keys list's 120,000 texts were a tenth of its first frame, and
-	// most lists are never filtered.
+	// keys list's 120,000 texts were a tenth of its first frame (made
+	// on its first keystroke: 0.1 s). Rows built in the background
+	// (principals, resources) come with theirs: 505,000 principals' held
+	// a first keystroke 0.4 s.
 	searchOf func(r *row) string
 	searched bool
 }

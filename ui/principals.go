@@ -22,9 +22,7 @@ type principalsScreen struct {
 }
 
 func newPrincipalsScreen(c *Common) *principalsScreen {
-	s := &principalsScreen{listView: newListView(c, []column{{"PRINCIPAL", 22, 4}, {"ACCOUNT", 12, 2}, {"POLICIES", 8, 0}, {"TAGS", 8, 2}}, "listing the principals…")}
-	s.l.searchOf = func(r *row) string { return principalSearch(c, r.ref.(*graph.Principal)) }
-	return s
+	return &principalsScreen{listView: newListView(c, []column{{"PRINCIPAL", 22, 4}, {"ACCOUNT", 12, 2}, {"POLICIES", 8, 0}, {"TAGS", 8, 2}}, "listing the principals…")}
 }
 
 // principalRows is a row per principal of c's graph; it only reads.
@@ -46,19 +44,9 @@ func principalRow(c *Common, p *graph.Principal) row {
 	}
 	return row{
 		id: p.ARN, cells: []string{shortPrincipal(p.ARN), c.accountName(p.Account), pol, strings.Join(tags, ",")},
-		ref: p,
+		search: strings.ToLower(p.ARN + " " + c.accountLabel(p.Account) + " " + strings.Join(tags, " ")),
+		ref:    p,
 	}
-}
-
-// principalSearch is what the filter matches in a principal's row: its
-// ARN, account and tags.
-func principalSearch(c *Common, p *graph.Principal) string {
-	tags := make([]string, 0, len(p.Tags))
-	for k, v := range p.Tags {
-		tags = append(tags, k+"="+v)
-	}
-	slices.Sort(tags)
-	return strings.ToLower(p.ARN + " " + c.accountLabel(p.Account) + " " + strings.Join(tags, " "))
 }
 
 // rowsMsg carries a list's rows built in the background, for owner.

@@ -20,9 +20,7 @@ type resourcesScreen struct {
 }
 
 func newResourcesScreen(c *Common) *resourcesScreen {
-	s := &resourcesScreen{listView: newListView(c, []column{{"TYPE", 14, 0}, {"RESOURCE", 20, 4}, {"ACCOUNT", 10, 2}, {"KEY", 12, 3}, {"SHARED", 6, 2}}, "listing the encrypted resources…")}
-	s.l.searchOf = func(r *row) string { return resourceSearch(c, r.ref.(*graph.Resource)) }
-	return s
+	return &resourcesScreen{listView: newListView(c, []column{{"TYPE", 14, 0}, {"RESOURCE", 20, 4}, {"ACCOUNT", 10, 2}, {"KEY", 12, 3}, {"SHARED", 6, 2}}, "listing the encrypted resources…")}
 }
 
 // resourceRows is a row per encrypted resource of c's graph; it only reads.
@@ -35,16 +33,11 @@ func resourceRows(c *Common) []row {
 			key := keyLabel(c, r)
 			return row{
 				id: r.ARN, cells: []string{r.Type, lastPart(r.ARN), c.accountName(r.Account), key, sharedLabel(c, r.SharedWith())},
-				ref: r,
+				search: strings.ToLower(r.Type + " " + r.ARN + " " + c.accountLabel(r.Account) + " " + key + " " + r.Key + " " + strings.Join(r.SharedWith(), " ")),
+				ref:    r,
 			}
 		}
 	})
-}
-
-// resourceSearch is what the filter matches in a resource's row: type,
-// ARN, account, key (alias and ARN) and whom it is shared with.
-func resourceSearch(c *Common, r *graph.Resource) string {
-	return strings.ToLower(r.Type + " " + r.ARN + " " + c.accountLabel(r.Account) + " " + keyLabel(c, r) + " " + r.Key + " " + strings.Join(r.SharedWith(), " "))
 }
 
 // keyLabel names a resource's key by alias when it has one.
