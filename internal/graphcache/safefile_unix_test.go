@@ -80,3 +80,31 @@ func TestSharedCacheDirRefused(t *testing.T) {
 		t.Errorf("a cache was written to a world-writable directory: %v", entries)
 	}
 }
+
+// A snapshot read from a pipe (--snapshot <(zcat org.json.gz)) can be read
+// once: it is read whole and hashed, as before the cache hashed files as it
+// read them, and a miss decodes those bytes.
+func TestSnapshotFromAPipe(t *testing.T) {
+	path := writeOrg(t, 1)
+	want, wantErrs := fromJSON(t, path)
+	text, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(t.TempDir(), "org.json.gz")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("no named pipes: %v", err)
+	}
+	dir := t.TempDir()
+	for _, status := range []Status{Miss, Hit} {
+		go func() { _ = os.WriteFile(fifo, text, 0o600) }()
+		s, errs, res := load(t, fifo, Options{Dir: dir})
+		if res.Status != status {
+			t.Fatalf("load from a pipe: %+v, want %v", res, status)
+		}
+		if !reflect.DeepEqual(s, want) {
+			t.Errorf("%v from a pipe differs from the file's", res.Status)
+		}
+		sameLoadErrors(t, errs, wantErrs)
+	}
+}
