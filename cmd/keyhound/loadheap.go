@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/binary"
+	"fmt"
 	"io"
 	"os"
 
@@ -18,28 +19,31 @@ const loadHeapPerJSONByte = 6
 
 // reserveLoadHeap asks for huge pages for the heap loading the snapshot
 // file at path will grow into (internal/hugeheap), sized by its JSON; it
-// does nothing for a file it cannot read (the load reports it).
-func reserveLoadHeap(path string) hugeheap.Result {
-	size, err := jsonSize(path)
-	if err != nil {
-		return hugeheap.Result{Skipped: err.Error()}
+// does nothing for a file it cannot size (the load reports what is wrong).
+func reserveLoadHeap(path string) {
+	if size, err := jsonSize(path); err == nil {
+		hugeheap.Reserve(size * loadHeapPerJSONByte)
 	}
-	return hugeheap.Reserve(size * loadHeapPerJSONByte)
 }
 
 // jsonSize returns the size of a snapshot file's JSON: its size, or for a
 // gzip file the size its trailer gives (RFC 1952: ISIZE, the size modulo
-// 2³²), taken as at least the compressed size.
+// 2³²), taken as at least the compressed size. Anything but a regular file
+// is an error, and not opened: a pipe (--snapshot <(zcat …)) opened and
+// closed here would lose its writer before the load reads it.
 func jsonSize(path string) (int64, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return 0, err
+	}
+	if !info.Mode().IsRegular() {
+		return 0, fmt.Errorf("%s: not a regular file", path)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, err
 	}
 	defer func() { _ = f.Close() }()
-	info, err := f.Stat()
-	if err != nil {
-		return 0, err
-	}
 	size := info.Size()
 	var head [2]byte
 	if _, err := f.ReadAt(head[:], 0); err != nil || head != [2]byte{0x1f, 0x8b} || size < 18 {
