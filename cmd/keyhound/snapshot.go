@@ -119,15 +119,11 @@ func loadCached(ctx context.Context, path string, progress func(ui.LoadProgress)
 	// A run that lives on has huge pages for its load only
 	// (internal/hugeheap, longLived): a listing's end with its background
 	// build.
-	var settle func()
+	settle := func() {}
 	if longLived() {
 		settle = hugeheap.Settle
 	}
-	defer func() {
-		if settle != nil {
-			settle()
-		}
-	}()
+	defer func() { settle() }()
 	load := oneShot
 	switch mode {
 	case buildForKey:
@@ -170,13 +166,8 @@ func loadCached(ctx context.Context, path string, progress func(ui.LoadProgress)
 			// The listing's policy holds until its background build is
 			// done (loadgc.go), which the TUI starts with its first frame;
 			// a listing never started keeps it.
-			done, settled := release, settle
-			o.Done, release, settle = func() {
-				done()
-				if settled != nil {
-					settled()
-				}
-			}, nil, nil
+			done, settleLater := release, settle
+			o.Done, release, settle = func() { done(); settleLater() }, nil, func() {}
 		}
 		return graph.BuildWith(s, loadErrs, o), loadErrs, res, nil
 	}
