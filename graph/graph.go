@@ -93,7 +93,7 @@ type builder struct {
 	leftOut   []leftOutKey
 	// resources are those it built, in that order (buildResources).
 	resources []*Resource
-	// tagSets shares principals' tag maps by their tags, tagSig its
+	// tagSets shares principals' and keys' tag maps by their tags, tagSig its
 	// lookup key's buffer (principals.go).
 	tagSets map[string]tagSet
 	tagSig  []byte

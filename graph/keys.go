@@ -124,7 +124,7 @@ func (b *builder) buildKeys(account, region string, kms *snapshot.KMS, base stri
 		}
 		if sk.Policy != nil {
 			k.PolicyText = *sk.Policy
-			k.pol = &lazyDoc{doc: *sk.Policy, path: kp + ".Policy", table: b.g.docs}
+			k.pol = &lazyDoc{doc: *sk.Policy, path: kp, suffix: ".Policy", table: b.g.docs}
 		} else {
 			iss := Issue{
 				Account: account, Region: region, Item: k.ARN, Path: kp + ".Policy",
@@ -161,12 +161,7 @@ func (b *builder) buildKeys(account, region string, kms *snapshot.KMS, base stri
 				k.Grants = append(k.Grants, eg)
 			}
 		}
-		if sk.Tags != nil {
-			k.Tags = make(map[string]string, len(sk.Tags))
-			for _, t := range sk.Tags {
-				k.Tags[t.TagKey] = t.TagValue
-			}
-		}
+		k.Tags = b.keyTags(sk.Tags)
 		for _, a := range sk.Aliases {
 			k.Aliases = append(k.Aliases, a.AliasName)
 		}

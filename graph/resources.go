@@ -72,10 +72,11 @@ func (b *builder) buildResources(account, region string, reg *snapshot.Region, b
 			r.collGap = gap(r, r.Path+suffix, "resource policy", e)
 		case doc == nil || *doc == "":
 		default:
-			r.side = &resourceSide{lazyDoc: lazyDoc{doc: *doc, path: r.Path + suffix, table: b.g.docs}}
+			r.side = &resourceSide{lazyDoc: lazyDoc{doc: *doc, path: r.Path, suffix: suffix, table: b.g.docs}}
 		}
 	}
-	if s3 := reg.S3; s3 != nil {
+	if s3 := reg.S3; s3 != nil && len(s3.Buckets) > 0 {
+		ab := b.accountBlockOf(account)
 		for i, bk := range s3.Buckets {
 			p := base + ".s3.Buckets[" + strconv.Itoa(i) + "]"
 			r := &Resource{ARN: "arn:" + b.partition + ":s3:::" + bk.Name, Type: "s3:bucket", Path: p}
@@ -94,7 +95,7 @@ func (b *builder) buildResources(account, region string, reg *snapshot.Region, b
 			}
 			policyOf(r, bk.Policy, ".Policy", failed.of("GetBucketPolicy", r.ARN, "arn:aws:s3:::"+bk.Name))
 			add(r)
-			b.bucketBlock(r, &s3.Buckets[i], failed)
+			b.bucketBlock(r, &s3.Buckets[i], ab, failed)
 		}
 	}
 	if ec2 := reg.EC2; ec2 != nil {

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/keyhound/keyhound/graph/arn"
@@ -31,10 +32,36 @@ type publicBlock struct {
 	gaps []Issue
 }
 
+// accountBlock is an account's part of its buckets' Block Public Access
+// (s3control), worked out once for all of them: restrict is True when
+// RestrictPublicBuckets is on for the account, Unknown when its setting was
+// not collected; gaps then says so, one slice shared, read-only, by every
+// bucket that needs it (clipped: a bucket's own gap appends to a copy). An
+// Issue made for each bucket was 52 MB of 5,000 generated accounts' graph.
+type accountBlock struct {
+	restrict policy.Tri
+	gaps     []Issue
+}
+
+// accountBlockOf works out account's accountBlock.
+func (b *builder) accountBlockOf(account string) *accountBlock {
+	acct := b.g.Snapshot.Accounts[account]
+	switch {
+	case acct == nil || acct.S3Control == nil:
+		return &accountBlock{restrict: policy.Unknown, gaps: []Issue{{
+			Account: account, Item: account, Path: "accounts[\"" + account + "\"].s3control",
+			Message: "the S3 Block Public Access of account " + account + " was not collected",
+		}}}
+	case acct.S3Control.PublicAccessBlockConfiguration != nil && acct.S3Control.PublicAccessBlockConfiguration.RestrictPublicBuckets:
+		return &accountBlock{restrict: policy.True}
+	}
+	return &accountBlock{restrict: policy.False}
+}
+
 // bucketBlock works out a bucket's Block Public Access from its own setting,
-// its account's (s3control) and its policy. failed tells whether its own
+// its account's (ab) and its policy. failed tells whether its own
 // setting's call failed.
-func (b *builder) bucketBlock(r *Resource, bk *snapshot.Bucket, failed failures) {
+func (b *builder) bucketBlock(r *Resource, bk *snapshot.Bucket, ab *accountBlock, failed failures) {
 	pb := &publicBlock{}
 	switch e := failed.of("GetPublicAccessBlock", r.ARN, "arn:aws:s3:::"+bk.Name); {
 	case bk.PublicAccessBlockConfiguration != nil:
@@ -48,15 +75,15 @@ func (b *builder) bucketBlock(r *Resource, bk *snapshot.Bucket, failed failures)
 		})
 	}
 	if pb.restrict != policy.True {
-		acct := b.g.Snapshot.Accounts[r.Account]
-		switch {
-		case acct == nil || acct.S3Control == nil:
+		switch ab.restrict {
+		case policy.Unknown:
 			pb.restrict = pb.restrict.Or(policy.Unknown)
-			pb.gaps = append(pb.gaps, Issue{
-				Account: r.Account, Item: r.Account, Path: "accounts[\"" + r.Account + "\"].s3control",
-				Message: "the S3 Block Public Access of account " + r.Account + " was not collected",
-			})
-		case acct.S3Control.PublicAccessBlockConfiguration != nil && acct.S3Control.PublicAccessBlockConfiguration.RestrictPublicBuckets:
+			if pb.gaps == nil {
+				pb.gaps = slices.Clip(ab.gaps)
+			} else {
+				pb.gaps = append(pb.gaps, ab.gaps...)
+			}
+		case policy.True:
 			pb.restrict, pb.level = policy.True, "account"
 		}
 	}

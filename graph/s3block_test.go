@@ -136,3 +136,63 @@ func TestPublicPolicy(t *testing.T) {
 		})
 	}
 }
+
+// The account's part of Block Public Access is worked out once for all its
+// buckets: where the account's setting was not collected, its buckets share
+// one gap (read-only), and a bucket's own gaps — its setting unreadable, or
+// whether its policy is public not certain — are its own, added to a copy
+// that leaves the shared one as it was.
+func TestAccountBlockGapSharedByBuckets(t *testing.T) {
+	const (
+		public = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*"}]}`
+		orgID  = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-a1b2c3d4e5"}}}]}`
+	)
+	pub, org := public, orgID
+	g := smallWith(t, func(s *snapshot.Snapshot) {
+		a := s.Accounts["111111111111"]
+		a.S3Control = nil // not collected
+		a.Regions["us-east-1"].S3 = &snapshot.S3{Buckets: []snapshot.Bucket{
+			{Name: "plain1", Policy: &pub}, {Name: "uncertain", Policy: &org}, {Name: "plain2", Policy: &pub}, {Name: "unread"},
+		}}
+		a.Errors = append(a.Errors, snapshot.CollectionError{Service: "s3", Region: "us-east-1", Operation: "GetPublicAccessBlock", Resource: "arn:aws:s3:::unread", Code: "AccessDenied"})
+	})
+	gaps := func(name string) []Issue {
+		r := g.Resource("arn:aws:s3:::" + name)
+		if r == nil {
+			t.Fatalf("no bucket %s", name)
+		}
+		pb := r.blockOf()
+		if pb == nil {
+			t.Fatalf("bucket %s has no Block Public Access", name)
+		}
+		if pb.restrict != policy.Unknown {
+			t.Errorf("bucket %s: restrict %v, want unknown", name, pb.restrict)
+		}
+		return pb.gaps
+	}
+	const account = "the S3 Block Public Access of account 111111111111 was not collected"
+	messages := func(l []Issue) string {
+		var m []string
+		for _, iss := range l {
+			m = append(m, iss.Message)
+		}
+		return strings.Join(m, "|")
+	}
+	uncertain := gaps("uncertain") // its policy part appends first
+	p1, p2 := gaps("plain1"), gaps("plain2")
+	if messages(p1) != account || messages(p2) != account {
+		t.Fatalf("plain buckets' gaps %q and %q, want the account's alone", messages(p1), messages(p2))
+	}
+	if &p1[0] != &p2[0] {
+		t.Error("two buckets of the account each have a copy of its gap")
+	}
+	if got := messages(uncertain); !strings.HasPrefix(got, account+"|") || !strings.Contains(got, "not certain") {
+		t.Errorf("uncertain bucket's gaps %q", got)
+	}
+	if got := messages(gaps("unread")); !strings.HasPrefix(got, "the Block Public Access of bucket unread was not collected") || !strings.HasSuffix(got, "|"+account) {
+		t.Errorf("unread bucket's gaps %q", got)
+	}
+	if p1[0].Path != `accounts["111111111111"].s3control` || p1[0].Region != "" || p1[0].Item != "111111111111" {
+		t.Errorf("the account's gap %+v", p1[0])
+	}
+}
