@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/keyhound/keyhound/graph/arn"
 	"github.com/keyhound/keyhound/graph/policy"
 	"github.com/keyhound/keyhound/graph/snapshot"
 )
@@ -24,16 +25,18 @@ type Graph struct {
 	// sortedPrincipals and sortedKeys list principals and keys by ARN.
 	sortedPrincipals []*Principal
 	sortedKeys       []*Key
-	roles            map[string]*Principal // by "account/name"
-	keys             map[string]*Key       // by key ARN
-	keyIDs           map[string]*Key       // by "account/region/id"
-	aliases          map[string]*Key       // by "account/region/alias/name"
-	leftOut          []leftOutKey          // keys the snapshot contradicts itself about (keyarn.go, resolvekey.go)
-	endpoints        map[string]*endpoint  // VPC endpoints by ID
-	resources        []*Resource           // sorted by ARN
-	resourceARNs     map[string]*Resource
-	ix               *index
-	partition        string
+	// otherRoles are the roles principals does not find by their plain
+	// ARN, by "account/name" (addPrincipals, Role).
+	otherRoles   map[string]*Principal
+	keys         map[string]*Key      // by key ARN
+	keyIDs       map[string]*Key      // by "account/region/id"
+	aliases      map[string]*Key      // by "account/region/alias/name"
+	leftOut      []leftOutKey         // keys the snapshot contradicts itself about (keyarn.go, resolvekey.go)
+	endpoints    map[string]*endpoint // VPC endpoints by ID
+	resources    []*Resource          // sorted by ARN
+	resourceARNs map[string]*Resource
+	ix           *index
+	partition    string
 	// numClasses counts the principals' classes (share.go); noShare turns
 	// sharing off, for tests that check it changes no answer.
 	numClasses int
@@ -374,7 +377,20 @@ func (g *Graph) Principal(arn string) *Principal {
 // Role returns the role of that name in account, or nil.
 func (g *Graph) Role(account, name string) *Principal {
 	g.wait()
-	return g.roles[account+"/"+name]
+	var buf [128]byte
+	b := append(buf[:0], "arn:"...)
+	b = append(b, g.partition...)
+	b = append(b, ":iam::"...)
+	b = append(b, account...)
+	b = append(b, ":role/"...)
+	b = append(b, name...)
+	if p := g.principals[string(b)]; p != nil && p.Kind == arn.KindRole && p.Account == account && p.Name == name {
+		return p
+	}
+	if len(g.otherRoles) == 0 {
+		return nil
+	}
+	return g.otherRoles[account+"/"+name]
 }
 
 // Key returns the key with that ARN, or nil.

@@ -122,7 +122,7 @@ func TestBackgroundBuildWaits(t *testing.T) {
 
 	// While the principals wait: their maps are not made (53 MB at 5,000
 	// accounts, before the TUI's first frame), and the keys answer.
-	if g.principals != nil || g.roles != nil {
+	if g.principals != nil || g.otherRoles != nil {
 		t.Error("the principals' maps are made before the principals")
 	}
 	if len(g.Keys()) != len(whole.Keys()) || g.Key(key.ARN) == nil || !g.InSnapshot(key.Account) || g.Ready() {

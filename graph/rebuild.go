@@ -28,7 +28,7 @@ func Rebuild(old *Graph, s *snapshot.Snapshot, loadErrs []snapshot.LoadError) *G
 	}
 	g := &Graph{
 		Snapshot: s, Org: old.Org,
-		principals: old.principals, sortedPrincipals: old.sortedPrincipals, roles: old.roles,
+		principals: old.principals, sortedPrincipals: old.sortedPrincipals, otherRoles: old.otherRoles,
 		ix: old.ix, partition: old.partition, numClasses: old.numClasses, noShare: old.noShare, docs: &docTable{},
 		lite: old.lite, accountIndex: old.accountIndex, accountFacts: old.accountFacts, stmtDeps: old.stmtDeps,
 	}

@@ -39,7 +39,7 @@ func TestTagMapsShared(t *testing.T) {
 // their tags' in key order, and the addPrincipal of a principal made
 // elsewhere (tags only) makes the same keys.
 func TestTagKeysShared(t *testing.T) {
-	b := &builder{g: &Graph{principals: map[string]*Principal{}, roles: map[string]*Principal{}, partition: "aws"}}
+	b := &builder{g: &Graph{principals: map[string]*Principal{}, otherRoles: map[string]*Principal{}, partition: "aws"}}
 	tags := []snapshot.Tag{{Key: "team", Value: "a"}, {Key: "env", Value: "prod"}}
 	m1, k1 := b.tags(tags)
 	m2, k2 := b.tags(slices.Clone(tags))
