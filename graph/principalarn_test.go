@@ -19,7 +19,8 @@ func TestPrincipalARNParsedAsParsePrincipalReadsIt(t *testing.T) {
 	}
 	roles := s.Accounts["222222222222"].IAM.RoleDetailList
 	roles[0].RoleName = "not-" + roles[0].RoleName // the ARN says otherwise
-	roles = append(roles, snapshot.RoleDetail{RoleName: "broken", Arn: "arn:aws:iam::222222222222:broken"})
+	roles = append(roles, snapshot.RoleDetail{RoleName: "broken", Arn: "arn:aws:iam::222222222222:broken"},
+		snapshot.RoleDetail{RoleName: "china", Arn: "arn:aws-cn:iam::222222222222:role/china"}) // its partition is its ARN's
 	s.Accounts["222222222222"].IAM.RoleDetailList = roles
 	g := Build(s, errs)
 	odd := 0
@@ -37,13 +38,16 @@ func TestPrincipalARNParsedAsParsePrincipalReadsIt(t *testing.T) {
 		if p.odd != nil {
 			odd++
 		}
+		if p.Name == "china" && (p.arnPartition() != "aws-cn" || p.odd != nil) {
+			t.Errorf("%s: partition %q", p.ARN, p.arnPartition())
+		}
 	}
 	if odd != 2 {
 		t.Errorf("%d principals keep their parsed ARN, want the 2 whose fields differ", odd)
 	}
 	// 505,001 principals at 5,000 accounts: each 64 bytes more is 32 MB.
-	if size := unsafe.Sizeof(Principal{}); size > 288 {
-		t.Errorf("a Principal is %d bytes, was 288 once its parsed ARN went", size)
+	if size := unsafe.Sizeof(Principal{}); size > 240 {
+		t.Errorf("a Principal is %d bytes, was 240 once its partition went and its small fields were packed", size)
 	}
 }
 

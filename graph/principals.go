@@ -16,7 +16,6 @@ import (
 // policy that applies to it.
 type Principal struct {
 	ARN     string
-	Kind    arn.PrincipalKind // KindUser or KindRole
 	Account string
 	Name    string
 	Path    string
@@ -31,13 +30,12 @@ type Principal struct {
 	// Issues are unparseable or uncollected policies this principal's
 	// answers depend on.
 	Issues []Issue
-	// partition is the ARN's partition; odd, when not nil, is the ARN as
-	// arn.ParsePrincipal reads it where that differs from the fields
-	// (arnParsed): a copy in each principal was 100 bytes of its 350.
+	// odd, when not nil, is the ARN as arn.ParsePrincipal reads it where
+	// that differs from the fields (arnParsed): a copy in each principal
+	// was 100 bytes of its 350. Its partition is the ARN's (arnPartition).
 	// tagKeys are its tags as aws:PrincipalTag/ keys.
-	partition string
-	odd       *arn.Principal
-	tagKeys   []tagKey
+	odd     *arn.Principal
+	tagKeys []tagKey
 	// plainARN is a role's ARN without its path, as policies may name it.
 	plainARN string
 	// class and tagsID say which principals who-can may answer alike
@@ -46,12 +44,13 @@ type Principal struct {
 	tagsID       int32
 	accountIndex int32
 	condBits     uint64
-	// outside: g.external(Account), computed once.
-	outside bool
 	// assumers caches assumersOf.
 	assumers atomic.Pointer[[]*Principal]
 	// seq is its place in Principals, from 1 (Seq).
-	seq int32
+	seq  int32
+	Kind arn.PrincipalKind // KindUser or KindRole
+	// outside: g.external(Account), computed once.
+	outside bool
 }
 
 // Seq is the principal's place among its graph's principals (Principals'
@@ -70,15 +69,21 @@ func (p *Principal) arnParsed() arn.Principal {
 	if p.odd != nil {
 		return *p.odd
 	}
-	return arn.Principal{ARN: p.ARN, Kind: p.Kind, Partition: p.partition, AccountID: p.Account, Name: p.Name, Path: p.Path}
+	return arn.Principal{ARN: p.ARN, Kind: p.Kind, Partition: p.arnPartition(), AccountID: p.Account, Name: p.Name, Path: p.Path}
 }
 
-// arnPartition is arnParsed().Partition.
+// arnPartition is arnParsed().Partition: the ARN's second field, which
+// arn.ParsePrincipal read (odd is nil) when it differs in nothing else.
 func (p *Principal) arnPartition() string {
 	if p.odd != nil {
 		return p.odd.Partition
 	}
-	return p.partition
+	rest, ok := strings.CutPrefix(p.ARN, "arn:")
+	if !ok {
+		return "" // not made by addPrincipal
+	}
+	partition, _, _ := strings.Cut(rest, ":")
+	return partition
 }
 
 // ServiceLinked reports whether the principal is a service-linked role.
@@ -216,9 +221,7 @@ func (b *builder) addPrincipal(p *Principal) {
 		p.Path = "/"
 	}
 	pp, err := arn.ParsePrincipal(p.ARN)
-	if err == nil {
-		p.partition = pp.Partition
-	} else {
+	if err != nil {
 		pp = arn.Principal{} // unparseable: as if nothing were known
 	}
 	if pp != p.arnParsed() {
