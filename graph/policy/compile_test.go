@@ -3,6 +3,7 @@ package policy
 import (
 	"reflect"
 	"testing"
+	"unsafe"
 )
 
 var patternSeeds = []string{
@@ -42,4 +43,22 @@ func FuzzCompilePattern(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(checkCompile)
+}
+
+// Parsed policies hold many patterns and tokens (5,000 generated accounts:
+// about 900,000 tokens): a variable's key is a token's only by pointer.
+func TestPatternAndTokenSizes(t *testing.T) {
+	if n := unsafe.Sizeof(token{}); n > 32 {
+		t.Errorf("a token is %d bytes, was 32 once a variable's key went behind a pointer", n)
+	}
+	if n := unsafe.Sizeof(Pattern{}); n > 64 {
+		t.Errorf("a Pattern is %d bytes, was 64", n)
+	}
+	p, err := CompilePattern("arn:aws:s3:::${aws:PrincipalTag/Team, 'none'}/*", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Variables(); len(got) != 1 || got[0] != "aws:PrincipalTag/Team" {
+		t.Errorf("variables %v", got)
+	}
 }

@@ -40,13 +40,20 @@ const (
 )
 
 type token struct {
-	lit  string // tokLit: the text; tokVar: the default, if hasDef
-	key  string // tokVar: lower-case context key
-	name string // tokVar: key as written
-	// The small fields last, in 56 bytes: patterns hold many tokens.
+	lit string    // tokLit: the text; tokVar: the default, if hasDef
+	v   *variable // tokVar: its key
+	// The small fields last, in 32 bytes: patterns hold many tokens, and
+	// most are text or wildcards (the key's two strings in each token were
+	// 21 MB of 5,000 generated accounts' parsed policies).
 	vidx   int32 // tokVar: index among the pattern's variables
 	kind   tokKind
 	hasDef bool
+}
+
+// variable is a policy variable's key.
+type variable struct {
+	key  string // lower-case context key
+	name string // key as written
 }
 
 // CompilePattern compiles s. withVars says whether `${…}` is a policy variable
@@ -178,7 +185,7 @@ func parseVariable(body string) (token, error) {
 	if key == "" {
 		return token{}, &valueError{msg: "empty policy variable"}
 	}
-	t := token{kind: tokVar, key: strings.ToLower(key), name: key}
+	t := token{kind: tokVar, v: &variable{key: strings.ToLower(key), name: key}}
 	if hasDef {
 		def = strings.TrimSpace(def)
 		if len(def) < 2 || def[0] != '\'' || def[len(def)-1] != '\'' {
@@ -200,7 +207,7 @@ func (p Pattern) Variables() []string {
 	var out []string
 	for _, t := range p.toks {
 		if t.kind == tokVar {
-			out = append(out, t.name)
+			out = append(out, t.v.name)
 		}
 	}
 	return out
@@ -226,7 +233,7 @@ func (p *Pattern) resolve(ctx *Context, vals []string) Tri {
 		if t.kind != tokVar {
 			continue
 		}
-		v, pres := ctx.Lookup(t.key)
+		v, pres := ctx.Lookup(t.v.key)
 		switch {
 		case pres == PresencePresent && len(v) == 1:
 			vals[n] = v[0]
@@ -252,7 +259,7 @@ func (p *Pattern) unresolvable(ctx *Context) bool {
 		if t.kind != tokVar || t.hasDef {
 			continue
 		}
-		if v, pres := ctx.Lookup(t.key); pres == PresenceAbsent || pres == PresencePresent && len(v) != 1 {
+		if v, pres := ctx.Lookup(t.v.key); pres == PresenceAbsent || pres == PresencePresent && len(v) != 1 {
 			return true
 		}
 	}
