@@ -175,9 +175,8 @@ func parseStatement(m map[string]any, path jsonPath, idx int, withVars bool) (St
 				return s, errAt(fp.String(), "must not be empty")
 			}
 			s.Actions = make([]Action, len(list))
-			slab := newTokenSlab(actionBound(list))
 			for i, a := range list {
-				act, err := compileAction(a, &slab)
+				act, err := sharedAction(a)
 				if err != nil {
 					return s, errAt(elemPath(fp, v, i), "%v", err)
 				}
@@ -303,15 +302,6 @@ func stringList(dst []string, v any, path jsonPath) ([]string, error) {
 	default:
 		return nil, errAt(path.String(), "must be a string or an array of strings, not %s", jsonKind(v))
 	}
-}
-
-// actionBound is at most how many tokens the patterns of actions have.
-func actionBound(actions []string) int {
-	n := 0
-	for _, s := range actions {
-		n += tokenBound(s)
-	}
-	return n
 }
 
 // resourceBounds is at most how many tokens and ARN segments the patterns
