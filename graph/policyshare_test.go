@@ -104,7 +104,7 @@ func TestPolicyShareLists(t *testing.T) {
 	if got := s.list(nil); got == nil || len(got) != 0 {
 		t.Errorf("empty list: %#v", got)
 	}
-	if s.trust(p1) != s.trust(p1) || s.trust(p1) == s.trust(p2) || s.trust(p1).Name != "trust policy" {
+	if t1, again, t2 := s.trust(p1), s.trust(p1), s.trust(p2); t1 != again || t1 == t2 || t1.Name != "trust policy" {
 		t.Error("trust policies not one per policy")
 	}
 }

@@ -87,8 +87,7 @@ func decodeFile(ctx context.Context, b []byte, keep bool, want identity, progres
 		// The snapshot uses the mapping's strings alone from now on.
 		str := secs[sectionStrings]
 		at := len(b) - len(data) + int(str.Off) //nolint:gosec // G115: within b (sectionBytes checked it)
-		releasePages(b[:at])
-		releasePages(b[at+int(str.Len):]) //nolint:gosec // G115: as above
+		releasePages(b, at, at+int(str.Len))    //nolint:gosec // G115: as above
 	}
 	return s, errs, derived, nil
 }
