@@ -213,14 +213,14 @@ func (g *Graph) resourceFindings(about func(string) bool) []Finding {
 				Rule: "shared-with-aws-managed-key", Severity: Medium,
 				Title:   "Shared across accounts but encrypted with an AWS managed key: readable by nobody outside its account",
 				Account: r.Account, Region: r.Region, Resource: r.ARN,
-				Evidence: []Evidence{{Statement: -1, Ref: r.Path, Resource: r.ARN, Name: resourceName(r), Detail: fmt.Sprintf("shared with %s; encrypted with %s, which AWS never lets another account use (re-encrypt with a customer managed key and share that)", strings.Join(r.SharedWith(), ", "), r.KeyRef)}},
+				Evidence: []Evidence{{Statement: -1, Ref: r.Path(), Resource: r.ARN, Name: resourceName(r), Detail: fmt.Sprintf("shared with %s; encrypted with %s, which AWS never lets another account use (re-encrypt with a customer managed key and share that)", strings.Join(r.SharedWith(), ", "), r.KeyRef)}},
 			})
 		case keyNotARN && shared:
 			out = append(out, Finding{
 				Rule: "s3-key-not-arn", Severity: Medium,
 				Title:   "Bucket encryption names its key by alias or ID: other accounts' requests resolve it in their own account",
 				Account: r.Account, Region: r.Region, Resource: r.ARN,
-				Evidence: []Evidence{{Statement: -1, Ref: r.Path, Resource: r.ARN, Name: resourceName(r), Detail: "KMSMasterKeyID is " + r.KeyRef + "; use the full key ARN (S3 UG, bucket-encryption) — the bucket is shared with " + strings.Join(r.SharedWith(), ", ")}},
+				Evidence: []Evidence{{Statement: -1, Ref: r.Path(), Resource: r.ARN, Name: resourceName(r), Detail: "KMSMasterKeyID is " + r.KeyRef + "; use the full key ARN (S3 UG, bucket-encryption) — the bucket is shared with " + strings.Join(r.SharedWith(), ", ")}},
 			})
 		case k != nil && (k.State() == "PendingDeletion" || k.State() == "PendingReplicaDeletion"):
 			out = append(out, Finding{

@@ -36,7 +36,7 @@ func crossRefFixture(t *testing.T) knownIssuesFixture {
 // describeResource is what an answer reads of a resource.
 func describeResource(r *Resource) string {
 	return fmt.Sprintf("%s %s %s key=%s ref=%s unresolved=%v bucketKey=%v gap=%v path=%s shared=%v policyGap=%v policy=%v",
-		r.Type, r.ARN, r.Account+"/"+r.Region, r.Key, r.KeyRef, r.KeyUnresolved, r.BucketKey, r.KeyGap, r.Path, r.SharedWith(), r.PolicyGap(), r.Policy() != nil)
+		r.Type, r.ARN, r.Account+"/"+r.Region, r.Key, r.KeyRef, r.KeyUnresolved, r.BucketKey, r.KeyGap, r.Path(), r.SharedWith(), r.PolicyGap(), r.Policy() != nil)
 }
 
 func describeResources(rs []*Resource) []string {

@@ -23,10 +23,11 @@ import (
 type lazyDoc struct {
 	once sync.Once
 	doc  string
-	// path+suffix is the document's JSON path, joined only for an issue:
-	// a resource keeps its own path, and the joined copies were 16 MB of
-	// 5,000 generated accounts' graph.
+	// path+suffix, or res's path+suffix, is the document's JSON path, made
+	// only for an issue: the joined copies were 16 MB of 5,000 generated
+	// accounts' graph.
 	path, suffix string
+	res          *Resource
 	table        *docTable
 	// Set once: the parsed policy (nil when it does not parse), the issue
 	// when it does not, and that it was parsed.
@@ -42,7 +43,7 @@ func (d *lazyDoc) resolve(parse func(string) parsed, name, account, region, item
 	d.once.Do(func() {
 		did, d.done = true, true
 		if c := parse(d.doc); c.err != nil {
-			d.gap = policyIssue(c.err, account, region, item, d.path+d.suffix)
+			d.gap = policyIssue(c.err, account, region, item, d.where())
 		} else {
 			d.np = &eval.NamedPolicy{Name: name, Policy: c.p}
 		}
@@ -51,6 +52,14 @@ func (d *lazyDoc) resolve(parse func(string) parsed, name, account, region, item
 		}
 	})
 	return did
+}
+
+// where is the document's JSON path.
+func (d *lazyDoc) where() string {
+	if d.res != nil {
+		return d.res.Path() + d.suffix
+	}
+	return d.path + d.suffix
 }
 
 // docTable parses each distinct text once, from any goroutine: keys share

@@ -70,7 +70,7 @@ func (b *builder) bucketBlock(r *Resource, bk *snapshot.Bucket, ab *accountBlock
 	case e != nil:
 		pb.restrict = policy.Unknown
 		pb.gaps = append(pb.gaps, Issue{
-			Account: r.Account, Region: r.Region, Item: r.ARN, Path: r.Path + ".PublicAccessBlockConfiguration",
+			Account: r.Account, Region: r.Region, Item: r.ARN, Path: r.Path() + ".PublicAccessBlockConfiguration",
 			Message: "the Block Public Access of bucket " + bk.Name + " was not collected (" + describeFailure(e) + ")",
 		})
 	}
@@ -104,7 +104,7 @@ func (pb *publicBlock) policyPart(r *Resource, np *eval.NamedPolicy, gapped bool
 	}
 	if pb.public == policy.Unknown && !gapped {
 		pb.gaps = append(pb.gaps, Issue{
-			Account: r.Account, Region: r.Region, Item: r.ARN, Path: r.Path + ".Policy",
+			Account: r.Account, Region: r.Region, Item: r.ARN, Path: r.Path() + ".Policy",
 			Message: "whether S3 counts the policy of bucket " + bucketName(r) + " as public is not certain (a statement open to everyone whose conditions S3's list of restricting keys does not settle)",
 		})
 	}

@@ -190,7 +190,7 @@ func (g *Graph) decideResource(q Query, res *Resource) (*direct, error) {
 	if res.Key == "" {
 		dr.verdict = dr.verdict.And(eval.Conditional)
 		dr.unknowns = append(dr.unknowns, Issue{
-			Account: res.Account, Region: res.Region, Item: res.ARN, Path: res.Path,
+			Account: res.Account, Region: res.Region, Item: res.ARN, Path: res.Path(),
 			Message: "the resource's key " + res.KeyRef + " is not in the snapshot: whether its service can use it for the caller is unknown",
 		})
 		return dr.finish(), nil
