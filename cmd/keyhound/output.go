@@ -21,16 +21,42 @@ func writeJSON(w io.Writer, v any) error {
 // chain, the conditions it depends on, and what the snapshot does not tell.
 func answerNotes(paths []graph.Path, conditions []eval.Residual, unknowns []graph.Issue) []string {
 	var notes []string
-	if len(paths) > 0 && len(paths[0].Via) > 1 {
-		notes = append(notes, "via "+strings.Join(paths[0].Via[1:], " → "))
+	if via := viaNote(paths); via != "" {
+		notes = append(notes, via)
 	}
+	notes = append(notes, conditionNotes(conditions)...)
+	if u := unknownsNote(unknowns); u != "" {
+		notes = append(notes, u)
+	}
+	return notes
+}
+
+// viaNote is answerNotes' note of the role chain of an answer's first
+// path, "" when it has none.
+func viaNote(paths []graph.Path) string {
+	if len(paths) > 0 && len(paths[0].Via) > 1 {
+		return "via " + strings.Join(paths[0].Via[1:], " → ")
+	}
+	return ""
+}
+
+// conditionNotes are answerNotes' notes of an answer's conditions, a
+// clause each.
+func conditionNotes(conditions []eval.Residual) []string {
+	var notes []string
 	for _, cl := range eval.Clauses(conditions) {
 		notes = append(notes, cl.Text())
 	}
-	if len(unknowns) > 0 {
-		notes = append(notes, plural.Count(len(unknowns), "unknown"))
-	}
 	return notes
+}
+
+// unknownsNote is answerNotes' note of what an answer does not know, ""
+// when nothing.
+func unknownsNote(unknowns []graph.Issue) string {
+	if len(unknowns) > 0 {
+		return plural.Count(len(unknowns), "unknown")
+	}
+	return ""
 }
 
 // queryDepth maps the --chain-depth flag (0: the principal only) to

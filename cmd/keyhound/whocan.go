@@ -11,7 +11,6 @@ import (
 	"github.com/keyhound/keyhound/graph"
 	"github.com/keyhound/keyhound/graph/escalation"
 	"github.com/keyhound/keyhound/graph/eval"
-	"github.com/keyhound/keyhound/internal/plural"
 )
 
 func newWhoCanCmd() *cobra.Command {
@@ -226,6 +225,9 @@ func whoRow(x *graph.Who, indent string, clauses map[conditionsID]string) string
 	b.WriteByte('\t')
 	sep := ""
 	note := func(s string) {
+		if s == "" {
+			return
+		}
 		b.WriteString(sep)
 		b.WriteString(s)
 		sep = "; "
@@ -233,22 +235,16 @@ func whoRow(x *graph.Who, indent string, clauses map[conditionsID]string) string
 	if x.External {
 		note("external")
 	}
-	if len(x.Paths) > 0 && len(x.Paths[0].Via) > 1 {
-		note("via " + strings.Join(x.Paths[0].Via[1:], " → "))
-	}
+	note(viaNote(x.Paths))
 	if len(x.Conditions) > 0 {
 		id := conditionsID{&x.Conditions[0], len(x.Conditions)}
 		text, ok := clauses[id]
 		if !ok {
-			text = strings.Join(answerNotes(nil, x.Conditions, nil), "; ")
+			text = strings.Join(conditionNotes(x.Conditions), "; ")
 			clauses[id] = text
 		}
-		if text != "" {
-			note(text)
-		}
+		note(text)
 	}
-	if len(x.Unknowns) > 0 {
-		note(plural.Count(len(x.Unknowns), "unknown"))
-	}
+	note(unknownsNote(x.Unknowns))
 	return b.String()
 }
