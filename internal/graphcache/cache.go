@@ -301,67 +301,70 @@ func openSnapshot(path string) (*os.File, Progress, error) {
 	return f, Progress{Stage: "reading " + filepath.Base(path), Total: size, Unit: "bytes"}, nil
 }
 
+// snapshotReader reads an open snapshot file at most 4 MiB a call,
+// telling report each read (when the file's size is known) and stopping
+// once ctx is done: hashFile's and readFile's reads.
+type snapshotReader struct {
+	ctx    context.Context //nolint:containedctx // the reader's own: io.Reader takes none
+	f      *os.File
+	path   string
+	p      Progress
+	report func(Progress)
+}
+
+func (r *snapshotReader) Read(b []byte) (int, error) {
+	if err := r.ctx.Err(); err != nil {
+		return 0, err
+	}
+	n, err := r.f.Read(b[:min(len(b), 4<<20)])
+	r.p.Done += int64(n)
+	if r.p.Total > 0 {
+		r.report(r.p)
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		err = fmt.Errorf("%s: read snapshot: %w", r.path, err)
+	}
+	return n, err
+}
+
+// openReader opens the snapshot file at path for hashFile or readFile.
+func openReader(ctx context.Context, path string, report func(Progress)) (*snapshotReader, error) {
+	f, p, err := openSnapshot(path)
+	if err != nil {
+		return nil, err
+	}
+	return &snapshotReader{ctx: ctx, f: f, path: path, p: p, report: report}, nil
+}
+
 // hashFile returns the SHA-256 of path's bytes and their number, read a
 // MiB at a time, telling progress as readFile does.
 func hashFile(ctx context.Context, path string, report func(Progress)) (sum [sha256.Size]byte, n int64, err error) {
-	f, p, err := openSnapshot(path)
+	r, err := openReader(ctx, path, report)
 	if err != nil {
 		return sum, 0, err
 	}
-	defer func() { _ = f.Close() }()
+	defer func() { _ = r.f.Close() }()
 	h := sha256.New()
-	buf := make([]byte, 1<<20)
-	for {
-		if err := ctx.Err(); err != nil {
-			return sum, 0, err
-		}
-		k, err := f.Read(buf)
-		h.Write(buf[:k])
-		p.Done += int64(k)
-		if p.Total > 0 {
-			report(p)
-		}
-		if errors.Is(err, io.EOF) {
-			h.Sum(sum[:0])
-			return sum, p.Done, nil
-		}
-		if err != nil {
-			return sum, 0, fmt.Errorf("%s: read snapshot: %w", path, err)
-		}
+	if n, err = io.CopyBuffer(h, r, make([]byte, 1<<20)); err != nil {
+		return sum, 0, err
 	}
+	h.Sum(sum[:0])
+	return sum, n, nil
 }
 
 // readFile reads path whole, telling progress in bytes of its size, and
 // stops once ctx is done.
 func readFile(ctx context.Context, path string, report func(Progress)) ([]byte, error) {
-	f, p, err := openSnapshot(path)
+	r, err := openReader(ctx, path, report)
 	if err != nil {
 		return nil, err
 	}
-	defer func() { _ = f.Close() }()
-	size := p.Total
-	buf := make([]byte, 0, size+1)
-	for {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		if len(buf) == cap(buf) {
-			buf = slices.Grow(buf, max(cap(buf), 1<<20))
-		}
-		chunk := buf[len(buf):min(cap(buf), len(buf)+4<<20)]
-		n, err := f.Read(chunk)
-		buf = buf[:len(buf)+n]
-		p.Done += int64(n)
-		if size > 0 {
-			report(p)
-		}
-		if errors.Is(err, io.EOF) {
-			return buf, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: read snapshot: %w", path, err)
-		}
+	defer func() { _ = r.f.Close() }()
+	buf := bytes.NewBuffer(make([]byte, 0, r.p.Total+1))
+	if _, err := buf.ReadFrom(r); err != nil {
+		return nil, err
 	}
+	return buf.Bytes(), nil
 }
 
 var fingerprint = sync.OnceValue(func() string {
