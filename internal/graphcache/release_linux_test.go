@@ -5,12 +5,11 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"strconv"
-	"strings"
 	"testing"
 	"unsafe"
 
 	"github.com/keyhound/keyhound/graph/gen"
+	"github.com/keyhound/keyhound/internal/smaps"
 )
 
 // A mapped cache file's pages that hold no strings (the header, the
@@ -77,31 +76,15 @@ func TestDecodeReleasesAllButTheStrings(t *testing.T) {
 // releasing leaves).
 func mappedRSS(t *testing.T, b []byte) int {
 	t.Helper()
-	smaps, err := os.ReadFile("/proc/self/smaps")
+	ms, err := smaps.Read()
 	if err != nil {
 		t.Skip(err)
 	}
-	addr := uint64(uintptr(unsafe.Pointer(&b[0])))
-	in := false
-	for _, line := range strings.Split(string(smaps), "\n") {
-		if lo, hi, ok := strings.Cut(strings.Fields(line + " x")[0], "-"); ok && !strings.HasSuffix(line, ":") {
-			l, err1 := strconv.ParseUint(lo, 16, 64)
-			h, err2 := strconv.ParseUint(hi, 16, 64)
-			if err1 == nil && err2 == nil {
-				in = l <= addr && addr < h
-				continue
-			}
-		}
-		if in && strings.HasPrefix(line, "Rss:") {
-			kb, err := strconv.Atoi(strings.Fields(line)[1])
-			if err != nil {
-				t.Fatal(err)
-			}
-			return kb << 10
-		}
+	m := smaps.At(ms, uintptr(unsafe.Pointer(&b[0])))
+	if m == nil {
+		t.Fatal("the mapping is not in /proc/self/smaps")
 	}
-	t.Fatal("the mapping is not in /proc/self/smaps")
-	return 0
+	return int(m.RSS)
 }
 
 var sink byte

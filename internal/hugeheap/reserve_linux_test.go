@@ -1,7 +1,6 @@
 package hugeheap
 
 import (
-	"bufio"
 	"os"
 	"runtime"
 	"runtime/metrics"
@@ -12,6 +11,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/keyhound/keyhound/internal/smaps"
 )
 
 func TestThpMode(t *testing.T) {
@@ -27,58 +28,20 @@ func TestThpMode(t *testing.T) {
 	}
 }
 
-// vma is one mapping of /proc/self/smaps.
-type vma struct {
-	start, end uintptr
-	huge       bool // VmFlags has hg: madvise(MADV_HUGEPAGE)
-	noHuge     bool // nh: MADV_NOHUGEPAGE
-}
-
-// mappings reads the process's mappings and their huge-page advice.
-func mappings(t *testing.T) []vma {
+// mappings reads the process's mappings.
+func mappings(t *testing.T) []smaps.Mapping {
 	t.Helper()
-	f, err := os.Open("/proc/self/smaps")
+	ms, err := smaps.Read()
 	if err != nil {
 		t.Skipf("no smaps: %v", err)
 	}
-	defer func() { _ = f.Close() }()
-	var out []vma
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		if flags, ok := strings.CutPrefix(line, "VmFlags:"); ok && len(out) > 0 {
-			out[len(out)-1].huge = strings.Contains(" "+flags+" ", " hg ")
-			out[len(out)-1].noHuge = strings.Contains(" "+flags+" ", " nh ")
-			continue
-		}
-		span, _, _ := strings.Cut(line, " ")
-		lo, hi, ok := strings.Cut(span, "-")
-		if !ok {
-			continue
-		}
-		start, err1 := strconv.ParseUint(lo, 16, 64)
-		end, err2 := strconv.ParseUint(hi, 16, 64)
-		if err1 == nil && err2 == nil {
-			out = append(out, vma{start: uintptr(start), end: uintptr(end)})
-		}
-	}
-	return out
-}
-
-// mappingAt returns the mapping holding addr, or nil.
-func mappingAt(maps []vma, addr uintptr) *vma {
-	for i := range maps {
-		if maps[i].start <= addr && addr < maps[i].end {
-			return &maps[i]
-		}
-	}
-	return nil
+	return ms
 }
 
 // advised reports whether addr lies in a mapping advised for huge pages.
-func advised(maps []vma, addr uintptr) bool {
-	m := mappingAt(maps, addr)
-	return m != nil && m.huge
+func advised(ms []smaps.Mapping, addr uintptr) bool {
+	m := smaps.At(ms, addr)
+	return m != nil && m.Has("hg")
 }
 
 // heapFree is the heap free and not returned to the kernel.
@@ -153,7 +116,7 @@ func TestReserveAdvisesTheHeapALoadGrowsInto(t *testing.T) {
 	maps = mappings(t)
 	for _, sp := range spans {
 		for _, addr := range []uintptr{sp.addr, sp.addr + sp.n - 1} {
-			if m := mappingAt(maps, addr); m == nil || m.huge || !m.noHuge {
+			if m := smaps.At(maps, addr); m == nil || m.Has("hg") || !m.Has("nh") {
 				t.Errorf("%#x after settle: %+v, want advised against huge pages", addr, m)
 			}
 		}
